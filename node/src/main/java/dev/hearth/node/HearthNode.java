@@ -1,0 +1,205 @@
+package dev.hearth.node;
+
+import dev.hearth.node.admin.AdminServer;
+import dev.hearth.node.cache.CacheService;
+import dev.hearth.node.cache.OperationStats;
+import dev.hearth.node.cluster.IgniteCacheService;
+import dev.hearth.node.cluster.IgniteConfigFactory;
+import dev.hearth.node.cluster.IgniteNodeStatus;
+import dev.hearth.node.cluster.ResolvedPorts;
+import dev.hearth.node.config.HearthConfig;
+import dev.hearth.node.status.NodeStatus;
+import dev.hearth.node.tenant.TenantDirectory;
+import java.net.URL;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.Ignition;
+import org.apache.ignite.ShutdownPolicy;
+import org.apache.ignite.internal.IgnitionEx;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * One running Hearth node: an Ignite server node with a cache per zone, the cache service over it, and the
+ * endpoints. Start with {@link #start}; {@link #close} stops gracefully (endpoints first, then Ignite with the
+ * GRACEFUL policy, so no partition loses its last copy), bounded by {@code shutdown.timeout}.
+ */
+public final class HearthNode implements AutoCloseable {
+    private static final Logger LOG = LogManager.getLogger(HearthNode.class);
+
+    private final HearthConfig config;
+    private final Ignite ignite;
+    private final IgniteCacheService cache;
+    private final IgniteNodeStatus status;
+    private final AdminServer admin;
+    private final Map<String, Integer> ports;
+    private final AtomicBoolean stopping;
+    private final AtomicBoolean accepting;
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+
+    private HearthNode(HearthConfig config, Ignite ignite, IgniteCacheService cache, IgniteNodeStatus status,
+            AdminServer admin, Map<String, Integer> ports, AtomicBoolean stopping, AtomicBoolean accepting) {
+        this.config = config;
+        this.ignite = ignite;
+        this.cache = cache;
+        this.status = status;
+        this.admin = admin;
+        this.ports = ports;
+        this.stopping = stopping;
+        this.accepting = accepting;
+    }
+
+    /**
+     * Joins (or forms) the cluster, creates the zones' caches and opens the endpoints.
+     *
+     * @param logConfig the log4j2 configuration Ignite should log through, or null for Ignite's default
+     */
+    public static HearthNode start(HearthConfig config, URL logConfig) throws InterruptedException {
+        long t0 = System.nanoTime();
+        String bind = config.cluster().bindAddress();
+        ResolvedPorts rp = ResolvedPorts.resolve(bind, config.ports().discovery(), config.ports().communication(),
+                config.ports().thinClient());
+        AtomicBoolean stopping = new AtomicBoolean();
+        AtomicBoolean accepting = new AtomicBoolean();
+        OperationStats stats = new OperationStats();
+        // The admin port opens before Ignite starts: liveness answers while the node joins (readiness says
+        // "starting"), and its real port goes into the node's attributes for peers and hearthctl to find.
+        StartingStatus starting = new StartingStatus();
+        AdminServer admin = new AdminServer(starting, stats);
+        int adminPort = admin.start(bind, config.ports().admin());
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        ports.put("discovery", rp.discovery());
+        ports.put("communication", rp.communication());
+        ports.put("thinClient", rp.thinClient());
+        ports.put("memcached", config.ports().memcached());
+        ports.put("admin", adminPort);
+        Ignite ignite;
+        try {
+            ignite = Ignition.start(IgniteConfigFactory.build(config, rp, config.ports().memcached(), adminPort,
+                    logConfig));
+        } catch (RuntimeException e) {
+            admin.close();
+            throw e;
+        }
+        try {
+            boolean domains = !config.node().failureDomain().isEmpty();
+            config.zones().forEach((zone, z) ->
+                    ignite.getOrCreateCache(IgniteConfigFactory.zoneCache(zone, z.backups(), domains)));
+            IgniteCacheService cache = new IgniteCacheService(ignite, config.zones().keySet(),
+                    TenantDirectory.allInDefaultZone(), stats);
+            IgniteNodeStatus status = new IgniteNodeStatus(ignite, config, ports, accepting::get, stopping::get);
+            starting.delegate = status;
+            accepting.set(true);
+            HearthNode node = new HearthNode(config, ignite, cache, status, admin, ports, stopping, accepting);
+            LOG.info("Hearth node {} started in {} ms: cluster of {} node(s), ports {}", config.node().name(),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), ignite.cluster().forServers().nodes().size(),
+                    ports);
+            return node;
+        } catch (RuntimeException e) {
+            admin.close();
+            Ignition.stop(ignite.name(), true);
+            throw e;
+        }
+    }
+
+    public CacheService cache() {
+        return cache;
+    }
+
+    public NodeStatus status() {
+        return status;
+    }
+
+    public Ignite ignite() {
+        return ignite;
+    }
+
+    /** Actual ports by name: discovery, communication, thinClient, memcached, admin. */
+    public Map<String, Integer> ports() {
+        return Map.copyOf(ports);
+    }
+
+    public HearthConfig config() {
+        return config;
+    }
+
+    /** Completes once the node has stopped. */
+    public CompletableFuture<Void> stopped() {
+        return stopped;
+    }
+
+    /**
+     * Graceful stop: readiness turns false and endpoints stop accepting, then Ignite leaves the cluster once every
+     * partition it holds has another copy. If that takes longer than {@code shutdown.timeout}, the node stops
+     * anyway and says so.
+     *
+     * @return true if the stop was graceful within the timeout; false means Ignite is still stopping and the
+     *     process should exit (halt) now
+     */
+    public boolean stopGracefully() {
+        if (!stopping.compareAndSet(false, true)) {
+            stopped.join();
+            return true;
+        }
+        Duration timeout = config.shutdown().timeout();
+        long t0 = System.nanoTime();
+        LOG.info("Stopping node {} gracefully (up to {} s)", config.node().name(), timeout.toSeconds());
+        accepting.set(false);
+        // Alone, there is nobody to hand partitions to: GRACEFUL would wait forever for a copy that cannot appear.
+        boolean alone = ignite.cluster().forServers().nodes().size() <= 1;
+        ShutdownPolicy policy = alone ? ShutdownPolicy.IMMEDIATE : ShutdownPolicy.GRACEFUL;
+        CompletableFuture<Void> igniteStop = CompletableFuture.runAsync(
+                () -> IgnitionEx.stop(ignite.name(), false, policy, false), r -> {
+                    Thread t = new Thread(r, "hearth-ignite-stop");
+                    t.setDaemon(true);
+                    t.start();
+                });
+        boolean graceful = true;
+        try {
+            igniteStop.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            graceful = false;
+            LOG.error("Graceful stop did not finish in {} s: other nodes could not take over this node's partitions "
+                    + "(are they stopping too?). Exiting without waiting; partitions whose last copy is here are lost",
+                    timeout.toSeconds());
+        } catch (Exception e) {
+            LOG.warn("Ignite stop failed", e);
+        }
+        admin.close();
+        LOG.info("Node {} stopped in {} ms", config.node().name(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        stopped.complete(null);
+        return graceful;
+    }
+
+    @Override
+    public void close() {
+        stopGracefully();
+    }
+
+    /** Answers for the node until Ignite has started, then for the real status. */
+    private static final class StartingStatus implements NodeStatus {
+        private volatile NodeStatus delegate;
+
+        @Override
+        public Readiness readiness() {
+            NodeStatus d = delegate;
+            return d == null ? new Readiness(false, "starting: joining the cluster") : d.readiness();
+        }
+
+        @Override
+        public Snapshot snapshot() {
+            NodeStatus d = delegate;
+            if (d == null) {
+                throw new IllegalStateException("the node is still starting");
+            }
+            return d.snapshot();
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package dev.hearth.node.admin;
+
+import dev.hearth.node.cache.OperationStats;
+import dev.hearth.node.status.NodeStatus;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Renders one scrape in Prometheus text format from a status snapshot and the operation counters. Built per
+ * scrape from values already counted elsewhere, so nothing on the request path touches a metrics library.
+ */
+public final class MetricsRenderer {
+    public static final String CONTENT_TYPE = PrometheusTextFormatWriter.CONTENT_TYPE;
+    private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+
+    public byte[] render(NodeStatus.Snapshot s, OperationStats ops) {
+        List<MetricSnapshot> out = new ArrayList<>();
+        String node = s.node().name();
+
+        CounterSnapshot.Builder opCounter = CounterSnapshot.builder().name("hearth_operations")
+                .help("Cache operations served by this node's endpoints, by operation and result");
+        long hits = 0;
+        long misses = 0;
+        for (var op : ops.snapshot().entrySet()) {
+            for (var result : op.getValue().entrySet()) {
+                opCounter.dataPoint(counter(result.getValue(), "node", node, "op", op.getKey(), "result",
+                        result.getKey()));
+                if (op.getKey().equals("get")) {
+                    if (result.getKey().equals("hit")) {
+                        hits += result.getValue();
+                    } else if (result.getKey().equals("miss")) {
+                        misses += result.getValue();
+                    }
+                }
+            }
+        }
+        out.add(opCounter.build());
+        out.add(CounterSnapshot.builder().name("hearth_hits").help("Reads that found a live entry")
+                .dataPoint(counter(hits, "node", node)).build());
+        out.add(CounterSnapshot.builder().name("hearth_misses").help("Reads that found nothing")
+                .dataPoint(counter(misses, "node", node)).build());
+        out.add(CounterSnapshot.builder().name("hearth_checksum_failures")
+                .help("Damaged entries found (checksum mismatch); each was removed and served as a miss")
+                .dataPoint(counter(ops.checksumFailures(), "node", node)).build());
+
+        out.add(zoneCounter(s, "hearth_evictions", "Entries this node evicted to stay within the zone's memory",
+                NodeStatus.Zone::evictions));
+        out.add(zoneCounter(s, "hearth_expirations", "Entries that expired on this node (every copy it held)",
+                NodeStatus.Zone::expirations));
+        out.add(zoneGauge(s, "hearth_zone_entries", "Live entries in the zone, cluster-wide (primary copies)",
+                NodeStatus.Zone::entries));
+        out.add(zoneGauge(s, "hearth_zone_local_entries", "Entries this node holds for the zone (all copies)",
+                z -> z.localPrimaryEntries() + z.localBackupEntries()));
+        out.add(zoneGauge(s, "hearth_zone_min_copies", "Fewest copies any partition of the zone has",
+                NodeStatus.Zone::minCopies));
+        out.add(zoneGauge(s, "hearth_zone_partitions_missing_copies",
+                "Partitions with fewer copies than configured", NodeStatus.Zone::partitionsMissingCopies));
+        out.add(zoneGauge(s, "hearth_rebalancing_partitions",
+                "Partitions this node is still receiving (rebalance left)", NodeStatus.Zone::localMovingPartitions));
+
+        GaugeSnapshot.Builder used = GaugeSnapshot.builder().name("hearth_memory_used_bytes")
+                .help("Off-heap bytes used by each data region of this node");
+        GaugeSnapshot.Builder limit = GaugeSnapshot.builder().name("hearth_memory_limit_bytes")
+                .help("Off-heap budget of each data region of this node");
+        for (NodeStatus.Region r : s.regions()) {
+            used.dataPoint(gauge(r.usedBytes(), "node", node, "region", r.name()));
+            limit.dataPoint(gauge(r.limitBytes(), "node", node, "region", r.name()));
+        }
+        out.add(used.build());
+        out.add(limit.build());
+        out.add(GaugeSnapshot.builder().name("hearth_heap_used_bytes").help("JVM heap in use")
+                .dataPoint(gauge(s.jvm().heapUsedBytes(), "node", node)).build());
+        out.add(GaugeSnapshot.builder().name("hearth_heap_max_bytes").help("JVM heap limit")
+                .dataPoint(gauge(s.jvm().heapMaxBytes(), "node", node)).build());
+        out.add(GaugeSnapshot.builder().name("hearth_direct_used_bytes").help("Direct buffers in use")
+                .dataPoint(gauge(s.jvm().directUsedBytes(), "node", node)).build());
+        out.add(GaugeSnapshot.builder().name("hearth_process_resident_bytes").help("Resident set size of the process")
+                .dataPoint(gauge(s.jvm().rssBytes(), "node", node)).build());
+        out.add(GaugeSnapshot.builder().name("hearth_cluster_size").help("Server nodes in the cluster")
+                .dataPoint(gauge(s.members().size(), "node", node)).build());
+        out.add(GaugeSnapshot.builder().name("hearth_cluster_rebalanced")
+                .help("1 when every node holds every partition assigned to it")
+                .dataPoint(gauge(s.clusterRebalanced() ? 1 : 0, "node", node)).build());
+        out.add(GaugeSnapshot.builder().name("hearth_ready").help("1 when this node reports ready")
+                .dataPoint(gauge(s.node().ready() ? 1 : 0, "node", node)).build());
+        out.add(GaugeSnapshot.builder().name("hearth_uptime_seconds").help("Seconds since this node started")
+                .dataPoint(gauge(s.node().uptimeMillis() / 1000.0, "node", node)).build());
+
+        ByteArrayOutputStream buf = new ByteArrayOutputStream(8192);
+        try {
+            writer.write(buf, new MetricSnapshots(out));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return buf.toByteArray();
+    }
+
+    private static MetricSnapshot zoneCounter(NodeStatus.Snapshot s, String name, String help,
+            ToDoubleFunction<NodeStatus.Zone> value) {
+        CounterSnapshot.Builder b = CounterSnapshot.builder().name(name).help(help);
+        for (NodeStatus.Zone z : s.zones()) {
+            b.dataPoint(counter(value.applyAsDouble(z), "node", s.node().name(), "zone", z.name()));
+        }
+        return b.build();
+    }
+
+    private static MetricSnapshot zoneGauge(NodeStatus.Snapshot s, String name, String help,
+            ToDoubleFunction<NodeStatus.Zone> value) {
+        GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(name).help(help);
+        for (NodeStatus.Zone z : s.zones()) {
+            b.dataPoint(gauge(value.applyAsDouble(z), "node", s.node().name(), "zone", z.name()));
+        }
+        return b.build();
+    }
+
+    private static CounterDataPointSnapshot counter(double v, String... labels) {
+        return CounterDataPointSnapshot.builder().value(v).labels(Labels.of(labels)).build();
+    }
+
+    private static GaugeDataPointSnapshot gauge(double v, String... labels) {
+        return GaugeDataPointSnapshot.builder().value(v).labels(Labels.of(labels)).build();
+    }
+}

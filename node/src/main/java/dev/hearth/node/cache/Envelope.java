@@ -1,0 +1,79 @@
+package dev.hearth.node.cache;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32C;
+
+/**
+ * The stored form of a value: a 26-byte header and the value's bytes, in one {@code byte[]} (the cheapest value
+ * type for Ignite to store and ship). Layout, big-endian:
+ *
+ * <pre>
+ * 0  u8   format (1)
+ * 1  u8   bits: 0x01 stale
+ * 2  u32  client flags
+ * 6  u64  version (CAS)
+ * 14 u64  expireAt, unix ms, 0 = never
+ * 22 u32  CRC32C of: tenant (UTF-8), ':', key bytes, header bytes 0..21, value
+ * 26 ...  value
+ * </pre>
+ *
+ * The checksum covers the key, so a value copied onto the wrong key is caught as well as flipped bits. The Java
+ * client writes and reads the same layout, so either side can read what the other wrote.
+ */
+public final class Envelope {
+    public static final int FORMAT = 1;
+    public static final int HEADER = 26;
+    private static final int BIT_STALE = 0x01;
+
+    private Envelope() {
+    }
+
+    public static byte[] encode(TenantKey key, Item item) {
+        byte[] value = item.value();
+        byte[] out = new byte[HEADER + value.length];
+        ByteBuffer b = ByteBuffer.wrap(out);
+        b.put((byte) FORMAT);
+        b.put((byte) (item.stale() ? BIT_STALE : 0));
+        b.putInt(item.flags());
+        b.putLong(item.version());
+        b.putLong(item.expireAt());
+        b.putInt(0);
+        System.arraycopy(value, 0, out, HEADER, value.length);
+        b.putInt(22, checksum(key, out));
+        return out;
+    }
+
+    /**
+     * @return the item, or null if the stored bytes are damaged: wrong format, too short, or a checksum that does
+     *     not match the key and content
+     */
+    public static Item decode(TenantKey key, byte[] stored) {
+        if (stored == null || stored.length < HEADER || stored[0] != FORMAT) {
+            return null;
+        }
+        ByteBuffer b = ByteBuffer.wrap(stored);
+        if (b.getInt(22) != checksum(key, stored)) {
+            return null;
+        }
+        byte[] value = new byte[stored.length - HEADER];
+        System.arraycopy(stored, HEADER, value, 0, value.length);
+        return new Item(value, b.getInt(2), b.getLong(6), b.getLong(14), (stored[1] & BIT_STALE) != 0);
+    }
+
+    /** True when the stored bytes are a well-formed envelope whose checksum matches. */
+    public static boolean isIntact(TenantKey key, byte[] stored) {
+        return stored != null && stored.length >= HEADER && stored[0] == FORMAT
+                && ByteBuffer.wrap(stored).getInt(22) == checksum(key, stored);
+    }
+
+    private static int checksum(TenantKey key, byte[] stored) {
+        CRC32C crc = new CRC32C();
+        crc.update(key.tenant().getBytes(StandardCharsets.UTF_8));
+        crc.update(':');
+        crc.update(key.key());
+        crc.update(stored, 0, 22);
+        crc.update(stored, HEADER, stored.length - HEADER);
+        return (int) crc.getValue();
+    }
+}

@@ -1,0 +1,24 @@
+package dev.hearth.node.cache;
+
+/**
+ * One cached value as the cache service returns it.
+ *
+ * @param value the value's bytes; callers must not modify them
+ * @param flags the client's opaque 32-bit flags (memcached "flags")
+ * @param version the compare-and-set version; changes on every write, never 0
+ * @param expireAt unix time in milliseconds when the item expires, 0 for never
+ * @param stale set when the item was invalidated (meta protocol) and is served only until someone recaches it
+ */
+public record Item(byte[] value, int flags, long version, long expireAt, boolean stale) {
+    public boolean isExpired(long nowMillis) {
+        return expireAt != 0 && expireAt <= nowMillis;
+    }
+
+    /** Remaining time to live in whole seconds, -1 for never (memcached's convention). */
+    public long ttlSeconds(long nowMillis) {
+        if (expireAt == 0) {
+            return -1;
+        }
+        return Math.max(0, (expireAt - nowMillis + 999) / 1000);
+    }
+}

@@ -1,0 +1,39 @@
+package dev.hearth.node.cache;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/** Live counters of operations by type and result, and of damaged entries found, on this node. */
+public final class OperationStats {
+    private final ConcurrentHashMap<String, LongAdder> byOpAndResult = new ConcurrentHashMap<>();
+    private final LongAdder checksumFailures = new LongAdder();
+
+    public void record(String op, String result) {
+        byOpAndResult.computeIfAbsent(op + '\t' + result, k -> new LongAdder()).increment();
+    }
+
+    public void checksumFailure() {
+        checksumFailures.increment();
+    }
+
+    public long checksumFailures() {
+        return checksumFailures.sum();
+    }
+
+    /** op -> result -> count, a snapshot sorted for stable output. */
+    public Map<String, Map<String, Long>> snapshot() {
+        Map<String, Map<String, Long>> out = new TreeMap<>();
+        byOpAndResult.forEach((k, v) -> {
+            int tab = k.indexOf('\t');
+            out.computeIfAbsent(k.substring(0, tab), x -> new TreeMap<>()).put(k.substring(tab + 1), v.sum());
+        });
+        return out;
+    }
+
+    public long count(String op, String result) {
+        LongAdder a = byOpAndResult.get(op + '\t' + result);
+        return a == null ? 0 : a.sum();
+    }
+}

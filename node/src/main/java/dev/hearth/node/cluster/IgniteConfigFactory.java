@@ -1,0 +1,174 @@
+package dev.hearth.node.cluster;
+
+import dev.hearth.node.config.HearthConfig;
+import java.net.URL;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.ignite.ShutdownPolicy;
+import org.apache.ignite.cache.CacheAtomicityMode;
+import org.apache.ignite.cache.CacheMode;
+import org.apache.ignite.cache.CacheWriteSynchronizationMode;
+import org.apache.ignite.cache.PartitionLossPolicy;
+import org.apache.ignite.cache.affinity.rendezvous.ClusterNodeAttributeAffinityBackupFilter;
+import org.apache.ignite.cache.affinity.rendezvous.RendezvousAffinityFunction;
+import org.apache.ignite.configuration.CacheConfiguration;
+import org.apache.ignite.configuration.ClientConnectorConfiguration;
+import org.apache.ignite.configuration.DataPageEvictionMode;
+import org.apache.ignite.configuration.DataRegionConfiguration;
+import org.apache.ignite.configuration.DataStorageConfiguration;
+import org.apache.ignite.configuration.IgniteConfiguration;
+import org.apache.ignite.events.EventType;
+import org.apache.ignite.failure.StopNodeOrHaltFailureHandler;
+import org.apache.ignite.kubernetes.configuration.KubernetesConnectionConfiguration;
+import org.apache.ignite.logger.log4j2.Log4J2Logger;
+import org.apache.ignite.spi.communication.tcp.TcpCommunicationSpi;
+import org.apache.ignite.spi.discovery.tcp.TcpDiscoverySpi;
+import org.apache.ignite.spi.discovery.tcp.ipfinder.TcpDiscoveryIpFinder;
+import org.apache.ignite.spi.discovery.tcp.ipfinder.kubernetes.TcpDiscoveryKubernetesIpFinder;
+import org.apache.ignite.spi.discovery.tcp.ipfinder.vm.TcpDiscoveryVmIpFinder;
+
+/** Turns a {@link HearthConfig} into Ignite's configuration. Every Ignite default Hearth disagrees with is here. */
+public final class IgniteConfigFactory {
+    public static final int PARTITIONS = 1024;
+    static final int PAGE_SIZE = 4096;
+    /** Largest value the endpoints accept; eviction must be able to free room for one whole entry at once. */
+    static final long MAX_ENTRY_BYTES = (1L << 20) + 64 * 1024;
+
+    private IgniteConfigFactory() {
+    }
+
+    public static IgniteConfiguration build(HearthConfig config, ResolvedPorts ports, int memcachedPort,
+            int adminPort, URL logConfig) {
+        IgniteConfiguration ic = new IgniteConfiguration();
+        String name = config.node().name();
+        ic.setIgniteInstanceName(name);
+        // A stable consistent id gives a restarted node the same partitions back (less data to move).
+        ic.setConsistentId(name);
+        ic.setLocalHost(config.cluster().bindAddress());
+        // Ignite's legacy REST/memcached connector binds 11211 by default: that port is ours.
+        ic.setConnectorConfiguration(null);
+        ic.setClientConnectorConfiguration(new ClientConnectorConfiguration()
+                .setHost(config.cluster().bindAddress())
+                .setPort(ports.thinClient())
+                .setPortRange(0));
+        ic.setPeerClassLoadingEnabled(false);
+        ic.setMetricsLogFrequency(0);
+        // Must stay below the failure detection timeout, or Ignite warns that status checks are late.
+        ic.setMetricsUpdateFrequency(Math.min(1000, config.cluster().failureDetectionTimeout().toMillis() / 2));
+        ic.setWorkDirectory(java.nio.file.Path.of(config.node().dataDir(), "ignite").toAbsolutePath().toString());
+        ic.setShutdownPolicy(ShutdownPolicy.GRACEFUL);
+        ic.setFailureDetectionTimeout(config.cluster().failureDetectionTimeout().toMillis());
+        ic.setClientFailureDetectionTimeout(Math.max(5000, config.cluster().failureDetectionTimeout().toMillis()));
+        // A node Ignite considers broken (e.g. out of memory) halts, and its supervisor restarts it clean.
+        ic.setFailureHandler(new StopNodeOrHaltFailureHandler(true, 0));
+        ic.setRebalanceThrottle(config.cluster().rebalanceThrottle().toMillis());
+        ic.setRebalanceBatchSize((int) Math.min(Integer.MAX_VALUE, config.cluster().rebalanceBatchSize().bytes()));
+        ic.setIncludeEventTypes(EventType.EVT_CACHE_OBJECT_EXPIRED, EventType.EVT_CACHE_ENTRY_EVICTED);
+        if (logConfig != null) {
+            try {
+                ic.setGridLogger(new Log4J2Logger(logConfig));
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot set up Ignite's logger from " + logConfig, e);
+            }
+        }
+
+        Map<String, Object> attrs = new HashMap<>();
+        attrs.put(NodeAttributes.NAME, name);
+        attrs.put(NodeAttributes.FAILURE_DOMAIN, config.node().failureDomain());
+        attrs.put(NodeAttributes.ADMIN_PORT, adminPort);
+        attrs.put(NodeAttributes.MEMCACHED_PORT, memcachedPort);
+        attrs.put(NodeAttributes.THIN_CLIENT_PORT, ports.thinClient());
+        attrs.put(NodeAttributes.VERSION, HearthVersion.get());
+        ic.setUserAttributes(attrs);
+
+        TcpDiscoverySpi disco = new TcpDiscoverySpi()
+                .setLocalAddress(config.cluster().bindAddress())
+                .setLocalPort(ports.discovery())
+                .setLocalPortRange(0)
+                .setIpFinder(ipFinder(config, ports));
+        ic.setDiscoverySpi(disco);
+        TcpCommunicationSpi comm = new TcpCommunicationSpi();
+        comm.setLocalAddress(config.cluster().bindAddress());
+        comm.setLocalPort(ports.communication());
+        comm.setLocalPortRange(0);
+        // Bounded queues: a slow peer makes senders wait instead of growing the heap without limit.
+        comm.setMessageQueueLimit(4096);
+        ic.setCommunicationSpi(comm);
+
+        ic.setDataStorageConfiguration(storage(config));
+        return ic;
+    }
+
+    private static TcpDiscoveryIpFinder ipFinder(HearthConfig config, ResolvedPorts ports) {
+        if (config.cluster().discovery().equals("kubernetes")) {
+            var k = config.cluster().kubernetes();
+            KubernetesConnectionConfiguration kc = new KubernetesConnectionConfiguration()
+                    .setNamespace(k.namespace())
+                    .setServiceName(k.service())
+                    .setDiscoveryPort(ports.discovery());
+            if (!k.masterUrl().isBlank()) {
+                kc.setMasterUrl(k.masterUrl());
+            }
+            return new TcpDiscoveryKubernetesIpFinder(kc);
+        }
+        TcpDiscoveryVmIpFinder finder = new TcpDiscoveryVmIpFinder(true);
+        finder.setAddresses(config.cluster().addresses());
+        return finder;
+    }
+
+    private static DataStorageConfiguration storage(HearthConfig config) {
+        DataStorageConfiguration ds = new DataStorageConfiguration();
+        ds.setPageSize(PAGE_SIZE);
+        ds.setSystemDataRegionConfiguration(new org.apache.ignite.configuration.SystemDataRegionConfiguration()
+                .setInitialSize(Math.min(config.memory().systemRegion().bytes(), 16L << 20))
+                .setMaxSize(config.memory().systemRegion().bytes()));
+        // The default region hosts only what is not in a zone (no data of ours); keep it minimal.
+        ds.setDefaultDataRegionConfiguration(new DataRegionConfiguration()
+                .setName(Zones.SYSTEM_REGION)
+                .setInitialSize(16L << 20)
+                .setMaxSize(Math.max(16L << 20, config.memory().systemRegion().bytes() / 2))
+                .setPageEvictionMode(DataPageEvictionMode.RANDOM_2_LRU)
+                .setMetricsEnabled(true));
+        List<DataRegionConfiguration> regions = new ArrayList<>();
+        config.zones().forEach((zone, z) -> regions.add(zoneRegion(zone, z.memory().bytes())));
+        ds.setDataRegionConfigurations(regions.toArray(new DataRegionConfiguration[0]));
+        return ds;
+    }
+
+    static DataRegionConfiguration zoneRegion(String zone, long maxBytes) {
+        long pages = maxBytes / PAGE_SIZE;
+        // Ignite frees pages until this many are empty before each insert: enough for the largest entry, twice.
+        int emptyPool = (int) Math.min(pages / 10 - 1, Math.max(100, 2 * MAX_ENTRY_BYTES / PAGE_SIZE + 64));
+        return new DataRegionConfiguration()
+                .setName(Zones.regionName(zone))
+                .setInitialSize(Math.min(maxBytes, 32L << 20))
+                .setMaxSize(maxBytes)
+                .setPageEvictionMode(DataPageEvictionMode.RANDOM_2_LRU)
+                .setEvictionThreshold(0.9)
+                .setEmptyPagesPoolSize(emptyPool)
+                .setMetricsEnabled(true);
+    }
+
+    /** The zone's cache: partitioned, atomic, synchronous backups, in the zone's own region. */
+    public static CacheConfiguration<String, byte[]> zoneCache(String zone, int backups, boolean failureDomains) {
+        RendezvousAffinityFunction affinity = new RendezvousAffinityFunction(false, PARTITIONS);
+        if (failureDomains) {
+            affinity.setAffinityBackupFilter(new ClusterNodeAttributeAffinityBackupFilter(NodeAttributes.FAILURE_DOMAIN));
+        }
+        return new CacheConfiguration<String, byte[]>(Zones.cacheName(zone))
+                .setCacheMode(CacheMode.PARTITIONED)
+                .setAtomicityMode(CacheAtomicityMode.ATOMIC)
+                .setBackups(backups)
+                // A write is acknowledged only once every copy has it: kill -9 of one node loses nothing.
+                .setWriteSynchronizationMode(CacheWriteSynchronizationMode.FULL_SYNC)
+                .setReadFromBackup(true)
+                .setDataRegionName(Zones.regionName(zone))
+                .setAffinity(affinity)
+                // A cache that lost every copy of a partition serves misses, not errors.
+                .setPartitionLossPolicy(PartitionLossPolicy.IGNORE)
+                .setEagerTtl(true)
+                .setStatisticsEnabled(true);
+    }
+}

@@ -1,0 +1,216 @@
+package dev.hearth.node.cluster;
+
+import dev.hearth.node.config.HearthConfig;
+import dev.hearth.node.status.NodeStatus;
+import java.io.IOException;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
+import org.apache.ignite.DataRegionMetrics;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.IgniteCache;
+import org.apache.ignite.cache.CachePeekMode;
+import org.apache.ignite.cluster.ClusterNode;
+import org.apache.ignite.events.CacheEvent;
+import org.apache.ignite.events.EventType;
+import org.apache.ignite.internal.IgniteEx;
+import org.apache.ignite.internal.processors.cache.IgniteInternalCache;
+import org.apache.ignite.internal.processors.cache.distributed.dht.topology.GridDhtLocalPartition;
+import org.apache.ignite.internal.processors.cache.distributed.dht.topology.GridDhtPartitionState;
+import org.apache.ignite.internal.processors.cache.distributed.dht.topology.GridDhtPartitionTopology;
+import org.apache.ignite.spi.metric.BooleanMetric;
+
+/**
+ * {@link NodeStatus} read from Ignite. Partition state comes from Ignite's internal partition topology: the public
+ * API cannot tell "assigned to this node" from "owned by this node", and readiness hinges on exactly that.
+ */
+public final class IgniteNodeStatus implements NodeStatus {
+    private static final long COUNT_TIMEOUT_MS = 2000;
+
+    private final IgniteEx ignite;
+    private final HearthConfig config;
+    private final Map<String, Integer> ports;
+    private final BooleanSupplier endpointsAccepting;
+    private final BooleanSupplier stopping;
+    private final long startedAt = System.currentTimeMillis();
+    private final Map<String, LongAdder> evictions = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> expirations = new ConcurrentHashMap<>();
+
+    public IgniteNodeStatus(Ignite ignite, HearthConfig config, Map<String, Integer> ports,
+            BooleanSupplier endpointsAccepting, BooleanSupplier stopping) {
+        this.ignite = (IgniteEx) ignite;
+        this.config = config;
+        this.ports = Map.copyOf(ports);
+        this.endpointsAccepting = endpointsAccepting;
+        this.stopping = stopping;
+        for (String zone : config.zones().keySet()) {
+            evictions.put(Zones.cacheName(zone), new LongAdder());
+            expirations.put(Zones.cacheName(zone), new LongAdder());
+        }
+        ignite.events().localListen(evt -> {
+            CacheEvent ce = (CacheEvent) evt;
+            Map<String, LongAdder> target = evt.type() == EventType.EVT_CACHE_OBJECT_EXPIRED ? expirations : evictions;
+            LongAdder counter = target.get(ce.cacheName());
+            if (counter != null) {
+                counter.increment();
+            }
+            return true;
+        }, EventType.EVT_CACHE_OBJECT_EXPIRED, EventType.EVT_CACHE_ENTRY_EVICTED);
+    }
+
+    @Override
+    public Readiness readiness() {
+        if (stopping.getAsBoolean()) {
+            return new Readiness(false, "stopping");
+        }
+        if (!endpointsAccepting.getAsBoolean()) {
+            return new Readiness(false, "endpoints not accepting yet");
+        }
+        int moving = 0;
+        for (String zone : config.zones().keySet()) {
+            moving += movingPartitions(zone);
+        }
+        if (moving > 0) {
+            return new Readiness(false, "rebalancing: " + moving + " partitions still arriving");
+        }
+        return new Readiness(true, "ready");
+    }
+
+    private GridDhtPartitionTopology topology(String zone) {
+        IgniteInternalCache<Object, Object> c = ignite.cachex(Zones.cacheName(zone));
+        return c == null ? null : c.context().topology();
+    }
+
+    private int movingPartitions(String zone) {
+        GridDhtPartitionTopology top = topology(zone);
+        if (top == null) {
+            return Integer.MAX_VALUE / 4;
+        }
+        int moving = 0;
+        for (GridDhtLocalPartition p : top.localPartitions()) {
+            if (p.state() == GridDhtPartitionState.MOVING) {
+                moving++;
+            }
+        }
+        return moving;
+    }
+
+    @Override
+    public Snapshot snapshot() {
+        Readiness r = readiness();
+        ClusterNode local = ignite.cluster().localNode();
+        LocalNode node = new LocalNode(local.id().toString(), config.node().name(), config.node().failureDomain(),
+                HearthVersion.get(), startedAt, System.currentTimeMillis() - startedAt, r.ready(), r.reason(),
+                stopping.getAsBoolean(), ports);
+        List<Member> members = new ArrayList<>();
+        for (ClusterNode n : ignite.cluster().forServers().nodes()) {
+            members.add(new Member(n.id().toString(), str(n.attribute(NodeAttributes.NAME)),
+                    str(n.attribute(NodeAttributes.FAILURE_DOMAIN)), List.copyOf(n.addresses()),
+                    num(n.attribute(NodeAttributes.ADMIN_PORT)), num(n.attribute(NodeAttributes.MEMCACHED_PORT)),
+                    num(n.attribute(NodeAttributes.THIN_CLIENT_PORT)), n.order(), n.isLocal()));
+        }
+        members.sort(Comparator.comparingLong(Member::order));
+        List<Zone> zones = new ArrayList<>();
+        config.zones().forEach((name, z) -> zones.add(zone(name, z)));
+        zones.sort(Comparator.comparing(Zone::name));
+        List<Region> regions = new ArrayList<>();
+        for (DataRegionMetrics m : ignite.dataRegionMetrics()) {
+            long limit = regionLimit(m.getName());
+            if (limit > 0) {
+                regions.add(new Region(m.getName(), m.getTotalUsedSize(), m.getTotalAllocatedSize(), limit));
+            }
+        }
+        regions.sort(Comparator.comparing(Region::name));
+        return new Snapshot(node, ignite.cluster().topologyVersion(), members, clusterRebalanced(), zones, regions,
+                jvm());
+    }
+
+    private long regionLimit(String region) {
+        if (region.equals(Zones.SYSTEM_REGION)) {
+            return Math.max(16L << 20, config.memory().systemRegion().bytes() / 2);
+        }
+        for (var e : config.zones().entrySet()) {
+            if (Zones.regionName(e.getKey()).equals(region)) {
+                return e.getValue().memory().bytes();
+            }
+        }
+        return 0; // Ignite's internal regions (sysMemPlc, metastore...) are accounted under memory.systemRegion.
+    }
+
+    private Zone zone(String name, HearthConfig.Zone z) {
+        String cacheName = Zones.cacheName(name);
+        IgniteCache<String, byte[]> cache = ignite.cache(cacheName);
+        long entries;
+        try {
+            entries = cache.sizeLongAsync(CachePeekMode.PRIMARY).get(COUNT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        } catch (RuntimeException e) {
+            entries = -1;
+        }
+        GridDhtPartitionTopology top = topology(name);
+        int partitions = IgniteConfigFactory.PARTITIONS;
+        int minCopies = Integer.MAX_VALUE;
+        int missing = 0;
+        if (top != null) {
+            for (int p = 0; p < partitions; p++) {
+                int owners = top.owners(p).size();
+                minCopies = Math.min(minCopies, owners);
+                if (owners < z.backups() + 1) {
+                    missing++;
+                }
+            }
+        } else {
+            minCopies = 0;
+        }
+        return new Zone(name, z.backups(), entries, cache.localSizeLong(CachePeekMode.PRIMARY),
+                cache.localSizeLong(CachePeekMode.BACKUP), partitions, minCopies, missing, movingPartitions(name),
+                evictions.get(cacheName).sum(), expirations.get(cacheName).sum(), z.memory().bytes());
+    }
+
+    private boolean clusterRebalanced() {
+        var registry = ignite.context().metric().registry("cluster");
+        BooleanMetric m = registry.findMetric("Rebalanced");
+        return m != null && m.value();
+    }
+
+    private Jvm jvm() {
+        MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        long direct = 0;
+        for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+            if (pool.getName().equals("direct")) {
+                direct = pool.getMemoryUsed();
+            }
+        }
+        return new Jvm(heap.getUsed(), heap.getMax(), direct, config.memory().directMemory().bytes(), rss());
+    }
+
+    static long rss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private static String str(Object o) {
+        return o == null ? "" : o.toString();
+    }
+
+    private static int num(Object o) {
+        return o instanceof Number n ? n.intValue() : -1;
+    }
+}

@@ -1,0 +1,17 @@
+package dev.hearth.node.cluster;
+
+/**
+ * User attributes every Hearth node publishes in the topology, so that any node can tell operators (and hearthctl)
+ * where its peers' endpoints are and which failure domain each is in.
+ */
+public final class NodeAttributes {
+    public static final String NAME = "hearth.name";
+    public static final String FAILURE_DOMAIN = "hearth.failureDomain";
+    public static final String ADMIN_PORT = "hearth.port.admin";
+    public static final String MEMCACHED_PORT = "hearth.port.memcached";
+    public static final String THIN_CLIENT_PORT = "hearth.port.thinClient";
+    public static final String VERSION = "hearth.version";
+
+    private NodeAttributes() {
+    }
+}

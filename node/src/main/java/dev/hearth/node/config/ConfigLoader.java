@@ -1,0 +1,380 @@
+package dev.hearth.node.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * Builds a {@link HearthConfig} from, in increasing precedence: the bundled defaults, one YAML file, {@code HEARTH_*}
+ * env vars and {@code --set key=value} overrides. Every failure is a {@link ConfigException} naming the key.
+ */
+public final class ConfigLoader {
+    /** Env vars the scripts and hearthctl use; they are not config keys. */
+    private static final Set<String> NON_CONFIG_ENV =
+            Set.of("HEARTH_HOME", "HEARTH_JAVA_OPTS", "HEARTH_ADMIN", "HEARTH_CONFIG", "HEARTH_OUTPUT");
+    static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+    static final Pattern ZONE_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+    private static final Set<String> LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
+
+    private final ObjectMapper yaml;
+    private final List<String> warnings = new ArrayList<>();
+
+    public ConfigLoader() {
+        SimpleModule durations = new SimpleModule("hearth-durations");
+        durations.addDeserializer(Duration.class, new JsonDeserializer<>() {
+            @Override
+            public Duration deserialize(com.fasterxml.jackson.core.JsonParser p, DeserializationContext ctx)
+                    throws IOException {
+                try {
+                    return Durations.parse(p.getValueAsString());
+                } catch (IllegalArgumentException e) {
+                    throw InvalidFormatException.from(p, e.getMessage(), p.getText(), Duration.class);
+                }
+            }
+        });
+        yaml = new ObjectMapper(new YAMLFactory())
+                .registerModule(durations)
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    }
+
+    /** Notes about ignored input (e.g. an env var that names no key), for the node to log. */
+    public List<String> warnings() {
+        return List.copyOf(warnings);
+    }
+
+    public HearthConfig load(Path file, Map<String, String> env, List<String> sets) {
+        ObjectNode tree = defaults();
+        Map<String, String> envKeys = envKeys(tree);
+        if (file != null) {
+            merge(tree, readFile(file), "");
+        }
+        applyEnv(tree, env, envKeys);
+        for (String set : sets) {
+            int eq = set.indexOf('=');
+            if (eq <= 0) {
+                throw new ConfigException(null, "--set expects key=value, got '" + set + "'");
+            }
+            put(tree, set.substring(0, eq).trim(), set.substring(eq + 1));
+        }
+        HearthConfig bound = bind(tree);
+        return validate(withDerivedDefaults(bound));
+    }
+
+    private ObjectNode defaults() {
+        try (InputStream in = ConfigLoader.class.getResourceAsStream("/hearth-defaults.yaml")) {
+            return (ObjectNode) yaml.readTree(in);
+        } catch (IOException e) {
+            throw new IllegalStateException("the bundled hearth-defaults.yaml is unreadable", e);
+        }
+    }
+
+    private JsonNode readFile(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new ConfigException(null, "cannot read config file " + file + ": " + e);
+        }
+        try {
+            JsonNode node = yaml.readTree(text);
+            if (node == null || node.isMissingNode() || node.isNull()) {
+                return JsonNodeFactory.instance.objectNode();
+            }
+            if (!node.isObject()) {
+                throw new ConfigException(null, "config file " + file + " must be a YAML mapping of sections");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            var loc = e.getLocation();
+            throw new ConfigException(null, "config file " + file + " is not valid YAML"
+                    + (loc == null ? "" : " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")")
+                    + ": " + e.getOriginalMessage());
+        }
+    }
+
+    /** Deep merge: mappings merge key by key, anything else replaces. */
+    private static void merge(ObjectNode target, JsonNode source, String prefix) {
+        Iterator<Map.Entry<String, JsonNode>> it = source.fields();
+        while (it.hasNext()) {
+            var e = it.next();
+            JsonNode existing = target.get(e.getKey());
+            if (existing instanceof ObjectNode obj && e.getValue().isObject()) {
+                merge(obj, e.getValue(), prefix + e.getKey() + ".");
+            } else {
+                target.set(e.getKey(), e.getValue());
+            }
+        }
+    }
+
+    /** HEARTH_PORTS_ADMIN -> ports.admin, for every leaf of the defaults except the per-zone ones. */
+    private static Map<String, String> envKeys(ObjectNode defaults) {
+        Map<String, String> out = new TreeMap<>();
+        collectLeaves(defaults, "", out);
+        return out;
+    }
+
+    private static void collectLeaves(JsonNode node, String path, Map<String, String> out) {
+        if (node.isObject() && !path.equals("zones")) {
+            node.fields().forEachRemaining(e -> collectLeaves(e.getValue(),
+                    path.isEmpty() ? e.getKey() : path + "." + e.getKey(), out));
+        } else if (!path.equals("zones")) {
+            out.put(envName(path), path);
+        }
+    }
+
+    static String envName(String path) {
+        return "HEARTH_" + path.replaceAll("([a-z0-9])([A-Z])", "$1_$2").replace('.', '_').toUpperCase(Locale.ROOT);
+    }
+
+    private void applyEnv(ObjectNode tree, Map<String, String> env, Map<String, String> envKeys) {
+        for (var e : new TreeMap<>(env).entrySet()) {
+            String name = e.getKey();
+            if (!name.startsWith("HEARTH_") || NON_CONFIG_ENV.contains(name)) {
+                continue;
+            }
+            String path = envKeys.get(name);
+            if (path == null && name.startsWith("HEARTH_ZONES_")) {
+                String rest = name.substring("HEARTH_ZONES_".length());
+                for (String leaf : List.of("MEMORY", "BACKUPS")) {
+                    if (rest.endsWith("_" + leaf) && rest.length() > leaf.length() + 1) {
+                        String zone = rest.substring(0, rest.length() - leaf.length() - 1)
+                                .toLowerCase(Locale.ROOT).replace('_', '-');
+                        path = "zones." + zone + "." + leaf.toLowerCase(Locale.ROOT);
+                    }
+                }
+            }
+            if (path == null) {
+                warnings.add("env var " + name + " names no config key; ignored");
+                continue;
+            }
+            put(tree, path, e.getValue());
+        }
+    }
+
+    /** Sets one dotted key. Lists take comma-separated values; scalars are coerced when bound. */
+    private static void put(ObjectNode tree, String path, String value) {
+        String[] parts = path.split("\\.");
+        ObjectNode at = tree;
+        for (int i = 0; i < parts.length - 1; i++) {
+            JsonNode next = at.get(parts[i]);
+            if (next == null && i == 1 && parts[0].equals("zones")) {
+                next = at.putObject(parts[i]);
+            }
+            if (!(next instanceof ObjectNode obj)) {
+                throw new ConfigException(path, "no such key (" + String.join(".", List.of(parts).subList(0, i + 1))
+                        + " is not a section)");
+            }
+            at = obj;
+        }
+        String leaf = parts[parts.length - 1];
+        JsonNode current = at.get(leaf);
+        if (current instanceof ArrayNode) {
+            ArrayNode list = at.putArray(leaf);
+            for (String item : value.split(",")) {
+                if (!item.isBlank()) {
+                    list.add(item.trim());
+                }
+            }
+        } else if (current instanceof ObjectNode) {
+            throw new ConfigException(path, "is a section; set one of its keys: " + keysOf(current));
+        } else {
+            at.set(leaf, TextNode.valueOf(value));
+        }
+    }
+
+    private HearthConfig bind(ObjectNode tree) {
+        try {
+            return yaml.treeToValue(tree, HearthConfig.class);
+        } catch (UnrecognizedPropertyException e) {
+            String key = pathOf(e);
+            List<String> known = e.getKnownPropertyIds() == null ? List.of()
+                    : e.getKnownPropertyIds().stream().map(String::valueOf).sorted().toList();
+            throw new ConfigException(key, "unknown key; allowed here: " + String.join(", ", known));
+        } catch (ValueInstantiationException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new ConfigException(pathOf(e), cause.getMessage());
+        } catch (InvalidFormatException e) {
+            String msg = e.getOriginalMessage();
+            if (e.getTargetType() == int.class || e.getTargetType() == Integer.class) {
+                msg = "'" + e.getValue() + "' is not a whole number";
+            }
+            throw new ConfigException(pathOf(e), msg);
+        } catch (JsonMappingException e) {
+            throw new ConfigException(pathOf(e), "wrong type: " + e.getOriginalMessage());
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(null, e.getOriginalMessage());
+        }
+    }
+
+    private static String pathOf(JsonMappingException e) {
+        return e.getPath().stream()
+                .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining(".")).replace(".[", "[");
+    }
+
+    private static String keysOf(JsonNode node) {
+        List<String> keys = new ArrayList<>();
+        node.fieldNames().forEachRemaining(keys::add);
+        return String.join(", ", keys);
+    }
+
+    private static HearthConfig withDerivedDefaults(HearthConfig c) {
+        Map<String, HearthConfig.Zone> zones = new LinkedHashMap<>();
+        zones.put("default", new HearthConfig.Zone(null, null));
+        if (c.zones() != null) {
+            c.zones().forEach((name, z) -> zones.put(name, z == null ? new HearthConfig.Zone(null, null) : z));
+        }
+        zones.replaceAll((name, z) -> new HearthConfig.Zone(
+                z.memory() != null ? z.memory() : c.memory().defaultZoneBudget(),
+                z.backups() != null ? z.backups() : 1));
+        HearthConfig.Node node = c.node();
+        if (node.name() == null || node.name().isBlank()) {
+            node = new HearthConfig.Node(defaultName(c.ports().discovery()), node.failureDomain(), node.dataDir());
+        }
+        return new HearthConfig(node, c.cluster(), c.ports(), c.memory(), Map.copyOf(zones), c.logging(),
+                c.shutdown());
+    }
+
+    private static String defaultName(int discoveryPort) {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "hearth";
+        }
+        host = host.replaceAll("[^A-Za-z0-9._-]", "-");
+        if (host.isEmpty() || !Character.isLetterOrDigit(host.charAt(0))) {
+            host = "hearth" + host;
+        }
+        String suffix = discoveryPort != 0 ? Integer.toString(discoveryPort)
+                : Long.toString(System.nanoTime() & 0xffffff, 36);
+        String name = host + "-" + suffix;
+        return name.length() > 63 ? name.substring(name.length() - 63) : name;
+    }
+
+    private static HearthConfig validate(HearthConfig c) {
+        require(c.node().name(), NAME, "node.name", "1-63 letters, digits, '.', '_' or '-'");
+        if (!c.node().failureDomain().isEmpty()) {
+            require(c.node().failureDomain(), NAME, "node.failureDomain",
+                    "empty, or 1-63 letters, digits, '.', '_' or '-'");
+        }
+        nonBlank(c.node().dataDir(), "node.dataDir");
+        require(c.cluster().name(), NAME, "cluster.name", "1-63 letters, digits, '.', '_' or '-'");
+        oneOf(c.cluster().discovery(), "cluster.discovery", Set.of("static", "kubernetes"));
+        nonBlank(c.cluster().bindAddress(), "cluster.bindAddress");
+        if (c.cluster().discovery().equals("static")) {
+            if (c.cluster().addresses() == null || c.cluster().addresses().isEmpty()) {
+                throw new ConfigException("cluster.addresses", "static discovery needs at least one address");
+            }
+            for (String a : c.cluster().addresses()) {
+                if (!a.matches("[^\\s:]+:\\d{1,5}(\\.\\.\\d{1,5})?")) {
+                    throw new ConfigException("cluster.addresses",
+                            "'" + a + "' is not host:port or host:port1..port2");
+                }
+            }
+        } else {
+            nonBlank(c.cluster().kubernetes().namespace(), "cluster.kubernetes.namespace");
+            nonBlank(c.cluster().kubernetes().service(), "cluster.kubernetes.service");
+        }
+        atLeast(c.cluster().failureDetectionTimeout(), Duration.ofMillis(500), "cluster.failureDetectionTimeout");
+        if (c.cluster().rebalanceBatchSize().bytes() < 1024) {
+            throw new ConfigException("cluster.rebalanceBatchSize", "must be at least 1k");
+        }
+        var p = c.ports();
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        ports.put("ports.discovery", p.discovery());
+        ports.put("ports.communication", p.communication());
+        ports.put("ports.thinClient", p.thinClient());
+        ports.put("ports.memcached", p.memcached());
+        ports.put("ports.admin", p.admin());
+        Map<Integer, String> seen = new TreeMap<>();
+        for (var e : ports.entrySet()) {
+            int port = e.getValue();
+            if (port < 0 || port > 65535) {
+                throw new ConfigException(e.getKey(), port + " is not a port (0-65535; 0 = pick a free one)");
+            }
+            if (port != 0 && seen.putIfAbsent(port, e.getKey()) != null) {
+                throw new ConfigException(e.getKey(), "port " + port + " is already used by " + seen.get(port));
+            }
+        }
+        if (c.memory().heap().bytes() < (128L << 20)) {
+            throw new ConfigException("memory.heap", "must be at least 128m");
+        }
+        if (c.memory().directMemory().bytes() < (32L << 20)) {
+            throw new ConfigException("memory.directMemory", "must be at least 32m");
+        }
+        if (c.memory().systemRegion().bytes() < (16L << 20)) {
+            throw new ConfigException("memory.systemRegion", "must be at least 16m");
+        }
+        for (var z : c.zones().entrySet()) {
+            String key = "zones." + z.getKey();
+            require(z.getKey(), ZONE_NAME, key, "a zone name of 1-63 lower-case letters, digits or '-'");
+            if (z.getValue().memory().bytes() < (16L << 20)) {
+                throw new ConfigException(key + ".memory", "must be at least 16m (Ignite's smallest region)");
+            }
+            if (z.getValue().backups() < 0 || z.getValue().backups() > 3) {
+                throw new ConfigException(key + ".backups", z.getValue().backups() + " is out of range (0-3)");
+            }
+        }
+        oneOf(c.logging().format(), "logging.format", Set.of("pattern", "json"));
+        oneOf(c.logging().level().toUpperCase(Locale.ROOT), "logging.level", LEVELS);
+        atLeast(c.shutdown().timeout(), Duration.ofSeconds(1), "shutdown.timeout");
+        return c;
+    }
+
+    private static void require(String value, Pattern pattern, String key, String allowed) {
+        if (value == null || !pattern.matcher(value).matches()) {
+            throw new ConfigException(key, "'" + value + "' is not allowed; expected " + allowed);
+        }
+    }
+
+    private static void nonBlank(String value, String key) {
+        if (value == null || value.isBlank()) {
+            throw new ConfigException(key, "must not be empty");
+        }
+    }
+
+    private static void oneOf(String value, String key, Set<String> allowed) {
+        if (!allowed.contains(value)) {
+            throw new ConfigException(key, "'" + value + "' is not allowed; expected one of "
+                    + allowed.stream().sorted().collect(Collectors.joining(", ")));
+        }
+    }
+
+    private static void atLeast(Duration value, Duration min, String key) {
+        if (value == null || value.compareTo(min) < 0) {
+            throw new ConfigException(key, "must be at least " + Durations.format(min));
+        }
+    }
+}

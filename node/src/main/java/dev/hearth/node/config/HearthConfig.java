@@ -1,0 +1,62 @@
+package dev.hearth.node.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole configuration of one node, as bound from {@code hearth-defaults.yaml} plus the operator's file,
+ * env vars and {@code --set} overrides. Immutable; {@link ConfigLoader} is the only way to make a valid one.
+ */
+public record HearthConfig(
+        Node node,
+        Cluster cluster,
+        Ports ports,
+        Memory memory,
+        Map<String, Zone> zones,
+        Logging logging,
+        Shutdown shutdown) {
+
+    public record Node(String name, String failureDomain, String dataDir) {
+    }
+
+    public record Cluster(
+            String name,
+            String discovery,
+            String bindAddress,
+            List<String> addresses,
+            Kubernetes kubernetes,
+            Duration failureDetectionTimeout,
+            Duration rebalanceThrottle,
+            ByteSize rebalanceBatchSize) {
+    }
+
+    public record Kubernetes(String namespace, String service, String masterUrl) {
+    }
+
+    /** Port numbers; 0 means "pick a free one". */
+    public record Ports(int discovery, int communication, int thinClient, int memcached, int admin) {
+    }
+
+    public record Memory(ByteSize heap, ByteSize directMemory, ByteSize systemRegion, ByteSize defaultZoneBudget) {
+    }
+
+    /** A zone: one Ignite cache in its own data region. {@code memory} is null until defaults are applied. */
+    public record Zone(ByteSize memory, Integer backups) {
+    }
+
+    public record Logging(String format, String level) {
+    }
+
+    public record Shutdown(Duration timeout) {
+    }
+
+    /** Total off-heap this node may allocate: the system region plus every zone's budget. */
+    public long offHeapBudgetBytes() {
+        long sum = memory.systemRegion().bytes();
+        for (Zone z : zones.values()) {
+            sum += z.memory().bytes();
+        }
+        return sum;
+    }
+}

@@ -1,0 +1,88 @@
+package dev.hearth.node.status;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a node knows about itself and its cluster, for the admin endpoint. Implementations may block briefly
+ * (cluster-wide counts are bounded by a timeout): call them off event-loop threads.
+ */
+public interface NodeStatus {
+    /** Cheap: whether this node should receive traffic, and why not. */
+    Readiness readiness();
+
+    /** The full picture at this instant. */
+    Snapshot snapshot();
+
+    /**
+     * @param ready joined, holds every partition assigned to it (no rebalance in progress for it), endpoints
+     *     accepting, not stopping
+     * @param reason why not, or "ready"
+     */
+    record Readiness(boolean ready, String reason) {
+    }
+
+    record Snapshot(
+            LocalNode node,
+            long topologyVersion,
+            List<Member> members,
+            boolean clusterRebalanced,
+            List<Zone> zones,
+            List<Region> regions,
+            Jvm jvm) {
+    }
+
+    record LocalNode(
+            String id,
+            String name,
+            String failureDomain,
+            String version,
+            long startedAtMillis,
+            long uptimeMillis,
+            boolean ready,
+            String readyReason,
+            boolean stopping,
+            Map<String, Integer> ports) {
+    }
+
+    record Member(
+            String id,
+            String name,
+            String failureDomain,
+            List<String> addresses,
+            int adminPort,
+            int memcachedPort,
+            int thinClientPort,
+            long order,
+            boolean local) {
+    }
+
+    /**
+     * @param entries live entries in the zone cluster-wide (primary copies), -1 if the count timed out
+     * @param minCopies the fewest copies any partition has right now (backups + 1 when healthy)
+     * @param partitionsMissingCopies partitions with fewer than backups + 1 copies
+     * @param localMovingPartitions partitions this node is still receiving
+     * @param evictions entries this node evicted for room (every copy it held)
+     * @param expirations entries that expired on this node (every copy it held)
+     */
+    record Zone(
+            String name,
+            int backups,
+            long entries,
+            long localPrimaryEntries,
+            long localBackupEntries,
+            int partitions,
+            int minCopies,
+            int partitionsMissingCopies,
+            int localMovingPartitions,
+            long evictions,
+            long expirations,
+            long memoryLimitBytes) {
+    }
+
+    record Region(String name, long usedBytes, long allocatedBytes, long limitBytes) {
+    }
+
+    record Jvm(long heapUsedBytes, long heapMaxBytes, long directUsedBytes, long directMaxBytes, long rssBytes) {
+    }
+}
