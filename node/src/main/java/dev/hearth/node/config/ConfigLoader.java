@@ -42,6 +42,7 @@ public final class ConfigLoader {
     private static final Set<String> NON_CONFIG_ENV =
             Set.of("HEARTH_HOME", "HEARTH_JAVA_OPTS", "HEARTH_ADMIN", "HEARTH_CONFIG", "HEARTH_OUTPUT");
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+    static final Pattern TENANT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     static final Pattern ZONE_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     private static final Set<String> LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
 
@@ -145,6 +146,9 @@ public final class ConfigLoader {
     }
 
     private static void collectLeaves(JsonNode node, String path, Map<String, String> out) {
+        if (path.equals("memcached.users")) {
+            return;
+        }
         if (node.isObject() && !path.equals("zones")) {
             node.fields().forEachRemaining(e -> collectLeaves(e.getValue(),
                     path.isEmpty() ? e.getKey() : path + "." + e.getKey(), out));
@@ -262,8 +266,8 @@ public final class ConfigLoader {
         if (node.name() == null || node.name().isBlank()) {
             node = new HearthConfig.Node(defaultName(c.ports().discovery()), node.failureDomain(), node.dataDir());
         }
-        return new HearthConfig(node, c.cluster(), c.ports(), c.memory(), Map.copyOf(zones), c.logging(),
-                c.shutdown());
+        return new HearthConfig(node, c.cluster(), c.ports(), c.memory(), Map.copyOf(zones), c.memcached(),
+                c.logging(), c.shutdown());
     }
 
     private static String defaultName(int discoveryPort) {
@@ -345,6 +349,27 @@ public final class ConfigLoader {
             }
             if (z.getValue().backups() < 0 || z.getValue().backups() > 3) {
                 throw new ConfigException(key + ".backups", z.getValue().backups() + " is out of range (0-3)");
+            }
+        }
+        var mc = c.memcached();
+        oneOf(mc.tenantMode(), "memcached.tenantMode", Set.of("prefix", "fixed", "authenticated"));
+        if (!NAME.matcher(mc.tenant()).matches() || mc.tenant().contains(":")) {
+            throw new ConfigException("memcached.tenant", "'" + mc.tenant() + "' is not a tenant name "
+                    + "(1-63 letters, digits, '.', '_' or '-')");
+        }
+        if (mc.maxItemSize().bytes() < 1024 || mc.maxItemSize().bytes() > (128L << 20)) {
+            throw new ConfigException("memcached.maxItemSize", "must be between 1k and 128m");
+        }
+        if (mc.maxConnections() < 1) {
+            throw new ConfigException("memcached.maxConnections", "must be at least 1");
+        }
+        if (mc.tenantMode().equals("authenticated") && mc.users().isEmpty()) {
+            throw new ConfigException("memcached.users", "tenantMode authenticated needs at least one user");
+        }
+        for (String user : mc.users().keySet()) {
+            if (!TENANT_NAME.matcher(user).matches()) {
+                throw new ConfigException("memcached.users." + user, "a user is a tenant name: 1-64 letters, "
+                        + "digits, '.', '_' or '-', starting with a letter or digit");
             }
         }
         oneOf(c.logging().format(), "logging.format", Set.of("pattern", "json"));

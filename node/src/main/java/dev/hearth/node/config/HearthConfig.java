@@ -14,6 +14,7 @@ public record HearthConfig(
         Ports ports,
         Memory memory,
         Map<String, Zone> zones,
+        Memcached memcached,
         Logging logging,
         Shutdown shutdown) {
 
@@ -43,6 +44,17 @@ public record HearthConfig(
 
     /** A zone: one Ignite cache in its own data region. {@code memory} is null until defaults are applied. */
     public record Zone(ByteSize memory, Integer backups) {
+    }
+
+    /** The memcached endpoint. {@code tenantMode} is prefix, fixed or authenticated. */
+    public record Memcached(
+            boolean enabled,
+            String tenantMode,
+            String tenant,
+            ByteSize maxItemSize,
+            int maxConnections,
+            Duration idleTimeout,
+            Map<String, String> users) {
     }
 
     public record Logging(String format, String level) {
