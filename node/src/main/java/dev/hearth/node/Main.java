@@ -112,9 +112,9 @@ public final class Main implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             boolean graceful = node.stopGracefully();
             org.apache.logging.log4j.LogManager.shutdown();
-            if (!graceful) {
-                Runtime.getRuntime().halt(EXIT_RUNTIME);
-            }
+            // A JVM ended by SIGTERM exits 143 however cleanly it stopped; scripts and supervisors should see 0
+            // for a graceful stop and 1 for one that timed out.
+            Runtime.getRuntime().halt(graceful ? 0 : EXIT_RUNTIME);
         }, "hearth-shutdown"));
         node.stopped().join();
         return 0;

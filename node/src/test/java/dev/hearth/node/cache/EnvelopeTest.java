@@ -1,0 +1,99 @@
+package dev.hearth.node.cache;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class EnvelopeTest {
+    private static final TenantKey KEY = TenantKey.of("store-42", "user:1");
+
+    @Test
+    void roundTripsEveryField() {
+        Item item = new Item("hello".getBytes(StandardCharsets.UTF_8), 0xCAFEBABE, 1234567890123L, 1_800_000_000_000L,
+                true);
+        Item back = Envelope.decode(KEY, Envelope.encode(KEY, item));
+        assertArrayEquals(item.value(), back.value());
+        assertEquals(item.flags(), back.flags());
+        assertEquals(item.version(), back.version());
+        assertEquals(item.expireAt(), back.expireAt());
+        assertTrue(back.stale());
+        assertEquals(Envelope.HEADER + 5, Envelope.encode(KEY, item).length);
+    }
+
+    @Test
+    void everySingleBitFlipIsCaught() {
+        byte[] stored = Envelope.encode(KEY, new Item(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, 7, 99, 0, false));
+        for (int i = 0; i < stored.length; i++) {
+            for (int bit = 0; bit < 8; bit++) {
+                byte[] damaged = stored.clone();
+                damaged[i] ^= (byte) (1 << bit);
+                assertNull(Envelope.decode(KEY, damaged), "flip of bit " + bit + " in byte " + i);
+                assertFalse(Envelope.isIntact(KEY, damaged));
+            }
+        }
+        assertTrue(Envelope.isIntact(KEY, stored));
+    }
+
+    @Test
+    void aValueCopiedOntoAnotherKeyOrTenantIsCaught() {
+        byte[] stored = Envelope.encode(KEY, new Item(new byte[] {42}, 0, 1, 0, false));
+        assertNull(Envelope.decode(TenantKey.of("store-42", "user:2"), stored));
+        assertNull(Envelope.decode(TenantKey.of("store-43", "user:1"), stored));
+    }
+
+    @Test
+    void truncatedOrForeignBytesAreDamagedNotErrors() {
+        assertNull(Envelope.decode(KEY, new byte[0]));
+        assertNull(Envelope.decode(KEY, new byte[Envelope.HEADER - 1]));
+        byte[] stored = Envelope.encode(KEY, new Item(new byte[] {1, 2, 3}, 0, 1, 0, false));
+        byte[] cut = new byte[stored.length - 1];
+        System.arraycopy(stored, 0, cut, 0, cut.length);
+        assertNull(Envelope.decode(KEY, cut));
+        assertNull(Envelope.decode(KEY, "plain memcached value".getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void tenantsNeverShareAStorageKey() {
+        TenantKey a = TenantKey.of("a", "b:c");
+        TenantKey b = TenantKey.of("a", "b:c".getBytes(StandardCharsets.UTF_8));
+        assertEquals(a, b);
+        assertEquals(a.storageKey(), b.storageKey());
+        // "a" + "b:c" and a hypothetical "a:b" + "c" cannot both exist: tenant names have no ':'.
+        assertThrows(IllegalArgumentException.class, () -> TenantKey.of("a:b", "c"));
+        assertNotEquals(TenantKey.of("t1", "k").storageKey(), TenantKey.of("t2", "k").storageKey());
+        Set<String> seen = new HashSet<>();
+        for (String t : new String[] {"x", "x.y", "x-y", "x_y"}) {
+            assertTrue(seen.add(TenantKey.of(t, "k").storageKey()));
+        }
+    }
+
+    @Test
+    void binaryKeysSurviveTheStorageKeyRoundTrip() {
+        byte[] raw = new byte[256];
+        for (int i = 0; i < raw.length; i++) {
+            raw[i] = (byte) i;
+        }
+        TenantKey k = TenantKey.of("t", raw);
+        TenantKey back = TenantKey.fromStorageKey(k.storageKey());
+        assertEquals(k, back);
+        assertArrayEquals(raw, back.key());
+    }
+
+    @Test
+    void invalidTenantsAndEmptyKeysAreRejected() {
+        for (String bad : new String[] {"", "-x", "a b", "a/b", "ä", "x".repeat(65)}) {
+            assertThrows(IllegalArgumentException.class, () -> TenantKey.of(bad, "k"), bad);
+        }
+        assertThrows(IllegalArgumentException.class, () -> TenantKey.of("t", new byte[0]));
+        assertThrows(IllegalArgumentException.class, () -> TenantKey.fromStorageKey("nocolon"));
+    }
+}

@@ -1,0 +1,147 @@
+package dev.hearth.node.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    private HearthConfig load(String yaml, Map<String, String> env, String... sets) throws IOException {
+        Path file = null;
+        if (yaml != null) {
+            file = dir.resolve("hearth.yaml");
+            Files.writeString(file, yaml);
+        }
+        return new ConfigLoader().load(file, env, List.of(sets));
+    }
+
+    private ConfigException fails(String yaml, Map<String, String> env, String... sets) {
+        return assertThrows(ConfigException.class, () -> load(yaml, env, sets));
+    }
+
+    @Test
+    void defaultsGiveASingleLoopbackNode() throws IOException {
+        HearthConfig c = load(null, Map.of());
+        assertEquals("127.0.0.1", c.cluster().bindAddress());
+        assertEquals(List.of("127.0.0.1:47500..47509"), c.cluster().addresses());
+        assertEquals(11211, c.ports().memcached());
+        assertEquals(8080, c.ports().admin());
+        assertEquals(Duration.ofSeconds(2), c.cluster().failureDetectionTimeout());
+        assertEquals(ByteSize.parse("256m"), c.zones().get("default").memory());
+        assertEquals(1, c.zones().get("default").backups());
+        assertEquals(512L << 20, c.memory().heap().bytes());
+        assertTrue(c.node().name().endsWith("-47500"), c.node().name());
+    }
+
+    @Test
+    void fileThenEnvThenSetInIncreasingPrecedence() throws IOException {
+        String yaml = """
+                node: {name: alpha, failureDomain: rack-1}
+                ports: {admin: 9000, memcached: 9001}
+                zones:
+                  orders: {memory: 64m, backups: 2}
+                """;
+        HearthConfig c = load(yaml, Map.of("HEARTH_PORTS_ADMIN", "9100", "HEARTH_PORTS_MEMCACHED", "9101",
+                "HEARTH_NODE_FAILURE_DOMAIN", "rack-2", "HEARTH_ZONES_ORDERS_BACKUPS", "3",
+                "PATH", "/bin"), "ports.admin=9200");
+        assertEquals("alpha", c.node().name());
+        assertEquals("rack-2", c.node().failureDomain());
+        assertEquals(9200, c.ports().admin());
+        assertEquals(9101, c.ports().memcached());
+        assertEquals(3, c.zones().get("orders").backups());
+        assertEquals(64L << 20, c.zones().get("orders").memory().bytes());
+        assertTrue(c.zones().containsKey("default"), "the default zone always exists");
+    }
+
+    @Test
+    void listsTakeCommaSeparatedValuesAndZonesGetTheDefaultBudget() throws IOException {
+        HearthConfig c = load(null, Map.of("HEARTH_CLUSTER_ADDRESSES", "10.0.0.1:47500, 10.0.0.2:47500"),
+                "zones.sessions.backups=0", "memory.defaultZoneBudget=32m");
+        assertEquals(List.of("10.0.0.1:47500", "10.0.0.2:47500"), c.cluster().addresses());
+        assertEquals(32L << 20, c.zones().get("sessions").memory().bytes());
+        assertEquals(0, c.zones().get("sessions").backups());
+        assertEquals(256L << 20 + 0, c.zones().get("default").memory().bytes(), "an explicit budget stays");
+    }
+
+    @Test
+    void unknownKeyIsNamedWithTheAllowedOnes() {
+        ConfigException e = fails("ports: {admn: 1}\n", Map.of());
+        assertEquals("ports.admn", e.key());
+        assertTrue(e.getMessage().contains("allowed here: admin, communication, discovery, memcached, thinClient"),
+                e.getMessage());
+    }
+
+    @Test
+    void badValuesNameTheKeyAndWhatIsAllowed() {
+        assertEquals("ports.admin", fails(null, Map.of(), "ports.admin=http").key());
+        assertTrue(fails(null, Map.of(), "ports.admin=70000").getMessage().contains("0-65535"));
+        ConfigException size = fails(null, Map.of("HEARTH_MEMORY_HEAP", "lots"));
+        assertEquals("memory.heap", size.key());
+        assertTrue(size.getMessage().contains("not a size"), size.getMessage());
+        ConfigException disco = fails("cluster: {discovery: multicast}\n", Map.of());
+        assertEquals("cluster.discovery", disco.key());
+        assertTrue(disco.getMessage().contains("kubernetes, static"), disco.getMessage());
+        assertEquals("cluster.failureDetectionTimeout",
+                fails(null, Map.of(), "cluster.failureDetectionTimeout=10").key());
+        assertEquals("zones.Bad_Zone", fails("zones: {Bad_Zone: {}}\n", Map.of()).key());
+        assertEquals("zones.small.memory", fails(null, Map.of(), "zones.small.memory=1m").key());
+        assertEquals("zones.default.backups", fails(null, Map.of(), "zones.default.backups=9").key());
+        assertTrue(fails(null, Map.of(), "ports.admin=11211").getMessage().contains("already used by ports.memcached"));
+        assertEquals("logging.format", fails(null, Map.of(), "logging.format=xml").key());
+        assertEquals("memory.heap", fails(null, Map.of(), "memory.heap=1m").key());
+    }
+
+    @Test
+    void brokenFilesAndBadOverridesAreReportedNotThrownRaw() {
+        ConfigException yaml = fails("ports: [unclosed\n", Map.of());
+        assertTrue(yaml.getMessage().contains("not valid YAML") && yaml.getMessage().contains("line"),
+                yaml.getMessage());
+        ConfigException missing = assertThrows(ConfigException.class,
+                () -> new ConfigLoader().load(dir.resolve("absent.yaml"), Map.of(), List.of()));
+        assertTrue(missing.getMessage().contains("cannot read config file"), missing.getMessage());
+        assertTrue(fails(null, Map.of(), "ports").getMessage().contains("key=value"));
+        assertTrue(fails(null, Map.of(), "nosuch.key=1").getMessage().contains("no such key"));
+        assertTrue(fails(null, Map.of(), "ports=1").getMessage().contains("is a section"));
+        assertTrue(fails("- a list\n", Map.of()).getMessage().contains("mapping"));
+    }
+
+    @Test
+    void unknownEnvVarsWarnAndScriptVarsAreIgnored() throws IOException {
+        ConfigLoader loader = new ConfigLoader();
+        loader.load(null, Map.of("HEARTH_PROTS_ADMIN", "1", "HEARTH_HOME", "/opt/hearth"), List.of());
+        assertEquals(List.of("env var HEARTH_PROTS_ADMIN names no config key; ignored"), loader.warnings());
+    }
+
+    @Test
+    void envNamesFollowTheKeyPath() {
+        assertEquals("HEARTH_NODE_FAILURE_DOMAIN", ConfigLoader.envName("node.failureDomain"));
+        assertEquals("HEARTH_PORTS_THIN_CLIENT", ConfigLoader.envName("ports.thinClient"));
+        assertEquals("HEARTH_CLUSTER_KUBERNETES_MASTER_URL", ConfigLoader.envName("cluster.kubernetes.masterUrl"));
+    }
+
+    @Test
+    void sizesAndDurationsParse() {
+        assertEquals(1536, ByteSize.parse("1536").bytes());
+        assertEquals(64L << 10, ByteSize.parse("64k").bytes());
+        assertEquals(2L << 30, ByteSize.parse("2G").bytes());
+        assertEquals(3L << 20, ByteSize.parse("3MiB").bytes());
+        assertEquals("256m", ByteSize.parse("256m").toString());
+        assertThrows(IllegalArgumentException.class, () -> ByteSize.parse("-1m"));
+        assertThrows(IllegalArgumentException.class, () -> ByteSize.parse("99999999999999999t"));
+        assertEquals(Duration.ofMillis(500), Durations.parse("500ms"));
+        assertEquals(Duration.ofMinutes(5), Durations.parse("5m"));
+        assertThrows(IllegalArgumentException.class, () -> Durations.parse("5 fortnights"));
+        assertEquals("2s", Durations.format(Duration.ofSeconds(2)));
+    }
+}

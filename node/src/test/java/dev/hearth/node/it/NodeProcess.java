@@ -1,0 +1,156 @@
+package dev.hearth.node.it;
+
+import dev.hearth.node.TestNodes;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One real {@code bin/hearth-node} process on fixed free loopback ports (kept across restarts, like a real host),
+ * with its output in {@code <dir>/<name>.log}.
+ */
+final class NodeProcess implements AutoCloseable {
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    final String name;
+    final int discoveryPort = TestNodes.freePort();
+    final int communicationPort = TestNodes.freePort();
+    final int thinClientPort = TestNodes.freePort();
+    final int memcachedPort = TestNodes.freePort();
+    final int adminPort = TestNodes.freePort();
+    private final Path dir;
+    private final List<String> sets = new ArrayList<>();
+    private Process process;
+    private int starts;
+
+    NodeProcess(String name, Path dir) {
+        this.name = name;
+        this.dir = dir;
+    }
+
+    static Path home() {
+        String home = System.getProperty("hearth.home");
+        if (home == null) {
+            // Running from the IDE or surefire: the module's parent is the repo root.
+            home = Path.of("").toAbsolutePath().getParent().toString();
+        }
+        Path p = Path.of(home);
+        if (!Files.isExecutable(p.resolve("bin/hearth-node"))) {
+            throw new IllegalStateException("bin/hearth-node not found under " + p);
+        }
+        return p;
+    }
+
+    /** Config overrides for this node: its ports, its name, the cluster's addresses, small memory. */
+    NodeProcess configure(String clusterName, String addresses, String... extra) {
+        sets.clear();
+        sets.addAll(List.of("node.name=" + name, "cluster.name=" + clusterName, "cluster.addresses=" + addresses,
+                "ports.discovery=" + discoveryPort, "ports.communication=" + communicationPort,
+                "ports.thinClient=" + thinClientPort, "ports.memcached=" + memcachedPort,
+                "ports.admin=" + adminPort, "node.dataDir=" + dir.resolve(name), "memory.heap=256m",
+                "memory.systemRegion=32m", "zones.default.memory=96m", "shutdown.timeout=30s"));
+        sets.addAll(List.of(extra));
+        return this;
+    }
+
+    NodeProcess start() throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(home().resolve("bin/hearth-node").toString()));
+        for (String s : sets) {
+            cmd.add("--set");
+            cmd.add(s);
+        }
+        Path log = dir.resolve(name + ".log");
+        starts++;
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(starts == 1 ? ProcessBuilder.Redirect.to(log.toFile())
+                        : ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().keySet().removeIf(k -> k.startsWith("HEARTH_"));
+        process = pb.start();
+        return this;
+    }
+
+    String thinClientAddress() {
+        return "127.0.0.1:" + thinClientPort;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean alive() {
+        return process != null && process.isAlive();
+    }
+
+    /** HTTP status of GET /health/ready, or -1 if the admin port does not answer. */
+    int readyStatus() {
+        return get("/health/ready").statusCode;
+    }
+
+    boolean ready() {
+        return readyStatus() == 200;
+    }
+
+    Response get(String path) {
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+                    .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return new Response(r.statusCode(), r.body());
+        } catch (IOException e) {
+            return new Response(-1, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Response(-1, "interrupted");
+        }
+    }
+
+    void awaitReady(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!alive()) {
+                throw new IllegalStateException(name + " exited with " + process.exitValue() + "; see " + log());
+            }
+            if (ready()) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException(name + " not ready after " + timeout + "; see " + log());
+    }
+
+    Path log() {
+        return dir.resolve(name + ".log");
+    }
+
+    void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM, then wait for the process to exit; returns its exit code. */
+    int stopGracefully(Duration timeout) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException(name + " did not stop within " + timeout);
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (alive()) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    record Response(int statusCode, String body) {
+    }
+}

@@ -1,0 +1,68 @@
+package dev.hearth.node.it;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.ignite.Ignition;
+import org.apache.ignite.client.ClientCache;
+import org.apache.ignite.client.IgniteClient;
+import org.apache.ignite.configuration.ClientConfiguration;
+
+/** N real node processes forming one cluster on loopback. */
+final class ProcessCluster implements AutoCloseable {
+    final List<NodeProcess> nodes = new ArrayList<>();
+    private final List<IgniteClient> clients = new ArrayList<>();
+
+    ProcessCluster(String name, int size, Path dir, String... extra) {
+        for (int i = 0; i < size; i++) {
+            nodes.add(new NodeProcess(name + "-" + i, dir));
+        }
+        String addresses = nodes.stream().map(n -> "127.0.0.1:" + n.discoveryPort).collect(Collectors.joining(","));
+        nodes.forEach(n -> n.configure(name, addresses, extra));
+    }
+
+    ProcessCluster start() throws IOException, InterruptedException {
+        // The first node forms the cluster; the others join it. Starting them together also works, but joining one
+        // at a time keeps a loaded 2-core machine from timing out the joins.
+        for (NodeProcess n : nodes) {
+            n.start();
+            n.awaitReady(Duration.ofSeconds(60));
+        }
+        return this;
+    }
+
+    NodeProcess node(int i) {
+        return nodes.get(i);
+    }
+
+    /** A thin client over every node, with a bounded timeout (Ignite's default is to wait forever). */
+    IgniteClient client() {
+        IgniteClient c = Ignition.startClient(new ClientConfiguration()
+                .setAddresses(nodes.stream().map(NodeProcess::thinClientAddress).toArray(String[]::new))
+                .setPartitionAwarenessEnabled(true)
+                .setTimeout(5000));
+        clients.add(c);
+        return c;
+    }
+
+    static ClientCache<String, byte[]> zone(IgniteClient c) {
+        return c.cache("hearth-zone-default");
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (IgniteClient c : clients) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                System.err.println("closing a thin client of a stopping cluster: " + e);
+            }
+        }
+        for (NodeProcess n : nodes) {
+            n.close();
+        }
+    }
+}
