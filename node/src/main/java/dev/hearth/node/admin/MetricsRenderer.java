@@ -55,7 +55,8 @@ public final class MetricsRenderer {
                 .help("Damaged entries found (checksum mismatch); each was removed and served as a miss")
                 .dataPoint(counter(ops.checksumFailures(), "node", node)).build());
 
-        out.add(zoneCounter(s, "hearth_evictions", "Entries this node evicted to stay within the zone's memory",
+        out.add(zoneCounter(s, "hearth_evictions",
+                "Data pages (4 KiB, each holding one or more entries) evicted to keep the zone within its memory",
                 NodeStatus.Zone::evictions));
         out.add(zoneCounter(s, "hearth_expirations", "Entries that expired on this node (every copy it held)",
                 NodeStatus.Zone::expirations));

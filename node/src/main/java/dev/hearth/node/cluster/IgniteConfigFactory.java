@@ -65,7 +65,7 @@ public final class IgniteConfigFactory {
         ic.setFailureHandler(new StopNodeOrHaltFailureHandler(true, 0));
         ic.setRebalanceThrottle(config.cluster().rebalanceThrottle().toMillis());
         ic.setRebalanceBatchSize((int) Math.min(Integer.MAX_VALUE, config.cluster().rebalanceBatchSize().bytes()));
-        ic.setIncludeEventTypes(EventType.EVT_CACHE_OBJECT_EXPIRED, EventType.EVT_CACHE_ENTRY_EVICTED);
+        ic.setIncludeEventTypes(EventType.EVT_CACHE_OBJECT_EXPIRED);
         if (logConfig != null) {
             try {
                 ic.setGridLogger(new Log4J2Logger(logConfig));

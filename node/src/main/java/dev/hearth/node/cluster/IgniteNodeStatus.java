@@ -54,18 +54,17 @@ public final class IgniteNodeStatus implements NodeStatus {
         this.endpointsAccepting = endpointsAccepting;
         this.stopping = stopping;
         for (String zone : config.zones().keySet()) {
-            evictions.put(Zones.cacheName(zone), new LongAdder());
+            LongAdder pages = EvictionCounter.install(this.ignite, Zones.regionName(zone));
+            evictions.put(Zones.cacheName(zone), pages != null ? pages : new LongAdder());
             expirations.put(Zones.cacheName(zone), new LongAdder());
         }
         ignite.events().localListen(evt -> {
-            CacheEvent ce = (CacheEvent) evt;
-            Map<String, LongAdder> target = evt.type() == EventType.EVT_CACHE_OBJECT_EXPIRED ? expirations : evictions;
-            LongAdder counter = target.get(ce.cacheName());
+            LongAdder counter = expirations.get(((CacheEvent) evt).cacheName());
             if (counter != null) {
                 counter.increment();
             }
             return true;
-        }, EventType.EVT_CACHE_OBJECT_EXPIRED, EventType.EVT_CACHE_ENTRY_EVICTED);
+        }, EventType.EVT_CACHE_OBJECT_EXPIRED);
     }
 
     @Override

@@ -62,7 +62,8 @@ public interface NodeStatus {
      * @param minCopies the fewest copies any partition has right now (backups + 1 when healthy)
      * @param partitionsMissingCopies partitions with fewer than backups + 1 copies
      * @param localMovingPartitions partitions this node is still receiving
-     * @param evictions entries this node evicted for room (every copy it held)
+     * @param evictions data pages (4 KiB, one or more entries each) this node evicted to stay within the zone's
+     *     memory
      * @param expirations entries that expired on this node (every copy it held)
      */
     record Zone(
