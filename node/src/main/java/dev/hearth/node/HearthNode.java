@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.ignite.Ignite;
+import org.apache.ignite.IgniteState;
 import org.apache.ignite.Ignition;
 import org.apache.ignite.ShutdownPolicy;
 import org.apache.ignite.internal.IgnitionEx;
@@ -42,6 +43,7 @@ public final class HearthNode implements AutoCloseable {
     private final AtomicBoolean stopping;
     private final AtomicBoolean accepting;
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    private volatile boolean failed;
 
     private HearthNode(HearthConfig config, Ignite ignite, IgniteCacheService cache, IgniteNodeStatus status,
             AdminServer admin, Map<String, Integer> ports, AtomicBoolean stopping, AtomicBoolean accepting) {
@@ -97,6 +99,7 @@ public final class HearthNode implements AutoCloseable {
             starting.delegate = status;
             accepting.set(true);
             HearthNode node = new HearthNode(config, ignite, cache, status, admin, ports, stopping, accepting);
+            Ignition.addListener(node::onIgniteState);
             LOG.info("Hearth node {} started in {} ms: cluster of {} node(s), ports {}", config.node().name(),
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), ignite.cluster().forServers().nodes().size(),
                     ports);
@@ -129,6 +132,27 @@ public final class HearthNode implements AutoCloseable {
         return config;
     }
 
+    /**
+     * Ignite can stop on its own: segmented from the cluster (e.g. after being frozen longer than the failure
+     * detection timeout) or on a critical failure. A process whose Ignite is gone must not linger with its admin
+     * port up, so the node reports itself stopped and failed; {@code Main} then exits non-zero for the supervisor.
+     */
+    private void onIgniteState(String name, IgniteState state) {
+        if (!ignite.name().equals(name) || state == IgniteState.STARTED || stopping.get()) {
+            return;
+        }
+        failed = true;
+        accepting.set(false);
+        LOG.error("Ignite stopped underneath node {} ({}): the node left the cluster and will exit so its "
+                + "supervisor restarts it", config.node().name(), state);
+        stopped.complete(null);
+    }
+
+    /** True when Ignite stopped on its own (segmentation, critical failure) rather than by {@link #close}. */
+    public boolean failed() {
+        return failed;
+    }
+
     /** Completes once the node has stopped. */
     public CompletableFuture<Void> stopped() {
         return stopped;
@@ -143,9 +167,14 @@ public final class HearthNode implements AutoCloseable {
      *     process should exit (halt) now
      */
     public boolean stopGracefully() {
+        if (failed) {
+            stopping.set(true);
+            admin.close();
+            return false;
+        }
         if (!stopping.compareAndSet(false, true)) {
             stopped.join();
-            return true;
+            return !failed;
         }
         Duration timeout = config.shutdown().timeout();
         long t0 = System.nanoTime();

@@ -117,7 +117,7 @@ public final class Main implements Callable<Integer> {
             Runtime.getRuntime().halt(graceful ? 0 : EXIT_RUNTIME);
         }, "hearth-shutdown"));
         node.stopped().join();
-        return 0;
+        return node.failed() ? EXIT_RUNTIME : 0;
     }
 
     static String rootMessage(Throwable e) {

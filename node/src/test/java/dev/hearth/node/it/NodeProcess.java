@@ -85,6 +85,10 @@ final class NodeProcess implements AutoCloseable {
         return process.pid();
     }
 
+    int exitCode() {
+        return process.exitValue();
+    }
+
     boolean alive() {
         return process != null && process.isAlive();
     }

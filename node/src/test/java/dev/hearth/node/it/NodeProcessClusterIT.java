@@ -134,7 +134,39 @@ class NodeProcessClusterIT {
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
                     .until(() -> survivor.get("/status").body().contains("\"partitionsMissingCopies\" : 0")
                             && countMembers(survivor) == 2);
+
         }
+    }
+
+    /**
+     * A frozen node (alive, sockets open, silent) is dropped after the failure detection timeout (2 s); once it
+     * wakes it finds itself cut off and exits non-zero for its supervisor to restart it. Needs three nodes: with two,
+     * the woken node cannot tell that it was the one cut off (see docs/operations).
+     */
+    @Test
+    void frozenNodeIsDroppedAndExitsWhenWoken() throws Exception {
+        try (ProcessCluster cluster = new ProcessCluster("frozen", 3, dir).start()) {
+            // A frozen node (alive, sockets open, silent) is dropped after the failure detection timeout (2 s),
+            // and once it wakes it finds itself cut off and exits non-zero for its supervisor to restart it.
+            NodeProcess survivor = cluster.node(0);
+            NodeProcess frozen = cluster.node(2);
+            signal("STOP", frozen.pid());
+            long frozenAt = System.nanoTime();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> countMembers(survivor) == 2);
+            long droppedMs = (System.nanoTime() - frozenAt) / 1_000_000;
+            signal("CONT", frozen.pid());
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> !frozen.alive());
+            System.out.printf("frozen node (SIGSTOP) dropped from the topology after %d ms; woken, it exited with "
+                    + "%d%n", droppedMs, frozen.exitCode());
+            assertTrue(droppedMs < 10_000, "frozen node noticed only after " + droppedMs + " ms");
+            assertTrue(frozen.exitCode() != 0, "a node cut off from its cluster must exit non-zero");
+        }
+    }
+
+    static void signal(String sig, long pid) throws Exception {
+        Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).inheritIO().start();
+        assertEquals(0, p.waitFor());
     }
 
     static int countMembers(NodeProcess n) {

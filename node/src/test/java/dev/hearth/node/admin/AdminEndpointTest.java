@@ -1,0 +1,135 @@
+package dev.hearth.node.admin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hearth.node.HearthNode;
+import dev.hearth.node.TestNodes;
+import dev.hearth.node.cache.TenantKey;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The admin port of a real node: every route, and bad requests. */
+class AdminEndpointTest {
+    @TempDir
+    static Path dir;
+    static HearthNode node;
+    static int port;
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @BeforeAll
+    static void start() throws Exception {
+        node = HearthNode.start(TestNodes.config("admin", 0, TestNodes.freePorts(1), dir,
+                "node.failureDomain=rack-a"), null);
+        port = node.ports().get("admin");
+    }
+
+    @AfterAll
+    static void stop() {
+        node.stopGracefully();
+    }
+
+    static HttpResponse<String> send(String method, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void liveAndReady() throws Exception {
+        HttpResponse<String> live = send("GET", "/health/live");
+        assertEquals(200, live.statusCode());
+        assertEquals("live", JSON.readTree(live.body()).get("status").asText());
+        HttpResponse<String> ready = send("GET", "/health/ready");
+        assertEquals(200, ready.statusCode());
+        assertTrue(JSON.readTree(ready.body()).get("ready").asBoolean());
+    }
+
+    @Test
+    void statusDescribesNodeTopologyZonesAndMemory() throws Exception {
+        node.cache().set(TenantKey.of("admin-test", "k"), new byte[10], 0, 0).join();
+        HttpResponse<String> r = send("GET", "/status");
+        assertEquals(200, r.statusCode());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(""));
+        JsonNode s = JSON.readTree(r.body());
+        assertEquals("admin-0", s.at("/node/name").asText());
+        assertEquals("rack-a", s.at("/node/failureDomain").asText());
+        assertEquals(port, s.at("/node/ports/admin").asInt());
+        assertTrue(s.at("/node/ports/thinClient").asInt() > 0, "port 0 resolves to the real port");
+        assertEquals(1, s.get("members").size());
+        assertEquals("rack-a", s.at("/members/0/failureDomain").asText());
+        assertEquals("default", s.at("/zones/0/name").asText());
+        assertTrue(s.at("/zones/0/entries").asLong() >= 1);
+        assertEquals(1024, s.at("/zones/0/partitions").asInt());
+        assertTrue(s.get("regions").size() >= 1);
+        assertTrue(s.at("/jvm/heapMaxBytes").asLong() > 0);
+    }
+
+    @Test
+    void metricsAreValidPrometheusText() throws Exception {
+        node.cache().get(TenantKey.of("admin-test", "absent")).join();
+        HttpResponse<String> r = send("GET", "/metrics");
+        assertEquals(200, r.statusCode());
+        assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/plain"));
+        String body = r.body();
+        for (String name : new String[] {"hearth_operations_total", "hearth_hits_total", "hearth_misses_total",
+            "hearth_evictions_total", "hearth_expirations_total", "hearth_checksum_failures_total",
+            "hearth_memory_used_bytes", "hearth_memory_limit_bytes", "hearth_cluster_size",
+            "hearth_rebalancing_partitions"}) {
+            assertTrue(body.contains("# TYPE " + name.replace("_total", "")) || body.contains("# TYPE " + name),
+                    name + " missing");
+        }
+        assertTrue(body.contains("hearth_operations_total{node=\"admin-0\",op=\"get\",result=\"miss\"}"), body);
+        assertTrue(body.contains("hearth_memory_limit_bytes{node=\"admin-0\",region=\"zone-default\"} 6.7108864E7"));
+        assertTrue(body.contains("hearth_cluster_size{node=\"admin-0\"} 1.0"));
+    }
+
+    @Test
+    void unknownPathsAndMethodsGetJsonErrors() throws Exception {
+        HttpResponse<String> missing = send("GET", "/nope");
+        assertEquals(404, missing.statusCode());
+        assertEquals(404, JSON.readTree(missing.body()).get("status").asInt());
+        HttpResponse<String> post = send("POST", "/status");
+        assertEquals(405, post.statusCode());
+        assertEquals("GET, HEAD", post.headers().firstValue("allow").orElse(""));
+        assertEquals(200, send("GET", "/status/").statusCode(), "a trailing slash is tolerated");
+    }
+
+    @Test
+    void garbageOnTheSocketDoesNotHurtTheServer() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(5000);
+            OutputStream out = s.getOutputStream();
+            out.write("\u0000\u0001garbage that is not http\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            InputStream in = s.getInputStream();
+            byte[] buf = new byte[4096];
+            int n = in.read(buf);
+            String reply = n > 0 ? new String(buf, 0, n, StandardCharsets.ISO_8859_1) : "";
+            assertTrue(reply.isEmpty() || reply.startsWith("HTTP/1.1 400"), reply);
+        }
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.getOutputStream().write(("GET /" + "x".repeat(10_000) + " HTTP/1.1\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            s.setSoTimeout(5000);
+            byte[] buf = new byte[4096];
+            int n = s.getInputStream().read(buf);
+            String reply = n > 0 ? new String(buf, 0, n, StandardCharsets.ISO_8859_1) : "";
+            assertTrue(reply.isEmpty() || reply.startsWith("HTTP/1.1 4"), reply);
+        }
+        assertEquals(200, send("GET", "/health/live").statusCode(), "still serving");
+    }
+}
