@@ -10,9 +10,15 @@ import dev.hearth.node.cluster.ResolvedPorts;
 import dev.hearth.node.config.HearthConfig;
 import dev.hearth.node.status.NodeStatus;
 import dev.hearth.node.tenant.TenantDirectory;
+import dev.hearth.node.cluster.AutoWarmup;
+import dev.hearth.node.cluster.IgniteDumpSupport;
+import dev.hearth.node.warmup.DumpService;
+import dev.hearth.node.warmup.WarmupService;
 import java.net.URL;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +50,14 @@ public final class HearthNode implements AutoCloseable {
     private final AtomicBoolean accepting;
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private volatile boolean failed;
+    private static final String SCHEDULED_PREFIX = "scheduled-";
+    private final java.util.concurrent.ExecutorService opsExecutor = java.util.concurrent.Executors
+            .newFixedThreadPool(2, daemonThreads("hearth-ops"));
+    private final java.util.concurrent.ScheduledExecutorService scheduler = java.util.concurrent.Executors
+            .newSingleThreadScheduledExecutor(daemonThreads("hearth-scheduler"));
+    private volatile DumpService dumps;
+    private volatile WarmupService warmup;
+    private volatile Runnable shutdownAction = this::stopGracefully;
 
     private HearthNode(HearthConfig config, Ignite ignite, IgniteCacheService cache, IgniteNodeStatus status,
             AdminServer admin, Map<String, Integer> ports, AtomicBoolean stopping, AtomicBoolean accepting) {
@@ -100,6 +114,7 @@ public final class HearthNode implements AutoCloseable {
             accepting.set(true);
             HearthNode node = new HearthNode(config, ignite, cache, status, admin, ports, stopping, accepting);
             Ignition.addListener(node::onIgniteState);
+            node.startOperations();
             LOG.info("Hearth node {} started in {} ms: cluster of {} node(s), ports {}", config.node().name(),
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), ignite.cluster().forServers().nodes().size(),
                     ports);
@@ -109,6 +124,51 @@ public final class HearthNode implements AutoCloseable {
             Ignition.stop(ignite.name(), true);
             throw e;
         }
+    }
+
+    private void startOperations() {
+        Path dataDir = Path.of(config.node().dataDir());
+        dumps = new DumpService(dataDir, config.node().name(), config.zones().keySet(),
+                IgniteDumpSupport.localEntries(ignite), opsExecutor);
+        warmup = new WarmupService(dumps, IgniteDumpSupport.loader(ignite), opsExecutor);
+        admin.operations(new NodeOperations(config.node().name(), status, dumps, warmup,
+                () -> shutdownAction.run()));
+        Duration every = config.dump().interval();
+        if (!every.isZero()) {
+            scheduler.scheduleWithFixedDelay(this::scheduledDump, every.toMillis(), every.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
+        if (config.warmup().auto()) {
+            opsExecutor.execute(() -> AutoWarmup.maybeStart(ignite, config.zones().keySet(), warmup,
+                    config.warmup().rate()));
+        }
+    }
+
+    private void scheduledDump() {
+        try {
+            String name = SCHEDULED_PREFIX + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+                    .withZone(java.time.ZoneOffset.UTC).format(java.time.Instant.now());
+            dumps.start(name, List.of());
+            dumps.prune(SCHEDULED_PREFIX, config.dump().keep());
+        } catch (RuntimeException e) {
+            LOG.warn("Scheduled dump skipped: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * What an admin shutdown request does once accepted. Defaults to a graceful stop of this node; the process
+     * entry point replaces it with an exit so the supervisor restarts the process.
+     */
+    public void onShutdownRequest(Runnable action) {
+        this.shutdownAction = action;
+    }
+
+    public DumpService dumps() {
+        return dumps;
+    }
+
+    public WarmupService warmup() {
+        return warmup;
     }
 
     public CacheService cache() {
@@ -180,6 +240,8 @@ public final class HearthNode implements AutoCloseable {
         long t0 = System.nanoTime();
         LOG.info("Stopping node {} gracefully (up to {} s)", config.node().name(), timeout.toSeconds());
         accepting.set(false);
+        scheduler.shutdownNow();
+        opsExecutor.shutdownNow();
         // Alone, there is nobody to hand partitions to: GRACEFUL would wait forever for a copy that cannot appear.
         boolean alone = ignite.cluster().forServers().nodes().size() <= 1;
         ShutdownPolicy policy = alone ? ShutdownPolicy.IMMEDIATE : ShutdownPolicy.GRACEFUL;
@@ -212,6 +274,15 @@ public final class HearthNode implements AutoCloseable {
         stopGracefully();
     }
 
+    private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
     /** Answers for the node until Ignite has started, then for the real status. */
     private static final class StartingStatus implements NodeStatus {
         private volatile NodeStatus delegate;
@@ -220,6 +291,12 @@ public final class HearthNode implements AutoCloseable {
         public Readiness readiness() {
             NodeStatus d = delegate;
             return d == null ? new Readiness(false, "starting: joining the cluster") : d.readiness();
+        }
+
+        @Override
+        public Safety safety() {
+            NodeStatus d = delegate;
+            return d == null ? new Safety(false, List.of("the node is still starting")) : d.safety();
         }
 
         @Override

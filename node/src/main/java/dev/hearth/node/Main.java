@@ -109,6 +109,8 @@ public final class Main implements Callable<Integer> {
             log.error("Node {} failed to start: {}", config.node().name(), rootMessage(e), e);
             return EXIT_RUNTIME;
         }
+        // An admin shutdown request exits the process like SIGTERM would: graceful stop, exit 0, supervisor restarts.
+        node.onShutdownRequest(() -> System.exit(0));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             boolean graceful = node.stopGracefully();
             org.apache.logging.log4j.LogManager.shutdown();

@@ -47,6 +47,7 @@ public final class AdminServer implements AutoCloseable {
 
     private final NodeStatus status;
     private final OperationStats ops;
+    private volatile AdminOperations operations;
     private final MetricsRenderer metrics = new MetricsRenderer();
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private final EventLoopGroup group = new NioEventLoopGroup(1, (java.util.concurrent.ThreadFactory) r -> daemon(r, "hearth-admin-io"));
@@ -63,6 +64,11 @@ public final class AdminServer implements AutoCloseable {
         Thread t = new Thread(r, name);
         t.setDaemon(true);
         return t;
+    }
+
+    /** Enables the {@code /admin/...} actions; until then they answer 503. */
+    public void operations(AdminOperations operations) {
+        this.operations = operations;
     }
 
     /** Binds and returns the port bound (useful when {@code port} is 0). */
@@ -101,18 +107,20 @@ public final class AdminServer implements AutoCloseable {
                 send(ctx, keepAlive, error(HttpResponseStatus.BAD_REQUEST, "malformed request"));
                 return;
             }
-            String path = new QueryStringDecoder(req.uri()).path();
-            HttpMethod method = req.method();
-            Route route = Route.of(path);
+            QueryStringDecoder uri = new QueryStringDecoder(req.uri());
+            String path = uri.path().length() > 1 && uri.path().endsWith("/")
+                    ? uri.path().substring(0, uri.path().length() - 1) : uri.path();
+            HttpMethod method = req.method().equals(HttpMethod.HEAD) ? HttpMethod.GET : req.method();
+            Route route = Route.match(path);
             if (route == null) {
                 send(ctx, keepAlive, error(HttpResponseStatus.NOT_FOUND, "no such path: " + path
-                        + " (try /health/live, /health/ready, /status, /metrics)"));
+                        + " (try /health/live, /health/ready, /status, /metrics, /admin/dumps, /admin/warmup)"));
                 return;
             }
-            if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
+            if (!route.methods.contains(method.name())) {
                 FullHttpResponse r = error(HttpResponseStatus.METHOD_NOT_ALLOWED,
-                        "method " + method + " not allowed on " + path);
-                r.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+                        "method " + req.method() + " not allowed on " + path);
+                r.headers().set(HttpHeaderNames.ALLOW, String.join(", ", route.methods));
                 send(ctx, keepAlive, r);
                 return;
             }
@@ -120,15 +128,21 @@ public final class AdminServer implements AutoCloseable {
                 send(ctx, keepAlive, jsonResponse(HttpResponseStatus.OK, Map.of("status", "live")));
                 return;
             }
+            Request request = new Request(method.name(), path, uri.parameters());
             try {
                 workers.execute(() -> {
                     FullHttpResponse r;
                     try {
-                        r = handle(route);
+                        r = handle(route, request);
+                    } catch (IllegalArgumentException e) {
+                        r = error(HttpResponseStatus.BAD_REQUEST, e.getMessage());
+                    } catch (java.util.NoSuchElementException e) {
+                        r = error(HttpResponseStatus.NOT_FOUND, e.getMessage());
                     } catch (IllegalStateException e) {
-                        r = error(HttpResponseStatus.SERVICE_UNAVAILABLE, e.getMessage());
+                        r = error(route.action ? HttpResponseStatus.CONFLICT : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                                e.getMessage());
                     } catch (RuntimeException e) {
-                        LOG.warn("admin {} failed", path, e);
+                        LOG.warn("admin {} {} failed", method, path, e);
                         r = error(HttpResponseStatus.INTERNAL_SERVER_ERROR, e.toString());
                     }
                     send(ctx, keepAlive, r);
@@ -145,7 +159,60 @@ public final class AdminServer implements AutoCloseable {
         }
     }
 
-    private FullHttpResponse handle(Route route) {
+    private record Request(String method, String path, Map<String, java.util.List<String>> params) {
+        String param(String name) {
+            java.util.List<String> v = params.get(name);
+            return v == null || v.isEmpty() || v.get(0).isBlank() ? null : v.get(0);
+        }
+
+        java.util.List<String> list(String name) {
+            java.util.List<String> out = new java.util.ArrayList<>();
+            for (String v : params.getOrDefault(name, java.util.List.of())) {
+                for (String part : v.split(",")) {
+                    if (!part.isBlank()) {
+                        out.add(part.trim());
+                    }
+                }
+            }
+            return out;
+        }
+
+        long number(String name, long dflt) {
+            String v = param(name);
+            if (v == null) {
+                return dflt;
+            }
+            try {
+                long n = Long.parseLong(v);
+                if (n < 0) {
+                    throw new NumberFormatException();
+                }
+                return n;
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("parameter " + name + "='" + v + "' is not a non-negative number");
+            }
+        }
+
+        boolean flag(String name) {
+            String v = param(name);
+            if (v == null) {
+                return false;
+            }
+            if (!v.equals("true") && !v.equals("false")) {
+                throw new IllegalArgumentException("parameter " + name + "='" + v + "' must be true or false");
+            }
+            return v.equals("true");
+        }
+
+        /** The {name} in /admin/dumps/{name}[/verify]. */
+        String dumpName() {
+            String rest = path.substring("/admin/dumps/".length());
+            int slash = rest.indexOf('/');
+            return slash < 0 ? rest : rest.substring(0, slash);
+        }
+    }
+
+    private FullHttpResponse handle(Route route, Request req) {
         switch (route) {
             case READY: {
                 NodeStatus.Readiness r = status.readiness();
@@ -164,8 +231,25 @@ public final class AdminServer implements AutoCloseable {
                 return r;
             }
             default:
-                throw new IllegalStateException("unrouted " + route);
+                break;
         }
+        AdminOperations o = operations;
+        if (o == null) {
+            return error(HttpResponseStatus.SERVICE_UNAVAILABLE, "the node is still starting");
+        }
+        return switch (route) {
+            case SHUTDOWN -> jsonResponse(HttpResponseStatus.ACCEPTED, o.shutdown(req.flag("force")));
+            case DUMPS -> req.method().equals("POST")
+                    ? jsonResponse(HttpResponseStatus.ACCEPTED, o.startDump(req.param("name"), req.list("zone")))
+                    : jsonResponse(HttpResponseStatus.OK, o.listDumps());
+            case DUMP -> jsonResponse(HttpResponseStatus.OK, o.dump(req.dumpName()));
+            case DUMP_VERIFY -> jsonResponse(HttpResponseStatus.OK, o.verifyDump(req.dumpName()));
+            case WARMUP -> req.method().equals("POST")
+                    ? jsonResponse(HttpResponseStatus.ACCEPTED,
+                            o.startWarmup(req.param("from"), req.param("zone"), req.number("rate", 0)))
+                    : jsonResponse(HttpResponseStatus.OK, o.warmupStatus());
+            default -> throw new IllegalStateException("unrouted " + route);
+        };
     }
 
     private FullHttpResponse jsonResponse(HttpResponseStatus code, Object body) {
@@ -199,23 +283,47 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private enum Route {
-        LIVE("/health/live"), READY("/health/ready"), STATUS("/status"), METRICS("/metrics");
+        LIVE("/health/live", false, "GET"),
+        READY("/health/ready", false, "GET"),
+        STATUS("/status", false, "GET"),
+        METRICS("/metrics", false, "GET"),
+        SHUTDOWN("/admin/shutdown", true, "POST"),
+        DUMPS("/admin/dumps", true, "GET", "POST"),
+        DUMP("/admin/dumps/*", true, "GET"),
+        DUMP_VERIFY("/admin/dumps/*/verify", true, "POST"),
+        WARMUP("/admin/warmup", true, "GET", "POST");
 
-        private final String path;
+        private final String pattern;
+        private final boolean action;
+        private final java.util.List<String> methods;
 
-        Route(String path) {
-            this.path = path;
+        Route(String pattern, boolean action, String... methods) {
+            this.pattern = pattern;
+            this.action = action;
+            this.methods = java.util.List.of(methods);
         }
 
-        static Route of(String path) {
-            String p = path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+        static Route match(String path) {
             for (Route r : values()) {
-                if (r.path.equals(p)) {
+                if (matches(r.pattern, path)) {
                     return r;
                 }
             }
             return null;
         }
-    }
 
+        private static boolean matches(String pattern, String path) {
+            String[] p = pattern.split("/");
+            String[] a = path.split("/");
+            if (p.length != a.length) {
+                return false;
+            }
+            for (int i = 0; i < p.length; i++) {
+                if (!(p[i].equals("*") ? !a[i].isEmpty() : p[i].equals(a[i]))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
 }

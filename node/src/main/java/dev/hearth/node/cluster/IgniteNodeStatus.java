@@ -131,7 +131,7 @@ public final class IgniteNodeStatus implements NodeStatus {
         }
         regions.sort(Comparator.comparing(Region::name));
         return new Snapshot(node, ignite.cluster().topologyVersion(), members, clusterRebalanced(), zones, regions,
-                jvm());
+                jvm(), safety());
     }
 
     private long regionLimit(String region) {
@@ -173,6 +173,52 @@ public final class IgniteNodeStatus implements NodeStatus {
         return new Zone(name, z.backups(), entries, cache.localSizeLong(CachePeekMode.PRIMARY),
                 cache.localSizeLong(CachePeekMode.BACKUP), partitions, minCopies, missing, movingPartitions(name),
                 evictions.get(cacheName).sum(), expirations.get(cacheName).sum(), z.memory().bytes());
+    }
+
+    @Override
+    public Safety safety() {
+        List<String> reasons = new ArrayList<>();
+        ClusterNode local = ignite.cluster().localNode();
+        int servers = ignite.cluster().forServers().nodes().size();
+        if (servers < 2) {
+            reasons.add("this is the only node: stopping it loses every entry");
+        }
+        config.zones().forEach((zone, z) -> {
+            if (z.backups() == 0) {
+                reasons.add("zone " + zone + " keeps no backup copy: this node's partitions of it would be lost");
+            }
+            GridDhtPartitionTopology top = topology(zone);
+            if (top == null) {
+                reasons.add("zone " + zone + " is not started on this node");
+                return;
+            }
+            int onlyHere = 0;
+            int missing = 0;
+            for (int p = 0; p < IgniteConfigFactory.PARTITIONS; p++) {
+                List<ClusterNode> owners = top.owners(p);
+                if (owners.size() < z.backups() + 1) {
+                    missing++;
+                }
+                if (owners.size() == 1 && owners.get(0).id().equals(local.id())) {
+                    onlyHere++;
+                }
+            }
+            if (onlyHere > 0 && z.backups() > 0) {
+                reasons.add("zone " + zone + ": " + onlyHere + " partitions have their only copy on this node");
+            }
+            if (missing > 0 && z.backups() > 0) {
+                reasons.add("zone " + zone + ": " + missing + " partitions lack copies (a node is down or "
+                        + "rebalancing)");
+            }
+            int moving = movingPartitions(zone);
+            if (moving > 0) {
+                reasons.add("zone " + zone + ": this node is still receiving " + moving + " partitions");
+            }
+        });
+        if (!clusterRebalanced()) {
+            reasons.add("the cluster is rebalancing");
+        }
+        return new Safety(reasons.isEmpty(), List.copyOf(reasons));
     }
 
     private boolean clusterRebalanced() {

@@ -267,7 +267,7 @@ public final class ConfigLoader {
             node = new HearthConfig.Node(defaultName(c.ports().discovery()), node.failureDomain(), node.dataDir());
         }
         return new HearthConfig(node, c.cluster(), c.ports(), c.memory(), Map.copyOf(zones), c.memcached(),
-                c.logging(), c.shutdown());
+                c.dump(), c.warmup(), c.logging(), c.shutdown());
     }
 
     private static String defaultName(int discoveryPort) {
@@ -371,6 +371,16 @@ public final class ConfigLoader {
                 throw new ConfigException("memcached.users." + user, "a user is a tenant name: 1-64 letters, "
                         + "digits, '.', '_' or '-', starting with a letter or digit");
             }
+        }
+        if (c.dump().keep() < 1) {
+            throw new ConfigException("dump.keep", "must be at least 1");
+        }
+        if (c.dump().interval().isNegative() || (!c.dump().interval().isZero()
+                && c.dump().interval().compareTo(Duration.ofMinutes(1)) < 0)) {
+            throw new ConfigException("dump.interval", "must be 0s (off) or at least 1m");
+        }
+        if (c.warmup().rate() < 0) {
+            throw new ConfigException("warmup.rate", "must be 0 (unlimited) or a positive number of entries/s");
         }
         oneOf(c.logging().format(), "logging.format", Set.of("pattern", "json"));
         oneOf(c.logging().level().toUpperCase(Locale.ROOT), "logging.level", LEVELS);

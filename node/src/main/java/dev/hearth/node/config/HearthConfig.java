@@ -15,6 +15,8 @@ public record HearthConfig(
         Memory memory,
         Map<String, Zone> zones,
         Memcached memcached,
+        Dump dump,
+        Warmup warmup,
         Logging logging,
         Shutdown shutdown) {
 
@@ -55,6 +57,12 @@ public record HearthConfig(
             int maxConnections,
             Duration idleTimeout,
             Map<String, String> users) {
+    }
+
+    public record Dump(Duration interval, int keep) {
+    }
+
+    public record Warmup(boolean auto, long rate) {
     }
 
     public record Logging(String format, String level) {

@@ -14,6 +14,17 @@ public interface NodeStatus {
     /** The full picture at this instant. */
     Snapshot snapshot();
 
+    /** Whether stopping this node now would lose data, and why. */
+    Safety safety();
+
+    /**
+     * @param safeToStop every partition this node holds has a copy on another node, nothing is rebalancing, and
+     *     every zone keeps at least one backup
+     * @param reasons why not (empty when safe)
+     */
+    record Safety(boolean safeToStop, List<String> reasons) {
+    }
+
     /**
      * @param ready joined, holds every partition assigned to it (no rebalance in progress for it), endpoints
      *     accepting, not stopping
@@ -29,7 +40,8 @@ public interface NodeStatus {
             boolean clusterRebalanced,
             List<Zone> zones,
             List<Region> regions,
-            Jvm jvm) {
+            Jvm jvm,
+            Safety safety) {
     }
 
     record LocalNode(

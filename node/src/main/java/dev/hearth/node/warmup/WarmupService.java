@@ -1,0 +1,163 @@
+package dev.hearth.node.warmup;
+
+import dev.hearth.node.cache.Item;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Loads one of this node's dumps back into the running cluster. Entries that expired since the dump are skipped,
+ * damaged ones too, and an entry is only inserted where its key is absent: anything written since the cluster came
+ * back is newer than the dump and is never overwritten.
+ */
+public final class WarmupService {
+    private static final Logger LOG = LogManager.getLogger(WarmupService.class);
+
+    /** Streams entries into a zone of the cluster, inserting only absent keys. */
+    public interface ClusterLoader {
+        Session open(String zone);
+
+        /** One zone's stream. {@link #close} flushes and waits until everything sent is stored. */
+        interface Session extends AutoCloseable {
+            void add(String storageKey, byte[] value, long expireAt);
+
+            @Override
+            void close();
+        }
+    }
+
+    /**
+     * Progress of the current or last warm-up on this node.
+     *
+     * @param state idle, running, complete or failed
+     * @param entriesTotal entries in the dump files being loaded
+     * @param entriesRead entries read so far
+     * @param entriesSent entries handed to the cluster (inserted unless the key already had a newer value)
+     */
+    public record Status(String state, String dump, String zone, long entriesTotal, long entriesRead,
+            long entriesSent, long skippedExpired, long skippedDamaged, long bytesRead, long startedAt,
+            long elapsedMillis, String error) {
+    }
+
+    private final DumpService dumps;
+    private final ClusterLoader loader;
+    private final ExecutorService executor;
+    private volatile Job job;
+
+    public WarmupService(DumpService dumps, ClusterLoader loader, ExecutorService executor) {
+        this.dumps = dumps;
+        this.loader = loader;
+        this.executor = executor;
+    }
+
+    private static final class Job {
+        final String dump;
+        final String zone;
+        final long total;
+        final long startedAt = System.currentTimeMillis();
+        final AtomicLong read = new AtomicLong();
+        final AtomicLong sent = new AtomicLong();
+        final AtomicLong expired = new AtomicLong();
+        final AtomicLong damaged = new AtomicLong();
+        final AtomicLong bytes = new AtomicLong();
+        volatile String state = "running";
+        volatile String error;
+        volatile long finishedAt;
+
+        Job(String dump, String zone, long total) {
+            this.dump = dump;
+            this.zone = zone;
+            this.total = total;
+        }
+    }
+
+    /**
+     * Starts loading a dump in the background.
+     *
+     * @param dumpName the dump, or null for the newest complete one
+     * @param zone one zone, or null for every zone in the dump
+     * @param ratePerSecond entries per second at most, 0 for no limit
+     * @throws IllegalArgumentException if there is no such complete dump or zone in it
+     * @throws IllegalStateException if a warm-up is already running
+     */
+    public synchronized Status start(String dumpName, String zone, long ratePerSecond) {
+        if (job != null && job.state.equals("running")) {
+            throw new IllegalStateException("a warm-up from " + job.dump + " is already running");
+        }
+        Optional<DumpService.DumpInfo> found = dumpName == null ? dumps.newest() : dumps.info(dumpName);
+        DumpService.DumpInfo dump = found.orElseThrow(() -> new IllegalArgumentException(
+                dumpName == null ? "this node has no complete dump" : "no dump named '" + dumpName + "' on this node"));
+        if (!dump.state().equals("complete")) {
+            throw new IllegalArgumentException("dump " + dump.name() + " is " + dump.state() + ", not complete");
+        }
+        if (zone != null && !dump.zones().containsKey(zone)) {
+            throw new IllegalArgumentException("dump " + dump.name() + " has no zone '" + zone + "'; it has "
+                    + dump.zones().keySet());
+        }
+        List<String> zones = zone == null ? List.copyOf(dump.zones().keySet()) : List.of(zone);
+        long total = zones.stream().mapToLong(z -> dump.zones().get(z).entries()).sum();
+        Job j = new Job(dump.name(), zone, total);
+        job = j;
+        executor.execute(() -> run(dump, zones, ratePerSecond, j));
+        return status();
+    }
+
+    private void run(DumpService.DumpInfo dump, List<String> zones, long rate, Job j) {
+        long nanosPerEntry = rate > 0 ? 1_000_000_000L / rate : 0;
+        long next = System.nanoTime();
+        try {
+            for (String zone : zones) {
+                try (ClusterLoader.Session session = loader.open(zone)) {
+                    long[] pace = {next};
+                    DumpFile.read(dumps.file(dump, zone), (k, v) -> {
+                        j.read.incrementAndGet();
+                        j.bytes.addAndGet(k.length() + v.length);
+                        Item item = EntryChecks.decode(k, v);
+                        if (item == null) {
+                            j.damaged.incrementAndGet();
+                            return;
+                        }
+                        if (item.isExpired(System.currentTimeMillis())) {
+                            j.expired.incrementAndGet();
+                            return;
+                        }
+                        if (nanosPerEntry > 0) {
+                            pace[0] += nanosPerEntry;
+                            long wait = pace[0] - System.nanoTime();
+                            if (wait > 0) {
+                                LockSupport.parkNanos(wait);
+                            }
+                        }
+                        session.add(k, v, item.expireAt());
+                        j.sent.incrementAndGet();
+                    });
+                    next = pace[0];
+                }
+            }
+            j.state = "complete";
+            LOG.info("Warm-up from dump {} complete: {} entries loaded, {} expired, {} damaged, in {} ms", j.dump,
+                    j.sent.get(), j.expired.get(), j.damaged.get(), System.currentTimeMillis() - j.startedAt);
+        } catch (IOException | RuntimeException e) {
+            j.error = e.getMessage();
+            j.state = "failed";
+            LOG.error("Warm-up from dump {} failed", j.dump, e);
+        } finally {
+            j.finishedAt = System.currentTimeMillis();
+        }
+    }
+
+    public Status status() {
+        Job j = job;
+        if (j == null) {
+            return new Status("idle", null, null, 0, 0, 0, 0, 0, 0, 0, 0, null);
+        }
+        long end = j.finishedAt != 0 ? j.finishedAt : System.currentTimeMillis();
+        return new Status(j.state, j.dump, j.zone, j.total, j.read.get(), j.sent.get(), j.expired.get(),
+                j.damaged.get(), j.bytes.get(), j.startedAt, end - j.startedAt, j.error);
+    }
+}
