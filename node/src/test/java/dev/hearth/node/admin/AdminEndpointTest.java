@@ -109,6 +109,27 @@ class AdminEndpointTest {
     }
 
     @Test
+    void unsafeShutdownIsRefusedAndActionsValidateTheirInput() throws Exception {
+        HttpResponse<String> shutdown = send("POST", "/admin/shutdown");
+        assertEquals(409, shutdown.statusCode());
+        assertTrue(shutdown.body().contains("only node"), shutdown.body());
+        assertTrue(node.status().readiness().ready(), "a refused shutdown changes nothing");
+
+        assertEquals(202, send("POST", "/admin/dumps?name=via-http").statusCode());
+        org.awaitility.Awaitility.await().until(() -> send("GET", "/admin/dumps/via-http").body()
+                .contains("\"complete\""));
+        assertTrue(send("GET", "/admin/dumps").body().contains("via-http"));
+        assertEquals(200, send("POST", "/admin/dumps/via-http/verify").statusCode());
+        assertEquals(409, send("POST", "/admin/dumps?name=via-http").statusCode(), "names are used once");
+        assertEquals(400, send("POST", "/admin/dumps?name=bad%20name").statusCode());
+        assertEquals(404, send("GET", "/admin/dumps/nope").statusCode());
+        assertEquals(400, send("POST", "/admin/warmup?from=nope").statusCode());
+        assertEquals(400, send("POST", "/admin/warmup?from=via-http&rate=fast").statusCode());
+        assertEquals(200, send("GET", "/admin/warmup").statusCode());
+        assertEquals(405, send("GET", "/admin/shutdown").statusCode());
+    }
+
+    @Test
     void garbageOnTheSocketDoesNotHurtTheServer() throws Exception {
         try (Socket s = new Socket("127.0.0.1", port)) {
             s.setSoTimeout(5000);
