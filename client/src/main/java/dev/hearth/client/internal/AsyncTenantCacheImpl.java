@@ -36,14 +36,22 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     private final String tenant;
     private final Codec<V> codec;
     private final Duration timeout;
+    /** True for the twin behind the blocking view: its results are awaited with a bound, so no timers. */
+    private final boolean blocking;
     private final SyncTenantCacheImpl<V> sync;
 
     AsyncTenantCacheImpl(ClientCore core, String tenant, Codec<V> codec, Duration timeout) {
+        this(core, tenant, codec, timeout, false);
+    }
+
+    private AsyncTenantCacheImpl(ClientCore core, String tenant, Codec<V> codec, Duration timeout, boolean blocking) {
         this.core = core;
         this.tenant = tenant;
         this.codec = codec;
         this.timeout = timeout;
-        this.sync = new SyncTenantCacheImpl<>(this);
+        this.blocking = blocking;
+        this.sync = blocking ? null
+                : new SyncTenantCacheImpl<>(new AsyncTenantCacheImpl<>(core, tenant, codec, timeout, true), this);
     }
 
     @Override
@@ -67,6 +75,9 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
 
     @Override
     public TenantCache<V> sync() {
+        if (blocking) {
+            throw new IllegalStateException("internal view");
+        }
         return sync;
     }
 
@@ -180,7 +191,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
             core.stats.hits.increment();
             return CompletableFuture.supplyAsync(() -> decode(kb, cached), Runnable::run);
         }
-        return core.run(tenant, timeout, ctx -> readItem(ctx, sk, kb))
+        return core.run(tenant, timeout, blocking, ctx -> readItem(ctx, sk, kb))
                 .thenApply(item -> item == null ? null : decode(kb, item));
     }
 
@@ -188,7 +199,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     public CompletableFuture<Versioned<V>> gets(String key) {
         byte[] kb = StorageKeys.keyBytes(key);
         String sk = sk(kb);
-        return core.run(tenant, timeout, ctx -> readItem(ctx, sk, kb)).thenApply(item -> item == null ? null
+        return core.run(tenant, timeout, blocking, ctx -> readItem(ctx, sk, kb)).thenApply(item -> item == null ? null
                 : new Versioned<>(decode(kb, item), item.version(), item.flags(), item.expireAt()));
     }
 
@@ -206,7 +217,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         if (byStorageKey.isEmpty()) {
             return done(Map.of());
         }
-        return core.run(tenant, timeout, ctx -> core.readAllRaw(ctx, byStorageKey.keySet())).thenApply(found -> {
+        return core.run(tenant, timeout, blocking, ctx -> core.readAllRaw(ctx, byStorageKey.keySet())).thenApply(found -> {
             Map<String, V> out = new HashMap<>();
             byStorageKey.forEach((sk, key) -> {
                 StoredItem item = live(sk, keyBytes.get(sk), found.get(sk));
@@ -236,7 +247,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         long exp = expireAt(ttl, now);
         byte[] env = envelope(kb, fresh(encodeValue(value), exp));
         Expiry expiry = Expiry.of(exp, now);
-        return invalidating(sk, core.run(tenant, timeout, ctx -> core.putRaw(ctx, sk, env, expiry)));
+        return invalidating(sk, core.run(tenant, timeout, blocking, ctx -> core.putRaw(ctx, sk, env, expiry)));
     }
 
     @Override
@@ -247,7 +258,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         long exp = expireAt(ttl, now);
         byte[] env = envelope(kb, fresh(encodeValue(value), exp));
         Expiry expiry = Expiry.of(exp, now);
-        return invalidating(sk, core.run(tenant, timeout, ctx -> addLoop(ctx, sk, kb, env, expiry)));
+        return invalidating(sk, core.run(tenant, timeout, blocking, ctx -> addLoop(ctx, sk, kb, env, expiry)));
     }
 
     private CompletableFuture<Boolean> addLoop(Ctx ctx, String sk, byte[] kb, byte[] env, Expiry expiry) {
@@ -281,7 +292,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         long exp = expireAt(ttl, now);
         byte[] env = envelope(kb, fresh(encodeValue(value), exp));
         Expiry expiry = Expiry.of(exp, now);
-        return invalidating(sk, core.run(tenant, timeout, ctx -> replaceLoop(ctx, sk, kb, env, expiry)));
+        return invalidating(sk, core.run(tenant, timeout, blocking, ctx -> replaceLoop(ctx, sk, kb, env, expiry)));
     }
 
     private CompletableFuture<Boolean> replaceLoop(Ctx ctx, String sk, byte[] kb, byte[] env, Expiry expiry) {
@@ -309,7 +320,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         long exp = expireAt(ttl, now);
         byte[] env = envelope(kb, fresh(encodeValue(value), exp));
         Expiry expiry = Expiry.of(exp, now);
-        return invalidating(sk, core.run(tenant, timeout, ctx -> casLoop(ctx, sk, kb, env, version, expiry)));
+        return invalidating(sk, core.run(tenant, timeout, blocking, ctx -> casLoop(ctx, sk, kb, env, version, expiry)));
     }
 
     private CompletableFuture<CasResult> casLoop(Ctx ctx, String sk, byte[] kb, byte[] env, long version,
@@ -337,7 +348,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     public CompletableFuture<Boolean> delete(String key) {
         byte[] kb = StorageKeys.keyBytes(key);
         String sk = sk(kb);
-        return invalidating(sk, core.run(tenant, timeout, ctx -> core.getAndRemoveRaw(ctx, sk).thenApply(old -> {
+        return invalidating(sk, core.run(tenant, timeout, blocking, ctx -> core.getAndRemoveRaw(ctx, sk).thenApply(old -> {
             StoredItem item = old == null ? null : EnvelopeCodec.decode(tenant, kb, old);
             return item != null && !item.isExpired(now());
         })));
@@ -347,7 +358,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     public CompletableFuture<CasResult> delete(String key, long version) {
         byte[] kb = StorageKeys.keyBytes(key);
         String sk = sk(kb);
-        return invalidating(sk, core.run(tenant, timeout, ctx -> deleteLoop(ctx, sk, kb, version)));
+        return invalidating(sk, core.run(tenant, timeout, blocking, ctx -> deleteLoop(ctx, sk, kb, version)));
     }
 
     private CompletableFuture<CasResult> deleteLoop(Ctx ctx, String sk, byte[] kb, long version) {
@@ -379,7 +390,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     private CompletableFuture<OptionalLong> delta(String key, long delta, boolean decrement) {
         byte[] kb = StorageKeys.keyBytes(key);
         String sk = sk(kb);
-        return invalidating(sk, core.run(tenant, timeout, ctx -> deltaLoop(ctx, sk, kb, delta, decrement)));
+        return invalidating(sk, core.run(tenant, timeout, blocking, ctx -> deltaLoop(ctx, sk, kb, delta, decrement)));
     }
 
     private CompletableFuture<OptionalLong> deltaLoop(Ctx ctx, String sk, byte[] kb, long delta, boolean decrement) {
@@ -417,7 +428,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         byte[] kb = StorageKeys.keyBytes(key);
         String sk = sk(kb);
         byte[] data = encodeValue(part);
-        return invalidating(sk, core.run(tenant, timeout, ctx -> concatLoop(ctx, sk, kb, data, append)));
+        return invalidating(sk, core.run(tenant, timeout, blocking, ctx -> concatLoop(ctx, sk, kb, data, append)));
     }
 
     private CompletableFuture<Boolean> concatLoop(Ctx ctx, String sk, byte[] kb, byte[] data, boolean append) {
@@ -445,7 +456,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         long now = now();
         long exp = expireAt(ttl, now);
         Expiry expiry = Expiry.of(exp, now);
-        return invalidating(sk, core.run(tenant, timeout, ctx -> touchLoop(ctx, sk, kb, exp, expiry)));
+        return invalidating(sk, core.run(tenant, timeout, blocking, ctx -> touchLoop(ctx, sk, kb, exp, expiry)));
     }
 
     private CompletableFuture<Boolean> touchLoop(Ctx ctx, String sk, byte[] kb, long exp, Expiry expiry) {

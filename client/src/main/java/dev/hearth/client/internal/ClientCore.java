@@ -82,6 +82,10 @@ public final class ClientCore implements HearthClient {
     private volatile IgniteClient ignite;
     private volatile Caches caches;
     private volatile boolean closed;
+    /** When an attempt last failed for lack of an answer; until TROUBLE_QUIET_NANOS later, Ignite is called only
+     * from the io threads, never from the caller's (reconnecting could block it). */
+    private volatile long lastTroubleNanos = System.nanoTime() - TROUBLE_QUIET_NANOS;
+    private static final long TROUBLE_QUIET_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     /** The zone cache and its views with the two fixed expiry policies. */
     record Caches(ClientCache<String, byte[]> plain, ClientCache<String, byte[]> eternal,
@@ -236,6 +240,16 @@ public final class ClientCore implements HearthClient {
      * deadline, records its latency and outcome. The returned future completes on a callback thread.
      */
     <T> CompletableFuture<T> run(String tenant, Duration timeout, Function<Ctx, CompletableFuture<T>> body) {
+        return run(tenant, timeout, false, body);
+    }
+
+    /**
+     * @param sync the caller blocks on the result with {@link #await}, which bounds the wait itself: no deadline
+     *     timer is scheduled (the work still stops at the deadline: attempts check it, and Ignite's request timeout
+     *     is at most the default deadline)
+     */
+    <T> CompletableFuture<T> run(String tenant, Duration timeout, boolean sync,
+            Function<Ctx, CompletableFuture<T>> body) {
         if (closed) {
             return CompletableFuture.failedFuture(new HearthException("client is closed"));
         }
@@ -251,17 +265,20 @@ public final class ClientCore implements HearthClient {
         }
         Ctx ctx = new Ctx(timeout);
         CompletableFuture<T> result = new CompletableFuture<>();
-        ScheduledFuture<?> timer;
-        try {
-            timer = scheduler.schedule(() -> {
-                if (!result.isDone()) {
-                    completeOnCallback(result, null, new HearthTimeoutException("no answer within the deadline of "
-                            + timeout.toMillis() + " ms"));
-                }
-            }, ctx.timeoutNanos, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            return CompletableFuture.failedFuture(new HearthException("client is closed"));
+        ScheduledFuture<?> timer = null;
+        if (!sync) {
+            try {
+                timer = scheduler.schedule(() -> {
+                    if (!result.isDone()) {
+                        completeOnCallback(result, null, new HearthTimeoutException("no answer within the deadline of "
+                                + timeout.toMillis() + " ms"));
+                    }
+                }, ctx.timeoutNanos, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                return CompletableFuture.failedFuture(new HearthException("client is closed"));
+            }
         }
+        ScheduledFuture<?> armed = timer;
         CompletableFuture<T> work;
         try {
             work = body.apply(ctx);
@@ -269,8 +286,14 @@ public final class ClientCore implements HearthClient {
             work = CompletableFuture.failedFuture(t);
         }
         work.whenComplete((r, e) -> {
-            timer.cancel(false);
-            completeOnCallback(result, r, e == null ? null : mapFailure(e));
+            if (armed != null) {
+                armed.cancel(false);
+            }
+            if (sync) {
+                complete(result, r, e == null ? null : mapFailure(e));
+            } else {
+                completeOnCallback(result, r, e == null ? null : mapFailure(e));
+            }
         });
         result.whenComplete((r, e) -> account(ctx, e));
         return result;
@@ -343,8 +366,7 @@ public final class ClientCore implements HearthClient {
             out.completeExceptionally(new HearthException("not connected to the Hearth cluster"));
             return;
         }
-        try {
-            io.execute(() -> {
+        Runnable send = () -> {
                 IgniteClientFuture<T> f;
                 try {
                     f = call.apply(c.with(expiry));
@@ -359,7 +381,15 @@ public final class ClientCore implements HearthClient {
                         onAttemptFailure(out, ctx, idempotent, call, expiry, tries, e);
                     }
                 });
-            });
+        };
+        // Healthy: call Ignite from this thread (its async calls return at once). After trouble: from the io threads,
+        // so that a reconnect inside Ignite can never hold up the caller past its deadline.
+        if (tries == 0 && breaker.allowRequest() && System.nanoTime() - lastTroubleNanos > TROUBLE_QUIET_NANOS) {
+            send.run();
+            return;
+        }
+        try {
+            io.execute(send);
         } catch (RejectedExecutionException e) {
             out.completeExceptionally(closed ? new HearthException("client is closed")
                     : new HearthException("client overloaded: too many requests queued"));
@@ -370,6 +400,9 @@ public final class ClientCore implements HearthClient {
             Function<ClientCache<String, byte[]>, IgniteClientFuture<T>> call, Expiry expiry, int tries,
             Throwable e) {
         Throwable c = unwrap(e);
+        if (isConnectivity(c)) {
+            lastTroubleNanos = System.nanoTime();
+        }
         long remaining = ctx.remaining();
         if (idempotent && isConnectivity(c) && remaining > MIN_RETRY_NANOS && !closed) {
             stats.retries.increment();

@@ -13,10 +13,13 @@ import java.util.concurrent.CompletableFuture;
 
 /** The blocking view: each call waits for the async one, never longer than the deadline plus a small margin. */
 final class SyncTenantCacheImpl<V> implements TenantCache<V> {
+    /** The blocking twin: same operations, no deadline timers (the wait here is bounded instead). */
     private final AsyncTenantCacheImpl<V> async;
+    private final AsyncTenantCacheImpl<V> view;
 
-    SyncTenantCacheImpl(AsyncTenantCacheImpl<V> async) {
-        this.async = async;
+    SyncTenantCacheImpl(AsyncTenantCacheImpl<V> blocking, AsyncTenantCacheImpl<V> view) {
+        this.async = blocking;
+        this.view = view;
     }
 
     private <T> T await(CompletableFuture<T> f) {
@@ -35,12 +38,12 @@ final class SyncTenantCacheImpl<V> implements TenantCache<V> {
 
     @Override
     public TenantCache<V> withTimeout(Duration timeout) {
-        return async.withTimeout(timeout).sync();
+        return view.withTimeout(timeout).sync();
     }
 
     @Override
     public AsyncTenantCache<V> async() {
-        return async;
+        return view;
     }
 
     @Override
