@@ -485,9 +485,10 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         if (!core.isAvailable(tenant)) {
             // Maintenance: the cache is neither read nor written; loads are still coalesced and bounded.
             return core.coalescer.execute("\u0000bypass\u0000" + sk, result -> {
-                CompletableFuture<V> l = load(key, loader);
-                l.whenComplete((v, e) -> completeFrom(result, v, e));
-                return l.handle((v, e) -> null);
+                return load(key, loader).handle((v, e) -> {
+                    completeFrom(result, v, e);
+                    return null;
+                });
             });
         }
         StoredItem cached = nearGet(sk);
@@ -515,10 +516,8 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
                         && age < ttlMs + core.settings.staleWhileRevalidate().toMillis()) {
                     completeWithDecoded(result, kb, item);
                     core.refreshes.execute(sk, refreshed -> {
-                        CompletableFuture<?> f = load(key, loader)
-                                .thenCompose(v -> v == null ? DONE : write(sk, kb, v, ttl));
-                        f.whenComplete((r, e) -> refreshed.complete(null));
-                        return f.handle((r, e) -> null);
+                        return load(key, loader).thenCompose(v -> v == null ? DONE : write(sk, kb, v, ttl))
+                                .handle((r, e) -> refreshed.complete(null));
                     });
                     return DONE;
                 }

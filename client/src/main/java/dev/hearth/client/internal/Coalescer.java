@@ -25,8 +25,18 @@ public final class Coalescer<K> {
     @SuppressWarnings("unchecked")
     public <T> CompletableFuture<T> execute(K key, Function<CompletableFuture<T>, CompletionStage<?>> leader) {
         CompletableFuture<T> mine = new CompletableFuture<>();
-        CompletableFuture<?> existing = flights.putIfAbsent(key, mine);
-        if (existing != null) {
+        while (true) {
+            CompletableFuture<?> existing = flights.putIfAbsent(key, mine);
+            if (existing == null) {
+                break;
+            }
+            // A failed flight that is still registered is not shared: the next caller tries again.
+            if (existing.isCompletedExceptionally()) {
+                if (flights.replace(key, existing, mine)) {
+                    break;
+                }
+                continue;
+            }
             joined.increment();
             return ((CompletableFuture<T>) existing).copy();
         }
