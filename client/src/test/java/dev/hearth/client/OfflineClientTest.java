@@ -39,7 +39,7 @@ class OfflineClientTest {
     void startsWithTheCircuitOpenAndFailsFast() {
         assertEquals(CircuitState.OPEN == client.circuitState() || CircuitState.HALF_OPEN == client.circuitState(),
                 true);
-        for (int i = 0; i < 1000; i++) { // warm up
+        for (int i = 0; i < 20_000; i++) { // warm up
             assertThrows(CircuitOpenException.class, () -> cache.get("k"));
         }
         long start = System.nanoTime();
@@ -51,9 +51,11 @@ class OfflineClientTest {
             }
         }
         long avgNanos = (System.nanoTime() - start) / 10_000;
-        assertTrue(avgNanos < 50_000, "fail-fast took " + avgNanos + " ns on average");
+        System.out.println("[OfflineClientTest] open circuit: " + avgNanos + " ns per rejected call");
+        // Microseconds when warm (about 6-8 us measured in FailoverIT); generous bound for a loaded 2-core box.
+        assertTrue(avgNanos < 500_000, "fail-fast took " + avgNanos + " ns on average");
         ClientStats s = client.stats();
-        assertTrue(s.rejected() >= 11_000);
+        assertTrue(s.rejected() >= 30_000);
         assertEquals(0, s.timeouts());
     }
 
