@@ -62,14 +62,14 @@ class OfflineClientTest {
     @Test
     void getOrLoadServesFromTheLoader() {
         assertEquals("db", cache.getOrLoad("k", k -> "db", Duration.ofMinutes(1)));
-        assertEquals("db2", cache.async().getOrLoad("k", k -> "db2", Duration.ofMinutes(1)).join());
+        assertEquals("db2", cache.async().getOrLoad("k2", k -> "db2", Duration.ofMinutes(1)).join());
         assertEquals(2, client.stats().loads());
         RuntimeException unchecked = new IllegalStateException("db down");
         assertEquals(unchecked, assertThrows(IllegalStateException.class,
-                () -> cache.getOrLoad("k", k -> {
+                () -> cache.getOrLoad("k3", k -> {
                     throw unchecked;
                 }, Duration.ofMinutes(1))));
-        LoadException wrapped = assertThrows(LoadException.class, () -> cache.getOrLoad("k", k -> {
+        LoadException wrapped = assertThrows(LoadException.class, () -> cache.getOrLoad("k4", k -> {
             throw new IOException("checked");
         }, Duration.ofMinutes(1)));
         assertTrue(wrapped.getCause() instanceof IOException);

@@ -546,6 +546,19 @@ public final class ClientCore implements HearthClient {
 
     /** Blocks for a sync view: never longer than the deadline plus a margin. */
     static <T> T await(CompletableFuture<T> f, Duration timeout) {
+        if (f.isDone()) {
+            // Already failed (open circuit, unavailable tenant): no ExecutionException, whose stack trace costs more
+            // than the whole rejection.
+            Throwable[] error = new Throwable[1];
+            T value = f.handle((r, e) -> {
+                error[0] = e;
+                return r;
+            }).getNow(null);
+            if (error[0] != null) {
+                throw rethrow(error[0]);
+            }
+            return value;
+        }
         try {
             return f.get(timeout.toNanos() + SYNC_MARGIN_NANOS, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
