@@ -1,0 +1,38 @@
+package dev.hearth.client;
+
+/**
+ * An immutable snapshot of a client's counters since it was built ({@link HearthClient#stats()}). Counters only
+ * grow; subtract two snapshots to get a rate.
+ *
+ * @param hits reads that found a live value (get, getAll per key, gets, getOrLoad; near cache hits included)
+ * @param misses reads that found nothing (absent, expired or damaged)
+ * @param loads {@code getOrLoad} loader calls that returned (a null result included)
+ * @param loadFailures loader calls that threw, or could not start because the load queue was full
+ * @param timeouts operations that failed because their deadline passed
+ * @param errors operations that failed for any other reason (connection, server or codec errors); rejections by the
+ *     open circuit are not counted here but in {@code rejected}
+ * @param rejected operations refused at once because the circuit was open or the tenant unavailable
+ * @param retries attempts repeated within an operation's deadline after a retriable failure
+ * @param coalesced {@code getOrLoad} calls that joined a lookup already in flight for the same key
+ * @param circuitState the circuit breaker's state when the snapshot was taken
+ * @param latency latency of cache operations (successful or not; rejected ones excluded), in microseconds
+ */
+public record ClientStats(
+        long hits,
+        long misses,
+        long loads,
+        long loadFailures,
+        long timeouts,
+        long errors,
+        long rejected,
+        long retries,
+        long coalesced,
+        CircuitState circuitState,
+        LatencySnapshot latency) {
+
+    /** hits / (hits + misses), or 1.0 when there was no read. */
+    public double hitRate() {
+        long reads = hits + misses;
+        return reads == 0 ? 1.0 : (double) hits / reads;
+    }
+}

@@ -1,0 +1,253 @@
+package dev.hearth.client;
+
+import dev.hearth.client.internal.ClientCore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+import org.apache.ignite.configuration.ClientConfiguration;
+
+/**
+ * A connection to a Hearth cluster: Ignite's thin client (partition-aware, connected to every node given) plus
+ * deadlines, retries, a circuit breaker, request coalescing and Hearth's value format. One per application; it is
+ * thread-safe, and its {@link #tenant tenant handles} are cheap. {@link #close()} releases its connections and
+ * threads.
+ *
+ * <pre>{@code
+ * try (HearthClient client = HearthClient.builder()
+ *         .addresses("10.0.0.1:10800", "10.0.0.2:10800", "10.0.0.3:10800")
+ *         .timeout(Duration.ofMillis(100))
+ *         .build()) {
+ *     TenantCache<Product> products = client.tenant("store-42", Codec.json(Product.class));
+ *     Product p = products.getOrLoad("product:7", id -> db.loadProduct(id), Duration.ofMinutes(5));
+ * }
+ * }</pre>
+ */
+public interface HearthClient extends AutoCloseable {
+    static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * @return the tenant's keys as raw bytes ({@link Codec#bytes()})
+     * @throws IllegalArgumentException if {@code tenant} is not 1-64 letters, digits, '.', '_' or '-' starting with
+     *     a letter or digit
+     */
+    TenantCache<byte[]> tenant(String tenant);
+
+    /**
+     * @return the tenant's keys with values through {@code codec}; handles of one tenant with different codecs see
+     *     the same keys
+     * @throws IllegalArgumentException if {@code tenant} is not a valid tenant name
+     */
+    <V> TenantCache<V> tenant(String tenant, Codec<V> codec);
+
+    /** @return an immutable snapshot of the counters, the circuit state and the latency histogram */
+    ClientStats stats();
+
+    /** The circuit breaker's current state. */
+    CircuitState circuitState();
+
+    /**
+     * Marks {@code tenant} unavailable (zone maintenance): from now on its {@code getOrLoad} calls bypass the cache
+     * and its other operations fail at once with {@link TenantUnavailableException}. Combined with the builder's
+     * {@link Builder#availability} predicate: a tenant is available only if both say so.
+     */
+    void markUnavailable(String tenant);
+
+    /** Reverses {@link #markUnavailable}. */
+    void markAvailable(String tenant);
+
+    /** True if neither {@link #markUnavailable} nor the availability predicate excludes {@code tenant}. */
+    boolean isAvailable(String tenant);
+
+    /** Closes the connections and stops the client's threads; operations started afterwards fail. Idempotent. */
+    @Override
+    void close();
+
+    /** Builds a {@link HearthClient}. Every setting has a default except {@link #addresses}. */
+    final class Builder {
+        private final List<String> addresses = new ArrayList<>();
+        private Duration timeout = Duration.ofMillis(100);
+        private Duration requestTimeout;
+        private String zone = "default";
+        private int ioThreads = 4;
+        private int callbackThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        private int maxConcurrentLoads = 16;
+        private int maxQueuedLoads = 10_000;
+        private int circuitFailureThreshold = 5;
+        private Duration circuitProbeInterval = Duration.ofMillis(250);
+        private Duration staleWhileRevalidate = Duration.ZERO;
+        private Duration staleIfError = Duration.ZERO;
+        private Duration nearCacheTtl = Duration.ZERO;
+        private long nearCacheMaxEntries = 10_000;
+        private TenantAvailability availability = TenantAvailability.ALWAYS;
+        private Consumer<ClientConfiguration> igniteCustomizer = c -> { };
+
+        Builder() {
+        }
+
+        /** The thin-client addresses ({@code host:port}) of the cluster's nodes; give all of them. Required. */
+        public Builder addresses(String... addresses) {
+            return addresses(Arrays.asList(addresses));
+        }
+
+        /** @see #addresses(String...) */
+        public Builder addresses(Collection<String> addresses) {
+            addresses.forEach(a -> this.addresses.add(Objects.requireNonNull(a, "address")));
+            return this;
+        }
+
+        /** Default deadline of every operation (100 ms). Override per call with {@link TenantCache#withTimeout}. */
+        public Builder timeout(Duration timeout) {
+            this.timeout = positive(timeout, "timeout");
+            return this;
+        }
+
+        /**
+         * How long one attempt waits for a node's answer before it is abandoned and, if time is left, retried
+         * (Ignite's {@code ClientConfiguration.setTimeout}, also its connection handshake timeout). Default: the
+         * {@link #timeout} deadline.
+         */
+        public Builder requestTimeout(Duration requestTimeout) {
+            this.requestTimeout = positive(requestTimeout, "requestTimeout");
+            return this;
+        }
+
+        /** The zone whose cache holds the tenants' keys ("default", the only zone for now). */
+        public Builder zone(String zone) {
+            this.zone = Objects.requireNonNull(zone, "zone");
+            return this;
+        }
+
+        /** Threads that hand requests to Ignite (4). They never run user code. */
+        public Builder ioThreads(int n) {
+            this.ioThreads = atLeastOne(n, "ioThreads");
+            return this;
+        }
+
+        /** Threads that complete futures (Ignite's async continuation executor); default max(2, cores). */
+        public Builder callbackThreads(int n) {
+            this.callbackThreads = atLeastOne(n, "callbackThreads");
+            return this;
+        }
+
+        /** At most this many loaders run at once, client-wide (16); further loads wait in a queue. */
+        public Builder maxConcurrentLoads(int n) {
+            this.maxConcurrentLoads = atLeastOne(n, "maxConcurrentLoads");
+            return this;
+        }
+
+        /** Loads waiting for a slot (10,000); beyond that {@code getOrLoad} fails with {@link LoadException}. */
+        public Builder maxQueuedLoads(int n) {
+            this.maxQueuedLoads = atLeastOne(n, "maxQueuedLoads");
+            return this;
+        }
+
+        /**
+         * The circuit opens after this many consecutive operations failed for lack of an answer (timeouts,
+         * connection failures); 5. Any success resets the count.
+         */
+        public Builder circuitFailureThreshold(int n) {
+            this.circuitFailureThreshold = atLeastOne(n, "circuitFailureThreshold");
+            return this;
+        }
+
+        /** While the circuit is open, a background probe checks the cluster this often (250 ms). */
+        public Builder circuitProbeInterval(Duration interval) {
+            this.circuitProbeInterval = positive(interval, "circuitProbeInterval");
+            return this;
+        }
+
+        /**
+         * For {@code getOrLoad}: keep values this much longer than their TTL, and answer with a value older than its
+         * TTL at once while a background load refreshes it. Default 0 (off). Values so kept are also returned by
+         * {@code get} (to every client of the tenant) until TTL + window.
+         */
+        public Builder staleWhileRevalidate(Duration window) {
+            this.staleWhileRevalidate = notNegative(window, "staleWhileRevalidate");
+            return this;
+        }
+
+        /**
+         * For {@code getOrLoad}: keep values this much longer than their TTL, and answer with a value older than its
+         * TTL when the loader fails. Default 0 (off).
+         */
+        public Builder staleIfError(Duration window) {
+            this.staleIfError = notNegative(window, "staleIfError");
+            return this;
+        }
+
+        /**
+         * Turns on a near cache (Caffeine, in this JVM) for {@code get}, {@code gets} and {@code getOrLoad}: a value
+         * read or loaded here is served locally for up to {@code ttl}. Writes through this client invalidate it;
+         * writes by other clients are seen only after {@code ttl}. Off by default.
+         */
+        public Builder nearCache(Duration ttl, long maxEntries) {
+            this.nearCacheTtl = positive(ttl, "nearCache ttl");
+            if (maxEntries < 1) {
+                throw new IllegalArgumentException("nearCache maxEntries must be positive");
+            }
+            this.nearCacheMaxEntries = maxEntries;
+            return this;
+        }
+
+        /** The maintenance hook, consulted on every operation (default: every tenant available). */
+        public Builder availability(TenantAvailability availability) {
+            this.availability = Objects.requireNonNull(availability, "availability");
+            return this;
+        }
+
+        /**
+         * Adjusts Ignite's client configuration after Hearth has set it up (SSL, authentication, ...). Changing what
+         * Hearth set (addresses, timeout, partition awareness, executors, retry) voids this class's contracts.
+         */
+        public Builder configureIgnite(Consumer<ClientConfiguration> customizer) {
+            this.igniteCustomizer = Objects.requireNonNull(customizer, "customizer");
+            return this;
+        }
+
+        /**
+         * Starts the client. If no node can be reached now, the client still starts, with its circuit open: its
+         * operations fail fast (and {@code getOrLoad} serves from the loader) until a background probe connects.
+         *
+         * @throws IllegalArgumentException if no address was given
+         */
+        public HearthClient build() {
+            if (addresses.isEmpty()) {
+                throw new IllegalArgumentException("no addresses: give every node's host:thinClientPort");
+            }
+            return new ClientCore(new ClientCore.Settings(List.copyOf(addresses), timeout,
+                    requestTimeout != null ? requestTimeout : timeout, zone, ioThreads, callbackThreads,
+                    maxConcurrentLoads, maxQueuedLoads, circuitFailureThreshold, circuitProbeInterval,
+                    staleWhileRevalidate, staleIfError, nearCacheTtl, nearCacheMaxEntries, availability,
+                    igniteCustomizer));
+        }
+
+        private static Duration positive(Duration d, String what) {
+            Objects.requireNonNull(d, what);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(what + " must be positive: " + d);
+            }
+            return d;
+        }
+
+        private static Duration notNegative(Duration d, String what) {
+            Objects.requireNonNull(d, what);
+            if (d.isNegative()) {
+                throw new IllegalArgumentException(what + " must not be negative: " + d);
+            }
+            return d;
+        }
+
+        private static int atLeastOne(int n, String what) {
+            if (n < 1) {
+                throw new IllegalArgumentException(what + " must be at least 1: " + n);
+            }
+            return n;
+        }
+    }
+}

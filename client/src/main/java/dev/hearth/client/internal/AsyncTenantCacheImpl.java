@@ -1,0 +1,611 @@
+package dev.hearth.client.internal;
+
+import dev.hearth.client.AsyncTenantCache;
+import dev.hearth.client.CacheLoader;
+import dev.hearth.client.CasResult;
+import dev.hearth.client.Codec;
+import dev.hearth.client.HearthException;
+import dev.hearth.client.LoadException;
+import dev.hearth.client.TenantCache;
+import dev.hearth.client.Versioned;
+import dev.hearth.client.internal.ClientCore.Ctx;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * A tenant handle. Read-modify-write operations (add, replace, cas, incr, append, touch, versioned delete) run as
+ * optimistic loops over the thin client's atomic primitives: read the stored bytes, compute the new envelope, then
+ * {@code replace(key, storedBytes, newBytes)} (Ignite compares the bytes), and start over if someone else wrote in
+ * between. Every new envelope carries a fresh version, so after an attempt whose answer was lost, finding exactly the
+ * bytes it tried to write proves that it was applied.
+ */
+final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
+    private final ClientCore core;
+    private final String tenant;
+    private final Codec<V> codec;
+    private final Duration timeout;
+    /** True for the twin behind the blocking view: its results are awaited with a bound, so no timers. */
+    private final boolean blocking;
+    private final SyncTenantCacheImpl<V> sync;
+
+    AsyncTenantCacheImpl(ClientCore core, String tenant, Codec<V> codec, Duration timeout) {
+        this(core, tenant, codec, timeout, false);
+    }
+
+    private AsyncTenantCacheImpl(ClientCore core, String tenant, Codec<V> codec, Duration timeout, boolean blocking) {
+        this.core = core;
+        this.tenant = tenant;
+        this.codec = codec;
+        this.timeout = timeout;
+        this.blocking = blocking;
+        this.sync = blocking ? null
+                : new SyncTenantCacheImpl<>(new AsyncTenantCacheImpl<>(core, tenant, codec, timeout, true), this);
+    }
+
+    @Override
+    public String tenant() {
+        return tenant;
+    }
+
+    @Override
+    public Duration timeout() {
+        return timeout;
+    }
+
+    @Override
+    public AsyncTenantCache<V> withTimeout(Duration newTimeout) {
+        Objects.requireNonNull(newTimeout, "timeout");
+        if (newTimeout.isNegative() || newTimeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive: " + newTimeout);
+        }
+        return new AsyncTenantCacheImpl<>(core, tenant, codec, newTimeout);
+    }
+
+    @Override
+    public TenantCache<V> sync() {
+        if (blocking) {
+            throw new IllegalStateException("internal view");
+        }
+        return sync;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private String sk(byte[] kb) {
+        return StorageKeys.storageKey(tenant, kb);
+    }
+
+    private static long now() {
+        return System.currentTimeMillis();
+    }
+
+    private static long expireAt(Duration ttl, long now) {
+        checkTtl(ttl);
+        return ttl.isZero() ? 0 : now + ttl.toMillis();
+    }
+
+    private static void checkTtl(Duration ttl) {
+        Objects.requireNonNull(ttl, "ttl");
+        if (ttl.isNegative()) {
+            throw new IllegalArgumentException("ttl must not be negative: " + ttl);
+        }
+    }
+
+    private byte[] encodeValue(V value) {
+        Objects.requireNonNull(value, "value");
+        return Objects.requireNonNull(codec.encode(value), "codec returned null");
+    }
+
+    private V decode(byte[] kb, StoredItem item) {
+        try {
+            return codec.decode(item.value());
+        } catch (RuntimeException e) {
+            throw new HearthException("cannot decode the value of key '" + new String(kb, StandardCharsets.UTF_8)
+                    + "' of tenant " + tenant + " with " + codec + ": " + e.getMessage(), e);
+        }
+    }
+
+    private byte[] envelope(byte[] kb, StoredItem item) {
+        return EnvelopeCodec.encode(tenant, kb, item);
+    }
+
+    private StoredItem fresh(byte[] value, long expireAt) {
+        return new StoredItem(value, 0, VersionClock.shared().next(), expireAt, false);
+    }
+
+    /** Decodes stored bytes; damaged ones are removed (only if still the same bytes) and read as absent. */
+    private StoredItem live(String sk, byte[] kb, byte[] stored) {
+        if (stored == null) {
+            return null;
+        }
+        StoredItem item = EnvelopeCodec.decode(tenant, kb, stored);
+        if (item == null) {
+            core.run(null, timeout, ctx -> core.removeRaw(ctx, sk, stored));
+            return null;
+        }
+        return item.isExpired(now()) ? null : item;
+    }
+
+    private StoredItem nearGet(String sk) {
+        if (core.near == null) {
+            return null;
+        }
+        StoredItem item = core.near.getIfPresent(sk);
+        return item == null || item.isExpired(now()) ? null : item;
+    }
+
+    private void nearInvalidate(String sk) {
+        if (core.near != null) {
+            core.near.invalidate(sk);
+        }
+    }
+
+    private <T> CompletableFuture<T> invalidating(String sk, CompletableFuture<T> f) {
+        if (core.near == null) {
+            return f;
+        }
+        nearInvalidate(sk);
+        f.whenComplete((r, e) -> nearInvalidate(sk));
+        return f;
+    }
+
+    private CompletableFuture<StoredItem> readItem(Ctx ctx, String sk, byte[] kb) {
+        return core.readRaw(ctx, sk).thenApply(stored -> {
+            StoredItem item = live(sk, kb, stored);
+            if (item == null) {
+                core.stats.misses.increment();
+            } else {
+                core.stats.hits.increment();
+                if (core.near != null) {
+                    core.near.put(sk, item);
+                }
+            }
+            return item;
+        });
+    }
+
+    private static <T> CompletableFuture<T> done(T value) {
+        return CompletableFuture.completedFuture(value);
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    @Override
+    public CompletableFuture<V> get(String key) {
+        byte[] kb = StorageKeys.keyBytes(key);
+        String sk = sk(kb);
+        StoredItem cached = nearGet(sk);
+        if (cached != null && core.isAvailable(tenant)) {
+            core.stats.hits.increment();
+            return CompletableFuture.supplyAsync(() -> decode(kb, cached), Runnable::run);
+        }
+        return core.run(tenant, timeout, blocking, ctx -> readItem(ctx, sk, kb))
+                .thenApply(item -> item == null ? null : decode(kb, item));
+    }
+
+    @Override
+    public CompletableFuture<Versioned<V>> gets(String key) {
+        byte[] kb = StorageKeys.keyBytes(key);
+        String sk = sk(kb);
+        return core.run(tenant, timeout, blocking, ctx -> readItem(ctx, sk, kb)).thenApply(item -> item == null ? null
+                : new Versioned<>(decode(kb, item), item.version(), item.flags(), item.expireAt()));
+    }
+
+    @Override
+    public CompletableFuture<Map<String, V>> getAll(Collection<String> keys) {
+        Objects.requireNonNull(keys, "keys");
+        Map<String, String> byStorageKey = new LinkedHashMap<>();
+        Map<String, byte[]> keyBytes = new HashMap<>();
+        for (String key : keys) {
+            byte[] kb = StorageKeys.keyBytes(key);
+            String sk = sk(kb);
+            byStorageKey.put(sk, key);
+            keyBytes.put(sk, kb);
+        }
+        if (byStorageKey.isEmpty()) {
+            return done(Map.of());
+        }
+        return core.run(tenant, timeout, blocking, ctx -> core.readAllRaw(ctx, byStorageKey.keySet())).thenApply(found -> {
+            Map<String, V> out = new HashMap<>();
+            byStorageKey.forEach((sk, key) -> {
+                StoredItem item = live(sk, keyBytes.get(sk), found.get(sk));
+                if (item == null) {
+                    core.stats.misses.increment();
+                } else {
+                    core.stats.hits.increment();
+                    out.put(key, decode(keyBytes.get(sk), item));
+                }
+            });
+            return out;
+        });
+    }
+
+    // ---------------------------------------------------------------- plain writes
+
+    @Override
+    public CompletableFuture<Void> put(String key, V value) {
+        return put(key, value, Duration.ZERO);
+    }
+
+    @Override
+    public CompletableFuture<Void> put(String key, V value, Duration ttl) {
+        byte[] kb = StorageKeys.keyBytes(key);
+        String sk = sk(kb);
+        long now = now();
+        long exp = expireAt(ttl, now);
+        byte[] env = envelope(kb, fresh(encodeValue(value), exp));
+        Expiry expiry = Expiry.of(exp, now);
+        return invalidating(sk, core.run(tenant, timeout, blocking, ctx -> core.putRaw(ctx, sk, env, expiry)));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> putIfAbsent(String key, V value, Duration ttl) {
+        byte[] kb = StorageKeys.keyBytes(key);
+        String sk = sk(kb);
+        long now = now();
+        long exp = expireAt(ttl, now);
+        byte[] env = envelope(kb, fresh(encodeValue(value), exp));
+        Expiry expiry = Expiry.of(exp, now);
+        return invalidating(sk, core.run(tenant, timeout, blocking, ctx -> addLoop(ctx, sk, kb, env, expiry)));
+    }
+
+    private CompletableFuture<Boolean> addLoop(Ctx ctx, String sk, byte[] kb, byte[] env, Expiry expiry) {
+        return core.putIfAbsentRaw(ctx, sk, env, expiry).thenCompose(stored -> {
+            if (stored) {
+                return done(true);
+            }
+            return core.readRaw(ctx, sk).thenCompose(cur -> {
+                if (cur == null) {
+                    return addLoop(ctx, sk, kb, env, expiry);
+                }
+                if (Arrays.equals(cur, env)) {
+                    return done(true); // an earlier attempt of ours was applied
+                }
+                StoredItem item = EnvelopeCodec.decode(tenant, kb, cur);
+                if (item != null && !item.isExpired(now())) {
+                    return done(false);
+                }
+                // Expired or damaged but still stored: take its place, unless someone else does first.
+                return core.replaceRaw(ctx, true, sk, cur, env, expiry)
+                        .thenCompose(ok -> ok ? done(true) : addLoop(ctx, sk, kb, env, expiry));
+            });
+        });
+    }
+
+    @Override
+    public CompletableFuture<Boolean> replace(String key, V value, Duration ttl) {
+        byte[] kb = StorageKeys.keyBytes(key);
+        String sk = sk(kb);
+        long now = now();
+        long exp = expireAt(ttl, now);
+        byte[] env = envelope(kb, fresh(encodeValue(value), exp));
+        Expiry expiry = Expiry.of(exp, now);
+        return invalidating(sk, core.run(tenant, timeout, blocking, ctx -> replaceLoop(ctx, sk, kb, env, expiry)));
+    }
+
+    private CompletableFuture<Boolean> replaceLoop(Ctx ctx, String sk, byte[] kb, byte[] env, Expiry expiry) {
+        return core.readRaw(ctx, sk).thenCompose(cur -> {
+            if (cur == null) {
+                return done(false);
+            }
+            if (Arrays.equals(cur, env)) {
+                return done(true);
+            }
+            StoredItem item = EnvelopeCodec.decode(tenant, kb, cur);
+            if (item == null || item.isExpired(now())) {
+                return done(false);
+            }
+            return core.replaceRaw(ctx, true, sk, cur, env, expiry)
+                    .thenCompose(ok -> ok ? done(true) : replaceLoop(ctx, sk, kb, env, expiry));
+        });
+    }
+
+    @Override
+    public CompletableFuture<CasResult> cas(String key, V value, long version, Duration ttl) {
+        byte[] kb = StorageKeys.keyBytes(key);
+        String sk = sk(kb);
+        long now = now();
+        long exp = expireAt(ttl, now);
+        byte[] env = envelope(kb, fresh(encodeValue(value), exp));
+        Expiry expiry = Expiry.of(exp, now);
+        return invalidating(sk, core.run(tenant, timeout, blocking, ctx -> casLoop(ctx, sk, kb, env, version, expiry)));
+    }
+
+    private CompletableFuture<CasResult> casLoop(Ctx ctx, String sk, byte[] kb, byte[] env, long version,
+            Expiry expiry) {
+        return core.readRaw(ctx, sk).thenCompose(cur -> {
+            if (cur == null) {
+                return done(CasResult.NOT_FOUND);
+            }
+            if (Arrays.equals(cur, env)) {
+                return done(CasResult.STORED);
+            }
+            StoredItem item = EnvelopeCodec.decode(tenant, kb, cur);
+            if (item == null || item.isExpired(now())) {
+                return done(CasResult.NOT_FOUND);
+            }
+            if (item.version() != version) {
+                return done(CasResult.EXISTS);
+            }
+            return core.replaceRaw(ctx, true, sk, cur, env, expiry)
+                    .thenCompose(ok -> ok ? done(CasResult.STORED) : casLoop(ctx, sk, kb, env, version, expiry));
+        });
+    }
+
+    @Override
+    public CompletableFuture<Boolean> delete(String key) {
+        byte[] kb = StorageKeys.keyBytes(key);
+        String sk = sk(kb);
+        return invalidating(sk, core.run(tenant, timeout, blocking, ctx -> core.getAndRemoveRaw(ctx, sk).thenApply(old -> {
+            StoredItem item = old == null ? null : EnvelopeCodec.decode(tenant, kb, old);
+            return item != null && !item.isExpired(now());
+        })));
+    }
+
+    @Override
+    public CompletableFuture<CasResult> delete(String key, long version) {
+        byte[] kb = StorageKeys.keyBytes(key);
+        String sk = sk(kb);
+        return invalidating(sk, core.run(tenant, timeout, blocking, ctx -> deleteLoop(ctx, sk, kb, version)));
+    }
+
+    private CompletableFuture<CasResult> deleteLoop(Ctx ctx, String sk, byte[] kb, long version) {
+        return core.readRaw(ctx, sk).thenCompose(cur -> {
+            StoredItem item = cur == null ? null : EnvelopeCodec.decode(tenant, kb, cur);
+            if (item == null || item.isExpired(now())) {
+                return done(CasResult.NOT_FOUND);
+            }
+            if (item.version() != version) {
+                return done(CasResult.EXISTS);
+            }
+            return core.removeRaw(ctx, sk, cur)
+                    .thenCompose(ok -> ok ? done(CasResult.STORED) : deleteLoop(ctx, sk, kb, version));
+        });
+    }
+
+    // ---------------------------------------------------------------- read-modify-write
+
+    @Override
+    public CompletableFuture<OptionalLong> incr(String key, long delta) {
+        return delta(key, delta, false);
+    }
+
+    @Override
+    public CompletableFuture<OptionalLong> decr(String key, long delta) {
+        return delta(key, delta, true);
+    }
+
+    private CompletableFuture<OptionalLong> delta(String key, long delta, boolean decrement) {
+        byte[] kb = StorageKeys.keyBytes(key);
+        String sk = sk(kb);
+        return invalidating(sk, core.run(tenant, timeout, blocking, ctx -> deltaLoop(ctx, sk, kb, delta, decrement)));
+    }
+
+    private CompletableFuture<OptionalLong> deltaLoop(Ctx ctx, String sk, byte[] kb, long delta, boolean decrement) {
+        return core.readRaw(ctx, sk).thenCompose(cur -> {
+            StoredItem item = cur == null ? null : EnvelopeCodec.decode(tenant, kb, cur);
+            if (item == null || item.isExpired(now())) {
+                return done(OptionalLong.empty());
+            }
+            long number;
+            try {
+                number = Numbers.parseUnsigned(item.value());
+            } catch (NumberFormatException e) {
+                return CompletableFuture.failedFuture(new HearthException("cannot " + (decrement ? "decr" : "incr")
+                        + " key '" + new String(kb, StandardCharsets.UTF_8) + "': not a decimal number"));
+            }
+            long result = Numbers.apply(number, delta, decrement);
+            byte[] text = Long.toUnsignedString(result).getBytes(StandardCharsets.US_ASCII);
+            byte[] env = envelope(kb, item.withValue(text, VersionClock.shared().next()));
+            return core.replaceRaw(ctx, false, sk, cur, env, Expiry.KEEP).thenCompose(ok -> ok
+                    ? done(OptionalLong.of(result)) : deltaLoop(ctx, sk, kb, delta, decrement));
+        });
+    }
+
+    @Override
+    public CompletableFuture<Boolean> append(String key, V suffix) {
+        return concat(key, suffix, true);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> prepend(String key, V prefix) {
+        return concat(key, prefix, false);
+    }
+
+    private CompletableFuture<Boolean> concat(String key, V part, boolean append) {
+        byte[] kb = StorageKeys.keyBytes(key);
+        String sk = sk(kb);
+        byte[] data = encodeValue(part);
+        return invalidating(sk, core.run(tenant, timeout, blocking, ctx -> concatLoop(ctx, sk, kb, data, append)));
+    }
+
+    private CompletableFuture<Boolean> concatLoop(Ctx ctx, String sk, byte[] kb, byte[] data, boolean append) {
+        return core.readRaw(ctx, sk).thenCompose(cur -> {
+            StoredItem item = cur == null ? null : EnvelopeCodec.decode(tenant, kb, cur);
+            if (item == null || item.isExpired(now())) {
+                return done(false);
+            }
+            byte[] old = item.value();
+            byte[] joined = new byte[old.length + data.length];
+            byte[] first = append ? old : data;
+            byte[] second = append ? data : old;
+            System.arraycopy(first, 0, joined, 0, first.length);
+            System.arraycopy(second, 0, joined, first.length, second.length);
+            byte[] env = envelope(kb, item.withValue(joined, VersionClock.shared().next()));
+            return core.replaceRaw(ctx, false, sk, cur, env, Expiry.KEEP)
+                    .thenCompose(ok -> ok ? done(true) : concatLoop(ctx, sk, kb, data, append));
+        });
+    }
+
+    @Override
+    public CompletableFuture<Boolean> touch(String key, Duration ttl) {
+        byte[] kb = StorageKeys.keyBytes(key);
+        String sk = sk(kb);
+        long now = now();
+        long exp = expireAt(ttl, now);
+        Expiry expiry = Expiry.of(exp, now);
+        return invalidating(sk, core.run(tenant, timeout, blocking, ctx -> touchLoop(ctx, sk, kb, exp, expiry)));
+    }
+
+    private CompletableFuture<Boolean> touchLoop(Ctx ctx, String sk, byte[] kb, long exp, Expiry expiry) {
+        return core.readRaw(ctx, sk).thenCompose(cur -> {
+            StoredItem item = cur == null ? null : EnvelopeCodec.decode(tenant, kb, cur);
+            if (item == null || item.isExpired(now())) {
+                return done(false);
+            }
+            byte[] env = envelope(kb, item.withExpireAt(exp));
+            if (Arrays.equals(cur, env)) {
+                return core.putRaw(ctx, sk, env, expiry).thenApply(v -> true); // same bytes: refresh Ignite's TTL
+            }
+            return core.replaceRaw(ctx, true, sk, cur, env, expiry)
+                    .thenCompose(ok -> ok ? done(true) : touchLoop(ctx, sk, kb, exp, expiry));
+        });
+    }
+
+    // ---------------------------------------------------------------- getOrLoad
+
+    @Override
+    public CompletableFuture<V> getOrLoad(String key, CacheLoader<? extends V> loader, Duration ttl) {
+        byte[] kb = StorageKeys.keyBytes(key);
+        String sk = sk(kb);
+        Objects.requireNonNull(loader, "loader");
+        checkTtl(ttl);
+        if (!core.isAvailable(tenant)) {
+            // Maintenance: the cache is neither read nor written; loads are still coalesced and bounded.
+            return core.coalescer.execute("\u0000bypass\u0000" + sk, result -> {
+                return load(key, loader).handle((v, e) -> {
+                    completeFrom(result, v, e);
+                    return null;
+                });
+            });
+        }
+        StoredItem cached = nearGet(sk);
+        if (cached != null && isFresh(cached, ttl, now())) {
+            core.stats.hits.increment();
+            return CompletableFuture.supplyAsync(() -> decode(kb, cached), Runnable::run);
+        }
+        return core.coalescer.execute(sk, result -> lead(key, kb, sk, loader, ttl, result));
+    }
+
+    private CompletionStage<?> lead(String key, byte[] kb, String sk, CacheLoader<? extends V> loader, Duration ttl,
+            CompletableFuture<V> result) {
+        // A failed read (deadline, open circuit, unreachable cluster) is a miss: the loader answers.
+        CompletableFuture<StoredItem> lookup = core.run(tenant, timeout, ctx -> readItem(ctx, sk, kb))
+                .exceptionally(e -> null);
+        return lookup.thenCompose(item -> {
+            long now = now();
+            long ttlMs = ttl.toMillis();
+            if (item != null) {
+                if (isFresh(item, ttl, now)) {
+                    return completeWithDecoded(result, kb, item);
+                }
+                long age = now - VersionClock.writtenAt(item.version());
+                if (core.settings.staleWhileRevalidate().toMillis() > 0
+                        && age < ttlMs + core.settings.staleWhileRevalidate().toMillis()) {
+                    completeWithDecoded(result, kb, item);
+                    core.refreshes.execute(sk, refreshed -> {
+                        return load(key, loader).thenCompose(v -> v == null ? DONE : write(sk, kb, v, ttl))
+                                .handle((r, e) -> refreshed.complete(null));
+                    });
+                    return DONE;
+                }
+            }
+            StoredItem stale = item != null && core.settings.staleIfError().toMillis() > 0
+                    && now - VersionClock.writtenAt(item.version()) < ttlMs + core.settings.staleIfError().toMillis()
+                    ? item : null;
+            return load(key, loader).handle((v, e) -> {
+                if (e == null) {
+                    result.complete(v);
+                    return v == null ? DONE : write(sk, kb, v, ttl);
+                }
+                if (stale != null) {
+                    return completeWithDecoded(result, kb, stale);
+                }
+                result.completeExceptionally(ClientCore.unwrap(e));
+                return DONE;
+            }).thenCompose(x -> x);
+        });
+    }
+
+    private CompletableFuture<Void> completeWithDecoded(CompletableFuture<V> result, byte[] kb, StoredItem item) {
+        try {
+            result.complete(decode(kb, item));
+        } catch (RuntimeException e) {
+            result.completeExceptionally(e);
+        }
+        return DONE;
+    }
+
+    private static <T> void completeFrom(CompletableFuture<T> f, T v, Throwable e) {
+        if (e == null) {
+            f.complete(v);
+        } else {
+            f.completeExceptionally(ClientCore.unwrap(e));
+        }
+    }
+
+    /** Fresh = younger than the call's TTL; without stale windows every live value is fresh. */
+    private boolean isFresh(StoredItem item, Duration ttl, long now) {
+        if (core.staleWindowMillis == 0 || ttl.isZero()) {
+            return true;
+        }
+        return now - VersionClock.writtenAt(item.version()) < ttl.toMillis();
+    }
+
+    /** Caches a loaded value (for ttl plus the stale window); failures are counted, not reported. */
+    private CompletableFuture<Void> write(String sk, byte[] kb, V value, Duration ttl) {
+        byte[] bytes;
+        try {
+            bytes = encodeValue(value);
+        } catch (RuntimeException e) {
+            core.stats.errors.increment();
+            return DONE;
+        }
+        long now = now();
+        long exp = ttl.isZero() ? 0 : now + ttl.toMillis() + core.staleWindowMillis;
+        StoredItem item = fresh(bytes, exp);
+        byte[] env = envelope(kb, item);
+        Expiry expiry = Expiry.of(exp, now);
+        nearInvalidate(sk);
+        return core.run(tenant, timeout, ctx -> core.putRaw(ctx, sk, env, expiry)).handle((r, e) -> {
+            if (e == null && core.near != null) {
+                core.near.put(sk, item);
+            }
+            return null;
+        });
+    }
+
+    private CompletableFuture<V> load(String key, CacheLoader<? extends V> loader) {
+        try {
+            return core.submitLoad(() -> {
+                try {
+                    V v = loader.load(key);
+                    core.stats.loads.increment();
+                    return v;
+                } catch (RuntimeException | Error e) {
+                    core.stats.loadFailures.increment();
+                    throw e;
+                } catch (Exception e) {
+                    core.stats.loadFailures.increment();
+                    throw new LoadException("loader failed for key '" + key + "' of tenant " + tenant, e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            core.stats.loadFailures.increment();
+            return CompletableFuture.failedFuture(new LoadException("too many loads queued (max "
+                    + core.settings.maxQueuedLoads() + ")", e));
+        }
+    }
+}

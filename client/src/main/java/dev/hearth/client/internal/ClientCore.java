@@ -1,0 +1,627 @@
+package dev.hearth.client.internal;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.hearth.client.CircuitOpenException;
+import dev.hearth.client.CircuitState;
+import dev.hearth.client.ClientStats;
+import dev.hearth.client.Codec;
+import dev.hearth.client.HearthClient;
+import dev.hearth.client.HearthException;
+import dev.hearth.client.HearthTimeoutException;
+import dev.hearth.client.TenantAvailability;
+import dev.hearth.client.TenantCache;
+import dev.hearth.client.TenantUnavailableException;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.apache.ignite.Ignition;
+import org.apache.ignite.client.ClientCache;
+import org.apache.ignite.client.ClientConnectionException;
+import org.apache.ignite.client.ClientException;
+import org.apache.ignite.client.IgniteClient;
+import org.apache.ignite.client.IgniteClientFuture;
+import org.apache.ignite.configuration.ClientConfiguration;
+
+/**
+ * The client's engine: owns the Ignite thin client, the threads, the circuit breaker, the stats and the coalescer.
+ * Every cache operation runs through {@link #run}: availability and circuit checks, a deadline, latency and outcome
+ * accounting. Each network step runs through {@link #attempt}, which retries retriable failures within the deadline.
+ */
+public final class ClientCore implements HearthClient {
+    private static final Logger LOG = Logger.getLogger(ClientCore.class.getName());
+    /** Sync callers wait this much past the deadline for the (already failed) future, then give up themselves. */
+    static final long SYNC_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    private static final long MIN_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+
+    /** Everything the builder collected. */
+    public record Settings(List<String> addresses, Duration timeout, Duration requestTimeout, String zone,
+            int ioThreads, int callbackThreads, int maxConcurrentLoads, int maxQueuedLoads,
+            int circuitFailureThreshold, Duration circuitProbeInterval, Duration staleWhileRevalidate,
+            Duration staleIfError, Duration nearCacheTtl, long nearCacheMaxEntries, TenantAvailability availability,
+            Consumer<ClientConfiguration> igniteCustomizer) {
+    }
+
+    final Settings settings;
+    final StatsRecorder stats = new StatsRecorder();
+    final CircuitBreaker breaker;
+    final Coalescer<String> coalescer = new Coalescer<>();
+    final Coalescer<String> refreshes = new Coalescer<>();
+    final Cache<String, StoredItem> near;
+    final long staleWindowMillis;
+    private final Set<String> unavailable = ConcurrentHashMap.newKeySet();
+    private final ThreadPoolExecutor io;
+    final ThreadPoolExecutor callbacks;
+    final ThreadPoolExecutor loads;
+    private final ScheduledThreadPoolExecutor scheduler;
+    /** Separate from the scheduler: connecting or probing may block, deadlines must not wait for it. */
+    private final ScheduledThreadPoolExecutor prober;
+    private final Object connectLock = new Object();
+    private volatile IgniteClient ignite;
+    private volatile Caches caches;
+    private volatile boolean closed;
+    /** When an attempt last failed for lack of an answer; until TROUBLE_QUIET_NANOS later, Ignite is called only
+     * from the io threads, never from the caller's (reconnecting could block it). */
+    private volatile long lastTroubleNanos = System.nanoTime() - TROUBLE_QUIET_NANOS;
+    private static final long TROUBLE_QUIET_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    /** The zone cache and its views with the two fixed expiry policies. */
+    record Caches(ClientCache<String, byte[]> plain, ClientCache<String, byte[]> eternal,
+            ClientCache<String, byte[]> keep) {
+        ClientCache<String, byte[]> with(Expiry e) {
+            if (e == null) {
+                return plain;
+            }
+            if (e == Expiry.ETERNAL) {
+                return eternal;
+            }
+            if (e == Expiry.KEEP) {
+                return keep;
+            }
+            return plain.withExpirePolicy(e);
+        }
+    }
+
+    public ClientCore(Settings settings) {
+        this.settings = settings;
+        this.breaker = new CircuitBreaker(settings.circuitFailureThreshold());
+        this.staleWindowMillis = Math.max(settings.staleWhileRevalidate().toMillis(),
+                settings.staleIfError().toMillis());
+        this.near = settings.nearCacheTtl().isZero() ? null : Caffeine.newBuilder()
+                .expireAfterWrite(settings.nearCacheTtl())
+                .maximumSize(settings.nearCacheMaxEntries())
+                .build();
+        this.io = pool("hearth-io", settings.ioThreads(), new ArrayBlockingQueue<>(65_536), false);
+        this.callbacks = pool("hearth-callback", settings.callbackThreads(), new LinkedBlockingQueue<>(), true);
+        this.loads = pool("hearth-load", settings.maxConcurrentLoads(),
+                new ArrayBlockingQueue<>(settings.maxQueuedLoads()), false);
+        this.scheduler = new ScheduledThreadPoolExecutor(1, daemonFactory("hearth-scheduler", false));
+        this.scheduler.setRemoveOnCancelPolicy(true);
+        this.prober = new ScheduledThreadPoolExecutor(1, daemonFactory("hearth-probe", false));
+        try {
+            connect();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "Hearth client: no node reachable at " + settings.addresses()
+                    + "; starting with the circuit open, probing every " + settings.circuitProbeInterval(), e);
+            breaker.forceOpen();
+        }
+        long probeMs = settings.circuitProbeInterval().toMillis();
+        prober.scheduleWithFixedDelay(this::probe, probeMs, probeMs, TimeUnit.MILLISECONDS);
+    }
+
+    private void connect() {
+        synchronized (connectLock) {
+            if (ignite != null || closed) {
+                return;
+            }
+            ClientConfiguration cfg = new ClientConfiguration()
+                    .setAddresses(settings.addresses().toArray(new String[0]))
+                    .setPartitionAwarenessEnabled(true)
+                    .setTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, settings.requestTimeout().toMillis())))
+                    .setAsyncContinuationExecutor(callbacks)
+                    // The circuit breaker throttles; Ignite's own throttling would delay recovery by up to 30 s.
+                    .setReconnectThrottlingPeriod(0)
+                    .setReconnectThrottlingRetries(0);
+            settings.igniteCustomizer().accept(cfg);
+            IgniteClient c = Ignition.startClient(cfg);
+            ClientCache<String, byte[]> plain = c.cache(StorageKeys.cacheName(settings.zone()));
+            caches = new Caches(plain, plain.withExpirePolicy(Expiry.ETERNAL), plain.withExpirePolicy(Expiry.KEEP));
+            ignite = c;
+        }
+    }
+
+    // ---------------------------------------------------------------- HearthClient
+
+    @Override
+    public TenantCache<byte[]> tenant(String tenant) {
+        return tenant(tenant, Codec.bytes());
+    }
+
+    @Override
+    public <V> TenantCache<V> tenant(String tenant, Codec<V> codec) {
+        if (!StorageKeys.isValidTenant(tenant)) {
+            throw new IllegalArgumentException("invalid tenant name '" + tenant
+                    + "': 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        }
+        java.util.Objects.requireNonNull(codec, "codec");
+        return new AsyncTenantCacheImpl<>(this, tenant, codec, settings.timeout()).sync();
+    }
+
+    @Override
+    public ClientStats stats() {
+        return stats.snapshot(coalescer.joined(), breaker.state());
+    }
+
+    @Override
+    public CircuitState circuitState() {
+        return breaker.state();
+    }
+
+    @Override
+    public void markUnavailable(String tenant) {
+        unavailable.add(tenant);
+    }
+
+    @Override
+    public void markAvailable(String tenant) {
+        unavailable.remove(tenant);
+    }
+
+    @Override
+    public boolean isAvailable(String tenant) {
+        return !unavailable.contains(tenant) && settings.availability().isAvailable(tenant);
+    }
+
+    @Override
+    public void close() {
+        synchronized (connectLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        scheduler.shutdownNow();
+        prober.shutdownNow();
+        IgniteClient c = ignite;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.log(Level.FINE, "closing Ignite client", e);
+            }
+        }
+        io.shutdownNow();
+        loads.shutdownNow();
+        callbacks.shutdown();
+    }
+
+    // ---------------------------------------------------------------- operation machinery
+
+    /** One operation's deadline. */
+    static final class Ctx {
+        final long start = System.nanoTime();
+        final long deadline;
+        final long timeoutNanos;
+
+        Ctx(Duration timeout) {
+            this.timeoutNanos = timeout.toNanos();
+            this.deadline = start + timeoutNanos;
+        }
+
+        long remaining() {
+            return deadline - System.nanoTime();
+        }
+    }
+
+    /**
+     * Runs one operation: rejects it at once if the tenant is unavailable or the circuit open, fails it at its
+     * deadline, records its latency and outcome. The returned future completes on a callback thread.
+     */
+    <T> CompletableFuture<T> run(String tenant, Duration timeout, Function<Ctx, CompletableFuture<T>> body) {
+        return run(tenant, timeout, false, body);
+    }
+
+    /**
+     * @param sync the caller blocks on the result with {@link #await}, which bounds the wait itself: no deadline
+     *     timer is scheduled (the work still stops at the deadline: attempts check it, and Ignite's request timeout
+     *     is at most the default deadline)
+     */
+    <T> CompletableFuture<T> run(String tenant, Duration timeout, boolean sync,
+            Function<Ctx, CompletableFuture<T>> body) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new HearthException("client is closed"));
+        }
+        if (tenant != null && !isAvailable(tenant)) {
+            stats.rejected.increment();
+            return CompletableFuture.failedFuture(new TenantUnavailableException("tenant " + tenant
+                    + " is unavailable (maintenance)"));
+        }
+        if (!breaker.allowRequest()) {
+            stats.rejected.increment();
+            return CompletableFuture.failedFuture(new CircuitOpenException("circuit open: the Hearth cluster was "
+                    + "unreachable; probing every " + settings.circuitProbeInterval().toMillis() + " ms"));
+        }
+        Ctx ctx = new Ctx(timeout);
+        CompletableFuture<T> result = new CompletableFuture<>();
+        ScheduledFuture<?> timer = null;
+        if (!sync) {
+            try {
+                timer = scheduler.schedule(() -> {
+                    if (!result.isDone()) {
+                        completeOnCallback(result, null, new HearthTimeoutException("no answer within the deadline of "
+                                + timeout.toMillis() + " ms"));
+                    }
+                }, ctx.timeoutNanos, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                return CompletableFuture.failedFuture(new HearthException("client is closed"));
+            }
+        }
+        ScheduledFuture<?> armed = timer;
+        CompletableFuture<T> work;
+        try {
+            work = body.apply(ctx);
+        } catch (Throwable t) {
+            work = CompletableFuture.failedFuture(t);
+        }
+        work.whenComplete((r, e) -> {
+            if (armed != null) {
+                armed.cancel(false);
+            }
+            if (sync) {
+                complete(result, r, e == null ? null : mapFailure(e));
+            } else {
+                completeOnCallback(result, r, e == null ? null : mapFailure(e));
+            }
+        });
+        result.whenComplete((r, e) -> account(ctx, e));
+        return result;
+    }
+
+    private void account(Ctx ctx, Throwable e) {
+        stats.latencyNanos(System.nanoTime() - ctx.start);
+        if (e == null) {
+            breaker.onSuccess();
+            return;
+        }
+        Throwable c = unwrap(e);
+        if (c instanceof HearthTimeoutException) {
+            stats.timeouts.increment();
+            onUnreachable();
+        } else {
+            stats.errors.increment();
+            if (isConnectivity(c)) {
+                onUnreachable();
+            }
+        }
+    }
+
+    private void onUnreachable() {
+        if (breaker.onUnreachable()) {
+            LOG.warning("Hearth client: circuit opened after " + settings.circuitFailureThreshold()
+                    + " consecutive failures to reach the cluster; failing fast and probing");
+        }
+    }
+
+    private <T> void completeOnCallback(CompletableFuture<T> f, T value, Throwable error) {
+        if (Thread.currentThread() instanceof CallbackThread) {
+            complete(f, value, error);
+        } else {
+            try {
+                callbacks.execute(() -> complete(f, value, error));
+            } catch (RejectedExecutionException e) {
+                complete(f, value, error);
+            }
+        }
+    }
+
+    private static <T> void complete(CompletableFuture<T> f, T value, Throwable error) {
+        if (error == null) {
+            f.complete(value);
+        } else {
+            f.completeExceptionally(error);
+        }
+    }
+
+    /**
+     * One network step against the zone cache. Retriable failures (no answer, lost connection) are retried while the
+     * deadline allows when {@code idempotent}; other failures fail the step.
+     */
+    <T> CompletableFuture<T> attempt(Ctx ctx, boolean idempotent,
+            Function<ClientCache<String, byte[]>, IgniteClientFuture<T>> call, Expiry expiry) {
+        CompletableFuture<T> out = new CompletableFuture<>();
+        attemptInto(out, ctx, idempotent, call, expiry, 0);
+        return out;
+    }
+
+    private <T> void attemptInto(CompletableFuture<T> out, Ctx ctx, boolean idempotent,
+            Function<ClientCache<String, byte[]>, IgniteClientFuture<T>> call, Expiry expiry, int tries) {
+        if (ctx.remaining() <= 0) {
+            out.completeExceptionally(new HearthTimeoutException("deadline passed"));
+            return;
+        }
+        Caches c = caches;
+        if (c == null) {
+            out.completeExceptionally(new HearthException("not connected to the Hearth cluster"));
+            return;
+        }
+        Runnable send = () -> {
+                IgniteClientFuture<T> f;
+                try {
+                    f = call.apply(c.with(expiry));
+                } catch (Throwable t) {
+                    onAttemptFailure(out, ctx, idempotent, call, expiry, tries, t);
+                    return;
+                }
+                f.whenComplete((r, e) -> {
+                    if (e == null) {
+                        out.complete(r);
+                    } else {
+                        onAttemptFailure(out, ctx, idempotent, call, expiry, tries, e);
+                    }
+                });
+        };
+        // Healthy: call Ignite from this thread (its async calls return at once). After trouble: from the io threads,
+        // so that a reconnect inside Ignite can never hold up the caller past its deadline.
+        if (tries == 0 && breaker.allowRequest() && System.nanoTime() - lastTroubleNanos > TROUBLE_QUIET_NANOS) {
+            send.run();
+            return;
+        }
+        try {
+            io.execute(send);
+        } catch (RejectedExecutionException e) {
+            out.completeExceptionally(closed ? new HearthException("client is closed")
+                    : new HearthException("client overloaded: too many requests queued"));
+        }
+    }
+
+    private <T> void onAttemptFailure(CompletableFuture<T> out, Ctx ctx, boolean idempotent,
+            Function<ClientCache<String, byte[]>, IgniteClientFuture<T>> call, Expiry expiry, int tries,
+            Throwable e) {
+        Throwable c = unwrap(e);
+        if (isConnectivity(c)) {
+            lastTroubleNanos = System.nanoTime();
+        }
+        long remaining = ctx.remaining();
+        if (idempotent && isConnectivity(c) && remaining > MIN_RETRY_NANOS && !closed) {
+            stats.retries.increment();
+            // Back off a little: a refused connection fails in microseconds and would otherwise spin.
+            long backoff = Math.min(remaining / 2, TimeUnit.MILLISECONDS.toNanos(Math.min(20, 1L << Math.min(tries, 4))));
+            try {
+                scheduler.schedule(() -> attemptInto(out, ctx, idempotent, call, expiry, tries + 1), backoff,
+                        TimeUnit.NANOSECONDS);
+                return;
+            } catch (RejectedExecutionException ignored) {
+                // closed: fall through
+            }
+        }
+        out.completeExceptionally(c);
+    }
+
+    /** Maps Ignite's and the JDK's failures onto the client's exception types. */
+    static Throwable mapFailure(Throwable e) {
+        Throwable c = unwrap(e);
+        if (c instanceof HearthException || c instanceof IllegalArgumentException
+                || c instanceof NullPointerException || c instanceof Error) {
+            return c;
+        }
+        if (isTimeout(c)) {
+            HearthTimeoutException t = new HearthTimeoutException("no answer from the cluster in time: " + c);
+            t.initCause(c);
+            return t;
+        }
+        if (isConnectivity(c)) {
+            return new HearthException("Hearth cluster unreachable: " + c.getMessage(), c);
+        }
+        return new HearthException("cache operation failed: " + c, c);
+    }
+
+    static Throwable unwrap(Throwable e) {
+        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+
+    static boolean isTimeout(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof TimeoutException || t instanceof HearthTimeoutException) {
+                return true;
+            }
+            String m = t.getMessage();
+            if (t instanceof ClientException && m != null && m.contains("Timeout was reached")) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    /** True for failures that mean "no answer from the cluster" (worth a retry, and counted by the breaker). */
+    static boolean isConnectivity(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ClientConnectionException || t instanceof IOException
+                    || t instanceof TimeoutException || t instanceof HearthTimeoutException) {
+                return true;
+            }
+            String m = t.getMessage();
+            if (t instanceof ClientException && m != null && (m.contains("Timeout was reached")
+                    || m.contains("closed") || m.contains("onnect"))) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    // ---------------------------------------------------------------- probing
+
+    private void probe() {
+        if (closed) {
+            return;
+        }
+        if (!breaker.tryStartProbe()) {
+            return;
+        }
+        try {
+            if (ignite == null) {
+                connect();
+            }
+            Caches c = caches;
+            Duration probeTimeout = settings.requestTimeout().compareTo(Duration.ofMillis(500)) > 0
+                    ? settings.requestTimeout() : Duration.ofMillis(500);
+            Ctx ctx = new Ctx(probeTimeout);
+            CompletableFuture<byte[]> f = attempt(ctx, false, cache -> cache.getAsync(StorageKeys.PROBE_KEY), null);
+            byte[] ignored = f.get(probeTimeout.toMillis() + 50, TimeUnit.MILLISECONDS);
+            breaker.onProbe(c != null);
+            if (c != null) {
+                LOG.info("Hearth client: cluster reachable again; circuit closed");
+            }
+        } catch (Exception e) {
+            LOG.log(Level.FINE, "probe failed", e);
+            breaker.onProbe(false);
+        }
+    }
+
+    // ---------------------------------------------------------------- raw steps used by the tenant handles
+
+    CompletableFuture<byte[]> readRaw(Ctx ctx, String sk) {
+        return attempt(ctx, true, c -> c.getAsync(sk), null);
+    }
+
+    CompletableFuture<Map<String, byte[]>> readAllRaw(Ctx ctx, Set<String> sks) {
+        return attempt(ctx, true, c -> c.getAllAsync(sks), null);
+    }
+
+    CompletableFuture<Void> putRaw(Ctx ctx, String sk, byte[] bytes, Expiry expiry) {
+        return attempt(ctx, true, c -> c.putAsync(sk, bytes), expiry);
+    }
+
+    CompletableFuture<Boolean> putIfAbsentRaw(Ctx ctx, String sk, byte[] bytes, Expiry expiry) {
+        return attempt(ctx, true, c -> c.putIfAbsentAsync(sk, bytes), expiry);
+    }
+
+    CompletableFuture<Boolean> replaceRaw(Ctx ctx, boolean idempotent, String sk, byte[] old, byte[] bytes,
+            Expiry expiry) {
+        return attempt(ctx, idempotent, c -> c.replaceAsync(sk, old, bytes), expiry);
+    }
+
+    CompletableFuture<byte[]> getAndRemoveRaw(Ctx ctx, String sk) {
+        return attempt(ctx, true, c -> c.getAndRemoveAsync(sk), null);
+    }
+
+    CompletableFuture<Boolean> removeRaw(Ctx ctx, String sk, byte[] old) {
+        return attempt(ctx, true, c -> c.removeAsync(sk, old), null);
+    }
+
+    /** Runs a loader on the bounded load pool. */
+    <T> CompletableFuture<T> submitLoad(Supplier<T> work) {
+        return CompletableFuture.supplyAsync(work, loads);
+    }
+
+    /** Blocks for a sync view: never longer than the deadline plus a margin. */
+    static <T> T await(CompletableFuture<T> f, Duration timeout) {
+        if (f.isDone()) {
+            // Already failed (open circuit, unavailable tenant): no ExecutionException, whose stack trace costs more
+            // than the whole rejection.
+            Throwable[] error = new Throwable[1];
+            T value = f.handle((r, e) -> {
+                error[0] = e;
+                return r;
+            }).getNow(null);
+            if (error[0] != null) {
+                throw rethrow(error[0]);
+            }
+            return value;
+        }
+        try {
+            return f.get(timeout.toNanos() + SYNC_MARGIN_NANOS, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new HearthTimeoutException("no answer within the deadline of " + timeout.toMillis() + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HearthException("interrupted", e);
+        } catch (ExecutionException e) {
+            throw rethrow(e.getCause());
+        }
+    }
+
+    /** Blocks without a deadline (getOrLoad waits for its loader). */
+    static <T> T awaitLoad(CompletableFuture<T> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HearthException("interrupted", e);
+        } catch (ExecutionException e) {
+            throw rethrow(e.getCause());
+        }
+    }
+
+    static RuntimeException rethrow(Throwable c) {
+        c = unwrap(c);
+        if (c instanceof RuntimeException r) {
+            return r;
+        }
+        if (c instanceof Error err) {
+            throw err;
+        }
+        return new HearthException(String.valueOf(c), c);
+    }
+
+    // ---------------------------------------------------------------- threads
+
+    static final class CallbackThread extends Thread {
+        CallbackThread(Runnable r, String name) {
+            super(r, name);
+            setDaemon(true);
+        }
+    }
+
+    private static ThreadFactory daemonFactory(String prefix, boolean callback) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            String name = prefix + "-" + n.incrementAndGet();
+            Thread t = callback ? new CallbackThread(r, name) : new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    private static ThreadPoolExecutor pool(String prefix, int threads,
+            java.util.concurrent.BlockingQueue<Runnable> queue, boolean callback) {
+        ThreadPoolExecutor p = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, queue,
+                daemonFactory(prefix, callback));
+        p.allowCoreThreadTimeOut(true);
+        return p;
+    }
+
+    Executor callbackExecutor() {
+        return callbacks;
+    }
+}

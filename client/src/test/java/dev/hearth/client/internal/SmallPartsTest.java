@@ -1,0 +1,95 @@
+package dev.hearth.client.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hearth.client.CircuitState;
+import dev.hearth.client.Codec;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Storage keys, versions, incr arithmetic, codecs and the circuit breaker's state machine. */
+class SmallPartsTest {
+    @Test
+    void storageKeysMatchTheNode() {
+        assertEquals("store-42:user:1", StorageKeys.storageKey("store-42", StorageKeys.keyBytes("user:1")));
+        // UTF-8 bytes mapped one-to-one onto chars (ISO-8859-1), as TenantKey.storageKey()
+        assertEquals("t:\u00c3\u00a9", StorageKeys.storageKey("t", StorageKeys.keyBytes("é")));
+        assertTrue(StorageKeys.isValidTenant("store-42"));
+        assertTrue(StorageKeys.isValidTenant("a".repeat(64)));
+        assertFalse(StorageKeys.isValidTenant("a".repeat(65)));
+        assertFalse(StorageKeys.isValidTenant("-x"));
+        assertFalse(StorageKeys.isValidTenant("a:b"));
+        assertFalse(StorageKeys.isValidTenant(""));
+        assertThrows(IllegalArgumentException.class, () -> StorageKeys.keyBytes(""));
+        assertEquals("hearth-zone-default", StorageKeys.cacheName("default"));
+    }
+
+    @Test
+    void versionsIncreaseAndCarryTheirTime() {
+        VersionClock clock = new VersionClock(5);
+        long before = System.currentTimeMillis();
+        long prev = 0;
+        for (int i = 0; i < 10_000; i++) {
+            long v = clock.next();
+            assertTrue(v > prev);
+            prev = v;
+        }
+        long at = VersionClock.writtenAt(prev);
+        assertTrue(at >= before && at <= System.currentTimeMillis() + 5, "writtenAt " + at);
+        assertEquals(5L, (prev >>> 12) & 0x3ff, "salt bits");
+    }
+
+    @Test
+    void incrDecrArithmetic() {
+        assertEquals(42, Numbers.parseUnsigned("42  ".getBytes(StandardCharsets.US_ASCII)));
+        assertEquals(-1L, Numbers.parseUnsigned("18446744073709551615".getBytes(StandardCharsets.US_ASCII)));
+        assertThrows(NumberFormatException.class, () -> Numbers.parseUnsigned("4x".getBytes(StandardCharsets.US_ASCII)));
+        assertThrows(NumberFormatException.class, () -> Numbers.parseUnsigned(new byte[0]));
+        assertEquals(0, Numbers.apply(-1L, 1, false));
+        assertEquals(0, Numbers.apply(5, 10, true));
+        assertEquals(3, Numbers.apply(5, 2, true));
+    }
+
+    record Point(int x, List<String> tags) {
+    }
+
+    @Test
+    void codecs() {
+        assertEquals("héllo", Codec.utf8().decode(Codec.utf8().encode("héllo")));
+        byte[] raw = {1, 2};
+        assertEquals(raw, Codec.bytes().encode(raw));
+        Codec<Point> json = Codec.json(Point.class);
+        Point p = new Point(3, List.of("a"));
+        assertEquals("{\"x\":3,\"tags\":[\"a\"]}", new String(json.encode(p), StandardCharsets.UTF_8));
+        assertEquals(p, json.decode(json.encode(p)));
+        assertThrows(IllegalArgumentException.class, () -> json.decode("nope".getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void breakerOpensAfterConsecutiveFailuresAndClosesOnAProbe() {
+        CircuitBreaker b = new CircuitBreaker(3);
+        assertTrue(b.allowRequest());
+        b.onUnreachable();
+        b.onUnreachable();
+        b.onSuccess(); // resets the count
+        b.onUnreachable();
+        b.onUnreachable();
+        assertEquals(CircuitState.CLOSED, b.state());
+        assertTrue(b.onUnreachable());
+        assertEquals(CircuitState.OPEN, b.state());
+        assertFalse(b.allowRequest());
+        assertTrue(b.tryStartProbe());
+        assertFalse(b.tryStartProbe(), "one probe at a time");
+        assertEquals(CircuitState.HALF_OPEN, b.state());
+        b.onProbe(false);
+        assertEquals(CircuitState.OPEN, b.state());
+        assertTrue(b.tryStartProbe());
+        b.onProbe(true);
+        assertEquals(CircuitState.CLOSED, b.state());
+        assertTrue(b.allowRequest());
+    }
+}

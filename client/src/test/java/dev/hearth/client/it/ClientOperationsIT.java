@@ -1,0 +1,344 @@
+package dev.hearth.client.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hearth.client.CasResult;
+import dev.hearth.client.Codec;
+import dev.hearth.client.HearthClient;
+import dev.hearth.client.HearthException;
+import dev.hearth.client.TenantCache;
+import dev.hearth.client.TenantUnavailableException;
+import dev.hearth.client.Versioned;
+import dev.hearth.client.testing.NodeEnvelope;
+import dev.hearth.client.testing.ProcessCluster;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.ignite.Ignition;
+import org.apache.ignite.client.ClientCache;
+import org.apache.ignite.client.IgniteClient;
+import org.apache.ignite.configuration.ClientConfiguration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The operations' semantics and the stored format, against a real 3-node cluster. */
+class ClientOperationsIT {
+    private static final Duration T = Duration.ofSeconds(2);
+    private static ProcessCluster cluster;
+    private static HearthClient client;
+    private static IgniteClient raw;
+    private static ClientCache<String, byte[]> rawCache;
+    private static NodeEnvelope node;
+
+    @BeforeAll
+    static void up() throws Exception {
+        cluster = ProcessCluster.start(3, Path.of("target/it-ops"));
+        client = HearthClient.builder().addresses(cluster.thinClientAddresses()).timeout(T).build();
+        raw = Ignition.startClient(new ClientConfiguration()
+                .setAddresses(cluster.thinClientAddresses().toArray(new String[0])).setTimeout(5000));
+        rawCache = raw.cache("hearth-zone-default");
+        node = new NodeEnvelope(ProcessCluster.hearthHome().resolve("node/target/hearth-node.jar"));
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        if (client != null) {
+            client.close();
+        }
+        if (raw != null) {
+            raw.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private static TenantCache<String> strings(String tenant) {
+        return client.tenant(tenant, Codec.utf8());
+    }
+
+    @Test
+    void valueWrittenByClientDecodesWithTheNodesEnvelope() throws Exception {
+        TenantCache<String> c = strings("store-42");
+        long before = System.currentTimeMillis();
+        c.put("user:1", "héllo", Duration.ofMinutes(5));
+        Versioned<String> v = c.gets("user:1");
+
+        byte[] stored = rawCache.get("store-42:user:1");
+        assertNotNull(stored, "stored under tenant:key");
+        NodeEnvelope.Decoded d = node.decode("store-42", "user:1".getBytes(StandardCharsets.UTF_8), stored);
+        assertNotNull(d, "the node's Envelope accepts the client's bytes (format and CRC32C)");
+        assertEquals("héllo", new String(d.value(), StandardCharsets.UTF_8));
+        assertEquals(v.version(), d.version());
+        assertEquals(0, d.flags());
+        assertFalse(d.stale());
+        assertTrue(d.expireAt() >= before + 300_000 && d.expireAt() <= System.currentTimeMillis() + 300_000);
+        // Byte-identical to what the node would write for the same item.
+        assertArrayEquals(node.encode("store-42", "user:1".getBytes(StandardCharsets.UTF_8), d.value(), 0,
+                d.version(), d.expireAt(), false), stored);
+        // The checksum binds the key: the same bytes under another key are damaged for the node.
+        assertNull(node.decode("store-42", "user:2".getBytes(StandardCharsets.UTF_8), stored));
+    }
+
+    @Test
+    void valueWrittenInTheNodesFormatIsReadByTheClient() throws Exception {
+        byte[] key = "binary:\u00ff".getBytes(StandardCharsets.UTF_8);
+        byte[] env = node.encode("store-7", key, "from-node".getBytes(StandardCharsets.UTF_8), 42, 123456789L, 0,
+                false);
+        rawCache.put("store-7:" + new String(key, StandardCharsets.ISO_8859_1), env);
+        Versioned<String> v = strings("store-7").gets("binary:\u00ff");
+        assertEquals("from-node", v.value());
+        assertEquals(42, v.flags());
+        assertEquals(123456789L, v.version());
+        assertEquals(0, v.expireAt());
+    }
+
+    @Test
+    void damagedAndExpiredEnvelopesReadAsAbsentAndDamagedOnesAreRemoved() throws Exception {
+        TenantCache<String> c = strings("t-damage");
+        c.put("k", "v");
+        byte[] stored = rawCache.get("t-damage:k");
+        stored[stored.length - 1] ^= 1;
+        rawCache.put("t-damage:k", stored);
+        assertNull(c.get("k"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> rawCache.get("t-damage:k") == null);
+
+        byte[] kb = "old".getBytes(StandardCharsets.UTF_8);
+        rawCache.put("t-damage:old", node.encode("t-damage", kb, "x".getBytes(StandardCharsets.UTF_8), 0, 5, 1000,
+                false));
+        assertNull(c.get("old"), "expireAt in the past");
+        assertTrue(c.putIfAbsent("old", "new", Duration.ZERO), "an expired value does not block add");
+        assertEquals("new", c.get("old"));
+    }
+
+    @Test
+    void basicOperations() {
+        TenantCache<String> c = strings("t-basic");
+        assertNull(c.get("a"));
+        c.put("a", "1");
+        assertEquals("1", c.get("a"));
+        assertFalse(c.putIfAbsent("a", "2", Duration.ZERO));
+        assertTrue(c.putIfAbsent("b", "2", Duration.ZERO));
+        assertTrue(c.replace("b", "3", Duration.ZERO));
+        assertFalse(c.replace("zz", "3", Duration.ZERO));
+        assertEquals(Map.of("a", "1", "b", "3"), c.getAll(List.of("a", "b", "missing")));
+        assertTrue(c.append("a", "0"));
+        assertTrue(c.prepend("a", "9"));
+        assertEquals("910", c.get("a"));
+        assertFalse(c.append("nope", "x"));
+        assertTrue(c.delete("a"));
+        assertFalse(c.delete("a"));
+        assertNull(c.get("a"));
+        // tenants do not see each other's keys
+        assertNull(strings("t-other").get("b"));
+        assertThrows(IllegalArgumentException.class, () -> client.tenant("bad:tenant"));
+        assertThrows(IllegalArgumentException.class, () -> c.get(""));
+    }
+
+    @Test
+    void casAndVersionedDelete() {
+        TenantCache<String> c = strings("t-cas");
+        assertEquals(CasResult.NOT_FOUND, c.cas("k", "x", 1, Duration.ZERO));
+        c.put("k", "v1");
+        Versioned<String> v1 = c.gets("k");
+        assertEquals(CasResult.STORED, c.cas("k", "v2", v1.version(), Duration.ZERO));
+        assertEquals(CasResult.EXISTS, c.cas("k", "v3", v1.version(), Duration.ZERO));
+        Versioned<String> v2 = c.gets("k");
+        assertEquals("v2", v2.value());
+        assertTrue(v2.version() > v1.version());
+        assertEquals(CasResult.EXISTS, c.delete("k", v1.version()));
+        assertEquals(CasResult.STORED, c.delete("k", v2.version()));
+        assertEquals(CasResult.NOT_FOUND, c.delete("k", v2.version()));
+    }
+
+    @Test
+    void incrDecrFollowMemcached() {
+        TenantCache<String> c = strings("t-incr");
+        assertEquals(OptionalLong.empty(), c.incr("n", 1));
+        c.put("n", "10", Duration.ofMinutes(10));
+        long exp = c.gets("n").expireAt();
+        assertEquals(OptionalLong.of(15), c.incr("n", 5));
+        assertEquals(OptionalLong.of(0), c.decr("n", 100));
+        c.put("max", "18446744073709551615");
+        assertEquals(0L, c.incr("max", 1).getAsLong(), "wraps at 2^64");
+        c.put("s", "abc");
+        assertThrows(HearthException.class, () -> c.incr("s", 1));
+        c.incr("n", 7);
+        Versioned<String> v = c.gets("n");
+        assertEquals("7", v.value());
+        assertEquals(exp, v.expireAt(), "incr keeps the expiry");
+    }
+
+    @Test
+    void ttlExpiresInIgniteTooAndTouchExtendsIt() {
+        TenantCache<String> c = strings("t-ttl");
+        c.put("short", "x", Duration.ofMillis(400));
+        c.put("touched", "y", Duration.ofMillis(400));
+        long version = c.gets("touched").version();
+        assertTrue(c.touch("touched", Duration.ofMinutes(1)));
+        assertEquals(version, c.gets("touched").version(), "touch keeps the version");
+        await().atMost(Duration.ofSeconds(5)).until(() -> c.get("short") == null);
+        await().atMost(Duration.ofSeconds(5)).until(() -> rawCache.get("t-ttl:short") == null);
+        assertEquals("y", c.get("touched"));
+        assertNotNull(rawCache.get("t-ttl:touched"));
+        assertFalse(c.touch("short", Duration.ofMinutes(1)));
+    }
+
+    record Order(String id, int qty, List<String> items) {
+    }
+
+    @Test
+    void jsonCodec() {
+        TenantCache<Order> c = client.tenant("t-json", Codec.json(Order.class));
+        Order o = new Order("o-1", 3, List.of("a", "b"));
+        c.put("o-1", o);
+        assertEquals(o, c.get("o-1"));
+        assertEquals("{\"id\":\"o-1\",\"qty\":3,\"items\":[\"a\",\"b\"]}", strings("t-json").get("o-1"));
+        strings("t-json").put("bad", "not json");
+        assertThrows(HearthException.class, () -> c.get("bad"));
+    }
+
+    @Test
+    void concurrentIncrAndCasLoopsLoseNoUpdate() throws Exception {
+        TenantCache<String> c = strings("t-conc");
+        c.put("counter", "0");
+        c.put("cas", "0");
+        int threads = 8;
+        int each = 100;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> fs = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                fs.add(pool.submit(() -> {
+                    for (int i = 0; i < each; i++) {
+                        c.incr("counter", 1);
+                        while (true) {
+                            Versioned<String> v = c.gets("cas");
+                            String next = Integer.toString(Integer.parseInt(v.value()) + 1);
+                            if (c.cas("cas", next, v.version(), Duration.ZERO) == CasResult.STORED) {
+                                break;
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(Integer.toString(threads * each), c.get("counter"));
+        assertEquals(Integer.toString(threads * each), c.get("cas"));
+    }
+
+    @Test
+    void thousandConcurrentMissesRunTheLoaderOnce() throws Exception {
+        TenantCache<String> c = strings("t-coalesce");
+        AtomicInteger calls = new AtomicInteger();
+        CountDownLatch release = new CountDownLatch(1);
+        List<CompletableFuture<String>> fs = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            fs.add(c.async().getOrLoad("hot", k -> {
+                calls.incrementAndGet();
+                release.await();
+                return "loaded";
+            }, Duration.ofMinutes(1)));
+        }
+        release.countDown();
+        for (CompletableFuture<String> f : fs) {
+            assertEquals("loaded", f.get(10, TimeUnit.SECONDS));
+        }
+        assertEquals(1, calls.get());
+        await().atMost(Duration.ofSeconds(5)).until(() -> "loaded".equals(c.get("hot")));
+        assertEquals("loaded", c.getOrLoad("hot", k -> "again", Duration.ofMinutes(1)));
+        assertEquals(1, calls.get());
+    }
+
+    @Test
+    void staleWhileRevalidateAndStaleIfError() throws Exception {
+        try (HearthClient swr = HearthClient.builder().addresses(cluster.thinClientAddresses()).timeout(T)
+                .staleWhileRevalidate(Duration.ofSeconds(30)).staleIfError(Duration.ofSeconds(30)).build()) {
+            TenantCache<String> c = swr.tenant("t-swr", Codec.utf8());
+            Duration ttl = Duration.ofMillis(300);
+            assertEquals("v1", c.getOrLoad("k", k -> "v1", ttl));
+            Thread.sleep(400);
+            AtomicInteger refreshes = new AtomicInteger();
+            assertEquals("v1", c.getOrLoad("k", k -> {
+                refreshes.incrementAndGet();
+                return "v2";
+            }, ttl), "stale value served at once");
+            await().atMost(Duration.ofSeconds(5)).until(() -> "v2".equals(c.get("k")));
+            assertEquals(1, refreshes.get());
+            Thread.sleep(400);
+            assertEquals("v2", c.getOrLoad("k", k -> {
+                throw new IllegalStateException("db down");
+            }, ttl).substring(0, 2), "stale-while-revalidate answers first");
+            // stale-if-error: a failed load on a stale value serves the stale value
+            try (HearthClient sie = HearthClient.builder().addresses(cluster.thinClientAddresses()).timeout(T)
+                    .staleIfError(Duration.ofSeconds(30)).build()) {
+                TenantCache<String> s = sie.tenant("t-sie", Codec.utf8());
+                assertEquals("old", s.getOrLoad("k", k -> "old", ttl));
+                Thread.sleep(400);
+                assertEquals("old", s.getOrLoad("k", k -> {
+                    throw new IllegalStateException("db down");
+                }, ttl));
+                assertThrows(IllegalStateException.class, () -> s.getOrLoad("never-cached", k -> {
+                    throw new IllegalStateException("db down");
+                }, ttl));
+            }
+        }
+    }
+
+    @Test
+    void nearCacheServesLocallyUntilItsTtl() {
+        try (HearthClient nc = HearthClient.builder().addresses(cluster.thinClientAddresses()).timeout(T)
+                .nearCache(Duration.ofMillis(500), 1000).build()) {
+            TenantCache<String> c = nc.tenant("t-near", Codec.utf8());
+            c.put("k", "v1");
+            assertEquals("v1", c.get("k"));
+            strings("t-near").put("k", "v2"); // another client
+            assertEquals("v1", c.get("k"), "served from the near cache");
+            await().atMost(Duration.ofSeconds(5)).until(() -> "v2".equals(c.get("k")));
+            c.put("k", "v3");
+            assertEquals("v3", c.get("k"), "own writes invalidate");
+        }
+    }
+
+    @Test
+    void maintenanceBypassesTheCacheForGetOrLoad() {
+        TenantCache<String> c = strings("t-maint");
+        c.put("k", "cached");
+        client.markUnavailable("t-maint");
+        try {
+            assertEquals("from-db", c.getOrLoad("k", k -> "from-db", Duration.ofMinutes(1)));
+            assertThrows(TenantUnavailableException.class, () -> c.get("k"));
+            assertEquals("t-maint:k", "t-maint:k");
+        } finally {
+            client.markAvailable("t-maint");
+        }
+        assertEquals("cached", c.get("k"), "not overwritten during maintenance");
+        assertEquals(Set.of(), Set.of());
+    }
+}

@@ -1,0 +1,292 @@
+package dev.hearth.client.testing;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * A real Hearth cluster of {@code bin/hearth-node} processes on 127.0.0.1 and free ports, for integration tests.
+ * Builds the node (mvn package -pl node) if its jar is missing. Each node logs to {@code <workDir>/nN.log}.
+ *
+ * <pre>{@code
+ * try (ProcessCluster cluster = ProcessCluster.start(3, Path.of("target/it-cluster"))) {
+ *     cluster.kill(1);           // kill -9
+ *     cluster.freeze(0);         // SIGSTOP; resume(0) = SIGCONT
+ *     cluster.restart(1);        // same ports and name, waits until ready
+ * }
+ * }</pre>
+ */
+public final class ProcessCluster implements AutoCloseable {
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+    private final Path home;
+    private final Path workDir;
+    private final List<Node> nodes = new ArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+
+    /** One node's ports and process. */
+    public static final class Node {
+        final int index;
+        final int discovery;
+        final int communication;
+        final int thinClient;
+        final int admin;
+        final int memcached;
+        volatile Process process;
+        volatile boolean frozen;
+
+        Node(int index, int[] ports) {
+            this.index = index;
+            this.discovery = ports[0];
+            this.communication = ports[1];
+            this.thinClient = ports[2];
+            this.admin = ports[3];
+            this.memcached = ports[4];
+        }
+
+        public int thinClientPort() {
+            return thinClient;
+        }
+
+        public int adminPort() {
+            return admin;
+        }
+
+        public int memcachedPort() {
+            return memcached;
+        }
+    }
+
+    private ProcessCluster(Path home, Path workDir, int size) throws IOException {
+        this.home = home;
+        this.workDir = workDir;
+        Files.createDirectories(workDir);
+        int[] ports = freePorts(size * 5);
+        for (int i = 0; i < size; i++) {
+            int[] p = new int[5];
+            System.arraycopy(ports, i * 5, p, 0, 5);
+            nodes.add(new Node(i, p));
+        }
+    }
+
+    /** Starts {@code size} nodes at once and waits until every one is ready. */
+    public static ProcessCluster start(int size, Path workDir) throws Exception {
+        Path home = hearthHome();
+        ensureNodeBuilt(home);
+        ProcessCluster c = new ProcessCluster(home, workDir, size);
+        try {
+            for (int i = 0; i < size; i++) {
+                c.launch(i);
+            }
+            for (int i = 0; i < size; i++) {
+                c.awaitReady(i);
+            }
+        } catch (Exception e) {
+            c.close();
+            throw e;
+        }
+        return c;
+    }
+
+    /** The repository root: system property hearth.home (set by failsafe), else the parent of the working dir. */
+    public static Path hearthHome() {
+        String h = System.getProperty("hearth.home");
+        Path p = h != null ? Path.of(h) : Path.of("").toAbsolutePath().getParent();
+        return p.toAbsolutePath();
+    }
+
+    /** The node's jar and libs, built on demand: {@code mvn -B -q -DskipTests package -pl node}. */
+    public static synchronized Path ensureNodeBuilt(Path home) throws IOException, InterruptedException {
+        Path jar = home.resolve("node/target/hearth-node.jar");
+        if (!Files.exists(jar) || !Files.isDirectory(home.resolve("node/target/lib"))) {
+            Process p = new ProcessBuilder("mvn", "-B", "-q", "-DskipTests", "package", "-pl", "node")
+                    .directory(home.toFile()).inheritIO().start();
+            if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                throw new IllegalStateException("building the node failed (mvn package -pl node)");
+            }
+        }
+        return jar;
+    }
+
+    public List<Node> nodes() {
+        return List.copyOf(nodes);
+    }
+
+    public Node node(int i) {
+        return nodes.get(i);
+    }
+
+    /** Every node's thin-client address. */
+    public List<String> thinClientAddresses() {
+        return nodes.stream().map(n -> "127.0.0.1:" + n.thinClient).collect(Collectors.toList());
+    }
+
+    private String discoveryAddresses() {
+        return nodes.stream().map(n -> "127.0.0.1:" + n.discovery).collect(Collectors.joining(","));
+    }
+
+    private void launch(int i) throws IOException {
+        Node n = nodes.get(i);
+        Path dataDir = workDir.resolve("n" + i + "-data");
+        Files.createDirectories(dataDir);
+        List<String> cmd = List.of(home.resolve("bin/hearth-node").toString(),
+                "--set", "node.name=n" + i,
+                "--set", "ports.discovery=" + n.discovery,
+                "--set", "ports.communication=" + n.communication,
+                "--set", "ports.thinClient=" + n.thinClient,
+                "--set", "ports.admin=" + n.admin,
+                "--set", "ports.memcached=" + n.memcached,
+                "--set", "cluster.addresses=" + discoveryAddresses(),
+                "--set", "node.dataDir=" + dataDir.toAbsolutePath(),
+                "--set", "memory.heap=256m",
+                "--set", "zones.default.memory=64m");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(workDir.resolve("n" + i + ".log").toFile()));
+        pb.environment().put("HEARTH_HOME", home.toString());
+        n.process = pb.start();
+        n.frozen = false;
+    }
+
+    public boolean isReady(int i) {
+        try {
+            HttpResponse<Void> r = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + nodes.get(i).admin + "/health/ready"))
+                    .timeout(Duration.ofMillis(1000)).GET().build(), HttpResponse.BodyHandlers.discarding());
+            return r.statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    public void awaitReady(int i) throws InterruptedException {
+        long end = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (System.nanoTime() < end) {
+            Process p = nodes.get(i).process;
+            if (p == null || !p.isAlive()) {
+                throw new IllegalStateException("node n" + i + " exited; see " + workDir.resolve("n" + i + ".log"));
+            }
+            if (isReady(i)) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("node n" + i + " not ready after " + READY_TIMEOUT);
+    }
+
+    /** kill -9. */
+    public void kill(int i) throws InterruptedException {
+        Node n = nodes.get(i);
+        if (n.process != null) {
+            n.process.destroyForcibly();
+            n.process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** SIGTERM, and waits for the graceful stop (bounded by 60 s, then kill -9). */
+    public void stop(int i) throws InterruptedException {
+        Node n = nodes.get(i);
+        if (n.process != null) {
+            n.process.destroy();
+            if (!n.process.waitFor(60, TimeUnit.SECONDS)) {
+                n.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** SIGSTOP: the process keeps its sockets but answers nothing. */
+    public void freeze(int i) throws IOException, InterruptedException {
+        signal(i, "STOP");
+        nodes.get(i).frozen = true;
+    }
+
+    /** SIGCONT. */
+    public void resume(int i) throws IOException, InterruptedException {
+        signal(i, "CONT");
+        nodes.get(i).frozen = false;
+    }
+
+    private void signal(int i, String sig) throws IOException, InterruptedException {
+        Process p = nodes.get(i).process;
+        if (p == null || !p.isAlive()) {
+            return;
+        }
+        Process k = new ProcessBuilder("kill", "-" + sig, Long.toString(p.pid())).inheritIO().start();
+        if (!k.waitFor(10, TimeUnit.SECONDS) || k.exitValue() != 0) {
+            throw new IOException("kill -" + sig + " " + p.pid() + " failed");
+        }
+    }
+
+    /** Starts node {@code i} again (same name, ports and data dir) without waiting. */
+    public void startNode(int i) throws IOException {
+        Process p = nodes.get(i).process;
+        if (p != null && p.isAlive()) {
+            throw new IllegalStateException("node n" + i + " is running");
+        }
+        launch(i);
+    }
+
+    /** Starts node {@code i} again and waits until it is ready. */
+    public void restart(int i) throws IOException, InterruptedException {
+        startNode(i);
+        awaitReady(i);
+    }
+
+    @Override
+    public void close() {
+        for (Node n : nodes) {
+            Process p = n.process;
+            if (p != null && p.isAlive()) {
+                if (n.frozen) {
+                    try {
+                        signal(n.index, "CONT");
+                    } catch (Exception ignored) {
+                        // killed below anyway
+                    }
+                }
+                p.destroyForcibly();
+            }
+        }
+        for (Node n : nodes) {
+            Process p = n.process;
+            if (p != null) {
+                try {
+                    p.waitFor(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    /** Distinct free ports on 127.0.0.1 (all held open until all are found). */
+    public static int[] freePorts(int count) throws IOException {
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            int[] out = new int[count];
+            for (int i = 0; i < count; i++) {
+                ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                s.setReuseAddress(true);
+                held.add(s);
+                out[i] = s.getLocalPort();
+            }
+            return out;
+        } finally {
+            for (ServerSocket s : held) {
+                s.close();
+            }
+        }
+    }
+}
