@@ -107,7 +107,9 @@ public final class IgniteConfigFactory {
             KubernetesConnectionConfiguration kc = new KubernetesConnectionConfiguration()
                     .setNamespace(k.namespace())
                     .setServiceName(k.service())
-                    .setDiscoveryPort(ports.discovery());
+                    .setDiscoveryPort(ports.discovery())
+                    // Peers join before they are ready (readiness needs the join): discovery must see them.
+                    .setIncludeNotReadyAddresses(true);
             if (!k.masterUrl().isBlank()) {
                 kc.setMasterUrl(k.masterUrl());
             }

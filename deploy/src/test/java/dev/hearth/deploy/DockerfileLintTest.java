@@ -1,0 +1,83 @@
+package dev.hearth.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Lints the Dockerfile with two independent linters from the npm registry (dockerfilelint, dockerfile-utils),
+ * installed into target/ on first use, and checks the properties the image promises.
+ */
+class DockerfileLintTest {
+    static final Path DOCKERFILE = Path.of("../Dockerfile").toAbsolutePath().normalize();
+    static final Path NPM = Path.of("target/npm").toAbsolutePath();
+
+    record Result(int exit, String output) {
+    }
+
+    static Result run(List<String> cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError("timed out: " + cmd);
+        }
+        return new Result(p.exitValue(), out);
+    }
+
+    @BeforeAll
+    static void installLinters() throws Exception {
+        if (Files.isExecutable(NPM.resolve("node_modules/.bin/dockerfilelint"))
+                && Files.isExecutable(NPM.resolve("node_modules/.bin/dockerfile-utils"))) {
+            return;
+        }
+        Files.createDirectories(NPM);
+        Result r;
+        try {
+            r = run(List.of("npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", NPM.toString(),
+                    "dockerfilelint@1.8.0", "dockerfile-utils@0.16.3"));
+        } catch (IOException e) {
+            throw new AssertionError("npm is needed to lint the Dockerfile (Node.js from the machine or Debian's "
+                    + "nodejs/npm packages): " + e.getMessage(), e);
+        }
+        assertEquals(0, r.exit(), "npm install of the Dockerfile linters failed:\n" + r.output());
+    }
+
+    @Test
+    void dockerfilelintFindsNoIssue() throws Exception {
+        Result r = run(List.of(NPM.resolve("node_modules/.bin/dockerfilelint").toString(), DOCKERFILE.toString()));
+        assertEquals(0, r.exit(), r.output());
+    }
+
+    @Test
+    void dockerfileUtilsFindsNoProblem() throws Exception {
+        Result r = run(List.of(NPM.resolve("node_modules/.bin/dockerfile-utils").toString(), "lint",
+                DOCKERFILE.toString()));
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(r.output().isBlank(), "dockerfile-utils reported:\n" + r.output());
+    }
+
+    @Test
+    void theImageKeepsItsPromises() throws IOException {
+        String d = Files.readString(DOCKERFILE);
+        assertTrue(d.contains("USER hearth"), "runs as a non-root user");
+        assertTrue(d.contains("HEALTHCHECK") && d.contains("/health/live"), "health check on /health/live");
+        assertTrue(d.contains("bin/jvm.options"), "uses the project's one JVM flag file");
+        assertTrue(d.contains("STOPSIGNAL SIGTERM") && d.contains("ENTRYPOINT [\""), "exec-form entrypoint, SIGTERM");
+        for (String port : new String[] {"11211", "8080", "10800", "47500", "47100"}) {
+            assertTrue(d.matches("(?s).*EXPOSE[^\\n]*" + port + ".*"), "exposes " + port);
+        }
+        String entry = Files.readString(DOCKERFILE.resolveSibling("bin/docker-entrypoint"));
+        assertTrue(entry.contains("memory.max") && entry.contains("HEARTH_MEMORY_HEAP"),
+                "sizes memory from the container limit");
+        assertTrue(entry.contains("exec \"$HEARTH_HOME/bin/hearth-node\""), "execs, so the JVM gets SIGTERM");
+    }
+}
