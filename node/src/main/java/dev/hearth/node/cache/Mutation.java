@@ -102,7 +102,8 @@ public final class Mutation {
      * memcached does); decrement stops at 0, increment wraps at 2^64. {@link #OPT_DECREMENT},
      * {@link #OPT_COMPARE} ({@code compareVersion}), {@link #OPT_VIVIFY} (a miss stores {@code initial} expiring
      * at {@code vivifyExpireAt}), {@link #OPT_TOUCH} (an existing item gets {@code touchExpireAt}).
-     * Answers STORED (item = the new item; its value may carry padding), NOT_FOUND, EXISTS or NON_NUMERIC.
+     * Answers STORED (item = the new item; its value may carry padding), WON when it created the key (vivify),
+     * NOT_FOUND, EXISTS or NON_NUMERIC.
      */
     public static Mutation arith(int options, long delta, long initial, long compareVersion, long vivifyExpireAt,
             long touchExpireAt, long explicitVersion) {
@@ -345,7 +346,7 @@ public final class Mutation {
                 return Outcome.keep(Status.NOT_FOUND, null);
             }
             byte[] text = Long.toUnsignedString(initial).getBytes(StandardCharsets.US_ASCII);
-            return Outcome.write(Status.STORED, new Item(text, 0, version, createExpireAt, false));
+            return Outcome.write(Status.WON, new Item(text, 0, version, createExpireAt, false));
         }
         if ((options & OPT_COMPARE) != 0 && current.version() != compareVersion) {
             return Outcome.keep(Status.EXISTS, current);
