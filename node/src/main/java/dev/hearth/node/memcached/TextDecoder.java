@@ -452,7 +452,7 @@ final class TextDecoder extends ByteToMessageDecoder {
         }
         if (vlen > maxItemSize) {
             swallow(vlen + 2L);
-            return new TextRequest.Reply("SERVER_ERROR object too large for cache", nr);
+            return new TextRequest.TooLarge(key, nr, command == TextRequest.StoreCommand.SET);
         }
         final int f = flags;
         final int x = exptime;
@@ -730,7 +730,7 @@ final class TextDecoder extends ByteToMessageDecoder {
         if (c == 's') {
             if (vlen > maxItemSize) {
                 swallow(vlen + 2L);
-                return error("SERVER_ERROR object too large for cache");
+                return new TextRequest.TooLarge(key, false, true);
             }
             final byte[] k = key;
             final int len = vlen;

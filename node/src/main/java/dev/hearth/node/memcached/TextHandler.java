@@ -94,6 +94,12 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
                 st.protocolErrors.increment();
             }
             return now(r.noreply() ? null : line(r.line()));
+        } else if (req instanceof TextRequest.TooLarge t) {
+            String msg = "SERVER_ERROR object too large for cache";
+            if (!t.removeOld()) {
+                return now(t.noreply() ? null : line(msg));
+            }
+            return cache().mutate(key(t.key()), Mutation.delete(0)).thenApply(o -> t.noreply() ? null : line(msg));
         } else if (req instanceof TextRequest.Close || req instanceof TextRequest.Quit) {
             return now(ResponseQueue.CLOSE);
         } else if (req instanceof TextRequest.Version) {

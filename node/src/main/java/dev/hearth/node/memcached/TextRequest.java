@@ -46,6 +46,13 @@ sealed interface TextRequest {
     record Reply(String line, boolean noreply) implements TextRequest {
     }
 
+    /**
+     * A value over the item size limit: answered "SERVER_ERROR object too large for cache" (unless noreply); its
+     * data was swallowed. Like memcached, a refused set also removes the key's old value.
+     */
+    record TooLarge(byte[] key, boolean noreply, boolean removeOld) implements TextRequest {
+    }
+
     /** Close the connection once earlier answers are written (over-long line, HTTP request...). */
     record Close(String reason) implements TextRequest {
     }
