@@ -137,7 +137,7 @@ class TextDifferentialTest {
                 "ms t9:mk 1 T1 T2\r\nq\r\n", "ms t9:mk\r\n", "ms t9:mk 1 MP k O9\r\n_\r\n", "mg t9:mk v k\r\n",
                 "md t9:mk q\r\n", "md t9:mk\r\n", "md t9:mk O5 k\r\n", "md t9:mk x\r\n",
                 "me t9:nokey\r\n", "mg\r\n", "mg t9:mk v v\r\n", "mg t9:mk Y\r\n",
-                "mg t9:mk " + "O1 s v t c f k q h l u".replace(" ", " ") + " T1 N1 R1 P L\r\n",
+                "mg t9:mk T1 N1 R1 O1 s v t c f k q h l u P L\r\n",
                 "mg t9:mk O" + "x".repeat(40) + "\r\n", "ms t9:fl 1 F4294967295 T-1\r\na\r\n", "mg t9:fl v\r\n",
                 "ms t9:fl 1 Fabc\r\na\r\n", "ms t9:fl 1 T0 F1 I\r\nb\r\n", "mg t9:fl f v\r\n");
     }
