@@ -36,7 +36,7 @@ final class BinaryDecoder extends ByteToMessageDecoder {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        while (in.isReadable()) {
+        while (in.isReadable() || (state == State.BODY && bodylen == 0)) {
             switch (state) {
                 case CLOSED:
                     in.skipBytes(in.readableBytes());
