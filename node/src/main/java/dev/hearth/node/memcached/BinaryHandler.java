@@ -27,7 +27,8 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
 
     private final Endpoint endpoint;
     private ResponseQueue queue;
-    private String user;
+    private final Sequencer sequencer = new Sequencer();
+    private volatile String user;
 
     BinaryHandler(Endpoint endpoint) {
         this.endpoint = endpoint;
@@ -54,13 +55,16 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
             return;
         }
         endpoint.ops.record("memcached.binary", req.rejected() ? "rejected" : "request");
-        CompletableFuture<?> answer;
-        try {
-            answer = execute(req).handle((r, e) -> e == null ? r : failureFor(req, e));
-        } catch (RuntimeException e) {
-            answer = CompletableFuture.completedFuture(failureFor(req, e));
-        }
-        queue.add(answer);
+        int op = Binary.loud(req.opcode());
+        boolean read = !req.rejected() && (op == Binary.GET || op == Binary.GETK || op == Binary.NOOP
+                || op == Binary.VERSION || op == Binary.STAT);
+        queue.add(sequencer.submit(!read, () -> execute(req)).handle((r, e) -> e == null ? r : failureFor(req, e)));
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("memcached connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
     }
 
     private static Object failureFor(BinaryRequest req, Throwable e) {

@@ -29,6 +29,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
 
     private final Endpoint endpoint;
     private ResponseQueue queue;
+    private final Sequencer sequencer = new Sequencer();
 
     TextHandler(Endpoint endpoint) {
         this.endpoint = endpoint;
@@ -61,13 +62,27 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
             return;
         }
         endpoint.ops.record("memcached.text", req.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT));
-        CompletableFuture<?> answer;
-        try {
-            answer = execute(req);
-        } catch (RuntimeException e) {
-            answer = CompletableFuture.completedFuture(failure(e));
+        queue.add(sequencer.submit(isWrite(req), () -> execute(req)));
+    }
+
+    /** Whether the command changes the cache (it then waits for every earlier command; see {@link Sequencer}). */
+    private static boolean isWrite(TextRequest req) {
+        if (req instanceof TextRequest.Get g) {
+            return g.touch();
         }
-        queue.add(answer);
+        if (req instanceof TextRequest.Meta m) {
+            MetaFlags f = m.flags();
+            return m.command() != 'g' || f.touch() || f.vivify() || f.recache() || f.has('h') || f.has('l');
+        }
+        return !(req instanceof TextRequest.MetaDebug || req instanceof TextRequest.Version
+                || req instanceof TextRequest.Stats || req instanceof TextRequest.MetaNoop
+                || req instanceof TextRequest.Reply || req instanceof TextRequest.Verbosity);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("memcached connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
     }
 
     private CacheService cache() {
