@@ -89,10 +89,10 @@ public final class MemcachedServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast("gate", gate);
-                        if (idleSeconds > 0) {
+                        if (idleSeconds > 0) { // first, so its events reach the gate, which closes the channel
                             ch.pipeline().addLast("idle", new IdleStateHandler(idleSeconds, 0, 0, TimeUnit.SECONDS));
                         }
+                        ch.pipeline().addLast("gate", gate);
                         ch.pipeline().addLast("detect", new ProtocolDetector(endpoint));
                     }
                 })
