@@ -8,6 +8,7 @@ import dev.hearth.node.cluster.IgniteConfigFactory;
 import dev.hearth.node.cluster.IgniteNodeStatus;
 import dev.hearth.node.cluster.ResolvedPorts;
 import dev.hearth.node.config.HearthConfig;
+import dev.hearth.node.memcached.MemcachedServer;
 import dev.hearth.node.status.NodeStatus;
 import dev.hearth.node.tenant.TenantDirectory;
 import dev.hearth.node.cluster.AutoWarmup;
@@ -45,6 +46,7 @@ public final class HearthNode implements AutoCloseable {
     private final IgniteCacheService cache;
     private final IgniteNodeStatus status;
     private final AdminServer admin;
+    private final MemcachedServer memcached;
     private final Map<String, Integer> ports;
     private final AtomicBoolean stopping;
     private final AtomicBoolean accepting;
@@ -60,12 +62,14 @@ public final class HearthNode implements AutoCloseable {
     private volatile Runnable shutdownAction = this::stopGracefully;
 
     private HearthNode(HearthConfig config, Ignite ignite, IgniteCacheService cache, IgniteNodeStatus status,
-            AdminServer admin, Map<String, Integer> ports, AtomicBoolean stopping, AtomicBoolean accepting) {
+            AdminServer admin, MemcachedServer memcached, Map<String, Integer> ports, AtomicBoolean stopping,
+            AtomicBoolean accepting) {
         this.config = config;
         this.ignite = ignite;
         this.cache = cache;
         this.status = status;
         this.admin = admin;
+        this.memcached = memcached;
         this.ports = ports;
         this.stopping = stopping;
         this.accepting = accepting;
@@ -89,17 +93,33 @@ public final class HearthNode implements AutoCloseable {
         StartingStatus starting = new StartingStatus();
         AdminServer admin = new AdminServer(starting, stats);
         int adminPort = admin.start(bind, config.ports().admin());
+        // The memcached port binds now too (its real port goes into the node attributes) but serves nothing
+        // until the cache service exists: connections made while the node joins wait.
+        MemcachedServer memcached = null;
+        int memcachedPort = -1;
+        if (config.memcached().enabled()) {
+            memcached = new MemcachedServer(config.memcached(), stats);
+            try {
+                memcachedPort = memcached.start(bind, config.ports().memcached());
+            } catch (RuntimeException | InterruptedException e) {
+                memcached.close();
+                admin.close();
+                throw e;
+            }
+        }
         Map<String, Integer> ports = new LinkedHashMap<>();
         ports.put("discovery", rp.discovery());
         ports.put("communication", rp.communication());
         ports.put("thinClient", rp.thinClient());
-        ports.put("memcached", config.ports().memcached());
+        ports.put("memcached", memcachedPort);
         ports.put("admin", adminPort);
         Ignite ignite;
         try {
-            ignite = Ignition.start(IgniteConfigFactory.build(config, rp, config.ports().memcached(), adminPort,
-                    logConfig));
+            ignite = Ignition.start(IgniteConfigFactory.build(config, rp, memcachedPort, adminPort, logConfig));
         } catch (RuntimeException e) {
+            if (memcached != null) {
+                memcached.close();
+            }
             admin.close();
             throw e;
         }
@@ -109,10 +129,16 @@ public final class HearthNode implements AutoCloseable {
                     ignite.getOrCreateCache(IgniteConfigFactory.zoneCache(zone, z.backups(), domains)));
             IgniteCacheService cache = new IgniteCacheService(ignite, config.zones().keySet(),
                     TenantDirectory.allInDefaultZone(), stats);
-            IgniteNodeStatus status = new IgniteNodeStatus(ignite, config, ports, accepting::get, stopping::get);
+            MemcachedServer mc = memcached;
+            IgniteNodeStatus status = new IgniteNodeStatus(ignite, config, ports,
+                    () -> accepting.get() && (mc == null || mc.accepting()), stopping::get);
             starting.delegate = status;
+            if (memcached != null) {
+                memcached.ready(cache);
+            }
             accepting.set(true);
-            HearthNode node = new HearthNode(config, ignite, cache, status, admin, ports, stopping, accepting);
+            HearthNode node = new HearthNode(config, ignite, cache, status, admin, memcached, ports, stopping,
+                    accepting);
             Ignition.addListener(node::onIgniteState);
             node.startOperations();
             LOG.info("Hearth node {} started in {} ms: cluster of {} node(s), ports {}", config.node().name(),
@@ -120,6 +146,9 @@ public final class HearthNode implements AutoCloseable {
                     ports);
             return node;
         } catch (RuntimeException e) {
+            if (memcached != null) {
+                memcached.close();
+            }
             admin.close();
             Ignition.stop(ignite.name(), true);
             throw e;
@@ -229,6 +258,9 @@ public final class HearthNode implements AutoCloseable {
     public boolean stopGracefully() {
         if (failed) {
             stopping.set(true);
+            if (memcached != null) {
+                memcached.close();
+            }
             admin.close();
             return false;
         }
@@ -240,6 +272,11 @@ public final class HearthNode implements AutoCloseable {
         long t0 = System.nanoTime();
         LOG.info("Stopping node {} gracefully (up to {} s)", config.node().name(), timeout.toSeconds());
         accepting.set(false);
+        // Endpoints first: no new memcached connections, and open ones are closed so their clients move on to
+        // other nodes while this one hands its partitions over.
+        if (memcached != null) {
+            memcached.close();
+        }
         scheduler.shutdownNow();
         opsExecutor.shutdownNow();
         // Alone, there is nobody to hand partitions to: GRACEFUL would wait forever for a copy that cannot appear.

@@ -10,7 +10,7 @@ import java.util.zip.CRC32C;
  *
  * <pre>
  * 0  u8   format (1)
- * 1  u8   bits: 0x01 stale
+ * 1  u8   bits: 0x01 stale, 0x02 win token issued (meta W/Z), 0x04 fetched (meta h); other bits 0
  * 2  u32  client flags
  * 6  u64  version (CAS)
  * 14 u64  expireAt, unix ms, 0 = never
@@ -25,6 +25,8 @@ public final class Envelope {
     public static final int FORMAT = 1;
     public static final int HEADER = 26;
     private static final int BIT_STALE = 0x01;
+    private static final int BIT_TOKEN_SENT = 0x02;
+    private static final int BIT_FETCHED = 0x04;
 
     private Envelope() {
     }
@@ -34,7 +36,8 @@ public final class Envelope {
         byte[] out = new byte[HEADER + value.length];
         ByteBuffer b = ByteBuffer.wrap(out);
         b.put((byte) FORMAT);
-        b.put((byte) (item.stale() ? BIT_STALE : 0));
+        b.put((byte) ((item.stale() ? BIT_STALE : 0) | (item.tokenSent() ? BIT_TOKEN_SENT : 0)
+                | (item.fetched() ? BIT_FETCHED : 0)));
         b.putInt(item.flags());
         b.putLong(item.version());
         b.putLong(item.expireAt());
@@ -58,7 +61,8 @@ public final class Envelope {
         }
         byte[] value = new byte[stored.length - HEADER];
         System.arraycopy(stored, HEADER, value, 0, value.length);
-        return new Item(value, b.getInt(2), b.getLong(6), b.getLong(14), (stored[1] & BIT_STALE) != 0);
+        return new Item(value, b.getInt(2), b.getLong(6), b.getLong(14), (stored[1] & BIT_STALE) != 0,
+                (stored[1] & BIT_TOKEN_SENT) != 0, (stored[1] & BIT_FETCHED) != 0);
     }
 
     /** True when the stored bytes are a well-formed envelope whose checksum matches. */

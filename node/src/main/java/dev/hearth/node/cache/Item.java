@@ -8,8 +8,17 @@ package dev.hearth.node.cache;
  * @param version the compare-and-set version; changes on every write, never 0
  * @param expireAt unix time in milliseconds when the item expires, 0 for never
  * @param stale set when the item was invalidated (meta protocol) and is served only until someone recaches it
+ * @param tokenSent set once a meta get handed out the "win" token (W) to recache this item: later readers see Z
+ *     instead of winning too, until the item is rewritten or invalidated again
+ * @param fetched set once the item was read by a meta get (memcached's "fetched" bit, the meta {@code h} flag)
  */
-public record Item(byte[] value, int flags, long version, long expireAt, boolean stale) {
+public record Item(byte[] value, int flags, long version, long expireAt, boolean stale, boolean tokenSent,
+        boolean fetched) {
+    /** An item with no meta-protocol state beyond {@code stale}. */
+    public Item(byte[] value, int flags, long version, long expireAt, boolean stale) {
+        this(value, flags, version, expireAt, stale, false, false);
+    }
+
     public boolean isExpired(long nowMillis) {
         return expireAt != 0 && expireAt <= nowMillis;
     }

@@ -10,8 +10,25 @@ import java.nio.charset.StandardCharsets;
 public final class Mutation {
     /** What a mutation does. */
     public enum Op {
-        ADD, REPLACE, CAS, APPEND, PREPEND, INCR, DECR, TOUCH, DELETE
+        ADD, REPLACE, CAS, APPEND, PREPEND, INCR, DECR, TOUCH, DELETE,
+        /** Meta get that records state: touch (T), vivify on miss (N), recache (R), win tokens, fetched bit. */
+        META_GET,
+        /** Meta set: modes set/add/append/prepend/replace, optional CAS compare, invalidate (I), explicit CAS. */
+        META_SET,
+        /** Meta delete with I: marks the item stale (new CAS, win token cleared) instead of removing it. */
+        INVALIDATE,
+        /** Incr/decr as memcached does it (in-place padding, CAS compare, vivify with an initial value, TTL). */
+        ARITH
     }
+
+    /** Option bits for the meta ops. */
+    public static final int OPT_VIVIFY = 0x01;
+    public static final int OPT_TOUCH = 0x02;
+    public static final int OPT_RECACHE = 0x04;
+    public static final int OPT_STALE_OK = 0x08;
+    public static final int OPT_COMPARE = 0x10;
+    public static final int OPT_NO_UPDATE = 0x20;
+    public static final int OPT_DECREMENT = 0x40;
 
     private Op op;
     private byte[] data;
@@ -19,6 +36,13 @@ public final class Mutation {
     private long expireAt;
     private long compareVersion;
     private long delta;
+    // Meta ops only (0 for the classic ones).
+    private int options;
+    private byte mode;
+    private long createExpireAt;
+    private long recacheAt;
+    private long initial;
+    private long explicitVersion;
 
     private Mutation(Op op, byte[] data, int flags, long expireAt, long compareVersion, long delta) {
         this.op = op;
@@ -27,6 +51,68 @@ public final class Mutation {
         this.expireAt = expireAt;
         this.compareVersion = compareVersion;
         this.delta = delta;
+    }
+
+    /**
+     * A meta get. Options: {@link #OPT_TOUCH} (new expiry {@code touchExpireAt}), {@link #OPT_VIVIFY} (on a miss,
+     * create an empty item expiring at {@code vivifyExpireAt} and win), {@link #OPT_RECACHE} (win if the item
+     * expires before {@code recacheAt}), {@link #OPT_NO_UPDATE} (do not set the fetched bit).
+     * The outcome is {@link Status#WON} when this request got the win token, {@link Status#FOUND} otherwise, or
+     * {@link Status#NOT_FOUND}; its item is the item as stored afterwards, except that {@code fetched} tells whether
+     * it had been fetched before this request.
+     */
+    public static Mutation metaGet(int options, long touchExpireAt, long vivifyExpireAt, long recacheAt) {
+        Mutation m = new Mutation(Op.META_GET, null, 0, touchExpireAt, 0, 0);
+        m.options = options;
+        m.createExpireAt = vivifyExpireAt;
+        m.recacheAt = recacheAt;
+        return m;
+    }
+
+    /**
+     * A meta set. {@code mode}: 'S' set, 'E' add, 'A' append, 'P' prepend, 'R' replace. With
+     * {@link #OPT_COMPARE} set and replace become a compare-and-set against {@code compareVersion}, and append and
+     * prepend check it; with {@link #OPT_STALE_OK} as well, a lower {@code compareVersion} than the item's still
+     * stores, as a stale item that keeps its expiry and win token. {@code explicitVersion} (0 = none) is the CAS
+     * value the stored item gets.
+     */
+    public static Mutation metaSet(char mode, byte[] value, int flags, long expireAt, int options,
+            long compareVersion, long explicitVersion) {
+        Mutation m = new Mutation(Op.META_SET, value, flags, expireAt, compareVersion, 0);
+        m.mode = (byte) mode;
+        m.options = options;
+        m.explicitVersion = explicitVersion;
+        return m;
+    }
+
+    /**
+     * Marks a present item stale: new CAS ({@code explicitVersion} or a fresh one), win token cleared, expiry set to
+     * {@code expireAt} with {@link #OPT_TOUCH}. With {@link #OPT_COMPARE} only if the item has
+     * {@code compareVersion}. Answers DELETED, EXISTS or NOT_FOUND.
+     */
+    public static Mutation invalidate(int options, long compareVersion, long expireAt, long explicitVersion) {
+        Mutation m = new Mutation(Op.INVALIDATE, null, 0, expireAt, compareVersion, 0);
+        m.options = options;
+        m.explicitVersion = explicitVersion;
+        return m;
+    }
+
+    /**
+     * memcached's incr/decr: the result replaces the digits in place, padded with spaces when shorter (as
+     * memcached does); decrement stops at 0, increment wraps at 2^64. {@link #OPT_DECREMENT},
+     * {@link #OPT_COMPARE} ({@code compareVersion}), {@link #OPT_VIVIFY} (a miss stores {@code initial} expiring
+     * at {@code vivifyExpireAt}), {@link #OPT_TOUCH} (an existing item gets {@code touchExpireAt}).
+     * Answers STORED (item = the new item; its value may carry padding), WON when it created the key (vivify),
+     * NOT_FOUND, EXISTS or NON_NUMERIC.
+     */
+    public static Mutation arith(int options, long delta, long initial, long compareVersion, long vivifyExpireAt,
+            long touchExpireAt, long explicitVersion) {
+        Mutation m = new Mutation(Op.ARITH, null, 0, touchExpireAt, compareVersion, delta);
+        m.options = options;
+        m.initial = initial;
+        m.createExpireAt = vivifyExpireAt;
+        m.explicitVersion = explicitVersion;
+        return m;
     }
 
     /** Stores only if the key is absent. */
@@ -72,7 +158,20 @@ public final class Mutation {
     public long newExpireAt() {
         return switch (op) {
             case ADD, REPLACE, CAS, TOUCH -> expireAt;
+            case META_SET -> mode == 'A' || mode == 'P' ? -1 : expireAt;
+            case META_GET, INVALIDATE, ARITH -> (options & OPT_TOUCH) != 0 ? expireAt : -1;
             default -> -1;
+        };
+    }
+
+    /**
+     * The expiry a key this mutation creates gets (0 = never): the same as {@link #newExpireAt} except for the ops
+     * that create with one expiry and update with another (meta get and arith vivifying a missing key).
+     */
+    public long createExpireAt() {
+        return switch (op) {
+            case META_GET, ARITH -> (options & OPT_VIVIFY) != 0 ? createExpireAt : 0;
+            default -> Math.max(0, newExpireAt());
         };
     }
 
@@ -139,16 +238,186 @@ public final class Mutation {
             case TOUCH:
                 return current == null ? Outcome.keep(Status.NOT_FOUND, null)
                         : Outcome.write(Status.TOUCHED, new Item(current.value(), current.flags(),
-                                current.version(), expireAt, current.stale()));
+                                current.version(), expireAt, current.stale(), current.tokenSent(),
+                                current.fetched()));
             case DELETE:
                 if (current == null) {
                     return Outcome.keep(Status.NOT_FOUND, null);
                 }
                 return compareVersion != 0 && current.version() != compareVersion
                         ? Outcome.keep(Status.EXISTS, current) : Outcome.remove(Status.DELETED, current);
+            case META_GET:
+                return metaGet(current, newVersion);
+            case META_SET:
+                return metaSet(current, explicitVersion != 0 ? explicitVersion : newVersion);
+            case INVALIDATE:
+                if (current == null) {
+                    return Outcome.keep(Status.NOT_FOUND, null);
+                }
+                if ((options & OPT_COMPARE) != 0 && current.version() != compareVersion) {
+                    return Outcome.keep(Status.EXISTS, current);
+                }
+                return Outcome.write(Status.DELETED, new Item(current.value(), current.flags(),
+                        explicitVersion != 0 ? explicitVersion : newVersion,
+                        (options & OPT_TOUCH) != 0 ? expireAt : current.expireAt(), true, false, current.fetched()));
+            case ARITH:
+                return arith(current, explicitVersion != 0 ? explicitVersion : newVersion);
             default:
                 throw new IllegalStateException("unknown op " + op);
         }
+    }
+
+    private Outcome metaGet(Item current, long newVersion) {
+        if (current == null) {
+            if ((options & OPT_VIVIFY) == 0) {
+                return Outcome.keep(Status.NOT_FOUND, null);
+            }
+            return Outcome.write(Status.WON, new Item(new byte[0], 0, newVersion, createExpireAt, false, true, false));
+        }
+        boolean won = false;
+        if ((options & OPT_RECACHE) != 0 && !current.tokenSent() && current.expireAt() != 0
+                && current.expireAt() < recacheAt) {
+            won = true;
+        }
+        if (current.stale() && !current.tokenSent()) {
+            won = true;
+        }
+        long exp = (options & OPT_TOUCH) != 0 ? expireAt : current.expireAt();
+        boolean fetched = current.fetched() || (options & OPT_NO_UPDATE) == 0;
+        Item after = new Item(current.value(), current.flags(), current.version(), exp, current.stale(),
+                current.tokenSent() || won, fetched);
+        Item seen = new Item(after.value(), after.flags(), after.version(), after.expireAt(), after.stale(),
+                after.tokenSent(), current.fetched());
+        Status status = won ? Status.WON : Status.FOUND;
+        boolean changed = won || exp != current.expireAt() || fetched != current.fetched();
+        return changed ? new Outcome(status, seen, Action.WRITE, after) : Outcome.keep(status, seen);
+    }
+
+    private Outcome metaSet(Item current, long version) {
+        char m = (char) mode;
+        boolean compare = (options & OPT_COMPARE) != 0;
+        if (compare && (m == 'S' || m == 'R')) {
+            if (current == null) {
+                return Outcome.keep(Status.NOT_FOUND, null);
+            }
+            if (current.version() == compareVersion) {
+                return Outcome.write(Status.STORED, new Item(data, flags, version, expireAt, false));
+            }
+            if ((options & OPT_STALE_OK) != 0 && Long.compareUnsigned(compareVersion, current.version()) < 0) {
+                return Outcome.write(Status.STORED, new Item(data, flags, version, current.expireAt(), true,
+                        current.tokenSent(), false));
+            }
+            return Outcome.keep(Status.EXISTS, current);
+        }
+        switch (m) {
+            case 'S':
+                return Outcome.write(Status.STORED, new Item(data, flags, version, expireAt, false));
+            case 'E':
+                return current != null ? Outcome.keep(Status.NOT_STORED, current)
+                        : Outcome.write(Status.STORED, new Item(data, flags, version, expireAt, false));
+            case 'R':
+                return current == null ? Outcome.keep(Status.NOT_STORED, null)
+                        : Outcome.write(Status.STORED, new Item(data, flags, version, expireAt, false));
+            case 'A':
+            case 'P': {
+                if (current == null) {
+                    return Outcome.keep(Status.NOT_STORED, null);
+                }
+                if (compare && current.version() != compareVersion) {
+                    return Outcome.keep(Status.EXISTS, current);
+                }
+                byte[] old = current.value();
+                byte[] joined = new byte[old.length + data.length];
+                byte[] first = m == 'A' ? old : data;
+                byte[] second = m == 'A' ? data : old;
+                System.arraycopy(first, 0, joined, 0, first.length);
+                System.arraycopy(second, 0, joined, first.length, second.length);
+                return Outcome.write(Status.STORED, new Item(joined, current.flags(), version, current.expireAt(),
+                        false));
+            }
+            default:
+                throw new IllegalStateException("unknown meta set mode " + m);
+        }
+    }
+
+    private Outcome arith(Item current, long version) {
+        if (current == null) {
+            if ((options & OPT_VIVIFY) == 0) {
+                return Outcome.keep(Status.NOT_FOUND, null);
+            }
+            byte[] text = Long.toUnsignedString(initial).getBytes(StandardCharsets.US_ASCII);
+            return Outcome.write(Status.WON, new Item(text, 0, version, createExpireAt, false));
+        }
+        if ((options & OPT_COMPARE) != 0 && current.version() != compareVersion) {
+            return Outcome.keep(Status.EXISTS, current);
+        }
+        byte[] value = current.value();
+        long number;
+        try {
+            number = strtoull(value);
+        } catch (NumberFormatException e) {
+            return Outcome.keep(Status.NON_NUMERIC, current);
+        }
+        long result;
+        if ((options & OPT_DECREMENT) == 0) {
+            result = number + delta;
+        } else {
+            result = Long.compareUnsigned(delta, number) > 0 ? 0 : number - delta;
+        }
+        byte[] digits = Long.toUnsignedString(result).getBytes(StandardCharsets.US_ASCII);
+        byte[] text = digits;
+        if (digits.length < value.length) {
+            // memcached rewrites the digits in place and pads what is left with spaces
+            text = new byte[value.length];
+            java.util.Arrays.fill(text, (byte) ' ');
+            System.arraycopy(digits, 0, text, 0, digits.length);
+        }
+        long exp = (options & OPT_TOUCH) != 0 ? expireAt : current.expireAt();
+        return Outcome.write(Status.STORED, new Item(text, current.flags(), version, exp, current.stale(),
+                current.tokenSent(), current.fetched()));
+    }
+
+    /**
+     * Parses a stored value the way memcached's {@code safe_strtoull} does: leading white space and a sign are
+     * allowed, the digits must end at white space or the end, and no value may overflow 64 bits.
+     */
+    public static long strtoull(byte[] value) {
+        if (value.length == 0) {
+            throw new NumberFormatException();
+        }
+        int i = 0;
+        while (i < value.length && isSpace(value[i])) {
+            i++;
+        }
+        boolean negative = false;
+        if (i < value.length && (value[i] == '+' || value[i] == '-')) {
+            negative = value[i] == '-';
+            i++;
+        }
+        int start = i;
+        long v = 0;
+        while (i < value.length && value[i] >= '0' && value[i] <= '9') {
+            int d = value[i] - '0';
+            if (Long.compareUnsigned(v, Long.divideUnsigned(-1L - d, 10)) > 0) {
+                throw new NumberFormatException("overflow");
+            }
+            v = v * 10 + d;
+            i++;
+        }
+        if (i == start || (i < value.length && !isSpace(value[i]))) {
+            throw new NumberFormatException();
+        }
+        if (negative) {
+            v = -v;
+            if (v < 0) {
+                throw new NumberFormatException("negative");
+            }
+        }
+        return v;
+    }
+
+    private static boolean isSpace(byte b) {
+        return b == ' ' || (b >= '\t' && b <= '\r');
     }
 
     /** memcached accepts up to 20 digits (with trailing spaces, which its decr leaves behind). */
@@ -170,7 +439,11 @@ public final class Mutation {
 
     /** The result of one operation, in memcached's vocabulary. */
     public enum Status {
-        STORED, NOT_STORED, EXISTS, NOT_FOUND, DELETED, TOUCHED, NON_NUMERIC
+        STORED, NOT_STORED, EXISTS, NOT_FOUND, DELETED, TOUCHED, NON_NUMERIC,
+        /** Meta get: found, no win token for this request. */
+        FOUND,
+        /** Meta get: this request won the token to recache (or created the item with N). */
+        WON
     }
 
     /**
@@ -180,7 +453,17 @@ public final class Mutation {
      * @param item the item now stored (after a write), the item that blocked the write, or null
      * @param action whether to write {@code item}, remove the key, or leave it
      */
-    public record Outcome(Status status, Item item, Action action) {
+    public record Outcome(Status status, Item item, Action action, Item stored) {
+        /** @param stored what to write when it differs from {@code item} (meta get), else null */
+        public Outcome(Status status, Item item, Action action) {
+            this(status, item, action, null);
+        }
+
+        /** The item to write for {@link Action#WRITE}. */
+        public Item toStore() {
+            return stored != null ? stored : item;
+        }
+
         static Outcome keep(Status s, Item current) {
             return new Outcome(s, current, Action.KEEP);
         }

@@ -20,6 +20,11 @@ public final class VersionClock {
         this.salt = (long) (salt & 0x3ff) << 12;
     }
 
+    /** The wall-clock millisecond a version from this clock was issued at (meaningless for other versions). */
+    public static long millisOf(long version) {
+        return (version >>> 22) + EPOCH;
+    }
+
     public static VersionClock shared() {
         return SHARED;
     }

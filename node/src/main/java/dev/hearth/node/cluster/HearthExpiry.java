@@ -35,6 +35,22 @@ final class HearthExpiry implements ExpiryPolicy, Serializable {
         return new HearthExpiry(d, d);
     }
 
+    /**
+     * Different expiries for an entry the write creates and one it updates (a meta get or incr that vivifies a
+     * missing key, or only touches an existing one).
+     *
+     * @param createAt unix ms for a created entry, 0 for never
+     * @param updateAt unix ms for an updated entry, 0 for never, -1 to keep its TTL
+     */
+    static HearthExpiry of(long createAt, long updateAt, long nowMillis) {
+        HearthExpiry update = of(updateAt, nowMillis);
+        HearthExpiry create = of(createAt, nowMillis);
+        if (create.creation.equals(update.creation)) {
+            return update;
+        }
+        return new HearthExpiry(create.creation, update.update);
+    }
+
     @Override
     public Duration getExpiryForCreation() {
         return creation;

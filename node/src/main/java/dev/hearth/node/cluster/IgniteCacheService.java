@@ -140,8 +140,8 @@ public final class IgniteCacheService implements CacheService {
     @Override
     public CompletableFuture<Mutation.Outcome> mutate(TenantKey key, Mutation mutation) {
         IgniteCache<String, byte[]> cache = cacheFor(key);
-        IgniteCache<String, byte[]> target = cache.withExpiryPolicy(
-                HearthExpiry.of(mutation.newExpireAt(), System.currentTimeMillis()));
+        IgniteCache<String, byte[]> target = cache.withExpiryPolicy(HearthExpiry.of(mutation.createExpireAt(),
+                mutation.newExpireAt(), System.currentTimeMillis()));
         String op = mutation.op().name().toLowerCase(Locale.ROOT);
         return track(op, IgniteFutures.toCompletable(
                 target.invokeAsync(key.storageKey(), new MutationProcessor(mutation))).thenApply(bytes -> {

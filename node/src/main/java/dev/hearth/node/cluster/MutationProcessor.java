@@ -31,7 +31,7 @@ final class MutationProcessor implements CacheEntryProcessor<String, byte[], byt
         boolean damaged = stored != null && current == null;
         Mutation.Outcome o = mutation.apply(current, System.currentTimeMillis(), VersionClock.shared().next());
         switch (o.action()) {
-            case WRITE -> entry.setValue(Envelope.encode(key, o.item()));
+            case WRITE -> entry.setValue(Envelope.encode(key, o.toStore()));
             case REMOVE -> entry.remove();
             default -> {
                 if (damaged) {

@@ -1,0 +1,171 @@
+package dev.hearth.node.memcached;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import java.util.List;
+
+/**
+ * Decodes binary-protocol frames into {@link BinaryRequest}s. Lengths are checked from the header before any body
+ * is buffered, as memcached's dispatch_bin_command does: inconsistent lengths get "Unknown command" and a close,
+ * a wrong shape for the opcode (or a key over 250 bytes) "Invalid arguments" and a close, a value over the item
+ * size limit "Too large." with the body swallowed, and a wrong magic byte closes at once. So a frame that lies
+ * about its lengths never makes the connection buffer more than the item size limit.
+ */
+final class BinaryDecoder extends ByteToMessageDecoder {
+    static final int HEADER = 24;
+    private static final int MAX_SASL_BODY = 4096;
+
+    private enum State {
+        HEADER, BODY, SWALLOW, CLOSED
+    }
+
+    private final int maxItemSize;
+    private State state = State.HEADER;
+    private long toSwallow;
+    private int opcode;
+    private int keylen;
+    private int extlen;
+    private int bodylen;
+    private int opaque;
+    private long cas;
+
+    BinaryDecoder(int maxItemSize) {
+        this.maxItemSize = maxItemSize;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        while (in.isReadable() || (state == State.BODY && bodylen == 0)) {
+            switch (state) {
+                case CLOSED:
+                    in.skipBytes(in.readableBytes());
+                    return;
+                case SWALLOW: {
+                    int n = (int) Math.min(in.readableBytes(), toSwallow);
+                    in.skipBytes(n);
+                    toSwallow -= n;
+                    if (toSwallow > 0) {
+                        return;
+                    }
+                    state = State.HEADER;
+                    break;
+                }
+                case BODY: {
+                    if (in.readableBytes() < bodylen) {
+                        return;
+                    }
+                    byte[] extras = new byte[extlen];
+                    byte[] key = new byte[keylen];
+                    byte[] value = new byte[bodylen - extlen - keylen];
+                    in.readBytes(extras);
+                    in.readBytes(key);
+                    in.readBytes(value);
+                    state = State.HEADER;
+                    out.add(new BinaryRequest(opcode, extras, key, value, opaque, cas, 0, false));
+                    break;
+                }
+                default: {
+                    if (in.readableBytes() < HEADER) {
+                        return;
+                    }
+                    int at = in.readerIndex();
+                    if ((in.getByte(at) & 0xff) != 0x80) {
+                        state = State.CLOSED;
+                        in.skipBytes(in.readableBytes());
+                        out.add(BinaryRequest.reject(0, 0, -1, true));
+                        return;
+                    }
+                    opcode = in.getUnsignedByte(at + 1);
+                    keylen = in.getUnsignedShort(at + 2);
+                    extlen = in.getUnsignedByte(at + 4);
+                    long body = in.getUnsignedInt(at + 8);
+                    opaque = in.getInt(at + 12);
+                    cas = in.getLong(at + 16);
+                    in.skipBytes(HEADER);
+                    String problem = check(body, out);
+                    if (problem != null) {
+                        continue;
+                    }
+                    bodylen = (int) body;
+                    state = State.BODY;
+                }
+            }
+        }
+    }
+
+    private void reject(List<Object> out, int status, boolean close, long swallow) {
+        out.add(BinaryRequest.reject(opcode, opaque, status, close));
+        if (close) {
+            state = State.CLOSED;
+        } else if (swallow > 0) {
+            toSwallow = swallow;
+            state = State.SWALLOW;
+        } else {
+            state = State.HEADER;
+        }
+    }
+
+    /** Checks the header; on a problem answers it (via {@link #reject}) and returns non-null. */
+    private String check(long body, List<Object> out) {
+        if (keylen > body || keylen + extlen > body) {
+            reject(out, Binary.UNKNOWN_COMMAND, true, 0);
+            return "lengths";
+        }
+        if (keylen > TextDecoder.KEY_MAX_LENGTH) {
+            reject(out, Binary.EINVAL, true, 0);
+            return "key";
+        }
+        long vlen = body - keylen - extlen;
+        boolean ok;
+        switch (Binary.loud(opcode)) {
+            case Binary.VERSION, Binary.NOOP, Binary.QUIT, Binary.SASL_LIST_MECHS:
+                ok = extlen == 0 && keylen == 0 && body == 0;
+                break;
+            case Binary.FLUSH:
+                ok = keylen == 0 && body == extlen && (extlen == 0 || extlen == 4);
+                break;
+            case Binary.SET, Binary.ADD, Binary.REPLACE:
+                ok = extlen == 8 && keylen != 0;
+                break;
+            case Binary.GET, Binary.GETK:
+                ok = extlen == 0 && body == keylen && keylen > 0;
+                break;
+            case Binary.DELETE:
+                ok = keylen > 0 && extlen == 0 && body == keylen;
+                break;
+            case Binary.INCREMENT, Binary.DECREMENT:
+                ok = keylen > 0 && extlen == 20 && body == keylen + extlen;
+                break;
+            case Binary.APPEND, Binary.PREPEND:
+                ok = keylen > 0 && extlen == 0;
+                break;
+            case Binary.STAT:
+                ok = extlen == 0 && body == keylen;
+                break;
+            case Binary.SASL_AUTH, Binary.SASL_STEP:
+                ok = extlen == 0 && keylen != 0;
+                if (ok && body > MAX_SASL_BODY) {
+                    reject(out, Binary.EINVAL, false, body);
+                    return "sasl";
+                }
+                break;
+            case Binary.TOUCH, Binary.GAT, Binary.GATK:
+                ok = extlen == 4 && keylen != 0 && vlen == 0;
+                break;
+            default:
+                // Unknown opcode: answer it and skip its body.
+                reject(out, Binary.UNKNOWN_COMMAND, false, body);
+                return "unknown";
+        }
+        if (!ok) {
+            reject(out, Binary.EINVAL, true, 0);
+            return "shape";
+        }
+        if (vlen > maxItemSize) {
+            reject(out, Binary.E2BIG, false, body);
+            return "too large";
+        }
+        return null;
+    }
+}

@@ -1,0 +1,336 @@
+package dev.hearth.node.memcached;
+
+import dev.hearth.node.cache.CacheService;
+import dev.hearth.node.cache.Item;
+import dev.hearth.node.cache.Mutation;
+import dev.hearth.node.cache.TenantKey;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Executes binary-protocol requests against the cache service, answering as memcached 1.6 does (statuses, quiet
+ * variants, CAS in the header, flags in the extras). In tenantMode authenticated a connection must pass SASL PLAIN
+ * before anything but VERSION and the SASL commands; its keys then all belong to the authenticated tenant.
+ */
+final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
+    private static final Logger LOG = LogManager.getLogger(BinaryHandler.class);
+    private static final byte[] EMPTY = new byte[0];
+
+    private final Endpoint endpoint;
+    private ResponseQueue queue;
+    private final Sequencer sequencer = new Sequencer();
+    private volatile String user;
+
+    BinaryHandler(Endpoint endpoint) {
+        this.endpoint = endpoint;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        queue = new ResponseQueue(ctx, e -> {
+            Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            LOG.debug("memcached binary command failed", t);
+            return null; // replaced per request by failureFor(), see execute()
+        });
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        queue.writabilityChanged();
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, BinaryRequest req) {
+        if (queue.closed()) {
+            return;
+        }
+        endpoint.ops.record("memcached.binary", req.rejected() ? "rejected" : "request");
+        int op = Binary.loud(req.opcode());
+        boolean read = !req.rejected() && (op == Binary.GET || op == Binary.GETK || op == Binary.NOOP
+                || op == Binary.VERSION || op == Binary.STAT);
+        queue.add(sequencer.submit(!read, () -> execute(req)).handle((r, e) -> e == null ? r : failureFor(req, e)));
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("memcached connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+
+    private static Object failureFor(BinaryRequest req, Throwable e) {
+        Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        LOG.debug("memcached binary command failed", t);
+        String msg = String.valueOf(t.getMessage());
+        if (msg.length() > 200) {
+            msg = msg.substring(0, 200);
+        }
+        return new BinaryResponse(req.opcode(), Binary.EINTERNAL, EMPTY, EMPTY,
+                msg.getBytes(StandardCharsets.UTF_8), req.opaque(), 0);
+    }
+
+    private CacheService cache() {
+        return endpoint.cache;
+    }
+
+    private TenantKey key(byte[] key) {
+        return endpoint.tenancy.resolve(key, user);
+    }
+
+    private static CompletableFuture<Object> now(Object o) {
+        return CompletableFuture.completedFuture(o);
+    }
+
+    private static BinaryResponse ok(BinaryRequest r, byte[] extras, byte[] key, byte[] value, long cas) {
+        return new BinaryResponse(r.opcode(), Binary.OK, extras, key, value, r.opaque(), cas);
+    }
+
+    private static BinaryResponse error(BinaryRequest r, int status) {
+        return new BinaryResponse(r.opcode(), status, EMPTY, EMPTY, Binary.message(status), r.opaque(), 0);
+    }
+
+    private static byte[] flagsExtras(int flags) {
+        return ByteBuffer.allocate(4).putInt(flags).array();
+    }
+
+    private CompletableFuture<?> execute(BinaryRequest r) {
+        MemcachedStats st = endpoint.stats;
+        if (r.rejected()) {
+            st.protocolErrors.increment();
+            if (r.rejectStatus() < 0) {
+                return now(ResponseQueue.CLOSE);
+            }
+            BinaryResponse e = error(r, r.rejectStatus());
+            return now(r.closeAfter() ? List.of(e, ResponseQueue.CLOSE) : e);
+        }
+        int op = Binary.loud(r.opcode());
+        boolean quiet = Binary.quiet(r.opcode());
+        if (endpoint.tenancy.requiresAuth() && user == null && op != Binary.SASL_LIST_MECHS
+                && op != Binary.SASL_AUTH && op != Binary.SASL_STEP && op != Binary.VERSION) {
+            st.authErrors.increment();
+            return now(List.of(error(r, Binary.AUTH_ERROR), ResponseQueue.CLOSE));
+        }
+        long nowMs = System.currentTimeMillis();
+        switch (op) {
+            case Binary.NOOP:
+                return now(ok(r, EMPTY, EMPTY, EMPTY, 0));
+            case Binary.VERSION:
+                return now(ok(r, EMPTY, EMPTY, MemcachedServer.VERSION.getBytes(StandardCharsets.US_ASCII), 0));
+            case Binary.QUIT:
+                return now(quiet ? ResponseQueue.CLOSE : List.of(ok(r, EMPTY, EMPTY, EMPTY, 0), ResponseQueue.CLOSE));
+            case Binary.FLUSH: {
+                long delay = r.extras().length == 4 ? Integer.toUnsignedLong(ByteBuffer.wrap(r.extras()).getInt()) : 0;
+                return endpoint.flush(delay).thenApply(v -> quiet ? null : ok(r, EMPTY, EMPTY, EMPTY, 0));
+            }
+            case Binary.SASL_LIST_MECHS:
+                if (!endpoint.tenancy.requiresAuth()) {
+                    return now(error(r, Binary.UNKNOWN_COMMAND));
+                }
+                return now(ok(r, EMPTY, EMPTY, "PLAIN".getBytes(StandardCharsets.US_ASCII), 0));
+            case Binary.SASL_AUTH:
+            case Binary.SASL_STEP:
+                return now(sasl(r));
+            case Binary.STAT:
+                return now(stats(r));
+            case Binary.GET:
+            case Binary.GETK: {
+                st.cmdGet.increment();
+                boolean withKey = op == Binary.GETK;
+                return cache().get(key(r.key())).thenApply(item -> {
+                    (item != null ? st.getHits : st.getMisses).increment();
+                    return item != null ? ok(r, flagsExtras(item.flags()), withKey ? r.key() : EMPTY, item.value(),
+                            item.version()) : miss(r, quiet, withKey);
+                });
+            }
+            case Binary.TOUCH:
+            case Binary.GAT:
+            case Binary.GATK: {
+                st.cmdTouch.increment();
+                long expireAt = Expiry.fromUnsigned(ByteBuffer.wrap(r.extras()).getInt(), nowMs);
+                return cache().getAndTouch(key(r.key()), expireAt).thenApply(item -> {
+                    (item != null ? st.touchHits : st.touchMisses).increment();
+                    if (item == null) {
+                        return miss(r, quiet, op == Binary.GATK);
+                    }
+                    if (op == Binary.TOUCH) {
+                        return ok(r, flagsExtras(item.flags()), EMPTY, EMPTY, item.version());
+                    }
+                    return ok(r, flagsExtras(item.flags()), op == Binary.GATK ? r.key() : EMPTY, item.value(),
+                            item.version());
+                });
+            }
+            case Binary.SET:
+            case Binary.ADD:
+            case Binary.REPLACE:
+                return update(r, op, quiet, nowMs);
+            case Binary.APPEND:
+            case Binary.PREPEND: {
+                st.cmdSet.increment();
+                Mutation m = Mutation.metaSet(op == Binary.APPEND ? 'A' : 'P', r.value(), 0, 0,
+                        r.cas() != 0 ? Mutation.OPT_COMPARE : 0, r.cas(), 0);
+                return cache().mutate(key(r.key()), m).thenApply(o -> switch (o.status()) {
+                    case STORED -> quiet ? null : ok(r, EMPTY, EMPTY, EMPTY, o.item().version());
+                    case EXISTS -> error(r, Binary.KEY_EEXISTS);
+                    default -> error(r, Binary.NOT_STORED);
+                });
+            }
+            case Binary.DELETE:
+                return cache().mutate(key(r.key()), Mutation.delete(r.cas())).thenApply(o -> {
+                    boolean hit = o.status() == Mutation.Status.DELETED;
+                    (hit ? st.deleteHits : st.deleteMisses).increment();
+                    return switch (o.status()) {
+                        case DELETED -> quiet ? null : ok(r, EMPTY, EMPTY, EMPTY, 0);
+                        case EXISTS -> error(r, Binary.KEY_EEXISTS);
+                        default -> error(r, Binary.KEY_ENOENT);
+                    };
+                });
+            case Binary.INCREMENT:
+            case Binary.DECREMENT: {
+                ByteBuffer x = ByteBuffer.wrap(r.extras());
+                long delta = x.getLong();
+                long initial = x.getLong();
+                int exp = x.getInt();
+                boolean decr = op == Binary.DECREMENT;
+                boolean vivify = exp != -1;
+                int opts = (decr ? Mutation.OPT_DECREMENT : 0) | (vivify ? Mutation.OPT_VIVIFY : 0)
+                        | (r.cas() != 0 ? Mutation.OPT_COMPARE : 0);
+                Mutation m = Mutation.arith(opts, delta, initial, r.cas(),
+                        vivify ? Expiry.fromUnsigned(exp, nowMs) : 0, 0, 0);
+                return cache().mutate(key(r.key()), m).thenApply(o -> {
+                    boolean hit = o.status() == Mutation.Status.STORED;
+                    (decr ? (hit ? st.decrHits : st.decrMisses) : (hit ? st.incrHits : st.incrMisses)).increment();
+                    switch (o.status()) {
+                        case STORED:
+                        case WON: {
+                            if (quiet) {
+                                return null;
+                            }
+                            long v = Long.parseUnsignedLong(TextHandler.digits(o.item().value()));
+                            return ok(r, EMPTY, EMPTY, ByteBuffer.allocate(8).putLong(v).array(),
+                                    o.item().version());
+                        }
+                        case NON_NUMERIC:
+                            return error(r, Binary.DELTA_BADVAL);
+                        case EXISTS:
+                            return error(r, Binary.KEY_EEXISTS);
+                        default:
+                            return error(r, Binary.KEY_ENOENT);
+                    }
+                });
+            }
+            default:
+                return now(error(r, Binary.UNKNOWN_COMMAND));
+        }
+    }
+
+    private static Object miss(BinaryRequest r, boolean quiet, boolean withKey) {
+        if (quiet) {
+            return null;
+        }
+        if (withKey) {
+            return new BinaryResponse(r.opcode(), Binary.KEY_ENOENT, EMPTY, r.key(), EMPTY, r.opaque(), 0);
+        }
+        return error(r, Binary.KEY_ENOENT);
+    }
+
+    private CompletableFuture<?> update(BinaryRequest r, int op, boolean quiet, long nowMs) {
+        MemcachedStats st = endpoint.stats;
+        st.cmdSet.increment();
+        ByteBuffer x = ByteBuffer.wrap(r.extras());
+        int flags = x.getInt();
+        long expireAt = Expiry.fromUnsigned(x.getInt(), nowMs);
+        TenantKey k = key(r.key());
+        if (op == Binary.SET && r.cas() == 0) {
+            return cache().set(k, r.value(), flags, expireAt)
+                    .thenApply(item -> quiet ? null : ok(r, EMPTY, EMPTY, EMPTY, item.version()));
+        }
+        Mutation m;
+        if (r.cas() != 0) {
+            m = Mutation.cas(r.value(), flags, expireAt, r.cas());
+        } else if (op == Binary.ADD) {
+            m = Mutation.add(r.value(), flags, expireAt);
+        } else {
+            m = Mutation.replace(r.value(), flags, expireAt);
+        }
+        return cache().mutate(k, m).thenApply(o -> {
+            if (r.cas() != 0) {
+                switch (o.status()) {
+                    case STORED -> st.casHits.increment();
+                    case EXISTS -> st.casBadval.increment();
+                    default -> st.casMisses.increment();
+                }
+            }
+            return switch (o.status()) {
+                case STORED -> quiet ? null : ok(r, EMPTY, EMPTY, EMPTY, o.item().version());
+                case EXISTS -> error(r, Binary.KEY_EEXISTS);
+                case NOT_FOUND -> error(r, Binary.KEY_ENOENT);
+                default -> error(r, op == Binary.ADD ? Binary.KEY_EEXISTS
+                        : op == Binary.REPLACE ? Binary.KEY_ENOENT : Binary.NOT_STORED);
+            };
+        });
+    }
+
+    private Object stats(BinaryRequest r) {
+        String sub = new String(r.key(), StandardCharsets.ISO_8859_1);
+        Map<String, String> m;
+        if (sub.isEmpty()) {
+            m = endpoint.stats.general(endpoint.settings.maxConnections());
+        } else if (sub.equals("settings")) {
+            m = endpoint.settingsStats();
+        } else if (sub.equals("items") || sub.equals("slabs") || sub.equals("reset")) {
+            m = Map.of();
+        } else {
+            return error(r, Binary.KEY_ENOENT);
+        }
+        List<Object> out = new ArrayList<>();
+        m.forEach((k, v) -> out.add(ok(r, EMPTY, k.getBytes(StandardCharsets.US_ASCII),
+                v.getBytes(StandardCharsets.US_ASCII), 0)));
+        out.add(ok(r, EMPTY, EMPTY, EMPTY, 0));
+        return out;
+    }
+
+    /** SASL PLAIN in one step: "[authzid] NUL user NUL password"; the user is the tenant. */
+    private Object sasl(BinaryRequest r) {
+        MemcachedStats st = endpoint.stats;
+        if (!endpoint.tenancy.requiresAuth()) {
+            return error(r, Binary.UNKNOWN_COMMAND);
+        }
+        st.authCmds.increment();
+        String mech = new String(r.key(), StandardCharsets.US_ASCII);
+        if (Binary.loud(r.opcode()) == Binary.SASL_AUTH && mech.equals("PLAIN")) {
+            byte[] v = r.value();
+            int first = indexOf(v, 0);
+            int second = first < 0 ? -1 : indexOf(v, first + 1);
+            if (second > 0) {
+                String authzid = new String(v, 0, first, StandardCharsets.UTF_8);
+                String name = new String(v, first + 1, second - first - 1, StandardCharsets.UTF_8);
+                String password = new String(v, second + 1, v.length - second - 1, StandardCharsets.UTF_8);
+                if ((authzid.isEmpty() || authzid.equals(name)) && TenantKey.isValidTenant(name)
+                        && endpoint.tenancy.authenticate(name, password)) {
+                    user = name;
+                    return ok(r, EMPTY, EMPTY, "Authenticated".getBytes(StandardCharsets.US_ASCII), 0);
+                }
+            }
+        }
+        st.authErrors.increment();
+        return error(r, Binary.AUTH_ERROR);
+    }
+
+    private static int indexOf(byte[] b, int from) {
+        for (int i = from; i < b.length; i++) {
+            if (b[i] == 0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
