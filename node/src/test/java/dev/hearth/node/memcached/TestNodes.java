@@ -1,16 +1,10 @@
 package dev.hearth.node.memcached;
 
 import dev.hearth.node.HearthNode;
-import dev.hearth.node.config.ConfigLoader;
 import dev.hearth.node.config.HearthConfig;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 /** In-JVM Hearth nodes on loopback with free ports, for tests. */
@@ -18,43 +12,26 @@ final class TestNodes implements AutoCloseable {
     final List<HearthNode> nodes = new ArrayList<>();
 
     static int freePort() {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return dev.hearth.node.TestNodes.freePort();
     }
 
     /** Starts {@code count} nodes forming one cluster; {@code sets} are --set overrides for every node. */
     static TestNodes start(int count, String... sets) throws InterruptedException {
         TestNodes t = new TestNodes();
         String cluster = "mc-test-" + UUID.randomUUID().toString().substring(0, 8);
-        int[] disco = new int[count];
-        StringBuilder addresses = new StringBuilder();
-        for (int i = 0; i < count; i++) {
-            disco[i] = freePort();
-            addresses.append(i == 0 ? "" : ",").append("127.0.0.1:").append(disco[i]);
-        }
+        int[] disco = dev.hearth.node.TestNodes.freePorts(count);
         try {
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory(cluster);
             for (int i = 0; i < count; i++) {
-                List<String> all = new ArrayList<>(List.of(
-                        "node.name=" + cluster + "-" + i,
-                        "cluster.name=" + cluster,
-                        "cluster.bindAddress=127.0.0.1",
-                        "cluster.addresses=" + addresses,
-                        "ports.discovery=" + disco[i],
-                        "ports.communication=0",
-                        "ports.thinClient=0",
-                        "ports.memcached=0",
-                        "ports.admin=0",
-                        "memory.systemRegion=32m",
-                        "zones.default.memory=64m",
-                        "shutdown.timeout=20s"));
-                all.addAll(Arrays.asList(sets));
-                HearthConfig config = new ConfigLoader().load(null, Map.of(), all);
+                List<String> extra = new ArrayList<>(List.of("shutdown.timeout=20s"));
+                extra.addAll(Arrays.asList(sets));
+                HearthConfig config = dev.hearth.node.TestNodes.config(cluster, i, disco, dir,
+                        extra.toArray(String[]::new));
                 t.nodes.add(HearthNode.start(config, null));
             }
+        } catch (java.io.IOException e) {
+            t.close();
+            throw new java.io.UncheckedIOException(e);
         } catch (RuntimeException | InterruptedException e) {
             t.close();
             throw e;
