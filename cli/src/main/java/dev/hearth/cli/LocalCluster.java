@@ -335,7 +335,8 @@ public final class LocalCluster {
 
     static boolean portFree(int port) {
         try (ServerSocket s = new ServerSocket()) {
-            s.setReuseAddress(false);
+            // As servers bind (SO_REUSEADDR): a port in TIME_WAIT from the last run is free for them.
+            s.setReuseAddress(true);
             s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
             return true;
         } catch (IOException e) {

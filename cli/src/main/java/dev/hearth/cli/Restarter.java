@@ -111,7 +111,7 @@ public final class Restarter {
             sleepUntil(deadline, tag, "stop");
         }
         long stopped = System.nanoTime();
-        progress.line(tag + ": stopped after " + ms(settled, stopped) + "; waiting for its supervisor to start it");
+        progress.line(tag + ": stopped after " + Durations.format(ms(settled, stopped)) + "; waiting for its supervisor to start it");
         // Starting: until it answers as a new node (a new Ignite node id).
         JsonNode s;
         while (true) {
@@ -124,7 +124,7 @@ public final class Restarter {
                     + "Kubernetes StatefulSet restarts it)");
         }
         long started = System.nanoTime();
-        progress.line(tag + ": started after " + ms(stopped, started) + "ms; rebalancing");
+        progress.line(tag + ": started after " + Durations.format(ms(stopped, started)) + "; rebalancing");
         // Rebalancing: until the node is ready (holds every partition assigned to it).
         while (s == null || !s.path("node").path("ready").asBoolean(false)) {
             int moving = 0;
@@ -133,8 +133,7 @@ public final class Restarter {
                     moving += z.path("localMovingPartitions").asInt();
                 }
             }
-            progress.update(tag + ": rebalancing: " + (s == null ? "no answer" : moving + " partitions still arriving ("
-                    + s.path("node").path("readyReason").asText() + ")"));
+            progress.update(tag + ": rebalancing: " + (s == null ? "no answer" : moving + " partitions still arriving"));
             sleepUntil(deadline, tag, "become ready");
             s = tryStatus(node);
         }

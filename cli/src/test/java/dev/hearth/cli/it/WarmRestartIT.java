@@ -91,7 +91,7 @@ class WarmRestartIT {
                 }
                 Map<String, byte[]> got = cache.getAll(keys);
                 for (var e : got.entrySet()) {
-                    String k = e.getKey().substring(2);
+                    String k = e.getKey().substring(T.length() + 1);
                     int i = Integer.parseInt(k.substring(1));
                     TestEnvelope.Item item = TestEnvelope.decode(T, k, e.getValue());
                     if (item == null) {
