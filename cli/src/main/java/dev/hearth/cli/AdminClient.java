@@ -1,0 +1,155 @@
+package dev.hearth.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.StringJoiner;
+
+/**
+ * One node's admin HTTP port: GET/POST returning JSON. A node that does not answer is a {@link CliException} with
+ * exit code 4; a node that answers with an error status is an {@link AdminException} carrying the node's own
+ * {@code {error, status, message}}.
+ */
+public final class AdminClient {
+    public static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(3))
+            .version(HttpClient.Version.HTTP_1_1)
+            .build();
+
+    private final String address;
+    private final Duration timeout;
+
+    /** @param address host:port of a node's admin port */
+    public AdminClient(String address, Duration timeout) {
+        this.address = address;
+        this.timeout = timeout;
+    }
+
+    public AdminClient(String address) {
+        this(address, Duration.ofSeconds(15));
+    }
+
+    public String address() {
+        return address;
+    }
+
+    /** A node's answer with an HTTP error status. */
+    public static final class AdminException extends RuntimeException {
+        private final int status;
+
+        AdminException(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+
+        public int status() {
+            return status;
+        }
+    }
+
+    /** Parses and checks host:port; throws a usage error otherwise. */
+    public static String checkAddress(String address, String what) {
+        int colon = address == null ? -1 : address.lastIndexOf(':');
+        if (colon <= 0 || colon == address.length() - 1) {
+            throw CliException.usage(what + " '" + address + "' is not HOST:PORT (e.g. 127.0.0.1:8080)");
+        }
+        try {
+            int port = Integer.parseInt(address.substring(colon + 1));
+            if (port < 1 || port > 65535) {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException e) {
+            throw CliException.usage(what + " '" + address + "' has no valid port (1-65535)");
+        }
+        return address;
+    }
+
+    public JsonNode get(String path) {
+        return send("GET", path, Map.of());
+    }
+
+    public JsonNode post(String path, Map<String, String> params) {
+        return send("POST", path, params);
+    }
+
+    /** Status code of a GET, or -1 if the node does not answer. Never throws. */
+    public int probe(String path) {
+        try {
+            HttpResponse<String> r = HTTP.send(request("GET", path, Map.of()), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    private HttpRequest request(String method, String path, Map<String, String> params) {
+        StringJoiner q = new StringJoiner("&", "?", "").setEmptyValue("");
+        params.forEach((k, v) -> {
+            if (v != null) {
+                q.add(URLEncoder.encode(k, StandardCharsets.UTF_8) + "=" + URLEncoder.encode(v, StandardCharsets.UTF_8));
+            }
+        });
+        URI uri = URI.create("http://" + address + path + q);
+        return HttpRequest.newBuilder(uri).timeout(timeout)
+                .method(method, HttpRequest.BodyPublishers.noBody())
+                .header("Accept", "application/json")
+                .build();
+    }
+
+    private JsonNode send(String method, String path, Map<String, String> params) {
+        HttpResponse<String> r;
+        try {
+            r = HTTP.send(request(method, path, params), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw CliException.unreachable("node at " + address + " is unreachable (" + method + " " + path + "): "
+                    + describe(e), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw CliException.failed("interrupted");
+        }
+        JsonNode body;
+        try {
+            body = r.body() == null || r.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(r.body());
+        } catch (IOException e) {
+            throw CliException.failed("node at " + address + " answered " + method + " " + path + " with "
+                    + r.statusCode() + " and a body that is not JSON");
+        }
+        if (r.statusCode() >= 400) {
+            String message = body.path("message").asText(body.toString());
+            throw new AdminException(r.statusCode(), message);
+        }
+        return body;
+    }
+
+    static String describe(IOException e) {
+        if (e instanceof java.net.http.HttpTimeoutException) {
+            return "no answer within the timeout";
+        }
+        if (e instanceof java.net.ConnectException) {
+            return "connection refused";
+        }
+        String m = e.getMessage();
+        return m == null ? e.getClass().getSimpleName() : m;
+    }
+
+    public static Map<String, String> params(String... kv) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put(kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+}

@@ -1,0 +1,195 @@
+package dev.hearth.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+
+/**
+ * A cluster as seen through one admin address: the members listed by that node's {@code /status}, each reachable at
+ * one of its addresses and its admin port.
+ */
+public final class Cluster {
+    private static final ExecutorService POOL = Executors.newCachedThreadPool(daemon());
+
+    /** One member: its name and admin address. */
+    public record Member(String name, String failureDomain, String admin) {
+        public AdminClient client() {
+            return new AdminClient(admin);
+        }
+    }
+
+    /** One node's /status, or why it could not be read. */
+    public record NodeView(Member member, JsonNode status, String error) {
+        public boolean reachable() {
+            return status != null;
+        }
+    }
+
+    private final String seed;
+    private final JsonNode seedStatus;
+    private final List<Member> members;
+
+    private Cluster(String seed, JsonNode seedStatus, List<Member> members) {
+        this.seed = seed;
+        this.seedStatus = seedStatus;
+        this.members = members;
+    }
+
+    /** Reads the seed's /status; exit 4 if it does not answer. */
+    public static Cluster discover(String seed) {
+        JsonNode status;
+        try {
+            status = new AdminClient(seed).get("/status");
+        } catch (CliException e) {
+            if (e.exitCode() == ExitCodes.UNREACHABLE) {
+                throw CliException.unreachable("cannot reach the cluster through " + seed + ": " + e.getMessage()
+                        + ". Check --admin HOST:PORT (or HEARTH_ADMIN) names a running node's admin port.", e);
+            }
+            throw e;
+        } catch (AdminClient.AdminException e) {
+            throw CliException.failed("node at " + seed + " answered /status with " + e.status() + ": "
+                    + e.getMessage());
+        }
+        return new Cluster(seed, status, members(seed, status));
+    }
+
+    static List<Member> members(String seed, JsonNode status) {
+        String seedHost = seed.substring(0, seed.lastIndexOf(':'));
+        List<Member> out = new ArrayList<>();
+        for (JsonNode m : status.path("members")) {
+            String host;
+            if (m.path("local").asBoolean(false)) {
+                host = seedHost;
+            } else {
+                host = pickAddress(m.path("addresses"), seedHost);
+            }
+            out.add(new Member(m.path("name").asText(), m.path("failureDomain").asText(""),
+                    hostPort(host, m.path("adminPort").asInt())));
+        }
+        return List.copyOf(out);
+    }
+
+    /** The seed's host if the member has it, else its first IPv4 address, else its first address. */
+    static String pickAddress(JsonNode addresses, String seedHost) {
+        String first = null;
+        String firstV4 = null;
+        for (JsonNode a : addresses) {
+            String s = a.asText();
+            if (s.equals(seedHost)) {
+                return s;
+            }
+            if (first == null) {
+                first = s;
+            }
+            if (firstV4 == null && s.matches("\\d+\\.\\d+\\.\\d+\\.\\d+")) {
+                firstV4 = s;
+            }
+        }
+        if (firstV4 != null) {
+            return firstV4;
+        }
+        return first != null ? first : seedHost;
+    }
+
+    static String hostPort(String host, int port) {
+        return (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    public String seed() {
+        return seed;
+    }
+
+    public JsonNode seedStatus() {
+        return seedStatus;
+    }
+
+    public List<Member> members() {
+        return members;
+    }
+
+    public List<String> names() {
+        return members.stream().map(Member::name).toList();
+    }
+
+    /** The named members in the order given; a name that is not a member is a usage error (exit 2). */
+    public List<Member> select(List<String> names) {
+        if (names == null || names.isEmpty()) {
+            return members;
+        }
+        List<Member> out = new ArrayList<>();
+        for (String n : names) {
+            Member m = member(n);
+            if (m == null) {
+                throw CliException.usage("unknown node '" + n + "'; the cluster's nodes are " + names());
+            }
+            if (!out.contains(m)) {
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    public Member member(String name) {
+        return members.stream().filter(m -> m.name().equals(name)).findFirst().orElse(null);
+    }
+
+    /** Every member's /status, read in parallel; a member that does not answer has an error instead. */
+    public List<NodeView> views() {
+        return views(members);
+    }
+
+    public static List<NodeView> views(List<Member> members) {
+        Map<Member, CompletableFuture<NodeView>> futures = new LinkedHashMap<>();
+        for (Member m : members) {
+            futures.put(m, CompletableFuture.supplyAsync(() -> view(m), POOL));
+        }
+        List<NodeView> out = new ArrayList<>();
+        futures.forEach((m, f) -> out.add(f.join()));
+        return out;
+    }
+
+    public static NodeView view(Member m) {
+        try {
+            return new NodeView(m, new AdminClient(m.admin(), Duration.ofSeconds(10)).get("/status"), null);
+        } catch (CliException e) {
+            return new NodeView(m, null, e.getMessage());
+        } catch (AdminClient.AdminException e) {
+            return new NodeView(m, null, "status " + e.status() + ": " + e.getMessage());
+        }
+    }
+
+    /** Runs {@code task} on every member in parallel and returns the results in member order. */
+    public static <T> List<T> onEach(List<Member> members, java.util.function.Function<Member, T> task) {
+        List<CompletableFuture<T>> fs = new ArrayList<>();
+        for (Member m : members) {
+            fs.add(CompletableFuture.supplyAsync(() -> task.apply(m), POOL));
+        }
+        List<T> out = new ArrayList<>();
+        for (CompletableFuture<T> f : fs) {
+            try {
+                out.add(f.join());
+            } catch (java.util.concurrent.CompletionException e) {
+                if (e.getCause() instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw e;
+            }
+        }
+        return out;
+    }
+
+    private static ThreadFactory daemon() {
+        return r -> {
+            Thread t = new Thread(r, "hearthctl-http");
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

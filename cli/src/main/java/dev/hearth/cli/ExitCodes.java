@@ -1,0 +1,22 @@
+package dev.hearth.cli;
+
+/** hearthctl's exit codes; documented in {@code hearthctl --help} and the README. */
+public final class ExitCodes {
+    public static final int OK = 0;
+    public static final int FAILED = 1;
+    public static final int USAGE = 2;
+    public static final int UNSAFE = 3;
+    public static final int UNREACHABLE = 4;
+
+    public static final String[] HELP = {
+        "Exit codes:",
+        "  0  ok",
+        "  1  the operation failed (e.g. a node did not come back, a dump failed)",
+        "  2  usage error (bad option or argument, unknown node)",
+        "  3  refused as unsafe (the cluster is missing copies, rebalancing, or a node is not ready)",
+        "  4  the cluster or a node is unreachable",
+    };
+
+    private ExitCodes() {
+    }
+}

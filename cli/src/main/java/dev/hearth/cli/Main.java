@@ -1,0 +1,99 @@
+package dev.hearth.cli;
+
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+import picocli.AutoComplete;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code hearthctl}: the operator's command line for a Hearth cluster. */
+@Command(name = "hearthctl", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Operates a Hearth cluster through its nodes' admin HTTP ports: status, a local cluster, safe "
+                + "rolling restarts, dumps and warm-up. Reaches the cluster through one node's admin address "
+                + "(--admin HOST:PORT or HEARTH_ADMIN, default 127.0.0.1:8080) and discovers the others from it. "
+                + "Every command takes --help and --output table|json.",
+        subcommands = {StatusCommand.class, LocalCommands.class, RestartCommands.NodeCommand.class,
+                RestartCommands.RollingRestart.class, DumpCommands.class, WarmupCommand.class,
+                Main.Completion.class},
+        footerHeading = "%n",
+        footer = {"Exit codes:",
+            "  0  ok",
+            "  1  the operation failed (a node did not come back, a dump failed...)",
+            "  2  usage error (bad option or argument, unknown node)",
+            "  3  refused as unsafe (missing copies, rebalancing, a node not ready, a zone without backups)",
+            "  4  the cluster or a node is unreachable"})
+public final class Main implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
+    }
+
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
+        PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
+        int code = run(out, err, args);
+        out.flush();
+        err.flush();
+        System.exit(code);
+    }
+
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            PrintWriter err = cmd.getErr();
+            if (e instanceof CliException ce) {
+                err.println("hearthctl: " + ce.getMessage());
+                err.flush();
+                return ce.exitCode();
+            }
+            if (e instanceof AdminClient.AdminException ae) {
+                err.println("hearthctl: a node answered " + ae.status() + ": " + ae.getMessage());
+                err.flush();
+                return ExitCodes.FAILED;
+            }
+            err.println("hearthctl: " + e);
+            e.printStackTrace(err);
+            err.flush();
+            return ExitCodes.FAILED;
+        });
+        return cl;
+    }
+
+    /** Runs hearthctl in this JVM (tests) and returns its exit code. */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = commandLine();
+        cl.setOut(out);
+        cl.setErr(err);
+        return cl.execute(args);
+    }
+
+    @Command(name = "completion", mixinStandardHelpOptions = true,
+            description = {"Prints a bash/zsh completion script for hearthctl.",
+                    "Use: source <(hearthctl completion)   or save it to /etc/bash_completion.d/hearthctl"})
+    public static final class Completion implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            CommandLine root = spec.root().commandLine();
+            spec.commandLine().getOut().print(AutoComplete.bash("hearthctl", root));
+            spec.commandLine().getOut().flush();
+            return ExitCodes.OK;
+        }
+    }
+
+    public static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"hearthctl " + (v == null ? "dev" : v)};
+        }
+    }
+}

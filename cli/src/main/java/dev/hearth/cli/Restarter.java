@@ -1,0 +1,209 @@
+package dev.hearth.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Restarts nodes one at a time, each only when the cluster is safe: it asks the node to stop gracefully through its
+ * admin port, waits until it has left and its supervisor has started it again, then until it is ready (holds every
+ * partition it owns), then until the whole cluster is safe again before the next node. The first failure stops it,
+ * with the cluster left as safe as the last finished step made it.
+ */
+public final class Restarter {
+    private static final long POLL_MILLIS = 300;
+
+    private final String seed;
+    private final Duration timeout;
+    private final Progress progress;
+
+    public Restarter(String seed, Duration timeout, Progress progress) {
+        this.seed = seed;
+        this.timeout = timeout;
+        this.progress = progress;
+    }
+
+    /** What happened to one node. */
+    public record NodeResult(String name, String admin, long stopMillis, long startMillis, long readyMillis,
+            long settleMillis, long totalMillis) {
+    }
+
+    public Map<String, Object> run(List<String> names, boolean dryRun) {
+        long t0 = System.nanoTime();
+        Cluster cluster = Cluster.discover(seed);
+        List<Cluster.Member> targets = cluster.select(names);
+        List<Cluster.NodeView> views = Cluster.views(cluster.members());
+        List<String> problems = Safety.problems(views, targets.stream().map(Cluster.Member::name).toList());
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("dryRun", dryRun);
+        result.put("plan", targets.stream().map(Cluster.Member::name).toList());
+        if (!problems.isEmpty()) {
+            throw CliException.unsafe("refusing to restart: the cluster is not safe to stop a node now:\n  - "
+                    + String.join("\n  - ", problems) + "\nWhat to do: " + Safety.advice(problems)
+                    + ".\nNothing was stopped.");
+        }
+        if (dryRun) {
+            progress.line("dry run: the cluster is safe; would restart, one at a time: "
+                    + String.join(", ", targets.stream().map(Cluster.Member::name).toList()));
+            result.put("nodes", List.of());
+            return result;
+        }
+        List<NodeResult> done = new ArrayList<>();
+        int i = 0;
+        for (Cluster.Member m : targets) {
+            i++;
+            String tag = "[" + i + "/" + targets.size() + "] " + m.name();
+            try {
+                done.add(restartOne(cluster, m, tag, i > 1));
+            } catch (CliException e) {
+                List<String> left = targets.subList(i - 1, targets.size()).stream().map(Cluster.Member::name).toList();
+                String summary = "\nRestarted so far: " + (done.isEmpty() ? "none"
+                        : String.join(", ", done.stream().map(NodeResult::name).toList()))
+                        + "; not done: " + String.join(", ", left) + ". Check `hearthctl status`; once it shows the "
+                        + "cluster safe, resume with: hearthctl rolling-restart --nodes " + String.join(",", left);
+                throw new CliException(e.exitCode(), e.getMessage() + summary, e);
+            }
+        }
+        // Leave the cluster as safe as we found it: wait for the last node's rebalance to settle cluster-wide.
+        long settle = System.nanoTime();
+        awaitSafe(cluster, null, "[done] cluster", deadline());
+        progress.line("rolling restart of " + done.size() + " node(s) finished in "
+                + Durations.format((System.nanoTime() - t0) / 1_000_000) + "; the cluster is safe");
+        result.put("nodes", done);
+        result.put("settleMillis", (System.nanoTime() - settle) / 1_000_000);
+        result.put("totalMillis", (System.nanoTime() - t0) / 1_000_000);
+        return result;
+    }
+
+    private long deadline() {
+        return System.nanoTime() + timeout.toNanos();
+    }
+
+    private NodeResult restartOne(Cluster cluster, Cluster.Member m, String tag, boolean waitSafeFirst) {
+        long deadline = deadline();
+        long t0 = System.nanoTime();
+        if (waitSafeFirst) {
+            awaitSafe(cluster, m.name(), tag, deadline);
+        }
+        long settled = System.nanoTime();
+        AdminClient node = m.client();
+        JsonNode before = node.get("/status");
+        String oldId = before.path("node").path("id").asText();
+        progress.line(tag + ": stopping (graceful shutdown through " + m.admin() + ")");
+        try {
+            node.post("/admin/shutdown", Map.of());
+        } catch (AdminClient.AdminException e) {
+            if (e.status() == 409) {
+                throw CliException.unsafe(tag + ": the node refused to stop: " + e.getMessage());
+            }
+            throw CliException.failed(tag + ": shutdown request failed with " + e.status() + ": " + e.getMessage());
+        }
+        // Stopping: until the node no longer answers as its old self (stopped, or already restarted).
+        while (true) {
+            JsonNode s = tryStatus(node);
+            if (s == null || !oldId.equals(s.path("node").path("id").asText())) {
+                break;
+            }
+            progress.update(tag + ": stopping (" + s.path("node").path("readyReason").asText() + ")");
+            sleepUntil(deadline, tag, "stop");
+        }
+        long stopped = System.nanoTime();
+        progress.line(tag + ": stopped after " + Durations.format(ms(settled, stopped)) + "; waiting for its supervisor to start it");
+        // Starting: until it answers as a new node (a new Ignite node id).
+        JsonNode s;
+        while (true) {
+            s = tryStatus(node);
+            if (s != null && !oldId.equals(s.path("node").path("id").asText())) {
+                break;
+            }
+            progress.update(tag + ": starting (" + Durations.format(ms(stopped, System.nanoTime())) + ")");
+            sleepUntil(deadline, tag, "start (is the node supervised? hearthctl local, systemd Restart=always or a "
+                    + "Kubernetes StatefulSet restarts it)");
+        }
+        long started = System.nanoTime();
+        progress.line(tag + ": started after " + Durations.format(ms(stopped, started)) + "; rebalancing");
+        // Rebalancing: until the node is ready (holds every partition assigned to it).
+        while (s == null || !s.path("node").path("ready").asBoolean(false)) {
+            int moving = 0;
+            if (s != null) {
+                for (JsonNode z : s.path("zones")) {
+                    moving += z.path("localMovingPartitions").asInt();
+                }
+            }
+            progress.update(tag + ": rebalancing: " + (s == null ? "no answer" : moving + " partitions still arriving"));
+            sleepUntil(deadline, tag, "become ready");
+            s = tryStatus(node);
+        }
+        long ready = System.nanoTime();
+        progress.line(tag + ": ready; back in " + Durations.format(ms(settled, ready)) + " (stop "
+                + Durations.format(ms(settled, stopped)) + ", start " + Durations.format(ms(stopped, started))
+                + ", rebalance " + Durations.format(ms(started, ready)) + ")");
+        return new NodeResult(m.name(), m.admin(), ms(settled, stopped), ms(stopped, started), ms(started, ready),
+                ms(t0, settled), ms(t0, ready));
+    }
+
+    /** Waits until stopping {@code target} (null: any node) would be safe. */
+    private void awaitSafe(Cluster cluster, String target, String tag, long deadline) {
+        while (true) {
+            List<Cluster.NodeView> views = Cluster.views(cluster.members());
+            List<String> problems = Safety.problems(views, target == null ? null : List.of(target));
+            if (problems.isEmpty()) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw CliException.failed(tag + ": the cluster did not become safe within " + timeout + ": "
+                        + String.join("; ", problems));
+            }
+            progress.update(tag + ": waiting for the cluster to settle: " + problems.get(0) + " (moving partitions: "
+                    + Safety.movingPartitions(views) + ")");
+            sleep(POLL_MILLIS);
+        }
+    }
+
+    private static JsonNode tryStatus(AdminClient node) {
+        try {
+            return new AdminClient(node.address(), Duration.ofSeconds(5)).get("/status");
+        } catch (CliException | AdminClient.AdminException e) {
+            return null;
+        }
+    }
+
+    private void sleepUntil(long deadline, String tag, String what) {
+        if (System.nanoTime() > deadline) {
+            throw CliException.failed(tag + ": did not " + what + " within " + Durations.format(timeout.toMillis()));
+        }
+        sleep(POLL_MILLIS);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw CliException.failed("interrupted");
+        }
+    }
+
+    private static long ms(long fromNanos, long toNanos) {
+        return (toNanos - fromNanos) / 1_000_000;
+    }
+
+    /** Renders a result as a table. */
+    @SuppressWarnings("unchecked")
+    static String render(Map<String, Object> result) {
+        List<NodeResult> nodes = (List<NodeResult>) result.get("nodes");
+        if (Boolean.TRUE.equals(result.get("dryRun"))) {
+            return "dry run: would restart, in order: " + String.join(", ", (List<String>) result.get("plan")) + "\n";
+        }
+        Table t = new Table("NODE", "ADMIN", "WAIT-SAFE", "STOP", "START", "REBALANCE", "TOTAL");
+        for (NodeResult n : nodes) {
+            t.row(n.name(), n.admin(), Durations.format(n.settleMillis()), Durations.format(n.stopMillis()),
+                    Durations.format(n.startMillis()), Durations.format(n.readyMillis()),
+                    Durations.format(n.totalMillis()));
+        }
+        return t.render() + "total: " + Durations.format((Long) result.get("totalMillis")) + "\n";
+    }
+}

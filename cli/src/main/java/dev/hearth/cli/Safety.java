@@ -1,0 +1,120 @@
+package dev.hearth.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Whether the cluster is safe for one of its nodes to stop: every member answers and is ready, every zone has all
+ * the copies of every partition, nothing is rebalancing, and the node itself reports safe-to-stop.
+ */
+public final class Safety {
+    private Safety() {
+    }
+
+    /**
+     * @param targets the nodes about to stop (their own safe-to-stop verdict counts), or null for every node
+     * @return what makes stopping a node unsafe now; empty when safe
+     */
+    public static List<String> problems(List<Cluster.NodeView> views, java.util.Collection<String> targets) {
+        List<String> out = new ArrayList<>();
+        boolean rebalancingNoted = false;
+        for (Cluster.NodeView v : views) {
+            String name = v.member().name();
+            if (!v.reachable()) {
+                out.add("node " + name + " does not answer on its admin port " + v.member().admin() + " ("
+                        + v.error() + ")");
+                continue;
+            }
+            JsonNode s = v.status();
+            JsonNode node = s.path("node");
+            if (!node.path("ready").asBoolean(false)) {
+                out.add("node " + name + " is not ready: " + node.path("readyReason").asText("?"));
+            }
+            if (!s.path("clusterRebalanced").asBoolean(false) && !rebalancingNoted) {
+                out.add("the cluster is rebalancing (per " + name + ")");
+                rebalancingNoted = true;
+            }
+            for (JsonNode z : s.path("zones")) {
+                int missing = z.path("partitionsMissingCopies").asInt(0);
+                if (missing > 0) {
+                    String msg = "zone " + z.path("name").asText() + ": " + missing
+                            + " partitions lack copies (per " + name + ")";
+                    out.add(msg);
+                }
+                if (z.path("backups").asInt(1) == 0) {
+                    String msg = "zone " + z.path("name").asText()
+                            + " keeps no backup copy (backups=0): any stopped node loses its entries";
+                    if (!out.contains(msg)) {
+                        out.add(msg);
+                    }
+                }
+            }
+            if (targets == null || targets.contains(name)) {
+                JsonNode safety = s.path("safety");
+                if (!safety.path("safeToStop").asBoolean(false)) {
+                    List<String> reasons = new ArrayList<>();
+                    safety.path("reasons").forEach(r -> reasons.add(r.asText()));
+                    out.add("node " + name + " is not safe to stop: " + String.join("; ", reasons));
+                }
+            }
+        }
+        // Two nodes may report the same zone problem: keep one line per distinct message prefix.
+        return dedupe(out);
+    }
+
+    private static List<String> dedupe(List<String> in) {
+        List<String> out = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
+        for (String s : in) {
+            int per = s.indexOf(" (per ");
+            String key = per < 0 ? s : s.substring(0, per);
+            if (!keys.contains(key)) {
+                keys.add(key);
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    /** What an operator should do about these problems. */
+    public static String advice(List<String> problems) {
+        List<String> out = new ArrayList<>();
+        for (String p : problems) {
+            if (p.contains("backups=0") || p.contains("keeps no backup")) {
+                add(out, "give every zone at least one backup (zones.<zone>.backups=1 on every node; a zone "
+                        + "without backups cannot lose a node without losing data), or restart the whole cluster "
+                        + "cold and warm it: hearthctl dump create, stop all, start all, hearthctl warmup --from NAME");
+            } else if (p.contains("does not answer")) {
+                add(out, "bring the unreachable node back (check its supervisor and log) or wait until the cluster "
+                        + "has dropped it and rebalanced, then retry");
+            } else if (p.contains("only node")) {
+                add(out, "a single node cannot be restarted without losing its entries: add nodes, or dump and warm");
+            } else {
+                add(out, "wait until `hearthctl status` shows every node ready and safe to stop, no missing copies and "
+                        + "the cluster rebalanced (a node that just joined or restarted is still receiving data), "
+                        + "then retry");
+            }
+        }
+        return String.join("; ", out);
+    }
+
+    private static void add(List<String> out, String s) {
+        if (!out.contains(s)) {
+            out.add(s);
+        }
+    }
+
+    /** Sum of partitions still arriving on every node (rebalance progress). */
+    public static int movingPartitions(List<Cluster.NodeView> views) {
+        int n = 0;
+        for (Cluster.NodeView v : views) {
+            if (v.reachable()) {
+                for (JsonNode z : v.status().path("zones")) {
+                    n += z.path("localMovingPartitions").asInt(0);
+                }
+            }
+        }
+        return n;
+    }
+}

@@ -1,0 +1,182 @@
+package dev.hearth.cli.it;
+
+import dev.hearth.cli.CliRun;
+import dev.hearth.cli.LocalCluster;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.apache.ignite.Ignition;
+import org.apache.ignite.client.IgniteClient;
+import org.apache.ignite.configuration.ClientConfiguration;
+
+/** A real {@code bin/hearthctl local up} process on a free port range, as an operator would run it. */
+final class LocalClusterProcess implements AutoCloseable {
+    final int nodes;
+    final int offset;
+    final Path dir;
+    final String clusterName;
+    private final List<String> extra;
+    private Process process;
+    private final List<IgniteClient> clients = new ArrayList<>();
+
+    LocalClusterProcess(int nodes, Path dir, String... sets) {
+        this.nodes = nodes;
+        this.dir = dir;
+        this.offset = freeOffset(nodes);
+        this.clusterName = "cli-it-" + offset;
+        List<String> e = new ArrayList<>(List.of("memory.heap=256m", "memory.systemRegion=32m",
+                "zones.default.memory=64m", "shutdown.timeout=30s"));
+        e.addAll(List.of(sets));
+        this.extra = e;
+    }
+
+    static Path home() {
+        String home = System.getProperty("hearth.home");
+        Path p = home != null ? Path.of(home) : Path.of("").toAbsolutePath().getParent();
+        if (!Files.isExecutable(p.resolve("bin/hearthctl")) || !Files.exists(p.resolve("node/target/hearth-node.jar"))) {
+            throw new IllegalStateException("bin/hearthctl or node/target/hearth-node.jar missing under " + p
+                    + ": build with mvn -B -DskipTests package first");
+        }
+        return p;
+    }
+
+    /**
+     * An offset whose every port (5 per node) is free now. 13950..17900 keeps every port out of Linux's ephemeral
+     * range (32768-60999), where other tests' free-port picks and outgoing connections land.
+     */
+    static int freeOffset(int nodes) {
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int off = 13_950 + ThreadLocalRandom.current().nextInt(3_900);
+            boolean free = true;
+            for (int i = 0; i < nodes && free; i++) {
+                for (int port : LocalCluster.ports(off, i).values()) {
+                    if (!portFree(port)) {
+                        free = false;
+                        break;
+                    }
+                }
+            }
+            if (free) {
+                return off;
+            }
+        }
+        throw new IllegalStateException("no free port range");
+    }
+
+    private static boolean portFree(int port) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    int adminPort(int i) {
+        return LocalCluster.ports(offset, i).get("admin");
+    }
+
+    String admin() {
+        return "127.0.0.1:" + adminPort(0);
+    }
+
+    int thinClientPort(int i) {
+        return LocalCluster.ports(offset, i).get("thinClient");
+    }
+
+    /** Starts {@code hearthctl local up} and waits until it reports every node ready. */
+    LocalClusterProcess start() throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(home().resolve("bin/hearthctl").toString(), "local", "up",
+                "--nodes", Integer.toString(nodes), "--dir", dir.toString(), "--port-offset", Integer.toString(offset),
+                "--cluster-name", clusterName, "--start-timeout", "150s"));
+        for (String s : extra) {
+            cmd.add("--set");
+            cmd.add(s);
+        }
+        Files.createDirectories(dir);
+        Path out = dir.resolve("hearthctl-local.out");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()));
+        pb.environment().keySet().removeIf(k -> k.startsWith("HEARTH_") && !k.equals("HEARTH_HOME"));
+        long t0 = System.nanoTime();
+        process = pb.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(nodes * 150L);
+        while (true) {
+            String text = Files.exists(out) ? Files.readString(out) : "";
+            if (text.lines().filter(l -> l.contains("is up;")).count() >= upLines) {
+                break;
+            }
+            if (!process.isAlive()) {
+                throw new IllegalStateException("hearthctl local up exited " + process.exitValue() + ":\n" + text);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("local cluster not up in time:\n" + text);
+            }
+            Thread.sleep(250);
+        }
+        upLines++;
+        System.out.printf("local cluster of %d nodes up in %d ms (offset %d)%n", nodes,
+                (System.nanoTime() - t0) / 1_000_000, offset);
+        return this;
+    }
+
+    private int upLines = 1;
+
+    /** {@code hearthctl local down}, which signals the supervisor. */
+    void down() throws InterruptedException {
+        CliRun r = CliRun.of("local", "down", "--dir", dir.toString(), "--timeout", "3m");
+        if (r.code() != 0) {
+            throw new IllegalStateException("local down failed: " + r);
+        }
+        if (process != null) {
+            process.waitFor(60, TimeUnit.SECONDS);
+        }
+    }
+
+    String output() throws IOException {
+        return Files.readString(dir.resolve("hearthctl-local.out"));
+    }
+
+    IgniteClient client() {
+        String[] addrs = new String[nodes];
+        for (int i = 0; i < nodes; i++) {
+            addrs[i] = "127.0.0.1:" + thinClientPort(i);
+        }
+        IgniteClient c = Ignition.startClient(new ClientConfiguration().setAddresses(addrs)
+                .setPartitionAwarenessEnabled(true).setTimeout(10_000)
+                .setAsyncContinuationExecutor(java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+                    Thread t = new Thread(r, "it-client-async");
+                    t.setDaemon(true);
+                    return t;
+                })));
+        clients.add(c);
+        return c;
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (IgniteClient c : clients) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                System.err.println("closing a thin client: " + e);
+            }
+        }
+        if (process != null && process.isAlive()) {
+            try {
+                down();
+            } finally {
+                if (process.isAlive()) {
+                    process.destroyForcibly();
+                }
+            }
+        }
+    }
+}
