@@ -11,9 +11,12 @@ RUN useradd --system --uid 10001 --home-dir /var/lib/hearth --shell /usr/sbin/no
  && chown hearth:hearth /var/lib/hearth
 
 # bin/jvm.options is the project's one list of JVM flags; bin/hearth-node passes it to the JVM.
-COPY bin/hearth-node bin/jvm.options bin/docker-entrypoint /opt/hearth/bin/
+COPY bin/hearth-node bin/hearthctl bin/jvm.options bin/docker-entrypoint /opt/hearth/bin/
 COPY node/target/lib/ /opt/hearth/lib/
 COPY node/target/hearth-node.jar /opt/hearth/lib/
+# hearthctl, for operators who exec into a pod: its own classpath, so node and tool never share jars by accident.
+COPY cli/target/lib/ /opt/hearth/cli-lib/
+COPY cli/target/hearth-cli.jar /opt/hearth/cli-lib/
 
 ENV HEARTH_HOME=/opt/hearth \
     HEARTH_NODE_DATA_DIR=/var/lib/hearth \

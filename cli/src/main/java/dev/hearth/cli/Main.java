@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
                 + "rolling restarts, dumps and warm-up. Reaches the cluster through one node's admin address "
                 + "(--admin HOST:PORT or HEARTH_ADMIN, default 127.0.0.1:8080) and discovers the others from it. "
                 + "Every command takes --help and --output table|json.",
-        subcommands = {StatusCommand.class, LocalCommands.class, RestartCommands.NodeCommand.class,
+        subcommands = {StatusCommand.class, dev.hearth.cli.bench.BenchCommand.class, LocalCommands.class, RestartCommands.NodeCommand.class,
                 RestartCommands.RollingRestart.class, DumpCommands.class, WarmupCommand.class,
                 Main.Completion.class},
         footerHeading = "%n",

@@ -4,7 +4,9 @@ import dev.hearth.node.cache.Envelope;
 import dev.hearth.node.warmup.DumpService;
 import dev.hearth.node.warmup.WarmupService;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import javax.cache.Cache;
 import org.apache.ignite.Ignite;
@@ -12,6 +14,7 @@ import org.apache.ignite.IgniteCache;
 import org.apache.ignite.IgniteDataStreamer;
 import org.apache.ignite.IgniteException;
 import org.apache.ignite.cache.CachePeekMode;
+import org.apache.ignite.lang.IgniteFuture;
 import org.apache.ignite.stream.StreamReceiver;
 
 /** Ignite's side of dumps and warm-up: scanning local primaries, and streaming entries back in. */
@@ -57,13 +60,20 @@ public final class IgniteDumpSupport {
         public void receive(IgniteCache<String, byte[]> cache, Collection<Map.Entry<String, byte[]>> entries)
                 throws IgniteException {
             long now = System.currentTimeMillis();
+            // All of a batch's inserts in flight at once: one at a time, each waits for its backup's round trip.
+            List<IgniteFuture<Boolean>> pending = new ArrayList<>(entries.size());
             for (Map.Entry<String, byte[]> e : entries) {
                 byte[] v = e.getValue();
                 long expireAt = v.length >= Envelope.HEADER ? ByteBuffer.wrap(v).getLong(14) : 0;
                 if (expireAt != 0 && expireAt <= now) {
                     continue;
                 }
-                cache.withExpiryPolicy(HearthExpiry.of(expireAt, now)).putIfAbsent(e.getKey(), v);
+                IgniteCache<String, byte[]> target = expireAt == 0 ? cache
+                        : cache.withExpiryPolicy(HearthExpiry.of(expireAt, now));
+                pending.add(target.putIfAbsentAsync(e.getKey(), v));
+            }
+            for (IgniteFuture<Boolean> f : pending) {
+                f.get();
             }
         }
     }

@@ -99,6 +99,8 @@ class DumpAndWarmupTest {
             expiredSkipped += s.skippedExpired();
         }
         assertEquals(50, expiredSkipped);
+        System.out.printf("warm-up of %d entries: slowest node %d ms%n", n + 50, nodes.stream()
+                .mapToLong(node -> node.warmup().status().elapsedMillis()).max().orElse(0));
         int back = 0;
         for (int i = 0; i < n; i++) {
             Item item = nodes.get(i % 3).cache().get(key(i)).join();

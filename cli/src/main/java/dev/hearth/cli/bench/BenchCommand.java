@@ -1,0 +1,185 @@
+package dev.hearth.cli.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code hearthctl bench}: one load generator for every system, so figures compare. Each thread holds one
+ * connection (memcached) or shares one client (hearth-client, thin client), runs the workload for a warm-up and
+ * then a measured period, and records the latency of each request (with pipelining: of its batch).
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Drives a workload (default 90%% get / 10%% set, 100k keys, 100-byte values) against memcached,",
+            "a Hearth cluster's memcached port, hearth-client or Ignite's thin client, and prints ops/s and p50/p99/p999."})
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--target", required = true, description = "memcached (any memcached-protocol server: real "
+            + "memcached or Hearth), client (hearth-client), thin (Ignite thin client, the baseline)")
+    String target;
+
+    @Option(names = "--servers", required = true, split = ",", paramLabel = "HOST:PORT",
+            description = "memcached: the servers (threads spread over them); client/thin: thin-client addresses")
+    List<String> servers;
+
+    @Option(names = "--threads", split = ",", defaultValue = "4,16,64", description = "thread counts to run, in turn")
+    List<Integer> threads;
+
+    @Option(names = "--pipeline", split = ",", defaultValue = "1",
+            description = "requests in flight per connection (memcached only), e.g. 1,16")
+    List<Integer> pipeline;
+
+    @Option(names = "--keys", defaultValue = "100000") int keys;
+    @Option(names = "--value-size", defaultValue = "100") int valueSize;
+    @Option(names = "--get-ratio", defaultValue = "0.9") double getRatio;
+    @Option(names = "--warmup", defaultValue = "15", description = "seconds of warm-up before each measurement")
+    int warmupSeconds;
+    @Option(names = "--duration", defaultValue = "20", description = "measured seconds per run") int seconds;
+    @Option(names = "--timeout", defaultValue = "1000", description = "client/thin: per-operation timeout, ms")
+    int timeoutMs;
+    @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json") String output;
+
+    /** One measured run. */
+    public record Result(String target, int threads, int pipeline, long ops, long failed, double opsPerSecond,
+            double p50Ms, double p99Ms, double p999Ms, double maxMs) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (!List.of("memcached", "client", "thin").contains(target)) {
+            System.err.println("hearthctl bench: --target must be memcached, client or thin");
+            return 2;
+        }
+        if (!target.equals("memcached") && pipeline.stream().anyMatch(p -> p != 1)) {
+            System.err.println("hearthctl bench: --pipeline applies to --target memcached only");
+            return 2;
+        }
+        Workload w = new Workload(keys, valueSize, getRatio);
+        List<Result> results = new ArrayList<>();
+        AutoCloseable shared = null;
+        Supplier<Driver> factory;
+        int[] next = {0};
+        switch (target) {
+            case "client" -> {
+                ClientDrivers.Hearth h = new ClientDrivers.Hearth(servers, Duration.ofMillis(timeoutMs));
+                shared = h;
+                factory = h::driver;
+            }
+            case "thin" -> {
+                ClientDrivers.Thin t = new ClientDrivers.Thin(servers, Duration.ofMillis(timeoutMs));
+                shared = t;
+                factory = t::driver;
+            }
+            default -> factory = () -> {
+                try {
+                    return new MemcachedDriver(servers.get(next[0]++ % servers.size()));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            };
+        }
+        try {
+            System.err.printf("loading %d keys...%n", keys);
+            try (Driver d = factory.get()) {
+                d.load(w, 0, keys);
+            }
+            for (int p : pipeline) {
+                for (int t : threads) {
+                    Result r = run(w, factory, t, p);
+                    results.add(r);
+                    System.err.printf(Locale.ROOT, "%s threads=%d pipeline=%d: %.0f ops/s p99 %.2f ms%n",
+                            target, t, p, r.opsPerSecond(), r.p99Ms());
+                }
+            }
+        } finally {
+            if (shared != null) {
+                shared.close();
+            }
+        }
+        print(results, System.out);
+        return results.stream().anyMatch(r -> r.failed() > 0) ? 1 : 0;
+    }
+
+    private Result run(Workload w, Supplier<Driver> factory, int threads, int pipe) throws Exception {
+        List<Driver> drivers = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            drivers.add(factory.get());
+        }
+        Histogram all = new Histogram(60_000_000_000L, 3);
+        AtomicLong ops = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        long warmEnd = System.nanoTime() + warmupSeconds * 1_000_000_000L;
+        long end = warmEnd + seconds * 1_000_000_000L;
+        List<Thread> workers = new ArrayList<>();
+        List<Histogram> histograms = new ArrayList<>();
+        Throwable[] error = new Throwable[1];
+        for (int i = 0; i < threads; i++) {
+            Driver d = drivers.get(i);
+            Histogram h = new Histogram(60_000_000_000L, 3);
+            histograms.add(h);
+            SplittableRandom rnd = new SplittableRandom(42 + i);
+            Thread t = new Thread(() -> {
+                try {
+                    long now;
+                    while ((now = System.nanoTime()) < end) {
+                        int f = d.batch(w, rnd, pipe);
+                        long took = System.nanoTime() - now;
+                        if (now >= warmEnd) {
+                            h.recordValueWithCount(Math.max(1, took), pipe);
+                            ops.addAndGet(pipe);
+                            failed.addAndGet(f);
+                        }
+                    }
+                } catch (Throwable e) {
+                    synchronized (error) {
+                        error[0] = e;
+                    }
+                }
+            }, "bench-" + i);
+            workers.add(t);
+            t.start();
+        }
+        for (Thread t : workers) {
+            t.join();
+        }
+        for (Driver d : drivers) {
+            d.close();
+        }
+        if (error[0] != null) {
+            throw new IllegalStateException("a bench thread failed: " + error[0], error[0]);
+        }
+        histograms.forEach(all::add);
+        return new Result(target, threads, pipe, ops.get(), failed.get(), ops.get() / (double) seconds,
+                all.getValueAtPercentile(50) / 1e6, all.getValueAtPercentile(99) / 1e6,
+                all.getValueAtPercentile(99.9) / 1e6, all.getMaxValue() / 1e6);
+    }
+
+    private void print(List<Result> results, PrintStream out) throws Exception {
+        if (output.equals("json")) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("workload", Map.of("keys", keys, "valueSize", valueSize, "getRatio", getRatio,
+                    "warmupSeconds", warmupSeconds, "seconds", seconds));
+            doc.put("results", results);
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc));
+            return;
+        }
+        out.printf("%-10s %8s %9s %12s %9s %9s %9s %9s %8s%n", "TARGET", "THREADS", "PIPELINE", "OPS/S", "P50_MS",
+                "P99_MS", "P999_MS", "MAX_MS", "FAILED");
+        for (Result r : results) {
+            out.printf(Locale.ROOT, "%-10s %8d %9d %12.0f %9.3f %9.3f %9.3f %9.1f %8d%n", r.target(), r.threads(),
+                    r.pipeline(), r.opsPerSecond(), r.p50Ms(), r.p99Ms(), r.p999Ms(), r.maxMs(), r.failed());
+        }
+    }
+}

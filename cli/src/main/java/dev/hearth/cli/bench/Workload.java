@@ -1,0 +1,24 @@
+package dev.hearth.cli.bench;
+
+import java.nio.charset.StandardCharsets;
+import java.util.SplittableRandom;
+
+/** The workload every target runs: a key space, a value size, a read share, all fixed so results compare. */
+record Workload(int keys, int valueSize, double getRatio) {
+    String key(int i) {
+        return "bench:key-" + i;
+    }
+
+    byte[] value(int i) {
+        byte[] v = new byte[valueSize];
+        byte[] tag = Integer.toString(i).getBytes(StandardCharsets.US_ASCII);
+        for (int j = 0; j < v.length; j++) {
+            v[j] = j < tag.length ? tag[j] : (byte) ('a' + (i + j) % 26);
+        }
+        return v;
+    }
+
+    boolean isGet(SplittableRandom rnd) {
+        return rnd.nextDouble() < getRatio;
+    }
+}
