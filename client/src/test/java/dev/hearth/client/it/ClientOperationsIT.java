@@ -77,6 +77,35 @@ class ClientOperationsIT {
         return client.tenant(tenant, Codec.utf8());
     }
 
+    /** Sends memcached text-protocol lines to one node and returns what came back until {@code until}. */
+    private static String memcached(int node, String request, String until) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", cluster.node(node).memcachedPort())) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            socket.getOutputStream().flush();
+            StringBuilder reply = new StringBuilder();
+            java.io.InputStream in = socket.getInputStream();
+            while (!reply.toString().endsWith(until)) {
+                int c = in.read();
+                if (c < 0) {
+                    break;
+                }
+                reply.append((char) c);
+            }
+            return reply.toString();
+        }
+    }
+
+    @Test
+    void aValueWrittenByTheClientIsReadByAMemcachedClientOfTheSameTenantAndBack() throws Exception {
+        strings("interop").put("from-java", "written by hearth-client");
+        assertEquals("VALUE interop:from-java 0 24\r\nwritten by hearth-client\r\nEND\r\n",
+                memcached(1, "get interop:from-java\r\n", "END\r\n"));
+        assertEquals("STORED\r\n", memcached(2, "set interop:from-mc 0 0 14\r\nfrom memcached\r\n", "\r\n"));
+        assertEquals("from memcached", strings("interop").get("from-mc"));
+        assertNull(strings("other-tenant").get("from-mc"), "another tenant does not see it");
+    }
+
     @Test
     void valueWrittenByClientDecodesWithTheNodesEnvelope() throws Exception {
         TenantCache<String> c = strings("store-42");
