@@ -15,6 +15,41 @@ final class ClientDrivers {
     private ClientDrivers() {
     }
 
+    /** One blocking call per operation, on a client shared by every thread. */
+    interface Op {
+        void run(Workload w, int key);
+    }
+
+    static Driver perOperation(Op get, Op put) {
+        return new Driver() {
+            @Override
+            public void load(Workload w, int from, int to) {
+                for (int i = from; i < to; i++) {
+                    put.run(w, i);
+                }
+            }
+
+            @Override
+            public int batch(Workload w, SplittableRandom rnd, int n) {
+                int failed = 0;
+                for (int i = 0; i < n; i++) {
+                    int k = rnd.nextInt(w.keys());
+                    try {
+                        (w.isGet(rnd) ? get : put).run(w, k);
+                    } catch (RuntimeException e) {
+                        failed++;
+                    }
+                }
+                return failed;
+            }
+
+            @Override
+            public void close() {
+                // the shared client is closed by its owner
+            }
+        };
+    }
+
     /** hearth-client, tenant "bench": what an API server embeds. */
     static final class Hearth implements AutoCloseable {
         private final HearthClient client;
@@ -25,38 +60,11 @@ final class ClientDrivers {
 
         Driver driver() {
             TenantCache<byte[]> cache = client.tenant("bench");
-            return new Driver() {
-                @Override
-                public void load(Workload w, int from, int to) {
-                    for (int i = from; i < to; i++) {
-                        cache.put(w.key(i).substring("bench:".length()), w.value(i));
-                    }
-                }
+            return perOperation((w, k) -> cache.get(shortKey(w, k)), (w, k) -> cache.put(shortKey(w, k), w.value(k)));
+        }
 
-                @Override
-                public int batch(Workload w, SplittableRandom rnd, int n) {
-                    int failed = 0;
-                    for (int i = 0; i < n; i++) {
-                        int k = rnd.nextInt(w.keys());
-                        String key = w.key(k).substring("bench:".length());
-                        try {
-                            if (w.isGet(rnd)) {
-                                cache.get(key);
-                            } else {
-                                cache.put(key, w.value(k));
-                            }
-                        } catch (RuntimeException e) {
-                            failed++;
-                        }
-                    }
-                    return failed;
-                }
-
-                @Override
-                public void close() {
-                    // the shared client is closed by its owner
-                }
-            };
+        private static String shortKey(Workload w, int k) {
+            return w.key(k).substring("bench:".length());
         }
 
         @Override
@@ -77,45 +85,15 @@ final class ClientDrivers {
         }
 
         Driver driver() {
-            return new Driver() {
-                private byte[] stored(Workload w, int k) {
-                    // The same size as hearth-client's envelope (26-byte header + value).
-                    byte[] v = w.value(k);
-                    byte[] out = new byte[v.length + 26];
-                    System.arraycopy(v, 0, out, 26, v.length);
-                    return out;
-                }
+            return perOperation((w, k) -> cache.get(w.key(k)), (w, k) -> cache.put(w.key(k), stored(w, k)));
+        }
 
-                @Override
-                public void load(Workload w, int from, int to) {
-                    for (int i = from; i < to; i++) {
-                        cache.put(w.key(i), stored(w, i));
-                    }
-                }
-
-                @Override
-                public int batch(Workload w, SplittableRandom rnd, int n) {
-                    int failed = 0;
-                    for (int i = 0; i < n; i++) {
-                        int k = rnd.nextInt(w.keys());
-                        try {
-                            if (w.isGet(rnd)) {
-                                cache.get(w.key(k));
-                            } else {
-                                cache.put(w.key(k), stored(w, k));
-                            }
-                        } catch (RuntimeException e) {
-                            failed++;
-                        }
-                    }
-                    return failed;
-                }
-
-                @Override
-                public void close() {
-                    // shared
-                }
-            };
+        /** The same size as hearth-client's envelope (26-byte header + value). */
+        private static byte[] stored(Workload w, int k) {
+            byte[] v = w.value(k);
+            byte[] out = new byte[v.length + 26];
+            System.arraycopy(v, 0, out, 26, v.length);
+            return out;
         }
 
         @Override
