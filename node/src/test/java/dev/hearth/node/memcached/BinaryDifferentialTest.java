@@ -11,35 +11,15 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * The binary protocol, frame by frame against real memcached 1.6. CAS values are normalised (CAS#1, CAS#2... in
  * order of appearance); a request whose cas field is {@link #LAST_CAS} carries the last CAS that server returned.
  */
-class BinaryDifferentialTest {
+class BinaryDifferentialTest extends DifferentialFixture {
     static final long LAST_CAS = -2;
     private static final int SENTINEL_OPAQUE = 0x5e5e5e5e;
-    static RealMemcached memcached;
-    static TestNodes hearth;
-
-    @BeforeAll
-    static void start() throws Exception {
-        memcached = RealMemcached.start();
-        hearth = TestNodes.start(1);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (hearth != null) {
-            hearth.close();
-        }
-        if (memcached != null) {
-            memcached.close();
-        }
-    }
 
     static byte[] frame(int opcode, byte[] extras, String key, byte[] value, int opaque, long cas) {
         byte[] k = key.getBytes(StandardCharsets.ISO_8859_1);

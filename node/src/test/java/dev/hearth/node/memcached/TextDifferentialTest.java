@@ -2,33 +2,13 @@ package dev.hearth.node.memcached;
 
 import java.io.IOException;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * The text and meta protocols, byte for byte against real memcached 1.6 (see docs/memcached-compatibility.md for
  * the documented differences, which these sequences avoid or normalise).
  */
-class TextDifferentialTest {
-    static RealMemcached memcached;
-    static TestNodes hearth;
-
-    @BeforeAll
-    static void start() throws Exception {
-        memcached = RealMemcached.start();
-        hearth = TestNodes.start(1);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (hearth != null) {
-            hearth.close();
-        }
-        if (memcached != null) {
-            memcached.close();
-        }
-    }
+class TextDifferentialTest extends DifferentialFixture {
 
     private static void same(String... steps) throws IOException {
         Differential.assertSame(memcached.port, hearth.memcachedPort(0), List.of(steps));
