@@ -140,7 +140,8 @@ public final class HearthNode implements AutoCloseable {
                     IgniteConfigFactory.zoneCache(zone, z.backups(), domains, z.nodeFilter())));
             InFlight inFlight = new InFlight();
             IgniteTenantRegistry registry = new IgniteTenantRegistry(ignite, config.zones().keySet(),
-                    Placement.fromConfig(config.tenants().placement(), config.zones().keySet()), inFlight);
+                    Placement.fromConfig(config.tenants().placement(), config.zones().keySet()), inFlight,
+                    IgniteConfigFactory.systemRegionBytes(config));
             TenantStats tenantStats = new TenantStats();
             IgniteCacheService cache = new IgniteCacheService(ignite, config.zones().keySet(), registry, inFlight,
                     MaintenanceMode.of(config.tenants().maintenanceMode()), stats, tenantStats);
