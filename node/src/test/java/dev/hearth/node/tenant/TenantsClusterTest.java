@@ -326,6 +326,13 @@ class TenantsClusterTest {
             nodes.get(0).cache().set(TenantKey.of(tenant, "ttl" + i), b("t"), 0,
                     System.currentTimeMillis() + 600_000).join();
         }
+        // Keys nobody writes during the move: every read of them, on any node, must find them (new zone, then old).
+        int fixed = 500;
+        for (int i = 0; i < fixed; i++) {
+            nodes.get(i % 3).cache().set(TenantKey.of(tenant, "fixed" + i), b("f" + i), 0, 0).join();
+        }
+        AtomicLong fixedReads = new AtomicLong();
+        AtomicLong fixedMisses = new AtomicLong();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicBoolean moving = new AtomicBoolean();
         AtomicLong writesDuringMove = new AtomicLong();
@@ -368,6 +375,24 @@ class TenantsClusterTest {
             t.start();
             writers.add(t);
         }
+        Thread reader = new Thread(() -> {
+            Random rnd = new Random(99);
+            while (!stop.get()) {
+                int i = rnd.nextInt(fixed);
+                try {
+                    String got = text(nodes.get(rnd.nextInt(3)).cache().get(TenantKey.of(tenant, "fixed" + i))
+                            .join());
+                    fixedReads.incrementAndGet();
+                    if (!("f" + i).equals(got)) {
+                        fixedMisses.incrementAndGet();
+                    }
+                } catch (RuntimeException e) {
+                    failures.incrementAndGet();
+                }
+            }
+        }, "move-reader");
+        reader.start();
+        writers.add(reader);
         Thread.sleep(300);
         moving.set(true);
         JsonNode started = ok(1, "POST", "/admin/tenants/" + tenant + "/move?zone=z2&by=mover-test", 202);
@@ -404,8 +429,10 @@ class TenantsClusterTest {
             assertTrue(ttl.expireAt() > System.currentTimeMillis() + 500_000, "TTL lost in the move");
         }
         System.out.printf("move under load: %d writes acknowledged during the move, %d failed, %d lost, "
-                + "%d resurrected, old zone entries left %d, new zone entries %d%n", writesDuringMove.get(),
-                failures.get(), lost, resurrected, entriesIn("default", tenant), entriesIn("z2", tenant));
+                + "%d resurrected, old zone entries left %d, new zone entries %d; %d reads of unchanged keys, "
+                + "%d wrong%n", writesDuringMove.get(), failures.get(), lost, resurrected,
+                entriesIn("default", tenant), entriesIn("z2", tenant), fixedReads.get(), fixedMisses.get());
+        assertEquals(0, fixedMisses.get(), "a read during the move missed a key that was never changed");
         assertEquals(0, failures.get());
         assertTrue(writesDuringMove.get() > 100, "the move finished before the load ran: "
                 + writesDuringMove.get());
