@@ -312,6 +312,32 @@ class TenantsClusterTest {
     }
 
     @Test
+    void aMoveLeftHalfWayServesBothZonesAndRunningItAgainFinishesIt() throws Exception {
+        for (int i = 0; i < 50; i++) {
+            nodes.get(i % 3).cache().set(TenantKey.of("resume", "k" + i), b("v" + i), 0, 0).join();
+        }
+        // As if the node running the move had died right after recording it.
+        TenantRecord rec = nodes.get(0).registry().startMove("resume", "z2", "test");
+        nodes.get(0).registry().awaitEverywhere(rec);
+        nodes.get(2).cache().set(TenantKey.of("resume", "new"), b("n"), 0, 0).join();
+        assertEquals(1, entriesIn("z2", "resume"));
+        for (int i = 0; i < 50; i++) {
+            assertEquals("v" + i, text(nodes.get(1).cache().get(TenantKey.of("resume", "k" + i)).join()));
+        }
+        assertEquals(409, http(0, "POST", "/admin/tenants/resume/move?zone=pinned").statusCode());
+        assertEquals(409, http(0, "POST", "/admin/tenants/resume/assign?zone=z2").statusCode());
+        assertEquals(409, http(0, "POST", "/admin/tenants/resume/flush").statusCode());
+        ok(0, "POST", "/admin/tenants/resume/move?zone=z2&by=again", 202);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() ->
+                ok(0, "GET", "/admin/tenants/resume", 200).get("move").get("state").asText().equals("done"));
+        assertEquals(0, entriesIn("default", "resume"));
+        assertEquals(51, entriesIn("z2", "resume"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> nodes.stream()
+                .allMatch(n -> n.registry().route("resume").movingFrom() == null));
+        assertEquals("v7", text(nodes.get(2).cache().get(TenantKey.of("resume", "k7")).join()));
+    }
+
+    @Test
     void moveUnderConcurrentWritesLosesNoAcknowledgedWriteAndEmptiesTheOldZone() throws Exception {
         String tenant = "mover";
         int keys = 3000;
