@@ -340,7 +340,7 @@ class TenantsClusterTest {
     @Test
     void moveUnderConcurrentWritesLosesNoAcknowledgedWriteAndEmptiesTheOldZone() throws Exception {
         String tenant = "mover";
-        int keys = 3000;
+        int keys = 1500;
         // Expected state per key: last acknowledged value, or "" for deleted / never written.
         ConcurrentHashMap<Integer, String> acked = new ConcurrentHashMap<>();
         for (int i = 0; i < keys; i++) {
@@ -353,7 +353,7 @@ class TenantsClusterTest {
                     System.currentTimeMillis() + 600_000).join();
         }
         // Keys nobody writes during the move: every read of them, on any node, must find them (new zone, then old).
-        int fixed = 500;
+        int fixed = 300;
         for (int i = 0; i < fixed; i++) {
             nodes.get(i % 3).cache().set(TenantKey.of(tenant, "fixed" + i), b("f" + i), 0, 0).join();
         }
