@@ -57,7 +57,10 @@ class TenantsClusterTest {
     static void startCluster() throws Exception {
         int[] disco = TestNodes.freePorts(3);
         for (int i = 0; i < 3; i++) {
+            // A generous failure detection timeout: this class tests tenants, not failure detection, and on a
+            // machine loaded far beyond its cores a node dropped for a slow heartbeat halts the whole test JVM.
             nodes.add(HearthNode.start(TestNodes.config("tenants-br", i, disco, dir,
+                    "cluster.failureDetectionTimeout=10s",
                     "node.attributes.rack=" + (i < 2 ? "a" : "b"),
                     "zones.z2.memory=32m", "zones.pinned.memory=32m", "zones.pinned.nodeFilter.rack=a"), null));
         }
