@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Maintenance in reject mode through the memcached port, on one node: tenants of a zone whose flag is on get
- * {@code SERVER_ERROR tenant in maintenance} (text and meta) or status 0x0085 (binary); a tenant with its own active
+ * {@code SERVER_ERROR tenant in maintenance} (text and meta) or status 0x0086 ETMPFAIL (binary); a tenant with its own active
  * record in that zone is unaffected; the connection stays usable.
  */
 class TenantRejectTest {
@@ -120,10 +120,10 @@ class TenantRejectTest {
         try (Socket s = new Socket("127.0.0.1", node.ports().get("memcached"))) {
             s.setSoTimeout(10_000);
             Object[] get = binaryCall(s, binary(0x00, "shop:a", new byte[0], new byte[0]));
-            assertEquals(0x85, get[0]);
+            assertEquals(0x86, get[0]);
             assertEquals("tenant in maintenance", get[1]);
             Object[] set = binaryCall(s, binary(0x01, "shop:a", new byte[8], "x".getBytes(StandardCharsets.US_ASCII)));
-            assertEquals(0x85, set[0]);
+            assertEquals(0x86, set[0]);
             Object[] vip = binaryCall(s, binary(0x00, "vip:a", new byte[0], new byte[0]));
             assertEquals(0, vip[0]);
             assertEquals("v", vip[1]);
