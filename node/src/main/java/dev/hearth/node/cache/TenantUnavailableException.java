@@ -2,7 +2,7 @@ package dev.hearth.node.cache;
 
 /**
  * The tenant is in maintenance and {@code tenants.maintenanceMode} is reject: the endpoints turn this into their
- * protocol's temporary failure (memcached {@code SERVER_ERROR tenant in maintenance}, binary status 0x0085).
+ * protocol's temporary failure (memcached {@code SERVER_ERROR tenant in maintenance}, binary status 0x0086 ETMPFAIL).
  */
 public final class TenantUnavailableException extends RuntimeException {
     public static final String MESSAGE = "tenant in maintenance";

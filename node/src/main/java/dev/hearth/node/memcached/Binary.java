@@ -51,7 +51,7 @@ final class Binary {
     static final int UNKNOWN_COMMAND = 0x81;
     static final int ENOMEM = 0x82;
     static final int EINTERNAL = 0x84;
-    /** A tenant in maintenance (reject mode); memcached's ETMPFAIL ("temporary failure": retry later), body names the cause. */
+    /** A tenant in maintenance (reject mode): memcached's ETMPFAIL, "temporary failure", retry later. */
     static final int TENANT_UNAVAILABLE = 0x86;
 
     private Binary() {
