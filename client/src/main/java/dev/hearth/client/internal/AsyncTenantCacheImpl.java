@@ -31,10 +31,12 @@ import java.util.concurrent.RejectedExecutionException;
  * bytes it tried to write proves that it was applied.
  *
  * <p>Each operation first takes the tenant's {@link Registry.Route route} (one map read): its zone, and while the
- * tenant moves, the zone it leaves. Moving: reads look in the new zone, then the old; plain writes go to the new zone
- * and remove the key from the old; deletes remove from both; the other writes first pull the key over (copy into the
- * new zone if absent there, with its remaining TTL, then remove it from the old) and then run as usual in the new
- * zone. In maintenance (mode miss) the tenant answers as an empty cache that drops writes.
+ * tenant moves, the zone it leaves. Moving, with the same protocol as the node's {@code IgniteCacheService}: reads
+ * look in the new zone, then the old, then the new again (the background copy may have moved the key in between);
+ * plain writes go to the new zone and remove the key from the old; the other writes first pull the key over (copy
+ * into the new zone if absent there, with its remaining TTL, then remove it from the old if unchanged) and then run
+ * in the new zone; deletes also leave a tombstone in the old zone, so that a copy in flight is taken back. In
+ * maintenance (mode miss) the tenant answers as an empty cache that drops writes.
  */
 final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
@@ -137,7 +139,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
      * as absent.
      */
     private StoredItem live(String zone, String sk, byte[] kb, byte[] stored) {
-        if (stored == null) {
+        if (stored == null || StorageKeys.isTombstone(stored)) {
             return null;
         }
         StoredItem item = EnvelopeCodec.decode(tenant, kb, stored);
@@ -175,13 +177,18 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     private record Raw(String zone, byte[] bytes) {
     }
 
-    /** The key's stored bytes: from the tenant's zone, or while it moves and the key is not there yet, the old one. */
+    /**
+     * The key's stored bytes: from the tenant's zone; while it moves and the key is not there, from the old zone, and
+     * if not there either (or deleted there: a tombstone), from the new zone again.
+     */
     private CompletableFuture<Raw> readRouted(Ctx ctx, Route r, String sk) {
         return core.readRaw(ctx, r.zone(), sk).thenCompose(b -> {
             if (b != null || r.movingFrom() == null) {
                 return done(new Raw(r.zone(), b));
             }
-            return core.readRaw(ctx, r.movingFrom(), sk).thenApply(old -> new Raw(r.movingFrom(), old));
+            return core.readRaw(ctx, r.movingFrom(), sk).thenCompose(old -> old == null
+                    || StorageKeys.isTombstone(old) ? core.readRaw(ctx, r.zone(), sk).thenApply(b2 -> new Raw(r.zone(),
+                    b2)) : done(new Raw(r.movingFrom(), old)));
         });
     }
 
@@ -193,16 +200,33 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         if (r.movingFrom() == null) {
             return DONE;
         }
-        return core.readRaw(ctx, r.movingFrom(), sk).thenCompose(old -> {
-            if (old == null) {
+        String from = r.movingFrom();
+        return core.readRaw(ctx, from, sk).thenCompose(old -> {
+            if (old == null || StorageKeys.isTombstone(old)) {
                 return DONE;
             }
             StoredItem item = EnvelopeCodec.decode(tenant, kb, old);
             long now = now();
-            CompletableFuture<Boolean> copied = item == null || item.isExpired(now) ? done(false)
-                    : core.putIfAbsentRaw(ctx, r.zone(), sk, old, Expiry.of(item.expireAt(), now));
-            return copied.thenCompose(x -> core.removeRaw(ctx, r.movingFrom(), sk, old)).thenApply(x -> null);
+            if (item == null || item.isExpired(now)) {
+                return core.removeRaw(ctx, from, sk, old).thenApply(x -> null);
+            }
+            return core.putIfAbsentRaw(ctx, r.zone(), sk, old, Expiry.of(item.expireAt(), now))
+                    .thenCompose(inserted -> core.removeRaw(ctx, from, sk, old).thenCompose(removed -> {
+                        if (removed || !inserted) {
+                            return DONE;
+                        }
+                        // Not removed: changed meanwhile. If a delete left its tombstone, take our copy back.
+                        return core.readRaw(ctx, from, sk).thenCompose(now2 -> StorageKeys.isTombstone(now2)
+                                ? core.removeRaw(ctx, r.zone(), sk, old).thenApply(x -> null) : DONE);
+                    }));
         });
+    }
+
+    /** While the tenant moves, a delete leaves a tombstone in the old zone (after pulling the key over). */
+    private CompletableFuture<Void> tombstoneOld(Ctx ctx, Route r, String sk) {
+        long now = now();
+        return core.putRaw(ctx, r.movingFrom(), sk, StorageKeys.MOVE_TOMBSTONE,
+                Expiry.of(now + StorageKeys.MOVE_TOMBSTONE_TTL_MS, now));
     }
 
     /** While the tenant moves, a plain write also removes the key from the old zone. */
@@ -319,13 +343,26 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
             }
             java.util.Set<String> rest = new java.util.HashSet<>(sks);
             rest.removeAll(out.keySet());
-            return core.readAllRaw(ctx, r.movingFrom(), rest).thenApply(old -> {
+            return core.readAllRaw(ctx, r.movingFrom(), rest).thenCompose(old -> {
                 old.forEach((sk, b) -> {
-                    if (b != null) {
+                    if (b != null && !StorageKeys.isTombstone(b)) {
                         out.put(sk, new Raw(r.movingFrom(), b));
                     }
                 });
-                return out;
+                java.util.Set<String> again = new java.util.HashSet<>(sks);
+                again.removeAll(out.keySet());
+                if (again.isEmpty()) {
+                    return done(out);
+                }
+                // Moved by the background copy between our two reads, or deleted: look in the new zone again.
+                return core.readAllRaw(ctx, r.zone(), again).thenApply(found2 -> {
+                    found2.forEach((sk, b) -> {
+                        if (b != null) {
+                            out.put(sk, new Raw(r.zone(), b));
+                        }
+                    });
+                    return out;
+                });
             });
         });
     }
@@ -473,12 +510,11 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
             return done(false);
         }
         return invalidating(sk, core.run(r, timeout, blocking, ctx -> {
-            CompletableFuture<Boolean> here = core.getAndRemoveRaw(ctx, r.zone(), sk).thenApply(old -> wasLive(kb, old));
             if (r.movingFrom() == null) {
-                return here;
+                return core.getAndRemoveRaw(ctx, r.zone(), sk).thenApply(old -> wasLive(kb, old));
             }
-            return here.thenCompose(a -> core.getAndRemoveRaw(ctx, r.movingFrom(), sk)
-                    .thenApply(old -> a || wasLive(kb, old)));
+            return pull(ctx, r, sk, kb).thenCompose(x -> tombstoneOld(ctx, r, sk))
+                    .thenCompose(x -> core.getAndRemoveRaw(ctx, r.zone(), sk)).thenApply(old -> wasLive(kb, old));
         }));
     }
 
@@ -495,8 +531,9 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         if (bypass(r)) {
             return done(CasResult.NOT_FOUND);
         }
-        return invalidating(sk, core.run(r, timeout, blocking,
-                ctx -> pull(ctx, r, sk, kb).thenCompose(x -> deleteLoop(ctx, r.zone(), sk, kb, version))));
+        return invalidating(sk, core.run(r, timeout, blocking, ctx -> pull(ctx, r, sk, kb)
+                .thenCompose(x -> r.movingFrom() == null ? DONE : tombstoneOld(ctx, r, sk))
+                .thenCompose(x -> deleteLoop(ctx, r.zone(), sk, kb, version))));
     }
 
     private CompletableFuture<CasResult> deleteLoop(Ctx ctx, String zone, String sk, byte[] kb, long version) {

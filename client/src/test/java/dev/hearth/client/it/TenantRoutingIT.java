@@ -1,6 +1,7 @@
 package dev.hearth.client.it;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -14,6 +15,7 @@ import dev.hearth.client.HearthClient;
 import dev.hearth.client.TenantCache;
 import dev.hearth.client.TenantUnavailableException;
 import dev.hearth.client.testing.InJvmCluster;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +32,8 @@ import org.junit.jupiter.api.Test;
  */
 class TenantRoutingIT {
     private static final Duration T = Duration.ofSeconds(3);
+    /** The node's MoveEntries.TOMBSTONE. */
+    private static final byte[] TOMBSTONE = "hearth:deleted-during-move".getBytes(StandardCharsets.US_ASCII);
     private static final Duration POLL = Duration.ofMillis(100);
     private static InJvmCluster cluster;
     private static HearthClient client;
@@ -218,14 +222,20 @@ class TenantRoutingIT {
         assertTrue(in("za", "mv", "over"));
         assertFalse(in("zc", "mv", "over"));
         assertEquals("new-over", c.get("over"));
-        // A delete removes both.
+        // A delete removes the key from the new zone and leaves the node's tombstone in the old one.
         c.put("both", "x");
         cluster.zone("zc").put("mv:both", cluster.zone("za").get("mv:both")); // a stale copy left in the old zone
         assertTrue(c.delete("both"));
-        assertFalse(in("za", "mv", "both") || in("zc", "mv", "both"));
+        assertFalse(in("za", "mv", "both"));
+        assertArrayEquals(TOMBSTONE, cluster.zone("zc").get("mv:both"));
         assertTrue(c.delete("del"));
-        assertFalse(in("zc", "mv", "del"));
-        assertNull(c.get("del"));
+        assertArrayEquals(TOMBSTONE, cluster.zone("zc").get("mv:del"));
+        assertFalse(in("za", "mv", "del"));
+        assertNull(c.get("del"), "a tombstone reads as absent");
+        assertArrayEquals(TOMBSTONE, cluster.zone("zc").get("mv:del"), "and is not removed as damaged");
+        assertFalse(c.delete("del"));
+        assertTrue(c.putIfAbsent("del", "again", Duration.ZERO), "add after a delete during the move");
+        assertEquals("again", c.get("del"));
         // Read-modify-writes pull the key over first.
         assertEquals(OptionalLong.of(13), c.incr("cnt", 3));
         assertTrue(in("za", "mv", "cnt") && !in("zc", "mv", "cnt"));
