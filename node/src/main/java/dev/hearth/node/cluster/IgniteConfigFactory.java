@@ -81,6 +81,7 @@ public final class IgniteConfigFactory {
         attrs.put(NodeAttributes.MEMCACHED_PORT, memcachedPort);
         attrs.put(NodeAttributes.THIN_CLIENT_PORT, ports.thinClient());
         attrs.put(NodeAttributes.VERSION, HearthVersion.get());
+        config.node().attributes().forEach((k, v) -> attrs.put(NodeAttributes.USER_PREFIX + k, v));
         ic.setUserAttributes(attrs);
 
         TcpDiscoverySpi disco = new TcpDiscoverySpi()
@@ -153,13 +154,25 @@ public final class IgniteConfigFactory {
                 .setMetricsEnabled(true);
     }
 
-    /** The zone's cache: partitioned, atomic, synchronous backups, in the zone's own region. */
     public static CacheConfiguration<String, byte[]> zoneCache(String zone, int backups, boolean failureDomains) {
+        return zoneCache(zone, backups, failureDomains, java.util.Map.of());
+    }
+
+    /**
+     * The zone's cache: partitioned, atomic, synchronous backups, in the zone's own region; with a non-empty
+     * {@code nodeFilter} only on the nodes whose attributes match it.
+     */
+    public static CacheConfiguration<String, byte[]> zoneCache(String zone, int backups, boolean failureDomains,
+            java.util.Map<String, String> nodeFilter) {
         RendezvousAffinityFunction affinity = new RendezvousAffinityFunction(false, PARTITIONS);
         if (failureDomains) {
             affinity.setAffinityBackupFilter(new ClusterNodeAttributeAffinityBackupFilter(NodeAttributes.FAILURE_DOMAIN));
         }
-        return new CacheConfiguration<String, byte[]>(Zones.cacheName(zone))
+        CacheConfiguration<String, byte[]> cc = new CacheConfiguration<String, byte[]>(Zones.cacheName(zone));
+        if (!nodeFilter.isEmpty()) {
+            cc.setNodeFilter(new ZoneNodeFilter(nodeFilter));
+        }
+        return cc
                 .setCacheMode(CacheMode.PARTITIONED)
                 .setAtomicityMode(CacheAtomicityMode.ATOMIC)
                 .setBackups(backups)
