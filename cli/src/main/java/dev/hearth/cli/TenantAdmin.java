@@ -149,7 +149,41 @@ final class TenantAdmin {
         if (v == null) {
             return "-";
         }
-        return v.isValueNode() ? v.asText() : v.toString();
+        if (v.isObject()) {
+            // A map such as nodeFilter: k=v,k2=v2
+            List<String> parts = new ArrayList<>();
+            v.fields().forEachRemaining(f -> parts.add(f.getKey() + "=" + f.getValue().asText()));
+            return parts.isEmpty() ? "-" : String.join(",", parts);
+        }
+        if (v.isArray()) {
+            List<String> parts = new ArrayList<>();
+            v.forEach(x -> parts.add(x.asText()));
+            return parts.isEmpty() ? "-" : String.join(",", parts);
+        }
+        return v.asText();
+    }
+
+    /** A field of the record itself or of its nested registry record ({@code "record": {...}}). */
+    static JsonNode recordField(JsonNode n, String name) {
+        JsonNode v = first(n, name);
+        if (v == null && n.path("record").isObject()) {
+            v = first(n.get("record"), name);
+        }
+        return v;
+    }
+
+    static String recordText(JsonNode n, String name) {
+        JsonNode v = recordField(n, name);
+        return v == null ? "-" : v.asText();
+    }
+
+    static String recordTime(JsonNode n, String name) {
+        JsonNode v = recordField(n, name);
+        if (v == null) {
+            return "-";
+        }
+        return v.isNumber() && v.asLong() > 0
+                ? Instant.ofEpochMilli(v.asLong()).truncatedTo(ChronoUnit.SECONDS).toString() : v.asText();
     }
 
     /** A count: a number, or the size of an array. */
@@ -207,18 +241,27 @@ final class TenantAdmin {
         return sb.toString();
     }
 
-    /** The move's progress fields, whatever the node reports (copied, scanned, ...), as "k=v" text. */
+    /**
+     * A move's progress as the node reports it ({@code "move": {state, from, to, passes, keysHandled, keysMoved,
+     * leftoversRemoved, error, ...}}), as one line; empty if there is none.
+     */
     static String moveProgress(JsonNode t) {
-        JsonNode m = first(t, "move", "moveProgress");
+        JsonNode m = first(t, "move");
         if (m == null || !m.isObject()) {
             return "";
         }
-        List<String> parts = new ArrayList<>();
-        m.fields().forEachRemaining(f -> {
-            if (f.getValue().isValueNode() && !f.getValue().isNull()) {
-                parts.add(f.getKey() + "=" + f.getValue().asText());
+        StringBuilder sb = new StringBuilder(m.path("state").asText("?"));
+        if (m.hasNonNull("from") || m.hasNonNull("to")) {
+            sb.append(' ').append(m.path("from").asText("?")).append(" -> ").append(m.path("to").asText("?"));
+        }
+        for (String f : new String[] {"passes", "keysHandled", "keysMoved", "leftoversRemoved"}) {
+            if (m.hasNonNull(f)) {
+                sb.append(", ").append(f).append('=').append(m.get(f).asText());
             }
-        });
-        return String.join(", ", parts);
+        }
+        if (m.hasNonNull("error")) {
+            sb.append(", error: ").append(m.get("error").asText());
+        }
+        return sb.toString();
     }
 }

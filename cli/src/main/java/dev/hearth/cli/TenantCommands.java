@@ -31,45 +31,40 @@ public final class TenantCommands implements Callable<Integer> {
     }
 
     static Table tenantTable(List<JsonNode> tenants) {
-        Table t = new Table("TENANT", "ZONE", "STATE", "REGISTERED", "ENTRIES", "SIZE", "MOVING-FROM", "CHANGED",
-                "BY");
+        Table t = new Table("TENANT", "ZONE", "STATE", "REGISTERED", "MOVING-FROM", "OPS", "HITS", "MISSES",
+                "CHANGED", "BY");
         for (JsonNode n : tenants) {
-            if (n.isTextual()) {
-                t.row(n.asText(), "-", "-", "-", "-", "-", "-", "-", "-");
-                continue;
-            }
-            t.row(TenantAdmin.text(n, "tenant", "name"), TenantAdmin.text(n, "zone"),
-                    TenantAdmin.text(n, "state", "effectiveState"), TenantAdmin.yesNo(n, "registered"),
-                    TenantAdmin.count(n, "entries"), TenantAdmin.bytes(n, "bytes", "approxBytes"),
-                    TenantAdmin.text(n, "movingFrom"), TenantAdmin.time(n, "changedAt"),
-                    TenantAdmin.text(n, "changedBy"));
+            t.row(TenantAdmin.text(n, "tenant"), TenantAdmin.text(n, "zone"), TenantAdmin.text(n, "state"),
+                    TenantAdmin.yesNo(n, "registered"), TenantAdmin.text(n, "movingFrom"),
+                    TenantAdmin.count(n, "ops"), TenantAdmin.count(n, "hits"), TenantAdmin.count(n, "misses"),
+                    TenantAdmin.recordTime(n, "changedAt"), TenantAdmin.recordText(n, "changedBy"));
         }
         return t;
     }
 
     static String describe(JsonNode n) {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"tenant", TenantAdmin.text(n, "tenant", "name")});
+        rows.add(new String[] {"tenant", TenantAdmin.text(n, "tenant")});
         rows.add(new String[] {"zone", TenantAdmin.text(n, "zone")});
-        rows.add(new String[] {"state", TenantAdmin.text(n, "state", "effectiveState")});
-        rows.add(new String[] {"registered", TenantAdmin.yesNo(n, "registered")});
+        rows.add(new String[] {"state", TenantAdmin.text(n, "state")});
+        if (n.has("registered")) {
+            rows.add(new String[] {"registered", TenantAdmin.yesNo(n, "registered")});
+        }
         rows.add(new String[] {"moving from", TenantAdmin.text(n, "movingFrom")});
         String progress = TenantAdmin.moveProgress(n);
         if (!progress.isEmpty()) {
             rows.add(new String[] {"move", progress});
         }
-        rows.add(new String[] {"entries", TenantAdmin.count(n, "entries")});
-        rows.add(new String[] {"size", TenantAdmin.bytes(n, "bytes", "approxBytes")});
-        rows.add(new String[] {"created", TenantAdmin.time(n, "createdAt")});
-        rows.add(new String[] {"changed", TenantAdmin.time(n, "changedAt")});
-        rows.add(new String[] {"changed by", TenantAdmin.text(n, "changedBy")});
+        if (n.has("ops")) {
+            rows.add(new String[] {"ops (this node)", TenantAdmin.count(n, "ops") + " (hits " + TenantAdmin.count(n,
+                    "hits") + ", misses " + TenantAdmin.count(n, "misses") + ")"});
+        }
+        rows.add(new String[] {"created", TenantAdmin.recordTime(n, "createdAt")});
+        rows.add(new String[] {"changed", TenantAdmin.recordTime(n, "changedAt")});
+        rows.add(new String[] {"changed by", TenantAdmin.recordText(n, "changedBy")});
         return TenantAdmin.fields(rows);
     }
 
-    /** The tenant record of an answer: the answer itself or its "tenant" object. */
-    static JsonNode record(JsonNode answer) {
-        return answer.path("tenant").isObject() ? answer.get("tenant") : answer;
-    }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = "Lists the registered tenants and the tenants seen in the metrics: zone, state, entries, "
@@ -123,7 +118,7 @@ public final class TenantCommands implements Callable<Integer> {
             if (global.json()) {
                 Output.json(spec.commandLine().getOut(), t);
             } else {
-                Output.text(spec.commandLine().getOut(), describe(record(t)));
+                Output.text(spec.commandLine().getOut(), describe(t));
             }
             return ExitCodes.OK;
         }
@@ -159,7 +154,7 @@ public final class TenantCommands implements Callable<Integer> {
                 Output.json(spec.commandLine().getOut(), r);
             } else {
                 Output.text(spec.commandLine().getOut(), "tenant " + t + " assigned to zone " + z + "\n"
-                        + describe(record(r)));
+                        + describe(r));
             }
             return ExitCodes.OK;
         }
@@ -212,8 +207,10 @@ public final class TenantCommands implements Callable<Integer> {
                 if (global.json()) {
                     Output.json(spec.commandLine().getOut(), started);
                 } else {
-                    Output.text(spec.commandLine().getOut(), "moving tenant " + t + " to zone " + z
-                            + "; follow it with: hearthctl tenant show " + t + "\n");
+                    Output.text(spec.commandLine().getOut(), "moving tenant " + t + " from zone "
+                            + started.path("from").asText("?") + " to " + z + " (run by node "
+                            + started.path("node").asText("?") + "); follow it with: hearthctl tenant show " + t
+                            + " --admin " + global.admin() + "\n");
                 }
                 return ExitCodes.OK;
             }
@@ -222,21 +219,31 @@ public final class TenantCommands implements Callable<Integer> {
             long deadline = t0 + timeout.toNanos();
             JsonNode rec;
             while (true) {
-                rec = record(admin.get("/admin/tenants/" + t));
+                rec = admin.get("/admin/tenants/" + t);
+                // The node that started the move reports its job ("move": state running|done|failed); without it
+                // (another node answered) the record tells: done when no longer moving and in the new zone.
+                JsonNode job = rec.path("move");
+                String state = job.isObject() ? job.path("state").asText("") : "";
                 boolean moving = rec.hasNonNull("movingFrom");
-                if (!moving && z.equals(rec.path("zone").asText(null))) {
+                if (state.equals("failed")) {
+                    progress.done();
+                    throw CliException.failed("the move of tenant " + t + " to zone " + z + " failed: "
+                            + job.path("error").asText("?") + " (reads still look in both zones; run the move again "
+                            + "to finish it)");
+                }
+                boolean arrived = !moving && z.equals(rec.path("zone").asText(null));
+                if (arrived && (state.isEmpty() || state.equals("done"))) {
                     break;
                 }
-                if (!moving) {
+                if (!moving && !arrived) {
                     progress.done();
                     throw CliException.failed("tenant " + t + " is in zone " + rec.path("zone").asText("?")
-                            + " and no longer moving: the move to " + z + " did not complete (changed by "
-                            + rec.path("changedBy").asText("?") + ")");
+                            + " and no longer moving: the move to " + z + " did not complete (last change by "
+                            + TenantAdmin.recordText(rec, "changedBy") + ")");
                 }
                 String p = TenantAdmin.moveProgress(rec);
-                progress.update("moving " + t + " from " + rec.path("movingFrom").asText() + " to " + z + ": "
-                        + (p.isEmpty() ? "copying" : p) + ", " + Durations.format((System.nanoTime() - t0) / 1_000_000)
-                        + " elapsed");
+                progress.update("moving " + t + " to " + z + ": " + (p.isEmpty() ? "copying" : p) + ", "
+                        + Durations.format((System.nanoTime() - t0) / 1_000_000) + " elapsed");
                 if (System.nanoTime() > deadline) {
                     progress.done();
                     throw CliException.failed("the move of tenant " + t + " to zone " + z + " is still running after "
@@ -294,19 +301,20 @@ public final class TenantCommands implements Callable<Integer> {
             }
             TenantAdmin admin = new TenantAdmin(global);
             if (dryRun) {
-                JsonNode rec = record(admin.get("/admin/tenants/" + t));
+                JsonNode rec = admin.get("/admin/tenants/" + t);
                 if (global.json()) {
                     ObjectNode out = AdminClient.JSON.createObjectNode();
                     out.put("dryRun", true);
                     out.put("tenant", t);
-                    out.set("wouldRemove", rec.get("entries"));
+                    out.put("zone", rec.path("zone").asText(null));
                     out.set("record", rec);
                     Output.json(spec.commandLine().getOut(), out);
                 } else {
                     Output.text(spec.commandLine().getOut(), "dry run: flush would remove every key of tenant " + t
-                            + " (" + TenantAdmin.count(rec, "entries") + " entries, " + TenantAdmin.bytes(rec, "bytes",
-                            "approxBytes") + ") in zone " + TenantAdmin.text(rec, "zone")
-                            + (rec.hasNonNull("movingFrom") ? " and " + rec.get("movingFrom").asText() : "")
+                            + " in zone " + TenantAdmin.text(rec, "zone")
+                            + (rec.hasNonNull("entries") ? " (" + TenantAdmin.count(rec, "entries") + " entries)" : "")
+                            + (rec.hasNonNull("movingFrom") ? "; it is moving from " + rec.get("movingFrom").asText()
+                            + ", so the flush would be refused until the move ends" : "")
                             + "; nothing removed\n");
                 }
                 return ExitCodes.OK;
@@ -316,7 +324,8 @@ public final class TenantCommands implements Callable<Integer> {
                 Output.json(spec.commandLine().getOut(), r);
             } else {
                 Output.text(spec.commandLine().getOut(), "tenant " + t + " flushed: "
-                        + TenantAdmin.count(r, "removed", "entries") + " entries removed\n");
+                        + TenantAdmin.count(r, "removed") + " entries removed from zone " + TenantAdmin.text(r, "zone")
+                        + "\n");
             }
             return ExitCodes.OK;
         }
@@ -353,7 +362,7 @@ public final class TenantCommands implements Callable<Integer> {
                 Output.json(spec.commandLine().getOut(), r);
             } else {
                 Output.text(spec.commandLine().getOut(), "tenant " + t + " maintenance "
-                        + (state == TenantAdmin.Switch.on ? "on" : "off") + "\n" + describe(record(r)));
+                        + (state == TenantAdmin.Switch.on ? "on" : "off") + "\n" + describe(r));
             }
             return ExitCodes.OK;
         }

@@ -27,13 +27,13 @@ public final class ZoneCommands implements Callable<Integer> {
     }
 
     static Table zoneTable(List<JsonNode> zones) {
-        Table t = new Table("ZONE", "MAINTENANCE", "TENANTS", "ENTRIES", "SIZE", "MEMORY", "BACKUPS", "NODE-FILTER");
+        Table t = new Table("ZONE", "MAINTENANCE", "TENANTS", "ENTRIES", "SIZE", "MEMORY", "BACKUPS", "NODES",
+                "NODE-FILTER");
         for (JsonNode z : zones) {
             t.row(TenantAdmin.text(z, "name", "zone"), TenantAdmin.yesNo(z, "maintenance"),
-                    TenantAdmin.count(z, "tenants", "tenantCount"), TenantAdmin.count(z, "entries"),
-                    TenantAdmin.bytes(z, "bytes", "approxBytes"),
-                    TenantAdmin.bytes(z, "memoryBytes", "memory", "memoryBudgetBytes"),
-                    TenantAdmin.text(z, "backups"), TenantAdmin.text(z, "nodeFilter"));
+                    TenantAdmin.count(z, "tenants"), TenantAdmin.count(z, "entries"), TenantAdmin.bytes(z, "bytes"),
+                    TenantAdmin.bytes(z, "memory"), TenantAdmin.text(z, "backups"), TenantAdmin.count(z, "nodes"),
+                    TenantAdmin.text(z, "nodeFilter"));
         }
         return t;
     }
@@ -80,18 +80,14 @@ public final class ZoneCommands implements Callable<Integer> {
                 Output.json(spec.commandLine().getOut(), z);
                 return ExitCodes.OK;
             }
-            JsonNode zoneNode = z.path("zone").isObject() ? z.get("zone") : z;
-            StringBuilder sb = new StringBuilder(zoneTable(List.of(zoneNode)).render());
+            StringBuilder sb = new StringBuilder(zoneTable(List.of(z)).render());
+            sb.append("nodes: ").append(TenantAdmin.text(z, "nodes")).append('\n');
             List<JsonNode> tenants = TenantAdmin.list(z, "tenants");
-            if (tenants.isEmpty()) {
-                sb.append("\nno tenants\n");
-            } else {
-                sb.append('\n').append(TenantCommands.tenantTable(tenants).render());
-            }
-            JsonNode changed = TenantAdmin.first(zoneNode, "changedBy");
+            sb.append("tenants: ").append(tenants.isEmpty() ? "none" : TenantAdmin.text(z, "tenants")).append('\n');
+            JsonNode changed = TenantAdmin.first(z, "maintenanceChangedBy");
             if (changed != null) {
-                sb.append("\nmaintenance flag changed ").append(TenantAdmin.time(zoneNode, "changedAt")).append(" by ")
-                        .append(changed.asText()).append('\n');
+                sb.append("maintenance flag changed ").append(TenantAdmin.time(z, "maintenanceChangedAt"))
+                        .append(" by ").append(changed.asText()).append('\n');
             }
             Output.text(spec.commandLine().getOut(), sb.toString());
             return ExitCodes.OK;
@@ -131,7 +127,10 @@ public final class ZoneCommands implements Callable<Integer> {
             } else {
                 List<String[]> rows = new ArrayList<>();
                 rows.add(new String[] {"zone", z});
-                rows.add(new String[] {"maintenance", state == TenantAdmin.Switch.on ? "on" : "off"});
+                rows.add(new String[] {"maintenance", TenantAdmin.first(r, "maintenance") == null
+                        ? (state == TenantAdmin.Switch.on ? "on" : "off")
+                        : (r.get("maintenance").asBoolean() ? "on" : "off")});
+                rows.add(new String[] {"changed", TenantAdmin.time(r, "changedAt")});
                 rows.add(new String[] {"changed by", TenantAdmin.text(r, "changedBy").equals("-") ? who
                         : TenantAdmin.text(r, "changedBy")});
                 Output.text(spec.commandLine().getOut(), TenantAdmin.fields(rows));
