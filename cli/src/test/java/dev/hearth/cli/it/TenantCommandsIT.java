@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.cli.AdminClient;
+import dev.hearth.cli.Bytes;
 import dev.hearth.cli.CliRun;
 import dev.hearth.client.Codec;
 import dev.hearth.client.HearthClient;
@@ -47,6 +48,24 @@ class TenantCommandsIT {
     void zonesTenantsMoveMaintenanceFlushWithARealClient() throws Exception {
         try (LocalClusterProcess cluster = new LocalClusterProcess(2, dir, "zones.z1.memory=32m",
                 "zones.z2.memory=32m").start()) {
+            try {
+                run(cluster);
+            } catch (Throwable t) {
+                System.out.println("--- hearthctl local output\n" + cluster.output());
+                throw t;
+            }
+        }
+    }
+
+    private static void run(LocalClusterProcess cluster) throws Exception {
+        {
+            // On a loaded machine a node can still be settling (or be restarted by its supervisor) when local up
+            // reports ready: wait until the admin port answers the zone routes.
+            long settle = System.nanoTime() + 120_000_000_000L;
+            while (CliRun.of("zone", "list", "--admin", cluster.admin()).code() != 0) {
+                assertTrue(System.nanoTime() < settle, "the admin port of n0 never answered /admin/zones");
+                Thread.sleep(500);
+            }
             List<String> thin = List.of("127.0.0.1:" + cluster.thinClientPort(0),
                     "127.0.0.1:" + cluster.thinClientPort(1));
             IgniteClient raw = cluster.client();
@@ -62,7 +81,12 @@ class TenantCommandsIT {
                 assertEquals("miss", z.path("placement").path("maintenanceMode").asText());
                 CliRun table = ctl(cluster, "zone", "list");
                 assertEquals(0, table.code(), table.toString());
-                assertTrue(table.out().startsWith("ZONE"), table.toString());
+                String[] lines = table.out().split("\n");
+                assertEquals(List.of("ZONE", "MAINTENANCE", "TENANTS", "ENTRIES", "SIZE", "MEMORY", "BACKUPS", "NODES",
+                        "NODE-FILTER"), List.of(lines[0].split(" {2,}")));
+                List<String> z1row = List.of(lines[2].split(" {2,}"));
+                assertEquals(List.of("z1", "no"), z1row.subList(0, 2), table.toString());
+                assertEquals(List.of(Bytes.format(32L << 20), "1", "2", "-"), z1row.subList(5, 9), table.toString());
 
                 // A tenant without a record lives in the placement's zone (default).
                 TenantCache<String> mv = client.tenant("t-move", Codec.utf8());
@@ -184,8 +208,36 @@ class TenantCommandsIT {
 
                 CliRun list = ctl(cluster, "tenant", "list");
                 assertEquals(0, list.code(), list.toString());
-                assertTrue(list.out().lines().anyMatch(l -> l.startsWith("t-move") && l.contains("z1")),
-                        list.toString());
+                String[] rows = list.out().split("\n");
+                assertEquals(List.of("TENANT", "ZONE", "STATE", "REGISTERED", "MOVING-FROM", "OPS", "HITS", "MISSES",
+                        "CHANGED", "BY"), List.of(rows[0].split(" {2,}")));
+                List<String> row = List.of(rows[1].split(" {2,}"));
+                assertEquals(List.of("t-move", "z1", "active", "yes", "-"), row.subList(0, 5), list.toString());
+                assertTrue(row.get(9).startsWith(System.getProperty("user.name") + "@"), "default --by: " + row);
+
+                // A move without --wait returns at once; tenant show follows it to the end.
+                other.put("c", "d");
+                CliRun start = ctl(cluster, "tenant", "move", "t-other", "--to", "z2");
+                assertEquals(0, start.code(), start.toString());
+                assertTrue(start.out().startsWith("moving tenant t-other from zone default to z2"), start.toString());
+                String state = "";
+                long until = System.nanoTime() + 60_000_000_000L;
+                while (!state.equals("done") && System.nanoTime() < until) {
+                    Thread.sleep(100);
+                    CliRun s = ctl(cluster, "tenant", "show", "t-other", "-o", "json");
+                    assertEquals(0, s.code(), s.toString());
+                    state = AdminClient.JSON.readTree(s.out()).path("move").path("state").asText();
+                }
+                assertEquals("done", state);
+                Thread.sleep(600);
+                assertEquals("b", other.get("a"));
+                assertEquals("d", other.get("c"));
+                assertTrue(raw.cache("hearth-zone-z2").containsKey("t-other:c"));
+                CliRun inZ2 = ctl(cluster, "tenant", "list", "--zone", "z2", "-o", "json");
+                assertEquals(0, inZ2.code(), inZ2.toString());
+                assertEquals(1, AdminClient.JSON.readTree(inZ2.out()).size());
+                CliRun zshow2 = ctl(cluster, "zone", "show", "z2");
+                assertTrue(zshow2.out().contains("tenants: t-other"), zshow2.toString());
             }
         }
     }
