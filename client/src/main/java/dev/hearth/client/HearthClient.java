@@ -79,6 +79,7 @@ public interface HearthClient extends AutoCloseable {
         private Duration requestTimeout;
         private String zone;
         private Duration registryRefreshInterval = Duration.ofSeconds(1);
+        private Duration maxRegistryAge = Duration.ofSeconds(3);
         private int ioThreads = 4;
         private int callbackThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
         private int maxConcurrentLoads = 16;
@@ -142,6 +143,17 @@ public interface HearthClient extends AutoCloseable {
          */
         public Builder registryRefreshInterval(Duration interval) {
             this.registryRefreshInterval = positive(interval, "registryRefreshInterval");
+            return this;
+        }
+
+        /**
+         * Writes are refused ({@link HearthException}) while the client's reading of the tenant registry is older
+         * than this (3 s; at least twice {@link #registryRefreshInterval}): a tenant may have started moving since,
+         * and a write by the old reading could be lost. The nodes wait longer than this after a move begins before
+         * they copy the tenant's keys. Reads go on with the old reading. Pinned clients ({@link #zone}) are exempt.
+         */
+        public Builder maxRegistryAge(Duration age) {
+            this.maxRegistryAge = positive(age, "maxRegistryAge");
             return this;
         }
 
@@ -242,8 +254,13 @@ public interface HearthClient extends AutoCloseable {
             if (addresses.isEmpty()) {
                 throw new IllegalArgumentException("no addresses: give every node's host:thinClientPort");
             }
+            if (maxRegistryAge.compareTo(registryRefreshInterval.multipliedBy(2)) < 0) {
+                throw new IllegalArgumentException("maxRegistryAge (" + maxRegistryAge + ") must be at least twice "
+                        + "registryRefreshInterval (" + registryRefreshInterval + ")");
+            }
             return new ClientCore(new ClientCore.Settings(List.copyOf(addresses), timeout,
-                    requestTimeout != null ? requestTimeout : timeout, zone, registryRefreshInterval, ioThreads,
+                    requestTimeout != null ? requestTimeout : timeout, zone, registryRefreshInterval, maxRegistryAge,
+                    ioThreads,
                     callbackThreads,
                     maxConcurrentLoads, maxQueuedLoads, circuitFailureThreshold, circuitProbeInterval,
                     staleWhileRevalidate, staleIfError, nearCacheTtl, nearCacheMaxEntries, availability,

@@ -386,7 +386,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         if (bypass(r)) {
             return DONE;
         }
-        return invalidating(sk, core.run(r, timeout, blocking,
+        return invalidating(sk, core.runWrite(r, timeout, blocking,
                 ctx -> alsoRemoveOld(ctx, r, sk, core.putRaw(ctx, r.zone(), sk, env, expiry))));
     }
 
@@ -402,7 +402,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         if (bypass(r)) {
             return done(true); // an empty cache stores an add
         }
-        return invalidating(sk, core.run(r, timeout, blocking,
+        return invalidating(sk, core.runWrite(r, timeout, blocking,
                 ctx -> pull(ctx, r, sk, kb).thenCompose(x -> addLoop(ctx, r.zone(), sk, kb, env, expiry))));
     }
 
@@ -442,7 +442,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         if (bypass(r)) {
             return done(false); // nothing to replace in an empty cache
         }
-        return invalidating(sk, core.run(r, timeout, blocking,
+        return invalidating(sk, core.runWrite(r, timeout, blocking,
                 ctx -> pull(ctx, r, sk, kb).thenCompose(x -> replaceLoop(ctx, r.zone(), sk, kb, env, expiry))));
     }
 
@@ -476,7 +476,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         if (bypass(r)) {
             return done(CasResult.NOT_FOUND);
         }
-        return invalidating(sk, core.run(r, timeout, blocking, ctx -> pull(ctx, r, sk, kb)
+        return invalidating(sk, core.runWrite(r, timeout, blocking, ctx -> pull(ctx, r, sk, kb)
                 .thenCompose(x -> casLoop(ctx, r.zone(), sk, kb, env, version, expiry))));
     }
 
@@ -509,7 +509,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         if (bypass(r)) {
             return done(false);
         }
-        return invalidating(sk, core.run(r, timeout, blocking, ctx -> {
+        return invalidating(sk, core.runWrite(r, timeout, blocking, ctx -> {
             if (r.movingFrom() == null) {
                 return core.getAndRemoveRaw(ctx, r.zone(), sk).thenApply(old -> wasLive(kb, old));
             }
@@ -531,7 +531,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         if (bypass(r)) {
             return done(CasResult.NOT_FOUND);
         }
-        return invalidating(sk, core.run(r, timeout, blocking, ctx -> pull(ctx, r, sk, kb)
+        return invalidating(sk, core.runWrite(r, timeout, blocking, ctx -> pull(ctx, r, sk, kb)
                 .thenCompose(x -> r.movingFrom() == null ? DONE : tombstoneOld(ctx, r, sk))
                 .thenCompose(x -> deleteLoop(ctx, r.zone(), sk, kb, version))));
     }
@@ -569,7 +569,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         if (bypass(r)) {
             return done(OptionalLong.empty());
         }
-        return invalidating(sk, core.run(r, timeout, blocking, ctx -> pull(ctx, r, sk, kb)
+        return invalidating(sk, core.runWrite(r, timeout, blocking, ctx -> pull(ctx, r, sk, kb)
                 .thenCompose(x -> deltaLoop(ctx, r.zone(), sk, kb, delta, decrement))));
     }
 
@@ -613,7 +613,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         if (bypass(r)) {
             return done(false);
         }
-        return invalidating(sk, core.run(r, timeout, blocking, ctx -> pull(ctx, r, sk, kb)
+        return invalidating(sk, core.runWrite(r, timeout, blocking, ctx -> pull(ctx, r, sk, kb)
                 .thenCompose(x -> concatLoop(ctx, r.zone(), sk, kb, data, append))));
     }
 
@@ -647,7 +647,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         if (bypass(r)) {
             return done(false);
         }
-        return invalidating(sk, core.run(r, timeout, blocking, ctx -> pull(ctx, r, sk, kb)
+        return invalidating(sk, core.runWrite(r, timeout, blocking, ctx -> pull(ctx, r, sk, kb)
                 .thenCompose(x -> touchLoop(ctx, r.zone(), sk, kb, exp, expiry))));
     }
 
@@ -774,12 +774,13 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         byte[] env = envelope(kb, item);
         Expiry expiry = Expiry.of(exp, now);
         nearInvalidate(sk);
-        return core.run(r, timeout, ctx -> core.putRaw(ctx, r.zone(), sk, env, expiry)).handle((x, e) -> {
-            if (e == null && core.near != null) {
-                core.near.put(sk, item);
-            }
-            return null;
-        });
+        return core.runWrite(r, timeout, false, ctx -> core.putRaw(ctx, r.zone(), sk, env, expiry))
+                .handle((x, e) -> {
+                    if (e == null && core.near != null) {
+                        core.near.put(sk, item);
+                    }
+                    return null;
+                });
     }
 
     private CompletableFuture<V> load(String key, CacheLoader<? extends V> loader) {

@@ -60,7 +60,7 @@ public final class ClientCore implements HearthClient {
 
     /** Everything the builder collected. */
     public record Settings(List<String> addresses, Duration timeout, Duration requestTimeout, String pinnedZone,
-            Duration registryRefreshInterval, int ioThreads, int callbackThreads, int maxConcurrentLoads, int maxQueuedLoads,
+            Duration registryRefreshInterval, Duration maxRegistryAge, int ioThreads, int callbackThreads, int maxConcurrentLoads, int maxQueuedLoads,
             int circuitFailureThreshold, Duration circuitProbeInterval, Duration staleWhileRevalidate,
             Duration staleIfError, Duration nearCacheTtl, long nearCacheMaxEntries, TenantAvailability availability,
             Consumer<ClientConfiguration> igniteCustomizer) {
@@ -371,6 +371,27 @@ public final class ClientCore implements HearthClient {
         return result;
     }
 
+    /**
+     * Runs a write: as {@link #run}, but refused if the registry reading is older than
+     * {@code maxRegistryAge}. A move starts copying a tenant's keys only that long (plus a margin) after it began,
+     * so a write routed by a reading from before the move can never land in the old zone behind the copy.
+     */
+    <T> CompletableFuture<T> runWrite(Registry.Route route, Duration timeout, boolean sync,
+            Function<Ctx, CompletableFuture<T>> body) {
+        Registry.View v = view;
+        if (settings.pinnedZone() == null && v.loaded()) {
+            long age = System.nanoTime() - v.readAtNanos();
+            if (age > settings.maxRegistryAge().toNanos()) {
+                stats.rejected.increment();
+                return CompletableFuture.failedFuture(new HearthException("the tenant registry was last read "
+                        + TimeUnit.NANOSECONDS.toMillis(age) + " ms ago (more than maxRegistryAge "
+                        + settings.maxRegistryAge().toMillis() + " ms): tenant " + route.tenant() + " may have "
+                        + "moved since, so writes wait for a fresh reading"));
+            }
+        }
+        return run(route, timeout, sync, body);
+    }
+
     /** Why an operation of this route may not run now, or null. Maintenance in mode miss is the caller's. */
     private Throwable refusal(Registry.Route route) {
         if (!isUserAvailable(route.tenant())) {
@@ -617,6 +638,7 @@ public final class ClientCore implements HearthClient {
             return false;
         }
         synchronized (registryLock) { // the poller, the constructor and the prober may all call this
+            long scanStart = System.nanoTime();
             try {
                 if (c == null) {
                     throw new HearthException("not connected");
@@ -636,12 +658,12 @@ public final class ClientCore implements HearthClient {
                         LOG.info("Hearth client: the cluster has no tenant registry (cache " + Registry.CACHE
                                 + "); every tenant goes to zone " + Registry.DEFAULT_ZONE + " and is active");
                     }
-                    view = Registry.absent(view, System.currentTimeMillis());
+                    view = Registry.absent(view, System.currentTimeMillis(), scanStart);
                     stats.registryRefreshes.increment();
                     registryFailing = false;
                     return true;
                 }
-                view = Registry.parse(entries, view, System.currentTimeMillis(), (key, why) -> {
+                view = Registry.parse(entries, view, System.currentTimeMillis(), scanStart, (key, why) -> {
                     if (!registryFailing) {
                         LOG.warning("Hearth client: registry record " + key + " is not valid (" + why
                                 + "); it keeps its previous reading");

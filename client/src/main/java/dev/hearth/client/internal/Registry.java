@@ -72,11 +72,11 @@ public final class Registry {
      */
     public record View(boolean loaded, boolean exists, Placement placement, Map<String, TenantRecord> tenants,
             Map<String, Boolean> zoneMaintenance, Map<String, JsonNode> raw, int badRecords, long readAtMillis,
-            String pinnedZone, Map<String, Route> memo) {
+            long readAtNanos, String pinnedZone, Map<String, Route> memo) {
 
         public static View initial(String pinnedZone) {
-            return new View(false, false, Placement.DEFAULT, Map.of(), Map.of(), Map.of(), 0, 0, pinnedZone,
-                    new ConcurrentHashMap<>());
+            return new View(false, false, Placement.DEFAULT, Map.of(), Map.of(), Map.of(), 0, 0, System.nanoTime(),
+                    pinnedZone, new ConcurrentHashMap<>());
         }
 
         /** The route of {@code tenant}: one map read when memoized. */
@@ -124,8 +124,10 @@ public final class Registry {
      * records from being read.
      *
      * @param entries key -> value as read from the cache (values should be JSON strings)
+     * @param scanStartNanos {@link System#nanoTime()} when the read began: the reading shows at least every change
+     *     committed before then
      */
-    public static View parse(Map<String, ?> entries, View previous, long nowMillis,
+    public static View parse(Map<String, ?> entries, View previous, long nowMillis, long scanStartNanos,
             BiConsumer<String, String> onBad) {
         Map<String, JsonNode> raw = new HashMap<>();
         int bad = 0;
@@ -170,13 +172,13 @@ public final class Registry {
             }
         }
         return new View(true, true, placement, Collections.unmodifiableMap(tenants),
-                Collections.unmodifiableMap(zones), Collections.unmodifiableMap(raw), bad, nowMillis,
+                Collections.unmodifiableMap(zones), Collections.unmodifiableMap(raw), bad, nowMillis, scanStartNanos,
                 previous.pinnedZone(), new ConcurrentHashMap<>());
     }
 
     /** The view of a cluster without a registry cache. */
-    public static View absent(View previous, long nowMillis) {
-        return new View(true, false, Placement.DEFAULT, Map.of(), Map.of(), Map.of(), 0, nowMillis,
+    public static View absent(View previous, long nowMillis, long scanStartNanos) {
+        return new View(true, false, Placement.DEFAULT, Map.of(), Map.of(), Map.of(), 0, nowMillis, scanStartNanos,
                 previous.pinnedZone(), new ConcurrentHashMap<>());
     }
 

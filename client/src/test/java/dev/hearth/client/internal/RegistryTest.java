@@ -25,7 +25,7 @@ class RegistryTest {
     }
 
     private View parse(Map<String, ?> entries, View previous) {
-        return Registry.parse(entries, previous, 1000, (k, why) -> bad.add(k + ": " + why));
+        return Registry.parse(entries, previous, 1000, System.nanoTime(), (k, why) -> bad.add(k + ": " + why));
     }
 
     @Test
@@ -183,7 +183,7 @@ class RegistryTest {
 
     @Test
     void absentRegistryRoutesEveryoneToDefault() {
-        View v = Registry.absent(View.initial(null), 5);
+        View v = Registry.absent(View.initial(null), 5, System.nanoTime());
         assertTrue(v.loaded());
         assertFalse(v.exists());
         assertEquals("default", v.route("x").zone());

@@ -3,11 +3,13 @@ package dev.hearth.client.it;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hearth.client.ClientStats;
 import dev.hearth.client.Codec;
 import dev.hearth.client.HearthClient;
+import dev.hearth.client.HearthException;
 import dev.hearth.client.testing.InJvmCluster;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -22,7 +24,8 @@ class RegistryLifecycleIT {
     void withoutRegistryThenWithItThenUnreachable() throws Exception {
         try (InJvmCluster cluster = InJvmCluster.start(1, "default", "z1", "pin");
              HearthClient client = HearthClient.builder().addresses(cluster.addresses())
-                     .timeout(Duration.ofSeconds(2)).registryRefreshInterval(Duration.ofMillis(100)).build();
+                     .timeout(Duration.ofSeconds(2)).registryRefreshInterval(Duration.ofMillis(100))
+                     .maxRegistryAge(Duration.ofMillis(500)).build();
              HearthClient pinned = HearthClient.builder().addresses(cluster.addresses()).zone("pin")
                      .timeout(Duration.ofSeconds(2)).registryRefreshInterval(Duration.ofMillis(100)).build()) {
             // No registry cache: nodes from before the registry. Every tenant goes to zone default.
@@ -58,6 +61,13 @@ class RegistryLifecycleIT {
             assertTrue(client.isAvailable("t2"));
             long age = s.registryAgeMillis();
             assertTrue(age >= 200, "the reading in use is getting old: " + age);
+            // Older than maxRegistryAge: writes are refused (the tenant may have moved), whatever else fails.
+            await().atMost(Duration.ofSeconds(10)).until(() -> client.stats().registryAgeMillis() > 600);
+            HearthException refused = assertThrows(HearthException.class,
+                    () -> client.tenant("t2", Codec.utf8()).put("k", "v"));
+            assertTrue(refused.getMessage().contains("maxRegistryAge"), refused.getMessage());
+            HearthException read = assertThrows(HearthException.class, () -> client.tenant("t2", Codec.utf8()).get("k"));
+            assertFalse(read.getMessage().contains("maxRegistryAge"), "reads are not refused for an old reading");
         }
     }
 }
