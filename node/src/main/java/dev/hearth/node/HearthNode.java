@@ -142,7 +142,8 @@ public final class HearthNode implements AutoCloseable {
             IgniteTenantRegistry registry = new IgniteTenantRegistry(ignite, config.zones().keySet(),
                     Placement.fromConfig(config.tenants().placement(), config.zones().keySet(),
                             MaintenanceMode.of(config.tenants().maintenanceMode()).name().toLowerCase(
-                                    java.util.Locale.ROOT)), inFlight);
+                                    java.util.Locale.ROOT)), inFlight,
+                    IgniteConfigFactory.systemRegionBytes(config));
             TenantStats tenantStats = new TenantStats();
             IgniteCacheService cache = new IgniteCacheService(ignite, config.zones().keySet(), registry, inFlight,
                     MaintenanceMode.of(config.tenants().maintenanceMode()), stats, tenantStats);

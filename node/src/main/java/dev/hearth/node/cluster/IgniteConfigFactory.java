@@ -127,17 +127,23 @@ public final class IgniteConfigFactory {
         ds.setSystemDataRegionConfiguration(new org.apache.ignite.configuration.SystemDataRegionConfiguration()
                 .setInitialSize(Math.min(config.memory().systemRegion().bytes(), 16L << 20))
                 .setMaxSize(config.memory().systemRegion().bytes()));
-        // The default region hosts only what is not in a zone (no data of ours); keep it minimal.
+        // The default region hosts what is not in a zone: the tenant registry. No page eviction: an evicted registry
+        // record would silently move its tenant; the registry refuses new records before the region fills up.
         ds.setDefaultDataRegionConfiguration(new DataRegionConfiguration()
                 .setName(Zones.SYSTEM_REGION)
                 .setInitialSize(16L << 20)
-                .setMaxSize(Math.max(16L << 20, config.memory().systemRegion().bytes() / 2))
-                .setPageEvictionMode(DataPageEvictionMode.RANDOM_2_LRU)
+                .setMaxSize(systemRegionBytes(config))
+                .setPageEvictionMode(DataPageEvictionMode.DISABLED)
                 .setMetricsEnabled(true));
         List<DataRegionConfiguration> regions = new ArrayList<>();
         config.zones().forEach((zone, z) -> regions.add(zoneRegion(zone, z.memory().bytes())));
         ds.setDataRegionConfigurations(regions.toArray(new DataRegionConfiguration[0]));
         return ds;
+    }
+
+    /** Size of the {@code hearth-system} region (the tenant registry's). */
+    public static long systemRegionBytes(HearthConfig config) {
+        return Math.max(16L << 20, config.memory().systemRegion().bytes() / 2);
     }
 
     static DataRegionConfiguration zoneRegion(String zone, long maxBytes) {

@@ -45,12 +45,15 @@ public final class IgniteTenantRegistry implements TenantRegistry, AutoCloseable
     static final String NODE_LOCAL_KEY = "hearth.tenantRegistry";
     private static final Logger LOG = LogManager.getLogger(IgniteTenantRegistry.class);
     private static final long BARRIER_TIMEOUT_MS = 30_000;
+    /** New tenant records are refused above this share of the region: it does not evict, a full one fails hard. */
+    private static final double REGION_HIGH_WATER = 0.8;
 
     private final Ignite ignite;
     private final IgniteCache<String, String> cache;
     private final RegistryMirror mirror;
     private final InFlight inFlight;
     private final List<String> zones;
+    private final long regionBytes;
     private final QueryCursor<Cache.Entry<String, String>> cursor;
 
     public static CacheConfiguration<String, String> cacheConfig() {
@@ -62,8 +65,10 @@ public final class IgniteTenantRegistry implements TenantRegistry, AutoCloseable
     }
 
     /** Creates (or joins) the registry, writes this node's placement and starts mirroring. */
-    public IgniteTenantRegistry(Ignite ignite, Collection<String> zones, Placement configured, InFlight inFlight) {
+    public IgniteTenantRegistry(Ignite ignite, Collection<String> zones, Placement configured, InFlight inFlight,
+            long regionBytes) {
         this.ignite = ignite;
+        this.regionBytes = regionBytes;
         this.zones = zones.stream().sorted().toList();
         this.inFlight = inFlight;
         this.cache = ignite.getOrCreateCache(cacheConfig());
@@ -147,6 +152,9 @@ public final class IgniteTenantRegistry implements TenantRegistry, AutoCloseable
             String old = cache.get(key);
             TenantRecord current = old == null ? null : RegistryJson.read(old, TenantRecord.class);
             TenantRecord next = change.apply(current);
+            if (current == null) {
+                checkRoom();
+            }
             String json = RegistryJson.write(next);
             boolean ok = old == null ? cache.putIfAbsent(key, json) : cache.replace(key, old, json);
             if (ok) {
@@ -156,6 +164,15 @@ public final class IgniteTenantRegistry implements TenantRegistry, AutoCloseable
             }
         }
         throw new IllegalStateException("tenant " + tenant + " is being changed concurrently; try again");
+    }
+
+    private void checkRoom() {
+        var m = ignite.dataRegionMetrics(Zones.SYSTEM_REGION);
+        if (m != null && m.getTotalUsedSize() > regionBytes * REGION_HIGH_WATER) {
+            throw new IllegalStateException("the tenant registry's region is " + (int) (REGION_HIGH_WATER * 100)
+                    + "% full (" + m.getTotalUsedSize() + " of " + regionBytes + " bytes): raise "
+                    + "memory.systemRegion before registering more tenants");
+        }
     }
 
     @Override

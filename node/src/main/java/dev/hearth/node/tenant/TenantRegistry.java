@@ -10,9 +10,14 @@ import java.util.Optional;
  * Methods throw {@link IllegalArgumentException} for bad input, {@link java.util.NoSuchElementException} for an
  * unknown zone and {@link IllegalStateException} for a conflicting request.
  */
-public interface TenantRegistry {
+public interface TenantRegistry extends TenantDirectory {
     /** Where a request for {@code tenant} goes now (a map read). */
     Route route(String tenant);
+
+    @Override
+    default String zoneOf(String tenant) {
+        return route(tenant).zone();
+    }
 
     Optional<TenantRecord> get(String tenant);
 

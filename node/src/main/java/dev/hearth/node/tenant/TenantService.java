@@ -277,6 +277,12 @@ public final class TenantService implements TenantOperations {
                 live = store.migrateAll(job.tenant, job.from, job.to, n -> job.keysHandled.set(before + n));
                 job.keysMoved.addAndGet(live);
             } while (live > 0 && job.passes < MAX_PASSES);
+            if (live > 0) {
+                // Nothing should write to the old zone any more; finishing now would hide these entries. Staying
+                // "moving" is safe (requests look in both zones) and the move can be run again.
+                throw new IllegalStateException(live + " entries still appeared in zone " + job.from + " after "
+                        + job.passes + " passes");
+            }
             TenantRecord done = registry.finishMove(job.tenant, job.by);
             registry.awaitEverywhere(done);
             // Only tombstones of deletes made during the move should be left; anything else was never reachable.
