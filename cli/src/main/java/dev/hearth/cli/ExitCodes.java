@@ -12,8 +12,9 @@ public final class ExitCodes {
         "Exit codes:",
         "  0  ok",
         "  1  the operation failed (e.g. a node did not come back, a dump failed)",
-        "  2  usage error (bad option or argument, unknown node)",
-        "  3  refused as unsafe (the cluster is missing copies, rebalancing, or a node is not ready)",
+        "  2  usage error (bad option or argument, unknown node, zone or tenant)",
+        "  3  refused as unsafe or conflicting (the cluster is missing copies, rebalancing, or a node is not ready; "
+                + "a tenant has keys in another zone, a move is already running)",
         "  4  the cluster or a node is unreachable",
     };
 

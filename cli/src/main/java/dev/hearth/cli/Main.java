@@ -12,18 +12,19 @@ import picocli.CommandLine.Spec;
 /** {@code hearthctl}: the operator's command line for a Hearth cluster. */
 @Command(name = "hearthctl", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Operates a Hearth cluster through its nodes' admin HTTP ports: status, a local cluster, safe "
-                + "rolling restarts, dumps and warm-up. Reaches the cluster through one node's admin address "
+                + "rolling restarts, dumps and warm-up, zones and tenants (placement, moves, maintenance). Reaches the cluster through one node's admin address "
                 + "(--admin HOST:PORT or HEARTH_ADMIN, default 127.0.0.1:8080) and discovers the others from it. "
                 + "Every command takes --help and --output table|json.",
         subcommands = {StatusCommand.class, dev.hearth.cli.bench.BenchCommand.class, LocalCommands.class, RestartCommands.NodeCommand.class,
                 RestartCommands.RollingRestart.class, DumpCommands.class, WarmupCommand.class,
-                Main.Completion.class},
+                ZoneCommands.class, TenantCommands.class, Main.Completion.class},
         footerHeading = "%n",
         footer = {"Exit codes:",
             "  0  ok",
             "  1  the operation failed (a node did not come back, a dump failed...)",
-            "  2  usage error (bad option or argument, unknown node)",
-            "  3  refused as unsafe (missing copies, rebalancing, a node not ready, a zone without backups)",
+            "  2  usage error (bad option or argument, unknown node, zone or tenant)",
+            "  3  refused as unsafe or conflicting (missing copies, rebalancing, a node not ready, a zone without "
+                    + "backups; a tenant with keys in another zone, a move already running)",
             "  4  the cluster or a node is unreachable"})
 public final class Main implements Callable<Integer> {
     @Spec

@@ -11,9 +11,16 @@ package dev.hearth.client;
  * @param timeouts operations that failed because their deadline passed
  * @param errors operations that failed for any other reason (connection, server or codec errors); rejections by the
  *     open circuit are not counted here but in {@code rejected}
- * @param rejected operations refused at once because the circuit was open or the tenant unavailable
+ * @param rejected operations refused at once because the circuit was open, the tenant unavailable (or in
+ *     maintenance in mode {@code reject}), or the registry not yet read
  * @param retries attempts repeated within an operation's deadline after a retriable failure
  * @param coalesced {@code getOrLoad} calls that joined a lookup already in flight for the same key
+ * @param bypassed operations of a tenant in maintenance (registry state, mode {@code miss}) answered without the
+ *     cache: reads missed, writes dropped; also {@code getOrLoad} calls that went straight to the loader because the
+ *     tenant was in maintenance or unavailable
+ * @param registryRefreshes successful readings of the tenant registry
+ * @param registryRefreshFailures failed readings of the tenant registry (the previous reading stays in use)
+ * @param registryAgeMillis how old the reading in use is, in ms; -1 if the registry was never read
  * @param circuitState the circuit breaker's state when the snapshot was taken
  * @param latency latency of cache operations (successful or not; rejected ones excluded), in microseconds
  */
@@ -27,6 +34,10 @@ public record ClientStats(
         long rejected,
         long retries,
         long coalesced,
+        long bypassed,
+        long registryRefreshes,
+        long registryRefreshFailures,
+        long registryAgeMillis,
         CircuitState circuitState,
         LatencySnapshot latency) {
 

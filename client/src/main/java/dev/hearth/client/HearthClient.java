@@ -52,16 +52,20 @@ public interface HearthClient extends AutoCloseable {
     CircuitState circuitState();
 
     /**
-     * Marks {@code tenant} unavailable (zone maintenance): from now on its {@code getOrLoad} calls bypass the cache
+     * Marks {@code tenant} unavailable in this client only: from now on its {@code getOrLoad} calls bypass the cache
      * and its other operations fail at once with {@link TenantUnavailableException}. Combined with the builder's
-     * {@link Builder#availability} predicate: a tenant is available only if both say so.
+     * {@link Builder#availability} predicate and the tenant registry's maintenance state (set with
+     * {@code hearthctl tenant|zone maintenance on}): a tenant is available only if all three say so.
      */
     void markUnavailable(String tenant);
 
     /** Reverses {@link #markUnavailable}. */
     void markAvailable(String tenant);
 
-    /** True if neither {@link #markUnavailable} nor the availability predicate excludes {@code tenant}. */
+    /**
+     * True if neither {@link #markUnavailable}, the availability predicate nor the registry's maintenance state (as
+     * last read) excludes {@code tenant}.
+     */
     boolean isAvailable(String tenant);
 
     /** Closes the connections and stops the client's threads; operations started afterwards fail. Idempotent. */
@@ -73,7 +77,9 @@ public interface HearthClient extends AutoCloseable {
         private final List<String> addresses = new ArrayList<>();
         private Duration timeout = Duration.ofMillis(100);
         private Duration requestTimeout;
-        private String zone = "default";
+        private String zone;
+        private Duration registryRefreshInterval = Duration.ofSeconds(1);
+        private Duration maxRegistryAge = Duration.ofSeconds(3);
         private int ioThreads = 4;
         private int callbackThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
         private int maxConcurrentLoads = 16;
@@ -117,9 +123,37 @@ public interface HearthClient extends AutoCloseable {
             return this;
         }
 
-        /** The zone whose cache holds the tenants' keys ("default", the only zone for now). */
+        /**
+         * Pins every tenant to one zone's cache ({@code hearth-zone-<zone>}), overriding the tenant registry's
+         * placement, tenant records and moves; maintenance states from the registry still apply. Meant for tests and
+         * single-zone setups. Default: not pinned, each tenant goes where the registry says.
+         */
         public Builder zone(String zone) {
             this.zone = Objects.requireNonNull(zone, "zone");
+            if (zone.isEmpty()) {
+                throw new IllegalArgumentException("zone must not be empty");
+            }
+            return this;
+        }
+
+        /**
+         * How often the client re-reads the tenant registry (zones of tenants, moves, maintenance); 1 s. A change
+         * made with hearthctl reaches this client within about this interval. Reads happen on a background thread;
+         * a failed read keeps the previous reading ({@link ClientStats#registryRefreshFailures}).
+         */
+        public Builder registryRefreshInterval(Duration interval) {
+            this.registryRefreshInterval = positive(interval, "registryRefreshInterval");
+            return this;
+        }
+
+        /**
+         * Writes are refused ({@link HearthException}) while the client's reading of the tenant registry is older
+         * than this (3 s; at least twice {@link #registryRefreshInterval}): a tenant may have started moving since,
+         * and a write by the old reading could be lost. The nodes wait longer than this after a move begins before
+         * they copy the tenant's keys. Reads go on with the old reading. Pinned clients ({@link #zone}) are exempt.
+         */
+        public Builder maxRegistryAge(Duration age) {
+            this.maxRegistryAge = positive(age, "maxRegistryAge");
             return this;
         }
 
@@ -220,8 +254,14 @@ public interface HearthClient extends AutoCloseable {
             if (addresses.isEmpty()) {
                 throw new IllegalArgumentException("no addresses: give every node's host:thinClientPort");
             }
+            if (maxRegistryAge.compareTo(registryRefreshInterval.multipliedBy(2)) < 0) {
+                throw new IllegalArgumentException("maxRegistryAge (" + maxRegistryAge + ") must be at least twice "
+                        + "registryRefreshInterval (" + registryRefreshInterval + ")");
+            }
             return new ClientCore(new ClientCore.Settings(List.copyOf(addresses), timeout,
-                    requestTimeout != null ? requestTimeout : timeout, zone, ioThreads, callbackThreads,
+                    requestTimeout != null ? requestTimeout : timeout, zone, registryRefreshInterval, maxRegistryAge,
+                    ioThreads,
+                    callbackThreads,
                     maxConcurrentLoads, maxQueuedLoads, circuitFailureThreshold, circuitProbeInterval,
                     staleWhileRevalidate, staleIfError, nearCacheTtl, nearCacheMaxEntries, availability,
                     igniteCustomizer));

@@ -141,6 +141,8 @@ class OfflineClientTest {
     @Test
     void argumentsAreChecked() {
         assertThrows(IllegalArgumentException.class, () -> HearthClient.builder().build());
+        assertThrows(IllegalArgumentException.class, () -> HearthClient.builder().addresses("127.0.0.1:1")
+                .registryRefreshInterval(Duration.ofSeconds(2)).maxRegistryAge(Duration.ofSeconds(3)).build());
         assertThrows(IllegalArgumentException.class, () -> client.tenant("no spaces"));
         assertThrows(IllegalArgumentException.class, () -> cache.put("k", "v", Duration.ofSeconds(-1)));
         assertThrows(NullPointerException.class, () -> cache.put("k", null));

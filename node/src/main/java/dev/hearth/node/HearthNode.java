@@ -140,7 +140,9 @@ public final class HearthNode implements AutoCloseable {
                     IgniteConfigFactory.zoneCache(zone, z.backups(), domains, z.nodeFilter())));
             InFlight inFlight = new InFlight();
             IgniteTenantRegistry registry = new IgniteTenantRegistry(ignite, config.zones().keySet(),
-                    Placement.fromConfig(config.tenants().placement(), config.zones().keySet()), inFlight,
+                    Placement.fromConfig(config.tenants().placement(), config.zones().keySet(),
+                            MaintenanceMode.of(config.tenants().maintenanceMode()).name().toLowerCase(
+                                    java.util.Locale.ROOT)), inFlight,
                     IgniteConfigFactory.systemRegionBytes(config));
             TenantStats tenantStats = new TenantStats();
             IgniteCacheService cache = new IgniteCacheService(ignite, config.zones().keySet(), registry, inFlight,

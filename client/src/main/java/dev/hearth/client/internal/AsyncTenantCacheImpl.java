@@ -9,6 +9,7 @@ import dev.hearth.client.LoadException;
 import dev.hearth.client.TenantCache;
 import dev.hearth.client.Versioned;
 import dev.hearth.client.internal.ClientCore.Ctx;
+import dev.hearth.client.internal.Registry.Route;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -28,6 +29,14 @@ import java.util.concurrent.RejectedExecutionException;
  * {@code replace(key, storedBytes, newBytes)} (Ignite compares the bytes), and start over if someone else wrote in
  * between. Every new envelope carries a fresh version, so after an attempt whose answer was lost, finding exactly the
  * bytes it tried to write proves that it was applied.
+ *
+ * <p>Each operation first takes the tenant's {@link Registry.Route route} (one map read): its zone, and while the
+ * tenant moves, the zone it leaves. Moving, with the same protocol as the node's {@code IgniteCacheService}: reads
+ * look in the new zone, then the old, then the new again (the background copy may have moved the key in between);
+ * plain writes go to the new zone and remove the key from the old; the other writes first pull the key over (copy
+ * into the new zone if absent there, with its remaining TTL, then remove it from the old if unchanged) and then run
+ * in the new zone; deletes also leave a tombstone in the old zone, so that a copy in flight is taken back. In
+ * maintenance (mode miss) the tenant answers as an empty cache that drops writes.
  */
 final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
@@ -125,14 +134,17 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         return new StoredItem(value, 0, VersionClock.shared().next(), expireAt, false);
     }
 
-    /** Decodes stored bytes; damaged ones are removed (only if still the same bytes) and read as absent. */
-    private StoredItem live(String sk, byte[] kb, byte[] stored) {
-        if (stored == null) {
+    /**
+     * Decodes stored bytes read from {@code zone}; damaged ones are removed (only if still the same bytes) and read
+     * as absent.
+     */
+    private StoredItem live(String zone, String sk, byte[] kb, byte[] stored) {
+        if (stored == null || StorageKeys.isTombstone(stored)) {
             return null;
         }
         StoredItem item = EnvelopeCodec.decode(tenant, kb, stored);
         if (item == null) {
-            core.run(null, timeout, ctx -> core.removeRaw(ctx, sk, stored));
+            core.run(null, timeout, ctx -> core.removeRaw(ctx, zone, sk, stored));
             return null;
         }
         return item.isExpired(now()) ? null : item;
@@ -161,9 +173,82 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         return f;
     }
 
-    private CompletableFuture<StoredItem> readItem(Ctx ctx, String sk, byte[] kb) {
-        return core.readRaw(ctx, sk).thenApply(stored -> {
-            StoredItem item = live(sk, kb, stored);
+    /** Stored bytes and the zone they were read from. */
+    private record Raw(String zone, byte[] bytes) {
+    }
+
+    /**
+     * The key's stored bytes: from the tenant's zone; while it moves and the key is not there, from the old zone, and
+     * if not there either (or deleted there: a tombstone), from the new zone again.
+     */
+    private CompletableFuture<Raw> readRouted(Ctx ctx, Route r, String sk) {
+        return core.readRaw(ctx, r.zone(), sk).thenCompose(b -> {
+            if (b != null || r.movingFrom() == null) {
+                return done(new Raw(r.zone(), b));
+            }
+            return core.readRaw(ctx, r.movingFrom(), sk).thenCompose(old -> old == null
+                    || StorageKeys.isTombstone(old) ? core.readRaw(ctx, r.zone(), sk).thenApply(b2 -> new Raw(r.zone(),
+                    b2)) : done(new Raw(r.movingFrom(), old)));
+        });
+    }
+
+    /**
+     * While the tenant moves: brings the key into the new zone (if absent there, with its remaining TTL) and removes
+     * it from the old one (only if unchanged), so that a read-modify-write then sees it where it writes.
+     */
+    private CompletableFuture<Void> pull(Ctx ctx, Route r, String sk, byte[] kb) {
+        if (r.movingFrom() == null) {
+            return DONE;
+        }
+        String from = r.movingFrom();
+        return core.readRaw(ctx, from, sk).thenCompose(old -> {
+            if (old == null || StorageKeys.isTombstone(old)) {
+                return DONE;
+            }
+            StoredItem item = EnvelopeCodec.decode(tenant, kb, old);
+            long now = now();
+            if (item == null || item.isExpired(now)) {
+                return core.removeRaw(ctx, from, sk, old).thenApply(x -> null);
+            }
+            return core.putIfAbsentRaw(ctx, r.zone(), sk, old, Expiry.of(item.expireAt(), now))
+                    .thenCompose(inserted -> core.removeRaw(ctx, from, sk, old).thenCompose(removed -> {
+                        if (removed || !inserted) {
+                            return DONE;
+                        }
+                        // Not removed: changed meanwhile. If a delete left its tombstone, take our copy back.
+                        return core.readRaw(ctx, from, sk).thenCompose(now2 -> StorageKeys.isTombstone(now2)
+                                ? core.removeRaw(ctx, r.zone(), sk, old).thenApply(x -> null) : DONE);
+                    }));
+        });
+    }
+
+    /** While the tenant moves, a delete leaves a tombstone in the old zone (after pulling the key over). */
+    private CompletableFuture<Void> tombstoneOld(Ctx ctx, Route r, String sk) {
+        long now = now();
+        return core.putRaw(ctx, r.movingFrom(), sk, StorageKeys.MOVE_TOMBSTONE,
+                Expiry.of(now + StorageKeys.MOVE_TOMBSTONE_TTL_MS, now));
+    }
+
+    /** While the tenant moves, a plain write also removes the key from the old zone. */
+    private <T> CompletableFuture<T> alsoRemoveOld(Ctx ctx, Route r, String sk, CompletableFuture<T> write) {
+        if (r.movingFrom() == null) {
+            return write;
+        }
+        return write.thenCompose(v -> core.removeRaw(ctx, r.movingFrom(), sk).thenApply(x -> v));
+    }
+
+    /** Maintenance in mode miss: the operation is answered without the cache (and counted). */
+    private boolean bypass(Route r) {
+        if (r.bypass()) {
+            core.stats.bypassed.increment();
+            return true;
+        }
+        return false;
+    }
+
+    private CompletableFuture<StoredItem> readItem(Ctx ctx, Route r, String sk, byte[] kb) {
+        return readRouted(ctx, r, sk).thenApply(raw -> {
+            StoredItem item = live(raw.zone(), sk, kb, raw.bytes());
             if (item == null) {
                 core.stats.misses.increment();
             } else {
@@ -186,12 +271,16 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     public CompletableFuture<V> get(String key) {
         byte[] kb = StorageKeys.keyBytes(key);
         String sk = sk(kb);
+        Route r = core.route(tenant);
+        if (bypass(r)) {
+            return done(null);
+        }
         StoredItem cached = nearGet(sk);
-        if (cached != null && core.isAvailable(tenant)) {
+        if (cached != null && !r.maintenance() && core.isUserAvailable(tenant)) {
             core.stats.hits.increment();
             return CompletableFuture.supplyAsync(() -> decode(kb, cached), Runnable::run);
         }
-        return core.run(tenant, timeout, blocking, ctx -> readItem(ctx, sk, kb))
+        return core.run(r, timeout, blocking, ctx -> readItem(ctx, r, sk, kb))
                 .thenApply(item -> item == null ? null : decode(kb, item));
     }
 
@@ -199,7 +288,11 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     public CompletableFuture<Versioned<V>> gets(String key) {
         byte[] kb = StorageKeys.keyBytes(key);
         String sk = sk(kb);
-        return core.run(tenant, timeout, blocking, ctx -> readItem(ctx, sk, kb)).thenApply(item -> item == null ? null
+        Route r = core.route(tenant);
+        if (bypass(r)) {
+            return done(null);
+        }
+        return core.run(r, timeout, blocking, ctx -> readItem(ctx, r, sk, kb)).thenApply(item -> item == null ? null
                 : new Versioned<>(decode(kb, item), item.version(), item.flags(), item.expireAt()));
     }
 
@@ -217,10 +310,15 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         if (byStorageKey.isEmpty()) {
             return done(Map.of());
         }
-        return core.run(tenant, timeout, blocking, ctx -> core.readAllRaw(ctx, byStorageKey.keySet())).thenApply(found -> {
+        Route r = core.route(tenant);
+        if (bypass(r)) {
+            return done(new HashMap<>());
+        }
+        return core.run(r, timeout, blocking, ctx -> readAllRouted(ctx, r, byStorageKey.keySet())).thenApply(found -> {
             Map<String, V> out = new HashMap<>();
             byStorageKey.forEach((sk, key) -> {
-                StoredItem item = live(sk, keyBytes.get(sk), found.get(sk));
+                Raw raw = found.get(sk);
+                StoredItem item = raw == null ? null : live(raw.zone(), sk, keyBytes.get(sk), raw.bytes());
                 if (item == null) {
                     core.stats.misses.increment();
                 } else {
@@ -229,6 +327,43 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
                 }
             });
             return out;
+        });
+    }
+
+    private CompletableFuture<Map<String, Raw>> readAllRouted(Ctx ctx, Route r, java.util.Set<String> sks) {
+        return core.readAllRaw(ctx, r.zone(), sks).thenCompose(found -> {
+            Map<String, Raw> out = new HashMap<>();
+            found.forEach((sk, b) -> {
+                if (b != null) {
+                    out.put(sk, new Raw(r.zone(), b));
+                }
+            });
+            if (r.movingFrom() == null || out.size() == sks.size()) {
+                return done(out);
+            }
+            java.util.Set<String> rest = new java.util.HashSet<>(sks);
+            rest.removeAll(out.keySet());
+            return core.readAllRaw(ctx, r.movingFrom(), rest).thenCompose(old -> {
+                old.forEach((sk, b) -> {
+                    if (b != null && !StorageKeys.isTombstone(b)) {
+                        out.put(sk, new Raw(r.movingFrom(), b));
+                    }
+                });
+                java.util.Set<String> again = new java.util.HashSet<>(sks);
+                again.removeAll(out.keySet());
+                if (again.isEmpty()) {
+                    return done(out);
+                }
+                // Moved by the background copy between our two reads, or deleted: look in the new zone again.
+                return core.readAllRaw(ctx, r.zone(), again).thenApply(found2 -> {
+                    found2.forEach((sk, b) -> {
+                        if (b != null) {
+                            out.put(sk, new Raw(r.zone(), b));
+                        }
+                    });
+                    return out;
+                });
+            });
         });
     }
 
@@ -247,7 +382,12 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         long exp = expireAt(ttl, now);
         byte[] env = envelope(kb, fresh(encodeValue(value), exp));
         Expiry expiry = Expiry.of(exp, now);
-        return invalidating(sk, core.run(tenant, timeout, blocking, ctx -> core.putRaw(ctx, sk, env, expiry)));
+        Route r = core.route(tenant);
+        if (bypass(r)) {
+            return DONE;
+        }
+        return invalidating(sk, core.runWrite(r, timeout, blocking,
+                ctx -> alsoRemoveOld(ctx, r, sk, core.putRaw(ctx, r.zone(), sk, env, expiry))));
     }
 
     @Override
@@ -258,17 +398,23 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         long exp = expireAt(ttl, now);
         byte[] env = envelope(kb, fresh(encodeValue(value), exp));
         Expiry expiry = Expiry.of(exp, now);
-        return invalidating(sk, core.run(tenant, timeout, blocking, ctx -> addLoop(ctx, sk, kb, env, expiry)));
+        Route r = core.route(tenant);
+        if (bypass(r)) {
+            return done(true); // an empty cache stores an add
+        }
+        return invalidating(sk, core.runWrite(r, timeout, blocking,
+                ctx -> pull(ctx, r, sk, kb).thenCompose(x -> addLoop(ctx, r.zone(), sk, kb, env, expiry))));
     }
 
-    private CompletableFuture<Boolean> addLoop(Ctx ctx, String sk, byte[] kb, byte[] env, Expiry expiry) {
-        return core.putIfAbsentRaw(ctx, sk, env, expiry).thenCompose(stored -> {
+    private CompletableFuture<Boolean> addLoop(Ctx ctx, String zone, String sk, byte[] kb, byte[] env,
+            Expiry expiry) {
+        return core.putIfAbsentRaw(ctx, zone, sk, env, expiry).thenCompose(stored -> {
             if (stored) {
                 return done(true);
             }
-            return core.readRaw(ctx, sk).thenCompose(cur -> {
+            return core.readRaw(ctx, zone, sk).thenCompose(cur -> {
                 if (cur == null) {
-                    return addLoop(ctx, sk, kb, env, expiry);
+                    return addLoop(ctx, zone, sk, kb, env, expiry);
                 }
                 if (Arrays.equals(cur, env)) {
                     return done(true); // an earlier attempt of ours was applied
@@ -278,8 +424,8 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
                     return done(false);
                 }
                 // Expired or damaged but still stored: take its place, unless someone else does first.
-                return core.replaceRaw(ctx, true, sk, cur, env, expiry)
-                        .thenCompose(ok -> ok ? done(true) : addLoop(ctx, sk, kb, env, expiry));
+                return core.replaceRaw(ctx, zone, true, sk, cur, env, expiry)
+                        .thenCompose(ok -> ok ? done(true) : addLoop(ctx, zone, sk, kb, env, expiry));
             });
         });
     }
@@ -292,11 +438,17 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         long exp = expireAt(ttl, now);
         byte[] env = envelope(kb, fresh(encodeValue(value), exp));
         Expiry expiry = Expiry.of(exp, now);
-        return invalidating(sk, core.run(tenant, timeout, blocking, ctx -> replaceLoop(ctx, sk, kb, env, expiry)));
+        Route r = core.route(tenant);
+        if (bypass(r)) {
+            return done(false); // nothing to replace in an empty cache
+        }
+        return invalidating(sk, core.runWrite(r, timeout, blocking,
+                ctx -> pull(ctx, r, sk, kb).thenCompose(x -> replaceLoop(ctx, r.zone(), sk, kb, env, expiry))));
     }
 
-    private CompletableFuture<Boolean> replaceLoop(Ctx ctx, String sk, byte[] kb, byte[] env, Expiry expiry) {
-        return core.readRaw(ctx, sk).thenCompose(cur -> {
+    private CompletableFuture<Boolean> replaceLoop(Ctx ctx, String zone, String sk, byte[] kb, byte[] env,
+            Expiry expiry) {
+        return core.readRaw(ctx, zone, sk).thenCompose(cur -> {
             if (cur == null) {
                 return done(false);
             }
@@ -307,8 +459,8 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
             if (item == null || item.isExpired(now())) {
                 return done(false);
             }
-            return core.replaceRaw(ctx, true, sk, cur, env, expiry)
-                    .thenCompose(ok -> ok ? done(true) : replaceLoop(ctx, sk, kb, env, expiry));
+            return core.replaceRaw(ctx, zone, true, sk, cur, env, expiry)
+                    .thenCompose(ok -> ok ? done(true) : replaceLoop(ctx, zone, sk, kb, env, expiry));
         });
     }
 
@@ -320,12 +472,17 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         long exp = expireAt(ttl, now);
         byte[] env = envelope(kb, fresh(encodeValue(value), exp));
         Expiry expiry = Expiry.of(exp, now);
-        return invalidating(sk, core.run(tenant, timeout, blocking, ctx -> casLoop(ctx, sk, kb, env, version, expiry)));
+        Route r = core.route(tenant);
+        if (bypass(r)) {
+            return done(CasResult.NOT_FOUND);
+        }
+        return invalidating(sk, core.runWrite(r, timeout, blocking, ctx -> pull(ctx, r, sk, kb)
+                .thenCompose(x -> casLoop(ctx, r.zone(), sk, kb, env, version, expiry))));
     }
 
-    private CompletableFuture<CasResult> casLoop(Ctx ctx, String sk, byte[] kb, byte[] env, long version,
+    private CompletableFuture<CasResult> casLoop(Ctx ctx, String zone, String sk, byte[] kb, byte[] env, long version,
             Expiry expiry) {
-        return core.readRaw(ctx, sk).thenCompose(cur -> {
+        return core.readRaw(ctx, zone, sk).thenCompose(cur -> {
             if (cur == null) {
                 return done(CasResult.NOT_FOUND);
             }
@@ -339,8 +496,8 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
             if (item.version() != version) {
                 return done(CasResult.EXISTS);
             }
-            return core.replaceRaw(ctx, true, sk, cur, env, expiry)
-                    .thenCompose(ok -> ok ? done(CasResult.STORED) : casLoop(ctx, sk, kb, env, version, expiry));
+            return core.replaceRaw(ctx, zone, true, sk, cur, env, expiry)
+                    .thenCompose(ok -> ok ? done(CasResult.STORED) : casLoop(ctx, zone, sk, kb, env, version, expiry));
         });
     }
 
@@ -348,21 +505,39 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     public CompletableFuture<Boolean> delete(String key) {
         byte[] kb = StorageKeys.keyBytes(key);
         String sk = sk(kb);
-        return invalidating(sk, core.run(tenant, timeout, blocking, ctx -> core.getAndRemoveRaw(ctx, sk).thenApply(old -> {
-            StoredItem item = old == null ? null : EnvelopeCodec.decode(tenant, kb, old);
-            return item != null && !item.isExpired(now());
-        })));
+        Route r = core.route(tenant);
+        if (bypass(r)) {
+            return done(false);
+        }
+        return invalidating(sk, core.runWrite(r, timeout, blocking, ctx -> {
+            if (r.movingFrom() == null) {
+                return core.getAndRemoveRaw(ctx, r.zone(), sk).thenApply(old -> wasLive(kb, old));
+            }
+            return pull(ctx, r, sk, kb).thenCompose(x -> tombstoneOld(ctx, r, sk))
+                    .thenCompose(x -> core.getAndRemoveRaw(ctx, r.zone(), sk)).thenApply(old -> wasLive(kb, old));
+        }));
+    }
+
+    private boolean wasLive(byte[] kb, byte[] stored) {
+        StoredItem item = stored == null ? null : EnvelopeCodec.decode(tenant, kb, stored);
+        return item != null && !item.isExpired(now());
     }
 
     @Override
     public CompletableFuture<CasResult> delete(String key, long version) {
         byte[] kb = StorageKeys.keyBytes(key);
         String sk = sk(kb);
-        return invalidating(sk, core.run(tenant, timeout, blocking, ctx -> deleteLoop(ctx, sk, kb, version)));
+        Route r = core.route(tenant);
+        if (bypass(r)) {
+            return done(CasResult.NOT_FOUND);
+        }
+        return invalidating(sk, core.runWrite(r, timeout, blocking, ctx -> pull(ctx, r, sk, kb)
+                .thenCompose(x -> r.movingFrom() == null ? DONE : tombstoneOld(ctx, r, sk))
+                .thenCompose(x -> deleteLoop(ctx, r.zone(), sk, kb, version))));
     }
 
-    private CompletableFuture<CasResult> deleteLoop(Ctx ctx, String sk, byte[] kb, long version) {
-        return core.readRaw(ctx, sk).thenCompose(cur -> {
+    private CompletableFuture<CasResult> deleteLoop(Ctx ctx, String zone, String sk, byte[] kb, long version) {
+        return core.readRaw(ctx, zone, sk).thenCompose(cur -> {
             StoredItem item = cur == null ? null : EnvelopeCodec.decode(tenant, kb, cur);
             if (item == null || item.isExpired(now())) {
                 return done(CasResult.NOT_FOUND);
@@ -370,8 +545,8 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
             if (item.version() != version) {
                 return done(CasResult.EXISTS);
             }
-            return core.removeRaw(ctx, sk, cur)
-                    .thenCompose(ok -> ok ? done(CasResult.STORED) : deleteLoop(ctx, sk, kb, version));
+            return core.removeRaw(ctx, zone, sk, cur)
+                    .thenCompose(ok -> ok ? done(CasResult.STORED) : deleteLoop(ctx, zone, sk, kb, version));
         });
     }
 
@@ -390,11 +565,17 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     private CompletableFuture<OptionalLong> delta(String key, long delta, boolean decrement) {
         byte[] kb = StorageKeys.keyBytes(key);
         String sk = sk(kb);
-        return invalidating(sk, core.run(tenant, timeout, blocking, ctx -> deltaLoop(ctx, sk, kb, delta, decrement)));
+        Route r = core.route(tenant);
+        if (bypass(r)) {
+            return done(OptionalLong.empty());
+        }
+        return invalidating(sk, core.runWrite(r, timeout, blocking, ctx -> pull(ctx, r, sk, kb)
+                .thenCompose(x -> deltaLoop(ctx, r.zone(), sk, kb, delta, decrement))));
     }
 
-    private CompletableFuture<OptionalLong> deltaLoop(Ctx ctx, String sk, byte[] kb, long delta, boolean decrement) {
-        return core.readRaw(ctx, sk).thenCompose(cur -> {
+    private CompletableFuture<OptionalLong> deltaLoop(Ctx ctx, String zone, String sk, byte[] kb, long delta,
+            boolean decrement) {
+        return core.readRaw(ctx, zone, sk).thenCompose(cur -> {
             StoredItem item = cur == null ? null : EnvelopeCodec.decode(tenant, kb, cur);
             if (item == null || item.isExpired(now())) {
                 return done(OptionalLong.empty());
@@ -409,8 +590,8 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
             long result = Numbers.apply(number, delta, decrement);
             byte[] text = Long.toUnsignedString(result).getBytes(StandardCharsets.US_ASCII);
             byte[] env = envelope(kb, item.withValue(text, VersionClock.shared().next()));
-            return core.replaceRaw(ctx, false, sk, cur, env, Expiry.KEEP).thenCompose(ok -> ok
-                    ? done(OptionalLong.of(result)) : deltaLoop(ctx, sk, kb, delta, decrement));
+            return core.replaceRaw(ctx, zone, false, sk, cur, env, Expiry.KEEP).thenCompose(ok -> ok
+                    ? done(OptionalLong.of(result)) : deltaLoop(ctx, zone, sk, kb, delta, decrement));
         });
     }
 
@@ -428,11 +609,17 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         byte[] kb = StorageKeys.keyBytes(key);
         String sk = sk(kb);
         byte[] data = encodeValue(part);
-        return invalidating(sk, core.run(tenant, timeout, blocking, ctx -> concatLoop(ctx, sk, kb, data, append)));
+        Route r = core.route(tenant);
+        if (bypass(r)) {
+            return done(false);
+        }
+        return invalidating(sk, core.runWrite(r, timeout, blocking, ctx -> pull(ctx, r, sk, kb)
+                .thenCompose(x -> concatLoop(ctx, r.zone(), sk, kb, data, append))));
     }
 
-    private CompletableFuture<Boolean> concatLoop(Ctx ctx, String sk, byte[] kb, byte[] data, boolean append) {
-        return core.readRaw(ctx, sk).thenCompose(cur -> {
+    private CompletableFuture<Boolean> concatLoop(Ctx ctx, String zone, String sk, byte[] kb, byte[] data,
+            boolean append) {
+        return core.readRaw(ctx, zone, sk).thenCompose(cur -> {
             StoredItem item = cur == null ? null : EnvelopeCodec.decode(tenant, kb, cur);
             if (item == null || item.isExpired(now())) {
                 return done(false);
@@ -444,8 +631,8 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
             System.arraycopy(first, 0, joined, 0, first.length);
             System.arraycopy(second, 0, joined, first.length, second.length);
             byte[] env = envelope(kb, item.withValue(joined, VersionClock.shared().next()));
-            return core.replaceRaw(ctx, false, sk, cur, env, Expiry.KEEP)
-                    .thenCompose(ok -> ok ? done(true) : concatLoop(ctx, sk, kb, data, append));
+            return core.replaceRaw(ctx, zone, false, sk, cur, env, Expiry.KEEP)
+                    .thenCompose(ok -> ok ? done(true) : concatLoop(ctx, zone, sk, kb, data, append));
         });
     }
 
@@ -456,21 +643,27 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         long now = now();
         long exp = expireAt(ttl, now);
         Expiry expiry = Expiry.of(exp, now);
-        return invalidating(sk, core.run(tenant, timeout, blocking, ctx -> touchLoop(ctx, sk, kb, exp, expiry)));
+        Route r = core.route(tenant);
+        if (bypass(r)) {
+            return done(false);
+        }
+        return invalidating(sk, core.runWrite(r, timeout, blocking, ctx -> pull(ctx, r, sk, kb)
+                .thenCompose(x -> touchLoop(ctx, r.zone(), sk, kb, exp, expiry))));
     }
 
-    private CompletableFuture<Boolean> touchLoop(Ctx ctx, String sk, byte[] kb, long exp, Expiry expiry) {
-        return core.readRaw(ctx, sk).thenCompose(cur -> {
+    private CompletableFuture<Boolean> touchLoop(Ctx ctx, String zone, String sk, byte[] kb, long exp,
+            Expiry expiry) {
+        return core.readRaw(ctx, zone, sk).thenCompose(cur -> {
             StoredItem item = cur == null ? null : EnvelopeCodec.decode(tenant, kb, cur);
             if (item == null || item.isExpired(now())) {
                 return done(false);
             }
             byte[] env = envelope(kb, item.withExpireAt(exp));
             if (Arrays.equals(cur, env)) {
-                return core.putRaw(ctx, sk, env, expiry).thenApply(v -> true); // same bytes: refresh Ignite's TTL
+                return core.putRaw(ctx, zone, sk, env, expiry).thenApply(v -> true); // same bytes: refresh Ignite's TTL
             }
-            return core.replaceRaw(ctx, true, sk, cur, env, expiry)
-                    .thenCompose(ok -> ok ? done(true) : touchLoop(ctx, sk, kb, exp, expiry));
+            return core.replaceRaw(ctx, zone, true, sk, cur, env, expiry)
+                    .thenCompose(ok -> ok ? done(true) : touchLoop(ctx, zone, sk, kb, exp, expiry));
         });
     }
 
@@ -482,8 +675,10 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         String sk = sk(kb);
         Objects.requireNonNull(loader, "loader");
         checkTtl(ttl);
-        if (!core.isAvailable(tenant)) {
+        Route r = core.route(tenant);
+        if (r.maintenance() || !core.isUserAvailable(tenant)) {
             // Maintenance: the cache is neither read nor written; loads are still coalesced and bounded.
+            core.stats.bypassed.increment();
             return core.coalescer.execute("\u0000bypass\u0000" + sk, result -> {
                 return load(key, loader).handle((v, e) -> {
                     completeFrom(result, v, e);
@@ -496,13 +691,13 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
             core.stats.hits.increment();
             return CompletableFuture.supplyAsync(() -> decode(kb, cached), Runnable::run);
         }
-        return core.coalescer.execute(sk, result -> lead(key, kb, sk, loader, ttl, result));
+        return core.coalescer.execute(sk, result -> lead(r, key, kb, sk, loader, ttl, result));
     }
 
-    private CompletionStage<?> lead(String key, byte[] kb, String sk, CacheLoader<? extends V> loader, Duration ttl,
-            CompletableFuture<V> result) {
+    private CompletionStage<?> lead(Route r, String key, byte[] kb, String sk, CacheLoader<? extends V> loader,
+            Duration ttl, CompletableFuture<V> result) {
         // A failed read (deadline, open circuit, unreachable cluster) is a miss: the loader answers.
-        CompletableFuture<StoredItem> lookup = core.run(tenant, timeout, ctx -> readItem(ctx, sk, kb))
+        CompletableFuture<StoredItem> lookup = core.run(r, timeout, ctx -> readItem(ctx, r, sk, kb))
                 .exceptionally(e -> null);
         return lookup.thenCompose(item -> {
             long now = now();
@@ -516,8 +711,8 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
                         && age < ttlMs + core.settings.staleWhileRevalidate().toMillis()) {
                     completeWithDecoded(result, kb, item);
                     core.refreshes.execute(sk, refreshed -> {
-                        return load(key, loader).thenCompose(v -> v == null ? DONE : write(sk, kb, v, ttl))
-                                .handle((r, e) -> refreshed.complete(null));
+                        return load(key, loader).thenCompose(v -> v == null ? DONE : write(r, sk, kb, v, ttl))
+                                .handle((x, e) -> refreshed.complete(null));
                     });
                     return DONE;
                 }
@@ -528,7 +723,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
             return load(key, loader).handle((v, e) -> {
                 if (e == null) {
                     result.complete(v);
-                    return v == null ? DONE : write(sk, kb, v, ttl);
+                    return v == null ? DONE : write(r, sk, kb, v, ttl);
                 }
                 if (stale != null) {
                     return completeWithDecoded(result, kb, stale);
@@ -565,7 +760,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     }
 
     /** Caches a loaded value (for ttl plus the stale window); failures are counted, not reported. */
-    private CompletableFuture<Void> write(String sk, byte[] kb, V value, Duration ttl) {
+    private CompletableFuture<Void> write(Route r, String sk, byte[] kb, V value, Duration ttl) {
         byte[] bytes;
         try {
             bytes = encodeValue(value);
@@ -579,12 +774,13 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         byte[] env = envelope(kb, item);
         Expiry expiry = Expiry.of(exp, now);
         nearInvalidate(sk);
-        return core.run(tenant, timeout, ctx -> core.putRaw(ctx, sk, env, expiry)).handle((r, e) -> {
-            if (e == null && core.near != null) {
-                core.near.put(sk, item);
-            }
-            return null;
-        });
+        return core.runWrite(r, timeout, false, ctx -> core.putRaw(ctx, r.zone(), sk, env, expiry))
+                .handle((x, e) -> {
+                    if (e == null && core.near != null) {
+                        core.near.put(sk, item);
+                    }
+                    return null;
+                });
     }
 
     private CompletableFuture<V> load(String key, CacheLoader<? extends V> loader) {

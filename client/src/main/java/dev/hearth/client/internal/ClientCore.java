@@ -38,6 +38,8 @@ import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.apache.ignite.Ignition;
+import org.apache.ignite.cache.query.QueryCursor;
+import org.apache.ignite.cache.query.ScanQuery;
 import org.apache.ignite.client.ClientCache;
 import org.apache.ignite.client.ClientConnectionException;
 import org.apache.ignite.client.ClientException;
@@ -57,8 +59,8 @@ public final class ClientCore implements HearthClient {
     private static final long MIN_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
     /** Everything the builder collected. */
-    public record Settings(List<String> addresses, Duration timeout, Duration requestTimeout, String zone,
-            int ioThreads, int callbackThreads, int maxConcurrentLoads, int maxQueuedLoads,
+    public record Settings(List<String> addresses, Duration timeout, Duration requestTimeout, String pinnedZone,
+            Duration registryRefreshInterval, Duration maxRegistryAge, int ioThreads, int callbackThreads, int maxConcurrentLoads, int maxQueuedLoads,
             int circuitFailureThreshold, Duration circuitProbeInterval, Duration staleWhileRevalidate,
             Duration staleIfError, Duration nearCacheTtl, long nearCacheMaxEntries, TenantAvailability availability,
             Consumer<ClientConfiguration> igniteCustomizer) {
@@ -80,7 +82,15 @@ public final class ClientCore implements HearthClient {
     private final ScheduledThreadPoolExecutor prober;
     private final Object connectLock = new Object();
     private volatile IgniteClient ignite;
-    private volatile Caches caches;
+    /** Each zone's cache views, made on first use (a thin-client cache handle costs no network call). */
+    private final Map<String, Caches> zoneCaches = new ConcurrentHashMap<>();
+    /** The latest reading of the tenant registry; replaced whole by each refresh, read once per operation. */
+    private volatile Registry.View view;
+    /** Polls the registry; its own thread because a scan blocks, and operations must never wait for it. */
+    private final ScheduledThreadPoolExecutor registryPoller;
+    /** Whether the last registry read failed: failures are logged at WARNING once per streak, not every second. */
+    private volatile boolean registryFailing;
+    private final Object registryLock = new Object();
     private volatile boolean closed;
     /** When an attempt last failed for lack of an answer; until TROUBLE_QUIET_NANOS later, Ignite is called only
      * from the io threads, never from the caller's (reconnecting could block it). */
@@ -120,6 +130,8 @@ public final class ClientCore implements HearthClient {
         this.scheduler = new ScheduledThreadPoolExecutor(1, daemonFactory("hearth-scheduler", false));
         this.scheduler.setRemoveOnCancelPolicy(true);
         this.prober = new ScheduledThreadPoolExecutor(1, daemonFactory("hearth-probe", false));
+        this.registryPoller = new ScheduledThreadPoolExecutor(1, daemonFactory("hearth-registry", false));
+        this.view = Registry.View.initial(settings.pinnedZone());
         try {
             connect();
         } catch (RuntimeException e) {
@@ -127,8 +139,29 @@ public final class ClientCore implements HearthClient {
                     + "; starting with the circuit open, probing every " + settings.circuitProbeInterval(), e);
             breaker.forceOpen();
         }
+        if (ignite != null) {
+            // Routing needs the registry: wait for the first reading here rather than send the first operations to
+            // a guessed zone. Bounded; afterwards operations are refused until the poller reads it.
+            long end = System.nanoTime() + INITIAL_REGISTRY_WAIT_NANOS;
+            while (!refreshRegistry() && System.nanoTime() < end && !closed) {
+                sleepQuietly(50);
+            }
+        }
         long probeMs = settings.circuitProbeInterval().toMillis();
         prober.scheduleWithFixedDelay(this::probe, probeMs, probeMs, TimeUnit.MILLISECONDS);
+        long pollMs = Math.max(1, settings.registryRefreshInterval().toMillis());
+        registryPoller.scheduleWithFixedDelay(this::refreshRegistry, pollMs, pollMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** How long {@code build()} waits for the first reading of the registry when the cluster answers. */
+    static final long INITIAL_REGISTRY_WAIT_NANOS = TimeUnit.SECONDS.toNanos(3);
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void connect() {
@@ -145,10 +178,7 @@ public final class ClientCore implements HearthClient {
                     .setReconnectThrottlingPeriod(0)
                     .setReconnectThrottlingRetries(0);
             settings.igniteCustomizer().accept(cfg);
-            IgniteClient c = Ignition.startClient(cfg);
-            ClientCache<String, byte[]> plain = c.cache(StorageKeys.cacheName(settings.zone()));
-            caches = new Caches(plain, plain.withExpirePolicy(Expiry.ETERNAL), plain.withExpirePolicy(Expiry.KEEP));
-            ignite = c;
+            ignite = Ignition.startClient(cfg);
         }
     }
 
@@ -171,7 +201,9 @@ public final class ClientCore implements HearthClient {
 
     @Override
     public ClientStats stats() {
-        return stats.snapshot(coalescer.joined(), breaker.state());
+        Registry.View v = view;
+        return stats.snapshot(coalescer.joined(), breaker.state(),
+                v.loaded() ? Math.max(0, System.currentTimeMillis() - v.readAtMillis()) : -1);
     }
 
     @Override
@@ -191,7 +223,37 @@ public final class ClientCore implements HearthClient {
 
     @Override
     public boolean isAvailable(String tenant) {
+        return isUserAvailable(tenant) && !route(tenant).maintenance();
+    }
+
+    /** Not excluded by {@link #markUnavailable} nor by the builder's hook (the registry aside). */
+    boolean isUserAvailable(String tenant) {
         return !unavailable.contains(tenant) && settings.availability().isAvailable(tenant);
+    }
+
+    /** Where {@code tenant}'s operations go and its effective state, per the latest registry reading. */
+    public Registry.Route route(String tenant) {
+        return view.route(tenant);
+    }
+
+    /** The latest registry reading (tests, diagnostics). */
+    public Registry.View registryView() {
+        return view;
+    }
+
+    Caches cachesFor(String zone) {
+        IgniteClient c = ignite;
+        if (c == null) {
+            return null;
+        }
+        Caches x = zoneCaches.get(zone);
+        if (x == null) {
+            x = zoneCaches.computeIfAbsent(zone, z -> {
+                ClientCache<String, byte[]> plain = c.cache(StorageKeys.cacheName(z));
+                return new Caches(plain, plain.withExpirePolicy(Expiry.ETERNAL), plain.withExpirePolicy(Expiry.KEEP));
+            });
+        }
+        return x;
     }
 
     @Override
@@ -204,6 +266,7 @@ public final class ClientCore implements HearthClient {
         }
         scheduler.shutdownNow();
         prober.shutdownNow();
+        registryPoller.shutdownNow();
         IgniteClient c = ignite;
         if (c != null) {
             try {
@@ -239,8 +302,8 @@ public final class ClientCore implements HearthClient {
      * Runs one operation: rejects it at once if the tenant is unavailable or the circuit open, fails it at its
      * deadline, records its latency and outcome. The returned future completes on a callback thread.
      */
-    <T> CompletableFuture<T> run(String tenant, Duration timeout, Function<Ctx, CompletableFuture<T>> body) {
-        return run(tenant, timeout, false, body);
+    <T> CompletableFuture<T> run(Registry.Route route, Duration timeout, Function<Ctx, CompletableFuture<T>> body) {
+        return run(route, timeout, false, body);
     }
 
     /**
@@ -248,20 +311,29 @@ public final class ClientCore implements HearthClient {
      *     timer is scheduled (the work still stops at the deadline: attempts check it, and Ignite's request timeout
      *     is at most the default deadline)
      */
-    <T> CompletableFuture<T> run(String tenant, Duration timeout, boolean sync,
+    <T> CompletableFuture<T> run(Registry.Route route, Duration timeout, boolean sync,
             Function<Ctx, CompletableFuture<T>> body) {
         if (closed) {
             return CompletableFuture.failedFuture(new HearthException("client is closed"));
         }
-        if (tenant != null && !isAvailable(tenant)) {
-            stats.rejected.increment();
-            return CompletableFuture.failedFuture(new TenantUnavailableException("tenant " + tenant
-                    + " is unavailable (maintenance)"));
+        if (route != null) {
+            Throwable refused = refusal(route);
+            if (refused != null) {
+                stats.rejected.increment();
+                return CompletableFuture.failedFuture(refused);
+            }
         }
         if (!breaker.allowRequest()) {
             stats.rejected.increment();
             return CompletableFuture.failedFuture(new CircuitOpenException("circuit open: the Hearth cluster was "
                     + "unreachable; probing every " + settings.circuitProbeInterval().toMillis() + " ms"));
+        }
+        if (route != null && !view.loaded() && settings.pinnedZone() == null) {
+            // Guessing the zone could put a write where no reader looks: refuse until the registry was read.
+            stats.rejected.increment();
+            return CompletableFuture.failedFuture(new HearthException("the tenant registry (cache " + Registry.CACHE
+                    + ") has not been read yet, so tenant " + route.tenant() + "'s zone is unknown; retrying every "
+                    + settings.registryRefreshInterval().toMillis() + " ms"));
         }
         Ctx ctx = new Ctx(timeout);
         CompletableFuture<T> result = new CompletableFuture<>();
@@ -297,6 +369,38 @@ public final class ClientCore implements HearthClient {
         });
         result.whenComplete((r, e) -> account(ctx, e));
         return result;
+    }
+
+    /**
+     * Runs a write: as {@link #run}, but refused if the registry reading is older than
+     * {@code maxRegistryAge}. A move starts copying a tenant's keys only that long (plus a margin) after it began,
+     * so a write routed by a reading from before the move can never land in the old zone behind the copy.
+     */
+    <T> CompletableFuture<T> runWrite(Registry.Route route, Duration timeout, boolean sync,
+            Function<Ctx, CompletableFuture<T>> body) {
+        Registry.View v = view;
+        if (settings.pinnedZone() == null && v.loaded()) {
+            long age = System.nanoTime() - v.readAtNanos();
+            if (age > settings.maxRegistryAge().toNanos()) {
+                stats.rejected.increment();
+                return CompletableFuture.failedFuture(new HearthException("the tenant registry was last read "
+                        + TimeUnit.NANOSECONDS.toMillis(age) + " ms ago (more than maxRegistryAge "
+                        + settings.maxRegistryAge().toMillis() + " ms): tenant " + route.tenant() + " may have "
+                        + "moved since, so writes wait for a fresh reading"));
+            }
+        }
+        return run(route, timeout, sync, body);
+    }
+
+    /** Why an operation of this route may not run now, or null. Maintenance in mode miss is the caller's. */
+    private Throwable refusal(Registry.Route route) {
+        if (!isUserAvailable(route.tenant())) {
+            return new TenantUnavailableException("tenant " + route.tenant() + " is unavailable (maintenance)");
+        }
+        if (route.maintenance() && route.reject()) {
+            return new TenantUnavailableException("tenant " + route.tenant() + " is in maintenance");
+        }
+        return null;
     }
 
     private void account(Ctx ctx, Throwable e) {
@@ -348,20 +452,20 @@ public final class ClientCore implements HearthClient {
      * One network step against the zone cache. Retriable failures (no answer, lost connection) are retried while the
      * deadline allows when {@code idempotent}; other failures fail the step.
      */
-    <T> CompletableFuture<T> attempt(Ctx ctx, boolean idempotent,
+    <T> CompletableFuture<T> attempt(Ctx ctx, String zone, boolean idempotent,
             Function<ClientCache<String, byte[]>, IgniteClientFuture<T>> call, Expiry expiry) {
         CompletableFuture<T> out = new CompletableFuture<>();
-        attemptInto(out, ctx, idempotent, call, expiry, 0);
+        attemptInto(out, ctx, zone, idempotent, call, expiry, 0);
         return out;
     }
 
-    private <T> void attemptInto(CompletableFuture<T> out, Ctx ctx, boolean idempotent,
+    private <T> void attemptInto(CompletableFuture<T> out, Ctx ctx, String zone, boolean idempotent,
             Function<ClientCache<String, byte[]>, IgniteClientFuture<T>> call, Expiry expiry, int tries) {
         if (ctx.remaining() <= 0) {
             out.completeExceptionally(new HearthTimeoutException("deadline passed"));
             return;
         }
-        Caches c = caches;
+        Caches c = cachesFor(zone);
         if (c == null) {
             out.completeExceptionally(new HearthException("not connected to the Hearth cluster"));
             return;
@@ -371,14 +475,14 @@ public final class ClientCore implements HearthClient {
                 try {
                     f = call.apply(c.with(expiry));
                 } catch (Throwable t) {
-                    onAttemptFailure(out, ctx, idempotent, call, expiry, tries, t);
+                    onAttemptFailure(out, ctx, zone, idempotent, call, expiry, tries, t);
                     return;
                 }
                 f.whenComplete((r, e) -> {
                     if (e == null) {
                         out.complete(r);
                     } else {
-                        onAttemptFailure(out, ctx, idempotent, call, expiry, tries, e);
+                        onAttemptFailure(out, ctx, zone, idempotent, call, expiry, tries, e);
                     }
                 });
         };
@@ -396,7 +500,7 @@ public final class ClientCore implements HearthClient {
         }
     }
 
-    private <T> void onAttemptFailure(CompletableFuture<T> out, Ctx ctx, boolean idempotent,
+    private <T> void onAttemptFailure(CompletableFuture<T> out, Ctx ctx, String zone, boolean idempotent,
             Function<ClientCache<String, byte[]>, IgniteClientFuture<T>> call, Expiry expiry, int tries,
             Throwable e) {
         Throwable c = unwrap(e);
@@ -409,7 +513,7 @@ public final class ClientCore implements HearthClient {
             // Back off a little: a refused connection fails in microseconds and would otherwise spin.
             long backoff = Math.min(remaining / 2, TimeUnit.MILLISECONDS.toNanos(Math.min(20, 1L << Math.min(tries, 4))));
             try {
-                scheduler.schedule(() -> attemptInto(out, ctx, idempotent, call, expiry, tries + 1), backoff,
+                scheduler.schedule(() -> attemptInto(out, ctx, zone, idempotent, call, expiry, tries + 1), backoff,
                         TimeUnit.NANOSECONDS);
                 return;
             } catch (RejectedExecutionException ignored) {
@@ -492,51 +596,134 @@ public final class ClientCore implements HearthClient {
             if (ignite == null) {
                 connect();
             }
-            Caches c = caches;
             Duration probeTimeout = settings.requestTimeout().compareTo(Duration.ofMillis(500)) > 0
                     ? settings.requestTimeout() : Duration.ofMillis(500);
             Ctx ctx = new Ctx(probeTimeout);
-            CompletableFuture<byte[]> f = attempt(ctx, false, cache -> cache.getAsync(StorageKeys.PROBE_KEY), null);
-            byte[] ignored = f.get(probeTimeout.toMillis() + 50, TimeUnit.MILLISECONDS);
-            breaker.onProbe(c != null);
-            if (c != null) {
-                LOG.info("Hearth client: cluster reachable again; circuit closed");
+            // Any zone will do, and an answer that is an error (say, the zone does not exist) still is an answer.
+            String zone = settings.pinnedZone() != null ? settings.pinnedZone() : view.placement().zoneOf(":probe");
+            CompletableFuture<byte[]> f = attempt(ctx, zone, false, cache -> cache.getAsync(StorageKeys.PROBE_KEY),
+                    null);
+            boolean reachable;
+            try {
+                f.get(probeTimeout.toMillis() + 50, TimeUnit.MILLISECONDS);
+                reachable = true;
+            } catch (ExecutionException e) {
+                reachable = !isConnectivity(unwrap(e)) && ignite != null;
+                if (!reachable) {
+                    throw e;
+                }
             }
+            if (!view.loaded()) {
+                refreshRegistry(); // the cluster is back: do not wait for the poller to learn where tenants go
+            }
+            breaker.onProbe(reachable);
+            LOG.info("Hearth client: cluster reachable again; circuit closed");
         } catch (Exception e) {
             LOG.log(Level.FINE, "probe failed", e);
             breaker.onProbe(false);
         }
     }
 
+    // ---------------------------------------------------------------- the tenant registry
+
+    /**
+     * Reads the whole registry (a scan of a small replicated cache) and replaces the view. On failure the last view
+     * stays and the failure is counted. Runs on the poller thread (and once in the constructor and after a probe).
+     *
+     * @return whether the registry was read
+     */
+    boolean refreshRegistry() {
+        IgniteClient c = ignite;
+        if (closed) {
+            return false;
+        }
+        synchronized (registryLock) { // the poller, the constructor and the prober may all call this
+            long scanStart = System.nanoTime();
+            try {
+                if (c == null) {
+                    throw new HearthException("not connected");
+                }
+                Map<String, Object> entries = new java.util.HashMap<>();
+                ClientCache<String, Object> cache = c.cache(Registry.CACHE);
+                try (QueryCursor<javax.cache.Cache.Entry<String, Object>> cursor = cache.query(new ScanQuery<String, Object>())) {
+                    for (javax.cache.Cache.Entry<String, Object> e : cursor) {
+                        entries.put(e.getKey(), e.getValue());
+                    }
+                } catch (RuntimeException scanFailed) {
+                    if (isConnectivity(scanFailed) || c.cacheNames().contains(Registry.CACHE)) {
+                        throw scanFailed;
+                    }
+                    // Nodes from before the registry: there is nothing to route by.
+                    if (view.exists() || !view.loaded()) {
+                        LOG.info("Hearth client: the cluster has no tenant registry (cache " + Registry.CACHE
+                                + "); every tenant goes to zone " + Registry.DEFAULT_ZONE + " and is active");
+                    }
+                    view = Registry.absent(view, System.currentTimeMillis(), scanStart);
+                    stats.registryRefreshes.increment();
+                    registryFailing = false;
+                    return true;
+                }
+                view = Registry.parse(entries, view, System.currentTimeMillis(), scanStart, (key, why) -> {
+                    if (!registryFailing) {
+                        LOG.warning("Hearth client: registry record " + key + " is not valid (" + why
+                                + "); it keeps its previous reading");
+                    }
+                });
+                stats.registryRefreshes.increment();
+                if (registryFailing) {
+                    LOG.info("Hearth client: the tenant registry is readable again");
+                }
+                registryFailing = view.badRecords() > 0;
+                return true;
+            } catch (RuntimeException e) {
+                stats.registryRefreshFailures.increment();
+                if (!registryFailing) {
+                    LOG.log(Level.WARNING, "Hearth client: cannot read the tenant registry (cache " + Registry.CACHE
+                            + "); keeping the reading of " + (view.loaded() ? view.readAtMillis() + " (unix ms)"
+                            : "never") + " and retrying every " + settings.registryRefreshInterval().toMillis()
+                            + " ms", e);
+                    registryFailing = true;
+                } else {
+                    LOG.log(Level.FINE, "registry read failed", e);
+                }
+                return false;
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- raw steps used by the tenant handles
 
-    CompletableFuture<byte[]> readRaw(Ctx ctx, String sk) {
-        return attempt(ctx, true, c -> c.getAsync(sk), null);
+    CompletableFuture<byte[]> readRaw(Ctx ctx, String zone, String sk) {
+        return attempt(ctx, zone, true, c -> c.getAsync(sk), null);
     }
 
-    CompletableFuture<Map<String, byte[]>> readAllRaw(Ctx ctx, Set<String> sks) {
-        return attempt(ctx, true, c -> c.getAllAsync(sks), null);
+    CompletableFuture<Map<String, byte[]>> readAllRaw(Ctx ctx, String zone, Set<String> sks) {
+        return attempt(ctx, zone, true, c -> c.getAllAsync(sks), null);
     }
 
-    CompletableFuture<Void> putRaw(Ctx ctx, String sk, byte[] bytes, Expiry expiry) {
-        return attempt(ctx, true, c -> c.putAsync(sk, bytes), expiry);
+    CompletableFuture<Void> putRaw(Ctx ctx, String zone, String sk, byte[] bytes, Expiry expiry) {
+        return attempt(ctx, zone, true, c -> c.putAsync(sk, bytes), expiry);
     }
 
-    CompletableFuture<Boolean> putIfAbsentRaw(Ctx ctx, String sk, byte[] bytes, Expiry expiry) {
-        return attempt(ctx, true, c -> c.putIfAbsentAsync(sk, bytes), expiry);
+    CompletableFuture<Boolean> putIfAbsentRaw(Ctx ctx, String zone, String sk, byte[] bytes, Expiry expiry) {
+        return attempt(ctx, zone, true, c -> c.putIfAbsentAsync(sk, bytes), expiry);
     }
 
-    CompletableFuture<Boolean> replaceRaw(Ctx ctx, boolean idempotent, String sk, byte[] old, byte[] bytes,
-            Expiry expiry) {
-        return attempt(ctx, idempotent, c -> c.replaceAsync(sk, old, bytes), expiry);
+    CompletableFuture<Boolean> replaceRaw(Ctx ctx, String zone, boolean idempotent, String sk, byte[] old,
+            byte[] bytes, Expiry expiry) {
+        return attempt(ctx, zone, idempotent, c -> c.replaceAsync(sk, old, bytes), expiry);
     }
 
-    CompletableFuture<byte[]> getAndRemoveRaw(Ctx ctx, String sk) {
-        return attempt(ctx, true, c -> c.getAndRemoveAsync(sk), null);
+    CompletableFuture<byte[]> getAndRemoveRaw(Ctx ctx, String zone, String sk) {
+        return attempt(ctx, zone, true, c -> c.getAndRemoveAsync(sk), null);
     }
 
-    CompletableFuture<Boolean> removeRaw(Ctx ctx, String sk, byte[] old) {
-        return attempt(ctx, true, c -> c.removeAsync(sk, old), null);
+    CompletableFuture<Boolean> removeRaw(Ctx ctx, String zone, String sk, byte[] old) {
+        return attempt(ctx, zone, true, c -> c.removeAsync(sk, old), null);
+    }
+
+    CompletableFuture<Boolean> removeRaw(Ctx ctx, String zone, String sk) {
+        return attempt(ctx, zone, true, c -> c.removeAsync(sk), null);
     }
 
     /** Runs a loader on the bounded load pool. */

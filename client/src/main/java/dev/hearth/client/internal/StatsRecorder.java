@@ -20,6 +20,9 @@ public final class StatsRecorder {
     final LongAdder errors = new LongAdder();
     final LongAdder rejected = new LongAdder();
     final LongAdder retries = new LongAdder();
+    final LongAdder bypassed = new LongAdder();
+    final LongAdder registryRefreshes = new LongAdder();
+    final LongAdder registryRefreshFailures = new LongAdder();
     private final Recorder recorder = new Recorder(3);
     private final Histogram cumulative = new Histogram(3);
 
@@ -27,13 +30,14 @@ public final class StatsRecorder {
         recorder.recordValue(Math.min(MAX_MICROS, Math.max(0, nanos / 1000)));
     }
 
-    public ClientStats snapshot(long coalesced, CircuitState state) {
+    public ClientStats snapshot(long coalesced, CircuitState state, long registryAgeMillis) {
         Histogram copy;
         synchronized (cumulative) {
             cumulative.add(recorder.getIntervalHistogram());
             copy = cumulative.copy();
         }
         return new ClientStats(hits.sum(), misses.sum(), loads.sum(), loadFailures.sum(), timeouts.sum(),
-                errors.sum(), rejected.sum(), retries.sum(), coalesced, state, new LatencySnapshot(copy));
+                errors.sum(), rejected.sum(), retries.sum(), coalesced, bypassed.sum(), registryRefreshes.sum(),
+                registryRefreshFailures.sum(), registryAgeMillis, state, new LatencySnapshot(copy));
     }
 }

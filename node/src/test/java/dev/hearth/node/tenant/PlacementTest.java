@@ -38,6 +38,11 @@ class PlacementTest {
         assertEquals("{\"mode\":\"zone\",\"zone\":\"default\"}", RegistryJson.write(Placement.single("default")));
         assertEquals("{\"mode\":\"hash\",\"zones\":[\"a\",\"b\"]}",
                 RegistryJson.write(Placement.hash(List.of("b", "a"))));
+        // What the nodes write: the maintenance mode rides along for the clients.
+        assertEquals("{\"mode\":\"hash\",\"zones\":[\"a\",\"b\"],\"maintenanceMode\":\"reject\"}",
+                RegistryJson.write(Placement.fromConfig("hash", List.of("b", "a"), "reject")));
+        assertEquals("{\"mode\":\"zone\",\"zone\":\"z1\",\"maintenanceMode\":\"miss\"}",
+                RegistryJson.write(Placement.fromConfig("z1", List.of("z1"), "miss")));
         TenantRecord r = new TenantRecord("store-42", "z1", "active", 1, 2, "ops", null);
         assertEquals("{\"tenant\":\"store-42\",\"zone\":\"z1\",\"state\":\"active\",\"createdAt\":1,\"changedAt\":2,"
                 + "\"changedBy\":\"ops\",\"movingFrom\":null}", RegistryJson.write(r));

@@ -129,7 +129,7 @@ class TenantsClusterTest {
         assertEquals(0, entriesIn("default", "rep-1"));
         assertEquals("v", text(nodes.get(2).cache().get(k).join()));
         String placement = nodes.get(1).ignite().<String, String>cache(IgniteTenantRegistry.CACHE).get("placement");
-        assertEquals("{\"mode\":\"zone\",\"zone\":\"default\"}", placement);
+        assertEquals("{\"mode\":\"zone\",\"zone\":\"default\",\"maintenanceMode\":\"miss\"}", placement);
     }
 
     @Test

@@ -1,0 +1,248 @@
+package dev.hearth.cli.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.cli.AdminClient;
+import dev.hearth.cli.Bytes;
+import dev.hearth.cli.CliRun;
+import dev.hearth.client.Codec;
+import dev.hearth.client.HearthClient;
+import dev.hearth.client.TenantCache;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.ignite.client.ClientCache;
+import org.apache.ignite.client.IgniteClient;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * hearthctl's zone and tenant commands, the nodes' registry and hearth-client together on a real 2-node cluster
+ * ({@code hearthctl local up}): a move under a client's writes loses no acknowledged write, maintenance switched
+ * with hearthctl reaches the client, flush removes what the client wrote.
+ */
+class TenantCommandsIT {
+    @TempDir
+    Path dir;
+
+    private static CliRun ctl(LocalClusterProcess cluster, String... args) {
+        String[] all = new String[args.length + 2];
+        System.arraycopy(args, 0, all, 0, args.length);
+        all[args.length] = "--admin";
+        all[args.length + 1] = cluster.admin();
+        CliRun r = CliRun.of(all);
+        System.out.println("$ hearthctl " + String.join(" ", args) + "\n" + r);
+        return r;
+    }
+
+    @Test
+    void zonesTenantsMoveMaintenanceFlushWithARealClient() throws Exception {
+        try (LocalClusterProcess cluster = new LocalClusterProcess(2, dir, "zones.z1.memory=32m",
+                "zones.z2.memory=32m").start()) {
+            try {
+                run(cluster);
+            } catch (Throwable t) {
+                System.out.println("--- hearthctl local output\n" + cluster.output());
+                throw t;
+            }
+        }
+    }
+
+    private static void run(LocalClusterProcess cluster) throws Exception {
+        {
+            // On a loaded machine a node can still be settling (or be restarted by its supervisor) when local up
+            // reports ready: wait until the admin port answers the zone routes.
+            long settle = System.nanoTime() + 120_000_000_000L;
+            while (CliRun.of("zone", "list", "--admin", cluster.admin()).code() != 0) {
+                assertTrue(System.nanoTime() < settle, "the admin port of n0 never answered /admin/zones");
+                Thread.sleep(500);
+            }
+            List<String> thin = List.of("127.0.0.1:" + cluster.thinClientPort(0),
+                    "127.0.0.1:" + cluster.thinClientPort(1));
+            IgniteClient raw = cluster.client();
+            try (HearthClient client = HearthClient.builder().addresses(thin).timeout(Duration.ofSeconds(3))
+                    .registryRefreshInterval(Duration.ofMillis(200)).build()) {
+                // Zones as the nodes configured them; the placement record tells clients the maintenance mode.
+                CliRun zones = ctl(cluster, "zone", "list", "-o", "json");
+                assertEquals(0, zones.code(), zones.toString());
+                JsonNode z = AdminClient.JSON.readTree(zones.out());
+                List<String> names = new ArrayList<>();
+                z.path("zones").forEach(n -> names.add(n.path("name").asText()));
+                assertEquals(List.of("default", "z1", "z2"), names);
+                assertEquals("miss", z.path("placement").path("maintenanceMode").asText());
+                CliRun table = ctl(cluster, "zone", "list");
+                assertEquals(0, table.code(), table.toString());
+                String[] lines = table.out().split("\n");
+                assertEquals(List.of("ZONE", "MAINTENANCE", "TENANTS", "ENTRIES", "SIZE", "MEMORY", "BACKUPS", "NODES",
+                        "NODE-FILTER"), List.of(lines[0].split(" {2,}")));
+                List<String> z1row = List.of(lines[2].split(" {2,}"));
+                assertEquals(List.of("z1", "no"), z1row.subList(0, 2), table.toString());
+                assertEquals(List.of(Bytes.format(32L << 20), "1"), z1row.subList(5, 7), table.toString());
+                // NODES: the data nodes the answering node sees for the zone (1 or 2 while the second still joins).
+                assertTrue(z1row.get(7).equals("1") || z1row.get(7).equals("2"), table.toString());
+                assertEquals("-", z1row.get(8), "no node filter: " + table);
+
+                // A tenant without a record lives in the placement's zone (default).
+                TenantCache<String> mv = client.tenant("t-move", Codec.utf8());
+                for (int i = 0; i < 500; i++) {
+                    mv.put("k" + i, "v" + i);
+                }
+                ClientCache<String, byte[]> zDefault = raw.cache("hearth-zone-default");
+                ClientCache<String, byte[]> z1 = raw.cache("hearth-zone-z1");
+                assertTrue(zDefault.containsKey("t-move:k0"));
+
+                CliRun assign = ctl(cluster, "tenant", "assign", "t-move", "--zone", "z1");
+                assertEquals(3, assign.code(), "keys in another zone: use move. " + assign);
+                CliRun unknown = ctl(cluster, "tenant", "assign", "t-move", "--zone", "nozone");
+                assertEquals(2, unknown.code(), unknown.toString());
+
+                // Move while the client writes: no acknowledged write may be lost.
+                Map<String, String> acked = new ConcurrentHashMap<>();
+                AtomicBoolean stop = new AtomicBoolean();
+                AtomicInteger failed = new AtomicInteger();
+                Thread writer = new Thread(() -> {
+                    int i = 0;
+                    while (!stop.get()) {
+                        String k = (i % 3 == 0 ? "k" + (i % 500) : "w" + i);
+                        String v = "x" + i;
+                        try {
+                            mv.put(k, v);
+                            acked.put(k, v);
+                        } catch (RuntimeException e) {
+                            failed.incrementAndGet();
+                        }
+                        i++;
+                    }
+                }, "it-writer");
+                writer.start();
+                Thread.sleep(300);
+                CliRun move = ctl(cluster, "tenant", "move", "t-move", "--to", "z1", "--wait", "--by", "it", "-o",
+                        "json");
+                Thread.sleep(300);
+                stop.set(true);
+                writer.join();
+                assertEquals(0, move.code(), move.toString());
+                assertEquals("z1", AdminClient.JSON.readTree(move.out()).path("zone").asText());
+                // Writes may fail (not acknowledged) if the client cannot read the registry in time; none may be lost.
+                System.out.println("client after the move: " + client.stats());
+                Thread.sleep(600); // the client has seen the end of the move
+                int lost = 0;
+                for (int i = 0; i < 500; i++) {
+                    String k = "k" + i;
+                    String want = acked.getOrDefault(k, "v" + i);
+                    if (!want.equals(mv.get(k))) {
+                        lost++;
+                    }
+                }
+                for (Map.Entry<String, String> e : acked.entrySet()) {
+                    if (!e.getValue().equals(mv.get(e.getKey()))) {
+                        lost++;
+                    }
+                }
+                System.out.printf("move under writes: %d acknowledged writes during the move, %d lost, %d failed%n",
+                        acked.size(), lost, failed.get());
+                assertEquals(0, lost, "acknowledged writes lost by the move");
+                assertFalse(zDefault.containsKey("t-move:k0"), "the old zone keeps nothing");
+                assertTrue(z1.containsKey("t-move:k0"));
+
+                CliRun show = ctl(cluster, "tenant", "show", "t-move");
+                assertEquals(0, show.code(), show.toString());
+                assertTrue(show.out().contains("zone:            z1"), show.toString());
+                assertTrue(show.out().contains("changed by:      it"), show.toString());
+
+                // Tenant maintenance through hearthctl reaches the client: reads miss, writes are dropped.
+                CliRun on = ctl(cluster, "tenant", "maintenance", "on", "t-move");
+                assertEquals(0, on.code(), on.toString());
+                long t0 = System.nanoTime();
+                while (client.isAvailable("t-move")) {
+                    Thread.sleep(20);
+                    assertTrue(System.nanoTime() - t0 < 10_000_000_000L, "client never saw the maintenance");
+                }
+                System.out.printf("maintenance seen by the client %d ms after hearthctl returned%n",
+                        (System.nanoTime() - t0) / 1_000_000);
+                assertNull(mv.get("k1"));
+                mv.put("during", "x");
+                assertFalse(z1.containsKey("t-move:during"), "nothing stored in maintenance");
+                assertEquals("loaded", mv.getOrLoad("k1", k -> "loaded", Duration.ZERO));
+                assertTrue(client.stats().bypassed() >= 3);
+                TenantCache<String> other = client.tenant("t-other", Codec.utf8());
+                other.put("a", "b");
+                assertEquals("b", other.get("a"), "other tenants untouched");
+                CliRun off = ctl(cluster, "tenant", "maintenance", "off", "t-move");
+                assertEquals(0, off.code(), off.toString());
+                while (!client.isAvailable("t-move")) {
+                    Thread.sleep(20);
+                }
+                assertEquals(acked.getOrDefault("k1", "v1"), mv.get("k1"));
+
+                // Zone maintenance: tenants without a record in that zone (t-other lives in default).
+                CliRun zon = ctl(cluster, "zone", "maintenance", "on", "default");
+                assertEquals(0, zon.code(), zon.toString());
+                while (client.isAvailable("t-other")) {
+                    Thread.sleep(20);
+                }
+                assertNull(other.get("a"));
+                assertTrue(client.isAvailable("t-move"), "a tenant of another zone is untouched");
+                CliRun zshow = ctl(cluster, "zone", "show", "default");
+                assertTrue(zshow.out().contains("by " + System.getProperty("user.name") + "@"), zshow.toString());
+                assertEquals(0, ctl(cluster, "zone", "maintenance", "off", "default").code());
+                while (!client.isAvailable("t-other")) {
+                    Thread.sleep(20);
+                }
+                assertEquals("b", other.get("a"));
+
+                // Flush: dry run removes nothing, --yes removes every key.
+                CliRun dry = ctl(cluster, "tenant", "flush", "t-move", "--dry-run");
+                assertEquals(0, dry.code(), dry.toString());
+                assertEquals(acked.getOrDefault("k2", "v2"), mv.get("k2"));
+                CliRun flush = ctl(cluster, "tenant", "flush", "t-move", "--yes", "-o", "json");
+                assertEquals(0, flush.code(), flush.toString());
+                long removed = AdminClient.JSON.readTree(flush.out()).path("removed").asLong();
+                assertTrue(removed >= 500, flush.toString());
+                assertNull(mv.get("k2"));
+
+                CliRun list = ctl(cluster, "tenant", "list");
+                assertEquals(0, list.code(), list.toString());
+                String[] rows = list.out().split("\n");
+                assertEquals(List.of("TENANT", "ZONE", "STATE", "REGISTERED", "MOVING-FROM", "OPS", "HITS", "MISSES",
+                        "CHANGED", "BY"), List.of(rows[0].split(" {2,}")));
+                List<String> row = List.of(rows[1].split(" {2,}"));
+                assertEquals(List.of("t-move", "z1", "active", "yes", "-"), row.subList(0, 5), list.toString());
+                assertTrue(row.get(9).startsWith(System.getProperty("user.name") + "@"), "default --by: " + row);
+
+                // A move without --wait returns at once; tenant show follows it to the end.
+                other.put("c", "d");
+                CliRun start = ctl(cluster, "tenant", "move", "t-other", "--to", "z2");
+                assertEquals(0, start.code(), start.toString());
+                assertTrue(start.out().startsWith("moving tenant t-other from zone default to z2"), start.toString());
+                String state = "";
+                long until = System.nanoTime() + 60_000_000_000L;
+                while (!state.equals("done") && System.nanoTime() < until) {
+                    Thread.sleep(100);
+                    CliRun s = ctl(cluster, "tenant", "show", "t-other", "-o", "json");
+                    assertEquals(0, s.code(), s.toString());
+                    state = AdminClient.JSON.readTree(s.out()).path("move").path("state").asText();
+                }
+                assertEquals("done", state);
+                Thread.sleep(600);
+                assertEquals("b", other.get("a"));
+                assertEquals("d", other.get("c"));
+                assertTrue(raw.cache("hearth-zone-z2").containsKey("t-other:c"));
+                CliRun inZ2 = ctl(cluster, "tenant", "list", "--zone", "z2", "-o", "json");
+                assertEquals(0, inZ2.code(), inZ2.toString());
+                assertEquals(1, AdminClient.JSON.readTree(inZ2.out()).size());
+                CliRun zshow2 = ctl(cluster, "zone", "show", "z2");
+                assertTrue(zshow2.out().contains("tenants: t-other"), zshow2.toString());
+            }
+        }
+    }
+}
