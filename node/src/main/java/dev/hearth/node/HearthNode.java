@@ -13,6 +13,10 @@ import dev.hearth.node.status.NodeStatus;
 import dev.hearth.node.tenant.TenantDirectory;
 import dev.hearth.node.cluster.AutoWarmup;
 import dev.hearth.node.cluster.IgniteDumpSupport;
+import dev.hearth.node.cluster.DamageInjector;
+import dev.hearth.node.cluster.IgniteCopies;
+import dev.hearth.node.integrity.InMemoryMaintenance;
+import dev.hearth.node.integrity.IntegrityService;
 import dev.hearth.node.warmup.DumpService;
 import dev.hearth.node.warmup.WarmupService;
 import java.net.URL;
@@ -57,6 +61,10 @@ public final class HearthNode implements AutoCloseable {
             .newFixedThreadPool(2, daemonThreads("hearth-ops"));
     private final java.util.concurrent.ScheduledExecutorService scheduler = java.util.concurrent.Executors
             .newSingleThreadScheduledExecutor(daemonThreads("hearth-scheduler"));
+    // Verify and recover jobs get a thread of their own: a long verify must not hold up dumps or warm-ups.
+    private final java.util.concurrent.ExecutorService integrityExecutor = java.util.concurrent.Executors
+            .newSingleThreadExecutor(daemonThreads("hearth-integrity"));
+    private volatile IntegrityService integrity;
     private volatile DumpService dumps;
     private volatile WarmupService warmup;
     private volatile Runnable shutdownAction = this::stopGracefully;
@@ -162,6 +170,11 @@ public final class HearthNode implements AutoCloseable {
         warmup = new WarmupService(dumps, IgniteDumpSupport.loader(ignite), opsExecutor);
         admin.operations(new NodeOperations(config.node().name(), status, dumps, warmup,
                 () -> shutdownAction.run()));
+        integrity = new IntegrityService(config.node().name(), new IgniteCopies(ignite), config.zones().keySet(),
+                TenantDirectory.allInDefaultZone()::zoneOf,
+                config.testing().damageEndpoint() ? new DamageInjector(ignite) : null, new InMemoryMaintenance(),
+                integrityExecutor);
+        admin.integrity(integrity);
         Duration every = config.dump().interval();
         if (!every.isZero()) {
             scheduler.scheduleWithFixedDelay(this::scheduledDump, every.toMillis(), every.toMillis(),
@@ -194,6 +207,11 @@ public final class HearthNode implements AutoCloseable {
 
     public DumpService dumps() {
         return dumps;
+    }
+
+    /** Verify, repair and zone recovery run from this node. */
+    public IntegrityService integrity() {
+        return integrity;
     }
 
     public WarmupService warmup() {
@@ -279,6 +297,7 @@ public final class HearthNode implements AutoCloseable {
         }
         scheduler.shutdownNow();
         opsExecutor.shutdownNow();
+        integrityExecutor.shutdownNow();
         // Alone, there is nobody to hand partitions to: GRACEFUL would wait forever for a copy that cannot appear.
         boolean alone = ignite.cluster().forServers().nodes().size() <= 1;
         ShutdownPolicy policy = alone ? ShutdownPolicy.IMMEDIATE : ShutdownPolicy.GRACEFUL;

@@ -48,6 +48,7 @@ public final class AdminServer implements AutoCloseable {
     private final NodeStatus status;
     private final OperationStats ops;
     private volatile AdminOperations operations;
+    private volatile IntegrityOperations integrity;
     private final MetricsRenderer metrics = new MetricsRenderer();
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private final EventLoopGroup group = new NioEventLoopGroup(1, (java.util.concurrent.ThreadFactory) r -> daemon(r, "hearth-admin-io"));
@@ -69,6 +70,11 @@ public final class AdminServer implements AutoCloseable {
     /** Enables the {@code /admin/...} actions; until then they answer 503. */
     public void operations(AdminOperations operations) {
         this.operations = operations;
+    }
+
+    /** Enables verify, repair, zone recovery and (if configured) the damage hook; until then they answer 503. */
+    public void integrity(IntegrityOperations integrity) {
+        this.integrity = integrity;
     }
 
     /** Binds and returns the port bound (useful when {@code port} is 0). */
@@ -114,7 +120,8 @@ public final class AdminServer implements AutoCloseable {
             Route route = Route.match(path);
             if (route == null) {
                 send(ctx, keepAlive, error(HttpResponseStatus.NOT_FOUND, "no such path: " + path
-                        + " (try /health/live, /health/ready, /status, /metrics, /admin/dumps, /admin/warmup)"));
+                        + " (try /health/live, /health/ready, /status, /metrics, /admin/dumps, /admin/warmup, "
+                        + "/admin/verify)"));
                 return;
             }
             if (!route.methods.contains(method.name())) {
@@ -204,6 +211,12 @@ public final class AdminServer implements AutoCloseable {
             return v.equals("true");
         }
 
+        /** Path segment {@code i} (0 is the empty one before the first '/'). */
+        String segment(int i) {
+            String[] parts = path.split("/");
+            return i < parts.length ? parts[i] : "";
+        }
+
         /** The {name} in /admin/dumps/{name}[/verify]. */
         String dumpName() {
             String rest = path.substring("/admin/dumps/".length());
@@ -232,6 +245,25 @@ public final class AdminServer implements AutoCloseable {
             }
             default:
                 break;
+        }
+        if (route.integrity) {
+            IntegrityOperations i = integrity;
+            if (i == null) {
+                return error(HttpResponseStatus.SERVICE_UNAVAILABLE, "the node is still starting");
+            }
+            return switch (route) {
+                case VERIFY -> req.method().equals("POST")
+                        ? jsonResponse(HttpResponseStatus.ACCEPTED, i.startVerify(req.param("zone"),
+                                req.param("tenant"), req.flag("repair"), req.number("rate", 0)))
+                        : jsonResponse(HttpResponseStatus.OK, i.verifyJobs());
+                case VERIFY_JOB -> jsonResponse(HttpResponseStatus.OK, i.verifyJob(req.segment(3)));
+                case ZONE_RECOVER -> jsonResponse(HttpResponseStatus.ACCEPTED,
+                        i.startRecover(req.segment(3), req.number("rate", 0), req.param("by")));
+                case RECOVER_JOB -> jsonResponse(HttpResponseStatus.OK, i.recoverJob(req.segment(3)));
+                case DAMAGE -> jsonResponse(HttpResponseStatus.OK, i.damage(req.param("zone"), req.param("kind"),
+                        req.number("count", 1), req.param("tenant"), req.param("node")));
+                default -> throw new IllegalStateException("unrouted " + route);
+            };
         }
         AdminOperations o = operations;
         if (o == null) {
@@ -291,15 +323,26 @@ public final class AdminServer implements AutoCloseable {
         DUMPS("/admin/dumps", true, "GET", "POST"),
         DUMP("/admin/dumps/*", true, "GET"),
         DUMP_VERIFY("/admin/dumps/*/verify", true, "POST"),
-        WARMUP("/admin/warmup", true, "GET", "POST");
+        WARMUP("/admin/warmup", true, "GET", "POST"),
+        VERIFY("/admin/verify", true, true, "GET", "POST"),
+        VERIFY_JOB("/admin/verify/*", true, true, "GET"),
+        ZONE_RECOVER("/admin/zones/*/recover", true, true, "POST"),
+        RECOVER_JOB("/admin/recover/*", true, true, "GET"),
+        DAMAGE("/admin/test/damage", true, true, "POST");
 
         private final String pattern;
         private final boolean action;
+        private final boolean integrity;
         private final java.util.List<String> methods;
 
         Route(String pattern, boolean action, String... methods) {
+            this(pattern, action, false, methods);
+        }
+
+        Route(String pattern, boolean action, boolean integrity, String... methods) {
             this.pattern = pattern;
             this.action = action;
+            this.integrity = integrity;
             this.methods = java.util.List.of(methods);
         }
 

@@ -267,7 +267,7 @@ public final class ConfigLoader {
             node = new HearthConfig.Node(defaultName(c.ports().discovery()), node.failureDomain(), node.dataDir());
         }
         return new HearthConfig(node, c.cluster(), c.ports(), c.memory(), Map.copyOf(zones), c.memcached(),
-                c.dump(), c.warmup(), c.logging(), c.shutdown());
+                c.dump(), c.warmup(), c.logging(), c.shutdown(), c.testing());
     }
 
     private static String defaultName(int discoveryPort) {

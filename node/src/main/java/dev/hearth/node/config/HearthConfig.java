@@ -18,7 +18,8 @@ public record HearthConfig(
         Dump dump,
         Warmup warmup,
         Logging logging,
-        Shutdown shutdown) {
+        Shutdown shutdown,
+        Testing testing) {
 
     public record Node(String name, String failureDomain, String dataDir) {
     }
@@ -69,6 +70,10 @@ public record HearthConfig(
     }
 
     public record Shutdown(Duration timeout) {
+    }
+
+    /** Hooks for tests only. {@code damageEndpoint}: POST /admin/test/damage exists (else 404). */
+    public record Testing(boolean damageEndpoint) {
     }
 
     /** Total off-heap this node may allocate: the system region plus every zone's budget. */

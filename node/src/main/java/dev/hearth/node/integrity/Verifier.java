@@ -1,0 +1,289 @@
+package dev.hearth.node.integrity;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One verify pass over a zone: compares every entry's copies on its owners, partition batch by partition batch (so
+ * memory is bounded by a batch, not the zone), and optionally repairs what it finds.
+ *
+ * <p>A copy set that looks wrong is read again before it is reported: a write in flight (primary updated, backup
+ * not yet) or an entry expiring between the two nodes' scans looks exactly like damage for a moment. Only a state
+ * seen twice in a row on re-reads, with no copy about to expire, is reported.
+ */
+public final class Verifier {
+    /** Entries whose newest valid copy expires this close to now are left alone: expiry, not damage. */
+    static final long EXPIRY_GRACE_MS = 2_000;
+    private static final int MAX_BATCH_PARTITIONS = 32;
+    private static final long[] REREAD_PAUSE_MS = {0, 20, 60, 150};
+
+    private final ClusterCopies cluster;
+
+    public Verifier(ClusterCopies cluster) {
+        this.cluster = cluster;
+    }
+
+    /**
+     * @param tenants only these tenants' keys; null for all
+     * @param rate entries per second at most, 0 for unlimited
+     * @param reports per-tenant results, added to (tenants are created as their keys are met)
+     * @param cancelled checked between batches
+     */
+    public void pass(String zone, Set<String> tenants, boolean repair, long rate, PassProgress progress,
+            Map<String, TenantReport> reports, BooleanSupplier cancelled) throws InterruptedException {
+        int parts = cluster.partitions(zone);
+        long total = cluster.size(zone);
+        progress.zone = zone;
+        progress.entriesTotal.addAndGet(total);
+        progress.partitionsTotal.addAndGet(parts);
+        // With a rate, batches of about one second's work keep the pacing smooth; without, the largest batch.
+        int batch = MAX_BATCH_PARTITIONS;
+        if (rate > 0 && total > 0) {
+            batch = (int) Math.max(1, Math.min(MAX_BATCH_PARTITIONS, rate * parts / total));
+        }
+        long t0 = System.nanoTime();
+        long done = 0;
+        for (int first = 0; first < parts; first += batch) {
+            if (cancelled.getAsBoolean()) {
+                throw new InterruptedException("verify cancelled");
+            }
+            int n = Math.min(batch, parts - first);
+            int[] batchParts = new int[n];
+            for (int i = 0; i < n; i++) {
+                batchParts[i] = first + i;
+            }
+            done += checkBatch(zone, batchParts, tenants, repair, progress, reports);
+            progress.partitionsDone.addAndGet(n);
+            if (rate > 0) {
+                long dueNanos = (long) (done * 1e9 / rate);
+                long ahead = dueNanos - (System.nanoTime() - t0);
+                if (ahead > 0) {
+                    Thread.sleep(ahead / 1_000_000, (int) (ahead % 1_000_000));
+                }
+            }
+        }
+    }
+
+    private long checkBatch(String zone, int[] parts, Set<String> tenants, boolean repair, PassProgress progress,
+            Map<String, TenantReport> reports) throws InterruptedException {
+        Map<Integer, List<String>> owners = new HashMap<>();
+        for (int p : parts) {
+            owners.put(p, cluster.owners(zone, p));
+        }
+        Map<String, NodeCopies> scanned = cluster.scan(zone, parts, tenants);
+        Map<String, Copy[]> byKey = new HashMap<>();
+        Map<String, Integer> partOf = new HashMap<>();
+        for (Map.Entry<String, NodeCopies> e : scanned.entrySet()) {
+            NodeCopies nc = e.getValue();
+            for (int i = 0; i < nc.size(); i++) {
+                List<String> own = owners.get(nc.partition(i));
+                int idx = own == null ? -1 : own.indexOf(e.getKey());
+                if (idx < 0) {
+                    continue; // not an owner (any more): its copy is not one that reads are served from
+                }
+                Copy[] copies = byKey.computeIfAbsent(nc.key(i), k -> new Copy[own.size()]);
+                copies[idx] = nc.copy(i);
+                partOf.put(nc.key(i), nc.partition(i));
+            }
+        }
+        for (Map.Entry<String, Copy[]> e : byKey.entrySet()) {
+            String key = e.getKey();
+            Copy[] copies = e.getValue();
+            String tenant = Copy.tenantOf(key);
+            TenantReport r = reports.computeIfAbsent(tenant, t -> new TenantReport(t, zone));
+            long size = 0;
+            for (Copy c : copies) {
+                size += c == null ? 0 : c.size();
+            }
+            synchronized (r) {
+                r.entriesChecked++;
+                r.bytes += size;
+            }
+            progress.bytes.addAndGet(size);
+            progress.entriesDone.incrementAndGet();
+            if (!consistent(copies)) {
+                Observation o = confirm(zone, key);
+                if (o != null) {
+                    record(zone, key, o, r, repair);
+                }
+            }
+        }
+        return byKey.size();
+    }
+
+    private static boolean consistent(Copy[] copies) {
+        Copy first = copies[0];
+        if (first == null || !first.valid()) {
+            return false;
+        }
+        for (Copy c : copies) {
+            if (c == null || !c.valid() || c.digest() != first.digest()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Re-reads a key until the same inconsistent state is seen twice in a row; null if it is not damage. */
+    Observation confirm(String zone, String key) throws InterruptedException {
+        Observation last = null;
+        for (long pause : REREAD_PAUSE_MS) {
+            if (pause > 0) {
+                Thread.sleep(pause);
+            }
+            List<String> owners = cluster.owners(zone, cluster.partition(zone, key));
+            Map<String, byte[]> read = cluster.read(zone, key);
+            Observation o = new Observation(key, owners, read);
+            if (consistent(o.copies) || o.expiringSoon(System.currentTimeMillis())) {
+                return null;
+            }
+            if (last != null && o.sameAs(last)) {
+                return o;
+            }
+            last = o;
+        }
+        // Still changing after several reads: a key being rewritten right now, which is not damage.
+        return null;
+    }
+
+    private void record(String zone, String key, Observation o, TenantReport r, boolean repair) {
+        int missing = 0;
+        int evicted = 0;
+        int invalid = 0;
+        int differ = 0;
+        Integer healthy = o.healthy();
+        int valid = 0;
+        for (int i = 0; i < o.copies.length; i++) {
+            Copy c = o.copies[i];
+            if (c == null) {
+                if (cluster.evictedPages(zone, o.owners.get(i)) > 0) {
+                    evicted++;
+                } else {
+                    missing++;
+                }
+            } else if (!c.valid()) {
+                invalid++;
+            } else {
+                valid++;
+                if (healthy != null && c.digest() != o.copies[healthy].digest()) {
+                    differ++;
+                }
+            }
+        }
+        if (healthy == null && valid > 1) {
+            differ = valid - 1; // no copy can be trusted over the others; one of them may be right
+        }
+        boolean damaged = missing + invalid + differ > 0;
+        synchronized (r) {
+            r.copiesMissing += missing;
+            r.copiesEvicted += evicted;
+            r.checksumFailures += invalid;
+            r.copiesDiffer += differ;
+            if (damaged) {
+                r.damagedEntries++;
+                if (r.damagedKeys.size() < TenantReport.MAX_KEYS) {
+                    r.damagedKeys.add(key);
+                }
+            }
+        }
+        if (!damaged || !repair) {
+            return;
+        }
+        long primary = o.copies[0] == null ? Copy.ABSENT : o.copies[0].digest();
+        boolean done;
+        if (healthy != null) {
+            done = cluster.writeBack(zone, key, o.bytes[healthy], primary);
+        } else {
+            done = cluster.removeIfUnchanged(zone, key, primary);
+        }
+        synchronized (r) {
+            if (!done) {
+                r.skippedRewritten++;
+            } else if (healthy != null) {
+                r.repaired++;
+            } else {
+                r.removed++;
+            }
+        }
+    }
+
+    /** One reading of all owners' copies of a key. */
+    static final class Observation {
+        final String key;
+        final List<String> owners;
+        final Copy[] copies;
+        final byte[][] bytes;
+
+        Observation(String key, List<String> owners, Map<String, byte[]> read) {
+            this.key = key;
+            this.owners = owners;
+            this.copies = new Copy[owners.size()];
+            this.bytes = new byte[owners.size()][];
+            for (int i = 0; i < owners.size(); i++) {
+                byte[] b = read.get(owners.get(i));
+                bytes[i] = b;
+                copies[i] = b == null ? null : Copy.of(key, b);
+            }
+        }
+
+        boolean sameAs(Observation other) {
+            if (!owners.equals(other.owners)) {
+                return false;
+            }
+            for (int i = 0; i < copies.length; i++) {
+                long a = copies[i] == null ? Copy.ABSENT : copies[i].digest();
+                long b = other.copies[i] == null ? Copy.ABSENT : other.copies[i].digest();
+                if (a != b) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** True if a checksum-valid copy expires within the grace period (or already has). */
+        boolean expiringSoon(long now) {
+            for (Copy c : copies) {
+                if (c != null && c.valid() && c.expireAt() != 0 && c.expireAt() <= now + EXPIRY_GRACE_MS) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /**
+         * The copy to repair from: checksum valid, newest envelope version; among different copies of that same
+         * version, one held by a strict majority of them. Null if there is none (no valid copy, or a tie nobody
+         * can break: then the entry is removed rather than risk serving a wrong value).
+         */
+        Integer healthy() {
+            long newest = Long.MIN_VALUE;
+            for (Copy c : copies) {
+                if (c != null && c.valid() && c.version() > newest) {
+                    newest = c.version();
+                }
+            }
+            if (newest == Long.MIN_VALUE) {
+                return null;
+            }
+            Map<Long, List<Integer>> groups = new HashMap<>();
+            int candidates = 0;
+            for (int i = 0; i < copies.length; i++) {
+                Copy c = copies[i];
+                if (c != null && c.valid() && c.version() == newest) {
+                    groups.computeIfAbsent(c.digest(), d -> new ArrayList<>()).add(i);
+                    candidates++;
+                }
+            }
+            for (List<Integer> g : groups.values()) {
+                if (g.size() * 2 > candidates) {
+                    return g.get(0);
+                }
+            }
+            return null;
+        }
+    }
+}
