@@ -17,6 +17,7 @@ import picocli.CommandLine.Spec;
                 + "Every command takes --help and --output table|json.",
         subcommands = {StatusCommand.class, dev.hearth.cli.bench.BenchCommand.class, LocalCommands.class, RestartCommands.NodeCommand.class,
                 RestartCommands.RollingRestart.class, DumpCommands.class, WarmupCommand.class,
+                IntegrityCommands.Verify.class, IntegrityCommands.Zone.class,
                 Main.Completion.class},
         footerHeading = "%n",
         footer = {"Exit codes:",
@@ -24,7 +25,8 @@ import picocli.CommandLine.Spec;
             "  1  the operation failed (a node did not come back, a dump failed...)",
             "  2  usage error (bad option or argument, unknown node)",
             "  3  refused as unsafe (missing copies, rebalancing, a node not ready, a zone without backups)",
-            "  4  the cluster or a node is unreachable"})
+            "  4  the cluster or a node is unreachable",
+            "  5  damage found and not repaired (verify), tenants left in maintenance (zone recover)"})
 public final class Main implements Callable<Integer> {
     @Spec
     CommandSpec spec;
