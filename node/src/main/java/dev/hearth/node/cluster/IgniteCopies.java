@@ -110,17 +110,24 @@ public final class IgniteCopies implements ClusterCopies {
     }
 
     @Override
-    public Map<String, byte[]> read(String zone, String storageKey) {
-        Map<String, IgniteFuture<byte[]>> pending = new LinkedHashMap<>();
-        for (String owner : owners(zone, partition(zone, storageKey))) {
-            pending.put(owner, ignite.compute(ignite.cluster().forNode(node(owner)))
-                    .callAsync(new ReadJob(Zones.cacheName(zone), storageKey)));
+    public Map<String, Map<String, byte[]>> read(String zone, java.util.Collection<String> storageKeys) {
+        Map<String, List<String>> byNode = new LinkedHashMap<>();
+        for (String key : storageKeys) {
+            for (String owner : owners(zone, partition(zone, key))) {
+                byNode.computeIfAbsent(owner, o -> new ArrayList<>()).add(key);
+            }
         }
-        Map<String, byte[]> out = new HashMap<>();
+        Map<String, IgniteFuture<byte[][]>> pending = new LinkedHashMap<>();
+        byNode.forEach((name, keys) -> pending.put(name, ignite.compute(ignite.cluster().forNode(node(name)))
+                .callAsync(new ReadJob(Zones.cacheName(zone), keys.toArray(new String[0])))));
+        Map<String, Map<String, byte[]>> out = new HashMap<>();
         pending.forEach((name, f) -> {
-            byte[] b = f.get();
-            if (b != null) {
-                out.put(name, b);
+            byte[][] values = f.get();
+            List<String> keys = byNode.get(name);
+            for (int i = 0; i < values.length; i++) {
+                if (values[i] != null) {
+                    out.computeIfAbsent(keys.get(i), k -> new HashMap<>()).put(name, values[i]);
+                }
             }
         });
         return out;
@@ -211,23 +218,27 @@ public final class IgniteCopies implements ClusterCopies {
         }
     }
 
-    /** This node's copy of one key, or null. */
-    static final class ReadJob implements IgniteCallable<byte[]> {
+    /** This node's copies of some keys (null where it holds none), as it stores them. */
+    static final class ReadJob implements IgniteCallable<byte[][]> {
         private static final long serialVersionUID = 1L;
         @IgniteInstanceResource
         private transient Ignite ignite;
         private final String cacheName;
-        private final String key;
+        private final String[] keys;
 
-        ReadJob(String cacheName, String key) {
+        ReadJob(String cacheName, String[] keys) {
             this.cacheName = cacheName;
-            this.key = key;
+            this.keys = keys;
         }
 
         @Override
-        public byte[] call() {
+        public byte[][] call() {
             IgniteCache<String, byte[]> cache = ignite.cache(cacheName);
-            return cache.localPeek(key, CachePeekMode.PRIMARY, CachePeekMode.BACKUP);
+            byte[][] out = new byte[keys.length][];
+            for (int i = 0; i < keys.length; i++) {
+                out[i] = cache.localPeek(keys[i], CachePeekMode.PRIMARY, CachePeekMode.BACKUP);
+            }
+            return out;
         }
     }
 

@@ -29,8 +29,11 @@ public interface ClusterCopies {
      */
     Map<String, NodeCopies> scan(String zone, int[] partitions, Set<String> tenants);
 
-    /** Each owner's current copy of one key, as stored bytes (absent from the map: no copy on that node). */
-    Map<String, byte[]> read(String zone, String storageKey);
+    /**
+     * Each owner's current copy of some keys, as stored bytes: key -> node -> bytes (a node absent from a key's map
+     * holds no copy of it). One round trip per owner node, whatever the number of keys.
+     */
+    Map<String, Map<String, byte[]>> read(String zone, java.util.Collection<String> storageKeys);
 
     /** The partition a key belongs to. */
     int partition(String zone, String storageKey);

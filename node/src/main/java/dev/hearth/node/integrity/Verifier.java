@@ -12,14 +12,18 @@ import java.util.function.BooleanSupplier;
  * memory is bounded by a batch, not the zone), and optionally repairs what it finds.
  *
  * <p>A copy set that looks wrong is read again before it is reported: a write in flight (primary updated, backup
- * not yet) or an entry expiring between the two nodes' scans looks exactly like damage for a moment. Only a state
- * seen twice in a row on re-reads, with no copy about to expire, is reported.
+ * not yet) or an entry expiring between the two nodes' scans looks exactly like damage for a moment. A batch's
+ * suspects are re-read together (one round trip per node) over about a second; only a key whose copies stay
+ * inconsistent and unchanged through every re-read, with no copy about to expire, is reported. A second covers a
+ * write delayed by a starved thread or a GC pause; real damage does not go away by itself.
  */
 public final class Verifier {
     /** Entries whose newest valid copy expires this close to now are left alone: expiry, not damage. */
     static final long EXPIRY_GRACE_MS = 2_000;
-    private static final int MAX_BATCH_PARTITIONS = 32;
-    private static final long[] REREAD_PAUSE_MS = {0, 20, 60, 150};
+    /** Entries per batch of partitions (all their copies are held by the coordinator at once). */
+    static final long BATCH_ENTRIES = 50_000;
+    /** Pauses before each re-read of a batch's suspects (the first re-read is at once). */
+    private static final long[] REREAD_PAUSE_MS = {0, 100, 300, 600};
 
     private final ClusterCopies cluster;
 
@@ -40,11 +44,11 @@ public final class Verifier {
         progress.zone = zone;
         progress.entriesTotal.addAndGet(total);
         progress.partitionsTotal.addAndGet(parts);
-        // With a rate, batches of about one second's work keep the pacing smooth; without, the largest batch.
-        int batch = MAX_BATCH_PARTITIONS;
-        if (rate > 0 && total > 0) {
-            batch = (int) Math.max(1, Math.min(MAX_BATCH_PARTITIONS, rate * parts / total));
-        }
+        // A batch holds about BATCH_ENTRIES entries whatever the zone's size: memory stays bounded on a big zone,
+        // and a small zone is done in a few round trips instead of one per 32 partitions. With a rate, a batch is
+        // about one second's work, so the pacing stays smooth.
+        long perBatch = rate > 0 ? Math.min(rate, BATCH_ENTRIES) : BATCH_ENTRIES;
+        int batch = total <= 0 ? parts : (int) Math.max(1, Math.min(parts, perBatch * parts / total));
         long t0 = System.nanoTime();
         long done = 0;
         for (int first = 0; first < parts; first += batch) {
@@ -90,11 +94,11 @@ public final class Verifier {
                 partOf.put(nc.key(i), nc.partition(i));
             }
         }
+        List<String> suspects = new ArrayList<>();
         for (Map.Entry<String, Copy[]> e : byKey.entrySet()) {
             String key = e.getKey();
             Copy[] copies = e.getValue();
-            String tenant = Copy.tenantOf(key);
-            TenantReport r = reports.computeIfAbsent(tenant, t -> new TenantReport(t, zone));
+            TenantReport r = reports.computeIfAbsent(Copy.tenantOf(key), t -> new TenantReport(t, zone));
             long size = 0;
             for (Copy c : copies) {
                 size += c == null ? 0 : c.size();
@@ -106,10 +110,12 @@ public final class Verifier {
             progress.bytes.addAndGet(size);
             progress.entriesDone.incrementAndGet();
             if (!consistent(copies)) {
-                Observation o = confirm(zone, key);
-                if (o != null) {
-                    record(zone, key, o, r, repair);
-                }
+                suspects.add(key);
+            }
+        }
+        if (!suspects.isEmpty()) {
+            for (Observation o : confirm(zone, suspects)) {
+                record(zone, o.key, o, reports.get(Copy.tenantOf(o.key)), repair);
             }
         }
         return byKey.size();
@@ -128,26 +134,42 @@ public final class Verifier {
         return true;
     }
 
-    /** Re-reads a key until the same inconsistent state is seen twice in a row; null if it is not damage. */
-    Observation confirm(String zone, String key) throws InterruptedException {
-        Observation last = null;
+    /**
+     * Re-reads the suspects; returns those whose copies were inconsistent and identical on every re-read. A key
+     * that becomes consistent, changes between reads (being rewritten) or has a copy about to expire is dropped.
+     */
+    List<Observation> confirm(String zone, List<String> keys) throws InterruptedException {
+        Map<String, Observation> last = new HashMap<>();
+        List<String> pending = new ArrayList<>(keys);
         for (long pause : REREAD_PAUSE_MS) {
+            if (pending.isEmpty()) {
+                break;
+            }
             if (pause > 0) {
                 Thread.sleep(pause);
             }
-            List<String> owners = cluster.owners(zone, cluster.partition(zone, key));
-            Map<String, byte[]> read = cluster.read(zone, key);
-            Observation o = new Observation(key, owners, read);
-            if (consistent(o.copies) || o.expiringSoon(System.currentTimeMillis())) {
-                return null;
+            Map<String, Map<String, byte[]>> read = cluster.read(zone, pending);
+            long now = System.currentTimeMillis();
+            List<String> still = new ArrayList<>();
+            for (String key : pending) {
+                List<String> owners = cluster.owners(zone, cluster.partition(zone, key));
+                Observation o = new Observation(key, owners, read.getOrDefault(key, Map.of()));
+                if (consistent(o.copies) || o.expiringSoon(now)) {
+                    continue;
+                }
+                Observation before = last.put(key, o);
+                if (before != null && !o.sameAs(before)) {
+                    continue; // changed between two reads: being rewritten right now, which is not damage
+                }
+                still.add(key);
             }
-            if (last != null && o.sameAs(last)) {
-                return o;
-            }
-            last = o;
+            pending = still;
         }
-        // Still changing after several reads: a key being rewritten right now, which is not damage.
-        return null;
+        List<Observation> confirmed = new ArrayList<>();
+        for (String key : pending) {
+            confirmed.add(last.get(key));
+        }
+        return confirmed;
     }
 
     private void record(String zone, String key, Observation o, TenantReport r, boolean repair) {

@@ -29,9 +29,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Benchmark, not a test (not in the default build): verify rate and {@code zone recover} time on a zone of 100
  * tenants and 1M entries with 100 damaged copies, and another zone's latency (p99) meanwhile, on 3 node processes.
- * Run: {@code mvn -B -o -pl node -am verify -DskipTests=false -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false
- * -Dit.test=IntegrityBench -Dfailsafe.failIfNoSpecifiedTests=false} (after {@code mvn -B -DskipTests package});
- * sizes: {@code -Dbench.entries=1000000 -Dbench.tenants=100 -Dbench.damaged=100}.
+ * Run: {@code bench/integrity.sh [entries [tenants [damaged]]]}.
  */
 class IntegrityBench {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -48,7 +46,13 @@ class IntegrityBench {
                 "memory.heap=512m", "zones.default.memory=" + Math.max(96, entries / 1000 * 2 / 5) + "m",
                 "zones.other.memory=64m",
                 // The machine is shared: a 2 s failure detection drops a node starved of CPU for 2 s.
-                "cluster.failureDetectionTimeout=10s").start()) {
+                "cluster.failureDetectionTimeout=10s")) {
+            // Started here rather than by ProcessCluster.start(): on a loaded shared machine a node can take
+            // longer than its 60 s to become ready.
+            for (NodeProcess n : cluster.nodes) {
+                n.start();
+                n.awaitReady(Duration.ofMinutes(5));
+            }
             IgniteClient client = cluster.client();
             long t0 = System.nanoTime();
             load(client.cache("hearth-zone-default"));
