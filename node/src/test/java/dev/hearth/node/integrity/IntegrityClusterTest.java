@@ -59,8 +59,10 @@ class IntegrityClusterTest {
     static void startCluster() throws Exception {
         int[] disco = TestNodes.freePorts(3);
         for (int i = 0; i < 3; i++) {
+            // 10 s failure detection: on a CPU-starved shared machine a node silent for 2 s is dropped, and a
+            // dropped in-JVM node halts the whole test JVM.
             nodes.add(HearthNode.start(TestNodes.config("integrity-it", i, disco, dir, "testing.damageEndpoint=true",
-                    "zones." + OTHER + ".memory=32m"), null));
+                    "zones." + OTHER + ".memory=32m", "cluster.failureDetectionTimeout=10s"), null));
         }
         await().atMost(Duration.ofSeconds(60)).until(() -> nodes.get(0).status().snapshot().members().size() == 3
                 && nodes.stream().allMatch(n -> n.status().readiness().ready()));
