@@ -10,12 +10,18 @@ import dev.hearth.node.cluster.ResolvedPorts;
 import dev.hearth.node.config.HearthConfig;
 import dev.hearth.node.memcached.MemcachedServer;
 import dev.hearth.node.status.NodeStatus;
-import dev.hearth.node.tenant.TenantDirectory;
+import dev.hearth.node.cluster.IgniteTenantRegistry;
+import dev.hearth.node.cluster.IgniteTenantStore;
+import dev.hearth.node.tenant.InFlight;
+import dev.hearth.node.tenant.MaintenanceMode;
+import dev.hearth.node.tenant.Placement;
+import dev.hearth.node.tenant.TenantService;
+import dev.hearth.node.tenant.TenantStats;
 import dev.hearth.node.cluster.AutoWarmup;
 import dev.hearth.node.cluster.IgniteDumpSupport;
 import dev.hearth.node.cluster.DamageInjector;
 import dev.hearth.node.cluster.IgniteCopies;
-import dev.hearth.node.integrity.InMemoryMaintenance;
+import dev.hearth.node.integrity.RegistryMaintenance;
 import dev.hearth.node.integrity.IntegrityService;
 import dev.hearth.node.warmup.DumpService;
 import dev.hearth.node.warmup.WarmupService;
@@ -65,6 +71,11 @@ public final class HearthNode implements AutoCloseable {
     private final java.util.concurrent.ExecutorService integrityExecutor = java.util.concurrent.Executors
             .newSingleThreadExecutor(daemonThreads("hearth-integrity"));
     private volatile IntegrityService integrity;
+    /** Tenant moves: long-running, one thread so two moves never compete for the cluster. */
+    private final java.util.concurrent.ExecutorService tenantExecutor = java.util.concurrent.Executors
+            .newSingleThreadExecutor(daemonThreads("hearth-tenant-move"));
+    private volatile IgniteTenantRegistry registry;
+    private volatile TenantService tenants;
     private volatile DumpService dumps;
     private volatile WarmupService warmup;
     private volatile Runnable shutdownAction = this::stopGracefully;
@@ -133,10 +144,15 @@ public final class HearthNode implements AutoCloseable {
         }
         try {
             boolean domains = !config.node().failureDomain().isEmpty();
-            config.zones().forEach((zone, z) ->
-                    ignite.getOrCreateCache(IgniteConfigFactory.zoneCache(zone, z.backups(), domains)));
-            IgniteCacheService cache = new IgniteCacheService(ignite, config.zones().keySet(),
-                    TenantDirectory.allInDefaultZone(), stats);
+            config.zones().forEach((zone, z) -> ignite.getOrCreateCache(
+                    IgniteConfigFactory.zoneCache(zone, z.backups(), domains, z.nodeFilter())));
+            InFlight inFlight = new InFlight();
+            IgniteTenantRegistry registry = new IgniteTenantRegistry(ignite, config.zones().keySet(),
+                    Placement.fromConfig(config.tenants().placement(), config.zones().keySet()), inFlight,
+                    IgniteConfigFactory.systemRegionBytes(config));
+            TenantStats tenantStats = new TenantStats();
+            IgniteCacheService cache = new IgniteCacheService(ignite, config.zones().keySet(), registry, inFlight,
+                    MaintenanceMode.of(config.tenants().maintenanceMode()), stats, tenantStats);
             MemcachedServer mc = memcached;
             IgniteNodeStatus status = new IgniteNodeStatus(ignite, config, ports,
                     () -> accepting.get() && (mc == null || mc.accepting()), stopping::get);
@@ -147,6 +163,11 @@ public final class HearthNode implements AutoCloseable {
             accepting.set(true);
             HearthNode node = new HearthNode(config, ignite, cache, status, admin, memcached, ports, stopping,
                     accepting);
+            node.registry = registry;
+            node.tenants = new TenantService(config.node().name(), config.zones(), registry,
+                    new IgniteTenantStore(ignite, cache), tenantStats, config.tenants().metricsTenants(),
+                    node.tenantExecutor);
+            admin.tenantOperations(node.tenants);
             Ignition.addListener(node::onIgniteState);
             node.startOperations();
             LOG.info("Hearth node {} started in {} ms: cluster of {} node(s), ports {}", config.node().name(),
@@ -171,9 +192,8 @@ public final class HearthNode implements AutoCloseable {
         admin.operations(new NodeOperations(config.node().name(), status, dumps, warmup,
                 () -> shutdownAction.run()));
         integrity = new IntegrityService(config.node().name(), new IgniteCopies(ignite), config.zones().keySet(),
-                TenantDirectory.allInDefaultZone()::zoneOf,
-                config.testing().damageEndpoint() ? new DamageInjector(ignite) : null, new InMemoryMaintenance(),
-                integrityExecutor);
+                registry::zoneOf, config.testing().damageEndpoint() ? new DamageInjector(ignite) : null,
+                new RegistryMaintenance(registry), integrityExecutor);
         admin.integrity(integrity);
         Duration every = config.dump().interval();
         if (!every.isZero()) {
@@ -212,6 +232,14 @@ public final class HearthNode implements AutoCloseable {
     /** Verify, repair and zone recovery run from this node. */
     public IntegrityService integrity() {
         return integrity;
+    }
+
+    public TenantService tenants() {
+        return tenants;
+    }
+
+    public IgniteTenantRegistry registry() {
+        return registry;
     }
 
     public WarmupService warmup() {
@@ -298,6 +326,10 @@ public final class HearthNode implements AutoCloseable {
         scheduler.shutdownNow();
         opsExecutor.shutdownNow();
         integrityExecutor.shutdownNow();
+        tenantExecutor.shutdownNow();
+        if (registry != null) {
+            registry.close();
+        }
         // Alone, there is nobody to hand partitions to: GRACEFUL would wait forever for a copy that cannot appear.
         boolean alone = ignite.cluster().forServers().nodes().size() <= 1;
         ShutdownPolicy policy = alone ? ShutdownPolicy.IMMEDIATE : ShutdownPolicy.GRACEFUL;

@@ -49,6 +49,7 @@ public final class AdminServer implements AutoCloseable {
     private final OperationStats ops;
     private volatile AdminOperations operations;
     private volatile IntegrityOperations integrity;
+    private volatile TenantOperations tenantOperations;
     private final MetricsRenderer metrics = new MetricsRenderer();
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private final EventLoopGroup group = new NioEventLoopGroup(1, (java.util.concurrent.ThreadFactory) r -> daemon(r, "hearth-admin-io"));
@@ -75,6 +76,11 @@ public final class AdminServer implements AutoCloseable {
     /** Enables verify, repair, zone recovery and (if configured) the damage hook; until then they answer 503. */
     public void integrity(IntegrityOperations integrity) {
         this.integrity = integrity;
+    }
+
+    /** Enables the zone and tenant routes ({@code /admin/zones...}, {@code /admin/tenants...}); until then 503. */
+    public void tenantOperations(TenantOperations operations) {
+        this.tenantOperations = operations;
     }
 
     /** Binds and returns the port bound (useful when {@code port} is 0). */
@@ -121,7 +127,7 @@ public final class AdminServer implements AutoCloseable {
             if (route == null) {
                 send(ctx, keepAlive, error(HttpResponseStatus.NOT_FOUND, "no such path: " + path
                         + " (try /health/live, /health/ready, /status, /metrics, /admin/dumps, /admin/warmup, "
-                        + "/admin/verify)"));
+                        + "/admin/verify, /admin/zones, /admin/tenants)"));
                 return;
             }
             if (!route.methods.contains(method.name())) {
@@ -211,10 +217,17 @@ public final class AdminServer implements AutoCloseable {
             return v.equals("true");
         }
 
-        /** Path segment {@code i} (0 is the empty one before the first '/'). */
+        /** Path segment {@code i} (0 is the empty one before the first slash). */
         String segment(int i) {
             String[] parts = path.split("/");
-            return i < parts.length ? parts[i] : "";
+            return i < parts.length ? parts[i] : null;
+        }
+
+        boolean requiredFlag(String name) {
+            if (param(name) == null) {
+                throw new IllegalArgumentException("parameter " + name + "=true|false is required");
+            }
+            return flag(name);
         }
 
         /** The {name} in /admin/dumps/{name}[/verify]. */
@@ -237,7 +250,8 @@ public final class AdminServer implements AutoCloseable {
             case STATUS:
                 return jsonResponse(HttpResponseStatus.OK, status.snapshot());
             case METRICS: {
-                byte[] body = metrics.render(status.snapshot(), ops);
+                TenantOperations t = tenantOperations;
+                byte[] body = metrics.render(status.snapshot(), ops, t == null ? null : t.figures());
                 FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                         Unpooled.wrappedBuffer(body));
                 r.headers().set(HttpHeaderNames.CONTENT_TYPE, MetricsRenderer.CONTENT_TYPE);
@@ -257,13 +271,17 @@ public final class AdminServer implements AutoCloseable {
                                 req.param("tenant"), req.flag("repair"), req.number("rate", 0)))
                         : jsonResponse(HttpResponseStatus.OK, i.verifyJobs());
                 case VERIFY_JOB -> jsonResponse(HttpResponseStatus.OK, i.verifyJob(req.segment(3)));
-                case ZONE_RECOVER -> jsonResponse(HttpResponseStatus.ACCEPTED,
+                case RECOVER_START -> jsonResponse(HttpResponseStatus.ACCEPTED,
                         i.startRecover(req.segment(3), req.number("rate", 0), req.param("by")));
                 case RECOVER_JOB -> jsonResponse(HttpResponseStatus.OK, i.recoverJob(req.segment(3)));
                 case DAMAGE -> jsonResponse(HttpResponseStatus.OK, i.damage(req.param("zone"), req.param("kind"),
                         req.number("count", 1), req.param("tenant"), req.param("node")));
                 default -> throw new IllegalStateException("unrouted " + route);
             };
+        }
+        FullHttpResponse tenantReply = handleTenants(route, req);
+        if (tenantReply != null) {
+            return tenantReply;
         }
         AdminOperations o = operations;
         if (o == null) {
@@ -281,6 +299,33 @@ public final class AdminServer implements AutoCloseable {
                             o.startWarmup(req.param("from"), req.param("zone"), req.number("rate", 0)))
                     : jsonResponse(HttpResponseStatus.OK, o.warmupStatus());
             default -> throw new IllegalStateException("unrouted " + route);
+        };
+    }
+
+    /** The zone and tenant routes, or null for any other route. */
+    private FullHttpResponse handleTenants(Route route, Request req) {
+        if (!route.name().startsWith("ZONE") && !route.name().startsWith("TENANT")) {
+            return null;
+        }
+        TenantOperations t = tenantOperations;
+        if (t == null) {
+            return error(HttpResponseStatus.SERVICE_UNAVAILABLE, "the node is still starting");
+        }
+        HttpResponseStatus ok = HttpResponseStatus.OK;
+        return switch (route) {
+            case ZONES -> jsonResponse(ok, t.zones());
+            case ZONE -> jsonResponse(ok, t.zone(req.segment(3)));
+            case ZONE_MAINTENANCE -> jsonResponse(ok, t.zoneMaintenance(req.segment(3), req.requiredFlag("on"),
+                    req.param("by")));
+            case TENANTS -> jsonResponse(ok, t.tenants());
+            case TENANT -> jsonResponse(ok, t.tenant(req.segment(3)));
+            case TENANT_ASSIGN -> jsonResponse(ok, t.assign(req.segment(3), req.param("zone"), req.param("by")));
+            case TENANT_MOVE -> jsonResponse(HttpResponseStatus.ACCEPTED,
+                    t.move(req.segment(3), req.param("zone"), req.param("by")));
+            case TENANT_FLUSH -> jsonResponse(ok, t.flush(req.segment(3), req.param("by")));
+            case TENANT_MAINTENANCE -> jsonResponse(ok, t.tenantMaintenance(req.segment(3), req.requiredFlag("on"),
+                    req.param("by")));
+            default -> null;
         };
     }
 
@@ -326,9 +371,19 @@ public final class AdminServer implements AutoCloseable {
         WARMUP("/admin/warmup", true, "GET", "POST"),
         VERIFY("/admin/verify", true, true, "GET", "POST"),
         VERIFY_JOB("/admin/verify/*", true, true, "GET"),
-        ZONE_RECOVER("/admin/zones/*/recover", true, true, "POST"),
+        RECOVER_START("/admin/zones/*/recover", true, true, "POST"),
         RECOVER_JOB("/admin/recover/*", true, true, "GET"),
-        DAMAGE("/admin/test/damage", true, true, "POST");
+        DAMAGE("/admin/test/damage", true, true, "POST"),
+        // Zones and tenants (issue #7): keep this block together; names start with ZONE or TENANT.
+        ZONES("/admin/zones", true, "GET"),
+        ZONE("/admin/zones/*", true, "GET"),
+        ZONE_MAINTENANCE("/admin/zones/*/maintenance", true, "POST"),
+        TENANTS("/admin/tenants", true, "GET"),
+        TENANT("/admin/tenants/*", true, "GET"),
+        TENANT_ASSIGN("/admin/tenants/*/assign", true, "POST"),
+        TENANT_MOVE("/admin/tenants/*/move", true, "POST"),
+        TENANT_FLUSH("/admin/tenants/*/flush", true, "POST"),
+        TENANT_MAINTENANCE("/admin/tenants/*/maintenance", true, "POST");
 
         private final String pattern;
         private final boolean action;

@@ -26,6 +26,11 @@ public final class MetricsRenderer {
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
 
     public byte[] render(NodeStatus.Snapshot s, OperationStats ops) {
+        return render(s, ops, null);
+    }
+
+    /** @param tenants per-tenant and per-zone figures, or null when the tenant service is not up yet */
+    public byte[] render(NodeStatus.Snapshot s, OperationStats ops, TenantOperations.Figures tenants) {
         List<MetricSnapshot> out = new ArrayList<>();
         String node = s.node().name();
 
@@ -99,6 +104,10 @@ public final class MetricsRenderer {
         out.add(GaugeSnapshot.builder().name("hearth_uptime_seconds").help("Seconds since this node started")
                 .dataPoint(gauge(s.node().uptimeMillis() / 1000.0, "node", node)).build());
 
+        if (tenants != null) {
+            addTenantMetrics(out, node, tenants);
+        }
+
         ByteArrayOutputStream buf = new ByteArrayOutputStream(8192);
         try {
             writer.write(buf, new MetricSnapshots(out));
@@ -106,6 +115,34 @@ public final class MetricsRenderer {
             throw new UncheckedIOException(e);
         }
         return buf.toByteArray();
+    }
+
+    private static void addTenantMetrics(List<MetricSnapshot> out, String node, TenantOperations.Figures f) {
+        CounterSnapshot.Builder ops = CounterSnapshot.builder().name("hearth_tenant_operations")
+                .help("Cache operations this node served per tenant (the busiest tenants; the rest as \"other\")");
+        CounterSnapshot.Builder hits = CounterSnapshot.builder().name("hearth_tenant_hits")
+                .help("Reads that found a live entry, per tenant");
+        CounterSnapshot.Builder misses = CounterSnapshot.builder().name("hearth_tenant_misses")
+                .help("Reads that found nothing, per tenant");
+        f.tenants().forEach((t, v) -> {
+            ops.dataPoint(counter(v[0], "node", node, "tenant", t));
+            hits.dataPoint(counter(v[1], "node", node, "tenant", t));
+            misses.dataPoint(counter(v[2], "node", node, "tenant", t));
+        });
+        out.add(ops.build());
+        out.add(hits.build());
+        out.add(misses.build());
+        GaugeSnapshot.Builder bytes = GaugeSnapshot.builder().name("hearth_zone_bytes")
+                .help("Approximate bytes of the zone's data, one copy, cluster-wide (this node's region scaled)");
+        f.zoneBytes().forEach((z, v) -> bytes.dataPoint(gauge(v, "node", node, "zone", z)));
+        out.add(bytes.build());
+        GaugeSnapshot.Builder maint = GaugeSnapshot.builder().name("hearth_zone_maintenance")
+                .help("1 when the zone's maintenance flag is on");
+        f.zoneMaintenance().forEach((z, v) -> maint.dataPoint(gauge(v, "node", node, "zone", z)));
+        out.add(maint.build());
+        out.add(GaugeSnapshot.builder().name("hearth_tenants_in_maintenance")
+                .help("Tenants (registered or served by this node) whose effective state is maintenance")
+                .dataPoint(gauge(f.inMaintenance(), "node", node)).build());
     }
 
     private static MetricSnapshot zoneCounter(NodeStatus.Snapshot s, String name, String help,

@@ -8,7 +8,9 @@ import java.util.concurrent.CompletableFuture;
  * The one cache every endpoint (memcached, admin, later ones) adapts. All methods are non-blocking: they return at
  * once and complete their future on a cluster thread, so they are safe to call from a Netty event loop; callers
  * must not block inside the continuations either. A future fails only on an infrastructure error (e.g. the cluster
- * lost the key's partition); "not found" and the like are answers, not failures.
+ * lost the key's partition) or with {@link TenantUnavailableException} when the key's tenant is in maintenance and
+ * {@code tenants.maintenanceMode} is reject; "not found" and the like are answers, not failures. In miss mode a
+ * tenant in maintenance gets the answers of an absent key and nothing is stored.
  *
  * <p>Times are unix milliseconds; an {@code expireAt} of 0 means never, and one in the past means "already
  * expired" (the write removes the key instead).

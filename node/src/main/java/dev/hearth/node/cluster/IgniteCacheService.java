@@ -6,8 +6,13 @@ import dev.hearth.node.cache.Item;
 import dev.hearth.node.cache.Mutation;
 import dev.hearth.node.cache.OperationStats;
 import dev.hearth.node.cache.TenantKey;
+import dev.hearth.node.cache.TenantUnavailableException;
 import dev.hearth.node.cache.VersionClock;
-import dev.hearth.node.tenant.TenantDirectory;
+import dev.hearth.node.tenant.InFlight;
+import dev.hearth.node.tenant.MaintenanceMode;
+import dev.hearth.node.tenant.Route;
+import dev.hearth.node.tenant.TenantRegistry;
+import dev.hearth.node.tenant.TenantStats;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -15,25 +20,42 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import javax.cache.expiry.CreatedExpiryPolicy;
+import javax.cache.expiry.Duration;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteCache;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
-/** {@link CacheService} over one Ignite cache per zone, using only Ignite's async operations. */
+/**
+ * {@link CacheService} over one Ignite cache per zone, using only Ignite's async operations. Each request reads its
+ * tenant's {@link Route} from the registry mirror: the zone, whether the tenant is in maintenance, and whether it is
+ * moving (then reads look in the new zone, then the old; writes go to the new zone and leave the old one; see
+ * docs/design/tenants-and-integrity.md and {@link #migrate}).
+ */
 public final class IgniteCacheService implements CacheService {
     private static final Logger LOG = LogManager.getLogger(IgniteCacheService.class);
     private static final long DAMAGE_LOG_INTERVAL_MS = 10_000;
+    /** Tombstones outlive any sane move; the move removes them when it ends, this only bounds a crashed one. */
+    private static final Duration TOMBSTONE_TTL = new Duration(TimeUnit.HOURS, 24);
 
     private final Map<String, IgniteCache<String, byte[]>> zones;
-    private final TenantDirectory tenants;
+    private final TenantRegistry registry;
+    private final InFlight inFlight;
+    private final MaintenanceMode mode;
     private final OperationStats stats;
+    private final TenantStats tenantStats;
     private final AtomicLong lastDamageLog = new AtomicLong();
 
-    public IgniteCacheService(Ignite ignite, Iterable<String> zoneNames, TenantDirectory tenants,
-            OperationStats stats) {
+    public IgniteCacheService(Ignite ignite, Iterable<String> zoneNames, TenantRegistry registry, InFlight inFlight,
+            MaintenanceMode mode, OperationStats stats, TenantStats tenantStats) {
         this.stats = stats;
+        this.tenantStats = tenantStats;
         Map<String, IgniteCache<String, byte[]>> m = new HashMap<>();
         for (String zone : zoneNames) {
             IgniteCache<String, byte[]> cache = ignite.cache(Zones.cacheName(zone));
@@ -43,55 +65,147 @@ public final class IgniteCacheService implements CacheService {
             m.put(zone, cache);
         }
         this.zones = Map.copyOf(m);
-        this.tenants = tenants;
+        this.registry = registry;
+        this.inFlight = inFlight;
+        this.mode = mode;
     }
 
-    private IgniteCache<String, byte[]> cacheFor(TenantKey key) {
-        String zone = tenants.zoneOf(key.tenant());
+    public TenantStats tenantStats() {
+        return tenantStats;
+    }
+
+    IgniteCache<String, byte[]> zone(String zone) {
         IgniteCache<String, byte[]> cache = zones.get(zone);
         if (cache == null) {
-            throw new IllegalStateException("tenant " + key.tenant() + " maps to unknown zone " + zone);
+            throw new IllegalStateException("the registry places this tenant in zone '" + zone
+                    + "', which this node does not have; configure the same zones on every node");
         }
         return cache;
     }
 
+    private static Throwable cause(Throwable e) {
+        return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    }
+
+    /**
+     * Runs one request: routes it, answers for a tenant in maintenance ({@code inMaintenance} in miss mode, a
+     * {@link TenantUnavailableException} in reject mode), else runs {@code body}; counts the result per operation
+     * and per tenant. The request stays "in flight" (see {@link InFlight}) until its future completes.
+     */
+    private <T> CompletableFuture<T> run(String op, String tenant, Supplier<T> inMaintenance,
+            Function<Route, CompletableFuture<T>> body, Function<T, String> result) {
+        int generation = inFlight.begin();
+        CompletableFuture<T> f;
+        try {
+            Route r = registry.route(tenant);
+            if (r.maintenance()) {
+                f = mode == MaintenanceMode.REJECT
+                        ? CompletableFuture.failedFuture(new TenantUnavailableException(tenant))
+                        : CompletableFuture.completedFuture(inMaintenance.get());
+            } else {
+                f = body.apply(r);
+            }
+        } catch (RuntimeException e) {
+            f = CompletableFuture.failedFuture(e);
+        }
+        return f.whenComplete((v, e) -> {
+            inFlight.end(generation);
+            String res = e == null ? result.apply(v)
+                    : cause(e) instanceof TenantUnavailableException ? "rejected" : "error";
+            stats.record(op, res);
+            tenantStats.record(tenant, res);
+        });
+    }
+
+    private static String hitOrMiss(Item item) {
+        return item == null ? "miss" : "hit";
+    }
+
     @Override
     public CompletableFuture<Item> get(TenantKey key) {
-        IgniteCache<String, byte[]> cache = cacheFor(key);
-        return track("get", IgniteFutures.toCompletable(cache.getAsync(key.storageKey()))
-                .thenApply(stored -> readStored(cache, key, stored)), item -> item == null ? "miss" : "hit");
+        return run("get", key.tenant(), () -> null,
+                r -> r.moving() ? movingGet(r, key) : read(zone(r.zone()), key), IgniteCacheService::hitOrMiss);
+    }
+
+    private CompletableFuture<Item> read(IgniteCache<String, byte[]> cache, TenantKey key) {
+        return IgniteFutures.toCompletable(cache.getAsync(key.storageKey()))
+                .thenApply(stored -> readStored(cache, key, stored));
+    }
+
+    /** New zone, then old zone, then the new one again (the background copy may have moved it in between). */
+    private CompletableFuture<Item> movingGet(Route r, TenantKey key) {
+        IgniteCache<String, byte[]> to = zone(r.zone());
+        IgniteCache<String, byte[]> from = zone(r.movingFrom());
+        return read(to, key).thenCompose(item -> item != null ? CompletableFuture.completedFuture(item)
+                : IgniteFutures.toCompletable(from.getAsync(key.storageKey())).thenCompose(old ->
+                        old == null || MoveEntries.isTombstone(old) ? read(to, key)
+                                : CompletableFuture.completedFuture(readStored(from, key, old))));
     }
 
     @Override
     public CompletableFuture<Map<TenantKey, Item>> getMulti(List<TenantKey> keys) {
-        Map<IgniteCache<String, byte[]>, Map<String, TenantKey>> byZone = new LinkedHashMap<>();
-        for (TenantKey k : keys) {
-            byZone.computeIfAbsent(cacheFor(k), c -> new LinkedHashMap<>()).put(k.storageKey(), k);
-        }
-        List<CompletableFuture<Map<TenantKey, Item>>> parts = new ArrayList<>();
-        byZone.forEach((cache, storageKeys) -> parts.add(
-                IgniteFutures.toCompletable(cache.getAllAsync(storageKeys.keySet())).thenApply(found -> {
-                    Map<TenantKey, Item> out = new HashMap<>();
-                    storageKeys.forEach((sk, tk) -> {
-                        Item item = readStored(cache, tk, found.get(sk));
-                        stats.record("get", item == null ? "miss" : "hit");
-                        if (item != null) {
-                            out.put(tk, item);
-                        }
-                    });
-                    return out;
-                })));
-        return CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0])).thenApply(v -> {
-            Map<TenantKey, Item> all = new HashMap<>();
-            parts.forEach(p -> all.putAll(p.join()));
-            return all;
-        }).whenComplete((r, e) -> {
-            if (e != null) {
-                stats.record("get", "error");
+        int generation = inFlight.begin();
+        try {
+            Map<String, Route> routes = new HashMap<>();
+            for (TenantKey k : keys) {
+                Route r = routes.computeIfAbsent(k.tenant(), registry::route);
+                if (r.maintenance() && mode == MaintenanceMode.REJECT) {
+                    stats.record("get", "rejected");
+                    tenantStats.record(k.tenant(), "rejected");
+                    inFlight.end(generation);
+                    return CompletableFuture.failedFuture(new TenantUnavailableException(k.tenant()));
+                }
             }
-        });
+            Map<IgniteCache<String, byte[]>, Map<String, TenantKey>> byZone = new LinkedHashMap<>();
+            List<CompletableFuture<Map<TenantKey, Item>>> parts = new ArrayList<>();
+            for (TenantKey k : keys) {
+                Route r = routes.get(k.tenant());
+                if (r.maintenance()) {
+                    stats.record("get", "miss");
+                    tenantStats.record(k.tenant(), "miss");
+                } else if (r.moving()) {
+                    parts.add(movingGet(r, k).thenApply(item -> {
+                        stats.record("get", hitOrMiss(item));
+                        tenantStats.record(k.tenant(), hitOrMiss(item));
+                        Map<TenantKey, Item> one = new HashMap<>();
+                        if (item != null) {
+                            one.put(k, item);
+                        }
+                        return one;
+                    }));
+                } else {
+                    byZone.computeIfAbsent(zone(r.zone()), c -> new LinkedHashMap<>()).put(k.storageKey(), k);
+                }
+            }
+            byZone.forEach((cache, storageKeys) -> parts.add(
+                    IgniteFutures.toCompletable(cache.getAllAsync(storageKeys.keySet())).thenApply(found -> {
+                        Map<TenantKey, Item> out = new HashMap<>();
+                        storageKeys.forEach((sk, tk) -> {
+                            Item item = readStored(cache, tk, found.get(sk));
+                            stats.record("get", hitOrMiss(item));
+                            tenantStats.record(tk.tenant(), hitOrMiss(item));
+                            if (item != null) {
+                                out.put(tk, item);
+                            }
+                        });
+                        return out;
+                    })));
+            return CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0])).thenApply(v -> {
+                Map<TenantKey, Item> all = new HashMap<>();
+                parts.forEach(p -> all.putAll(p.join()));
+                return all;
+            }).whenComplete((r, e) -> {
+                inFlight.end(generation);
+                if (e != null) {
+                    stats.record("get", "error");
+                }
+            });
+        } catch (RuntimeException e) {
+            inFlight.end(generation);
+            stats.record("get", "error");
+            return CompletableFuture.failedFuture(e);
+        }
     }
-
     private Item readStored(IgniteCache<String, byte[]> cache, TenantKey key, byte[] stored) {
         if (stored == null) {
             return null;
@@ -124,33 +238,98 @@ public final class IgniteCacheService implements CacheService {
 
     @Override
     public CompletableFuture<Item> set(TenantKey key, byte[] value, int flags, long expireAt) {
-        IgniteCache<String, byte[]> cache = cacheFor(key);
         long now = System.currentTimeMillis();
         Item item = new Item(value, flags, VersionClock.shared().next(), expireAt, false);
-        if (expireAt != 0 && expireAt <= now) {
+        return run("set", key.tenant(), () -> item, r -> {
+            CompletableFuture<Item> written = write(zone(r.zone()), key, item, now);
+            if (!r.moving()) {
+                return written;
+            }
+            // The old zone must not keep an older value that a read could still find there.
+            IgniteCache<String, byte[]> from = zone(r.movingFrom());
+            return written.thenCompose(it -> IgniteFutures.toCompletable(from.removeAsync(key.storageKey()))
+                    .thenApply(x -> it));
+        }, r -> "stored");
+    }
+
+    private CompletableFuture<Item> write(IgniteCache<String, byte[]> cache, TenantKey key, Item item, long now) {
+        if (item.expireAt() != 0 && item.expireAt() <= now) {
             // memcached stores an already-expired item and then never returns it: the same as removing the key.
-            return track("set", IgniteFutures.toCompletable(cache.removeAsync(key.storageKey())).thenApply(r -> item),
-                    r -> "stored");
+            return IgniteFutures.toCompletable(cache.removeAsync(key.storageKey())).thenApply(r -> item);
         }
-        IgniteCache<String, byte[]> target = cache.withExpiryPolicy(HearthExpiry.of(expireAt, now));
-        return track("set", IgniteFutures.toCompletable(target.putAsync(key.storageKey(), Envelope.encode(key, item)))
-                .thenApply(v -> item), r -> "stored");
+        IgniteCache<String, byte[]> target = cache.withExpiryPolicy(HearthExpiry.of(item.expireAt(), now));
+        return IgniteFutures.toCompletable(target.putAsync(key.storageKey(), Envelope.encode(key, item)))
+                .thenApply(v -> item);
     }
 
     @Override
     public CompletableFuture<Mutation.Outcome> mutate(TenantKey key, Mutation mutation) {
-        IgniteCache<String, byte[]> cache = cacheFor(key);
+        String op = mutation.op().name().toLowerCase(Locale.ROOT);
+        // In miss mode the tenant's keys are absent: the answer a missing key gets, nothing stored.
+        return run(op, key.tenant(), () -> mutation.apply(null, System.currentTimeMillis(),
+                VersionClock.shared().next()), r -> {
+                    IgniteCache<String, byte[]> to = zone(r.zone());
+                    if (!r.moving()) {
+                        return applyMutation(to, key, mutation);
+                    }
+                    IgniteCache<String, byte[]> from = zone(r.movingFrom());
+                    // The mutation needs the current value: bring the key over first, then apply it in the new zone.
+                    CompletableFuture<Void> ready = migrate(from, to, key);
+                    if (mutation.op() == Mutation.Op.DELETE) {
+                        ready = ready.thenCompose(v -> IgniteFutures.toCompletable(
+                                from.withExpiryPolicy(new CreatedExpiryPolicy(TOMBSTONE_TTL))
+                                        .invokeAsync(key.storageKey(), new MoveEntries.Tombstone())));
+                    }
+                    return ready.thenCompose(v -> applyMutation(to, key, mutation));
+                }, o -> o.status().name().toLowerCase(Locale.ROOT));
+    }
+
+    private CompletableFuture<Mutation.Outcome> applyMutation(IgniteCache<String, byte[]> cache, TenantKey key,
+            Mutation mutation) {
         IgniteCache<String, byte[]> target = cache.withExpiryPolicy(HearthExpiry.of(mutation.createExpireAt(),
                 mutation.newExpireAt(), System.currentTimeMillis()));
-        String op = mutation.op().name().toLowerCase(Locale.ROOT);
-        return track(op, IgniteFutures.toCompletable(
-                target.invokeAsync(key.storageKey(), new MutationProcessor(mutation))).thenApply(bytes -> {
+        return IgniteFutures.toCompletable(target.invokeAsync(key.storageKey(), new MutationProcessor(mutation)))
+                .thenApply(bytes -> {
                     MutationProcessor.Result r = MutationProcessor.decodeResult(key, bytes);
                     if (r.damaged()) {
                         stats.checksumFailure();
                     }
                     return r.outcome();
-                }), o -> o.status().name().toLowerCase(Locale.ROOT));
+                });
+    }
+
+    /**
+     * Moves one key of a moving tenant from the old zone to the new one: copy it if the new zone has nothing
+     * (keeping its remaining TTL), then remove it from the old zone only if it still holds the copied bytes. If a
+     * delete ran meanwhile (it leaves a tombstone in the old zone), the copy is taken back: a deleted key stays
+     * deleted. Safe to run concurrently for one key (the background copy and requests): whoever inserted either
+     * removes the original or, on a tombstone, its own copy; a newer value written to the new zone always wins.
+     */
+    CompletableFuture<Void> migrate(IgniteCache<String, byte[]> from, IgniteCache<String, byte[]> to, TenantKey key) {
+        String sk = key.storageKey();
+        return IgniteFutures.toCompletable(from.getAsync(sk)).thenCompose(v -> {
+            if (v == null || MoveEntries.isTombstone(v)) {
+                return CompletableFuture.completedFuture(null);
+            }
+            long now = System.currentTimeMillis();
+            Item item = Envelope.decode(key, v);
+            if (item == null || item.isExpired(now)) {
+                if (item == null) {
+                    stats.checksumFailure();
+                }
+                return IgniteFutures.toCompletable(from.invokeAsync(sk, new MoveEntries.RemoveIfSame(v)))
+                        .thenApply(x -> (Void) null);
+            }
+            return IgniteFutures.toCompletable(to.withExpiryPolicy(HearthExpiry.of(item.expireAt(), now))
+                    .putIfAbsentAsync(sk, v)).thenCompose(inserted -> IgniteFutures.toCompletable(
+                            from.invokeAsync(sk, new MoveEntries.RemoveIfSame(v))).thenCompose(res -> {
+                                if (inserted && res == MoveEntries.TOMBSTONED) {
+                                    return IgniteFutures.toCompletable(to.invokeAsync(sk,
+                                            new MoveEntries.RemoveIfSame(v))).thenApply(x -> (Void) null);
+                                }
+                                return CompletableFuture.completedFuture(null);
+                            }));
+        });
     }
 
     @Override
@@ -163,16 +342,12 @@ public final class IgniteCacheService implements CacheService {
     public CompletableFuture<Void> flushAll() {
         List<CompletableFuture<Void>> all = new ArrayList<>();
         zones.values().forEach(c -> all.add(IgniteFutures.toCompletable(c.clearAsync())));
-        return track("flush", CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])), v -> "ok");
+        return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0]))
+                .whenComplete((v, e) -> stats.record("flush", e != null ? "error" : "ok"));
     }
 
     @Override
     public OperationStats stats() {
         return stats;
-    }
-
-    private <T> CompletableFuture<T> track(String op, CompletableFuture<T> f,
-            java.util.function.Function<T, String> result) {
-        return f.whenComplete((r, e) -> stats.record(op, e != null ? "error" : result.apply(r)));
     }
 }

@@ -81,6 +81,7 @@ public final class IgniteConfigFactory {
         attrs.put(NodeAttributes.MEMCACHED_PORT, memcachedPort);
         attrs.put(NodeAttributes.THIN_CLIENT_PORT, ports.thinClient());
         attrs.put(NodeAttributes.VERSION, HearthVersion.get());
+        config.node().attributes().forEach((k, v) -> attrs.put(NodeAttributes.USER_PREFIX + k, v));
         ic.setUserAttributes(attrs);
 
         TcpDiscoverySpi disco = new TcpDiscoverySpi()
@@ -126,17 +127,23 @@ public final class IgniteConfigFactory {
         ds.setSystemDataRegionConfiguration(new org.apache.ignite.configuration.SystemDataRegionConfiguration()
                 .setInitialSize(Math.min(config.memory().systemRegion().bytes(), 16L << 20))
                 .setMaxSize(config.memory().systemRegion().bytes()));
-        // The default region hosts only what is not in a zone (no data of ours); keep it minimal.
+        // The default region hosts what is not in a zone: the tenant registry. No page eviction: an evicted registry
+        // record would silently move its tenant; the registry refuses new records before the region fills up.
         ds.setDefaultDataRegionConfiguration(new DataRegionConfiguration()
                 .setName(Zones.SYSTEM_REGION)
                 .setInitialSize(16L << 20)
-                .setMaxSize(Math.max(16L << 20, config.memory().systemRegion().bytes() / 2))
-                .setPageEvictionMode(DataPageEvictionMode.RANDOM_2_LRU)
+                .setMaxSize(systemRegionBytes(config))
+                .setPageEvictionMode(DataPageEvictionMode.DISABLED)
                 .setMetricsEnabled(true));
         List<DataRegionConfiguration> regions = new ArrayList<>();
         config.zones().forEach((zone, z) -> regions.add(zoneRegion(zone, z.memory().bytes())));
         ds.setDataRegionConfigurations(regions.toArray(new DataRegionConfiguration[0]));
         return ds;
+    }
+
+    /** Size of the {@code hearth-system} region (the tenant registry's). */
+    public static long systemRegionBytes(HearthConfig config) {
+        return Math.max(16L << 20, config.memory().systemRegion().bytes() / 2);
     }
 
     static DataRegionConfiguration zoneRegion(String zone, long maxBytes) {
@@ -153,13 +160,25 @@ public final class IgniteConfigFactory {
                 .setMetricsEnabled(true);
     }
 
-    /** The zone's cache: partitioned, atomic, synchronous backups, in the zone's own region. */
     public static CacheConfiguration<String, byte[]> zoneCache(String zone, int backups, boolean failureDomains) {
+        return zoneCache(zone, backups, failureDomains, java.util.Map.of());
+    }
+
+    /**
+     * The zone's cache: partitioned, atomic, synchronous backups, in the zone's own region; with a non-empty
+     * {@code nodeFilter} only on the nodes whose attributes match it.
+     */
+    public static CacheConfiguration<String, byte[]> zoneCache(String zone, int backups, boolean failureDomains,
+            java.util.Map<String, String> nodeFilter) {
         RendezvousAffinityFunction affinity = new RendezvousAffinityFunction(false, PARTITIONS);
         if (failureDomains) {
             affinity.setAffinityBackupFilter(new ClusterNodeAttributeAffinityBackupFilter(NodeAttributes.FAILURE_DOMAIN));
         }
-        return new CacheConfiguration<String, byte[]>(Zones.cacheName(zone))
+        CacheConfiguration<String, byte[]> cc = new CacheConfiguration<String, byte[]>(Zones.cacheName(zone));
+        if (!nodeFilter.isEmpty()) {
+            cc.setNodeFilter(new ZoneNodeFilter(nodeFilter));
+        }
+        return cc
                 .setCacheMode(CacheMode.PARTITIONED)
                 .setAtomicityMode(CacheAtomicityMode.ATOMIC)
                 .setBackups(backups)

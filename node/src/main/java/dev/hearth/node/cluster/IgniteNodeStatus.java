@@ -189,7 +189,9 @@ public final class IgniteNodeStatus implements NodeStatus {
             }
             GridDhtPartitionTopology top = topology(zone);
             if (top == null) {
-                reasons.add("zone " + zone + " is not started on this node");
+                if (ZoneNodeFilter.matches(z.nodeFilter(), config.node().attributes())) {
+                    reasons.add("zone " + zone + " is not started on this node");
+                }
                 return;
             }
             int onlyHere = 0;

@@ -11,6 +11,8 @@ public final class NodeAttributes {
     public static final String MEMCACHED_PORT = "hearth.port.memcached";
     public static final String THIN_CLIENT_PORT = "hearth.port.thinClient";
     public static final String VERSION = "hearth.version";
+    /** Prefix of the operator's {@code node.attributes} (matched by a zone's {@code nodeFilter}). */
+    public static final String USER_PREFIX = "hearth.attr.";
 
     private NodeAttributes() {
     }

@@ -146,7 +146,7 @@ public final class ConfigLoader {
     }
 
     private static void collectLeaves(JsonNode node, String path, Map<String, String> out) {
-        if (path.equals("memcached.users")) {
+        if (path.equals("memcached.users") || path.equals("node.attributes")) {
             return;
         }
         if (node.isObject() && !path.equals("zones")) {
@@ -192,7 +192,8 @@ public final class ConfigLoader {
         ObjectNode at = tree;
         for (int i = 0; i < parts.length - 1; i++) {
             JsonNode next = at.get(parts[i]);
-            if (next == null && i == 1 && parts[0].equals("zones")) {
+            if (next == null && parts[0].equals("zones")
+                    && (i == 1 || (i == 2 && parts[2].equals("nodeFilter")))) {
                 next = at.putObject(parts[i]);
             }
             if (!(next instanceof ObjectNode obj)) {
@@ -255,19 +256,20 @@ public final class ConfigLoader {
 
     private static HearthConfig withDerivedDefaults(HearthConfig c) {
         Map<String, HearthConfig.Zone> zones = new LinkedHashMap<>();
-        zones.put("default", new HearthConfig.Zone(null, null));
+        zones.put("default", new HearthConfig.Zone(null, null, null));
         if (c.zones() != null) {
-            c.zones().forEach((name, z) -> zones.put(name, z == null ? new HearthConfig.Zone(null, null) : z));
+            c.zones().forEach((name, z) -> zones.put(name, z == null ? new HearthConfig.Zone(null, null, null) : z));
         }
         zones.replaceAll((name, z) -> new HearthConfig.Zone(
                 z.memory() != null ? z.memory() : c.memory().defaultZoneBudget(),
-                z.backups() != null ? z.backups() : 1));
+                z.backups() != null ? z.backups() : 1,
+                z.nodeFilter() != null ? Map.copyOf(z.nodeFilter()) : Map.of()));
         HearthConfig.Node node = c.node();
-        if (node.name() == null || node.name().isBlank()) {
-            node = new HearthConfig.Node(defaultName(c.ports().discovery()), node.failureDomain(), node.dataDir());
-        }
+        Map<String, String> attributes = node.attributes() == null ? Map.of() : Map.copyOf(node.attributes());
+        node = new HearthConfig.Node(node.name() == null || node.name().isBlank()
+                ? defaultName(c.ports().discovery()) : node.name(), node.failureDomain(), node.dataDir(), attributes);
         return new HearthConfig(node, c.cluster(), c.ports(), c.memory(), Map.copyOf(zones), c.memcached(),
-                c.dump(), c.warmup(), c.logging(), c.shutdown(), c.testing());
+                c.dump(), c.warmup(), c.logging(), c.shutdown(), c.testing(), c.tenants());
     }
 
     private static String defaultName(int discoveryPort) {
@@ -294,6 +296,12 @@ public final class ConfigLoader {
                     "empty, or 1-63 letters, digits, '.', '_' or '-'");
         }
         nonBlank(c.node().dataDir(), "node.dataDir");
+        for (var a : c.node().attributes().entrySet()) {
+            require(a.getKey(), NAME, "node.attributes." + a.getKey(),
+                    "an attribute name of 1-63 letters, digits, '.', '_' or '-'");
+            require(a.getValue(), NAME, "node.attributes." + a.getKey(),
+                    "a value of 1-63 letters, digits, '.', '_' or '-'");
+        }
         require(c.cluster().name(), NAME, "cluster.name", "1-63 letters, digits, '.', '_' or '-'");
         oneOf(c.cluster().discovery(), "cluster.discovery", Set.of("static", "kubernetes"));
         nonBlank(c.cluster().bindAddress(), "cluster.bindAddress");
@@ -350,6 +358,21 @@ public final class ConfigLoader {
             if (z.getValue().backups() < 0 || z.getValue().backups() > 3) {
                 throw new ConfigException(key + ".backups", z.getValue().backups() + " is out of range (0-3)");
             }
+            for (var f : z.getValue().nodeFilter().entrySet()) {
+                require(f.getKey(), NAME, key + ".nodeFilter." + f.getKey(),
+                        "a node attribute name (node.attributes) of 1-63 letters, digits, '.', '_' or '-'");
+                require(f.getValue(), NAME, key + ".nodeFilter." + f.getKey(),
+                        "an attribute value of 1-63 letters, digits, '.', '_' or '-'");
+            }
+        }
+        var t = c.tenants();
+        if (!t.placement().equals("hash") && !c.zones().containsKey(t.placement())) {
+            throw new ConfigException("tenants.placement", "'" + t.placement() + "' is neither 'hash' nor a "
+                    + "configured zone; zones: " + String.join(", ", new TreeMap<>(c.zones()).keySet()));
+        }
+        oneOf(t.maintenanceMode(), "tenants.maintenanceMode", Set.of("miss", "reject"));
+        if (t.metricsTenants() < 0 || t.metricsTenants() > 1000) {
+            throw new ConfigException("tenants.metricsTenants", t.metricsTenants() + " is out of range (0-1000)");
         }
         var mc = c.memcached();
         oneOf(mc.tenantMode(), "memcached.tenantMode", Set.of("prefix", "fixed", "authenticated"));

@@ -19,9 +19,11 @@ public record HearthConfig(
         Warmup warmup,
         Logging logging,
         Shutdown shutdown,
-        Testing testing) {
+        Testing testing,
+        Tenants tenants) {
 
-    public record Node(String name, String failureDomain, String dataDir) {
+    /** {@code attributes}: free-form name -> value labels of this node, matched by a zone's {@code nodeFilter}. */
+    public record Node(String name, String failureDomain, String dataDir, Map<String, String> attributes) {
     }
 
     public record Cluster(
@@ -45,8 +47,20 @@ public record HearthConfig(
     public record Memory(ByteSize heap, ByteSize directMemory, ByteSize systemRegion, ByteSize defaultZoneBudget) {
     }
 
-    /** A zone: one Ignite cache in its own data region. {@code memory} is null until defaults are applied. */
-    public record Zone(ByteSize memory, Integer backups) {
+    /**
+     * A zone: one Ignite cache in its own data region. {@code memory} is null until defaults are applied.
+     * {@code nodeFilter} (attribute -> value, empty = every node): the zone lives only on nodes whose
+     * {@code node.attributes} hold every one of these pairs.
+     */
+    public record Zone(ByteSize memory, Integer backups, Map<String, String> nodeFilter) {
+    }
+
+    /**
+     * Tenant placement and maintenance. {@code placement}: a zone name (every tenant without a registry record lives
+     * there) or {@code hash} (spread over every zone by CRC32 of the name). {@code maintenanceMode}: miss or reject.
+     * {@code metricsTenants}: tenants with their own series in /metrics; the rest are summed as "other".
+     */
+    public record Tenants(String placement, String maintenanceMode, int metricsTenants) {
     }
 
     /** The memcached endpoint. {@code tenantMode} is prefix, fixed or authenticated. */

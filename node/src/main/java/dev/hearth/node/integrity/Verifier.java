@@ -154,7 +154,7 @@ public final class Verifier {
             for (String key : pending) {
                 List<String> owners = cluster.owners(zone, cluster.partition(zone, key));
                 Observation o = new Observation(key, owners, read.getOrDefault(key, Map.of()));
-                if (consistent(o.copies) || o.expiringSoon(now)) {
+                if (consistent(o.copies) || o.gone() || o.expiringSoon(now)) {
                     continue;
                 }
                 Observation before = last.put(key, o);
@@ -260,6 +260,16 @@ public final class Verifier {
                 long a = copies[i] == null ? Copy.ABSENT : copies[i].digest();
                 long b = other.copies[i] == null ? Copy.ABSENT : other.copies[i].digest();
                 if (a != b) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** No owner holds a copy any more: the entry was deleted or expired since the scan, which is not damage. */
+        boolean gone() {
+            for (Copy c : copies) {
+                if (c != null) {
                     return false;
                 }
             }

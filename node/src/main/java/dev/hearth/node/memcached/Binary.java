@@ -51,6 +51,8 @@ final class Binary {
     static final int UNKNOWN_COMMAND = 0x81;
     static final int ENOMEM = 0x82;
     static final int EINTERNAL = 0x84;
+    /** A tenant in maintenance (reject mode); fixed by docs/design/tenants-and-integrity.md, body names the cause. */
+    static final int TENANT_UNAVAILABLE = 0x85;
 
     private Binary() {
     }

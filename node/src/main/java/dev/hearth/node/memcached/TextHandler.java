@@ -4,6 +4,7 @@ import dev.hearth.node.cache.CacheService;
 import dev.hearth.node.cache.Item;
 import dev.hearth.node.cache.Mutation;
 import dev.hearth.node.cache.TenantKey;
+import dev.hearth.node.cache.TenantUnavailableException;
 import dev.hearth.node.cache.VersionClock;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -42,6 +43,9 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
 
     static Object failure(Throwable e) {
         Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        if (t instanceof TenantUnavailableException) {
+            return new TextReply.Line("SERVER_ERROR " + TenantUnavailableException.MESSAGE);
+        }
         LOG.debug("memcached command failed", t);
         String msg = String.valueOf(t.getMessage()).replaceAll("[\\r\\n]+", " ");
         if (msg.length() > 200) {

@@ -253,8 +253,6 @@ class IntegrityClusterTest {
     void zoneRecoverBringsEveryTenantBack() {
         Set<String> flipped = damage(2, "flip", 3, "tb");
         Set<String> dropped = damage(0, "drop", 2, "tc");
-        InMemoryMaintenance maintenance = new InMemoryMaintenance();
-        integrity().maintenance(maintenance);
         Map<String, Object> job = finish(integrity().startRecover(ZONE, 0, "test"), true);
         assertEquals(List.of("tb", "tc"), new ArrayList<>(new TreeSet<>((List<String>) job.get("damagedTenants"))),
                 () -> "recover: " + job);
@@ -262,15 +260,20 @@ class IntegrityClusterTest {
         Map<String, Map<String, Object>> t = byTenant(job);
         for (String tenant : List.of("ta", "tb", "tc", "tw")) {
             assertEquals("active", t.get(tenant).get("state"), tenant);
-            assertEquals(Boolean.FALSE, maintenance.tenantInMaintenance(tenant), tenant + " back to active");
+            for (HearthNode node : nodes) {
+                var record = node.registry().get(tenant).orElseThrow();
+                assertEquals("active", record.state(), tenant + " back to active in the registry");
+                assertEquals("test", record.changedBy());
+            }
         }
         assertEquals(3, n(t.get("tb"), "checksumFailures"));
         assertEquals(3, n(t.get("tb"), "repaired"));
         assertEquals(2, n(t.get("tc"), "copiesMissing"));
         assertEquals(2, n(t.get("tc"), "repaired"));
         assertTrue(flipped.size() + dropped.size() == 5);
-        assertTrue(!maintenance.zoneInMaintenance(ZONE), "zone flag off at the end");
-        assertTrue(maintenance.log().get(0).startsWith("zone default maintenance"), maintenance.log().toString());
+        var zoneState = nodes.get(0).registry().zoneStates().get(ZONE);
+        assertTrue(zoneState != null && !zoneState.maintenance() && zoneState.changedBy().equals("test"),
+                "zone flag set and turned off by recover: " + zoneState);
 
         Map<String, Object> after = finish(integrity().startVerify(ZONE, null, false, 0), false);
         assertEquals(Boolean.TRUE, after.get("clean"), () -> "after recover: " + after);

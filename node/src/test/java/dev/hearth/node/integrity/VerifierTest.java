@@ -226,6 +226,15 @@ class VerifierTest {
     }
 
     @Test
+    void anEntryGoneFromEveryOwnerSinceTheScanIsNotReported() throws Exception {
+        FakeCluster c = new FakeCluster();
+        c.nodes.get("a").put("t:gone", env("t", "gone", "v", 1, 0)); // the scan sees one copy...
+        c.onRead = () -> c.nodes.get("a").remove("t:gone"); // ...then it expires or is deleted everywhere
+        assertEquals(0, pass(c, true).get("t").damagedEntries());
+        assertTrue(c.writes.isEmpty());
+    }
+
+    @Test
     void entriesExpiringAtTheEdgeAreNotReported() throws Exception {
         FakeCluster c = new FakeCluster();
         long soon = System.currentTimeMillis() + 500;

@@ -1,0 +1,340 @@
+package dev.hearth.node.tenant;
+
+import dev.hearth.node.admin.TenantOperations;
+import dev.hearth.node.cache.TenantKey;
+import dev.hearth.node.config.HearthConfig;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Zone and tenant administration: the registry changes, tenant moves (a background job on the node that received
+ * the request), flush, and the views the admin port and /metrics show.
+ */
+public final class TenantService implements TenantOperations {
+    private static final Logger LOG = LogManager.getLogger(TenantService.class);
+    /** Passes over the old zone before a move ends; the second normally finds nothing left. */
+    private static final int MAX_PASSES = 5;
+    private static final java.util.regex.Pattern WHO = java.util.regex.Pattern.compile("[\\p{Graph} ]{1,128}");
+
+    private final String nodeName;
+    private final Map<String, HearthConfig.Zone> zoneConfig;
+    private final TenantRegistry registry;
+    private final TenantStore store;
+    private final TenantStats stats;
+    private final int metricsTenants;
+    private final ExecutorService executor;
+    private final ConcurrentHashMap<String, MoveJob> moves = new ConcurrentHashMap<>();
+
+    public TenantService(String nodeName, Map<String, HearthConfig.Zone> zoneConfig, TenantRegistry registry,
+            TenantStore store, TenantStats stats, int metricsTenants, ExecutorService executor) {
+        this.nodeName = nodeName;
+        this.zoneConfig = Map.copyOf(zoneConfig);
+        this.registry = registry;
+        this.store = store;
+        this.stats = stats;
+        this.metricsTenants = metricsTenants;
+        this.executor = executor;
+    }
+
+    /** Progress of a move run by this node. */
+    public static final class MoveJob {
+        public final String tenant;
+        public final String from;
+        public final String to;
+        public final String by;
+        public final long startedAt = System.currentTimeMillis();
+        public volatile String state = "running";
+        public volatile long finishedAt;
+        public volatile int passes;
+        public final AtomicLong keysHandled = new AtomicLong();
+        public final AtomicLong keysMoved = new AtomicLong();
+        public volatile long leftoversRemoved;
+        public volatile String error;
+
+        MoveJob(String tenant, String from, String to, String by) {
+            this.tenant = tenant;
+            this.from = from;
+            this.to = to;
+            this.by = by;
+        }
+
+        Map<String, Object> view(String node) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("node", node);
+            m.put("from", from);
+            m.put("to", to);
+            m.put("by", by);
+            m.put("state", state);
+            m.put("startedAt", startedAt);
+            m.put("finishedAt", finishedAt == 0 ? null : finishedAt);
+            m.put("passes", passes);
+            m.put("keysHandled", keysHandled.get());
+            m.put("keysMoved", keysMoved.get());
+            m.put("leftoversRemoved", leftoversRemoved);
+            m.put("error", error);
+            return m;
+        }
+    }
+
+    private static String who(String by) {
+        if (by == null) {
+            return "admin";
+        }
+        if (!WHO.matcher(by).matches()) {
+            throw new IllegalArgumentException("parameter by='" + by + "' must be 1-128 printable characters");
+        }
+        return by;
+    }
+
+    private static void checkTenant(String tenant) {
+        if (!TenantKey.isValidTenant(tenant)) {
+            throw new IllegalArgumentException("invalid tenant name '" + tenant + "': 1-64 letters, digits, '.', "
+                    + "'_' or '-', starting with a letter or digit");
+        }
+    }
+
+    private void checkZone(String zone) {
+        if (zone == null) {
+            throw new IllegalArgumentException("parameter zone is required; zones: "
+                    + String.join(", ", registry.zones()));
+        }
+        if (!zoneConfig.containsKey(zone)) {
+            throw new NoSuchElementException("no zone named '" + zone + "'; zones: "
+                    + String.join(", ", registry.zones()));
+        }
+    }
+
+    private Map<String, Object> zoneView(String zone, boolean withTenants) {
+        HearthConfig.Zone z = zoneConfig.get(zone);
+        ZoneState st = registry.zoneStates().get(zone);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", zone);
+        m.put("memory", z.memory().bytes());
+        m.put("backups", z.backups());
+        m.put("nodeFilter", new TreeMap<>(z.nodeFilter()));
+        m.put("nodes", store.nodes(zone));
+        m.put("maintenance", st != null && st.maintenance());
+        m.put("maintenanceChangedAt", st == null ? null : st.changedAt());
+        m.put("maintenanceChangedBy", st == null ? null : st.changedBy());
+        List<String> tenants = tenantsIn(zone);
+        m.put("tenants", withTenants ? tenants : (Object) tenants.size());
+        m.put("entries", store.entries(zone));
+        m.put("bytes", store.approximateBytes(zone));
+        return m;
+    }
+
+    /** Registered tenants of the zone, plus tenants this node served that the placement puts there. */
+    private List<String> tenantsIn(String zone) {
+        TreeSet<String> out = new TreeSet<>();
+        for (TenantRecord r : registry.list()) {
+            if (r.zone().equals(zone) || zone.equals(r.movingFrom())) {
+                out.add(r.tenant());
+            }
+        }
+        for (String t : stats.seen()) {
+            if (registry.route(t).zone().equals(zone)) {
+                out.add(t);
+            }
+        }
+        return new ArrayList<>(out);
+    }
+
+    @Override
+    public Object zones() {
+        List<Object> out = new ArrayList<>();
+        for (String z : registry.zones()) {
+            out.add(zoneView(z, false));
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("placement", registry.placement());
+        m.put("zones", out);
+        return m;
+    }
+
+    @Override
+    public Object zone(String zone) {
+        checkZone(zone);
+        return zoneView(zone, true);
+    }
+
+    @Override
+    public Object zoneMaintenance(String zone, boolean on, String by) {
+        checkZone(zone);
+        ZoneState z = registry.setZoneMaintenance(zone, on, who(by));
+        LOG.info("Zone {} maintenance {} by {}", zone, on ? "on" : "off", z.changedBy());
+        return z;
+    }
+
+    private Map<String, Object> tenantView(String tenant) {
+        TenantRecord r = registry.get(tenant).orElse(null);
+        Route route = registry.route(tenant);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("tenant", tenant);
+        m.put("registered", r != null);
+        m.put("zone", route.zone());
+        m.put("state", route.maintenance() ? TenantRecord.MAINTENANCE : TenantRecord.ACTIVE);
+        m.put("movingFrom", route.movingFrom());
+        m.put("record", r);
+        TenantStats.Figures f = stats.of(tenant);
+        m.put("ops", f.ops());
+        m.put("hits", f.hits());
+        m.put("misses", f.misses());
+        return m;
+    }
+
+    @Override
+    public Object tenants() {
+        TreeSet<String> names = new TreeSet<>(stats.seen());
+        registry.list().forEach(r -> names.add(r.tenant()));
+        List<Object> out = new ArrayList<>();
+        for (String t : names) {
+            out.add(tenantView(t));
+        }
+        return Map.of("tenants", out);
+    }
+
+    @Override
+    public Object tenant(String tenant) {
+        checkTenant(tenant);
+        Map<String, Object> m = tenantView(tenant);
+        MoveJob job = moves.get(tenant);
+        m.put("move", job == null ? null : job.view(nodeName));
+        return m;
+    }
+
+    @Override
+    public Object assign(String tenant, String zone, String by) {
+        checkTenant(tenant);
+        checkZone(zone);
+        String who = who(by);
+        Route route = registry.route(tenant);
+        if (route.moving()) {
+            throw new IllegalStateException("tenant " + tenant + " is moving from " + route.movingFrom() + " to "
+                    + route.zone() + "; wait for the move to finish");
+        }
+        for (String other : registry.zones()) {
+            if (!other.equals(zone) && !store.keys(other, tenant, 1).isEmpty()) {
+                throw new IllegalStateException("tenant " + tenant + " has keys in zone " + other
+                        + "; assigning it to " + zone + " would hide them: use move (or flush first)");
+            }
+        }
+        TenantRecord r = registry.assign(tenant, zone, who);
+        LOG.info("Tenant {} assigned to zone {} by {}", tenant, zone, who);
+        return r;
+    }
+
+    @Override
+    public Object move(String tenant, String zone, String by) {
+        checkTenant(tenant);
+        checkZone(zone);
+        String who = who(by);
+        MoveJob running = moves.get(tenant);
+        if (running != null && running.state.equals("running")) {
+            throw new IllegalStateException("tenant " + tenant + " is already moving (to " + running.to + ")");
+        }
+        TenantRecord current = registry.get(tenant).orElse(null);
+        TenantRecord started;
+        if (current != null && current.movingFrom() != null && current.zone().equals(zone)) {
+            // A move that stopped half way (its node failed): finish it from here.
+            started = current;
+        } else {
+            started = registry.startMove(tenant, zone, who);
+        }
+        MoveJob job = new MoveJob(tenant, started.movingFrom(), zone, who);
+        moves.put(tenant, job);
+        LOG.info("Moving tenant {} from zone {} to {} (by {})", tenant, job.from, zone, who);
+        executor.execute(() -> runMove(job, started));
+        return job.view(nodeName);
+    }
+
+    private void runMove(MoveJob job, TenantRecord started) {
+        try {
+            // Nobody may still write to the old zone by the old record before the copy starts.
+            registry.awaitEverywhere(started);
+            long live;
+            do {
+                job.passes++;
+                long before = job.keysHandled.get();
+                live = store.migrateAll(job.tenant, job.from, job.to, n -> job.keysHandled.set(before + n));
+                job.keysMoved.addAndGet(live);
+            } while (live > 0 && job.passes < MAX_PASSES);
+            if (live > 0) {
+                // Nothing should write to the old zone any more; finishing now would hide these entries. Staying
+                // "moving" is safe (requests look in both zones) and the move can be run again.
+                throw new IllegalStateException(live + " entries still appeared in zone " + job.from + " after "
+                        + job.passes + " passes");
+            }
+            TenantRecord done = registry.finishMove(job.tenant, job.by);
+            registry.awaitEverywhere(done);
+            // Only tombstones of deletes made during the move should be left; anything else was never reachable.
+            job.leftoversRemoved = store.removeAll(job.from, job.tenant);
+            if (job.leftoversRemoved > 0) {
+                LOG.warn("Move of tenant {}: {} entries were still in zone {} after {} passes and were removed",
+                        job.tenant, job.leftoversRemoved, job.from, job.passes);
+            }
+            job.state = "done";
+            LOG.info("Tenant {} moved from zone {} to {}: {} keys in {} passes", job.tenant, job.from, job.to,
+                    job.keysMoved.get(), job.passes);
+        } catch (RuntimeException e) {
+            job.error = e.toString();
+            job.state = "failed";
+            LOG.error("Move of tenant {} from {} to {} failed; reads still look in both zones. Run the move again "
+                    + "to finish it", job.tenant, job.from, job.to, e);
+        } finally {
+            job.finishedAt = System.currentTimeMillis();
+        }
+    }
+
+    @Override
+    public Object flush(String tenant, String by) {
+        checkTenant(tenant);
+        String who = who(by);
+        Route route = registry.route(tenant);
+        if (route.moving()) {
+            throw new IllegalStateException("tenant " + tenant + " is moving; flush it after the move");
+        }
+        long removed = store.removeAll(route.zone(), tenant);
+        LOG.info("Tenant {} flushed by {}: {} entries removed from zone {}", tenant, who, removed, route.zone());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("tenant", tenant);
+        m.put("zone", route.zone());
+        m.put("removed", removed);
+        m.put("by", who);
+        return m;
+    }
+
+    @Override
+    public Object tenantMaintenance(String tenant, boolean on, String by) {
+        checkTenant(tenant);
+        TenantRecord r = registry.setMaintenance(tenant, on, who(by));
+        LOG.info("Tenant {} maintenance {} by {}", tenant, on ? "on" : "off", r.changedBy());
+        return r;
+    }
+
+    @Override
+    public Figures figures() {
+        Map<String, long[]> tenants = new LinkedHashMap<>();
+        stats.top(metricsTenants).forEach((t, f) -> tenants.put(t, new long[] {f.ops(), f.hits(), f.misses()}));
+        Map<String, Long> zoneMaintenance = new TreeMap<>();
+        Map<String, Long> zoneBytes = new TreeMap<>();
+        for (String z : registry.zones()) {
+            ZoneState st = registry.zoneStates().get(z);
+            zoneMaintenance.put(z, st != null && st.maintenance() ? 1L : 0L);
+            zoneBytes.put(z, store.approximateBytes(z));
+        }
+        TreeSet<String> names = new TreeSet<>(stats.seen());
+        registry.list().forEach(r -> names.add(r.tenant()));
+        long inMaintenance = names.stream().filter(t -> registry.route(t).maintenance()).count();
+        return new Figures(tenants, zoneMaintenance, zoneBytes, inMaintenance);
+    }
+}

@@ -1,0 +1,78 @@
+package dev.hearth.node.tenant;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32;
+import org.junit.jupiter.api.Test;
+
+class PlacementTest {
+    @Test
+    void hashPlacementFollowsTheDocumentedFormula() {
+        Placement p = Placement.hash(List.of("c", "a", "b"));
+        assertEquals(List.of("a", "b", "c"), p.zones());
+        CRC32 crc = new CRC32();
+        crc.update("store-42".getBytes(StandardCharsets.UTF_8));
+        // Worked by hand from the design note: zones sorted, floorMod(crc32, 3).
+        String expected = List.of("a", "b", "c").get((int) (crc.getValue() % 3));
+        assertEquals(expected, p.zoneOf("store-42"));
+    }
+
+    @Test
+    void hashPlacementSpreadsTenantsOverEveryZone() {
+        Placement p = Placement.hash(List.of("a", "b", "c"));
+        Map<String, Integer> counts = new HashMap<>();
+        for (int i = 0; i < 3000; i++) {
+            counts.merge(p.zoneOf("tenant-" + i), 1, Integer::sum);
+        }
+        assertEquals(3, counts.size());
+        counts.values().forEach(n -> assertTrue(n > 800 && n < 1200, "uneven spread: " + counts));
+    }
+
+    @Test
+    void placementJsonMatchesTheContract() {
+        assertEquals("{\"mode\":\"zone\",\"zone\":\"default\"}", RegistryJson.write(Placement.single("default")));
+        assertEquals("{\"mode\":\"hash\",\"zones\":[\"a\",\"b\"]}",
+                RegistryJson.write(Placement.hash(List.of("b", "a"))));
+        TenantRecord r = new TenantRecord("store-42", "z1", "active", 1, 2, "ops", null);
+        assertEquals("{\"tenant\":\"store-42\",\"zone\":\"z1\",\"state\":\"active\",\"createdAt\":1,\"changedAt\":2,"
+                + "\"changedBy\":\"ops\",\"movingFrom\":null}", RegistryJson.write(r));
+        assertEquals(r, RegistryJson.read(RegistryJson.write(r), TenantRecord.class));
+        assertEquals("{\"zone\":\"z1\",\"maintenance\":true,\"changedAt\":5,\"changedBy\":\"me\"}",
+                RegistryJson.write(new ZoneState("z1", true, 5, "me")));
+    }
+
+    @Test
+    void effectiveStateFollowsTheRecordElseTheZoneFlag() {
+        RegistryMirror m = new RegistryMirror(Placement.single("default"));
+        m.apply("zone/default", RegistryJson.write(new ZoneState("default", true, 1, "x")));
+        assertTrue(m.route("unregistered").maintenance());
+        m.apply("tenant/back", RegistryJson.write(new TenantRecord("back", "default", "active", 1, 1, "x", null)));
+        assertEquals(false, m.route("back").maintenance());
+        m.apply("tenant/down", RegistryJson.write(new TenantRecord("down", "other", "maintenance", 1, 1, "x", null)));
+        assertTrue(m.route("down").maintenance());
+        assertEquals("other", m.route("down").zone());
+        // A malformed value is skipped, not fatal.
+        m.apply("tenant/bad", "{not json");
+        assertEquals("default", m.route("bad").zone());
+    }
+
+    @Test
+    void tenantStatsKeepTheBusiestAndFoldTheRest() {
+        TenantStats s = new TenantStats();
+        for (int t = 0; t < 5; t++) {
+            for (int i = 0; i <= t; i++) {
+                s.record("t" + t, i % 2 == 0 ? "hit" : "miss");
+            }
+        }
+        Map<String, TenantStats.Figures> top = s.top(2);
+        assertEquals(List.of("t4", "t3", "other"), List.copyOf(top.keySet()));
+        assertEquals(5, top.get("t4").ops());
+        assertEquals(3, top.get("t4").hits());
+        assertEquals(1 + 2 + 3, top.get("other").ops());
+    }
+}
