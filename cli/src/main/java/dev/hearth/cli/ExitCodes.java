@@ -7,6 +7,8 @@ public final class ExitCodes {
     public static final int USAGE = 2;
     public static final int UNSAFE = 3;
     public static final int UNREACHABLE = 4;
+    /** verify found damage it did not repair; zone recover left tenants in maintenance. */
+    public static final int DAMAGED = 5;
 
     public static final String[] HELP = {
         "Exit codes:",
@@ -16,6 +18,7 @@ public final class ExitCodes {
         "  3  refused as unsafe or conflicting (the cluster is missing copies, rebalancing, or a node is not ready; "
                 + "a tenant has keys in another zone, a move is already running)",
         "  4  the cluster or a node is unreachable",
+        "  5  damage found and not repaired (verify), tenants left in maintenance (zone recover)",
     };
 
     private ExitCodes() {

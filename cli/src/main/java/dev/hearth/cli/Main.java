@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
                 + "Every command takes --help and --output table|json.",
         subcommands = {StatusCommand.class, dev.hearth.cli.bench.BenchCommand.class, LocalCommands.class, RestartCommands.NodeCommand.class,
                 RestartCommands.RollingRestart.class, DumpCommands.class, WarmupCommand.class,
-                ZoneCommands.class, TenantCommands.class, Main.Completion.class},
+                ZoneCommands.class, TenantCommands.class, IntegrityCommands.Verify.class, Main.Completion.class},
         footerHeading = "%n",
         footer = {"Exit codes:",
             "  0  ok",
@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
             "  2  usage error (bad option or argument, unknown node, zone or tenant)",
             "  3  refused as unsafe or conflicting (missing copies, rebalancing, a node not ready, a zone without "
                     + "backups; a tenant with keys in another zone, a move already running)",
-            "  4  the cluster or a node is unreachable"})
+            "  4  the cluster or a node is unreachable",
+            "  5  damage found and not repaired (verify), tenants left in maintenance (zone recover)"})
 public final class Main implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
         description = "Zones: each a cache in its own memory region (budget, backups, node filter), holding the keys "
                 + "of the tenants placed in it. Maintenance of a zone applies to its tenants without a registry "
                 + "record of their own (a tenant with a record follows its own state).",
-        subcommands = {ZoneCommands.ListZones.class, ZoneCommands.Show.class, ZoneCommands.Maintenance.class})
+        subcommands = {ZoneCommands.ListZones.class, ZoneCommands.Show.class, ZoneCommands.Maintenance.class,
+                IntegrityCommands.Recover.class})
 public final class ZoneCommands implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -23,7 +24,7 @@ public final class ZoneCommands implements Callable<Integer> {
     @Override
     public Integer call() {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                "missing subcommand: list, show or maintenance");
+                "missing subcommand: list, show, maintenance or recover");
     }
 
     static Table zoneTable(List<JsonNode> zones) {

@@ -19,6 +19,10 @@ import dev.hearth.node.tenant.TenantService;
 import dev.hearth.node.tenant.TenantStats;
 import dev.hearth.node.cluster.AutoWarmup;
 import dev.hearth.node.cluster.IgniteDumpSupport;
+import dev.hearth.node.cluster.DamageInjector;
+import dev.hearth.node.cluster.IgniteCopies;
+import dev.hearth.node.integrity.RegistryMaintenance;
+import dev.hearth.node.integrity.IntegrityService;
 import dev.hearth.node.warmup.DumpService;
 import dev.hearth.node.warmup.WarmupService;
 import java.net.URL;
@@ -63,6 +67,10 @@ public final class HearthNode implements AutoCloseable {
             .newFixedThreadPool(2, daemonThreads("hearth-ops"));
     private final java.util.concurrent.ScheduledExecutorService scheduler = java.util.concurrent.Executors
             .newSingleThreadScheduledExecutor(daemonThreads("hearth-scheduler"));
+    // Verify and recover jobs get a thread of their own: a long verify must not hold up dumps or warm-ups.
+    private final java.util.concurrent.ExecutorService integrityExecutor = java.util.concurrent.Executors
+            .newSingleThreadExecutor(daemonThreads("hearth-integrity"));
+    private volatile IntegrityService integrity;
     /** Tenant moves: long-running, one thread so two moves never compete for the cluster. */
     private final java.util.concurrent.ExecutorService tenantExecutor = java.util.concurrent.Executors
             .newSingleThreadExecutor(daemonThreads("hearth-tenant-move"));
@@ -185,6 +193,10 @@ public final class HearthNode implements AutoCloseable {
         warmup = new WarmupService(dumps, IgniteDumpSupport.loader(ignite), opsExecutor);
         admin.operations(new NodeOperations(config.node().name(), status, dumps, warmup,
                 () -> shutdownAction.run()));
+        integrity = new IntegrityService(config.node().name(), new IgniteCopies(ignite), config.zones().keySet(),
+                registry::zoneOf, config.testing().damageEndpoint() ? new DamageInjector(ignite) : null,
+                new RegistryMaintenance(registry), integrityExecutor);
+        admin.integrity(integrity);
         Duration every = config.dump().interval();
         if (!every.isZero()) {
             scheduler.scheduleWithFixedDelay(this::scheduledDump, every.toMillis(), every.toMillis(),
@@ -217,6 +229,11 @@ public final class HearthNode implements AutoCloseable {
 
     public DumpService dumps() {
         return dumps;
+    }
+
+    /** Verify, repair and zone recovery run from this node. */
+    public IntegrityService integrity() {
+        return integrity;
     }
 
     public TenantService tenants() {
@@ -310,6 +327,7 @@ public final class HearthNode implements AutoCloseable {
         }
         scheduler.shutdownNow();
         opsExecutor.shutdownNow();
+        integrityExecutor.shutdownNow();
         tenantExecutor.shutdownNow();
         if (registry != null) {
             registry.close();

@@ -48,6 +48,7 @@ public final class AdminServer implements AutoCloseable {
     private final NodeStatus status;
     private final OperationStats ops;
     private volatile AdminOperations operations;
+    private volatile IntegrityOperations integrity;
     private volatile TenantOperations tenantOperations;
     private final MetricsRenderer metrics = new MetricsRenderer();
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -70,6 +71,11 @@ public final class AdminServer implements AutoCloseable {
     /** Enables the {@code /admin/...} actions; until then they answer 503. */
     public void operations(AdminOperations operations) {
         this.operations = operations;
+    }
+
+    /** Enables verify, repair, zone recovery and (if configured) the damage hook; until then they answer 503. */
+    public void integrity(IntegrityOperations integrity) {
+        this.integrity = integrity;
     }
 
     /** Enables the zone and tenant routes ({@code /admin/zones...}, {@code /admin/tenants...}); until then 503. */
@@ -121,7 +127,7 @@ public final class AdminServer implements AutoCloseable {
             if (route == null) {
                 send(ctx, keepAlive, error(HttpResponseStatus.NOT_FOUND, "no such path: " + path
                         + " (try /health/live, /health/ready, /status, /metrics, /admin/dumps, /admin/warmup, "
-                        + "/admin/zones, /admin/tenants)"));
+                        + "/admin/verify, /admin/zones, /admin/tenants)"));
                 return;
             }
             if (!route.methods.contains(method.name())) {
@@ -254,6 +260,25 @@ public final class AdminServer implements AutoCloseable {
             default:
                 break;
         }
+        if (route.integrity) {
+            IntegrityOperations i = integrity;
+            if (i == null) {
+                return error(HttpResponseStatus.SERVICE_UNAVAILABLE, "the node is still starting");
+            }
+            return switch (route) {
+                case VERIFY -> req.method().equals("POST")
+                        ? jsonResponse(HttpResponseStatus.ACCEPTED, i.startVerify(req.param("zone"),
+                                req.param("tenant"), req.flag("repair"), req.number("rate", 0)))
+                        : jsonResponse(HttpResponseStatus.OK, i.verifyJobs());
+                case VERIFY_JOB -> jsonResponse(HttpResponseStatus.OK, i.verifyJob(req.segment(3)));
+                case RECOVER_START -> jsonResponse(HttpResponseStatus.ACCEPTED,
+                        i.startRecover(req.segment(3), req.number("rate", 0), req.param("by")));
+                case RECOVER_JOB -> jsonResponse(HttpResponseStatus.OK, i.recoverJob(req.segment(3)));
+                case DAMAGE -> jsonResponse(HttpResponseStatus.OK, i.damage(req.param("zone"), req.param("kind"),
+                        req.number("count", 1), req.param("tenant"), req.param("node")));
+                default -> throw new IllegalStateException("unrouted " + route);
+            };
+        }
         FullHttpResponse tenantReply = handleTenants(route, req);
         if (tenantReply != null) {
             return tenantReply;
@@ -344,6 +369,11 @@ public final class AdminServer implements AutoCloseable {
         DUMP("/admin/dumps/*", true, "GET"),
         DUMP_VERIFY("/admin/dumps/*/verify", true, "POST"),
         WARMUP("/admin/warmup", true, "GET", "POST"),
+        VERIFY("/admin/verify", true, true, "GET", "POST"),
+        VERIFY_JOB("/admin/verify/*", true, true, "GET"),
+        RECOVER_START("/admin/zones/*/recover", true, true, "POST"),
+        RECOVER_JOB("/admin/recover/*", true, true, "GET"),
+        DAMAGE("/admin/test/damage", true, true, "POST"),
         // Zones and tenants (issue #7): keep this block together; names start with ZONE or TENANT.
         ZONES("/admin/zones", true, "GET"),
         ZONE("/admin/zones/*", true, "GET"),
@@ -357,11 +387,17 @@ public final class AdminServer implements AutoCloseable {
 
         private final String pattern;
         private final boolean action;
+        private final boolean integrity;
         private final java.util.List<String> methods;
 
         Route(String pattern, boolean action, String... methods) {
+            this(pattern, action, false, methods);
+        }
+
+        Route(String pattern, boolean action, boolean integrity, String... methods) {
             this.pattern = pattern;
             this.action = action;
+            this.integrity = integrity;
             this.methods = java.util.List.of(methods);
         }
 

@@ -269,7 +269,7 @@ public final class ConfigLoader {
         node = new HearthConfig.Node(node.name() == null || node.name().isBlank()
                 ? defaultName(c.ports().discovery()) : node.name(), node.failureDomain(), node.dataDir(), attributes);
         return new HearthConfig(node, c.cluster(), c.ports(), c.memory(), Map.copyOf(zones), c.memcached(),
-                c.dump(), c.warmup(), c.logging(), c.shutdown(), c.tenants());
+                c.dump(), c.warmup(), c.logging(), c.shutdown(), c.testing(), c.tenants());
     }
 
     private static String defaultName(int discoveryPort) {

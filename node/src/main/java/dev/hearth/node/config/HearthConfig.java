@@ -19,6 +19,7 @@ public record HearthConfig(
         Warmup warmup,
         Logging logging,
         Shutdown shutdown,
+        Testing testing,
         Tenants tenants) {
 
     /** {@code attributes}: free-form name -> value labels of this node, matched by a zone's {@code nodeFilter}. */
@@ -83,6 +84,10 @@ public record HearthConfig(
     }
 
     public record Shutdown(Duration timeout) {
+    }
+
+    /** Hooks for tests only. {@code damageEndpoint}: POST /admin/test/damage exists (else 404). */
+    public record Testing(boolean damageEndpoint) {
     }
 
     /** Total off-heap this node may allocate: the system region plus every zone's budget. */

@@ -109,6 +109,29 @@ class AdminEndpointTest {
     }
 
     @Test
+    void verifyRoutesValidateAndTheDamageHookDoesNotExistByDefault() throws Exception {
+        HttpResponse<String> damage = send("POST", "/admin/test/damage?zone=default&kind=flip&count=1");
+        assertEquals(404, damage.statusCode(), damage.body());
+        assertTrue(damage.body().contains("testing.damageEndpoint"), damage.body());
+        assertEquals(404, send("POST", "/admin/verify?zone=nope").statusCode());
+        assertEquals(400, send("POST", "/admin/verify?rate=-1").statusCode());
+        assertEquals(400, send("POST", "/admin/verify?repair=maybe").statusCode());
+        assertEquals(400, send("POST", "/admin/verify?tenant=bad:name").statusCode());
+        assertEquals(404, send("GET", "/admin/verify/verify-999").statusCode());
+        assertEquals(404, send("GET", "/admin/recover/nope").statusCode());
+        assertEquals(404, send("POST", "/admin/zones/nope/recover").statusCode());
+        assertEquals(405, send("GET", "/admin/zones/default/recover").statusCode());
+        HttpResponse<String> started = send("POST", "/admin/verify?zone=default");
+        assertEquals(202, started.statusCode(), started.body());
+        String id = JSON.readTree(started.body()).path("id").asText();
+        org.awaitility.Awaitility.await().until(() -> JSON.readTree(send("GET", "/admin/verify/" + id).body())
+                .path("state").asText().equals("complete"));
+        JsonNode job = JSON.readTree(send("GET", "/admin/verify/" + id).body());
+        assertTrue(job.path("clean").asBoolean(), job.toString());
+        assertTrue(send("GET", "/admin/verify").body().contains(id));
+    }
+
+    @Test
     void unsafeShutdownIsRefusedAndActionsValidateTheirInput() throws Exception {
         HttpResponse<String> shutdown = send("POST", "/admin/shutdown");
         assertEquals(409, shutdown.statusCode());

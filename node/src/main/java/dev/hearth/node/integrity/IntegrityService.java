@@ -1,0 +1,372 @@
+package dev.hearth.node.integrity;
+
+import dev.hearth.node.admin.IntegrityOperations;
+import dev.hearth.node.cache.TenantKey;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Verify and recover jobs run by this node (the coordinator of the job: it asks every node for its copies), and the
+ * damage test hook. Jobs live in this node's memory; their ids are only known here.
+ */
+public final class IntegrityService implements IntegrityOperations {
+    private static final Logger LOG = LogManager.getLogger(IntegrityService.class);
+    private static final int KEEP_JOBS = 32;
+    private static final int MAX_DAMAGE = 100_000;
+
+    private final String nodeName;
+    private final Set<String> zones;
+    private final Function<String, String> zoneOfTenant;
+    private final Damager damager;
+    private final ExecutorService executor;
+    private final Verifier verifier;
+    private final ClusterCopies cluster;
+    private volatile MaintenanceControl maintenance;
+    private final Map<String, Job> jobs = new LinkedHashMap<>();
+    private final Map<String, String> recoveringZones = new ConcurrentHashMap<>();
+    private final AtomicInteger seq = new AtomicInteger();
+
+    /**
+     * @param damager null when the test hook is disabled (config {@code testing.damageEndpoint: false})
+     * @param executor runs the jobs; a single thread keeps a verify from taking more than one core
+     */
+    public IntegrityService(String nodeName, ClusterCopies cluster, Set<String> zones,
+            Function<String, String> zoneOfTenant, Damager damager, MaintenanceControl maintenance,
+            ExecutorService executor) {
+        this.nodeName = nodeName;
+        this.cluster = cluster;
+        this.verifier = new Verifier(cluster);
+        this.zones = Set.copyOf(zones);
+        this.zoneOfTenant = zoneOfTenant;
+        this.damager = damager;
+        this.maintenance = maintenance;
+        this.executor = executor;
+    }
+
+    /** Replaces what {@code zone recover} drives (the tenant registry, once it is wired). */
+    public void maintenance(MaintenanceControl control) {
+        this.maintenance = control;
+    }
+
+    public MaintenanceControl maintenance() {
+        return maintenance;
+    }
+
+    @Override
+    public Map<String, Object> startVerify(String zone, String tenant, boolean repair, long rate) {
+        if (rate < 0) {
+            throw new IllegalArgumentException("rate must be 0 (unlimited) or a positive number of entries/s");
+        }
+        List<String> targets;
+        if (tenant != null && !TenantKey.isValidTenant(tenant)) {
+            throw new IllegalArgumentException("invalid tenant name '" + tenant + "'");
+        }
+        if (zone != null) {
+            requireZone(zone);
+            targets = List.of(zone);
+        } else if (tenant != null) {
+            targets = List.of(zoneOfTenant.apply(tenant));
+        } else {
+            targets = new ArrayList<>(new java.util.TreeSet<>(zones));
+        }
+        VerifyJob job = new VerifyJob("verify-" + seq.incrementAndGet(), targets, tenant, repair, rate);
+        submit(job, () -> {
+            for (String z : targets) {
+                Map<String, TenantReport> reports = job.reportsOf(z);
+                verifier.pass(z, tenant == null ? null : Set.of(tenant), repair, rate, job.progress, reports,
+                        job::cancelled);
+            }
+        });
+        return job.snapshot();
+    }
+
+    @Override
+    public Map<String, Object> verifyJobs() {
+        List<Map<String, Object>> list = new ArrayList<>();
+        synchronized (jobs) {
+            jobs.values().forEach(j -> list.add(j.summary()));
+        }
+        return Map.of("node", nodeName, "jobs", list);
+    }
+
+    @Override
+    public Map<String, Object> verifyJob(String id) {
+        return job(id, VerifyJob.class).snapshot();
+    }
+
+    @Override
+    public Map<String, Object> startRecover(String zone, long rate, String by) {
+        requireZone(zone);
+        if (rate < 0) {
+            throw new IllegalArgumentException("rate must be 0 (unlimited) or a positive number of entries/s");
+        }
+        String who = by == null ? "hearth-recover@" + nodeName : by;
+        String id = "recover-" + seq.incrementAndGet();
+        String running = recoveringZones.putIfAbsent(zone, id);
+        if (running != null) {
+            throw new IllegalStateException("zone " + zone + " is already being recovered by job " + running);
+        }
+        RecoverJob job = new RecoverJob(id, zone, rate, who);
+        try {
+            submit(job, () -> {
+                try {
+                    new ZoneRecovery(verifier, cluster, maintenance, job).run();
+                } finally {
+                    recoveringZones.remove(zone, id);
+                }
+            });
+        } catch (RuntimeException e) {
+            recoveringZones.remove(zone, id);
+            throw e;
+        }
+        return job.snapshot();
+    }
+
+    @Override
+    public Map<String, Object> recoverJob(String id) {
+        return job(id, RecoverJob.class).snapshot();
+    }
+
+    @Override
+    public Map<String, Object> damage(String zone, String kind, long count, String tenant, String node) {
+        if (damager == null) {
+            throw new NoSuchElementException("no such path: /admin/test/damage (exists only with "
+                    + "testing.damageEndpoint: true)");
+        }
+        if (zone == null) {
+            throw new IllegalArgumentException("parameter zone is required");
+        }
+        requireZone(zone);
+        Damager.Kind k;
+        try {
+            k = Damager.Kind.valueOf(kind == null ? "" : kind.toLowerCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("parameter kind='" + kind + "' must be flip, drop or change");
+        }
+        if (count < 1 || count > MAX_DAMAGE) {
+            throw new IllegalArgumentException("parameter count must be 1.." + MAX_DAMAGE);
+        }
+        if (tenant != null && !TenantKey.isValidTenant(tenant)) {
+            throw new IllegalArgumentException("invalid tenant name '" + tenant + "'");
+        }
+        if (node != null && !node.equals(nodeName)) {
+            throw new IllegalArgumentException("this request damages copies on the node that receives it ("
+                    + nodeName + "), not " + node + ": send it to " + node + "'s admin port");
+        }
+        List<Map<String, Object>> damaged = damager.damage(zone, k, (int) count, tenant);
+        LOG.warn("TEST HOOK: damaged {} cop{} ({}) of zone {} on node {}", damaged.size(),
+                damaged.size() == 1 ? "y" : "ies", k, zone, nodeName);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("node", nodeName);
+        body.put("zone", zone);
+        body.put("kind", k.name());
+        body.put("requested", count);
+        body.put("damaged", damaged.size());
+        body.put("copies", damaged);
+        return body;
+    }
+
+    private void requireZone(String zone) {
+        if (!zones.contains(zone)) {
+            throw new NoSuchElementException("no zone named '" + zone + "' (zones: "
+                    + String.join(", ", new java.util.TreeSet<>(zones)) + ")");
+        }
+    }
+
+    private <T extends Job> T job(String id, Class<T> type) {
+        Job j;
+        synchronized (jobs) {
+            j = jobs.get(id);
+        }
+        if (!type.isInstance(j)) {
+            throw new NoSuchElementException("no " + (type == VerifyJob.class ? "verify" : "recover") + " job '" + id
+                    + "' on " + nodeName + " (jobs are kept by the node that started them)");
+        }
+        return type.cast(j);
+    }
+
+    interface Work {
+        void run() throws Exception;
+    }
+
+    private void submit(Job job, Work work) {
+        synchronized (jobs) {
+            jobs.put(job.id, job);
+            if (jobs.size() > KEEP_JOBS) {
+                jobs.entrySet().removeIf(e -> jobs.size() > KEEP_JOBS && !e.getValue().state.equals("running"));
+            }
+        }
+        try {
+            executor.execute(() -> {
+                try {
+                    work.run();
+                    job.finish("complete", null);
+                } catch (InterruptedException e) {
+                    job.finish("cancelled", e.getMessage());
+                    Thread.currentThread().interrupt();
+                } catch (Exception e) {
+                    LOG.warn("{} failed", job.id, e);
+                    job.finish("failed", e.toString());
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            synchronized (jobs) {
+                jobs.remove(job.id);
+            }
+            throw new IllegalStateException("the node is stopping: no new jobs");
+        }
+    }
+
+    /** Common state of a job. */
+    abstract static class Job {
+        final String id;
+        final long startedAt = System.currentTimeMillis();
+        volatile long finishedAt;
+        volatile String state = "running";
+        volatile String error;
+        final PassProgress progress = new PassProgress();
+
+        Job(String id) {
+            this.id = id;
+        }
+
+        boolean cancelled() {
+            return Thread.currentThread().isInterrupted();
+        }
+
+        void finish(String state, String error) {
+            this.error = error;
+            this.finishedAt = System.currentTimeMillis();
+            this.state = state;
+        }
+
+        Map<String, Object> summary() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", id);
+            m.put("state", state);
+            m.put("startedAt", startedAt);
+            m.put("finishedAt", finishedAt == 0 ? null : finishedAt);
+            m.put("elapsedMillis", (finishedAt == 0 ? System.currentTimeMillis() : finishedAt) - startedAt);
+            m.put("error", error);
+            return m;
+        }
+
+        abstract Map<String, Object> snapshot();
+    }
+
+    /** A verify (and optionally repair) of one or more zones. */
+    static final class VerifyJob extends Job {
+        final List<String> zones;
+        final String tenant;
+        final boolean repair;
+        final long rate;
+        final Map<String, Map<String, TenantReport>> reports = new ConcurrentHashMap<>();
+
+        VerifyJob(String id, List<String> zones, String tenant, boolean repair, long rate) {
+            super(id);
+            this.zones = zones;
+            this.tenant = tenant;
+            this.repair = repair;
+            this.rate = rate;
+        }
+
+        Map<String, TenantReport> reportsOf(String zone) {
+            return reports.computeIfAbsent(zone, z -> new ConcurrentHashMap<>());
+        }
+
+        @Override
+        Map<String, Object> summary() {
+            Map<String, Object> m = super.summary();
+            m.put("kind", "verify");
+            m.put("zones", zones);
+            m.put("tenant", tenant);
+            m.put("repair", repair);
+            return m;
+        }
+
+        @Override
+        Map<String, Object> snapshot() {
+            Map<String, Object> m = summary();
+            m.put("rate", rate);
+            m.put("progress", progress.toMap());
+            TenantReport total = new TenantReport(null, null);
+            List<Map<String, Object>> tenants = new ArrayList<>();
+            Map<String, TenantReport> sorted = new TreeMap<>();
+            reports.forEach((zone, byTenant) -> byTenant.forEach((t, r) -> sorted.put(zone + '\0' + t, r)));
+            for (TenantReport r : sorted.values()) {
+                r.addTo(total);
+                tenants.add(r.toMap(true));
+            }
+            m.put("totals", total.toMap(false));
+            m.put("clean", total.clean());
+            m.put("tenants", tenants);
+            return m;
+        }
+    }
+
+    /** A zone recovery (see {@link ZoneRecovery}). */
+    static final class RecoverJob extends Job {
+        final String zone;
+        final long rate;
+        final String by;
+        volatile String phase = "starting";
+        volatile int passes;
+        final Map<String, ZoneRecovery.TenantState> tenants = new ConcurrentHashMap<>();
+
+        RecoverJob(String id, String zone, long rate, String by) {
+            super(id);
+            this.zone = zone;
+            this.rate = rate;
+            this.by = by;
+        }
+
+        @Override
+        Map<String, Object> snapshot() {
+            Map<String, Object> m = summary();
+            m.put("kind", "recover");
+            m.put("zone", zone);
+            m.put("by", by);
+            m.put("rate", rate);
+            m.put("phase", phase);
+            m.put("passes", passes);
+            m.put("progress", progress.toMap());
+            List<ZoneRecovery.TenantState> list = new ArrayList<>(tenants.values());
+            list.sort(Comparator.comparingLong((ZoneRecovery.TenantState t) -> t.entries).thenComparing(t -> t.tenant));
+            List<Map<String, Object>> out = new ArrayList<>();
+            List<String> damaged = new ArrayList<>();
+            List<String> notRecovered = new ArrayList<>();
+            int active = 0;
+            for (ZoneRecovery.TenantState t : list) {
+                out.add(t.toMap());
+                if (t.damaged) {
+                    damaged.add(t.tenant);
+                }
+                if (t.state.equals("active")) {
+                    active++;
+                } else if (state.equals("complete")) {
+                    notRecovered.add(t.tenant);
+                }
+            }
+            m.put("tenantsTotal", list.size());
+            m.put("tenantsActive", active);
+            m.put("damagedTenants", damaged);
+            m.put("notRecovered", notRecovered);
+            m.put("tenants", out);
+            return m;
+        }
+    }
+}
