@@ -46,6 +46,13 @@ public final class IgniteCopies implements ClusterCopies {
         this.ignite = ignite;
     }
 
+    @Override
+    public String notVerifiable(String zone) {
+        return IgniteNodeStatus.clusterRebalanced((IgniteEx) ignite) ? null
+                : "the cluster is rebalancing (partitions are moving between nodes, so copies that have not arrived "
+                        + "yet would look missing); verify again once `hearthctl status` shows it rebalanced";
+    }
+
     private Affinity<String> affinity(String zone) {
         return ignite.affinity(Zones.cacheName(zone));
     }

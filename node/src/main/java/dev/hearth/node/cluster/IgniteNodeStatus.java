@@ -224,6 +224,11 @@ public final class IgniteNodeStatus implements NodeStatus {
     }
 
     private boolean clusterRebalanced() {
+        return clusterRebalanced(ignite);
+    }
+
+    /** Ignite's own cluster-wide verdict: every partition of every cache is where affinity wants it. */
+    static boolean clusterRebalanced(org.apache.ignite.internal.IgniteEx ignite) {
         var registry = ignite.context().metric().registry("cluster");
         BooleanMetric m = registry.findMetric("Rebalanced");
         return m != null && m.value();

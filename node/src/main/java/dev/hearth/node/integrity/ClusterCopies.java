@@ -10,6 +10,12 @@ import java.util.Set;
  * this package holds only the logic.
  */
 public interface ClusterCopies {
+    /**
+     * Why a verify of the zone now would report false damage, or null if it would not: while partitions move, an
+     * owner that does not hold its copy yet looks exactly like a missing copy.
+     */
+    String notVerifiable(String zone);
+
     /** Partitions of a zone's cache. */
     int partitions(String zone);
 

@@ -83,6 +83,7 @@ public final class IntegrityService implements IntegrityOperations {
         } else {
             targets = new ArrayList<>(new java.util.TreeSet<>(zones));
         }
+        requireVerifiable(targets);
         VerifyJob job = new VerifyJob("verify-" + seq.incrementAndGet(), targets, tenant, repair, rate);
         submit(job, () -> {
             for (String z : targets) {
@@ -92,6 +93,16 @@ public final class IntegrityService implements IntegrityOperations {
             }
         });
         return job.snapshot();
+    }
+
+    /** Refuses (409) rather than report the copies of moving partitions as damage. */
+    private void requireVerifiable(List<String> targets) {
+        for (String z : targets) {
+            String reason = cluster.notVerifiable(z);
+            if (reason != null) {
+                throw new IllegalStateException("cannot verify zone " + z + " now: " + reason);
+            }
+        }
     }
 
     @Override
@@ -114,6 +125,7 @@ public final class IntegrityService implements IntegrityOperations {
         if (rate < 0) {
             throw new IllegalArgumentException("rate must be 0 (unlimited) or a positive number of entries/s");
         }
+        requireVerifiable(List.of(zone));
         String who = by == null ? "hearth-recover@" + nodeName : by;
         String id = "recover-" + seq.incrementAndGet();
         String running = recoveringZones.putIfAbsent(zone, id);

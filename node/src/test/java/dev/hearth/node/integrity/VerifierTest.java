@@ -21,6 +21,11 @@ import org.junit.jupiter.api.Test;
 class VerifierTest {
     /** Two partitions, owners a (primary) and b; copies per node per key; an optional hook on every read. */
     static final class FakeCluster implements ClusterCopies {
+        @Override
+        public String notVerifiable(String zone) {
+            return null;
+        }
+
         final Map<String, Map<String, byte[]>> nodes = new LinkedHashMap<>();
         final Map<String, Long> evicted = new HashMap<>();
         final List<String> writes = new ArrayList<>();
