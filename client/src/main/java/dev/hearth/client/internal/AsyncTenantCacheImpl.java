@@ -21,6 +21,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Function;
 
 /**
  * A tenant handle. Read-modify-write operations (add, replace, cas, incr, append, touch, versioned delete) run as
@@ -182,29 +183,52 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
 
     // ---------------------------------------------------------------- reads
 
+    /**
+     * A read in two parts: {@code io}, the network step, which may complete on Ignite's network thread (the blocking
+     * view's does), and {@code finish}, which decodes with the user's codec: run by the thread that wants the value,
+     * never by Ignite's.
+     */
+    record Read<R, T>(CompletableFuture<R> io, Function<R, T> finish) {
+        CompletableFuture<T> future() {
+            return io.thenApply(finish);
+        }
+    }
+
     @Override
     public CompletableFuture<V> get(String key) {
+        return read(key).future();
+    }
+
+    Read<StoredItem, V> read(String key) {
         byte[] kb = StorageKeys.keyBytes(key);
         String sk = sk(kb);
+        Function<StoredItem, V> finish = item -> item == null ? null : decode(kb, item);
         StoredItem cached = nearGet(sk);
         if (cached != null && core.isAvailable(tenant)) {
             core.stats.hits.increment();
-            return CompletableFuture.supplyAsync(() -> decode(kb, cached), Runnable::run);
+            return new Read<>(done(cached), finish);
         }
-        return core.run(tenant, timeout, blocking, ctx -> readItem(ctx, sk, kb))
-                .thenApply(item -> item == null ? null : decode(kb, item));
+        return new Read<>(core.run(tenant, timeout, blocking, ctx -> readItem(ctx, sk, kb)), finish);
     }
 
     @Override
     public CompletableFuture<Versioned<V>> gets(String key) {
+        return readVersioned(key).future();
+    }
+
+    Read<StoredItem, Versioned<V>> readVersioned(String key) {
         byte[] kb = StorageKeys.keyBytes(key);
         String sk = sk(kb);
-        return core.run(tenant, timeout, blocking, ctx -> readItem(ctx, sk, kb)).thenApply(item -> item == null ? null
-                : new Versioned<>(decode(kb, item), item.version(), item.flags(), item.expireAt()));
+        return new Read<>(core.run(tenant, timeout, blocking, ctx -> readItem(ctx, sk, kb)), item -> item == null
+                ? null : new Versioned<>(decode(kb, item), item.version(), item.flags(), item.expireAt()));
     }
 
     @Override
     public CompletableFuture<Map<String, V>> getAll(Collection<String> keys) {
+        return readAll(keys).future();
+    }
+
+    Read<Map<String, byte[]>, Map<String, V>> readAll(Collection<String> keys) {
         Objects.requireNonNull(keys, "keys");
         Map<String, String> byStorageKey = new LinkedHashMap<>();
         Map<String, byte[]> keyBytes = new HashMap<>();
@@ -215,21 +239,22 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
             keyBytes.put(sk, kb);
         }
         if (byStorageKey.isEmpty()) {
-            return done(Map.of());
+            return new Read<>(done(Map.of()), found -> Map.of());
         }
-        return core.run(tenant, timeout, blocking, ctx -> core.readAllRaw(ctx, byStorageKey.keySet())).thenApply(found -> {
-            Map<String, V> out = new HashMap<>();
-            byStorageKey.forEach((sk, key) -> {
-                StoredItem item = live(sk, keyBytes.get(sk), found.get(sk));
-                if (item == null) {
-                    core.stats.misses.increment();
-                } else {
-                    core.stats.hits.increment();
-                    out.put(key, decode(keyBytes.get(sk), item));
-                }
-            });
-            return out;
-        });
+        return new Read<>(core.run(tenant, timeout, blocking, ctx -> core.readAllRaw(ctx, byStorageKey.keySet())),
+                found -> {
+                    Map<String, V> out = new HashMap<>();
+                    byStorageKey.forEach((sk, key) -> {
+                        StoredItem item = live(sk, keyBytes.get(sk), found.get(sk));
+                        if (item == null) {
+                            core.stats.misses.increment();
+                        } else {
+                            core.stats.hits.increment();
+                            out.put(key, decode(keyBytes.get(sk), item));
+                        }
+                    });
+                    return out;
+                });
     }
 
     // ---------------------------------------------------------------- plain writes
