@@ -67,6 +67,12 @@ public final class ClientCore implements HearthClient {
      */
     private static final ThreadLocal<boolean[]> IN_COMPLETION = ThreadLocal.withInitial(() -> new boolean[1]);
     /**
+     * True while a caller's thread hands a request to Ignite ({@link #attemptInto}): Ignite's failover would try
+     * every other node from there, reconnecting to each (connect, handshake), far past a deadline when they are all
+     * gone; instead the step fails at once and the client retries it from the io threads.
+     */
+    private static final ThreadLocal<boolean[]> IN_CALLER_SEND = ThreadLocal.withInitial(() -> new boolean[1]);
+    /**
      * Ignite's async continuation executor: runs completions on the thread that has the answer (Ignite's network
      * thread), as Ignite's own blocking calls do. With a pool here, every answer took one more thread hop (network
      * thread, pool thread, then the waiting caller), and at 64 callers on 2 cores the 2-thread pool was the
@@ -426,9 +432,10 @@ public final class ClientCore implements HearthClient {
 
     /**
      * Wraps the configured retry policy (Ignite's failover to another node within one call): no retry when the
-     * failure is handled inside a completion ({@link #INLINE}, Ignite's network thread), where failing over may
-     * connect to a node and wait for its handshake. The failure then reaches {@link #onAttemptFailure}, which
-     * retries idempotent steps from the io threads within the deadline, as for every other lost answer.
+     * failure is handled inside a completion ({@link #INLINE}, Ignite's network thread) or while a caller's thread
+     * sends ({@link #IN_CALLER_SEND}), where failing over may connect to node after node and wait for each
+     * handshake. The failure then reaches {@link #onAttemptFailure}, which retries idempotent steps from the io
+     * threads within the deadline, as for every other lost answer.
      */
     static final class NoRetryInCompletionPolicy implements ClientRetryPolicy {
         private final ClientRetryPolicy delegate;
@@ -439,7 +446,7 @@ public final class ClientCore implements HearthClient {
 
         @Override
         public boolean shouldRetry(ClientRetryPolicyContext context) {
-            return !inCompletion() && delegate != null && delegate.shouldRetry(context);
+            return !inCompletion() && !IN_CALLER_SEND.get()[0] && delegate != null && delegate.shouldRetry(context);
         }
     }
 
@@ -474,7 +481,13 @@ public final class ClientCore implements HearthClient {
         // so that a reconnect inside Ignite can never hold up the caller past its deadline. Never from inside a
         // completion (Ignite's network thread): a further step of a read-modify-write loop goes through io.
         if (tries == 0 && healthy() && !inCompletion()) {
-            send.run();
+            boolean[] sending = IN_CALLER_SEND.get();
+            sending[0] = true;
+            try {
+                send.run();
+            } finally {
+                sending[0] = false;
+            }
             return;
         }
         try {
