@@ -163,7 +163,11 @@ public interface HearthClient extends AutoCloseable {
             return this;
         }
 
-        /** Threads that complete futures (Ignite's async continuation executor); default max(2, cores). */
+        /**
+         * Threads that complete the async view's futures, so that callbacks attached to them never run on Ignite's
+         * network thread; default max(2, cores). The blocking view does not use them: its caller is woken by the
+         * thread that received the answer.
+         */
         public Builder callbackThreads(int n) {
             this.callbackThreads = atLeastOne(n, "callbackThreads");
             return this;

@@ -50,6 +50,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "1000", description = "client/thin: per-operation timeout, ms")
     int timeoutMs;
     @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json") String output;
+    @Option(names = "--load-threads", defaultValue = "16",
+            description = "threads that write every key before the runs (one blocking write at a time each)")
+    int loadThreads;
 
     /** One measured run. */
     public record Result(String target, int threads, int pipeline, long ops, long failed, double opsPerSecond,
@@ -70,7 +73,8 @@ public final class BenchCommand implements Callable<Integer> {
         List<Result> results = new ArrayList<>();
         AutoCloseable shared = null;
         Supplier<Driver> factory;
-        int[] next = {0};
+        // Called from every loader thread at once.
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         switch (target) {
             case "client" -> {
                 ClientDrivers.Hearth h = new ClientDrivers.Hearth(servers, Duration.ofMillis(timeoutMs));
@@ -84,17 +88,14 @@ public final class BenchCommand implements Callable<Integer> {
             }
             default -> factory = () -> {
                 try {
-                    return new MemcachedDriver(servers.get(next[0]++ % servers.size()));
+                    return new MemcachedDriver(servers.get(next.getAndIncrement() % servers.size()));
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
             };
         }
         try {
-            System.err.printf("loading %d keys...%n", keys);
-            try (Driver d = factory.get()) {
-                d.load(w, 0, keys);
-            }
+            load(w, factory);
             for (int p : pipeline) {
                 for (int t : threads) {
                     Result r = run(w, factory, t, p);
@@ -110,6 +111,35 @@ public final class BenchCommand implements Callable<Integer> {
         }
         print(results, System.out);
         return results.stream().anyMatch(r -> r.failed() > 0) ? 1 : 0;
+    }
+
+    /** Writes every key once, split over {@code --load-threads} drivers: one blocking writer took minutes. */
+    private void load(Workload w, Supplier<Driver> factory) throws Exception {
+        int n = Math.max(1, Math.min(loadThreads, keys));
+        System.err.printf("loading %d keys with %d threads...%n", keys, n);
+        List<Thread> loaders = new ArrayList<>();
+        Throwable[] error = new Throwable[1];
+        for (int i = 0; i < n; i++) {
+            int from = (int) ((long) keys * i / n);
+            int to = (int) ((long) keys * (i + 1) / n);
+            Thread t = new Thread(() -> {
+                try (Driver d = factory.get()) {
+                    d.load(w, from, to);
+                } catch (Throwable e) {
+                    synchronized (error) {
+                        error[0] = e;
+                    }
+                }
+            }, "bench-load-" + i);
+            loaders.add(t);
+            t.start();
+        }
+        for (Thread t : loaders) {
+            t.join();
+        }
+        if (error[0] != null) {
+            throw new IllegalStateException("loading the keys failed: " + error[0], error[0]);
+        }
     }
 
     private Result run(Workload w, Supplier<Driver> factory, int threads, int pipe) throws Exception {

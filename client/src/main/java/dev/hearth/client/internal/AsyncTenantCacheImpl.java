@@ -22,6 +22,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Function;
 
 /**
  * A tenant handle. Read-modify-write operations (add, replace, cas, incr, append, touch, versioned delete) run as
@@ -267,37 +268,61 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
 
     // ---------------------------------------------------------------- reads
 
+    /**
+     * A read in two parts: {@code io}, the network step, which may complete on Ignite's network thread (the blocking
+     * view's does), and {@code finish}, which decodes with the user's codec: run by the thread that wants the value,
+     * never by Ignite's.
+     */
+    record Read<R, T>(CompletableFuture<R> io, Function<R, T> finish) {
+        CompletableFuture<T> future() {
+            return io.thenApply(finish);
+        }
+    }
+
     @Override
     public CompletableFuture<V> get(String key) {
+        return read(key).future();
+    }
+
+    Read<StoredItem, V> read(String key) {
         byte[] kb = StorageKeys.keyBytes(key);
         String sk = sk(kb);
+        Function<StoredItem, V> finish = item -> item == null ? null : decode(kb, item);
         Route r = core.route(tenant);
         if (bypass(r)) {
-            return done(null);
+            return new Read<>(done(null), finish);
         }
         StoredItem cached = nearGet(sk);
         if (cached != null && !r.maintenance() && core.isUserAvailable(tenant)) {
             core.stats.hits.increment();
-            return CompletableFuture.supplyAsync(() -> decode(kb, cached), Runnable::run);
+            return new Read<>(done(cached), finish);
         }
-        return core.run(r, timeout, blocking, ctx -> readItem(ctx, r, sk, kb))
-                .thenApply(item -> item == null ? null : decode(kb, item));
+        return new Read<>(core.run(r, timeout, blocking, ctx -> readItem(ctx, r, sk, kb)), finish);
     }
 
     @Override
     public CompletableFuture<Versioned<V>> gets(String key) {
+        return readVersioned(key).future();
+    }
+
+    Read<StoredItem, Versioned<V>> readVersioned(String key) {
         byte[] kb = StorageKeys.keyBytes(key);
         String sk = sk(kb);
+        Function<StoredItem, Versioned<V>> finish = item -> item == null ? null
+                : new Versioned<>(decode(kb, item), item.version(), item.flags(), item.expireAt());
         Route r = core.route(tenant);
         if (bypass(r)) {
-            return done(null);
+            return new Read<>(done(null), finish);
         }
-        return core.run(r, timeout, blocking, ctx -> readItem(ctx, r, sk, kb)).thenApply(item -> item == null ? null
-                : new Versioned<>(decode(kb, item), item.version(), item.flags(), item.expireAt()));
+        return new Read<>(core.run(r, timeout, blocking, ctx -> readItem(ctx, r, sk, kb)), finish);
     }
 
     @Override
     public CompletableFuture<Map<String, V>> getAll(Collection<String> keys) {
+        return readAll(keys).future();
+    }
+
+    Read<Map<String, Raw>, Map<String, V>> readAll(Collection<String> keys) {
         Objects.requireNonNull(keys, "keys");
         Map<String, String> byStorageKey = new LinkedHashMap<>();
         Map<String, byte[]> keyBytes = new HashMap<>();
@@ -308,13 +333,9 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
             keyBytes.put(sk, kb);
         }
         if (byStorageKey.isEmpty()) {
-            return done(Map.of());
+            return new Read<>(done(Map.of()), found -> Map.of());
         }
-        Route r = core.route(tenant);
-        if (bypass(r)) {
-            return done(new HashMap<>());
-        }
-        return core.run(r, timeout, blocking, ctx -> readAllRouted(ctx, r, byStorageKey.keySet())).thenApply(found -> {
+        Function<Map<String, Raw>, Map<String, V>> finish = found -> {
             Map<String, V> out = new HashMap<>();
             byStorageKey.forEach((sk, key) -> {
                 Raw raw = found.get(sk);
@@ -327,7 +348,12 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
                 }
             });
             return out;
-        });
+        };
+        Route r = core.route(tenant);
+        if (bypass(r)) {
+            return new Read<>(done(new HashMap<>()), finish);
+        }
+        return new Read<>(core.run(r, timeout, blocking, ctx -> readAllRouted(ctx, r, byStorageKey.keySet())), finish);
     }
 
     private CompletableFuture<Map<String, Raw>> readAllRouted(Ctx ctx, Route r, java.util.Set<String> sks) {

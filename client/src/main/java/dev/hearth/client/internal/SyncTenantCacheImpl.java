@@ -11,9 +11,13 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 
-/** The blocking view: each call waits for the async one, never longer than the deadline plus a small margin. */
+/**
+ * The blocking view: each call waits for the async one, never longer than the deadline plus a small margin. The
+ * twin's results complete on the thread that received the answer (Ignite's network thread), which wakes the caller
+ * directly; values are decoded here, on the caller's thread.
+ */
 final class SyncTenantCacheImpl<V> implements TenantCache<V> {
-    /** The blocking twin: same operations, no deadline timers (the wait here is bounded instead). */
+    /** The blocking twin: same operations, no deadline timers (the wait here is bounded instead), no callback hop. */
     private final AsyncTenantCacheImpl<V> async;
     private final AsyncTenantCacheImpl<V> view;
 
@@ -22,8 +26,9 @@ final class SyncTenantCacheImpl<V> implements TenantCache<V> {
         this.view = view;
     }
 
-    private <T> T await(CompletableFuture<T> f) {
-        return ClientCore.await(f, async.timeout());
+    /** Call as {@code await(System.nanoTime(), async.op(...))}: the start is read before the operation runs. */
+    private <T> T await(long startNanos, CompletableFuture<T> f) {
+        return ClientCore.await(startNanos, f, async.timeout());
     }
 
     @Override
@@ -46,79 +51,84 @@ final class SyncTenantCacheImpl<V> implements TenantCache<V> {
         return view;
     }
 
+    /** Waits for the network part, then decodes on this thread (the codec is user code: not on Ignite's thread). */
+    private <R, T> T finish(long startNanos, AsyncTenantCacheImpl.Read<R, T> read) {
+        return read.finish().apply(await(startNanos, read.io()));
+    }
+
     @Override
     public V get(String key) {
-        return await(async.get(key));
+        return finish(System.nanoTime(), async.read(key));
     }
 
     @Override
     public Map<String, V> getAll(Collection<String> keys) {
-        return await(async.getAll(keys));
+        return finish(System.nanoTime(), async.readAll(keys));
     }
 
     @Override
     public void put(String key, V value) {
-        await(async.put(key, value));
+        await(System.nanoTime(), async.put(key, value));
     }
 
     @Override
     public void put(String key, V value, Duration ttl) {
-        await(async.put(key, value, ttl));
+        await(System.nanoTime(), async.put(key, value, ttl));
     }
 
     @Override
     public boolean putIfAbsent(String key, V value, Duration ttl) {
-        return await(async.putIfAbsent(key, value, ttl));
+        return await(System.nanoTime(), async.putIfAbsent(key, value, ttl));
     }
 
     @Override
     public boolean replace(String key, V value, Duration ttl) {
-        return await(async.replace(key, value, ttl));
+        return await(System.nanoTime(), async.replace(key, value, ttl));
     }
 
     @Override
     public Versioned<V> gets(String key) {
-        return await(async.gets(key));
+        return finish(System.nanoTime(), async.readVersioned(key));
     }
 
     @Override
     public CasResult cas(String key, V value, long version, Duration ttl) {
-        return await(async.cas(key, value, version, ttl));
+        return await(System.nanoTime(), async.cas(key, value, version, ttl));
     }
 
     @Override
     public boolean delete(String key) {
-        return await(async.delete(key));
+        return await(System.nanoTime(), async.delete(key));
     }
 
     @Override
     public CasResult delete(String key, long version) {
-        return await(async.delete(key, version));
+        return await(System.nanoTime(), async.delete(key, version));
     }
 
     @Override
     public OptionalLong incr(String key, long delta) {
-        return await(async.incr(key, delta));
+        return await(System.nanoTime(), async.incr(key, delta));
     }
 
     @Override
     public OptionalLong decr(String key, long delta) {
-        return await(async.decr(key, delta));
+        return await(System.nanoTime(), async.decr(key, delta));
     }
 
     @Override
     public boolean append(String key, V suffix) {
-        return await(async.append(key, suffix));
+        return await(System.nanoTime(), async.append(key, suffix));
     }
 
     @Override
     public boolean prepend(String key, V prefix) {
-        return await(async.prepend(key, prefix));
+        return await(System.nanoTime(), async.prepend(key, prefix));
     }
 
     @Override
     public boolean touch(String key, Duration ttl) {
-        return await(async.touch(key, ttl));
+        return await(System.nanoTime(), async.touch(key, ttl));
     }
 
     @Override

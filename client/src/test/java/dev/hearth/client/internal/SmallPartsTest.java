@@ -13,6 +13,25 @@ import org.junit.jupiter.api.Test;
 
 /** Storage keys, versions, incr arithmetic, codecs and the circuit breaker's state machine. */
 class SmallPartsTest {
+    /** Ignite's failover must not run inside a completion (Ignite's network thread), and only there. */
+    @Test
+    void ignitesRetryIsRefusedInsideCompletionsOnly() {
+        ClientCore.NoRetryInCompletionPolicy policy = new ClientCore.NoRetryInCompletionPolicy(context -> true);
+        assertTrue(policy.shouldRetry(null));
+        boolean[] seen = new boolean[3];
+        ClientCore.INLINE.execute(() -> {
+            seen[0] = policy.shouldRetry(null);
+            ClientCore.INLINE.execute(() -> seen[1] = ClientCore.inCompletion()); // nested: still inside
+            seen[2] = ClientCore.inCompletion(); // the nested one ending does not end the outer one
+        });
+        assertFalse(seen[0]);
+        assertTrue(seen[1]);
+        assertTrue(seen[2]);
+        assertFalse(ClientCore.inCompletion());
+        assertTrue(policy.shouldRetry(null), "outside a completion again");
+        assertFalse(new ClientCore.NoRetryInCompletionPolicy(null).shouldRetry(null), "no policy: no retry");
+    }
+
     @Test
     void storageKeysMatchTheNode() {
         assertEquals("store-42:user:1", StorageKeys.storageKey("store-42", StorageKeys.keyBytes("user:1")));

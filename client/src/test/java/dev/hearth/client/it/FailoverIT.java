@@ -10,6 +10,7 @@ import dev.hearth.client.ClientStats;
 import dev.hearth.client.Codec;
 import dev.hearth.client.HearthClient;
 import dev.hearth.client.HearthException;
+import dev.hearth.client.HearthTimeoutException;
 import dev.hearth.client.TenantCache;
 import dev.hearth.client.Versioned;
 import dev.hearth.client.testing.ProcessCluster;
@@ -200,6 +201,50 @@ class FailoverIT {
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
                 .until(() -> "thawed".equals(putGet("thawed", "thawed")));
         assertEquals(CircuitState.CLOSED, client.circuitState());
+    }
+
+    /**
+     * The first call into a freshly frozen cluster, made while the client still believes it healthy (it sends from
+     * the caller's thread and is woken by Ignite's network thread, no callback pool): its own deadline holds, whether
+     * shorter than Ignite's request timeout (100 ms here) or longer (it waits and retries until then).
+     */
+    @Test
+    @Order(6)
+    void firstCallIntoAFrozenClusterKeepsItsOwnDeadline() throws Exception {
+        for (Duration deadline : List.of(Duration.ofMillis(30), Duration.ofMillis(250))) {
+            // Healthy again: the blocking path is taken only after 2 s without a failure to reach the cluster.
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
+                    .until(() -> "ok".equals(putGet("deadline", "ok")));
+            Thread.sleep(2500);
+            assertEquals("ok", cache.get("deadline"));
+            for (int i = 0; i < 3; i++) {
+                cluster.freeze(i);
+            }
+            long took;
+            long paused;
+            Throwable error = null;
+            try {
+                long gcBefore = gcMillis();
+                long stallBefore = STALL_NANOS.get();
+                long start = System.nanoTime();
+                try {
+                    cache.withTimeout(deadline).get("deadline");
+                } catch (HearthException e) {
+                    error = e;
+                }
+                took = System.nanoTime() - start;
+                paused = Math.max((gcMillis() - gcBefore) * 1_000_000, STALL_NANOS.get() - stallBefore);
+            } finally {
+                for (int i = 0; i < 3; i++) {
+                    cluster.resume(i);
+                }
+            }
+            System.out.printf("[FailoverIT] first call into a frozen cluster, deadline %d ms: took %.1f ms (JVM "
+                    + "stood still %.1f ms), %s%n", deadline.toMillis(), took / 1e6, paused / 1e6, error);
+            assertTrue(error instanceof HearthTimeoutException, "expected a timeout, got " + error);
+            assertTrue(took - paused <= deadline.toNanos() + TimeUnit.MILLISECONDS.toNanos(20),
+                    "deadline " + deadline.toMillis() + " ms, the call took " + took / 1e6 + " ms");
+        }
     }
 
     private static long gcMillis() {

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# hearth-client against Ignite's raw thin client, interleaved (client, thin, client, thin, ...) so that whatever
+# else runs on the machine hits both alike; prints the median of each figure and the client's overhead.
+# Usage: bench/client-vs-thin.sh ROUNDS HOST:PORT,... [hearthctl bench options...]
+#   e.g. bench/client-vs-thin.sh 3 127.0.0.1:10800,127.0.0.1:10801,127.0.0.1:10802 --threads 4,16,64 \
+#        --warmup 10 --duration 20
+# VARIANTS (optional) compares other builds: space-separated LABEL:TARGET[:HEARTH_HOME], default
+# "client:client thin:thin" (HEARTH_HOME: a checkout or distribution whose hearthctl runs that variant).
+# Raw outputs are kept in $OUT (default: a new temporary directory).
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+rounds="${1:?rounds}"
+servers="${2:?servers}"
+shift 2
+variants="${VARIANTS:-client:client thin:thin}"
+out="${OUT:-$(mktemp -d)}"
+mkdir -p "$out"
+
+for round in $(seq 1 "$rounds"); do
+  for v in $variants; do
+    IFS=: read -r label target home <<< "$v"
+    echo "round $round/$rounds: $label" >&2
+    HEARTH_HOME="${home:-$here}" "$here/bin/hearthctl" bench --target "$target" --servers "$servers" "$@" \
+      -o table > "$out/$round-$label.txt" 2> "$out/$round-$label.log" || {
+        echo "bench failed (exit $?; failed operations make it exit 1): see $out/$round-$label.log" >&2; }
+  done
+done
+
+echo "raw results: $out" >&2
+# TARGET THREADS PIPELINE OPS/S P50_MS P99_MS P999_MS MAX_MS FAILED, one file per round and variant.
+for v in $variants; do
+  IFS=: read -r label _ <<< "$v"
+  for f in "$out"/*-"$label".txt; do
+    awk -v l="$label" 'NR > 1 { print l, $2, $4, $5, $6, $7, $9 }' "$f"
+  done
+done | awk -v order="$variants" '
+  function median(s,   a, n, i, j, t) {
+    n = split(s, a, " ")
+    for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  { k = $1 SUBSEP $2; ops[k] = ops[k] " " $3; p50[k] = p50[k] " " $4; p99[k] = p99[k] " " $5; p999[k] = p999[k] " " $6
+    failed[k] += $7; threads[$2] = 1; runs[k]++ }
+  END {
+    nv = split(order, vs, " ")
+    printf "%-12s %8s %5s %10s %9s %9s %9s %7s\n", "VARIANT", "THREADS", "RUNS", "OPS/S", "P50_MS", "P99_MS", "P999_MS", "FAILED"
+    nt = 0; for (t in threads) tl[++nt] = t + 0
+    for (i = 2; i <= nt; i++) { x = tl[i]; for (j = i - 1; j >= 1 && tl[j] > x; j--) tl[j + 1] = tl[j]; tl[j + 1] = x }
+    for (i = 1; i <= nt; i++) {
+      for (v = 1; v <= nv; v++) {
+        split(vs[v], p, ":"); k = p[1] SUBSEP tl[i]
+        if (!(k in runs)) continue
+        printf "%-12s %8d %5d %10.0f %9.3f %9.3f %9.3f %7d\n", p[1], tl[i], runs[k], median(ops[k]), median(p50[k]),
+          median(p99[k]), median(p999[k]), failed[k]
+      }
+    }
+    # Overhead of each variant against the last one (the baseline: thin by default), from the medians.
+    split(vs[nv], b, ":")
+    for (i = 1; i <= nt; i++) {
+      kb = b[1] SUBSEP tl[i]
+      if (!(kb in runs)) continue
+      for (v = 1; v < nv; v++) {
+        split(vs[v], p, ":"); k = p[1] SUBSEP tl[i]
+        if (!(k in runs)) continue
+        printf "%s vs %s, %d threads: throughput %+.1f%%, p99 %+.1f%%\n", p[1], b[1], tl[i],
+          100 * (median(ops[k]) / median(ops[kb]) - 1), 100 * (median(p99[k]) / median(p99[kb]) - 1)
+      }
+    }
+  }'
