@@ -1,7 +1,7 @@
-// Load generator for bench/one-gib.sh (a single-file Java program, not part of the Maven build). It runs with the
-// hearthctl distribution on its class path and talks to the cluster through hearth-client:
-//   java @bin/jvm.options -cp "cli/target/hearth-cli.jar:cli/target/lib/*" bench/OneGib.java load  SERVERS ENTRIES VALUE_SIZE
-//   java @bin/jvm.options -cp "cli/target/hearth-cli.jar:cli/target/lib/*" bench/OneGib.java read  SERVERS ENTRIES VALUE_SIZE STOP_FILE THREADS
+// Load generator for bench/one-gib.sh (one Java source file, not part of the Maven build; the script compiles it
+// with javac against the hearthctl distribution). It talks to the cluster through hearth-client:
+//   OneGib load SERVERS ENTRIES VALUE_SIZE
+//   OneGib read SERVERS ENTRIES VALUE_SIZE STOP_FILE THREADS
 // load: writes ENTRIES keys (bench1g:<i>) of VALUE_SIZE bytes, 256 writes in flight; prints entries/s and MB/s.
 // read: until STOP_FILE exists, THREADS threads read random keys (10% of operations rewrite the key with its same
 // deterministic value); every hit is compared byte for byte. Prints one line per second (hit ratio, p99 of that
@@ -95,6 +95,7 @@ public class OneGib {
         AtomicReference<Throwable> firstFailure = new AtomicReference<>();
         AtomicReference<ConcurrentHistogram> window = new AtomicReference<>(new ConcurrentHistogram(3));
         List<Thread> ts = new ArrayList<>();
+        System.out.println("START epochMs=" + System.currentTimeMillis());
         long t0 = System.nanoTime();
         for (int t = 0; t < threads; t++) {
             int seed = t;
