@@ -44,7 +44,8 @@ class RollingRestartIT {
      */
     private static final long MC_OP_TIMEOUT_MS = 10_000;
 
-    @TempDir
+    /** Kept when a test fails: the nodes' logs say what happened. */
+    @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS)
     static Path dir;
     static LocalClusterProcess cluster;
 
@@ -88,13 +89,17 @@ class RollingRestartIT {
         ClientCache<String, byte[]> cache = client.cache("hearth-zone-default");
         long[][] acked = new long[THREADS][KEYS_PER_THREAD];
         for (int t = 0; t < THREADS; t++) {
-            java.util.Map<String, byte[]> batch = new java.util.HashMap<>();
-            for (int i = 0; i < KEYS_PER_THREAD; i++) {
-                batch.put(TestEnvelope.storageKey(TENANT, key(t, i)), TestEnvelope.encode(TENANT, key(t, i),
-                        value(t, i, 1), 1, 0));
-                acked[t][i] = 1;
+            // Small batches: on a CPU-starved machine a fresh cluster can take longer than the client's 10 s timeout
+            // for one 2,500-entry putAll.
+            for (int from = 0; from < KEYS_PER_THREAD; from += 250) {
+                java.util.Map<String, byte[]> batch = new java.util.HashMap<>();
+                for (int i = from; i < Math.min(KEYS_PER_THREAD, from + 250); i++) {
+                    batch.put(TestEnvelope.storageKey(TENANT, key(t, i)), TestEnvelope.encode(TENANT, key(t, i),
+                            value(t, i, 1), 1, 0));
+                    acked[t][i] = 1;
+                }
+                cache.putAll(batch);
             }
-            cache.putAll(batch);
         }
         long[][] mcAcked = new long[MC_THREADS][KEYS_PER_THREAD];
         MemcachedClient mc = memcachedClient();
@@ -271,7 +276,9 @@ class RollingRestartIT {
                 }
             }
         }
-        System.out.printf("ROLLING RESTART run %d: 3 nodes in %d ms%n", run, millis);
+        System.out.printf("ROLLING RESTART run %d: 3 nodes in %d ms (started at %d)%n", run, millis,
+                System.currentTimeMillis() - millis - 1000);
+        printEvictions();
         System.out.println("  " + thin.summary(missing));
         System.out.println("  " + memcached.summary(mcMissing));
         thin.errors.stream().limit(10).forEach(e -> System.out.println("  thin client error: " + e));
@@ -295,6 +302,26 @@ class RollingRestartIT {
         assertTrue(!status.out().contains("\"safeToStop\" : false"), status.out());
     }
 
+    /** Each node's eviction counters and zone memory: misses with no lost copy come from eviction. */
+    private static void printEvictions() {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        for (int node = 0; node < cluster.nodes; node++) {
+            int i = node;
+            try {
+                String m = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+                        + cluster.adminPort(i) + "/metrics")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                m.lines().filter(l -> !l.startsWith("#") && (l.contains("evictions") || l.contains("region")))
+                        .forEach(l -> System.out.println("  n" + i + " " + l));
+            } catch (java.io.IOException e) {
+                System.out.println("  n" + i + " metrics unavailable: " + e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     /** One load's counters: reads, hits, writes, failures, stale reads, latency. */
     private static final class Load {
         final String name;
@@ -304,6 +331,7 @@ class RollingRestartIT {
         final AtomicLong failed = new AtomicLong();
         final AtomicLong lost = new AtomicLong();
         final AtomicLong retried = new AtomicLong();
+        final AtomicLong misses = new AtomicLong();
         final ConcurrentLinkedQueue<String> retriedErrors = new ConcurrentLinkedQueue<>();
         final ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
         final org.HdrHistogram.ConcurrentHistogram latency = new org.HdrHistogram.ConcurrentHistogram(3);
@@ -316,6 +344,9 @@ class RollingRestartIT {
         void read(String k, boolean hit, long version, long ackedVersion) {
             gets.incrementAndGet();
             if (!hit) {
+                if (misses.incrementAndGet() <= 5) {
+                    errors.add(System.currentTimeMillis() + " miss " + k + " (acked v" + ackedVersion + ")");
+                }
                 return;
             }
             hits.incrementAndGet();
