@@ -91,7 +91,7 @@ reader=$!
 # Keep reading until the hit ratio has been >= 99% for 10 s (or 10 min at most).
 for _ in $(seq 600); do
   sleep 1
-  tail -n 10 "$out/read-warmup.log" | awk '/^second/{n++; if ($6+0 >= 0.99) ok++} END{exit !(n==10 && ok==10)}' && break
+  tail -n 10 "$out/read-warmup.log" | awk '/^second/{n++; if ($7+0 >= 0.99) ok++} END{exit !(n==10 && ok==10)}' && break
 done
 touch "$out/stop"; wait "$reader"
 python3 - "$out/warmup.json" "$entries" "$value_size" <<'EOF' | tee -a "$summary"
