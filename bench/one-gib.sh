@@ -6,8 +6,8 @@
 #   4. full-cluster restart (local down, local up: nodes come back empty), then warmup from the dump while the
 #      read load runs from the moment all nodes are up: warm-up MB/s and entries/s, and the time from "all nodes up"
 #      to "hit ratio back to 99%" (first one-second window at >= 99% that stays there).
-# Not part of the Maven build. Needs a build (mvn -B -q -DskipTests package) and ~10 GB of free RAM.
-# Usage: bench/one-gib.sh [OUT_DIR]        Env: ENTRIES (default 1048576), VALUE_SIZE (1024), ZONE_MEMORY (1536m),
+# Not part of the Maven build. Needs a build (mvn -B -q -DskipTests package) and ~12 GB of free RAM.
+# Usage: bench/one-gib.sh [OUT_DIR]        Env: ENTRIES (default 1048576), VALUE_SIZE (1024), ZONE_MEMORY (2560m: while one node is down the other two hold both copies of everything),
 #        HEAP (1g), PORT_OFFSET (16500), THREADS (4). Summary in OUT_DIR/summary.txt (default /tmp/hearth-one-gib).
 set -euo pipefail
 
@@ -15,7 +15,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${1:-/tmp/hearth-one-gib}"
 entries="${ENTRIES:-1048576}"
 value_size="${VALUE_SIZE:-1024}"
-zone_memory="${ZONE_MEMORY:-1536m}"
+zone_memory="${ZONE_MEMORY:-2560m}"
 heap="${HEAP:-1g}"
 offset="${PORT_OFFSET:-16500}"
 threads="${THREADS:-4}"
