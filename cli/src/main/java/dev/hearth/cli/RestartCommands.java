@@ -19,7 +19,8 @@ public final class RestartCommands {
     static final String HOW = "For each node: check the cluster is safe (every node ready, every partition of every "
             + "zone has all its copies, nothing rebalancing, the node safe to stop), stop it gracefully through its "
             + "admin port, wait until its supervisor has started it again (hearthctl local, systemd Restart=always, "
-            + "a Kubernetes StatefulSet) and it is ready, then the next. Progress goes to stderr.";
+            + "a Kubernetes StatefulSet) and it is ready, then the next. With --kube-api, a node is restarted by "
+            + "deleting its pod (named like the node) through the Kubernetes API instead. Progress goes to stderr.";
 
     static int print(CommandSpec spec, GlobalOptions global, Map<String, Object> result) {
         if (global.json()) {
@@ -41,6 +42,9 @@ public final class RestartCommands {
         @Spec
         CommandSpec spec;
 
+        @Mixin
+        KubeApi.Options kube;
+
         @Option(names = "--nodes", split = ",", paramLabel = "NODE",
                 description = "Only these nodes, in this order (comma-separated names). Default: every node.")
         List<String> nodes;
@@ -55,7 +59,8 @@ public final class RestartCommands {
 
         @Override
         public Integer call() {
-            Restarter r = new Restarter(global.admin(), timeout, new Progress(spec.commandLine().getErr()));
+            Restarter r = new Restarter(global.admin(), timeout, new Progress(spec.commandLine().getErr()),
+                    kube.api());
             return print(spec, global, r.run(nodes, dryRun));
         }
     }
@@ -81,6 +86,9 @@ public final class RestartCommands {
         @Spec
         CommandSpec spec;
 
+        @Mixin
+        KubeApi.Options kube;
+
         @Parameters(paramLabel = "NODE", description = "The node's name (as in `hearthctl status`).")
         String node;
 
@@ -94,7 +102,8 @@ public final class RestartCommands {
 
         @Override
         public Integer call() {
-            Restarter r = new Restarter(global.admin(), timeout, new Progress(spec.commandLine().getErr()));
+            Restarter r = new Restarter(global.admin(), timeout, new Progress(spec.commandLine().getErr()),
+                    kube.api());
             return print(spec, global, r.run(List.of(node), dryRun));
         }
     }

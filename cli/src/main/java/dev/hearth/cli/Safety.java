@@ -59,8 +59,56 @@ public final class Safety {
                 }
             }
         }
+        out.addAll(memoryHeadroom(views));
         // Two nodes may report the same zone problem: keep one line per distinct message prefix.
         return dedupe(out);
+    }
+
+    /** Above this share of a zone's memory a node evicts entries (the zone's region eviction threshold). */
+    static final double EVICTION_THRESHOLD = 0.9;
+
+    /**
+     * While one node is down, the others hold every copy of every partition between them (as many copies as they can
+     * be nodes): about the zone's memory in use on all nodes, per copy, times the copies the survivors keep, divided by
+     * one node fewer. If that is above the eviction threshold of the zone's memory, a
+     * restart makes the survivors evict entries (misses, lost entries), though no partition lacks a copy.
+     */
+    static List<String> memoryHeadroom(List<Cluster.NodeView> views) {
+        List<String> out = new ArrayList<>();
+        if (views.size() < 2 || views.stream().anyMatch(v -> !v.reachable())) {
+            return out;
+        }
+        java.util.Map<String, long[]> zones = new java.util.LinkedHashMap<>(); // zone -> {used total, min limit}
+        for (Cluster.NodeView v : views) {
+            for (JsonNode r : v.status().path("regions")) {
+                String region = r.path("name").asText();
+                if (!region.startsWith("zone-")) {
+                    continue;
+                }
+                long[] z = zones.computeIfAbsent(region.substring("zone-".length()), k -> new long[] {0, Long.MAX_VALUE});
+                z[0] += r.path("usedBytes").asLong(0);
+                long limit = r.path("limitBytes").asLong(0);
+                if (limit > 0) {
+                    z[1] = Math.min(z[1], limit);
+                }
+            }
+        }
+        java.util.Map<String, Integer> backups = new java.util.HashMap<>();
+        for (JsonNode z : views.get(0).status().path("zones")) {
+            backups.put(z.path("name").asText(), z.path("backups").asInt(1));
+        }
+        int survivors = views.size() - 1;
+        zones.forEach((zone, z) -> {
+            // In use now: (backups + 1) copies of everything. Afterwards: min(backups + 1, survivors) copies, spread.
+            int copies = backups.getOrDefault(zone, 1) + 1;
+            long perSurvivor = z[0] / copies * Math.min(copies, survivors) / survivors;
+            if (z[1] != Long.MAX_VALUE && perSurvivor > EVICTION_THRESHOLD * z[1]) {
+                out.add(String.format(java.util.Locale.ROOT, "zone %s: with one node stopped, the other %d would hold "
+                        + "about %d MiB each, above %.0f%% of the zone's %d MiB per node: they would evict entries",
+                        zone, survivors, perSurvivor >> 20, EVICTION_THRESHOLD * 100, z[1] >> 20));
+            }
+        });
+        return out;
     }
 
     private static List<String> dedupe(List<String> in) {
@@ -88,6 +136,9 @@ public final class Safety {
             } else if (p.contains("does not answer")) {
                 add(out, "bring the unreachable node back (check its supervisor and log) or wait until the cluster "
                         + "has dropped it and rebalanced, then retry");
+            } else if (p.contains("would evict entries")) {
+                add(out, "give the zone more memory on every node (zones.<zone>.memory, restart needed: dump and "
+                        + "warm, or add a node first) or add a node, so that all but one node can hold every copy");
             } else if (p.contains("only node")) {
                 add(out, "a single node cannot be restarted without losing its entries: add nodes, or dump and warm");
             } else {

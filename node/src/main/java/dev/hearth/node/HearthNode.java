@@ -63,6 +63,11 @@ public final class HearthNode implements AutoCloseable {
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private volatile boolean failed;
     private static final String SCHEDULED_PREFIX = "scheduled-";
+    /**
+     * Longest wait for the memcached connections to answer what they received before they are closed. Answers take
+     * milliseconds; the bound only matters for a connection whose client stopped reading its answers.
+     */
+    private static final Duration MEMCACHED_DRAIN = Duration.ofSeconds(2);
     private final java.util.concurrent.ExecutorService opsExecutor = java.util.concurrent.Executors
             .newFixedThreadPool(2, daemonThreads("hearth-ops"));
     private final java.util.concurrent.ScheduledExecutorService scheduler = java.util.concurrent.Executors
@@ -120,7 +125,7 @@ public final class HearthNode implements AutoCloseable {
             memcached = new MemcachedServer(config.memcached(), stats);
             try {
                 memcachedPort = memcached.start(bind, config.ports().memcached());
-            } catch (RuntimeException | InterruptedException e) {
+            } catch (RuntimeException e) {
                 memcached.close();
                 admin.close();
                 throw e;
@@ -320,9 +325,11 @@ public final class HearthNode implements AutoCloseable {
         long t0 = System.nanoTime();
         LOG.info("Stopping node {} gracefully (up to {} s)", config.node().name(), timeout.toSeconds());
         accepting.set(false);
-        // Endpoints first: no new memcached connections, and open ones are closed so their clients move on to
-        // other nodes while this one hands its partitions over.
+        // Endpoints first, while Ignite still serves: no new memcached connections, and each open one is closed
+        // once it has answered every request it received, so its client moves on to other nodes without losing an
+        // answer while this node hands its partitions over.
         if (memcached != null) {
+            memcached.drain(MEMCACHED_DRAIN);
             memcached.close();
         }
         scheduler.shutdownNow();

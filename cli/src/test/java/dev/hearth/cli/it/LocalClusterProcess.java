@@ -87,6 +87,10 @@ final class LocalClusterProcess implements AutoCloseable {
         return "127.0.0.1:" + adminPort(0);
     }
 
+    int memcachedPort(int i) {
+        return LocalCluster.ports(offset, i).get("memcached");
+    }
+
     int thinClientPort(int i) {
         return LocalCluster.ports(offset, i).get("thinClient");
     }

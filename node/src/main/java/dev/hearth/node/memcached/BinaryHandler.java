@@ -63,6 +63,15 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
     }
 
     @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == Endpoint.DRAIN) {
+            queue.closeWhenAnswered();
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         LOG.debug("memcached connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
         ctx.close();

@@ -19,6 +19,16 @@ final class Endpoint {
     final ScheduledExecutorService scheduler;
     volatile CacheService cache;
     volatile int port;
+    /** Set by {@link MemcachedServer#drain}: every connection closes once it has answered what it received. */
+    volatile boolean draining;
+
+    /** The user event {@link MemcachedServer#drain} sends down every connection's pipeline. */
+    static final Object DRAIN = new Object() {
+        @Override
+        public String toString() {
+            return "memcached-drain";
+        }
+    };
 
     Endpoint(HearthConfig.Memcached settings, OperationStats ops, ScheduledExecutorService scheduler) {
         this.settings = settings;

@@ -36,10 +36,17 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * The memcached listener: text, meta and binary protocols on one port (detected per connection by the first
- * byte), a Netty adapter over {@link CacheService}. It binds before the node joins the cluster (so its real port
- * can be advertised) but reads nothing until {@link #ready} hands it the cache service: connections made meanwhile
- * wait. It enforces memcached.maxConnections ("ERROR Too many open connections", as memcached) and
- * memcached.idleTimeout.
+ * byte), a Netty adapter over {@link CacheService}. It enforces memcached.maxConnections ("ERROR Too many open
+ * connections", as memcached) and memcached.idleTimeout.
+ *
+ * <p>Starting: {@link #start} reserves the port before the node joins the cluster (so a port conflict fails the
+ * start at once, and the real port can be advertised when 0 was asked) but does not listen; {@link #ready} listens.
+ * A client therefore sees "connection refused" while the node joins, and moves the keys of this server to another
+ * one (memcached clients' usual failover), instead of a connection whose commands wait unanswered for the whole
+ * join (seconds: every one of them would time out at the client).
+ *
+ * <p>Stopping: {@link #drain} stops listening, then closes each open connection as soon as it has answered
+ * everything it received, so no request already sent is dropped unanswered; {@link #close} closes what is left.
  */
 public final class MemcachedServer implements AutoCloseable {
     /** The memcached version whose protocol behaviour this endpoint reproduces (and reports). */
@@ -54,6 +61,8 @@ public final class MemcachedServer implements AutoCloseable {
     private final ChannelGroup connections = new DefaultChannelGroup("memcached", GlobalEventExecutor.INSTANCE);
     private final ConnectionGate gate = new ConnectionGate();
     private Channel serverChannel;
+    private java.nio.channels.SocketChannel reservation;
+    private String host;
     private volatile boolean accepting;
 
     public MemcachedServer(HearthConfig.Memcached settings, OperationStats ops) {
@@ -77,38 +86,75 @@ public final class MemcachedServer implements AutoCloseable {
         };
     }
 
-    /** Binds and returns the port bound (useful when {@code port} is 0). Reads nothing until {@link #ready}. */
-    public int start(String host, int port) throws InterruptedException {
-        long idleSeconds = endpoint.settings.idleTimeout().toSeconds();
-        serverChannel = new ServerBootstrap()
-                .group(boss, workers)
-                .channel(NioServerSocketChannel.class)
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        if (idleSeconds > 0) { // first, so its events reach the gate, which closes the channel
-                            ch.pipeline().addLast("idle", new IdleStateHandler(idleSeconds, 0, 0, TimeUnit.SECONDS));
-                        }
-                        ch.pipeline().addLast("gate", gate);
-                        ch.pipeline().addLast("detect", new ProtocolDetector(endpoint));
-                    }
-                })
-                .bind(host, port).sync().channel();
-        int bound = ((InetSocketAddress) serverChannel.localAddress()).getPort();
-        endpoint.port = bound;
-        accepting = true;
-        return bound;
+    /**
+     * Reserves the port (bound, not listening: connections are refused until {@link #ready}) and returns it
+     * (useful when {@code port} is 0).
+     *
+     * @throws IllegalStateException when the port cannot be bound (in use, bad address)
+     */
+    public int start(String host, int port) {
+        try {
+            reservation = java.nio.channels.SocketChannel.open();
+            // As the listener binds (SO_REUSEADDR): the last run's connections may linger in TIME_WAIT on this port.
+            // A socket listening there (another process) still makes the bind fail.
+            reservation.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, true);
+            reservation.bind(new InetSocketAddress(host, port));
+            endpoint.port = ((InetSocketAddress) reservation.getLocalAddress()).getPort();
+        } catch (java.io.IOException e) {
+            closeReservation();
+            throw new IllegalStateException("memcached port " + port + " on " + host + " is not available: "
+                    + e.getMessage(), e);
+        }
+        this.host = host;
+        return endpoint.port;
     }
 
-    /** Starts serving: connections that were waiting for the cache service start being read. */
+    private void closeReservation() {
+        if (reservation != null) {
+            try {
+                reservation.close();
+            } catch (java.io.IOException e) {
+                LOG.warn("closing the memcached port reservation: {}", e.toString());
+            }
+            reservation = null;
+        }
+    }
+
+    /**
+     * Starts serving: listens on the reserved port. The reservation is released just before (a socket that never
+     * connected leaves no TIME_WAIT), so the port is free for the listener unless another process grabs it in that
+     * instant, which fails the start with a clear message.
+     */
     public void ready(CacheService cache) {
         endpoint.cache = cache;
-        for (Channel ch : connections) {
-            ch.config().setAutoRead(true);
+        long idleSeconds = endpoint.settings.idleTimeout().toSeconds();
+        int port = endpoint.port;
+        closeReservation();
+        try {
+            serverChannel = new ServerBootstrap()
+                    .group(boss, workers)
+                    .channel(NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                            new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            if (idleSeconds > 0) { // first, so its events reach the gate, which closes the channel
+                                ch.pipeline().addLast("idle", new IdleStateHandler(idleSeconds, 0, 0,
+                                        TimeUnit.SECONDS));
+                            }
+                            ch.pipeline().addLast("gate", gate);
+                            ch.pipeline().addLast("detect", new ProtocolDetector(endpoint));
+                        }
+                    })
+                    .bind(host, port).syncUninterruptibly().channel();
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("memcached port " + port + " on " + host + " could not be opened: "
+                    + e, e);
         }
+        accepting = true;
     }
 
     /** True while the port is open and commands are served. */
@@ -125,12 +171,48 @@ public final class MemcachedServer implements AutoCloseable {
         return endpoint.stats.currConnections.get();
     }
 
-    /** Stops accepting new connections; open ones keep being served until {@link #close}. */
+    /** Stops accepting new connections; open ones keep being served until {@link #drain} or {@link #close}. */
     public void stopAccepting() {
         accepting = false;
         if (serverChannel != null) {
             serverChannel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         }
+        closeReservation();
+    }
+
+    /**
+     * Graceful end of service: stops listening, then asks every connection to close once it has answered every
+     * request it received (requests that arrive meanwhile are still served: the cache service works until the node
+     * leaves the cluster). Waits up to {@code timeout} for them; those left are closed by {@link #close}.
+     *
+     * <p>What a client sees: a memcached client that keeps a connection per server learns that a server went away
+     * only from the connection closing. No request it sent before the close is lost. A request it writes after the
+     * close cannot be answered by anyone; memcached clients such as spymemcached report that one request as
+     * failed (it is not retried) and send the following ones to the next server.
+     *
+     * @return the connections still open when the timeout ran out
+     */
+    public int drain(java.time.Duration timeout) {
+        stopAccepting();
+        endpoint.draining = true;
+        for (Channel ch : connections) {
+            ch.pipeline().fireUserEventTriggered(Endpoint.DRAIN);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!connections.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        int left = connections.size();
+        if (left > 0) {
+            LOG.warn("{} memcached connection(s) still had requests in flight after {} ms; closing them",
+                    left, timeout.toMillis());
+        }
+        return left;
     }
 
     @Override
@@ -159,13 +241,10 @@ public final class MemcachedServer implements AutoCloseable {
             }
             endpoint.ops.record("memcached.connection", "accepted");
             connections.add(ctx.channel());
-            if (endpoint.cache == null) {
-                ctx.channel().config().setAutoRead(false);
-                if (endpoint.cache != null) { // ready() ran meanwhile
-                    ctx.channel().config().setAutoRead(true);
-                }
-            }
             ctx.fireChannelActive();
+            if (endpoint.draining) { // accepted just before the listener closed: nothing sent yet, nothing lost
+                ctx.close();
+            }
         }
 
         @Override
@@ -192,6 +271,10 @@ public final class MemcachedServer implements AutoCloseable {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt == Endpoint.DRAIN && ctx.pipeline().get(ProtocolDetector.class) != null) {
+                ctx.close(); // no protocol detected yet: this connection has sent nothing
+                return;
+            }
             if (evt instanceof IdleStateEvent) {
                 LOG.debug("closing idle memcached connection {}", ctx.channel().remoteAddress());
                 ctx.close();

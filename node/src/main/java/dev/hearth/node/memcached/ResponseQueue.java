@@ -28,6 +28,7 @@ final class ResponseQueue {
     private final ArrayDeque<CompletableFuture<Object>> pending = new ArrayDeque<>();
     private boolean closed;
     private boolean paused;
+    private boolean closeWhenAnswered;
 
     ResponseQueue(ChannelHandlerContext ctx, Function<Throwable, Object> onFailure) {
         this.ctx = ctx;
@@ -52,6 +53,17 @@ final class ResponseQueue {
         if (pending.size() > HIGH_WATER && !paused) {
             paused = true;
             ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    /**
+     * The node is stopping: close the connection as soon as every request received so far is answered (now, if
+     * none is pending). Requests that arrive before that are served too.
+     */
+    void closeWhenAnswered() {
+        closeWhenAnswered = true;
+        if (!closed && pending.isEmpty()) {
+            close();
         }
     }
 
@@ -94,6 +106,10 @@ final class ResponseQueue {
         }
         if (wrote) {
             ctx.flush();
+        }
+        if (closeWhenAnswered && !closed && pending.isEmpty()) {
+            close();
+            return;
         }
         resumeIfDrained();
     }

@@ -1,0 +1,170 @@
+// Load generator for bench/one-gib.sh (one Java source file, not part of the Maven build; the script compiles it
+// with javac against the hearthctl distribution). It talks to the cluster through hearth-client:
+//   OneGib load SERVERS ENTRIES VALUE_SIZE
+//   OneGib read SERVERS ENTRIES VALUE_SIZE STOP_FILE THREADS
+// load: writes ENTRIES keys (bench1g:<i>) of VALUE_SIZE bytes, 256 writes in flight; prints entries/s and MB/s.
+// read: until STOP_FILE exists, THREADS threads read random keys (10% of operations rewrite the key with its same
+// deterministic value); every hit is compared byte for byte. Prints one line per second (hit ratio, p99 of that
+// second) and a summary: operations, failures, wrong values, overall hit ratio, p99, p99.9, max, and the first
+// second (counted from the start) whose hit ratio reached 99% and stayed there.
+import dev.hearth.client.HearthClient;
+import dev.hearth.client.TenantCache;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+
+public class OneGib {
+    static final String TENANT = "bench1g";
+
+    static byte[] value(int i, int size) {
+        byte[] v = new byte[size];
+        long x = i * 0x9E3779B97F4A7C15L + 1;
+        for (int j = 0; j < size; j++) {
+            x ^= x << 13;
+            x ^= x >>> 7;
+            x ^= x << 17;
+            v[j] = (byte) x;
+        }
+        return v;
+    }
+
+    static String key(int i) {
+        return "k" + i;
+    }
+
+    public static void main(String[] args) throws Exception {
+        String mode = args[0];
+        String[] servers = args[1].split(",");
+        int entries = Integer.parseInt(args[2]);
+        int size = Integer.parseInt(args[3]);
+        try (HearthClient client = HearthClient.builder().addresses(servers).timeout(Duration.ofSeconds(5)).build()) {
+            TenantCache<byte[]> cache = client.tenant(TENANT);
+            if (mode.equals("load")) {
+                load(cache, entries, size);
+            } else {
+                read(cache, entries, size, Path.of(args[4]), Integer.parseInt(args[5]));
+            }
+        }
+    }
+
+    static void load(TenantCache<byte[]> cache, int entries, int size) throws Exception {
+        Semaphore inFlight = new Semaphore(256);
+        AtomicLong failed = new AtomicLong();
+        AtomicReference<Throwable> first = new AtomicReference<>();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < entries; i++) {
+            inFlight.acquire();
+            CompletableFuture<Void> f = cache.async().put(key(i), value(i, size));
+            f.whenComplete((r, e) -> {
+                if (e != null) {
+                    failed.incrementAndGet();
+                    first.compareAndSet(null, e);
+                }
+                inFlight.release();
+            });
+            if (i > 0 && i % 100_000 == 0) {
+                System.err.printf("loaded %d/%d%n", i, entries);
+            }
+        }
+        inFlight.acquire(256);
+        double s = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("LOAD entries=%d valueBytes=%d seconds=%.1f entriesPerSecond=%.0f mbPerSecond=%.1f failed=%d%n",
+                entries, (long) entries * size, s, entries / s, (double) entries * size / 1e6 / s, failed.get());
+        if (first.get() != null) {
+            System.out.println("first failure: " + first.get());
+        }
+    }
+
+    static void read(TenantCache<byte[]> cache, int entries, int size, Path stop, int threads) throws Exception {
+        ConcurrentHistogram all = new ConcurrentHistogram(3);
+        AtomicLong gets = new AtomicLong();
+        AtomicLong hits = new AtomicLong();
+        AtomicLong puts = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        AtomicLong wrong = new AtomicLong();
+        AtomicReference<Throwable> firstFailure = new AtomicReference<>();
+        AtomicReference<ConcurrentHistogram> window = new AtomicReference<>(new ConcurrentHistogram(3));
+        List<Thread> ts = new ArrayList<>();
+        System.out.println("START epochMs=" + System.currentTimeMillis());
+        long t0 = System.nanoTime();
+        for (int t = 0; t < threads; t++) {
+            int seed = t;
+            Thread th = new Thread(() -> {
+                SplittableRandom rnd = new SplittableRandom(seed * 7919L + System.nanoTime());
+                while (!Files.exists(stop)) {
+                    int i = rnd.nextInt(entries);
+                    long s0 = System.nanoTime();
+                    try {
+                        if (rnd.nextInt(10) == 0) {
+                            cache.put(key(i), value(i, size));
+                            puts.incrementAndGet();
+                        } else {
+                            byte[] got = cache.get(key(i));
+                            gets.incrementAndGet();
+                            if (got != null) {
+                                hits.incrementAndGet();
+                                if (!Arrays.equals(got, value(i, size))) {
+                                    wrong.incrementAndGet();
+                                }
+                            }
+                        }
+                    } catch (RuntimeException e) {
+                        failed.incrementAndGet();
+                        firstFailure.compareAndSet(null, e);
+                    }
+                    long us = Math.max(1, (System.nanoTime() - s0) / 1000);
+                    all.recordValue(us);
+                    window.get().recordValue(us);
+                }
+            }, "read-" + t);
+            th.start();
+            ts.add(th);
+        }
+        long lastGets = 0;
+        long lastHits = 0;
+        int second = 0;
+        int recoveredAt = -1;
+        while (!Files.exists(stop)) {
+            Thread.sleep(1000);
+            second++;
+            Histogram w = window.getAndSet(new ConcurrentHistogram(3));
+            long g = gets.get();
+            long h = hits.get();
+            long dg = g - lastGets;
+            double ratio = dg == 0 ? 0 : (double) (h - lastHits) / dg;
+            lastGets = g;
+            lastHits = h;
+            if (ratio >= 0.99 && dg > 0) {
+                if (recoveredAt < 0) {
+                    recoveredAt = second;
+                }
+            } else {
+                recoveredAt = -1;
+            }
+            System.out.printf("second %d: %d gets, hit ratio %.4f, p99 %.1f ms%n", second, dg, ratio,
+                    w.getValueAtPercentile(99) / 1000.0);
+        }
+        for (Thread th : ts) {
+            th.join();
+        }
+        double s = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("READ seconds=%.1f gets=%d puts=%d failed=%d wrongValues=%d hitRatio=%.5f p50ms=%.2f p99ms=%.2f "
+                + "p999ms=%.2f maxms=%.1f hitRatio99ReachedAtSecond=%d%n", s, gets.get(), puts.get(), failed.get(),
+                wrong.get(), gets.get() == 0 ? 0 : (double) hits.get() / gets.get(),
+                all.getValueAtPercentile(50) / 1000.0, all.getValueAtPercentile(99) / 1000.0,
+                all.getValueAtPercentile(99.9) / 1000.0, all.getMaxValue() / 1000.0, recoveredAt);
+        if (firstFailure.get() != null) {
+            System.out.println("first failure: " + firstFailure.get());
+        }
+    }
+}

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Figures for docs/benchmarks.md with 1 GiB of data on a local 3-node cluster (hearthctl local):
+#   1. load 1 GiB (ENTRIES x VALUE_SIZE bytes) through hearth-client;
+#   2. rolling restart of the 3 nodes while a read/write load runs: duration, hit ratio, p99, failures;
+#   3. dump create: time, MB/s, entries/s;
+#   4. full-cluster restart (local down, local up: nodes come back empty), then warmup from the dump while the
+#      read load runs from the moment all nodes are up: warm-up MB/s and entries/s, and the time from "all nodes up"
+#      to "hit ratio back to 99%" (first one-second window at >= 99% that stays there).
+# Not part of the Maven build. Needs a build (mvn -B -q -DskipTests package) and ~12 GB of free RAM.
+# Usage: bench/one-gib.sh [OUT_DIR]        Env: ENTRIES (default 1048576), VALUE_SIZE (1024), ZONE_MEMORY (2560m: while one node is down the other two hold both copies of everything),
+#        HEAP (1g), PORT_OFFSET (16500), THREADS (4). Summary in OUT_DIR/summary.txt (default /tmp/hearth-one-gib).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+out="${1:-/tmp/hearth-one-gib}"
+entries="${ENTRIES:-1048576}"
+value_size="${VALUE_SIZE:-1024}"
+zone_memory="${ZONE_MEMORY:-2560m}"
+heap="${HEAP:-1g}"
+offset="${PORT_OFFSET:-16500}"
+threads="${THREADS:-4}"
+name="ops-onegib-$offset"
+hearthctl="$here/bin/hearthctl"
+cp="$here/cli/target/hearth-cli.jar:$here/cli/target/lib/*"
+java_load=(java @"$here/bin/jvm.options" -Xmx1g -cp "$out/classes:$cp" OneGib)
+
+[ -f "$here/cli/target/hearth-cli.jar" ] && [ -f "$here/node/target/hearth-node.jar" ] \
+  || { echo "build first: mvn -B -q -DskipTests package" >&2; exit 2; }
+rm -rf "$out"
+mkdir -p "$out/classes"
+javac -d "$out/classes" -cp "$cp" "$here/bench/OneGib.java"
+dir="$out/cluster"
+admin="127.0.0.1:$((8080 + offset))"
+servers="127.0.0.1:$((10800 + offset)),127.0.0.1:$((10801 + offset)),127.0.0.1:$((10802 + offset))"
+summary="$out/summary.txt"
+say() { echo "$*" | tee -a "$summary"; }
+now_ms() { date +%s%3N; }
+
+up() {
+  "$hearthctl" local up --nodes 3 --dir "$dir" --port-offset "$offset" --cluster-name "$name" \
+    --start-timeout 600s --set "zones.default.memory=$zone_memory" --set "memory.heap=$heap" \
+    --set shutdown.timeout=300s >> "$out/local-up.log" 2>&1 &
+  local sup=$!
+  until [ "$(grep -c "nodes is up;" "$out/local-up.log" 2>/dev/null || true)" -ge "$1" ]; do
+    sleep 1
+    kill -0 "$sup" 2>/dev/null || { tail "$out/local-up.log" >&2; echo "hearthctl local up failed" >&2; exit 1; }
+  done
+}
+down() { "$hearthctl" local down --dir "$dir" --timeout 10m > /dev/null; }
+trap 'down 2>/dev/null || true' EXIT
+
+say "# hearth one-GiB benchmark, $(date -u +%FT%TZ), $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB RAM"
+say "entries=$entries valueSize=$value_size zoneMemory=$zone_memory heap=$heap backups=1 threads=$threads"
+t=$(now_ms); up 1; say "cluster up in $(( $(now_ms) - t )) ms"
+
+"${java_load[@]}" load "$servers" "$entries" "$value_size" 2>> "$out/load.err" | tee -a "$summary"
+"$hearthctl" status --admin "$admin" > "$out/status-loaded.txt"
+say "$(grep -A5 '^ZONE' "$out/status-loaded.txt" || true)"
+say "evictions after the load: $(curl -s "http://$admin/metrics" | grep -i '^hearth.*evict' | tr '\n' ' ')"
+
+# Rolling restart under load.
+rm -f "$out/stop"
+"${java_load[@]}" read "$servers" "$entries" "$value_size" "$out/stop" "$threads" > "$out/read-rolling.log" 2>&1 &
+reader=$!
+sleep 10
+t=$(now_ms)
+"$hearthctl" rolling-restart --admin "$admin" --timeout 20m > "$out/rolling.txt" 2> "$out/rolling.err"
+rolling_ms=$(( $(now_ms) - t ))
+sleep 5; touch "$out/stop"; wait "$reader"
+say "rolling restart of 3 nodes: $rolling_ms ms"
+say "$(cat "$out/rolling.txt")"
+say "during the rolling restart (and 10 s before, 5 s after): $(grep '^READ' "$out/read-rolling.log")"
+
+# Dump.
+"$hearthctl" dump create --admin "$admin" --name onegib --output json > "$out/dump.json" 2> "$out/dump.err"
+python3 - "$out/dump.json" "$entries" "$value_size" <<'EOF' | tee -a "$summary"
+import json, sys
+d = json.load(open(sys.argv[1])); s = d["elapsedMillis"] / 1000
+raw = int(sys.argv[2]) * int(sys.argv[3])
+print(f"dump create: {d['entries']} entries, {d['bytes']/1e6:.1f} MB of files in {s:.1f} s: "
+      f"{d['entries']/s:.0f} entries/s, {raw/1e6/s:.1f} MB/s of values, {d['bytes']/1e6/s:.1f} MB/s of files, ok={d['ok']}")
+EOF
+
+# Full-cluster restart: every node stops, the cluster comes back empty, then warms up from the dump.
+t=$(now_ms); down; say "local down (3 nodes, graceful): $(( $(now_ms) - t )) ms"
+t=$(now_ms); up 2; all_up=$(now_ms); say "local up again (empty): $(( all_up - t )) ms"
+rm -f "$out/stop"
+"${java_load[@]}" read "$servers" "$entries" "$value_size" "$out/stop" "$threads" > "$out/read-warmup.log" 2>&1 &
+reader=$!
+"$hearthctl" warmup --admin "$admin" --from onegib --output json > "$out/warmup.json" 2> "$out/warmup.err"
+# Keep reading until the hit ratio has been >= 99% for 10 s (or 10 min at most).
+for _ in $(seq 600); do
+  sleep 1
+  tail -n 10 "$out/read-warmup.log" | awk '/^second/{n++; if ($7+0 >= 0.99) ok++} END{exit !(n==10 && ok==10)}' && break
+done
+touch "$out/stop"; wait "$reader"
+python3 - "$out/warmup.json" "$entries" "$value_size" <<'EOF' | tee -a "$summary"
+import json, sys
+d = json.load(open(sys.argv[1])); s = d["elapsedMillis"] / 1000
+raw = int(sys.argv[2]) * int(sys.argv[3])
+print(f"warmup: {d['entriesSent']} of {d['entriesRead']} entries in {s:.1f} s: {d['entriesPerSecond']:.0f} entries/s, "
+      f"{d['mbPerSecond']:.1f} MB/s of files, {raw/1e6/s:.1f} MB/s of values, ok={d['ok']}")
+EOF
+reader_start=$(sed -n 's/^START epochMs=//p' "$out/read-warmup.log")
+reached=$(grep '^READ' "$out/read-warmup.log" | sed 's/.*hitRatio99ReachedAtSecond=//')
+say "from all nodes up to hit ratio >= 99% (first 1-second window from which it stayed >= 99%): $(python3 -c "print(round(($reader_start - $all_up) / 1000 + $reached, 1))") s (read load started $(( reader_start - all_up )) ms after all nodes were up; window $reached)"
+say "read load after the full restart: $(grep '^READ' "$out/read-warmup.log")"
+"$hearthctl" status --admin "$admin" > "$out/status-warm.txt"
+say "$(grep -A5 '^ZONE' "$out/status-warm.txt" || true)"
+echo "summary: $summary"

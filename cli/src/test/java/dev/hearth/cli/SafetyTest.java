@@ -1,0 +1,43 @@
+package dev.hearth.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The memory-headroom part of the safety check: survivors of a restart must hold every copy without evicting. */
+class SafetyTest {
+    private static List<Cluster.NodeView> nodes(int n, long usedMiB, long limitMiB) throws Exception {
+        List<Cluster.NodeView> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            JsonNode status = AdminClient.JSON.readTree("{\"node\":{\"ready\":true},\"clusterRebalanced\":true,"
+                    + "\"zones\":[{\"name\":\"default\",\"backups\":1,\"partitionsMissingCopies\":0}],"
+                    + "\"safety\":{\"safeToStop\":true},\"regions\":[{\"name\":\"hearth-system\",\"usedBytes\":0,"
+                    + "\"limitBytes\":16777216},{\"name\":\"zone-default\",\"usedBytes\":" + (usedMiB << 20)
+                    + ",\"limitBytes\":" + (limitMiB << 20) + "}]}");
+            out.add(new Cluster.NodeView(new Cluster.Member("n" + i, "", "127.0.0.1:" + (8080 + i)), status, null));
+        }
+        return out;
+    }
+
+    @Test
+    void refusesWhenTheSurvivorsWouldEvict() throws Exception {
+        // 1 GiB with one backup on 3 nodes of 1536 MiB: about 1.4 GiB per node in use; two nodes would need ~2.1 GiB.
+        List<String> p = Safety.problems(nodes(3, 1400, 1536), null);
+        assertEquals(1, p.size(), p.toString());
+        assertTrue(p.get(0).contains("zone default") && p.get(0).contains("would evict entries")
+                && p.get(0).contains("about 2100 MiB each"), p.get(0));
+        assertTrue(Safety.advice(p).contains("zones.<zone>.memory"), Safety.advice(p));
+    }
+
+    @Test
+    void allowsWhenTheyFit() throws Exception {
+        assertEquals(List.of(), Safety.problems(nodes(3, 600, 1536), null));
+        // Exactly at the threshold is still safe; just above is not.
+        assertEquals(List.of(), Safety.problems(nodes(2, 900, 1000), null));
+        assertEquals(1, Safety.problems(nodes(2, 901, 1000), null).size());
+    }
+}
