@@ -27,7 +27,7 @@ class HashPlacementNodeTest {
         try (HearthNode node = HearthNode.start(TestNodes.config("tenants-br-hash", 0, TestNodes.freePorts(1), dir,
                 "tenants.placement=hash", "zones.a.memory=16m", "zones.b.memory=16m", "zones.c.memory=16m"),
                 null)) {
-            assertEquals("{\"mode\":\"hash\",\"zones\":[\"a\",\"b\",\"c\",\"default\"]}",
+            assertEquals("{\"mode\":\"hash\",\"zones\":[\"a\",\"b\",\"c\",\"default\"],\"maintenanceMode\":\"miss\"}",
                     node.ignite().<String, String>cache(IgniteTenantRegistry.CACHE).get("placement"));
             List<String> zones = List.of("a", "b", "c", "default");
             Set<String> used = new HashSet<>();
