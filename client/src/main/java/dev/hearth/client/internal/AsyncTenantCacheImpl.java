@@ -165,6 +165,21 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         }
     }
 
+    /**
+     * A read-modify-write on one key: answers {@code whenBypassed} at once while the tenant is in maintenance (an
+     * empty cache that drops writes), else runs {@code loop} on the tenant's zone as a write, after pulling the key
+     * out of the zone the tenant is leaving, and drops the key from the near cache.
+     */
+    private <T> CompletableFuture<T> readModifyWrite(String sk, byte[] kb, T whenBypassed,
+            java.util.function.BiFunction<Ctx, String, CompletableFuture<T>> loop) {
+        Route r = core.route(tenant);
+        if (bypass(r)) {
+            return done(whenBypassed);
+        }
+        return invalidating(sk, core.runWrite(r, timeout, blocking,
+                ctx -> pull(ctx, r, sk, kb).thenCompose(x -> loop.apply(ctx, r.zone()))));
+    }
+
     private <T> CompletableFuture<T> invalidating(String sk, CompletableFuture<T> f) {
         if (core.near == null) {
             return f;
@@ -424,12 +439,8 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         long exp = expireAt(ttl, now);
         byte[] env = envelope(kb, fresh(encodeValue(value), exp));
         Expiry expiry = Expiry.of(exp, now);
-        Route r = core.route(tenant);
-        if (bypass(r)) {
-            return done(true); // an empty cache stores an add
-        }
-        return invalidating(sk, core.runWrite(r, timeout, blocking,
-                ctx -> pull(ctx, r, sk, kb).thenCompose(x -> addLoop(ctx, r.zone(), sk, kb, env, expiry))));
+        // In maintenance: an empty cache stores an add.
+        return readModifyWrite(sk, kb, true, (ctx, zone) -> addLoop(ctx, zone, sk, kb, env, expiry));
     }
 
     private CompletableFuture<Boolean> addLoop(Ctx ctx, String zone, String sk, byte[] kb, byte[] env,
@@ -464,12 +475,8 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         long exp = expireAt(ttl, now);
         byte[] env = envelope(kb, fresh(encodeValue(value), exp));
         Expiry expiry = Expiry.of(exp, now);
-        Route r = core.route(tenant);
-        if (bypass(r)) {
-            return done(false); // nothing to replace in an empty cache
-        }
-        return invalidating(sk, core.runWrite(r, timeout, blocking,
-                ctx -> pull(ctx, r, sk, kb).thenCompose(x -> replaceLoop(ctx, r.zone(), sk, kb, env, expiry))));
+        // In maintenance: nothing to replace in an empty cache.
+        return readModifyWrite(sk, kb, false, (ctx, zone) -> replaceLoop(ctx, zone, sk, kb, env, expiry));
     }
 
     private CompletableFuture<Boolean> replaceLoop(Ctx ctx, String zone, String sk, byte[] kb, byte[] env,
@@ -498,12 +505,8 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         long exp = expireAt(ttl, now);
         byte[] env = envelope(kb, fresh(encodeValue(value), exp));
         Expiry expiry = Expiry.of(exp, now);
-        Route r = core.route(tenant);
-        if (bypass(r)) {
-            return done(CasResult.NOT_FOUND);
-        }
-        return invalidating(sk, core.runWrite(r, timeout, blocking, ctx -> pull(ctx, r, sk, kb)
-                .thenCompose(x -> casLoop(ctx, r.zone(), sk, kb, env, version, expiry))));
+        return readModifyWrite(sk, kb, CasResult.NOT_FOUND,
+                (ctx, zone) -> casLoop(ctx, zone, sk, kb, env, version, expiry));
     }
 
     private CompletableFuture<CasResult> casLoop(Ctx ctx, String zone, String sk, byte[] kb, byte[] env, long version,
@@ -591,12 +594,8 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     private CompletableFuture<OptionalLong> delta(String key, long delta, boolean decrement) {
         byte[] kb = StorageKeys.keyBytes(key);
         String sk = sk(kb);
-        Route r = core.route(tenant);
-        if (bypass(r)) {
-            return done(OptionalLong.empty());
-        }
-        return invalidating(sk, core.runWrite(r, timeout, blocking, ctx -> pull(ctx, r, sk, kb)
-                .thenCompose(x -> deltaLoop(ctx, r.zone(), sk, kb, delta, decrement))));
+        return readModifyWrite(sk, kb, OptionalLong.empty(),
+                (ctx, zone) -> deltaLoop(ctx, zone, sk, kb, delta, decrement));
     }
 
     private CompletableFuture<OptionalLong> deltaLoop(Ctx ctx, String zone, String sk, byte[] kb, long delta,
@@ -635,12 +634,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         byte[] kb = StorageKeys.keyBytes(key);
         String sk = sk(kb);
         byte[] data = encodeValue(part);
-        Route r = core.route(tenant);
-        if (bypass(r)) {
-            return done(false);
-        }
-        return invalidating(sk, core.runWrite(r, timeout, blocking, ctx -> pull(ctx, r, sk, kb)
-                .thenCompose(x -> concatLoop(ctx, r.zone(), sk, kb, data, append))));
+        return readModifyWrite(sk, kb, false, (ctx, zone) -> concatLoop(ctx, zone, sk, kb, data, append));
     }
 
     private CompletableFuture<Boolean> concatLoop(Ctx ctx, String zone, String sk, byte[] kb, byte[] data,
@@ -669,12 +663,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         long now = now();
         long exp = expireAt(ttl, now);
         Expiry expiry = Expiry.of(exp, now);
-        Route r = core.route(tenant);
-        if (bypass(r)) {
-            return done(false);
-        }
-        return invalidating(sk, core.runWrite(r, timeout, blocking, ctx -> pull(ctx, r, sk, kb)
-                .thenCompose(x -> touchLoop(ctx, r.zone(), sk, kb, exp, expiry))));
+        return readModifyWrite(sk, kb, false, (ctx, zone) -> touchLoop(ctx, zone, sk, kb, exp, expiry));
     }
 
     private CompletableFuture<Boolean> touchLoop(Ctx ctx, String zone, String sk, byte[] kb, long exp,
