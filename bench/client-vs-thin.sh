@@ -27,11 +27,11 @@ for round in $(seq 1 "$rounds"); do
 done
 
 echo "raw results: $out" >&2
-# TARGET THREADS PIPELINE OPS/S P50_MS P99_MS P999_MS MAX_MS FAILED, one file per round and variant.
+# TARGET THREADS PIPELINE OPS/S P50_MS P99_MS P999_MS MAX_MS FAILED CPU_US_OP, one file per round and variant.
 for v in $variants; do
   IFS=: read -r label _ <<< "$v"
   for f in "$out"/*-"$label".txt; do
-    awk -v l="$label" 'NR > 1 { print l, $2, $4, $5, $6, $7, $9 }' "$f"
+    awk -v l="$label" 'NR > 1 { print l, $2, $4, $5, $6, $7, $9, $10 }' "$f"
   done
 done | awk -v order="$variants" '
   function median(s,   a, n, i, j, t) {
@@ -40,18 +40,18 @@ done | awk -v order="$variants" '
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
   }
   { k = $1 SUBSEP $2; ops[k] = ops[k] " " $3; p50[k] = p50[k] " " $4; p99[k] = p99[k] " " $5; p999[k] = p999[k] " " $6
-    failed[k] += $7; threads[$2] = 1; runs[k]++ }
+    failed[k] += $7; cpu[k] = cpu[k] " " $8; threads[$2] = 1; runs[k]++ }
   END {
     nv = split(order, vs, " ")
-    printf "%-12s %8s %5s %10s %9s %9s %9s %7s\n", "VARIANT", "THREADS", "RUNS", "OPS/S", "P50_MS", "P99_MS", "P999_MS", "FAILED"
+    printf "%-12s %8s %5s %10s %9s %9s %9s %7s %10s\n", "VARIANT", "THREADS", "RUNS", "OPS/S", "P50_MS", "P99_MS", "P999_MS", "FAILED", "CPU_US_OP"
     nt = 0; for (t in threads) tl[++nt] = t + 0
     for (i = 2; i <= nt; i++) { x = tl[i]; for (j = i - 1; j >= 1 && tl[j] > x; j--) tl[j + 1] = tl[j]; tl[j + 1] = x }
     for (i = 1; i <= nt; i++) {
       for (v = 1; v <= nv; v++) {
         split(vs[v], p, ":"); k = p[1] SUBSEP tl[i]
         if (!(k in runs)) continue
-        printf "%-12s %8d %5d %10.0f %9.3f %9.3f %9.3f %7d\n", p[1], tl[i], runs[k], median(ops[k]), median(p50[k]),
-          median(p99[k]), median(p999[k]), failed[k]
+        printf "%-12s %8d %5d %10.0f %9.3f %9.3f %9.3f %7d %10.1f\n", p[1], tl[i], runs[k], median(ops[k]), median(p50[k]),
+          median(p99[k]), median(p999[k]), failed[k], median(cpu[k])
       }
     }
     # Overhead of each variant against the last one (the baseline: thin by default), from the medians.
@@ -62,8 +62,9 @@ done | awk -v order="$variants" '
       for (v = 1; v < nv; v++) {
         split(vs[v], p, ":"); k = p[1] SUBSEP tl[i]
         if (!(k in runs)) continue
-        printf "%s vs %s, %d threads: throughput %+.1f%%, p99 %+.1f%%\n", p[1], b[1], tl[i],
-          100 * (median(ops[k]) / median(ops[kb]) - 1), 100 * (median(p99[k]) / median(p99[kb]) - 1)
+        printf "%s vs %s, %d threads: throughput %+.1f%%, p99 %+.1f%%, CPU per operation %+.1f%%\n", p[1], b[1], tl[i],
+          100 * (median(ops[k]) / median(ops[kb]) - 1), 100 * (median(p99[k]) / median(p99[kb]) - 1),
+          100 * (median(cpu[k]) / median(cpu[kb]) - 1)
       }
     }
   }'

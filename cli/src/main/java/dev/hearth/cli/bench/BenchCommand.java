@@ -3,6 +3,7 @@ package dev.hearth.cli.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
@@ -56,7 +58,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** One measured run. */
     public record Result(String target, int threads, int pipeline, long ops, long failed, double opsPerSecond,
-            double p50Ms, double p99Ms, double p999Ms, double maxMs) {
+            double p50Ms, double p99Ms, double p999Ms, double maxMs, double cpuMicrosPerOp) {
     }
 
     @Override
@@ -181,9 +183,14 @@ public final class BenchCommand implements Callable<Integer> {
             workers.add(t);
             t.start();
         }
+        // This process's CPU per operation over the measured window: unlike ops/s on a shared machine, it barely
+        // moves from run to run, so it shows what one client costs against another (everything the process does:
+        // the caller threads, the client's network threads, the timers).
+        long cpuStart = sleepUntilThenCpu(warmEnd);
         for (Thread t : workers) {
             t.join();
         }
+        long cpuNanos = processCpuNanos() - cpuStart;
         for (Driver d : drivers) {
             d.close();
         }
@@ -193,7 +200,22 @@ public final class BenchCommand implements Callable<Integer> {
         histograms.forEach(all::add);
         return new Result(target, threads, pipe, ops.get(), failed.get(), ops.get() / (double) seconds,
                 all.getValueAtPercentile(50) / 1e6, all.getValueAtPercentile(99) / 1e6,
-                all.getValueAtPercentile(99.9) / 1e6, all.getMaxValue() / 1e6);
+                all.getValueAtPercentile(99.9) / 1e6, all.getMaxValue() / 1e6,
+                ops.get() == 0 || cpuStart < 0 ? Double.NaN : cpuNanos / 1e3 / ops.get());
+    }
+
+    private static long sleepUntilThenCpu(long deadlineNanos) throws InterruptedException {
+        long left;
+        while ((left = deadlineNanos - System.nanoTime()) > 0) {
+            TimeUnit.NANOSECONDS.sleep(left);
+        }
+        return processCpuNanos();
+    }
+
+    /** -1 where the JVM cannot tell (then the figure is printed as NaN, never made up). */
+    private static long processCpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : -1;
     }
 
     private void print(List<Result> results, PrintStream out) throws Exception {
@@ -205,11 +227,12 @@ public final class BenchCommand implements Callable<Integer> {
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc));
             return;
         }
-        out.printf("%-10s %8s %9s %12s %9s %9s %9s %9s %8s%n", "TARGET", "THREADS", "PIPELINE", "OPS/S", "P50_MS",
-                "P99_MS", "P999_MS", "MAX_MS", "FAILED");
+        out.printf("%-10s %8s %9s %12s %9s %9s %9s %9s %8s %10s%n", "TARGET", "THREADS", "PIPELINE", "OPS/S",
+                "P50_MS", "P99_MS", "P999_MS", "MAX_MS", "FAILED", "CPU_US_OP");
         for (Result r : results) {
-            out.printf(Locale.ROOT, "%-10s %8d %9d %12.0f %9.3f %9.3f %9.3f %9.1f %8d%n", r.target(), r.threads(),
-                    r.pipeline(), r.opsPerSecond(), r.p50Ms(), r.p99Ms(), r.p999Ms(), r.maxMs(), r.failed());
+            out.printf(Locale.ROOT, "%-10s %8d %9d %12.0f %9.3f %9.3f %9.3f %9.1f %8d %10.1f%n", r.target(),
+                    r.threads(), r.pipeline(), r.opsPerSecond(), r.p50Ms(), r.p99Ms(), r.p999Ms(), r.maxMs(),
+                    r.failed(), r.cpuMicrosPerOp());
         }
     }
 }

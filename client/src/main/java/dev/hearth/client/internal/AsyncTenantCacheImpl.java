@@ -198,6 +198,9 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
      * if not there either (or deleted there: a tombstone), from the new zone again.
      */
     private CompletableFuture<Raw> readRouted(Ctx ctx, Route r, String sk) {
+        if (r.movingFrom() == null) {
+            return core.readRaw(ctx, r.zone(), sk).thenApply(b -> new Raw(r.zone(), b));
+        }
         return core.readRaw(ctx, r.zone(), sk).thenCompose(b -> {
             if (b != null || r.movingFrom() == null) {
                 return done(new Raw(r.zone(), b));
@@ -263,18 +266,21 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     }
 
     private CompletableFuture<StoredItem> readItem(Ctx ctx, Route r, String sk, byte[] kb) {
-        return readRouted(ctx, r, sk).thenApply(raw -> {
-            StoredItem item = live(raw.zone(), sk, kb, raw.bytes());
-            if (item == null) {
-                core.stats.misses.increment();
-            } else {
-                core.stats.hits.increment();
-                if (core.near != null) {
-                    core.near.put(sk, item);
-                }
+        return readRouted(ctx, r, sk).thenApply(raw -> found(raw, sk, kb));
+    }
+
+    /** A read's stored bytes as a live item (or null), counted as a hit or a miss, and kept in the near cache. */
+    private StoredItem found(Raw raw, String sk, byte[] kb) {
+        StoredItem item = raw == null ? null : live(raw.zone(), sk, kb, raw.bytes());
+        if (item == null) {
+            core.stats.misses.increment();
+        } else {
+            core.stats.hits.increment();
+            if (core.near != null) {
+                core.near.put(sk, item);
             }
-            return item;
-        });
+        }
+        return item;
     }
 
     private static <T> CompletableFuture<T> done(T value) {
@@ -299,20 +305,25 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         return read(key).future();
     }
 
-    Read<StoredItem, V> read(String key) {
+    Read<Raw, V> read(String key) {
         byte[] kb = StorageKeys.keyBytes(key);
         String sk = sk(kb);
-        Function<StoredItem, V> finish = item -> item == null ? null : decode(kb, item);
         Route r = core.route(tenant);
         if (bypass(r)) {
-            return new Read<>(done(null), finish);
+            return new Read<>(done(null), raw -> null);
         }
         StoredItem cached = nearGet(sk);
         if (cached != null && !r.maintenance() && core.isUserAvailable(tenant)) {
             core.stats.hits.increment();
-            return new Read<>(done(cached), finish);
+            return new Read<>(done(null), none -> decode(kb, cached));
         }
-        return new Read<>(core.run(r, timeout, blocking, ctx -> readItem(ctx, r, sk, kb)), finish);
+        // Only the stored bytes come back through the network step; checking the envelope and counting the hit
+        // happen in finish, on the thread that wants the value (for the blocking view: the caller's, not Ignite's
+        // single network thread, which every answer of every caller goes through).
+        return new Read<>(core.run(r, timeout, blocking, ctx -> readRouted(ctx, r, sk)), raw -> {
+            StoredItem item = found(raw, sk, kb);
+            return item == null ? null : decode(kb, item);
+        });
     }
 
     @Override
@@ -320,16 +331,18 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         return readVersioned(key).future();
     }
 
-    Read<StoredItem, Versioned<V>> readVersioned(String key) {
+    Read<Raw, Versioned<V>> readVersioned(String key) {
         byte[] kb = StorageKeys.keyBytes(key);
         String sk = sk(kb);
-        Function<StoredItem, Versioned<V>> finish = item -> item == null ? null
-                : new Versioned<>(decode(kb, item), item.version(), item.flags(), item.expireAt());
         Route r = core.route(tenant);
         if (bypass(r)) {
-            return new Read<>(done(null), finish);
+            return new Read<>(done(null), raw -> null);
         }
-        return new Read<>(core.run(r, timeout, blocking, ctx -> readItem(ctx, r, sk, kb)), finish);
+        return new Read<>(core.run(r, timeout, blocking, ctx -> readRouted(ctx, r, sk)), raw -> {
+            StoredItem item = found(raw, sk, kb);
+            return item == null ? null : new Versioned<>(decode(kb, item), item.version(), item.flags(),
+                    item.expireAt());
+        });
     }
 
     @Override

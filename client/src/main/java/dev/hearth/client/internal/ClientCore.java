@@ -399,15 +399,19 @@ public final class ClientCore implements HearthClient {
         } catch (Throwable t) {
             work = CompletableFuture.failedFuture(t);
         }
+        if (sync) {
+            // One stage, not two: everything here runs on the thread that completed the work, usually Ignite's
+            // single network thread, which carries every answer of every caller.
+            work.whenComplete((r, e) -> {
+                Throwable failure = e == null ? null : mapFailure(e);
+                account(ctx, failure);
+                complete(result, r, failure);
+            });
+            return result;
+        }
         work.whenComplete((r, e) -> {
-            if (armed != null) {
-                armed.cancel(false);
-            }
-            if (sync) {
-                complete(result, r, e == null ? null : mapFailure(e));
-            } else {
-                completeOnCallback(result, r, e == null ? null : mapFailure(e));
-            }
+            armed.cancel(false);
+            completeOnCallback(result, r, e == null ? null : mapFailure(e));
         });
         result.whenComplete((r, e) -> account(ctx, e));
         return result;

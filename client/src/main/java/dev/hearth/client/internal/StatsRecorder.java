@@ -23,17 +23,32 @@ public final class StatsRecorder {
     final LongAdder bypassed = new LongAdder();
     final LongAdder registryRefreshes = new LongAdder();
     final LongAdder registryRefreshFailures = new LongAdder();
-    private final Recorder recorder = new Recorder(3);
+    /**
+     * Striped by thread: one recorder is two shared atomic counters per value (its writer phaser), a contended cache
+     * line when dozens of callers record at once.
+     */
+    private final Recorder[] recorders = new Recorder[STRIPES];
     private final Histogram cumulative = new Histogram(3);
 
+    private static final int STRIPES = 8;
+
+    public StatsRecorder() {
+        for (int i = 0; i < STRIPES; i++) {
+            recorders[i] = new Recorder(3);
+        }
+    }
+
     public void latencyNanos(long nanos) {
-        recorder.recordValue(Math.min(MAX_MICROS, Math.max(0, nanos / 1000)));
+        recorders[(int) Thread.currentThread().getId() & (STRIPES - 1)]
+                .recordValue(Math.min(MAX_MICROS, Math.max(0, nanos / 1000)));
     }
 
     public ClientStats snapshot(long coalesced, CircuitState state, long registryAgeMillis) {
         Histogram copy;
         synchronized (cumulative) {
-            cumulative.add(recorder.getIntervalHistogram());
+            for (Recorder r : recorders) {
+                cumulative.add(r.getIntervalHistogram());
+            }
             copy = cumulative.copy();
         }
         return new ClientStats(hits.sum(), misses.sum(), loads.sum(), loadFailures.sum(), timeouts.sum(),
