@@ -6,7 +6,9 @@ import dev.hearth.node.warmup.WarmupService;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.cache.Cache;
@@ -18,9 +20,13 @@ import org.apache.ignite.cache.CachePeekMode;
 import org.apache.ignite.lang.IgniteFuture;
 import org.apache.ignite.lang.IgniteFutureTimeoutException;
 import org.apache.ignite.stream.StreamReceiver;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /** Ignite's side of dumps and warm-up: scanning local primaries, and streaming entries back in. */
 public final class IgniteDumpSupport {
+    private static final Logger LOG = LogManager.getLogger(IgniteDumpSupport.class);
+
     /**
      * Inserts one receiver call keeps in flight at most. Every async cache operation holds one of the cache's
      * {@code maxConcurrentAsyncOperations} permits (500 by default) until it completes, and the memcached endpoints
@@ -46,11 +52,12 @@ public final class IgniteDumpSupport {
     /**
      * Streams through Ignite's data streamer; on each primary, inserts only absent keys with the remaining TTL.
      *
-     * @param batchTimeout longest wait for one batch to be stored; past it {@code add} or {@code close} throws
+     * @param batchTimeout longest wait for one batch to be stored; past it the chunk is sent again, and after
+     *     {@link ChunkedSession#ATTEMPTS} tries {@code add} or {@code close} throws
      */
     public static WarmupService.ClusterLoader loader(Ignite ignite, Duration batchTimeout) {
         long timeoutMillis = batchTimeout.toMillis();
-        return zone -> {
+        return zone -> new ChunkedSession(zone, () -> {
             IgniteDataStreamer<String, byte[]> streamer = ignite.dataStreamer(Zones.cacheName(zone));
             // The receiver gives up on a batch after half the streamer's timeout, so the streamer hears why and
             // sends the batch again (inserting only absent keys makes a resend harmless) before it gives up itself.
@@ -58,23 +65,108 @@ public final class IgniteDumpSupport {
             streamer.perNodeBufferSize(512);
             // Without it, addData, flush and close wait forever for a batch whose node or receiver never answers.
             streamer.timeout(timeoutMillis);
-            return new WarmupService.ClusterLoader.Session() {
-                @Override
-                public void add(String storageKey, byte[] value, long expireAt) {
-                    streamer.addData(storageKey, value);
-                }
+            return streamer;
+        });
+    }
 
-                @Override
-                public void close() {
-                    streamer.close(false);
-                }
+    /**
+     * One zone's warm-up stream, flushed every {@link #CHUNK} entries. A chunk the streamer cannot confirm (it timed
+     * out or failed) is sent again in full on a new streamer: after a node is lost, Ignite's streamer can keep a
+     * request to that node that is never answered (seen in WarmupLossBench: every entry stored, yet flush waited
+     * until its timeout), and only a new streamer gets past it. Resending is harmless: only absent keys are inserted.
+     */
+    static final class ChunkedSession implements WarmupService.ClusterLoader.Session {
+        static final int CHUNK = 16_384;
+        static final int ATTEMPTS = 3;
 
-                @Override
-                public void abandon() {
-                    streamer.close(true);
+        private final String zone;
+        private final java.util.function.Supplier<IgniteDataStreamer<String, byte[]>> open;
+        private final List<String> keys = new ArrayList<>(CHUNK);
+        private final List<byte[]> values = new ArrayList<>(CHUNK);
+        private IgniteDataStreamer<String, byte[]> streamer;
+
+        ChunkedSession(String zone, java.util.function.Supplier<IgniteDataStreamer<String, byte[]>> open) {
+            this.zone = zone;
+            this.open = open;
+            this.streamer = open.get();
+        }
+
+        @Override
+        public void add(String storageKey, byte[] value, long expireAt) {
+            keys.add(storageKey);
+            values.add(value);
+            try {
+                streamer.addData(storageKey, value);
+            } catch (RuntimeException e) {
+                resend(e);
+                return;
+            }
+            if (keys.size() >= CHUNK) {
+                flushChunk();
+            }
+        }
+
+        private void flushChunk() {
+            try {
+                streamer.flush();
+            } catch (RuntimeException e) {
+                resend(e);
+                return;
+            }
+            keys.clear();
+            values.clear();
+        }
+
+        /** The current chunk is not known to be stored: send it again on a new streamer, a bounded number of times. */
+        private void resend(RuntimeException cause) {
+            for (int attempt = 2; ; attempt++) {
+                LOG.warn("Warm-up of zone {}: a chunk of {} entries was not confirmed ({}); sending it again on a new "
+                        + "streamer (attempt {} of {})", zone, keys.size(), WarmupService.describe(cause), attempt,
+                        ATTEMPTS);
+                discard(streamer, cause);
+                streamer = open.get();
+                try {
+                    for (int i = 0; i < keys.size(); i++) {
+                        streamer.addData(keys.get(i), values.get(i));
+                    }
+                    streamer.flush();
+                    keys.clear();
+                    values.clear();
+                    return;
+                } catch (RuntimeException e) {
+                    e.addSuppressed(cause);
+                    if (attempt >= ATTEMPTS) {
+                        throw new IllegalStateException("the cluster did not confirm a chunk of " + keys.size()
+                                + " entries of zone " + zone + " in " + ATTEMPTS + " attempts", e);
+                    }
+                    cause = e;
                 }
-            };
-        };
+            }
+        }
+
+        @Override
+        public void close() {
+            flushChunk();
+            // Everything is confirmed by now; cancel=true so that closing never waits on a stuck request again.
+            discard(streamer, null);
+        }
+
+        @Override
+        public void abandon() {
+            discard(streamer, null);
+        }
+
+        private static void discard(IgniteDataStreamer<String, byte[]> s, RuntimeException failure) {
+            try {
+                s.close(true);
+            } catch (RuntimeException e) {
+                if (failure != null) {
+                    failure.addSuppressed(e);
+                } else {
+                    LOG.debug("Closing a warm-up streamer: {}", e.toString());
+                }
+            }
+        }
     }
 
     /** Runs on the key's primary node: never overwrites, and gives each entry what is left of its TTL. */

@@ -178,7 +178,7 @@ public final class WarmupService {
      * The failure in one line for the operator: Ignite wraps the cause several times ("DataStreamer request
      * failed", "too many remaps"), so the innermost distinct messages are what says what happened.
      */
-    static String describe(Throwable e) {
+    public static String describe(Throwable e) {
         StringBuilder out = new StringBuilder();
         java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (Throwable t = e; t != null && seen.add(t); t = t.getCause()) {
