@@ -259,10 +259,10 @@ final class WarmupLossScenario {
                 count(nodes, nodes.client().cache(ZONE_CACHE), fresh.keySet(), all, true);
                 r.missingAfterFinish = all.missing;
                 r.wrongAfterFinish = all.wrong + all.freshOverwritten;
-                r.allEntries = all.survivorEntries;
+                r.allEntries = all.survivorEntries + r.survivorEntries;
                 step("lost part finished and counted");
-                System.out.printf("after finishing: %d of %d dump entries missing, %d wrong or overwritten%n",
-                        all.missing, all.survivorEntries, r.wrongAfterFinish);
+                System.out.printf("after finishing: %d of the lost node's %d dump entries missing, %d wrong or "
+                        + "overwritten%n", all.missing, all.survivorEntries, r.wrongAfterFinish);
             }
             return r;
         }
@@ -298,10 +298,11 @@ final class WarmupLossScenario {
 
     /** Every entry of every surviving node's dump must be there with its dump value (or the fresh one). */
     private void count(NodeProcesses nodes, ClientCache<String, byte[]> cache, Set<String> fresh, Result r,
-            boolean everyDump) throws Exception {
+            boolean onlyVictim) throws Exception {
         Map<String, byte[]> expected = new HashMap<>();
         for (int i = 0; i < 3; i++) {
-            if (!everyDump && i == victim && event != Event.JOIN && event != Event.NONE) {
+            boolean lost = i == victim && event != Event.JOIN && event != Event.NONE;
+            if (onlyVictim ? i != victim : lost) {
                 continue;
             }
             expected.putAll(TestDumpFile.read(nodes.dir.resolve(nodes.name(i)), DUMP, T));
@@ -309,9 +310,13 @@ final class WarmupLossScenario {
         r.survivorEntries = expected.size();
         List<String> keys = new ArrayList<>(expected.keySet());
         Map<String, byte[]> got = new ConcurrentHashMap<>();
+        long slowest = 0;
         for (int from = 0; from < keys.size(); from += 2000) {
+            long g0 = System.nanoTime();
             got.putAll(cache.getAll(new HashSet<>(keys.subList(from, Math.min(keys.size(), from + 2000)))));
+            slowest = Math.max(slowest, System.nanoTime() - g0);
         }
+        step("read back " + keys.size() + " keys (slowest getAll of 2000: " + slowest / 1_000_000 + " ms)");
         for (String k : keys) {
             byte[] v = got.get(k);
             if (fresh.contains(k)) {

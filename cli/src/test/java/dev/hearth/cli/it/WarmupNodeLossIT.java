@@ -49,8 +49,8 @@ class WarmupNodeLossIT {
         WarmupLossScenario.assertNoLoss(r);
 
         assertEquals(0, r.finish.code(), "warmup --nodes of the restarted node: " + r.finish);
-        assertEquals(0, r.missingAfterFinish, "dump entries still missing after the lost part was loaded: " + r);
+        assertEquals(0, r.missingAfterFinish, "lost node's dump entries missing after its part was loaded: " + r);
         assertEquals(0, r.wrongAfterFinish, "wrong or overwritten entries after the lost part was loaded: " + r);
-        assertEquals(s.entries, r.allEntries, "every written entry is in exactly one node's dump");
+        assertEquals(s.entries, r.allEntries, "every written entry is in exactly one node's dump, all checked");
     }
 }
