@@ -18,7 +18,9 @@ import picocli.CommandLine.Spec;
         description = {"Loads a dump back into the running cluster: every node streams its own files of the dump into "
                 + "the cluster, skipping entries that expired meanwhile and never overwriting a key written since "
                 + "the cluster came back. Waits until every node is done; progress (entries, MB/s, ETA) on stderr.",
-                "Exit 1 if a node has no such dump or its warm-up failed."})
+                "Exit 1 if a node has no such dump, its warm-up failed, or it was lost or restarted during the "
+                        + "warm-up; the other nodes' parts are loaded all the same. Running the same warm-up again "
+                        + "(e.g. --nodes with the lost node, once it is back) only inserts what is missing."})
 public final class WarmupCommand implements Callable<Integer> {
     @Mixin
     GlobalOptions global;
@@ -36,6 +38,10 @@ public final class WarmupCommand implements Callable<Integer> {
             description = "Entries per second each node loads at most; 0 = as fast as the cluster takes them.")
     long rate;
 
+    @Option(names = "--nodes", split = ",", paramLabel = "NODE",
+            description = "Only these nodes load their part of the dump (comma-separated names). Default: every node.")
+    List<String> nodes;
+
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "60m", converter = Durations.Converter.class,
             description = "Longest wait. Default: ${DEFAULT-VALUE}.")
     Duration timeout;
@@ -46,12 +52,13 @@ public final class WarmupCommand implements Callable<Integer> {
             throw CliException.usage("--rate must be 0 (unlimited) or a positive number of entries per second");
         }
         Cluster cluster = Cluster.discover(global.admin());
+        List<Cluster.Member> targets = cluster.select(nodes);
         Progress progress = new Progress(spec.commandLine().getErr());
         long t0 = System.nanoTime();
         List<String> errors = new ArrayList<>();
         List<Cluster.Member> started = new ArrayList<>();
         Map<String, Long> since = new LinkedHashMap<>();
-        for (Cluster.Member m : cluster.members()) {
+        for (Cluster.Member m : targets) {
             try {
                 JsonNode s = m.client().post("/admin/warmup", AdminClient.params("from", from, "zone", zone, "rate",
                         rate > 0 ? Long.toString(rate) : null));
@@ -64,10 +71,12 @@ public final class WarmupCommand implements Callable<Integer> {
         if (started.isEmpty()) {
             throw CliException.failed("no node started a warm-up from " + from + ": " + String.join("; ", errors));
         }
-        progress.line("warm-up from " + from + " started on " + started.size() + "/" + cluster.members().size()
+        progress.line("warm-up from " + from + " started on " + started.size() + "/" + targets.size()
                 + " nodes" + (errors.isEmpty() ? "" : "; not on: " + String.join("; ", errors)));
         long deadline = System.nanoTime() + timeout.toNanos();
         List<JsonNode> st;
+        // The last answer each node gave about this warm-up: what it had done when it was lost or restarted.
+        Map<String, JsonNode> lastSeen = new LinkedHashMap<>();
         while (true) {
             st = Cluster.onEach(started, m -> {
                 try {
@@ -76,6 +85,16 @@ public final class WarmupCommand implements Callable<Integer> {
                     return AdminClient.JSON.createObjectNode().put("state", "unreachable").put("error", e.getMessage());
                 }
             });
+            for (int i = 0; i < started.size(); i++) {
+                JsonNode s = st.get(i);
+                String name = started.get(i).name();
+                if (ours(s, since.get(name))) {
+                    lastSeen.put(name, s);
+                } else if (!s.path("state").asText().equals("unreachable")) {
+                    // A restarted node answers again, about no warm-up or another one: this one is gone there.
+                    st.set(i, restarted(s));
+                }
+            }
             Totals t = totals(st);
             double secs = (System.nanoTime() - t0) / 1e9;
             double mbps = t.bytes / 1e6 / Math.max(secs, 0.001);
@@ -101,17 +120,19 @@ public final class WarmupCommand implements Callable<Integer> {
             Map<String, Object> n = new LinkedHashMap<>();
             n.put("node", started.get(i).name());
             n.put("state", s.path("state").asText());
-            n.put("entriesTotal", s.path("entriesTotal").asLong());
-            n.put("entriesRead", s.path("entriesRead").asLong());
-            n.put("entriesSent", s.path("entriesSent").asLong());
+            JsonNode counts = s.path("state").asText().equals("unreachable") || s.path("state").asText()
+                    .equals("restarted") ? lastSeen.getOrDefault(started.get(i).name(), s) : s;
+            n.put("entriesTotal", counts.path("entriesTotal").asLong());
+            n.put("entriesRead", counts.path("entriesRead").asLong());
+            n.put("entriesSent", counts.path("entriesSent").asLong());
             n.put("skippedExpired", s.path("skippedExpired").asLong());
             n.put("skippedDamaged", s.path("skippedDamaged").asLong());
             n.put("bytesRead", s.path("bytesRead").asLong());
             n.put("elapsedMillis", s.path("elapsedMillis").asLong());
             n.put("error", s.path("error").isNull() ? null : s.path("error").asText(null));
-            if (!s.path("state").asText().equals("complete")) {
-                errors.add(started.get(i).name() + ": warm-up " + s.path("state").asText() + ": "
-                        + s.path("error").asText(""));
+            String state = s.path("state").asText();
+            if (!state.equals("complete")) {
+                errors.add(started.get(i).name() + ": " + explain(state, s, lastSeen.get(started.get(i).name())));
             }
             nodes.add(n);
         }
@@ -140,12 +161,40 @@ public final class WarmupCommand implements Callable<Integer> {
         }
         if (!errors.isEmpty()) {
             throw CliException.failed("warm-up from " + from + " did not complete on every node: "
-                    + String.join("; ", errors));
+                    + String.join("; ", errors) + ". The other nodes' parts are loaded. Once every node is up, run "
+                    + "the same warm-up again for the nodes named here (--nodes): it only inserts what is missing "
+                    + "and never overwrites newer writes");
         }
         return ExitCodes.OK;
     }
 
     private record Totals(long total, long read, long sent, long bytes, int running) {
+    }
+
+    /** Whether a node's status is about the warm-up this command started there (same start time). */
+    private static boolean ours(JsonNode s, Long startedAt) {
+        return startedAt != null && s.path("startedAt").asLong() == startedAt
+                && !s.path("state").asText().equals("unreachable");
+    }
+
+    /** A node that answers about no warm-up or another one was restarted meanwhile: report it as such. */
+    private static JsonNode restarted(JsonNode now) {
+        var out = AdminClient.JSON.createObjectNode().put("state", "restarted");
+        out.put("error", "restarted during the warm-up (it now reports " + now.path("state").asText()
+                + (now.path("dump").isTextual() ? " from " + now.path("dump").asText() : "") + ")");
+        return out;
+    }
+
+    /** Why a node's part did not complete, with how far it got, for the operator. */
+    private static String explain(String state, JsonNode s, JsonNode last) {
+        String progress = last == null ? "" : String.format(Locale.ROOT, "; it had read %d of %d entries of its dump",
+                last.path("entriesRead").asLong(), last.path("entriesTotal").asLong());
+        return switch (state) {
+            case "unreachable" -> "lost during the warm-up (" + s.path("error").asText("") + ")" + progress;
+            case "restarted" -> s.path("error").asText("") + progress;
+            case "failed" -> "warm-up failed: " + s.path("error").asText("") + progress;
+            default -> "warm-up " + state + ": " + s.path("error").asText("") + progress;
+        };
     }
 
     private static Totals totals(List<JsonNode> st) {

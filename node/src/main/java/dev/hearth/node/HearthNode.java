@@ -195,7 +195,7 @@ public final class HearthNode implements AutoCloseable {
         Path dataDir = Path.of(config.node().dataDir());
         dumps = new DumpService(dataDir, config.node().name(), config.zones().keySet(),
                 IgniteDumpSupport.localEntries(ignite), opsExecutor);
-        warmup = new WarmupService(dumps, IgniteDumpSupport.loader(ignite), opsExecutor);
+        warmup = new WarmupService(dumps, IgniteDumpSupport.loader(ignite, config.warmup().batchTimeout()), opsExecutor);
         admin.operations(new NodeOperations(config.node().name(), status, dumps, warmup,
                 () -> shutdownAction.run()));
         integrity = new IntegrityService(config.node().name(), new IgniteCopies(ignite), config.zones().keySet(),

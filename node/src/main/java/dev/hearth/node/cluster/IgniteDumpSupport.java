@@ -4,10 +4,13 @@ import dev.hearth.node.cache.Envelope;
 import dev.hearth.node.warmup.DumpService;
 import dev.hearth.node.warmup.WarmupService;
 import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import javax.cache.Cache;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteCache;
@@ -15,10 +18,24 @@ import org.apache.ignite.IgniteDataStreamer;
 import org.apache.ignite.IgniteException;
 import org.apache.ignite.cache.CachePeekMode;
 import org.apache.ignite.lang.IgniteFuture;
+import org.apache.ignite.lang.IgniteFutureTimeoutException;
 import org.apache.ignite.stream.StreamReceiver;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /** Ignite's side of dumps and warm-up: scanning local primaries, and streaming entries back in. */
 public final class IgniteDumpSupport {
+    private static final Logger LOG = LogManager.getLogger(IgniteDumpSupport.class);
+
+    /**
+     * Inserts one receiver call keeps in flight at most. Every async cache operation holds one of the cache's
+     * {@code maxConcurrentAsyncOperations} permits (500 by default) until it completes, and the memcached endpoints
+     * use the same permits. A receiver that issued a whole batch (512) at once let the 8 data-streamer threads take
+     * every permit and then block in {@code GridCacheAdapter.asyncOpAcquire}: after a node loss the warm-up crawled
+     * or stalled for good (issue #5). 8 threads x 16 = 128 permits at most, whatever the batch size.
+     */
+    static final int IN_FLIGHT = 16;
+
     private IgniteDumpSupport() {
     }
 
@@ -32,50 +49,174 @@ public final class IgniteDumpSupport {
         };
     }
 
-    /** Streams through Ignite's data streamer; on each primary, inserts only absent keys with the remaining TTL. */
-    public static WarmupService.ClusterLoader loader(Ignite ignite) {
-        return zone -> {
+    /**
+     * Streams through Ignite's data streamer; on each primary, inserts only absent keys with the remaining TTL.
+     *
+     * @param batchTimeout longest wait for one batch to be stored; past it the chunk is sent again, and after
+     *     {@link ChunkedSession#ATTEMPTS} tries {@code add} or {@code close} throws
+     */
+    public static WarmupService.ClusterLoader loader(Ignite ignite, Duration batchTimeout) {
+        long timeoutMillis = batchTimeout.toMillis();
+        return zone -> new ChunkedSession(zone, () -> {
             IgniteDataStreamer<String, byte[]> streamer = ignite.dataStreamer(Zones.cacheName(zone));
-            streamer.receiver(new InsertIfAbsent());
+            // The receiver gives up on a batch after half the streamer's timeout, so the streamer hears why and
+            // sends the batch again (inserting only absent keys makes a resend harmless) before it gives up itself.
+            streamer.receiver(new InsertIfAbsent(timeoutMillis / 2));
             streamer.perNodeBufferSize(512);
-            return new WarmupService.ClusterLoader.Session() {
-                @Override
-                public void add(String storageKey, byte[] value, long expireAt) {
-                    streamer.addData(storageKey, value);
-                }
+            // Without it, addData, flush and close wait forever for a batch whose node or receiver never answers.
+            streamer.timeout(timeoutMillis);
+            return streamer;
+        });
+    }
 
-                @Override
-                public void close() {
-                    streamer.close(false);
+    /**
+     * One zone's warm-up stream, flushed every {@link #CHUNK} entries. A chunk the streamer cannot confirm (it timed
+     * out or failed) is sent again in full on a new streamer: after a node is lost, Ignite's streamer can keep a
+     * request to that node that is never answered (seen in WarmupLossBench: every entry stored, yet flush waited
+     * until its timeout), and only a new streamer gets past it. Resending is harmless: only absent keys are inserted.
+     */
+    static final class ChunkedSession implements WarmupService.ClusterLoader.Session {
+        static final int CHUNK = 16_384;
+        static final int ATTEMPTS = 3;
+
+        private final String zone;
+        private final java.util.function.Supplier<IgniteDataStreamer<String, byte[]>> open;
+        private final List<String> keys = new ArrayList<>(CHUNK);
+        private final List<byte[]> values = new ArrayList<>(CHUNK);
+        private IgniteDataStreamer<String, byte[]> streamer;
+
+        ChunkedSession(String zone, java.util.function.Supplier<IgniteDataStreamer<String, byte[]>> open) {
+            this.zone = zone;
+            this.open = open;
+            this.streamer = open.get();
+        }
+
+        @Override
+        public void add(String storageKey, byte[] value, long expireAt) {
+            keys.add(storageKey);
+            values.add(value);
+            try {
+                streamer.addData(storageKey, value);
+            } catch (RuntimeException e) {
+                resend(e);
+                return;
+            }
+            if (keys.size() >= CHUNK) {
+                flushChunk();
+            }
+        }
+
+        private void flushChunk() {
+            try {
+                streamer.flush();
+            } catch (RuntimeException e) {
+                resend(e);
+                return;
+            }
+            keys.clear();
+            values.clear();
+        }
+
+        /** The current chunk is not known to be stored: send it again on a new streamer, a bounded number of times. */
+        private void resend(RuntimeException cause) {
+            for (int attempt = 2; ; attempt++) {
+                LOG.warn("Warm-up of zone {}: a chunk of {} entries was not confirmed ({}); sending it again on a new "
+                        + "streamer (attempt {} of {})", zone, keys.size(), WarmupService.describe(cause), attempt,
+                        ATTEMPTS);
+                discard(streamer, cause);
+                streamer = open.get();
+                try {
+                    for (int i = 0; i < keys.size(); i++) {
+                        streamer.addData(keys.get(i), values.get(i));
+                    }
+                    streamer.flush();
+                    keys.clear();
+                    values.clear();
+                    return;
+                } catch (RuntimeException e) {
+                    e.addSuppressed(cause);
+                    if (attempt >= ATTEMPTS) {
+                        throw new IllegalStateException("the cluster did not confirm a chunk of " + keys.size()
+                                + " entries of zone " + zone + " in " + ATTEMPTS + " attempts", e);
+                    }
+                    cause = e;
                 }
-            };
-        };
+            }
+        }
+
+        @Override
+        public void close() {
+            flushChunk();
+            // Everything is confirmed by now; cancel=true so that closing never waits on a stuck request again.
+            discard(streamer, null);
+        }
+
+        @Override
+        public void abandon() {
+            discard(streamer, null);
+        }
+
+        private static void discard(IgniteDataStreamer<String, byte[]> s, RuntimeException failure) {
+            try {
+                s.close(true);
+            } catch (RuntimeException e) {
+                if (failure != null) {
+                    failure.addSuppressed(e);
+                } else {
+                    LOG.debug("Closing a warm-up streamer: {}", e.toString());
+                }
+            }
+        }
     }
 
     /** Runs on the key's primary node: never overwrites, and gives each entry what is left of its TTL. */
     static final class InsertIfAbsent implements StreamReceiver<String, byte[]> {
-        private static final long serialVersionUID = 1L;
+        private static final long serialVersionUID = 2L;
+        static final long DEFAULT_TIMEOUT_MILLIS = 30_000;
+
+        /** How long one call may take before it fails the batch (the streamer then sends it again). */
+        private final long timeoutMillis;
+
+        InsertIfAbsent(long timeoutMillis) {
+            this.timeoutMillis = timeoutMillis;
+        }
 
         @Override
         public void receive(IgniteCache<String, byte[]> cache, Collection<Map.Entry<String, byte[]>> entries)
                 throws IgniteException {
             long now = System.currentTimeMillis();
-            // All of a batch's inserts in flight at once: one at a time, each waits for its backup's round trip.
-            List<IgniteFuture<Boolean>> pending = new ArrayList<>(entries.size());
+            // 0 from a sender that predates the field (mixed versions during a rolling upgrade).
+            long budget = timeoutMillis > 0 ? timeoutMillis : DEFAULT_TIMEOUT_MILLIS;
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budget);
+            // A few inserts in flight at once: one at a time would wait for every backup round trip in turn; a
+            // whole batch at once exhausts the cache's async permits (see IN_FLIGHT).
+            ArrayDeque<IgniteFuture<Boolean>> pending = new ArrayDeque<>(IN_FLIGHT);
             for (Map.Entry<String, byte[]> e : entries) {
                 byte[] v = e.getValue();
                 long expireAt = v.length >= Envelope.HEADER ? ByteBuffer.wrap(v).getLong(14) : 0;
                 if (expireAt != 0 && expireAt <= now) {
                     continue;
                 }
+                if (pending.size() == IN_FLIGHT) {
+                    await(pending.poll(), deadline, budget, entries.size());
+                }
                 IgniteCache<String, byte[]> target = expireAt == 0 ? cache
                         : cache.withExpiryPolicy(HearthExpiry.of(expireAt, now));
                 pending.add(target.putIfAbsentAsync(e.getKey(), v));
             }
-            for (IgniteFuture<Boolean> f : pending) {
-                f.get();
+            while (!pending.isEmpty()) {
+                await(pending.poll(), deadline, budget, entries.size());
+            }
+        }
+
+        private static void await(IgniteFuture<Boolean> f, long deadline, long budget, int batch) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            try {
+                f.get(Math.max(1, left));
+            } catch (IgniteFutureTimeoutException t) {
+                throw new IgniteException("warm-up batch of " + batch + " entries not stored within " + budget
+                        + " ms on this node; the streamer sends it again", t);
             }
         }
     }
-
 }

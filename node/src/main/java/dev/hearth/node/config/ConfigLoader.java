@@ -405,6 +405,7 @@ public final class ConfigLoader {
         if (c.warmup().rate() < 0) {
             throw new ConfigException("warmup.rate", "must be 0 (unlimited) or a positive number of entries/s");
         }
+        atLeast(c.warmup().batchTimeout(), Duration.ofSeconds(2), "warmup.batchTimeout");
         oneOf(c.logging().format(), "logging.format", Set.of("pattern", "json"));
         oneOf(c.logging().level().toUpperCase(Locale.ROOT), "logging.level", LEVELS);
         atLeast(c.shutdown().timeout(), Duration.ofSeconds(1), "shutdown.timeout");

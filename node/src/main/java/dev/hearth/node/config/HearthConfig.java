@@ -77,7 +77,7 @@ public record HearthConfig(
     public record Dump(Duration interval, int keep) {
     }
 
-    public record Warmup(boolean auto, long rate) {
+    public record Warmup(boolean auto, long rate, Duration batchTimeout) {
     }
 
     public record Logging(String format, String level) {

@@ -22,12 +22,19 @@ public final class WarmupService {
     public interface ClusterLoader {
         Session open(String zone);
 
-        /** One zone's stream. {@link #close} flushes and waits until everything sent is stored. */
+        /**
+         * One zone's stream. {@link #close} flushes and waits until everything sent is stored. Every wait is
+         * bounded: a batch the cluster does not store in time makes {@code add} or {@code close} throw.
+         */
         interface Session extends AutoCloseable {
             void add(String storageKey, byte[] value, long expireAt);
 
             @Override
             void close();
+
+            /** After a failure: stop without waiting for what is still buffered or in flight. */
+            default void abandon() {
+            }
         }
     }
 
@@ -112,7 +119,8 @@ public final class WarmupService {
         long next = System.nanoTime();
         try {
             for (String zone : zones) {
-                try (ClusterLoader.Session session = loader.open(zone)) {
+                ClusterLoader.Session session = loader.open(zone);
+                try {
                     long[] pace = {next};
                     DumpFile.read(dumps.file(dump, zone), (k, v) -> {
                         j.read.incrementAndGet();
@@ -137,18 +145,53 @@ public final class WarmupService {
                         j.sent.incrementAndGet();
                     });
                     next = pace[0];
+                } catch (IOException | RuntimeException e) {
+                    // close() would flush first and wait (bounded) once more for a cluster that just failed us.
+                    try {
+                        session.abandon();
+                    } catch (RuntimeException suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                    throw e;
                 }
+                session.close();
             }
             j.state = "complete";
             LOG.info("Warm-up from dump {} complete: {} entries loaded, {} expired, {} damaged, in {} ms", j.dump,
                     j.sent.get(), j.expired.get(), j.damaged.get(), System.currentTimeMillis() - j.startedAt);
         } catch (IOException | RuntimeException e) {
-            j.error = e.getMessage();
+            j.error = describe(e);
             j.state = "failed";
             LOG.error("Warm-up from dump {} failed", j.dump, e);
+        } catch (Error e) {
+            // Anything else still ends the job: a warm-up must never stay "running" for ever.
+            j.error = "internal error: " + describe(e);
+            j.state = "failed";
+            LOG.error("Warm-up from dump {} failed", j.dump, e);
+            throw e;
         } finally {
             j.finishedAt = System.currentTimeMillis();
         }
+    }
+
+    /**
+     * The failure in one line for the operator: Ignite wraps the cause several times ("DataStreamer request
+     * failed", "too many remaps"), so the innermost distinct messages are what says what happened.
+     */
+    public static String describe(Throwable e) {
+        StringBuilder out = new StringBuilder();
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Throwable t = e; t != null && seen.add(t); t = t.getCause()) {
+            String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+            if (out.indexOf(m) < 0) {
+                if (out.length() > 0) {
+                    out.append(": ");
+                }
+                out.append(m);
+            }
+        }
+        String text = out.toString();
+        return text.length() > 1000 ? text.substring(0, 1000) + "..." : text;
     }
 
     public Status status() {

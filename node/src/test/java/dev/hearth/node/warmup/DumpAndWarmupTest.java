@@ -121,6 +121,47 @@ class DumpAndWarmupTest {
     }
 
     @Test
+    void aLoaderThatFailsEndsTheWarmupAsFailedWithItsCauseAndAbandonsTheStream() throws Exception {
+        nodes.get(0).cache().set(key(1), value(1), 0, 0).join();
+        nodes.get(0).dumps().start("d-fail", List.of());
+        await().atMost(Duration.ofSeconds(30)).until(() -> nodes.get(0).dumps().info("d-fail").orElseThrow().state()
+                .equals("complete"));
+        java.util.concurrent.atomic.AtomicInteger closed = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger abandoned = new java.util.concurrent.atomic.AtomicInteger();
+        // What the Ignite loader does once a chunk stays unconfirmed after every try (a lost node, a stuck cluster).
+        WarmupService.ClusterLoader failing = zone -> new WarmupService.ClusterLoader.Session() {
+            @Override
+            public void add(String storageKey, byte[] value, long expireAt) {
+                throw new IllegalStateException("the cluster did not confirm a chunk",
+                        new RuntimeException("Data streamer exceeded timeout on flush."));
+            }
+
+            @Override
+            public void close() {
+                closed.incrementAndGet();
+            }
+
+            @Override
+            public void abandon() {
+                abandoned.incrementAndGet();
+            }
+        };
+        var executor = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            WarmupService w = new WarmupService(nodes.get(0).dumps(), failing, executor);
+            w.start("d-fail", null, 0);
+            await().atMost(Duration.ofSeconds(30)).until(() -> !w.status().state().equals("running"));
+            assertEquals("failed", w.status().state());
+            assertEquals("the cluster did not confirm a chunk: Data streamer exceeded timeout on flush.",
+                    w.status().error());
+            assertEquals(1, abandoned.get(), "a failed stream is abandoned, not flushed again");
+            assertEquals(0, closed.get());
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    @Test
     void safetyReflectsCopiesAndAUnknownDumpIsReported() {
         assertTrue(nodes.get(1).status().safety().safeToStop(), nodes.get(1).status().safety().reasons().toString());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
