@@ -77,6 +77,7 @@ public final class WarmupCommand implements Callable<Integer> {
         List<JsonNode> st;
         // The last answer each node gave about this warm-up: what it had done when it was lost or restarted.
         Map<String, JsonNode> lastSeen = new LinkedHashMap<>();
+        int grace = 5;
         while (true) {
             st = Cluster.onEach(started, m -> {
                 try {
@@ -103,6 +104,13 @@ public final class WarmupCommand implements Callable<Integer> {
             progress.update(String.format(Locale.ROOT, "warm-up from %s: %d/%d entries (%.0f%%), %.1f MB/s, "
                     + "%.0f entries/s, ETA %s, %d node(s) running", from, t.read, t.total,
                     t.total == 0 ? 100.0 : 100.0 * t.read / t.total, mbps, eps, eta, t.running));
+            boolean silent = st.stream().anyMatch(x -> x.path("state").asText().equals("unreachable"));
+            if (t.running == 0 && silent && grace-- > 0) {
+                // A node that did not answer may only be slow (a GC pause, a starved host): ask it again a few
+                // times before reporting it lost.
+                DumpCommands.sleep(1000);
+                continue;
+            }
             if (t.running == 0) {
                 break;
             }

@@ -32,9 +32,21 @@ public final class IgniteDumpSupport {
      * {@code maxConcurrentAsyncOperations} permits (500 by default) until it completes, and the memcached endpoints
      * use the same permits. A receiver that issued a whole batch (512) at once let the 8 data-streamer threads take
      * every permit and then block in {@code GridCacheAdapter.asyncOpAcquire}: after a node loss the warm-up crawled
-     * or stalled for good (issue #5). 8 threads x 16 = 128 permits at most, whatever the batch size.
+     * or stalled for good (issue #5). Now at most a quarter of the permits, whatever the batch size: with the
+     * defaults (500 permits, 8 streamer threads) 15 per call, 120 in all; see {@link #window}.
      */
     static final int IN_FLIGHT = 16;
+
+    /**
+     * In-flight inserts per receiver call so that every data-streamer thread together takes at most a quarter of
+     * the cache's async permits: the rest stays for client traffic.
+     */
+    static int window(int maxAsyncOps, int streamerThreads) {
+        if (maxAsyncOps <= 0) {
+            return IN_FLIGHT; // unlimited permits
+        }
+        return Math.max(1, Math.min(IN_FLIGHT, maxAsyncOps / 4 / Math.max(1, streamerThreads)));
+    }
 
     private IgniteDumpSupport() {
     }
@@ -177,6 +189,10 @@ public final class IgniteDumpSupport {
         /** How long one call may take before it fails the batch (the streamer then sends it again). */
         private final long timeoutMillis;
 
+        /** The receiving node, injected by Ignite: its streamer pool size bounds the in-flight inserts. */
+        @org.apache.ignite.resources.IgniteInstanceResource
+        private transient Ignite ignite;
+
         InsertIfAbsent(long timeoutMillis) {
             this.timeoutMillis = timeoutMillis;
         }
@@ -190,14 +206,17 @@ public final class IgniteDumpSupport {
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budget);
             // A few inserts in flight at once: one at a time would wait for every backup round trip in turn; a
             // whole batch at once exhausts the cache's async permits (see IN_FLIGHT).
-            ArrayDeque<IgniteFuture<Boolean>> pending = new ArrayDeque<>(IN_FLIGHT);
+            int inFlight = ignite == null ? IN_FLIGHT : window(cache.getConfiguration(
+                    org.apache.ignite.configuration.CacheConfiguration.class).getMaxConcurrentAsyncOperations(),
+                    ignite.configuration().getDataStreamerThreadPoolSize());
+            ArrayDeque<IgniteFuture<Boolean>> pending = new ArrayDeque<>(inFlight);
             for (Map.Entry<String, byte[]> e : entries) {
                 byte[] v = e.getValue();
                 long expireAt = v.length >= Envelope.HEADER ? ByteBuffer.wrap(v).getLong(14) : 0;
                 if (expireAt != 0 && expireAt <= now) {
                     continue;
                 }
-                if (pending.size() == IN_FLIGHT) {
+                if (pending.size() == inFlight) {
                     await(pending.poll(), deadline, budget, entries.size());
                 }
                 IgniteCache<String, byte[]> target = expireAt == 0 ? cache
