@@ -12,9 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import org.apache.ignite.Ignition;
 import org.apache.ignite.client.IgniteClient;
-import org.apache.ignite.configuration.ClientConfiguration;
 
 /** A real {@code bin/hearthctl local up} process on a free port range, as an operator would run it. */
 final class LocalClusterProcess implements AutoCloseable {
@@ -153,13 +151,7 @@ final class LocalClusterProcess implements AutoCloseable {
         for (int i = 0; i < nodes; i++) {
             addrs[i] = "127.0.0.1:" + thinClientPort(i);
         }
-        IgniteClient c = Ignition.startClient(new ClientConfiguration().setAddresses(addrs)
-                .setPartitionAwarenessEnabled(true).setTimeout(10_000)
-                .setAsyncContinuationExecutor(java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
-                    Thread t = new Thread(r, "it-client-async");
-                    t.setDaemon(true);
-                    return t;
-                })));
+        IgniteClient c = ItClients.thin(addrs, 10_000);
         clients.add(c);
         return c;
     }

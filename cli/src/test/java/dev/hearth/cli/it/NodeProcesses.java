@@ -14,9 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.apache.ignite.Ignition;
 import org.apache.ignite.client.IgniteClient;
-import org.apache.ignite.configuration.ClientConfiguration;
 
 /**
  * N real {@code bin/hearth-node} processes, not supervised: unlike {@code hearthctl local up}, a node killed here
@@ -179,13 +177,7 @@ final class NodeProcesses implements AutoCloseable {
                 addrs.add("127.0.0.1:" + port(i, "thinClient"));
             }
         }
-        IgniteClient c = Ignition.startClient(new ClientConfiguration().setAddresses(addrs.toArray(new String[0]))
-                .setPartitionAwarenessEnabled(true).setTimeout(15_000)
-                .setAsyncContinuationExecutor(java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
-                    Thread t = new Thread(r, "it-client-async");
-                    t.setDaemon(true);
-                    return t;
-                })));
+        IgniteClient c = ItClients.thin(addrs.toArray(new String[0]), 15_000);
         clients.add(c);
         return c;
     }
