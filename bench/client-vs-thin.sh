@@ -68,3 +68,40 @@ done | awk -v order="$variants" '
       }
     }
   }'
+
+# The same comparison from each round's pair (a variant and the baseline run one after the other): neighbouring runs
+# share the machine's state, so the median of per-round differences is steadier than the difference of medians.
+for v in $variants; do
+  IFS=: read -r label _ <<< "$v"
+  for f in "$out"/*-"$label".txt; do
+    round="$(basename "$f" | cut -d- -f1)"
+    awk -v l="$label" -v r="$round" 'NR > 1 { print l, r, $2, $4, $6, $10 }' "$f"
+  done
+done | awk -v order="$variants" '
+  function median(s,   a, n, i, j, t) {
+    n = split(s, a, " ")
+    for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  { k = $1 SUBSEP $2 SUBSEP $3; ops[k] = $4; p99[k] = $5; cpu[k] = $6; threads[$3] = 1; rounds[$2] = 1 }
+  END {
+    nv = split(order, vs, " "); split(vs[nv], b, ":")
+    nt = 0; for (t in threads) tl[++nt] = t + 0
+    for (i = 2; i <= nt; i++) { x = tl[i]; for (j = i - 1; j >= 1 && tl[j] > x; j--) tl[j + 1] = tl[j]; tl[j + 1] = x }
+    for (v = 1; v < nv; v++) {
+      split(vs[v], p, ":")
+      for (i = 1; i <= nt; i++) {
+        dops = ""; dp99 = ""; dcpu = ""; n = 0; better = 0
+        for (r in rounds) {
+          k = p[1] SUBSEP r SUBSEP tl[i]; kb = b[1] SUBSEP r SUBSEP tl[i]
+          if (!(k in ops) || !(kb in ops) || ops[kb] + 0 == 0) continue
+          d = 100 * (ops[k] / ops[kb] - 1); dops = dops " " d; n++; if (d >= 0) better++
+          if (p99[kb] + 0 > 0) dp99 = dp99 " " 100 * (p99[k] / p99[kb] - 1)
+          if (cpu[kb] + 0 > 0) dcpu = dcpu " " 100 * (cpu[k] / cpu[kb] - 1)
+        }
+        if (n == 0) continue
+        printf "%s vs %s, %d threads, median of %d paired rounds: throughput %+.1f%%, p99 %+.1f%%, CPU per operation %+.1f%% (%s ahead in throughput in %d of %d rounds)\n",
+          p[1], b[1], tl[i], n, median(dops), median(dp99), median(dcpu), p[1], better, n
+      }
+    }
+  }'

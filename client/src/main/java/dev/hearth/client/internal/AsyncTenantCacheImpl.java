@@ -93,6 +93,24 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
 
     // ---------------------------------------------------------------- helpers
 
+    /** The last route computed by this handle and the registry reading it came from. */
+    private record RouteMemo(Registry.View view, Route route) {
+    }
+
+    private volatile RouteMemo routeMemo;
+
+    /** This tenant's route per the latest registry reading; recomputed only when a new reading replaced it. */
+    private Route route() {
+        Registry.View v = core.registryView();
+        RouteMemo m = routeMemo;
+        if (m != null && m.view() == v) {
+            return m.route();
+        }
+        Route r = v.route(tenant);
+        routeMemo = new RouteMemo(v, r);
+        return r;
+    }
+
     private String sk(byte[] kb) {
         return StorageKeys.storageKey(tenant, kb);
     }
@@ -172,7 +190,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
      */
     private <T> CompletableFuture<T> readModifyWrite(String sk, byte[] kb, T whenBypassed,
             java.util.function.BiFunction<Ctx, String, CompletableFuture<T>> loop) {
-        Route r = core.route(tenant);
+        Route r = route();
         if (bypass(r)) {
             return done(whenBypassed);
         }
@@ -300,6 +318,19 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         }
     }
 
+    /**
+     * A single key's network step. The blocking view, when the tenant is not moving (one request), asks Ignite
+     * directly from the caller's thread ({@link ClientCore#runDirect}).
+     */
+    private CompletableFuture<Raw> readIo(Route r, String sk) {
+        if (blocking && r.movingFrom() == null) {
+            String zone = r.zone();
+            return core.runDirect(r, timeout, false, zone, null, c -> new Raw(zone, c.get(sk)),
+                    ctx -> readRouted(ctx, r, sk));
+        }
+        return core.run(r, timeout, blocking, ctx -> readRouted(ctx, r, sk));
+    }
+
     @Override
     public CompletableFuture<V> get(String key) {
         return read(key).future();
@@ -308,7 +339,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     Read<Raw, V> read(String key) {
         byte[] kb = StorageKeys.keyBytes(key);
         String sk = sk(kb);
-        Route r = core.route(tenant);
+        Route r = route();
         if (bypass(r)) {
             return new Read<>(done(null), raw -> null);
         }
@@ -320,7 +351,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         // Only the stored bytes come back through the network step; checking the envelope and counting the hit
         // happen in finish, on the thread that wants the value (for the blocking view: the caller's, not Ignite's
         // single network thread, which every answer of every caller goes through).
-        return new Read<>(core.run(r, timeout, blocking, ctx -> readRouted(ctx, r, sk)), raw -> {
+        return new Read<>(readIo(r, sk), raw -> {
             StoredItem item = found(raw, sk, kb);
             return item == null ? null : decode(kb, item);
         });
@@ -334,11 +365,11 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     Read<Raw, Versioned<V>> readVersioned(String key) {
         byte[] kb = StorageKeys.keyBytes(key);
         String sk = sk(kb);
-        Route r = core.route(tenant);
+        Route r = route();
         if (bypass(r)) {
             return new Read<>(done(null), raw -> null);
         }
-        return new Read<>(core.run(r, timeout, blocking, ctx -> readRouted(ctx, r, sk)), raw -> {
+        return new Read<>(readIo(r, sk), raw -> {
             StoredItem item = found(raw, sk, kb);
             return item == null ? null : new Versioned<>(decode(kb, item), item.version(), item.flags(),
                     item.expireAt());
@@ -377,7 +408,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
             });
             return out;
         };
-        Route r = core.route(tenant);
+        Route r = route();
         if (bypass(r)) {
             return new Read<>(done(new HashMap<>()), finish);
         }
@@ -436,9 +467,15 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         long exp = expireAt(ttl, now);
         byte[] env = envelope(kb, fresh(encodeValue(value), exp));
         Expiry expiry = Expiry.of(exp, now);
-        Route r = core.route(tenant);
+        Route r = route();
         if (bypass(r)) {
             return DONE;
+        }
+        if (blocking && r.movingFrom() == null) {
+            return invalidating(sk, core.runDirect(r, timeout, true, r.zone(), expiry, c -> {
+                c.put(sk, env);
+                return null;
+            }, ctx -> core.putRaw(ctx, r.zone(), sk, env, expiry)));
         }
         return invalidating(sk, core.runWrite(r, timeout, blocking,
                 ctx -> alsoRemoveOld(ctx, r, sk, core.putRaw(ctx, r.zone(), sk, env, expiry))));
@@ -547,9 +584,14 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     public CompletableFuture<Boolean> delete(String key) {
         byte[] kb = StorageKeys.keyBytes(key);
         String sk = sk(kb);
-        Route r = core.route(tenant);
+        Route r = route();
         if (bypass(r)) {
             return done(false);
+        }
+        if (blocking && r.movingFrom() == null) {
+            return invalidating(sk, core.runDirect(r, timeout, true, r.zone(), null,
+                    c -> wasLive(kb, c.getAndRemove(sk)),
+                    ctx -> core.getAndRemoveRaw(ctx, r.zone(), sk).thenApply(old -> wasLive(kb, old))));
         }
         return invalidating(sk, core.runWrite(r, timeout, blocking, ctx -> {
             if (r.movingFrom() == null) {
@@ -569,7 +611,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     public CompletableFuture<CasResult> delete(String key, long version) {
         byte[] kb = StorageKeys.keyBytes(key);
         String sk = sk(kb);
-        Route r = core.route(tenant);
+        Route r = route();
         if (bypass(r)) {
             return done(CasResult.NOT_FOUND);
         }
@@ -703,7 +745,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         String sk = sk(kb);
         Objects.requireNonNull(loader, "loader");
         checkTtl(ttl);
-        Route r = core.route(tenant);
+        Route r = route();
         if (r.maintenance() || !core.isUserAvailable(tenant)) {
             // Maintenance: the cache is neither read nor written; loads are still coalesced and bounded.
             core.stats.bypassed.increment();

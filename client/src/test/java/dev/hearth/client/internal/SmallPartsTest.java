@@ -13,23 +13,43 @@ import org.junit.jupiter.api.Test;
 
 /** Storage keys, versions, incr arithmetic, codecs and the circuit breaker's state machine. */
 class SmallPartsTest {
-    /** Ignite's failover must not run inside a completion (Ignite's network thread), and only there. */
+    /**
+     * Ignite's failover may run only on the client's threads that may block (io, probe, registry), and not inside a
+     * completion there; never on a caller's thread nor on any other.
+     */
     @Test
-    void ignitesRetryIsRefusedInsideCompletionsOnly() {
-        ClientCore.NoRetryInCompletionPolicy policy = new ClientCore.NoRetryInCompletionPolicy(context -> true);
-        assertTrue(policy.shouldRetry(null));
-        boolean[] seen = new boolean[3];
+    void ignitesRetryRunsOnlyOnTheClientsBlockingThreads() throws Exception {
+        ClientCore.BlockingThreadsOnlyRetryPolicy policy = new ClientCore.BlockingThreadsOnlyRetryPolicy(ctx -> true);
+        assertFalse(policy.shouldRetry(null), "a caller's thread");
+        assertEquals(List.of(true, false, true), onThread(ClientCore.ThreadKind.MAY_BLOCK, () -> {
+            boolean before = policy.shouldRetry(null);
+            boolean[] inside = new boolean[1];
+            ClientCore.INLINE.execute(() -> inside[0] = policy.shouldRetry(null));
+            return List.of(before, inside[0], policy.shouldRetry(null));
+        }));
+        assertEquals(List.of(false), onThread(ClientCore.ThreadKind.CALLBACK, () -> List.of(policy.shouldRetry(null))));
+        assertEquals(List.of(false), onThread(ClientCore.ThreadKind.OTHER, () -> List.of(policy.shouldRetry(null))));
+        assertEquals(List.of(false), onThread(ClientCore.ThreadKind.MAY_BLOCK,
+                () -> List.of(new ClientCore.BlockingThreadsOnlyRetryPolicy(null).shouldRetry(null))));
+    }
+
+    private static <T> T onThread(ClientCore.ThreadKind kind, java.util.concurrent.Callable<T> work) throws Exception {
+        java.util.concurrent.FutureTask<T> task = new java.util.concurrent.FutureTask<>(work);
+        ClientCore.daemonFactory("test", kind).newThread(task).start();
+        return task.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** The completion flag nests: an inner completion ending does not end the outer one. */
+    @Test
+    void completionFlagNests() {
+        boolean[] seen = new boolean[2];
         ClientCore.INLINE.execute(() -> {
-            seen[0] = policy.shouldRetry(null);
-            ClientCore.INLINE.execute(() -> seen[1] = ClientCore.inCompletion()); // nested: still inside
-            seen[2] = ClientCore.inCompletion(); // the nested one ending does not end the outer one
+            ClientCore.INLINE.execute(() -> seen[0] = ClientCore.inCompletion());
+            seen[1] = ClientCore.inCompletion();
         });
-        assertFalse(seen[0]);
+        assertTrue(seen[0]);
         assertTrue(seen[1]);
-        assertTrue(seen[2]);
         assertFalse(ClientCore.inCompletion());
-        assertTrue(policy.shouldRetry(null), "outside a completion again");
-        assertFalse(new ClientCore.NoRetryInCompletionPolicy(null).shouldRetry(null), "no policy: no retry");
     }
 
     @Test
