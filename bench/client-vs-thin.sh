@@ -91,17 +91,17 @@ done | awk -v order="$variants" '
     for (v = 1; v < nv; v++) {
       split(vs[v], p, ":")
       for (i = 1; i <= nt; i++) {
-        dops = ""; dp99 = ""; dcpu = ""; n = 0; better = 0
+        dops = ""; dp99 = ""; dcpu = ""; n = 0; better = 0; lower = 0
         for (r in rounds) {
           k = p[1] SUBSEP r SUBSEP tl[i]; kb = b[1] SUBSEP r SUBSEP tl[i]
           if (!(k in ops) || !(kb in ops) || ops[kb] + 0 == 0) continue
           d = 100 * (ops[k] / ops[kb] - 1); dops = dops " " d; n++; if (d >= 0) better++
-          if (p99[kb] + 0 > 0) dp99 = dp99 " " 100 * (p99[k] / p99[kb] - 1)
+          if (p99[kb] + 0 > 0) { dp = 100 * (p99[k] / p99[kb] - 1); dp99 = dp99 " " dp; if (dp <= 0) lower++ }
           if (cpu[kb] + 0 > 0) dcpu = dcpu " " 100 * (cpu[k] / cpu[kb] - 1)
         }
         if (n == 0) continue
-        printf "%s vs %s, %d threads, median of %d paired rounds: throughput %+.1f%%, p99 %+.1f%%, CPU per operation %+.1f%% (%s ahead in throughput in %d of %d rounds)\n",
-          p[1], b[1], tl[i], n, median(dops), median(dp99), median(dcpu), p[1], better, n
+        printf "%s vs %s, %d threads, median of %d paired rounds: throughput %+.1f%%, p99 %+.1f%%, CPU per operation %+.1f%% (%s: throughput as high in %d of %d rounds, p99 as low in %d)\n",
+          p[1], b[1], tl[i], n, median(dops), median(dp99), median(dcpu), p[1], better, n, lower
       }
     }
   }'

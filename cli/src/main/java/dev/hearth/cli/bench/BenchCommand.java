@@ -52,13 +52,25 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "1000", description = "client/thin: per-operation timeout, ms")
     int timeoutMs;
     @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json") String output;
+    @Option(names = "--rate", defaultValue = "0", paramLabel = "OPS_PER_S",
+            description = "fixed total request rate, spread evenly over the threads (0: as fast as each thread can go). "
+                    + "Latency is then measured from when each request was due, so a stall counts for every request "
+                    + "it delayed; compare CPU_US_OP and p99 of two clients at the same rate")
+    double rate;
+    @Option(names = "--compare", paramLabel = "TARGET",
+            description = "client or thin: a second client run in the same process, in alternating slices with "
+                    + "--target by the same threads (same machine state for both), and the difference printed")
+    String compare;
+    @Option(names = "--slice", defaultValue = "2", paramLabel = "SECONDS",
+            description = "with --compare: seconds per slice (each client gets --duration seconds in all)")
+    double sliceSeconds;
     @Option(names = "--load-threads", defaultValue = "16",
             description = "threads that write every key before the runs (one blocking write at a time each)")
     int loadThreads;
 
     /** One measured run. */
     public record Result(String target, int threads, int pipeline, long ops, long failed, double opsPerSecond,
-            double p50Ms, double p99Ms, double p999Ms, double maxMs, double cpuMicrosPerOp) {
+            double p50Ms, double p99Ms, double p999Ms, double maxMs, double cpuMicrosPerOp, double rate) {
     }
 
     @Override
@@ -66,6 +78,23 @@ public final class BenchCommand implements Callable<Integer> {
         if (!List.of("memcached", "client", "thin").contains(target)) {
             System.err.println("hearthctl bench: --target must be memcached, client or thin");
             return 2;
+        }
+        if (rate < 0 || Double.isNaN(rate) || Double.isInfinite(rate)) {
+            System.err.println("hearthctl bench: --rate must be a number >= 0 (ops/s), got " + rate);
+            return 2;
+        }
+        if (compare != null) {
+            if (!List.of("client", "thin").contains(target) || !List.of("client", "thin").contains(compare)
+                    || compare.equals(target)) {
+                System.err.println("hearthctl bench: --compare needs --target client --compare thin (or the reverse)");
+                return 2;
+            }
+            if (rate > 0 || pipeline.stream().anyMatch(p -> p != 1) || !(sliceSeconds >= 0.1)) {
+                System.err.println("hearthctl bench: --compare runs closed-loop (no --rate, no --pipeline) with "
+                        + "--slice >= 0.1");
+                return 2;
+            }
+            return compare();
         }
         if (!target.equals("memcached") && pipeline.stream().anyMatch(p -> p != 1)) {
             System.err.println("hearthctl bench: --pipeline applies to --target memcached only");
@@ -115,6 +144,60 @@ public final class BenchCommand implements Callable<Integer> {
         return results.stream().anyMatch(r -> r.failed() > 0) ? 1 : 0;
     }
 
+    /** --target and --compare in one process: see {@link Alternating}. */
+    private int compare() throws Exception {
+        Workload w = new Workload(keys, valueSize, getRatio);
+        String[] names = {target, compare};
+        List<AutoCloseable> shared = new ArrayList<>();
+        List<Result> results = new ArrayList<>();
+        List<String> verdicts = new ArrayList<>();
+        try {
+            List<Supplier<Driver>> factories = new ArrayList<>();
+            for (String name : names) {
+                if (name.equals("client")) {
+                    ClientDrivers.Hearth h = new ClientDrivers.Hearth(servers, Duration.ofMillis(timeoutMs));
+                    shared.add(h);
+                    factories.add(h::driver);
+                } else {
+                    ClientDrivers.Thin t = new ClientDrivers.Thin(servers, Duration.ofMillis(timeoutMs), "thinb:");
+                    shared.add(t);
+                    factories.add(t::driver);
+                }
+                load(w, factories.get(factories.size() - 1));
+            }
+            boolean cpuKnown = Alternating.processCpuNanos() >= 0;
+            for (int t : threads) {
+                List<Alternating.Side> sides = new Alternating(w, t, warmupSeconds, seconds, sliceSeconds)
+                        .run(names, factories);
+                Result[] pair = new Result[2];
+                for (int i = 0; i < 2; i++) {
+                    Alternating.Side x = sides.get(i);
+                    pair[i] = new Result(x.target(), t, 1, x.ops(), x.failed(), x.ops() / x.seconds(),
+                            x.latency().getValueAtPercentile(50) / 1e6, x.latency().getValueAtPercentile(99) / 1e6,
+                            x.latency().getValueAtPercentile(99.9) / 1e6, x.latency().getMaxValue() / 1e6,
+                            x.ops() == 0 || !cpuKnown ? Double.NaN : x.cpuNanos() / 1e3 / x.ops(), 0);
+                    results.add(pair[i]);
+                }
+                String verdict = String.format(Locale.ROOT,
+                        "%s vs %s, %d threads: throughput %+.1f%%, p50 %+.1f%%, p99 %+.1f%%, CPU per operation %+.1f%%",
+                        target, compare, t, 100 * (pair[0].opsPerSecond() / pair[1].opsPerSecond() - 1),
+                        100 * (pair[0].p50Ms() / pair[1].p50Ms() - 1), 100 * (pair[0].p99Ms() / pair[1].p99Ms() - 1),
+                        100 * (pair[0].cpuMicrosPerOp() / pair[1].cpuMicrosPerOp() - 1));
+                verdicts.add(verdict);
+                System.err.println(verdict);
+            }
+        } finally {
+            for (AutoCloseable c : shared) {
+                c.close();
+            }
+        }
+        print(results, System.out);
+        if (!output.equals("json")) {
+            verdicts.forEach(System.out::println);
+        }
+        return results.stream().anyMatch(r -> r.failed() > 0) ? 1 : 0;
+    }
+
     /** Writes every key once, split over {@code --load-threads} drivers: one blocking writer took minutes. */
     private void load(Workload w, Supplier<Driver> factory) throws Exception {
         int n = Math.max(1, Math.min(loadThreads, keys));
@@ -157,15 +240,32 @@ public final class BenchCommand implements Callable<Integer> {
         List<Thread> workers = new ArrayList<>();
         List<Histogram> histograms = new ArrayList<>();
         Throwable[] error = new Throwable[1];
+        // With --rate each thread sends a batch every `interval`, the threads staggered over it.
+        long interval = rate > 0 ? Math.max(1, (long) (1e9 * threads * pipe / rate)) : 0;
+        long first = System.nanoTime();
         for (int i = 0; i < threads; i++) {
             Driver d = drivers.get(i);
             Histogram h = new Histogram(60_000_000_000L, 3);
             histograms.add(h);
             SplittableRandom rnd = new SplittableRandom(42 + i);
+            long offset = interval * i / threads;
             Thread t = new Thread(() -> {
                 try {
+                    long due = first + offset;
                     long now;
                     while ((now = System.nanoTime()) < end) {
+                        if (interval > 0) {
+                            // Late batches are sent at once, not skipped: their wait is part of their latency.
+                            while (due - now > 0) {
+                                java.util.concurrent.locks.LockSupport.parkNanos(due - now);
+                                now = System.nanoTime();
+                            }
+                            now = due;
+                            due += interval;
+                            if (now >= end) {
+                                break;
+                            }
+                        }
                         int f = d.batch(w, rnd, pipe);
                         long took = System.nanoTime() - now;
                         if (now >= warmEnd) {
@@ -201,7 +301,7 @@ public final class BenchCommand implements Callable<Integer> {
         return new Result(target, threads, pipe, ops.get(), failed.get(), ops.get() / (double) seconds,
                 all.getValueAtPercentile(50) / 1e6, all.getValueAtPercentile(99) / 1e6,
                 all.getValueAtPercentile(99.9) / 1e6, all.getMaxValue() / 1e6,
-                ops.get() == 0 || cpuStart < 0 ? Double.NaN : cpuNanos / 1e3 / ops.get());
+                ops.get() == 0 || cpuStart < 0 ? Double.NaN : cpuNanos / 1e3 / ops.get(), rate);
     }
 
     private static long sleepUntilThenCpu(long deadlineNanos) throws InterruptedException {
@@ -222,17 +322,17 @@ public final class BenchCommand implements Callable<Integer> {
         if (output.equals("json")) {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("workload", Map.of("keys", keys, "valueSize", valueSize, "getRatio", getRatio,
-                    "warmupSeconds", warmupSeconds, "seconds", seconds));
+                    "warmupSeconds", warmupSeconds, "seconds", seconds, "rate", rate));
             doc.put("results", results);
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc));
             return;
         }
-        out.printf("%-10s %8s %9s %12s %9s %9s %9s %9s %8s %10s%n", "TARGET", "THREADS", "PIPELINE", "OPS/S",
-                "P50_MS", "P99_MS", "P999_MS", "MAX_MS", "FAILED", "CPU_US_OP");
+        out.printf("%-10s %8s %9s %12s %9s %9s %9s %9s %8s %10s %10s%n", "TARGET", "THREADS", "PIPELINE", "OPS/S",
+                "P50_MS", "P99_MS", "P999_MS", "MAX_MS", "FAILED", "CPU_US_OP", "RATE");
         for (Result r : results) {
-            out.printf(Locale.ROOT, "%-10s %8d %9d %12.0f %9.3f %9.3f %9.3f %9.1f %8d %10.1f%n", r.target(),
+            out.printf(Locale.ROOT, "%-10s %8d %9d %12.0f %9.3f %9.3f %9.3f %9.1f %8d %10.1f %10s%n", r.target(),
                     r.threads(), r.pipeline(), r.opsPerSecond(), r.p50Ms(), r.p99Ms(), r.p999Ms(), r.maxMs(),
-                    r.failed(), r.cpuMicrosPerOp());
+                    r.failed(), r.cpuMicrosPerOp(), r.rate() > 0 ? String.format(Locale.ROOT, "%.0f", r.rate()) : "max");
         }
     }
 }

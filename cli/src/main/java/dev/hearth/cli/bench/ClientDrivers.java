@@ -87,15 +87,30 @@ final class ClientDrivers {
     static final class Thin implements AutoCloseable {
         private final IgniteClient client;
         private final ClientCache<String, byte[]> cache;
+        /** Replaces hearth-client's "bench:" when both run in one process: its zeroed headers would read as damage. */
+        private final String prefix;
 
         Thin(List<String> addresses, Duration timeout) {
+            this(addresses, timeout, "bench:");
+        }
+
+        /** @param prefix 6 characters, so that stored keys keep the size of hearth-client's ("bench:") */
+        Thin(List<String> addresses, Duration timeout, String prefix) {
+            if (prefix.length() != "bench:".length()) {
+                throw new IllegalArgumentException("key prefix must have 6 characters: " + prefix);
+            }
             client = Ignition.startClient(new ClientConfiguration().setAddresses(addresses.toArray(String[]::new))
                     .setPartitionAwarenessEnabled(true).setTimeout((int) timeout.toMillis()));
             cache = client.cache("hearth-zone-default");
+            this.prefix = prefix;
         }
 
         Driver driver() {
-            return perOperation((w, k) -> cache.get(w.key(k)), (w, k) -> cache.put(w.key(k), stored(w, k)));
+            return perOperation((w, k) -> cache.get(key(w, k)), (w, k) -> cache.put(key(w, k), stored(w, k)));
+        }
+
+        private String key(Workload w, int k) {
+            return prefix + w.key(k).substring("bench:".length());
         }
 
         /** The same size as hearth-client's envelope (26-byte header + value). */
