@@ -48,6 +48,21 @@ class CliArgsTest {
         assertEquals(2, CliRun.of("status", "--admin", "localhost:99999").code());
     }
 
+    /** Checked before any connection is made: nothing needs to listen at the address. */
+    @Test
+    void benchUsageErrorsExit2() {
+        String[] base = {"bench", "--servers", "127.0.0.1:1"};
+        for (String[] extra : new String[][] {{"--target", "redis"}, {"--target", "thin", "--rate", "-5"},
+                {"--target", "thin", "--rate", "NaN"}, {"--target", "client", "--compare", "memcached"},
+                {"--target", "thin", "--compare", "thin"}, {"--target", "client", "--compare", "thin", "--rate", "100"},
+                {"--target", "client", "--compare", "thin", "--slice", "0"},
+                {"--target", "client", "--pipeline", "16"}}) {
+            String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(base), java.util.Arrays.stream(extra))
+                    .toArray(String[]::new);
+            assertEquals(2, CliRun.of(args).code(), String.join(" ", args));
+        }
+    }
+
     @Test
     void unreachableClusterExits4WithAClearMessage() throws IOException {
         int port;

@@ -132,7 +132,7 @@ public final class ClientCore implements HearthClient {
     private static final long TROUBLE_QUIET_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     /** The zone cache and its views with the two fixed expiry policies. */
-    record Caches(ClientCache<String, byte[]> plain, ClientCache<String, byte[]> eternal,
+    record Caches(String zone, ClientCache<String, byte[]> plain, ClientCache<String, byte[]> eternal,
             ClientCache<String, byte[]> keep) {
         ClientCache<String, byte[]> with(Expiry e) {
             if (e == null) {
@@ -284,15 +284,26 @@ public final class ClientCore implements HearthClient {
         if (c == null) {
             return null;
         }
+        // Most clients use one zone: the last one answers without the map lookup, which showed as 10% of the
+        // client's own CPU samples at 64 callers.
+        Caches last = lastCaches;
+        if (last != null && last.zone().equals(zone)) {
+            return last;
+        }
         Caches x = zoneCaches.get(zone);
         if (x == null) {
             x = zoneCaches.computeIfAbsent(zone, z -> {
                 ClientCache<String, byte[]> plain = c.cache(StorageKeys.cacheName(z));
-                return new Caches(plain, plain.withExpirePolicy(Expiry.ETERNAL), plain.withExpirePolicy(Expiry.KEEP));
+                return new Caches(z, plain, plain.withExpirePolicy(Expiry.ETERNAL),
+                        plain.withExpirePolicy(Expiry.KEEP));
             });
         }
+        lastCaches = x;
         return x;
     }
+
+    /** The zone caches used last (see {@link #cachesFor}). */
+    private volatile Caches lastCaches;
 
     @Override
     public void close() {
