@@ -26,6 +26,14 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 
+# Median of a space-separated list, shared by both summaries below.
+median_fn='
+  function median(s,   a, n, i, j, t) {
+    n = split(s, a, " ")
+    for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }'
+
 echo "raw results: $out" >&2
 # TARGET THREADS PIPELINE OPS/S P50_MS P99_MS P999_MS MAX_MS FAILED CPU_US_OP, one file per round and variant.
 for v in $variants; do
@@ -33,12 +41,7 @@ for v in $variants; do
   for f in "$out"/*-"$label".txt; do
     awk -v l="$label" 'NR > 1 { print l, $2, $4, $5, $6, $7, $9, $10 }' "$f"
   done
-done | awk -v order="$variants" '
-  function median(s,   a, n, i, j, t) {
-    n = split(s, a, " ")
-    for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
-    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-  }
+done | awk -v order="$variants" "$median_fn"'
   { k = $1 SUBSEP $2; ops[k] = ops[k] " " $3; p50[k] = p50[k] " " $4; p99[k] = p99[k] " " $5; p999[k] = p999[k] " " $6
     failed[k] += $7; cpu[k] = cpu[k] " " $8; threads[$2] = 1; runs[k]++ }
   END {
@@ -77,12 +80,7 @@ for v in $variants; do
     round="$(basename "$f" | cut -d- -f1)"
     awk -v l="$label" -v r="$round" 'NR > 1 { print l, r, $2, $4, $6, $10 }' "$f"
   done
-done | awk -v order="$variants" '
-  function median(s,   a, n, i, j, t) {
-    n = split(s, a, " ")
-    for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
-    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-  }
+done | awk -v order="$variants" "$median_fn"'
   { k = $1 SUBSEP $2 SUBSEP $3; ops[k] = $4; p99[k] = $5; cpu[k] = $6; threads[$3] = 1; rounds[$2] = 1 }
   END {
     nv = split(order, vs, " "); split(vs[nv], b, ":")

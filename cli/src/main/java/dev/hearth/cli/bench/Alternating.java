@@ -1,6 +1,5 @@
 package dev.hearth.cli.bench;
 
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -99,13 +98,13 @@ final class Alternating {
                     phase = p;
                     sleep(settle); // operations of the other client still in flight finish first
                 }
-                long c0 = processCpuNanos();
+                long c0 = BenchCommand.processCpuNanos();
                 long t0 = System.nanoTime();
                 recording = true;
                 sleep(sliceNanos);
                 recording = false;
                 measured[p] += (System.nanoTime() - t0) / 1e9;
-                cpu[p] += processCpuNanos() - c0;
+                cpu[p] += BenchCommand.processCpuNanos() - c0;
             }
         } finally {
             phase = -1;
@@ -137,11 +136,5 @@ final class Alternating {
         while ((left = end - System.nanoTime()) > 0) {
             TimeUnit.NANOSECONDS.sleep(left);
         }
-    }
-
-    /** -1 where the JVM cannot tell. */
-    static long processCpuNanos() {
-        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
-                ? os.getProcessCpuTime() : -1;
     }
 }

@@ -165,7 +165,7 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 load(w, factories.get(factories.size() - 1));
             }
-            boolean cpuKnown = Alternating.processCpuNanos() >= 0;
+            boolean cpuKnown = processCpuNanos() >= 0;
             for (int t : threads) {
                 List<Alternating.Side> sides = new Alternating(w, t, warmupSeconds, seconds, sliceSeconds)
                         .run(names, factories);
@@ -313,7 +313,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** -1 where the JVM cannot tell (then the figure is printed as NaN, never made up). */
-    private static long processCpuNanos() {
+    static long processCpuNanos() {
         return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
                 ? os.getProcessCpuTime() : -1;
     }
