@@ -102,28 +102,20 @@ public final class BenchCommand implements Callable<Integer> {
         }
         Workload w = new Workload(keys, valueSize, getRatio);
         List<Result> results = new ArrayList<>();
-        AutoCloseable shared = null;
+        List<AutoCloseable> shared = new ArrayList<>();
         Supplier<Driver> factory;
-        // Called from every loader thread at once.
-        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
-        switch (target) {
-            case "client" -> {
-                ClientDrivers.Hearth h = new ClientDrivers.Hearth(servers, Duration.ofMillis(timeoutMs));
-                shared = h;
-                factory = h::driver;
-            }
-            case "thin" -> {
-                ClientDrivers.Thin t = new ClientDrivers.Thin(servers, Duration.ofMillis(timeoutMs));
-                shared = t;
-                factory = t::driver;
-            }
-            default -> factory = () -> {
+        if (target.equals("memcached")) {
+            // Called from every loader thread at once.
+            java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+            factory = () -> {
                 try {
                     return new MemcachedDriver(servers.get(next.getAndIncrement() % servers.size()));
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
             };
+        } else {
+            factory = javaClient(target, "bench:", shared);
         }
         try {
             load(w, factory);
@@ -136,12 +128,27 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
         } finally {
-            if (shared != null) {
-                shared.close();
+            for (AutoCloseable c : shared) {
+                c.close();
             }
         }
         print(results, System.out);
         return results.stream().anyMatch(r -> r.failed() > 0) ? 1 : 0;
+    }
+
+    /**
+     * One shared Java client (hearth-client or the raw thin client, whose keys start with {@code thinPrefix}),
+     * added to {@code owned} for closing; its drivers.
+     */
+    private Supplier<Driver> javaClient(String name, String thinPrefix, List<AutoCloseable> owned) {
+        if (name.equals("client")) {
+            ClientDrivers.Hearth h = new ClientDrivers.Hearth(servers, Duration.ofMillis(timeoutMs));
+            owned.add(h);
+            return h::driver;
+        }
+        ClientDrivers.Thin t = new ClientDrivers.Thin(servers, Duration.ofMillis(timeoutMs), thinPrefix);
+        owned.add(t);
+        return t::driver;
     }
 
     /** --target and --compare in one process: see {@link Alternating}. */
@@ -154,15 +161,7 @@ public final class BenchCommand implements Callable<Integer> {
         try {
             List<Supplier<Driver>> factories = new ArrayList<>();
             for (String name : names) {
-                if (name.equals("client")) {
-                    ClientDrivers.Hearth h = new ClientDrivers.Hearth(servers, Duration.ofMillis(timeoutMs));
-                    shared.add(h);
-                    factories.add(h::driver);
-                } else {
-                    ClientDrivers.Thin t = new ClientDrivers.Thin(servers, Duration.ofMillis(timeoutMs), "thinb:");
-                    shared.add(t);
-                    factories.add(t::driver);
-                }
+                factories.add(javaClient(name, "thinb:", shared));
                 load(w, factories.get(factories.size() - 1));
             }
             boolean cpuKnown = processCpuNanos() >= 0;

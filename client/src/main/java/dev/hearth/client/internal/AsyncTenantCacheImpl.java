@@ -23,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
+import org.apache.ignite.client.ClientCache;
 
 /**
  * A tenant handle. Read-modify-write operations (add, replace, cas, incr, append, touch, versioned delete) run as
@@ -318,17 +319,23 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         }
     }
 
-    /**
-     * A single key's network step. The blocking view, when the tenant is not moving (one request), asks Ignite
-     * directly from the caller's thread ({@link ClientCore#runDirect}).
-     */
+    /** A single key's network step. */
     private CompletableFuture<Raw> readIo(Route r, String sk) {
+        String zone = r.zone();
+        return oneKey(r, false, null, c -> new Raw(zone, c.get(sk)), ctx -> readRouted(ctx, r, sk));
+    }
+
+    /**
+     * Runs {@code body} as an operation (a write: {@code write}). The blocking view, while the tenant is not moving
+     * (then the operation is one request), first tries {@code direct}: Ignite's blocking call from the caller's
+     * thread ({@link ClientCore#runDirect}), which must do what {@code body} does on the tenant's zone.
+     */
+    private <T> CompletableFuture<T> oneKey(Route r, boolean write, Expiry expiry,
+            Function<ClientCache<String, byte[]>, T> direct, Function<Ctx, CompletableFuture<T>> body) {
         if (blocking && r.movingFrom() == null) {
-            String zone = r.zone();
-            return core.runDirect(r, timeout, false, zone, null, c -> new Raw(zone, c.get(sk)),
-                    ctx -> readRouted(ctx, r, sk));
+            return core.runDirect(r, timeout, write, r.zone(), expiry, direct, body);
         }
-        return core.run(r, timeout, blocking, ctx -> readRouted(ctx, r, sk));
+        return write ? core.runWrite(r, timeout, blocking, body) : core.run(r, timeout, blocking, body);
     }
 
     @Override
@@ -471,14 +478,10 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         if (bypass(r)) {
             return DONE;
         }
-        if (blocking && r.movingFrom() == null) {
-            return invalidating(sk, core.runDirect(r, timeout, true, r.zone(), expiry, c -> {
-                c.put(sk, env);
-                return null;
-            }, ctx -> core.putRaw(ctx, r.zone(), sk, env, expiry)));
-        }
-        return invalidating(sk, core.runWrite(r, timeout, blocking,
-                ctx -> alsoRemoveOld(ctx, r, sk, core.putRaw(ctx, r.zone(), sk, env, expiry))));
+        return invalidating(sk, oneKey(r, true, expiry, c -> {
+            c.put(sk, env);
+            return null;
+        }, ctx -> alsoRemoveOld(ctx, r, sk, core.putRaw(ctx, r.zone(), sk, env, expiry))));
     }
 
     @Override
@@ -588,12 +591,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         if (bypass(r)) {
             return done(false);
         }
-        if (blocking && r.movingFrom() == null) {
-            return invalidating(sk, core.runDirect(r, timeout, true, r.zone(), null,
-                    c -> wasLive(kb, c.getAndRemove(sk)),
-                    ctx -> core.getAndRemoveRaw(ctx, r.zone(), sk).thenApply(old -> wasLive(kb, old))));
-        }
-        return invalidating(sk, core.runWrite(r, timeout, blocking, ctx -> {
+        return invalidating(sk, oneKey(r, true, null, c -> wasLive(kb, c.getAndRemove(sk)), ctx -> {
             if (r.movingFrom() == null) {
                 return core.getAndRemoveRaw(ctx, r.zone(), sk).thenApply(old -> wasLive(kb, old));
             }

@@ -77,9 +77,9 @@ public final class ClientCore implements HearthClient {
      * blocks: envelope decoding and accounting; the sync view decodes values on the caller's thread, the async view
      * hands results to {@link #callbacks} ({@link #completeOnCallback}), and new network steps started from a
      * completion go through {@link #io} ({@link #attemptInto}). {@link BlockingThreadsOnlyRetryPolicy} keeps Ignite's own
-     * failover (which may connect and wait) off this thread. (Ignite's blocking API on the caller's thread was tried
-     * instead and dropped: it cannot keep a deadline; after kill -9 of every node some calls waited two request
-     * timeouts in a row, inside Ignite.)
+     * failover (which may connect and wait) off this thread. (The blocking view calls Ignite's blocking API on the
+     * caller's thread only while the cluster is healthy, {@link #runDirect}: after kill -9 of every node such calls
+     * once waited two request timeouts in a row inside Ignite.)
      */
     static final Executor INLINE = r -> {
         boolean[] flag = IN_COMPLETION.get();
@@ -450,8 +450,8 @@ public final class ClientCore implements HearthClient {
      * runs {@code body} as {@link #run} does (which then goes through the io threads).
      *
      * <p>Why: through Ignite's async API, decoding the answer and every completion stage run on Ignite's single
-     * network thread, which carries every answer of every caller; with 16 callers on 2 cores that cost 22% of the
-     * raw thin client's throughput. The direct call leaves that thread only the socket.
+     * network thread, which carries every answer of every caller. The direct call leaves that thread only the
+     * socket, as for the raw thin client.
      *
      * @param direct an idempotent single request on the zone cache (with {@code expiry}); its result is the
      *     operation's
