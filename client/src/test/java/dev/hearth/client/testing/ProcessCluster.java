@@ -31,6 +31,8 @@ public final class ProcessCluster implements AutoCloseable {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
     private final Path home;
     private final Path workDir;
+    /** Extra {@code --set key=value} settings every node of this cluster starts with. */
+    private final List<String> settings;
     private final List<Node> nodes = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
 
@@ -67,9 +69,10 @@ public final class ProcessCluster implements AutoCloseable {
         }
     }
 
-    private ProcessCluster(Path home, Path workDir, int size) throws IOException {
+    private ProcessCluster(Path home, Path workDir, int size, List<String> settings) throws IOException {
         this.home = home;
         this.workDir = workDir;
+        this.settings = List.copyOf(settings);
         Files.createDirectories(workDir);
         int[] ports = freePorts(size * 5);
         for (int i = 0; i < size; i++) {
@@ -81,9 +84,16 @@ public final class ProcessCluster implements AutoCloseable {
 
     /** Starts {@code size} nodes at once and waits until every one is ready. */
     public static ProcessCluster start(int size, Path workDir) throws Exception {
+        return start(size, workDir, List.of());
+    }
+
+    /**
+     * As {@link #start(int, Path)}, every node also given {@code settings} ({@code key=value}, as {@code --set}).
+     */
+    public static ProcessCluster start(int size, Path workDir, List<String> settings) throws Exception {
         Path home = hearthHome();
         ensureNodeBuilt(home);
-        ProcessCluster c = new ProcessCluster(home, workDir, size);
+        ProcessCluster c = new ProcessCluster(home, workDir, size, settings);
         try {
             for (int i = 0; i < size; i++) {
                 c.launch(i);
@@ -139,7 +149,7 @@ public final class ProcessCluster implements AutoCloseable {
         Node n = nodes.get(i);
         Path dataDir = workDir.resolve("n" + i + "-data");
         Files.createDirectories(dataDir);
-        List<String> cmd = List.of(home.resolve("bin/hearth-node").toString(),
+        List<String> cmd = new ArrayList<>(List.of(home.resolve("bin/hearth-node").toString(),
                 "--set", "node.name=n" + i,
                 "--set", "ports.discovery=" + n.discovery,
                 "--set", "ports.communication=" + n.communication,
@@ -149,7 +159,11 @@ public final class ProcessCluster implements AutoCloseable {
                 "--set", "cluster.addresses=" + discoveryAddresses(),
                 "--set", "node.dataDir=" + dataDir.toAbsolutePath(),
                 "--set", "memory.heap=256m",
-                "--set", "zones.default.memory=64m");
+                "--set", "zones.default.memory=64m"));
+        for (String setting : settings) {
+            cmd.add("--set");
+            cmd.add(setting);
+        }
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(workDir.resolve("n" + i + ".log").toFile()));
         pb.environment().put("HEARTH_HOME", home.toString());
