@@ -1,8 +1,9 @@
 package dev.hearth.client.testing;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,6 +13,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -285,22 +289,34 @@ public final class ProcessCluster implements AutoCloseable {
         }
     }
 
-    /** Distinct free ports on 127.0.0.1 (all held open until all are found). */
+    /** Ports this JVM has handed out: each cluster gets its own, even before its nodes bind them. */
+    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Distinct ports free on 127.0.0.1 now, from 12000-21999: below Linux's ephemeral range (32768-60999), where
+     * the kernel picks the local port of every outgoing connection. A port picked there (bind to 0) could be taken
+     * by one of the cluster's own connections before its node binds it, and the node then fails to start. Above the
+     * default ports (10800, 11211) and their local cluster offsets.
+     */
     public static int[] freePorts(int count) throws IOException {
-        List<ServerSocket> held = new ArrayList<>();
-        try {
-            int[] out = new int[count];
-            for (int i = 0; i < count; i++) {
-                ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                s.setReuseAddress(true);
-                held.add(s);
-                out[i] = s.getLocalPort();
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        int[] out = new int[count];
+        int found = 0;
+        for (int attempt = 0; attempt < 1000 + count && found < count; attempt++) {
+            int port = 12_000 + r.nextInt(10_000);
+            if (!HANDED_OUT.add(port)) {
+                continue;
             }
-            return out;
-        } finally {
-            for (ServerSocket s : held) {
-                s.close();
+            try (ServerSocket s = new ServerSocket()) {
+                s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+                out[found++] = port;
+            } catch (IOException inUse) {
+                // taken by something else on this machine: try another
             }
         }
+        if (found < count) {
+            throw new IOException("no " + count + " free ports in 12000-21999");
+        }
+        return out;
     }
 }

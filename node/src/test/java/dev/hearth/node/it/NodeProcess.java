@@ -119,14 +119,27 @@ final class NodeProcess implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!alive()) {
-                throw new IllegalStateException(name + " exited with " + process.exitValue() + "; see " + log());
+                throw new IllegalStateException(name + " exited with " + process.exitValue() + "; the end of its log "
+                        + "(the test's temporary directory is gone by the time anyone reads this):\n" + logTail(40));
             }
             if (ready()) {
                 return;
             }
             Thread.sleep(50);
         }
-        throw new IllegalStateException(name + " not ready after " + timeout + "; see " + log());
+        throw new IllegalStateException(name + " not ready after " + timeout + "; the end of its log:\n"
+                + logTail(40));
+    }
+
+    /** The last {@code lines} lines of the node's log that are not stack frames. */
+    String logTail(int lines) {
+        try {
+            List<String> all = Files.readAllLines(log()).stream()
+                    .filter(l -> !l.startsWith("\tat ") && !l.startsWith("\t... ")).toList();
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(log unreadable: " + e + ")";
+        }
     }
 
     Path log() {
