@@ -57,9 +57,9 @@ class FailoverIT {
         // Ignite's own 10 s failure detection instead of Hearth's 2 s: test 5 freezes every node at once for 3 s, and
         // that must stay a pause. With 2 s, each node wakes to find its neighbour silent too long: nodes get dropped
         // (and exit for their supervisor to restart), and in 1 of 3 runs the survivors stayed wedged in a partition
-        // exchange for over 90 s, leaving the next test without a cluster (docs/architecture.md, "Frozen and
-        // cut-off nodes"). The client sees the same frozen sockets either way; a killed node is still noticed at
-        // once, by its refused connections.
+        // exchange for over 90 s (since then a node exits after 30 s of that: cluster.stuckExchangeTimeout), leaving
+        // the next test without a cluster (docs/architecture.md, "Frozen and cut-off nodes"). The client sees the
+        // same frozen sockets either way; a killed node is still noticed at once, by its refused connections.
         cluster = ProcessCluster.start(3, Path.of("target/it-failover"), List.of("cluster.failureDetectionTimeout=10s"));
         client = HearthClient.builder().addresses(cluster.thinClientAddresses()).timeout(DEADLINE)
                 .circuitProbeInterval(Duration.ofMillis(200)).build();

@@ -99,6 +99,9 @@ public final class MetricsRenderer {
         out.add(GaugeSnapshot.builder().name("hearth_cluster_rebalanced")
                 .help("1 when every node holds every partition assigned to it")
                 .dataPoint(gauge(s.clusterRebalanced() ? 1 : 0, "node", node)).build());
+        out.add(GaugeSnapshot.builder().name("hearth_exchange_blocked_seconds")
+                .help("How long the partition exchange in progress has blocked this node's cache operations (0: none)")
+                .dataPoint(gauge(s.node().exchangeBlockedMillis() / 1000.0, "node", node)).build());
         out.add(GaugeSnapshot.builder().name("hearth_ready").help("1 when this node reports ready")
                 .dataPoint(gauge(s.node().ready() ? 1 : 0, "node", node)).build());
         out.add(GaugeSnapshot.builder().name("hearth_uptime_seconds").help("Seconds since this node started")

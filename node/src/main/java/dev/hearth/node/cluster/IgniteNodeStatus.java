@@ -29,6 +29,7 @@ import org.apache.ignite.internal.processors.cache.distributed.dht.topology.Grid
 import org.apache.ignite.internal.processors.cache.distributed.dht.topology.GridDhtPartitionState;
 import org.apache.ignite.internal.processors.cache.distributed.dht.topology.GridDhtPartitionTopology;
 import org.apache.ignite.spi.metric.BooleanMetric;
+import org.apache.ignite.spi.metric.LongMetric;
 
 /**
  * {@link NodeStatus} read from Ignite. Partition state comes from Ignite's internal partition topology: the public
@@ -36,6 +37,11 @@ import org.apache.ignite.spi.metric.BooleanMetric;
  */
 public final class IgniteNodeStatus implements NodeStatus {
     private static final long COUNT_TIMEOUT_MS = 2000;
+    /**
+     * Exchanges block cache operations for about a second (0.5-1.2 s after a kill on loopback); five times that and
+     * the node does not serve, whatever it says otherwise.
+     */
+    static final long EXCHANGE_NOT_READY_MILLIS = 5000;
 
     private final IgniteEx ignite;
     private final HearthConfig config;
@@ -45,6 +51,8 @@ public final class IgniteNodeStatus implements NodeStatus {
     private final long startedAt = System.currentTimeMillis();
     private final Map<String, LongAdder> evictions = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> expirations = new ConcurrentHashMap<>();
+    /** Ignite's pme.CacheOperationsBlockedDuration, looked up once it exists. */
+    private volatile LongMetric exchangeBlocked;
 
     public IgniteNodeStatus(Ignite ignite, HearthConfig config, Map<String, Integer> ports,
             BooleanSupplier endpointsAccepting, BooleanSupplier stopping) {
@@ -74,6 +82,11 @@ public final class IgniteNodeStatus implements NodeStatus {
         }
         if (!endpointsAccepting.getAsBoolean()) {
             return new Readiness(false, "endpoints not accepting yet");
+        }
+        long blocked = exchangeBlockedMillis();
+        if (blocked >= EXCHANGE_NOT_READY_MILLIS) {
+            return new Readiness(false, "a partition exchange has blocked cache operations for " + blocked / 1000
+                    + " s");
         }
         int moving = 0;
         for (String zone : config.zones().keySet()) {
@@ -110,7 +123,7 @@ public final class IgniteNodeStatus implements NodeStatus {
         ClusterNode local = ignite.cluster().localNode();
         LocalNode node = new LocalNode(local.id().toString(), config.node().name(), config.node().failureDomain(),
                 HearthVersion.get(), startedAt, System.currentTimeMillis() - startedAt, r.ready(), r.reason(),
-                stopping.getAsBoolean(), ports);
+                stopping.getAsBoolean(), ports, exchangeBlockedMillis());
         List<Member> members = new ArrayList<>();
         for (ClusterNode n : ignite.cluster().forServers().nodes()) {
             members.add(new Member(n.id().toString(), str(n.attribute(NodeAttributes.NAME)),
@@ -225,6 +238,14 @@ public final class IgniteNodeStatus implements NodeStatus {
 
     private boolean clusterRebalanced() {
         return clusterRebalanced(ignite);
+    }
+
+    @Override
+    public long exchangeBlockedMillis() {
+        if (exchangeBlocked == null) {
+            exchangeBlocked = ignite.context().metric().registry("pme").findMetric("CacheOperationsBlockedDuration");
+        }
+        return exchangeBlocked == null ? 0 : exchangeBlocked.value();
     }
 
     /** Ignite's own cluster-wide verdict: every partition of every cache is where affinity wants it. */

@@ -320,6 +320,9 @@ public final class ConfigLoader {
             nonBlank(c.cluster().kubernetes().service(), "cluster.kubernetes.service");
         }
         atLeast(c.cluster().failureDetectionTimeout(), Duration.ofMillis(500), "cluster.failureDetectionTimeout");
+        if (!c.cluster().stuckExchangeTimeout().isZero()) {
+            atLeast(c.cluster().stuckExchangeTimeout(), Duration.ofSeconds(10), "cluster.stuckExchangeTimeout");
+        }
         if (c.cluster().rebalanceBatchSize().bytes() < 1024) {
             throw new ConfigException("cluster.rebalanceBatchSize", "must be at least 1k");
         }

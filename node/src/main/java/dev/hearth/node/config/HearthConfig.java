@@ -34,7 +34,8 @@ public record HearthConfig(
             Kubernetes kubernetes,
             Duration failureDetectionTimeout,
             Duration rebalanceThrottle,
-            ByteSize rebalanceBatchSize) {
+            ByteSize rebalanceBatchSize,
+            Duration stuckExchangeTimeout) {
     }
 
     public record Kubernetes(String namespace, String service, String masterUrl) {

@@ -18,6 +18,12 @@ public interface NodeStatus {
     Safety safety();
 
     /**
+     * Cheap: how long the partition exchange in progress (Ignite's reaction to a node joining or leaving) has blocked
+     * this node's cache operations, in milliseconds; 0 when none does.
+     */
+    long exchangeBlockedMillis();
+
+    /**
      * @param safeToStop every partition this node holds has a copy on another node, nothing is rebalancing, and
      *     every zone keeps at least one backup
      * @param reasons why not (empty when safe)
@@ -54,7 +60,8 @@ public interface NodeStatus {
             boolean ready,
             String readyReason,
             boolean stopping,
-            Map<String, Integer> ports) {
+            Map<String, Integer> ports,
+            long exchangeBlockedMillis) {
     }
 
     record Member(

@@ -1,5 +1,6 @@
 package dev.hearth.node.config;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -38,6 +39,7 @@ class ConfigLoaderTest {
         assertEquals(11211, c.ports().memcached());
         assertEquals(8080, c.ports().admin());
         assertEquals(Duration.ofSeconds(2), c.cluster().failureDetectionTimeout());
+        assertEquals(Duration.ofSeconds(30), c.cluster().stuckExchangeTimeout());
         assertEquals(ByteSize.parse("256m"), c.zones().get("default").memory());
         assertEquals(1, c.zones().get("default").backups());
         assertEquals(512L << 20, c.memory().heap().bytes());
@@ -94,6 +96,10 @@ class ConfigLoaderTest {
         assertTrue(disco.getMessage().contains("kubernetes, static"), disco.getMessage());
         assertEquals("cluster.failureDetectionTimeout",
                 fails(null, Map.of(), "cluster.failureDetectionTimeout=10").key());
+        ConfigException stuck = fails(null, Map.of(), "cluster.stuckExchangeTimeout=5s");
+        assertEquals("cluster.stuckExchangeTimeout", stuck.key());
+        assertTrue(stuck.getMessage().contains("at least 10s"), stuck.getMessage());
+        assertDoesNotThrow(() -> load(null, Map.of(), "cluster.stuckExchangeTimeout=0s"), "0 turns the exit off");
         assertEquals("zones.Bad_Zone", fails("zones: {Bad_Zone: {}}\n", Map.of()).key());
         assertEquals("zones.small.memory", fails(null, Map.of(), "zones.small.memory=1m").key());
         assertEquals("zones.default.backups", fails(null, Map.of(), "zones.default.backups=9").key());
