@@ -33,6 +33,16 @@ import java.util.stream.Collectors;
  */
 public final class ProcessCluster implements AutoCloseable {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+    /**
+     * Every node process this JVM started: killed when the JVM ends, so that a test JVM stopped half-way (a forked
+     * VM timeout, Ctrl-C) leaves no node running on the machine.
+     */
+    private static final Set<Process> STARTED = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> STARTED.forEach(Process::destroyForcibly),
+                "kill-node-processes"));
+    }
     private final Path home;
     private final Path workDir;
     /** Extra {@code --set key=value} settings every node of this cluster starts with. */
@@ -172,6 +182,7 @@ public final class ProcessCluster implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(workDir.resolve("n" + i + ".log").toFile()));
         pb.environment().put("HEARTH_HOME", home.toString());
         n.process = pb.start();
+        STARTED.add(n.process);
         n.frozen = false;
     }
 

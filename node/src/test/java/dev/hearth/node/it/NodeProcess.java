@@ -19,6 +19,16 @@ import java.util.concurrent.TimeUnit;
  */
 final class NodeProcess implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /**
+     * Every node process this JVM started: killed when the JVM ends, so that a test JVM stopped half-way (a forked
+     * VM timeout, Ctrl-C) leaves no node running on the machine.
+     */
+    private static final java.util.Set<Process> STARTED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> STARTED.forEach(Process::destroyForcibly),
+                "kill-node-processes"));
+    }
 
     final String name;
     final int discoveryPort = TestNodes.freePort();
@@ -74,6 +84,7 @@ final class NodeProcess implements AutoCloseable {
                         : ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().keySet().removeIf(k -> k.startsWith("HEARTH_"));
         process = pb.start();
+        STARTED.add(process);
         return this;
     }
 

@@ -24,12 +24,18 @@ final class ProcessCluster implements AutoCloseable {
         nodes.forEach(n -> n.configure(name, addresses, extra));
     }
 
-    ProcessCluster start() throws IOException, InterruptedException {
+    ProcessCluster start() throws Exception {
         // The first node forms the cluster; the others join it. Starting them together also works, but joining one
         // at a time keeps a loaded 2-core machine from timing out the joins.
-        for (NodeProcess n : nodes) {
-            n.start();
-            n.awaitReady(Duration.ofSeconds(60));
+        try {
+            for (NodeProcess n : nodes) {
+                n.start();
+                n.awaitReady(Duration.ofSeconds(60));
+            }
+        } catch (Exception | Error e) {
+            // The caller's try-with-resources never got the cluster: the nodes already up would outlive the build.
+            close();
+            throw e;
         }
         return this;
     }
