@@ -298,7 +298,14 @@ public final class HearthNode implements AutoCloseable {
      * exited too), and the restarted nodes formed a serving cluster again.
      */
     private void checkExchange() {
-        long blocked = status.exchangeBlockedMillis();
+        long blocked;
+        try {
+            blocked = status.exchangeBlockedMillis();
+        } catch (RuntimeException e) {
+            // Thrown out of a fixed-delay task, it would end the watch for good, without a word.
+            LOG.warn("Could not read how long the partition exchange has blocked cache operations: {}", e.toString());
+            return;
+        }
         Duration limit = config.cluster().stuckExchangeTimeout();
         if (blocked >= limit.toMillis() && !stopping.get() && !failed) {
             failForSupervisor("a partition exchange has blocked cache operations on node " + config.node().name()
