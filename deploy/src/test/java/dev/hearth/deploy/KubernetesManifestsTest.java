@@ -135,7 +135,9 @@ class KubernetesManifestsTest {
         V1PodDisruptionBudget pdb = one("PodDisruptionBudget", "hearth");
         assertEquals(1, pdb.getSpec().getMaxUnavailable().getIntValue());
         assertTrue(selects(pdb.getSpec().getSelector().getMatchLabels(), podLabels), "PDB selector");
-        assertEquals("OrderedReady", sts.getSpec().getPodManagementPolicy());
+        // A node on its old volume waits for a majority of its peers before it is ready: pods must start together.
+        assertEquals("Parallel", sts.getSpec().getPodManagementPolicy());
+        assertEquals("RollingUpdate", sts.getSpec().getUpdateStrategy().getType());
     }
 
     @Test

@@ -21,6 +21,10 @@ import dev.hearth.node.cluster.AutoWarmup;
 import dev.hearth.node.cluster.IgniteDumpSupport;
 import dev.hearth.node.cluster.DamageInjector;
 import dev.hearth.node.cluster.IgniteCopies;
+import dev.hearth.node.cluster.IgniteMembership;
+import dev.hearth.node.membership.HttpPeerProbe;
+import dev.hearth.node.membership.Membership;
+import dev.hearth.node.membership.SplitWatch;
 import dev.hearth.node.integrity.RegistryMaintenance;
 import dev.hearth.node.integrity.IntegrityService;
 import dev.hearth.node.warmup.DumpService;
@@ -84,6 +88,14 @@ public final class HearthNode implements AutoCloseable {
     private volatile DumpService dumps;
     private volatile WarmupService warmup;
     private volatile Runnable shutdownAction = this::stopGracefully;
+    private volatile IgniteMembership membership;
+    /** Read-failover and operation-timeout timers of the cache service: never blocked by anything else. */
+    private volatile java.util.concurrent.ScheduledExecutorService failoverTimer;
+    /** The split watch's probes wait on other nodes' admin ports: a thread of their own. */
+    private final java.util.concurrent.ScheduledExecutorService membershipExecutor = java.util.concurrent.Executors
+            .newSingleThreadScheduledExecutor(daemonThreads("hearth-membership"));
+    /** How often the split watch asks the missing members where they are. */
+    private static final Duration SPLIT_CHECK_INTERVAL = Duration.ofSeconds(2);
 
     private HearthNode(HearthConfig config, Ignite ignite, IgniteCacheService cache, IgniteNodeStatus status,
             AdminServer admin, MemcachedServer memcached, Map<String, Integer> ports, AtomicBoolean stopping,
@@ -137,9 +149,12 @@ public final class HearthNode implements AutoCloseable {
         ports.put("thinClient", rp.thinClient());
         ports.put("memcached", memcachedPort);
         ports.put("admin", adminPort);
+        Membership membership = Membership.open(Path.of(config.node().dataDir()), config.node().name(),
+                config.cluster().expectedSize());
         Ignite ignite;
         try {
-            ignite = Ignition.start(IgniteConfigFactory.build(config, rp, memcachedPort, adminPort, logConfig));
+            ignite = Ignition.start(IgniteConfigFactory.build(config, rp, memcachedPort, adminPort, logConfig,
+                    membership));
         } catch (RuntimeException e) {
             if (memcached != null) {
                 memcached.close();
@@ -151,6 +166,9 @@ public final class HearthNode implements AutoCloseable {
             boolean domains = !config.node().failureDomain().isEmpty();
             config.zones().forEach((zone, z) -> ignite.getOrCreateCache(
                     IgniteConfigFactory.zoneCache(zone, z.backups(), domains, z.nodeFilter())));
+            ignite.getOrCreateCache(IgniteMembership.cacheConfig());
+            IgniteMembership igniteMembership = new IgniteMembership(ignite, membership);
+            igniteMembership.poll();
             InFlight inFlight = new InFlight();
             IgniteTenantRegistry registry = new IgniteTenantRegistry(ignite, config.zones().keySet(),
                     Placement.fromConfig(config.tenants().placement(), config.zones().keySet(),
@@ -158,11 +176,17 @@ public final class HearthNode implements AutoCloseable {
                                     java.util.Locale.ROOT)), inFlight,
                     IgniteConfigFactory.systemRegionBytes(config));
             TenantStats tenantStats = new TenantStats();
+            java.util.concurrent.ScheduledThreadPoolExecutor failoverTimer =
+                    new java.util.concurrent.ScheduledThreadPoolExecutor(1, daemonThreads("hearth-failover"));
+            failoverTimer.setRemoveOnCancelPolicy(true);
             IgniteCacheService cache = new IgniteCacheService(ignite, config.zones().keySet(), registry, inFlight,
-                    MaintenanceMode.of(config.tenants().maintenanceMode()), stats, tenantStats);
+                    MaintenanceMode.of(config.tenants().maintenanceMode()), stats, tenantStats,
+                    new IgniteCacheService.Resilience(config.memcached().readFailoverAfter(),
+                            config.memcached().operationTimeout(),
+                            () -> membership.hasQuorum() ? null : membership.noQuorumReason(), failoverTimer));
             MemcachedServer mc = memcached;
             IgniteNodeStatus status = new IgniteNodeStatus(ignite, config, ports,
-                    () -> accepting.get() && (mc == null || mc.accepting()), stopping::get);
+                    () -> accepting.get() && (mc == null || mc.accepting()), stopping::get, membership);
             starting.delegate = status;
             if (memcached != null) {
                 memcached.ready(cache);
@@ -171,6 +195,8 @@ public final class HearthNode implements AutoCloseable {
             HearthNode node = new HearthNode(config, ignite, cache, status, admin, memcached, ports, stopping,
                     accepting);
             node.registry = registry;
+            node.membership = igniteMembership;
+            node.failoverTimer = failoverTimer;
             node.tenants = new TenantService(config.node().name(), config.zones(), registry,
                     new IgniteTenantStore(ignite, cache), tenantStats, config.tenants().metricsTenants(),
                     node.tenantExecutor);
@@ -202,6 +228,28 @@ public final class HearthNode implements AutoCloseable {
                 registry::zoneOf, config.testing().damageEndpoint() ? new DamageInjector(ignite) : null,
                 new RegistryMaintenance(registry), integrityExecutor);
         admin.integrity(integrity);
+        admin.membership(new dev.hearth.node.admin.MembershipOperations() {
+            @Override
+            public String self() {
+                return config.node().name();
+            }
+
+            @Override
+            public Membership.View view() {
+                return membership.membership().view();
+            }
+
+            @Override
+            public Membership.View forget(String node) {
+                membership.forget(node);
+                return membership.membership().view();
+            }
+        });
+        membershipExecutor.scheduleWithFixedDelay(this::pollMembership, 1, 1, TimeUnit.SECONDS);
+        SplitWatch watch = new SplitWatch(membership.membership(), new HttpPeerProbe(Duration.ofSeconds(1)),
+                why -> failForSupervisor(why + " (node " + config.node().name() + ")"));
+        membershipExecutor.scheduleWithFixedDelay(() -> checkSplit(watch), SPLIT_CHECK_INTERVAL.toMillis(),
+                SPLIT_CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         Duration every = config.dump().interval();
         if (!every.isZero()) {
             scheduler.scheduleWithFixedDelay(this::scheduledDump, every.toMillis(), every.toMillis(),
@@ -213,6 +261,26 @@ public final class HearthNode implements AutoCloseable {
         if (config.warmup().auto()) {
             opsExecutor.execute(() -> AutoWarmup.maybeStart(ignite, config.zones().keySet(), warmup,
                     config.warmup().rate()));
+        }
+    }
+
+    private void pollMembership() {
+        try {
+            membership.poll();
+        } catch (RuntimeException e) {
+            // Thrown out of a fixed-delay task, it would end the polling for good, without a word.
+            LOG.warn("Could not read the cluster's members: {}", e.toString());
+        }
+    }
+
+    private void checkSplit(SplitWatch watch) {
+        if (stopping.get() || failed) {
+            return;
+        }
+        try {
+            watch.check();
+        } catch (RuntimeException e) {
+            LOG.warn("Split check failed: {}", e.toString());
         }
     }
 
@@ -268,6 +336,11 @@ public final class HearthNode implements AutoCloseable {
         return ignite;
     }
 
+    /** Whom this node expects in its cluster, and the operator's forget. */
+    public IgniteMembership membership() {
+        return membership;
+    }
+
     /** Actual ports by name: discovery, communication, thinClient, memcached, admin. */
     public Map<String, Integer> ports() {
         return Map.copyOf(ports);
@@ -306,12 +379,33 @@ public final class HearthNode implements AutoCloseable {
             LOG.warn("Could not read how long the partition exchange has blocked cache operations: {}", e.toString());
             return;
         }
-        Duration limit = config.cluster().stuckExchangeTimeout();
-        if (blocked >= limit.toMillis() && !stopping.get() && !failed) {
-            failForSupervisor("a partition exchange has blocked cache operations on node " + config.node().name()
-                    + " for " + blocked / 1000 + " s (cluster.stuckExchangeTimeout is " + limit.toSeconds()
-                    + " s): the node is wedged");
+        Duration timeout = config.cluster().stuckExchangeTimeout();
+        if (blocked < timeout.toMillis() || stopping.get() || failed) {
+            return;
         }
+        // A stuck exchange blocks every node at once. Were every node to leave when the timeout passes, the cluster
+        // would lose every copy at once (and restart empty); one at a time, youngest first, the first exit usually
+        // releases the others (seen in the pause drill: within 2 s).
+        int younger = youngerServers();
+        long limit = timeout.toMillis() * (1 + younger);
+        if (blocked >= limit) {
+            failForSupervisor("a partition exchange has blocked cache operations on node " + config.node().name()
+                    + " for " + blocked / 1000 + " s (cluster.stuckExchangeTimeout is " + timeout.toSeconds()
+                    + " s, times " + (1 + younger) + " for this node, which has " + younger + " younger server(s) "
+                    + "that leave first): the node is wedged");
+        }
+    }
+
+    /** Server nodes that joined after this one (their leaving comes first when an exchange is stuck). */
+    private int youngerServers() {
+        long mine = ignite.cluster().localNode().order();
+        int n = 0;
+        for (org.apache.ignite.cluster.ClusterNode other : ignite.cluster().forServers().nodes()) {
+            if (other.order() > mine) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Reports the node stopped and failed; {@code Main} then exits non-zero for the supervisor to restart it. */
@@ -368,6 +462,7 @@ public final class HearthNode implements AutoCloseable {
             memcached.close();
         }
         scheduler.shutdownNow();
+        membershipExecutor.shutdownNow();
         opsExecutor.shutdownNow();
         integrityExecutor.shutdownNow();
         tenantExecutor.shutdownNow();
@@ -393,6 +488,9 @@ public final class HearthNode implements AutoCloseable {
                     timeout.toSeconds());
         } catch (Exception e) {
             LOG.warn("Ignite stop failed", e);
+        }
+        if (failoverTimer != null) {
+            failoverTimer.shutdownNow();
         }
         admin.close();
         LOG.info("Node {} stopped in {} ms", config.node().name(),

@@ -50,6 +50,7 @@ public final class AdminServer implements AutoCloseable {
     private volatile AdminOperations operations;
     private volatile IntegrityOperations integrity;
     private volatile TenantOperations tenantOperations;
+    private volatile MembershipOperations membership;
     private final MetricsRenderer metrics = new MetricsRenderer();
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private final EventLoopGroup group = new NioEventLoopGroup(1, (java.util.concurrent.ThreadFactory) r -> daemon(r, "hearth-admin-io"));
@@ -81,6 +82,11 @@ public final class AdminServer implements AutoCloseable {
     /** Enables the zone and tenant routes ({@code /admin/zones...}, {@code /admin/tenants...}); until then 503. */
     public void tenantOperations(TenantOperations operations) {
         this.tenantOperations = operations;
+    }
+
+    /** Enables {@code /membership} and {@code /admin/membership/forget}; until then they answer 503. */
+    public void membership(MembershipOperations membership) {
+        this.membership = membership;
     }
 
     /** Binds and returns the port bound (useful when {@code port} is 0). */
@@ -126,7 +132,7 @@ public final class AdminServer implements AutoCloseable {
             Route route = Route.match(path);
             if (route == null) {
                 send(ctx, keepAlive, error(HttpResponseStatus.NOT_FOUND, "no such path: " + path
-                        + " (try /health/live, /health/ready, /status, /metrics, /admin/dumps, /admin/warmup, "
+                        + " (try /health/live, /health/ready, /status, /metrics, /membership, /admin/dumps, /admin/warmup, "
                         + "/admin/verify, /admin/zones, /admin/tenants)"));
                 return;
             }
@@ -257,6 +263,21 @@ public final class AdminServer implements AutoCloseable {
                 r.headers().set(HttpHeaderNames.CONTENT_TYPE, MetricsRenderer.CONTENT_TYPE);
                 return r;
             }
+            case MEMBERSHIP:
+            case MEMBERSHIP_FORGET: {
+                MembershipOperations m = membership;
+                if (m == null) {
+                    return error(HttpResponseStatus.SERVICE_UNAVAILABLE, "the node is still starting");
+                }
+                if (route == Route.MEMBERSHIP_FORGET) {
+                    String node = req.param("node");
+                    if (node == null) {
+                        throw new IllegalArgumentException("parameter node=NAME is required");
+                    }
+                    return jsonResponse(HttpResponseStatus.OK, membershipBody(m.self(), m.forget(node)));
+                }
+                return jsonResponse(HttpResponseStatus.OK, membershipBody(m.self(), m.view()));
+            }
             default:
                 break;
         }
@@ -329,6 +350,15 @@ public final class AdminServer implements AutoCloseable {
         };
     }
 
+    /** The membership view with the answering node's name first (the split watch checks whom it reached). */
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> membershipBody(String self, dev.hearth.node.membership.Membership.View view) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("self", self);
+        body.putAll(json.convertValue(view, Map.class));
+        return body;
+    }
+
     private FullHttpResponse jsonResponse(HttpResponseStatus code, Object body) {
         byte[] bytes;
         try {
@@ -364,6 +394,8 @@ public final class AdminServer implements AutoCloseable {
         READY("/health/ready", false, "GET"),
         STATUS("/status", false, "GET"),
         METRICS("/metrics", false, "GET"),
+        MEMBERSHIP("/membership", false, "GET"),
+        MEMBERSHIP_FORGET("/admin/membership/forget", true, "POST"),
         SHUTDOWN("/admin/shutdown", true, "POST"),
         DUMPS("/admin/dumps", true, "GET", "POST"),
         DUMP("/admin/dumps/*", true, "GET"),

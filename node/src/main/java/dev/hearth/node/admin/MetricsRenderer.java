@@ -102,6 +102,26 @@ public final class MetricsRenderer {
         out.add(GaugeSnapshot.builder().name("hearth_exchange_blocked_seconds")
                 .help("How long the partition exchange in progress has blocked this node's cache operations (0: none)")
                 .dataPoint(gauge(s.node().exchangeBlockedMillis() / 1000.0, "node", node)).build());
+        var m = s.membership();
+        out.add(GaugeSnapshot.builder().name("hearth_cluster_quorum")
+                .help("1 when this node's part of the cluster holds a majority of the expected members (accepts "
+                        + "writes)")
+                .dataPoint(gauge(m.hasQuorum() ? 1 : 0, "node", node)).build());
+        out.add(GaugeSnapshot.builder().name("hearth_cluster_expected_members")
+                .help("Members the cluster is expected to have (learned, or cluster.expectedSize)")
+                .dataPoint(gauge(m.expectedSize(), "node", node)).build());
+        out.add(GaugeSnapshot.builder().name("hearth_cluster_missing_members")
+                .help("Expected members not in this node's topology")
+                .dataPoint(gauge(m.missing().size(), "node", node)).build());
+        out.add(GaugeSnapshot.builder().name("hearth_cluster_split")
+                .help("1 when a missing member runs in another topology (the cluster is split)")
+                .dataPoint(gauge(m.elsewhere().isEmpty() ? 0 : 1, "node", node)).build());
+        out.add(CounterSnapshot.builder().name("hearth_read_failovers")
+                .help("Gets whose primary copy was slow to answer, which asked the key's backup copies too")
+                .dataPoint(counter(ops.readFailovers(), "node", node)).build());
+        out.add(CounterSnapshot.builder().name("hearth_read_failover_answers")
+                .help("Gets a backup copy answered before the primary")
+                .dataPoint(counter(ops.readFailoverAnswers(), "node", node)).build());
         out.add(GaugeSnapshot.builder().name("hearth_ready").help("1 when this node reports ready")
                 .dataPoint(gauge(s.node().ready() ? 1 : 0, "node", node)).build());
         out.add(GaugeSnapshot.builder().name("hearth_uptime_seconds").help("Seconds since this node started")

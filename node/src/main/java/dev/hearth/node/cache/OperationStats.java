@@ -9,6 +9,26 @@ import java.util.concurrent.atomic.LongAdder;
 public final class OperationStats {
     private final ConcurrentHashMap<String, LongAdder> byOpAndResult = new ConcurrentHashMap<>();
     private final LongAdder checksumFailures = new LongAdder();
+    private final LongAdder readFailovers = new LongAdder();
+    private final LongAdder readFailoverAnswers = new LongAdder();
+
+    /** A read whose primary copy was slow to answer asked the key's backup copies too. */
+    public void readFailover() {
+        readFailovers.increment();
+    }
+
+    /** ... and a backup copy answered first. */
+    public void readFailoverAnswered() {
+        readFailoverAnswers.increment();
+    }
+
+    public long readFailovers() {
+        return readFailovers.sum();
+    }
+
+    public long readFailoverAnswers() {
+        return readFailoverAnswers.sum();
+    }
 
     public void record(String op, String result) {
         byOpAndResult.computeIfAbsent(op + '\t' + result, k -> new LongAdder()).increment();

@@ -7,6 +7,7 @@ import dev.hearth.node.cache.Mutation;
 import dev.hearth.node.cache.OperationStats;
 import dev.hearth.node.cache.TenantKey;
 import dev.hearth.node.cache.TenantUnavailableException;
+import dev.hearth.node.cache.UnavailableException;
 import dev.hearth.node.cache.VersionClock;
 import dev.hearth.node.tenant.InFlight;
 import dev.hearth.node.tenant.MaintenanceMode;
@@ -19,8 +20,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -51,9 +54,37 @@ public final class IgniteCacheService implements CacheService {
     private final OperationStats stats;
     private final TenantStats tenantStats;
     private final AtomicLong lastDamageLog = new AtomicLong();
+    private final BackupReads backupReads;
+    private final long operationTimeoutNanos;
+    private final Supplier<String> writeRefusal;
+
+    /**
+     * How the service meets an unresponsive or cut-off cluster.
+     *
+     * @param readFailoverAfter a get whose primary copy has not answered by then also asks the backups (0 = never)
+     * @param operationTimeout every request is answered by then, with {@link UnavailableException} if need be
+     * @param writeRefusal why writes are refused now (no quorum), or null when they are not; called per write
+     * @param timer runs the read-failover timers
+     */
+    public record Resilience(java.time.Duration readFailoverAfter, java.time.Duration operationTimeout,
+            Supplier<String> writeRefusal, ScheduledExecutorService timer) {
+        /** No failover reads, no write gate, a long timeout: a single node, tests. */
+        public static Resilience none() {
+            return new Resilience(java.time.Duration.ZERO, java.time.Duration.ofMinutes(10), () -> null, null);
+        }
+    }
 
     public IgniteCacheService(Ignite ignite, Iterable<String> zoneNames, TenantRegistry registry, InFlight inFlight,
             MaintenanceMode mode, OperationStats stats, TenantStats tenantStats) {
+        this(ignite, zoneNames, registry, inFlight, mode, stats, tenantStats, Resilience.none());
+    }
+
+    public IgniteCacheService(Ignite ignite, Iterable<String> zoneNames, TenantRegistry registry, InFlight inFlight,
+            MaintenanceMode mode, OperationStats stats, TenantStats tenantStats, Resilience resilience) {
+        this.backupReads = resilience.readFailoverAfter().isZero() ? null
+                : new BackupReads(ignite, resilience.readFailoverAfter(), resilience.timer(), stats);
+        this.operationTimeoutNanos = resilience.operationTimeout().toNanos();
+        this.writeRefusal = resilience.writeRefusal();
         this.stats = stats;
         this.tenantStats = tenantStats;
         Map<String, IgniteCache<String, byte[]>> m = new HashMap<>();
@@ -103,18 +134,63 @@ public final class IgniteCacheService implements CacheService {
                         ? CompletableFuture.failedFuture(new TenantUnavailableException(tenant))
                         : CompletableFuture.completedFuture(inMaintenance.get());
             } else {
-                f = body.apply(r);
+                f = withTimeout(body.apply(r), op);
             }
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }
         return f.whenComplete((v, e) -> {
             inFlight.end(generation);
+            Throwable c = e == null ? null : cause(e);
             String res = e == null ? result.apply(v)
-                    : cause(e) instanceof TenantUnavailableException ? "rejected" : "error";
+                    : c instanceof TenantUnavailableException || c instanceof UnavailableException ? "rejected"
+                    : "error";
             stats.record(op, res);
             tenantStats.record(tenant, res);
         });
+    }
+
+    /**
+     * Answers {@code f}, or {@link UnavailableException} once the operation timeout has passed: a key whose primary
+     * copy is frozen or cut off gets no answer until that node is dropped from the cluster.
+     */
+    private <T> CompletableFuture<T> withTimeout(CompletableFuture<T> f, String op) {
+        if (f.isDone()) {
+            return f;
+        }
+        CompletableFuture<T> out = new CompletableFuture<>();
+        f.whenComplete((v, e) -> {
+            if (e == null) {
+                out.complete(v);
+            } else {
+                out.completeExceptionally(e);
+            }
+        });
+        out.orTimeout(operationTimeoutNanos, TimeUnit.NANOSECONDS);
+        return out.exceptionallyCompose(e -> cause(e) instanceof java.util.concurrent.TimeoutException
+                ? CompletableFuture.failedFuture(new UnavailableException("no answer from the cluster within "
+                        + TimeUnit.NANOSECONDS.toMillis(operationTimeoutNanos) + " ms (memcached.operationTimeout): "
+                        + "the key's primary copy may be frozen or cut off" + (op.equals("get") ? ""
+                                : "; the " + op + " may still be applied")))
+                : CompletableFuture.failedFuture(e));
+    }
+
+    /** Fails at once with the reason when this node's part of the cluster may not accept writes (no quorum). */
+    private <T> CompletableFuture<T> refused() {
+        String why = writeRefusal.get();
+        return why == null ? null : CompletableFuture.failedFuture(new UnavailableException(why));
+    }
+
+    /** A stored value, asking the backups too if the primary is slow to answer. */
+    private CompletableFuture<byte[]> stored(IgniteCache<String, byte[]> cache, String storageKey) {
+        CompletableFuture<byte[]> primary = IgniteFutures.toCompletable(cache.getAsync(storageKey));
+        return backupReads == null ? primary
+                : backupReads.race(cache.getName(), storageKey, primary, operationTimeoutNanos);
+    }
+
+    private CompletableFuture<Map<String, byte[]>> storedAll(IgniteCache<String, byte[]> cache, Set<String> keys) {
+        CompletableFuture<Map<String, byte[]>> batch = IgniteFutures.toCompletable(cache.getAllAsync(keys));
+        return backupReads == null ? batch : backupReads.raceAll(cache.getName(), keys, batch, operationTimeoutNanos);
     }
 
     private static String hitOrMiss(Item item) {
@@ -128,8 +204,7 @@ public final class IgniteCacheService implements CacheService {
     }
 
     private CompletableFuture<Item> read(IgniteCache<String, byte[]> cache, TenantKey key) {
-        return IgniteFutures.toCompletable(cache.getAsync(key.storageKey()))
-                .thenApply(stored -> readStored(cache, key, stored));
+        return stored(cache, key.storageKey()).thenApply(stored -> readStored(cache, key, stored));
     }
 
     /** New zone, then old zone, then the new one again (the background copy may have moved it in between). */
@@ -137,7 +212,7 @@ public final class IgniteCacheService implements CacheService {
         IgniteCache<String, byte[]> to = zone(r.zone());
         IgniteCache<String, byte[]> from = zone(r.movingFrom());
         return read(to, key).thenCompose(item -> item != null ? CompletableFuture.completedFuture(item)
-                : IgniteFutures.toCompletable(from.getAsync(key.storageKey())).thenCompose(old ->
+                : stored(from, key.storageKey()).thenCompose(old ->
                         old == null || MoveEntries.isTombstone(old) ? read(to, key)
                                 : CompletableFuture.completedFuture(readStored(from, key, old))));
     }
@@ -178,7 +253,7 @@ public final class IgniteCacheService implements CacheService {
                 }
             }
             byZone.forEach((cache, storageKeys) -> parts.add(
-                    IgniteFutures.toCompletable(cache.getAllAsync(storageKeys.keySet())).thenApply(found -> {
+                    storedAll(cache, storageKeys.keySet()).thenApply(found -> {
                         Map<TenantKey, Item> out = new HashMap<>();
                         storageKeys.forEach((sk, tk) -> {
                             Item item = readStored(cache, tk, found.get(sk));
@@ -190,11 +265,11 @@ public final class IgniteCacheService implements CacheService {
                         });
                         return out;
                     })));
-            return CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0])).thenApply(v -> {
+            return withTimeout(CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0])).thenApply(v -> {
                 Map<TenantKey, Item> all = new HashMap<>();
                 parts.forEach(p -> all.putAll(p.join()));
                 return all;
-            }).whenComplete((r, e) -> {
+            }), "get").whenComplete((r, e) -> {
                 inFlight.end(generation);
                 if (e != null) {
                     stats.record("get", "error");
@@ -241,6 +316,10 @@ public final class IgniteCacheService implements CacheService {
         long now = System.currentTimeMillis();
         Item item = new Item(value, flags, VersionClock.shared().next(), expireAt, false);
         return run("set", key.tenant(), () -> item, r -> {
+            CompletableFuture<Item> refused = refused();
+            if (refused != null) {
+                return refused;
+            }
             CompletableFuture<Item> written = write(zone(r.zone()), key, item, now);
             if (!r.moving()) {
                 return written;
@@ -268,6 +347,10 @@ public final class IgniteCacheService implements CacheService {
         // In miss mode the tenant's keys are absent: the answer a missing key gets, nothing stored.
         return run(op, key.tenant(), () -> mutation.apply(null, System.currentTimeMillis(),
                 VersionClock.shared().next()), r -> {
+                    CompletableFuture<Mutation.Outcome> refused = refused();
+                    if (refused != null) {
+                        return refused;
+                    }
                     IgniteCache<String, byte[]> to = zone(r.zone());
                     if (!r.moving()) {
                         return applyMutation(to, key, mutation);
@@ -340,6 +423,11 @@ public final class IgniteCacheService implements CacheService {
 
     @Override
     public CompletableFuture<Void> flushAll() {
+        CompletableFuture<Void> refused = refused();
+        if (refused != null) {
+            stats.record("flush", "rejected");
+            return refused;
+        }
         List<CompletableFuture<Void>> all = new ArrayList<>();
         zones.values().forEach(c -> all.add(IgniteFutures.toCompletable(c.clearAsync())));
         return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0]))

@@ -1,6 +1,8 @@
 package dev.hearth.node.cluster;
 
 import dev.hearth.node.config.HearthConfig;
+import dev.hearth.node.membership.MembersJson;
+import dev.hearth.node.membership.Membership;
 import java.net.URL;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,6 +21,7 @@ import org.apache.ignite.configuration.DataPageEvictionMode;
 import org.apache.ignite.configuration.DataRegionConfiguration;
 import org.apache.ignite.configuration.DataStorageConfiguration;
 import org.apache.ignite.configuration.IgniteConfiguration;
+import org.apache.ignite.configuration.TransactionConfiguration;
 import org.apache.ignite.events.EventType;
 import org.apache.ignite.failure.StopNodeOrHaltFailureHandler;
 import org.apache.ignite.kubernetes.configuration.KubernetesConnectionConfiguration;
@@ -39,8 +42,21 @@ public final class IgniteConfigFactory {
     private IgniteConfigFactory() {
     }
 
+    /**
+     * Longest a transaction may hold up a partition exchange before Ignite rolls it back. Hearth's only transactions
+     * are the tenant registry's, which take milliseconds; one left open (a stalled caller, a paused node) would
+     * otherwise block every cache operation of the cluster for as long as it stays open.
+     */
+    static final long TX_TIMEOUT_ON_EXCHANGE_MS = 5_000;
+
     public static IgniteConfiguration build(HearthConfig config, ResolvedPorts ports, int memcachedPort,
             int adminPort, URL logConfig) {
+        return build(config, ports, memcachedPort, adminPort, logConfig,
+                Membership.open(null, config.node().name(), config.cluster().expectedSize()));
+    }
+
+    public static IgniteConfiguration build(HearthConfig config, ResolvedPorts ports, int memcachedPort,
+            int adminPort, URL logConfig, Membership membership) {
         IgniteConfiguration ic = new IgniteConfiguration();
         String name = config.node().name();
         ic.setIgniteInstanceName(name);
@@ -66,6 +82,9 @@ public final class IgniteConfigFactory {
         ic.setRebalanceThrottle(config.cluster().rebalanceThrottle().toMillis());
         ic.setRebalanceBatchSize((int) Math.min(Integer.MAX_VALUE, config.cluster().rebalanceBatchSize().bytes()));
         ic.setIncludeEventTypes(EventType.EVT_CACHE_OBJECT_EXPIRED);
+        ic.setTransactionConfiguration(new TransactionConfiguration()
+                .setTxTimeoutOnPartitionMapExchange(TX_TIMEOUT_ON_EXCHANGE_MS));
+        ic.setPluginProviders(new HearthPlugin(config.cluster().name(), membership));
         if (logConfig != null) {
             try {
                 ic.setGridLogger(new Log4J2Logger(logConfig));
@@ -81,6 +100,9 @@ public final class IgniteConfigFactory {
         attrs.put(NodeAttributes.MEMCACHED_PORT, memcachedPort);
         attrs.put(NodeAttributes.THIN_CLIENT_PORT, ports.thinClient());
         attrs.put(NodeAttributes.VERSION, HearthVersion.get());
+        attrs.put(NodeAttributes.CLUSTER_NAME, config.cluster().name());
+        attrs.put(NodeAttributes.ADMIN_HOST, config.cluster().bindAddress());
+        attrs.put(NodeAttributes.MEMBERS, MembersJson.encode(membership.members()));
         config.node().attributes().forEach((k, v) -> attrs.put(NodeAttributes.USER_PREFIX + k, v));
         ic.setUserAttributes(attrs);
 

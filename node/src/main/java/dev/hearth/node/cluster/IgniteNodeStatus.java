@@ -1,6 +1,7 @@
 package dev.hearth.node.cluster;
 
 import dev.hearth.node.config.HearthConfig;
+import dev.hearth.node.membership.Membership;
 import dev.hearth.node.status.NodeStatus;
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
@@ -48,6 +49,7 @@ public final class IgniteNodeStatus implements NodeStatus {
     private final Map<String, Integer> ports;
     private final BooleanSupplier endpointsAccepting;
     private final BooleanSupplier stopping;
+    private final Membership membership;
     private final long startedAt = System.currentTimeMillis();
     private final Map<String, LongAdder> evictions = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> expirations = new ConcurrentHashMap<>();
@@ -55,7 +57,8 @@ public final class IgniteNodeStatus implements NodeStatus {
     private volatile LongMetric exchangeBlocked;
 
     public IgniteNodeStatus(Ignite ignite, HearthConfig config, Map<String, Integer> ports,
-            BooleanSupplier endpointsAccepting, BooleanSupplier stopping) {
+            BooleanSupplier endpointsAccepting, BooleanSupplier stopping, Membership membership) {
+        this.membership = membership;
         this.ignite = (IgniteEx) ignite;
         this.config = config;
         this.ports = Map.copyOf(ports);
@@ -82,6 +85,9 @@ public final class IgniteNodeStatus implements NodeStatus {
         }
         if (!endpointsAccepting.getAsBoolean()) {
             return new Readiness(false, "endpoints not accepting yet");
+        }
+        if (!membership.hasQuorum()) {
+            return new Readiness(false, membership.noQuorumReason());
         }
         long blocked = exchangeBlockedMillis();
         if (blocked >= EXCHANGE_NOT_READY_MILLIS) {
@@ -144,7 +150,7 @@ public final class IgniteNodeStatus implements NodeStatus {
         }
         regions.sort(Comparator.comparing(Region::name));
         return new Snapshot(node, ignite.cluster().topologyVersion(), members, clusterRebalanced(), zones, regions,
-                jvm(), safety());
+                jvm(), safety(), membership.view());
     }
 
     private long regionLimit(String region) {
@@ -195,6 +201,14 @@ public final class IgniteNodeStatus implements NodeStatus {
         int servers = ignite.cluster().forServers().nodes().size();
         if (servers < 2) {
             reasons.add("this is the only node: stopping it loses every entry");
+        }
+        var m = membership.view();
+        if (!m.hasQuorum()) {
+            reasons.add(membership.noQuorumReason());
+        } else if (servers >= 2 && m.present().size() - 1 < m.quorum()) {
+            reasons.add("without this node the cluster would have " + (m.present().size() - 1) + " of "
+                    + m.expectedSize() + " expected members, fewer than the " + m.quorum() + " it needs to accept "
+                    + "writes (missing: " + m.missing() + ")");
         }
         config.zones().forEach((zone, z) -> {
             if (z.backups() == 0) {

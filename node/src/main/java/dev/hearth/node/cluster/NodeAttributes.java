@@ -11,6 +11,12 @@ public final class NodeAttributes {
     public static final String MEMCACHED_PORT = "hearth.port.memcached";
     public static final String THIN_CLIENT_PORT = "hearth.port.thinClient";
     public static final String VERSION = "hearth.version";
+    /** {@code cluster.name}: a node whose name differs is refused at join ({@link HearthPlugin}). */
+    public static final String CLUSTER_NAME = "hearth.cluster";
+    /** The host the admin port listens on, as peers reach it (the split watch asks missing members there). */
+    public static final String ADMIN_HOST = "hearth.adminHost";
+    /** The node's expected members when it started ({@code MembersJson}): how a joining node learns them. */
+    public static final String MEMBERS = "hearth.members";
     /** Prefix of the operator's {@code node.attributes} (matched by a zone's {@code nodeFilter}). */
     public static final String USER_PREFIX = "hearth.attr.";
 

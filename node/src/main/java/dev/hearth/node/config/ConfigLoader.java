@@ -323,6 +323,9 @@ public final class ConfigLoader {
         if (!c.cluster().stuckExchangeTimeout().isZero()) {
             atLeast(c.cluster().stuckExchangeTimeout(), Duration.ofSeconds(10), "cluster.stuckExchangeTimeout");
         }
+        if (c.cluster().expectedSize() < 0 || c.cluster().expectedSize() > 1000) {
+            throw new ConfigException("cluster.expectedSize", "must be 0 (learned) or a number of nodes up to 1000");
+        }
         if (c.cluster().rebalanceBatchSize().bytes() < 1024) {
             throw new ConfigException("cluster.rebalanceBatchSize", "must be at least 1k");
         }
@@ -388,6 +391,11 @@ public final class ConfigLoader {
         }
         if (mc.maxConnections() < 1) {
             throw new ConfigException("memcached.maxConnections", "must be at least 1");
+        }
+        atLeast(mc.operationTimeout(), Duration.ofMillis(100), "memcached.operationTimeout");
+        if (!mc.readFailoverAfter().isZero() && mc.readFailoverAfter().compareTo(mc.operationTimeout()) >= 0) {
+            throw new ConfigException("memcached.readFailoverAfter", "must be 0s (off) or shorter than "
+                    + "memcached.operationTimeout (" + mc.operationTimeout().toMillis() + " ms)");
         }
         if (mc.tenantMode().equals("authenticated") && mc.users().isEmpty()) {
             throw new ConfigException("memcached.users", "tenantMode authenticated needs at least one user");

@@ -35,7 +35,8 @@ public record HearthConfig(
             Duration failureDetectionTimeout,
             Duration rebalanceThrottle,
             ByteSize rebalanceBatchSize,
-            Duration stuckExchangeTimeout) {
+            Duration stuckExchangeTimeout,
+            int expectedSize) {
     }
 
     public record Kubernetes(String namespace, String service, String masterUrl) {
@@ -72,6 +73,8 @@ public record HearthConfig(
             ByteSize maxItemSize,
             int maxConnections,
             Duration idleTimeout,
+            Duration readFailoverAfter,
+            Duration operationTimeout,
             Map<String, String> users) {
     }
 

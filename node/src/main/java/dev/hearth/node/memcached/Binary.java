@@ -51,8 +51,11 @@ final class Binary {
     static final int UNKNOWN_COMMAND = 0x81;
     static final int ENOMEM = 0x82;
     static final int EINTERNAL = 0x84;
-    /** A tenant in maintenance (reject mode): memcached's ETMPFAIL, "temporary failure", retry later. */
-    static final int TENANT_UNAVAILABLE = 0x86;
+    /**
+     * memcached's ETMPFAIL, "temporary failure", retry later: a tenant in maintenance (reject mode), no quorum, no
+     * answer in time.
+     */
+    static final int ETMPFAIL = 0x86;
 
     private Binary() {
     }

@@ -5,6 +5,7 @@ import dev.hearth.node.cache.Item;
 import dev.hearth.node.cache.Mutation;
 import dev.hearth.node.cache.TenantKey;
 import dev.hearth.node.cache.TenantUnavailableException;
+import dev.hearth.node.cache.UnavailableException;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import java.nio.ByteBuffer;
@@ -80,8 +81,12 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
     private static Object failureFor(BinaryRequest req, Throwable e) {
         Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
         if (t instanceof TenantUnavailableException) {
-            return new BinaryResponse(req.opcode(), Binary.TENANT_UNAVAILABLE, EMPTY, EMPTY,
+            return new BinaryResponse(req.opcode(), Binary.ETMPFAIL, EMPTY, EMPTY,
                     TenantUnavailableException.MESSAGE.getBytes(StandardCharsets.US_ASCII), req.opaque(), 0);
+        }
+        if (t instanceof UnavailableException) {
+            return new BinaryResponse(req.opcode(), Binary.ETMPFAIL, EMPTY, EMPTY,
+                    String.valueOf(t.getMessage()).getBytes(StandardCharsets.UTF_8), req.opaque(), 0);
         }
         LOG.debug("memcached binary command failed", t);
         String msg = String.valueOf(t.getMessage());

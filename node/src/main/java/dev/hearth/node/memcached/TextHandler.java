@@ -5,6 +5,7 @@ import dev.hearth.node.cache.Item;
 import dev.hearth.node.cache.Mutation;
 import dev.hearth.node.cache.TenantKey;
 import dev.hearth.node.cache.TenantUnavailableException;
+import dev.hearth.node.cache.UnavailableException;
 import dev.hearth.node.cache.VersionClock;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -46,12 +47,17 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
         if (t instanceof TenantUnavailableException) {
             return new TextReply.Line("SERVER_ERROR " + TenantUnavailableException.MESSAGE);
         }
-        LOG.debug("memcached command failed", t);
-        String msg = String.valueOf(t.getMessage()).replaceAll("[\\r\\n]+", " ");
-        if (msg.length() > 200) {
-            msg = msg.substring(0, 200);
+        if (t instanceof UnavailableException) {
+            return new TextReply.Line("SERVER_ERROR " + oneLine(t.getMessage()));
         }
-        return new TextReply.Line("SERVER_ERROR " + t.getClass().getSimpleName() + ": " + msg);
+        LOG.debug("memcached command failed", t);
+        return new TextReply.Line("SERVER_ERROR " + t.getClass().getSimpleName() + ": " + oneLine(t.getMessage()));
+    }
+
+    /** A message fit for a reply line: no line breaks, at most 200 characters. */
+    private static String oneLine(String message) {
+        String msg = String.valueOf(message).replaceAll("[\\r\\n]+", " ");
+        return msg.length() > 200 ? msg.substring(0, 200) : msg;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.hearth.node.status;
 
+import dev.hearth.node.membership.Membership;
 import java.util.List;
 import java.util.Map;
 
@@ -47,7 +48,8 @@ public interface NodeStatus {
             List<Zone> zones,
             List<Region> regions,
             Jvm jvm,
-            Safety safety) {
+            Safety safety,
+            Membership.View membership) {
     }
 
     record LocalNode(

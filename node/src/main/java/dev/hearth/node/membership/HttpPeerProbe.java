@@ -1,0 +1,49 @@
+package dev.hearth.node.membership;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** {@link SplitWatch.Probe} over a node's admin port: {@code GET /membership}. */
+public final class HttpPeerProbe implements SplitWatch.Probe {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http;
+    private final Duration timeout;
+
+    public HttpPeerProbe(Duration timeout) {
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    }
+
+    @Override
+    public Optional<SplitWatch.Peer> ask(String admin) {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + admin + "/membership"))
+                    .timeout(timeout).GET().build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                return Optional.empty();
+            }
+            JsonNode root = JSON.readTree(r.body());
+            List<String> present = new ArrayList<>();
+            root.path("present").forEach(n -> present.add(n.asText()));
+            String name = root.path("self").asText("");
+            if (name.isEmpty()) {
+                return Optional.empty();
+            }
+            return Optional.of(new SplitWatch.Peer(name, present, root.path("hasQuorum").asBoolean(false)));
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+}
