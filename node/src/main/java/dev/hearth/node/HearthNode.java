@@ -90,7 +90,7 @@ public final class HearthNode implements AutoCloseable {
     private volatile Runnable shutdownAction = this::stopGracefully;
     private volatile IgniteMembership membership;
     /** Read-failover and operation-timeout timers of the cache service: never blocked by anything else. */
-    private volatile java.util.concurrent.ScheduledExecutorService failoverTimer;
+    private volatile io.netty.util.HashedWheelTimer failoverTimer;
     /** The split watch's probes wait on other nodes' admin ports: a thread of their own. */
     private final java.util.concurrent.ScheduledExecutorService membershipExecutor = java.util.concurrent.Executors
             .newSingleThreadScheduledExecutor(daemonThreads("hearth-membership"));
@@ -176,9 +176,9 @@ public final class HearthNode implements AutoCloseable {
                                     java.util.Locale.ROOT)), inFlight,
                     IgniteConfigFactory.systemRegionBytes(config));
             TenantStats tenantStats = new TenantStats();
-            java.util.concurrent.ScheduledThreadPoolExecutor failoverTimer =
-                    new java.util.concurrent.ScheduledThreadPoolExecutor(1, daemonThreads("hearth-failover"));
-            failoverTimer.setRemoveOnCancelPolicy(true);
+            // 10 ms ticks: the failover delay (100 ms) and the operation timeout (2 s) need no finer grain.
+            io.netty.util.HashedWheelTimer failoverTimer = new io.netty.util.HashedWheelTimer(
+                    daemonThreads("hearth-timer"), 10, TimeUnit.MILLISECONDS, 512);
             IgniteCacheService cache = new IgniteCacheService(ignite, config.zones().keySet(), registry, inFlight,
                     MaintenanceMode.of(config.tenants().maintenanceMode()), stats, tenantStats,
                     new IgniteCacheService.Resilience(config.memcached().readFailoverAfter(),
@@ -490,7 +490,7 @@ public final class HearthNode implements AutoCloseable {
             LOG.warn("Ignite stop failed", e);
         }
         if (failoverTimer != null) {
-            failoverTimer.shutdownNow();
+            failoverTimer.stop();
         }
         admin.close();
         LOG.info("Node {} stopped in {} ms", config.node().name(),

@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,11 +33,11 @@ import org.apache.ignite.resources.IgniteInstanceResource;
 final class BackupReads {
     private final Ignite ignite;
     private final long afterNanos;
-    private final ScheduledExecutorService timer;
+    private final io.netty.util.Timer timer;
     private final OperationStats stats;
 
     /** @param after 0 = never ask the backups */
-    BackupReads(Ignite ignite, Duration after, ScheduledExecutorService timer, OperationStats stats) {
+    BackupReads(Ignite ignite, Duration after, io.netty.util.Timer timer, OperationStats stats) {
         this.ignite = ignite;
         this.afterNanos = after.toNanos();
         this.timer = timer;
@@ -76,7 +75,7 @@ final class BackupReads {
                 out.completeExceptionally(e);
             }
         });
-        var armed = timer.schedule(() -> {
+        var armed = timer.newTimeout(t -> {
             if (out.isDone() || !raced.compareAndSet(false, true)) {
                 return;
             }
@@ -99,7 +98,7 @@ final class BackupReads {
                 out.complete(found);
             });
         }, afterNanos, TimeUnit.NANOSECONDS);
-        out.whenComplete((v, e) -> armed.cancel(false));
+        out.whenComplete((v, e) -> armed.cancel());
         return out;
     }
 
@@ -109,7 +108,7 @@ final class BackupReads {
         AtomicInteger running = new AtomicInteger(1);
         AtomicReference<Throwable> firstError = new AtomicReference<>();
         primary.whenComplete((v, e) -> settle(out, running, firstError, v, e, false));
-        var armed = timer.schedule(() -> {
+        var armed = timer.newTimeout(t -> {
             if (out.isDone()) {
                 return;
             }
@@ -147,7 +146,7 @@ final class BackupReads {
                 }
             }
         }, delayNanos, TimeUnit.NANOSECONDS);
-        out.whenComplete((v, e) -> armed.cancel(false));
+        out.whenComplete((v, e) -> armed.cancel());
         return out;
     }
 

@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -57,6 +56,7 @@ public final class IgniteCacheService implements CacheService {
     private final BackupReads backupReads;
     private final long operationTimeoutNanos;
     private final Supplier<String> writeRefusal;
+    private final io.netty.util.Timer timer;
 
     /**
      * How the service meets an unresponsive or cut-off cluster.
@@ -64,10 +64,11 @@ public final class IgniteCacheService implements CacheService {
      * @param readFailoverAfter a get whose primary copy has not answered by then also asks the backups (0 = never)
      * @param operationTimeout every request is answered by then, with {@link UnavailableException} if need be
      * @param writeRefusal why writes are refused now (no quorum), or null when they are not; called per write
-     * @param timer runs the read-failover timers
+     * @param timer runs the read-failover and timeout timers: one per request, so a timer wheel (O(1) to arm and
+     *     cancel), not a scheduled executor's heap
      */
     public record Resilience(java.time.Duration readFailoverAfter, java.time.Duration operationTimeout,
-            Supplier<String> writeRefusal, ScheduledExecutorService timer) {
+            Supplier<String> writeRefusal, io.netty.util.Timer timer) {
         /** No failover reads, no write gate, a long timeout: a single node, tests. */
         public static Resilience none() {
             return new Resilience(java.time.Duration.ZERO, java.time.Duration.ofMinutes(10), () -> null, null);
@@ -85,6 +86,7 @@ public final class IgniteCacheService implements CacheService {
                 : new BackupReads(ignite, resilience.readFailoverAfter(), resilience.timer(), stats);
         this.operationTimeoutNanos = resilience.operationTimeout().toNanos();
         this.writeRefusal = resilience.writeRefusal();
+        this.timer = resilience.timer();
         this.stats = stats;
         this.tenantStats = tenantStats;
         Map<String, IgniteCache<String, byte[]>> m = new HashMap<>();
@@ -155,24 +157,24 @@ public final class IgniteCacheService implements CacheService {
      * copy is frozen or cut off gets no answer until that node is dropped from the cluster.
      */
     private <T> CompletableFuture<T> withTimeout(CompletableFuture<T> f, String op) {
-        if (f.isDone()) {
+        if (f.isDone() || timer == null) {
             return f;
         }
         CompletableFuture<T> out = new CompletableFuture<>();
+        io.netty.util.Timeout armed = timer.newTimeout(t -> out.completeExceptionally(new UnavailableException(
+                "no answer from the cluster within " + TimeUnit.NANOSECONDS.toMillis(operationTimeoutNanos)
+                        + " ms (memcached.operationTimeout): the key's primary copy may be frozen or cut off"
+                        + (op.equals("get") ? "" : "; the " + op + " may still be applied"))),
+                operationTimeoutNanos, TimeUnit.NANOSECONDS);
         f.whenComplete((v, e) -> {
+            armed.cancel();
             if (e == null) {
                 out.complete(v);
             } else {
                 out.completeExceptionally(e);
             }
         });
-        out.orTimeout(operationTimeoutNanos, TimeUnit.NANOSECONDS);
-        return out.exceptionallyCompose(e -> cause(e) instanceof java.util.concurrent.TimeoutException
-                ? CompletableFuture.failedFuture(new UnavailableException("no answer from the cluster within "
-                        + TimeUnit.NANOSECONDS.toMillis(operationTimeoutNanos) + " ms (memcached.operationTimeout): "
-                        + "the key's primary copy may be frozen or cut off" + (op.equals("get") ? ""
-                                : "; the " + op + " may still be applied")))
-                : CompletableFuture.failedFuture(e));
+        return out;
     }
 
     /** Fails at once with the reason when this node's part of the cluster may not accept writes (no quorum). */
