@@ -94,6 +94,18 @@ public final class HearthNode implements AutoCloseable {
     /** The split watch's probes wait on other nodes' admin ports: a thread of their own. */
     private final java.util.concurrent.ScheduledExecutorService membershipExecutor = java.util.concurrent.Executors
             .newSingleThreadScheduledExecutor(daemonThreads("hearth-membership"));
+    /**
+     * Sends the backup reads of gets whose primary is slow: two threads, and a bounded queue past which a get just
+     * waits for its primary. Shared by the nodes of one JVM (tests): it holds no node's state.
+     */
+    private static final java.util.concurrent.ThreadPoolExecutor FAILOVER_ASKER =
+            new java.util.concurrent.ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS,
+                    new java.util.concurrent.ArrayBlockingQueue<>(4096), daemonThreads("hearth-failover"));
+
+    static {
+        FAILOVER_ASKER.allowCoreThreadTimeOut(true);
+    }
+
     /** How often the split watch asks the missing members where they are. */
     private static final Duration SPLIT_CHECK_INTERVAL = Duration.ofSeconds(2);
 
@@ -151,6 +163,7 @@ public final class HearthNode implements AutoCloseable {
         ports.put("admin", adminPort);
         Membership membership = Membership.open(Path.of(config.node().dataDir()), config.node().name(),
                 config.cluster().expectedSize());
+        boolean knewPeers = membership.members().size() > 1;
         Ignite ignite;
         try {
             ignite = Ignition.start(IgniteConfigFactory.build(config, rp, memcachedPort, adminPort, logConfig,
@@ -183,7 +196,8 @@ public final class HearthNode implements AutoCloseable {
                     MaintenanceMode.of(config.tenants().maintenanceMode()), stats, tenantStats,
                     new IgniteCacheService.Resilience(config.memcached().readFailoverAfter(),
                             config.memcached().operationTimeout(),
-                            () -> membership.hasQuorum() ? null : membership.noQuorumReason(), failoverTimer));
+                            () -> membership.hasQuorum() ? null : membership.noQuorumReason(), failoverTimer,
+                            FAILOVER_ASKER));
             MemcachedServer mc = memcached;
             IgniteNodeStatus status = new IgniteNodeStatus(ignite, config, ports,
                     () -> accepting.get() && (mc == null || mc.accepting()), stopping::get, membership);
@@ -203,6 +217,14 @@ public final class HearthNode implements AutoCloseable {
             admin.tenantOperations(node.tenants);
             Ignition.addListener(node::onIgniteState);
             node.startOperations();
+            if (ignite.cluster().forServers().nodes().size() == 1 && !knewPeers
+                    && config.cluster().expectedSize() == 0 && config.cluster().discovery().equals("static")
+                    && config.cluster().addresses().size() > 1) {
+                LOG.warn("Node {} formed a new cluster on its own: no other address of cluster.addresses {} answered. "
+                        + "If this node should have joined a running cluster, check the network and the other nodes; "
+                        + "set cluster.expectedSize so that a node alone is never ready", config.node().name(),
+                        config.cluster().addresses());
+            }
             LOG.info("Hearth node {} started in {} ms: cluster of {} node(s), ports {}", config.node().name(),
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), ignite.cluster().forServers().nodes().size(),
                     ports);

@@ -35,13 +35,22 @@ final class BackupReads {
     private final long afterNanos;
     private final io.netty.util.Timer timer;
     private final OperationStats stats;
+    /** Sends the backup reads: never the timer's own thread, which every request's timeout needs. */
+    private final java.util.concurrent.Executor asker;
 
     /** @param after 0 = never ask the backups */
-    BackupReads(Ignite ignite, Duration after, io.netty.util.Timer timer, OperationStats stats) {
+    BackupReads(Ignite ignite, Duration after, io.netty.util.Timer timer, java.util.concurrent.Executor asker,
+            OperationStats stats) {
         this.ignite = ignite;
         this.afterNanos = after.toNanos();
         this.timer = timer;
+        this.asker = asker;
         this.stats = stats;
+        // The first use of a class on the wire registers its name cluster-wide, through discovery, which a frozen
+        // node holds up until it is dropped (seen: the first failover read waited 8 s for it). Register both now,
+        // while the cluster answers.
+        ignite.binary().toBinary(new Peek("", ""));
+        ignite.binary().toBinary(new Peek.Answer(false, null));
     }
 
     /**
@@ -109,45 +118,54 @@ final class BackupReads {
         AtomicReference<Throwable> firstError = new AtomicReference<>();
         primary.whenComplete((v, e) -> settle(out, running, firstError, v, e, false));
         var armed = timer.newTimeout(t -> {
-            if (out.isDone()) {
-                return;
-            }
-            List<ClusterNode> owners = remoteOwners(cacheName, key);
-            if (owners.isEmpty()) {
-                return;
-            }
-            stats.readFailover();
-            long budgetMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(budgetNanos - afterNanos));
-            if (primary.isDone()) {
-                return;
-            }
-            for (ClusterNode n : owners) {
-                running.incrementAndGet();
+            if (!out.isDone()) {
                 try {
-                    ignite.compute(ignite.cluster().forNode(n)).withNoFailover().withTimeout(budgetMs)
-                            .callAsync(new Peek(cacheName, key))
-                            .listen(f -> {
-                                Peek.Answer a;
-                                try {
-                                    a = f.get();
-                                } catch (RuntimeException e) {
-                                    settle(out, running, firstError, null, e, true);
-                                    return;
-                                }
-                                if (a.owner()) {
-                                    settle(out, running, firstError, a.value(), null, true);
-                                } else {
-                                    settle(out, running, firstError, null, new IllegalStateException(
-                                            "node " + n.consistentId() + " no longer owns the key's partition"), true);
-                                }
-                            });
-                } catch (RuntimeException e) {
-                    settle(out, running, firstError, null, e, true);
+                    asker.execute(() -> askBackups(cacheName, key, primary, out, running, firstError, budgetNanos));
+                } catch (java.util.concurrent.RejectedExecutionException busy) {
+                    // Too many reads are failing over at once: these wait for their primary (or the timeout).
                 }
             }
         }, delayNanos, TimeUnit.NANOSECONDS);
         out.whenComplete((v, e) -> armed.cancel());
         return out;
+    }
+
+    private void askBackups(String cacheName, String key, CompletableFuture<byte[]> primary,
+            CompletableFuture<byte[]> out, AtomicInteger running, AtomicReference<Throwable> firstError,
+            long budgetNanos) {
+        if (out.isDone() || primary.isDone()) {
+            return;
+        }
+        List<ClusterNode> owners = remoteOwners(cacheName, key);
+        if (owners.isEmpty()) {
+            return;
+        }
+        stats.readFailover();
+        long budgetMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(budgetNanos - afterNanos));
+        for (ClusterNode n : owners) {
+            running.incrementAndGet();
+            try {
+                ignite.compute(ignite.cluster().forNode(n)).withNoFailover().withTimeout(budgetMs)
+                        .callAsync(new Peek(cacheName, key))
+                        .listen(f -> {
+                            Peek.Answer a;
+                            try {
+                                a = f.get();
+                            } catch (RuntimeException e) {
+                                settle(out, running, firstError, null, e, true);
+                                return;
+                            }
+                            if (a.owner()) {
+                                settle(out, running, firstError, a.value(), null, true);
+                            } else {
+                                settle(out, running, firstError, null, new IllegalStateException(
+                                        "node " + n.consistentId() + " no longer owns the key's partition"), true);
+                            }
+                        });
+            } catch (RuntimeException e) {
+                settle(out, running, firstError, null, e, true);
+            }
+        }
     }
 
     private void settle(CompletableFuture<byte[]> out, AtomicInteger running, AtomicReference<Throwable> firstError,

@@ -64,14 +64,15 @@ public final class IgniteCacheService implements CacheService {
      * @param readFailoverAfter a get whose primary copy has not answered by then also asks the backups (0 = never)
      * @param operationTimeout every request is answered by then, with {@link UnavailableException} if need be
      * @param writeRefusal why writes are refused now (no quorum), or null when they are not; called per write
+     * @param asker sends the backup reads (off the timer's thread: sending may block)
      * @param timer runs the read-failover and timeout timers: one per request, so a timer wheel (O(1) to arm and
      *     cancel), not a scheduled executor's heap
      */
     public record Resilience(java.time.Duration readFailoverAfter, java.time.Duration operationTimeout,
-            Supplier<String> writeRefusal, io.netty.util.Timer timer) {
+            Supplier<String> writeRefusal, io.netty.util.Timer timer, java.util.concurrent.Executor asker) {
         /** No failover reads, no write gate, a long timeout: a single node, tests. */
         public static Resilience none() {
-            return new Resilience(java.time.Duration.ZERO, java.time.Duration.ofMinutes(10), () -> null, null);
+            return new Resilience(java.time.Duration.ZERO, java.time.Duration.ofMinutes(10), () -> null, null, null);
         }
     }
 
@@ -83,7 +84,8 @@ public final class IgniteCacheService implements CacheService {
     public IgniteCacheService(Ignite ignite, Iterable<String> zoneNames, TenantRegistry registry, InFlight inFlight,
             MaintenanceMode mode, OperationStats stats, TenantStats tenantStats, Resilience resilience) {
         this.backupReads = resilience.readFailoverAfter().isZero() ? null
-                : new BackupReads(ignite, resilience.readFailoverAfter(), resilience.timer(), stats);
+                : new BackupReads(ignite, resilience.readFailoverAfter(), resilience.timer(),
+                        resilience.asker(), stats);
         this.operationTimeoutNanos = resilience.operationTimeout().toNanos();
         this.writeRefusal = resilience.writeRefusal();
         this.timer = resilience.timer();
