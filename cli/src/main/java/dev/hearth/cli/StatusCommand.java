@@ -56,6 +56,9 @@ public final class StatusCommand implements Callable<Integer> {
             List<String> reasons = new ArrayList<>((List<String>) n.get("reasons"));
             if (!member) {
                 reasons.add(0, (String) n.get("missing"));
+                if (!(Boolean) n.get("ready")) {
+                    reasons.add(1, "not ready: " + n.get("readyReason"));
+                }
             }
             nodes.row(n.get("name"), blank(n.get("failureDomain")), n.get("admin"),
                     !member ? "missing" : (Boolean) n.get("ready") ? "yes" : "no (" + n.get("readyReason") + ")",
