@@ -73,7 +73,46 @@ public final class Cluster {
             out.add(new Member(m.path("name").asText(), m.path("failureDomain").asText(""),
                     hostPort(host, m.path("adminPort").asInt())));
         }
+        // Name order, not join order: nodes started at once join in any order, and a rolling restart's default
+        // order and every listing should not change from one start to the next.
+        out.sort(java.util.Comparator.comparing(Member::name, Cluster::compareNames));
         return List.copyOf(out);
+    }
+
+    /** Natural order of node names: n2 before n10 (runs of digits compare as numbers). */
+    static int compareNames(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            char ca = a.charAt(i);
+            char cb = b.charAt(j);
+            if (Character.isDigit(ca) && Character.isDigit(cb)) {
+                int ei = i;
+                int ej = j;
+                while (ei < a.length() && Character.isDigit(a.charAt(ei))) {
+                    ei++;
+                }
+                while (ej < b.length() && Character.isDigit(b.charAt(ej))) {
+                    ej++;
+                }
+                java.math.BigInteger na = new java.math.BigInteger(a.substring(i, ei));
+                java.math.BigInteger nb = new java.math.BigInteger(b.substring(j, ej));
+                int c = na.compareTo(nb);
+                if (c != 0) {
+                    return c;
+                }
+                i = ei;
+                j = ej;
+            } else {
+                if (ca != cb) {
+                    return Character.compare(ca, cb);
+                }
+                i++;
+                j++;
+            }
+        }
+        int c = Integer.compare(a.length() - i, b.length() - j);
+        return c != 0 ? c : a.compareTo(b);
     }
 
     /** The seed's host if the member has it, else its first IPv4 address, else its first address. */

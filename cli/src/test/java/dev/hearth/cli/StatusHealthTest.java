@@ -194,6 +194,18 @@ class StatusHealthTest {
         }
     }
 
+    /** Nodes started at once join in any order; listings (and a rolling restart's default order) go by name. */
+    @Test
+    void membersAreListedInNameOrder() throws Exception {
+        try (FixtureNodes nodes = new FixtureNodes("n0", "n1", "n2", "n10")) {
+            nodes.topology("n0", "n10", "n2", "n0", "n1");
+            JsonNode j = json(nodes, "n0");
+            List<String> names = new ArrayList<>();
+            j.path("nodes").forEach(n -> names.add(n.path("name").asText()));
+            assertEquals(List.of("n0", "n1", "n2", "n10"), names);
+        }
+    }
+
     @Test
     void unreachableSeedExits4() throws Exception {
         FixtureNodes nodes = new FixtureNodes("n0");
