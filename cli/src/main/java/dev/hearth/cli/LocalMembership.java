@@ -72,7 +72,7 @@ public final class LocalMembership {
             }
         });
         if (seen.isEmpty()) {
-            return "no other node is alive";
+            return "no other live node answers";
         }
         return seen.size() == 1 ? "the others see " + Membership.list(seen.get(0)) : String.join("; ", perNode);
     }

@@ -63,7 +63,7 @@ class LocalMembershipTest {
     @Test
     void lastNodeStandingWithoutQuorum() throws Exception {
         assertEquals(Map.of("n0", "n0: alive but outside the cluster (sees n0, no quorum: 1 of 3 expected, needs 2; "
-                + "no other node is alive)"), LocalMembership.outside(live("n0", status("n0"))));
+                + "no other live node answers)"), LocalMembership.outside(live("n0", status("n0"))));
     }
 
     /** Nodes from before membership: a node not seeing a live peer that the others see is outside. */
