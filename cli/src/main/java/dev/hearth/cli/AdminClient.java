@@ -128,7 +128,8 @@ public final class AdminClient {
                     + r.statusCode() + " and a body that is not JSON");
         }
         if (r.statusCode() >= 400) {
-            String message = body.path("message").asText(body.toString());
+            // Admin routes answer {error, status, message}; some only {error}.
+            String message = body.path("message").asText(body.path("error").asText(body.toString()));
             throw new AdminException(r.statusCode(), message);
         }
         return body;

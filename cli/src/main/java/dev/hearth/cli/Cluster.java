@@ -73,7 +73,46 @@ public final class Cluster {
             out.add(new Member(m.path("name").asText(), m.path("failureDomain").asText(""),
                     hostPort(host, m.path("adminPort").asInt())));
         }
+        // Name order, not join order: nodes started at once join in any order, and a rolling restart's default
+        // order and every listing should not change from one start to the next.
+        out.sort(java.util.Comparator.comparing(Member::name, Cluster::compareNames));
         return List.copyOf(out);
+    }
+
+    /** Natural order of node names: n2 before n10 (runs of digits compare as numbers). */
+    static int compareNames(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            char ca = a.charAt(i);
+            char cb = b.charAt(j);
+            if (Character.isDigit(ca) && Character.isDigit(cb)) {
+                int ei = i;
+                int ej = j;
+                while (ei < a.length() && Character.isDigit(a.charAt(ei))) {
+                    ei++;
+                }
+                while (ej < b.length() && Character.isDigit(b.charAt(ej))) {
+                    ej++;
+                }
+                java.math.BigInteger na = new java.math.BigInteger(a.substring(i, ei));
+                java.math.BigInteger nb = new java.math.BigInteger(b.substring(j, ej));
+                int c = na.compareTo(nb);
+                if (c != 0) {
+                    return c;
+                }
+                i = ei;
+                j = ej;
+            } else {
+                if (ca != cb) {
+                    return Character.compare(ca, cb);
+                }
+                i++;
+                j++;
+            }
+        }
+        int c = Integer.compare(a.length() - i, b.length() - j);
+        return c != 0 ? c : a.compareTo(b);
     }
 
     /** The seed's host if the member has it, else its first IPv4 address, else its first address. */
@@ -143,6 +182,74 @@ public final class Cluster {
     /** Every member's /status, read in parallel; a member that does not answer has an error instead. */
     public List<NodeView> views() {
         return views(members);
+    }
+
+    /**
+     * Views of the expected members that are not members of this cluster (not in the seed's topology), sorted by
+     * name: every name in an answering node's {@code membership.expected}, read at the admin address some node reports
+     * for it ({@code membership.elsewhere}), else at the address given by the members list of a node already found
+     * outside. A name with no known address is a view with admin {@code "unknown"} and no status. What each node found
+     * answering reports is followed in turn (a minority group can name further nodes).
+     */
+    public List<NodeView> outsiders(List<NodeView> memberViews) {
+        java.util.Set<String> inside = new java.util.HashSet<>(names());
+        Map<String, NodeView> found = new java.util.TreeMap<>();
+        // Each round adds at least one answering node, or stops: bounded by the number of names.
+        while (true) {
+            List<NodeView> all = new ArrayList<>(memberViews);
+            all.addAll(found.values());
+            java.util.Set<String> expected = new java.util.TreeSet<>();
+            for (NodeView v : all) {
+                if (v.reachable()) {
+                    Membership m = Membership.of(v.status());
+                    expected.addAll(m.expected());
+                    expected.addAll(m.present());
+                }
+            }
+            List<Member> toRead = new ArrayList<>();
+            for (String name : expected) {
+                NodeView known = found.get(name);
+                if (inside.contains(name) || (known != null && !"unknown".equals(known.member().admin()))) {
+                    continue;
+                }
+                String admin = adminOf(name, all);
+                if (admin != null) {
+                    toRead.add(new Member(name, "", admin));
+                } else if (known == null) {
+                    found.put(name, new NodeView(new Member(name, "", "unknown"), null, "admin address unknown"));
+                }
+            }
+            if (toRead.isEmpty()) {
+                return List.copyOf(found.values());
+            }
+            for (NodeView v : views(toRead)) {
+                String domain = v.reachable() ? v.status().path("node").path("failureDomain").asText("") : "";
+                found.put(v.member().name(), new NodeView(new Member(v.member().name(), domain, v.member().admin()),
+                        v.status(), v.error()));
+            }
+        }
+    }
+
+    /** The admin address of {@code name} as any answering view reports it, or null. */
+    private static String adminOf(String name, List<NodeView> views) {
+        for (NodeView v : views) {
+            if (v.reachable()) {
+                String a = Membership.of(v.status()).adminOf(name);
+                if (a != null) {
+                    return a;
+                }
+            }
+        }
+        for (NodeView v : views) {
+            if (v.reachable() && !"unknown".equals(v.member().admin())) {
+                for (Member m : members(v.member().admin(), v.status())) {
+                    if (m.name().equals(name)) {
+                        return m.admin();
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     public static List<NodeView> views(List<Member> members) {

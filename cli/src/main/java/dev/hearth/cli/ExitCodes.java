@@ -1,6 +1,6 @@
 package dev.hearth.cli;
 
-/** hearthctl's exit codes; documented in {@code hearthctl --help} and the README. */
+/** hearthctl's exit codes; {@link #HELP} is the footer of {@code hearthctl --help}, docs/hearthctl.md says the same. */
 public final class ExitCodes {
     public static final int OK = 0;
     public static final int FAILED = 1;
@@ -10,13 +10,16 @@ public final class ExitCodes {
     /** verify found damage it did not repair; zone recover left tenants in maintenance. */
     public static final int DAMAGED = 5;
 
+    /** The footer of {@code hearthctl --help}. */
     public static final String[] HELP = {
         "Exit codes:",
-        "  0  ok",
-        "  1  the operation failed (e.g. a node did not come back, a dump failed)",
-        "  2  usage error (bad option or argument, unknown node, zone or tenant)",
-        "  3  refused as unsafe or conflicting (the cluster is missing copies, rebalancing, or a node is not ready; "
-                + "a tenant has keys in another zone, a move is already running)",
+        "  0  ok (status: the cluster is healthy)",
+        "  1  the operation failed (a node did not come back, a dump failed...); status: the cluster is not healthy "
+                + "(a node not ready, unreachable or missing, a split, no quorum, missing copies)",
+        "  2  usage error (bad option or argument, unknown node, zone or tenant; a command that needs --yes)",
+        "  3  refused as unsafe or conflicting (missing copies, rebalancing, a node not ready, a zone without "
+                + "backups; a tenant with keys in another zone, a move already running; forgetting a node still "
+                + "in the cluster)",
         "  4  the cluster or a node is unreachable",
         "  5  damage found and not repaired (verify), tenants left in maintenance (zone recover)",
     };

@@ -96,7 +96,7 @@ public final class LocalCluster {
         return m;
     }
 
-    /** Starts every node (one at a time, each ready before the next), then supervises until stopped. */
+    /** Starts every node at once, waits until all are ready, then supervises until stopped. */
     public void run(Duration startTimeout) throws InterruptedException {
         Optional<JsonNode> existing = readState(dir);
         if (existing.isPresent() && alive(existing.get().path("supervisorPid").asLong(),
@@ -124,30 +124,43 @@ public final class LocalCluster {
         }
         Thread hook = new Thread(this::stopAll, "hearthctl-local-stop");
         Runtime.getRuntime().addShutdownHook(hook);
+        // Every node at once: a node restarted on its data dir expects its old peers and is not ready until a
+        // majority of them is up, so waiting for each before starting the next would wait for ever.
         for (Node n : nodes) {
             start(n);
-            writeState();
-            long deadline = System.nanoTime() + startTimeout.toNanos();
-            AdminClient admin = new AdminClient(n.admin(), Duration.ofSeconds(3));
-            while (admin.probe("/health/ready") != 200) {
-                if (stopping) {
-                    return;
-                }
-                if (!n.process.isAlive()) {
+        }
+        writeState();
+        long deadline = System.nanoTime() + startTimeout.toNanos();
+        List<Node> waiting = new ArrayList<>(nodes);
+        while (!waiting.isEmpty()) {
+            if (stopping) {
+                return;
+            }
+            for (java.util.Iterator<Node> it = waiting.iterator(); it.hasNext(); ) {
+                Node n = it.next();
+                if (new AdminClient(n.admin(), Duration.ofSeconds(3)).probe("/health/ready") == 200) {
+                    it.remove();
+                    say(n.name + " ready: admin " + n.admin() + ", memcached 127.0.0.1:" + n.ports.get("memcached")
+                            + ", thin client 127.0.0.1:" + n.ports.get("thinClient") + " (pid " + n.process.pid()
+                            + ")");
+                } else if (!n.process.isAlive()) {
                     stopAndFail(n.name + " exited with code " + n.process.exitValue() + " while starting; see "
                             + n.log);
                 }
-                if (System.nanoTime() > deadline) {
-                    stopAndFail(n.name + " was not ready within " + Durations.format(startTimeout.toMillis())
-                            + "; see " + n.log);
-                }
-                Thread.sleep(200);
             }
-            say(n.name + " ready: admin " + n.admin() + ", memcached 127.0.0.1:" + n.ports.get("memcached")
-                    + ", thin client 127.0.0.1:" + n.ports.get("thinClient") + " (pid " + n.process.pid() + ")");
+            if (!waiting.isEmpty() && System.nanoTime() > deadline) {
+                stopAndFail(waiting.stream().map(n -> n.name).toList() + " not ready within "
+                        + Durations.format(startTimeout.toMillis()) + "; see " + waiting.get(0).log
+                        + (waiting.size() < nodes.size() ? "" : " (all started at once: a node that remembers "
+                                + "other members waits for a majority of them)"));
+            }
+            Thread.sleep(200);
         }
         say("local cluster '" + clusterName + "' of " + nodes.size() + " nodes is up; data and logs in " + dir
                 + ". Ctrl-C (or hearthctl local down --dir " + dir + ") stops it.");
+        Thread watch = new Thread(this::watchMembership, "hearthctl-local-watch");
+        watch.setDaemon(true);
+        watch.start();
         supervise();
     }
 
@@ -191,6 +204,65 @@ public final class LocalCluster {
             }
             Thread.sleep(200);
         }
+    }
+
+    /** How often the supervisor asks its live nodes which cluster they are in. */
+    static final Duration WATCH_INTERVAL = Duration.ofSeconds(5);
+
+    /**
+     * Logs a live node that is outside the cluster ({@link LocalMembership}) when it has been so at two checks in a
+     * row (a node just restarted is briefly alone while it joins), and when it is back. Its own thread: a frozen
+     * node's admin port must not delay restarts.
+     */
+    private void watchMembership() {
+        Map<String, String> suspect = Map.of();
+        java.util.Set<String> reported = new java.util.HashSet<>();
+        while (!stopping) {
+            try {
+                Thread.sleep(WATCH_INTERVAL.toMillis());
+            } catch (InterruptedException e) {
+                return;
+            }
+            Map<String, JsonNode> statuses = liveStatuses(nodes.stream()
+                    .filter(n -> n.process != null && n.process.isAlive())
+                    .map(n -> new Cluster.Member(n.name, "", n.admin())).toList());
+            Map<String, String> outside = LocalMembership.outside(statuses);
+            if (stopping) {
+                return;
+            }
+            for (Map.Entry<String, String> e : outside.entrySet()) {
+                if (suspect.containsKey(e.getKey()) && reported.add(e.getKey())) {
+                    say(e.getValue());
+                }
+            }
+            for (java.util.Iterator<String> it = reported.iterator(); it.hasNext(); ) {
+                String name = it.next();
+                // Only a node that answers can be back; one that died is the supervisor's to report.
+                if (statuses.containsKey(name) && !outside.containsKey(name)) {
+                    it.remove();
+                    say(name + " is back in the cluster");
+                }
+            }
+            suspect = outside;
+        }
+    }
+
+    /** /status of each of {@code live} that answers within a few seconds, by name, in the order given. */
+    static Map<String, JsonNode> liveStatuses(List<Cluster.Member> live) {
+        Map<String, JsonNode> out = new LinkedHashMap<>();
+        List<JsonNode> statuses = Cluster.onEach(live, m -> {
+            try {
+                return new AdminClient(m.admin(), Duration.ofSeconds(3)).get("/status");
+            } catch (CliException | AdminClient.AdminException e) {
+                return null;
+            }
+        });
+        for (int i = 0; i < live.size(); i++) {
+            if (statuses.get(i) != null) {
+                out.put(live.get(i).name(), statuses.get(i));
+            }
+        }
+        return out;
     }
 
     private void start(Node n) {

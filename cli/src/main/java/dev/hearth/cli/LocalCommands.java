@@ -39,11 +39,12 @@ public final class LocalCommands implements Callable<Integer> {
     }
 
     @Command(name = "up", mixinStandardHelpOptions = true,
-            description = {"Starts N nodes (one at a time, each ready before the next), supervises them (a node "
+            description = {"Starts N nodes at once, waits until every one is ready, supervises them (a node "
                     + "process that exits is started again, e.g. after `hearthctl rolling-restart` stopped it) and "
                     + "stays in the foreground; Ctrl-C or SIGTERM (or `hearthctl local down`) stops every node "
-                    + "gracefully.",
-                    "Exit 1 if a node cannot start (busy port, no build)."})
+                    + "gracefully. Every 5 s it asks the nodes which cluster they are in and logs a node that is "
+                    + "alive but outside the cluster (and when it is back).",
+                    "Exit 1 if a node cannot start (busy port, no build) or is not ready in time."})
     public static final class Up implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -72,7 +73,7 @@ public final class LocalCommands implements Callable<Integer> {
 
         @Option(names = "--start-timeout", paramLabel = "DURATION", defaultValue = "120s",
                 converter = Durations.Converter.class,
-                description = "Longest wait for each node to become ready. Default: ${DEFAULT-VALUE}.")
+                description = "Longest wait for every node to become ready. Default: ${DEFAULT-VALUE}.")
         Duration startTimeout;
 
         @Option(names = "--node-bin", paramLabel = "PATH",
@@ -164,8 +165,10 @@ public final class LocalCommands implements Callable<Integer> {
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,
-            description = "Shows the local cluster's processes: pid, alive, ready, restarts, ports. Exit 1 when no "
-                    + "cluster runs from DIR.")
+            description = {"Shows the local cluster's processes: pid, alive, ready, in the cluster, restarts, ports; "
+                    + "and a node that is alive but outside the cluster (it lacks quorum, or does not see the other "
+                    + "live nodes while they see each other).",
+                    "Exit 1 when no cluster runs from DIR; otherwise 0 (use `hearthctl status` for a health verdict)."})
     public static final class Status implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -187,40 +190,60 @@ public final class LocalCommands implements Callable<Integer> {
             JsonNode s = state.get();
             boolean supervisor = LocalCluster.alive(s.path("supervisorPid").asLong(),
                     s.path("supervisorStartedAt").asLong());
+            List<Cluster.Member> live = new ArrayList<>();
+            for (JsonNode n : s.path("nodes")) {
+                if (LocalCluster.alive(n.path("pid").asLong(), n.path("startedAt").asLong())) {
+                    live.add(new Cluster.Member(n.path("name").asText(), "", n.path("admin").asText()));
+                }
+            }
+            Map<String, JsonNode> statuses = LocalCluster.liveStatuses(live);
+            Map<String, String> outside = LocalMembership.outside(statuses);
             List<Map<String, Object>> nodes = new ArrayList<>();
             for (JsonNode n : s.path("nodes")) {
                 Map<String, Object> m = new LinkedHashMap<>();
-                m.put("name", n.path("name").asText());
+                String name = n.path("name").asText();
+                m.put("name", name);
                 m.put("pid", n.path("pid").asLong());
-                m.put("alive", LocalCluster.alive(n.path("pid").asLong(), n.path("startedAt").asLong()));
+                m.put("alive", live.stream().anyMatch(l -> l.name().equals(name)));
+                JsonNode status = statuses.get(name);
                 int code = new AdminClient(n.path("admin").asText(), Duration.ofSeconds(3)).probe("/health/ready");
                 m.put("ready", code == 200);
+                m.put("inCluster", status == null ? null : !outside.containsKey(name));
+                m.put("sees", status == null ? null : Membership.of(status).present());
                 m.put("restarts", n.path("restarts").asInt());
                 m.put("admin", n.path("admin").asText());
                 m.put("ports", AdminClient.JSON.convertValue(n.path("ports"), Map.class));
                 m.put("log", n.path("log").asText());
                 nodes.add(m);
             }
+            List<String> problems = new ArrayList<>(outside.values());
             if (global.json()) {
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("dir", dir.toAbsolutePath().normalize().toString());
                 r.put("supervisorPid", s.path("supervisorPid").asLong());
                 r.put("supervisorAlive", supervisor);
                 r.put("clusterName", s.path("clusterName").asText());
+                r.put("problems", problems);
                 r.put("nodes", nodes);
                 Output.json(spec.commandLine().getOut(), r);
             } else {
-                Table t = new Table("NODE", "PID", "ALIVE", "READY", "RESTARTS", "ADMIN", "MEMCACHED", "THIN-CLIENT",
-                        "LOG");
+                Table t = new Table("NODE", "PID", "ALIVE", "READY", "IN-CLUSTER", "RESTARTS", "ADMIN", "MEMCACHED",
+                        "THIN-CLIENT", "LOG");
                 for (Map<String, Object> m : nodes) {
                     Map<?, ?> p = (Map<?, ?>) m.get("ports");
+                    Object in = m.get("inCluster");
                     t.row(m.get("name"), m.get("pid"), (Boolean) m.get("alive") ? "yes" : "no",
-                            (Boolean) m.get("ready") ? "yes" : "no", m.get("restarts"), m.get("admin"),
+                            (Boolean) m.get("ready") ? "yes" : "no",
+                            in == null ? "?" : (Boolean) in ? "yes" : "NO", m.get("restarts"), m.get("admin"),
                             p.get("memcached"), p.get("thinClient"), m.get("log"));
                 }
-                Output.text(spec.commandLine().getOut(), "supervisor pid " + s.path("supervisorPid").asLong()
+                StringBuilder text = new StringBuilder("supervisor pid " + s.path("supervisorPid").asLong()
                         + (supervisor ? " (running)" : " (NOT running: nodes are unsupervised)") + ", cluster '"
                         + s.path("clusterName").asText() + "'\n" + t.render());
+                for (String p : problems) {
+                    text.append("problem: ").append(p).append('\n');
+                }
+                Output.text(spec.commandLine().getOut(), text.toString());
             }
             return ExitCodes.OK;
         }

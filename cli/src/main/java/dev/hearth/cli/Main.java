@@ -17,16 +17,8 @@ import picocli.CommandLine.Spec;
                 + "Every command takes --help and --output table|json.",
         subcommands = {StatusCommand.class, dev.hearth.cli.bench.BenchCommand.class, LocalCommands.class, RestartCommands.NodeCommand.class,
                 RestartCommands.RollingRestart.class, DumpCommands.class, WarmupCommand.class,
-                ZoneCommands.class, TenantCommands.class, IntegrityCommands.Verify.class, Main.Completion.class},
-        footerHeading = "%n",
-        footer = {"Exit codes:",
-            "  0  ok",
-            "  1  the operation failed (a node did not come back, a dump failed...)",
-            "  2  usage error (bad option or argument, unknown node, zone or tenant)",
-            "  3  refused as unsafe or conflicting (missing copies, rebalancing, a node not ready, a zone without "
-                    + "backups; a tenant with keys in another zone, a move already running)",
-            "  4  the cluster or a node is unreachable",
-            "  5  damage found and not repaired (verify), tenants left in maintenance (zone recover)"})
+                ClusterCommands.class, ZoneCommands.class, TenantCommands.class, IntegrityCommands.Verify.class, Main.Completion.class},
+        footerHeading = "%n")
 public final class Main implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -47,6 +39,7 @@ public final class Main implements Callable<Integer> {
 
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        cl.getCommandSpec().usageMessage().footer(ExitCodes.HELP);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
             if (e instanceof CliException ce) {

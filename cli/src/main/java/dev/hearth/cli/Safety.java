@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * Whether the cluster is safe for one of its nodes to stop: every member answers and is ready, every zone has all
- * the copies of every partition, nothing is rebalancing, and the node itself reports safe-to-stop.
+ * the copies of every partition, nothing is rebalancing, the node itself reports safe-to-stop, the others would keep
+ * a quorum of the expected members, and they could hold every copy without evicting.
  */
 public final class Safety {
     private Safety() {
@@ -59,9 +60,30 @@ public final class Safety {
                 }
             }
         }
+        out.addAll(quorumHeadroom(views));
         out.addAll(memoryHeadroom(views));
         // Two nodes may report the same zone problem: keep one line per distinct message prefix.
         return dedupe(out);
+    }
+
+    /**
+     * While one node is down the others must still hold a quorum of the expected members, or they refuse writes until
+     * it is back: with 3 expected and one already missing, restarting either survivor leaves 1 of 3.
+     */
+    static List<String> quorumHeadroom(List<Cluster.NodeView> views) {
+        for (Cluster.NodeView v : views) {
+            if (!v.reachable()) {
+                continue;
+            }
+            Membership m = Membership.of(v.status());
+            if (m.reported() && m.hasQuorum() && m.present().size() - 1 < m.quorum()) {
+                return List.of("with one node stopped, " + (m.present().size() - 1) + " of " + m.expectedSize()
+                        + " expected members would be left, below the quorum of " + m.quorum()
+                        + ": the cluster would refuse writes until the node is back (missing: "
+                        + Membership.list(m.missing()) + "; per " + v.member().name() + ")");
+            }
+        }
+        return List.of();
     }
 
     /** Above this share of a zone's memory a node evicts entries (the zone's region eviction threshold). */
@@ -139,6 +161,9 @@ public final class Safety {
             } else if (p.contains("would evict entries")) {
                 add(out, "give the zone more memory on every node (zones.<zone>.memory, restart needed: dump and "
                         + "warm, or add a node first) or add a node, so that all but one node can hold every copy");
+            } else if (p.contains("below the quorum")) {
+                add(out, "bring the missing nodes back (see hearthctl status), or, for a node removed for good, "
+                        + "hearthctl cluster forget NODE --yes");
             } else if (p.contains("only node")) {
                 add(out, "a single node cannot be restarted without losing its entries: add nodes, or dump and warm");
             } else {

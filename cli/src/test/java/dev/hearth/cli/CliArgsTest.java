@@ -13,7 +13,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class CliArgsTest {
     @ParameterizedTest
     @ValueSource(strings = {"", "status", "local", "local up", "local down", "local status", "node", "node restart",
-            "rolling-restart", "dump", "dump create", "dump list", "dump verify", "warmup", "completion"})
+            "rolling-restart", "dump", "dump create", "dump list", "dump verify", "warmup", "completion", "cluster",
+            "cluster forget"})
     void everyCommandHasHelp(String command) {
         String[] args = (command.isEmpty() ? "--help" : command + " --help").split(" ");
         CliRun r = CliRun.of(args);

@@ -8,7 +8,11 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The memory-headroom part of the safety check: survivors of a restart must hold every copy without evicting. */
+/**
+ * The headroom parts of the safety check: survivors of a restart must hold every copy without evicting, and keep a
+ * quorum of the expected members.
+ */
+@org.junit.jupiter.api.Timeout(10)
 class SafetyTest {
     private static List<Cluster.NodeView> nodes(int n, long usedMiB, long limitMiB) throws Exception {
         List<Cluster.NodeView> out = new ArrayList<>();
@@ -31,6 +35,31 @@ class SafetyTest {
         assertTrue(p.get(0).contains("zone default") && p.get(0).contains("would evict entries")
                 && p.get(0).contains("about 2100 MiB each"), p.get(0));
         assertTrue(Safety.advice(p).contains("zones.<zone>.memory"), Safety.advice(p));
+    }
+
+    /** 3 expected, n2 gone: stopping n0 or n1 leaves 1 of 3, and the other would refuse writes until it is back. */
+    @Test
+    void refusesWhenTheOthersWouldLoseTheQuorum() throws Exception {
+        List<Cluster.NodeView> views = nodes(2, 100, 1536);
+        for (Cluster.NodeView v : views) {
+            ((com.fasterxml.jackson.databind.node.ObjectNode) v.status()).set("membership", AdminClient.JSON.readTree(
+                    "{\"expected\":[\"n0\",\"n1\",\"n2\"],\"expectedSize\":3,\"quorum\":2,"
+                    + "\"present\":[\"n0\",\"n1\"],\"missing\":[\"n2\"],\"hasQuorum\":true,\"elsewhere\":[],"
+                    + "\"generation\":1}"));
+        }
+        List<String> p = Safety.problems(views, List.of("n0"));
+        assertEquals(List.of("with one node stopped, 1 of 3 expected members would be left, below the quorum of 2: "
+                + "the cluster would refuse writes until the node is back (missing: n2; per n0)"), p);
+        assertTrue(Safety.advice(p).contains("hearthctl cluster forget NODE --yes"), Safety.advice(p));
+        // The same two nodes after n2 was forgotten: 1 of 2 is still below the quorum of 2.
+        for (Cluster.NodeView v : views) {
+            ((com.fasterxml.jackson.databind.node.ObjectNode) v.status()).set("membership", AdminClient.JSON.readTree(
+                    "{\"expected\":[\"n0\",\"n1\"],\"expectedSize\":2,\"quorum\":2,\"present\":[\"n0\",\"n1\"],"
+                    + "\"missing\":[],\"hasQuorum\":true,\"elsewhere\":[],\"generation\":2}"));
+        }
+        assertEquals(1, Safety.problems(views, List.of("n0")).size());
+        // Three present of three: one may stop.
+        assertEquals(List.of(), Safety.problems(nodes(3, 100, 1536), List.of("n0")));
     }
 
     @Test

@@ -1,0 +1,172 @@
+package dev.hearth.cli.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.cli.AdminClient;
+import dev.hearth.cli.CliRun;
+import dev.hearth.cli.LocalCluster;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * hearthctl and the nodes' membership, on real node processes started by {@code hearthctl local up}: a restart of
+ * every node on its data dir (each then expects its old peers), a node that is gone for good (missing, then
+ * forgotten), and the last node standing (no quorum).
+ */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class MembershipIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void missingNodeIsAProblemUntilForgottenAndTheLastNodeHasNoQuorum() throws Exception {
+        try (LocalClusterProcess cluster = new LocalClusterProcess(3, dir).start()) {
+            List<Long> pids = new ArrayList<>();
+            try {
+                JsonNode s = status(cluster, 0);
+                assertEquals(List.of(), problems(s));
+                assertEquals(List.of("n0", "n1", "n2"), names(s.path("membership").path("expected")));
+
+                // Every node restarted on its data dir expects the other two: local up must start them together.
+                cluster.down();
+                long t0 = System.nanoTime();
+                cluster.start();
+                System.out.printf("local up on existing data dirs: every node ready after %d ms%n",
+                        (System.nanoTime() - t0) / 1_000_000);
+                s = status(cluster, 0);
+                assertEquals(List.of("n0", "n1", "n2"), names(s.path("membership").path("present")));
+
+                // No supervisor any more, then n2 killed: nobody starts it again.
+                JsonNode state = AdminClient.JSON.readTree(dir.resolve(LocalCluster.STATE_FILE).toFile());
+                state.path("nodes").forEach(n -> pids.add(n.path("pid").asLong()));
+                kill(state.path("supervisorPid").asLong());
+                kill(pids.get(2));
+                await().atMost(Duration.ofSeconds(60)).until(() -> names(membership(cluster, 0).path("missing"))
+                        .equals(List.of("n2")));
+                s = status(cluster, 1);
+                assertEquals(List.of("n2 is missing: not in the cluster of n0, n1, and no node knows its admin "
+                        + "address"), problems(s));
+                CliRun local = CliRun.of("local", "status", "--dir", dir.toString());
+                assertEquals(0, local.code(), local.toString());
+                assertFalse(local.out().contains("problem:"), local.out());
+
+                CliRun r = CliRun.of("cluster", "forget", "n2", "--admin", cluster.admin());
+                assertEquals(2, r.code(), r.toString());
+                r = CliRun.of("cluster", "forget", "n1", "--yes", "--admin", cluster.admin());
+                assertEquals(3, r.code(), r.toString());
+                r = CliRun.of("cluster", "forget", "n2", "--dry-run", "--admin", cluster.admin());
+                assertEquals(0, r.code(), r.toString());
+                assertEquals(List.of("n0", "n1", "n2"), names(membership(cluster, 1).path("expected")));
+                r = CliRun.of("cluster", "forget", "n2", "--yes", "-o", "json", "--admin", cluster.admin());
+                System.out.println(r);
+                assertEquals(0, r.code(), r.toString());
+                for (int i = 0; i < 2; i++) {
+                    assertEquals(List.of("n0", "n1"), names(membership(cluster, i).path("expected")), "n" + i);
+                }
+                s = status(cluster, 0);
+                assertEquals(2, s.path("membership").path("expectedSize").asInt());
+
+                // n1 killed too: n0 still expects it, sees 1 of 2 and has no quorum.
+                kill(pids.get(1));
+                await().atMost(Duration.ofSeconds(60)).until(() -> !membership(cluster, 0).path("hasQuorum")
+                        .asBoolean(true));
+                s = status(cluster, 1);
+                List<String> p = problems(s);
+                assertTrue(p.contains("n0 has no quorum: it sees 1 of 2 expected members (n0), needs 2"), p.toString());
+                assertTrue(p.contains("n1 is missing: not in the cluster of n0, and no node knows its admin address"),
+                        p.toString());
+                local = CliRun.of("local", "status", "--dir", dir.toString());
+                assertTrue(local.out().contains("problem: n0: alive but outside the cluster (sees n0, no quorum: 1 of "
+                        + "2 expected, needs 2; no other live node answers)"), local.toString());
+            } finally {
+                // The supervisor is gone: local down stops the nodes left.
+                CliRun down = CliRun.of("local", "down", "--dir", dir.toString(), "--timeout", "3m");
+                for (long pid : pids) {
+                    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                }
+                assertEquals(0, down.code(), down.toString());
+            }
+        }
+    }
+
+    /**
+     * n1 and n2 frozen past the failure detection timeout: n0, left alone, has no quorum. The supervisor (still
+     * running) logs it as outside the cluster, {@code local status} and {@code status} name it. What the cluster does
+     * after the freeze is the chaos suite's to measure; here the frozen nodes are resumed and the cluster stopped.
+     */
+    @Test
+    void supervisorLogsTheNodeLeftWithoutQuorum() throws Exception {
+        try (LocalClusterProcess cluster = new LocalClusterProcess(3, dir).start()) {
+            JsonNode state = AdminClient.JSON.readTree(dir.resolve(LocalCluster.STATE_FILE).toFile());
+            List<Long> frozen = List.of(state.path("nodes").get(1).path("pid").asLong(),
+                    state.path("nodes").get(2).path("pid").asLong());
+            long t0 = System.nanoTime();
+            try {
+                for (long pid : frozen) {
+                    signal("STOP", pid);
+                }
+                String line = "n0: alive but outside the cluster (sees n0, no quorum: 1 of 3 expected, needs 2; no "
+                        + "other live node answers)";
+                // Dropped after cluster.failureDetectionTimeout (10 s), then two watch checks 5 s apart.
+                await().atMost(Duration.ofSeconds(90)).until(() -> cluster.output().contains(line));
+                System.out.printf("supervisor logged n0 outside the cluster %d ms after n1 and n2 froze%n",
+                        (System.nanoTime() - t0) / 1_000_000);
+                CliRun local = CliRun.of("local", "status", "--dir", dir.toString());
+                assertEquals(0, local.code(), local.toString());
+                assertTrue(local.out().contains("problem: " + line), local.toString());
+                JsonNode s = status(cluster, 1);
+                assertTrue(problems(s).contains("n0 has no quorum: it sees 1 of 3 expected members (n0), needs 2"),
+                        s.toString());
+            } finally {
+                for (long pid : frozen) {
+                    signal("CONT", pid);
+                }
+            }
+        }
+    }
+
+    private static void signal(String sig, long pid) throws Exception {
+        Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).inheritIO().start();
+        assertEquals(0, p.waitFor(), "kill -" + sig + " " + pid);
+    }
+
+    /** {@code hearthctl status -o json} through node i, with the exit code expected. */
+    private static JsonNode status(LocalClusterProcess cluster, int expectedExit) throws Exception {
+        CliRun r = CliRun.of("status", "--admin", "127.0.0.1:" + cluster.adminPort(0), "-o", "json");
+        assertEquals(expectedExit, r.code(), r.toString());
+        return AdminClient.JSON.readTree(r.out());
+    }
+
+    private static JsonNode membership(LocalClusterProcess cluster, int i) {
+        return new AdminClient("127.0.0.1:" + cluster.adminPort(i)).get("/status").path("membership");
+    }
+
+    private static List<String> problems(JsonNode status) {
+        return names(status.path("problems"));
+    }
+
+    private static List<String> names(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    /** kill -9, and wait until the process is gone. */
+    private static void kill(long pid) {
+        Optional<ProcessHandle> h = ProcessHandle.of(pid);
+        assertTrue(h.isPresent() && h.get().isAlive(), "process " + pid + " is not running");
+        h.get().destroyForcibly();
+        await().atMost(Duration.ofSeconds(30)).until(() -> !h.get().isAlive());
+    }
+}
