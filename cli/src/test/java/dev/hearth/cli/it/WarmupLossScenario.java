@@ -151,9 +151,7 @@ final class WarmupLossScenario {
             // Power loss: every node gone at once, then back empty (their dumps stay on disk).
             nodes.closeClients();
             nodes.killAll();
-            for (int i = 0; i < 3; i++) {
-                nodes.start(i);
-            }
+            nodes.startTogether(0, 1, 2);
             client = nodes.client();
             cache = client.cache(ZONE_CACHE);
             step("3 nodes up again, empty");
