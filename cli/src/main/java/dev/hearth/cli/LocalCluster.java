@@ -273,9 +273,7 @@ public final class LocalCluster {
         }
         cmd.add(nodeBin.toString());
         List<String> all = new ArrayList<>(List.of("node.name=" + n.name, "cluster.name=" + clusterName,
-                "cluster.addresses=" + discoveryAddresses(), "node.dataDir=" + n.dataDir,
-                // The nodes start together: one that cannot reach the others must not report ready on its own.
-                "cluster.expectedSize=" + nodes.size()));
+                "cluster.addresses=" + discoveryAddresses(), "node.dataDir=" + n.dataDir));
         n.ports.forEach((k, v) -> all.add("ports." + k + "=" + v));
         all.addAll(sets);
         for (String s : all) {
