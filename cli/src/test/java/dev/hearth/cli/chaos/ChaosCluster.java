@@ -141,8 +141,13 @@ final class ChaosCluster implements AutoCloseable {
         }
     }
 
+    /** Seconds since this cluster was created: the clock of its events. */
+    double elapsed(long nanoTime) {
+        return (nanoTime - t0) / 1e9;
+    }
+
     void event(String what) {
-        String line = String.format("%8.1fs %s", (System.nanoTime() - t0) / 1e9, what);
+        String line = String.format("%8.1fs %s", elapsed(System.nanoTime()), what);
         events.add(line);
         System.out.println("[chaos] " + line);
     }

@@ -52,6 +52,10 @@ final class ChaosLoad implements AutoCloseable {
     private final HearthClient client;
     private final TenantCache<String> cache;
     private final Map<String, Long> acked = new ConcurrentHashMap<>();
+    /** When each key's last acknowledged write was acknowledged (nanoTime), to place a lost write on the timeline. */
+    private final Map<String, Long> ackedAt = new ConcurrentHashMap<>();
+    /** The node a memcached write's last acknowledgement came from (hearth-client's are not known). */
+    private final Map<String, Integer> lastAckNode = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
     private final List<Writer> writers = new ArrayList<>();
     private volatile boolean running = true;
@@ -145,6 +149,7 @@ final class ChaosLoad implements AutoCloseable {
 
     /** Remembers an acknowledged write made outside the load (a scenario's own probe). */
     void track(String key, long version) {
+        ackedAt.put(key, System.nanoTime());
         acked.merge(key, version, Math::max);
     }
 
@@ -157,6 +162,7 @@ final class ChaosLoad implements AutoCloseable {
             long seq = ++w.seq;
             try {
                 cache.put(key, value(seq));
+                ackedAt.put(key, System.nanoTime());
                 acked.put(key, seq);
                 hcWriteOk.increment();
             } catch (RuntimeException e) {
@@ -207,8 +213,10 @@ final class ChaosLoad implements AutoCloseable {
                 String key = w.key(slot);
                 long seq = ++w.seq;
                 try {
-                    mc.set(TENANT + ":" + key, value(seq), w.index % cluster.size());
+                    int node = mc.set(TENANT + ":" + key, value(seq), w.index % cluster.size());
+                    ackedAt.put(key, System.nanoTime());
                     acked.put(key, seq);
+                    lastAckNode.put(key, node);
                     mcWriteOk.increment();
                 } catch (IOException e) {
                     mcWriteFail.increment();
@@ -291,7 +299,9 @@ final class ChaosLoad implements AutoCloseable {
 
     private void cause(String where, Throwable e) {
         String msg = String.valueOf(e.getMessage());
-        msg = msg.length() > 80 ? msg.substring(0, 80) : msg;
+        // Numbers (ages, millis) vary per failure; without them the same cause adds up to one line.
+        msg = msg.replaceAll("\\d+", "#");
+        msg = msg.length() > 90 ? msg.substring(0, 90) : msg;
         failureCauses.computeIfAbsent(where + ": " + e.getClass().getSimpleName() + ": " + msg,
                 k -> new LongAdder()).increment();
     }
@@ -348,8 +358,10 @@ final class ChaosLoad implements AutoCloseable {
                         unreadable++;
                     } else if (got == null || version(got) < want) {
                         lost++;
-                        example(examples, "lost " + k + ": acked " + want + ", read "
-                                + (got == null ? "nothing" : version(got)));
+                        Integer via = lastAckNode.get(k);
+                        example(examples, String.format("lost %s: acked %d at %.1fs%s, read %s", k, want,
+                                cluster.elapsed(ackedAt.getOrDefault(k, 0L)), via == null ? "" : " by n" + via,
+                                got == null ? "nothing" : Long.toString(version(got))));
                     }
                     String first = perNode.get(0).get(k);
                     for (int i = 1; i < perNode.size(); i++) {
