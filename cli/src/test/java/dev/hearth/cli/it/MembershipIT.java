@@ -86,8 +86,6 @@ class MembershipIT {
                 String log = Files.readString(dir.resolve("logs").resolve("n0.log"));
                 assertTrue(log.toLowerCase(java.util.Locale.ROOT).contains("fencing this node: members failed"),
                         "n0 did not say why it stopped");
-                CliRun local = CliRun.of("local", "status", "--dir", dir.toString());
-                System.out.println(local);
             } finally {
                 // The supervisor is gone: local down stops the nodes left.
                 CliRun down = CliRun.of("local", "down", "--dir", dir.toString(), "--timeout", "3m");
