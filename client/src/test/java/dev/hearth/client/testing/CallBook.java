@@ -1,0 +1,139 @@
+package dev.hearth.client.testing;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The counts a deadline test asserts on: calls, failures by kind, the worst latency, calls over the bound, and
+ * successful calls per second (to see whether callers made progress in a given window). Also watches the calls in
+ * flight: a call that hangs never returns to be timed, so {@link #worstInFlightNanos} reads the oldest start, and
+ * the first call past {@link #dumpAfterNanos} prints every thread's stack once (what a hang is made of).
+ */
+public final class CallBook {
+    private final long boundNanos;
+    private final long dumpAfterNanos;
+    private final long t0 = System.nanoTime();
+    private final LongAdder ok = new LongAdder();
+    private final LongAdder failed = new LongAdder();
+    private final LongAdder overBound = new LongAdder();
+    private final AtomicLong worst = new AtomicLong();
+    private final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
+    /** Successful calls per second since this book was made. */
+    private final AtomicLongArray okPerSecond = new AtomicLongArray(600);
+    /** Start of the call each caller has in flight, 0 when idle; indexed by caller. */
+    private final AtomicLongArray inFlight;
+    private final AtomicBoolean dumped = new AtomicBoolean();
+
+    public CallBook(int callers, long boundNanos, long dumpAfterNanos) {
+        this.inFlight = new AtomicLongArray(callers);
+        this.boundNanos = boundNanos;
+        this.dumpAfterNanos = dumpAfterNanos;
+    }
+
+    public long begin(int caller) {
+        long s = System.nanoTime();
+        inFlight.set(caller, s);
+        return s;
+    }
+
+    /** Records a returned call; {@code failure} null if it succeeded. */
+    public void end(int caller, long start, Throwable failure) {
+        long now = System.nanoTime();
+        inFlight.set(caller, 0);
+        long took = now - start;
+        worst.accumulateAndGet(took, Math::max);
+        if (took > boundNanos) {
+            overBound.increment();
+        }
+        if (failure == null) {
+            ok.increment();
+            int sec = (int) TimeUnit.NANOSECONDS.toSeconds(now - t0);
+            if (sec < okPerSecond.length()) {
+                okPerSecond.incrementAndGet(sec);
+            }
+        } else {
+            failed.increment();
+            failures.computeIfAbsent(failure.getClass().getSimpleName() + ": " + firstLine(failure.getMessage()),
+                    k -> new LongAdder()).increment();
+        }
+    }
+
+    private static String firstLine(String m) {
+        if (m == null) {
+            return "";
+        }
+        int nl = m.indexOf('\n');
+        String s = nl < 0 ? m : m.substring(0, nl);
+        return s.length() > 160 ? s.substring(0, 160) : s;
+    }
+
+    /** Age of the oldest call in flight now (0 if none); prints every stack once when one is past the dump age. */
+    public long worstInFlightNanos() {
+        long now = System.nanoTime();
+        long oldest = 0;
+        for (int i = 0; i < inFlight.length(); i++) {
+            long s = inFlight.get(i);
+            if (s != 0) {
+                oldest = Math.max(oldest, now - s);
+            }
+        }
+        if (oldest > dumpAfterNanos && dumped.compareAndSet(false, true)) {
+            StringBuilder b = new StringBuilder("[CallBook] a call is in flight for "
+                    + TimeUnit.NANOSECONDS.toMillis(oldest) + " ms; threads:\n");
+            Thread.getAllStackTraces().forEach((t, st) -> {
+                b.append('"').append(t.getName()).append("\" ").append(t.getState()).append('\n');
+                for (int i = 0; i < Math.min(st.length, 40); i++) {
+                    b.append("    at ").append(st[i]).append('\n');
+                }
+            });
+            System.out.println(b);
+        }
+        return oldest;
+    }
+
+    /** Seconds since this book was made. */
+    public int secondsNow() {
+        return (int) TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
+    }
+
+    /** Successful calls in seconds [from, to). */
+    public long okBetween(int from, int to) {
+        long n = 0;
+        for (int s = Math.max(0, from); s < Math.min(to, okPerSecond.length()); s++) {
+            n += okPerSecond.get(s);
+        }
+        return n;
+    }
+
+    public long ok() {
+        return ok.sum();
+    }
+
+    public long failed() {
+        return failed.sum();
+    }
+
+    public long overBound() {
+        return overBound.sum();
+    }
+
+    public long worstNanos() {
+        return worst.get();
+    }
+
+    public Map<String, Long> failures() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        failures.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
+    }
+
+    public String summary() {
+        return String.format("ok %d, failed %d, over the bound %d, worst %.1f ms, failures %s", ok(), failed(),
+                overBound(), worstNanos() / 1e6, failures());
+    }
+}
