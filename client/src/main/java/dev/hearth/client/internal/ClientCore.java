@@ -47,11 +47,7 @@ import org.apache.ignite.client.ClientRetryPolicy;
 import org.apache.ignite.client.ClientRetryPolicyContext;
 import org.apache.ignite.client.IgniteClient;
 import org.apache.ignite.client.IgniteClientFuture;
-import org.apache.ignite.client.events.ConnectionClosedEvent;
-import org.apache.ignite.client.events.ConnectionEventListener;
-import org.apache.ignite.client.events.HandshakeFailEvent;
 import org.apache.ignite.configuration.ClientConfiguration;
-import org.apache.ignite.thread.IgniteThread;
 
 /**
  * The client's engine: owns the Ignite thin client, the threads, the circuit breaker, the stats and the coalescer.
@@ -77,9 +73,8 @@ public final class ClientCore implements HearthClient {
      * blocks: envelope decoding and accounting; the sync view decodes values on the caller's thread, the async view
      * hands results to {@link #callbacks} ({@link #completeOnCallback}), and new network steps started from a
      * completion go through {@link #io} ({@link #attemptInto}). {@link BlockingThreadsOnlyRetryPolicy} keeps Ignite's own
-     * failover (which may connect and wait) off this thread. (The blocking view calls Ignite's blocking API on the
-     * caller's thread only while the cluster is healthy, {@link #runDirect}: after kill -9 of every node such calls
-     * once waited two request timeouts in a row inside Ignite.)
+     * failover (which may connect and wait) off this thread. No view calls Ignite's blocking API on a caller's
+     * thread: such calls did not return for over a minute after kill -9 and restart of one node (issue #13).
      */
     static final Executor INLINE = r -> {
         boolean[] flag = IN_COMPLETION.get();
@@ -97,7 +92,7 @@ public final class ClientCore implements HearthClient {
             Duration registryRefreshInterval, Duration maxRegistryAge, int ioThreads, int callbackThreads, int maxConcurrentLoads, int maxQueuedLoads,
             int circuitFailureThreshold, Duration circuitProbeInterval, Duration staleWhileRevalidate,
             Duration staleIfError, Duration nearCacheTtl, long nearCacheMaxEntries, TenantAvailability availability,
-            Consumer<ClientConfiguration> igniteCustomizer) {
+            Consumer<ClientConfiguration> igniteCustomizer, Duration readFailoverAfter) {
     }
 
     final Settings settings;
@@ -126,10 +121,11 @@ public final class ClientCore implements HearthClient {
     private volatile boolean registryFailing;
     private final Object registryLock = new Object();
     private volatile boolean closed;
-    /** When an attempt last failed for lack of an answer; until TROUBLE_QUIET_NANOS later, Ignite is called only
-     * from the io threads, never from the caller's (reconnecting could block it). */
-    private volatile long lastTroubleNanos = System.nanoTime() - TROUBLE_QUIET_NANOS;
-    private static final long TROUBLE_QUIET_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** Per-node connections for reads around an unresponsive primary; null when read failover is off. */
+    private final NodeLinks links;
+    /** Reads not answered yet, oldest first, for the failover timer; null when read failover is off. */
+    private final FailoverTimer failoverTimer;
+
 
     /** The zone cache and its views with the two fixed expiry policies. */
     record Caches(String zone, ClientCache<String, byte[]> plain, ClientCache<String, byte[]> eternal,
@@ -168,6 +164,14 @@ public final class ClientCore implements HearthClient {
         this.registryPoller = new ScheduledThreadPoolExecutor(1, daemonFactory("hearth-registry",
                 ThreadKind.MAY_BLOCK));
         this.view = Registry.View.initial(settings.pinnedZone());
+        if (settings.readFailoverAfter().isZero()) {
+            this.links = null;
+            this.failoverTimer = null;
+        } else {
+            this.links = new NodeLinks(settings.addresses(), requestTimeoutMillis(), settings.igniteCustomizer());
+            this.failoverTimer = new FailoverTimer(settings.readFailoverAfter().toNanos());
+            links.warm();
+        }
         try {
             connect();
         } catch (RuntimeException e) {
@@ -208,16 +212,19 @@ public final class ClientCore implements HearthClient {
             ClientConfiguration cfg = new ClientConfiguration()
                     .setAddresses(settings.addresses().toArray(new String[0]))
                     .setPartitionAwarenessEnabled(true)
-                    .setTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, settings.requestTimeout().toMillis())))
+                    .setTimeout(requestTimeoutMillis())
                     .setAsyncContinuationExecutor(INLINE)
                     // The circuit breaker throttles; Ignite's own throttling would delay recovery by up to 30 s.
                     .setReconnectThrottlingPeriod(0)
                     .setReconnectThrottlingRetries(0);
             settings.igniteCustomizer().accept(cfg);
             cfg.setRetryPolicy(new BlockingThreadsOnlyRetryPolicy(cfg.getRetryPolicy()));
-            cfg.setEventListeners(withTroubleListener(cfg.getEventListeners()));
             ignite = Ignition.startClient(cfg);
         }
+    }
+
+    private int requestTimeoutMillis() {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, settings.requestTimeout().toMillis()));
     }
 
     // ---------------------------------------------------------------- HearthClient
@@ -324,6 +331,10 @@ public final class ClientCore implements HearthClient {
                 LOG.log(Level.FINE, "closing Ignite client", e);
             }
         }
+        if (links != null) {
+            links.close();
+            failoverTimer.stop();
+        }
         io.shutdownNow();
         loads.shutdownNow();
         callbacks.shutdown();
@@ -406,11 +417,11 @@ public final class ClientCore implements HearthClient {
      */
     private <T> CompletableFuture<T> accountedSync(Ctx ctx, CompletableFuture<T> work) {
         CompletableFuture<T> result = new CompletableFuture<>();
-        work.whenComplete((r, e) -> {
-            Throwable failure = e == null ? null : mapFailure(e);
-            account(ctx, failure);
-            complete(result, r, failure);
-        });
+        // Accounted when the result is settled, by the work or by the caller giving up at its deadline (await): a
+        // request to a frozen node never completes (Ignite's async requests have no timeout), and it must still
+        // count as a timeout, for the stats and the circuit breaker.
+        result.whenComplete((r, e) -> account(ctx, e));
+        work.whenComplete((r, e) -> complete(result, r, e == null ? null : mapFailure(e)));
         return result;
     }
 
@@ -440,63 +451,6 @@ public final class ClientCore implements HearthClient {
             stats.rejected.increment();
         }
         return refused;
-    }
-
-    /**
-     * Runs a one-step operation of the blocking view with Ignite's blocking call ({@code direct}) on the caller's
-     * thread, as Ignite's own thin client does, when that cannot overrun the deadline: the cluster is healthy (no
-     * lost answer for {@link #TROUBLE_QUIET_NANOS}, so no reconnect is pending on this path) and Ignite's request
-     * timeout is within the call's deadline. Otherwise, and when the direct call finds no answer with time left, it
-     * runs {@code body} as {@link #run} does (which then goes through the io threads).
-     *
-     * <p>Why: through Ignite's async API, decoding the answer and every completion stage run on Ignite's single
-     * network thread, which carries every answer of every caller. The direct call leaves that thread only the
-     * socket, as for the raw thin client.
-     *
-     * @param direct an idempotent single request on the zone cache (with {@code expiry}); its result is the
-     *     operation's
-     * @param write whether to apply {@link #runWrite}'s registry-age rule
-     * @return a future that is already complete unless the fallback ran
-     */
-    <T> CompletableFuture<T> runDirect(Registry.Route route, Duration timeout, boolean write, String zone,
-            Expiry expiry, Function<ClientCache<String, byte[]>, T> direct, Function<Ctx, CompletableFuture<T>> body) {
-        if (write) {
-            Throwable stale = staleRegistry(route);
-            if (stale != null) {
-                return CompletableFuture.failedFuture(stale);
-            }
-        }
-        Caches caches = cachesFor(zone);
-        // Never on Ignite's own threads (a completion): a blocking call there would wait for an answer that only
-        // that thread can read. (The blocking view is not called from completions; this is the safety net, and an
-        // instanceof costs nothing, where a thread-local lookup on a thread Ignite has used is slow.)
-        if (caches == null || settings.requestTimeout().compareTo(timeout) > 0 || !healthy()
-                || Thread.currentThread() instanceof IgniteThread) {
-            return run(route, timeout, true, body);
-        }
-        Throwable refused = refusal(route);
-        if (refused != null) {
-            return CompletableFuture.failedFuture(refused);
-        }
-        Ctx ctx = new Ctx(timeout);
-        T value;
-        try {
-            value = direct.apply(caches.with(expiry));
-        } catch (Throwable t) {
-            Throwable cause = unwrap(t);
-            if (isConnectivity(cause)) {
-                lastTroubleNanos = System.nanoTime();
-                if (ctx.remaining() > MIN_RETRY_NANOS && !closed) {
-                    stats.retries.increment();
-                    return accountedSync(ctx, start(body, ctx));
-                }
-            }
-            Throwable failure = mapFailure(cause);
-            account(ctx, failure);
-            return CompletableFuture.failedFuture(failure);
-        }
-        account(ctx, null);
-        return CompletableFuture.completedFuture(value);
     }
 
     /**
@@ -596,35 +550,6 @@ public final class ClientCore implements HearthClient {
         return out;
     }
 
-    /**
-     * Adds a listener that counts a lost connection or a failed handshake as trouble: the next calls then reach
-     * Ignite from the io threads, not the caller's, since reconnecting (connect, then a handshake that may wait up to
-     * the request timeout) happens on the calling thread. Without it, the first call after every node was killed
-     * learned of it by reconnecting on the caller's thread, 141 ms past a 100 ms deadline.
-     */
-    private java.util.EventListener[] withTroubleListener(java.util.EventListener[] configured) {
-        ConnectionEventListener trouble = new ConnectionEventListener() {
-            @Override
-            public void onHandshakeFail(HandshakeFailEvent event) {
-                lastTroubleNanos = System.nanoTime();
-            }
-
-            @Override
-            public void onConnectionClosed(ConnectionClosedEvent event) {
-                lastTroubleNanos = System.nanoTime();
-            }
-        };
-        java.util.EventListener[] all = configured == null ? new java.util.EventListener[1]
-                : java.util.Arrays.copyOf(configured, configured.length + 1);
-        all[all.length - 1] = trouble;
-        return all;
-    }
-
-    /** Breaker closed and no attempt failed for lack of an answer lately. */
-    private boolean healthy() {
-        return breaker.allowRequest() && System.nanoTime() - lastTroubleNanos > TROUBLE_QUIET_NANOS;
-    }
-
     static boolean inCompletion() {
         return IN_COMPLETION.get()[0];
     }
@@ -680,13 +605,10 @@ public final class ClientCore implements HearthClient {
                 }
             });
         };
-        // Healthy: call Ignite from this thread (its async calls return at once). After trouble: from the io threads,
-        // so that a reconnect inside Ignite can never hold up the caller past its deadline. Never from inside a
-        // completion (Ignite's network thread): a further step of a read-modify-write loop goes through io.
-        if (tries == 0 && healthy() && !inCompletion()) {
-            send.run();
-            return;
-        }
+        // Always from the io threads, never the caller's: Ignite's async calls are not always quick to return. On a
+        // topology change the first call fetches the partition map with a blocking request to each node in turn, and
+        // a call on a closed channel reconnects and waits for the handshake, each up to the request timeout (which
+        // is the deadline by default); nor from inside a completion, which runs on Ignite's network thread.
         try {
             io.execute(send);
         } catch (RejectedExecutionException e) {
@@ -699,9 +621,6 @@ public final class ClientCore implements HearthClient {
             Function<ClientCache<String, byte[]>, IgniteClientFuture<T>> call, Expiry expiry, int tries,
             Throwable e) {
         Throwable c = unwrap(e);
-        if (isConnectivity(c)) {
-            lastTroubleNanos = System.nanoTime();
-        }
         long remaining = ctx.remaining();
         if (idempotent && isConnectivity(c) && remaining > MIN_RETRY_NANOS && !closed) {
             stats.retries.increment();
@@ -838,11 +757,10 @@ public final class ClientCore implements HearthClient {
                 if (c == null) {
                     throw new HearthException("not connected");
                 }
-                Map<String, Object> entries = new java.util.HashMap<>();
-                ClientCache<String, Object> cache = c.cache(Registry.CACHE);
-                try (QueryCursor<javax.cache.Cache.Entry<String, Object>> cursor = cache.query(new ScanQuery<String, Object>())) {
-                    for (javax.cache.Cache.Entry<String, Object> e : cursor) {
-                        entries.put(e.getKey(), e.getValue());
+                Map<String, Object> entries = viaNodeLinks();
+                try {
+                    if (entries == null) {
+                        entries = scanRegistry(c);
                     }
                 } catch (RuntimeException scanFailed) {
                     if (isConnectivity(scanFailed) || c.cacheNames().contains(Registry.CACHE)) {
@@ -886,14 +804,174 @@ public final class ClientCore implements HearthClient {
         }
     }
 
+    private static Map<String, Object> scanRegistry(IgniteClient c) {
+        Map<String, Object> entries = new java.util.HashMap<>();
+        ClientCache<String, Object> cache = c.cache(Registry.CACHE);
+        try (QueryCursor<javax.cache.Cache.Entry<String, Object>> cursor = cache.query(new ScanQuery<String, Object>())) {
+            for (javax.cache.Cache.Entry<String, Object> e : cursor) {
+                entries.put(e.getKey(), e.getValue());
+            }
+        }
+        return entries;
+    }
+
+    /**
+     * The registry as scanned on every node at once through the per-node connections, the first complete answer;
+     * null if that failed or there are no such connections (then the main client scans). The registry is replicated,
+     * so each node scans its own copy: a frozen node holds up only its own scan, and the poller waits at most the
+     * request timeout plus a margin, never for the frozen node. Through the main client alone, a scan sent to a
+     * frozen node took the whole request timeout each round, and the reading aged past maxRegistryAge, refusing
+     * every write for as long as the node was frozen.
+     */
+    private Map<String, Object> viaNodeLinks() {
+        if (links == null) {
+            return null;
+        }
+        CompletableFuture<Map<String, Object>> any = links.anyNode(ClientCore::scanRegistry);
+        try {
+            return any.get(requestTimeoutMillis() + 200L, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            LOG.log(Level.FINE, "registry scan through the per-node connections failed; trying the main client", e);
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
     // ---------------------------------------------------------------- raw steps used by the tenant handles
 
     CompletableFuture<byte[]> readRaw(Ctx ctx, String zone, String sk) {
-        return attempt(ctx, zone, true, c -> c.getAsync(sk), null);
+        Function<ClientCache<String, byte[]>, IgniteClientFuture<byte[]>> get = c -> c.getAsync(sk);
+        return failingOver(ctx, attempt(ctx, zone, true, get, null), (out, failed) -> {
+            return links.hedge(StorageKeys.cacheName(zone), get, out, failed);
+        });
     }
 
     CompletableFuture<Map<String, byte[]>> readAllRaw(Ctx ctx, String zone, Set<String> sks) {
-        return attempt(ctx, zone, true, c -> c.getAllAsync(sks), null);
+        return failingOver(ctx, attempt(ctx, zone, true, c -> c.getAllAsync(sks), null), (out, failed) -> {
+            links.hedgeAll(StorageKeys.cacheName(zone), sks).whenComplete((r, e) -> {
+                if (e == null) {
+                    out.complete(r);
+                } else {
+                    failed.accept(e);
+                }
+            });
+            return 1;
+        });
+    }
+
+    /**
+     * Read failover: if {@code primary} (the read sent to the key's primary copy) has no answer after
+     * {@code readFailoverAfter}, {@code hedge} sends the same read to the other nodes ({@link NodeLinks}); the first
+     * answer wins. Fails when the primary and every hedged read failed.
+     *
+     * @param hedge sends the read, completing its first argument with an answer and calling its second once per
+     *     failed copy; returns how many failures to wait for (0: nothing was sent)
+     */
+    private <T> CompletableFuture<T> failingOver(Ctx ctx, CompletableFuture<T> primary,
+            java.util.function.BiFunction<CompletableFuture<T>, Consumer<Throwable>, Integer> hedge) {
+        if (links == null || primary.isDone()) {
+            return primary;
+        }
+        CompletableFuture<T> out = new CompletableFuture<>();
+        // Reads still waiting for an answer: the primary plus each hedged one; the last failure fails the read.
+        AtomicInteger pending = new AtomicInteger(1);
+        java.util.concurrent.atomic.AtomicReference<Throwable> firstFailure =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        Consumer<Throwable> failed = e -> {
+            firstFailure.compareAndSet(null, e);
+            if (pending.decrementAndGet() == 0) {
+                out.completeExceptionally(firstFailure.get());
+            }
+        };
+        primary.whenComplete((r, e) -> {
+            if (e == null) {
+                out.complete(r);
+            } else {
+                failed.accept(e);
+            }
+        });
+        failoverTimer.add(out, () -> {
+            if (out.isDone() || ctx.remaining() <= 0 || closed) {
+                return;
+            }
+            // Held up by a large count while sending, so that early failures cannot fail the read too soon.
+            final int hold = 1 << 20;
+            if (pending.getAndAdd(hold) == 0) {
+                return; // already failed
+            }
+            CompletableFuture<T> hedged = new CompletableFuture<>();
+            hedged.whenComplete((r, e) -> {
+                if (e == null && out.complete(r)) {
+                    stats.readFailoverAnswers.increment();
+                }
+            });
+            int sent = hedge.apply(hedged, failed);
+            if (sent > 0) {
+                stats.readFailovers.increment();
+            }
+            if (pending.addAndGet(sent - hold) == 0) {
+                out.completeExceptionally(firstFailure.get());
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Fires each read's failover once its budget has passed without an answer. One thread and a FIFO queue (every
+     * read has the same budget, so the queue is in due order): adding costs one CAS, where a scheduled executor's
+     * heap took a lock per read.
+     */
+    final class FailoverTimer {
+        private final long budgetNanos;
+        private final java.util.concurrent.ConcurrentLinkedQueue<Due> queue =
+                new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private final Thread thread;
+        private volatile boolean stopped;
+
+        private record Due(long atNanos, CompletableFuture<?> read, Runnable fire) {
+        }
+
+        FailoverTimer(long budgetNanos) {
+            this.budgetNanos = budgetNanos;
+            this.thread = new HearthThread(this::loop, "hearth-failover-timer", ThreadKind.OTHER);
+            thread.start();
+        }
+
+        void add(CompletableFuture<?> read, Runnable fire) {
+            queue.add(new Due(System.nanoTime() + budgetNanos, read, fire));
+        }
+
+        private void loop() {
+            // Wakes at most every 2 ms under load: reads due within the same 2 ms fail over together.
+            final long minPark = TimeUnit.MILLISECONDS.toNanos(2);
+            while (!stopped) {
+                Due d = queue.peek();
+                if (d == null) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(Math.max(minPark, budgetNanos));
+                    continue;
+                }
+                long wait = d.atNanos() - System.nanoTime();
+                if (wait > 0 && !d.read().isDone()) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(Math.max(minPark, wait));
+                    continue;
+                }
+                queue.poll();
+                if (!d.read().isDone()) {
+                    try {
+                        d.fire().run();
+                    } catch (RuntimeException e) {
+                        LOG.log(Level.WARNING, "read failover failed to start", e);
+                    }
+                }
+            }
+        }
+
+        void stop() {
+            stopped = true;
+            java.util.concurrent.locks.LockSupport.unpark(thread);
+        }
     }
 
     CompletableFuture<Void> putRaw(Ctx ctx, String zone, String sk, byte[] bytes, Expiry expiry) {
@@ -951,7 +1029,23 @@ public final class ClientCore implements HearthClient {
             long wait = startNanos + timeout.toNanos() + SYNC_MARGIN_NANOS - System.nanoTime();
             return f.get(Math.max(0, wait), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            throw new HearthTimeoutException("no answer within the deadline of " + timeout.toMillis() + " ms");
+            HearthTimeoutException late = new HearthTimeoutException("no answer within the deadline of "
+                    + timeout.toMillis() + " ms");
+            if (f.completeExceptionally(late)) {
+                throw late;
+            }
+            return awaitDone(f); // answered just now
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HearthException("interrupted", e);
+        } catch (ExecutionException e) {
+            throw rethrow(e.getCause());
+        }
+    }
+
+    private static <T> T awaitDone(CompletableFuture<T> f) {
+        try {
+            return f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new HearthException("interrupted", e);
