@@ -215,6 +215,12 @@ public final class ProcessCluster implements AutoCloseable {
         throw new IllegalStateException("node n" + i + " not ready after " + READY_TIMEOUT);
     }
 
+    /** Whether node {@code i}'s process runs (frozen counts as running). */
+    public boolean isAlive(int i) {
+        Process p = nodes.get(i).process;
+        return p != null && p.isAlive();
+    }
+
     /** kill -9. */
     public void kill(int i) throws InterruptedException {
         Node n = nodes.get(i);
