@@ -168,7 +168,8 @@ public final class ClientCore implements HearthClient {
             this.links = null;
             this.failoverTimer = null;
         } else {
-            this.links = new NodeLinks(settings.addresses(), requestTimeoutMillis(), settings.igniteCustomizer());
+            this.links = new NodeLinks(settings.addresses(), requestTimeoutMillis(), settings.igniteCustomizer(),
+                    settings.readFailoverAfter().toNanos());
             this.failoverTimer = new FailoverTimer(settings.readFailoverAfter().toNanos());
             links.warm();
         }
@@ -715,8 +716,9 @@ public final class ClientCore implements HearthClient {
             Ctx ctx = new Ctx(probeTimeout);
             // Any zone will do, and an answer that is an error (say, the zone does not exist) still is an answer.
             String zone = settings.pinnedZone() != null ? settings.pinnedZone() : view.placement().zoneOf(":probe");
-            CompletableFuture<byte[]> f = attempt(ctx, zone, false, cache -> cache.getAsync(StorageKeys.PROBE_KEY),
-                    null);
+            // Through the read path, failover included: with one node frozen, the probe key's primary may be that
+            // node, and a probe asking only it would keep the circuit open until the node is dropped or wakes.
+            CompletableFuture<byte[]> f = readRaw(ctx, zone, StorageKeys.PROBE_KEY);
             boolean reachable;
             try {
                 f.get(probeTimeout.toMillis() + 50, TimeUnit.MILLISECONDS);
@@ -842,23 +844,50 @@ public final class ClientCore implements HearthClient {
     // ---------------------------------------------------------------- raw steps used by the tenant handles
 
     CompletableFuture<byte[]> readRaw(Ctx ctx, String zone, String sk) {
-        Function<ClientCache<String, byte[]>, IgniteClientFuture<byte[]>> get = c -> c.getAsync(sk);
-        return failingOver(ctx, attempt(ctx, zone, true, get, null), (out, failed) -> {
-            return links.hedge(StorageKeys.cacheName(zone), get, out, failed);
+        return failingOver(ctx, attempt(ctx, zone, true, c -> c.getAsync(sk), null), (out, failed) -> {
+            CompletableFuture<Map<String, byte[]>> all = new CompletableFuture<>();
+            all.whenComplete((m, e) -> {
+                if (e == null) {
+                    out.complete(m.get(sk));
+                }
+            });
+            return links.hedge(StorageKeys.cacheName(zone), Set.of(sk), all, failed);
         });
     }
 
+    /**
+     * Several keys: one get per key, each sent by partition awareness to the key's primary copy, which reads its own
+     * copy. Not Ignite's getAll: that goes to any one node, which forwards the keys it does not own to their
+     * primaries and waits for them in one of its 8 thin-client connector threads (zone caches are atomic, served
+     * synchronously). With one node frozen, readers doing getAll took every connector thread of the live nodes
+     * within a second, and those nodes then answered no client at all.
+     */
     CompletableFuture<Map<String, byte[]>> readAllRaw(Ctx ctx, String zone, Set<String> sks) {
-        return failingOver(ctx, attempt(ctx, zone, true, c -> c.getAllAsync(sks), null), (out, failed) -> {
-            links.hedgeAll(StorageKeys.cacheName(zone), sks).whenComplete((r, e) -> {
-                if (e == null) {
-                    out.complete(r);
-                } else {
-                    failed.accept(e);
+        CompletableFuture<Map<String, byte[]>> primaries;
+        if (sks.size() == 1) {
+            String only = sks.iterator().next();
+            primaries = attempt(ctx, zone, true, c -> c.getAsync(only), null).thenApply(v -> {
+                Map<String, byte[]> m = new java.util.HashMap<>(2);
+                if (v != null) {
+                    m.put(only, v);
                 }
+                return m;
             });
-            return 1;
-        });
+        } else {
+            Map<String, byte[]> found = new ConcurrentHashMap<>();
+            CompletableFuture<?>[] each = new CompletableFuture<?>[sks.size()];
+            int i = 0;
+            for (String sk : sks) {
+                each[i++] = attempt(ctx, zone, true, c -> c.getAsync(sk), null).thenAccept(v -> {
+                    if (v != null) {
+                        found.put(sk, v);
+                    }
+                });
+            }
+            primaries = CompletableFuture.allOf(each).thenApply(x -> new java.util.HashMap<>(found));
+        }
+        return failingOver(ctx, primaries,
+                (out, failed) -> links.hedge(StorageKeys.cacheName(zone), sks, out, failed));
     }
 
     /**
@@ -866,8 +895,8 @@ public final class ClientCore implements HearthClient {
      * {@code readFailoverAfter}, {@code hedge} sends the same read to the other nodes ({@link NodeLinks}); the first
      * answer wins. Fails when the primary and every hedged read failed.
      *
-     * @param hedge sends the read, completing its first argument with an answer and calling its second once per
-     *     failed copy; returns how many failures to wait for (0: nothing was sent)
+     * @param hedge sends the read, completing its first argument with an answer or calling its second once if no
+     *     node answered; returns 1 if it sent the read, 0 if not
      */
     private <T> CompletableFuture<T> failingOver(Ctx ctx, CompletableFuture<T> primary,
             java.util.function.BiFunction<CompletableFuture<T>, Consumer<Throwable>, Integer> hedge) {

@@ -115,10 +115,25 @@ class FrozenNodeReadFailoverIT {
             long readsBefore = reads.ok();
             cluster.freeze(1);
             long frozenAt = System.nanoTime();
+            boolean dumped = false;
+            long lastPrint = 0;
             while (System.nanoTime() - frozenAt < FROZEN.toNanos()) {
                 reads.worstInFlightNanos();
                 writes.worstInFlightNanos();
-                Thread.sleep(100);
+                if (System.nanoTime() - lastPrint > TimeUnit.MILLISECONDS.toNanos(500)) {
+                    lastPrint = System.nanoTime();
+                    ClientStats s = client.stats();
+                    System.out.printf("[FrozenNodeReadFailoverIT] +%d ms: reads ok %d failed %d, writes ok %d failed %d;"
+                            + " failovers %d answered %d, timeouts %d, rejected %d, circuit %s%n",
+                            TimeUnit.NANOSECONDS.toMillis(lastPrint - frozenAt), reads.ok(), reads.failed(),
+                            writes.ok(), writes.failed(), s.readFailovers(), s.readFailoverAnswers(), s.timeouts(),
+                            s.rejected(), s.circuitState());
+                    if (!dumped && reads.failed() > 0) {
+                        dumped = true;
+                        CallBook.dumpThreads("a read failed while frozen");
+                    }
+                }
+                Thread.sleep(50);
             }
             long readsFrozen = reads.ok() - readsBefore;
             cluster.resume(1);

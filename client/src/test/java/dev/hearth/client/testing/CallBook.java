@@ -83,17 +83,21 @@ public final class CallBook {
             }
         }
         if (oldest > dumpAfterNanos && dumped.compareAndSet(false, true)) {
-            StringBuilder b = new StringBuilder("[CallBook] a call is in flight for "
-                    + TimeUnit.NANOSECONDS.toMillis(oldest) + " ms; threads:\n");
-            Thread.getAllStackTraces().forEach((t, st) -> {
-                b.append('"').append(t.getName()).append("\" ").append(t.getState()).append('\n');
-                for (int i = 0; i < Math.min(st.length, 40); i++) {
-                    b.append("    at ").append(st[i]).append('\n');
-                }
-            });
-            System.out.println(b);
+            dumpThreads("a call is in flight for " + TimeUnit.NANOSECONDS.toMillis(oldest) + " ms");
         }
         return oldest;
+    }
+
+    /** Prints every thread's stack (what a hang is made of). */
+    public static void dumpThreads(String why) {
+        StringBuilder b = new StringBuilder("[CallBook] " + why + "; threads:\n");
+        Thread.getAllStackTraces().forEach((t, st) -> {
+            b.append('"').append(t.getName()).append("\" ").append(t.getState()).append('\n');
+            for (int i = 0; i < Math.min(st.length, 40); i++) {
+                b.append("    at ").append(st[i]).append('\n');
+            }
+        });
+        System.out.println(b);
     }
 
     /** Seconds since this book was made. */
