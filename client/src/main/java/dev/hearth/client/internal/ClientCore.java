@@ -190,8 +190,33 @@ public final class ClientCore implements HearthClient {
         }
         long probeMs = settings.circuitProbeInterval().toMillis();
         prober.scheduleWithFixedDelay(this::probe, probeMs, probeMs, TimeUnit.MILLISECONDS);
-        long pollMs = Math.max(1, settings.registryRefreshInterval().toMillis());
-        registryPoller.scheduleWithFixedDelay(this::refreshRegistry, pollMs, pollMs, TimeUnit.MILLISECONDS);
+        registryPoller.schedule(this::pollRegistry, registryPollMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private long registryPollMillis() {
+        return Math.max(1, settings.registryRefreshInterval().toMillis());
+    }
+
+    /**
+     * Reads the registry, then schedules the next reading: after the refresh interval, or after 100 ms if this one
+     * failed. A failed reading (say, every node paused in a partition map exchange) took up to the request timeout;
+     * waiting the full interval on top of it aged the reading past maxRegistryAge, and writes were refused for longer
+     * than the cluster was unavailable.
+     */
+    private void pollRegistry() {
+        boolean read = false;
+        try {
+            read = refreshRegistry();
+        } finally {
+            if (!closed) {
+                long next = read ? registryPollMillis() : Math.min(registryPollMillis(), 100);
+                try {
+                    registryPoller.schedule(this::pollRegistry, next, TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException e) {
+                    LOG.log(Level.FINE, "registry poller stopped (client closing)", e);
+                }
+            }
+        }
     }
 
     /** How long {@code build()} waits for the first reading of the registry when the cluster answers. */

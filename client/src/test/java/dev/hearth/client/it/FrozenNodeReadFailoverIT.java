@@ -86,6 +86,7 @@ class FrozenNodeReadFailoverIT {
                             }
                         } catch (RuntimeException e) {
                             reads.end(id, start, e);
+                            pause(); // an API server does not spin on failures (see KillRestartDeadlineIT)
                         }
                     }
                 }));
@@ -105,6 +106,7 @@ class FrozenNodeReadFailoverIT {
                             if (!(e instanceof HearthTimeoutException)) {
                                 writeFailuresNotTimeout.increment();
                             }
+                            pause();
                         }
                     }
                 }));
@@ -131,11 +133,15 @@ class FrozenNodeReadFailoverIT {
                     if (!dumped && reads.failed() > 0) {
                         dumped = true;
                         CallBook.dumpThreads("a read failed while frozen");
+                        System.out.println("[FrozenNodeReadFailoverIT] " + cluster.connectorThreads(0) + "; "
+                                + cluster.connectorThreads(2));
                     }
                 }
                 Thread.sleep(50);
             }
             long readsFrozen = reads.ok() - readsBefore;
+            System.out.println("[FrozenNodeReadFailoverIT] end of the freeze: " + cluster.connectorThreads(0) + "; "
+                    + cluster.connectorThreads(2));
             cluster.resume(1);
             ClientStats afterFreeze = client.stats();
             Thread.sleep(3000);
@@ -193,6 +199,10 @@ class FrozenNodeReadFailoverIT {
                     "some reads were answered by another node");
             assertEquals(0, lost, "acknowledged writes lost");
         }
+    }
+
+    private static void pause() {
+        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
     }
 
     private static boolean isAlive(ProcessCluster cluster, int i) {

@@ -23,6 +23,8 @@ public final class CallBook {
     private final LongAdder overBound = new LongAdder();
     private final AtomicLong worst = new AtomicLong();
     private final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
+    /** The longest call per outcome ("ok" or the failure's class): which kind of call ran over. */
+    private final Map<String, AtomicLong> worstBy = new ConcurrentHashMap<>();
     /** Successful calls per second since this book was made. */
     private final AtomicLongArray okPerSecond = new AtomicLongArray(600);
     /** Start of the call each caller has in flight, 0 when idle; indexed by caller. */
@@ -47,6 +49,8 @@ public final class CallBook {
         inFlight.set(caller, 0);
         long took = now - start;
         worst.accumulateAndGet(took, Math::max);
+        worstBy.computeIfAbsent(failure == null ? "ok" : failure.getClass().getSimpleName(), k -> new AtomicLong())
+                .accumulateAndGet(took, Math::max);
         if (took > boundNanos) {
             overBound.increment();
         }
@@ -137,7 +141,9 @@ public final class CallBook {
     }
 
     public String summary() {
-        return String.format("ok %d, failed %d, over the bound %d, worst %.1f ms, failures %s", ok(), failed(),
-                overBound(), worstNanos() / 1e6, failures());
+        Map<String, String> worstMs = new java.util.TreeMap<>();
+        worstBy.forEach((k, v) -> worstMs.put(k, String.format("%.1f ms", v.get() / 1e6)));
+        return String.format("ok %d, failed %d, over the bound %d, worst %.1f ms (by outcome %s), failures %s", ok(),
+                failed(), overBound(), worstNanos() / 1e6, worstMs, failures());
     }
 }

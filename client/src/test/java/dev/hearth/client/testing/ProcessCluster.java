@@ -215,6 +215,43 @@ public final class ProcessCluster implements AutoCloseable {
         throw new IllegalStateException("node n" + i + " not ready after " + READY_TIMEOUT);
     }
 
+    /**
+     * What node {@code i}'s thin-client connector threads are doing (jstack): how many wait, and in which request,
+     * counted. A frozen peer can tie them all up, and then the node answers no thin-client request.
+     */
+    public String connectorThreads(int i) {
+        Process p = nodes.get(i).process;
+        if (p == null || !p.isAlive()) {
+            return "n" + i + " not running";
+        }
+        try {
+            Process j = new ProcessBuilder("jstack", Long.toString(p.pid())).redirectErrorStream(true).start();
+            String out = new String(j.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            j.waitFor(10, TimeUnit.SECONDS);
+            java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
+            for (String block : out.split("\n\n")) {
+                if (!block.startsWith("\"client-connector")) {
+                    continue;
+                }
+                String what = "idle";
+                for (String line : block.split("\n")) {
+                    int at = line.indexOf("platform.client.");
+                    if (at >= 0 && line.contains("Request.process")) {
+                        what = line.substring(at + "platform.client.".length()).replaceAll("\\(.*", "");
+                        break;
+                    }
+                }
+                counts.merge(what, 1, Integer::sum);
+            }
+            return "n" + i + " connector threads " + counts;
+        } catch (IOException e) {
+            return "n" + i + ": jstack failed: " + e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "n" + i + ": interrupted";
+        }
+    }
+
     /** Whether node {@code i}'s process runs (frozen counts as running). */
     public boolean isAlive(int i) {
         Process p = nodes.get(i).process;
