@@ -56,8 +56,11 @@ import org.apache.ignite.configuration.ClientConfiguration;
  */
 public final class ClientCore implements HearthClient {
     private static final Logger LOG = Logger.getLogger(ClientCore.class.getName());
-    /** Sync callers wait this much past the deadline for the (already failed) future, then give up themselves. */
-    static final long SYNC_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /**
+     * Sync callers give up this long after the deadline: a little slack for an answer that is being delivered, small
+     * against the contract's 20 ms (the wake-up itself can be late on a busy machine).
+     */
+    static final long SYNC_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     private static final long MIN_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     /**
      * True while this thread runs one of Ignite's completions ({@link #INLINE}): usually Ignite's network thread,

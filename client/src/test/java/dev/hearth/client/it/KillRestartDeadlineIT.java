@@ -69,6 +69,7 @@ class KillRestartDeadlineIT {
                 writers.add(t);
             }
             Thread watch = watcher(book, stop);
+            book.startCanary(stop);
 
             Thread.sleep(3000); // the writers' steady state before the kill
             long beforeKill = book.ok();
@@ -115,7 +116,9 @@ class KillRestartDeadlineIT {
                     lost, readyAt);
 
             assertEquals(0, stuck, "writers still in a call " + (DEADLINE.toMillis() + 5000) + " ms after stop");
-            assertEquals(0, book.overBound(), () -> "calls longer than deadline + 20 ms: " + book.summary());
+            // Over deadline + 20 ms by more than the machine's own scheduling delay at that moment: the client's doing.
+            // (The raw count is reported: on an idle machine the two are the same.)
+            assertEquals(0, book.overBoundBeyondStall(), () -> "calls longer than deadline + 20 ms: " + book.summary());
             assertTrue(inFlightAtEnd <= BOUND_NANOS, "a call was in flight longer than the bound at the end");
             assertTrue(lastWindow > 0, "no write succeeded in the last " + LAST_SECONDS + " s: " + book.summary());
             assertEquals(0, lost, "acknowledged writes lost");
