@@ -105,14 +105,22 @@ public final class ProcessCluster implements AutoCloseable {
      * As {@link #start(int, Path)}, every node also given {@code settings} ({@code key=value}, as {@code --set}).
      */
     public static ProcessCluster start(int size, Path workDir, List<String> settings) throws Exception {
+        return start(size, size, workDir, settings);
+    }
+
+    /**
+     * A cluster of {@code size} nodes (ports and discovery addresses for all of them) of which the first
+     * {@code running} are started now; the others join later with {@link #startNode}.
+     */
+    public static ProcessCluster start(int size, int running, Path workDir, List<String> settings) throws Exception {
         Path home = hearthHome();
         ensureNodeBuilt(home);
         ProcessCluster c = new ProcessCluster(home, workDir, size, settings);
         try {
-            for (int i = 0; i < size; i++) {
+            for (int i = 0; i < running; i++) {
                 c.launch(i);
             }
-            for (int i = 0; i < size; i++) {
+            for (int i = 0; i < running; i++) {
                 c.awaitReady(i);
             }
         } catch (Exception e) {
@@ -148,6 +156,11 @@ public final class ProcessCluster implements AutoCloseable {
 
     public Node node(int i) {
         return nodes.get(i);
+    }
+
+    /** The thin-client addresses of the first {@code n} nodes. */
+    public List<String> thinClientAddresses(int n) {
+        return thinClientAddresses().subList(0, n);
     }
 
     /** Every node's thin-client address. */
