@@ -543,8 +543,15 @@ public final class ClientCore implements HearthClient {
 
     private void onUnreachable() {
         if (breaker.onUnreachable()) {
-            LOG.warning("Hearth client: circuit opened after " + settings.circuitFailureThreshold()
-                    + " consecutive failures to reach the cluster; failing fast and probing");
+            // Logged from the scheduler, not here: this runs on the caller's thread when it gives up at its deadline,
+            // and a console handler writing to a busy stderr held one caller 34 ms past the deadline + 20 ms bound.
+            String msg = "Hearth client: circuit opened after " + settings.circuitFailureThreshold()
+                    + " consecutive failures to reach the cluster; failing fast and probing";
+            try {
+                scheduler.execute(() -> LOG.warning(msg));
+            } catch (RejectedExecutionException closing) {
+                LOG.log(Level.FINE, msg, closing);
+            }
         }
     }
 
