@@ -596,7 +596,7 @@ public final class ClientCore implements HearthClient {
      * over may connect to node after node and wait for each handshake: on a caller's thread that runs far past a
      * deadline when every node is gone, and on Ignite's network thread (inside a completion, {@link #INLINE}) it
      * waits for a handshake that only that same thread can read. Refused, the failure reaches
-     * {@link #onAttemptFailure} or {@link #runDirect}, which retry idempotent steps from the io threads within the
+     * {@link #onAttemptFailure}, which retries idempotent steps from the io threads within the
      * deadline, as for every other lost answer. Decided by the thread's class, not a thread-local flag: the lookup
      * would run on every call, and on threads Ignite has used it is slow (its many thread-locals crowd the map).
      */
@@ -1074,7 +1074,7 @@ public final class ClientCore implements HearthClient {
      */
     static <T> T await(long startNanos, CompletableFuture<T> f, Duration timeout) {
         if (f.isDone() && !f.isCompletedExceptionally()) {
-            return f.getNow(null); // the direct path's answer
+            return f.getNow(null); // answered before the caller started waiting
         }
         if (f.isDone()) {
             // Already failed (open circuit, unavailable tenant): no ExecutionException, whose stack trace costs more
