@@ -23,6 +23,9 @@ package dev.hearth.client;
  * @param registryAgeMillis how old the reading in use is, in ms; -1 if the registry was never read
  * @param circuitState the circuit breaker's state when the snapshot was taken
  * @param latency latency of cache operations (successful or not; rejected ones excluded), in microseconds
+ * @param readFailovers reads (steps of reads) whose primary copy had not answered within
+ *     {@code readFailoverAfter}, and that were therefore also sent to the other nodes
+ * @param readFailoverAnswers of those, the ones answered by another node first
  */
 public record ClientStats(
         long hits,
@@ -39,7 +42,9 @@ public record ClientStats(
         long registryRefreshFailures,
         long registryAgeMillis,
         CircuitState circuitState,
-        LatencySnapshot latency) {
+        LatencySnapshot latency,
+        long readFailovers,
+        long readFailoverAnswers) {
 
     /** hits / (hits + misses), or 1.0 when there was no read. */
     public double hitRate() {

@@ -92,6 +92,10 @@ public interface HearthClient extends AutoCloseable {
         private long nearCacheMaxEntries = 10_000;
         private TenantAvailability availability = TenantAvailability.ALWAYS;
         private Consumer<ClientConfiguration> igniteCustomizer = c -> { };
+        private Duration readFailoverAfter;
+
+        /** See {@link #readFailoverAfter}. */
+        public static final Duration DEFAULT_READ_FAILOVER_AFTER = Duration.ofMillis(100);
 
         Builder() {
         }
@@ -240,6 +244,26 @@ public interface HearthClient extends AutoCloseable {
         }
 
         /**
+         * Read failover: a read (get, getAll, gets, getOrLoad's lookup, the read step of incr, cas, append, ...)
+         * whose primary copy has not answered after this budget is also sent to every other node, and the first
+         * answer wins: a node that holds a backup copy answers from it. This is what keeps reads answering while a
+         * node is frozen (a paused process, a cut link), which the cluster notices only after its failure detection
+         * timeout (10 s). Default 100 ms; {@link Duration#ZERO} turns it off (no per-node connections are made).
+         * A budget at or beyond an operation's deadline never fires for it. Writes do not fail over: a write to an
+         * unresponsive primary fails at its deadline ({@link HearthTimeoutException}). Each node gets one extra
+         * connection for this, made in the background.
+         *
+         * @throws IllegalStateException if already set on this builder
+         */
+        public Builder readFailoverAfter(Duration budget) {
+            if (readFailoverAfter != null) {
+                throw new IllegalStateException("readFailoverAfter is already set (" + readFailoverAfter + ")");
+            }
+            this.readFailoverAfter = notNegative(budget, "readFailoverAfter");
+            return this;
+        }
+
+        /**
          * Adjusts Ignite's client configuration after Hearth has set it up (SSL, authentication, ...). Changing what
          * Hearth set (addresses, timeout, partition awareness, executors, retry) voids this class's contracts.
          */
@@ -268,7 +292,7 @@ public interface HearthClient extends AutoCloseable {
                     callbackThreads,
                     maxConcurrentLoads, maxQueuedLoads, circuitFailureThreshold, circuitProbeInterval,
                     staleWhileRevalidate, staleIfError, nearCacheTtl, nearCacheMaxEntries, availability,
-                    igniteCustomizer));
+                    igniteCustomizer, readFailoverAfter != null ? readFailoverAfter : DEFAULT_READ_FAILOVER_AFTER));
         }
 
         private static Duration positive(Duration d, String what) {

@@ -150,4 +150,34 @@ class OfflineClientTest {
         assertEquals(Duration.ofSeconds(1), cache.withTimeout(Duration.ofSeconds(1)).timeout());
         assertEquals(Duration.ofMillis(100), cache.timeout());
     }
+
+    @Test
+    void readFailoverAfterIsSetOnceAndNotNegative() {
+        HearthClient.Builder b = HearthClient.builder().readFailoverAfter(Duration.ofMillis(50));
+        assertThrows(IllegalStateException.class, () -> b.readFailoverAfter(Duration.ofMillis(60)));
+        assertThrows(IllegalArgumentException.class,
+                () -> HearthClient.builder().readFailoverAfter(Duration.ofMillis(-1)));
+        HearthClient.builder().readFailoverAfter(Duration.ZERO); // off is allowed
+    }
+
+    @Test
+    void everyCallOfAnUnreachableClusterReturnsWithinItsDeadline() {
+        // The circuit is open: calls fail in microseconds; with a closed circuit they would time out at 100 ms.
+        // Either way no call may take longer than the deadline + 20 ms.
+        long worst = 0;
+        for (int i = 0; i < 200; i++) {
+            long start = System.nanoTime();
+            try {
+                if (i % 2 == 0) {
+                    cache.get("k" + i);
+                } else {
+                    cache.put("k" + i, "v");
+                }
+            } catch (HearthException expected) {
+                // unreachable: the point is how long it took
+            }
+            worst = Math.max(worst, System.nanoTime() - start);
+        }
+        assertTrue(worst < TimeUnit.MILLISECONDS.toNanos(120), "worst call " + worst / 1_000_000 + " ms");
+    }
 }

@@ -23,7 +23,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
-import org.apache.ignite.client.ClientCache;
 
 /**
  * A tenant handle. Read-modify-write operations (add, replace, cas, incr, append, touch, versioned delete) run as
@@ -321,20 +320,15 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
 
     /** A single key's network step. */
     private CompletableFuture<Raw> readIo(Route r, String sk) {
-        String zone = r.zone();
-        return oneKey(r, false, null, c -> new Raw(zone, c.get(sk)), ctx -> readRouted(ctx, r, sk));
+        return oneKey(r, false, ctx -> readRouted(ctx, r, sk));
     }
 
     /**
-     * Runs {@code body} as an operation (a write: {@code write}). The blocking view, while the tenant is not moving
-     * (then the operation is one request), first tries {@code direct}: Ignite's blocking call from the caller's
-     * thread ({@link ClientCore#runDirect}), which must do what {@code body} does on the tenant's zone.
+     * Runs {@code body} as an operation (a write: {@code write}). The blocking view once called Ignite's blocking API
+     * here, on the caller's thread, when the cluster looked healthy: after kill -9 and restart of a node those calls
+     * did not return for over a minute (issue #13). Every view now waits on its own deadline.
      */
-    private <T> CompletableFuture<T> oneKey(Route r, boolean write, Expiry expiry,
-            Function<ClientCache<String, byte[]>, T> direct, Function<Ctx, CompletableFuture<T>> body) {
-        if (blocking && r.movingFrom() == null) {
-            return core.runDirect(r, timeout, write, r.zone(), expiry, direct, body);
-        }
+    private <T> CompletableFuture<T> oneKey(Route r, boolean write, Function<Ctx, CompletableFuture<T>> body) {
         return write ? core.runWrite(r, timeout, blocking, body) : core.run(r, timeout, blocking, body);
     }
 
@@ -478,10 +472,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         if (bypass(r)) {
             return DONE;
         }
-        return invalidating(sk, oneKey(r, true, expiry, c -> {
-            c.put(sk, env);
-            return null;
-        }, ctx -> alsoRemoveOld(ctx, r, sk, core.putRaw(ctx, r.zone(), sk, env, expiry))));
+        return invalidating(sk, oneKey(r, true, ctx -> alsoRemoveOld(ctx, r, sk, core.putRaw(ctx, r.zone(), sk, env, expiry))));
     }
 
     @Override
@@ -591,7 +582,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         if (bypass(r)) {
             return done(false);
         }
-        return invalidating(sk, oneKey(r, true, null, c -> wasLive(kb, c.getAndRemove(sk)), ctx -> {
+        return invalidating(sk, oneKey(r, true, ctx -> {
             if (r.movingFrom() == null) {
                 return core.getAndRemoveRaw(ctx, r.zone(), sk).thenApply(old -> wasLive(kb, old));
             }

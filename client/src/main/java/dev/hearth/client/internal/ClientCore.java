@@ -47,11 +47,7 @@ import org.apache.ignite.client.ClientRetryPolicy;
 import org.apache.ignite.client.ClientRetryPolicyContext;
 import org.apache.ignite.client.IgniteClient;
 import org.apache.ignite.client.IgniteClientFuture;
-import org.apache.ignite.client.events.ConnectionClosedEvent;
-import org.apache.ignite.client.events.ConnectionEventListener;
-import org.apache.ignite.client.events.HandshakeFailEvent;
 import org.apache.ignite.configuration.ClientConfiguration;
-import org.apache.ignite.thread.IgniteThread;
 
 /**
  * The client's engine: owns the Ignite thin client, the threads, the circuit breaker, the stats and the coalescer.
@@ -60,8 +56,11 @@ import org.apache.ignite.thread.IgniteThread;
  */
 public final class ClientCore implements HearthClient {
     private static final Logger LOG = Logger.getLogger(ClientCore.class.getName());
-    /** Sync callers wait this much past the deadline for the (already failed) future, then give up themselves. */
-    static final long SYNC_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /**
+     * Sync callers give up this long after the deadline: a little slack for an answer that is being delivered, small
+     * against the contract's 20 ms (the wake-up itself can be late on a busy machine).
+     */
+    static final long SYNC_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     private static final long MIN_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     /**
      * True while this thread runs one of Ignite's completions ({@link #INLINE}): usually Ignite's network thread,
@@ -77,9 +76,8 @@ public final class ClientCore implements HearthClient {
      * blocks: envelope decoding and accounting; the sync view decodes values on the caller's thread, the async view
      * hands results to {@link #callbacks} ({@link #completeOnCallback}), and new network steps started from a
      * completion go through {@link #io} ({@link #attemptInto}). {@link BlockingThreadsOnlyRetryPolicy} keeps Ignite's own
-     * failover (which may connect and wait) off this thread. (The blocking view calls Ignite's blocking API on the
-     * caller's thread only while the cluster is healthy, {@link #runDirect}: after kill -9 of every node such calls
-     * once waited two request timeouts in a row inside Ignite.)
+     * failover (which may connect and wait) off this thread. No view calls Ignite's blocking API on a caller's
+     * thread: such calls did not return for over a minute after kill -9 and restart of one node (issue #13).
      */
     static final Executor INLINE = r -> {
         boolean[] flag = IN_COMPLETION.get();
@@ -97,7 +95,7 @@ public final class ClientCore implements HearthClient {
             Duration registryRefreshInterval, Duration maxRegistryAge, int ioThreads, int callbackThreads, int maxConcurrentLoads, int maxQueuedLoads,
             int circuitFailureThreshold, Duration circuitProbeInterval, Duration staleWhileRevalidate,
             Duration staleIfError, Duration nearCacheTtl, long nearCacheMaxEntries, TenantAvailability availability,
-            Consumer<ClientConfiguration> igniteCustomizer) {
+            Consumer<ClientConfiguration> igniteCustomizer, Duration readFailoverAfter) {
     }
 
     final Settings settings;
@@ -126,10 +124,11 @@ public final class ClientCore implements HearthClient {
     private volatile boolean registryFailing;
     private final Object registryLock = new Object();
     private volatile boolean closed;
-    /** When an attempt last failed for lack of an answer; until TROUBLE_QUIET_NANOS later, Ignite is called only
-     * from the io threads, never from the caller's (reconnecting could block it). */
-    private volatile long lastTroubleNanos = System.nanoTime() - TROUBLE_QUIET_NANOS;
-    private static final long TROUBLE_QUIET_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** Per-node connections for reads around an unresponsive primary; null when read failover is off. */
+    private final NodeLinks links;
+    /** Reads not answered yet, oldest first, for the failover timer; null when read failover is off. */
+    private final FailoverTimer failoverTimer;
+
 
     /** The zone cache and its views with the two fixed expiry policies. */
     record Caches(String zone, ClientCache<String, byte[]> plain, ClientCache<String, byte[]> eternal,
@@ -168,6 +167,15 @@ public final class ClientCore implements HearthClient {
         this.registryPoller = new ScheduledThreadPoolExecutor(1, daemonFactory("hearth-registry",
                 ThreadKind.MAY_BLOCK));
         this.view = Registry.View.initial(settings.pinnedZone());
+        if (settings.readFailoverAfter().isZero()) {
+            this.links = null;
+            this.failoverTimer = null;
+        } else {
+            this.links = new NodeLinks(settings.addresses(), requestTimeoutMillis(), settings.igniteCustomizer(),
+                    settings.readFailoverAfter().toNanos());
+            this.failoverTimer = new FailoverTimer(settings.readFailoverAfter().toNanos());
+            links.warm();
+        }
         try {
             connect();
         } catch (RuntimeException e) {
@@ -185,8 +193,33 @@ public final class ClientCore implements HearthClient {
         }
         long probeMs = settings.circuitProbeInterval().toMillis();
         prober.scheduleWithFixedDelay(this::probe, probeMs, probeMs, TimeUnit.MILLISECONDS);
-        long pollMs = Math.max(1, settings.registryRefreshInterval().toMillis());
-        registryPoller.scheduleWithFixedDelay(this::refreshRegistry, pollMs, pollMs, TimeUnit.MILLISECONDS);
+        registryPoller.schedule(this::pollRegistry, registryPollMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private long registryPollMillis() {
+        return Math.max(1, settings.registryRefreshInterval().toMillis());
+    }
+
+    /**
+     * Reads the registry, then schedules the next reading: after the refresh interval, or after 100 ms if this one
+     * failed. A failed reading (say, every node paused in a partition map exchange) took up to the request timeout;
+     * waiting the full interval on top of it aged the reading past maxRegistryAge, and writes were refused for longer
+     * than the cluster was unavailable.
+     */
+    private void pollRegistry() {
+        boolean read = false;
+        try {
+            read = refreshRegistry();
+        } finally {
+            if (!closed) {
+                long next = read ? registryPollMillis() : Math.min(registryPollMillis(), 100);
+                try {
+                    registryPoller.schedule(this::pollRegistry, next, TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException e) {
+                    LOG.log(Level.FINE, "registry poller stopped (client closing)", e);
+                }
+            }
+        }
     }
 
     /** How long {@code build()} waits for the first reading of the registry when the cluster answers. */
@@ -208,16 +241,19 @@ public final class ClientCore implements HearthClient {
             ClientConfiguration cfg = new ClientConfiguration()
                     .setAddresses(settings.addresses().toArray(new String[0]))
                     .setPartitionAwarenessEnabled(true)
-                    .setTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, settings.requestTimeout().toMillis())))
+                    .setTimeout(requestTimeoutMillis())
                     .setAsyncContinuationExecutor(INLINE)
                     // The circuit breaker throttles; Ignite's own throttling would delay recovery by up to 30 s.
                     .setReconnectThrottlingPeriod(0)
                     .setReconnectThrottlingRetries(0);
             settings.igniteCustomizer().accept(cfg);
             cfg.setRetryPolicy(new BlockingThreadsOnlyRetryPolicy(cfg.getRetryPolicy()));
-            cfg.setEventListeners(withTroubleListener(cfg.getEventListeners()));
             ignite = Ignition.startClient(cfg);
         }
+    }
+
+    private int requestTimeoutMillis() {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, settings.requestTimeout().toMillis()));
     }
 
     // ---------------------------------------------------------------- HearthClient
@@ -324,6 +360,10 @@ public final class ClientCore implements HearthClient {
                 LOG.log(Level.FINE, "closing Ignite client", e);
             }
         }
+        if (links != null) {
+            links.close();
+            failoverTimer.stop();
+        }
         io.shutdownNow();
         loads.shutdownNow();
         callbacks.shutdown();
@@ -406,11 +446,11 @@ public final class ClientCore implements HearthClient {
      */
     private <T> CompletableFuture<T> accountedSync(Ctx ctx, CompletableFuture<T> work) {
         CompletableFuture<T> result = new CompletableFuture<>();
-        work.whenComplete((r, e) -> {
-            Throwable failure = e == null ? null : mapFailure(e);
-            account(ctx, failure);
-            complete(result, r, failure);
-        });
+        // Accounted when the result is settled, by the work or by the caller giving up at its deadline (await): a
+        // request to a frozen node never completes (Ignite's async requests have no timeout), and it must still
+        // count as a timeout, for the stats and the circuit breaker.
+        result.whenComplete((r, e) -> account(ctx, e));
+        work.whenComplete((r, e) -> complete(result, r, e == null ? null : mapFailure(e)));
         return result;
     }
 
@@ -440,63 +480,6 @@ public final class ClientCore implements HearthClient {
             stats.rejected.increment();
         }
         return refused;
-    }
-
-    /**
-     * Runs a one-step operation of the blocking view with Ignite's blocking call ({@code direct}) on the caller's
-     * thread, as Ignite's own thin client does, when that cannot overrun the deadline: the cluster is healthy (no
-     * lost answer for {@link #TROUBLE_QUIET_NANOS}, so no reconnect is pending on this path) and Ignite's request
-     * timeout is within the call's deadline. Otherwise, and when the direct call finds no answer with time left, it
-     * runs {@code body} as {@link #run} does (which then goes through the io threads).
-     *
-     * <p>Why: through Ignite's async API, decoding the answer and every completion stage run on Ignite's single
-     * network thread, which carries every answer of every caller. The direct call leaves that thread only the
-     * socket, as for the raw thin client.
-     *
-     * @param direct an idempotent single request on the zone cache (with {@code expiry}); its result is the
-     *     operation's
-     * @param write whether to apply {@link #runWrite}'s registry-age rule
-     * @return a future that is already complete unless the fallback ran
-     */
-    <T> CompletableFuture<T> runDirect(Registry.Route route, Duration timeout, boolean write, String zone,
-            Expiry expiry, Function<ClientCache<String, byte[]>, T> direct, Function<Ctx, CompletableFuture<T>> body) {
-        if (write) {
-            Throwable stale = staleRegistry(route);
-            if (stale != null) {
-                return CompletableFuture.failedFuture(stale);
-            }
-        }
-        Caches caches = cachesFor(zone);
-        // Never on Ignite's own threads (a completion): a blocking call there would wait for an answer that only
-        // that thread can read. (The blocking view is not called from completions; this is the safety net, and an
-        // instanceof costs nothing, where a thread-local lookup on a thread Ignite has used is slow.)
-        if (caches == null || settings.requestTimeout().compareTo(timeout) > 0 || !healthy()
-                || Thread.currentThread() instanceof IgniteThread) {
-            return run(route, timeout, true, body);
-        }
-        Throwable refused = refusal(route);
-        if (refused != null) {
-            return CompletableFuture.failedFuture(refused);
-        }
-        Ctx ctx = new Ctx(timeout);
-        T value;
-        try {
-            value = direct.apply(caches.with(expiry));
-        } catch (Throwable t) {
-            Throwable cause = unwrap(t);
-            if (isConnectivity(cause)) {
-                lastTroubleNanos = System.nanoTime();
-                if (ctx.remaining() > MIN_RETRY_NANOS && !closed) {
-                    stats.retries.increment();
-                    return accountedSync(ctx, start(body, ctx));
-                }
-            }
-            Throwable failure = mapFailure(cause);
-            account(ctx, failure);
-            return CompletableFuture.failedFuture(failure);
-        }
-        account(ctx, null);
-        return CompletableFuture.completedFuture(value);
     }
 
     /**
@@ -560,8 +543,15 @@ public final class ClientCore implements HearthClient {
 
     private void onUnreachable() {
         if (breaker.onUnreachable()) {
-            LOG.warning("Hearth client: circuit opened after " + settings.circuitFailureThreshold()
-                    + " consecutive failures to reach the cluster; failing fast and probing");
+            // Logged from the scheduler, not here: this runs on the caller's thread when it gives up at its deadline,
+            // and a console handler writing to a busy stderr held one caller 34 ms past the deadline + 20 ms bound.
+            String msg = "Hearth client: circuit opened after " + settings.circuitFailureThreshold()
+                    + " consecutive failures to reach the cluster; failing fast and probing";
+            try {
+                scheduler.execute(() -> LOG.warning(msg));
+            } catch (RejectedExecutionException closing) {
+                LOG.log(Level.FINE, msg, closing);
+            }
         }
     }
 
@@ -596,35 +586,6 @@ public final class ClientCore implements HearthClient {
         return out;
     }
 
-    /**
-     * Adds a listener that counts a lost connection or a failed handshake as trouble: the next calls then reach
-     * Ignite from the io threads, not the caller's, since reconnecting (connect, then a handshake that may wait up to
-     * the request timeout) happens on the calling thread. Without it, the first call after every node was killed
-     * learned of it by reconnecting on the caller's thread, 141 ms past a 100 ms deadline.
-     */
-    private java.util.EventListener[] withTroubleListener(java.util.EventListener[] configured) {
-        ConnectionEventListener trouble = new ConnectionEventListener() {
-            @Override
-            public void onHandshakeFail(HandshakeFailEvent event) {
-                lastTroubleNanos = System.nanoTime();
-            }
-
-            @Override
-            public void onConnectionClosed(ConnectionClosedEvent event) {
-                lastTroubleNanos = System.nanoTime();
-            }
-        };
-        java.util.EventListener[] all = configured == null ? new java.util.EventListener[1]
-                : java.util.Arrays.copyOf(configured, configured.length + 1);
-        all[all.length - 1] = trouble;
-        return all;
-    }
-
-    /** Breaker closed and no attempt failed for lack of an answer lately. */
-    private boolean healthy() {
-        return breaker.allowRequest() && System.nanoTime() - lastTroubleNanos > TROUBLE_QUIET_NANOS;
-    }
-
     static boolean inCompletion() {
         return IN_COMPLETION.get()[0];
     }
@@ -635,7 +596,7 @@ public final class ClientCore implements HearthClient {
      * over may connect to node after node and wait for each handshake: on a caller's thread that runs far past a
      * deadline when every node is gone, and on Ignite's network thread (inside a completion, {@link #INLINE}) it
      * waits for a handshake that only that same thread can read. Refused, the failure reaches
-     * {@link #onAttemptFailure} or {@link #runDirect}, which retry idempotent steps from the io threads within the
+     * {@link #onAttemptFailure}, which retries idempotent steps from the io threads within the
      * deadline, as for every other lost answer. Decided by the thread's class, not a thread-local flag: the lookup
      * would run on every call, and on threads Ignite has used it is slow (its many thread-locals crowd the map).
      */
@@ -680,13 +641,10 @@ public final class ClientCore implements HearthClient {
                 }
             });
         };
-        // Healthy: call Ignite from this thread (its async calls return at once). After trouble: from the io threads,
-        // so that a reconnect inside Ignite can never hold up the caller past its deadline. Never from inside a
-        // completion (Ignite's network thread): a further step of a read-modify-write loop goes through io.
-        if (tries == 0 && healthy() && !inCompletion()) {
-            send.run();
-            return;
-        }
+        // Always from the io threads, never the caller's: Ignite's async calls are not always quick to return. On a
+        // topology change the first call fetches the partition map with a blocking request to each node in turn, and
+        // a call on a closed channel reconnects and waits for the handshake, each up to the request timeout (which
+        // is the deadline by default); nor from inside a completion, which runs on Ignite's network thread.
         try {
             io.execute(send);
         } catch (RejectedExecutionException e) {
@@ -699,9 +657,6 @@ public final class ClientCore implements HearthClient {
             Function<ClientCache<String, byte[]>, IgniteClientFuture<T>> call, Expiry expiry, int tries,
             Throwable e) {
         Throwable c = unwrap(e);
-        if (isConnectivity(c)) {
-            lastTroubleNanos = System.nanoTime();
-        }
         long remaining = ctx.remaining();
         if (idempotent && isConnectivity(c) && remaining > MIN_RETRY_NANOS && !closed) {
             stats.retries.increment();
@@ -796,8 +751,9 @@ public final class ClientCore implements HearthClient {
             Ctx ctx = new Ctx(probeTimeout);
             // Any zone will do, and an answer that is an error (say, the zone does not exist) still is an answer.
             String zone = settings.pinnedZone() != null ? settings.pinnedZone() : view.placement().zoneOf(":probe");
-            CompletableFuture<byte[]> f = attempt(ctx, zone, false, cache -> cache.getAsync(StorageKeys.PROBE_KEY),
-                    null);
+            // Through the read path, failover included: with one node frozen, the probe key's primary may be that
+            // node, and a probe asking only it would keep the circuit open until the node is dropped or wakes.
+            CompletableFuture<byte[]> f = readRaw(ctx, zone, StorageKeys.PROBE_KEY);
             boolean reachable;
             try {
                 f.get(probeTimeout.toMillis() + 50, TimeUnit.MILLISECONDS);
@@ -838,11 +794,10 @@ public final class ClientCore implements HearthClient {
                 if (c == null) {
                     throw new HearthException("not connected");
                 }
-                Map<String, Object> entries = new java.util.HashMap<>();
-                ClientCache<String, Object> cache = c.cache(Registry.CACHE);
-                try (QueryCursor<javax.cache.Cache.Entry<String, Object>> cursor = cache.query(new ScanQuery<String, Object>())) {
-                    for (javax.cache.Cache.Entry<String, Object> e : cursor) {
-                        entries.put(e.getKey(), e.getValue());
+                Map<String, Object> entries = viaNodeLinks();
+                try {
+                    if (entries == null) {
+                        entries = scanRegistry(c);
                     }
                 } catch (RuntimeException scanFailed) {
                     if (isConnectivity(scanFailed) || c.cacheNames().contains(Registry.CACHE)) {
@@ -886,14 +841,201 @@ public final class ClientCore implements HearthClient {
         }
     }
 
+    private static Map<String, Object> scanRegistry(IgniteClient c) {
+        Map<String, Object> entries = new java.util.HashMap<>();
+        ClientCache<String, Object> cache = c.cache(Registry.CACHE);
+        try (QueryCursor<javax.cache.Cache.Entry<String, Object>> cursor = cache.query(new ScanQuery<String, Object>())) {
+            for (javax.cache.Cache.Entry<String, Object> e : cursor) {
+                entries.put(e.getKey(), e.getValue());
+            }
+        }
+        return entries;
+    }
+
+    /**
+     * The registry as scanned on every node at once through the per-node connections, the first complete answer;
+     * null if that failed or there are no such connections (then the main client scans). The registry is replicated,
+     * so each node scans its own copy: a frozen node holds up only its own scan, and the poller waits at most the
+     * request timeout plus a margin, never for the frozen node. Through the main client alone, a scan sent to a
+     * frozen node took the whole request timeout each round, and the reading aged past maxRegistryAge, refusing
+     * every write for as long as the node was frozen.
+     */
+    private Map<String, Object> viaNodeLinks() {
+        if (links == null) {
+            return null;
+        }
+        CompletableFuture<Map<String, Object>> any = links.anyNode(ClientCore::scanRegistry);
+        try {
+            return any.get(requestTimeoutMillis() + 200L, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            LOG.log(Level.FINE, "registry scan through the per-node connections failed; trying the main client", e);
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
     // ---------------------------------------------------------------- raw steps used by the tenant handles
 
     CompletableFuture<byte[]> readRaw(Ctx ctx, String zone, String sk) {
-        return attempt(ctx, zone, true, c -> c.getAsync(sk), null);
+        return failingOver(ctx, attempt(ctx, zone, true, c -> c.getAsync(sk), null), (out, failed) -> {
+            CompletableFuture<Map<String, byte[]>> all = new CompletableFuture<>();
+            all.whenComplete((m, e) -> {
+                if (e == null) {
+                    out.complete(m.get(sk));
+                }
+            });
+            return links.hedge(StorageKeys.cacheName(zone), Set.of(sk), all, failed);
+        });
     }
 
+    /**
+     * Several keys: one get per key, each sent by partition awareness to the key's primary copy, which reads its own
+     * copy. Not Ignite's getAll: that goes to any one node, which forwards the keys it does not own to their
+     * primaries and waits for them in one of its 8 thin-client connector threads (zone caches are atomic, served
+     * synchronously). With one node frozen, readers doing getAll took every connector thread of the live nodes
+     * within a second, and those nodes then answered no client at all.
+     */
     CompletableFuture<Map<String, byte[]>> readAllRaw(Ctx ctx, String zone, Set<String> sks) {
-        return attempt(ctx, zone, true, c -> c.getAllAsync(sks), null);
+        CompletableFuture<Map<String, byte[]>> primaries;
+        if (sks.size() == 1) {
+            String only = sks.iterator().next();
+            primaries = attempt(ctx, zone, true, c -> c.getAsync(only), null).thenApply(v -> {
+                Map<String, byte[]> m = new java.util.HashMap<>(2);
+                if (v != null) {
+                    m.put(only, v);
+                }
+                return m;
+            });
+        } else {
+            Map<String, byte[]> found = new ConcurrentHashMap<>();
+            CompletableFuture<?>[] each = new CompletableFuture<?>[sks.size()];
+            int i = 0;
+            for (String sk : sks) {
+                each[i++] = attempt(ctx, zone, true, c -> c.getAsync(sk), null).thenAccept(v -> {
+                    if (v != null) {
+                        found.put(sk, v);
+                    }
+                });
+            }
+            primaries = CompletableFuture.allOf(each).thenApply(x -> new java.util.HashMap<>(found));
+        }
+        return failingOver(ctx, primaries,
+                (out, failed) -> links.hedge(StorageKeys.cacheName(zone), sks, out, failed));
+    }
+
+    /**
+     * Read failover: if {@code primary} (the read sent to the key's primary copy) has no answer after
+     * {@code readFailoverAfter}, {@code hedge} sends the same read to the other nodes ({@link NodeLinks}); the first
+     * answer wins. Fails when the primary and every hedged read failed.
+     *
+     * @param hedge sends the read, completing its first argument with an answer or calling its second once if no
+     *     node answered; returns 1 if it sent the read, 0 if not
+     */
+    private <T> CompletableFuture<T> failingOver(Ctx ctx, CompletableFuture<T> primary,
+            java.util.function.BiFunction<CompletableFuture<T>, Consumer<Throwable>, Integer> hedge) {
+        if (links == null || primary.isDone()) {
+            return primary;
+        }
+        CompletableFuture<T> out = new CompletableFuture<>();
+        // Reads still waiting for an answer: the primary plus each hedged one; the last failure fails the read.
+        AtomicInteger pending = new AtomicInteger(1);
+        java.util.concurrent.atomic.AtomicReference<Throwable> firstFailure =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        Consumer<Throwable> failed = e -> {
+            firstFailure.compareAndSet(null, e);
+            if (pending.decrementAndGet() == 0) {
+                out.completeExceptionally(firstFailure.get());
+            }
+        };
+        primary.whenComplete((r, e) -> {
+            if (e == null) {
+                out.complete(r);
+            } else {
+                failed.accept(e);
+            }
+        });
+        failoverTimer.add(out, () -> {
+            if (out.isDone() || ctx.remaining() <= 0 || closed) {
+                return;
+            }
+            // Held up by a large count while sending, so that early failures cannot fail the read too soon.
+            final int hold = 1 << 20;
+            if (pending.getAndAdd(hold) == 0) {
+                return; // already failed
+            }
+            CompletableFuture<T> hedged = new CompletableFuture<>();
+            hedged.whenComplete((r, e) -> {
+                if (e == null && out.complete(r)) {
+                    stats.readFailoverAnswers.increment();
+                }
+            });
+            int sent = hedge.apply(hedged, failed);
+            if (sent > 0) {
+                stats.readFailovers.increment();
+            }
+            if (pending.addAndGet(sent - hold) == 0) {
+                out.completeExceptionally(firstFailure.get());
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Fires each read's failover once its budget has passed without an answer. One thread and a FIFO queue (every
+     * read has the same budget, so the queue is in due order): adding costs one CAS, where a scheduled executor's
+     * heap took a lock per read.
+     */
+    final class FailoverTimer {
+        private final long budgetNanos;
+        private final java.util.concurrent.ConcurrentLinkedQueue<Due> queue =
+                new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private final Thread thread;
+        private volatile boolean stopped;
+
+        private record Due(long atNanos, CompletableFuture<?> read, Runnable fire) {
+        }
+
+        FailoverTimer(long budgetNanos) {
+            this.budgetNanos = budgetNanos;
+            this.thread = new HearthThread(this::loop, "hearth-failover-timer", ThreadKind.OTHER);
+            thread.start();
+        }
+
+        void add(CompletableFuture<?> read, Runnable fire) {
+            queue.add(new Due(System.nanoTime() + budgetNanos, read, fire));
+        }
+
+        private void loop() {
+            // Wakes at most every 2 ms under load: reads due within the same 2 ms fail over together.
+            final long minPark = TimeUnit.MILLISECONDS.toNanos(2);
+            while (!stopped) {
+                Due d = queue.peek();
+                if (d == null) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(Math.max(minPark, budgetNanos));
+                    continue;
+                }
+                long wait = d.atNanos() - System.nanoTime();
+                if (wait > 0 && !d.read().isDone()) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(Math.max(minPark, wait));
+                    continue;
+                }
+                queue.poll();
+                if (!d.read().isDone()) {
+                    try {
+                        d.fire().run();
+                    } catch (RuntimeException e) {
+                        LOG.log(Level.WARNING, "read failover failed to start", e);
+                    }
+                }
+            }
+        }
+
+        void stop() {
+            stopped = true;
+            java.util.concurrent.locks.LockSupport.unpark(thread);
+        }
     }
 
     CompletableFuture<Void> putRaw(Ctx ctx, String zone, String sk, byte[] bytes, Expiry expiry) {
@@ -932,7 +1074,7 @@ public final class ClientCore implements HearthClient {
      */
     static <T> T await(long startNanos, CompletableFuture<T> f, Duration timeout) {
         if (f.isDone() && !f.isCompletedExceptionally()) {
-            return f.getNow(null); // the direct path's answer
+            return f.getNow(null); // answered before the caller started waiting
         }
         if (f.isDone()) {
             // Already failed (open circuit, unavailable tenant): no ExecutionException, whose stack trace costs more
@@ -951,7 +1093,23 @@ public final class ClientCore implements HearthClient {
             long wait = startNanos + timeout.toNanos() + SYNC_MARGIN_NANOS - System.nanoTime();
             return f.get(Math.max(0, wait), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            throw new HearthTimeoutException("no answer within the deadline of " + timeout.toMillis() + " ms");
+            HearthTimeoutException late = new HearthTimeoutException("no answer within the deadline of "
+                    + timeout.toMillis() + " ms");
+            if (f.completeExceptionally(late)) {
+                throw late;
+            }
+            return awaitDone(f); // answered just now
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HearthException("interrupted", e);
+        } catch (ExecutionException e) {
+            throw rethrow(e.getCause());
+        }
+    }
+
+    private static <T> T awaitDone(CompletableFuture<T> f) {
+        try {
+            return f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new HearthException("interrupted", e);

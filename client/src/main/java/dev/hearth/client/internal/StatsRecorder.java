@@ -23,6 +23,8 @@ public final class StatsRecorder {
     final LongAdder bypassed = new LongAdder();
     final LongAdder registryRefreshes = new LongAdder();
     final LongAdder registryRefreshFailures = new LongAdder();
+    final LongAdder readFailovers = new LongAdder();
+    final LongAdder readFailoverAnswers = new LongAdder();
     /**
      * Striped by thread id, enough stripes that callers rarely share one: a recorder updates shared atomic counters
      * on every value (its writer phaser, the total count, min and max), and with 8 stripes two callers per stripe on
@@ -55,6 +57,7 @@ public final class StatsRecorder {
         }
         return new ClientStats(hits.sum(), misses.sum(), loads.sum(), loadFailures.sum(), timeouts.sum(),
                 errors.sum(), rejected.sum(), retries.sum(), coalesced, bypassed.sum(), registryRefreshes.sum(),
-                registryRefreshFailures.sum(), registryAgeMillis, state, new LatencySnapshot(copy));
+                registryRefreshFailures.sum(), registryAgeMillis, state, new LatencySnapshot(copy), readFailovers.sum(),
+                readFailoverAnswers.sum());
     }
 }

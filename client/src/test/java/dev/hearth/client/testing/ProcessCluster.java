@@ -105,14 +105,22 @@ public final class ProcessCluster implements AutoCloseable {
      * As {@link #start(int, Path)}, every node also given {@code settings} ({@code key=value}, as {@code --set}).
      */
     public static ProcessCluster start(int size, Path workDir, List<String> settings) throws Exception {
+        return start(size, size, workDir, settings);
+    }
+
+    /**
+     * A cluster of {@code size} nodes (ports and discovery addresses for all of them) of which the first
+     * {@code running} are started now; the others join later with {@link #startNode}.
+     */
+    public static ProcessCluster start(int size, int running, Path workDir, List<String> settings) throws Exception {
         Path home = hearthHome();
         ensureNodeBuilt(home);
         ProcessCluster c = new ProcessCluster(home, workDir, size, settings);
         try {
-            for (int i = 0; i < size; i++) {
+            for (int i = 0; i < running; i++) {
                 c.launch(i);
             }
-            for (int i = 0; i < size; i++) {
+            for (int i = 0; i < running; i++) {
                 c.awaitReady(i);
             }
         } catch (Exception e) {
@@ -148,6 +156,11 @@ public final class ProcessCluster implements AutoCloseable {
 
     public Node node(int i) {
         return nodes.get(i);
+    }
+
+    /** The thin-client addresses of the first {@code n} nodes. */
+    public List<String> thinClientAddresses(int n) {
+        return thinClientAddresses().subList(0, n);
     }
 
     /** Every node's thin-client address. */
@@ -213,6 +226,49 @@ public final class ProcessCluster implements AutoCloseable {
             Thread.sleep(100);
         }
         throw new IllegalStateException("node n" + i + " not ready after " + READY_TIMEOUT);
+    }
+
+    /**
+     * What node {@code i}'s thin-client connector threads are doing (jstack): how many wait, and in which request,
+     * counted. A frozen peer can tie them all up, and then the node answers no thin-client request.
+     */
+    public String connectorThreads(int i) {
+        Process p = nodes.get(i).process;
+        if (p == null || !p.isAlive()) {
+            return "n" + i + " not running";
+        }
+        try {
+            Process j = new ProcessBuilder("jstack", Long.toString(p.pid())).redirectErrorStream(true).start();
+            String out = new String(j.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            j.waitFor(10, TimeUnit.SECONDS);
+            java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
+            for (String block : out.split("\n\n")) {
+                if (!block.startsWith("\"client-connector")) {
+                    continue;
+                }
+                String what = "idle";
+                for (String line : block.split("\n")) {
+                    int at = line.indexOf("platform.client.");
+                    if (at >= 0 && line.contains("Request.process")) {
+                        what = line.substring(at + "platform.client.".length()).replaceAll("\\(.*", "");
+                        break;
+                    }
+                }
+                counts.merge(what, 1, Integer::sum);
+            }
+            return "n" + i + " connector threads " + counts;
+        } catch (IOException e) {
+            return "n" + i + ": jstack failed: " + e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "n" + i + ": interrupted";
+        }
+    }
+
+    /** Whether node {@code i}'s process runs (frozen counts as running). */
+    public boolean isAlive(int i) {
+        Process p = nodes.get(i).process;
+        return p != null && p.isAlive();
     }
 
     /** kill -9. */
