@@ -34,16 +34,11 @@ public final class AutoWarmup {
             LocalCopyService localCopy, WarmupService.ClusterLoader loader, boolean loadDump) {
         long now = System.currentTimeMillis();
         IgniteAtomicLong window = ignite.atomicLong(WINDOW, 0, true);
-        boolean formedCluster = ignite.cluster().forServers().nodes().size() == 1;
-        if (formedCluster) {
-            boolean empty = zones.stream().allMatch(z -> ignite.cache(Zones.cacheName(z)).sizeLong(CachePeekMode.PRIMARY) == 0);
-            if (!empty) {
-                LOG.info("Auto warm-up: the cluster is not empty; nothing to load");
-                if (localCopy != null) {
-                    localCopy.noLoad("the cluster this node formed is not empty");
-                }
-                return;
-            }
+        // Not "this node is alone": nodes started together (every node killed, then started at once) often all
+        // see each other before any of them gets here. A window never opened, with every zone empty, means the
+        // cluster just formed (or lost everything): the first node to see that opens it.
+        if (window.get() == 0 && zones.stream().allMatch(
+                z -> ignite.cache(Zones.cacheName(z)).sizeLong(CachePeekMode.PRIMARY) == 0)) {
             window.compareAndSet(0, now + WINDOW_LENGTH.toMillis());
         }
         long end = window.get();
