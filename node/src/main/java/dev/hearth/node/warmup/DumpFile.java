@@ -50,6 +50,7 @@ public final class DumpFile {
         private final CRC32C crc = new CRC32C();
         private long entries;
         private long bytes;
+        private boolean closed;
 
         /** A gzip dump file. */
         public Writer(Path file) throws IOException {
@@ -97,8 +98,13 @@ public final class DumpFile {
             return bytes;
         }
 
+        /** Writes the trailer once; closing again does nothing (callers close explicitly inside try-with-resources). */
         @Override
         public void close() throws IOException {
+            if (closed) {
+                return;
+            }
+            closed = true;
             out.writeByte(0);
             out.writeLong(entries);
             out.writeInt((int) crc.getValue());
