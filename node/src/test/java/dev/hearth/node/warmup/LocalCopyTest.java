@@ -159,6 +159,68 @@ class LocalCopyTest {
         assertEquals(99, seven.flags());
     }
 
+    @Test
+    void aRejoiningNodeLoadsOnlyThePartitionsThatLostEveryCopy() throws Exception {
+        disco = TestNodes.freePorts(3);
+        for (int i = 0; i < 3; i++) {
+            start(i);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> nodes.stream().allMatch(x -> x.status().readiness().ready()
+                && x.status().snapshot().members().size() == 3));
+        var svc = nodes.get(0).cache();
+        int n = 20_000;
+        List<java.util.concurrent.CompletableFuture<?>> writes = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            writes.add(svc.set(key(i), value(i), 0, 0));
+        }
+        writes.forEach(java.util.concurrent.CompletableFuture::join);
+        await().atMost(Duration.ofSeconds(30)).until(() -> nodes.stream()
+                .mapToLong(x -> x.localCopy().status(true).entries()).sum() == 2L * n);
+
+        crash(nodes.get(2));
+        crash(nodes.get(1));
+        HearthNode survivor = nodes.get(0);
+        nodes.subList(1, 3).clear();
+        // Stands for "the cluster formed long ago": its warm-up window is closed, so the restarted nodes rejoin.
+        survivor.ignite().atomicLong("hearth.warmup.windowEnd", 0, false).getAndSet(1);
+        var live = survivor.cache();
+        await().atMost(Duration.ofSeconds(30)).until(() -> survivor.status().snapshot().members().size() == 1);
+        int survived = 0;
+        int deleted = -1;
+        for (int i = 0; i < n; i++) {
+            if (live.get(key(i)).join() != null) {
+                survived++;
+                if (deleted < 0) {
+                    deleted = i;
+                }
+            }
+        }
+        assertTrue(survived < n, "two of three nodes gone with backups 1: some partitions lost every copy");
+        // A key of a partition that lived on, deleted while the two nodes were away, must stay deleted.
+        assertEquals(dev.hearth.node.cache.Mutation.Status.DELETED,
+                live.mutate(key(deleted), dev.hearth.node.cache.Mutation.delete(0)).join().status());
+
+        start(1);
+        start(2);
+        await().atMost(Duration.ofSeconds(90)).until(() -> nodes.stream().skip(1).allMatch(
+                x -> x.localCopy().status(true).lastLoad().state().equals("complete")));
+        long loadedFiles = 0;
+        for (HearthNode x : nodes.subList(1, 3)) {
+            LocalCopyService.LoadResult r = x.localCopy().status(true).lastLoad();
+            assertTrue(r.reason().startsWith("rejoined"), r.reason());
+            loadedFiles += r.files();
+        }
+        assertTrue(loadedFiles > 0 && loadedFiles < 2L * 1024, "only lost partitions: " + loadedFiles + " files");
+        int back = 0;
+        for (int i = 0; i < n; i++) {
+            if (live.get(key(i)).join() != null) {
+                back++;
+            }
+        }
+        assertNull(live.get(key(deleted)).join(), "a key deleted from a partition that lived on came back");
+        assertEquals(n - 1, back, "every key of the lost partitions is back (" + survived + " survived the loss)");
+    }
+
     private static long sizeOf(Path p) {
         try {
             return Files.size(p);
