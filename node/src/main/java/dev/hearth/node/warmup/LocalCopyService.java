@@ -103,6 +103,7 @@ public final class LocalCopyService {
         int files = 0;
         long entries = 0;
         long bytes = 0;
+        lastError = null;
         try {
             String cluster = source.clusterId();
             for (String zone : zones) {
@@ -117,7 +118,17 @@ public final class LocalCopyService {
                     if (last != null && last == h.counter()) {
                         continue;
                     }
-                    long[] size = writePartition(dir, zone, h, cluster);
+                    long[] size;
+                    try {
+                        size = writePartition(dir, zone, h, cluster);
+                    } catch (IOException | RuntimeException e) {
+                        // One partition that cannot be read now (e.g. it is being moved away) must not keep the
+                        // others from being written; its file keeps its previous content and is tried again next time.
+                        writeFailures.incrementAndGet();
+                        lastError = "partition " + h.partition() + " of zone " + zone + ": " + WarmupService.describe(e);
+                        LOG.warn("Local copy: {}", lastError);
+                        continue;
+                    }
                     written.put(id, h.counter());
                     sizes.put(id, size);
                     files++;
@@ -136,7 +147,6 @@ public final class LocalCopyService {
                     }
                 }
             }
-            lastError = null;
         } catch (IOException | RuntimeException e) {
             writeFailures.incrementAndGet();
             lastError = WarmupService.describe(e);
