@@ -89,6 +89,13 @@ public final class HearthNode implements AutoCloseable {
     private volatile TenantService tenants;
     private volatile DumpService dumps;
     private volatile WarmupService warmup;
+    /**
+     * The local copy's periodic writes: a thread of their own, since a write of a large node takes seconds and must
+     * never hold up the stuck-exchange watch on {@link #scheduler} (a write stuck behind a wedged exchange would keep
+     * the node from ever exiting).
+     */
+    private final java.util.concurrent.ScheduledExecutorService localCopyExecutor = java.util.concurrent.Executors
+            .newSingleThreadScheduledExecutor(daemonThreads("hearth-local-copy"));
     /** Null when localCopy.enabled is false. */
     private volatile LocalCopyService localCopy;
     /**
@@ -324,7 +331,7 @@ public final class HearthNode implements AutoCloseable {
         }
         localCopyWritable = true;
         long every = config.localCopy().interval().toMillis();
-        scheduler.scheduleWithFixedDelay(this::writeLocalCopy, 0, every, TimeUnit.MILLISECONDS);
+        localCopyExecutor.scheduleWithFixedDelay(this::writeLocalCopy, 0, every, TimeUnit.MILLISECONDS);
     }
 
     private void writeLocalCopy() {
@@ -557,6 +564,7 @@ public final class HearthNode implements AutoCloseable {
             memcached.close();
         }
         scheduler.shutdownNow();
+        localCopyExecutor.shutdownNow();
         // With the endpoints closed nothing changes any more: this copy is the node's last state.
         writeFinalLocalCopy("at a graceful stop");
         membershipExecutor.shutdownNow();
