@@ -335,6 +335,10 @@ public final class HearthNode implements AutoCloseable {
     }
 
     private void writeLocalCopy() {
+        if (failed || stopping.get()) {
+            // Ignite may be stopping underneath: what it shows now could be emptier than the files on disk.
+            return;
+        }
         try {
             localCopy.writeChanged();
         } catch (RuntimeException e) {
