@@ -217,7 +217,7 @@ class LocalCopyTest {
                 back++;
             }
         }
-        assertEquals(n - 1, back, "every key of the lost partitions is back (" + survived + " survived the loss)");
+        assertEquals(n, back, "every key of the lost partitions is back (" + survived + " survived the loss)");
     }
 
     private static long sizeOf(Path p) {
