@@ -5,6 +5,7 @@ import dev.hearth.node.cache.CacheService;
 import dev.hearth.node.cache.OperationStats;
 import dev.hearth.node.cluster.IgniteCacheService;
 import dev.hearth.node.cluster.IgniteConfigFactory;
+import dev.hearth.node.cluster.QuorumFence;
 import dev.hearth.node.cluster.IgniteNodeStatus;
 import dev.hearth.node.cluster.ResolvedPorts;
 import dev.hearth.node.config.HearthConfig;
@@ -129,6 +130,16 @@ public final class HearthNode implements AutoCloseable {
      * @param logConfig the log4j2 configuration Ignite should log through, or null for Ignite's default
      */
     public static HearthNode start(HearthConfig config, URL logConfig) throws InterruptedException {
+        return start(config, logConfig, QuorumFence.LOG_ONLY);
+    }
+
+    /**
+     * As {@link #start(HearthConfig, URL)}.
+     *
+     * @param fence what to do when failed members take the node's topology below a quorum (the node process halts)
+     */
+    public static HearthNode start(HearthConfig config, URL logConfig, QuorumFence.Action fence)
+            throws InterruptedException {
         long t0 = System.nanoTime();
         String bind = config.cluster().bindAddress();
         ResolvedPorts rp = ResolvedPorts.resolve(bind, config.ports().discovery(), config.ports().communication(),
@@ -167,7 +178,7 @@ public final class HearthNode implements AutoCloseable {
         Ignite ignite;
         try {
             ignite = Ignition.start(IgniteConfigFactory.build(config, rp, memcachedPort, adminPort, logConfig,
-                    membership));
+                    membership, fence));
         } catch (RuntimeException e) {
             if (memcached != null) {
                 memcached.close();

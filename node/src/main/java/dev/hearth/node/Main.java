@@ -22,6 +22,8 @@ import picocli.CommandLine.Option;
 public final class Main implements Callable<Integer> {
     static final int EXIT_RUNTIME = 1;
     static final int EXIT_CONFIG = 2;
+    /** Failed members took this node's topology below a quorum: it stopped at once (QuorumFence). */
+    static final int EXIT_FENCED = 3;
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "YAML config file (default: $HEARTH_CONFIG)")
     Path configFile;
@@ -104,7 +106,9 @@ public final class Main implements Callable<Integer> {
         URL logConfig = Main.class.getClassLoader().getResource(logFile);
         HearthNode node;
         try {
-            node = HearthNode.start(config, logConfig);
+            // Halt, not exit: nothing may run between the decision and the end of the process, or Ignite would go on
+            // to acknowledge the writes in flight that the fence is there to drop.
+            node = HearthNode.start(config, logConfig, reason -> Runtime.getRuntime().halt(EXIT_FENCED));
         } catch (Exception e) {
             log.error("Node {} failed to start: {}", config.node().name(), rootMessage(e), e);
             return EXIT_RUNTIME;

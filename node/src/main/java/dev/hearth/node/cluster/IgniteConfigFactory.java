@@ -57,6 +57,12 @@ public final class IgniteConfigFactory {
 
     public static IgniteConfiguration build(HearthConfig config, ResolvedPorts ports, int memcachedPort,
             int adminPort, URL logConfig, Membership membership) {
+        return build(config, ports, memcachedPort, adminPort, logConfig, membership, QuorumFence.LOG_ONLY);
+    }
+
+    /** @param fence what to do when failed members take this node's topology below a quorum ({@link QuorumFence}) */
+    public static IgniteConfiguration build(HearthConfig config, ResolvedPorts ports, int memcachedPort,
+            int adminPort, URL logConfig, Membership membership, QuorumFence.Action fence) {
         IgniteConfiguration ic = new IgniteConfiguration();
         String name = config.node().name();
         ic.setIgniteInstanceName(name);
@@ -106,7 +112,7 @@ public final class IgniteConfigFactory {
         config.node().attributes().forEach((k, v) -> attrs.put(NodeAttributes.USER_PREFIX + k, v));
         ic.setUserAttributes(attrs);
 
-        TcpDiscoverySpi disco = new TcpDiscoverySpi()
+        TcpDiscoverySpi disco = new QuorumFence(membership, fence).discoverySpi()
                 .setLocalAddress(config.cluster().bindAddress())
                 .setLocalPort(ports.discovery())
                 .setLocalPortRange(0)

@@ -38,7 +38,7 @@ class ConfigLoaderTest {
         assertEquals(List.of("127.0.0.1:47500..47509"), c.cluster().addresses());
         assertEquals(11211, c.ports().memcached());
         assertEquals(8080, c.ports().admin());
-        assertEquals(Duration.ofSeconds(10), c.cluster().failureDetectionTimeout());
+        assertEquals(Duration.ofSeconds(20), c.cluster().failureDetectionTimeout());
         assertEquals(0, c.cluster().expectedSize());
         assertEquals(Duration.ofMillis(100), c.memcached().readFailoverAfter());
         assertEquals(Duration.ofSeconds(2), c.memcached().operationTimeout());
