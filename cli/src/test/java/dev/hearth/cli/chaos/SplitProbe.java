@@ -129,6 +129,7 @@ final class SplitProbe implements AutoCloseable {
         r.target("minority acked writes during the split", minorityAcked.get(), "= 0", x -> x == 0);
         r.target("majority acked writes during the split", majorityAcked.get(), "> 0", x -> x > 0);
         r.target("minority seen not ready, ms after the cut", minorityNotReadyAfterMillis(), ">= 0", x -> x >= 0);
+        r.target("minority refusals for want of a quorum", minorityQuorumRefusals.get(), "> 0", x -> x > 0);
         r.metric("minority writes sent / SERVER_ERROR (no quorum) / no answer", minoritySent.get() + " / "
                 + minorityServerErrors.get() + " (" + minorityQuorumRefusals.get() + ") / " + minorityNoAnswer.get());
         r.metric("minority refusal", String.valueOf(lastMinorityRefusal));
