@@ -30,7 +30,11 @@ final class SplitProbe implements AutoCloseable {
     final AtomicLong majorityFailed = new AtomicLong();
     /** nanoTime when the minority was first seen not ready (0 = not yet). */
     volatile long minorityNotReadyAt;
+    /** The minority's last "no quorum" refusal: the node knows it is the minority (not a mere timeout). */
     volatile String lastMinorityRefusal;
+    /** Its last other error (SERVER_ERROR after memcached.operationTimeout while its peers are not yet dropped). */
+    volatile String lastMinorityError;
+    final AtomicLong minorityQuorumRefusals = new AtomicLong();
     final AtomicLong majorityAckedAfterRefusal = new AtomicLong();
 
     SplitProbe(ChaosCluster cluster, ChaosLoad load, int minority, int majority) {
@@ -88,7 +92,12 @@ final class SplitProbe implements AutoCloseable {
                 } catch (McClient.McError e) {
                     if (minoritySide) {
                         minorityServerErrors.incrementAndGet();
-                        lastMinorityRefusal = e.getMessage();
+                        if (e.getMessage().startsWith("SERVER_ERROR no quorum")) {
+                            minorityQuorumRefusals.incrementAndGet();
+                            lastMinorityRefusal = e.getMessage();
+                        } else {
+                            lastMinorityError = e.getMessage();
+                        }
                     } else {
                         majorityFailed.incrementAndGet();
                     }
@@ -120,9 +129,11 @@ final class SplitProbe implements AutoCloseable {
         r.target("minority acked writes during the split", minorityAcked.get(), "= 0", x -> x == 0);
         r.target("majority acked writes during the split", majorityAcked.get(), "> 0", x -> x > 0);
         r.target("minority seen not ready, ms after the cut", minorityNotReadyAfterMillis(), ">= 0", x -> x >= 0);
-        r.metric("minority writes sent / SERVER_ERROR / no answer", minoritySent.get() + " / "
-                + minorityServerErrors.get() + " / " + minorityNoAnswer.get());
+        r.target("minority refusals for want of a quorum", minorityQuorumRefusals.get(), "> 0", x -> x > 0);
+        r.metric("minority writes sent / SERVER_ERROR (no quorum) / no answer", minoritySent.get() + " / "
+                + minorityServerErrors.get() + " (" + minorityQuorumRefusals.get() + ") / " + minorityNoAnswer.get());
         r.metric("minority refusal", String.valueOf(lastMinorityRefusal));
+        r.metric("minority other error", String.valueOf(lastMinorityError));
         r.metric("majority writes acked / failed", majorityAcked.get() + " / " + majorityFailed.get());
     }
 
