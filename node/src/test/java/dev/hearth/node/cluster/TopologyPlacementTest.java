@@ -61,7 +61,7 @@ class TopologyPlacementTest {
         IgniteConfiguration ic = IgniteConfigFactory.build(config, new ResolvedPorts(1, 2, 3), 4, 5, null);
         assertNull(ic.getConnectorConfiguration(), "Ignite's own connector would take port 11211");
         assertEquals(ShutdownPolicy.GRACEFUL, ic.getShutdownPolicy());
-        assertEquals(10_000L, ic.getFailureDetectionTimeout());
+        assertEquals(20_000L, ic.getFailureDetectionTimeout());
         assertEquals(IgniteConfigFactory.TX_TIMEOUT_ON_EXCHANGE_MS,
                 ic.getTransactionConfiguration().getTxTimeoutOnPartitionMapExchange(),
                 "a transaction left open must not block every cache operation of the cluster");

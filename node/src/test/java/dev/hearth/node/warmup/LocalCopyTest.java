@@ -76,6 +76,11 @@ class LocalCopyTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> nodes.stream().allMatch(n -> n.status().readiness().ready()
                 && n.status().snapshot().members().size() == 2));
         var svc = nodes.get(0).cache();
+        // Seen once in CI: the first write right after both nodes were ready was refused "no quorum: 1 of 2" (a
+        // membership reading between two polls, not yet explained); the test is about the copy, so it starts once
+        // a write goes through.
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                .until(() -> svc.set(key(0), value(0), 0, 0).join() != null);
         int n = 2000;
         long farExpiry = System.currentTimeMillis() + 3_600_000;
         for (int i = 0; i < n; i++) {
