@@ -29,7 +29,7 @@ import org.apache.ignite.configuration.ClientConfiguration;
 /**
  * One thin-client connection per node (one address each, partition awareness off), for reads around a node that does
  * not answer. The main client sends a get to the key's primary copy; when the primary is frozen (a paused process, a
- * cut link: it stays in the cluster until failure detection drops it, 10 s) that get gets no answer. The read is
+ * cut link: it stays in the cluster until failure detection drops it, 20 s by default) that get gets no answer. The read is
  * then also made on the other nodes, each reading only its own copy: a local scan of the key's partition
  * ({@link ScanQuery#setLocal}, {@link ScanQuery#setPartition}). A node that owns the partition (primary or backup)
  * answers from its copy at once; one that does not refuses ("Partition can not be reserved").
