@@ -49,8 +49,7 @@ public interface NodeStatus {
             List<Region> regions,
             Jvm jvm,
             Safety safety,
-            Membership.View membership,
-            dev.hearth.node.warmup.LocalCopyService.Status localCopy) {
+            Membership.View membership) {
     }
 
     record LocalNode(
