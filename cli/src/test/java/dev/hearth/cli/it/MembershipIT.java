@@ -35,6 +35,10 @@ class MembershipIT {
         try (LocalClusterProcess cluster = new LocalClusterProcess(3, dir).start()) {
             List<Long> pids = new ArrayList<>();
             try {
+                // A node polls its membership every second: just after local up one node's view can still be its
+                // own (CI saw a transient "SPLIT ... and {n2}" and "no quorum: 1 of 2"), so wait for the settled view.
+                await().atMost(Duration.ofSeconds(15)).until(() -> CliRun.of("status", "--admin",
+                        "127.0.0.1:" + cluster.adminPort(0), "-o", "json").code() == 0);
                 JsonNode s = status(cluster, 0);
                 assertEquals(List.of(), problems(s));
                 assertEquals(List.of("n0", "n1", "n2"), names(s.path("membership").path("expected")));
