@@ -145,7 +145,7 @@ public final class LocalCluster {
                             + ")");
                 } else if (!n.process.isAlive()) {
                     stopAndFail(n.name + " exited with code " + n.process.exitValue() + " while starting; see "
-                            + n.log);
+                            + n.log + whyFrom(n.log));
                 }
             }
             if (!waiting.isEmpty() && System.nanoTime() > deadline) {
@@ -162,6 +162,24 @@ public final class LocalCluster {
         watch.setDaemon(true);
         watch.start();
         supervise();
+    }
+
+    /**
+     * The node's own account of why it stopped (its last error lines), so the operator, or a CI log that outlives
+     * the data directory, sees the cause without opening the file.
+     */
+    static String whyFrom(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            List<String> errors = lines.stream()
+                    .filter(l -> l.contains(" ERROR ") || l.contains("\"level\":\"ERROR\"") || l.startsWith("hearth-node:"))
+                    .toList();
+            List<String> pick = errors.isEmpty() ? lines : errors;
+            return pick.isEmpty() ? "" : "\n  last lines of the node's log:\n    "
+                    + String.join("\n    ", pick.subList(Math.max(0, pick.size() - 5), pick.size()));
+        } catch (IOException | UncheckedIOException e) {
+            return " (log unreadable: " + e.getMessage() + ")";
+        }
     }
 
     private void stopAndFail(String message) {
