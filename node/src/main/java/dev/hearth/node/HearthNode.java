@@ -142,8 +142,6 @@ public final class HearthNode implements AutoCloseable {
             throws InterruptedException {
         long t0 = System.nanoTime();
         String bind = config.cluster().bindAddress();
-        ResolvedPorts rp = ResolvedPorts.resolve(bind, config.ports().discovery(), config.ports().communication(),
-                config.ports().thinClient());
         AtomicBoolean stopping = new AtomicBoolean();
         AtomicBoolean accepting = new AtomicBoolean();
         OperationStats stats = new OperationStats();
@@ -165,6 +163,20 @@ public final class HearthNode implements AutoCloseable {
                 admin.close();
                 throw e;
             }
+        }
+        // Ignite's ports last, while the admin and memcached ports are held: a port 0 resolved earlier is free again
+        // until Ignite binds it, and the kernel could hand it to one of those two (seen in CI: "Address already in
+        // use" when memcached opened on the port the thin-client connector had taken meanwhile).
+        ResolvedPorts rp;
+        try {
+            rp = ResolvedPorts.resolve(bind, config.ports().discovery(), config.ports().communication(),
+                    config.ports().thinClient());
+        } catch (RuntimeException e) {
+            if (memcached != null) {
+                memcached.close();
+            }
+            admin.close();
+            throw e;
         }
         Map<String, Integer> ports = new LinkedHashMap<>();
         ports.put("discovery", rp.discovery());
