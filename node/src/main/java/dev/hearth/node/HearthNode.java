@@ -290,6 +290,15 @@ public final class HearthNode implements AutoCloseable {
                 return membership.membership().view();
             }
         });
+        // A topology change is taken in at once: status, readiness and the split watch read this view, and a view a
+        // poll interval behind showed a freshly started cluster as split. The poll stays for the periodic re-sync.
+        membership.onTopologyChange(() -> {
+            try {
+                membershipExecutor.execute(this::pollMembership);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                LOG.debug("Topology changed while the node stops: not polling the members");
+            }
+        });
         membershipExecutor.scheduleWithFixedDelay(this::pollMembership, 1, 1, TimeUnit.SECONDS);
         SplitWatch watch = new SplitWatch(membership.membership(), new HttpPeerProbe(Duration.ofSeconds(1)),
                 why -> failForSupervisor(why + " (node " + config.node().name() + ")"));

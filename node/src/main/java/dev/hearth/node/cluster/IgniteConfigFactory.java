@@ -1,9 +1,11 @@
 package dev.hearth.node.cluster;
 
 import dev.hearth.node.config.HearthConfig;
+import dev.hearth.node.membership.HttpPeerProbe;
 import dev.hearth.node.membership.MembersJson;
 import dev.hearth.node.membership.Membership;
 import java.net.URL;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -60,6 +62,9 @@ public final class IgniteConfigFactory {
         return build(config, ports, memcachedPort, adminPort, logConfig, membership, QuorumFence.LOG_ONLY);
     }
 
+    /** Threads serving thin-client requests on each node (see where it is set). */
+    static final int THIN_CLIENT_THREADS = 64;
+
     /** @param fence what to do when failed members take this node's topology below a quorum ({@link QuorumFence}) */
     public static IgniteConfiguration build(HearthConfig config, ResolvedPorts ports, int memcachedPort,
             int adminPort, URL logConfig, Membership membership, QuorumFence.Action fence) {
@@ -74,7 +79,12 @@ public final class IgniteConfigFactory {
         ic.setClientConnectorConfiguration(new ClientConnectorConfiguration()
                 .setHost(config.cluster().bindAddress())
                 .setPort(ports.thinClient())
-                .setPortRange(0));
+                .setPortRange(0)
+                // Ignite runs a thin client's ATOMIC cache request on one of these threads until the primary answers.
+                // A frozen primary answers only when it is dropped (cluster.failureDetectionTimeout), so at Ignite's
+                // default of 8 threads, 8 writes to its keys held every thin-client request on the node, reads of
+                // healthy partitions included. Idle threads cost a stack reservation, not CPU.
+                .setThreadPoolSize(THIN_CLIENT_THREADS));
         ic.setPeerClassLoadingEnabled(false);
         ic.setMetricsLogFrequency(0);
         // Must stay below the failure detection timeout, or Ignite warns that status checks are late.
@@ -112,7 +122,11 @@ public final class IgniteConfigFactory {
         config.node().attributes().forEach((k, v) -> attrs.put(NodeAttributes.USER_PREFIX + k, v));
         ic.setUserAttributes(attrs);
 
-        TcpDiscoverySpi disco = new QuorumFence(membership, fence).discoverySpi()
+        // The confirm window is short of the failure detection timeout: a cut-off node fences sooner than Ignite
+        // would drop its last peers, and a machine-wide stall ends before the last probe (see QuorumFence).
+        Duration confirm = Duration.ofMillis(Math.min(5_000, config.cluster().failureDetectionTimeout().toMillis() / 4));
+        TcpDiscoverySpi disco = new QuorumFence(membership, fence, new HttpPeerProbe(Duration.ofSeconds(1)), confirm)
+                .discoverySpi()
                 .setLocalAddress(config.cluster().bindAddress())
                 .setLocalPort(ports.discovery())
                 .setLocalPortRange(0)

@@ -13,6 +13,7 @@ import org.apache.ignite.cache.CacheMode;
 import org.apache.ignite.cache.CacheWriteSynchronizationMode;
 import org.apache.ignite.cluster.ClusterNode;
 import org.apache.ignite.configuration.CacheConfiguration;
+import org.apache.ignite.events.EventType;
 import org.apache.ignite.internal.IgniteEx;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -71,6 +72,19 @@ public final class IgniteMembership {
         if (!membership.members().equals(before)) {
             ZoneValidation.revalidate((IgniteEx) ignite);
         }
+    }
+
+    /**
+     * Runs {@code action} on Ignite's discovery notification thread after every server or client joins, leaves or
+     * fails, once the new topology is in place. The action must not block: it should hand {@link #poll} to another
+     * thread. Without it a poll interval passes before status, readiness and the split watch see the new topology,
+     * and a cluster just started looked split in that interval.
+     */
+    public void onTopologyChange(Runnable action) {
+        ignite.events().localListen(evt -> {
+            action.run();
+            return true;
+        }, EventType.EVT_NODE_JOINED, EventType.EVT_NODE_LEFT, EventType.EVT_NODE_FAILED);
     }
 
     /**

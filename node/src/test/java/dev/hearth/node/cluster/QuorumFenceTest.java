@@ -1,12 +1,19 @@
 package dev.hearth.node.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hearth.node.membership.Membership;
+import dev.hearth.node.membership.SplitWatch;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.ignite.events.EventType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -23,9 +30,50 @@ class QuorumFenceTest {
         return m;
     }
 
+    private static QuorumFence fence(Membership m, SplitWatch.Probe probe) {
+        return new QuorumFence(m, QuorumFence.LOG_ONLY, probe, Duration.ofMillis(300));
+    }
+
+    @Test
+    void aFailureThatLeavesAQuorumIsBelievedOnceAQuorumOfPeersAnswers() {
+        Membership m = threeMembers();
+        AtomicInteger asked = new AtomicInteger();
+        QuorumFence f = fence(m, admin -> {
+            asked.incrementAndGet();
+            return Optional.of(new SplitWatch.Peer("n2", List.of("n0", "n2"), true));
+        });
+        assertNull(f.confirmPeers(List.of("n0", "n2")));
+        assertEquals(1, asked.get(), "only the peer left in the topology is asked, once");
+    }
+
+    @Test
+    void aNodeWhosePeersDoNotAnswerFencesAfterTheConfirmWindow() {
+        Membership m = threeMembers();
+        List<Long> probeStarts = new CopyOnWriteArrayList<>();
+        QuorumFence f = fence(m, admin -> {
+            probeStarts.add(System.nanoTime());
+            return Optional.empty();
+        });
+        long t0 = System.nanoTime();
+        String reason = f.confirmPeers(List.of("n0", "n2"));
+        assertNotNull(reason, "cut off from n2 as well: n1's failure is not believed");
+        assertTrue(probeStarts.get(probeStarts.size() - 1) - t0 >= Duration.ofMillis(300).toNanos(),
+                "the last probe starts after the window, so a stall of the whole machine ends before the node gives up");
+        assertTrue(reason.contains("[n2]"), reason);
+    }
+
+    @Test
+    void aPeerThatAnswersLateInTheWindowStillCounts() {
+        Membership m = threeMembers();
+        long t0 = System.nanoTime();
+        QuorumFence f = fence(m, admin -> System.nanoTime() - t0 > Duration.ofMillis(150).toNanos()
+                ? Optional.of(new SplitWatch.Peer("n1", List.of("n0", "n1"), true)) : Optional.empty());
+        assertNull(f.confirmPeers(List.of("n0", "n1")));
+    }
+
     @Test
     void fencesWhenFailuresTakeTheTopologyBelowAQuorum() {
-        QuorumFence f = new QuorumFence(threeMembers(), QuorumFence.LOG_ONLY);
+        QuorumFence f = fence(threeMembers(), admin -> Optional.empty());
         assertNull(f.decide(EventType.EVT_NODE_JOINED, List.of("n0", "n1", "n2")));
         assertNull(f.decide(EventType.EVT_NODE_FAILED, List.of("n0", "n2")), "2 of 3 is still a quorum");
         assertNotNull(f.decide(EventType.EVT_NODE_FAILED, List.of("n0")));
@@ -33,19 +81,19 @@ class QuorumFenceTest {
 
     @Test
     void twoFailedAtOnceFence() {
-        QuorumFence f = new QuorumFence(threeMembers(), QuorumFence.LOG_ONLY);
+        QuorumFence f = fence(threeMembers(), admin -> Optional.empty());
         f.decide(EventType.EVT_NODE_JOINED, List.of("n0", "n1", "n2"));
         assertNotNull(f.decide(EventType.EVT_NODE_FAILED, List.of("n0")));
     }
 
     @Test
     void gracefulLeavesAndANodeThatHadNoQuorumDoNotFence() {
-        QuorumFence leaving = new QuorumFence(threeMembers(), QuorumFence.LOG_ONLY);
+        QuorumFence leaving = fence(threeMembers(), admin -> Optional.empty());
         leaving.decide(EventType.EVT_NODE_JOINED, List.of("n0", "n1", "n2"));
         leaving.decide(EventType.EVT_NODE_LEFT, List.of("n0", "n1"));
         assertNull(leaving.decide(EventType.EVT_NODE_LEFT, List.of("n0")), "a cluster being stopped is no split");
 
-        QuorumFence alone = new QuorumFence(threeMembers(), QuorumFence.LOG_ONLY);
+        QuorumFence alone = fence(threeMembers(), admin -> Optional.empty());
         alone.decide(EventType.EVT_NODE_JOINED, List.of("n0"));
         assertNull(alone.decide(EventType.EVT_NODE_FAILED, List.of("n0")),
                 "a node without a quorum acknowledged no write, so there is nothing to fence");
