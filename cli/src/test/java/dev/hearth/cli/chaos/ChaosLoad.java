@@ -153,12 +153,24 @@ final class ChaosLoad implements AutoCloseable {
         acked.merge(key, version, Math::max);
     }
 
-    private void hcWrite(Writer w) {
+    /** Runs {@code op} until the load stops, at most {@code opsPerSecondPerThread} times a second. */
+    private void paced(Runnable op) {
         long pace = TimeUnit.SECONDS.toNanos(1) / config.opsPerSecondPerThread();
-        int slot = 0;
         while (running) {
             long start = System.nanoTime();
-            String key = w.key(slot);
+            op.run();
+            long left = start + pace - System.nanoTime();
+            if (left > 0) {
+                LockSupport.parkNanos(left);
+            }
+        }
+    }
+
+    private void hcWrite(Writer w) {
+        int[] slot = {0};
+        paced(() -> {
+            long start = System.nanoTime();
+            String key = w.key(slot[0]);
             long seq = ++w.seq;
             try {
                 cache.put(key, value(seq));
@@ -168,23 +180,20 @@ final class ChaosLoad implements AutoCloseable {
             } catch (RuntimeException e) {
                 hcWriteFail.increment();
                 cause("hearth-client write", e);
-                w.gens.incrementAndGet(slot);
+                w.gens.incrementAndGet(slot[0]);
             }
             long took = System.nanoTime() - start;
             worst(worstHcWrite, took);
             overDeadline(took);
-            slot = (slot + 1) % config.keysPerWriter();
-            pace(start, pace);
-        }
+            slot[0] = (slot[0] + 1) % config.keysPerWriter();
+        });
     }
 
     private void hcRead() {
-        long pace = TimeUnit.SECONDS.toNanos(1) / config.opsPerSecondPerThread();
-        while (running) {
+        paced(() -> {
             String key = randomKey();
             if (key == null) {
-                LockSupport.parkNanos(pace);
-                continue;
+                return;
             }
             Long before = acked.get(key);
             long start = System.nanoTime();
@@ -199,18 +208,16 @@ final class ChaosLoad implements AutoCloseable {
             long took = System.nanoTime() - start;
             worst(worstHcRead, took);
             overDeadline(took);
-            pace(start, pace);
-        }
+        });
     }
 
     private void mcWrite(Writer w) {
-        long pace = TimeUnit.SECONDS.toNanos(1) / config.opsPerSecondPerThread();
-        int slot = 0;
+        int[] slot = {0};
         try (McClient mc = new McClient(cluster.memcachedAddresses(), config.mcFailoverAfterMillis(),
                 config.mcWriteTimeoutMillis())) {
-            while (running) {
+            paced(() -> {
                 long start = System.nanoTime();
-                String key = w.key(slot);
+                String key = w.key(slot[0]);
                 long seq = ++w.seq;
                 try {
                     int node = mc.set(TENANT + ":" + key, value(seq), w.index % cluster.size());
@@ -221,24 +228,21 @@ final class ChaosLoad implements AutoCloseable {
                 } catch (IOException e) {
                     mcWriteFail.increment();
                     cause("memcached write", e);
-                    w.gens.incrementAndGet(slot);
+                    w.gens.incrementAndGet(slot[0]);
                 }
                 worst(worstMcWrite, System.nanoTime() - start);
-                slot = (slot + 1) % config.keysPerWriter();
-                pace(start, pace);
-            }
+                slot[0] = (slot[0] + 1) % config.keysPerWriter();
+            });
         }
     }
 
     private void mcRead() {
-        long pace = TimeUnit.SECONDS.toNanos(1) / config.opsPerSecondPerThread();
         try (McClient mc = new McClient(cluster.memcachedAddresses(), config.mcFailoverAfterMillis(),
                 config.mcWriteTimeoutMillis())) {
-            while (running) {
+            paced(() -> {
                 String key = randomKey();
                 if (key == null) {
-                    LockSupport.parkNanos(pace);
-                    continue;
+                    return;
                 }
                 Long before = acked.get(key);
                 long start = System.nanoTime();
@@ -259,8 +263,7 @@ final class ChaosLoad implements AutoCloseable {
                 if (took > TimeUnit.MILLISECONDS.toNanos(250)) {
                     mcReadsOver250.increment();
                 }
-                pace(start, pace);
-            }
+            });
         }
     }
 
@@ -288,13 +291,6 @@ final class ChaosLoad implements AutoCloseable {
 
     private static void worst(AtomicLong worst, long nanos) {
         worst.accumulateAndGet(nanos, Math::max);
-    }
-
-    private void pace(long start, long pace) {
-        long left = start + pace - System.nanoTime();
-        if (left > 0) {
-            LockSupport.parkNanos(left);
-        }
     }
 
     private void cause(String where, Throwable e) {

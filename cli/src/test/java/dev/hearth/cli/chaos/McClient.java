@@ -63,9 +63,35 @@ final class McClient implements AutoCloseable {
 
     /** get with failover, starting at {@code preferred}; throws the last node's failure when none answers. */
     Read get(String key, int preferred) throws IOException {
+        return firstAnswer(preferred, i -> {
+            try {
+                Map<String, String> m = request(i, "get " + key + "\r\n", failoverAfterMillis, List.of(key));
+                return new Read(m.get(key), i);
+            } catch (IOException e) {
+                throw new TryNext(e);
+            }
+        });
+    }
+
+    /** One node's try: {@link TryNext} hands over to the next node, any other failure ends the call. */
+    private interface Attempt<T> {
+        T on(int node) throws IOException;
+    }
+
+    /** A node's failure after which the call may go to the next node (nothing reached this one). */
+    private static final class TryNext extends IOException {
+        TryNext(IOException cause) {
+            super(cause);
+        }
+    }
+
+    /**
+     * Tries nodes in order from {@code preferred}: healthy ones first, suspect ones only when nothing else is left.
+     * A node is judged suspect as each pass reaches it, so one that failed in the first pass is tried again last.
+     */
+    private <T> T firstAnswer(int preferred, Attempt<T> attempt) throws IOException {
         IOException last = null;
         int n = nodes.size();
-        // Healthy nodes first, in order from the preferred one; suspect ones only when nothing else is left.
         for (int pass = 0; pass < 2; pass++) {
             for (int k = 0; k < n; k++) {
                 int i = (preferred + k) % n;
@@ -74,10 +100,9 @@ final class McClient implements AutoCloseable {
                     continue;
                 }
                 try {
-                    Map<String, String> m = request(i, "get " + key + "\r\n", failoverAfterMillis, List.of(key));
-                    return new Read(m.get(key), i);
-                } catch (IOException e) {
-                    last = e;
+                    return attempt.on(i);
+                } catch (TryNext e) {
+                    last = (IOException) e.getCause();
                     fail(i);
                 }
             }
@@ -101,43 +126,31 @@ final class McClient implements AutoCloseable {
      * when it refused (SERVER_ERROR: not stored, or for a timeout inside the node, unknown).
      */
     int set(String key, String value, int preferred) throws IOException {
-        int n = nodes.size();
-        IOException last = null;
-        for (int pass = 0; pass < 2; pass++) {
-            for (int k = 0; k < n; k++) {
-                int i = (preferred + k) % n;
-                boolean suspect = System.nanoTime() < suspectUntil[i];
-                if (suspect != (pass == 1)) {
-                    continue;
-                }
-                try {
-                    connect(i);
-                } catch (IOException e) {
-                    last = e;
-                    fail(i);
-                    continue;
-                }
-                byte[] data = value.getBytes(StandardCharsets.UTF_8);
-                try {
-                    sockets[i].setSoTimeout(writeTimeoutMillis);
-                    outs[i].write(("set " + key + " 0 0 " + data.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
-                    outs[i].write(data);
-                    outs[i].write(CRLF);
-                    outs[i].flush();
-                    String line = readLine(ins[i]);
-                    if (line.equals("STORED")) {
-                        return i;
-                    }
-                    throw new McError(line);
-                } catch (McError e) {
-                    throw e;
-                } catch (IOException e) {
-                    fail(i);
-                    throw e;
-                }
+        byte[] data = value.getBytes(StandardCharsets.UTF_8);
+        return firstAnswer(preferred, i -> {
+            try {
+                connect(i);
+            } catch (IOException e) {
+                throw new TryNext(e); // nothing sent: another node may take the write
             }
-        }
-        throw last != null ? last : new IOException("no node");
+            try {
+                sockets[i].setSoTimeout(writeTimeoutMillis);
+                outs[i].write(("set " + key + " 0 0 " + data.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                outs[i].write(data);
+                outs[i].write(CRLF);
+                outs[i].flush();
+                String line = readLine(ins[i]);
+                if (line.equals("STORED")) {
+                    return i;
+                }
+                throw new McError(line);
+            } catch (McError e) {
+                throw e;
+            } catch (IOException e) {
+                fail(i); // sent: the outcome is unknown, so the write is not tried elsewhere
+                throw e;
+            }
+        });
     }
 
     private static final byte[] CRLF = {'\r', '\n'};
