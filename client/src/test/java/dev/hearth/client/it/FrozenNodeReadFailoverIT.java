@@ -39,13 +39,13 @@ class FrozenNodeReadFailoverIT {
     private static final int KEYS = 3000;
     private static final int READERS = 8;
     /**
-     * One writer: a write whose primary is live and whose backup is frozen holds one of the primary's 8 thin-client
-     * connector threads until the frozen node wakes (the client gives up at its deadline; the node does not), and a
-     * node whose 8 are all held answers no request at all, reads included. Measured with 2 writers: 7 of the 8 held
-     * on one live node at the end of a 7 s freeze, and in 1 run of 5 reads then timed out. That is the node's limit
-     * (its connector pool), not the client's; the test keeps the write load below it and prints the threads.
+     * A write whose primary is live and whose backup is frozen holds one of the primary's thin-client connector
+     * threads until the frozen node is dropped (the client gives up at its deadline; the node does not). At Ignite's
+     * default of 8 threads, 2 writers held 7 of a live node's 8 by the end of a 7 s freeze, and in 1 run of 5 reads
+     * then timed out: a node whose threads are all held answers nothing. The node now runs 64; four writers here
+     * would have held every thread of the old pool.
      */
-    private static final int WRITERS = 1;
+    private static final int WRITERS = 4;
 
     @Test
     void readsAnswerFromTheBackupWhileAPrimaryIsFrozen() throws Exception {
