@@ -25,6 +25,7 @@ import dev.hearth.node.cluster.IgniteCopies;
 import dev.hearth.node.cluster.IgniteMembership;
 import dev.hearth.node.membership.HttpPeerProbe;
 import dev.hearth.node.membership.Membership;
+import dev.hearth.node.membership.PeerWatch;
 import dev.hearth.node.membership.SplitWatch;
 import dev.hearth.node.integrity.RegistryMaintenance;
 import dev.hearth.node.integrity.IntegrityService;
@@ -109,6 +110,14 @@ public final class HearthNode implements AutoCloseable {
 
     /** How often the split watch asks the missing members where they are. */
     private static final Duration SPLIT_CHECK_INTERVAL = Duration.ofSeconds(2);
+    /**
+     * How long a peer of this node's topology may not answer before it stops counting toward the quorum (see
+     * PeerWatch): a cut-off node refuses writes within seconds rather than at the failure detection timeout.
+     */
+    private static final Duration PEER_SILENCE = Duration.ofSeconds(3);
+    /** Its own thread: a round waits up to a second per silent peer, and must not delay the membership poll. */
+    private final java.util.concurrent.ScheduledExecutorService peerWatchExecutor = java.util.concurrent.Executors
+            .newSingleThreadScheduledExecutor(daemonThreads("hearth-peer-watch"));
 
     private HearthNode(HearthConfig config, Ignite ignite, IgniteCacheService cache, IgniteNodeStatus status,
             AdminServer admin, MemcachedServer memcached, Map<String, Integer> ports, AtomicBoolean stopping,
@@ -304,6 +313,9 @@ public final class HearthNode implements AutoCloseable {
                 why -> failForSupervisor(why + " (node " + config.node().name() + ")"));
         membershipExecutor.scheduleWithFixedDelay(() -> checkSplit(watch), SPLIT_CHECK_INTERVAL.toMillis(),
                 SPLIT_CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        PeerWatch peers = new PeerWatch(membership.membership(), new HttpPeerProbe(Duration.ofSeconds(1)),
+                PEER_SILENCE, System::nanoTime);
+        peerWatchExecutor.scheduleWithFixedDelay(() -> checkPeers(peers), 1, 1, TimeUnit.SECONDS);
         Duration every = config.dump().interval();
         if (!every.isZero()) {
             scheduler.scheduleWithFixedDelay(this::scheduledDump, every.toMillis(), every.toMillis(),
@@ -324,6 +336,18 @@ public final class HearthNode implements AutoCloseable {
         } catch (RuntimeException e) {
             // Thrown out of a fixed-delay task, it would end the polling for good, without a word.
             LOG.warn("Could not read the cluster's members: {}", e.toString());
+        }
+    }
+
+    private void checkPeers(PeerWatch watch) {
+        if (stopping.get() || failed) {
+            return;
+        }
+        try {
+            watch.check();
+        } catch (RuntimeException e) {
+            // Thrown out of a fixed-delay task, it would end the watch for good, without a word.
+            LOG.warn("Peer check failed: {}", e.toString());
         }
     }
 
@@ -517,6 +541,7 @@ public final class HearthNode implements AutoCloseable {
         }
         scheduler.shutdownNow();
         membershipExecutor.shutdownNow();
+        peerWatchExecutor.shutdownNow();
         opsExecutor.shutdownNow();
         integrityExecutor.shutdownNow();
         tenantExecutor.shutdownNow();

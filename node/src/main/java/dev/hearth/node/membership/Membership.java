@@ -37,6 +37,7 @@ public final class Membership {
     private volatile Members members;
     private volatile Set<String> present;
     private volatile List<Elsewhere> elsewhere = List.of();
+    private volatile Set<String> unreachable = Set.of();
 
     /**
      * A missing member that answered on its admin port: it runs, in a topology without this node.
@@ -59,9 +60,12 @@ public final class Membership {
      * @param present the server nodes of this node's topology
      * @param missing expected members not present
      * @param elsewhere missing members found running in another topology
+     * @param unreachable present members that have not answered this node for seconds ({@link PeerWatch}); they do
+     *     not count toward the quorum
      */
     public record View(List<String> expected, int expectedSize, int quorum, List<String> present,
-            List<String> missing, boolean hasQuorum, List<Elsewhere> elsewhere, long generation) {
+            List<String> missing, boolean hasQuorum, List<Elsewhere> elsewhere, long generation,
+            List<String> unreachable) {
     }
 
     private Membership(String self, int configuredSize, Path file, Members initial) {
@@ -127,9 +131,30 @@ public final class Membership {
         return seen.size() >= quorumOf(Math.max(configuredSize, expected));
     }
 
-    /** Whether this node's current topology (the last {@link #observe}) has a quorum. */
+    /**
+     * Whether this node's current topology (the last {@link #observe}) has a quorum, not counting the members it
+     * cannot reach ({@link #unreachable(Set)}).
+     */
     public boolean hasQuorum() {
-        return hasQuorum(present);
+        return hasQuorum(reachable(present, unreachable));
+    }
+
+    private static Set<String> reachable(Set<String> present, Set<String> unreachable) {
+        if (unreachable.isEmpty()) {
+            return present;
+        }
+        Set<String> r = new HashSet<>(present);
+        r.removeAll(unreachable);
+        return r;
+    }
+
+    /** Reports the members of this node's topology that do not answer it (by the peer watch). */
+    public void unreachable(Set<String> names) {
+        unreachable = Set.copyOf(names);
+    }
+
+    public Set<String> unreachable() {
+        return unreachable;
     }
 
     /**
@@ -186,8 +211,10 @@ public final class Membership {
                 missing.add(n);
             }
         }
+        Set<String> u = unreachable;
         return new View(List.copyOf(expected), size, quorumOf(size), List.copyOf(new TreeSet<>(p)),
-                List.copyOf(missing), hasQuorum(p), elsewhere, m.generation());
+                List.copyOf(missing), hasQuorum(reachable(p, u)), elsewhere, m.generation(),
+                List.copyOf(new TreeSet<>(u)));
     }
 
     /** Why this node may not accept writes, or null when it may. */
@@ -196,11 +223,15 @@ public final class Membership {
         if (v.hasQuorum()) {
             return null;
         }
-        StringBuilder sb = new StringBuilder("no quorum: this node's cluster has ").append(v.present().size())
-                .append(" of ").append(v.expectedSize()).append(" expected members ").append(v.present())
+        List<String> reached = v.present().stream().filter(n -> !v.unreachable().contains(n)).toList();
+        StringBuilder sb = new StringBuilder("no quorum: this node's cluster has ").append(reached.size())
+                .append(" of ").append(v.expectedSize()).append(" expected members ").append(reached)
                 .append(", ").append(v.quorum()).append(" needed");
         if (!v.missing().isEmpty()) {
             sb.append("; missing ").append(v.missing());
+        }
+        if (!v.unreachable().isEmpty()) {
+            sb.append("; not answering ").append(v.unreachable());
         }
         if (v.expectedSize() > v.expected().size()) {
             sb.append(" (cluster.expectedSize is ").append(v.expectedSize()).append(')');

@@ -66,7 +66,9 @@ public final class SplitWatch {
             }
         }
         membership.elsewhere(found);
-        String why = mustGiveWay(v, found);
+        // Giving way ends the process: never on a quorum lost only because peers of this topology are silent for
+        // now (PeerWatch). They answer again, or Ignite drops them and the decision is made on the topology.
+        String why = v.unreachable().isEmpty() ? mustGiveWay(v, found) : null;
         if (why != null) {
             LOG.error("Split: {}", why);
             rejoin.accept(why);
