@@ -234,7 +234,9 @@ public final class LocalCluster {
      */
     private void watchMembership() {
         Map<String, String> suspect = Map.of();
-        java.util.Set<String> reported = new java.util.HashSet<>();
+        // What was last said of each node reported outside: said again only when it changes (a node cut off is
+        // first seen with silent peers, then fenced and restarted alone).
+        Map<String, String> reported = new LinkedHashMap<>();
         while (!stopping) {
             try {
                 Thread.sleep(WATCH_INTERVAL.toMillis());
@@ -249,11 +251,12 @@ public final class LocalCluster {
                 return;
             }
             for (Map.Entry<String, String> e : outside.entrySet()) {
-                if (suspect.containsKey(e.getKey()) && reported.add(e.getKey())) {
+                if (suspect.containsKey(e.getKey()) && !e.getValue().equals(reported.get(e.getKey()))) {
+                    reported.put(e.getKey(), e.getValue());
                     say(e.getValue());
                 }
             }
-            for (java.util.Iterator<String> it = reported.iterator(); it.hasNext(); ) {
+            for (java.util.Iterator<String> it = reported.keySet().iterator(); it.hasNext(); ) {
                 String name = it.next();
                 // Only a node that answers can be back; one that died is the supervisor's to report.
                 if (statuses.containsKey(name) && !outside.containsKey(name)) {

@@ -32,10 +32,10 @@ public final class LocalMembership {
             boolean seesAll = views.keySet().stream().allMatch(m.present()::contains);
             boolean inMain = main != null && m.present().equals(main) && m.hasQuorum();
             if (!m.hasQuorum() || (!seesAll && !inMain)) {
-                out.put(name, name + ": alive but outside the cluster (sees " + Membership.list(m.present())
-                        + (m.hasQuorum() ? "" : ", no quorum: " + m.present().size() + " of " + m.expectedSize()
+                out.put(name, name + ": alive but outside the cluster (sees " + Membership.list(m.reached())
+                        + (m.hasQuorum() ? "" : ", no quorum: " + m.reached().size() + " of " + m.expectedSize()
                                 + " expected, needs " + m.quorum())
-                        + "; " + others(name, views) + ")");
+                        + "; " + others(name, views) + ")" + m.silentNote());
             }
         });
         return out;

@@ -21,9 +21,23 @@ import java.util.TreeSet;
  * @param elsewhere missing members that answered on their admin port from another topology
  * @param generation bumped by every forget
  * @param reported false when the node does not report membership (the fields are derived from its members)
+ * @param unreachable present members that have not answered the node for seconds: they do not count toward its
+ *     quorum (a node cut off from its peers knows before Ignite drops them)
  */
 public record Membership(List<String> expected, int expectedSize, int quorum, List<String> present,
-        List<String> missing, boolean hasQuorum, List<Elsewhere> elsewhere, long generation, boolean reported) {
+        List<String> missing, boolean hasQuorum, List<Elsewhere> elsewhere, long generation, boolean reported,
+        List<String> unreachable) {
+
+    /** The present members the node reaches: those that count toward its quorum. */
+    public List<String> reached() {
+        return present.stream().filter(n -> !unreachable.contains(n)).toList();
+    }
+
+    /** {@code ""}, or {@code " (n1, n2 in its topology do not answer it)"}. */
+    public String silentNote() {
+        return unreachable.isEmpty() ? "" : " (" + list(unreachable) + " in its topology do" + (unreachable.size() == 1
+                ? "es" : "") + " not answer it)";
+    }
 
     /**
      * A missing member found answering from another topology.
@@ -40,7 +54,7 @@ public record Membership(List<String> expected, int expectedSize, int quorum, Li
         if (!m.isObject()) {
             List<String> present = names(status.path("members"), true);
             return new Membership(present, present.size(), present.size() / 2 + 1, present, List.of(), true,
-                    List.of(), 0, false);
+                    List.of(), 0, false, List.of());
         }
         return parse(m);
     }
@@ -56,7 +70,8 @@ public record Membership(List<String> expected, int expectedSize, int quorum, Li
         int expectedSize = m.path("expectedSize").asInt(expected.size());
         return new Membership(expected, expectedSize, m.path("quorum").asInt(expectedSize / 2 + 1),
                 names(m.path("present"), false), names(m.path("missing"), false),
-                m.path("hasQuorum").asBoolean(false), List.copyOf(elsewhere), m.path("generation").asLong(0), true);
+                m.path("hasQuorum").asBoolean(false), List.copyOf(elsewhere), m.path("generation").asLong(0), true,
+                names(m.path("unreachable"), false));
     }
 
     /** Sorted, distinct names of an array of strings, or of objects' {@code name} fields. */

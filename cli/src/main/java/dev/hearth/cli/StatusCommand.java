@@ -186,8 +186,9 @@ public final class StatusCommand implements Callable<Integer> {
             n.put("ready", ready);
             n.put("readyReason", readyReason);
             if (!m.hasQuorum()) {
-                problems.add(name + " has no quorum: it sees " + m.present().size() + " of " + m.expectedSize()
-                        + " expected members (" + Membership.list(m.present()) + "), needs " + m.quorum());
+                problems.add(name + " has no quorum: it sees " + m.reached().size() + " of " + m.expectedSize()
+                        + " expected members (" + Membership.list(m.reached()) + "), needs " + m.quorum()
+                        + m.silentNote());
             }
             if (!ready && (m.hasQuorum() || !readyReason.contains("quorum"))) {
                 problems.add(name + " is not ready: " + readyReason);

@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -144,6 +145,28 @@ final class LocalClusterProcess implements AutoCloseable {
 
     String output() throws IOException {
         return Files.readString(dir.resolve("hearthctl-local.out"));
+    }
+
+    /**
+     * Waits until {@code hearthctl local}'s output contains {@code text}; on timeout fails with that output and the
+     * last lines of each node's log, which the test's temporary directory takes with it.
+     */
+    void awaitOutput(String text, Duration atMost) throws IOException {
+        try {
+            org.awaitility.Awaitility.await().atMost(atMost).until(() -> output().contains(text));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            StringBuilder sb = new StringBuilder("not in hearthctl local's output within " + atMost + ": " + text
+                    + "\n--- hearthctl local ---\n" + output());
+            for (int i = 0; i < nodes; i++) {
+                Path log = dir.resolve("logs/n" + i + ".log");
+                if (Files.exists(log)) {
+                    List<String> lines = Files.readAllLines(log);
+                    sb.append("\n--- n").append(i).append(".log (last 40 lines) ---\n")
+                            .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
+                }
+            }
+            throw new AssertionError(sb.toString(), e);
+        }
     }
 
     IgniteClient client() {

@@ -119,11 +119,17 @@ class MembershipIT {
                 }
                 String line = "n0: alive but outside the cluster (sees n0, no quorum: 1 of 3 expected, needs 2; no "
                         + "other live node answers)";
-                // n0 finds n1 and n2 failed after cluster.failureDetectionTimeout (20 s) and is fenced (exit 3);
-                // restarted, it tries to join them (they accept connections but never answer) before it forms a
-                // topology of its own; then two watch checks 5 s apart. Measured: 87 s.
-                await().atMost(Duration.ofSeconds(180)).until(() -> cluster.output().contains(line));
+                // First while n1 and n2 are still members of n0's topology: they stop answering its probes, and
+                // within seconds n0 counts only itself (the supervisor needs two of its 5 s checks to agree).
+                cluster.awaitOutput(line + " (n1, n2 in its topology do not answer it)", Duration.ofSeconds(60));
                 System.out.printf("supervisor logged n0 outside the cluster %d ms after n1 and n2 froze%n",
+                        (System.nanoTime() - t0) / 1_000_000);
+                // Then for good: Ignite declares n1 and n2 failed after cluster.failureDetectionTimeout (20 s), the
+                // fence halts n0 (exit 3), and restarted, it tries to join them (they accept connections but never
+                // answer) before it forms a topology of its own. Measured: 87 s.
+                cluster.awaitOutput("n0 exited with code 3", Duration.ofSeconds(90));
+                cluster.awaitOutput(line + System.lineSeparator(), Duration.ofSeconds(180));
+                System.out.printf("supervisor logged n0 alone outside the cluster %d ms after n1 and n2 froze%n",
                         (System.nanoTime() - t0) / 1_000_000);
                 CliRun local = CliRun.of("local", "status", "--dir", dir.toString());
                 assertEquals(0, local.code(), local.toString());
