@@ -29,6 +29,17 @@ class LocalMembershipTest {
         return m;
     }
 
+    /** A node cut off from its peers before Ignite drops them: they are still present, but silent. */
+    @Test
+    void aNodeWhosePeersAreSilentIsOutsideAndSaysWhy() throws Exception {
+        JsonNode cutOff = AdminClient.JSON.readTree("{\"membership\":{\"expected\":[\"n0\",\"n1\",\"n2\"],"
+                + "\"expectedSize\":3,\"quorum\":2,\"present\":[\"n0\",\"n1\",\"n2\"],\"missing\":[],"
+                + "\"hasQuorum\":false,\"elsewhere\":[],\"generation\":1,\"unreachable\":[\"n1\",\"n2\"]}}");
+        assertEquals(Map.of("n0", "n0: alive but outside the cluster (sees n0, no quorum: 1 of 3 expected, needs 2; "
+                        + "no other live node answers) (n1, n2 in its topology do not answer it)"),
+                LocalMembership.outside(live("n0", cutOff)));
+    }
+
     @Test
     void allTogether() throws Exception {
         JsonNode all = status("n0", "n1", "n2");

@@ -118,6 +118,9 @@ public final class HearthNode implements AutoCloseable {
     /** Its own thread: a round waits up to a second per silent peer, and must not delay the membership poll. */
     private final java.util.concurrent.ScheduledExecutorService peerWatchExecutor = java.util.concurrent.Executors
             .newSingleThreadScheduledExecutor(daemonThreads("hearth-peer-watch"));
+    /** The peer watch's probes, side by side: threads come and go with the peers that must be asked. */
+    private final java.util.concurrent.ExecutorService peerProbes = java.util.concurrent.Executors
+            .newCachedThreadPool(daemonThreads("hearth-peer-probe"));
 
     private HearthNode(HearthConfig config, Ignite ignite, IgniteCacheService cache, IgniteNodeStatus status,
             AdminServer admin, MemcachedServer memcached, Map<String, Integer> ports, AtomicBoolean stopping,
@@ -314,7 +317,7 @@ public final class HearthNode implements AutoCloseable {
         membershipExecutor.scheduleWithFixedDelay(() -> checkSplit(watch), SPLIT_CHECK_INTERVAL.toMillis(),
                 SPLIT_CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         PeerWatch peers = new PeerWatch(membership.membership(), new HttpPeerProbe(Duration.ofSeconds(1)),
-                PEER_SILENCE, System::nanoTime);
+                PEER_SILENCE, System::nanoTime, peerProbes);
         peerWatchExecutor.scheduleWithFixedDelay(() -> checkPeers(peers), 1, 1, TimeUnit.SECONDS);
         Duration every = config.dump().interval();
         if (!every.isZero()) {
@@ -542,6 +545,7 @@ public final class HearthNode implements AutoCloseable {
         scheduler.shutdownNow();
         membershipExecutor.shutdownNow();
         peerWatchExecutor.shutdownNow();
+        peerProbes.shutdownNow();
         opsExecutor.shutdownNow();
         integrityExecutor.shutdownNow();
         tenantExecutor.shutdownNow();

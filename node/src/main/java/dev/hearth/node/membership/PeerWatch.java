@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -31,6 +33,7 @@ public final class PeerWatch {
     private final SplitWatch.Probe probe;
     private final long afterNanos;
     private final LongSupplier nanoClock;
+    private final Executor executor;
     /** Per peer: when its last answer came (or when it was first seen). Only the watch's thread touches it. */
     private final Map<String, Long> lastAnswer = new HashMap<>();
     /** Per peer: failed probes in a row that started more than {@code after} past its last answer. */
@@ -39,20 +42,24 @@ public final class PeerWatch {
     /**
      * @param after how long a peer may go without answering before it is unreachable
      * @param nanoClock {@link System#nanoTime} outside tests
+     * @param executor runs the probes of one round side by side (one thread per peer at most)
      */
-    public PeerWatch(Membership membership, SplitWatch.Probe probe, Duration after, LongSupplier nanoClock) {
+    public PeerWatch(Membership membership, SplitWatch.Probe probe, Duration after, LongSupplier nanoClock,
+            Executor executor) {
         this.membership = membership;
         this.probe = probe;
         this.afterNanos = after.toNanos();
         this.nanoClock = nanoClock;
+        this.executor = executor;
     }
 
-    /** One round: asks each peer in turn (each ask bounded by the probe's own timeout) and updates the membership. */
+    /** One round: asks every peer at once (each ask bounded by the probe's own timeout) and updates the membership. */
     public void check() {
         List<String> peers = membership.view().present().stream().filter(n -> !n.equals(membership.self())).toList();
         lastAnswer.keySet().retainAll(peers);
         lateFailures.keySet().retainAll(peers);
-        Set<String> unreachable = new TreeSet<>();
+        Map<String, Long> started = new HashMap<>();
+        Map<String, CompletableFuture<Boolean>> asks = new HashMap<>();
         for (String peer : peers) {
             String admin = membership.members().admins().getOrDefault(peer, "");
             if (admin.isEmpty()) {
@@ -62,13 +69,19 @@ public final class PeerWatch {
                 continue;
             }
             long start = nanoClock.getAsLong();
-            Long last = lastAnswer.putIfAbsent(peer, start);
-            boolean answered = probe.ask(admin).isPresent();
-            if (answered) {
+            started.put(peer, start);
+            lastAnswer.putIfAbsent(peer, start);
+            asks.put(peer, CompletableFuture.supplyAsync(() -> probe.ask(admin).isPresent(), executor));
+        }
+        Set<String> unreachable = new TreeSet<>();
+        for (Map.Entry<String, CompletableFuture<Boolean>> a : asks.entrySet()) {
+            String peer = a.getKey();
+            long start = started.get(peer);
+            long last = lastAnswer.get(peer);
+            if (a.getValue().join()) {
                 lastAnswer.put(peer, nanoClock.getAsLong());
                 lateFailures.remove(peer);
-            } else if (last != null && start - last > afterNanos
-                    && lateFailures.merge(peer, 1, Integer::sum) >= 2) {
+            } else if (start - last > afterNanos && lateFailures.merge(peer, 1, Integer::sum) >= 2) {
                 unreachable.add(peer);
             }
         }

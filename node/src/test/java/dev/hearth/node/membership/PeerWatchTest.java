@@ -28,7 +28,7 @@ class PeerWatchTest {
         }
         now.addAndGet(TimeUnit.SECONDS.toNanos(1));
         return Optional.empty();
-    }, Duration.ofSeconds(3), now::get);
+    }, Duration.ofSeconds(3), now::get, Runnable::run);
 
     PeerWatchTest() {
         Map<String, String> servers = new LinkedHashMap<>();
