@@ -47,6 +47,9 @@ public final class IgniteTenantRegistry implements TenantRegistry, AutoCloseable
     private static final long BARRIER_TIMEOUT_MS = 30_000;
     /** New tenant records are refused above this share of the region: it does not evict, a full one fails hard. */
     private static final double REGION_HIGH_WATER = 0.8;
+    /** Joins that race ours settle within a few exchanges; 10 tries 0.5 s apart outlast them. */
+    private static final int START_ATTEMPTS = 10;
+    private static final long START_PAUSE_MS = 500;
 
     private final Ignite ignite;
     private final IgniteCache<String, String> cache;
@@ -74,11 +77,18 @@ public final class IgniteTenantRegistry implements TenantRegistry, AutoCloseable
         this.cache = ignite.getOrCreateCache(cacheConfig());
         this.mirror = new RegistryMirror(configured);
         String placementJson = RegistryJson.write(configured);
-        String previous = cache.getAndPut(RegistryJson.PLACEMENT, placementJson);
+        String previous = StartupRetry.run("writing this node's placement", START_ATTEMPTS, START_PAUSE_MS,
+                () -> cache.getAndPut(RegistryJson.PLACEMENT, placementJson));
         if (previous != null && !previous.equals(placementJson)) {
             LOG.warn("tenants.placement of this node ({}) differs from the registry's ({}); this node's wins. Give "
                     + "every node the same tenants.placement", placementJson, previous);
         }
+        cursor = StartupRetry.run("mirroring the tenant registry", START_ATTEMPTS, START_PAUSE_MS, this::mirrorAll);
+        ignite.cluster().nodeLocalMap().put(NODE_LOCAL_KEY, this);
+    }
+
+    /** Starts the continuous query and applies its initial scan; a failed attempt leaves no query behind. */
+    private QueryCursor<Cache.Entry<String, String>> mirrorAll() {
         ContinuousQuery<String, String> q = new ContinuousQuery<>();
         q.setLocalListener(events -> {
             for (CacheEntryEvent<? extends String, ? extends String> e : events) {
@@ -87,11 +97,16 @@ public final class IgniteTenantRegistry implements TenantRegistry, AutoCloseable
             }
         });
         q.setInitialQuery(new ScanQuery<>());
-        cursor = cache.query(q);
-        for (Cache.Entry<String, String> e : cursor) {
-            mirror.applyInitial(e.getKey(), e.getValue());
+        QueryCursor<Cache.Entry<String, String>> c = cache.query(q);
+        try {
+            for (Cache.Entry<String, String> e : c) {
+                mirror.applyInitial(e.getKey(), e.getValue());
+            }
+            return c;
+        } catch (RuntimeException e) {
+            c.close();
+            throw e;
         }
-        ignite.cluster().nodeLocalMap().put(NODE_LOCAL_KEY, this);
     }
 
     public RegistryMirror mirror() {
