@@ -98,12 +98,6 @@ public final class IgniteConfigFactory {
         ic.setRebalanceThrottle(config.cluster().rebalanceThrottle().toMillis());
         ic.setRebalanceBatchSize((int) Math.min(Integer.MAX_VALUE, config.cluster().rebalanceBatchSize().bytes()));
         ic.setIncludeEventTypes(EventType.EVT_CACHE_OBJECT_EXPIRED);
-        // The warm-up window is an atomic long: with Ignite's default (partitioned, 1,024 partitions) its cache
-        // alone filled a 16 MiB system region at start. 32 partitions are plenty for a few atomics, and replicated
-        // it survives as long as any node does (a restart of two of three nodes keeps the window's state).
-        ic.setAtomicConfiguration(new org.apache.ignite.configuration.AtomicConfiguration()
-                .setCacheMode(org.apache.ignite.cache.CacheMode.REPLICATED)
-                .setAffinity(new RendezvousAffinityFunction(false, 32)));
         ic.setTransactionConfiguration(new TransactionConfiguration()
                 .setTxTimeoutOnPartitionMapExchange(TX_TIMEOUT_ON_EXCHANGE_MS));
         ic.setPluginProviders(new HearthPlugin(config.cluster().name(), membership));

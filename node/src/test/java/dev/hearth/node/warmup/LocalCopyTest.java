@@ -187,7 +187,8 @@ class LocalCopyTest {
         HearthNode survivor = nodes.get(0);
         nodes.subList(1, 3).clear();
         // Stands for "the cluster formed long ago": its warm-up window is closed, so the restarted nodes rejoin.
-        survivor.ignite().atomicLong("hearth.warmup.windowEnd", 0, false).getAndSet(1);
+        survivor.ignite().<String, String>cache(dev.hearth.node.cluster.IgniteMembership.CACHE)
+                .put(dev.hearth.node.cluster.AutoWarmup.WINDOW, "1");
         var live = survivor.cache();
         await().atMost(Duration.ofSeconds(30)).until(() -> survivor.status().snapshot().members().size() == 1);
         int survived = 0;
