@@ -220,9 +220,19 @@ public final class HearthNode implements AutoCloseable {
         boolean knewPeers = membership.members().size() > 1;
         Ignite ignite;
         java.util.concurrent.atomic.AtomicReference<Runnable> segmented = new java.util.concurrent.atomic.AtomicReference<>();
+        // A fenced node halts, and its data with it: its local copy is written first (bounded), while the fence
+        // still holds Ignite's discovery thread, so no write in flight is acknowledged meanwhile.
+        java.util.concurrent.atomic.AtomicReference<Runnable> beforeFence = new java.util.concurrent.atomic.AtomicReference<>();
+        QuorumFence.Action fenceAfterCopy = reason -> {
+            Runnable copy = beforeFence.get();
+            if (copy != null) {
+                copy.run();
+            }
+            fence.fence(reason);
+        };
         try {
             org.apache.ignite.configuration.IgniteConfiguration ic = IgniteConfigFactory.build(config, rp, memcachedPort,
-                    adminPort, logConfig, membership, fence);
+                    adminPort, logConfig, membership, fenceAfterCopy);
             if (config.localCopy().enabled()) {
                 IgniteLocalCopy.onSegmented(ic, segmented);
             }
@@ -271,6 +281,7 @@ public final class HearthNode implements AutoCloseable {
             node.membership = igniteMembership;
             node.failoverTimer = failoverTimer;
             segmented.set(node::writeLocalCopyBeforeSegmentedStop);
+            beforeFence.set(() -> node.writeFinalLocalCopy("before its fence: members failed and this node has no quorum"));
             node.tenants = new TenantService(config.node().name(), config.zones(), registry,
                     new IgniteTenantStore(ignite, cache), tenantStats, config.tenants().metricsTenants(),
                     node.tenantExecutor);
