@@ -1,7 +1,7 @@
 package dev.hearth.node.cluster;
 
 import dev.hearth.node.membership.Membership;
-import dev.hearth.node.membership.SplitWatch;
+import dev.hearth.node.membership.PeerWatch;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,7 +56,7 @@ public final class QuorumFence {
 
     private final Membership membership;
     private final Action action;
-    private final SplitWatch.Probe probe;
+    private final PeerWatch.Reach probe;
     private final long confirmNanos;
     private final ExecutorService probes = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "hearth-fence-probe");
@@ -70,7 +70,7 @@ public final class QuorumFence {
      * @param probe asks a peer's admin port whether it answers; it must bound its own wait
      * @param confirm how long a failure that leaves a quorum waits for a quorum of the remaining peers to answer
      */
-    QuorumFence(Membership membership, Action action, SplitWatch.Probe probe, Duration confirm) {
+    QuorumFence(Membership membership, Action action, PeerWatch.Reach probe, Duration confirm) {
         this.membership = membership;
         this.action = action;
         this.probe = probe;
@@ -140,7 +140,7 @@ public final class QuorumFence {
         for (String peer : peers) {
             String admin = membership.members().admins().getOrDefault(peer, "");
             asks.add(admin.isEmpty() ? CompletableFuture.completedFuture(null) : CompletableFuture.supplyAsync(
-                    () -> probe.ask(admin).map(p -> peer).orElse(null), probes));
+                    () -> probe.answers(admin) ? peer : null, probes));
         }
         List<String> reached = new ArrayList<>(List.of(membership.self()));
         for (CompletableFuture<String> a : asks) {

@@ -12,8 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** {@link SplitWatch.Probe} over a node's admin port: {@code GET /membership}. */
-public final class HttpPeerProbe implements SplitWatch.Probe {
+/** {@link SplitWatch.Probe} and {@link PeerWatch.Reach} over a node's admin port: {@code GET /membership}. */
+public final class HttpPeerProbe implements SplitWatch.Probe, PeerWatch.Reach {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http;
     private final Duration timeout;
@@ -44,6 +44,24 @@ public final class HttpPeerProbe implements SplitWatch.Probe {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.empty();
+        }
+    }
+
+    /**
+     * Any HTTP answer counts, 503 included: a node still starting (its membership not yet served) is reachable, and
+     * only a peer that does not answer at all may be cut off.
+     */
+    @Override
+    public boolean answers(String admin) {
+        try {
+            http.send(HttpRequest.newBuilder(URI.create("http://" + admin + "/membership")).timeout(timeout).GET()
+                    .build(), HttpResponse.BodyHandlers.discarding());
+            return true;
+        } catch (IOException | IllegalArgumentException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 }

@@ -29,8 +29,15 @@ import org.apache.logging.log4j.Logger;
 public final class PeerWatch {
     private static final Logger LOG = LogManager.getLogger(PeerWatch.class);
 
+    /** Whether a node's admin port answers at all, whatever it says. */
+    @FunctionalInterface
+    public interface Reach {
+        /** True when any answer came in time. Must not throw. */
+        boolean answers(String admin);
+    }
+
     private final Membership membership;
-    private final SplitWatch.Probe probe;
+    private final Reach probe;
     private final long afterNanos;
     private final LongSupplier nanoClock;
     private final Executor executor;
@@ -44,7 +51,7 @@ public final class PeerWatch {
      * @param nanoClock {@link System#nanoTime} outside tests
      * @param executor runs the probes of one round side by side (one thread per peer at most)
      */
-    public PeerWatch(Membership membership, SplitWatch.Probe probe, Duration after, LongSupplier nanoClock,
+    public PeerWatch(Membership membership, Reach probe, Duration after, LongSupplier nanoClock,
             Executor executor) {
         this.membership = membership;
         this.probe = probe;
@@ -71,7 +78,7 @@ public final class PeerWatch {
             long start = nanoClock.getAsLong();
             started.put(peer, start);
             lastAnswer.putIfAbsent(peer, start);
-            asks.put(peer, CompletableFuture.supplyAsync(() -> probe.ask(admin).isPresent(), executor));
+            asks.put(peer, CompletableFuture.supplyAsync(() -> probe.answers(admin), executor));
         }
         Set<String> unreachable = new TreeSet<>();
         for (Map.Entry<String, CompletableFuture<Boolean>> a : asks.entrySet()) {

@@ -6,12 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hearth.node.membership.Membership;
-import dev.hearth.node.membership.SplitWatch;
+import dev.hearth.node.membership.PeerWatch;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.ignite.events.EventType;
@@ -30,7 +29,7 @@ class QuorumFenceTest {
         return m;
     }
 
-    private static QuorumFence fence(Membership m, SplitWatch.Probe probe) {
+    private static QuorumFence fence(Membership m, PeerWatch.Reach probe) {
         return new QuorumFence(m, QuorumFence.LOG_ONLY, probe, Duration.ofMillis(300));
     }
 
@@ -40,7 +39,7 @@ class QuorumFenceTest {
         AtomicInteger asked = new AtomicInteger();
         QuorumFence f = fence(m, admin -> {
             asked.incrementAndGet();
-            return Optional.of(new SplitWatch.Peer("n2", List.of("n0", "n2"), true));
+            return true;
         });
         assertNull(f.confirmPeers(List.of("n0", "n2")));
         assertEquals(1, asked.get(), "only the peer left in the topology is asked, once");
@@ -52,7 +51,7 @@ class QuorumFenceTest {
         List<Long> probeStarts = new CopyOnWriteArrayList<>();
         QuorumFence f = fence(m, admin -> {
             probeStarts.add(System.nanoTime());
-            return Optional.empty();
+            return false;
         });
         long t0 = System.nanoTime();
         String reason = f.confirmPeers(List.of("n0", "n2"));
@@ -66,14 +65,13 @@ class QuorumFenceTest {
     void aPeerThatAnswersLateInTheWindowStillCounts() {
         Membership m = threeMembers();
         long t0 = System.nanoTime();
-        QuorumFence f = fence(m, admin -> System.nanoTime() - t0 > Duration.ofMillis(150).toNanos()
-                ? Optional.of(new SplitWatch.Peer("n1", List.of("n0", "n1"), true)) : Optional.empty());
+        QuorumFence f = fence(m, admin -> System.nanoTime() - t0 > Duration.ofMillis(150).toNanos());
         assertNull(f.confirmPeers(List.of("n0", "n1")));
     }
 
     @Test
     void fencesWhenFailuresTakeTheTopologyBelowAQuorum() {
-        QuorumFence f = fence(threeMembers(), admin -> Optional.empty());
+        QuorumFence f = fence(threeMembers(), admin -> false);
         assertNull(f.decide(EventType.EVT_NODE_JOINED, List.of("n0", "n1", "n2")));
         assertNull(f.decide(EventType.EVT_NODE_FAILED, List.of("n0", "n2")), "2 of 3 is still a quorum");
         assertNotNull(f.decide(EventType.EVT_NODE_FAILED, List.of("n0")));
@@ -81,19 +79,19 @@ class QuorumFenceTest {
 
     @Test
     void twoFailedAtOnceFence() {
-        QuorumFence f = fence(threeMembers(), admin -> Optional.empty());
+        QuorumFence f = fence(threeMembers(), admin -> false);
         f.decide(EventType.EVT_NODE_JOINED, List.of("n0", "n1", "n2"));
         assertNotNull(f.decide(EventType.EVT_NODE_FAILED, List.of("n0")));
     }
 
     @Test
     void gracefulLeavesAndANodeThatHadNoQuorumDoNotFence() {
-        QuorumFence leaving = fence(threeMembers(), admin -> Optional.empty());
+        QuorumFence leaving = fence(threeMembers(), admin -> false);
         leaving.decide(EventType.EVT_NODE_JOINED, List.of("n0", "n1", "n2"));
         leaving.decide(EventType.EVT_NODE_LEFT, List.of("n0", "n1"));
         assertNull(leaving.decide(EventType.EVT_NODE_LEFT, List.of("n0")), "a cluster being stopped is no split");
 
-        QuorumFence alone = fence(threeMembers(), admin -> Optional.empty());
+        QuorumFence alone = fence(threeMembers(), admin -> false);
         alone.decide(EventType.EVT_NODE_JOINED, List.of("n0"));
         assertNull(alone.decide(EventType.EVT_NODE_FAILED, List.of("n0")),
                 "a node without a quorum acknowledged no write, so there is nothing to fence");

@@ -24,10 +24,10 @@ class PeerWatchTest {
     private final Membership m = Membership.open(null, "n0", 0);
     private final PeerWatch watch = new PeerWatch(m, admin -> {
         if (answering.contains(admin)) {
-            return Optional.of(new SplitWatch.Peer(admin, List.of(), true));
+            return true;
         }
         now.addAndGet(TimeUnit.SECONDS.toNanos(1));
-        return Optional.empty();
+        return false;
     }, Duration.ofSeconds(3), now::get, Runnable::run);
 
     PeerWatchTest() {
