@@ -33,12 +33,17 @@ public final class IgniteMembership {
 
     private final Ignite ignite;
     private final Membership membership;
-    private long seenTopologyVersion = -1;
+    private volatile long seenTopologyVersion = -1;
     private long lastSyncNanos = System.nanoTime() - RESYNC_NANOS;
+    private final Object topologyLock = new Object();
 
     public IgniteMembership(Ignite ignite, Membership membership) {
         this.ignite = ignite;
         this.membership = membership;
+        // Every read of the view first takes in a topology it has not seen: status, readiness, safety and the
+        // memcached write path never answer from a view older than Ignite's own (a poll a second behind, or
+        // delayed by a slow sync, showed a just-started cluster as missing a node in CI).
+        membership.refreshWith(this::refresh);
     }
 
     /** The replicated cache of the cluster-wide record: in the system region, with no topology validator. */
@@ -55,17 +60,38 @@ public final class IgniteMembership {
     }
 
     /**
+     * Takes in Ignite's current topology if it has not yet: cheap when nothing changed (one volatile read), never
+     * waits on the cluster, so any thread may call it.
+     */
+    public void refresh() {
+        if (ignite.cluster().topologyVersion() == seenTopologyVersion) {
+            return;
+        }
+        boolean membersChanged;
+        synchronized (topologyLock) {
+            long v = ignite.cluster().topologyVersion();
+            if (v == seenTopologyVersion) {
+                return;
+            }
+            Members before = membership.members();
+            observe();
+            seenTopologyVersion = v; // after observe: a reader that sees this version sees its servers
+            membersChanged = !membership.members().equals(before);
+        }
+        if (membersChanged) {
+            ZoneValidation.revalidate((IgniteEx) ignite);
+        }
+    }
+
+    /**
      * Takes in a new topology, if there is one, and keeps the cluster-wide copy in step. Call periodically from one
      * thread; blocks at most a few seconds.
      */
     public synchronized void poll() {
-        long v = ignite.cluster().topologyVersion();
-        boolean changed = v != seenTopologyVersion;
+        long seen = seenTopologyVersion;
+        refresh();
+        boolean changed = seenTopologyVersion != seen;
         Members before = membership.members();
-        if (changed) {
-            seenTopologyVersion = v;
-            observe();
-        }
         if (changed || System.nanoTime() - lastSyncNanos > RESYNC_NANOS) {
             sync();
         }

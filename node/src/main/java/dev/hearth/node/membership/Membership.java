@@ -38,6 +38,8 @@ public final class Membership {
     private volatile Set<String> present;
     private volatile List<Elsewhere> elsewhere = List.of();
     private volatile Set<String> unreachable = Set.of();
+    /** Brings {@code present} up to date with the cluster before a read (see {@link #refreshWith}). */
+    private volatile Runnable refresher = () -> { };
 
     /**
      * A missing member that answered on its admin port: it runs, in a topology without this node.
@@ -136,7 +138,16 @@ public final class Membership {
      * cannot reach ({@link #unreachable(Set)}).
      */
     public boolean hasQuorum() {
+        refresher.run();
         return hasQuorum(reachable(present, unreachable));
+    }
+
+    /**
+     * Runs {@code refresher} before every read of this node's topology ({@link #view()}, {@link #hasQuorum()}), so
+     * that they never lag the cluster's own. It must be cheap when nothing changed and must not block.
+     */
+    public void refreshWith(Runnable refresher) {
+        this.refresher = refresher;
     }
 
     private static Set<String> reachable(Set<String> present, Set<String> unreachable) {
@@ -200,6 +211,7 @@ public final class Membership {
     }
 
     public View view() {
+        refresher.run();
         Members m = members;
         Set<String> p = present;
         TreeSet<String> expected = new TreeSet<>(m.admins().keySet());
