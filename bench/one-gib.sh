@@ -3,7 +3,9 @@
 #   1. load 1 GiB (ENTRIES x VALUE_SIZE bytes) through hearth-client;
 #   2. rolling restart of the 3 nodes while a read/write load runs: duration, hit ratio, p99, failures;
 #   3. dump create: time, MB/s, entries/s;
-#   4. full-cluster restart (local down, local up: nodes come back empty), then warmup from the dump while the
+#   4. full-cluster restart from the nodes' local copies: time from "all nodes up" to 99% hit ratio under the read
+#      load, and each node's local-copy load rate;
+#   5. full-cluster restart with the local copies removed (nodes come back empty), then warmup from the dump while the
 #      read load runs from the moment all nodes are up: warm-up MB/s and entries/s, and the time from "all nodes up"
 #      to "hit ratio back to 99%" (first one-second window at >= 99% that stays there).
 # Not part of the Maven build. Needs a build (mvn -B -q -DskipTests package) and ~12 GB of free RAM.
@@ -81,8 +83,45 @@ print(f"dump create: {d['entries']} entries, {d['bytes']/1e6:.1f} MB of files in
       f"{d['entries']/s:.0f} entries/s, {raw/1e6/s:.1f} MB/s of values, {d['bytes']/1e6/s:.1f} MB/s of files, ok={d['ok']}")
 EOF
 
-# Full-cluster restart: every node stops, the cluster comes back empty, then warms up from the dump.
+# Reads from the moment all nodes are up until the hit ratio has been >= 99% for 10 s (10 min at most); $1 = log.
+read_until_hot() {
+  rm -f "$out/stop"
+  "${java_load[@]}" read "$servers" "$entries" "$value_size" "$out/stop" "$threads" > "$1" 2>&1 &
+  reader=$!
+  for _ in $(seq 600); do
+    sleep 1
+    tail -n 10 "$1" | awk '/^second/{n++; if ($7+0 >= 0.99) ok++} END{exit !(n==10 && ok==10)}' && break
+  done
+  touch "$out/stop"; wait "$reader"
+}
+hot_after() { # $1 = log, $2 = epoch ms when all nodes were up
+  local start reached
+  start=$(sed -n 's/^START epochMs=//p' "$1")
+  reached=$(grep '^READ' "$1" | sed 's/.*hitRatio99ReachedAtSecond=//')
+  echo "$(python3 -c "print(round(($start - $2) / 1000 + $reached, 1))") s (read load started $(( start - $2 )) ms after all nodes were up; window $reached)"
+}
+
+# Full-cluster restart with the local copies: every node writes its copy at the graceful stop and reloads it when
+# the cluster forms empty again; reads run from the moment all nodes are up.
+t=$(now_ms); down; say "local down (3 nodes, graceful, local copies written): $(( $(now_ms) - t )) ms"
+t=$(now_ms); up 2; all_up=$(now_ms); say "local up again (from local copies): $(( all_up - t )) ms"
+read_until_hot "$out/read-localcopy.log"
+say "from all nodes up to hit ratio >= 99% (local copies): $(hot_after "$out/read-localcopy.log" "$all_up")"
+say "read load after the full restart (local copies): $(grep '^READ' "$out/read-localcopy.log")"
+for i in 0 1 2; do
+  curl -s "http://127.0.0.1:$((8080 + offset + i))/status" > "$out/status-localcopy-n$i.json"
+  python3 - "$out/status-localcopy-n$i.json" "n$i" <<'EOF' | tee -a "$summary"
+import json, sys
+l = json.load(open(sys.argv[1]))["localCopy"]["lastLoad"]
+s = max(l["elapsedMillis"], 1) / 1000
+print(f"{sys.argv[2]} local copy load: {l['state']} ({l['reason']}), {l['entriesSent']} of {l['entriesRead']} entries, "
+      f"{l['bytesRead']/1e6:.1f} MB in {s:.1f} s: {l['entriesSent']/s:.0f} entries/s, {l['bytesRead']/1e6/s:.1f} MB/s")
+EOF
+done
+
+# Full-cluster restart with the local copies removed: the cluster comes back empty, then warms up from the dump.
 t=$(now_ms); down; say "local down (3 nodes, graceful): $(( $(now_ms) - t )) ms"
+rm -rf "$dir"/n*/local-copy
 t=$(now_ms); up 2; all_up=$(now_ms); say "local up again (empty): $(( all_up - t )) ms"
 rm -f "$out/stop"
 "${java_load[@]}" read "$servers" "$entries" "$value_size" "$out/stop" "$threads" > "$out/read-warmup.log" 2>&1 &

@@ -29,7 +29,9 @@ import dev.hearth.node.membership.PeerWatch;
 import dev.hearth.node.membership.SplitWatch;
 import dev.hearth.node.integrity.RegistryMaintenance;
 import dev.hearth.node.integrity.IntegrityService;
+import dev.hearth.node.cluster.IgniteLocalCopy;
 import dev.hearth.node.warmup.DumpService;
+import dev.hearth.node.warmup.LocalCopyService;
 import dev.hearth.node.warmup.WarmupService;
 import java.net.URL;
 import java.nio.file.Path;
@@ -89,6 +91,23 @@ public final class HearthNode implements AutoCloseable {
     private volatile TenantService tenants;
     private volatile DumpService dumps;
     private volatile WarmupService warmup;
+    /**
+     * The local copy's periodic writes: a thread of their own, since a write of a large node takes seconds and must
+     * never hold up the stuck-exchange watch on {@link #scheduler} (a write stuck behind a wedged exchange would keep
+     * the node from ever exiting).
+     */
+    private final java.util.concurrent.ScheduledExecutorService localCopyExecutor = java.util.concurrent.Executors
+            .newSingleThreadScheduledExecutor(daemonThreads("hearth-local-copy"));
+    /** Null when localCopy.enabled is false. */
+    private volatile LocalCopyService localCopy;
+    /**
+     * Set once the start-up load decision is done: before that, writing would replace the files still to be loaded
+     * with partitions that are empty or still arriving.
+     */
+    private volatile boolean localCopyWritable;
+    /** Run by Ignite's discovery thread when it learns this node was segmented, before Ignite stops the node. */
+    private final java.util.concurrent.atomic.AtomicReference<Runnable> beforeSegmentedStop =
+            new java.util.concurrent.atomic.AtomicReference<>();
     private volatile Runnable shutdownAction = this::stopGracefully;
     private volatile IgniteMembership membership;
     /** Read-failover and operation-timeout timers of the cache service: never blocked by anything else. */
@@ -200,9 +219,24 @@ public final class HearthNode implements AutoCloseable {
                 config.cluster().expectedSize());
         boolean knewPeers = membership.members().size() > 1;
         Ignite ignite;
+        java.util.concurrent.atomic.AtomicReference<Runnable> segmented = new java.util.concurrent.atomic.AtomicReference<>();
+        // A fenced node halts, and its data with it: its local copy is written first (bounded), while the fence
+        // still holds Ignite's discovery thread, so no write in flight is acknowledged meanwhile.
+        java.util.concurrent.atomic.AtomicReference<Runnable> beforeFence = new java.util.concurrent.atomic.AtomicReference<>();
+        QuorumFence.Action fenceAfterCopy = reason -> {
+            Runnable copy = beforeFence.get();
+            if (copy != null) {
+                copy.run();
+            }
+            fence.fence(reason);
+        };
         try {
-            ignite = Ignition.start(IgniteConfigFactory.build(config, rp, memcachedPort, adminPort, logConfig,
-                    membership, fence));
+            org.apache.ignite.configuration.IgniteConfiguration ic = IgniteConfigFactory.build(config, rp, memcachedPort,
+                    adminPort, logConfig, membership, fenceAfterCopy);
+            if (config.localCopy().enabled()) {
+                IgniteLocalCopy.onSegmented(ic, segmented);
+            }
+            ignite = Ignition.start(ic);
         } catch (RuntimeException e) {
             if (memcached != null) {
                 memcached.close();
@@ -246,6 +280,8 @@ public final class HearthNode implements AutoCloseable {
             node.registry = registry;
             node.membership = igniteMembership;
             node.failoverTimer = failoverTimer;
+            segmented.set(node::writeLocalCopyBeforeSegmentedStop);
+            beforeFence.set(() -> node.writeFinalLocalCopy("before its fence: members failed and this node has no quorum"));
             node.tenants = new TenantService(config.node().name(), config.zones(), registry,
                     new IgniteTenantStore(ignite, cache), tenantStats, config.tenants().metricsTenants(),
                     node.tenantExecutor);
@@ -327,10 +363,60 @@ public final class HearthNode implements AutoCloseable {
         if (!config.cluster().stuckExchangeTimeout().isZero()) {
             scheduler.scheduleWithFixedDelay(this::checkExchange, 1, 1, TimeUnit.SECONDS);
         }
-        if (config.warmup().auto()) {
-            opsExecutor.execute(() -> AutoWarmup.maybeStart(ignite, config.zones().keySet(), warmup,
-                    config.warmup().rate()));
+        if (config.localCopy().enabled()) {
+            localCopy = new LocalCopyService(dataDir, config.zones().keySet(), new IgniteLocalCopy(ignite));
+            LocalCopyService lc = localCopy;
+            status.localCopy(() -> lc.status(true));
         }
+        if (config.warmup().auto() || localCopy != null) {
+            WarmupService.ClusterLoader loader = IgniteDumpSupport.loader(ignite, config.warmup().batchTimeout());
+            opsExecutor.execute(() -> {
+                try {
+                    AutoWarmup.maybeStart(ignite, config.zones().keySet(), warmup, config.warmup().rate(), localCopy,
+                            loader, config.warmup().auto());
+                } catch (RuntimeException e) {
+                    LOG.error("Start-up load of the local copy or dump failed; the node serves without it", e);
+                } finally {
+                    startLocalCopyWrites();
+                }
+            });
+        }
+    }
+
+    private void startLocalCopyWrites() {
+        if (localCopy == null || stopping.get() || failed) {
+            return;
+        }
+        localCopyWritable = true;
+        long every = config.localCopy().interval().toMillis();
+        localCopyExecutor.scheduleWithFixedDelay(this::writeLocalCopy, 0, every, TimeUnit.MILLISECONDS);
+    }
+
+    private void writeLocalCopy() {
+        if (failed || stopping.get()) {
+            // Ignite may be stopping underneath: what it shows now could be emptier than the files on disk.
+            return;
+        }
+        try {
+            localCopy.writeChanged();
+        } catch (RuntimeException e) {
+            // Thrown out of a fixed-delay task, it would end the writes for good, without a word.
+            LOG.warn("Local copy write failed: {}", e.toString());
+        }
+    }
+
+    /** The final write of a node that leaves while Ignite still holds its data (stop, segmented, wedged). */
+    private void writeFinalLocalCopy(String why) {
+        if (localCopy != null && localCopyWritable) {
+            IgniteLocalCopy.writeBounded(localCopy, config.localCopy().finalWriteTimeout(), why);
+        }
+    }
+
+    private void writeLocalCopyBeforeSegmentedStop() {
+        if (stopping.get()) {
+            return;
+        }
+        writeFinalLocalCopy("before leaving: the node was segmented");
     }
 
     private void pollMembership() {
@@ -399,6 +485,11 @@ public final class HearthNode implements AutoCloseable {
 
     public IgniteTenantRegistry registry() {
         return registry;
+    }
+
+    /** This node's local copy, or null when localCopy.enabled is false. */
+    public LocalCopyService localCopy() {
+        return localCopy;
     }
 
     public WarmupService warmup() {
@@ -497,6 +588,10 @@ public final class HearthNode implements AutoCloseable {
         failed = true;
         accepting.set(false);
         LOG.error("{}; it will exit so that its supervisor restarts it", why);
+        if (Ignition.state(ignite.name()) == IgniteState.STARTED) {
+            // Wedged or without quorum: Ignite still holds this node's partitions, so they go to disk first.
+            writeFinalLocalCopy("before leaving: " + why);
+        }
         stopped.complete(null);
     }
 
@@ -543,6 +638,9 @@ public final class HearthNode implements AutoCloseable {
             memcached.close();
         }
         scheduler.shutdownNow();
+        localCopyExecutor.shutdownNow();
+        // With the endpoints closed nothing changes any more: this copy is the node's last state.
+        writeFinalLocalCopy("at a graceful stop");
         membershipExecutor.shutdownNow();
         peerWatchExecutor.shutdownNow();
         peerProbes.shutdownNow();

@@ -86,6 +86,30 @@ public final class MetricsRenderer {
         }
         out.add(used.build());
         out.add(limit.build());
+        var lc = s.localCopy();
+        if (lc != null) {
+            out.add(GaugeSnapshot.builder().name("hearth_local_copy_files")
+                    .help("Partition files in this node's local copy").dataPoint(gauge(lc.files(), "node", node)).build());
+            out.add(GaugeSnapshot.builder().name("hearth_local_copy_entries")
+                    .help("Entries in this node's local copy").dataPoint(gauge(lc.entries(), "node", node)).build());
+            out.add(GaugeSnapshot.builder().name("hearth_local_copy_bytes")
+                    .help("Bytes of this node's local copy on disk").dataPoint(gauge(lc.bytes(), "node", node)).build());
+            out.add(GaugeSnapshot.builder().name("hearth_local_copy_last_write_timestamp_seconds")
+                    .help("When the local copy was last brought up to date (0: not yet)")
+                    .dataPoint(gauge(lc.lastWriteAt() / 1000.0, "node", node)).build());
+            out.add(CounterSnapshot.builder().name("hearth_local_copy_written_bytes")
+                    .help("Bytes of partition files written to the local copy")
+                    .dataPoint(counter(lc.bytesWritten(), "node", node)).build());
+            out.add(CounterSnapshot.builder().name("hearth_local_copy_write_failures")
+                    .help("Writes of the local copy that failed (see the log)")
+                    .dataPoint(counter(lc.writeFailures(), "node", node)).build());
+            out.add(GaugeSnapshot.builder().name("hearth_local_copy_loaded_entries")
+                    .help("Entries the start-up load of the local copy sent to the cluster (inserted where absent)")
+                    .dataPoint(gauge(lc.lastLoad().entriesSent(), "node", node)).build());
+            out.add(GaugeSnapshot.builder().name("hearth_local_copy_refused_files")
+                    .help("Local copy files refused at the start-up load (damaged)")
+                    .dataPoint(gauge(lc.lastLoad().refusedFiles(), "node", node)).build());
+        }
         out.add(GaugeSnapshot.builder().name("hearth_heap_used_bytes").help("JVM heap in use")
                 .dataPoint(gauge(s.jvm().heapUsedBytes(), "node", node)).build());
         out.add(GaugeSnapshot.builder().name("hearth_heap_max_bytes").help("JVM heap limit")

@@ -1,48 +1,72 @@
 package dev.hearth.node.cluster;
 
+import dev.hearth.node.warmup.LocalCopyService;
 import dev.hearth.node.warmup.WarmupService;
 import java.time.Duration;
 import java.util.Collection;
 import org.apache.ignite.Ignite;
-import org.apache.ignite.IgniteAtomicLong;
+import org.apache.ignite.IgniteCache;
 import org.apache.ignite.cache.CachePeekMode;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * Decides whether this node should load its newest dump at start: only when the cluster itself just formed with
- * every zone empty (a full power loss, a fresh cluster), never when a node rejoins a live cluster (its dump would
- * bring back entries deleted since). The node that forms the cluster opens a warm-up window, a cluster-wide atomic
- * that dies with the cluster; nodes joining while it is open load their dumps too.
+ * Decides what this node loads at start. When the cluster itself just formed with every zone empty (a full power
+ * loss, a kill of every node, a fresh cluster): its local copy, then its newest dump for what is still missing.
+ * When it rejoins a live cluster: never its dump (it would bring back entries deleted since), and from its local
+ * copy only the partitions whose every copy was lost while it was away (see {@link IgniteLocalCopy}). The node that
+ * forms the cluster opens a warm-up window, an entry of the replicated membership cache that dies with the cluster;
+ * nodes joining while it is open load as well.
+ *
+ * <p>Not an Ignite atomic: its cache is started on first use, a partition exchange at every node start, right while
+ * nodes that started together join (seen as a node dropped at start and a stale membership view in CI). The
+ * membership cache exists from the node's start.
  */
 public final class AutoWarmup {
     private static final Logger LOG = LogManager.getLogger(AutoWarmup.class);
-    static final String WINDOW = "hearth.warmup.windowEnd";
+    /** The window's key in the membership cache: the end of the window, epoch millis. */
+    public static final String WINDOW = "warmup.windowEnd";
     static final Duration WINDOW_LENGTH = Duration.ofMinutes(10);
 
     private AutoWarmup() {
     }
 
-    public static void maybeStart(Ignite ignite, Collection<String> zones, WarmupService warmup, long rate) {
+    /**
+     * @param localCopy this node's local copy, or null when {@code localCopy.enabled} is false
+     * @param loadDump whether to load the newest dump after the local copy ({@code warmup.auto})
+     */
+    public static void maybeStart(Ignite ignite, Collection<String> zones, WarmupService warmup, long rate,
+            LocalCopyService localCopy, WarmupService.ClusterLoader loader, boolean loadDump) {
         long now = System.currentTimeMillis();
-        IgniteAtomicLong window = ignite.atomicLong(WINDOW, 0, true);
-        boolean formedCluster = ignite.cluster().forServers().nodes().size() == 1;
-        if (formedCluster) {
-            boolean empty = zones.stream().allMatch(z -> ignite.cache(Zones.cacheName(z)).sizeLong(CachePeekMode.PRIMARY) == 0);
-            if (!empty) {
-                LOG.info("Auto warm-up: the cluster is not empty; nothing to load");
-                return;
-            }
-            window.compareAndSet(0, now + WINDOW_LENGTH.toMillis());
+        IgniteCache<String, String> window = ignite.cache(IgniteMembership.CACHE);
+        // Not "this node is alone": nodes started together (every node killed, then started at once) often all
+        // see each other before any of them gets here. A window never opened, with every zone empty, means the
+        // cluster just formed (or lost everything): the first node to see that opens it.
+        if (window.get(WINDOW) == null && zones.stream().allMatch(
+                z -> ignite.cache(Zones.cacheName(z)).sizeLong(CachePeekMode.PRIMARY) == 0)) {
+            window.putIfAbsent(WINDOW, Long.toString(now + WINDOW_LENGTH.toMillis()));
         }
-        long end = window.get();
+        String opened = window.get(WINDOW);
+        long end = opened == null ? 0 : Long.parseLong(opened);
         if (end == 0 || now > end) {
+            if (localCopy != null) {
+                // Rejoining a live cluster: only partitions that lost every copy while this node was away.
+                localCopy.load("rejoined a live cluster: partitions that lost every copy", loader,
+                        new IgniteLocalCopy(ignite).lostPartitions(zones));
+            }
             LOG.info("Auto warm-up: joined a running cluster; not loading this node's dump");
+            return;
+        }
+        if (localCopy != null) {
+            localCopy.load("the cluster formed empty: every partition file", loader, (zone, partition, header) -> true);
+        }
+        if (!loadDump) {
             return;
         }
         try {
             WarmupService.Status s = warmup.start(null, null, rate);
-            LOG.info("Auto warm-up: loading dump {} ({} entries)", s.dump(), s.entriesTotal());
+            LOG.info("Auto warm-up: loading dump {} ({} entries) for what the local copy did not have", s.dump(),
+                    s.entriesTotal());
         } catch (IllegalArgumentException | IllegalStateException e) {
             LOG.info("Auto warm-up: {}", e.getMessage());
         }

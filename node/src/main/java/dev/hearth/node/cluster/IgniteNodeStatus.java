@@ -51,6 +51,8 @@ public final class IgniteNodeStatus implements NodeStatus {
     private final BooleanSupplier stopping;
     private final Membership membership;
     private final long startedAt = System.currentTimeMillis();
+    /** The local copy's figures; null while the node starts or when localCopy.enabled is false. */
+    private volatile java.util.function.Supplier<dev.hearth.node.warmup.LocalCopyService.Status> localCopy;
     private final Map<String, LongAdder> evictions = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> expirations = new ConcurrentHashMap<>();
     /** Ignite's pme.CacheOperationsBlockedDuration, looked up once it exists. */
@@ -150,7 +152,11 @@ public final class IgniteNodeStatus implements NodeStatus {
         }
         regions.sort(Comparator.comparing(Region::name));
         return new Snapshot(node, ignite.cluster().topologyVersion(), members, clusterRebalanced(), zones, regions,
-                jvm(), safety(), membership.view());
+                jvm(), safety(), membership.view(), localCopy == null ? null : localCopy.get());
+    }
+
+    public void localCopy(java.util.function.Supplier<dev.hearth.node.warmup.LocalCopyService.Status> figures) {
+        this.localCopy = figures;
     }
 
     private long regionLimit(String region) {

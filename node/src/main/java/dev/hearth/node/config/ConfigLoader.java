@@ -269,7 +269,7 @@ public final class ConfigLoader {
         node = new HearthConfig.Node(node.name() == null || node.name().isBlank()
                 ? defaultName(c.ports().discovery()) : node.name(), node.failureDomain(), node.dataDir(), attributes);
         return new HearthConfig(node, c.cluster(), c.ports(), c.memory(), Map.copyOf(zones), c.memcached(),
-                c.dump(), c.warmup(), c.logging(), c.shutdown(), c.testing(), c.tenants());
+                c.dump(), c.warmup(), c.logging(), c.shutdown(), c.testing(), c.tenants(), c.localCopy());
     }
 
     private static String defaultName(int discoveryPort) {
@@ -417,6 +417,8 @@ public final class ConfigLoader {
             throw new ConfigException("warmup.rate", "must be 0 (unlimited) or a positive number of entries/s");
         }
         atLeast(c.warmup().batchTimeout(), Duration.ofSeconds(2), "warmup.batchTimeout");
+        atLeast(c.localCopy().interval(), Duration.ofSeconds(1), "localCopy.interval");
+        atLeast(c.localCopy().finalWriteTimeout(), Duration.ofSeconds(1), "localCopy.finalWriteTimeout");
         oneOf(c.logging().format(), "logging.format", Set.of("pattern", "json"));
         oneOf(c.logging().level().toUpperCase(Locale.ROOT), "logging.level", LEVELS);
         atLeast(c.shutdown().timeout(), Duration.ofSeconds(1), "shutdown.timeout");

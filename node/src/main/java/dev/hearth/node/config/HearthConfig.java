@@ -20,7 +20,8 @@ public record HearthConfig(
         Logging logging,
         Shutdown shutdown,
         Testing testing,
-        Tenants tenants) {
+        Tenants tenants,
+        LocalCopy localCopy) {
 
     /** {@code attributes}: free-form name -> value labels of this node, matched by a zone's {@code nodeFilter}. */
     public record Node(String name, String failureDomain, String dataDir, Map<String, String> attributes) {
@@ -82,6 +83,13 @@ public record HearthConfig(
     }
 
     public record Warmup(boolean auto, long rate, Duration batchTimeout) {
+    }
+
+    /**
+     * {@code interval}: how often the partitions that changed are written to {@code <dataDir>/local-copy/} (a crash
+     * loses at most that much); {@code finalWriteTimeout}: longest a stop or a segmented node spends writing it.
+     */
+    public record LocalCopy(boolean enabled, Duration interval, Duration finalWriteTimeout) {
     }
 
     public record Logging(String format, String level) {

@@ -49,7 +49,8 @@ public interface NodeStatus {
             List<Region> regions,
             Jvm jvm,
             Safety safety,
-            Membership.View membership) {
+            Membership.View membership,
+            dev.hearth.node.warmup.LocalCopyService.Status localCopy) {
     }
 
     record LocalNode(

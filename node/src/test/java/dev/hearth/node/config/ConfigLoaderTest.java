@@ -80,6 +80,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void localCopyIsOnEveryTenSecondsByDefaultAndItsDurationsAreChecked() throws IOException {
+        HearthConfig c = load(null, Map.of());
+        assertTrue(c.localCopy().enabled());
+        assertEquals(java.time.Duration.ofSeconds(10), c.localCopy().interval());
+        assertEquals(java.time.Duration.ofSeconds(20), c.localCopy().finalWriteTimeout());
+        HearthConfig off = load(null, Map.of("HEARTH_LOCAL_COPY_ENABLED", "false"), "localCopy.interval=2s");
+        assertEquals(false, off.localCopy().enabled());
+        assertEquals(java.time.Duration.ofSeconds(2), off.localCopy().interval());
+        ConfigException tooOften = fails(null, Map.of(), "localCopy.interval=100ms");
+        assertEquals("localCopy.interval", tooOften.key());
+        assertTrue(tooOften.getMessage().contains("at least 1s"), tooOften.getMessage());
+        assertEquals("localCopy.finalWriteTimeout", fails(null, Map.of(), "localCopy.finalWriteTimeout=0s").key());
+    }
+
+    @Test
     void unknownKeyIsNamedWithTheAllowedOnes() {
         ConfigException e = fails("ports: {admn: 1}\n", Map.of());
         assertEquals("ports.admn", e.key());

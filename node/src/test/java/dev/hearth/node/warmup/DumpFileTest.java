@@ -53,4 +53,29 @@ class DumpFileTest {
         Files.writeString(junk, "not a dump");
         assertThrows(IOException.class, () -> DumpFile.read(junk, (k, v) -> { }));
     }
+
+    @Test
+    void rawLocalCopyFilesCarryTheirHeaderAndRefuseDamage() throws IOException {
+        Path f = dir.resolve("p-7.hcopy");
+        try (DumpFile.Writer w = new DumpFile.Writer(f, java.util.Map.of("zone", "default", "counter", "42"))) {
+            for (int i = 0; i < 500; i++) {
+                w.write("t:k" + i, new byte[] {(byte) i, 2, 3});
+            }
+            w.close();
+        }
+        byte[] bytes = Files.readAllBytes(f);
+        assertEquals('H', bytes[0], "raw, not gzip");
+        java.util.Map<String, String> seen = new java.util.HashMap<>();
+        List<String> keys = new ArrayList<>();
+        DumpFile.Summary s = DumpFile.read(f, seen::putAll, (k, v) -> keys.add(k));
+        assertEquals(500, s.entries());
+        assertEquals("42", seen.get("counter"));
+        assertEquals("default", s.header().get("zone"));
+        assertEquals("t:k499", keys.get(499));
+
+        bytes[bytes.length / 2] ^= 0x10;
+        Files.write(f, bytes);
+        IOException e = assertThrows(IOException.class, () -> DumpFile.read(f, (k, v) -> { }));
+        assertTrue(e.getMessage().startsWith(f.toString()), e.getMessage());
+    }
 }

@@ -1,0 +1,355 @@
+package dev.hearth.node.warmup;
+
+import dev.hearth.node.cache.Item;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * This node's local copy of every partition it holds (primary and backup), one raw {@link DumpFile} per zone and
+ * partition under {@code <dataDir>/local-copy/<zone>/p-<n>.hcopy}, so that a restart (planned, crashed or
+ * segmented) does not come back empty. Each write only rewrites the partitions whose update counter moved since
+ * their last write: an idle node writes nothing. A file is written to a temporary name and renamed over the old one,
+ * so a crash mid-write leaves the previous file.
+ */
+public final class LocalCopyService {
+    private static final Logger LOG = LogManager.getLogger(LocalCopyService.class);
+    static final String SUFFIX = ".hcopy";
+    private static final Pattern FILE = Pattern.compile("p-(\\d+)" + Pattern.quote(SUFFIX));
+
+    /** A partition this node holds, with the update counter its content corresponds to. */
+    public record Held(int partition, long counter) {
+    }
+
+    /** Where the copy comes from: this node's partitions in Ignite. */
+    public interface Source {
+        /** The running cluster's id: a file written under another id predates a restart of the whole cluster. */
+        String clusterId();
+
+        /** Partitions this node holds fully (primary or backup; not those still arriving). */
+        List<Held> held(String zone);
+
+        void forEach(String zone, int partition, DumpFile.RecordConsumer consumer) throws IOException;
+    }
+
+    /** One partition file found on disk, with what its header says. */
+    public record PartitionFile(String zone, int partition, Path path) {
+    }
+
+    /** What the last load did. */
+    public record LoadResult(String state, String reason, int files, int refusedFiles, long entriesRead,
+            long entriesSent, long skippedExpired, long skippedDamaged, long bytesRead, long startedAt,
+            long elapsedMillis, List<String> refused, String error) {
+    }
+
+    /** Totals for /status and metrics. */
+    public record Status(boolean enabled, long lastWriteAt, long lastWriteMillis, long lastWriteFiles,
+            long lastWriteEntries, long lastWriteBytes, long files, long entries, long bytes, long writes,
+            long filesWritten, long bytesWritten, long writeFailures, String lastError, LoadResult lastLoad) {
+    }
+
+    private final Path root;
+    private final Collection<String> zones;
+    private final Source source;
+    /** zone/partition -> counter of the file on disk as this process wrote it. */
+    private final Map<String, Long> written = new ConcurrentHashMap<>();
+    /** zone/partition -> entries and bytes of the file on disk. */
+    private final Map<String, long[]> sizes = new ConcurrentHashMap<>();
+    private final AtomicLong writes = new AtomicLong();
+    private final AtomicLong filesWritten = new AtomicLong();
+    private final AtomicLong bytesWritten = new AtomicLong();
+    private final AtomicLong writeFailures = new AtomicLong();
+    private volatile long lastWriteAt;
+    private volatile long lastWriteMillis;
+    private volatile long lastWriteFiles;
+    private volatile long lastWriteEntries;
+    private volatile long lastWriteBytes;
+    private volatile String lastError;
+    private volatile LoadResult lastLoad = new LoadResult("none", null, 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of(), null);
+
+    public LocalCopyService(Path dataDir, Collection<String> zones, Source source) {
+        this.root = dataDir.resolve("local-copy");
+        this.zones = List.copyOf(zones);
+        this.source = source;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /**
+     * Rewrites every held partition whose update counter moved since its file was written, and deletes the files of
+     * partitions this node no longer holds. Synchronized: the periodic write, the write at a stop and the one at
+     * segmentation never interleave.
+     *
+     * @return files written
+     */
+    public synchronized int writeChanged() {
+        long t0 = System.nanoTime();
+        int files = 0;
+        long entries = 0;
+        long bytes = 0;
+        lastError = null;
+        try {
+            String cluster = source.clusterId();
+            for (String zone : zones) {
+                Path dir = root.resolve(zone);
+                Files.createDirectories(dir);
+                List<Held> held = source.held(zone);
+                java.util.Set<Integer> holding = new java.util.HashSet<>();
+                for (Held h : held) {
+                    holding.add(h.partition());
+                    String id = zone + "/" + h.partition();
+                    Long last = written.get(id);
+                    if (last != null && last == h.counter()) {
+                        continue;
+                    }
+                    long[] size;
+                    try {
+                        size = writePartition(dir, zone, h, cluster);
+                    } catch (IOException | RuntimeException e) {
+                        // One partition that cannot be read now (e.g. it is being moved away) must not keep the
+                        // others from being written; its file keeps its previous content and is tried again next time.
+                        writeFailures.incrementAndGet();
+                        lastError = "partition " + h.partition() + " of zone " + zone + ": " + WarmupService.describe(e);
+                        LOG.warn("Local copy: {}", lastError);
+                        continue;
+                    }
+                    written.put(id, h.counter());
+                    sizes.put(id, size);
+                    files++;
+                    entries += size[0];
+                    bytes += size[1];
+                }
+                // Only once this node holds something: a node that holds nothing at this moment (it is leaving or
+                // was cut off) must not throw its copy away.
+                if (!held.isEmpty()) {
+                    for (PartitionFile f : files(zone)) {
+                        if (!holding.contains(f.partition())) {
+                            Files.deleteIfExists(f.path());
+                            written.remove(zone + "/" + f.partition());
+                            sizes.remove(zone + "/" + f.partition());
+                        }
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            writeFailures.incrementAndGet();
+            lastError = WarmupService.describe(e);
+            LOG.warn("Local copy: writing under {} failed after {} files: {}", root, files, lastError);
+        }
+        writes.incrementAndGet();
+        filesWritten.addAndGet(files);
+        bytesWritten.addAndGet(bytes);
+        lastWriteAt = System.currentTimeMillis();
+        lastWriteMillis = (System.nanoTime() - t0) / 1_000_000;
+        lastWriteFiles = files;
+        lastWriteEntries = entries;
+        lastWriteBytes = bytes;
+        if (files > 0) {
+            LOG.debug("Local copy: {} partition files written ({} entries, {} bytes) in {} ms", files, entries, bytes,
+                    lastWriteMillis);
+        }
+        return files;
+    }
+
+    private long[] writePartition(Path dir, String zone, Held h, String cluster) throws IOException {
+        Path target = dir.resolve("p-" + h.partition() + SUFFIX);
+        Path tmp = dir.resolve("p-" + h.partition() + SUFFIX + ".tmp");
+        Map<String, String> header = new LinkedHashMap<>();
+        header.put("zone", zone);
+        header.put("partition", Integer.toString(h.partition()));
+        header.put("counter", Long.toString(h.counter()));
+        header.put("cluster", cluster);
+        header.put("writtenAt", Long.toString(System.currentTimeMillis()));
+        try (DumpFile.Writer w = new DumpFile.Writer(tmp, header)) {
+            source.forEach(zone, h.partition(), w::write);
+            w.close();
+            // No fsync: the copy protects against a process that dies (kill -9, out of memory, a wedged node);
+            // a machine that loses power loses its page cache, and the files then read as damaged or old.
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return new long[] {w.entries(), Files.size(target)};
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+    }
+
+    /** The partition files of one zone on disk (temporary files of an interrupted write are not among them). */
+    public List<PartitionFile> files(String zone) {
+        Path dir = root.resolve(zone);
+        List<PartitionFile> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        try (Stream<Path> list = Files.list(dir)) {
+            list.forEach(p -> {
+                Matcher m = FILE.matcher(p.getFileName().toString());
+                if (m.matches()) {
+                    out.add(new PartitionFile(zone, Integer.parseInt(m.group(1)), p));
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        out.sort(java.util.Comparator.comparingInt(PartitionFile::partition));
+        return out;
+    }
+
+    /** Decides per file, from its header, whether to load it. */
+    @FunctionalInterface
+    public interface Selector {
+        boolean load(String zone, int partition, Map<String, String> header);
+    }
+
+    /**
+     * Loads the selected partition files into the cluster, inserting only absent keys. A file is checked whole
+     * (trailer and checksum) before any of its entries is sent: a damaged file is refused with a log line naming it
+     * and why, and the other files still load. Entries that fail their own checksum or expired meanwhile are skipped.
+     */
+    public LoadResult load(String reason, WarmupService.ClusterLoader loader, Selector selector) {
+        long startedAt = System.currentTimeMillis();
+        int files = 0;
+        int refusedFiles = 0;
+        long read = 0;
+        long sent = 0;
+        long expired = 0;
+        long damaged = 0;
+        long bytes = 0;
+        List<String> refused = new ArrayList<>();
+        String error = null;
+        lastLoad = new LoadResult("running", reason, 0, 0, 0, 0, 0, 0, 0, startedAt, 0, List.of(), null);
+        try {
+            for (String zone : zones) {
+                WarmupService.ClusterLoader.Session session = null;
+                try {
+                    for (PartitionFile f : files(zone)) {
+                        List<String> keys = new ArrayList<>();
+                        List<byte[]> values = new ArrayList<>();
+                        boolean[] selected = {true};
+                        try {
+                            DumpFile.read(f.path(), header -> {
+                                if (!zone.equals(header.get("zone"))
+                                        || !Integer.toString(f.partition()).equals(header.get("partition"))) {
+                                    throw new IOException(f.path() + " is not a local copy of zone " + zone
+                                            + " partition " + f.partition() + " (header " + header + ")");
+                                }
+                                selected[0] = selector.load(zone, f.partition(), header);
+                                if (!selected[0]) {
+                                    throw new NotSelected();
+                                }
+                            }, (k, v) -> {
+                                keys.add(k);
+                                values.add(v);
+                            });
+                        } catch (NotSelected skip) {
+                            continue;
+                        } catch (IOException e) {
+                            refusedFiles++;
+                            refused.add(f.path() + ": " + e.getMessage());
+                            LOG.error("Local copy: refusing file {}: {}; its entries are not loaded", f.path(),
+                                    e.getMessage());
+                            continue;
+                        }
+                        files++;
+                        if (session == null) {
+                            session = loader.open(zone);
+                        }
+                        long now = System.currentTimeMillis();
+                        for (int i = 0; i < keys.size(); i++) {
+                            String k = keys.get(i);
+                            byte[] v = values.get(i);
+                            read++;
+                            bytes += k.length() + v.length;
+                            Item item = EntryChecks.decode(k, v);
+                            if (item == null) {
+                                damaged++;
+                                continue;
+                            }
+                            if (item.isExpired(now)) {
+                                expired++;
+                                continue;
+                            }
+                            session.add(k, v, item.expireAt());
+                            sent++;
+                        }
+                        lastLoad = new LoadResult("running", reason, files, refusedFiles, read, sent, expired, damaged,
+                                bytes, startedAt, System.currentTimeMillis() - startedAt, List.copyOf(refused), null);
+                    }
+                    if (session != null) {
+                        session.close();
+                    }
+                } catch (RuntimeException e) {
+                    if (session != null) {
+                        try {
+                            session.abandon();
+                        } catch (RuntimeException suppressed) {
+                            e.addSuppressed(suppressed);
+                        }
+                    }
+                    throw e;
+                }
+            }
+        } catch (RuntimeException e) {
+            error = WarmupService.describe(e);
+            LOG.error("Local copy: load failed", e);
+        }
+        long elapsed = System.currentTimeMillis() - startedAt;
+        LoadResult r = new LoadResult(error == null ? "complete" : "failed", reason, files, refusedFiles, read, sent,
+                expired, damaged, bytes, startedAt, elapsed, List.copyOf(refused), error);
+        lastLoad = r;
+        LOG.info("Local copy load ({}): {} files, {} entries sent (inserted where absent), {} expired, {} damaged, "
+                + "{} files refused, {} bytes in {} ms", reason, files, sent, expired, damaged, refusedFiles, bytes,
+                elapsed);
+        return r;
+    }
+
+    /** Records that nothing was loaded at start, and why. */
+    public void noLoad(String reason) {
+        lastLoad = new LoadResult("skipped", reason, 0, 0, 0, 0, 0, 0, 0, System.currentTimeMillis(), 0, List.of(),
+                null);
+        LOG.info("Local copy: not loaded: {}", reason);
+    }
+
+    /** Thrown by the header check of a file the selector does not want: stops reading it at once. */
+    private static final class NotSelected extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        NotSelected() {
+            super(null, null);
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    }
+
+    public Status status(boolean enabled) {
+        long files = 0;
+        long entries = 0;
+        long bytes = 0;
+        for (long[] s : sizes.values()) {
+            files++;
+            entries += s[0];
+            bytes += s[1];
+        }
+        return new Status(enabled, lastWriteAt, lastWriteMillis, lastWriteFiles, lastWriteEntries, lastWriteBytes,
+                files, entries, bytes, writes.get(), filesWritten.get(), bytesWritten.get(), writeFailures.get(),
+                lastError, lastLoad);
+    }
+}

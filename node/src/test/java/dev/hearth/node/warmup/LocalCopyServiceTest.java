@@ -1,0 +1,143 @@
+package dev.hearth.node.warmup;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hearth.node.cache.Envelope;
+import dev.hearth.node.cache.Item;
+import dev.hearth.node.cache.TenantKey;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The local copy's write and load rules against a fake node: no cluster. */
+class LocalCopyServiceTest {
+    @TempDir
+    Path dir;
+
+    /** Partition -> counter and entries; counters move when a test changes a partition. */
+    static final class FakeNode implements LocalCopyService.Source {
+        final Map<Integer, Long> counters = new TreeMap<>();
+        final Map<Integer, Map<String, byte[]>> data = new ConcurrentHashMap<>();
+        int scans;
+
+        void put(int partition, TenantKey key, Item item) {
+            data.computeIfAbsent(partition, p -> new LinkedHashMap<>()).put(key.storageKey(), Envelope.encode(key, item));
+            counters.merge(partition, 1L, Long::sum);
+        }
+
+        @Override
+        public String clusterId() {
+            return "c1";
+        }
+
+        @Override
+        public List<LocalCopyService.Held> held(String zone) {
+            List<LocalCopyService.Held> out = new ArrayList<>();
+            counters.forEach((p, c) -> out.add(new LocalCopyService.Held(p, c)));
+            return out;
+        }
+
+        @Override
+        public void forEach(String zone, int partition, DumpFile.RecordConsumer consumer) throws IOException {
+            scans++;
+            for (var e : data.getOrDefault(partition, Map.of()).entrySet()) {
+                consumer.accept(e.getKey(), e.getValue());
+            }
+        }
+    }
+
+    /** Collects what a load sends. */
+    static final class Sink implements WarmupService.ClusterLoader {
+        final Map<String, byte[]> sent = new LinkedHashMap<>();
+
+        @Override
+        public Session open(String zone) {
+            return new Session() {
+                @Override
+                public void add(String storageKey, byte[] value, long expireAt) {
+                    sent.put(storageKey, value);
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+    }
+
+    static Item item(String v, long expireAt) {
+        return new Item(v.getBytes(StandardCharsets.UTF_8), 0, 1, expireAt, false);
+    }
+
+    @Test
+    void writesOnlyChangedPartitionsAndDropsFilesOfPartitionsNoLongerHeld() throws IOException {
+        FakeNode node = new FakeNode();
+        for (int i = 0; i < 30; i++) {
+            node.put(i % 3, TenantKey.of("t", "k" + i), item("v" + i, 0));
+        }
+        LocalCopyService copy = new LocalCopyService(dir, List.of("default"), node);
+        assertEquals(3, copy.writeChanged());
+        assertEquals(30, copy.status(true).entries());
+        int scans = node.scans;
+        assertEquals(0, copy.writeChanged(), "an idle node writes nothing");
+        assertEquals(scans, node.scans, "an idle node does not even read its partitions");
+        node.put(1, TenantKey.of("t", "new"), item("n", 0));
+        assertEquals(1, copy.writeChanged());
+        assertEquals(31, copy.status(true).entries());
+
+        node.counters.remove(2);
+        copy.writeChanged();
+        assertEquals(List.of(0, 1), copy.files("default").stream().map(LocalCopyService.PartitionFile::partition)
+                .toList());
+        node.counters.clear();
+        copy.writeChanged();
+        assertEquals(2, copy.files("default").size(), "holding nothing (leaving, cut off) keeps the files");
+        try (var s = Files.list(dir.resolve("local-copy").resolve("default"))) {
+            assertFalse(s.anyMatch(p -> p.toString().endsWith(".tmp")), "no temporary file left behind");
+        }
+    }
+
+    @Test
+    void loadRefusesDamagedFilesWholeSkipsExpiredAndFollowsTheSelector() throws IOException {
+        FakeNode node = new FakeNode();
+        long past = System.currentTimeMillis() - 1000;
+        for (int i = 0; i < 40; i++) {
+            node.put(i % 4, TenantKey.of("t", "k" + i), item("v" + i, i % 10 == 0 ? past : 0));
+        }
+        LocalCopyService copy = new LocalCopyService(dir, List.of("default"), node);
+        copy.writeChanged();
+        Path damaged = dir.resolve("local-copy/default/p-3.hcopy");
+        try (RandomAccessFile f = new RandomAccessFile(damaged.toFile(), "rw")) {
+            f.seek(f.length() - 30);
+            int b = f.read();
+            f.seek(f.length() - 30);
+            f.write(b ^ 1);
+        }
+
+        Sink sink = new Sink();
+        LocalCopyService.LoadResult r = copy.load("test", sink, (zone, partition, header) -> {
+            assertEquals("c1", header.get("cluster"));
+            return partition != 0;
+        });
+        assertEquals("complete", r.state());
+        assertEquals(2, r.files(), "partitions 1 and 2: 0 not selected, 3 refused");
+        assertEquals(1, r.refusedFiles());
+        assertTrue(r.refused().get(0).startsWith(damaged.toString()), r.refused().toString());
+        assertEquals(20, r.entriesRead());
+        assertEquals(2, r.skippedExpired(), "k10 and k30 (partition 2) expired");
+        assertEquals(18, sink.sent.size());
+        assertFalse(sink.sent.keySet().stream().anyMatch(k -> k.endsWith("k3")), "nothing of the refused file");
+    }
+}
