@@ -124,8 +124,9 @@ final class WarmupLossScenario {
         t00 = System.nanoTime();
         int slots = event == Event.JOIN ? 4 : 3;
         Result r = new Result();
+        // Without local copies: this scenario is the warm-up from a dump, after a loss that left only the dumps.
         try (NodeProcesses nodes = new NodeProcesses(clusterName, slots, dir, "memory.heap=" + heap,
-                "zones.default.memory=" + zoneMemory, "zones.default.backups=1")) {
+                "zones.default.memory=" + zoneMemory, "zones.default.backups=1", "localCopy.enabled=false")) {
             for (int i = 0; i < 3; i++) {
                 nodes.start(i);
             }
