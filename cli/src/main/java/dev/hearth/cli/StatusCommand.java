@@ -74,7 +74,13 @@ public final class StatusCommand implements Callable<Integer> {
                     z.get("partitionsMissingCopies"), moving == 0 ? "no" : moving + " partitions moving");
         }
         StringBuilder sb = new StringBuilder();
-        sb.append(nodes.render()).append('\n').append(zones.render()).append('\n');
+        sb.append(nodes.render()).append('\n');
+        for (Map<String, Object> n : (List<Map<String, Object>>) result.get("nodes")) {
+            if (n.get("refill") != null) {
+                sb.append(refillLine((String) n.get("name"), (Map<String, Object>) n.get("refill"))).append('\n');
+            }
+        }
+        sb.append(zones.render()).append('\n');
         sb.append("cluster rebalanced: ").append((Boolean) result.get("clusterRebalanced") ? "yes" : "no").append('\n');
         Map<String, Object> m = (Map<String, Object>) result.get("membership");
         sb.append("members: ").append(((List<String>) m.get("present")).size()).append(" of ")
@@ -94,6 +100,36 @@ public final class StatusCommand implements Callable<Integer> {
             for (String p : problems) {
                 sb.append("  - ").append(p).append('\n');
             }
+        }
+        return sb.toString();
+    }
+
+    /**
+     * "n1 refilling from local copy: 120000 entries, 120.0MiB of 1.0GiB (11%), 40.0MiB/s, ETA 23 s, held to 9000
+     * entries/s".
+     */
+    static String refillLine(String node, Map<String, Object> r) {
+        StringBuilder sb = new StringBuilder(node).append(" refilling from ").append(r.get("source")).append(": ");
+        long entriesTotal = (Long) r.get("entriesTotal");
+        sb.append(r.get("entriesDone"));
+        if (entriesTotal >= 0) {
+            sb.append(" of ").append(entriesTotal);
+        }
+        sb.append(" entries, ").append(Bytes.format((Long) r.get("bytesDone")));
+        long bytesTotal = (Long) r.get("bytesTotal");
+        if (bytesTotal >= 0) {
+            sb.append(" of ").append(Bytes.format(bytesTotal));
+        }
+        double fraction = (Double) r.get("fraction");
+        if (fraction >= 0) {
+            sb.append(String.format(java.util.Locale.ROOT, " (%.0f%%)", fraction * 100));
+        }
+        sb.append(", ").append(Bytes.format((Long) r.get("bytesPerSecond"))).append("/s");
+        long eta = (Long) r.get("etaSeconds");
+        sb.append(", ETA ").append(eta >= 0 ? eta + " s" : "unknown");
+        long limit = (Long) r.get("rateLimit");
+        if (limit > 0) {
+            sb.append(", held to ").append(limit).append(" entries/s");
         }
         return sb.toString();
     }
@@ -192,6 +228,18 @@ public final class StatusCommand implements Callable<Integer> {
             }
             if (!ready && (m.hasQuorum() || !readyReason.contains("quorum"))) {
                 problems.add(name + " is not ready: " + readyReason);
+            }
+            JsonNode refill = s.path("refill");
+            if (refill.path("state").asText().equals("running")) {
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("source", refill.path("source").asText());
+                r.put("reason", refill.path("reason").asText());
+                for (String f : List.of("entriesDone", "entriesTotal", "bytesDone", "bytesTotal", "bytesPerSecond",
+                        "etaSeconds", "rateLimit")) {
+                    r.put(f, refill.path(f).asLong(-1));
+                }
+                r.put("fraction", refill.path("fraction").asDouble(-1));
+                n.put("refill", r);
             }
             n.put("uptimeMillis", s.path("node").path("uptimeMillis").asLong());
             long used = 0;

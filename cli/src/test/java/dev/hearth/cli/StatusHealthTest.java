@@ -62,6 +62,26 @@ class StatusHealthTest {
         }
     }
 
+    /** A node refilling from its local copy: its progress line, and the cluster is still healthy. */
+    @Test
+    void refillProgressIsShownWithoutMakingTheClusterUnhealthy() throws Exception {
+        try (FixtureNodes nodes = new FixtureNodes("n0", "n1", "n2")) {
+            nodes.status("n1").putObject("refill").put("source", "local copy").put("reason", "the cluster formed empty")
+                    .put("state", "running").put("entriesDone", 120_000).put("entriesTotal", -1)
+                    .put("bytesDone", 120L << 20).put("bytesTotal", 1L << 30).put("fraction", 120.0 / 1024)
+                    .put("bytesPerSecond", 40L << 20).put("etaSeconds", 23).put("rateLimit", 9000);
+            nodes.status("n2").putObject("refill").put("source", "local copy").put("state", "complete");
+            CliRun r = status(nodes, "n0");
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(r.out().contains("n1 refilling from local copy: 120000 entries, 120.0MiB of 1.0GiB (12%), "
+                    + "40.0MiB/s, ETA 23 s, held to 9000 entries/s"), r.out());
+            assertFalse(r.out().contains("n2 refilling"), r.out());
+            JsonNode j = json(nodes, "n0");
+            assertEquals(23, row(j, "n1").path("refill").path("etaSeconds").asLong(), j.toString());
+            assertTrue(row(j, "n2").path("refill").isMissingNode(), j.toString());
+        }
+    }
+
     /** n1 was killed: the others still expect it, nobody knows where it answers. */
     @Test
     void deadMemberIsMissing() throws Exception {

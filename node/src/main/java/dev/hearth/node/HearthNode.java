@@ -6,6 +6,7 @@ import dev.hearth.node.cache.OperationStats;
 import dev.hearth.node.cluster.IgniteCacheService;
 import dev.hearth.node.cluster.IgniteConfigFactory;
 import dev.hearth.node.cluster.QuorumFence;
+import dev.hearth.node.cluster.ReadProbe;
 import dev.hearth.node.cluster.IgniteNodeStatus;
 import dev.hearth.node.cluster.ResolvedPorts;
 import dev.hearth.node.config.HearthConfig;
@@ -91,6 +92,8 @@ public final class HearthNode implements AutoCloseable {
     private volatile TenantService tenants;
     private volatile DumpService dumps;
     private volatile WarmupService warmup;
+    /** Refill rates that yield to reads (warmup.readLatencyTarget). */
+    private volatile dev.hearth.node.warmup.AdaptiveRate.Factory paces;
     /**
      * The local copy's periodic writes: a thread of their own, since a write of a large node takes seconds and must
      * never hold up the stuck-exchange watch on {@link #scheduler} (a write stuck behind a wedged exchange would keep
@@ -314,7 +317,9 @@ public final class HearthNode implements AutoCloseable {
         Path dataDir = Path.of(config.node().dataDir());
         dumps = new DumpService(dataDir, config.node().name(), config.zones().keySet(),
                 IgniteDumpSupport.localEntries(ignite), opsExecutor);
-        warmup = new WarmupService(dumps, IgniteDumpSupport.loader(ignite, config.warmup().batchTimeout()), opsExecutor);
+        paces = ReadProbe.paces(ignite, config.zones().keySet(), config.warmup().readLatencyTarget());
+        warmup = new WarmupService(dumps, IgniteDumpSupport.loader(ignite, config.warmup().batchTimeout()), opsExecutor,
+                paces);
         admin.operations(new NodeOperations(config.node().name(), status, dumps, warmup,
                 () -> shutdownAction.run()));
         integrity = new IntegrityService(config.node().name(), new IgniteCopies(ignite), config.zones().keySet(),
@@ -368,12 +373,16 @@ public final class HearthNode implements AutoCloseable {
             LocalCopyService lc = localCopy;
             status.localCopy(() -> lc.status(true));
         }
+        LocalCopyService copy = localCopy;
+        WarmupService dumpWarmup = warmup;
+        status.refill(() -> dev.hearth.node.status.Refill.current(
+                copy == null ? null : copy.status(true).lastLoad().refill(), dumpWarmup.refill()));
         if (config.warmup().auto() || localCopy != null) {
             WarmupService.ClusterLoader loader = IgniteDumpSupport.loader(ignite, config.warmup().batchTimeout());
             opsExecutor.execute(() -> {
                 try {
                     AutoWarmup.maybeStart(ignite, config.zones().keySet(), warmup, config.warmup().rate(), localCopy,
-                            loader, config.warmup().auto());
+                            loader, config.warmup().auto(), paces);
                 } catch (RuntimeException e) {
                     LOG.error("Start-up load of the local copy or dump failed; the node serves without it", e);
                 } finally {

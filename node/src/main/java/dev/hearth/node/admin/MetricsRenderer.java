@@ -110,6 +110,24 @@ public final class MetricsRenderer {
                     .help("Local copy files refused at the start-up load (damaged)")
                     .dataPoint(gauge(lc.lastLoad().refusedFiles(), "node", node)).build());
         }
+        var refill = s.refill();
+        if (refill != null) {
+            out.add(GaugeSnapshot.builder().name("hearth_refill_running")
+                    .help("1 while this node refills the cluster from its local copy or a dump")
+                    .dataPoint(gauge(refill.running() ? 1 : 0, "node", node)).build());
+            out.add(GaugeSnapshot.builder().name("hearth_refill_progress_ratio")
+                    .help("Share of the current or last refill done, 0 to 1 (-1: not known)")
+                    .dataPoint(gauge(refill.fraction(), "node", node)).build());
+            out.add(GaugeSnapshot.builder().name("hearth_refill_read_bytes")
+                    .help("Bytes the current or last refill has read")
+                    .dataPoint(gauge(refill.bytesDone(), "node", node)).build());
+            out.add(GaugeSnapshot.builder().name("hearth_refill_eta_seconds")
+                    .help("Seconds the running refill still needs at its mean rate (-1: not running or not known)")
+                    .dataPoint(gauge(refill.etaSeconds(), "node", node)).build());
+            out.add(GaugeSnapshot.builder().name("hearth_refill_rate_limit")
+                    .help("Entries per second the running refill is held to, lowered while reads are slow (0: none)")
+                    .dataPoint(gauge(refill.rateLimit(), "node", node)).build());
+        }
         out.add(GaugeSnapshot.builder().name("hearth_heap_used_bytes").help("JVM heap in use")
                 .dataPoint(gauge(s.jvm().heapUsedBytes(), "node", node)).build());
         out.add(GaugeSnapshot.builder().name("hearth_heap_max_bytes").help("JVM heap limit")

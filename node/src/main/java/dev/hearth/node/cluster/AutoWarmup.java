@@ -1,5 +1,6 @@
 package dev.hearth.node.cluster;
 
+import dev.hearth.node.warmup.AdaptiveRate;
 import dev.hearth.node.warmup.LocalCopyService;
 import dev.hearth.node.warmup.WarmupService;
 import java.time.Duration;
@@ -34,9 +35,11 @@ public final class AutoWarmup {
     /**
      * @param localCopy this node's local copy, or null when {@code localCopy.enabled} is false
      * @param loadDump whether to load the newest dump after the local copy ({@code warmup.auto})
+     * @param paces the local copy's load rate, {@code rate} its ceiling; the dump's warm-up has its own
      */
     public static void maybeStart(Ignite ignite, Collection<String> zones, WarmupService warmup, long rate,
-            LocalCopyService localCopy, WarmupService.ClusterLoader loader, boolean loadDump) {
+            LocalCopyService localCopy, WarmupService.ClusterLoader loader, boolean loadDump,
+            AdaptiveRate.Factory paces) {
         long now = System.currentTimeMillis();
         IgniteCache<String, String> window = ignite.cache(IgniteMembership.CACHE);
         // Not "this node is alone": nodes started together (every node killed, then started at once) often all
@@ -51,14 +54,19 @@ public final class AutoWarmup {
         if (end == 0 || now > end) {
             if (localCopy != null) {
                 // Rejoining a live cluster: only partitions that lost every copy while this node was away.
-                localCopy.load("rejoined a live cluster: partitions that lost every copy", loader,
-                        new IgniteLocalCopy(ignite).lostPartitions(zones));
+                try (AdaptiveRate pace = paces.open(rate)) {
+                    localCopy.load("rejoined a live cluster: partitions that lost every copy", loader,
+                            new IgniteLocalCopy(ignite).lostPartitions(zones), pace);
+                }
             }
             LOG.info("Auto warm-up: joined a running cluster; not loading this node's dump");
             return;
         }
         if (localCopy != null) {
-            localCopy.load("the cluster formed empty: every partition file", loader, (zone, partition, header) -> true);
+            try (AdaptiveRate pace = paces.open(rate)) {
+                localCopy.load("the cluster formed empty: every partition file", loader,
+                        (zone, partition, header) -> true, pace);
+            }
         }
         if (!loadDump) {
             return;

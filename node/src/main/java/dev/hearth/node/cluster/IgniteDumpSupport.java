@@ -182,11 +182,12 @@ public final class IgniteDumpSupport {
     }
 
     /**
-     * Runs on the key's primary node: never overwrites, and gives each entry what is left of its TTL. Entries that
-     * expire within the same second go to the cluster as one {@code invokeAll}: one update per batch for the
-     * primary and one message per backup, where a put per entry paid a backup round trip each (issue #14: 2k
-     * entries/s under a read load). Ignite's TTL is rounded up to that second; readers judge expiry by the
-     * envelope's own {@code expireAt}, so the rounding only delays reclaiming the memory.
+     * Runs on the key's primary node: never overwrites, and gives each entry what is left of its TTL. Entries whose
+     * expiry falls in the same {@link #expiryBucket bucket} go to the cluster as one {@code invokeAll}: one update
+     * per batch for the primary and one message per backup, where a put per entry paid a backup round trip each
+     * (issue #14: 2k entries/s under a read load). Ignite's TTL is rounded up to the bucket's end; readers judge
+     * expiry by the envelope's own {@code expireAt}, so the rounding only delays reclaiming the memory, by at most
+     * a thirty-second of the time the entry had left, or about a second.
      */
     static final class InsertIfAbsent implements StreamReceiver<String, byte[]> {
         private static final long serialVersionUID = 3L;
@@ -210,19 +211,19 @@ public final class IgniteDumpSupport {
             // 0 from a sender that predates the field (mixed versions during a rolling upgrade).
             long budget = timeoutMillis > 0 ? timeoutMillis : DEFAULT_TIMEOUT_MILLIS;
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budget);
-            Map<Long, Map<String, InsertAbsent>> bySecond = groupByExpirySecond(entries, now);
+            Map<Long, Map<String, InsertAbsent>> byExpiry = groupByExpiry(entries, now);
             // A few groups in flight at once; every group holds one of the cache's async permits (see IN_FLIGHT).
             int inFlight = ignite == null ? IN_FLIGHT : window(cache.getConfiguration(
                     org.apache.ignite.configuration.CacheConfiguration.class).getMaxConcurrentAsyncOperations(),
                     ignite.configuration().getDataStreamerThreadPoolSize());
             ArrayDeque<IgniteFuture<?>> pending = new ArrayDeque<>(inFlight);
-            for (Map.Entry<Long, Map<String, InsertAbsent>> g : bySecond.entrySet()) {
+            for (Map.Entry<Long, Map<String, InsertAbsent>> g : byExpiry.entrySet()) {
                 if (pending.size() == inFlight) {
                     await(pending.poll(), deadline, budget, entries.size());
                 }
-                long second = g.getKey();
-                IgniteCache<String, byte[]> target = second == 0 ? cache
-                        : cache.withExpiryPolicy(HearthExpiry.of(second * 1000, now));
+                long expireAt = g.getKey();
+                IgniteCache<String, byte[]> target = expireAt == 0 ? cache
+                        : cache.withExpiryPolicy(HearthExpiry.of(expireAt, now));
                 pending.add(target.invokeAllAsync(g.getValue()));
             }
             while (!pending.isEmpty()) {
@@ -240,21 +241,36 @@ public final class IgniteDumpSupport {
             }
         }
 
-        /** Live entries keyed by the second they expire in (rounded up), 0 for never; expired ones are dropped. */
-        static Map<Long, Map<String, InsertAbsent>> groupByExpirySecond(Collection<Map.Entry<String, byte[]>> entries,
+        /** Live entries keyed by their {@link #expiryBucket}, 0 for never; expired ones are dropped. */
+        static Map<Long, Map<String, InsertAbsent>> groupByExpiry(Collection<Map.Entry<String, byte[]>> entries,
                 long now) {
-            Map<Long, Map<String, InsertAbsent>> bySecond = new java.util.HashMap<>();
+            Map<Long, Map<String, InsertAbsent>> byExpiry = new java.util.HashMap<>();
             for (Map.Entry<String, byte[]> e : entries) {
                 byte[] v = e.getValue();
                 long expireAt = v.length >= Envelope.HEADER ? ByteBuffer.wrap(v).getLong(14) : 0;
                 if (expireAt != 0 && expireAt <= now) {
                     continue;
                 }
-                long second = expireAt == 0 ? 0 : Math.floorDiv(expireAt + 999, 1000);
                 // A TreeMap keeps the keys of one invokeAll sorted, as Ignite advises against deadlocks.
-                bySecond.computeIfAbsent(second, s -> new java.util.TreeMap<>()).put(e.getKey(), new InsertAbsent(v));
+                byExpiry.computeIfAbsent(expiryBucket(expireAt, now), b -> new java.util.TreeMap<>())
+                        .put(e.getKey(), new InsertAbsent(v));
             }
-            return bySecond;
+            return byExpiry;
+        }
+
+        /**
+         * The TTL end an entry gets in Ignite: its expiry rounded up to a multiple of a power of two near a
+         * thirty-second of the time it has left (at least about a second). Entries written over hours with one TTL
+         * then share a few buckets per batch, where whole seconds gave nearly one each.
+         *
+         * @return 0 for never, else a time at or after {@code expireAt}
+         */
+        static long expiryBucket(long expireAt, long now) {
+            if (expireAt == 0) {
+                return 0;
+            }
+            long width = Long.highestOneBit(Math.max(1024, (expireAt - now) / 32));
+            return Math.floorDiv(expireAt + width - 1, width) * width;
         }
     }
 

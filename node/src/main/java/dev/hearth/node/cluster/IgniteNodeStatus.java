@@ -3,6 +3,7 @@ package dev.hearth.node.cluster;
 import dev.hearth.node.config.HearthConfig;
 import dev.hearth.node.membership.Membership;
 import dev.hearth.node.status.NodeStatus;
+import dev.hearth.node.status.Refill;
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
@@ -53,6 +54,7 @@ public final class IgniteNodeStatus implements NodeStatus {
     private final long startedAt = System.currentTimeMillis();
     /** The local copy's figures; null while the node starts or when localCopy.enabled is false. */
     private volatile java.util.function.Supplier<dev.hearth.node.warmup.LocalCopyService.Status> localCopy;
+    private volatile java.util.function.Supplier<Refill> refill;
     private final Map<String, LongAdder> evictions = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> expirations = new ConcurrentHashMap<>();
     /** Ignite's pme.CacheOperationsBlockedDuration, looked up once it exists. */
@@ -103,6 +105,13 @@ public final class IgniteNodeStatus implements NodeStatus {
         if (moving > 0) {
             return new Readiness(false, "rebalancing: " + moving + " partitions still arriving");
         }
+        Refill refilling = refill == null ? null : refill.get();
+        if (refilling != null && refilling.running()) {
+            // Still ready: turning a serving node away would send every read to the database, where a refill in
+            // progress only turns some of them into misses. The reason says so, for the operator and the probes' logs.
+            return new Readiness(true, "ready; refilling from " + refilling.source() + (refilling.fraction() >= 0
+                    ? String.format(java.util.Locale.ROOT, " (%.0f%%)", refilling.fraction() * 100) : ""));
+        }
         return new Readiness(true, "ready");
     }
 
@@ -152,11 +161,17 @@ public final class IgniteNodeStatus implements NodeStatus {
         }
         regions.sort(Comparator.comparing(Region::name));
         return new Snapshot(node, ignite.cluster().topologyVersion(), members, clusterRebalanced(), zones, regions,
-                jvm(), safety(), membership.view(), localCopy == null ? null : localCopy.get());
+                jvm(), safety(), membership.view(), localCopy == null ? null : localCopy.get(),
+                refill == null ? null : refill.get());
     }
 
     public void localCopy(java.util.function.Supplier<dev.hearth.node.warmup.LocalCopyService.Status> figures) {
         this.localCopy = figures;
+    }
+
+    /** The refill to report: this node's local-copy load or warm-up, running or last; the supplier may give null. */
+    public void refill(java.util.function.Supplier<Refill> progress) {
+        this.refill = progress;
     }
 
     private long regionLimit(String region) {

@@ -417,6 +417,9 @@ public final class ConfigLoader {
             throw new ConfigException("warmup.rate", "must be 0 (unlimited) or a positive number of entries/s");
         }
         atLeast(c.warmup().batchTimeout(), Duration.ofSeconds(2), "warmup.batchTimeout");
+        if (c.warmup().readLatencyTarget().isNegative()) {
+            throw new ConfigException("warmup.readLatencyTarget", "must be 0s (no adaptation) or a positive duration");
+        }
         atLeast(c.localCopy().interval(), Duration.ofSeconds(1), "localCopy.interval");
         atLeast(c.localCopy().finalWriteTimeout(), Duration.ofSeconds(1), "localCopy.finalWriteTimeout");
         oneOf(c.logging().format(), "logging.format", Set.of("pattern", "json"));

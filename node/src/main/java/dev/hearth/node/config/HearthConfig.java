@@ -82,7 +82,11 @@ public record HearthConfig(
     public record Dump(Duration interval, int keep) {
     }
 
-    public record Warmup(boolean auto, long rate, Duration batchTimeout) {
+    /**
+     * {@code readLatencyTarget}: a refill (local-copy load or warm-up) slows down while reads take longer than this,
+     * 0 to pace by {@code rate} only.
+     */
+    public record Warmup(boolean auto, long rate, Duration batchTimeout, Duration readLatencyTarget) {
     }
 
     /**

@@ -35,7 +35,8 @@ public interface NodeStatus {
     /**
      * @param ready joined, holds every partition assigned to it (no rebalance in progress for it), endpoints
      *     accepting, not stopping
-     * @param reason why not, or "ready"
+     * @param reason why not, or "ready"; while this node refills the cluster (its local copy or a dump) "ready;
+     *     refilling from ...": it serves meanwhile, and what has not arrived yet is a miss, never a wrong value
      */
     record Readiness(boolean ready, String reason) {
     }
@@ -50,7 +51,8 @@ public interface NodeStatus {
             Jvm jvm,
             Safety safety,
             Membership.View membership,
-            dev.hearth.node.warmup.LocalCopyService.Status localCopy) {
+            dev.hearth.node.warmup.LocalCopyService.Status localCopy,
+            Refill refill) {
     }
 
     record LocalNode(

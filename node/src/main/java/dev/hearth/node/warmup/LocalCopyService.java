@@ -1,6 +1,7 @@
 package dev.hearth.node.warmup;
 
 import dev.hearth.node.cache.Item;
+import dev.hearth.node.status.Refill;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -50,10 +51,27 @@ public final class LocalCopyService {
     public record PartitionFile(String zone, int partition, Path path) {
     }
 
-    /** What the last load did. */
+    /**
+     * What the last load did.
+     *
+     * @param bytesRead keys and values read
+     * @param fileBytesDone bytes of the files handled so far (loaded, refused or not selected)
+     * @param fileBytesTotal bytes of every file there is to handle
+     * @param rateLimit entries per second the load was held to at the last look, 0 for none
+     */
     public record LoadResult(String state, String reason, int files, int refusedFiles, long entriesRead,
             long entriesSent, long skippedExpired, long skippedDamaged, long bytesRead, long startedAt,
-            long elapsedMillis, List<String> refused, String error) {
+            long elapsedMillis, List<String> refused, String error, long fileBytesDone, long fileBytesTotal,
+            long rateLimit) {
+
+        /** As a refill for /status; null when no load ever started. */
+        public Refill refill() {
+            if (state.equals("none")) {
+                return null;
+            }
+            return Refill.of("local copy", reason, state, entriesRead, -1, fileBytesDone, fileBytesTotal, startedAt,
+                    elapsedMillis, rateLimit);
+        }
     }
 
     /** Totals for /status and metrics. */
@@ -79,7 +97,8 @@ public final class LocalCopyService {
     private volatile long lastWriteEntries;
     private volatile long lastWriteBytes;
     private volatile String lastError;
-    private volatile LoadResult lastLoad = new LoadResult("none", null, 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of(), null);
+    private volatile LoadResult lastLoad = new LoadResult("none", null, 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of(), null, 0,
+            0, 0);
 
     public LocalCopyService(Path dataDir, Collection<String> zones, Source source) {
         this.root = dataDir.resolve("local-copy");
@@ -220,8 +239,16 @@ public final class LocalCopyService {
      * Loads the selected partition files into the cluster, inserting only absent keys. A file is checked whole
      * (trailer and checksum) before any of its entries is sent: a damaged file is refused with a log line naming it
      * and why, and the other files still load. Entries that fail their own checksum or expired meanwhile are skipped.
+     * Unpaced: as fast as the cluster takes them.
      */
     public LoadResult load(String reason, WarmupService.ClusterLoader loader, Selector selector) {
+        try (AdaptiveRate pace = AdaptiveRate.Factory.FIXED.open(0)) {
+            return load(reason, loader, selector, pace);
+        }
+    }
+
+    /** As {@link #load(String, WarmupService.ClusterLoader, Selector)}, handing entries on at {@code pace}. */
+    public LoadResult load(String reason, WarmupService.ClusterLoader loader, Selector selector, AdaptiveRate pace) {
         long startedAt = System.currentTimeMillis();
         int files = 0;
         int refusedFiles = 0;
@@ -230,14 +257,27 @@ public final class LocalCopyService {
         long expired = 0;
         long damaged = 0;
         long bytes = 0;
+        long fileBytesDone = 0;
+        long fileBytesTotal = 0;
+        Map<String, List<PartitionFile>> found = new LinkedHashMap<>();
+        for (String zone : zones) {
+            List<PartitionFile> list = files(zone);
+            found.put(zone, list);
+            for (PartitionFile f : list) {
+                fileBytesTotal += sizeOf(f.path());
+            }
+        }
         List<String> refused = new ArrayList<>();
         String error = null;
-        lastLoad = new LoadResult("running", reason, 0, 0, 0, 0, 0, 0, 0, startedAt, 0, List.of(), null);
+        lastLoad = new LoadResult("running", reason, 0, 0, 0, 0, 0, 0, 0, startedAt, 0, List.of(), null, 0,
+                fileBytesTotal, pace.limit());
         try {
             for (String zone : zones) {
                 WarmupService.ClusterLoader.Session session = null;
                 try {
-                    for (PartitionFile f : files(zone)) {
+                    for (PartitionFile f : found.get(zone)) {
+                        long fileBytes = sizeOf(f.path());
+                        fileBytesDone += fileBytes;
                         List<String> keys = new ArrayList<>();
                         List<byte[]> values = new ArrayList<>();
                         boolean[] selected = {true};
@@ -257,6 +297,9 @@ public final class LocalCopyService {
                                 values.add(v);
                             });
                         } catch (NotSelected skip) {
+                            // Not part of this load: neither done nor to do.
+                            fileBytesDone -= fileBytes;
+                            fileBytesTotal -= fileBytes;
                             continue;
                         } catch (IOException e) {
                             refusedFiles++;
@@ -284,11 +327,13 @@ public final class LocalCopyService {
                                 expired++;
                                 continue;
                             }
+                            pace.acquire(1);
                             session.add(k, v, item.expireAt());
                             sent++;
                         }
                         lastLoad = new LoadResult("running", reason, files, refusedFiles, read, sent, expired, damaged,
-                                bytes, startedAt, System.currentTimeMillis() - startedAt, List.copyOf(refused), null);
+                                bytes, startedAt, System.currentTimeMillis() - startedAt, List.copyOf(refused), null,
+                                fileBytesDone, fileBytesTotal, pace.limit());
                     }
                     if (session != null) {
                         session.close();
@@ -310,7 +355,8 @@ public final class LocalCopyService {
         }
         long elapsed = System.currentTimeMillis() - startedAt;
         LoadResult r = new LoadResult(error == null ? "complete" : "failed", reason, files, refusedFiles, read, sent,
-                expired, damaged, bytes, startedAt, elapsed, List.copyOf(refused), error);
+                expired, damaged, bytes, startedAt, elapsed, List.copyOf(refused), error, fileBytesDone,
+                fileBytesTotal, 0);
         lastLoad = r;
         LOG.info("Local copy load ({}): {} files, {} entries sent (inserted where absent), {} expired, {} damaged, "
                 + "{} files refused, {} bytes in {} ms", reason, files, sent, expired, damaged, refusedFiles, bytes,
@@ -321,8 +367,17 @@ public final class LocalCopyService {
     /** Records that nothing was loaded at start, and why. */
     public void noLoad(String reason) {
         lastLoad = new LoadResult("skipped", reason, 0, 0, 0, 0, 0, 0, 0, System.currentTimeMillis(), 0, List.of(),
-                null);
+                null, 0, 0, 0);
         LOG.info("Local copy: not loaded: {}", reason);
+    }
+
+    /** A file's size for progress; one that vanished meanwhile counts as empty (its read then fails and says so). */
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     /** Thrown by the header check of a file the selector does not want: stops reading it at once. */

@@ -1,12 +1,12 @@
 package dev.hearth.node.warmup;
 
 import dev.hearth.node.cache.Item;
+import dev.hearth.node.status.Refill;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -54,12 +54,23 @@ public final class WarmupService {
     private final DumpService dumps;
     private final ClusterLoader loader;
     private final ExecutorService executor;
+    private final AdaptiveRate.Factory paces;
     private volatile Job job;
 
+    /** Paced by the requested rate only, without adapting to reads. */
     public WarmupService(DumpService dumps, ClusterLoader loader, ExecutorService executor) {
+        this(dumps, loader, executor, AdaptiveRate.Factory.FIXED);
+    }
+
+    /**
+     * @param paces makes each warm-up's rate from the rate it was asked for (its ceiling)
+     */
+    public WarmupService(DumpService dumps, ClusterLoader loader, ExecutorService executor,
+            AdaptiveRate.Factory paces) {
         this.dumps = dumps;
         this.loader = loader;
         this.executor = executor;
+        this.paces = paces;
     }
 
     private static final class Job {
@@ -75,6 +86,7 @@ public final class WarmupService {
         volatile String state = "running";
         volatile String error;
         volatile long finishedAt;
+        volatile long rateLimit;
 
         Job(String dump, String zone, long total) {
             this.dump = dump;
@@ -115,13 +127,10 @@ public final class WarmupService {
     }
 
     private void run(DumpService.DumpInfo dump, List<String> zones, long rate, Job j) {
-        long nanosPerEntry = rate > 0 ? 1_000_000_000L / rate : 0;
-        long next = System.nanoTime();
-        try {
+        try (AdaptiveRate pace = paces.open(rate)) {
             for (String zone : zones) {
                 ClusterLoader.Session session = loader.open(zone);
                 try {
-                    long[] pace = {next};
                     DumpFile.read(dumps.file(dump, zone), (k, v) -> {
                         j.read.incrementAndGet();
                         j.bytes.addAndGet(k.length() + v.length);
@@ -134,17 +143,11 @@ public final class WarmupService {
                             j.expired.incrementAndGet();
                             return;
                         }
-                        if (nanosPerEntry > 0) {
-                            pace[0] += nanosPerEntry;
-                            long wait = pace[0] - System.nanoTime();
-                            if (wait > 0) {
-                                LockSupport.parkNanos(wait);
-                            }
-                        }
+                        pace.acquire(1);
+                        j.rateLimit = pace.limit();
                         session.add(k, v, item.expireAt());
                         j.sent.incrementAndGet();
                     });
-                    next = pace[0];
                 } catch (IOException | RuntimeException e) {
                     // close() would flush first and wait (bounded) once more for a cluster that just failed us.
                     try {
@@ -192,6 +195,18 @@ public final class WarmupService {
         }
         String text = out.toString();
         return text.length() > 1000 ? text.substring(0, 1000) + "..." : text;
+    }
+
+    /** The current or last warm-up as a refill, null when there was none. */
+    public Refill refill() {
+        Job j = job;
+        if (j == null) {
+            return null;
+        }
+        long end = j.finishedAt != 0 ? j.finishedAt : System.currentTimeMillis();
+        return Refill.of("dump " + j.dump, j.zone == null ? "warm-up" : "warm-up of zone " + j.zone, j.state,
+                j.read.get(), j.total, j.bytes.get(), -1, j.startedAt, end - j.startedAt,
+                j.state.equals("running") ? j.rateLimit : 0);
     }
 
     public Status status() {

@@ -1,38 +1,66 @@
 package dev.hearth.node.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hearth.node.cache.Envelope;
 import dev.hearth.node.cache.Item;
 import dev.hearth.node.cache.TenantKey;
 import java.util.AbstractMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The warm-up receiver's batches: one group per expiry second, expired entries left out. */
+/** The warm-up receiver's batches: one invokeAll per expiry bucket, expired entries left out. */
 @Timeout(10)
 class InsertGroupsTest {
+    private static final long NOW = 1_000_000_500L;
+
     private static Map.Entry<String, byte[]> entry(String key, long expireAt) {
         TenantKey k = TenantKey.of("t", key);
         return new AbstractMap.SimpleEntry<>(k.storageKey(),
                 Envelope.encode(k, new Item(new byte[] {1}, 0, 1, expireAt, false)));
     }
 
+    private static String sk(String key) {
+        return TenantKey.of("t", key).storageKey();
+    }
+
     @Test
-    void entriesAreGroupedByTheSecondTheyExpireInAndExpiredOnesAreDropped() {
-        long now = 1_000_000_500L;
+    void neverExpiringEntriesShareOneGroupAndExpiredOnesAreDropped() {
         Map<Long, Map<String, IgniteDumpSupport.InsertAbsent>> groups = IgniteDumpSupport.InsertIfAbsent
-                .groupByExpirySecond(List.of(entry("never", 0), entry("gone", now - 1), entry("now", now),
-                        entry("a", now + 100), entry("b", now + 499), entry("c", now + 500), entry("d", now + 501)),
-                        now);
-        assertEquals(Set.of(0L, 1_000_001L, 1_000_002L), groups.keySet());
-        assertEquals(Set.of(TenantKey.of("t", "never").storageKey()), groups.get(0L).keySet());
-        assertEquals(Set.of(TenantKey.of("t", "a").storageKey(), TenantKey.of("t", "b").storageKey(),
-                TenantKey.of("t", "c").storageKey()), groups.get(1_000_001L).keySet(),
-                "expiring up to the end of a second: that second, rounded up, never earlier than the envelope says");
-        assertEquals(Set.of(TenantKey.of("t", "d").storageKey()), groups.get(1_000_002L).keySet());
+                .groupByExpiry(List.of(entry("never", 0), entry("also-never", 0), entry("gone", NOW - 1),
+                        entry("now", NOW)), NOW);
+        assertEquals(Set.of(0L), groups.keySet());
+        assertEquals(Set.of(sk("never"), sk("also-never")), groups.get(0L).keySet());
+    }
+
+    @Test
+    void aBucketNeverEndsBeforeItsEntriesNorLongAfter() {
+        Random rnd = new Random(3);
+        for (int i = 0; i < 10_000; i++) {
+            long left = 1 + (long) (rnd.nextDouble() * rnd.nextDouble() * 30L * 24 * 3_600_000);
+            long expireAt = NOW + left;
+            long end = IgniteDumpSupport.InsertIfAbsent.expiryBucket(expireAt, NOW);
+            assertTrue(end >= expireAt, "never earlier than the envelope says: " + left);
+            assertTrue(end - expireAt < Math.max(1024, left / 32), "late by less than 1/32 of what was left: " + left);
+        }
+    }
+
+    @Test
+    void entriesWrittenOverTenMinutesWithAnHourTtlShareAFewBuckets() {
+        List<Map.Entry<String, byte[]>> entries = new ArrayList<>();
+        for (int i = 0; i < 512; i++) {
+            entries.add(entry("k" + i, NOW + 3_600_000 + i * 600_000L / 512));
+        }
+        Map<Long, Map<String, IgniteDumpSupport.InsertAbsent>> groups = IgniteDumpSupport.InsertIfAbsent
+                .groupByExpiry(entries, NOW);
+        // An hour left: buckets of 65.5 s (2^16 ms), so ten minutes of writes fill at most 11 of them.
+        assertTrue(groups.size() <= 11, "buckets: " + groups.size());
+        assertEquals(512, groups.values().stream().mapToInt(Map::size).sum());
     }
 }

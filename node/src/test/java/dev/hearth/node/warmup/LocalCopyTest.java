@@ -132,6 +132,13 @@ class LocalCopyTest {
         LocalCopyService.LoadResult l1 = nodes.get(1).localCopy().status(true).lastLoad();
         assertEquals(0, l0.refusedFiles(), l0.refused().toString());
         assertEquals(2, l1.refusedFiles(), l1.refused().toString());
+        // What /status reports as the node's refill: every byte of every file handled, refused ones included.
+        dev.hearth.node.status.Refill r1 = nodes.get(1).status().snapshot().refill();
+        assertEquals("local copy", r1.source());
+        assertEquals("complete", r1.state());
+        assertTrue(r1.bytesTotal() > 0 && r1.bytesDone() == r1.bytesTotal(), r1.toString());
+        assertEquals(1.0, r1.fraction(), 1e-9, r1.toString());
+        assertEquals(l1.entriesRead(), r1.entriesDone());
         assertTrue(l1.refused().stream().anyMatch(r -> r.startsWith(flipped.toString())
                 && (r.contains("damaged") || r.contains("truncated"))),
                 l1.refused().toString());
