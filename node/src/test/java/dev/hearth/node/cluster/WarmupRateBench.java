@@ -8,6 +8,7 @@ import dev.hearth.node.TestNodes;
 import dev.hearth.node.cache.Envelope;
 import dev.hearth.node.cache.Item;
 import dev.hearth.node.cache.TenantKey;
+import dev.hearth.node.warmup.AdaptiveRate;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,9 +34,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The warm-up receiver side by side with the one it replaced (a put per entry, 15 in flight), on a 3-node in-JVM
- * cluster with backups 1, rounds alternating, optionally under a read load. Not part of the build: run with
+ * cluster with backups 1, rounds alternating, optionally under a read load; with readers, a third mode paces the
+ * grouped receiver as a node paces its refills (yielding to reads). Not part of the build: run with
  * {@code flock /tmp/hearth-cluster.lock mvn -B -o -pl node -am test -Dtest=WarmupRateBench -Dbench=true
- * -Dsurefire.failIfNoSpecifiedTests=false -Dbench.entries=200000 -Dbench.readers=4}.
+ * -Dsurefire.failIfNoSpecifiedTests=false -Dbench.entries=200000 -Dbench.readers=4 -Dbench.readRate=500}.
  */
 @EnabledIfSystemProperty(named = "bench", matches = "true")
 @Timeout(value = 30, unit = TimeUnit.MINUTES)
@@ -64,17 +66,27 @@ class WarmupRateBench {
             IgniteCache<String, byte[]> cache = nodes.get(0).ignite().cache(cacheName);
             System.out.printf("BENCH %d entries, %.1f MB of envelopes, half with a TTL, %d readers%n", n, bytes / 1e6,
                     readers);
-            double[][] rates = new double[2][rounds];
+            int modes = readers > 0 ? 3 : 2;
+            String[] names = {"per-entry", "grouped", "yielding"};
+            double[][] rates = new double[modes][rounds];
             for (int round = 0; round < rounds; round++) {
-                for (int mode = 0; mode < 2; mode++) {
+                for (int mode = 0; mode < modes; mode++) {
                     cache.clear();
                     await().atMost(Duration.ofSeconds(60)).until(() -> cache.size() == 0);
                     Reads reads = new Reads(nodes, n, readers);
                     long t0 = System.nanoTime();
-                    try (IgniteDataStreamer<String, byte[]> s = nodes.get(0).ignite().dataStreamer(cacheName)) {
+                    // "yielding": grouped, paced as a node paces its refills (warmup.readLatencyTarget 10 ms).
+                    AdaptiveRate.Factory paces = mode == 2
+                            ? ReadProbe.paces(nodes.get(0).ignite(), List.of("default"), Duration.ofMillis(10))
+                            : AdaptiveRate.Factory.FIXED;
+                    long lowest = Long.MAX_VALUE;
+                    try (AdaptiveRate pace = paces.open(0);
+                            IgniteDataStreamer<String, byte[]> s = nodes.get(0).ignite().dataStreamer(cacheName)) {
                         s.receiver(mode == 0 ? new PerEntryInsert() : new IgniteDumpSupport.InsertIfAbsent(15_000));
                         s.perNodeBufferSize(512);
                         for (Map.Entry<String, byte[]> e : entries) {
+                            pace.acquire(1);
+                            lowest = Math.min(lowest, pace.limit() == 0 ? Long.MAX_VALUE : pace.limit());
                             s.addData(e.getKey(), e.getValue());
                         }
                     }
@@ -82,14 +94,16 @@ class WarmupRateBench {
                     String readLine = reads.stop();
                     assertEquals(n, cache.size(), "every entry stored");
                     rates[mode][round] = n / secs;
-                    System.out.printf("BENCH round %d %-10s %.2f s: %.0f entries/s, %.1f MB/s%s%n", round + 1,
-                            mode == 0 ? "per-entry" : "grouped", secs, n / secs, bytes / 1e6 / secs, readLine);
+                    System.out.printf("BENCH round %d %-10s %.2f s: %.0f entries/s, %.1f MB/s%s%s%n", round + 1,
+                            names[mode], secs, n / secs, bytes / 1e6 / secs, readLine,
+                            mode == 2 ? "; lowest rate limit " + lowest + " entries/s" : "");
                 }
             }
             double before = median(rates[0]);
             double after = median(rates[1]);
-            System.out.printf("BENCH medians: per-entry %.0f entries/s, grouped %.0f entries/s, ratio %.2f%n", before,
-                    after, after / before);
+            System.out.printf("BENCH medians: per-entry %.0f entries/s, grouped %.0f entries/s, ratio %.2f%s%n", before,
+                    after, after / before, modes == 3 ? String.format(", yielding %.0f entries/s", median(rates[2]))
+                            : "");
         } finally {
             for (int i = nodes.size() - 1; i >= 0; i--) {
                 nodes.get(i).stopGracefully();
@@ -125,19 +139,30 @@ class WarmupRateBench {
         private final List<long[]> latencies = new ArrayList<>();
         private final int[] counts;
 
+        /**
+         * Each reader issues {@code bench.readRate} gets per second on a fixed schedule, as an API server's traffic
+         * does, and a get's latency counts from when it was due: readers that spin flat out on 2 cores would measure
+         * the scheduler, and a reader that waits out a stall would hide it.
+         */
         Reads(List<HearthNode> nodes, int keys, int readers) {
             counts = new int[readers];
+            long every = 1_000_000_000L / Integer.getInteger("bench.readRate", 500);
             for (int r = 0; r < readers; r++) {
                 int id = r;
                 long[] lat = new long[2_000_000];
                 latencies.add(lat);
                 HearthNode node = nodes.get(r % nodes.size());
                 Thread t = new Thread(() -> {
+                    long due = System.nanoTime();
                     while (!stop.get() && counts[id] < lat.length) {
+                        due += every;
+                        long wait = due - System.nanoTime();
+                        if (wait > 0) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                        }
                         TenantKey k = TenantKey.of("b", "key-" + ThreadLocalRandom.current().nextInt(keys));
-                        long t0 = System.nanoTime();
                         node.cache().get(k).join();
-                        lat[counts[id]++] = System.nanoTime() - t0;
+                        lat[counts[id]++] = System.nanoTime() - due;
                     }
                 }, "bench-reader-" + r);
                 threads.add(t);
