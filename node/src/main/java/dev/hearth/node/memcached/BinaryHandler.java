@@ -195,7 +195,7 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
             case Binary.PREPEND: {
                 st.cmdSet.increment();
                 Mutation m = Mutation.metaSet(op == Binary.APPEND ? 'A' : 'P', r.value(), 0, 0,
-                        r.cas() != 0 ? Mutation.OPT_COMPARE : 0, r.cas(), 0);
+                        r.cas() != 0 ? Mutation.OPT_COMPARE : 0, r.cas(), 0, endpoint.maxItemSize);
                 return cache().mutate(key(r.key()), m).thenApply(o -> switch (o.status()) {
                     case STORED -> quiet ? null : ok(r, EMPTY, EMPTY, EMPTY, o.item().version());
                     case EXISTS -> error(r, Binary.KEY_EEXISTS);

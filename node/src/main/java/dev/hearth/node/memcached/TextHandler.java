@@ -287,8 +287,8 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
             case ADD -> Mutation.add(s.data(), s.flags(), expireAt);
             case REPLACE -> Mutation.replace(s.data(), s.flags(), expireAt);
             case CAS -> Mutation.cas(s.data(), s.flags(), expireAt, s.cas());
-            case APPEND -> Mutation.concat(s.data(), true, 0);
-            default -> Mutation.concat(s.data(), false, 0);
+            case APPEND -> Mutation.concat(s.data(), true, 0, endpoint.maxItemSize);
+            default -> Mutation.concat(s.data(), false, 0, endpoint.maxItemSize);
         };
         return cache().mutate(k, m).thenApply(o -> {
             if (s.command() == TextRequest.StoreCommand.CAS) {
@@ -449,7 +449,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
         int opts = (f.hasCas() ? Mutation.OPT_COMPARE : 0) | (f.invalidate() ? Mutation.OPT_STALE_OK : 0);
         long expireAt = f.touch() ? Expiry.toExpireAt(f.ttl(), nowMs) : 0;
         Mutation mu = Mutation.metaSet(mode, m.data(), f.clientFlags(), expireAt, opts, f.cas(),
-                f.hasNewCas() ? f.newCas() : 0);
+                f.hasNewCas() ? f.newCas() : 0, endpoint.maxItemSize);
         return cache().mutate(key(m.key()), mu).thenApply(o -> {
             boolean stored = o.status() == Mutation.Status.STORED;
             if (stored && f.noReply()) {

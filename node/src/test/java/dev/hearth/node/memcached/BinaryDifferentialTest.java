@@ -12,11 +12,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The binary protocol, frame by frame against real memcached 1.6. CAS values are normalised (CAS#1, CAS#2... in
  * order of appearance); a request whose cas field is {@link #LAST_CAS} carries the last CAS that server returned.
  */
+@Timeout(300)
 class BinaryDifferentialTest extends DifferentialFixture {
     static final long LAST_CAS = -2;
     private static final int SENTINEL_OPAQUE = 0x5e5e5e5e;
@@ -168,6 +170,17 @@ class BinaryDifferentialTest extends DifferentialFixture {
                 frame(Binary.FLUSHQ, ByteBuffer.allocate(4).putInt(3600).array(), "", "", 0));
         same(bare(Binary.QUIT), bare(Binary.NOOP));
         same(bare(Binary.QUITQ));
+    }
+
+    @Test
+    void appendCannotGrowPastTheItemSizeLimit() throws IOException {
+        byte[] part = "x".repeat(600 * 1024).getBytes(StandardCharsets.US_ASCII);
+        same(set(Binary.SET, "b6:k", "abc", 3, 0, 0), frame(Binary.APPEND, new byte[0], "b6:k", part, 1, 0),
+                frame(Binary.APPEND, new byte[0], "b6:k", part, 2, 0),
+                frame(Binary.APPENDQ, new byte[0], "b6:k", part, 3, 0),
+                frame(Binary.PREPEND, new byte[0], "b6:k", part, 4, 0),
+                frame(Binary.PREPENDQ, new byte[0], "b6:k", part, 5, 0), get(Binary.GET, "b6:k"),
+                frame(Binary.APPEND, new byte[0], "b6:k", "!", 0), get(Binary.GET, "b6:k"));
     }
 
     @Test

@@ -3,11 +3,13 @@ package dev.hearth.node.memcached;
 import java.io.IOException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The text and meta protocols, byte for byte against real memcached 1.6 (see docs/memcached-compatibility.md for
  * the documented differences, which these sequences avoid or normalise).
  */
+@Timeout(300)
 class TextDifferentialTest extends DifferentialFixture {
 
     private static void same(String... steps) throws IOException {
@@ -81,6 +83,21 @@ class TextDifferentialTest extends DifferentialFixture {
                 "set t6:j 0 0 1\r\na\r\n", "append t6:j 0 0 " + big.length() + "\r\n" + big + "\r\n", "get t6:j\r\n",
                 "ms t6:j " + big.length() + " T0\r\n" + big + "\r\n", "get t6:j\r\n",
                 "set t6:j 0 0 " + big.length() + " noreply\r\n" + big + "\r\n", "get t6:j\r\n");
+    }
+
+    @Test
+    void appendAndPrependCannotGrowAnItemPastTheSizeLimit() throws IOException {
+        String part = "x".repeat(600 * 1024);
+        String n = " " + part.length();
+        String size = "mg t14:k s\r\n";
+        same("set t14:k 0 0 3\r\nabc\r\n", "append t14:k 0 0" + n + "\r\n" + part + "\r\n", size,
+                "append t14:k 0 0" + n + "\r\n" + part + "\r\n", size,
+                "prepend t14:k 0 0" + n + "\r\n" + part + "\r\n", size,
+                "append t14:k 0 0" + n + " noreply\r\n" + part + "\r\n", size,
+                "ms t14:k" + n + " MA\r\n" + part + "\r\n", "ms t14:k" + n + " MP\r\n" + part + "\r\n",
+                "ms t14:k" + n + " MA q k O1 c\r\n" + part + "\r\n", size,
+                // still there and unchanged: small appends go on working
+                "append t14:k 0 0 1\r\n!\r\n", "prepend t14:k 0 0 1\r\n^\r\n", size, "mg t14:k v\r\n");
     }
 
     @Test
