@@ -129,6 +129,9 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
                 return now(ResponseQueue.CLOSE);
             }
             BinaryResponse e = error(r, r.rejectStatus());
+            if (r.rejectStatus() == Binary.E2BIG && r.key().length > 0) {
+                return tooLarge(r, e);
+            }
             return now(r.closeAfter() ? List.of(e, ResponseQueue.CLOSE) : e);
         }
         int op = Binary.loud(r.opcode());
@@ -249,6 +252,21 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
             default:
                 return now(error(r, Binary.UNKNOWN_COMMAND));
         }
+    }
+
+    /**
+     * A storage command whose value is over the item size limit (its value was swallowed). memcached removes the
+     * key's old value for SET (quiet or not, with or without CAS), so that no reader sees the value the client meant
+     * to replace.
+     */
+    private CompletableFuture<?> tooLarge(BinaryRequest r, BinaryResponse answer) {
+        if (endpoint.tenancy.requiresAuth() && user == null) {
+            return now(answer); // no tenant to act in yet; the next command gets the auth failure
+        }
+        if (Binary.loud(r.opcode()) != Binary.SET) {
+            return now(answer);
+        }
+        return cache().mutate(key(r.key()), Mutation.delete(0)).thenApply(o -> answer);
     }
 
     private static Object miss(BinaryRequest r, boolean quiet, boolean withKey) {

@@ -48,7 +48,8 @@ sealed interface TextRequest {
 
     /**
      * A value over the item size limit: answered "SERVER_ERROR object too large for cache" (unless noreply); its
-     * data was swallowed. Like memcached, a refused set also removes the key's old value.
+     * data was swallowed. Like memcached, a refused set (and any refused ms) also removes the key's old value, so
+     * no reader sees the value the client meant to replace.
      */
     record TooLarge(byte[] key, boolean noreply, boolean removeOld) implements TextRequest {
     }
