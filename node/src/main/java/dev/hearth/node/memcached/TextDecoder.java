@@ -41,11 +41,10 @@ final class TextDecoder extends ByteToMessageDecoder {
     private interface PendingData {
         int length();
 
-        boolean meta();
-
-        boolean noreply();
-
         TextRequest complete(byte[] data);
+
+        /** The answer when the data block does not end with CRLF. */
+        TextRequest badChunk();
     }
 
     TextDecoder(int maxItemSize) {
@@ -83,7 +82,7 @@ final class TextDecoder extends ByteToMessageDecoder {
                     PendingData p = pending;
                     pending = null;
                     if (cr != '\r' || lf != '\n') {
-                        out.add(new TextRequest.Reply("CLIENT_ERROR bad data chunk", !p.meta() && p.noreply()));
+                        out.add(p.badChunk());
                     } else {
                         out.add(p.complete(data));
                     }
@@ -282,9 +281,9 @@ final class TextDecoder extends ByteToMessageDecoder {
         }
         if (tk.is(0, "stats")) {
             if (n == 2) {
-                return new TextRequest.Stats("");
+                return new TextRequest.Stats("", "");
             }
-            return new TextRequest.Stats(tk.str(1));
+            return new TextRequest.Stats(tk.str(1), n >= 4 ? tk.str(2) : "");
         }
         if (tk.is(0, "incr") || tk.is(0, "decr")) {
             if (n != 4 && n != 5) {
@@ -452,7 +451,7 @@ final class TextDecoder extends ByteToMessageDecoder {
         }
         if (vlen > maxItemSize) {
             swallow(vlen + 2L);
-            return new TextRequest.TooLarge(key, nr, command == TextRequest.StoreCommand.SET);
+            return new TextRequest.TooLarge(key, nr, command == TextRequest.StoreCommand.SET, false);
         }
         final int f = flags;
         final int x = exptime;
@@ -464,18 +463,13 @@ final class TextDecoder extends ByteToMessageDecoder {
             }
 
             @Override
-            public boolean meta() {
-                return false;
-            }
-
-            @Override
-            public boolean noreply() {
-                return nr;
-            }
-
-            @Override
             public TextRequest complete(byte[] data) {
                 return new TextRequest.Store(command, key, f, x, c, data, nr);
+            }
+
+            @Override
+            public TextRequest badChunk() {
+                return new TextRequest.BadDataChunk(key, nr);
             }
         });
         return null;
@@ -730,7 +724,7 @@ final class TextDecoder extends ByteToMessageDecoder {
         if (c == 's') {
             if (vlen > maxItemSize) {
                 swallow(vlen + 2L);
-                return new TextRequest.TooLarge(key, false, true);
+                return new TextRequest.TooLarge(key, false, true, true);
             }
             final byte[] k = key;
             final int len = vlen;
@@ -741,18 +735,13 @@ final class TextDecoder extends ByteToMessageDecoder {
                 }
 
                 @Override
-                public boolean meta() {
-                    return true;
-                }
-
-                @Override
-                public boolean noreply() {
-                    return false;
-                }
-
-                @Override
                 public TextRequest complete(byte[] data) {
                     return new TextRequest.Meta('s', k, flags, data);
+                }
+
+                @Override
+                public TextRequest badChunk() {
+                    return error("CLIENT_ERROR bad data chunk");
                 }
             });
             return null;

@@ -39,6 +39,8 @@ final class TextEncoder extends MessageToByteEncoder<TextReply> {
                 out.writeBytes(m.value());
                 out.writeBytes(CRLF);
             }
+        } else if (msg instanceof TextReply.Raw r) {
+            out.writeBytes(r.bytes());
         } else if (msg instanceof TextReply.Stats s) {
             for (Map.Entry<String, String> e : s.stats().entrySet()) {
                 out.writeCharSequence("STAT " + e.getKey() + " " + e.getValue() + "\r\n", StandardCharsets.US_ASCII);
@@ -56,6 +58,8 @@ final class TextEncoder extends MessageToByteEncoder<TextReply> {
             }
         } else if (msg instanceof TextReply.Meta m && m.value() != null) {
             size += m.header().length + m.value().length;
+        } else if (msg instanceof TextReply.Raw r) {
+            size += r.bytes().length;
         }
         return preferDirect ? ctx.alloc().ioBuffer(size) : ctx.alloc().heapBuffer(size);
     }

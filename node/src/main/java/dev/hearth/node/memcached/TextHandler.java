@@ -84,8 +84,13 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
             MetaFlags f = m.flags();
             return m.command() != 'g' || f.touch() || f.vivify() || f.recache() || f.has('h') || f.has('l');
         }
+        if (req instanceof TextRequest.Stats s) {
+            // These change the listener's counters: ordered like writes, so "stats detail dump" counts every
+            // command sent before it, and a command sent after "stats detail on" is counted.
+            return s.sub().equals("detail") || s.sub().equals("reset");
+        }
         return !(req instanceof TextRequest.MetaDebug || req instanceof TextRequest.Version
-                || req instanceof TextRequest.Stats || req instanceof TextRequest.MetaNoop
+                || req instanceof TextRequest.MetaNoop
                 || req instanceof TextRequest.Reply || req instanceof TextRequest.Verbosity);
     }
 
@@ -128,7 +133,16 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
                 st.protocolErrors.increment();
             }
             return now(r.noreply() ? null : line(r.line()));
+        } else if (req instanceof TextRequest.BadDataChunk b) {
+            st.prefixes.recordSet(b.key());
+            if (!b.noreply()) {
+                st.protocolErrors.increment();
+            }
+            return now(b.noreply() ? null : line("CLIENT_ERROR bad data chunk"));
         } else if (req instanceof TextRequest.TooLarge t) {
+            if (!t.meta()) {
+                st.prefixes.recordSet(t.key());
+            }
             String msg = "SERVER_ERROR object too large for cache";
             if (!t.removeOld()) {
                 return now(t.noreply() ? null : line(msg));
@@ -143,7 +157,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
         } else if (req instanceof TextRequest.MetaNoop) {
             return now(line("MN"));
         } else if (req instanceof TextRequest.Stats s) {
-            return now(stats(s.sub()));
+            return now(stats(s.sub(), s.arg()));
         } else if (req instanceof TextRequest.Get g) {
             return get(g, nowMs);
         } else if (req instanceof TextRequest.Store s) {
@@ -163,6 +177,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
                 };
             });
         } else if (req instanceof TextRequest.Delete d) {
+            st.prefixes.recordDelete(d.key());
             return cache().mutate(key(d.key()), Mutation.delete(0)).thenApply(o -> {
                 boolean hit = o.status() == Mutation.Status.DELETED;
                 (hit ? st.deleteHits : st.deleteMisses).increment();
@@ -193,7 +208,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
         return now(line("ERROR"));
     }
 
-    private TextReply stats(String sub) {
+    private TextReply stats(String sub, String arg) {
         switch (sub) {
             case "":
                 return new TextReply.Stats(endpoint.stats.general(endpoint.settings.maxConnections()));
@@ -206,9 +221,28 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
                 // Hearth has no slab classes: items live in Ignite's off-heap regions (see /status for their size).
                 return new TextReply.Stats(Map.of());
             case "reset":
+                endpoint.stats.prefixes.clear();
                 return line("RESET");
+            case "detail":
+                return statsDetail(arg);
             default:
                 return line("ERROR");
+        }
+    }
+
+    private TextReply statsDetail(String arg) {
+        PrefixStats prefixes = endpoint.stats.prefixes;
+        switch (arg) {
+            case "on":
+                prefixes.enable(true);
+                return line("OK");
+            case "off":
+                prefixes.enable(false);
+                return line("OK");
+            case "dump":
+                return new TextReply.Raw(prefixes.dump());
+            default:
+                return line("CLIENT_ERROR usage: stats detail on|off|dump");
         }
     }
 
@@ -237,6 +271,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
                 List<TextReply.Value> out = new ArrayList<>();
                 for (int i = 0; i < keys.size(); i++) {
                     Item item = parts.get(i).join();
+                    st.prefixes.recordGet(keys.get(i), item != null);
                     st.cmdTouch.increment();
                     (item != null ? st.touchHits : st.touchMisses).increment();
                     if (item != null) {
@@ -251,6 +286,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
         if (keys.size() == 1) {
             byte[] k = keys.get(0);
             return cache().get(key(k)).thenApply(item -> {
+                st.prefixes.recordGet(k, item != null);
                 (item != null ? st.getHits : st.getMisses).increment();
                 return new TextReply.Values(item == null ? List.of()
                         : List.of(new TextReply.Value(k, item.flags(), item.value(),
@@ -265,6 +301,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
             List<TextReply.Value> out = new ArrayList<>();
             for (int i = 0; i < keys.size(); i++) {
                 Item item = found.get(tks.get(i));
+                st.prefixes.recordGet(keys.get(i), item != null);
                 (item != null ? st.getHits : st.getMisses).increment();
                 if (item != null) {
                     out.add(new TextReply.Value(keys.get(i), item.flags(), item.value(),
@@ -278,6 +315,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
     private CompletableFuture<?> store(TextRequest.Store s, long nowMs) {
         MemcachedStats st = endpoint.stats;
         st.cmdSet.increment();
+        st.prefixes.recordSet(s.key());
         TenantKey k = key(s.key());
         long expireAt = Expiry.toExpireAt(s.exptime(), nowMs);
         if (s.command() == TextRequest.StoreCommand.SET) {

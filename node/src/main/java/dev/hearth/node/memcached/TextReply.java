@@ -20,6 +20,10 @@ sealed interface TextReply {
     record Meta(byte[] header, byte[] value) implements TextReply {
     }
 
+    /** Bytes written as they are (they carry their own line ends). */
+    record Raw(byte[] bytes) implements TextReply {
+    }
+
     /** STAT lines then END. */
     record Stats(Map<String, String> stats) implements TextReply {
     }
