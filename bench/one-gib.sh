@@ -10,7 +10,8 @@
 #      to "hit ratio back to 99%" (first one-second window at >= 99% that stays there).
 # Not part of the Maven build. Needs a build (mvn -B -q -DskipTests package) and ~12 GB of free RAM.
 # Usage: bench/one-gib.sh [OUT_DIR]        Env: ENTRIES (default 1048576), VALUE_SIZE (1024), ZONE_MEMORY (2560m: while one node is down the other two hold both copies of everything),
-#        HEAP (1g), PORT_OFFSET (16500), THREADS (4). Summary in OUT_DIR/summary.txt (default /tmp/hearth-one-gib).
+#        HEAP (1g), PORT_OFFSET (16500), THREADS (4), STEPS ("rolling dump localcopy warmup": which of steps 2-5 run
+#        after the load; warmup needs dump). Summary in OUT_DIR/summary.txt (default /tmp/hearth-one-gib).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,6 +22,8 @@ zone_memory="${ZONE_MEMORY:-2560m}"
 heap="${HEAP:-1g}"
 offset="${PORT_OFFSET:-16500}"
 threads="${THREADS:-4}"
+steps=" ${STEPS:-rolling dump localcopy warmup} "
+step() { [[ "$steps" == *" $1 "* ]]; }
 name="ops-onegib-$offset"
 hearthctl="$here/bin/hearthctl"
 cp="$here/cli/target/hearth-cli.jar:$here/cli/target/lib/*"
@@ -61,6 +64,7 @@ say "$(grep -A5 '^ZONE' "$out/status-loaded.txt" || true)"
 say "evictions after the load: $(curl -s "http://$admin/metrics" | grep -i '^hearth.*evict' | tr '\n' ' ')"
 
 # Rolling restart under load.
+if step rolling; then
 rm -f "$out/stop"
 "${java_load[@]}" read "$servers" "$entries" "$value_size" "$out/stop" "$threads" > "$out/read-rolling.log" 2>&1 &
 reader=$!
@@ -72,8 +76,10 @@ sleep 5; touch "$out/stop"; wait "$reader"
 say "rolling restart of 3 nodes: $rolling_ms ms"
 say "$(cat "$out/rolling.txt")"
 say "during the rolling restart (and 10 s before, 5 s after): $(grep '^READ' "$out/read-rolling.log")"
+fi
 
 # Dump.
+if step dump; then
 "$hearthctl" dump create --admin "$admin" --name onegib --output json > "$out/dump.json" 2> "$out/dump.err"
 python3 - "$out/dump.json" "$entries" "$value_size" <<'EOF' | tee -a "$summary"
 import json, sys
@@ -82,6 +88,8 @@ raw = int(sys.argv[2]) * int(sys.argv[3])
 print(f"dump create: {d['entries']} entries, {d['bytes']/1e6:.1f} MB of files in {s:.1f} s: "
       f"{d['entries']/s:.0f} entries/s, {raw/1e6/s:.1f} MB/s of values, {d['bytes']/1e6/s:.1f} MB/s of files, ok={d['ok']}")
 EOF
+
+fi
 
 # Reads from the moment all nodes are up until the hit ratio has been >= 99% for 10 s (10 min at most); $1 = log.
 read_until_hot() {
@@ -101,6 +109,7 @@ hot_after() { # $1 = log, $2 = epoch ms when all nodes were up
   echo "$(python3 -c "print(round(($start - $2) / 1000 + $reached, 1))") s (read load started $(( start - $2 )) ms after all nodes were up; window $reached)"
 }
 
+if step localcopy; then
 # Full-cluster restart with the local copies: every node writes its copy at the graceful stop and reloads it when
 # the cluster forms empty again; reads run from the moment all nodes are up.
 t=$(now_ms); down; say "local down (3 nodes, graceful, local copies written): $(( $(now_ms) - t )) ms"
@@ -119,7 +128,10 @@ print(f"{sys.argv[2]} local copy load: {l['state']} ({l['reason']}), {l['entries
 EOF
 done
 
+fi
+
 # Full-cluster restart with the local copies removed: the cluster comes back empty, then warms up from the dump.
+if step warmup; then
 t=$(now_ms); down; say "local down (3 nodes, graceful): $(( $(now_ms) - t )) ms"
 rm -rf "$dir"/n*/local-copy
 t=$(now_ms); up 2; all_up=$(now_ms); say "local up again (empty): $(( all_up - t )) ms"
@@ -146,4 +158,5 @@ say "from all nodes up to hit ratio >= 99% (first 1-second window from which it 
 say "read load after the full restart: $(grep '^READ' "$out/read-warmup.log")"
 "$hearthctl" status --admin "$admin" > "$out/status-warm.txt"
 say "$(grep -A5 '^ZONE' "$out/status-warm.txt" || true)"
+fi
 echo "summary: $summary"

@@ -64,13 +64,18 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--slice", defaultValue = "2", paramLabel = "SECONDS",
             description = "with --compare: seconds per slice (each client gets --duration seconds in all)")
     double sliceSeconds;
+    @Option(names = "--server-pids", split = ",", paramLabel = "PID",
+            description = "server processes on this machine whose CPU time (/proc/PID/stat) over the measured "
+                    + "window is divided by the operations: SRV_CPU_US_OP")
+    List<Long> serverPids = new ArrayList<>();
     @Option(names = "--load-threads", defaultValue = "16",
             description = "threads that write every key before the runs (one blocking write at a time each)")
     int loadThreads;
 
     /** One measured run. */
     public record Result(String target, int threads, int pipeline, long ops, long failed, double opsPerSecond,
-            double p50Ms, double p99Ms, double p999Ms, double maxMs, double cpuMicrosPerOp, double rate) {
+            double p50Ms, double p99Ms, double p999Ms, double maxMs, double cpuMicrosPerOp, double rate,
+            double serverCpuMicrosPerOp) {
     }
 
     @Override
@@ -174,7 +179,7 @@ public final class BenchCommand implements Callable<Integer> {
                     pair[i] = new Result(x.target(), t, 1, x.ops(), x.failed(), x.ops() / x.seconds(),
                             x.latency().getValueAtPercentile(50) / 1e6, x.latency().getValueAtPercentile(99) / 1e6,
                             x.latency().getValueAtPercentile(99.9) / 1e6, x.latency().getMaxValue() / 1e6,
-                            x.ops() == 0 || !cpuKnown ? Double.NaN : x.cpuNanos() / 1e3 / x.ops(), 0);
+                            x.ops() == 0 || !cpuKnown ? Double.NaN : x.cpuNanos() / 1e3 / x.ops(), 0, Double.NaN);
                     results.add(pair[i]);
                 }
                 String verdict = String.format(Locale.ROOT,
@@ -285,11 +290,14 @@ public final class BenchCommand implements Callable<Integer> {
         // This process's CPU per operation over the measured window: unlike ops/s on a shared machine, it barely
         // moves from run to run, so it shows what one client costs against another (everything the process does:
         // the caller threads, the client's network threads, the timers).
+        ServerCpu servers = new ServerCpu(serverPids);
         long cpuStart = sleepUntilThenCpu(warmEnd);
+        long serverStart = servers.nanos();
         for (Thread t : workers) {
             t.join();
         }
         long cpuNanos = processCpuNanos() - cpuStart;
+        long serverNanos = servers.nanos() - serverStart;
         for (Driver d : drivers) {
             d.close();
         }
@@ -300,7 +308,8 @@ public final class BenchCommand implements Callable<Integer> {
         return new Result(target, threads, pipe, ops.get(), failed.get(), ops.get() / (double) seconds,
                 all.getValueAtPercentile(50) / 1e6, all.getValueAtPercentile(99) / 1e6,
                 all.getValueAtPercentile(99.9) / 1e6, all.getMaxValue() / 1e6,
-                ops.get() == 0 || cpuStart < 0 ? Double.NaN : cpuNanos / 1e3 / ops.get(), rate);
+                ops.get() == 0 || cpuStart < 0 ? Double.NaN : cpuNanos / 1e3 / ops.get(), rate,
+                ops.get() == 0 || serverStart < 0 ? Double.NaN : serverNanos / 1e3 / ops.get());
     }
 
     private static long sleepUntilThenCpu(long deadlineNanos) throws InterruptedException {
@@ -326,12 +335,13 @@ public final class BenchCommand implements Callable<Integer> {
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc));
             return;
         }
-        out.printf("%-10s %8s %9s %12s %9s %9s %9s %9s %8s %10s %10s%n", "TARGET", "THREADS", "PIPELINE", "OPS/S",
-                "P50_MS", "P99_MS", "P999_MS", "MAX_MS", "FAILED", "CPU_US_OP", "RATE");
+        out.printf("%-10s %8s %9s %12s %9s %9s %9s %9s %8s %10s %10s %14s%n", "TARGET", "THREADS", "PIPELINE",
+                "OPS/S", "P50_MS", "P99_MS", "P999_MS", "MAX_MS", "FAILED", "CPU_US_OP", "RATE", "SRV_CPU_US_OP");
         for (Result r : results) {
-            out.printf(Locale.ROOT, "%-10s %8d %9d %12.0f %9.3f %9.3f %9.3f %9.1f %8d %10.1f %10s%n", r.target(),
-                    r.threads(), r.pipeline(), r.opsPerSecond(), r.p50Ms(), r.p99Ms(), r.p999Ms(), r.maxMs(),
-                    r.failed(), r.cpuMicrosPerOp(), r.rate() > 0 ? String.format(Locale.ROOT, "%.0f", r.rate()) : "max");
+            out.printf(Locale.ROOT, "%-10s %8d %9d %12.0f %9.3f %9.3f %9.3f %9.1f %8d %10.1f %10s %14.1f%n",
+                    r.target(), r.threads(), r.pipeline(), r.opsPerSecond(), r.p50Ms(), r.p99Ms(), r.p999Ms(),
+                    r.maxMs(), r.failed(), r.cpuMicrosPerOp(),
+                    r.rate() > 0 ? String.format(Locale.ROOT, "%.0f", r.rate()) : "max", r.serverCpuMicrosPerOp());
         }
     }
 }

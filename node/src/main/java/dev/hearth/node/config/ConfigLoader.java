@@ -393,6 +393,19 @@ public final class ConfigLoader {
             throw new ConfigException("memcached.maxConnections", "must be at least 1");
         }
         atLeast(mc.operationTimeout(), Duration.ofMillis(100), "memcached.operationTimeout");
+        // A connection must be able to hold one largest value (its key and the words around it), or a get of it
+        // would wait for ever; the node's budget at least one connection's.
+        long oneValue = mc.maxItemSize().bytes() + 1024;
+        if (mc.connectionOutput().bytes() < oneValue) {
+            throw new ConfigException("memcached.connectionOutput", "must be at least memcached.maxItemSize + 1k ("
+                    + oneValue + " bytes)");
+        }
+        if (mc.outputMemory().bytes() < mc.connectionOutput().bytes()) {
+            throw new ConfigException("memcached.outputMemory", "must be at least memcached.connectionOutput ("
+                    + mc.connectionOutput().bytes() + " bytes)");
+        }
+        atLeast(mc.slowReaderTimeout(), Duration.ZERO, "memcached.slowReaderTimeout");
+        atLeast(mc.requestTimeout(), Duration.ZERO, "memcached.requestTimeout");
         if (!mc.readFailoverAfter().isZero() && mc.readFailoverAfter().compareTo(mc.operationTimeout()) >= 0) {
             throw new ConfigException("memcached.readFailoverAfter", "must be 0s (off) or shorter than "
                     + "memcached.operationTimeout (" + mc.operationTimeout().toMillis() + " ms)");

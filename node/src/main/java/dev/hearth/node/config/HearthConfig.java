@@ -76,15 +76,19 @@ public record HearthConfig(
             Duration idleTimeout,
             Duration readFailoverAfter,
             Duration operationTimeout,
-            Map<String, String> users) {
+            Map<String, String> users,
+            ByteSize outputMemory,
+            ByteSize connectionOutput,
+            Duration slowReaderTimeout,
+            Duration requestTimeout) {
     }
 
     public record Dump(Duration interval, int keep) {
     }
 
     /**
-     * {@code readLatencyTarget}: a refill (local-copy load or warm-up) slows down while reads take longer than this,
-     * 0 to pace by {@code rate} only.
+     * {@code readLatencyTarget}: a refill (local-copy load or warm-up) slows down while it adds more than this to
+     * reads, 0 to pace by {@code rate} only.
      */
     public record Warmup(boolean auto, long rate, Duration batchTimeout, Duration readLatencyTarget) {
     }

@@ -22,6 +22,8 @@ final class BinaryDecoder extends ByteToMessageDecoder {
     }
 
     private final int maxItemSize;
+    private final IncompleteRequestTimer incomplete;
+    private boolean progressed;
     private State state = State.HEADER;
     private long toSwallow;
     private int opcode;
@@ -32,11 +34,35 @@ final class BinaryDecoder extends ByteToMessageDecoder {
     private long cas;
 
     BinaryDecoder(int maxItemSize) {
+        this(maxItemSize, 0);
+    }
+
+    /** @param requestTimeoutNanos how long a request may stay incomplete before the connection closes; 0 = never */
+    BinaryDecoder(int maxItemSize, long requestTimeoutNanos) {
+        this.incomplete = new IncompleteRequestTimer(requestTimeoutNanos);
         this.maxItemSize = maxItemSize;
     }
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        int before = out.size();
+        decodeRequests(in, out);
+        progressed |= out.size() > before;
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        incomplete.afterRead(ctx, actualReadableBytes(), progressed);
+        progressed = false;
+        super.channelReadComplete(ctx);
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        incomplete.cancel();
+    }
+
+    private void decodeRequests(ByteBuf in, List<Object> out) {
         while (in.isReadable() || (state == State.BODY && bodylen == 0)) {
             switch (state) {
                 case CLOSED:

@@ -42,7 +42,28 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
             Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
             LOG.debug("memcached binary command failed", t);
             return null; // replaced per request by failureFor(), see execute()
-        });
+        }, BinaryHandler::sizeOf, endpoint.connectionBudget(), endpoint.settings.slowReaderTimeout());
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        queue.channelClosed();
+        ctx.fireChannelInactive();
+    }
+
+    /** The bytes an answer (a frame, a list of them, null or {@link ResponseQueue#CLOSE}) takes until written. */
+    static long sizeOf(Object answer) {
+        if (answer instanceof BinaryResponse r) {
+            return (long) BinaryDecoder.HEADER + r.extras().length + r.key().length + r.value().length;
+        }
+        if (answer instanceof java.util.List<?> list) {
+            long n = 0;
+            for (Object o : list) {
+                n += sizeOf(o);
+            }
+            return n;
+        }
+        return 0;
     }
 
     @Override
@@ -60,7 +81,11 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
         int op = Binary.loud(req.opcode());
         boolean read = !req.rejected() && (op == Binary.GET || op == Binary.GETK || op == Binary.NOOP
                 || op == Binary.VERSION || op == Binary.STAT && !changesCounters(req.key()));
-        queue.add(sequencer.submit(!read, () -> execute(req)).handle((r, e) -> e == null ? r : failureFor(req, e)));
+        // A read of a value reserves room for the largest one; other answers are small and counted once known.
+        boolean value = !req.rejected() && (op == Binary.GET || op == Binary.GETK || op == Binary.GAT
+                || op == Binary.GATK);
+        queue.add(value ? endpoint.valueRoom : 0, room -> sequencer.submit(!read,
+                () -> room.thenCompose(v -> execute(req))).handle((r, e) -> e == null ? r : failureFor(req, e)));
     }
 
     /** STAT "detail ..." and "reset" change the listener's counters: they are ordered like writes. */
@@ -80,7 +105,12 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.debug("memcached connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        if (ResponseQueue.outOfMemory(cause)) {
+            LOG.error("closing memcached connection {}: out of memory ({})", ctx.channel().remoteAddress(),
+                    cause.toString());
+        } else {
+            LOG.debug("memcached connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        }
         ctx.close();
     }
 
@@ -332,7 +362,7 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
         String sub = new String(r.key(), StandardCharsets.ISO_8859_1);
         Map<String, String> m;
         if (sub.isEmpty()) {
-            m = endpoint.stats.general(endpoint.settings.maxConnections());
+            m = endpoint.generalStats();
         } else if (sub.equals("settings")) {
             m = endpoint.settingsStats();
         } else if (sub.startsWith("reset")) { // memcached compares the first 5 bytes only

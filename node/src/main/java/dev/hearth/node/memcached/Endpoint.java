@@ -16,6 +16,12 @@ final class Endpoint {
     final MemcachedStats stats = new MemcachedStats();
     final OperationStats ops;
     final int maxItemSize;
+    /** What one value may take in an answer: the room a read reserves per key. */
+    final long valueRoom;
+    /** Keys per part of a get's answer: as many values as fit a connection's budget. */
+    final int keysPerPart;
+    /** The answers of every connection together (memcached.outputMemory). */
+    final ByteBudget outputBudget;
     final ScheduledExecutorService scheduler;
     volatile CacheService cache;
     volatile int port;
@@ -36,6 +42,15 @@ final class Endpoint {
         this.ops = ops;
         this.maxItemSize = (int) settings.maxItemSize().bytes();
         this.scheduler = scheduler;
+        this.valueRoom = maxItemSize + TextDecoder.KEY_MAX_LENGTH + TextReply.VALUE_OVERHEAD;
+        long perConnection = settings.connectionOutput().bytes();
+        this.keysPerPart = (int) Math.max(1, Math.min(1024, perConnection / valueRoom));
+        this.outputBudget = new ByteBudget(settings.outputMemory().bytes(), null);
+    }
+
+    /** A new connection's budget (memcached.connectionOutput), inside the node's. */
+    ByteBudget connectionBudget() {
+        return new ByteBudget(settings.connectionOutput().bytes(), outputBudget);
     }
 
     /** flush_all with memcached's delay semantics: 0 now, else at the time the exptime names. */
@@ -50,6 +65,14 @@ final class Endpoint {
         CacheService c = cache;
         scheduler.schedule(() -> c.flushAll(), delay, TimeUnit.MILLISECONDS);
         return CompletableFuture.completedFuture(null);
+    }
+
+    /** memcached's general stats, then Hearth's answer-memory figures (bytes held now and the limit). */
+    Map<String, String> generalStats() {
+        Map<String, String> m = stats.general(settings.maxConnections());
+        m.put("hearth_output_bytes", Long.toString(outputBudget.used()));
+        m.put("hearth_output_limit", Long.toString(outputBudget.capacity()));
+        return m;
     }
 
     Map<String, String> settingsStats() {

@@ -33,7 +33,8 @@ final class ProtocolDetector extends ByteToMessageDecoder {
         String me = ctx.name();
         if ((in.getByte(in.readerIndex()) & 0xff) == 0x80) {
             p.addAfter(me, "binary-encoder", BinaryEncoder.INSTANCE);
-            p.addAfter("binary-encoder", "binary-decoder", new BinaryDecoder(endpoint.maxItemSize));
+            p.addAfter("binary-encoder", "binary-decoder", new BinaryDecoder(endpoint.maxItemSize,
+                    endpoint.settings.requestTimeout().toNanos()));
             p.addAfter("binary-decoder", "binary-handler", new BinaryHandler(endpoint));
             p.remove(this);
             return;
@@ -46,7 +47,8 @@ final class ProtocolDetector extends ByteToMessageDecoder {
             return;
         }
         p.addAfter(me, "text-encoder", TextEncoder.INSTANCE);
-        p.addAfter("text-encoder", "text-decoder", new TextDecoder(endpoint.maxItemSize));
+        p.addAfter("text-encoder", "text-decoder", new TextDecoder(endpoint.maxItemSize,
+                endpoint.settings.requestTimeout().toNanos()));
         p.addAfter("text-decoder", "text-handler", new TextHandler(endpoint));
         p.remove(this);
     }

@@ -1,59 +1,133 @@
 package dev.hearth.node.memcached;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * Keeps a connection's answers in request order while the cache service completes them in any order: each request
- * takes a slot (a future) at the tail; whenever a slot completes, the completed slots at the head are written and
- * flushed, on the channel's event loop. A slot completing with null writes nothing (noreply, quiet misses); a
- * {@link #CLOSE} value closes the connection after what was written before it; a list writes its elements.
+ * takes a slot at the tail; whenever a slot completes, the completed slots at the head are written and flushed, on
+ * the channel's event loop. A slot completing with null writes nothing (noreply, quiet misses); a {@link #CLOSE}
+ * value closes the connection after what was written before it; a list writes its elements.
  *
- * <p>It also bounds the work a connection can have in flight: past {@value #HIGH_WATER} pending answers, or when
- * the socket is not writable, the channel stops reading until the backlog drains to {@value #LOW_WATER}.
+ * <p>It also bounds what a connection holds, in requests and in bytes:
+ * <ul>
+ *   <li>a request first reserves, in the connection's {@link ByteBudget} (inside the node's), the largest answer it
+ *       can get; once answered it keeps what the answer really takes until that is written to the socket;
+ *   <li>answers go to the socket only while it is writable, so Netty's outbound buffer (direct memory) holds at
+ *       most its high water mark plus one answer;
+ *   <li>the channel stops reading while a reservation waits, while more than {@value #HIGH_WATER} answers are
+ *       pending, or while the socket is not writable; it reads again once all of that has cleared;
+ *   <li>a client that reads nothing for {@code slowReaderTimeout} while answers wait is disconnected, with a log
+ *       line: its answers would otherwise hold the node's budget for ever.
+ * </ul>
  */
 final class ResponseQueue {
+    private static final Logger LOG = LogManager.getLogger(ResponseQueue.class);
     /** Close the connection once everything before it is written. */
     static final Object CLOSE = new Object();
     static final int HIGH_WATER = 1024;
     static final int LOW_WATER = 256;
+    private static final CompletableFuture<Void> NO_ROOM_NEEDED = CompletableFuture.completedFuture(null);
+    private static final CancellationException CLOSED = new CancellationException("memcached connection closed");
 
     private final ChannelHandlerContext ctx;
     private final Function<Throwable, Object> onFailure;
-    private final ArrayDeque<CompletableFuture<Object>> pending = new ArrayDeque<>();
+    private final ToLongFunction<Object> sizer;
+    private final ByteBudget budget;
+    private final long slowReaderNanos;
+    private final ArrayDeque<Slot> pending = new ArrayDeque<>();
     private boolean closed;
     private boolean paused;
     private boolean closeWhenAnswered;
+    private int waitingForRoom;
+    /** When the socket last stopped being writable with answers waiting, 0 while it is writable. */
+    private long unwritableSince;
+    private ScheduledFuture<?> slowReaderCheck;
 
-    ResponseQueue(ChannelHandlerContext ctx, Function<Throwable, Object> onFailure) {
-        this.ctx = ctx;
-        this.onFailure = onFailure;
+    /** One request's answer; touched on the event loop only. */
+    private static final class Slot {
+        Object value;
+        boolean done;
+        long held;
     }
 
-    /** Call on the event loop, in request order. */
-    void add(CompletableFuture<?> answer) {
+    /**
+     * @param sizer the bytes an answer takes until written (for a list, its elements together)
+     * @param budget this connection's budget (its parent is the node's)
+     * @param slowReaderTimeout how long the socket may stay unwritable while answers wait; 0 = for ever
+     */
+    ResponseQueue(ChannelHandlerContext ctx, Function<Throwable, Object> onFailure, ToLongFunction<Object> sizer,
+            ByteBudget budget, java.time.Duration slowReaderTimeout) {
+        this.ctx = ctx;
+        this.onFailure = onFailure;
+        this.sizer = sizer;
+        this.budget = budget;
+        this.slowReaderNanos = slowReaderTimeout.toNanos();
+    }
+
+    /**
+     * Takes the next slot, in request order, on the event loop. {@code command} gets a future that completes once
+     * {@code reserve} bytes are reserved for its answer (at once when free) and must not read the cluster before
+     * it does; it returns the answer.
+     */
+    void add(long reserve, Function<CompletableFuture<Void>, CompletableFuture<?>> command) {
         if (closed) {
             return;
         }
-        CompletableFuture<Object> slot = new CompletableFuture<>();
-        pending.addLast(slot);
-        answer.whenComplete((r, e) -> {
-            slot.complete(e == null ? r : onFailure.apply(e));
-            if (ctx.executor().inEventLoop()) {
-                drain();
-            } else {
-                ctx.executor().execute(this::drain);
-            }
-        });
-        if (pending.size() > HIGH_WATER && !paused) {
-            paused = true;
-            ctx.channel().config().setAutoRead(false);
+        long bytes = reserve <= 0 ? 0 : budget.clamp(reserve);
+        CompletableFuture<Void> room = bytes == 0 ? NO_ROOM_NEEDED : budget.acquire(bytes);
+        if (!room.isDone()) {
+            waitingForRoom++;
+            pause();
+            room.whenComplete((v, e) -> onLoop(() -> {
+                waitingForRoom--;
+                resumeIfDrained();
+            }));
         }
+        Slot slot = new Slot();
+        pending.addLast(slot);
+        CompletableFuture<?> answer;
+        try {
+            answer = command.apply(room);
+        } catch (RuntimeException e) {
+            answer = CompletableFuture.failedFuture(e);
+        }
+        answer.whenComplete((r, e) -> {
+            Object value = e == null ? r : onFailure.apply(e);
+            long size = sizer.applyAsLong(value);
+            if (room.isDone() && !room.isCompletedExceptionally()) {
+                if (size < bytes) {
+                    budget.release(bytes - size);
+                } else {
+                    budget.force(size - bytes);
+                }
+            } else {
+                // Answered without its room (it failed before asking the cluster): give the room back once granted.
+                room.thenRun(() -> budget.release(bytes));
+                budget.force(size);
+            }
+            onLoop(() -> completed(slot, value, size));
+        });
+        if (pending.size() > HIGH_WATER) {
+            pause();
+        }
+    }
+
+    /** {@link #add} for an answer known now, reserving nothing. */
+    void addNow(Object answer) {
+        add(0, room -> CompletableFuture.completedFuture(answer));
     }
 
     /**
@@ -67,10 +141,6 @@ final class ResponseQueue {
         }
     }
 
-    void addNow(Object answer) {
-        add(CompletableFuture.completedFuture(answer));
-    }
-
     boolean closed() {
         return closed;
     }
@@ -79,29 +149,78 @@ final class ResponseQueue {
         return pending.size();
     }
 
+    /** The channel closed (by either side): whatever is held goes back to the budget. */
+    void channelClosed() {
+        if (!closed) {
+            closed = true;
+            releaseHeld();
+        }
+    }
+
+    private void onLoop(Runnable r) {
+        if (ctx.executor().inEventLoop()) {
+            r.run();
+        } else {
+            ctx.executor().execute(r);
+        }
+    }
+
+    private void completed(Slot slot, Object value, long size) {
+        if (closed) {
+            budget.release(size);
+            return;
+        }
+        slot.value = value;
+        slot.held = size;
+        slot.done = true;
+        drain();
+    }
+
     private void drain() {
         boolean wrote = false;
-        while (!closed && !pending.isEmpty() && pending.peekFirst().isDone()) {
-            Object r = pending.pollFirst().join();
+        while (!closed && !pending.isEmpty() && pending.peekFirst().done) {
+            if (!ctx.channel().isWritable()) {
+                unwritable();
+                break;
+            }
+            Slot slot = pending.pollFirst();
+            Object r = slot.value;
+            long held = slot.held;
             if (r == null) {
+                budget.release(held);
                 continue;
             }
             if (r == CLOSE) {
+                budget.release(held);
                 close();
                 return;
             }
+            ChannelFuture last = null;
             if (r instanceof List<?> list) {
                 for (Object o : list) {
                     if (o == CLOSE) {
+                        budget.release(held);
+                        if (last != null) {
+                            ctx.flush();
+                        }
                         close();
                         return;
                     }
-                    ctx.write(o);
-                    wrote = true;
+                    last = ctx.write(o);
                 }
             } else {
-                ctx.write(r);
+                last = ctx.write(r);
+            }
+            if (last == null) {
+                budget.release(held);
+            } else {
                 wrote = true;
+                last.addListener(f -> {
+                    budget.release(held);
+                    if (!f.isSuccess()) {
+                        writeFailed(ctx, f.cause());
+                    }
+                });
             }
         }
         if (wrote) {
@@ -114,28 +233,106 @@ final class ResponseQueue {
         resumeIfDrained();
     }
 
+    /**
+     * An answer could not be written. Out of memory (Netty's direct memory, most likely) is logged as an error,
+     * since the node's bounds should have prevented it; either way the connection closes, as its answers can no
+     * longer all be delivered in order.
+     */
+    static void writeFailed(ChannelHandlerContext ctx, Throwable cause) {
+        if (outOfMemory(cause)) {
+            LOG.error("closing memcached connection {}: out of memory writing an answer ({}); memcached.outputMemory "
+                    + "should stay well under memory.directMemory", ctx.channel().remoteAddress(), cause.toString());
+        } else {
+            LOG.debug("memcached connection {}: answer not written: {}", ctx.channel().remoteAddress(),
+                    cause.toString());
+        }
+        ctx.channel().close();
+    }
+
+    /** Whether {@code t} or one of its causes is an OutOfMemoryError (Netty's OutOfDirectMemoryError is one). */
+    static boolean outOfMemory(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof OutOfMemoryError) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void pause() {
+        if (!paused) {
+            paused = true;
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
     void resumeIfDrained() {
-        if (paused && !closed && pending.size() <= LOW_WATER && ctx.channel().isWritable()) {
+        if (paused && !closed && waitingForRoom == 0 && pending.size() <= LOW_WATER && ctx.channel().isWritable()) {
             paused = false;
             ctx.channel().config().setAutoRead(true);
         }
     }
 
-    /** The socket's write buffer filled up (or drained): stop or resume reading. */
+    /** The socket's write buffer filled up (or drained): stop reading, or write what waits and read again. */
     void writabilityChanged() {
         if (!ctx.channel().isWritable()) {
-            if (!paused) {
-                paused = true;
-                ctx.channel().config().setAutoRead(false);
-            }
+            pause();
+            unwritable();
         } else {
-            resumeIfDrained();
+            unwritableSince = 0;
+            drain();
         }
+    }
+
+    private void unwritable() {
+        if (unwritableSince == 0) {
+            unwritableSince = System.nanoTime();
+        }
+        if (slowReaderNanos > 0 && slowReaderCheck == null) {
+            slowReaderCheck = ctx.executor().schedule(this::checkSlowReader, slowReaderNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void checkSlowReader() {
+        slowReaderCheck = null;
+        if (closed || unwritableSince == 0 || ctx.channel().isWritable()) {
+            unwritableSince = 0;
+            return;
+        }
+        long stalled = System.nanoTime() - unwritableSince;
+        if (stalled < slowReaderNanos) {
+            slowReaderCheck = ctx.executor().schedule(this::checkSlowReader, slowReaderNanos - stalled,
+                    TimeUnit.NANOSECONDS);
+            return;
+        }
+        long waiting = 0;
+        for (Slot s : pending) {
+            waiting += s.held;
+        }
+        LOG.warn("closing memcached connection {}: it read none of its answers for {} ms ({} answers, {} bytes "
+                + "waiting; memcached.slowReaderTimeout)", ctx.channel().remoteAddress(),
+                TimeUnit.NANOSECONDS.toMillis(stalled), pending.size(), waiting);
+        close();
+        ctx.channel().close();
     }
 
     private void close() {
         closed = true;
-        pending.clear();
+        releaseHeld();
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void releaseHeld() {
+        for (Slot s : pending) {
+            if (s.done) {
+                budget.release(s.held);
+            } // not done: released when it completes (closed by then)
+        }
+        pending.clear();
+        budget.cancelWaiters(CLOSED);
+        if (slowReaderCheck != null) {
+            slowReaderCheck.cancel(false);
+            slowReaderCheck = null;
+        }
     }
 }

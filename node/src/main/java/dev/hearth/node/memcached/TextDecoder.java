@@ -32,6 +32,8 @@ final class TextDecoder extends ByteToMessageDecoder {
     }
 
     private final int maxItemSize;
+    private final IncompleteRequestTimer incomplete;
+    private boolean progressed;
     private final int maxGetLine;
     private State state = State.LINE;
     private long toSwallow;
@@ -48,12 +50,36 @@ final class TextDecoder extends ByteToMessageDecoder {
     }
 
     TextDecoder(int maxItemSize) {
+        this(maxItemSize, 0);
+    }
+
+    /** @param requestTimeoutNanos how long a request may stay incomplete before the connection closes; 0 = never */
+    TextDecoder(int maxItemSize, long requestTimeoutNanos) {
+        this.incomplete = new IncompleteRequestTimer(requestTimeoutNanos);
         this.maxItemSize = maxItemSize;
         this.maxGetLine = Math.max(64 * 1024, maxItemSize);
     }
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        int before = out.size();
+        decodeRequests(in, out);
+        progressed |= out.size() > before;
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        incomplete.afterRead(ctx, actualReadableBytes(), progressed);
+        progressed = false;
+        super.channelReadComplete(ctx);
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        incomplete.cancel();
+    }
+
+    private void decodeRequests(ByteBuf in, List<Object> out) {
         while (in.isReadable()) {
             switch (state) {
                 case CLOSED:

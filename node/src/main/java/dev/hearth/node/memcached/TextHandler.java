@@ -39,7 +39,14 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        queue = new ResponseQueue(ctx, TextHandler::failure);
+        queue = new ResponseQueue(ctx, TextHandler::failure, TextReply::sizeOf, endpoint.connectionBudget(),
+                endpoint.settings.slowReaderTimeout());
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        queue.channelClosed();
+        ctx.fireChannelInactive();
     }
 
     static Object failure(Throwable e) {
@@ -72,7 +79,31 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
             return;
         }
         endpoint.ops.record("memcached.text", req.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT));
-        queue.add(sequencer.submit(isWrite(req), () -> execute(req)));
+        boolean write = isWrite(req);
+        if (req instanceof TextRequest.Get g && g.keys().size() > endpoint.keysPerPart) {
+            // Answered in parts, each reserving room for its values only once the part before has made room.
+            List<byte[]> keys = g.keys();
+            long nowMs = System.currentTimeMillis();
+            for (int from = 0; from < keys.size(); from += endpoint.keysPerPart) {
+                List<byte[]> part = keys.subList(from, Math.min(keys.size(), from + endpoint.keysPerPart));
+                boolean end = from + part.size() == keys.size();
+                queue.add(part.size() * endpoint.valueRoom, room -> sequencer.submit(write,
+                        () -> room.thenCompose(v -> get(g, part, end, nowMs))));
+            }
+            return;
+        }
+        queue.add(room(req), room -> sequencer.submit(write, () -> room.thenCompose(v -> execute(req))));
+    }
+
+    /** The room a request's answer may need: a value per key for reads, nothing ahead for the rest. */
+    private long room(TextRequest req) {
+        if (req instanceof TextRequest.Get g) {
+            return (long) g.keys().size() * endpoint.valueRoom;
+        }
+        if (req instanceof TextRequest.Meta m && m.command() == 'g') {
+            return endpoint.valueRoom;
+        }
+        return 0;
     }
 
     /** Whether the command changes the cache (it then waits for every earlier command; see {@link Sequencer}). */
@@ -105,7 +136,12 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.debug("memcached connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        if (ResponseQueue.outOfMemory(cause)) {
+            LOG.error("closing memcached connection {}: out of memory ({})", ctx.channel().remoteAddress(),
+                    cause.toString());
+        } else {
+            LOG.debug("memcached connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        }
         ctx.close();
     }
 
@@ -159,7 +195,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
         } else if (req instanceof TextRequest.Stats s) {
             return now(stats(s.sub(), s.arg()));
         } else if (req instanceof TextRequest.Get g) {
-            return get(g, nowMs);
+            return get(g, g.keys(), true, nowMs);
         } else if (req instanceof TextRequest.Store s) {
             return store(s, nowMs);
         } else if (req instanceof TextRequest.Arith a) {
@@ -211,7 +247,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
     private TextReply stats(String sub, String arg) {
         switch (sub) {
             case "":
-                return new TextReply.Stats(endpoint.stats.general(endpoint.settings.maxConnections()));
+                return new TextReply.Stats(endpoint.generalStats());
             case "settings":
                 return new TextReply.Stats(endpoint.settingsStats());
             case "items":
@@ -255,11 +291,14 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
         return new String(value, 0, end, StandardCharsets.US_ASCII);
     }
 
-    private CompletableFuture<?> get(TextRequest.Get g, long nowMs) {
+    /**
+     * Answers {@code keys} of {@code g} (all of them, or one part): VALUE lines, then END if {@code end}. A part
+     * with no hit and no END answers nothing.
+     */
+    private CompletableFuture<?> get(TextRequest.Get g, List<byte[]> keys, boolean end, long nowMs) {
         MemcachedStats st = endpoint.stats;
-        List<byte[]> keys = g.keys();
         if (keys.isEmpty()) {
-            return now(new TextReply.Values(List.of()));
+            return now(end ? new TextReply.Values(List.of()) : null);
         }
         if (g.touch()) {
             long expireAt = Expiry.toExpireAt(g.exptime(), nowMs);
@@ -279,7 +318,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
                                 g.withCas() ? item.version() : -1));
                     }
                 }
-                return new TextReply.Values(out);
+                return values(out, end);
             });
         }
         st.cmdGet.add(keys.size());
@@ -288,9 +327,9 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
             return cache().get(key(k)).thenApply(item -> {
                 st.prefixes.recordGet(k, item != null);
                 (item != null ? st.getHits : st.getMisses).increment();
-                return new TextReply.Values(item == null ? List.of()
+                return values(item == null ? List.of()
                         : List.of(new TextReply.Value(k, item.flags(), item.value(),
-                                g.withCas() ? item.version() : -1)));
+                                g.withCas() ? item.version() : -1)), end);
             });
         }
         List<TenantKey> tks = new ArrayList<>(keys.size());
@@ -308,8 +347,12 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
                             g.withCas() ? item.version() : -1));
                 }
             }
-            return new TextReply.Values(out);
+            return values(out, end);
         });
+    }
+
+    private static TextReply.Values values(List<TextReply.Value> out, boolean end) {
+        return out.isEmpty() && !end ? null : new TextReply.Values(out, end);
     }
 
     private CompletableFuture<?> store(TextRequest.Store s, long nowMs) {

@@ -6,12 +6,18 @@ import java.util.function.LongSupplier;
 
 /**
  * How fast a refill (a local-copy load or a warm-up from a dump) may hand entries to the cluster: never above its
- * ceiling, and lower while foreground reads are slow, so that a refill yields to the traffic it is meant to help
- * instead of starving it (issue #14: a read p99 of 1,023 ms during an unpaced warm-up).
+ * ceiling, and lower while the refill makes foreground reads slow, so that it yields to the traffic it is meant to
+ * help instead of starving it (issue #14: a read p99 of 1,023 ms during an unpaced warm-up).
+ *
+ * <p>Only latency the refill adds counts. On a busy machine reads are slow with or without a refill (the read load
+ * itself, a neighbour, a GC), and a refill that yields to that would crawl at its floor while the cache stays cold
+ * (a 1 GiB restart sat at 500 entries/s per node, 7% hit ratio after 45 s). So one window in every
+ * {@link #QUIET_EVERY} + 1 sends nothing and measures the reads' latency without the refill: the baseline. A window
+ * that sends is judged against the baseline plus the target.
  *
  * <p>Additive-increase is too slow from a low start, so both directions are multiplicative, decided once per
- * {@link #WINDOW}: when the worst read latency {@link Latency seen} in the window is above the target the limit
- * halves (never below {@link #FLOOR}, so a refill always ends); when it is at or below the target and the refill
+ * {@link #WINDOW}: when the worst read latency {@link Latency seen} in the window is above the baseline plus the
+ * target the limit halves (never below {@link #FLOOR}, so a refill always ends); when it is not and the refill
  * actually used at least {@link #BUSY} of its limit, the limit grows by a quarter. A refill held back by something
  * else (the disk, the cluster's acknowledgements) does not grow a limit it does not use; otherwise the limit would
  * run far ahead and a latency spike would take many halvings to reach.
@@ -27,6 +33,8 @@ public final class AdaptiveRate implements AutoCloseable {
     static final long START = 20_000;
     /** Share of the limit a window must use before the limit may grow. */
     static final double BUSY = 0.8;
+    /** Sending windows between two quiet ones (which measure reads without the refill). */
+    static final int QUIET_EVERY = 8;
     /** Longest a refill that fell behind its schedule may then run at full speed to catch up. */
     private static final long MAX_CATCH_UP = TimeUnit.MILLISECONDS.toNanos(20);
 
@@ -74,6 +82,12 @@ public final class AdaptiveRate implements AutoCloseable {
     private long windowStart;
     private long windowEntries;
     private long next;
+    /** Whether the current window sends nothing (it measures the baseline). */
+    private boolean quiet;
+    private int sinceQuiet;
+    /** The worst read latency of the last two quiet windows, -1 before one was seen. */
+    private long baseline = -1;
+    private long previousBaseline = -1;
 
     /**
      * @param ceiling entries per second at most, 0 for none
@@ -91,6 +105,7 @@ public final class AdaptiveRate implements AutoCloseable {
         this.limit = targetNanos == 0 ? ceiling : ceiling == 0 ? START : Math.min(ceiling, START);
         this.windowStart = clock.getAsLong();
         this.next = windowStart;
+        this.quiet = targetNanos > 0; // the first window measures the reads before the refill starts
     }
 
     /** Entries per second allowed right now, 0 for no limit. */
@@ -98,11 +113,32 @@ public final class AdaptiveRate implements AutoCloseable {
         return limit;
     }
 
+    /** Whether the current window is one that sends nothing. */
+    boolean quiet() {
+        return quiet;
+    }
+
+    /** The read latency without the refill, as last measured; -1 before the first quiet window ended. */
+    long baselineNanos() {
+        return Math.max(baseline, previousBaseline);
+    }
+
     /** Takes {@code entries} permits, waiting as long as the current limit requires. */
     public void acquire(int entries) {
         long now = clock.getAsLong();
-        if (targetNanos > 0 && now - windowStart >= WINDOW) {
-            adjust(now);
+        if (targetNanos > 0) {
+            if (now - windowStart >= WINDOW) {
+                adjust(now);
+            }
+            if (quiet) {
+                // The first half lets the cluster finish what the refill had in flight; the second half is measured.
+                parkUntil(windowStart + WINDOW / 2);
+                latency.worstNanos();
+                parkUntil(windowStart + WINDOW);
+                now = Math.max(clock.getAsLong(), windowStart + WINDOW);
+                adjust(now);
+                next = now;
+            }
         }
         windowEntries += entries;
         if (limit == 0) {
@@ -116,15 +152,32 @@ public final class AdaptiveRate implements AutoCloseable {
         }
     }
 
+    private void parkUntil(long when) {
+        long wait = when - clock.getAsLong();
+        if (wait > 0) {
+            parker.park(wait);
+        }
+    }
+
     private void adjust(long now) {
         long worst = latency.worstNanos();
-        long elapsed = now - windowStart;
-        double used = (double) windowEntries * 1_000_000_000L / elapsed;
-        if (worst > targetNanos) {
-            limit = Math.max(FLOOR, limit / 2);
-        } else if (used >= BUSY * limit) {
-            long grown = limit + Math.max(1, limit / 4);
-            limit = ceiling == 0 ? grown : Math.min(ceiling, grown);
+        if (quiet) {
+            if (worst >= 0) {
+                previousBaseline = baseline;
+                baseline = worst;
+            }
+            quiet = false;
+            sinceQuiet = 0;
+        } else {
+            long elapsed = now - windowStart;
+            double used = (double) windowEntries * 1_000_000_000L / elapsed;
+            if (worst > targetNanos + Math.max(0, baselineNanos())) {
+                limit = Math.max(FLOOR, limit / 2);
+            } else if (used >= BUSY * limit) {
+                long grown = limit + Math.max(1, limit / 4);
+                limit = ceiling == 0 ? grown : Math.min(ceiling, grown);
+            }
+            quiet = ++sinceQuiet >= QUIET_EVERY;
         }
         windowStart = now;
         windowEntries = 0;

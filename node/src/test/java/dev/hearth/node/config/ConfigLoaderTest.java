@@ -95,6 +95,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void memcachedAnswerMemoryMustHoldOneLargestValue() throws Exception {
+        HearthConfig c = load(null, Map.of("HEARTH_MEMCACHED_OUTPUT_MEMORY", "32m"));
+        assertEquals(32L << 20, c.memcached().outputMemory().bytes());
+        assertEquals(16L << 20, c.memcached().connectionOutput().bytes());
+        assertEquals(java.time.Duration.ofSeconds(30), c.memcached().slowReaderTimeout());
+        ConfigException small = fails(null, Map.of(), "memcached.maxItemSize=2m", "memcached.connectionOutput=2m");
+        assertEquals("memcached.connectionOutput", small.key());
+        assertTrue(small.getMessage().contains("maxItemSize"), small.getMessage());
+        assertEquals("memcached.outputMemory", fails(null, Map.of(), "memcached.outputMemory=8m").key());
+    }
+
+    @Test
     void unknownKeyIsNamedWithTheAllowedOnes() {
         ConfigException e = fails("ports: {admn: 1}\n", Map.of());
         assertEquals("ports.admn", e.key());

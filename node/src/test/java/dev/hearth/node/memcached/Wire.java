@@ -68,6 +68,32 @@ final class Wire implements AutoCloseable {
         }
     }
 
+    /** Reads one line (without its CRLF), keeping what follows it for the next read; {@link #CLOSED} at the end. */
+    String readLine() throws IOException {
+        byte[] buf = new byte[65536];
+        while (true) {
+            byte[] have = pending.toByteArray();
+            for (int i = 0; i + 1 < have.length; i++) {
+                if (have[i] == '\r' && have[i + 1] == '\n') {
+                    pending.reset();
+                    pending.write(have, i + 2, have.length - i - 2);
+                    return new String(have, 0, i, StandardCharsets.ISO_8859_1);
+                }
+            }
+            int n;
+            try {
+                n = in.read(buf);
+            } catch (IOException e) {
+                n = -1;
+            }
+            if (n < 0) {
+                closed = true;
+                return CLOSED;
+            }
+            pending.write(buf, 0, n);
+        }
+    }
+
     /** Reads exactly n bytes (or until close). */
     byte[] readN(int n) throws IOException {
         byte[] buf = new byte[65536];

@@ -24,20 +24,31 @@ class AdaptiveRateTest {
         }
     }
 
-    /** Latency the test sets; what the rate sees once per window. */
+    /**
+     * Latency the test sets, what the rate sees once per window: {@code quiet} while the rate sends nothing (the
+     * reads on their own), {@code worst} while it sends.
+     */
     private static final class Reads implements AdaptiveRate.Latency {
         long worst = -1;
+        long quiet = -1;
+        AdaptiveRate rate;
         boolean closed;
 
         @Override
         public long worstNanos() {
-            return worst;
+            return rate != null && rate.quiet() ? quiet : worst;
         }
 
         @Override
         public void close() {
             closed = true;
         }
+    }
+
+    private static AdaptiveRate paced(long ceiling, Reads reads, Clock clock) {
+        AdaptiveRate rate = new AdaptiveRate(ceiling, 10 * MS, reads, () -> clock.now, clock::park);
+        reads.rate = rate;
+        return rate;
     }
 
     /** Sends entries for {@code nanos} of the fake clock, one at a time as the refill does. */
@@ -72,25 +83,60 @@ class AdaptiveRateTest {
     }
 
     @Test
-    void slowReadsHalveTheRateDownToTheFloorAndFastOnesGrowItBack() {
+    void readsTheRefillSlowsHalveTheRateDownToTheFloorAndFastOnesGrowItBack() {
         Clock clock = new Clock();
         Reads reads = new Reads();
-        AdaptiveRate rate = new AdaptiveRate(0, 10 * MS, reads, () -> clock.now, clock::park);
+        reads.quiet = 2 * MS;
+        AdaptiveRate rate = paced(0, reads, clock);
         assertEquals(AdaptiveRate.START, rate.limit());
 
         reads.worst = 50 * MS;
-        sendFor(rate, clock, AdaptiveRate.WINDOW + MS);
+        sendFor(rate, clock, 2 * AdaptiveRate.WINDOW + MS); // the quiet first window, then one that sends
+        assertEquals(2 * MS, rate.baselineNanos(), "the first window measures reads without the refill");
         assertEquals(AdaptiveRate.START / 2, rate.limit());
-        sendFor(rate, clock, 20 * AdaptiveRate.WINDOW);
+        sendFor(rate, clock, 30 * AdaptiveRate.WINDOW);
         assertEquals(AdaptiveRate.FLOOR, rate.limit(), "never below the floor: a refill always ends");
 
         reads.worst = 2 * MS;
         long before = rate.limit();
-        sendFor(rate, clock, 4 * AdaptiveRate.WINDOW);
+        sendFor(rate, clock, 6 * AdaptiveRate.WINDOW); // at least 5 windows that send
         assertTrue(rate.limit() > before * 2, "grows by a quarter per window while used: " + rate.limit());
 
         rate.close();
         assertTrue(reads.closed, "closing the rate ends its probe");
+    }
+
+    /** Reads slow with or without the refill (a busy machine): the refill is not the cause and does not yield. */
+    @Test
+    void readsSlowWithoutTheRefillDoNotHoldItBack() {
+        Clock clock = new Clock();
+        Reads reads = new Reads();
+        reads.quiet = 40 * MS;
+        reads.worst = 45 * MS;
+        AdaptiveRate rate = paced(0, reads, clock);
+        sendFor(rate, clock, 20 * AdaptiveRate.WINDOW);
+        assertTrue(rate.limit() > AdaptiveRate.START * 4, "grew: " + rate.limit());
+        reads.worst = 80 * MS; // now the refill adds 40 ms: it yields
+        long before = rate.limit();
+        sendFor(rate, clock, 3 * AdaptiveRate.WINDOW);
+        assertTrue(rate.limit() <= before / 4, before + " -> " + rate.limit());
+    }
+
+    /** One window in QUIET_EVERY + 1 sends nothing; the others send at the limit. */
+    @Test
+    void quietWindowsCostOneWindowInNine() {
+        Clock clock = new Clock();
+        Reads reads = new Reads();
+        reads.quiet = MS;
+        reads.worst = 50 * MS; // halves every sending window down to the floor, where the limit stays
+        AdaptiveRate rate = paced(0, reads, clock);
+        sendFor(rate, clock, 40 * AdaptiveRate.WINDOW);
+        assertEquals(AdaptiveRate.FLOOR, rate.limit());
+        long windows = 90;
+        long sent = sendFor(rate, clock, windows * AdaptiveRate.WINDOW);
+        long expected = AdaptiveRate.FLOOR * windows * AdaptiveRate.WINDOW / 1_000_000_000L
+                * AdaptiveRate.QUIET_EVERY / (AdaptiveRate.QUIET_EVERY + 1);
+        assertEquals(expected, sent, expected / 20.0);
     }
 
     @Test
@@ -98,7 +144,8 @@ class AdaptiveRateTest {
         Clock clock = new Clock();
         Reads reads = new Reads();
         reads.worst = MS;
-        AdaptiveRate rate = new AdaptiveRate(30_000, 10 * MS, reads, () -> clock.now, clock::park);
+        reads.quiet = MS;
+        AdaptiveRate rate = paced(30_000, reads, clock);
         sendFor(rate, clock, 40 * AdaptiveRate.WINDOW);
         assertEquals(30_000, rate.limit());
     }
@@ -109,7 +156,8 @@ class AdaptiveRateTest {
         Clock clock = new Clock();
         Reads reads = new Reads();
         reads.worst = MS;
-        AdaptiveRate rate = new AdaptiveRate(0, 10 * MS, reads, () -> clock.now, clock::park);
+        reads.quiet = MS;
+        AdaptiveRate rate = paced(0, reads, clock);
         for (int i = 0; i < 40; i++) {
             rate.acquire(1);
             clock.now += AdaptiveRate.WINDOW / 4; // one entry per 62 ms: far below 20,000/s
