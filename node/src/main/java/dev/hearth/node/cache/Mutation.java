@@ -43,6 +43,11 @@ public final class Mutation {
     private long recacheAt;
     private long initial;
     private long explicitVersion;
+    /**
+     * The longest value an append or prepend may produce (the item size limit of the node that built the
+     * mutation); 0 = no limit, which is what a mutation built by a node without this field deserialises to.
+     */
+    private int maxValueLength;
 
     private Mutation(Op op, byte[] data, int flags, long expireAt, long compareVersion, long delta) {
         this.op = op;
@@ -74,14 +79,15 @@ public final class Mutation {
      * {@link #OPT_COMPARE} set and replace become a compare-and-set against {@code compareVersion}, and append and
      * prepend check it; with {@link #OPT_STALE_OK} as well, a lower {@code compareVersion} than the item's still
      * stores, as a stale item that keeps its expiry and win token. {@code explicitVersion} (0 = none) is the CAS
-     * value the stored item gets.
+     * value the stored item gets. {@code maxValueLength}: see {@link #concat}.
      */
     public static Mutation metaSet(char mode, byte[] value, int flags, long expireAt, int options,
-            long compareVersion, long explicitVersion) {
+            long compareVersion, long explicitVersion, int maxValueLength) {
         Mutation m = new Mutation(Op.META_SET, value, flags, expireAt, compareVersion, 0);
         m.mode = (byte) mode;
         m.options = options;
         m.explicitVersion = explicitVersion;
+        m.maxValueLength = maxValueLength;
         return m;
     }
 
@@ -130,9 +136,15 @@ public final class Mutation {
         return new Mutation(Op.CAS, value, flags, expireAt, version, 0);
     }
 
-    /** Appends (or prepends) to a present value, keeping its flags and expiry; {@code version} 0 = any. */
-    public static Mutation concat(byte[] data, boolean append, long version) {
-        return new Mutation(append ? Op.APPEND : Op.PREPEND, data, 0, 0, version, 0);
+    /**
+     * Appends (or prepends) to a present value, keeping its flags and expiry; {@code version} 0 = any. A result
+     * longer than {@code maxValueLength} bytes (the item size limit; 0 = none) is refused with NOT_STORED and the
+     * value stays as it was, as memcached does: otherwise repeated appends could grow an item without bound.
+     */
+    public static Mutation concat(byte[] data, boolean append, long version, int maxValueLength) {
+        Mutation m = new Mutation(append ? Op.APPEND : Op.PREPEND, data, 0, 0, version, 0);
+        m.maxValueLength = maxValueLength;
+        return m;
     }
 
     /** Adds {@code delta} (an unsigned 64-bit number) to, or subtracts it from, a decimal value. */
@@ -205,12 +217,10 @@ public final class Mutation {
                 if (compareVersion != 0 && current.version() != compareVersion) {
                     return Outcome.keep(Status.EXISTS, current);
                 }
-                byte[] old = current.value();
-                byte[] joined = new byte[old.length + data.length];
-                byte[] first = op == Op.APPEND ? old : data;
-                byte[] second = op == Op.APPEND ? data : old;
-                System.arraycopy(first, 0, joined, 0, first.length);
-                System.arraycopy(second, 0, joined, first.length, second.length);
+                byte[] joined = concatenated(current.value(), op == Op.APPEND);
+                if (joined == null) {
+                    return Outcome.keep(Status.NOT_STORED, current);
+                }
                 return Outcome.write(Status.STORED,
                         new Item(joined, current.flags(), newVersion, current.expireAt(), current.stale()));
             }
@@ -326,18 +336,34 @@ public final class Mutation {
                 if (compare && current.version() != compareVersion) {
                     return Outcome.keep(Status.EXISTS, current);
                 }
-                byte[] old = current.value();
-                byte[] joined = new byte[old.length + data.length];
-                byte[] first = m == 'A' ? old : data;
-                byte[] second = m == 'A' ? data : old;
-                System.arraycopy(first, 0, joined, 0, first.length);
-                System.arraycopy(second, 0, joined, first.length, second.length);
+                byte[] joined = concatenated(current.value(), m == 'A');
+                if (joined == null) {
+                    return Outcome.keep(Status.NOT_STORED, current);
+                }
                 return Outcome.write(Status.STORED, new Item(joined, current.flags(), version, current.expireAt(),
                         false));
             }
             default:
                 throw new IllegalStateException("unknown meta set mode " + m);
         }
+    }
+
+    /**
+     * The one place the size rule of append and prepend (classic and meta) lives: {@code old} joined with this
+     * mutation's data, or null when the result would be longer than {@link #maxValueLength}.
+     */
+    private byte[] concatenated(byte[] old, boolean append) {
+        long length = (long) old.length + data.length;
+        long limit = maxValueLength > 0 ? maxValueLength : Integer.MAX_VALUE - 8; // else: the largest Java array
+        if (length > limit) {
+            return null;
+        }
+        byte[] joined = new byte[(int) length];
+        byte[] first = append ? old : data;
+        byte[] second = append ? data : old;
+        System.arraycopy(first, 0, joined, 0, first.length);
+        System.arraycopy(second, 0, joined, first.length, second.length);
+        return joined;
     }
 
     private Outcome arith(Item current, long version) {

@@ -9,15 +9,16 @@ import java.util.List;
  * Decodes binary-protocol frames into {@link BinaryRequest}s. Lengths are checked from the header before any body
  * is buffered, as memcached's dispatch_bin_command does: inconsistent lengths get "Unknown command" and a close,
  * a wrong shape for the opcode (or a key over 250 bytes) "Invalid arguments" and a close, a value over the item
- * size limit "Too large." with the body swallowed, and a wrong magic byte closes at once. So a frame that lies
- * about its lengths never makes the connection buffer more than the item size limit.
+ * size limit "Too large." with the value swallowed (its key is read first: a refused SET removes the key's old
+ * value, as in memcached), and a wrong magic byte closes at once. So a frame that lies about its lengths never
+ * makes the connection buffer more than the item size limit.
  */
 final class BinaryDecoder extends ByteToMessageDecoder {
     static final int HEADER = 24;
     private static final int MAX_SASL_BODY = 4096;
 
     private enum State {
-        HEADER, BODY, SWALLOW, CLOSED
+        HEADER, BODY, TOO_LARGE_KEY, SWALLOW, CLOSED
     }
 
     private final int maxItemSize;
@@ -75,6 +76,18 @@ final class BinaryDecoder extends ByteToMessageDecoder {
                         return;
                     }
                     state = State.HEADER;
+                    break;
+                }
+                case TOO_LARGE_KEY: {
+                    if (in.readableBytes() < extlen + keylen) {
+                        return;
+                    }
+                    in.skipBytes(extlen);
+                    byte[] key = new byte[keylen];
+                    in.readBytes(key);
+                    out.add(new BinaryRequest(opcode, BinaryRequest.EMPTY, key, BinaryRequest.EMPTY, opaque, cas,
+                            Binary.E2BIG, false));
+                    state = State.SWALLOW; // toSwallow (the value's length, > 0) was set by check()
                     break;
                 }
                 case BODY: {
@@ -189,7 +202,10 @@ final class BinaryDecoder extends ByteToMessageDecoder {
             return "shape";
         }
         if (vlen > maxItemSize) {
-            reject(out, Binary.E2BIG, false, body);
+            // Only storage commands can get here (the others allow no value); the key and extras are at most
+            // 250 + 255 bytes, so reading them first keeps the bound.
+            toSwallow = vlen;
+            state = State.TOO_LARGE_KEY;
             return "too large";
         }
         return null;

@@ -80,12 +80,18 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
         endpoint.ops.record("memcached.binary", req.rejected() ? "rejected" : "request");
         int op = Binary.loud(req.opcode());
         boolean read = !req.rejected() && (op == Binary.GET || op == Binary.GETK || op == Binary.NOOP
-                || op == Binary.VERSION || op == Binary.STAT);
+                || op == Binary.VERSION || op == Binary.STAT && !changesCounters(req.key()));
         // A read of a value reserves room for the largest one; other answers are small and counted once known.
         boolean value = !req.rejected() && (op == Binary.GET || op == Binary.GETK || op == Binary.GAT
                 || op == Binary.GATK);
         queue.add(value ? endpoint.valueRoom : 0, room -> sequencer.submit(!read,
                 () -> room.thenCompose(v -> execute(req))).handle((r, e) -> e == null ? r : failureFor(req, e)));
+    }
+
+    /** STAT "detail ..." and "reset" change the listener's counters: they are ordered like writes. */
+    private static boolean changesCounters(byte[] statKey) {
+        String sub = new String(statKey, StandardCharsets.ISO_8859_1);
+        return sub.startsWith("detail") || sub.startsWith("reset");
     }
 
     @Override
@@ -159,6 +165,9 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
                 return now(ResponseQueue.CLOSE);
             }
             BinaryResponse e = error(r, r.rejectStatus());
+            if (r.rejectStatus() == Binary.E2BIG && r.key().length > 0) {
+                return tooLarge(r, e);
+            }
             return now(r.closeAfter() ? List.of(e, ResponseQueue.CLOSE) : e);
         }
         int op = Binary.loud(r.opcode());
@@ -195,6 +204,7 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
                 st.cmdGet.increment();
                 boolean withKey = op == Binary.GETK;
                 return cache().get(key(r.key())).thenApply(item -> {
+                    st.prefixes.recordGet(r.key(), item != null);
                     (item != null ? st.getHits : st.getMisses).increment();
                     return item != null ? ok(r, flagsExtras(item.flags()), withKey ? r.key() : EMPTY, item.value(),
                             item.version()) : miss(r, quiet, withKey);
@@ -206,6 +216,7 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
                 st.cmdTouch.increment();
                 long expireAt = Expiry.fromUnsigned(ByteBuffer.wrap(r.extras()).getInt(), nowMs);
                 return cache().getAndTouch(key(r.key()), expireAt).thenApply(item -> {
+                    st.prefixes.recordGet(r.key(), item != null); // memcached counts touches as gets here
                     (item != null ? st.touchHits : st.touchMisses).increment();
                     if (item == null) {
                         return miss(r, quiet, op == Binary.GATK);
@@ -224,8 +235,9 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
             case Binary.APPEND:
             case Binary.PREPEND: {
                 st.cmdSet.increment();
+                st.prefixes.recordSet(r.key());
                 Mutation m = Mutation.metaSet(op == Binary.APPEND ? 'A' : 'P', r.value(), 0, 0,
-                        r.cas() != 0 ? Mutation.OPT_COMPARE : 0, r.cas(), 0);
+                        r.cas() != 0 ? Mutation.OPT_COMPARE : 0, r.cas(), 0, endpoint.maxItemSize);
                 return cache().mutate(key(r.key()), m).thenApply(o -> switch (o.status()) {
                     case STORED -> quiet ? null : ok(r, EMPTY, EMPTY, EMPTY, o.item().version());
                     case EXISTS -> error(r, Binary.KEY_EEXISTS);
@@ -233,6 +245,7 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
                 });
             }
             case Binary.DELETE:
+                st.prefixes.recordDelete(r.key());
                 return cache().mutate(key(r.key()), Mutation.delete(r.cas())).thenApply(o -> {
                     boolean hit = o.status() == Mutation.Status.DELETED;
                     (hit ? st.deleteHits : st.deleteMisses).increment();
@@ -281,6 +294,22 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
         }
     }
 
+    /**
+     * A storage command whose value is over the item size limit (its value was swallowed). memcached counts it in
+     * the detail stats and, for SET (quiet or not, with or without CAS), removes the key's old value, so that no
+     * reader sees the value the client meant to replace.
+     */
+    private CompletableFuture<?> tooLarge(BinaryRequest r, BinaryResponse answer) {
+        if (endpoint.tenancy.requiresAuth() && user == null) {
+            return now(answer); // no tenant to act in yet; the next command gets the auth failure
+        }
+        endpoint.stats.prefixes.recordSet(r.key());
+        if (Binary.loud(r.opcode()) != Binary.SET) {
+            return now(answer);
+        }
+        return cache().mutate(key(r.key()), Mutation.delete(0)).thenApply(o -> answer);
+    }
+
     private static Object miss(BinaryRequest r, boolean quiet, boolean withKey) {
         if (quiet) {
             return null;
@@ -294,6 +323,7 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
     private CompletableFuture<?> update(BinaryRequest r, int op, boolean quiet, long nowMs) {
         MemcachedStats st = endpoint.stats;
         st.cmdSet.increment();
+        st.prefixes.recordSet(r.key());
         ByteBuffer x = ByteBuffer.wrap(r.extras());
         int flags = x.getInt();
         long expireAt = Expiry.fromUnsigned(x.getInt(), nowMs);
@@ -335,7 +365,12 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
             m = endpoint.generalStats();
         } else if (sub.equals("settings")) {
             m = endpoint.settingsStats();
-        } else if (sub.equals("items") || sub.equals("slabs") || sub.equals("reset")) {
+        } else if (sub.startsWith("reset")) { // memcached compares the first 5 bytes only
+            endpoint.stats.prefixes.clear();
+            m = Map.of();
+        } else if (sub.startsWith("detail")) {
+            return statsDetail(r, sub.substring("detail".length()));
+        } else if (sub.equals("items") || sub.equals("slabs")) {
             m = Map.of();
         } else {
             return error(r, Binary.KEY_ENOENT);
@@ -345,6 +380,26 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
                 v.getBytes(StandardCharsets.US_ASCII), 0)));
         out.add(ok(r, EMPTY, EMPTY, EMPTY, 0));
         return out;
+    }
+
+    /**
+     * memcached's binary "detail on|off|dump": it compares only as many bytes as the word has, so "detail onx"
+     * turns counting on too. The dump is one STAT packet with key "detailed" and the text protocol's dump (PREFIX
+     * lines and END) as its value.
+     */
+    private Object statsDetail(BinaryRequest r, String rest) {
+        PrefixStats prefixes = endpoint.stats.prefixes;
+        BinaryResponse end = ok(r, EMPTY, EMPTY, EMPTY, 0);
+        if (rest.startsWith(" dump")) {
+            return List.of(ok(r, EMPTY, "detailed".getBytes(StandardCharsets.US_ASCII), prefixes.dump(), 0), end);
+        } else if (rest.startsWith(" on")) {
+            prefixes.enable(true);
+        } else if (rest.startsWith(" off")) {
+            prefixes.enable(false);
+        } else {
+            return error(r, Binary.KEY_ENOENT);
+        }
+        return end;
     }
 
     /** SASL PLAIN in one step: "[authzid] NUL user NUL password"; the user is the tenant. */

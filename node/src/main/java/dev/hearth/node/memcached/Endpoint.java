@@ -87,6 +87,7 @@ final class Endpoint {
         m.put("item_size_max", Integer.toString(maxItemSize));
         m.put("idle_timeout", Long.toString(settings.idleTimeout().toSeconds()));
         m.put("flush_enabled", "yes");
+        m.put("detail_enabled", stats.prefixes.enabled() ? "yes" : "no");
         m.put("meta_response_old", "no");
         m.put("hearth_tenant_mode", tenancy.mode().name().toLowerCase(java.util.Locale.ROOT));
         m.put("hearth_default_tenant", settings.tenant());

@@ -34,6 +34,8 @@ final class MemcachedStats {
     final LongAdder bytesRead = new LongAdder();
     final LongAdder bytesWritten = new LongAdder();
     final LongAdder protocolErrors = new LongAdder();
+    /** {@code stats detail}: per-prefix counters, bounded to {@link PrefixStats#MAX_PREFIXES} prefixes. */
+    final PrefixStats prefixes = new PrefixStats(PrefixStats.MAX_PREFIXES);
 
     /** The general stats, in memcached's names and order where one exists. */
     Map<String, String> general(int maxConnections) {
@@ -75,6 +77,8 @@ final class MemcachedStats {
         m.put("bytes_written", Long.toString(bytesWritten.sum()));
         m.put("protocol_errors", Long.toString(protocolErrors.sum()));
         m.put("threads", Integer.toString(Runtime.getRuntime().availableProcessors()));
+        m.put("hearth_detail_prefixes", Integer.toString(prefixes.size()));
+        m.put("hearth_detail_untracked", Long.toString(prefixes.untracked()));
         return m;
     }
 }

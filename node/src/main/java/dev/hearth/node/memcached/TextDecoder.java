@@ -43,11 +43,10 @@ final class TextDecoder extends ByteToMessageDecoder {
     private interface PendingData {
         int length();
 
-        boolean meta();
-
-        boolean noreply();
-
         TextRequest complete(byte[] data);
+
+        /** The answer when the data block does not end with CRLF. */
+        TextRequest badChunk();
     }
 
     TextDecoder(int maxItemSize) {
@@ -109,7 +108,7 @@ final class TextDecoder extends ByteToMessageDecoder {
                     PendingData p = pending;
                     pending = null;
                     if (cr != '\r' || lf != '\n') {
-                        out.add(new TextRequest.Reply("CLIENT_ERROR bad data chunk", !p.meta() && p.noreply()));
+                        out.add(p.badChunk());
                     } else {
                         out.add(p.complete(data));
                     }
@@ -308,9 +307,9 @@ final class TextDecoder extends ByteToMessageDecoder {
         }
         if (tk.is(0, "stats")) {
             if (n == 2) {
-                return new TextRequest.Stats("");
+                return new TextRequest.Stats("", "");
             }
-            return new TextRequest.Stats(tk.str(1));
+            return new TextRequest.Stats(tk.str(1), n >= 4 ? tk.str(2) : "");
         }
         if (tk.is(0, "incr") || tk.is(0, "decr")) {
             if (n != 4 && n != 5) {
@@ -478,7 +477,7 @@ final class TextDecoder extends ByteToMessageDecoder {
         }
         if (vlen > maxItemSize) {
             swallow(vlen + 2L);
-            return new TextRequest.TooLarge(key, nr, command == TextRequest.StoreCommand.SET);
+            return new TextRequest.TooLarge(key, nr, command == TextRequest.StoreCommand.SET, false);
         }
         final int f = flags;
         final int x = exptime;
@@ -490,18 +489,13 @@ final class TextDecoder extends ByteToMessageDecoder {
             }
 
             @Override
-            public boolean meta() {
-                return false;
-            }
-
-            @Override
-            public boolean noreply() {
-                return nr;
-            }
-
-            @Override
             public TextRequest complete(byte[] data) {
                 return new TextRequest.Store(command, key, f, x, c, data, nr);
+            }
+
+            @Override
+            public TextRequest badChunk() {
+                return new TextRequest.BadDataChunk(key, nr);
             }
         });
         return null;
@@ -756,7 +750,7 @@ final class TextDecoder extends ByteToMessageDecoder {
         if (c == 's') {
             if (vlen > maxItemSize) {
                 swallow(vlen + 2L);
-                return new TextRequest.TooLarge(key, false, true);
+                return new TextRequest.TooLarge(key, false, true, true);
             }
             final byte[] k = key;
             final int len = vlen;
@@ -767,18 +761,13 @@ final class TextDecoder extends ByteToMessageDecoder {
                 }
 
                 @Override
-                public boolean meta() {
-                    return true;
-                }
-
-                @Override
-                public boolean noreply() {
-                    return false;
-                }
-
-                @Override
                 public TextRequest complete(byte[] data) {
                     return new TextRequest.Meta('s', k, flags, data);
+                }
+
+                @Override
+                public TextRequest badChunk() {
+                    return error("CLIENT_ERROR bad data chunk");
                 }
             });
             return null;

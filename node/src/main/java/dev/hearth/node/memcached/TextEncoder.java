@@ -53,6 +53,8 @@ final class TextEncoder extends MessageToMessageEncoder<TextReply> {
                 b.writeBytes(CRLF);
             }
             out.add(b);
+        } else if (msg instanceof TextReply.Raw r) {
+            out.add(ctx.alloc().ioBuffer(r.data().length).writeBytes(r.data()));
         } else if (msg instanceof TextReply.Stats s) {
             ByteBuf b = ctx.alloc().ioBuffer((int) Math.min(Integer.MAX_VALUE, s.bytes()));
             for (Map.Entry<String, String> e : s.stats().entrySet()) {

@@ -115,8 +115,13 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
             MetaFlags f = m.flags();
             return m.command() != 'g' || f.touch() || f.vivify() || f.recache() || f.has('h') || f.has('l');
         }
+        if (req instanceof TextRequest.Stats s) {
+            // These change the listener's counters: ordered like writes, so "stats detail dump" counts every
+            // command sent before it, and a command sent after "stats detail on" is counted.
+            return s.sub().equals("detail") || s.sub().equals("reset");
+        }
         return !(req instanceof TextRequest.MetaDebug || req instanceof TextRequest.Version
-                || req instanceof TextRequest.Stats || req instanceof TextRequest.MetaNoop
+                || req instanceof TextRequest.MetaNoop
                 || req instanceof TextRequest.Reply || req instanceof TextRequest.Verbosity);
     }
 
@@ -164,7 +169,16 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
                 st.protocolErrors.increment();
             }
             return now(r.noreply() ? null : line(r.line()));
+        } else if (req instanceof TextRequest.BadDataChunk b) {
+            st.prefixes.recordSet(b.key());
+            if (!b.noreply()) {
+                st.protocolErrors.increment();
+            }
+            return now(b.noreply() ? null : line("CLIENT_ERROR bad data chunk"));
         } else if (req instanceof TextRequest.TooLarge t) {
+            if (!t.meta()) {
+                st.prefixes.recordSet(t.key());
+            }
             String msg = "SERVER_ERROR object too large for cache";
             if (!t.removeOld()) {
                 return now(t.noreply() ? null : line(msg));
@@ -179,7 +193,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
         } else if (req instanceof TextRequest.MetaNoop) {
             return now(line("MN"));
         } else if (req instanceof TextRequest.Stats s) {
-            return now(stats(s.sub()));
+            return now(stats(s.sub(), s.arg()));
         } else if (req instanceof TextRequest.Get g) {
             return get(g, g.keys(), true, nowMs);
         } else if (req instanceof TextRequest.Store s) {
@@ -199,6 +213,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
                 };
             });
         } else if (req instanceof TextRequest.Delete d) {
+            st.prefixes.recordDelete(d.key());
             return cache().mutate(key(d.key()), Mutation.delete(0)).thenApply(o -> {
                 boolean hit = o.status() == Mutation.Status.DELETED;
                 (hit ? st.deleteHits : st.deleteMisses).increment();
@@ -229,7 +244,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
         return now(line("ERROR"));
     }
 
-    private TextReply stats(String sub) {
+    private TextReply stats(String sub, String arg) {
         switch (sub) {
             case "":
                 return new TextReply.Stats(endpoint.generalStats());
@@ -242,9 +257,28 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
                 // Hearth has no slab classes: items live in Ignite's off-heap regions (see /status for their size).
                 return new TextReply.Stats(Map.of());
             case "reset":
+                endpoint.stats.prefixes.clear();
                 return line("RESET");
+            case "detail":
+                return statsDetail(arg);
             default:
                 return line("ERROR");
+        }
+    }
+
+    private TextReply statsDetail(String arg) {
+        PrefixStats prefixes = endpoint.stats.prefixes;
+        switch (arg) {
+            case "on":
+                prefixes.enable(true);
+                return line("OK");
+            case "off":
+                prefixes.enable(false);
+                return line("OK");
+            case "dump":
+                return new TextReply.Raw(prefixes.dump());
+            default:
+                return line("CLIENT_ERROR usage: stats detail on|off|dump");
         }
     }
 
@@ -276,6 +310,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
                 List<TextReply.Value> out = new ArrayList<>();
                 for (int i = 0; i < keys.size(); i++) {
                     Item item = parts.get(i).join();
+                    st.prefixes.recordGet(keys.get(i), item != null);
                     st.cmdTouch.increment();
                     (item != null ? st.touchHits : st.touchMisses).increment();
                     if (item != null) {
@@ -290,6 +325,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
         if (keys.size() == 1) {
             byte[] k = keys.get(0);
             return cache().get(key(k)).thenApply(item -> {
+                st.prefixes.recordGet(k, item != null);
                 (item != null ? st.getHits : st.getMisses).increment();
                 return values(item == null ? List.of()
                         : List.of(new TextReply.Value(k, item.flags(), item.value(),
@@ -304,6 +340,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
             List<TextReply.Value> out = new ArrayList<>();
             for (int i = 0; i < keys.size(); i++) {
                 Item item = found.get(tks.get(i));
+                st.prefixes.recordGet(keys.get(i), item != null);
                 (item != null ? st.getHits : st.getMisses).increment();
                 if (item != null) {
                     out.add(new TextReply.Value(keys.get(i), item.flags(), item.value(),
@@ -321,6 +358,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
     private CompletableFuture<?> store(TextRequest.Store s, long nowMs) {
         MemcachedStats st = endpoint.stats;
         st.cmdSet.increment();
+        st.prefixes.recordSet(s.key());
         TenantKey k = key(s.key());
         long expireAt = Expiry.toExpireAt(s.exptime(), nowMs);
         if (s.command() == TextRequest.StoreCommand.SET) {
@@ -330,8 +368,8 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
             case ADD -> Mutation.add(s.data(), s.flags(), expireAt);
             case REPLACE -> Mutation.replace(s.data(), s.flags(), expireAt);
             case CAS -> Mutation.cas(s.data(), s.flags(), expireAt, s.cas());
-            case APPEND -> Mutation.concat(s.data(), true, 0);
-            default -> Mutation.concat(s.data(), false, 0);
+            case APPEND -> Mutation.concat(s.data(), true, 0, endpoint.maxItemSize);
+            default -> Mutation.concat(s.data(), false, 0, endpoint.maxItemSize);
         };
         return cache().mutate(k, m).thenApply(o -> {
             if (s.command() == TextRequest.StoreCommand.CAS) {
@@ -492,7 +530,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
         int opts = (f.hasCas() ? Mutation.OPT_COMPARE : 0) | (f.invalidate() ? Mutation.OPT_STALE_OK : 0);
         long expireAt = f.touch() ? Expiry.toExpireAt(f.ttl(), nowMs) : 0;
         Mutation mu = Mutation.metaSet(mode, m.data(), f.clientFlags(), expireAt, opts, f.cas(),
-                f.hasNewCas() ? f.newCas() : 0);
+                f.hasNewCas() ? f.newCas() : 0, endpoint.maxItemSize);
         return cache().mutate(key(m.key()), mu).thenApply(o -> {
             boolean stored = o.status() == Mutation.Status.STORED;
             if (stored && f.noReply()) {

@@ -49,6 +49,14 @@ sealed interface TextReply {
         }
     }
 
+    /** Bytes written as they are (they carry their own line ends). */
+    record Raw(byte[] data) implements TextReply {
+        @Override
+        public long bytes() {
+            return data.length;
+        }
+    }
+
     /** STAT lines then END. */
     record Stats(Map<String, String> stats) implements TextReply {
         @Override

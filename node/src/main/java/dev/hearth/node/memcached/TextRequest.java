@@ -35,8 +35,11 @@ sealed interface TextRequest {
     record Verbosity(boolean noreply) implements TextRequest {
     }
 
-    /** {@code sub} is "" for the general stats. */
-    record Stats(String sub) implements TextRequest {
+    /**
+     * {@code sub} is "" for the general stats; {@code arg} the token after it ("" if none), which only
+     * {@code stats detail} reads.
+     */
+    record Stats(String sub, String arg) implements TextRequest {
     }
 
     record Quit() implements TextRequest {
@@ -48,9 +51,18 @@ sealed interface TextRequest {
 
     /**
      * A value over the item size limit: answered "SERVER_ERROR object too large for cache" (unless noreply); its
-     * data was swallowed. Like memcached, a refused set also removes the key's old value.
+     * data was swallowed. Like memcached, a refused set (and any refused ms) also removes the key's old value, so
+     * no reader sees the value the client meant to replace. {@code meta}: it came from ms, which memcached's
+     * detail stats do not count.
      */
-    record TooLarge(byte[] key, boolean noreply, boolean removeOld) implements TextRequest {
+    record TooLarge(byte[] key, boolean noreply, boolean removeOld, boolean meta) implements TextRequest {
+    }
+
+    /**
+     * A classic storage command whose data block did not end with CRLF: answered "CLIENT_ERROR bad data chunk"
+     * (unless noreply). Kept apart from {@link Reply} because memcached's detail stats count it as a set.
+     */
+    record BadDataChunk(byte[] key, boolean noreply) implements TextRequest {
     }
 
     /** Close the connection once earlier answers are written (over-long line, HTTP request...). */

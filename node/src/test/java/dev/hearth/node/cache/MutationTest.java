@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 
 class MutationTest {
     private static final long NOW = 1_000_000L;
+    private static final int LIMIT = 1 << 20;
 
     private static Item item(String v, long version) {
         return new Item(v.getBytes(StandardCharsets.US_ASCII), 5, version, 0, false);
@@ -49,14 +50,43 @@ class MutationTest {
     @Test
     void appendAndPrependKeepFlagsAndExpiry() {
         Item cur = new Item("mid".getBytes(StandardCharsets.US_ASCII), 5, 1, NOW + 5000, false);
-        Mutation.Outcome a = Mutation.concat("-end".getBytes(StandardCharsets.US_ASCII), true, 0).apply(cur, NOW, 2);
+        Mutation.Outcome a = Mutation.concat("-end".getBytes(StandardCharsets.US_ASCII), true, 0, LIMIT)
+                .apply(cur, NOW, 2);
         assertEquals("mid-end", text(a));
         assertEquals(5, a.item().flags());
         assertEquals(NOW + 5000, a.item().expireAt());
-        assertEquals("pre-mid", text(Mutation.concat("pre-".getBytes(StandardCharsets.US_ASCII), false, 0)
+        assertEquals("pre-mid", text(Mutation.concat("pre-".getBytes(StandardCharsets.US_ASCII), false, 0, LIMIT)
                 .apply(cur, NOW, 2)));
-        assertEquals(Mutation.Status.NOT_STORED, Mutation.concat(new byte[] {1}, true, 0).apply(null, NOW, 2).status());
-        assertEquals(-1, Mutation.concat(new byte[] {1}, true, 0).newExpireAt(), "append keeps the TTL");
+        assertEquals(Mutation.Status.NOT_STORED,
+                Mutation.concat(new byte[] {1}, true, 0, LIMIT).apply(null, NOW, 2).status());
+        assertEquals(-1, Mutation.concat(new byte[] {1}, true, 0, LIMIT).newExpireAt(), "append keeps the TTL");
+    }
+
+    @Test
+    void aConcatLongerThanTheLimitIsRefusedAndKeepsTheValue() {
+        Item cur = new Item(new byte[3], 5, 1, NOW + 5000, false);
+        byte[] part = new byte[600 * 1024];
+        Mutation.Outcome grown = Mutation.concat(part, true, 0, LIMIT).apply(cur, NOW, 2);
+        assertEquals(Mutation.Status.STORED, grown.status());
+        for (boolean append : new boolean[] {true, false}) {
+            Mutation.Outcome o = Mutation.concat(part, append, 0, LIMIT).apply(grown.item(), NOW, 3);
+            assertEquals(Mutation.Status.NOT_STORED, o.status(), append ? "append" : "prepend");
+            assertEquals(Mutation.Action.KEEP, o.action());
+        }
+        byte[] fill = new byte[LIMIT - 3];
+        assertEquals(LIMIT, Mutation.concat(fill, true, 0, LIMIT).apply(cur, NOW, 2).item().value().length,
+                "exactly the limit is allowed");
+        assertEquals(Mutation.Status.EXISTS, Mutation.concat(part, true, 9, LIMIT).apply(grown.item(), NOW, 3)
+                .status(), "a CAS mismatch answers first, as in memcached");
+        for (char mode : new char[] {'A', 'P'}) {
+            Mutation.Outcome o = Mutation.metaSet(mode, part, 0, 0, 0, 0, 0, LIMIT).apply(grown.item(), NOW, 3);
+            assertEquals(Mutation.Status.NOT_STORED, o.status(), "ms M" + mode);
+            assertEquals(Mutation.Action.KEEP, o.action());
+        }
+        assertEquals(Mutation.Status.STORED, Mutation.metaSet('A', part, 0, 0, 0, 0, 0, LIMIT).apply(cur, NOW, 2)
+                .status());
+        assertEquals(Mutation.Status.STORED, Mutation.concat(part, true, 0, 0).apply(grown.item(), NOW, 3).status(),
+                "0 = no limit (a mutation from a node that predates the limit)");
     }
 
     @Test

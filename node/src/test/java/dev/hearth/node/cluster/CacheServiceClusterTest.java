@@ -108,8 +108,8 @@ class CacheServiceClusterTest {
         assertEquals(Mutation.Status.EXISTS, status(0, k, Mutation.cas(b("x"), 0, 0, cur.version() - 1)));
         assertEquals(Mutation.Status.STORED, status(0, k, Mutation.cas(b("x"), 0, 0, cur.version())));
         assertEquals(Mutation.Status.NON_NUMERIC, status(1, k, Mutation.delta(1, false)));
-        assertEquals(Mutation.Status.STORED, status(1, k, Mutation.concat(b("-tail"), true, 0)));
-        assertEquals(Mutation.Status.STORED, status(2, k, Mutation.concat(b("head-"), false, 0)));
+        assertEquals(Mutation.Status.STORED, status(1, k, Mutation.concat(b("-tail"), true, 0, 1 << 20)));
+        assertEquals(Mutation.Status.STORED, status(2, k, Mutation.concat(b("head-"), false, 0, 1 << 20)));
         assertEquals("head-x-tail", s(svc(0).get(k).join()));
         assertEquals(Mutation.Status.DELETED, status(0, k, Mutation.delete(0)));
         assertEquals(Mutation.Status.NOT_FOUND, status(1, k, Mutation.delete(0)));

@@ -1,22 +1,26 @@
 package dev.hearth.node.memcached;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The binary protocol, frame by frame against real memcached 1.6. CAS values are normalised (CAS#1, CAS#2... in
  * order of appearance); a request whose cas field is {@link #LAST_CAS} carries the last CAS that server returned.
  */
+@Timeout(300)
 class BinaryDifferentialTest extends DifferentialFixture {
     static final long LAST_CAS = -2;
     private static final int SENTINEL_OPAQUE = 0x5e5e5e5e;
@@ -168,6 +172,57 @@ class BinaryDifferentialTest extends DifferentialFixture {
                 frame(Binary.FLUSHQ, ByteBuffer.allocate(4).putInt(3600).array(), "", "", 0));
         same(bare(Binary.QUIT), bare(Binary.NOOP));
         same(bare(Binary.QUITQ));
+    }
+
+    @Test
+    void aRefusedSetRemovesTheOldValue() throws IOException {
+        String big = "v".repeat(2 * 1024 * 1024);
+        byte[] old = set(Binary.SET, "b4:k", "old", 0, 0, 0);
+        byte[] get = get(Binary.GET, "b4:k");
+        // SET, quiet or not, with or without CAS: the old value goes (memcached unlinks it)
+        same(old, set(Binary.SET, "b4:k", big, 0, 0, 0), get, old, set(Binary.SETQ, "b4:k", big, 0, 0, 0), get,
+                old, get, set(Binary.SET, "b4:k", big, 0, 0, LAST_CAS), get,
+                // the others keep it
+                old, set(Binary.ADD, "b4:k", big, 0, 0, 0), set(Binary.REPLACE, "b4:k", big, 0, 0, 0),
+                set(Binary.REPLACEQ, "b4:k", big, 0, 0, 0), set(Binary.ADDQ, "b4:k", big, 0, 0, 0),
+                frame(Binary.APPEND, new byte[0], "b4:k", big, 0), frame(Binary.PREPENDQ, new byte[0], "b4:k", big, 0),
+                get);
+    }
+
+    @Test
+    void aHugeDeclaredBodyRemovesTheOldValueBeforeTheValueArrives() throws IOException {
+        int length = 64 << 20;
+        List<String> answers = new ArrayList<>();
+        for (int port : List.of(memcached.port, hearth.memcachedPort(0))) {
+            assertEquals(List.of(""), run(port, List.of(set(Binary.SETQ, "b5:k", "old", 0, 0, 0))));
+            try (Wire w = new Wire(port)) {
+                // The header promises a 64 MiB value; first only the extras and key follow.
+                byte[] header = set(Binary.SET, "b5:k", "", 0, 0, 0);
+                ByteBuffer.wrap(header).putInt(8, header.length - 24 + length);
+                w.send(header);
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(
+                        run(memcached.port, List.of(get(Binary.GET, "b5:none"))),
+                        run(port, List.of(get(Binary.GET, "b5:k"))), "port " + port));
+                w.send(new byte[length]);
+                w.send(bare(Binary.NOOP));
+                byte[] h = w.readN(24);
+                byte[] body = w.readN(ByteBuffer.wrap(h).getInt(8));
+                answers.add(HexFormat.of().formatHex(h) + " " + printable(body) + " then "
+                        + HexFormat.of().formatHex(w.readN(24)));
+            }
+        }
+        assertEquals(answers.get(0), answers.get(1));
+    }
+
+    @Test
+    void appendCannotGrowPastTheItemSizeLimit() throws IOException {
+        byte[] part = "x".repeat(600 * 1024).getBytes(StandardCharsets.US_ASCII);
+        same(set(Binary.SET, "b6:k", "abc", 3, 0, 0), frame(Binary.APPEND, new byte[0], "b6:k", part, 1, 0),
+                frame(Binary.APPEND, new byte[0], "b6:k", part, 2, 0),
+                frame(Binary.APPENDQ, new byte[0], "b6:k", part, 3, 0),
+                frame(Binary.PREPEND, new byte[0], "b6:k", part, 4, 0),
+                frame(Binary.PREPENDQ, new byte[0], "b6:k", part, 5, 0), get(Binary.GET, "b6:k"),
+                frame(Binary.APPEND, new byte[0], "b6:k", "!", 0), get(Binary.GET, "b6:k"));
     }
 
     @Test

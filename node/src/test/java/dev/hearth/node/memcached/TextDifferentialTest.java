@@ -1,13 +1,21 @@
 package dev.hearth.node.memcached;
 
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The text and meta protocols, byte for byte against real memcached 1.6 (see docs/memcached-compatibility.md for
  * the documented differences, which these sequences avoid or normalise).
  */
+@Timeout(300)
 class TextDifferentialTest extends DifferentialFixture {
 
     private static void same(String... steps) throws IOException {
@@ -81,6 +89,69 @@ class TextDifferentialTest extends DifferentialFixture {
                 "set t6:j 0 0 1\r\na\r\n", "append t6:j 0 0 " + big.length() + "\r\n" + big + "\r\n", "get t6:j\r\n",
                 "ms t6:j " + big.length() + " T0\r\n" + big + "\r\n", "get t6:j\r\n",
                 "set t6:j 0 0 " + big.length() + " noreply\r\n" + big + "\r\n", "get t6:j\r\n");
+    }
+
+    @Test
+    void aRefusedSetRemovesTheOldValue() throws IOException {
+        // memcached's own example: 10 bytes over the default 1 MiB limit
+        String big = "v".repeat(1048586);
+        String old = "set t12:k 0 0 3\r\nold\r\n";
+        String get = "get t12:k\r\n";
+        same(old, "set t12:k 0 0 " + big.length() + "\r\n" + big + "\r\n", get,
+                old, "set t12:k 0 0 " + big.length() + " noreply\r\n" + big + "\r\n", get,
+                // every ms mode removes it (memcached unlinks whatever the mode), quiet or not, with C, base64 key
+                old, "ms t12:k " + big.length() + "\r\n" + big + "\r\n", get,
+                old, "ms t12:k " + big.length() + " MS q\r\n" + big + "\r\n", get,
+                old, "ms t12:k " + big.length() + " ME\r\n" + big + "\r\n", get,
+                old, "ms t12:k " + big.length() + " MA\r\n" + big + "\r\n", get,
+                old, "ms t12:k " + big.length() + " MP k O1\r\n" + big + "\r\n", get,
+                old, "ms t12:k " + big.length() + " MR T0 F3\r\n" + big + "\r\n", get,
+                old, "ms t12:k " + big.length() + " C1\r\n" + big + "\r\n", get,
+                old, "ms dDEyOms= " + big.length() + " b\r\n" + big + "\r\n", get,
+                // the others keep it: an invalid ms, cas, add, replace, append, prepend
+                old, "ms t12:k " + big.length() + " MX\r\n" + big + "\r\n", get,
+                "cas t12:k 0 0 " + big.length() + " 1\r\n" + big + "\r\n", get,
+                "add t12:k 0 0 " + big.length() + "\r\n" + big + "\r\n", get,
+                "replace t12:k 0 0 " + big.length() + " noreply\r\n" + big + "\r\n", get,
+                "append t12:k 0 0 " + big.length() + "\r\n" + big + "\r\n", get,
+                "prepend t12:k 0 0 " + big.length() + "\r\n" + big + "\r\n", get);
+    }
+
+    @Test
+    void aHugeDeclaredLengthRemovesTheOldValueBeforeTheDataArrives() throws IOException {
+        int length = 64 << 20;
+        for (String cmd : List.of("set t13:k 0 0 " + length + "\r\n", "ms t13:k " + length + " MA\r\n")) {
+            List<String> answers = new ArrayList<>();
+            for (int port : List.of(memcached.port, hearth.memcachedPort(0))) {
+                assertEquals(List.of("STORED\r\n"), Differential.run(port, List.of("set t13:k 0 0 3\r\nold\r\n")));
+                try (Wire w = new Wire(port)) {
+                    w.send(cmd);
+                    // memcached removes the old value on the command line, before any of the data has come
+                    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(List.of("END\r\n"),
+                            Differential.run(port, List.of("get t13:k\r\n")), cmd + " on port " + port));
+                    w.send(new byte[length]);
+                    w.send("\r\nmn\r\n");
+                    answers.add(new String(w.readUntilSuffix("MN\r\n".getBytes(StandardCharsets.US_ASCII)),
+                            StandardCharsets.US_ASCII));
+                }
+            }
+            assertEquals(answers.get(0), answers.get(1), cmd);
+        }
+    }
+
+    @Test
+    void appendAndPrependCannotGrowAnItemPastTheSizeLimit() throws IOException {
+        String part = "x".repeat(600 * 1024);
+        String n = " " + part.length();
+        String size = "mg t14:k s\r\n";
+        same("set t14:k 0 0 3\r\nabc\r\n", "append t14:k 0 0" + n + "\r\n" + part + "\r\n", size,
+                "append t14:k 0 0" + n + "\r\n" + part + "\r\n", size,
+                "prepend t14:k 0 0" + n + "\r\n" + part + "\r\n", size,
+                "append t14:k 0 0" + n + " noreply\r\n" + part + "\r\n", size,
+                "ms t14:k" + n + " MA\r\n" + part + "\r\n", "ms t14:k" + n + " MP\r\n" + part + "\r\n",
+                "ms t14:k" + n + " MA q k O1 c\r\n" + part + "\r\n", size,
+                // still there and unchanged: small appends go on working
+                "append t14:k 0 0 1\r\n!\r\n", "prepend t14:k 0 0 1\r\n^\r\n", size, "mg t14:k v\r\n");
     }
 
     @Test

@@ -384,7 +384,7 @@ class TenantsClusterTest {
                             acked.put(i, "");
                         } else if (op == 1) {
                             Mutation.Outcome o = nodes.get(id).cache()
-                                    .mutate(k, Mutation.concat(b("+"), true, 0)).join();
+                                    .mutate(k, Mutation.concat(b("+"), true, 0, 1 << 20)).join();
                             if (o.status() == Mutation.Status.STORED) {
                                 acked.put(i, acked.get(i) + "+");
                             }
