@@ -4,8 +4,13 @@
 # values, 100k keys). Prints each target's ops/s, p50/p99 and the servers' CPU per operation, taken from
 # /proc/PID/stat over the measured window (memcached's process; the three node processes for Hearth and thin).
 # Not part of the Maven build. Needs a build (mvn -B -q -DskipTests package) and memcached (Debian package).
-# Usage: bench/cpu-per-op.sh [OUT_DIR]     Env: THREADS (16), PIPELINE (1,16: memcached targets only), WARMUP (5),
-#        DURATION (8), KEYS (100000), VALUE_SIZE (100), MEMCACHED_THREADS (4), PORT_OFFSET (17500).
+# Usage: bench/cpu-per-op.sh [OUT_DIR]     Env: THREADS (16), PIPELINE (1,16: memcached targets only), WARMUP (20: less
+#        and the JIT compilers of the three fresh nodes took 40% of the machine in the measured window),
+#        JIT_WARMUP (30: seconds each Hearth target runs unmeasured first), DURATION (8), KEYS (100000), VALUE_SIZE (100), MEMCACHED_THREADS (4), PORT_OFFSET (17500),
+#        TARGETS (memcached,hearth-memcached,thin), PROFILE (0; 1 records JFR on every node during each Hearth run:
+#        OUT_DIR/LABEL-nodeN.jfr, summarised with bench/jfr-top.py into OUT_DIR/LABEL-profile.txt, and, where perf
+#        is installed, every thread of the machine with perf: OUT_DIR/LABEL-perf.txt, CPU by thread and by symbol;
+#        perf: perf only).
 # Results: OUT_DIR/summary.txt (default /tmp/hearth-cpu-per-op).
 set -euo pipefail
 
@@ -13,12 +18,15 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${1:-/tmp/hearth-cpu-per-op}"
 threads="${THREADS:-16}"
 pipeline="${PIPELINE:-1,16}"
-warmup="${WARMUP:-5}"
+warmup="${WARMUP:-20}"
+jit_warmup="${JIT_WARMUP:-30}"
 duration="${DURATION:-8}"
 keys="${KEYS:-100000}"
 value_size="${VALUE_SIZE:-100}"
 mc_threads="${MEMCACHED_THREADS:-4}"
 offset="${PORT_OFFSET:-17500}"
+targets="${TARGETS:-memcached,hearth-memcached,thin}"
+profile="${PROFILE:-0}"
 hearthctl="$here/bin/hearthctl"
 dir="$out/cluster"
 
@@ -59,12 +67,58 @@ EOF
 say "# hearth CPU per operation, $(date -u +%FT%TZ), $(nproc) cores; memcached $(memcached -V | cut -d' ' -f2) with $mc_threads threads"
 say "threads=$threads pipeline=$pipeline warmup=${warmup}s duration=${duration}s keys=$keys valueSize=$value_size"
 common=(--threads "$threads" --warmup "$warmup" --duration "$duration" --keys "$keys" --value-size "$value_size" -o table)
+wanted() { [[ ",$targets," == *",$1,"* ]]; }
+profile_start() { # $1 label: JFR on every node over the whole run, perf over the measured window
+  [ "$profile" = 0 ] && return 0
+  local i=0
+  for pid in ${node_pids//,/ }; do
+    [ "$profile" = perf ] && break
+    # Started with the warm-up, not after it: attaching costs CPU that must not land in the measured window.
+    jcmd "$pid" JFR.start name=cpu settings=profile duration="$((warmup + duration))s" \
+      filename="$out/$1-node$i.jfr" > /dev/null &
+    i=$((i + 1))
+  done
+  if command -v perf > /dev/null; then # every thread's CPU, kernel time included (JFR samples Java code only)
+    (sleep "$warmup"; perf record -F 499 -a -g -o "$out/$1.perf.data" -- sleep "$duration" > /dev/null 2>&1) &
+  fi
+}
+profile_report() { # $1 label
+  [ "$profile" = 0 ] && return 0
+  wait
+  local n=${node_pids//[^,]/}; n=$(( ${#n} + 1 )); [ "$profile" = perf ] && n=0
+  for _ in $(seq 30); do # JFR writes a recording when its duration ends
+    [ "$(ls "$out/$1"-node*.jfr 2> /dev/null | wc -l)" -ge "$n" ] && break
+    sleep 1
+  done
+  [ "$profile" = perf ] || python3 "$here/bench/jfr-top.py" --top 40 "$out/$1"-node*.jfr > "$out/$1-profile.txt" 2>&1 \
+    || true
+  if [ -f "$out/$1.perf.data" ]; then
+    { perf report -i "$out/$1.perf.data" --no-children --sort pid,comm,dso --stdio -g none 2> /dev/null | grep -v '^$' | head -60
+      perf report -i "$out/$1.perf.data" --no-children --sort sym --stdio -g none 2> /dev/null | grep -v '^$' \
+        | head -60; } > "$out/$1-perf.txt" || true # head closing the pipe early is not a failure
+  fi
+}
 run() { # $1 label, rest: hearthctl bench arguments
   local label="$1"; shift
+  wanted "$label" || return 0
+  [ "$label" = memcached ] || profile_start "$label"
   "$hearthctl" bench "$@" "${common[@]}" > "$out/$label.txt" 2> "$out/$label.log" \
     || echo "$label: bench exited $? (failed operations exit 1): see $out/$label.log" >&2
+  [ "$label" = memcached ] || profile_report "$label"
   awk -v l="$label" 'NR == 1 { print "LABEL", $0; next } { print l, $0 }' "$out/$label.txt"
 }
+# The nodes' JIT compilers took 40% of the machine in a measured window that followed 5 s of warm-up, and still a
+# third after 20 s: each Hearth path runs once, unmeasured, before any is measured, so that neither target pays the
+# other's compilation.
+if [ "$jit_warmup" -gt 0 ]; then
+  for t in hearth-memcached thin; do
+    wanted "$t" || continue
+    if [ "$t" = thin ]; then args=(--target thin --servers "$thin_servers"); else
+      args=(--target memcached --servers "$mc_servers"); fi
+    "$hearthctl" bench "${args[@]}" --threads "$threads" --warmup 0 --duration "$jit_warmup" --keys "$keys" \
+      --value-size "$value_size" > "$out/jit-warmup-$t.txt" 2>&1 || true
+  done
+fi
 {
   run memcached --target memcached --servers "127.0.0.1:$mc_port" --pipeline "$pipeline" --server-pids "$mc_pid"
   run hearth-memcached --target memcached --servers "$mc_servers" --pipeline "$pipeline" --server-pids "$node_pids"

@@ -39,7 +39,9 @@ class WarmRestartIT {
     @Test
     void dumpStopAllStartEmptyWarmUp() throws Exception {
         long ttlExpireAt = 0;
-        try (LocalClusterProcess cluster = new LocalClusterProcess(3, dir)) {
+        // Without the local copies: this is the restart a dump answers (nodes that lost their disks), and the check
+        // that the cluster starts empty would otherwise race their load.
+        try (LocalClusterProcess cluster = new LocalClusterProcess(3, dir, "localCopy.enabled=false")) {
             cluster.start();
             ClientCache<String, byte[]> cache = cluster.client().cache("hearth-zone-default");
             Map<String, byte[]> batch = new HashMap<>();

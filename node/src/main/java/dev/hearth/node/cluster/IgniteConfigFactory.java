@@ -85,6 +85,11 @@ public final class IgniteConfigFactory {
                 // default of 8 threads, 8 writes to its keys held every thin-client request on the node, reads of
                 // healthy partitions included. Idle threads cost a stack reservation, not CPU.
                 .setThreadPoolSize(THIN_CLIENT_THREADS));
+        // Continuations of async cache operations (every memcached request's answer) run on the thread that
+        // completed the operation: by default Ignite hands each one to the common fork-join pool, which has a single
+        // thread on 2 cores, so every answer of the node queued behind one thread and paid a thread hop. The node's
+        // continuations never block: they decode, start further async operations and write to Netty channels.
+        ic.setAsyncContinuationExecutor(Runnable::run);
         ic.setPeerClassLoadingEnabled(false);
         ic.setMetricsLogFrequency(0);
         // Must stay below the failure detection timeout, or Ignite warns that status checks are late.

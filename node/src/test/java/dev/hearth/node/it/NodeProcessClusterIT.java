@@ -80,7 +80,12 @@ class NodeProcessClusterIT {
         });
     }
 
+    /**
+     * Extended (-Pextended): verify already kills one of three nodes under load three times, through the thin client
+     * (KillRestartDeadlineIT, FailoverIT) and memcached (MemcachedFailoverIT), counting lost acknowledged writes.
+     */
     @Test
+    @org.junit.jupiter.api.Tag("extended")
     void killNineOfOneNodeLosesNoAcknowledgedWriteAndReadersBarelyStall() throws Exception {
         try (ProcessCluster cluster = new ProcessCluster("kill9", 3, dir).start()) {
             IgniteClient client = cluster.client();
