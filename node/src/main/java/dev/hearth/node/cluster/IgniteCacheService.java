@@ -53,6 +53,14 @@ public final class IgniteCacheService implements CacheService {
     private final OperationStats stats;
     private final TenantStats tenantStats;
     private final AtomicLong lastDamageLog = new AtomicLong();
+    /**
+     * Where a continuation that starts another cache operation runs. Continuations run on the thread that completed
+     * the operation before (IgniteConfigFactory: no continuation pool), often one of Ignite's striped threads; an
+     * async operation can block its caller while the cache has maxConcurrentAsyncOperations in flight, and a striped
+     * thread blocked there could hold up the very completions that would free a permit. Only the rarer chains (a
+     * tenant being moved, a damaged entry) start a second operation, so they hop to the common pool.
+     */
+    private static final java.util.concurrent.Executor OFF_STRIPE = java.util.concurrent.ForkJoinPool.commonPool();
     private final BackupReads backupReads;
     private final long operationTimeoutNanos;
     private final Supplier<String> writeRefusal;
@@ -215,10 +223,11 @@ public final class IgniteCacheService implements CacheService {
     private CompletableFuture<Item> movingGet(Route r, TenantKey key) {
         IgniteCache<String, byte[]> to = zone(r.zone());
         IgniteCache<String, byte[]> from = zone(r.movingFrom());
-        return read(to, key).thenCompose(item -> item != null ? CompletableFuture.completedFuture(item)
-                : stored(from, key.storageKey()).thenCompose(old ->
+        return read(to, key).thenComposeAsync(item -> item != null ? CompletableFuture.completedFuture(item)
+                : stored(from, key.storageKey()).thenComposeAsync(old ->
                         old == null || MoveEntries.isTombstone(old) ? read(to, key)
-                                : CompletableFuture.completedFuture(readStored(from, key, old))));
+                                : CompletableFuture.completedFuture(readStored(from, key, old)), OFF_STRIPE),
+                OFF_STRIPE);
     }
 
     @Override
@@ -306,13 +315,13 @@ public final class IgniteCacheService implements CacheService {
                     + "({} damaged entries found by this node so far)", key, cache.getName(),
                     stats.checksumFailures());
         }
-        cache.invokeAsync(key.storageKey(), new RemoveIfDamaged()).listen(f -> {
+        OFF_STRIPE.execute(() -> cache.invokeAsync(key.storageKey(), new RemoveIfDamaged()).listen(f -> {
             try {
                 f.get();
             } catch (RuntimeException e) {
                 LOG.warn("Could not remove damaged entry {}: {}", key, e.toString());
             }
-        });
+        }));
     }
 
     @Override
@@ -330,8 +339,8 @@ public final class IgniteCacheService implements CacheService {
             }
             // The old zone must not keep an older value that a read could still find there.
             IgniteCache<String, byte[]> from = zone(r.movingFrom());
-            return written.thenCompose(it -> IgniteFutures.toCompletable(from.removeAsync(key.storageKey()))
-                    .thenApply(x -> it));
+            return written.thenComposeAsync(it -> IgniteFutures.toCompletable(from.removeAsync(key.storageKey()))
+                    .thenApply(x -> it), OFF_STRIPE);
         }, r -> "stored");
     }
 
@@ -363,11 +372,11 @@ public final class IgniteCacheService implements CacheService {
                     // The mutation needs the current value: bring the key over first, then apply it in the new zone.
                     CompletableFuture<Void> ready = migrate(from, to, key);
                     if (mutation.op() == Mutation.Op.DELETE) {
-                        ready = ready.thenCompose(v -> IgniteFutures.toCompletable(
+                        ready = ready.thenComposeAsync(v -> IgniteFutures.toCompletable(
                                 from.withExpiryPolicy(new CreatedExpiryPolicy(TOMBSTONE_TTL))
-                                        .invokeAsync(key.storageKey(), new MoveEntries.Tombstone())));
+                                        .invokeAsync(key.storageKey(), new MoveEntries.Tombstone())), OFF_STRIPE);
                     }
-                    return ready.thenCompose(v -> applyMutation(to, key, mutation));
+                    return ready.thenComposeAsync(v -> applyMutation(to, key, mutation), OFF_STRIPE);
                 }, o -> o.status().name().toLowerCase(Locale.ROOT));
     }
 
@@ -394,7 +403,7 @@ public final class IgniteCacheService implements CacheService {
      */
     CompletableFuture<Void> migrate(IgniteCache<String, byte[]> from, IgniteCache<String, byte[]> to, TenantKey key) {
         String sk = key.storageKey();
-        return IgniteFutures.toCompletable(from.getAsync(sk)).thenCompose(v -> {
+        return IgniteFutures.toCompletable(from.getAsync(sk)).thenComposeAsync(v -> {
             if (v == null || MoveEntries.isTombstone(v)) {
                 return CompletableFuture.completedFuture(null);
             }
@@ -408,15 +417,15 @@ public final class IgniteCacheService implements CacheService {
                         .thenApply(x -> (Void) null);
             }
             return IgniteFutures.toCompletable(to.withExpiryPolicy(HearthExpiry.of(item.expireAt(), now))
-                    .putIfAbsentAsync(sk, v)).thenCompose(inserted -> IgniteFutures.toCompletable(
-                            from.invokeAsync(sk, new MoveEntries.RemoveIfSame(v))).thenCompose(res -> {
+                    .putIfAbsentAsync(sk, v)).thenComposeAsync(inserted -> IgniteFutures.toCompletable(
+                            from.invokeAsync(sk, new MoveEntries.RemoveIfSame(v))).thenComposeAsync(res -> {
                                 if (inserted && res == MoveEntries.TOMBSTONED) {
                                     return IgniteFutures.toCompletable(to.invokeAsync(sk,
                                             new MoveEntries.RemoveIfSame(v))).thenApply(x -> (Void) null);
                                 }
                                 return CompletableFuture.completedFuture(null);
-                            }));
-        });
+                            }, OFF_STRIPE), OFF_STRIPE);
+        }, OFF_STRIPE);
     }
 
     @Override

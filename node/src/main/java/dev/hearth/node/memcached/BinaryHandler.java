@@ -84,7 +84,7 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
         // A read of a value reserves room for the largest one; other answers are small and counted once known.
         boolean value = !req.rejected() && (op == Binary.GET || op == Binary.GETK || op == Binary.GAT
                 || op == Binary.GATK);
-        queue.add(value ? endpoint.valueRoom : 0, room -> sequencer.submit(!read,
+        queue.add(value ? endpoint.valueRoom : 0, room -> sequencer.submit(!read, ctx.executor(),
                 () -> room.thenCompose(v -> execute(req))).handle((r, e) -> e == null ? r : failureFor(req, e)));
     }
 

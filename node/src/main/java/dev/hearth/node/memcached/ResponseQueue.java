@@ -88,6 +88,9 @@ final class ResponseQueue {
         }
         long bytes = reserve <= 0 ? 0 : budget.clamp(reserve);
         CompletableFuture<Void> room = bytes == 0 ? NO_ROOM_NEEDED : budget.acquire(bytes);
+        // What the command waits on: room granted later is granted by whichever thread released bytes (often one
+        // of Ignite's striped threads, completing another answer); the command then starts on the event loop.
+        CompletableFuture<Void> roomOnLoop = room;
         if (!room.isDone()) {
             waitingForRoom++;
             pause();
@@ -95,12 +98,13 @@ final class ResponseQueue {
                 waitingForRoom--;
                 resumeIfDrained();
             }));
+            roomOnLoop = room.thenApplyAsync(v -> v, ctx.executor());
         }
         Slot slot = new Slot();
         pending.addLast(slot);
         CompletableFuture<?> answer;
         try {
-            answer = command.apply(room);
+            answer = command.apply(roomOnLoop);
         } catch (RuntimeException e) {
             answer = CompletableFuture.failedFuture(e);
         }

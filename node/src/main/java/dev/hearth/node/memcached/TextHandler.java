@@ -31,6 +31,8 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
 
     private final Endpoint endpoint;
     private ResponseQueue queue;
+    /** The connection's event loop: where every cache operation of the connection starts. */
+    private java.util.concurrent.Executor loop;
     private final Sequencer sequencer = new Sequencer();
 
     TextHandler(Endpoint endpoint) {
@@ -39,6 +41,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        loop = ctx.executor();
         queue = new ResponseQueue(ctx, TextHandler::failure, TextReply::sizeOf, endpoint.connectionBudget(),
                 endpoint.settings.slowReaderTimeout());
     }
@@ -87,12 +90,12 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
             for (int from = 0; from < keys.size(); from += endpoint.keysPerPart) {
                 List<byte[]> part = keys.subList(from, Math.min(keys.size(), from + endpoint.keysPerPart));
                 boolean end = from + part.size() == keys.size();
-                queue.add(part.size() * endpoint.valueRoom, room -> sequencer.submit(write,
+                queue.add(part.size() * endpoint.valueRoom, room -> sequencer.submit(write, ctx.executor(),
                         () -> room.thenCompose(v -> get(g, part, end, nowMs))));
             }
             return;
         }
-        queue.add(room(req), room -> sequencer.submit(write, () -> room.thenCompose(v -> execute(req))));
+        queue.add(room(req), room -> sequencer.submit(write, ctx.executor(), () -> room.thenCompose(v -> execute(req))));
     }
 
     /** The room a request's answer may need: a value per key for reads, nothing ahead for the rest. */
@@ -457,7 +460,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
         if (locked) {
             return cache().mutate(k, metaGetMutation(f, nowMs)).thenApply(o -> metaGetAnswer(m, o, nowMs));
         }
-        return cache().get(k).thenCompose(item -> {
+        return cache().get(k).thenComposeAsync(item -> {
             if (item != null && item.stale() && !item.tokenSent()) {
                 // A stale item hands out one win token: that needs the atomic path.
                 return cache().mutate(k, metaGetMutation(f, nowMs)).thenApply(o -> metaGetAnswer(m, o, nowMs));
@@ -465,7 +468,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
             Mutation.Outcome o = item == null ? new Mutation.Outcome(Mutation.Status.NOT_FOUND, null,
                     Mutation.Action.KEEP) : new Mutation.Outcome(Mutation.Status.FOUND, item, Mutation.Action.KEEP);
             return CompletableFuture.completedFuture(metaGetAnswer(m, o, nowMs));
-        });
+        }, loop);
     }
 
     private static Mutation metaGetMutation(MetaFlags f, long nowMs) {
