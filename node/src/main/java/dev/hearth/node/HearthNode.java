@@ -32,6 +32,7 @@ import dev.hearth.node.integrity.RegistryMaintenance;
 import dev.hearth.node.integrity.IntegrityService;
 import dev.hearth.node.cluster.IgniteLocalCopy;
 import dev.hearth.node.warmup.DumpService;
+import dev.hearth.node.warmup.LastCluster;
 import dev.hearth.node.warmup.LocalCopyService;
 import dev.hearth.node.warmup.WarmupService;
 import java.net.URL;
@@ -382,7 +383,7 @@ public final class HearthNode implements AutoCloseable {
             opsExecutor.execute(() -> {
                 try {
                     AutoWarmup.maybeStart(ignite, config.zones().keySet(), warmup, config.warmup().rate(), localCopy,
-                            loader, config.warmup().auto(), paces);
+                            loader, config.warmup().auto(), paces, new LastCluster(dataDir));
                 } catch (RuntimeException e) {
                     LOG.error("Start-up load of the local copy or dump failed; the node serves without it", e);
                 } finally {

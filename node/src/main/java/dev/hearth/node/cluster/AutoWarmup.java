@@ -1,6 +1,7 @@
 package dev.hearth.node.cluster;
 
 import dev.hearth.node.warmup.AdaptiveRate;
+import dev.hearth.node.warmup.LastCluster;
 import dev.hearth.node.warmup.LocalCopyService;
 import dev.hearth.node.warmup.WarmupService;
 import java.time.Duration;
@@ -17,7 +18,9 @@ import org.apache.logging.log4j.Logger;
  * When it rejoins a live cluster: never its dump (it would bring back entries deleted since), and from its local
  * copy only the partitions whose every copy was lost while it was away (see {@link IgniteLocalCopy}). The node that
  * forms the cluster opens a warm-up window, an entry of the replicated membership cache that dies with the cluster;
- * nodes joining while it is open load as well.
+ * nodes joining while it is open load as well, unless they served in this same cluster before ({@link LastCluster}):
+ * a node that crashed and came back within the window would otherwise load its whole copy and the dump again, and
+ * bring back every key deleted since the cluster formed.
  *
  * <p>Not an Ignite atomic: its cache is started on first use, a partition exchange at every node start, right while
  * nodes that started together join (seen as a node dropped at start and a stale membership view in CI). The
@@ -36,10 +39,32 @@ public final class AutoWarmup {
      * @param localCopy this node's local copy, or null when {@code localCopy.enabled} is false
      * @param loadDump whether to load the newest dump after the local copy ({@code warmup.auto})
      * @param paces the local copy's load rate, {@code rate} its ceiling; the dump's warm-up has its own
+     * @param last the cluster this node served in before; records the current one once the load is over
      */
     public static void maybeStart(Ignite ignite, Collection<String> zones, WarmupService warmup, long rate,
             LocalCopyService localCopy, WarmupService.ClusterLoader loader, boolean loadDump,
-            AdaptiveRate.Factory paces) {
+            AdaptiveRate.Factory paces, LastCluster last) {
+        String cluster = ignite.cluster().id().toString();
+        String before;
+        try {
+            before = last.read();
+        } catch (java.io.UncheckedIOException e) {
+            LOG.warn("Auto warm-up: {}; taking this node as new to the cluster", e.getMessage());
+            before = null;
+        }
+        boolean servedHere = cluster.equals(before);
+        try {
+            decide(ignite, zones, warmup, rate, localCopy, loader, loadDump, paces, servedHere);
+        } finally {
+            // After the load, not before: a node that dies during its formed-empty load comes back as new and
+            // loads again (its first load may have stopped half way).
+            last.write(cluster);
+        }
+    }
+
+    private static void decide(Ignite ignite, Collection<String> zones, WarmupService warmup, long rate,
+            LocalCopyService localCopy, WarmupService.ClusterLoader loader, boolean loadDump,
+            AdaptiveRate.Factory paces, boolean servedHere) {
         long now = System.currentTimeMillis();
         IgniteCache<String, String> window = ignite.cache(IgniteMembership.CACHE);
         // Not "this node is alone": nodes started together (every node killed, then started at once) often all
@@ -51,7 +76,7 @@ public final class AutoWarmup {
         }
         String opened = window.get(WINDOW);
         long end = opened == null ? 0 : Long.parseLong(opened);
-        if (end == 0 || now > end) {
+        if (end == 0 || now > end || servedHere) {
             if (localCopy != null) {
                 // Rejoining a live cluster: only partitions that lost every copy while this node was away.
                 try (AdaptiveRate pace = paces.open(rate)) {
@@ -59,7 +84,9 @@ public final class AutoWarmup {
                             new IgniteLocalCopy(ignite).lostPartitions(zones), pace);
                 }
             }
-            LOG.info("Auto warm-up: joined a running cluster; not loading this node's dump");
+            LOG.info("Auto warm-up: joined a running cluster{}; not loading this node's dump",
+                    servedHere && end != 0 && now <= end ? " it served in before (its warm-up window is still open)"
+                            : "");
             return;
         }
         if (localCopy != null) {
