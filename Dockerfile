@@ -10,13 +10,12 @@ RUN useradd --system --uid 10001 --home-dir /var/lib/hearth --shell /usr/sbin/no
  && mkdir -p /var/lib/hearth /etc/hearth \
  && chown hearth:hearth /var/lib/hearth
 
-# bin/jvm.options is the project's one list of JVM flags; bin/hearth-node passes it to the JVM.
-COPY bin/hearth-node bin/hearthctl bin/jvm.options bin/docker-entrypoint /opt/hearth/bin/
-COPY node/target/lib/ /opt/hearth/lib/
-COPY node/target/hearth-node.jar /opt/hearth/lib/
-# hearthctl, for operators who exec into a pod: its own classpath, so node and tool never share jars by accident.
-COPY cli/target/lib/ /opt/hearth/cli-lib/
-COPY cli/target/hearth-cli.jar /opt/hearth/cli-lib/
+# The release archive that `mvn package` builds, unpacked as the systemd unit installs it: bin/ (bin/jvm.options is
+# the project's one list of JVM flags), lib/ for the node, cli-lib/ for hearthctl (its own classpath, so node and
+# tool never share jars by accident), conf/, docs/. DistributionArchiveTest keeps this version the build's.
+ARG HEARTH_VERSION=0.1.0-SNAPSHOT
+ADD dist/target/hearth-${HEARTH_VERSION}.tar.gz /opt/
+RUN ln -s /opt/hearth-${HEARTH_VERSION} /opt/hearth
 
 ENV HEARTH_HOME=/opt/hearth \
     HEARTH_NODE_DATA_DIR=/var/lib/hearth \

@@ -13,7 +13,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-[ -f node/target/hearth-node.jar ] || mvn -B -q -DskipTests package
+ls dist/target/hearth-*.tar.gz >/dev/null 2>&1 || mvn -B -q -DskipTests package
 podman build -q --format docker -t hearth:dev . >/dev/null
 podman network create "$net" >/dev/null
 addrs="hearth-ct-0:47500,hearth-ct-1:47500,hearth-ct-2:47500"

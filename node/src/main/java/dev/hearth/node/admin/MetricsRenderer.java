@@ -33,6 +33,12 @@ public final class MetricsRenderer {
     public byte[] render(NodeStatus.Snapshot s, OperationStats ops, TenantOperations.Figures tenants) {
         List<MetricSnapshot> out = new ArrayList<>();
         String node = s.node().name();
+        // An info metric (exposed as hearth_build_info, always 1): the version in a label joins onto any series.
+        out.add(io.prometheus.metrics.model.snapshots.InfoSnapshot.builder().name("hearth_build")
+                .help("The Hearth version this node runs")
+                .dataPoint(io.prometheus.metrics.model.snapshots.InfoSnapshot.InfoDataPointSnapshot.builder()
+                        .labels(Labels.of("node", node, "version", s.node().version())).build())
+                .build());
 
         CounterSnapshot.Builder opCounter = CounterSnapshot.builder().name("hearth_operations")
                 .help("Cache operations served by this node's endpoints, by operation and result");

@@ -95,6 +95,8 @@ class AdminEndpointTest {
         assertTrue(body.contains("hearth_operations_total{node=\"admin-0\",op=\"get\",result=\"miss\"}"), body);
         assertTrue(body.contains("hearth_memory_limit_bytes{node=\"admin-0\",region=\"zone-default\"} 6.7108864E7"));
         assertTrue(body.contains("hearth_cluster_size{node=\"admin-0\"} 1.0"));
+        assertTrue(body.contains("hearth_build_info{node=\"admin-0\",version=\""
+                + dev.hearth.node.cluster.HearthVersion.get() + "\"} 1\n"), body);
     }
 
     @Test
