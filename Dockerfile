@@ -6,9 +6,12 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends openjdk-17-jre-headless curl \
  && rm -rf /var/lib/apt/lists/* /usr/share/doc/* /usr/share/man/*
 
-RUN useradd --system --uid 10001 --home-dir /var/lib/hearth --shell /usr/sbin/nologin hearth \
+# A fixed numeric user and group: Kubernetes can only prove runAsNonRoot for a numeric USER, and the manifests'
+# runAsUser/fsGroup (deploy/kubernetes) name the same 10001.
+RUN groupadd --system --gid 10001 hearth \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/hearth --shell /usr/sbin/nologin hearth \
  && mkdir -p /var/lib/hearth /etc/hearth \
- && chown hearth:hearth /var/lib/hearth
+ && chown 10001:10001 /var/lib/hearth
 
 # bin/jvm.options is the project's one list of JVM flags; bin/hearth-node passes it to the JVM.
 COPY bin/hearth-node bin/hearthctl bin/jvm.options bin/docker-entrypoint /opt/hearth/bin/
@@ -22,7 +25,7 @@ ENV HEARTH_HOME=/opt/hearth \
     HEARTH_NODE_DATA_DIR=/var/lib/hearth \
     PATH=/opt/hearth/bin:$PATH
 
-USER hearth
+USER 10001:10001
 WORKDIR /var/lib/hearth
 VOLUME ["/var/lib/hearth"]
 

@@ -68,7 +68,9 @@ class DockerfileLintTest {
     @Test
     void theImageKeepsItsPromises() throws IOException {
         String d = Files.readString(DOCKERFILE);
-        assertTrue(d.contains("USER hearth"), "runs as a non-root user");
+        // Numeric, so that Kubernetes can verify runAsNonRoot; the manifests' runAsUser is checked against it.
+        assertTrue(d.matches("(?s).*\\nUSER 10001:10001\\n.*") && d.contains("--uid 10001 --gid 10001"),
+                "runs as the non-root user 10001:10001, created with that uid and gid");
         assertTrue(d.contains("HEALTHCHECK") && d.contains("/health/live"), "health check on /health/live");
         assertTrue(d.contains("bin/jvm.options"), "uses the project's one JVM flag file");
         assertTrue(d.contains("STOPSIGNAL SIGTERM") && d.contains("ENTRYPOINT [\""), "exec-form entrypoint, SIGTERM");
