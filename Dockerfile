@@ -14,7 +14,7 @@ RUN groupadd --system --gid 10001 hearth \
  && chown 10001:10001 /var/lib/hearth
 
 # bin/jvm.options is the project's one list of JVM flags; bin/hearth-node passes it to the JVM.
-COPY bin/hearth-node bin/hearthctl bin/jvm.options bin/docker-entrypoint /opt/hearth/bin/
+COPY bin/hearth-node bin/hearthctl bin/hearth-probe bin/jvm.options bin/docker-entrypoint /opt/hearth/bin/
 COPY node/target/lib/ /opt/hearth/lib/
 COPY node/target/hearth-node.jar /opt/hearth/lib/
 # hearthctl, for operators who exec into a pod: its own classpath, so node and tool never share jars by accident.
@@ -33,8 +33,9 @@ VOLUME ["/var/lib/hearth"]
 EXPOSE 11211 8080 10800 47500 47100
 
 # Nine misses (90 s) before "unhealthy" covers a slow join; dockerfilelint 1.8 mis-parses --start-period.
-HEALTHCHECK --interval=10s --timeout=3s --retries=9 \
-  CMD curl -fs "http://$(hostname -i | awk '{print $1}'):8080/health/live" >/dev/null || exit 1
+# bin/hearth-probe asks /health/live over HTTP, or over HTTPS with the node's certificate when TLS is on.
+HEALTHCHECK --interval=10s --timeout=5s --retries=9 \
+  CMD ["/opt/hearth/bin/hearth-probe", "live"]
 
 # SIGTERM reaches the JVM (PID 1 after the entrypoint's exec): graceful stop, exit 0.
 STOPSIGNAL SIGTERM

@@ -544,9 +544,7 @@ class KubernetesSecurityTest {
             assertEquals("hearth-cluster-secret/secret", secretFile(pod, c, env(c, "HEARTH_CLUSTER_SECRET_FILE"),
                     name + " HEARTH_CLUSTER_SECRET_FILE"));
             boolean tls = "true".equals(env(c, "HEARTH_TLS_ENABLED"));
-            String scheme = tls ? "HTTPS" : "HTTP";
-            assertEquals(scheme, c.at("/readinessProbe/httpGet/scheme").asText("HTTP"), name + " readiness probe");
-            assertEquals(scheme, c.at("/livenessProbe/httpGet/scheme").asText("HTTP"), name + " liveness probe");
+            assertEquals(List.of(), probeProblems(c, tls), name);
             Map<String, String> files = Map.of("HEARTH_TLS_CERT_FILE", "tls.crt", "HEARTH_TLS_KEY_FILE", "tls.key",
                     "HEARTH_TLS_CA_FILE", "ca.crt");
             files.forEach((v, key) -> {
@@ -559,6 +557,41 @@ class KubernetesSecurityTest {
         });
         JsonNode secure = container(rendered.get("overlays/secure"));
         assertEquals("true", env(secure, "HEARTH_TLS_ENABLED"), "overlays/secure turns TLS on");
+    }
+
+    /**
+     * Problems with the probes of a container: without TLS, kubelet's own HTTP GET on the admin port; with TLS,
+     * bin/hearth-probe (as the image installs it), since mutual TLS on the admin port completes no handshake without
+     * the client certificate kubelet never presents.
+     */
+    static List<String> probeProblems(JsonNode c, boolean tls) {
+        List<String> problems = new ArrayList<>();
+        for (String probe : List.of("readiness", "liveness")) {
+            JsonNode p = c.path(probe + "Probe");
+            String route = probe.equals("readiness") ? "ready" : "live";
+            if (tls) {
+                List<String> command = StreamSupport.stream(p.at("/exec/command").spliterator(), false)
+                        .map(JsonNode::asText).toList();
+                if (!command.equals(List.of("/opt/hearth/bin/hearth-probe", route)) || p.has("httpGet")) {
+                    problems.add(probe + ": with TLS on, exec /opt/hearth/bin/hearth-probe " + route + ", is " + p);
+                }
+            } else if (!p.at("/httpGet/path").asText().equals("/health/" + route)
+                    || !p.at("/httpGet/port").asText().equals("admin")
+                    || !p.at("/httpGet/scheme").asText("HTTP").equals("HTTP")) {
+                problems.add(probe + ": without TLS, HTTP GET /health/" + route + " on the admin port, is " + p);
+            }
+        }
+        return problems;
+    }
+
+    @Test
+    void theProbeCheckNoticesAProbeThatCannotPass() {
+        JsonNode secure = container(rendered.get("overlays/secure"));
+        assertFalse(probeProblems(container(rendered.get("base")), true).isEmpty(), "httpGet with mutual TLS on");
+        assertFalse(probeProblems(secure, false).isEmpty(), "TLS probe on a plain port");
+        ObjectNode https = container(rendered.get("base")).deepCopy();
+        ((ObjectNode) https.at("/readinessProbe/httpGet")).put("scheme", "HTTPS");
+        assertFalse(probeProblems(https, false).isEmpty(), "HTTPS probe on a plain port");
     }
 
     @Test
