@@ -146,13 +146,7 @@ class KubernetesSecurityTest {
                 if (!s.path("kind").asText().equals("Service")) {
                     continue;
                 }
-                Set<Integer> targets = new TreeSet<>();
-                for (JsonNode p : s.at("/spec/ports")) {
-                    JsonNode t = p.has("targetPort") ? p.get("targetPort") : p.get("port");
-                    Integer n = t.isInt() ? Integer.valueOf(t.asInt()) : byName.get(t.asText());
-                    assertNotNull(n, name + ": Service " + s.at("/metadata/name") + " targets unknown port " + t);
-                    targets.add(n);
-                }
+                Set<Integer> targets = targetPorts(s, byName);
                 String svc = name + ": Service " + s.at("/metadata/name").asText();
                 if (targets.contains(port.get("thin-client")) || targets.contains(port.get("memcached"))) {
                     assertEquals(new TreeSet<>(List.of(port.get("thin-client"), port.get("memcached"))), targets,
@@ -170,10 +164,15 @@ class KubernetesSecurityTest {
         });
     }
 
+    /** The container ports a Service sends to (a named targetPort resolved through the container's ports). */
     static Set<Integer> targetPorts(JsonNode service, Map<String, Integer> byName) {
         Set<Integer> out = new TreeSet<>();
-        service.at("/spec/ports").forEach(p -> out.add(p.get("targetPort").isInt() ? p.get("targetPort").asInt()
-                : byName.get(p.get("targetPort").asText())));
+        for (JsonNode p : service.at("/spec/ports")) {
+            JsonNode t = p.has("targetPort") ? p.get("targetPort") : p.get("port");
+            Integer n = t.isInt() ? Integer.valueOf(t.asInt()) : byName.get(t.asText());
+            assertNotNull(n, "Service " + service.at("/metadata/name") + " targets unknown port " + t);
+            out.add(n);
+        }
         return out;
     }
 

@@ -122,16 +122,17 @@ class KustomizeRenderTest {
     }
 
     @Test
-    void kubectlKustomizeRendersTheSameObjects() throws Exception {
+    void kubectlKustomizeRendersTheSameObjects(@TempDir Path tmp) throws Exception {
         Path kubectl = Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
                 .map(d -> Path.of(d, "kubectl")).filter(Files::isExecutable).findFirst().orElse(null);
         Assumptions.assumeTrue(kubectl != null, "kubectl is not installed: the test renderer is not cross-checked");
         for (var k : kustomizations().entrySet()) {
+            Path err = tmp.resolve("stderr");
             Process p = new ProcessBuilder(kubectl.toString(), "kustomize", k.getValue().toString())
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                    .redirectError(err.toFile()).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(p.waitFor(1, TimeUnit.MINUTES), "kubectl kustomize timed out");
-            assertEquals(0, p.exitValue(), "kubectl kustomize " + k.getValue() + " failed:\n" + out);
+            assertEquals(0, p.exitValue(), "kubectl kustomize " + k.getValue() + " failed:\n" + Files.readString(err));
             Map<String, JsonNode> theirs = new TreeMap<>();
             for (JsonNode doc : Kustomize.YAML.readerFor(JsonNode.class).<JsonNode>readValues(out).readAll()) {
                 theirs.put(key(doc), doc);
