@@ -6,9 +6,12 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends openjdk-17-jre-headless curl \
  && rm -rf /var/lib/apt/lists/* /usr/share/doc/* /usr/share/man/*
 
-RUN useradd --system --uid 10001 --home-dir /var/lib/hearth --shell /usr/sbin/nologin hearth \
+# A fixed numeric user and group: Kubernetes can only prove runAsNonRoot for a numeric USER, and the manifests'
+# runAsUser/fsGroup (deploy/kubernetes) name the same 10001.
+RUN groupadd --system --gid 10001 hearth \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/hearth --shell /usr/sbin/nologin hearth \
  && mkdir -p /var/lib/hearth /etc/hearth \
- && chown hearth:hearth /var/lib/hearth
+ && chown 10001:10001 /var/lib/hearth
 
 # The release archive that `mvn package` builds, unpacked as the systemd unit installs it: bin/ (bin/jvm.options is
 # the project's one list of JVM flags), lib/ for the node, cli-lib/ for hearthctl (its own classpath, so node and
@@ -21,7 +24,7 @@ ENV HEARTH_HOME=/opt/hearth \
     HEARTH_NODE_DATA_DIR=/var/lib/hearth \
     PATH=/opt/hearth/bin:$PATH
 
-USER hearth
+USER 10001:10001
 WORKDIR /var/lib/hearth
 VOLUME ["/var/lib/hearth"]
 
@@ -29,8 +32,9 @@ VOLUME ["/var/lib/hearth"]
 EXPOSE 11211 8080 10800 47500 47100
 
 # Nine misses (90 s) before "unhealthy" covers a slow join; dockerfilelint 1.8 mis-parses --start-period.
-HEALTHCHECK --interval=10s --timeout=3s --retries=9 \
-  CMD curl -fs "http://$(hostname -i | awk '{print $1}'):8080/health/live" >/dev/null || exit 1
+# bin/hearth-probe asks /health/live over HTTP, or over HTTPS with the node's certificate when TLS is on.
+HEALTHCHECK --interval=10s --timeout=5s --retries=9 \
+  CMD ["/opt/hearth/bin/hearth-probe", "live"]
 
 # SIGTERM reaches the JVM (PID 1 after the entrypoint's exec): graceful stop, exit 0.
 STOPSIGNAL SIGTERM

@@ -45,7 +45,8 @@ class DistributionArchiveTest {
 
     @Test
     void holdsTheInstalledLayout() throws IOException {
-        for (String script : new String[] {"bin/hearth-node", "bin/hearthctl", "bin/docker-entrypoint"}) {
+        for (String script : new String[] {"bin/hearth-node", "bin/hearthctl", "bin/docker-entrypoint",
+            "bin/hearth-probe"}) {
             assertTrue(Files.getPosixFilePermissions(home.resolve(script)).contains(
                     PosixFilePermission.OWNER_EXECUTE), script + " is executable");
         }

@@ -68,8 +68,17 @@ class DockerfileLintTest {
     @Test
     void theImageKeepsItsPromises() throws IOException {
         String d = Files.readString(DOCKERFILE);
-        assertTrue(d.contains("USER hearth"), "runs as a non-root user");
-        assertTrue(d.contains("HEALTHCHECK") && d.contains("/health/live"), "health check on /health/live");
+        // Numeric, so that Kubernetes can verify runAsNonRoot; the manifests' runAsUser is checked against it.
+        assertTrue(d.matches("(?s).*\\nUSER 10001:10001\\n.*") && d.contains("--uid 10001 --gid 10001"),
+                "runs as the non-root user 10001:10001, created with that uid and gid");
+        assertTrue(d.contains("CMD [\"/opt/hearth/bin/hearth-probe\", \"live\"]"),
+                "health check on /health/live through bin/hearth-probe (HTTP, or HTTPS with the node's certificate)");
+        // The image gets bin/ either by COPY or from the release archive (dist/src/assembly/hearth.xml), whichever
+        // this tree uses; the probe (also the TLS overlay's Kubernetes probe) must come along either way.
+        Path assembly = DOCKERFILE.resolveSibling("dist/src/assembly/hearth.xml");
+        assertTrue(d.matches("(?s).*COPY [^\\n]*bin/hearth-probe[^\\n]*/opt/hearth/bin/.*")
+                || Files.exists(assembly) && Files.readString(assembly).contains("<include>hearth-probe</include>"),
+                "the image must contain /opt/hearth/bin/hearth-probe");
         assertTrue(d.contains("bin/jvm.options"), "uses the project's one JVM flag file");
         assertTrue(d.contains("STOPSIGNAL SIGTERM") && d.contains("ENTRYPOINT [\""), "exec-form entrypoint, SIGTERM");
         for (String port : new String[] {"11211", "8080", "10800", "47500", "47100"}) {

@@ -35,6 +35,35 @@ class OtherDeploymentsTest {
     }
 
     @Test
+    void composeRunsEachNodeReadOnlyWithoutPrivileges() throws IOException {
+        JsonNode compose = new ObjectMapper(new YAMLFactory()).readTree(Path.of("compose/compose.yaml").toFile());
+        compose.get("services").fields().forEachRemaining(e -> {
+            JsonNode s = e.getValue();
+            String n = e.getKey() + ": ";
+            assertTrue(s.path("read_only").asBoolean(false), n + "read-only root filesystem");
+            assertEquals("[\"ALL\"]", s.path("cap_drop").toString(), n + "every capability dropped");
+            assertTrue(s.path("security_opt").toString().contains("no-new-privileges:true"), n + "no escalation");
+            assertTrue(s.path("tmpfs").toString().contains("\"/tmp"), n + "a writable /tmp");
+            // The node's data dir (the image's HEARTH_NODE_DATA_DIR) must be a volume: the root is read-only.
+            assertTrue(s.path("volumes").toString().contains(":/var/lib/hearth\""), n + "the data dir on a volume");
+            String volume = s.path("volumes").get(0).asText().split(":")[0];
+            assertTrue(compose.path("volumes").has(volume), n + "undeclared volume " + volume);
+        });
+    }
+
+    @Test
+    void systemdSandboxesTheNodeAndLeavesItsDataDirWritable() throws IOException {
+        List<String> lines = Files.readAllLines(Path.of("systemd/hearth-node.service"));
+        for (String required : new String[] {"NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes",
+            "PrivateTmp=yes", "PrivateDevices=yes", "CapabilityBoundingSet=", "RestrictSUIDSGID=yes",
+            "ReadWritePaths=/var/lib/hearth", "Environment=HEARTH_NODE_DATA_DIR=/var/lib/hearth"}) {
+            assertTrue(lines.contains(required), "missing " + required);
+        }
+        // The JIT writes code and runs it: this one would kill the JVM at start.
+        assertTrue(lines.stream().noneMatch(l -> l.startsWith("MemoryDenyWriteExecute=yes")), "breaks the JVM");
+    }
+
+    @Test
     void systemdRestartsTheNodeAndCapsItsMemory() throws IOException {
         List<String> lines = Files.readAllLines(Path.of("systemd/hearth-node.service"));
         for (String required : new String[] {"ExecStart=/opt/hearth/bin/hearth-node", "Restart=always",
