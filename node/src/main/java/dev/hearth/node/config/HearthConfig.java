@@ -21,7 +21,8 @@ public record HearthConfig(
         Shutdown shutdown,
         Testing testing,
         Tenants tenants,
-        LocalCopy localCopy) {
+        LocalCopy localCopy,
+        Admin admin) {
 
     /** {@code attributes}: free-form name -> value labels of this node, matched by a zone's {@code nodeFilter}. */
     public record Node(String name, String failureDomain, String dataDir, Map<String, String> attributes) {
@@ -104,6 +105,14 @@ public record HearthConfig(
     }
 
     public record Shutdown(Duration timeout) {
+    }
+
+    /**
+     * Who may use the admin port. {@code token} or {@code tokenFile} (never both; null = not set): the bearer token
+     * every protected route needs (docs/security.md, "Admin authentication"); with neither, the admin port is open.
+     * {@code openMetrics}: {@code /metrics} answers without the token.
+     */
+    public record Admin(String token, String tokenFile, boolean openMetrics) {
     }
 
     /** Hooks for tests only. {@code damageEndpoint}: POST /admin/test/damage exists (else 404). */
