@@ -20,8 +20,10 @@ import org.apache.logging.log4j.Logger;
  * The bearer token of the admin port ({@code admin.token} or {@code admin.tokenFile}), or none (the port is open).
  * The same token is what this node presents to its peers' admin ports (nodes of one cluster share it).
  *
- * <p>A token file is looked at again at most once a second (when {@link #check} or {@link #current} is called): when its size, modification time or file (inode) changed, it is re-read. Content that is not a valid
- * token (a half-written file) is logged and the previous token stays in force until the next valid content.
+ * <p>A token file is looked at again at most once a second (when {@link #check} or {@link #current} is called):
+ * when its size, modification time or file (inode) changed, it is re-read. Content that is not a valid token (a
+ * file caught half-written, emptied) is logged once and the previous token stays in force until the file changes
+ * again and holds a valid one.
  */
 public final class AdminToken {
     private static final Logger LOG = LogManager.getLogger(AdminToken.class);
@@ -46,18 +48,21 @@ public final class AdminToken {
     }
 
     /** A token in force: its value, digest (compared in constant time) and fingerprint (logged). */
-    private record Current(String token, byte[] digest, String fingerprint, Object stamp) {
+    private record Current(String token, byte[] digest, String fingerprint) {
     }
 
     private final Path file;
     private final LongSupplier clock;
     private volatile Current current;
     private volatile long checkedAt;
+    /** The token file as last looked at (valid or not): a change of it is what makes the file be read again. */
+    private Object seen;
 
     private AdminToken(String token, Path file, Object stamp, LongSupplier clock) {
         this.file = file;
         this.clock = clock;
-        this.current = token == null ? null : current(token, stamp);
+        this.current = token == null ? null : current(token);
+        this.seen = stamp;
         this.checkedAt = clock.getAsLong();
     }
 
@@ -191,18 +196,18 @@ public final class AdminToken {
                         e.toString());
                 return current;
             }
-            if (Objects.equals(stamp, current.stamp)) {
+            if (Objects.equals(stamp, seen)) {
                 return current;
             }
+            seen = stamp;
             try {
-                Current next = current(SecretFiles.readToken(file), stamp);
+                Current next = current(SecretFiles.readToken(file));
                 if (!next.fingerprint.equals(current.fingerprint)) {
                     LOG.info("Admin token file {} changed: token {} replaces {}", file, next.fingerprint,
                             current.fingerprint);
                 }
                 current = next;
             } catch (IOException | IllegalArgumentException e) {
-                // Not remembered as seen: a file caught half-written is read again at the next check.
                 LOG.warn("Admin token file {} changed but holds no valid token ({}); token {} stays in force", file,
                         e.getMessage(), current.fingerprint);
             }
@@ -210,8 +215,8 @@ public final class AdminToken {
         }
     }
 
-    private static Current current(String token, Object stamp) {
-        return new Current(token, sha256(token), fingerprint(token), stamp);
+    private static Current current(String token) {
+        return new Current(token, sha256(token), fingerprint(token));
     }
 
     /** What tells a changed file: its identity (a rename or a Kubernetes secret update makes a new one), size, mtime. */
