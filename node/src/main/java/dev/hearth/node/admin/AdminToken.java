@@ -11,6 +11,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.LongSupplier;
 import org.apache.logging.log4j.LogManager;
@@ -18,7 +19,8 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * The bearer token of the admin port ({@code admin.token} or {@code admin.tokenFile}), or none (the port is open).
- * The same token is what this node presents to its peers' admin ports (nodes of one cluster share it).
+ * The same token is what this node presents to its peers' admin ports (nodes of one cluster share it). Operators'
+ * named tokens ({@code admin.tokens}) are accepted as well, and the audit log names their owner.
  *
  * <p>A token file is looked at again at most once a second (when {@link #check} or {@link #current} is called):
  * when its size, modification time or file (inode) changed, it is re-read. Content that is not a valid token (a
@@ -42,7 +44,8 @@ public final class AdminToken {
 
     /**
      * @param result the decision
-     * @param who for the audit log: {@code token:<fingerprint>} of the presented token, or {@code anonymous}
+     * @param who for the audit log: the name of the operator's token ({@code admin.tokens}) that matched, else
+     *     {@code token:<fingerprint>} of the presented token, or {@code anonymous}
      */
     public record Verdict(Result result, String who) {
     }
@@ -51,6 +54,11 @@ public final class AdminToken {
     private record Current(String token, byte[] digest, String fingerprint) {
     }
 
+    /** An operator's token: name and digest. */
+    private record Named(String name, byte[] digest) {
+    }
+
+    private final java.util.List<Named> named;
     private final Path file;
     private final LongSupplier clock;
     private volatile Current current;
@@ -58,7 +66,9 @@ public final class AdminToken {
     /** The token file as last looked at (valid or not): a change of it is what makes the file be read again. */
     private Object seen;
 
-    private AdminToken(String token, Path file, Object stamp, LongSupplier clock) {
+    private AdminToken(String token, Path file, Object stamp, LongSupplier clock, Map<String, String> named) {
+        this.named = named.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .map(e -> new Named(e.getKey(), sha256(SecretFiles.checkToken(e.getValue())))).toList();
         this.file = file;
         this.clock = clock;
         this.current = token == null ? null : current(token);
@@ -68,12 +78,21 @@ public final class AdminToken {
 
     /** No token: every route is open. */
     public static AdminToken none() {
-        return new AdminToken(null, null, null, System::nanoTime);
+        return new AdminToken(null, null, null, System::nanoTime, Map.of());
     }
 
     /** A fixed token. @throws IllegalArgumentException if it is not a valid token ({@link SecretFiles#checkToken}) */
     public static AdminToken of(String token) {
-        return new AdminToken(SecretFiles.checkToken(token), null, null, System::nanoTime);
+        return of(token, Map.of());
+    }
+
+    /**
+     * A fixed token and operators' named tokens.
+     *
+     * @throws IllegalArgumentException if one is not a valid token ({@link SecretFiles#checkToken})
+     */
+    public static AdminToken of(String token, Map<String, String> named) {
+        return new AdminToken(SecretFiles.checkToken(token), null, null, System::nanoTime, named);
     }
 
     /**
@@ -83,12 +102,12 @@ public final class AdminToken {
      * @throws IllegalArgumentException its content is not a valid token
      */
     public static AdminToken file(Path file) throws IOException {
-        return file(file, System::nanoTime);
+        return file(file, Map.of(), System::nanoTime);
     }
 
-    static AdminToken file(Path file, LongSupplier clock) throws IOException {
+    static AdminToken file(Path file, Map<String, String> named, LongSupplier clock) throws IOException {
         Object stamp = stamp(file);
-        return new AdminToken(SecretFiles.readToken(file), file, stamp, clock);
+        return new AdminToken(SecretFiles.readToken(file), file, stamp, clock, named);
     }
 
     /**
@@ -97,12 +116,13 @@ public final class AdminToken {
      * @throws IllegalStateException if the token file cannot be read any more
      */
     public static AdminToken from(HearthConfig.Admin admin) {
+        Map<String, String> named = admin.tokens() == null ? Map.of() : admin.tokens();
         if (admin.token() != null) {
-            return of(admin.token());
+            return of(admin.token(), named);
         }
         if (admin.tokenFile() != null) {
             try {
-                return file(Path.of(admin.tokenFile()));
+                return file(Path.of(admin.tokenFile()), named, System::nanoTime);
             } catch (IOException e) {
                 throw new IllegalStateException(e.getMessage(), e);
             }
@@ -149,8 +169,19 @@ public final class AdminToken {
         if (presented == null) {
             return new Verdict(Result.MISSING, who);
         }
-        boolean same = MessageDigest.isEqual(sha256(presented), c.digest);
-        return new Verdict(same ? Result.ACCEPTED : Result.WRONG, who);
+        byte[] digest = sha256(presented);
+        boolean cluster = MessageDigest.isEqual(digest, c.digest);
+        // Every named token is compared, the match or not: the time taken does not tell which one matched.
+        String owner = null;
+        for (Named n : named) {
+            if (MessageDigest.isEqual(digest, n.digest) && owner == null) {
+                owner = n.name;
+            }
+        }
+        if (cluster) {
+            return new Verdict(Result.ACCEPTED, who);
+        }
+        return owner != null ? new Verdict(Result.ACCEPTED, owner) : new Verdict(Result.WRONG, who);
     }
 
     /** The token of {@code Bearer <token>} (scheme case-insensitive), or null for no header or another scheme. */

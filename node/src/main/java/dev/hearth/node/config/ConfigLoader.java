@@ -147,7 +147,7 @@ public final class ConfigLoader {
     }
 
     private static void collectLeaves(JsonNode node, String path, Map<String, String> out) {
-        if (path.equals("memcached.users") || path.equals("node.attributes")) {
+        if (path.equals("memcached.users") || path.equals("node.attributes") || path.equals("admin.tokens")) {
             return;
         }
         if (node.isObject() && !path.equals("zones")) {
@@ -446,6 +446,27 @@ public final class ConfigLoader {
     private static void validateAdmin(HearthConfig.Admin a) {
         if (a.token() != null && a.tokenFile() != null) {
             throw new ConfigException("admin.tokenFile", "set admin.token or admin.tokenFile, not both");
+        }
+        Map<String, String> named = a.tokens() == null ? Map.of() : a.tokens();
+        if (!named.isEmpty() && a.token() == null && a.tokenFile() == null) {
+            throw new ConfigException("admin.tokens", "needs admin.token or admin.tokenFile too: the cluster's own "
+                    + "token, which the nodes send each other");
+        }
+        for (var e : named.entrySet()) {
+            String key = "admin.tokens." + e.getKey();
+            require(e.getKey(), NAME, key, "a name of 1-63 letters, digits, '.', '_' or '-'");
+            if (e.getKey().equals("anonymous")) {
+                throw new ConfigException(key, "'anonymous' is what the audit log calls a caller without a token");
+            }
+            try {
+                SecretFiles.checkToken(e.getValue());
+            } catch (IllegalArgumentException ex) {
+                throw new ConfigException(key, ex.getMessage());
+            }
+        }
+        if (a.token() != null && named.containsValue(a.token())) {
+            throw new ConfigException("admin.tokens", "a named token equals admin.token: the audit log could not "
+                    + "tell them apart");
         }
         if (a.token() != null) {
             try {

@@ -108,11 +108,12 @@ public record HearthConfig(
     }
 
     /**
-     * Who may use the admin port. {@code token} or {@code tokenFile} (never both; null = not set): the bearer token
-     * every protected route needs (docs/security.md, "Admin authentication"); with neither, the admin port is open.
-     * {@code openMetrics}: {@code /metrics} answers without the token.
+     * Who may use the admin port. {@code token} or {@code tokenFile} (never both; null = not set): the cluster's bearer
+     * token, which every protected route needs (docs/security.md, "Admin authentication") and the nodes send each
+     * other; with neither, the admin port is open. {@code tokens}: name -> token of operators, accepted too and named
+     * in the audit log (needs token or tokenFile). {@code openMetrics}: {@code /metrics} answers without a token.
      */
-    public record Admin(String token, String tokenFile, boolean openMetrics) {
+    public record Admin(String token, String tokenFile, Map<String, String> tokens, boolean openMetrics) {
     }
 
     /** Hooks for tests only. {@code damageEndpoint}: POST /admin/test/damage exists (else 404). */

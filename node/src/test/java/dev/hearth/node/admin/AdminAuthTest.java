@@ -47,6 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
 class AdminAuthTest {
     static final String TOKEN = "test-admin-token-0123456789abcdef";
     static final String WRONG = "wrong-admin-token-0123456789abcdef";
+    static final String ALICE = "alice-admin-token-0123456789abcdef";
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     static final ObjectMapper JSON = new ObjectMapper();
     static final List<String> AUDIT = new CopyOnWriteArrayList<>();
@@ -60,7 +61,7 @@ class AdminAuthTest {
     @BeforeAll
     static void start() throws Exception {
         node = HearthNode.start(TestNodes.config("auth", 0, TestNodes.freePorts(1), dir,
-                "admin.token=" + TOKEN, "admin.openMetrics=false"), null);
+                "admin.token=" + TOKEN, "admin.tokens.alice=" + ALICE, "admin.openMetrics=false"), null);
         port = node.ports().get("admin");
         // After the start: Ignite's logger sets up log4j2 again when the node starts without a log config.
         captureAudit();
@@ -195,15 +196,21 @@ class AdminAuthTest {
         assertEquals(409, shutdown.statusCode(), "the only node refuses to stop: " + shutdown.body());
         assertEquals(401, send(port, "POST", "/admin/tenants/victim/flush", null).statusCode());
         assertEquals(403, send(port, "GET", "/admin/tenants", WRONG).statusCode());
+        assertEquals(200, send(port, "POST", "/admin/tenants/audited/maintenance?on=false&by=alice", ALICE)
+                .statusCode());
         String fp = AdminToken.fingerprint(TOKEN);
         Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertTrue(AUDIT.stream().anyMatch(l ->
                 l.startsWith("admin SHUTDOWN POST /admin/shutdown params={by=[audit-test]} remote=/127.0.0.1:")
                         && l.endsWith(" who=token:" + fp + " status=409")), AUDIT::toString));
+        assertTrue(AUDIT.stream().anyMatch(l -> l.startsWith("admin TENANT_MAINTENANCE POST "
+                + "/admin/tenants/audited/maintenance params={by=[alice], on=[false]}") && l.endsWith(" who=alice status=200")),
+                AUDIT.toString());
         assertTrue(AUDIT.stream().anyMatch(l -> l.startsWith("admin TENANT_FLUSH POST /admin/tenants/victim/flush")
                 && l.endsWith(" who=anonymous status=401")), AUDIT.toString());
         assertTrue(AUDIT.stream().anyMatch(l -> l.startsWith("admin TENANTS GET /admin/tenants")
                 && l.endsWith(" who=token:" + AdminToken.fingerprint(WRONG) + " status=403")), AUDIT.toString());
-        assertTrue(AUDIT.stream().noneMatch(l -> l.contains(TOKEN) || l.contains(WRONG)), "no token in the log");
+        assertTrue(AUDIT.stream().noneMatch(l -> l.contains(TOKEN) || l.contains(WRONG) || l.contains(ALICE)),
+                "no token in the log");
         int before = AUDIT.size();
         assertEquals(200, send(port, "GET", "/admin/zones", TOKEN).statusCode());
         assertEquals(200, send(port, "GET", "/health/ready", null).statusCode());

@@ -39,6 +39,18 @@ class AdminTokenTest {
     }
 
     @Test
+    void operatorsNamedTokensPassAndAreNamed() {
+        AdminToken t = AdminToken.of(TOKEN, java.util.Map.of("alice", "alice-token-0123456789", "bob",
+                "bob-token-0123456789ab"));
+        assertEquals(new AdminToken.Verdict(AdminToken.Result.ACCEPTED, "alice"), t.check("Bearer alice-token-0123456789"));
+        assertEquals(new AdminToken.Verdict(AdminToken.Result.ACCEPTED, "bob"), t.check("Bearer bob-token-0123456789ab"));
+        assertEquals("token:" + AdminToken.fingerprint(TOKEN), t.check("Bearer " + TOKEN).who());
+        assertEquals(AdminToken.Result.WRONG, t.check("Bearer carol-token-0123456789").result());
+        assertEquals("Bearer " + TOKEN, t.authorization(), "the nodes send the cluster's token, never a person's");
+        assertThrows(IllegalArgumentException.class, () -> AdminToken.of(TOKEN, java.util.Map.of("eve", "short")));
+    }
+
+    @Test
     void withoutATokenEverythingPassesAndNothingIsSent() {
         AdminToken t = AdminToken.none();
         assertFalse(t.required());
@@ -62,7 +74,7 @@ class AdminTokenTest {
         Path file = dir.resolve("token");
         Files.writeString(file, TOKEN + "\n");
         AtomicLong now = new AtomicLong();
-        AdminToken t = AdminToken.file(file, now::get);
+        AdminToken t = AdminToken.file(file, java.util.Map.of(), now::get);
         assertEquals(TOKEN, t.current());
         String next = "fedcba9876543210-token";
         Files.writeString(file, next + "\n");

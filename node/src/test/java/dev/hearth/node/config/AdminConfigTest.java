@@ -76,6 +76,20 @@ class AdminConfigTest {
     }
 
     @Test
+    void namedTokensNeedTheClusterTokenAndValidNamesAndTokens() {
+        HearthConfig c = load(Map.of(), "admin.token=" + TOKEN, "admin.tokens.alice=alice-token-0123456789");
+        assertEquals(Map.of("alice", "alice-token-0123456789"), c.admin().tokens());
+        assertTrue(load(Map.of()).admin().tokens().isEmpty());
+        String alone = fails(Map.of(), "admin.tokens.alice=alice-token-0123456789");
+        assertTrue(alone.contains("admin.tokens") && alone.contains("admin.token or admin.tokenFile"), alone);
+        String bad = fails(Map.of(), "admin.token=" + TOKEN, "admin.tokens.bob=tiny");
+        assertTrue(bad.contains("admin.tokens.bob") && bad.contains("at least 16"), bad);
+        assertTrue(fails(Map.of(), "admin.token=" + TOKEN, "admin.tokens.anonymous=anon-token-0123456789")
+                .contains("audit log"));
+        assertTrue(fails(Map.of(), "admin.token=" + TOKEN, "admin.tokens.same=" + TOKEN).contains("tell them apart"));
+    }
+
+    @Test
     void tokenAndTokenFileTogetherAreRefused() throws Exception {
         Path file = dir.resolve("token");
         Files.writeString(file, TOKEN);
