@@ -131,6 +131,7 @@ public final class LocalCommands implements Callable<Integer> {
         }
         String token;
         if (preset != null && !preset.isEmpty()) {
+            // The node's rule (SecretFiles.checkToken), said here before any node starts and fails on it.
             if (preset.length() < 16 || !preset.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
                 throw CliException.usage("HEARTH_TOKEN is not a valid admin token for the nodes: at least 16 visible "
                         + "ASCII characters, no spaces");
