@@ -17,12 +17,15 @@ ls dist/target/hearth-*.tar.gz >/dev/null 2>&1 || mvn -B -q -DskipTests package
 podman build -q --format docker -t hearth:dev . >/dev/null
 podman network create "$net" >/dev/null
 addrs="hearth-ct-0:47500,hearth-ct-1:47500,hearth-ct-2:47500"
+# The admin ports need a token, as in production (docs/security.md): the nodes share it.
+token=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 for i in 0 1 2; do
   # Hardened as compose.yaml and the Kubernetes pods run it: read-only root (podman adds a /tmp tmpfs; the data dir is
   # the image's volume), no capabilities, no privilege escalation.
   podman run -d --name "hearth-ct-$i" --hostname "hearth-ct-$i" --network "$net" --memory 1g \
     --read-only --cap-drop ALL --security-opt no-new-privileges \
-    -e HEARTH_NODE_NAME="hearth-ct-$i" -e HEARTH_CLUSTER_ADDRESSES="$addrs" hearth:dev >/dev/null
+    -e HEARTH_NODE_NAME="hearth-ct-$i" -e HEARTH_CLUSTER_ADDRESSES="$addrs" -e HEARTH_ADMIN_TOKEN="$token" \
+    hearth:dev >/dev/null
 done
 ip() { podman inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "hearth-ct-$1"; }
 for i in 0 1 2; do
@@ -32,9 +35,12 @@ for i in 0 1 2; do
   done
   curl -fs "http://$(ip "$i"):8080/health/ready" >/dev/null || { podman logs "hearth-ct-$i" | tail -30; exit 1; }
 done
-members=$(curl -fs "http://$(ip 0):8080/status" | grep -c '"adminPort"')
+members=$(curl -fs -H "Authorization: Bearer $token" "http://$(ip 0):8080/status" | grep -c '"adminPort"')
 echo "3 containers ready; cluster members seen by node 0: $members"
 [ "$members" = 3 ]
+anonymous=$(curl -s -o /dev/null -w '%{http_code}' "http://$(ip 0):8080/status")
+echo "/status without the admin token: HTTP $anonymous"
+[ "$anonymous" = 401 ]
 # No systemd here to schedule health checks; run the image's HEALTHCHECK command once by hand.
 if podman healthcheck run hearth-ct-0 >/dev/null 2>&1; then echo "HEALTHCHECK of node 0: healthy"; else
   echo "HEALTHCHECK of node 0 failed"; exit 1; fi

@@ -16,8 +16,13 @@ import java.util.StringJoiner;
 
 /**
  * One node's admin HTTP port: GET/POST returning JSON. A node that does not answer is a {@link CliException} with
- * exit code 4; a node that answers with an error status is an {@link AdminException} carrying the node's own
+ * exit code 4; a node that refuses the admin token (401, 403) is an {@link Unauthorised} (exit 6); a node that
+ * answers with another error status is an {@link AdminException} carrying the node's own
  * {@code {error, status, message}}.
+ *
+ * <p>Every request carries {@code Authorization: Bearer <token>} when a token is set: the client's own, else the
+ * process-wide one of {@link #useToken} (one hearthctl command per process: {@link Main} sets it from
+ * {@code --token} / {@code HEARTH_TOKEN} before the command runs).
  */
 public final class AdminClient {
     public static final ObjectMapper JSON = new ObjectMapper();
@@ -26,13 +31,37 @@ public final class AdminClient {
             .version(HttpClient.Version.HTTP_1_1)
             .build();
 
+    private static volatile String defaultToken;
+
     private final String address;
     private final Duration timeout;
+    private final String token;
+
+    /**
+     * @param address host:port of a node's admin port
+     * @param token the admin token to send, or null for {@link #useToken the process-wide one}
+     */
+    public AdminClient(String address, Duration timeout, String token) {
+        this.address = address;
+        this.timeout = timeout;
+        this.token = token;
+    }
 
     /** @param address host:port of a node's admin port */
     public AdminClient(String address, Duration timeout) {
-        this.address = address;
-        this.timeout = timeout;
+        this(address, timeout, null);
+    }
+
+    /** Sets the token every client without its own sends from now on (null: none). */
+    public static void useToken(String token) {
+        defaultToken = token == null || token.isEmpty() ? null : token;
+    }
+
+    /** A node refused the admin token: none was sent (401) or it is not the node's (403). Exit 6. */
+    public static final class Unauthorised extends CliException {
+        Unauthorised(String message) {
+            super(ExitCodes.UNAUTHORISED, message);
+        }
     }
 
     public AdminClient(String address) {
@@ -103,10 +132,14 @@ public final class AdminClient {
             }
         });
         URI uri = URI.create("http://" + address + path + q);
-        return HttpRequest.newBuilder(uri).timeout(timeout)
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout)
                 .method(method, HttpRequest.BodyPublishers.noBody())
-                .header("Accept", "application/json")
-                .build();
+                .header("Accept", "application/json");
+        String t = token != null ? token : defaultToken;
+        if (t != null) {
+            b.header("Authorization", "Bearer " + t);
+        }
+        return b.build();
     }
 
     private JsonNode send(String method, String path, Map<String, String> params) {
@@ -130,6 +163,13 @@ public final class AdminClient {
         if (r.statusCode() >= 400) {
             // Admin routes answer {error, status, message}; some only {error}.
             String message = body.path("message").asText(body.path("error").asText(body.toString()));
+            if (r.statusCode() == 401 || r.statusCode() == 403) {
+                boolean sent = token != null || defaultToken != null;
+                throw new Unauthorised("node at " + address + " refused " + method + " " + path + " ("
+                        + r.statusCode() + "): " + message + (sent
+                                ? ". Check that --token (or HEARTH_TOKEN) is the cluster's current admin token."
+                                : ". Give the cluster's admin token with --token or HEARTH_TOKEN."));
+            }
             throw new AdminException(r.statusCode(), message);
         }
         return body;

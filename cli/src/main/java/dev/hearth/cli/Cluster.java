@@ -3,7 +3,6 @@ package dev.hearth.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -253,18 +252,15 @@ public final class Cluster {
     }
 
     public static List<NodeView> views(List<Member> members) {
-        Map<Member, CompletableFuture<NodeView>> futures = new LinkedHashMap<>();
-        for (Member m : members) {
-            futures.put(m, CompletableFuture.supplyAsync(() -> view(m), POOL));
-        }
-        List<NodeView> out = new ArrayList<>();
-        futures.forEach((m, f) -> out.add(f.join()));
-        return out;
+        return onEach(members, Cluster::view);
     }
 
     public static NodeView view(Member m) {
         try {
             return new NodeView(m, new AdminClient(m.admin(), Duration.ofSeconds(10)).get("/status"), null);
+        } catch (AdminClient.Unauthorised e) {
+            // A node that refuses the token is not unreachable: say so, with its own exit code.
+            throw e;
         } catch (CliException e) {
             return new NodeView(m, null, e.getMessage());
         } catch (AdminClient.AdminException e) {

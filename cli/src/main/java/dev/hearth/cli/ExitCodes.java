@@ -9,6 +9,8 @@ public final class ExitCodes {
     public static final int UNREACHABLE = 4;
     /** verify found damage it did not repair; zone recover left tenants in maintenance. */
     public static final int DAMAGED = 5;
+    /** A node refused the admin token: none given (401) or a wrong one (403). */
+    public static final int UNAUTHORISED = 6;
 
     /** The footer of {@code hearthctl --help}. */
     public static final String[] HELP = {
@@ -22,6 +24,7 @@ public final class ExitCodes {
                 + "in the cluster)",
         "  4  the cluster or a node is unreachable",
         "  5  damage found and not repaired (verify), tenants left in maintenance (zone recover)",
+        "  6  unauthorised: a node needs the admin token (--token or HEARTH_TOKEN) or refused the one given",
     };
 
     private ExitCodes() {

@@ -11,12 +11,23 @@ public final class GlobalOptions {
                     + "Env: HEARTH_ADMIN. Default: ${DEFAULT-VALUE}.")
     String admin;
 
+    @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:HEARTH_TOKEN}",
+            description = "The cluster's admin token (the nodes' admin.token or admin.tokenFile), sent to every node "
+                    + "as Authorization: Bearer. Env: HEARTH_TOKEN (preferred: an option is visible in ps); the option "
+                    + "wins.")
+    String token;
+
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
             description = "Output format: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
     Format output;
 
     public String admin() {
         return AdminClient.checkAddress(admin, "--admin");
+    }
+
+    /** The admin token to send, or null for none. */
+    public String token() {
+        return token == null || token.isEmpty() ? null : token;
     }
 
     public boolean json() {

@@ -80,6 +80,13 @@ public final class LocalCommands implements Callable<Integer> {
                 description = "The node start script. Default: $HEARTH_HOME/bin/hearth-node.")
         Path nodeBin;
 
+        @Option(names = "--auth",
+                description = "Protect the nodes' admin ports with a token: DIR/" + TOKEN_FILE + " (created, "
+                        + "mode 600, from HEARTH_TOKEN if set, else random; kept for the next up), passed to every "
+                        + "node as admin.tokenFile. Use it with: export HEARTH_TOKEN=$(cat DIR/" + TOKEN_FILE + "). "
+                        + "Without --auth the admin ports are open.")
+        boolean auth;
+
         @Override
         public Integer call() throws InterruptedException {
             if (count < 1 || count > 10) {
@@ -94,8 +101,63 @@ public final class LocalCommands implements Callable<Integer> {
                 }
             }
             Path bin = nodeBin != null ? nodeBin : home().resolve("bin/hearth-node");
-            new LocalCluster(dir, count, offset, clusterName, sets, bin, spec.commandLine().getOut()).run(startTimeout);
+            List<String> nodeSets = new ArrayList<>(sets);
+            if (auth) {
+                Path file = tokenFile(dir, System.getenv("HEARTH_TOKEN"));
+                nodeSets.add("admin.tokenFile=" + file.toAbsolutePath().normalize());
+                // This process asks the nodes for /status while it supervises them.
+                AdminClient.useToken(readToken(file));
+                spec.commandLine().getOut().println("admin token in " + file.toAbsolutePath().normalize()
+                        + ": export HEARTH_TOKEN=$(cat " + file.toAbsolutePath().normalize() + ")");
+            }
+            new LocalCluster(dir, count, offset, clusterName, nodeSets, bin, spec.commandLine().getOut())
+                    .run(startTimeout);
             return ExitCodes.OK;
+        }
+    }
+
+    /** The admin token file of {@code local up --auth}, in the cluster's directory. */
+    static final String TOKEN_FILE = "admin-token";
+
+    /**
+     * DIR/admin-token, created (owner-only) with {@code preset} or a random token when absent.
+     *
+     * @throws CliException exit 1 if it cannot be written; exit 2 if {@code preset} is too short for a node
+     */
+    static Path tokenFile(Path dir, String preset) {
+        Path file = dir.resolve(TOKEN_FILE);
+        if (java.nio.file.Files.exists(file)) {
+            return file;
+        }
+        String token;
+        if (preset != null && !preset.isEmpty()) {
+            // The node's rule (SecretFiles.checkToken), said here before any node starts and fails on it.
+            if (preset.length() < 16 || !preset.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+                throw CliException.usage("HEARTH_TOKEN is not a valid admin token for the nodes: at least 16 visible "
+                        + "ASCII characters, no spaces");
+            }
+            token = preset;
+        } else {
+            byte[] bytes = new byte[32];
+            new java.security.SecureRandom().nextBytes(bytes);
+            token = java.util.HexFormat.of().formatHex(bytes);
+        }
+        try {
+            java.nio.file.Files.createDirectories(dir);
+            java.nio.file.Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            java.nio.file.Files.writeString(file, token + "\n");
+        } catch (java.io.IOException e) {
+            throw CliException.failed("cannot write the admin token file " + file + ": " + e);
+        }
+        return file;
+    }
+
+    private static String readToken(Path file) {
+        try {
+            return java.nio.file.Files.readString(file).strip();
+        } catch (java.io.IOException e) {
+            throw CliException.failed("cannot read the admin token file " + file + ": " + e);
         }
     }
 

@@ -40,6 +40,10 @@ public final class Main implements Callable<Integer> {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.getCommandSpec().usageMessage().footer(ExitCodes.HELP);
+        cl.setExecutionStrategy(parsed -> {
+            AdminClient.useToken(token(parsed));
+            return new CommandLine.RunLast().execute(parsed);
+        });
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
             if (e instanceof CliException ce) {
@@ -58,6 +62,23 @@ public final class Main implements Callable<Integer> {
             return ExitCodes.FAILED;
         });
         return cl;
+    }
+
+    /**
+     * The admin token of this run: the {@code --token} of the command that runs (its {@link GlobalOptions}, which
+     * default to {@code HEARTH_TOKEN}), or {@code HEARTH_TOKEN} for a command without them ({@code local up}).
+     */
+    private static String token(CommandLine.ParseResult parsed) {
+        CommandLine.ParseResult last = parsed;
+        while (last.hasSubcommand()) {
+            last = last.subcommand();
+        }
+        for (CommandLine.Model.CommandSpec mixin : last.commandSpec().mixins().values()) {
+            if (mixin.userObject() instanceof GlobalOptions g) {
+                return g.token();
+            }
+        }
+        return System.getenv("HEARTH_TOKEN");
     }
 
     /** Runs hearthctl in this JVM (tests) and returns its exit code. */

@@ -247,6 +247,9 @@ public final class Restarter {
     private static JsonNode tryStatus(AdminClient node) {
         try {
             return new AdminClient(node.address(), Duration.ofSeconds(5)).get("/status");
+        } catch (AdminClient.Unauthorised e) {
+            // Waiting would not help: a restarted node that refuses the token has another one configured.
+            throw e;
         } catch (CliException | AdminClient.AdminException e) {
             return null;
         }

@@ -29,6 +29,10 @@ final class FixtureNodes implements AutoCloseable {
     /** cluster.expectedSize of each node (0: not configured). */
     private final Map<String, Integer> configuredSize = new LinkedHashMap<>();
     final List<String> forgetCalls = new ArrayList<>();
+    /** The Authorization header of every request, "-" when absent, as "node METHOD path: header". */
+    final List<String> authorizations = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The admin token every route needs, as a node with admin.token answers (401 none, 403 wrong); null: open. */
+    private volatile String token;
 
     FixtureNodes(String... names) throws IOException {
         ObjectNode template;
@@ -51,6 +55,12 @@ final class FixtureNodes implements AutoCloseable {
         for (String name : names) {
             topology(name, names);
         }
+    }
+
+    /** From now on every request needs {@code Authorization: Bearer <token>}. */
+    FixtureNodes token(String token) {
+        this.token = token;
+        return this;
     }
 
     int port(String name) {
@@ -157,11 +167,24 @@ final class FixtureNodes implements AutoCloseable {
     private void handle(String name, HttpExchange ex) throws IOException {
         int code;
         JsonNode body;
+        String auth = ex.getRequestHeaders().getFirst("Authorization");
+        authorizations.add(name + " " + ex.getRequestMethod() + " " + ex.getRequestURI().getPath() + ": "
+                + (auth == null ? "-" : auth));
+        String required = token;
         synchronized (this) {
             ObjectNode s = statuses.get(name);
             String path = ex.getRequestURI().getPath();
             String query = ex.getRequestURI().getQuery();
-            if (ex.getRequestMethod().equals("GET") && path.equals("/status")) {
+            if (required != null && auth == null) {
+                code = 401;
+                body = error(401, path + " needs the admin token").put("status", 401)
+                        .put("message", path + " needs the admin token: send Authorization: Bearer <token>");
+                ex.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"hearth-admin\"");
+            } else if (required != null && !auth.equals("Bearer " + required)) {
+                code = 403;
+                body = error(403, "Forbidden").put("status", 403)
+                        .put("message", "the bearer token is not this node's admin token");
+            } else if (ex.getRequestMethod().equals("GET") && path.equals("/status")) {
                 code = 200;
                 body = s;
             } else if (ex.getRequestMethod().equals("POST") && path.equals("/admin/membership/forget")

@@ -1,6 +1,7 @@
 package dev.hearth.node;
 
 import dev.hearth.node.admin.AdminServer;
+import dev.hearth.node.admin.AdminToken;
 import dev.hearth.node.cache.CacheService;
 import dev.hearth.node.cache.OperationStats;
 import dev.hearth.node.cluster.IgniteCacheService;
@@ -66,6 +67,8 @@ public final class HearthNode implements AutoCloseable {
     private final IgniteCacheService cache;
     private final IgniteNodeStatus status;
     private final AdminServer admin;
+    /** What this node presents to its peers' admin ports (the split and peer watches): the cluster's admin token. */
+    private volatile AdminToken adminToken = AdminToken.none();
     private final MemcachedServer memcached;
     private final Map<String, Integer> ports;
     private final AtomicBoolean stopping;
@@ -183,8 +186,19 @@ public final class HearthNode implements AutoCloseable {
         // The admin port opens before Ignite starts: liveness answers while the node joins (readiness says
         // "starting"), and its real port goes into the node's attributes for peers and hearthctl to find.
         StartingStatus starting = new StartingStatus();
-        AdminServer admin = new AdminServer(starting, stats);
+        AdminToken adminToken = AdminToken.from(config.admin());
+        AdminServer admin = new AdminServer(starting, stats, adminToken, config.admin().openMetrics());
         int adminPort = admin.start(bind, config.ports().admin());
+        if (adminToken.required()) {
+            LOG.info("Admin port {}: actions and cluster reads need the admin token ({}; fingerprint {}); /metrics {}",
+                    adminPort, config.admin().tokenFile() != null ? "file " + config.admin().tokenFile()
+                            : "admin.token", adminToken.fingerprint(),
+                    config.admin().openMetrics() ? "open" : "needs it too");
+        } else {
+            LOG.warn("Admin port {} is open: anyone who reaches {}:{} can shut nodes down, flush tenants and read the "
+                    + "cluster's internals. Set admin.token or admin.tokenFile (docs/security.md, \"Admin "
+                    + "authentication\")", adminPort, bind, adminPort);
+        }
         // The memcached port binds now too (its real port goes into the node attributes) but serves nothing
         // until the cache service exists: connections made while the node joins wait.
         MemcachedServer memcached = null;
@@ -282,6 +296,7 @@ public final class HearthNode implements AutoCloseable {
             HearthNode node = new HearthNode(config, ignite, cache, status, admin, memcached, ports, stopping,
                     accepting);
             node.registry = registry;
+            node.adminToken = adminToken;
             node.membership = igniteMembership;
             node.failoverTimer = failoverTimer;
             segmented.set(node::writeLocalCopyBeforeSegmentedStop);
@@ -354,11 +369,13 @@ public final class HearthNode implements AutoCloseable {
             }
         });
         membershipExecutor.scheduleWithFixedDelay(this::pollMembership, 1, 1, TimeUnit.SECONDS);
-        SplitWatch watch = new SplitWatch(membership.membership(), new HttpPeerProbe(Duration.ofSeconds(1)),
+        SplitWatch watch = new SplitWatch(membership.membership(),
+                new HttpPeerProbe(Duration.ofSeconds(1), adminToken::authorization),
                 why -> failForSupervisor(why + " (node " + config.node().name() + ")"));
         membershipExecutor.scheduleWithFixedDelay(() -> checkSplit(watch), SPLIT_CHECK_INTERVAL.toMillis(),
                 SPLIT_CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
-        PeerWatch peers = new PeerWatch(membership.membership(), new HttpPeerProbe(Duration.ofSeconds(1)),
+        PeerWatch peers = new PeerWatch(membership.membership(),
+                new HttpPeerProbe(Duration.ofSeconds(1), adminToken::authorization),
                 PEER_SILENCE, System::nanoTime, peerProbes);
         peerWatchExecutor.scheduleWithFixedDelay(() -> checkPeers(peers), 1, 1, TimeUnit.SECONDS);
         Duration every = config.dump().interval();

@@ -23,6 +23,7 @@ final class LocalClusterProcess implements AutoCloseable {
     final String clusterName;
     private final List<String> extra;
     private Process process;
+    private boolean auth;
     private final List<IgniteClient> clients = new ArrayList<>();
 
     LocalClusterProcess(int nodes, Path dir, String... sets) {
@@ -94,6 +95,17 @@ final class LocalClusterProcess implements AutoCloseable {
         return LocalCluster.ports(offset, i).get("thinClient");
     }
 
+    /** {@code local up --auth}: the nodes' admin ports need {@link #token()}. Call before {@link #start()}. */
+    LocalClusterProcess withAuth() {
+        auth = true;
+        return this;
+    }
+
+    /** The admin token of a cluster started {@link #withAuth()}. */
+    String token() throws IOException {
+        return Files.readString(dir.resolve("admin-token")).strip();
+    }
+
     /** Starts {@code hearthctl local up} and waits until it reports every node ready. */
     LocalClusterProcess start() throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(home().resolve("bin/hearthctl").toString(), "local", "up",
@@ -102,6 +114,9 @@ final class LocalClusterProcess implements AutoCloseable {
         for (String s : extra) {
             cmd.add("--set");
             cmd.add(s);
+        }
+        if (auth) {
+            cmd.add("--auth");
         }
         Files.createDirectories(dir);
         Path out = dir.resolve("hearthctl-local.out");

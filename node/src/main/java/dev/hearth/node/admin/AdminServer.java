@@ -40,6 +40,10 @@ import org.apache.logging.log4j.Logger;
 /**
  * The admin HTTP port: health, readiness, status, metrics. A thin adapter over {@link NodeStatus} and the cache
  * service's counters; anything that may block runs on a small executor, never on the event loop.
+ *
+ * <p>Every request passes, in this order: route (404), method (405), {@link OriginCheck} (403), then the route's
+ * {@link Access} against the {@link AdminToken} (401 without a bearer token, 403 with a wrong one). Actions and
+ * refusals go to the {@link AdminAudit} log.
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(AdminServer.class);
@@ -47,6 +51,9 @@ public final class AdminServer implements AutoCloseable {
 
     private final NodeStatus status;
     private final OperationStats ops;
+    private final AdminToken token;
+    private final boolean openMetrics;
+    private volatile OriginCheck origins = new OriginCheck(null);
     private volatile AdminOperations operations;
     private volatile IntegrityOperations integrity;
     private volatile TenantOperations tenantOperations;
@@ -58,9 +65,20 @@ public final class AdminServer implements AutoCloseable {
             new java.util.concurrent.ArrayBlockingQueue<>(64), r -> daemon(r, "hearth-admin-worker"));
     private Channel channel;
 
-    public AdminServer(NodeStatus status, OperationStats ops) {
+    /**
+     * @param token what protected routes need ({@link AdminToken#none()}: every route is open)
+     * @param openMetrics {@code /metrics} answers without the token
+     */
+    public AdminServer(NodeStatus status, OperationStats ops, AdminToken token, boolean openMetrics) {
         this.status = status;
         this.ops = ops;
+        this.token = token;
+        this.openMetrics = openMetrics;
+    }
+
+    /** An open admin port (no token): tests and tools. */
+    public AdminServer(NodeStatus status, OperationStats ops) {
+        this(status, ops, AdminToken.none(), true);
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -91,6 +109,7 @@ public final class AdminServer implements AutoCloseable {
 
     /** Binds and returns the port bound (useful when {@code port} is 0). */
     public int start(String host, int port) throws InterruptedException {
+        origins = new OriginCheck(host);
         channel = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -143,11 +162,18 @@ public final class AdminServer implements AutoCloseable {
                 send(ctx, keepAlive, r);
                 return;
             }
+            Request request = new Request(method.name(), path, uri.parameters());
+            String remote = String.valueOf(ctx.channel().remoteAddress());
+            AdminToken.Verdict verdict = token.check(req.headers().get(HttpHeaderNames.AUTHORIZATION));
+            FullHttpResponse refused = refusal(route, req, verdict);
+            if (refused != null) {
+                reply(ctx, keepAlive, route, request, remote, verdict.who(), refused);
+                return;
+            }
             if (route == Route.LIVE) {
                 send(ctx, keepAlive, jsonResponse(HttpResponseStatus.OK, Map.of("status", "live")));
                 return;
             }
-            Request request = new Request(method.name(), path, uri.parameters());
             try {
                 workers.execute(() -> {
                     FullHttpResponse r;
@@ -164,10 +190,11 @@ public final class AdminServer implements AutoCloseable {
                         LOG.warn("admin {} {} failed", method, path, e);
                         r = error(HttpResponseStatus.INTERNAL_SERVER_ERROR, e.toString());
                     }
-                    send(ctx, keepAlive, r);
+                    reply(ctx, keepAlive, route, request, remote, verdict.who(), r);
                 });
             } catch (RejectedExecutionException e) {
-                send(ctx, keepAlive, error(HttpResponseStatus.SERVICE_UNAVAILABLE, "admin port overloaded"));
+                reply(ctx, keepAlive, route, request, remote, verdict.who(),
+                        error(HttpResponseStatus.SERVICE_UNAVAILABLE, "admin port overloaded"));
             }
         }
 
@@ -176,6 +203,46 @@ public final class AdminServer implements AutoCloseable {
             LOG.debug("admin connection error: {}", cause.toString());
             ctx.close();
         }
+    }
+
+    /** Whether {@code route} needs the token on this node: the one place that applies {@link Access}. */
+    private boolean needsToken(Route route) {
+        return switch (route.access) {
+            case OPEN -> false;
+            case METRICS -> !openMetrics;
+            case TOKEN -> true;
+        };
+    }
+
+    /** The 403 or 401 answer for a request from a foreign origin or without the right token; null if it may pass. */
+    private FullHttpResponse refusal(Route route, FullHttpRequest req, AdminToken.Verdict verdict) {
+        String foreign = origins.refusal(req.headers().get(HttpHeaderNames.ORIGIN),
+                req.headers().get(HttpHeaderNames.HOST));
+        if (foreign != null) {
+            return error(HttpResponseStatus.FORBIDDEN, foreign);
+        }
+        if (!needsToken(route)) {
+            return null;
+        }
+        return switch (verdict.result()) {
+            case ACCEPTED -> null;
+            case MISSING -> {
+                FullHttpResponse r = error(HttpResponseStatus.UNAUTHORIZED, route.pattern + " needs the admin token: "
+                        + "send Authorization: Bearer <token> (the node's admin.token or admin.tokenFile; hearthctl "
+                        + "--token or HEARTH_TOKEN)");
+                r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"hearth-admin\"");
+                yield r;
+            }
+            case WRONG -> error(HttpResponseStatus.FORBIDDEN, "the bearer token is not this node's admin token");
+        };
+    }
+
+    /** Sends {@code r}, and writes the audit line when this request is one that is audited. */
+    private static void reply(ChannelHandlerContext ctx, boolean keepAlive, Route route, Request request,
+            String remote, String who, FullHttpResponse r) {
+        AdminAudit.record(route.name(), request.method(), request.path(), request.params(), remote, who,
+                r.status().code());
+        send(ctx, keepAlive, r);
     }
 
     private record Request(String method, String path, Map<String, java.util.List<String>> params) {
@@ -389,48 +456,76 @@ public final class AdminServer implements AutoCloseable {
         }
     }
 
-    private enum Route {
-        LIVE("/health/live", false, "GET"),
-        READY("/health/ready", false, "GET"),
-        STATUS("/status", false, "GET"),
-        METRICS("/metrics", false, "GET"),
-        MEMBERSHIP("/membership", false, "GET"),
-        MEMBERSHIP_FORGET("/admin/membership/forget", true, "POST"),
-        SHUTDOWN("/admin/shutdown", true, "POST"),
-        DUMPS("/admin/dumps", true, "GET", "POST"),
-        DUMP("/admin/dumps/*", true, "GET"),
-        DUMP_VERIFY("/admin/dumps/*/verify", true, "POST"),
-        WARMUP("/admin/warmup", true, "GET", "POST"),
-        VERIFY("/admin/verify", true, true, "GET", "POST"),
-        VERIFY_JOB("/admin/verify/*", true, true, "GET"),
-        RECOVER_START("/admin/zones/*/recover", true, true, "POST"),
-        RECOVER_JOB("/admin/recover/*", true, true, "GET"),
-        DAMAGE("/admin/test/damage", true, true, "POST"),
+    /**
+     * Who may use a route when the node has an admin token (docs/security.md, "Admin authentication", has the
+     * table). Every route must name one: a new route cannot be added without deciding.
+     */
+    enum Access {
+        /** Liveness and readiness: probes by the orchestrator, never behind the token. */
+        OPEN,
+        /** {@code /metrics}: open unless {@code admin.openMetrics} is false. */
+        METRICS,
+        /** Actions and reads of tenant data or cluster internals: the token. */
+        TOKEN
+    }
+
+    /** Every path of the admin port. Package-private: the tests walk it to try every route. */
+    enum Route {
+        LIVE("/health/live", Access.OPEN, false, "GET"),
+        READY("/health/ready", Access.OPEN, false, "GET"),
+        STATUS("/status", Access.TOKEN, false, "GET"),
+        METRICS("/metrics", Access.METRICS, false, "GET"),
+        MEMBERSHIP("/membership", Access.TOKEN, false, "GET"),
+        MEMBERSHIP_FORGET("/admin/membership/forget", Access.TOKEN, true, "POST"),
+        SHUTDOWN("/admin/shutdown", Access.TOKEN, true, "POST"),
+        DUMPS("/admin/dumps", Access.TOKEN, true, "GET", "POST"),
+        DUMP("/admin/dumps/*", Access.TOKEN, true, "GET"),
+        DUMP_VERIFY("/admin/dumps/*/verify", Access.TOKEN, true, "POST"),
+        WARMUP("/admin/warmup", Access.TOKEN, true, "GET", "POST"),
+        VERIFY("/admin/verify", Access.TOKEN, true, true, "GET", "POST"),
+        VERIFY_JOB("/admin/verify/*", Access.TOKEN, true, true, "GET"),
+        RECOVER_START("/admin/zones/*/recover", Access.TOKEN, true, true, "POST"),
+        RECOVER_JOB("/admin/recover/*", Access.TOKEN, true, true, "GET"),
+        DAMAGE("/admin/test/damage", Access.TOKEN, true, true, "POST"),
         // Zones and tenants (issue #7): keep this block together; names start with ZONE or TENANT.
-        ZONES("/admin/zones", true, "GET"),
-        ZONE("/admin/zones/*", true, "GET"),
-        ZONE_MAINTENANCE("/admin/zones/*/maintenance", true, "POST"),
-        TENANTS("/admin/tenants", true, "GET"),
-        TENANT("/admin/tenants/*", true, "GET"),
-        TENANT_ASSIGN("/admin/tenants/*/assign", true, "POST"),
-        TENANT_MOVE("/admin/tenants/*/move", true, "POST"),
-        TENANT_FLUSH("/admin/tenants/*/flush", true, "POST"),
-        TENANT_MAINTENANCE("/admin/tenants/*/maintenance", true, "POST");
+        ZONES("/admin/zones", Access.TOKEN, true, "GET"),
+        ZONE("/admin/zones/*", Access.TOKEN, true, "GET"),
+        ZONE_MAINTENANCE("/admin/zones/*/maintenance", Access.TOKEN, true, "POST"),
+        TENANTS("/admin/tenants", Access.TOKEN, true, "GET"),
+        TENANT("/admin/tenants/*", Access.TOKEN, true, "GET"),
+        TENANT_ASSIGN("/admin/tenants/*/assign", Access.TOKEN, true, "POST"),
+        TENANT_MOVE("/admin/tenants/*/move", Access.TOKEN, true, "POST"),
+        TENANT_FLUSH("/admin/tenants/*/flush", Access.TOKEN, true, "POST"),
+        TENANT_MAINTENANCE("/admin/tenants/*/maintenance", Access.TOKEN, true, "POST");
 
         private final String pattern;
+        private final Access access;
         private final boolean action;
         private final boolean integrity;
         private final java.util.List<String> methods;
 
-        Route(String pattern, boolean action, String... methods) {
-            this(pattern, action, false, methods);
+        Route(String pattern, Access access, boolean action, String... methods) {
+            this(pattern, access, action, false, methods);
         }
 
-        Route(String pattern, boolean action, boolean integrity, String... methods) {
+        Route(String pattern, Access access, boolean action, boolean integrity, String... methods) {
             this.pattern = pattern;
+            this.access = access;
             this.action = action;
             this.integrity = integrity;
             this.methods = java.util.List.of(methods);
+        }
+
+        String pattern() {
+            return pattern;
+        }
+
+        Access access() {
+            return access;
+        }
+
+        java.util.List<String> methods() {
+            return methods;
         }
 
         static Route match(String path) {

@@ -40,7 +40,8 @@ import java.util.stream.Collectors;
 public final class ConfigLoader {
     /** Env vars the scripts and hearthctl use; they are not config keys. */
     private static final Set<String> NON_CONFIG_ENV =
-            Set.of("HEARTH_HOME", "HEARTH_JAVA_OPTS", "HEARTH_ADMIN", "HEARTH_CONFIG", "HEARTH_OUTPUT");
+            Set.of("HEARTH_HOME", "HEARTH_JAVA_OPTS", "HEARTH_ADMIN", "HEARTH_CONFIG", "HEARTH_OUTPUT",
+                    "HEARTH_TOKEN");
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     static final Pattern TENANT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     static final Pattern ZONE_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
@@ -146,7 +147,7 @@ public final class ConfigLoader {
     }
 
     private static void collectLeaves(JsonNode node, String path, Map<String, String> out) {
-        if (path.equals("memcached.users") || path.equals("node.attributes")) {
+        if (path.equals("memcached.users") || path.equals("node.attributes") || path.equals("admin.tokens")) {
             return;
         }
         if (node.isObject() && !path.equals("zones")) {
@@ -269,7 +270,7 @@ public final class ConfigLoader {
         node = new HearthConfig.Node(node.name() == null || node.name().isBlank()
                 ? defaultName(c.ports().discovery()) : node.name(), node.failureDomain(), node.dataDir(), attributes);
         return new HearthConfig(node, c.cluster(), c.ports(), c.memory(), Map.copyOf(zones), c.memcached(),
-                c.dump(), c.warmup(), c.logging(), c.shutdown(), c.testing(), c.tenants(), c.localCopy());
+                c.dump(), c.warmup(), c.logging(), c.shutdown(), c.testing(), c.tenants(), c.localCopy(), c.admin());
     }
 
     private static String defaultName(int discoveryPort) {
@@ -438,7 +439,52 @@ public final class ConfigLoader {
         oneOf(c.logging().format(), "logging.format", Set.of("pattern", "json"));
         oneOf(c.logging().level().toUpperCase(Locale.ROOT), "logging.level", LEVELS);
         atLeast(c.shutdown().timeout(), Duration.ofSeconds(1), "shutdown.timeout");
+        validateAdmin(c.admin());
         return c;
+    }
+
+    private static void validateAdmin(HearthConfig.Admin a) {
+        if (a.token() != null && a.tokenFile() != null) {
+            throw new ConfigException("admin.tokenFile", "set admin.token or admin.tokenFile, not both");
+        }
+        Map<String, String> named = a.tokens() == null ? Map.of() : a.tokens();
+        if (!named.isEmpty() && a.token() == null && a.tokenFile() == null) {
+            throw new ConfigException("admin.tokens", "needs admin.token or admin.tokenFile too: the cluster's own "
+                    + "token, which the nodes send each other");
+        }
+        for (var e : named.entrySet()) {
+            String key = "admin.tokens." + e.getKey();
+            require(e.getKey(), NAME, key, "a name of 1-63 letters, digits, '.', '_' or '-'");
+            if (e.getKey().equals("anonymous")) {
+                throw new ConfigException(key, "'anonymous' is what the audit log calls a caller without a token");
+            }
+            try {
+                SecretFiles.checkToken(e.getValue());
+            } catch (IllegalArgumentException ex) {
+                throw new ConfigException(key, ex.getMessage());
+            }
+        }
+        if (a.token() != null && named.containsValue(a.token())) {
+            throw new ConfigException("admin.tokens", "a named token equals admin.token: the audit log could not "
+                    + "tell them apart");
+        }
+        if (a.token() != null) {
+            try {
+                SecretFiles.checkToken(a.token());
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("admin.token", e.getMessage());
+            }
+        }
+        if (a.tokenFile() != null) {
+            if (a.tokenFile().isBlank()) {
+                throw new ConfigException("admin.tokenFile", "must not be empty (leave it unset for no token file)");
+            }
+            try {
+                SecretFiles.readToken(Path.of(a.tokenFile()));
+            } catch (IOException | IllegalArgumentException e) {
+                throw new ConfigException("admin.tokenFile", e.getMessage());
+            }
+        }
     }
 
     private static void require(String value, Pattern pattern, String key, String allowed) {

@@ -21,7 +21,8 @@ public record HearthConfig(
         Shutdown shutdown,
         Testing testing,
         Tenants tenants,
-        LocalCopy localCopy) {
+        LocalCopy localCopy,
+        Admin admin) {
 
     /** {@code attributes}: free-form name -> value labels of this node, matched by a zone's {@code nodeFilter}. */
     public record Node(String name, String failureDomain, String dataDir, Map<String, String> attributes) {
@@ -104,6 +105,15 @@ public record HearthConfig(
     }
 
     public record Shutdown(Duration timeout) {
+    }
+
+    /**
+     * Who may use the admin port. {@code token} or {@code tokenFile} (never both; null = not set): the cluster's bearer
+     * token, which every protected route needs (docs/security.md, "Admin authentication") and the nodes send each
+     * other; with neither, the admin port is open. {@code tokens}: name -> token of operators, accepted too and named
+     * in the audit log (needs token or tokenFile). {@code openMetrics}: {@code /metrics} answers without a token.
+     */
+    public record Admin(String token, String tokenFile, Map<String, String> tokens, boolean openMetrics) {
     }
 
     /** Hooks for tests only. {@code damageEndpoint}: POST /admin/test/damage exists (else 404). */

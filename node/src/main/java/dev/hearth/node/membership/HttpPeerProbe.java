@@ -11,23 +11,44 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
-/** {@link SplitWatch.Probe} and {@link PeerWatch.Reach} over a node's admin port: {@code GET /membership}. */
+/**
+ * {@link SplitWatch.Probe} and {@link PeerWatch.Reach} over a node's admin port: {@code GET /membership}, with the
+ * cluster's admin token when it has one (nodes of one cluster share it).
+ */
 public final class HttpPeerProbe implements SplitWatch.Probe, PeerWatch.Reach {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http;
     private final Duration timeout;
+    private final Supplier<String> authorization;
 
-    public HttpPeerProbe(Duration timeout) {
+    /** @param authorization the {@code Authorization} header to send (asked at every request), or null for none */
+    public HttpPeerProbe(Duration timeout, Supplier<String> authorization) {
         this.timeout = timeout;
+        this.authorization = authorization;
         this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    }
+
+    /** A probe that sends no token: clusters with an open admin port. */
+    public HttpPeerProbe(Duration timeout) {
+        this(timeout, () -> null);
+    }
+
+    private HttpRequest membership(String admin) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + admin + "/membership")).timeout(timeout)
+                .GET();
+        String auth = authorization.get();
+        if (auth != null) {
+            b.header("Authorization", auth);
+        }
+        return b.build();
     }
 
     @Override
     public Optional<SplitWatch.Peer> ask(String admin) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + admin + "/membership"))
-                    .timeout(timeout).GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(membership(admin), HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
                 return Optional.empty();
             }
@@ -54,8 +75,7 @@ public final class HttpPeerProbe implements SplitWatch.Probe, PeerWatch.Reach {
     @Override
     public boolean answers(String admin) {
         try {
-            http.send(HttpRequest.newBuilder(URI.create("http://" + admin + "/membership")).timeout(timeout).GET()
-                    .build(), HttpResponse.BodyHandlers.discarding());
+            http.send(membership(admin), HttpResponse.BodyHandlers.discarding());
             return true;
         } catch (IOException | IllegalArgumentException e) {
             return false;
