@@ -3,6 +3,7 @@ package dev.hearth.node.memcached;
 import dev.hearth.node.cache.CacheService;
 import dev.hearth.node.cache.Item;
 import dev.hearth.node.cache.Mutation;
+import dev.hearth.node.cache.OperationStats;
 import dev.hearth.node.cache.TenantKey;
 import dev.hearth.node.cache.TenantUnavailableException;
 import dev.hearth.node.cache.UnavailableException;
@@ -15,13 +16,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
  * Executes binary-protocol requests against the cache service, answering as memcached 1.6 does (statuses, quiet
  * variants, CAS in the header, flags in the extras). In tenantMode authenticated a connection must pass SASL PLAIN
- * before anything but VERSION and the SASL commands; its keys then all belong to the authenticated tenant.
+ * before anything but VERSION and the SASL commands; its keys then all belong to the authenticated tenant, and so do
+ * its FLUSH (that tenant's keys only) and STAT (that tenant's counters only). SASL runs only over TLS unless
+ * memcached.saslOverPlaintext; memcached.maxAuthFailures failed attempts close the connection.
  */
 final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
     private static final Logger LOG = LogManager.getLogger(BinaryHandler.class);
@@ -30,7 +34,13 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
     private final Endpoint endpoint;
     private ResponseQueue queue;
     private final Sequencer sequencer = new Sequencer();
+    private ChannelHandlerContext ctx;
+    /** The authenticated tenant; written by SASL commands, which run one at a time in request order. */
     private volatile String user;
+    /** Failed SASL attempts on this connection (SASL commands run one at a time, see channelRead0). */
+    private final AtomicInteger authFailures = new AtomicInteger();
+    /** Set once the connection is to close for failed authentications: commands still queued do nothing. */
+    private volatile boolean cutOff;
 
     BinaryHandler(Endpoint endpoint) {
         this.endpoint = endpoint;
@@ -38,6 +48,7 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
         queue = new ResponseQueue(ctx, e -> {
             Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
             LOG.debug("memcached binary command failed", t);
@@ -141,6 +152,11 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
         return endpoint.tenancy.resolve(key, user);
     }
 
+    /** This connection's counters: its tenant's once authenticated. */
+    private MemcachedStats stats() {
+        return endpoint.statsFor(user);
+    }
+
     private static CompletableFuture<Object> now(Object o) {
         return CompletableFuture.completedFuture(o);
     }
@@ -158,7 +174,10 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
     }
 
     private CompletableFuture<?> execute(BinaryRequest r) {
-        MemcachedStats st = endpoint.stats;
+        if (cutOff) {
+            return now(null); // the connection closes after the answer that cut it off
+        }
+        MemcachedStats st = stats();
         if (r.rejected()) {
             st.protocolErrors.increment();
             if (r.rejectStatus() < 0) {
@@ -187,16 +206,28 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
                 return now(quiet ? ResponseQueue.CLOSE : List.of(ok(r, EMPTY, EMPTY, EMPTY, 0), ResponseQueue.CLOSE));
             case Binary.FLUSH: {
                 long delay = r.extras().length == 4 ? Integer.toUnsignedLong(ByteBuffer.wrap(r.extras()).getInt()) : 0;
+                if (endpoint.tenancy.requiresAuth()) {
+                    if (delay != 0) {
+                        return now(new BinaryResponse(r.opcode(), Binary.EINVAL, EMPTY, EMPTY,
+                                Endpoint.DELAYED_FLUSH_REFUSED.getBytes(StandardCharsets.US_ASCII), r.opaque(), 0));
+                    }
+                    String tenant = user;
+                    return endpoint.flushTenant(tenant, "memcached " + tenant + "@" + ctx.channel().remoteAddress())
+                            .thenApply(v -> quiet ? null : ok(r, EMPTY, EMPTY, EMPTY, 0));
+                }
                 return endpoint.flush(delay).thenApply(v -> quiet ? null : ok(r, EMPTY, EMPTY, EMPTY, 0));
             }
             case Binary.SASL_LIST_MECHS:
                 if (!endpoint.tenancy.requiresAuth()) {
                     return now(error(r, Binary.UNKNOWN_COMMAND));
                 }
+                if (!endpoint.saslAllowed(ctx.channel())) {
+                    return now(plaintextRefused(r));
+                }
                 return now(ok(r, EMPTY, EMPTY, "PLAIN".getBytes(StandardCharsets.US_ASCII), 0));
             case Binary.SASL_AUTH:
             case Binary.SASL_STEP:
-                return now(sasl(r));
+                return sasl(r);
             case Binary.STAT:
                 return now(stats(r));
             case Binary.GET:
@@ -303,7 +334,7 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
         if (endpoint.tenancy.requiresAuth() && user == null) {
             return now(answer); // no tenant to act in yet; the next command gets the auth failure
         }
-        endpoint.stats.prefixes.recordSet(r.key());
+        stats().prefixes.recordSet(r.key());
         if (Binary.loud(r.opcode()) != Binary.SET) {
             return now(answer);
         }
@@ -321,7 +352,7 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
     }
 
     private CompletableFuture<?> update(BinaryRequest r, int op, boolean quiet, long nowMs) {
-        MemcachedStats st = endpoint.stats;
+        MemcachedStats st = stats();
         st.cmdSet.increment();
         st.prefixes.recordSet(r.key());
         ByteBuffer x = ByteBuffer.wrap(r.extras());
@@ -361,12 +392,13 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
     private Object stats(BinaryRequest r) {
         String sub = new String(r.key(), StandardCharsets.ISO_8859_1);
         Map<String, String> m;
+        String tenant = user;
         if (sub.isEmpty()) {
-            m = endpoint.generalStats();
+            m = tenant != null ? endpoint.tenantGeneralStats(tenant) : endpoint.generalStats();
         } else if (sub.equals("settings")) {
             m = endpoint.settingsStats();
         } else if (sub.startsWith("reset")) { // memcached compares the first 5 bytes only
-            endpoint.stats.prefixes.clear();
+            stats().prefixes.clear();
             m = Map.of();
         } else if (sub.startsWith("detail")) {
             return statsDetail(r, sub.substring("detail".length()));
@@ -388,7 +420,7 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
      * lines and END) as its value.
      */
     private Object statsDetail(BinaryRequest r, String rest) {
-        PrefixStats prefixes = endpoint.stats.prefixes;
+        PrefixStats prefixes = stats().prefixes;
         BinaryResponse end = ok(r, EMPTY, EMPTY, EMPTY, 0);
         if (rest.startsWith(" dump")) {
             return List.of(ok(r, EMPTY, "detailed".getBytes(StandardCharsets.US_ASCII), prefixes.dump(), 0), end);
@@ -402,13 +434,19 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
         return end;
     }
 
-    /** SASL PLAIN in one step: "[authzid] NUL user NUL password"; the user is the tenant. */
-    private Object sasl(BinaryRequest r) {
-        MemcachedStats st = endpoint.stats;
+    /**
+     * SASL PLAIN in one step: "[authzid] NUL user NUL password"; the user is the tenant. The password check runs
+     * off the event loop ({@link Credentials#verify}); this command is ordered like a write, so the connection's
+     * next command starts only once it is answered, and a connection has at most one check running.
+     */
+    private CompletableFuture<?> sasl(BinaryRequest r) {
         if (!endpoint.tenancy.requiresAuth()) {
-            return error(r, Binary.UNKNOWN_COMMAND);
+            return now(error(r, Binary.UNKNOWN_COMMAND));
         }
-        st.authCmds.increment();
+        if (!endpoint.saslAllowed(ctx.channel())) {
+            return now(plaintextRefused(r));
+        }
+        endpoint.stats.authCmds.increment();
         String mech = new String(r.key(), StandardCharsets.US_ASCII);
         if (Binary.loud(r.opcode()) == Binary.SASL_AUTH && mech.equals("PLAIN")) {
             byte[] v = r.value();
@@ -417,16 +455,70 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
             if (second > 0) {
                 String authzid = new String(v, 0, first, StandardCharsets.UTF_8);
                 String name = new String(v, first + 1, second - first - 1, StandardCharsets.UTF_8);
-                String password = new String(v, second + 1, v.length - second - 1, StandardCharsets.UTF_8);
-                if ((authzid.isEmpty() || authzid.equals(name)) && TenantKey.isValidTenant(name)
-                        && endpoint.tenancy.authenticate(name, password)) {
-                    user = name;
-                    return ok(r, EMPTY, EMPTY, "Authenticated".getBytes(StandardCharsets.US_ASCII), 0);
+                byte[] password = java.util.Arrays.copyOfRange(v, second + 1, v.length);
+                if ((authzid.isEmpty() || authzid.equals(name)) && TenantKey.isValidTenant(name)) {
+                    return endpoint.credentials.verify(name, password).thenApply(ok -> {
+                        if (ok) {
+                            user = name;
+                            authFailures.set(0);
+                            return ok(r, EMPTY, EMPTY, "Authenticated".getBytes(StandardCharsets.US_ASCII), 0);
+                        }
+                        return authFailed(r, name);
+                    });
                 }
+                return now(authFailed(r, name));
             }
         }
-        st.authErrors.increment();
-        return error(r, Binary.AUTH_ERROR);
+        return now(authFailed(r, null));
+    }
+
+    /**
+     * A failed authentication: the connection is no longer authenticated, the failure is counted and logged, and
+     * the memcached.maxAuthFailures-th closes the connection.
+     *
+     * @param name the user the client named, null if it named none
+     */
+    private Object authFailed(BinaryRequest r, String name) {
+        user = null;
+        endpoint.stats.authErrors.increment();
+        endpoint.ops.memcachedAuthFailure(OperationStats.AuthFailure.CREDENTIALS);
+        int failures = authFailures.incrementAndGet();
+        int max = endpoint.settings.maxAuthFailures();
+        String who = printable(name);
+        if (failures < max) {
+            LOG.info("memcached SASL authentication failed: user {} from {} ({} of {} allowed failures)", who,
+                    ctx.channel().remoteAddress(), failures, max);
+            return error(r, Binary.AUTH_ERROR);
+        }
+        cutOff = true;
+        LOG.warn("memcached SASL authentication failed: user {} from {}; closing the connection after {} failed "
+                + "attempts (memcached.maxAuthFailures)", who, ctx.channel().remoteAddress(), failures);
+        return List.of(new BinaryResponse(r.opcode(), Binary.AUTH_ERROR, EMPTY, EMPTY,
+                ("Too many failed authentications (" + failures + "); closing the connection")
+                        .getBytes(StandardCharsets.US_ASCII), r.opaque(), 0), ResponseQueue.CLOSE);
+    }
+
+    /** SASL on a connection without TLS while memcached.saslOverPlaintext is off: refused, and the connection closed. */
+    private Object plaintextRefused(BinaryRequest r) {
+        cutOff = true;
+        endpoint.stats.authErrors.increment();
+        endpoint.ops.memcachedAuthFailure(OperationStats.AuthFailure.PLAINTEXT);
+        LOG.warn("memcached SASL refused from {}: the connection is not TLS and memcached.saslOverPlaintext is off",
+                ctx.channel().remoteAddress());
+        return List.of(new BinaryResponse(r.opcode(), Binary.AUTH_ERROR, EMPTY, EMPTY,
+                PLAINTEXT_REFUSED.getBytes(StandardCharsets.US_ASCII), r.opaque(), 0), ResponseQueue.CLOSE);
+    }
+
+    static final String PLAINTEXT_REFUSED = "SASL authentication requires TLS on this listener "
+            + "(memcached.saslOverPlaintext is false); connect with TLS";
+
+    /** A client-chosen name fit for a log line: quoted, printable ASCII only, at most 64 characters. */
+    private static String printable(String name) {
+        if (name == null) {
+            return "(none)";
+        }
+        String s = name.length() > 64 ? name.substring(0, 64) + "..." : name;
+        return "'" + s.replaceAll("[^\\x20-\\x7e]", "?") + "'";
     }
 
     private static int indexOf(byte[] b, int from) {
