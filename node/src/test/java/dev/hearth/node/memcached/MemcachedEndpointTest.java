@@ -22,7 +22,8 @@ class MemcachedEndpointTest {
     static void start() throws Exception {
         prefix = TestNodes.start(1, "memcached.maxConnections=20", "memcached.idleTimeout=2s",
                 "memcached.maxItemSize=64k");
-        secured = TestNodes.start(1, "memcached.tenantMode=authenticated", "memcached.users.alice=apw",
+        secured = TestNodes.start(1, "memcached.tenantMode=authenticated", "memcached.saslOverPlaintext=true",
+                "memcached.users.alice=apw",
                 "memcached.users.bob=bpw");
     }
 
