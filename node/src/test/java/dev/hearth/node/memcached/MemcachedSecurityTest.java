@@ -14,6 +14,7 @@ import dev.hearth.node.config.HearthConfig;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.ssl.SslHandler;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -33,6 +34,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
+import net.spy.memcached.ConnectionFactoryBuilder;
+import net.spy.memcached.MemcachedClient;
+import net.spy.memcached.auth.AuthDescriptor;
+import net.spy.memcached.auth.PlainCallbackHandler;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -405,6 +410,30 @@ class MemcachedSecurityTest {
             assertEquals("END\r\n", stats(frank, "detail dump").get("detailed"));
             assertEquals(Binary.OK, ask(frank, BinaryDifferentialTest.get(Binary.STAT, "reset")).status());
             assertEquals(erinDump, stats(erin, "detail dump").get("detailed"), "frank's reset is frank's only");
+        }
+    }
+
+    private static MemcachedClient spy(String user, String password) throws IOException {
+        return new MemcachedClient(new ConnectionFactoryBuilder().setProtocol(ConnectionFactoryBuilder.Protocol.BINARY)
+                .setAuthDescriptor(new AuthDescriptor(new String[] {"PLAIN"}, new PlainCallbackHandler(user, password)))
+                .setOpTimeout(10_000).build(), List.of(new InetSocketAddress("127.0.0.1", port())));
+    }
+
+    @Test
+    void aRealSaslClientWorksAndStaysInItsTenant() throws Exception {
+        MemcachedClient alice = spy("alice", "alice-pw");
+        MemcachedClient bob = spy("bob", "bob-pw");
+        try {
+            assertTrue(alice.set("spy:k", 0, "alice's").get(10, TimeUnit.SECONDS));
+            assertEquals("alice's", alice.get("spy:k"));
+            assertNull(bob.get("spy:k"));
+            assertTrue(bob.set("spy:k", 0, "bob's").get(10, TimeUnit.SECONDS));
+            assertTrue(bob.flush().get(10, TimeUnit.SECONDS));
+            assertNull(bob.get("spy:k"));
+            assertEquals("alice's", alice.get("spy:k"));
+        } finally {
+            alice.shutdown(5, TimeUnit.SECONDS);
+            bob.shutdown(5, TimeUnit.SECONDS);
         }
     }
 
