@@ -212,7 +212,9 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
                                 Endpoint.DELAYED_FLUSH_REFUSED.getBytes(StandardCharsets.US_ASCII), r.opaque(), 0));
                     }
                     String tenant = user;
-                    return endpoint.flushTenant(tenant, "memcached " + tenant + "@" + ctx.channel().remoteAddress())
+                    String by = "memcached " + tenant + "@" + ctx.channel().remoteAddress();
+                    // The tenant service takes at most 128 characters; a long name and an IPv6 address can pass it.
+                    return endpoint.flushTenant(tenant, by.length() > 128 ? by.substring(0, 128) : by)
                             .thenApply(v -> quiet ? null : ok(r, EMPTY, EMPTY, EMPTY, 0));
                 }
                 return endpoint.flush(delay).thenApply(v -> quiet ? null : ok(r, EMPTY, EMPTY, EMPTY, 0));

@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.apache.logging.log4j.LogManager;
@@ -28,10 +29,11 @@ import org.apache.logging.log4j.Logger;
  * the check of a password against them.
  *
  * <p>A hashed password costs a full PBKDF2 to check, far too long for an event loop, so {@link #verify} runs it on
- * this listener's one authentication thread: a flood of wrong passwords takes at most that one core. A password that
- * was verified once is remembered per user (an HMAC of it under a key drawn at start, never the password), so a
- * client that reconnects with the right password is answered at once, on the calling thread. Wrong passwords are
- * never remembered: every guess pays the full cost. An unknown user costs as much as a known one.
+ * this listener's authentication threads (half the cores, at least one): a flood of wrong passwords takes at most
+ * those cores. A password that was verified once is remembered per user (an HMAC of it under a key drawn at start,
+ * never the password), so a client that reconnects with the right password is answered at once, on the calling
+ * thread, and the checks a client's connection pool queued together cost one PBKDF2, not one each. Wrong passwords
+ * are never remembered: every guess pays the full cost. An unknown user costs as much as the costliest known one.
  */
 final class Credentials implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(Credentials.class);
@@ -51,7 +53,8 @@ final class Credentials implements AutoCloseable {
 
     private final Path file;
     private final byte[] macKey = new byte[32];
-    private final ScheduledExecutorService thread;
+    /** Password checks, and the users file check. */
+    private final ScheduledExecutorService threads;
     private final ConcurrentHashMap<String, Verified> verified = new ConcurrentHashMap<>();
     private volatile Users users;
     /** The file's modification time and size as last read; a change of either re-reads it. */
@@ -65,8 +68,9 @@ final class Credentials implements AutoCloseable {
      */
     Credentials(Map<String, String> configured, String usersFile) {
         new SecureRandom().nextBytes(macKey);
-        thread = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "hearth-memcached-auth");
+        AtomicInteger n = new AtomicInteger();
+        threads = Executors.newScheduledThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors() / 2), r -> {
+            Thread t = new Thread(r, "hearth-memcached-auth-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
@@ -80,17 +84,17 @@ final class Credentials implements AutoCloseable {
                     throw new IllegalStateException("memcached.usersFile " + file + " could not be read");
                 }
             } catch (RuntimeException e) {
-                thread.shutdownNow();
+                threads.shutdownNow();
                 throw e;
             }
-            thread.scheduleWithFixedDelay(this::checkFile, FILE_CHECK_MILLIS, FILE_CHECK_MILLIS,
+            threads.scheduleWithFixedDelay(this::checkFile, FILE_CHECK_MILLIS, FILE_CHECK_MILLIS,
                     TimeUnit.MILLISECONDS);
         }
     }
 
     /**
      * Whether {@code password} is {@code user}'s. Never blocks the caller: completes at once when the answer is
-     * cheap (a password verified before, a plain password), else on the authentication thread. Compares in constant
+     * cheap (a password verified before, a plain password), else on an authentication thread. Compares in constant
      * time.
      */
     CompletableFuture<Boolean> verify(String user, byte[] password) {
@@ -101,27 +105,29 @@ final class Credentials implements AutoCloseable {
             return CompletableFuture.supplyAsync(() -> {
                 u.standIn().matches(password); // the same cost as a known user's, so timing tells no names
                 return false;
-            }, thread);
+            }, threads);
         }
         if (s.hash() == null) {
             return CompletableFuture.completedFuture(MessageDigest.isEqual(mac, s.plainMac()));
         }
-        Verified v = verified.get(user);
-        if (v != null && v.secret() == s && MessageDigest.isEqual(v.mac(), mac)) {
+        if (remembered(user, s, mac)) {
             return CompletableFuture.completedFuture(true);
         }
         return CompletableFuture.supplyAsync(() -> {
+            if (remembered(user, s, mac)) { // verified meanwhile by a check queued before this one
+                return true;
+            }
             boolean ok = s.hash().matches(password);
             if (ok) {
                 verified.put(user, new Verified(s, mac));
             }
             return ok;
-        }, thread);
+        }, threads);
     }
 
-    /** Users known now (for tests and logs). */
-    int size() {
-        return users.secrets().size();
+    private boolean remembered(String user, Secret s, byte[] mac) {
+        Verified v = verified.get(user);
+        return v != null && v.secret() == s && MessageDigest.isEqual(v.mac(), mac);
     }
 
     private byte[] mac(byte[] password) {
@@ -212,6 +218,6 @@ final class Credentials implements AutoCloseable {
 
     @Override
     public void close() {
-        thread.shutdownNow();
+        threads.shutdownNow();
     }
 }
