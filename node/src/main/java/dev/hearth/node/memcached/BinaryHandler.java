@@ -3,7 +3,6 @@ package dev.hearth.node.memcached;
 import dev.hearth.node.cache.CacheService;
 import dev.hearth.node.cache.Item;
 import dev.hearth.node.cache.Mutation;
-import dev.hearth.node.cache.OperationStats;
 import dev.hearth.node.cache.TenantKey;
 import dev.hearth.node.cache.TenantUnavailableException;
 import dev.hearth.node.cache.UnavailableException;
@@ -16,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -34,13 +32,8 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
     private final Endpoint endpoint;
     private ResponseQueue queue;
     private final Sequencer sequencer = new Sequencer();
-    private ChannelHandlerContext ctx;
-    /** The authenticated tenant; written by SASL commands, which run one at a time in request order. */
-    private volatile String user;
-    /** Failed SASL attempts on this connection (SASL commands run one at a time, see channelRead0). */
-    private final AtomicInteger authFailures = new AtomicInteger();
-    /** Set once the connection is to close for failed authentications: commands still queued do nothing. */
-    private volatile boolean cutOff;
+    /** Who the connection is (tenantMode authenticated); SASL commands are ordered like writes (channelRead0). */
+    private ConnectionAuth auth;
 
     BinaryHandler(Endpoint endpoint) {
         this.endpoint = endpoint;
@@ -48,7 +41,7 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
+        auth = new ConnectionAuth(endpoint, ctx.channel());
         queue = new ResponseQueue(ctx, e -> {
             Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
             LOG.debug("memcached binary command failed", t);
@@ -149,12 +142,12 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
     }
 
     private TenantKey key(byte[] key) {
-        return endpoint.tenancy.resolve(key, user);
+        return endpoint.tenancy.resolve(key, auth.user());
     }
 
     /** This connection's counters: its tenant's once authenticated. */
     private MemcachedStats stats() {
-        return endpoint.statsFor(user);
+        return endpoint.statsFor(auth.user());
     }
 
     private static CompletableFuture<Object> now(Object o) {
@@ -174,7 +167,7 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
     }
 
     private CompletableFuture<?> execute(BinaryRequest r) {
-        if (cutOff) {
+        if (auth.cutOff()) {
             return now(null); // the connection closes after the answer that cut it off
         }
         MemcachedStats st = stats();
@@ -191,7 +184,7 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
         }
         int op = Binary.loud(r.opcode());
         boolean quiet = Binary.quiet(r.opcode());
-        if (endpoint.tenancy.requiresAuth() && user == null && op != Binary.SASL_LIST_MECHS
+        if (endpoint.tenancy.requiresAuth() && auth.user() == null && op != Binary.SASL_LIST_MECHS
                 && op != Binary.SASL_AUTH && op != Binary.SASL_STEP && op != Binary.VERSION) {
             st.authErrors.increment();
             return now(List.of(error(r, Binary.AUTH_ERROR), ResponseQueue.CLOSE));
@@ -211,10 +204,7 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
                         return now(new BinaryResponse(r.opcode(), Binary.EINVAL, EMPTY, EMPTY,
                                 Endpoint.DELAYED_FLUSH_REFUSED.getBytes(StandardCharsets.US_ASCII), r.opaque(), 0));
                     }
-                    String tenant = user;
-                    String by = "memcached " + tenant + "@" + ctx.channel().remoteAddress();
-                    // The tenant service takes at most 128 characters; a long name and an IPv6 address can pass it.
-                    return endpoint.flushTenant(tenant, by.length() > 128 ? by.substring(0, 128) : by)
+                    return endpoint.flushTenant(auth.user(), auth.who())
                             .thenApply(v -> quiet ? null : ok(r, EMPTY, EMPTY, EMPTY, 0));
                 }
                 return endpoint.flush(delay).thenApply(v -> quiet ? null : ok(r, EMPTY, EMPTY, EMPTY, 0));
@@ -223,7 +213,7 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
                 if (!endpoint.tenancy.requiresAuth()) {
                     return now(error(r, Binary.UNKNOWN_COMMAND));
                 }
-                if (!endpoint.saslAllowed(ctx.channel())) {
+                if (!auth.transportAllowed()) {
                     return now(plaintextRefused(r));
                 }
                 return now(ok(r, EMPTY, EMPTY, "PLAIN".getBytes(StandardCharsets.US_ASCII), 0));
@@ -333,7 +323,7 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
      * reader sees the value the client meant to replace.
      */
     private CompletableFuture<?> tooLarge(BinaryRequest r, BinaryResponse answer) {
-        if (endpoint.tenancy.requiresAuth() && user == null) {
+        if (endpoint.tenancy.requiresAuth() && auth.user() == null) {
             return now(answer); // no tenant to act in yet; the next command gets the auth failure
         }
         stats().prefixes.recordSet(r.key());
@@ -394,7 +384,7 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
     private Object stats(BinaryRequest r) {
         String sub = new String(r.key(), StandardCharsets.ISO_8859_1);
         Map<String, String> m;
-        String tenant = user;
+        String tenant = auth.user();
         if (sub.isEmpty()) {
             m = tenant != null ? endpoint.tenantGeneralStats(tenant) : endpoint.generalStats();
         } else if (sub.equals("settings")) {
@@ -445,10 +435,9 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
         if (!endpoint.tenancy.requiresAuth()) {
             return now(error(r, Binary.UNKNOWN_COMMAND));
         }
-        if (!endpoint.saslAllowed(ctx.channel())) {
+        if (!auth.transportAllowed()) {
             return now(plaintextRefused(r));
         }
-        endpoint.stats.authCmds.increment();
         String mech = new String(r.key(), StandardCharsets.US_ASCII);
         if (Binary.loud(r.opcode()) == Binary.SASL_AUTH && mech.equals("PLAIN")) {
             byte[] v = r.value();
@@ -458,69 +447,30 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
                 String authzid = new String(v, 0, first, StandardCharsets.UTF_8);
                 String name = new String(v, first + 1, second - first - 1, StandardCharsets.UTF_8);
                 byte[] password = java.util.Arrays.copyOfRange(v, second + 1, v.length);
-                if ((authzid.isEmpty() || authzid.equals(name)) && TenantKey.isValidTenant(name)) {
-                    return endpoint.credentials.verify(name, password).thenApply(ok -> {
-                        if (ok) {
-                            user = name;
-                            authFailures.set(0);
-                            return ok(r, EMPTY, EMPTY, "Authenticated".getBytes(StandardCharsets.US_ASCII), 0);
-                        }
-                        return authFailed(r, name);
-                    });
+                if (authzid.isEmpty() || authzid.equals(name)) {
+                    return auth.authenticate(name, password).thenApply(result -> saslAnswer(r, result));
                 }
-                return now(authFailed(r, name));
+                return now(saslAnswer(r, auth.fail(name)));
             }
         }
-        return now(authFailed(r, null));
+        return now(saslAnswer(r, auth.fail(null)));
     }
 
-    /**
-     * A failed authentication: the connection is no longer authenticated, the failure is counted and logged, and
-     * the memcached.maxAuthFailures-th closes the connection.
-     *
-     * @param name the user the client named, null if it named none
-     */
-    private Object authFailed(BinaryRequest r, String name) {
-        user = null;
-        endpoint.stats.authErrors.increment();
-        endpoint.ops.memcachedAuthFailure(OperationStats.AuthFailure.CREDENTIALS);
-        int failures = authFailures.incrementAndGet();
-        int max = endpoint.settings.maxAuthFailures();
-        String who = printable(name);
-        if (failures < max) {
-            LOG.info("memcached SASL authentication failed: user {} from {} ({} of {} allowed failures)", who,
-                    ctx.channel().remoteAddress(), failures, max);
-            return error(r, Binary.AUTH_ERROR);
-        }
-        cutOff = true;
-        LOG.warn("memcached SASL authentication failed: user {} from {}; closing the connection after {} failed "
-                + "attempts (memcached.maxAuthFailures)", who, ctx.channel().remoteAddress(), failures);
+    private Object saslAnswer(BinaryRequest r, ConnectionAuth.Result result) {
+        return switch (result) {
+            case AUTHENTICATED -> ok(r, EMPTY, EMPTY, "Authenticated".getBytes(StandardCharsets.US_ASCII), 0);
+            case FAILED -> error(r, Binary.AUTH_ERROR);
+            case CUT_OFF -> List.of(new BinaryResponse(r.opcode(), Binary.AUTH_ERROR, EMPTY, EMPTY,
+                    ("Too many failed authentications (" + auth.failures() + "); closing the connection")
+                            .getBytes(StandardCharsets.US_ASCII), r.opaque(), 0), ResponseQueue.CLOSE);
+        };
+    }
+
+    /** SASL on a connection without TLS while memcached.saslOverPlaintext is off: refused, the connection closed. */
+    private static Object plaintextRefused(BinaryRequest r) {
         return List.of(new BinaryResponse(r.opcode(), Binary.AUTH_ERROR, EMPTY, EMPTY,
-                ("Too many failed authentications (" + failures + "); closing the connection")
-                        .getBytes(StandardCharsets.US_ASCII), r.opaque(), 0), ResponseQueue.CLOSE);
-    }
-
-    /** SASL on a connection without TLS while memcached.saslOverPlaintext is off: refused, and the connection closed. */
-    private Object plaintextRefused(BinaryRequest r) {
-        cutOff = true;
-        endpoint.stats.authErrors.increment();
-        endpoint.ops.memcachedAuthFailure(OperationStats.AuthFailure.PLAINTEXT);
-        LOG.warn("memcached SASL refused from {}: the connection is not TLS and memcached.saslOverPlaintext is off",
-                ctx.channel().remoteAddress());
-        return List.of(new BinaryResponse(r.opcode(), Binary.AUTH_ERROR, EMPTY, EMPTY,
-                PLAINTEXT_REFUSED.getBytes(StandardCharsets.US_ASCII), r.opaque(), 0), ResponseQueue.CLOSE);
-    }
-
-    static final String PLAINTEXT_REFUSED = "SASL authentication requires TLS on this listener "
-            + "(memcached.saslOverPlaintext is false); connect with TLS";
-
-    /** A client-chosen name fit for a log line: quoted, printable ASCII only, at most 64 characters. */
-    private static String printable(String name) {
-        if (name == null) {
-            return "(none)";
-        }
-        String s = name.length() > 64 ? name.substring(0, 64) + "..." : name;
-        return "'" + s.replaceAll("[^\\x20-\\x7e]", "?") + "'";
+                ConnectionAuth.PLAINTEXT_REFUSED.getBytes(StandardCharsets.US_ASCII), r.opaque(), 0),
+                ResponseQueue.CLOSE);
     }
 
     private static int indexOf(byte[] b, int from) {

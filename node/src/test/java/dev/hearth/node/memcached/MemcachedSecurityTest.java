@@ -273,14 +273,14 @@ class MemcachedSecurityTest {
             try (Wire w = new Wire(p)) {
                 Reply r = ask(w, BinaryDifferentialTest.bare(Binary.SASL_LIST_MECHS));
                 assertEquals(Binary.AUTH_ERROR, r.status());
-                assertEquals(BinaryHandler.PLAINTEXT_REFUSED, r.text());
+                assertEquals(ConnectionAuth.PLAINTEXT_REFUSED, r.text());
                 assertTrue(w.closesWithin(5000));
             }
             try (Wire w = new Wire(p)) {
                 Reply r = ask(w, BinaryDifferentialTest.concat(sasl("alice", "alice-pw"),
                         BinaryDifferentialTest.get(Binary.GET, "k")));
                 assertEquals(Binary.AUTH_ERROR, r.status());
-                assertEquals(BinaryHandler.PLAINTEXT_REFUSED, r.text());
+                assertEquals(ConnectionAuth.PLAINTEXT_REFUSED, r.text());
                 assertNull(read(w), "closed, the GET behind it unanswered");
             }
             assertEquals(2L, ops.memcachedAuthFailures().get("plaintext"));
