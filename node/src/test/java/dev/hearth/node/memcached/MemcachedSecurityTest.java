@@ -62,7 +62,7 @@ class MemcachedSecurityTest {
         Path dir = Files.createTempDirectory("mcsec");
         usersFile = dir.resolve("users");
         StringBuilder users = new StringBuilder("# the test's tenants\n");
-        for (String u : List.of("alice", "bob", "erin", "frank")) {
+        for (String u : List.of("alice", "bob", "erin", "frank", "gina")) {
             users.append(u).append(':').append(PasswordHash.hash(u + "-pw", 1000)).append('\n');
         }
         users.append("carol:carol-plain\n");
@@ -455,22 +455,135 @@ class MemcachedSecurityTest {
         }
     }
 
+    // ------------------------------------------------------------------ text and meta
+
+    private static String askText(Wire w, String req, String until) throws IOException {
+        w.send(req);
+        return new String(w.readUntilSuffix(until.getBytes(StandardCharsets.US_ASCII)), StandardCharsets.ISO_8859_1)
+                + until;
+    }
+
+    private static String authSet(String user, String password) {
+        String v = user + " " + password;
+        return "set auth 0 0 " + v.length() + "\r\n" + v + "\r\n";
+    }
+
+    static Wire textLogin(String user) throws IOException {
+        Wire w = new Wire(port());
+        assertEquals("STORED\r\n", askText(w, authSet(user, user + "-pw"), "\r\n"));
+        return w;
+    }
+
     @Test
-    void textAndMetaCommandsReachNoTenant() throws IOException {
+    void textCommandsBeforeAuthenticationAreRefused() throws IOException {
         try (Wire alice = login("alice")) {
             assertEquals(Binary.OK, ask(alice, set("txt:k", "alice-text")).status());
         }
         for (String cmd : List.of("get txt:k", "gets txt:k", "gat 0 txt:k", "mg txt:k v", "me txt:k", "ma txt:k",
-                "md txt:k", "flush_all", "flush_all 10", "stats", "stats detail dump", "incr txt:k 1",
-                "append txt:k 0 0 1\r\nx")) {
+                "md txt:k", "mn", "flush_all", "flush_all 10", "stats", "stats detail dump", "incr txt:k 1",
+                "append txt:k 0 0 1\r\nx", "version")) {
             try (Wire w = new Wire(port())) {
                 w.send(cmd + "\r\n");
-                assertEquals(ProtocolDetector.AUTH_REQUIRED + Wire.CLOSED,
+                assertEquals(TextHandler.UNAUTHENTICATED + "\r\n" + Wire.CLOSED,
                         new String(w.readUntilSuffix(new byte[] {0}), StandardCharsets.US_ASCII), cmd);
             }
         }
         try (Wire alice = login("alice")) {
             assertEquals("alice-text", ask(alice, get(Binary.GET, "txt:k")).text());
         }
+    }
+
+    @Test
+    void textAuthenticationAndItsBruteForceCutOff() throws Exception {
+        try (Wire w = new Wire(port())) {
+            assertEquals(TextHandler.AUTH_FAILURE + "\r\n", askText(w, authSet("alice", "nope"), "\r\n"));
+            assertEquals("CLIENT_ERROR bad authentication token format\r\n",
+                    askText(w, "set auth 0 0 5\r\nalice\r\n", "\r\n"));
+            assertEquals("STORED\r\n", askText(w, authSet("alice", "alice-pw"), "\r\n"));
+            assertEquals("STORED\r\n", askText(w, "set t:k 0 0 2\r\nok\r\n", "\r\n"), "now a plain set");
+            assertEquals("VALUE t:k 0 2\r\nok\r\nEND\r\n", askText(w, "get t:k\r\n", "END\r\n"));
+        }
+        long before = authFailuresMetric("credentials");
+        try (Wire w = new Wire(port())) {
+            StringBuilder guesses = new StringBuilder();
+            for (int i = 0; i < 10; i++) {
+                guesses.append(authSet("alice", "guess" + i));
+            }
+            guesses.append(authSet("alice", "alice-pw")).append("get t:k\r\n");
+            w.send(guesses.toString());
+            String all = new String(w.readUntilSuffix(new byte[] {0}), StandardCharsets.US_ASCII);
+            assertEquals((TextHandler.AUTH_FAILURE + "\r\n").repeat(3) + Wire.CLOSED, all);
+        }
+        assertEquals(before + 3, authFailuresMetric("credentials"));
+    }
+
+    @Test
+    void aTextTenantCannotReadOrChangeAnotherTenantsKeys() throws IOException {
+        long cas;
+        try (Wire alice = login("alice")) {
+            Reply r = ask(alice, set("tiso:k", "alice-value"));
+            cas = r.cas();
+            assertEquals(Binary.OK, ask(alice, set("tiso:n", "7")).status());
+        }
+        try (Wire bob = textLogin("bob")) {
+            for (String key : List.of("tiso:k", "alice:tiso:k")) {
+                assertEquals("END\r\n", askText(bob, "get " + key + "\r\n", "\r\n"));
+                assertEquals("END\r\n", askText(bob, "gets " + key + "\r\n", "\r\n"));
+                assertEquals("END\r\n", askText(bob, "gat 0 " + key + "\r\n", "\r\n"));
+                assertEquals("END\r\n", askText(bob, "gats 0 " + key + "\r\n", "\r\n"));
+                assertEquals("EN\r\n", askText(bob, "mg " + key + " v c f\r\n", "\r\n"));
+                assertEquals("EN\r\n", askText(bob, "me " + key + "\r\n", "\r\n"));
+                assertEquals("NOT_FOUND\r\n", askText(bob, "touch " + key + " 0\r\n", "\r\n"));
+                assertEquals("NOT_STORED\r\n", askText(bob, "append " + key + " 0 0 1\r\nx\r\n", "\r\n"));
+                assertEquals("NOT_STORED\r\n", askText(bob, "prepend " + key + " 0 0 1\r\nx\r\n", "\r\n"));
+                assertEquals("NOT_STORED\r\n", askText(bob, "replace " + key + " 0 0 1\r\nx\r\n", "\r\n"));
+                assertEquals("NOT_FOUND\r\n", askText(bob, "cas " + key + " 0 0 1 " + Long.toUnsignedString(cas)
+                        + "\r\nx\r\n", "\r\n"));
+                assertEquals("NS\r\n", askText(bob, "ms " + key + " 1 MR\r\nx\r\n", "\r\n"));
+                assertEquals("NOT_FOUND\r\n", askText(bob, "delete " + key + "\r\n", "\r\n"));
+                assertEquals("NF\r\n", askText(bob, "md " + key + "\r\n", "\r\n"));
+            }
+            assertEquals("NOT_FOUND\r\n", askText(bob, "incr tiso:n 1\r\n", "\r\n"));
+            assertEquals("NOT_FOUND\r\n", askText(bob, "decr tiso:n 1\r\n", "\r\n"));
+            assertEquals("NF\r\n", askText(bob, "ma tiso:n\r\n", "\r\n"));
+            assertEquals("STORED\r\n", askText(bob, "set tiso:k 0 0 3\r\nbob\r\n", "\r\n"));
+            assertEquals("VALUE tiso:k 0 3\r\nbob\r\nEND\r\n", askText(bob, "get tiso:k\r\n", "END\r\n"));
+        }
+        try (Wire alice = login("alice")) {
+            Reply mine = ask(alice, get(Binary.GET, "tiso:k"));
+            assertEquals("alice-value", mine.text());
+            assertEquals(cas, mine.cas());
+            assertEquals("7", ask(alice, get(Binary.GET, "tiso:n")).text());
+        }
+    }
+
+    @Test
+    void aTextTenantsFlushAllAndStatsAreItsOwn() throws IOException {
+        var cache = node.node(0).cache();
+        try (Wire alice = login("alice"); Wire gina = textLogin("gina")) {
+            assertEquals(Binary.OK, ask(alice, set("tfl:a", "1")).status());
+            assertEquals("STORED\r\n", askText(gina, "set tfl:f 0 0 1\r\n2\r\n", "\r\n"));
+            assertEquals("CLIENT_ERROR " + Endpoint.DELAYED_FLUSH_REFUSED + "\r\n",
+                    askText(gina, "flush_all 10\r\n", "\r\n"));
+            assertEquals("VALUE tfl:f 0 1\r\n2\r\nEND\r\n", askText(gina, "get tfl:f\r\n", "END\r\n"));
+            assertEquals("OK\r\n", askText(gina, "flush_all\r\n", "\r\n"));
+            assertEquals("END\r\n", askText(gina, "get tfl:f\r\n", "\r\n"));
+            assertEquals("1", ask(alice, get(Binary.GET, "tfl:a")).text());
+
+            String stats = askText(gina, "stats\r\n", "END\r\n");
+            for (String nodeWide : List.of("curr_connections", "total_connections", "bytes_read", "bytes_written",
+                    "auth_errors", "hearth_output_bytes")) {
+                assertFalse(stats.contains("STAT " + nodeWide + " "), nodeWide + " in " + stats);
+            }
+            assertTrue(stats.contains("STAT cmd_flush 1\r\n"), stats);
+            Map<String, String> viaBinary = stats(alice, "");
+            assertFalse(viaBinary.containsKey("curr_connections"));
+            assertEquals("OK\r\n", askText(gina, "stats detail on\r\n", "\r\n"));
+            askText(gina, "get ginatxt:1\r\n", "END\r\n");
+            assertEquals("PREFIX ginatxt get 1 hit 0 set 0 del 0\r\nEND\r\n",
+                    askText(gina, "stats detail dump\r\n", "END\r\n"));
+        }
+        assertNotNull(cache.get(TenantKey.of("alice", "tfl:a")).join());
+        assertNull(cache.get(TenantKey.of("gina", "tfl:f")).join());
     }
 }
