@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
                 + "Every command takes --help and --output table|json.",
         subcommands = {StatusCommand.class, dev.hearth.cli.bench.BenchCommand.class, LocalCommands.class, RestartCommands.NodeCommand.class,
                 RestartCommands.RollingRestart.class, DumpCommands.class, WarmupCommand.class,
-                ClusterCommands.class, ZoneCommands.class, TenantCommands.class, IntegrityCommands.Verify.class, Main.Completion.class},
+                ClusterCommands.class, ZoneCommands.class, TenantCommands.class, IntegrityCommands.Verify.class, MemcachedCommands.class, Main.Completion.class},
         footerHeading = "%n")
 public final class Main implements Callable<Integer> {
     @Spec

@@ -204,7 +204,12 @@ public final class HearthNode implements AutoCloseable {
         MemcachedServer memcached = null;
         int memcachedPort = -1;
         if (config.memcached().enabled()) {
-            memcached = new MemcachedServer(config.memcached(), stats);
+            try {
+                memcached = new MemcachedServer(config.memcached(), stats);
+            } catch (RuntimeException e) {
+                admin.close();
+                throw e;
+            }
             try {
                 memcachedPort = memcached.start(bind, config.ports().memcached());
             } catch (RuntimeException e) {
@@ -305,6 +310,10 @@ public final class HearthNode implements AutoCloseable {
                     new IgniteTenantStore(ignite, cache), tenantStats, config.tenants().metricsTenants(),
                     node.tenantExecutor);
             admin.tenantOperations(node.tenants);
+            if (memcached != null) {
+                TenantService tenants = node.tenants;
+                memcached.tenantFlush(tenants::flush);
+            }
             Ignition.addListener(node::onIgniteState);
             node.startOperations();
             if (ignite.cluster().forServers().nodes().size() == 1 && !knewPeers

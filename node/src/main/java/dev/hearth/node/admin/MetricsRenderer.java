@@ -170,6 +170,12 @@ public final class MetricsRenderer {
         out.add(CounterSnapshot.builder().name("hearth_read_failover_answers")
                 .help("Gets a backup copy answered before the primary")
                 .dataPoint(counter(ops.readFailoverAnswers(), "node", node)).build());
+        CounterSnapshot.Builder authFailures = CounterSnapshot.builder().name("hearth_memcached_auth_failures")
+                .help("Failed memcached SASL authentications: reason credentials (wrong user or password) or "
+                        + "plaintext (refused without TLS)");
+        ops.memcachedAuthFailures().forEach((reason, n) -> authFailures.dataPoint(counter(n, "node", node,
+                "reason", reason)));
+        out.add(authFailures.build());
         out.add(GaugeSnapshot.builder().name("hearth_ready").help("1 when this node reports ready")
                 .dataPoint(gauge(s.node().ready() ? 1 : 0, "node", node)).build());
         out.add(GaugeSnapshot.builder().name("hearth_uptime_seconds").help("Seconds since this node started")

@@ -11,6 +11,28 @@ public final class OperationStats {
     private final LongAdder checksumFailures = new LongAdder();
     private final LongAdder readFailovers = new LongAdder();
     private final LongAdder readFailoverAnswers = new LongAdder();
+    private final ConcurrentHashMap<String, LongAdder> memcachedAuthFailures = new ConcurrentHashMap<>();
+
+    /** Why a memcached SASL authentication failed: wrong user or password (or a malformed request), or no TLS. */
+    public enum AuthFailure {
+        CREDENTIALS, PLAINTEXT
+    }
+
+    /** A memcached SASL authentication failed. */
+    public void memcachedAuthFailure(AuthFailure reason) {
+        memcachedAuthFailures.computeIfAbsent(reason.name().toLowerCase(java.util.Locale.ROOT),
+                k -> new LongAdder()).increment();
+    }
+
+    /** Failed memcached SASL authentications by reason (every reason, 0 included), sorted. */
+    public Map<String, Long> memcachedAuthFailures() {
+        Map<String, Long> out = new TreeMap<>();
+        for (AuthFailure r : AuthFailure.values()) {
+            LongAdder a = memcachedAuthFailures.get(r.name().toLowerCase(java.util.Locale.ROOT));
+            out.put(r.name().toLowerCase(java.util.Locale.ROOT), a == null ? 0 : a.sum());
+        }
+        return out;
+    }
 
     /** A read whose primary copy was slow to answer asked the key's backup copies too. */
     public void readFailover() {

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.hearth.node.auth.UserList;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -90,7 +91,33 @@ public final class ConfigLoader {
             put(tree, set.substring(0, eq).trim(), set.substring(eq + 1));
         }
         HearthConfig bound = bind(tree);
-        return validate(withDerivedDefaults(bound));
+        HearthConfig valid = validate(withDerivedDefaults(bound));
+        checkSaslTransport(valid.memcached(), tlsEnabled(tree));
+        return valid;
+    }
+
+    /**
+     * Whether TLS is on (key {@code tls.enabled}), read from the merged tree so that this check does not depend on
+     * how the tls section is bound; false while the section does not exist.
+     */
+    private static boolean tlsEnabled(ObjectNode tree) {
+        return tree.path("tls").path("enabled").asBoolean(false);
+    }
+
+    /**
+     * tenantMode authenticated without TLS: with memcached.saslOverPlaintext false no client could ever authenticate
+     * (SASL is refused on every connection), so that is a config error; with it true passwords cross the network in
+     * cleartext, which is allowed but warned about (and logged again by the memcached listener).
+     */
+    private void checkSaslTransport(HearthConfig.Memcached mc, boolean tls) {
+        if (!mc.enabled() || !mc.tenantMode().equals("authenticated") || tls) {
+            return;
+        }
+        if (!mc.saslOverPlaintext()) {
+            throw new ConfigException("memcached.saslOverPlaintext", "tenantMode authenticated needs TLS for SASL "
+                    + "(tls.enabled=true), or memcached.saslOverPlaintext=true to accept passwords in cleartext");
+        }
+        warnings.add("memcached.saslOverPlaintext=true without TLS: SASL passwords cross the network in cleartext");
     }
 
     private ObjectNode defaults() {
@@ -411,14 +438,38 @@ public final class ConfigLoader {
             throw new ConfigException("memcached.readFailoverAfter", "must be 0s (off) or shorter than "
                     + "memcached.operationTimeout (" + mc.operationTimeout().toMillis() + " ms)");
         }
-        if (mc.tenantMode().equals("authenticated") && mc.users().isEmpty()) {
-            throw new ConfigException("memcached.users", "tenantMode authenticated needs at least one user");
-        }
-        for (String user : mc.users().keySet()) {
-            if (!TENANT_NAME.matcher(user).matches()) {
-                throw new ConfigException("memcached.users." + user, "a user is a tenant name: 1-64 letters, "
-                        + "digits, '.', '_' or '-', starting with a letter or digit");
+        for (var user : mc.users().entrySet()) {
+            if (!TENANT_NAME.matcher(user.getKey()).matches()) {
+                throw new ConfigException("memcached.users." + user.getKey(), "a user is a tenant name: 1-64 "
+                        + "letters, digits, '.', '_' or '-', starting with a letter or digit");
             }
+            try {
+                UserList.check(user.getKey(), user.getValue() == null ? "" : user.getValue(),
+                        "memcached.users." + user.getKey());
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("memcached.users." + user.getKey(), e.getMessage());
+            }
+        }
+        int fileUsers = 0;
+        if (!mc.usersFile().isEmpty()) {
+            if (!mc.users().isEmpty()) {
+                throw new ConfigException("memcached.usersFile", "set memcached.usersFile or memcached.users, not "
+                        + "both (users: " + String.join(", ", new TreeMap<>(mc.users()).keySet()) + ")");
+            }
+            try {
+                fileUsers = UserList.parse(Files.readString(Path.of(mc.usersFile()))).size();
+            } catch (IOException e) {
+                throw new ConfigException("memcached.usersFile", "cannot read " + mc.usersFile() + ": " + e);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("memcached.usersFile", mc.usersFile() + ", " + e.getMessage());
+            }
+        }
+        if (mc.tenantMode().equals("authenticated") && mc.users().isEmpty() && fileUsers == 0) {
+            throw new ConfigException("memcached.users", "tenantMode authenticated needs at least one user "
+                    + "(memcached.users or memcached.usersFile)");
+        }
+        if (mc.maxAuthFailures() < 1 || mc.maxAuthFailures() > 100) {
+            throw new ConfigException("memcached.maxAuthFailures", mc.maxAuthFailures() + " is out of range (1-100)");
         }
         if (c.dump().keep() < 1) {
             throw new ConfigException("dump.keep", "must be at least 1");

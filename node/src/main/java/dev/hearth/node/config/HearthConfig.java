@@ -67,7 +67,12 @@ public record HearthConfig(
     public record Tenants(String placement, String maintenanceMode, int metricsTenants) {
     }
 
-    /** The memcached endpoint. {@code tenantMode} is prefix, fixed or authenticated. */
+    /**
+     * The memcached endpoint. {@code tenantMode} is prefix, fixed or authenticated. {@code users} (user -> password
+     * hash or plain password) and {@code usersFile} (a file of {@code user:secret} lines, "" = none) are the SASL
+     * users, one source or the other; {@code saslOverPlaintext} allows SASL on connections without TLS;
+     * {@code maxAuthFailures} failed authentications close a connection.
+     */
     public record Memcached(
             boolean enabled,
             String tenantMode,
@@ -81,7 +86,10 @@ public record HearthConfig(
             ByteSize outputMemory,
             ByteSize connectionOutput,
             Duration slowReaderTimeout,
-            Duration requestTimeout) {
+            Duration requestTimeout,
+            String usersFile,
+            boolean saslOverPlaintext,
+            int maxAuthFailures) {
     }
 
     public record Dump(Duration interval, int keep) {

@@ -21,7 +21,9 @@ import org.apache.logging.log4j.Logger;
 /**
  * Executes binary-protocol requests against the cache service, answering as memcached 1.6 does (statuses, quiet
  * variants, CAS in the header, flags in the extras). In tenantMode authenticated a connection must pass SASL PLAIN
- * before anything but VERSION and the SASL commands; its keys then all belong to the authenticated tenant.
+ * before anything but VERSION and the SASL commands; its keys then all belong to the authenticated tenant, and so do
+ * its FLUSH (that tenant's keys only) and STAT (that tenant's counters only). SASL runs only over TLS unless
+ * memcached.saslOverPlaintext; memcached.maxAuthFailures failed attempts close the connection.
  */
 final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
     private static final Logger LOG = LogManager.getLogger(BinaryHandler.class);
@@ -30,7 +32,8 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
     private final Endpoint endpoint;
     private ResponseQueue queue;
     private final Sequencer sequencer = new Sequencer();
-    private volatile String user;
+    /** Who the connection is (tenantMode authenticated); SASL commands are ordered like writes (channelRead0). */
+    private ConnectionAuth auth;
 
     BinaryHandler(Endpoint endpoint) {
         this.endpoint = endpoint;
@@ -38,6 +41,7 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        auth = new ConnectionAuth(endpoint, ctx.channel());
         queue = new ResponseQueue(ctx, e -> {
             Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
             LOG.debug("memcached binary command failed", t);
@@ -138,7 +142,12 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
     }
 
     private TenantKey key(byte[] key) {
-        return endpoint.tenancy.resolve(key, user);
+        return endpoint.tenancy.resolve(key, auth.user());
+    }
+
+    /** This connection's counters: its tenant's once authenticated. */
+    private MemcachedStats stats() {
+        return endpoint.statsFor(auth.user());
     }
 
     private static CompletableFuture<Object> now(Object o) {
@@ -158,7 +167,10 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
     }
 
     private CompletableFuture<?> execute(BinaryRequest r) {
-        MemcachedStats st = endpoint.stats;
+        if (auth.cutOff()) {
+            return now(null); // the connection closes after the answer that cut it off
+        }
+        MemcachedStats st = stats();
         if (r.rejected()) {
             st.protocolErrors.increment();
             if (r.rejectStatus() < 0) {
@@ -172,7 +184,7 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
         }
         int op = Binary.loud(r.opcode());
         boolean quiet = Binary.quiet(r.opcode());
-        if (endpoint.tenancy.requiresAuth() && user == null && op != Binary.SASL_LIST_MECHS
+        if (endpoint.tenancy.requiresAuth() && auth.user() == null && op != Binary.SASL_LIST_MECHS
                 && op != Binary.SASL_AUTH && op != Binary.SASL_STEP && op != Binary.VERSION) {
             st.authErrors.increment();
             return now(List.of(error(r, Binary.AUTH_ERROR), ResponseQueue.CLOSE));
@@ -187,16 +199,27 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
                 return now(quiet ? ResponseQueue.CLOSE : List.of(ok(r, EMPTY, EMPTY, EMPTY, 0), ResponseQueue.CLOSE));
             case Binary.FLUSH: {
                 long delay = r.extras().length == 4 ? Integer.toUnsignedLong(ByteBuffer.wrap(r.extras()).getInt()) : 0;
+                if (endpoint.tenancy.requiresAuth()) {
+                    if (delay != 0) {
+                        return now(new BinaryResponse(r.opcode(), Binary.EINVAL, EMPTY, EMPTY,
+                                Endpoint.DELAYED_FLUSH_REFUSED.getBytes(StandardCharsets.US_ASCII), r.opaque(), 0));
+                    }
+                    return endpoint.flushTenant(auth.user(), auth.who())
+                            .thenApply(v -> quiet ? null : ok(r, EMPTY, EMPTY, EMPTY, 0));
+                }
                 return endpoint.flush(delay).thenApply(v -> quiet ? null : ok(r, EMPTY, EMPTY, EMPTY, 0));
             }
             case Binary.SASL_LIST_MECHS:
                 if (!endpoint.tenancy.requiresAuth()) {
                     return now(error(r, Binary.UNKNOWN_COMMAND));
                 }
+                if (!auth.transportAllowed()) {
+                    return now(plaintextRefused(r));
+                }
                 return now(ok(r, EMPTY, EMPTY, "PLAIN".getBytes(StandardCharsets.US_ASCII), 0));
             case Binary.SASL_AUTH:
             case Binary.SASL_STEP:
-                return now(sasl(r));
+                return sasl(r);
             case Binary.STAT:
                 return now(stats(r));
             case Binary.GET:
@@ -300,10 +323,10 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
      * reader sees the value the client meant to replace.
      */
     private CompletableFuture<?> tooLarge(BinaryRequest r, BinaryResponse answer) {
-        if (endpoint.tenancy.requiresAuth() && user == null) {
+        if (endpoint.tenancy.requiresAuth() && auth.user() == null) {
             return now(answer); // no tenant to act in yet; the next command gets the auth failure
         }
-        endpoint.stats.prefixes.recordSet(r.key());
+        stats().prefixes.recordSet(r.key());
         if (Binary.loud(r.opcode()) != Binary.SET) {
             return now(answer);
         }
@@ -321,7 +344,7 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
     }
 
     private CompletableFuture<?> update(BinaryRequest r, int op, boolean quiet, long nowMs) {
-        MemcachedStats st = endpoint.stats;
+        MemcachedStats st = stats();
         st.cmdSet.increment();
         st.prefixes.recordSet(r.key());
         ByteBuffer x = ByteBuffer.wrap(r.extras());
@@ -361,12 +384,13 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
     private Object stats(BinaryRequest r) {
         String sub = new String(r.key(), StandardCharsets.ISO_8859_1);
         Map<String, String> m;
+        String tenant = auth.user();
         if (sub.isEmpty()) {
-            m = endpoint.generalStats();
+            m = tenant != null ? endpoint.tenantGeneralStats(tenant) : endpoint.generalStats();
         } else if (sub.equals("settings")) {
             m = endpoint.settingsStats();
         } else if (sub.startsWith("reset")) { // memcached compares the first 5 bytes only
-            endpoint.stats.prefixes.clear();
+            stats().prefixes.clear();
             m = Map.of();
         } else if (sub.startsWith("detail")) {
             return statsDetail(r, sub.substring("detail".length()));
@@ -388,7 +412,7 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
      * lines and END) as its value.
      */
     private Object statsDetail(BinaryRequest r, String rest) {
-        PrefixStats prefixes = endpoint.stats.prefixes;
+        PrefixStats prefixes = stats().prefixes;
         BinaryResponse end = ok(r, EMPTY, EMPTY, EMPTY, 0);
         if (rest.startsWith(" dump")) {
             return List.of(ok(r, EMPTY, "detailed".getBytes(StandardCharsets.US_ASCII), prefixes.dump(), 0), end);
@@ -402,13 +426,18 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
         return end;
     }
 
-    /** SASL PLAIN in one step: "[authzid] NUL user NUL password"; the user is the tenant. */
-    private Object sasl(BinaryRequest r) {
-        MemcachedStats st = endpoint.stats;
+    /**
+     * SASL PLAIN in one step: "[authzid] NUL user NUL password"; the user is the tenant. The password check runs
+     * off the event loop ({@link Credentials#verify}); this command is ordered like a write, so the connection's
+     * next command starts only once it is answered, and a connection has at most one check running.
+     */
+    private CompletableFuture<?> sasl(BinaryRequest r) {
         if (!endpoint.tenancy.requiresAuth()) {
-            return error(r, Binary.UNKNOWN_COMMAND);
+            return now(error(r, Binary.UNKNOWN_COMMAND));
         }
-        st.authCmds.increment();
+        if (!auth.transportAllowed()) {
+            return now(plaintextRefused(r));
+        }
         String mech = new String(r.key(), StandardCharsets.US_ASCII);
         if (Binary.loud(r.opcode()) == Binary.SASL_AUTH && mech.equals("PLAIN")) {
             byte[] v = r.value();
@@ -417,16 +446,31 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
             if (second > 0) {
                 String authzid = new String(v, 0, first, StandardCharsets.UTF_8);
                 String name = new String(v, first + 1, second - first - 1, StandardCharsets.UTF_8);
-                String password = new String(v, second + 1, v.length - second - 1, StandardCharsets.UTF_8);
-                if ((authzid.isEmpty() || authzid.equals(name)) && TenantKey.isValidTenant(name)
-                        && endpoint.tenancy.authenticate(name, password)) {
-                    user = name;
-                    return ok(r, EMPTY, EMPTY, "Authenticated".getBytes(StandardCharsets.US_ASCII), 0);
+                byte[] password = java.util.Arrays.copyOfRange(v, second + 1, v.length);
+                if (authzid.isEmpty() || authzid.equals(name)) {
+                    return auth.authenticate(name, password).thenApply(result -> saslAnswer(r, result));
                 }
+                return now(saslAnswer(r, auth.fail(name)));
             }
         }
-        st.authErrors.increment();
-        return error(r, Binary.AUTH_ERROR);
+        return now(saslAnswer(r, auth.fail(null)));
+    }
+
+    private Object saslAnswer(BinaryRequest r, ConnectionAuth.Result result) {
+        return switch (result) {
+            case AUTHENTICATED -> ok(r, EMPTY, EMPTY, "Authenticated".getBytes(StandardCharsets.US_ASCII), 0);
+            case FAILED -> error(r, Binary.AUTH_ERROR);
+            case CUT_OFF -> List.of(new BinaryResponse(r.opcode(), Binary.AUTH_ERROR, EMPTY, EMPTY,
+                    ("Too many failed authentications (" + auth.failures() + "); closing the connection")
+                            .getBytes(StandardCharsets.US_ASCII), r.opaque(), 0), ResponseQueue.CLOSE);
+        };
+    }
+
+    /** SASL on a connection without TLS while memcached.saslOverPlaintext is off: refused, the connection closed. */
+    private static Object plaintextRefused(BinaryRequest r) {
+        return List.of(new BinaryResponse(r.opcode(), Binary.AUTH_ERROR, EMPTY, EMPTY,
+                ConnectionAuth.PLAINTEXT_REFUSED.getBytes(StandardCharsets.US_ASCII), r.opaque(), 0),
+                ResponseQueue.CLOSE);
     }
 
     private static int indexOf(byte[] b, int from) {

@@ -3,17 +3,28 @@ package dev.hearth.node.memcached;
 import dev.hearth.node.cache.CacheService;
 import dev.hearth.node.cache.OperationStats;
 import dev.hearth.node.config.HearthConfig;
+import io.netty.channel.Channel;
+import io.netty.handler.ssl.SslHandler;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /** What every connection of one listener shares: settings, tenancy, the cache service, counters. */
 final class Endpoint {
+    private static final Logger LOG = LogManager.getLogger(Endpoint.class);
     final HearthConfig.Memcached settings;
     final Tenancy tenancy;
+    /** The SASL users (tenantMode authenticated), else null. */
+    final Credentials credentials;
+    /** The listener's counters; in tenantMode authenticated only what happens before a connection authenticates. */
     final MemcachedStats stats = new MemcachedStats();
+    /** Per-tenant counters (tenantMode authenticated): at most one per configured user. */
+    private final ConcurrentHashMap<String, MemcachedStats> tenantStats = new ConcurrentHashMap<>();
     final OperationStats ops;
     final int maxItemSize;
     /** What one value may take in an answer: the room a read reserves per key. */
@@ -24,6 +35,8 @@ final class Endpoint {
     final ByteBudget outputBudget;
     final ScheduledExecutorService scheduler;
     volatile CacheService cache;
+    /** Set once the node's tenant service is up; until then an authenticated FLUSH is answered with an error. */
+    volatile TenantFlush tenantFlush;
     volatile int port;
     /** Set by {@link MemcachedServer#drain}: every connection closes once it has answered what it received. */
     volatile boolean draining;
@@ -38,7 +51,12 @@ final class Endpoint {
 
     Endpoint(HearthConfig.Memcached settings, OperationStats ops, ScheduledExecutorService scheduler) {
         this.settings = settings;
-        this.tenancy = new Tenancy(settings.tenantMode(), settings.tenant(), settings.users());
+        this.tenancy = new Tenancy(settings.tenantMode(), settings.tenant());
+        this.credentials = tenancy.requiresAuth() ? new Credentials(settings.users(), settings.usersFile()) : null;
+        if (tenancy.requiresAuth() && settings.saslOverPlaintext()) {
+            LOG.warn("memcached.saslOverPlaintext=true: SASL is accepted on connections without TLS, where "
+                    + "passwords cross the network in cleartext");
+        }
         this.ops = ops;
         this.maxItemSize = (int) settings.maxItemSize().bytes();
         this.scheduler = scheduler;
@@ -53,8 +71,49 @@ final class Endpoint {
         return new ByteBudget(settings.connectionOutput().bytes(), outputBudget);
     }
 
+    /**
+     * Whether a connection is TLS: the one place that decides it (the TLS handler, when configured, is the
+     * pipeline's {@link SslHandler}).
+     */
+    static boolean tls(Channel ch) {
+        return ch.pipeline().get(SslHandler.class) != null;
+    }
+
+    /** Whether SASL may run on this connection: over TLS, or anywhere with memcached.saslOverPlaintext. */
+    boolean saslAllowed(Channel ch) {
+        return settings.saslOverPlaintext() || tls(ch);
+    }
+
+    /** The counters a connection's commands go to: its tenant's once authenticated, else the listener's. */
+    MemcachedStats statsFor(String tenant) {
+        return tenant == null ? stats : tenantStats.computeIfAbsent(tenant, t -> new MemcachedStats());
+    }
+
+    /** Why an authenticated tenant's delayed flush is refused. */
+    static final String DELAYED_FLUSH_REFUSED = "delayed flush is not supported in tenantMode authenticated "
+            + "(a timer nobody could see or cancel); flush now, with delay 0";
+
+    /**
+     * An authenticated tenant's flush: removes that tenant's keys only, through the node's tenant flush, off the
+     * event loop (it scans the tenant's zone across the cluster). Flushes of the node run one at a time.
+     *
+     * @param by who asked, for the tenant service's log line
+     */
+    CompletableFuture<Void> flushTenant(String tenant, String by) {
+        statsFor(tenant).cmdFlush.increment();
+        TenantFlush f = tenantFlush;
+        if (f == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("tenant flush is not available yet "
+                    + "(the node is starting)"));
+        }
+        return CompletableFuture.runAsync(() -> f.flush(tenant, by), scheduler);
+    }
+
     /** flush_all with memcached's delay semantics: 0 now, else at the time the exptime names. */
     CompletableFuture<Void> flush(long delayExptime) {
+        if (tenancy.requiresAuth()) {
+            throw new IllegalStateException("a whole-node flush in tenantMode authenticated");
+        }
         stats.cmdFlush.increment();
         if (delayExptime <= 0) {
             return cache.flushAll();
@@ -69,10 +128,18 @@ final class Endpoint {
 
     /** memcached's general stats, then Hearth's answer-memory figures (bytes held now and the limit). */
     Map<String, String> generalStats() {
-        Map<String, String> m = stats.general(settings.maxConnections());
+        Map<String, String> m = stats.general(settings.maxConnections(), false);
         m.put("hearth_output_bytes", Long.toString(outputBudget.used()));
         m.put("hearth_output_limit", Long.toString(outputBudget.capacity()));
         return m;
+    }
+
+    /**
+     * The general stats an authenticated tenant sees: its own counters under memcached's names, without the
+     * listener-wide figures (connections, bytes, answer memory) that would show other tenants' traffic.
+     */
+    Map<String, String> tenantGeneralStats(String tenant) {
+        return statsFor(tenant).general(settings.maxConnections(), true);
     }
 
     Map<String, String> settingsStats() {

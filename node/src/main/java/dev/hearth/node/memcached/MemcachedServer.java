@@ -72,7 +72,12 @@ public final class MemcachedServer implements AutoCloseable {
     /** @param ioThreads event-loop threads (0 = Netty's default, two per core) */
     public MemcachedServer(HearthConfig.Memcached settings, OperationStats ops, int ioThreads) {
         this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("hearth-memcached-flush"));
-        this.endpoint = new Endpoint(settings, ops, scheduler);
+        try {
+            this.endpoint = new Endpoint(settings, ops, scheduler);
+        } catch (RuntimeException e) { // the users file could not be read
+            scheduler.shutdownNow();
+            throw e;
+        }
         this.boss = new NioEventLoopGroup(1, daemon("hearth-memcached-accept"));
         this.workers = new NioEventLoopGroup(ioThreads, daemon("hearth-memcached-io"));
     }
@@ -157,6 +162,14 @@ public final class MemcachedServer implements AutoCloseable {
         accepting = true;
     }
 
+    /**
+     * The node's tenant flush, once its tenant service is up: an authenticated tenant's FLUSH goes through it (and
+     * is answered with an error before).
+     */
+    public void tenantFlush(TenantFlush flush) {
+        endpoint.tenantFlush = flush;
+    }
+
     /** True while the port is open and commands are served. */
     public boolean accepting() {
         return accepting && endpoint.cache != null && serverChannel != null && serverChannel.isActive();
@@ -222,6 +235,9 @@ public final class MemcachedServer implements AutoCloseable {
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         scheduler.shutdownNow();
+        if (endpoint.credentials != null) {
+            endpoint.credentials.close();
+        }
     }
 
     /** Counts connections, enforces the limit, holds reads until ready, closes idle ones, counts bytes. */

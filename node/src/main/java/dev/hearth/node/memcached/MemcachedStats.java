@@ -37,8 +37,13 @@ final class MemcachedStats {
     /** {@code stats detail}: per-prefix counters, bounded to {@link PrefixStats#MAX_PREFIXES} prefixes. */
     final PrefixStats prefixes = new PrefixStats(PrefixStats.MAX_PREFIXES);
 
-    /** The general stats, in memcached's names and order where one exists. */
-    Map<String, String> general(int maxConnections) {
+    /**
+     * The general stats, in memcached's names and order where one exists.
+     *
+     * @param tenantView without the figures that only the whole listener has (connections, bytes, auth attempts):
+     *        these counters are one authenticated tenant's, shown to that tenant
+     */
+    Map<String, String> general(int maxConnections, boolean tenantView) {
         long now = System.currentTimeMillis();
         Map<String, String> m = new LinkedHashMap<>();
         m.put("pid", Long.toString(ProcessHandle.current().pid()));
@@ -48,9 +53,11 @@ final class MemcachedStats {
         m.put("libevent", "netty");
         m.put("pointer_size", "64");
         m.put("max_connections", Integer.toString(maxConnections));
-        m.put("curr_connections", Integer.toString(currConnections.get()));
-        m.put("total_connections", Long.toString(totalConnections.sum()));
-        m.put("rejected_connections", Long.toString(rejectedConnections.sum()));
+        if (!tenantView) {
+            m.put("curr_connections", Integer.toString(currConnections.get()));
+            m.put("total_connections", Long.toString(totalConnections.sum()));
+            m.put("rejected_connections", Long.toString(rejectedConnections.sum()));
+        }
         m.put("cmd_get", Long.toString(cmdGet.sum()));
         m.put("cmd_set", Long.toString(cmdSet.sum()));
         m.put("cmd_flush", Long.toString(cmdFlush.sum()));
@@ -71,10 +78,12 @@ final class MemcachedStats {
         m.put("cas_badval", Long.toString(casBadval.sum()));
         m.put("touch_hits", Long.toString(touchHits.sum()));
         m.put("touch_misses", Long.toString(touchMisses.sum()));
-        m.put("auth_cmds", Long.toString(authCmds.sum()));
-        m.put("auth_errors", Long.toString(authErrors.sum()));
-        m.put("bytes_read", Long.toString(bytesRead.sum()));
-        m.put("bytes_written", Long.toString(bytesWritten.sum()));
+        if (!tenantView) {
+            m.put("auth_cmds", Long.toString(authCmds.sum()));
+            m.put("auth_errors", Long.toString(authErrors.sum()));
+            m.put("bytes_read", Long.toString(bytesRead.sum()));
+            m.put("bytes_written", Long.toString(bytesWritten.sum()));
+        }
         m.put("protocol_errors", Long.toString(protocolErrors.sum()));
         m.put("threads", Integer.toString(Runtime.getRuntime().availableProcessors()));
         m.put("hearth_detail_prefixes", Integer.toString(prefixes.size()));

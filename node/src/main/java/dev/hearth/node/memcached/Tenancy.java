@@ -3,7 +3,6 @@ package dev.hearth.node.memcached;
 import dev.hearth.node.cache.TenantKey;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * How this listener maps the keys clients send to tenants (memcached.tenantMode):
@@ -11,7 +10,8 @@ import java.util.Map;
  * <li>{@code prefix}: the part before the first ':' names the tenant ("store-42:user:1" is key "user:1" of tenant
  * store-42). A key without ':', or whose prefix is not a valid tenant name, belongs to memcached.tenant whole.
  * <li>{@code fixed}: every key belongs to memcached.tenant.
- * <li>{@code authenticated}: the SASL user is the tenant; the key is used whole.
+ * <li>{@code authenticated}: the SASL user is the tenant; the key is used whole (users and passwords:
+ * {@link Credentials}).
  * </ul>
  * Clients always get back the key they sent: only the lookup goes through the tenant.
  */
@@ -22,12 +22,10 @@ final class Tenancy {
 
     private final Mode mode;
     private final String defaultTenant;
-    private final Map<String, String> users;
 
-    Tenancy(String mode, String defaultTenant, Map<String, String> users) {
+    Tenancy(String mode, String defaultTenant) {
         this.mode = Mode.valueOf(mode.toUpperCase(Locale.ROOT));
         this.defaultTenant = defaultTenant;
-        this.users = Map.copyOf(users);
     }
 
     Mode mode() {
@@ -67,12 +65,5 @@ final class Tenancy {
                 }
                 return TenantKey.of(defaultTenant, key);
         }
-    }
-
-    /** SASL PLAIN check: the user must be configured with exactly this password. */
-    boolean authenticate(String user, String password) {
-        String expected = users.get(user);
-        return expected != null && java.security.MessageDigest.isEqual(
-                expected.getBytes(StandardCharsets.UTF_8), password.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -24,6 +24,12 @@ import org.apache.logging.log4j.Logger;
 /**
  * Executes text and meta commands against the cache service. Never blocks: every command becomes a future whose
  * answer the connection's {@link ResponseQueue} writes in request order.
+ *
+ * <p>In tenantMode authenticated a connection authenticates first, as with memcached's auth file ({@code -Y}): a
+ * {@code set} whose value is "user password" (key, flags and exptime ignored) answers {@code STORED}, or
+ * {@code CLIENT_ERROR authentication failure}; any other command before that answers
+ * {@code CLIENT_ERROR unauthenticated} and closes the connection. The rules of {@link ConnectionAuth} apply (TLS,
+ * failures). Its keys, flush_all and stats are then the tenant's, as in the binary protocol.
  */
 final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
     private static final Logger LOG = LogManager.getLogger(TextHandler.class);
@@ -34,6 +40,8 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
     /** The connection's event loop: where every cache operation of the connection starts. */
     private java.util.concurrent.Executor loop;
     private final Sequencer sequencer = new Sequencer();
+    /** Who the connection is (tenantMode authenticated); the authenticating set is ordered like a write. */
+    private ConnectionAuth auth;
 
     TextHandler(Endpoint endpoint) {
         this.endpoint = endpoint;
@@ -42,6 +50,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         loop = ctx.executor();
+        auth = new ConnectionAuth(endpoint, ctx.channel());
         queue = new ResponseQueue(ctx, TextHandler::failure, TextReply::sizeOf, endpoint.connectionBudget(),
                 endpoint.settings.slowReaderTimeout());
     }
@@ -153,7 +162,51 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
     }
 
     private TenantKey key(byte[] key) {
-        return endpoint.tenancy.resolve(key, null);
+        return endpoint.tenancy.resolve(key, auth.user());
+    }
+
+    /** This connection's counters: its tenant's once authenticated. */
+    private MemcachedStats stats() {
+        return endpoint.statsFor(auth.user());
+    }
+
+    static final String UNAUTHENTICATED = "CLIENT_ERROR unauthenticated";
+    static final String AUTH_FAILURE = "CLIENT_ERROR authentication failure";
+
+    /** Whether the connection must authenticate before this command runs (it then gets {@link #unauthenticated}). */
+    private boolean mustAuthenticate() {
+        return endpoint.tenancy.requiresAuth() && auth.user() == null;
+    }
+
+    /**
+     * A command of a connection not authenticated yet: the authenticating set (value "user password"), or a refusal
+     * that closes the connection.
+     */
+    private CompletableFuture<?> unauthenticated(TextRequest req) {
+        if (req instanceof TextRequest.Store s && s.command() == TextRequest.StoreCommand.SET) {
+            if (!auth.transportAllowed()) {
+                return now(List.of(line("CLIENT_ERROR " + ConnectionAuth.PLAINTEXT_REFUSED), ResponseQueue.CLOSE));
+            }
+            String[] tokens = new String(s.data(), StandardCharsets.UTF_8).trim().split(" +");
+            if (tokens.length < 2) {
+                return now(authAnswer(auth.fail(null), "CLIENT_ERROR bad authentication token format"));
+            }
+            return auth.authenticate(tokens[0], tokens[1].getBytes(StandardCharsets.UTF_8))
+                    .thenApply(r -> authAnswer(r, AUTH_FAILURE));
+        }
+        if (req instanceof TextRequest.Quit || req instanceof TextRequest.Close) {
+            return now(ResponseQueue.CLOSE);
+        }
+        endpoint.stats.authErrors.increment();
+        return now(List.of(line(UNAUTHENTICATED), ResponseQueue.CLOSE));
+    }
+
+    private static Object authAnswer(ConnectionAuth.Result r, String failure) {
+        return switch (r) {
+            case AUTHENTICATED -> line("STORED");
+            case FAILED -> line(failure);
+            case CUT_OFF -> List.of(line(failure), ResponseQueue.CLOSE);
+        };
     }
 
     private static CompletableFuture<Object> now(Object o) {
@@ -165,7 +218,13 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
     }
 
     private CompletableFuture<?> execute(TextRequest req) {
-        MemcachedStats st = endpoint.stats;
+        if (auth.cutOff()) {
+            return now(null); // the connection closes after the answer that cut it off
+        }
+        if (mustAuthenticate()) {
+            return unauthenticated(req);
+        }
+        MemcachedStats st = stats();
         long nowMs = System.currentTimeMillis();
         if (req instanceof TextRequest.Reply r) {
             if (!r.noreply()) {
@@ -231,6 +290,12 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
                         return t.noreply() ? null : line(hit ? "TOUCHED" : "NOT_FOUND");
                     });
         } else if (req instanceof TextRequest.FlushAll f) {
+            if (endpoint.tenancy.requiresAuth()) {
+                if (f.delay() != 0) {
+                    return now(line("CLIENT_ERROR " + Endpoint.DELAYED_FLUSH_REFUSED));
+                }
+                return endpoint.flushTenant(auth.user(), auth.who()).thenApply(v -> f.noreply() ? null : line("OK"));
+            }
             return endpoint.flush(f.delay()).thenApply(v -> f.noreply() ? null : line("OK"));
         } else if (req instanceof TextRequest.MetaDebug d) {
             st.cmdMeta.increment();
@@ -250,7 +315,9 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
     private TextReply stats(String sub, String arg) {
         switch (sub) {
             case "":
-                return new TextReply.Stats(endpoint.generalStats());
+                String tenant = auth.user();
+                return new TextReply.Stats(tenant != null ? endpoint.tenantGeneralStats(tenant)
+                        : endpoint.generalStats());
             case "settings":
                 return new TextReply.Stats(endpoint.settingsStats());
             case "items":
@@ -260,7 +327,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
                 // Hearth has no slab classes: items live in Ignite's off-heap regions (see /status for their size).
                 return new TextReply.Stats(Map.of());
             case "reset":
-                endpoint.stats.prefixes.clear();
+                stats().prefixes.clear();
                 return line("RESET");
             case "detail":
                 return statsDetail(arg);
@@ -270,7 +337,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
     }
 
     private TextReply statsDetail(String arg) {
-        PrefixStats prefixes = endpoint.stats.prefixes;
+        PrefixStats prefixes = stats().prefixes;
         switch (arg) {
             case "on":
                 prefixes.enable(true);
@@ -299,7 +366,13 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
      * with no hit and no END answers nothing.
      */
     private CompletableFuture<?> get(TextRequest.Get g, List<byte[]> keys, boolean end, long nowMs) {
-        MemcachedStats st = endpoint.stats;
+        if (auth.cutOff()) {
+            return now(null);
+        }
+        if (mustAuthenticate()) { // a part of a get of many keys (see channelRead0): not through execute
+            return unauthenticated(g);
+        }
+        MemcachedStats st = stats();
         if (keys.isEmpty()) {
             return now(end ? new TextReply.Values(List.of()) : null);
         }
@@ -359,7 +432,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
     }
 
     private CompletableFuture<?> store(TextRequest.Store s, long nowMs) {
-        MemcachedStats st = endpoint.stats;
+        MemcachedStats st = stats();
         st.cmdSet.increment();
         st.prefixes.recordSet(s.key());
         TenantKey k = key(s.key());
@@ -451,7 +524,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
         MetaFlags f = m.flags();
         TenantKey k = key(m.key());
         boolean locked = f.touch() || f.vivify() || f.recache() || f.has('h') || f.has('l');
-        MemcachedStats st = endpoint.stats;
+        MemcachedStats st = stats();
         if (f.touch()) {
             st.cmdTouch.increment();
         } else {
@@ -481,7 +554,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
 
     private Object metaGetAnswer(TextRequest.Meta m, Mutation.Outcome o, long nowMs) {
         MetaFlags f = m.flags();
-        MemcachedStats st = endpoint.stats;
+        MemcachedStats st = stats();
         Item item = o.item();
         if (item == null) {
             (f.touch() ? st.touchMisses : st.getMisses).increment();
@@ -528,7 +601,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
 
     private CompletableFuture<?> metaSet(TextRequest.Meta m, long nowMs) {
         MetaFlags f = m.flags();
-        endpoint.stats.cmdSet.increment();
+        stats().cmdSet.increment();
         char mode = f.mode() == 0 ? 'S' : f.mode();
         int opts = (f.hasCas() ? Mutation.OPT_COMPARE : 0) | (f.invalidate() ? Mutation.OPT_STALE_OK : 0);
         long expireAt = f.touch() ? Expiry.toExpireAt(f.ttl(), nowMs) : 0;
@@ -560,7 +633,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
 
     private CompletableFuture<?> metaDelete(TextRequest.Meta m, long nowMs) {
         MetaFlags f = m.flags();
-        MemcachedStats st = endpoint.stats;
+        MemcachedStats st = stats();
         Mutation mu;
         if (f.invalidate()) {
             int opts = (f.hasCas() ? Mutation.OPT_COMPARE : 0) | (f.touch() ? Mutation.OPT_TOUCH : 0);
@@ -587,7 +660,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
 
     private CompletableFuture<?> metaArith(TextRequest.Meta m, long nowMs) {
         MetaFlags f = m.flags();
-        MemcachedStats st = endpoint.stats;
+        MemcachedStats st = stats();
         boolean decr = f.mode() == 'D' || f.mode() == '-';
         int opts = (decr ? Mutation.OPT_DECREMENT : 0) | (f.hasCas() ? Mutation.OPT_COMPARE : 0)
                 | (f.vivify() ? Mutation.OPT_VIVIFY : 0) | (f.touch() ? Mutation.OPT_TOUCH : 0);

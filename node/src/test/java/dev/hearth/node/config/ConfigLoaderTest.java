@@ -180,4 +180,49 @@ class ConfigLoaderTest {
         assertThrows(IllegalArgumentException.class, () -> Durations.parse("5 fortnights"));
         assertEquals("2s", Durations.format(Duration.ofSeconds(2)));
     }
+
+    @Test
+    void memcachedSecurityDefaultsAndChecks() throws IOException {
+        HearthConfig c = load(null, Map.of());
+        assertEquals(false, c.memcached().saslOverPlaintext());
+        assertEquals(3, c.memcached().maxAuthFailures());
+        assertEquals("", c.memcached().usersFile());
+        // Without TLS no client could authenticate: refused at load, naming the way out.
+        ConfigException noTls = fails(null, Map.of(), "memcached.tenantMode=authenticated", "memcached.users.alice=pw");
+        assertEquals("memcached.saslOverPlaintext", noTls.key());
+        assertTrue(noTls.getMessage().contains("tls.enabled=true"), noTls.getMessage());
+        ConfigLoader loader = new ConfigLoader();
+        loader.load(null, Map.of("HEARTH_MEMCACHED_SASL_OVER_PLAINTEXT", "true"),
+                List.of("memcached.tenantMode=authenticated", "memcached.users.alice=pw"));
+        assertEquals(List.of("memcached.saslOverPlaintext=true without TLS: SASL passwords cross the network in "
+                + "cleartext"), loader.warnings());
+        assertEquals("memcached.maxAuthFailures", fails(null, Map.of(), "memcached.maxAuthFailures=0").key());
+        ConfigException badHash = fails(null, Map.of(), "memcached.users.alice=pbkdf2-sha256$5$c2FsdHNhbHQ$AAAA");
+        assertEquals("memcached.users.alice", badHash.key());
+        assertTrue(badHash.getMessage().contains("iterations 5 out of range"), badHash.getMessage());
+        ConfigException empty = fails(null, Map.of(), "memcached.users.alice=");
+        assertTrue(empty.getMessage().contains("empty password"), empty.getMessage());
+    }
+
+    @Test
+    void memcachedUsersFileIsCheckedAtLoad() throws IOException {
+        Path users = dir.resolve("users");
+        Files.writeString(users, "# tenants\nalice:" + dev.hearth.node.auth.PasswordHash.hash("pw", 1000)
+                + "\n\nbob:plain\n");
+        HearthConfig c = load(null, Map.of("HEARTH_MEMCACHED_USERS_FILE", users.toString()),
+                "memcached.tenantMode=authenticated", "memcached.saslOverPlaintext=true");
+        assertEquals(users.toString(), c.memcached().usersFile());
+        ConfigException both = fails(null, Map.of(), "memcached.usersFile=" + users, "memcached.users.carol=x");
+        assertEquals("memcached.usersFile", both.key());
+        ConfigException missing = fails(null, Map.of(), "memcached.usersFile=" + dir.resolve("nope"));
+        assertTrue(missing.getMessage().contains("cannot read"), missing.getMessage());
+        Files.writeString(users, "alice:pbkdf2-sha256$1000$not base64!$AAAA\n");
+        ConfigException bad = fails(null, Map.of(), "memcached.usersFile=" + users);
+        assertTrue(bad.getMessage().contains("line 1: user 'alice': pbkdf2-sha256 hash: salt is not Base64"),
+                bad.getMessage());
+        Files.writeString(users, "# nobody\n");
+        ConfigException none = fails(null, Map.of(), "memcached.usersFile=" + users,
+                "memcached.tenantMode=authenticated", "memcached.saslOverPlaintext=true");
+        assertEquals("memcached.users", none.key());
+    }
 }

@@ -22,7 +22,8 @@ class MemcachedEndpointTest {
     static void start() throws Exception {
         prefix = TestNodes.start(1, "memcached.maxConnections=20", "memcached.idleTimeout=2s",
                 "memcached.maxItemSize=64k");
-        secured = TestNodes.start(1, "memcached.tenantMode=authenticated", "memcached.users.alice=apw",
+        secured = TestNodes.start(1, "memcached.tenantMode=authenticated", "memcached.saslOverPlaintext=true",
+                "memcached.users.alice=apw",
                 "memcached.users.bob=bpw");
     }
 
@@ -152,11 +153,11 @@ class MemcachedEndpointTest {
     }
 
     @Test
-    void authenticatedModeSeparatesTenantsAndRefusesText() throws IOException {
+    void authenticatedModeSeparatesTenantsAndRefusesUnauthenticatedText() throws IOException {
         int port = secured.memcachedPort(0);
         try (Wire text = new Wire(port)) {
             text.send("get k\r\n");
-            assertEquals(ProtocolDetector.AUTH_REQUIRED + Wire.CLOSED,
+            assertEquals(TextHandler.UNAUTHENTICATED + "\r\n" + Wire.CLOSED,
                     new String(text.readUntilSuffix(new byte[] {0}), StandardCharsets.US_ASCII));
         }
         try (Wire anon = new Wire(port)) {
