@@ -21,6 +21,7 @@ import dev.hearth.node.tenant.Placement;
 import dev.hearth.node.tenant.TenantService;
 import dev.hearth.node.tenant.TenantStats;
 import dev.hearth.node.cluster.AutoWarmup;
+import dev.hearth.node.cluster.WorkerWatchdog;
 import dev.hearth.node.cluster.IgniteDumpSupport;
 import dev.hearth.node.cluster.DamageInjector;
 import dev.hearth.node.cluster.IgniteCopies;
@@ -105,6 +106,12 @@ public final class HearthNode implements AutoCloseable {
      */
     private final java.util.concurrent.ScheduledExecutorService localCopyExecutor = java.util.concurrent.Executors
             .newSingleThreadScheduledExecutor(daemonThreads("hearth-local-copy"));
+    /**
+     * The blocked-worker watch ({@link WorkerWatchdog}): a thread of its own, so that nothing else this node schedules
+     * can delay it into seeing a pause where there was none, or keep it from running at all.
+     */
+    private final java.util.concurrent.ScheduledExecutorService watchdogExecutor = java.util.concurrent.Executors
+            .newSingleThreadScheduledExecutor(daemonThreads("hearth-watchdog"));
     /** Null when localCopy.enabled is false. */
     private volatile LocalCopyService localCopy;
     /**
@@ -395,6 +402,26 @@ public final class HearthNode implements AutoCloseable {
         if (!config.cluster().stuckExchangeTimeout().isZero()) {
             scheduler.scheduleWithFixedDelay(this::checkExchange, 1, 1, TimeUnit.SECONDS);
         }
+        if (!config.cluster().workerBlockedTimeout().isZero()) {
+            WorkerWatchdog watchdog = new WorkerWatchdog(WorkerWatchdog.of(ignite),
+                    config.cluster().workerBlockedTimeout(), System::currentTimeMillis, (w, blockedMillis) -> {
+                        LOG.error("Ignite system worker {} has been inside one task for {} s (more than "
+                                + "cluster.workerBlockedTimeout {} s, counting only time this node was running); its "
+                                + "stack:{}", w.name(), String.format("%.1f", blockedMillis / 1000.0),
+                                config.cluster().workerBlockedTimeout().toSeconds(), WorkerWatchdog.stack(w));
+                        failForSupervisor("Ignite system worker " + w.name() + " blocked for " + blockedMillis / 1000
+                                + " s");
+                    });
+            long period = WorkerWatchdog.PERIOD.toMillis();
+            watchdogExecutor.scheduleWithFixedDelay(() -> {
+                try {
+                    watchdog.check();
+                } catch (RuntimeException e) {
+                    // Thrown out of a fixed-delay task, it would end the watch for good, without a word.
+                    LOG.warn("Blocked-worker watch: {}", e.toString());
+                }
+            }, period, period, TimeUnit.MILLISECONDS);
+        }
         if (config.localCopy().enabled()) {
             localCopy = new LocalCopyService(dataDir, config.zones().keySet(), new IgniteLocalCopy(ignite));
             LocalCopyService lc = localCopy;
@@ -675,6 +702,7 @@ public final class HearthNode implements AutoCloseable {
         }
         scheduler.shutdownNow();
         localCopyExecutor.shutdownNow();
+        watchdogExecutor.shutdownNow();
         // With the endpoints closed nothing changes any more: this copy is the node's last state.
         writeFinalLocalCopy("at a graceful stop");
         membershipExecutor.shutdownNow();

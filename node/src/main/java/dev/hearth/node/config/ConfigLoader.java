@@ -348,6 +348,9 @@ public final class ConfigLoader {
             nonBlank(c.cluster().kubernetes().service(), "cluster.kubernetes.service");
         }
         atLeast(c.cluster().failureDetectionTimeout(), Duration.ofMillis(500), "cluster.failureDetectionTimeout");
+        if (!c.cluster().workerBlockedTimeout().isZero()) {
+            atLeast(c.cluster().workerBlockedTimeout(), Duration.ofSeconds(5), "cluster.workerBlockedTimeout");
+        }
         if (!c.cluster().stuckExchangeTimeout().isZero()) {
             atLeast(c.cluster().stuckExchangeTimeout(), Duration.ofSeconds(10), "cluster.stuckExchangeTimeout");
         }

@@ -38,6 +38,7 @@ public record HearthConfig(
             Duration rebalanceThrottle,
             ByteSize rebalanceBatchSize,
             Duration stuckExchangeTimeout,
+            Duration workerBlockedTimeout,
             int expectedSize) {
     }
 
