@@ -9,8 +9,11 @@ import dev.hearth.node.cluster.QuorumFence;
 import dev.hearth.node.cluster.ReadProbe;
 import dev.hearth.node.cluster.IgniteNodeStatus;
 import dev.hearth.node.cluster.ResolvedPorts;
+import dev.hearth.node.config.ConfigException;
 import dev.hearth.node.config.HearthConfig;
 import dev.hearth.node.memcached.MemcachedServer;
+import dev.hearth.node.security.NodeTls;
+import dev.hearth.tls.PemException;
 import dev.hearth.node.status.NodeStatus;
 import dev.hearth.node.cluster.IgniteTenantRegistry;
 import dev.hearth.node.cluster.IgniteTenantStore;
@@ -65,6 +68,8 @@ public final class HearthNode implements AutoCloseable {
     private final IgniteCacheService cache;
     private final IgniteNodeStatus status;
     private final AdminServer admin;
+    /** The node's TLS (null when off); set once start has succeeded, closed when the node stops. */
+    private volatile NodeTls tls;
     private final MemcachedServer memcached;
     private final Map<String, Integer> ports;
     private final AtomicBoolean stopping;
@@ -174,6 +179,24 @@ public final class HearthNode implements AutoCloseable {
      */
     public static HearthNode start(HearthConfig config, URL logConfig, QuorumFence.Action fence)
             throws InterruptedException {
+        NodeTls tls;
+        try {
+            tls = NodeTls.fromConfig(config.tls());
+        } catch (PemException e) {
+            throw new ConfigException("tls", e.getMessage());
+        }
+        try {
+            return start(config, logConfig, fence, tls);
+        } catch (RuntimeException | InterruptedException e) {
+            if (tls != null) {
+                tls.close();
+            }
+            throw e;
+        }
+    }
+
+    private static HearthNode start(HearthConfig config, URL logConfig, QuorumFence.Action fence, NodeTls tls)
+            throws InterruptedException {
         long t0 = System.nanoTime();
         String bind = config.cluster().bindAddress();
         AtomicBoolean stopping = new AtomicBoolean();
@@ -182,14 +205,14 @@ public final class HearthNode implements AutoCloseable {
         // The admin port opens before Ignite starts: liveness answers while the node joins (readiness says
         // "starting"), and its real port goes into the node's attributes for peers and hearthctl to find.
         StartingStatus starting = new StartingStatus();
-        AdminServer admin = new AdminServer(starting, stats);
+        AdminServer admin = new AdminServer(starting, stats, tls);
         int adminPort = admin.start(bind, config.ports().admin());
         // The memcached port binds now too (its real port goes into the node attributes) but serves nothing
         // until the cache service exists: connections made while the node joins wait.
         MemcachedServer memcached = null;
         int memcachedPort = -1;
         if (config.memcached().enabled()) {
-            memcached = new MemcachedServer(config.memcached(), stats);
+            memcached = new MemcachedServer(config.memcached(), stats, 0, tls);
             try {
                 memcachedPort = memcached.start(bind, config.ports().memcached());
             } catch (RuntimeException e) {
@@ -235,7 +258,7 @@ public final class HearthNode implements AutoCloseable {
         };
         try {
             org.apache.ignite.configuration.IgniteConfiguration ic = IgniteConfigFactory.build(config, rp, memcachedPort,
-                    adminPort, logConfig, membership, fenceAfterCopy);
+                    adminPort, logConfig, membership, fenceAfterCopy, tls);
             if (config.localCopy().enabled()) {
                 IgniteLocalCopy.onSegmented(ic, segmented);
             }
@@ -281,6 +304,7 @@ public final class HearthNode implements AutoCloseable {
             HearthNode node = new HearthNode(config, ignite, cache, status, admin, memcached, ports, stopping,
                     accepting);
             node.registry = registry;
+            node.tls = tls;
             node.membership = igniteMembership;
             node.failoverTimer = failoverTimer;
             segmented.set(node::writeLocalCopyBeforeSegmentedStop);
@@ -311,6 +335,11 @@ public final class HearthNode implements AutoCloseable {
             Ignition.stop(ignite.name(), true);
             throw e;
         }
+    }
+
+    /** The context peers' admin ports are asked with: HTTPS with this node's certificate when TLS is on. */
+    private javax.net.ssl.SSLContext peerTls() {
+        return tls == null ? null : tls.sslContext();
     }
 
     private void startOperations() {
@@ -353,11 +382,11 @@ public final class HearthNode implements AutoCloseable {
             }
         });
         membershipExecutor.scheduleWithFixedDelay(this::pollMembership, 1, 1, TimeUnit.SECONDS);
-        SplitWatch watch = new SplitWatch(membership.membership(), new HttpPeerProbe(Duration.ofSeconds(1)),
+        SplitWatch watch = new SplitWatch(membership.membership(), new HttpPeerProbe(Duration.ofSeconds(1), peerTls()),
                 why -> failForSupervisor(why + " (node " + config.node().name() + ")"));
         membershipExecutor.scheduleWithFixedDelay(() -> checkSplit(watch), SPLIT_CHECK_INTERVAL.toMillis(),
                 SPLIT_CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
-        PeerWatch peers = new PeerWatch(membership.membership(), new HttpPeerProbe(Duration.ofSeconds(1)),
+        PeerWatch peers = new PeerWatch(membership.membership(), new HttpPeerProbe(Duration.ofSeconds(1), peerTls()),
                 PEER_SILENCE, System::nanoTime, peerProbes);
         peerWatchExecutor.scheduleWithFixedDelay(() -> checkPeers(peers), 1, 1, TimeUnit.SECONDS);
         Duration every = config.dump().interval();
@@ -629,6 +658,9 @@ public final class HearthNode implements AutoCloseable {
                 memcached.close();
             }
             admin.close();
+            if (tls != null) {
+                tls.close();
+            }
             return false;
         }
         if (!stopping.compareAndSet(false, true)) {
@@ -683,6 +715,9 @@ public final class HearthNode implements AutoCloseable {
             failoverTimer.stop();
         }
         admin.close();
+        if (tls != null) {
+            tls.close();
+        }
         LOG.info("Node {} stopped in {} ms", config.node().name(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
         stopped.complete(null);

@@ -3,6 +3,7 @@ package dev.hearth.node.admin;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.hearth.node.cache.OperationStats;
+import dev.hearth.node.security.NodeTls;
 import dev.hearth.node.status.NodeStatus;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -57,10 +58,28 @@ public final class AdminServer implements AutoCloseable {
     private final ThreadPoolExecutor workers = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS,
             new java.util.concurrent.ArrayBlockingQueue<>(64), r -> daemon(r, "hearth-admin-worker"));
     private Channel channel;
+    /** Null: plain HTTP. */
+    private final NodeTls tls;
+
+    /** What a plain-HTTP client of an HTTPS admin port reads before the connection closes. */
+    static final String HTTPS_REQUIRED;
+
+    static {
+        String body = "This admin port speaks HTTPS only (tls.enabled): use https:// and a client certificate "
+                + "signed by the cluster CA.\n";
+        HTTPS_REQUIRED = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n"
+                + "Content-Length: " + body.length() + "\r\n\r\n" + body;
+    }
 
     public AdminServer(NodeStatus status, OperationStats ops) {
+        this(status, ops, null);
+    }
+
+    /** @param tls the node's TLS (HTTPS with a client certificate from the cluster CA), or null for plain HTTP */
+    public AdminServer(NodeStatus status, OperationStats ops, NodeTls tls) {
         this.status = status;
         this.ops = ops;
+        this.tls = tls;
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -97,6 +116,9 @@ public final class AdminServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (tls != null) {
+                            tls.secure(ch, "admin", HTTPS_REQUIRED);
+                        }
                         ch.pipeline()
                                 .addLast(new ReadTimeoutHandler(30))
                                 .addLast(new HttpServerCodec(4096, 8192, 8192))
@@ -257,7 +279,8 @@ public final class AdminServer implements AutoCloseable {
                 return jsonResponse(HttpResponseStatus.OK, status.snapshot());
             case METRICS: {
                 TenantOperations t = tenantOperations;
-                byte[] body = metrics.render(status.snapshot(), ops, t == null ? null : t.figures());
+                byte[] body = metrics.render(status.snapshot(), ops, t == null ? null : t.figures(),
+                        tls == null ? null : tls.refusals());
                 FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                         Unpooled.wrappedBuffer(body));
                 r.headers().set(HttpHeaderNames.CONTENT_TYPE, MetricsRenderer.CONTENT_TYPE);

@@ -2,6 +2,7 @@ package dev.hearth.node.admin;
 
 import dev.hearth.node.cache.OperationStats;
 import dev.hearth.node.status.NodeStatus;
+import dev.hearth.node.security.TlsRefusals;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
@@ -31,8 +32,20 @@ public final class MetricsRenderer {
 
     /** @param tenants per-tenant and per-zone figures, or null when the tenant service is not up yet */
     public byte[] render(NodeStatus.Snapshot s, OperationStats ops, TenantOperations.Figures tenants) {
+        return render(s, ops, tenants, null);
+    }
+
+    /**
+     * @param tenants per-tenant and per-zone figures, or null when the tenant service is not up yet
+     * @param tlsRefusals connections the TLS ports refused, or null when TLS is off (no series then)
+     */
+    public byte[] render(NodeStatus.Snapshot s, OperationStats ops, TenantOperations.Figures tenants,
+            TlsRefusals tlsRefusals) {
         List<MetricSnapshot> out = new ArrayList<>();
         String node = s.node().name();
+        if (tlsRefusals != null) {
+            out.add(tlsRefused(node, tlsRefusals));
+        }
 
         CounterSnapshot.Builder opCounter = CounterSnapshot.builder().name("hearth_operations")
                 .help("Cache operations served by this node's endpoints, by operation and result");
@@ -208,6 +221,24 @@ public final class MetricsRenderer {
         out.add(GaugeSnapshot.builder().name("hearth_tenants_in_maintenance")
                 .help("Tenants (registered or served by this node) whose effective state is maintenance")
                 .dataPoint(gauge(f.inMaintenance(), "node", node)).build());
+    }
+
+    /**
+     * hearth_tls_refused_total{port, reason}: both ports and both reasons always have a series (0 until the first
+     * refusal), so an alert on a rate has something to start from.
+     */
+    private static MetricSnapshot tlsRefused(String node, TlsRefusals refusals) {
+        CounterSnapshot.Builder b = CounterSnapshot.builder().name("hearth_tls_refused")
+                .help("Connections a TLS port refused: reason plaintext (no TLS) or handshake (e.g. no client "
+                        + "certificate, or one the cluster CA did not sign)");
+        var counts = refusals.snapshot();
+        for (String port : List.of("admin", "memcached")) {
+            for (String reason : List.of(TlsRefusals.HANDSHAKE, TlsRefusals.PLAINTEXT)) {
+                long n = counts.getOrDefault(port, java.util.Map.of()).getOrDefault(reason, 0L);
+                b.dataPoint(counter(n, "node", node, "port", port, "reason", reason));
+            }
+        }
+        return b.build();
     }
 
     private static MetricSnapshot zoneCounter(NodeStatus.Snapshot s, String name, String help,

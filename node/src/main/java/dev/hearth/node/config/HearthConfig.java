@@ -21,7 +21,8 @@ public record HearthConfig(
         Shutdown shutdown,
         Testing testing,
         Tenants tenants,
-        LocalCopy localCopy) {
+        LocalCopy localCopy,
+        Tls tls) {
 
     /** {@code attributes}: free-form name -> value labels of this node, matched by a zone's {@code nodeFilter}. */
     public record Node(String name, String failureDomain, String dataDir, Map<String, String> attributes) {
@@ -37,7 +38,9 @@ public record HearthConfig(
             Duration rebalanceThrottle,
             ByteSize rebalanceBatchSize,
             Duration stuckExchangeTimeout,
-            int expectedSize) {
+            int expectedSize,
+            String secret,
+            String secretFile) {
     }
 
     public record Kubernetes(String namespace, String service, String masterUrl) {
@@ -81,6 +84,14 @@ public record HearthConfig(
             ByteSize connectionOutput,
             Duration slowReaderTimeout,
             Duration requestTimeout) {
+    }
+
+    /**
+     * TLS on every port (memcached, admin, thin client, discovery, communication). Paths are empty when unset;
+     * when {@code enabled}, {@code certFile}, {@code keyFile} and {@code caFile} are set (validated by the loader).
+     * {@code reloadInterval}: how often the files are checked for changes.
+     */
+    public record Tls(boolean enabled, String certFile, String keyFile, String caFile, Duration reloadInterval) {
     }
 
     public record Dump(Duration interval, int keep) {

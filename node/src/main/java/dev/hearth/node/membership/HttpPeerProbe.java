@@ -17,16 +17,30 @@ public final class HttpPeerProbe implements SplitWatch.Probe, PeerWatch.Reach {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http;
     private final Duration timeout;
+    private final String scheme;
 
     public HttpPeerProbe(Duration timeout) {
+        this(timeout, null);
+    }
+
+    /**
+     * @param tls the node's TLS context when the admin ports speak HTTPS (tls.enabled): peers are asked over HTTPS
+     *        with this node's certificate; null for plain HTTP
+     */
+    public HttpPeerProbe(Duration timeout, javax.net.ssl.SSLContext tls) {
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(timeout);
+        if (tls != null) {
+            b.sslContext(tls);
+        }
+        this.http = b.build();
+        this.scheme = tls == null ? "http://" : "https://";
     }
 
     @Override
     public Optional<SplitWatch.Peer> ask(String admin) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + admin + "/membership"))
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(scheme + admin + "/membership"))
                     .timeout(timeout).GET().build(), HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
                 return Optional.empty();
@@ -54,7 +68,7 @@ public final class HttpPeerProbe implements SplitWatch.Probe, PeerWatch.Reach {
     @Override
     public boolean answers(String admin) {
         try {
-            http.send(HttpRequest.newBuilder(URI.create("http://" + admin + "/membership")).timeout(timeout).GET()
+            http.send(HttpRequest.newBuilder(URI.create(scheme + admin + "/membership")).timeout(timeout).GET()
                     .build(), HttpResponse.BodyHandlers.discarding());
             return true;
         } catch (IOException | IllegalArgumentException e) {
