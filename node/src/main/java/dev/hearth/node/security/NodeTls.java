@@ -12,6 +12,8 @@ import io.netty.handler.ssl.JdkSslContext;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslHandler;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,18 +21,22 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.Principal;
 import java.security.PrivateKey;
+import java.security.SecureRandom;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLContextSpi;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLServerSocketFactory;
 import javax.net.ssl.SSLSessionContext;
+import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509ExtendedTrustManager;
@@ -41,13 +47,15 @@ import org.apache.logging.log4j.Logger;
  * The TLS material of one node and the one {@link SSLContext} every port uses (memcached and admin through Netty,
  * the thin-client port, discovery and communication through Ignite).
  *
- * <p>The context's key and trust managers delegate to the material loaded last, so a reload reaches every port at
- * once: new handshakes use the new certificate, key and CA; open connections keep what they negotiated. The files
- * are checked every {@code tls.reloadInterval}; a change that fails to load (a half-written file, a key that does
- * not match the certificate) is logged once and the material in use kept.
+ * <p>Each load of the files makes a fresh JDK context; {@link #sslContext()} is a context that hands every new
+ * engine and socket to the freshest one. So a reload reaches every port at once: new handshakes use the new
+ * certificate, key and CA, while open connections keep what they negotiated. A fresh context also has a fresh session
+ * cache and fresh TLS 1.3 ticket keys, so no client can resume a session of the old material (a resumed session skips
+ * certificate checks). The files are checked every {@code tls.reloadInterval}; a change that fails to load (a
+ * half-written file, a key that does not match the certificate) is logged once and the material in use kept.
  *
  * <p>Trust is the cluster CA only: a peer or client is accepted when its certificate chains to {@code tls.caFile}.
- * Host names are not checked here (a node's certificate names the node, not the address a peer dialled).
+ * Host names are not checked (a node's certificate names the node, not the address a peer dialled).
  */
 public final class NodeTls implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(NodeTls.class);
@@ -59,14 +67,21 @@ public final class NodeTls implements AutoCloseable {
     private final JdkSslContext netty;
     private final TlsRefusals refusals = new TlsRefusals();
     private final ScheduledExecutorService reloader;
-    private volatile Generation current;
-    private volatile Generation previous;
+    private volatile Loaded current;
+    /** The load before {@link #current}: a handshake may have chosen its key alias just before a reload. */
+    private volatile Loaded previous;
+    private final CurrentKeys keys = new CurrentKeys();
+    private final CurrentTrust trust = new CurrentTrust();
     /** The file contents of the last load attempt, to load (and log a failure) once per change, not every check. */
     private volatile byte[][] lastSeen;
 
-    /** One loaded material and its number; key manager aliases carry the number (see {@link CurrentKeys}). */
-    private record Generation(long number, TlsMaterial material, X509ExtendedKeyManager keys,
-            X509ExtendedTrustManager trust) {
+    /**
+     * One load of the files and the JDK context made for it. Every load's context uses the managers of the current
+     * load ({@link CurrentKeys}, {@link CurrentTrust}): a listening socket made from an older context (Ignite's
+     * discovery opens its listener once) still hands out the current certificate and checks the current CA.
+     */
+    private record Loaded(long number, TlsMaterial material, X509ExtendedKeyManager keys,
+            X509ExtendedTrustManager trust, SSLContext context) {
     }
 
     /**
@@ -79,14 +94,11 @@ public final class NodeTls implements AutoCloseable {
         this.keyFile = keyFile;
         this.caFile = caFile;
         byte[][] contents = readAll();
-        this.current = generation(1, TlsMaterial.load(certFile, keyFile, caFile));
+        this.current = load(1);
         this.lastSeen = contents;
-        try {
-            context = SSLContext.getInstance("TLS");
-            context.init(new KeyManager[] {new CurrentKeys()}, new TrustManager[] {new CurrentTrust()}, null);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("cannot set up the node's TLS context", e);
-        }
+        SSLContext first = current.context;
+        context = new SSLContext(new Freshest(), first.getProvider(), first.getProtocol()) {
+        };
         netty = new JdkSslContext(context, false, null, io.netty.handler.ssl.IdentityCipherSuiteFilter.INSTANCE,
                 null, ClientAuth.REQUIRE, null, false);
         if (!reloadInterval.isZero() && !reloadInterval.isNegative()) {
@@ -113,7 +125,7 @@ public final class NodeTls implements AutoCloseable {
                 tls.reloadInterval());
     }
 
-    /** The context every port uses: this node's certificate, and trust in the cluster CA. */
+    /** The context every port uses: this node's certificate, and trust in the cluster CA; follows reloads. */
     public SSLContext sslContext() {
         return context;
     }
@@ -139,17 +151,23 @@ public final class NodeTls implements AutoCloseable {
             return false;
         }
         lastSeen = contents;
-        TlsMaterial next = TlsMaterial.load(certFile, keyFile, caFile);
-        Generation g = current;
-        previous = g;
-        current = generation(g.number + 1, next);
-        // A resumed session skips certificate checks: forget the sessions made under the old material, so that a
-        // client the new CA no longer trusts cannot come back on one.
-        invalidate(context.getServerSessionContext());
-        invalidate(context.getClientSessionContext());
-        LOG.info("TLS material reloaded: certificate {} (expires {})", subject(next),
-                next.chain().get(0).getNotAfter().toInstant());
+        Loaded next = load(current.number + 1);
+        previous = current;
+        current = next;
+        LOG.info("TLS material reloaded: certificate {} (expires {})", subject(next.material),
+                next.material.chain().get(0).getNotAfter().toInstant());
         return true;
+    }
+
+    private Loaded load(long number) {
+        TlsMaterial m = TlsMaterial.load(certFile, keyFile, caFile);
+        try {
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(new KeyManager[] {keys}, new TrustManager[] {trust}, null);
+            return new Loaded(number, m, m.keyManager(), m.trustManager(), ctx);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot set up the node's TLS context", e);
+        }
     }
 
     private void reloadQuietly() {
@@ -175,19 +193,6 @@ public final class NodeTls implements AutoCloseable {
             }
         }
         return out;
-    }
-
-    private static void invalidate(SSLSessionContext sessions) {
-        for (byte[] id : Collections.list(sessions.getIds())) {
-            var s = sessions.getSession(id);
-            if (s != null) {
-                s.invalidate();
-            }
-        }
-    }
-
-    private static Generation generation(long number, TlsMaterial m) {
-        return new Generation(number, m, m.keyManager(), m.trustManager());
     }
 
     private static String subject(TlsMaterial m) {
@@ -233,23 +238,158 @@ public final class NodeTls implements AutoCloseable {
         }
     }
 
-    /** The key manager of {@link #context}: the current generation's, with aliases tagged by generation number. */
+    /** The SPI of {@link #context}: everything new comes from the context of the last load. */
+    private final class Freshest extends SSLContextSpi {
+        @Override
+        protected void engineInit(KeyManager[] km, TrustManager[] tm, SecureRandom random) {
+            throw new UnsupportedOperationException("the node's TLS context is set up from its files");
+        }
+
+        @Override
+        protected SSLSocketFactory engineGetSocketFactory() {
+            return new FreshestSockets();
+        }
+
+        @Override
+        protected SSLServerSocketFactory engineGetServerSocketFactory() {
+            return new FreshestServerSockets();
+        }
+
+        @Override
+        protected SSLEngine engineCreateSSLEngine() {
+            return current.context.createSSLEngine();
+        }
+
+        @Override
+        protected SSLEngine engineCreateSSLEngine(String host, int port) {
+            return current.context.createSSLEngine(host, port);
+        }
+
+        @Override
+        protected SSLSessionContext engineGetServerSessionContext() {
+            return current.context.getServerSessionContext();
+        }
+
+        @Override
+        protected SSLSessionContext engineGetClientSessionContext() {
+            return current.context.getClientSessionContext();
+        }
+
+        @Override
+        protected SSLParameters engineGetDefaultSSLParameters() {
+            return current.context.getDefaultSSLParameters();
+        }
+
+        @Override
+        protected SSLParameters engineGetSupportedSSLParameters() {
+            return current.context.getSupportedSSLParameters();
+        }
+    }
+
+    /** Client sockets of the last load's context (Ignite's discovery fetches its socket factory once). */
+    private final class FreshestSockets extends SSLSocketFactory {
+        private SSLSocketFactory f() {
+            return current.context.getSocketFactory();
+        }
+
+        @Override
+        public String[] getDefaultCipherSuites() {
+            return f().getDefaultCipherSuites();
+        }
+
+        @Override
+        public String[] getSupportedCipherSuites() {
+            return f().getSupportedCipherSuites();
+        }
+
+        @Override
+        public Socket createSocket() throws IOException {
+            return f().createSocket();
+        }
+
+        @Override
+        public Socket createSocket(Socket s, String host, int port, boolean autoClose) throws IOException {
+            return f().createSocket(s, host, port, autoClose);
+        }
+
+        @Override
+        public Socket createSocket(String host, int port) throws IOException {
+            return f().createSocket(host, port);
+        }
+
+        @Override
+        public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
+            return f().createSocket(host, port, localHost, localPort);
+        }
+
+        @Override
+        public Socket createSocket(InetAddress host, int port) throws IOException {
+            return f().createSocket(host, port);
+        }
+
+        @Override
+        public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
+                throws IOException {
+            return f().createSocket(address, port, localAddress, localPort);
+        }
+    }
+
+    /**
+     * Server sockets of the last load's context. A listening socket keeps the context it was made with (Ignite's
+     * discovery opens one at start): its handshakes use the current material through the shared managers, but it
+     * keeps its session cache, so a peer may resume a session made before a reload (docs/security.md,
+     * "Certificate rotation").
+     */
+    private final class FreshestServerSockets extends SSLServerSocketFactory {
+        private SSLServerSocketFactory f() {
+            return current.context.getServerSocketFactory();
+        }
+
+        @Override
+        public String[] getDefaultCipherSuites() {
+            return f().getDefaultCipherSuites();
+        }
+
+        @Override
+        public String[] getSupportedCipherSuites() {
+            return f().getSupportedCipherSuites();
+        }
+
+        @Override
+        public ServerSocket createServerSocket() throws IOException {
+            return f().createServerSocket();
+        }
+
+        @Override
+        public ServerSocket createServerSocket(int port) throws IOException {
+            return f().createServerSocket(port);
+        }
+
+        @Override
+        public ServerSocket createServerSocket(int port, int backlog) throws IOException {
+            return f().createServerSocket(port, backlog);
+        }
+
+        @Override
+        public ServerSocket createServerSocket(int port, int backlog, InetAddress address) throws IOException {
+            return f().createServerSocket(port, backlog, address);
+        }
+    }
+
+    /** The key manager of every load's context: the current load's, with aliases tagged by load number. */
     private final class CurrentKeys extends X509ExtendedKeyManager {
-        private String tag(Generation g, String alias) {
+        private String tag(Loaded g, String alias) {
             return alias == null ? null : g.number + ":" + alias;
         }
 
-        /** The generation an alias was chosen from (a reload may come between choosing and using it), or null. */
-        private Generation of(String alias) {
-            if (alias == null) {
-                return null;
-            }
-            int sep = alias.indexOf(':');
+        /** The load an alias was chosen from (a reload may come between choosing and using it), or null. */
+        private Loaded of(String alias) {
+            int sep = alias == null ? -1 : alias.indexOf(':');
             if (sep < 0) {
                 return null;
             }
             String n = alias.substring(0, sep);
-            for (Generation g : new Generation[] {current, previous}) {
+            for (Loaded g : new Loaded[] {current, previous}) {
                 if (g != null && Long.toString(g.number).equals(n)) {
                     return g;
                 }
@@ -263,58 +403,59 @@ public final class NodeTls implements AutoCloseable {
 
         @Override
         public String[] getClientAliases(String keyType, Principal[] issuers) {
-            Generation g = current;
+            Loaded g = current;
             String[] a = g.keys.getClientAliases(keyType, issuers);
             return a == null ? null : Arrays.stream(a).map(x -> tag(g, x)).toArray(String[]::new);
         }
 
         @Override
         public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-            Generation g = current;
+            Loaded g = current;
             return tag(g, g.keys.chooseClientAlias(keyType, issuers, socket));
         }
 
         @Override
         public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
-            Generation g = current;
+            Loaded g = current;
             return tag(g, g.keys.chooseEngineClientAlias(keyType, issuers, engine));
         }
 
         @Override
         public String[] getServerAliases(String keyType, Principal[] issuers) {
-            Generation g = current;
+            Loaded g = current;
             String[] a = g.keys.getServerAliases(keyType, issuers);
             return a == null ? null : Arrays.stream(a).map(x -> tag(g, x)).toArray(String[]::new);
         }
 
         @Override
         public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-            Generation g = current;
+            Loaded g = current;
             return tag(g, g.keys.chooseServerAlias(keyType, issuers, socket));
         }
 
         @Override
         public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
-            Generation g = current;
+            Loaded g = current;
             return tag(g, g.keys.chooseEngineServerAlias(keyType, issuers, engine));
         }
 
         @Override
         public X509Certificate[] getCertificateChain(String alias) {
-            Generation g = of(alias);
+            Loaded g = of(alias);
             return g == null ? null : g.keys.getCertificateChain(inner(alias));
         }
 
         @Override
         public PrivateKey getPrivateKey(String alias) {
-            Generation g = of(alias);
+            Loaded g = of(alias);
             return g == null ? null : g.keys.getPrivateKey(inner(alias));
         }
     }
 
     /**
-     * The trust manager of {@link #context}: the chain must end at the current CA. Every variant checks the chain
-     * only (the socket and engine variants would add a host-name check that node-to-node trust does not use).
+     * The trust manager of every load's context: the chain must end at the current CA, and nothing else is checked
+     * (the socket and engine variants of the JDK's trust manager would add a host-name check, which node-to-node
+     * trust does not use).
      */
     private final class CurrentTrust extends X509ExtendedTrustManager {
         @Override
