@@ -39,7 +39,7 @@ class AdminTlsTest {
                 node.writeKey(dir.resolve("node.key")), caFile);
         SSLContext serverCtx = SSLContext.getInstance("TLS");
         serverCtx.init(new KeyManager[] {server.keyManager()}, new TrustManager[] {server.trustManager()}, null);
-        TestCertificates.Leaf operator = ca.issue("operator");
+        TestCertificates.Leaf operator = ca.issueClient("operator");
         String cert = operator.writeCert(dir.resolve("op.crt")).toString();
         String key = operator.writeKey(dir.resolve("op.key")).toString();
 

@@ -97,7 +97,7 @@ class PemTest {
     @Test
     void aClientContextTrustsItsCaAndPresentsItsCertificate() throws Exception {
         TestCertificates.Leaf server = ca.issue("server");
-        TestCertificates.Leaf client = ca.issue("client");
+        TestCertificates.Leaf client = ca.issueClient("client");
         TlsMaterial serverSide = TlsMaterial.load(server.writeCert(dir.resolve("s.crt")),
                 server.writeKey(dir.resolve("s.key")), ca.write(dir.resolve("ca.pem")));
         SSLContext serverCtx = SSLContext.getInstance("TLS");

@@ -20,9 +20,11 @@ import java.util.Date;
 import java.util.concurrent.atomic.AtomicLong;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
@@ -45,13 +47,28 @@ public final class TestCertificates {
             return writeString(file, pem("CERTIFICATE", encoded(cert)));
         }
 
-        /** A leaf signed by this CA with an EC P-256 key, valid from an hour ago for a day. */
+        /**
+         * A node certificate signed by this CA (extended key usage serverAuth and clientAuth) with an EC P-256 key,
+         * valid from an hour ago for a day.
+         */
         public Leaf issue(String commonName) {
             return issue(commonName, "EC", Instant.now().minus(Duration.ofHours(1)), Duration.ofDays(1));
         }
 
-        /** A leaf signed by this CA; {@code algorithm} is "EC" (P-256) or "RSA" (2048 bits). */
+        /** An application's certificate signed by this CA: extended key usage clientAuth only. */
+        public Leaf issueClient(String commonName) {
+            return issue(commonName, "EC", Instant.now().minus(Duration.ofHours(1)), Duration.ofDays(1),
+                    new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth});
+        }
+
+        /** A node certificate signed by this CA; {@code algorithm} is "EC" (P-256) or "RSA" (2048 bits). */
         public Leaf issue(String commonName, String algorithm, Instant notBefore, Duration validity) {
+            return issue(commonName, algorithm, notBefore, validity,
+                    new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth});
+        }
+
+        private Leaf issue(String commonName, String algorithm, Instant notBefore, Duration validity,
+                KeyPurposeId[] purposes) {
             KeyPair kp = keyPair(algorithm);
             try {
                 X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(new X500Name("CN=" + name),
@@ -60,6 +77,7 @@ public final class TestCertificates {
                 b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
                 b.addExtension(Extension.keyUsage, true,
                         new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment | KeyUsage.keyAgreement));
+                b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purposes));
                 b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
                         new GeneralName(GeneralName.dNSName, "localhost"),
                         new GeneralName(GeneralName.iPAddress,

@@ -95,11 +95,11 @@ public final class IgniteConfigFactory {
             // cluster CA is what lets an application in (docs/security.md, "Thin-client access").
             thin.setSslEnabled(true)
                     .setUseIgniteSslContextFactory(false)
-                    .setSslContextFactory(new SslFactory(tls))
+                    .setSslContextFactory(new SslFactory(tls, false))
                     .setSslClientAuth(true);
             // Discovery and communication: Ignite demands a peer certificate on both (needClientAuth is fixed), so
-            // only nodes with a certificate from the cluster CA can join or connect.
-            ic.setSslContextFactory(new SslFactory(tls));
+            // only nodes with a node certificate from the cluster CA can join or connect (NodeTls.peerContext).
+            ic.setSslContextFactory(new SslFactory(tls, true));
         }
         ic.setClientConnectorConfiguration(thin
                 .setHost(config.cluster().bindAddress())
@@ -183,9 +183,12 @@ public final class IgniteConfigFactory {
     static final class SslFactory implements javax.cache.configuration.Factory<javax.net.ssl.SSLContext> {
         private static final long serialVersionUID = 1L;
         private final transient NodeTls tls;
+        private final boolean peers;
 
-        SslFactory(NodeTls tls) {
+        /** @param peers discovery and communication (a peer must be a node), else the thin-client port */
+        SslFactory(NodeTls tls, boolean peers) {
             this.tls = tls;
+            this.peers = peers;
         }
 
         @Override
@@ -193,7 +196,7 @@ public final class IgniteConfigFactory {
             if (tls == null) {
                 throw new IllegalStateException("the node's TLS context does not travel between JVMs");
             }
-            return tls.sslContext();
+            return peers ? tls.peerContext() : tls.sslContext();
         }
     }
 

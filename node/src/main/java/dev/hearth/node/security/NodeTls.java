@@ -64,6 +64,7 @@ public final class NodeTls implements AutoCloseable {
     private final Path keyFile;
     private final Path caFile;
     private final SSLContext context;
+    private final SSLContext peerContext;
     private final JdkSslContext netty;
     private final TlsRefusals refusals = new TlsRefusals();
     private final ScheduledExecutorService reloader;
@@ -71,7 +72,8 @@ public final class NodeTls implements AutoCloseable {
     /** The load before {@link #current}: a handshake may have chosen its key alias just before a reload. */
     private volatile Loaded previous;
     private final CurrentKeys keys = new CurrentKeys();
-    private final CurrentTrust trust = new CurrentTrust();
+    private final CurrentTrust trust = new CurrentTrust(false);
+    private final CurrentTrust peerTrust = new CurrentTrust(true);
     /** The file contents of the last load attempt, to load (and log a failure) once per change, not every check. */
     private volatile byte[][] lastSeen;
 
@@ -81,7 +83,11 @@ public final class NodeTls implements AutoCloseable {
      * discovery opens its listener once) still hands out the current certificate and checks the current CA.
      */
     private record Loaded(long number, TlsMaterial material, X509ExtendedKeyManager keys,
-            X509ExtendedTrustManager trust, SSLContext context) {
+            X509ExtendedTrustManager trust, SSLContext context, SSLContext peerContext) {
+
+        SSLContext of(boolean peers) {
+            return peers ? peerContext : context;
+        }
     }
 
     /**
@@ -97,7 +103,9 @@ public final class NodeTls implements AutoCloseable {
         this.current = load(1);
         this.lastSeen = contents;
         SSLContext first = current.context;
-        context = new SSLContext(new Freshest(), first.getProvider(), first.getProtocol()) {
+        context = new SSLContext(new Freshest(false), first.getProvider(), first.getProtocol()) {
+        };
+        peerContext = new SSLContext(new Freshest(true), first.getProvider(), first.getProtocol()) {
         };
         netty = new JdkSslContext(context, false, null, io.netty.handler.ssl.IdentityCipherSuiteFilter.INSTANCE,
                 null, ClientAuth.REQUIRE, null, false);
@@ -125,9 +133,37 @@ public final class NodeTls implements AutoCloseable {
                 tls.reloadInterval());
     }
 
-    /** The context every port uses: this node's certificate, and trust in the cluster CA; follows reloads. */
+    /**
+     * The context of the client ports (memcached, admin, thin client) and of this node's calls to its peers' admin
+     * ports: this node's certificate, and trust in any certificate of the cluster CA. Follows reloads.
+     */
     public SSLContext sslContext() {
         return context;
+    }
+
+    /**
+     * The context of discovery and communication (node to node): as {@link #sslContext()}, but a peer must present
+     * a node certificate ({@link #isNodeCertificate}), so that an application's client certificate from the same CA
+     * cannot be used to join the cluster as a node.
+     */
+    public SSLContext peerContext() {
+        return peerContext;
+    }
+
+    private static final String SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
+
+    /**
+     * True for a node certificate: one whose extended key usage allows TLS servers (or that restricts no usage). A
+     * node is a TLS server to its peers as much as a client; an application certificate issued for clientAuth only
+     * is not a node certificate.
+     */
+    public static boolean isNodeCertificate(X509Certificate leaf) {
+        try {
+            java.util.List<String> eku = leaf.getExtendedKeyUsage();
+            return eku == null || eku.contains(SERVER_AUTH) || eku.contains("2.5.29.37.0");
+        } catch (java.security.cert.CertificateParsingException e) {
+            return false;
+        }
     }
 
     public TlsRefusals refusals() {
@@ -164,7 +200,9 @@ public final class NodeTls implements AutoCloseable {
         try {
             SSLContext ctx = SSLContext.getInstance("TLS");
             ctx.init(new KeyManager[] {keys}, new TrustManager[] {trust}, null);
-            return new Loaded(number, m, m.keyManager(), m.trustManager(), ctx);
+            SSLContext peers = SSLContext.getInstance("TLS");
+            peers.init(new KeyManager[] {keys}, new TrustManager[] {peerTrust}, null);
+            return new Loaded(number, m, m.keyManager(), m.trustManager(), ctx, peers);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot set up the node's TLS context", e);
         }
@@ -240,6 +278,12 @@ public final class NodeTls implements AutoCloseable {
 
     /** The SPI of {@link #context}: everything new comes from the context of the last load. */
     private final class Freshest extends SSLContextSpi {
+        private final boolean peers;
+
+        Freshest(boolean peers) {
+            this.peers = peers;
+        }
+
         @Override
         protected void engineInit(KeyManager[] km, TrustManager[] tm, SecureRandom random) {
             throw new UnsupportedOperationException("the node's TLS context is set up from its files");
@@ -247,49 +291,55 @@ public final class NodeTls implements AutoCloseable {
 
         @Override
         protected SSLSocketFactory engineGetSocketFactory() {
-            return new FreshestSockets();
+            return new FreshestSockets(peers);
         }
 
         @Override
         protected SSLServerSocketFactory engineGetServerSocketFactory() {
-            return new FreshestServerSockets();
+            return new FreshestServerSockets(peers);
         }
 
         @Override
         protected SSLEngine engineCreateSSLEngine() {
-            return current.context.createSSLEngine();
+            return current.of(peers).createSSLEngine();
         }
 
         @Override
         protected SSLEngine engineCreateSSLEngine(String host, int port) {
-            return current.context.createSSLEngine(host, port);
+            return current.of(peers).createSSLEngine(host, port);
         }
 
         @Override
         protected SSLSessionContext engineGetServerSessionContext() {
-            return current.context.getServerSessionContext();
+            return current.of(peers).getServerSessionContext();
         }
 
         @Override
         protected SSLSessionContext engineGetClientSessionContext() {
-            return current.context.getClientSessionContext();
+            return current.of(peers).getClientSessionContext();
         }
 
         @Override
         protected SSLParameters engineGetDefaultSSLParameters() {
-            return current.context.getDefaultSSLParameters();
+            return current.of(peers).getDefaultSSLParameters();
         }
 
         @Override
         protected SSLParameters engineGetSupportedSSLParameters() {
-            return current.context.getSupportedSSLParameters();
+            return current.of(peers).getSupportedSSLParameters();
         }
     }
 
     /** Client sockets of the last load's context (Ignite's discovery fetches its socket factory once). */
     private final class FreshestSockets extends SSLSocketFactory {
+        private final boolean peers;
+
+        FreshestSockets(boolean peers) {
+            this.peers = peers;
+        }
+
         private SSLSocketFactory f() {
-            return current.context.getSocketFactory();
+            return current.of(peers).getSocketFactory();
         }
 
         @Override
@@ -341,8 +391,14 @@ public final class NodeTls implements AutoCloseable {
      * "Certificate rotation").
      */
     private final class FreshestServerSockets extends SSLServerSocketFactory {
+        private final boolean peers;
+
+        FreshestServerSockets(boolean peers) {
+            this.peers = peers;
+        }
+
         private SSLServerSocketFactory f() {
-            return current.context.getServerSocketFactory();
+            return current.of(peers).getServerSocketFactory();
         }
 
         @Override
@@ -453,19 +509,36 @@ public final class NodeTls implements AutoCloseable {
     }
 
     /**
-     * The trust manager of every load's context: the chain must end at the current CA, and nothing else is checked
-     * (the socket and engine variants of the JDK's trust manager would add a host-name check, which node-to-node
+     * The trust manager of every load's context: the chain must end at the current CA, and, for discovery and
+     * communication, be a node's; nothing else is checked (the socket and engine variants of the JDK's trust manager would add a host-name check, which node-to-node
      * trust does not use).
      */
     private final class CurrentTrust extends X509ExtendedTrustManager {
+        /** Peers must be nodes: see {@link #peerContext()}. */
+        private final boolean nodesOnly;
+
+        CurrentTrust(boolean nodesOnly) {
+            this.nodesOnly = nodesOnly;
+        }
+
+        private void checkNode(X509Certificate[] chain) throws CertificateException {
+            if (nodesOnly && (chain == null || chain.length == 0 || !isNodeCertificate(chain[0]))) {
+                throw new CertificateException("not a node certificate (its extended key usage does not include "
+                        + "serverAuth): " + (chain == null || chain.length == 0 ? "none"
+                        : chain[0].getSubjectX500Principal().getName()));
+            }
+        }
+
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
             current.trust.checkClientTrusted(chain, authType);
+            checkNode(chain);
         }
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
             current.trust.checkServerTrusted(chain, authType);
+            checkNode(chain);
         }
 
         @Override

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Who may join, on real Ignite nodes in one JVM: with TLS, only a node whose certificate the cluster CA signed; without
+ * Who may join, on real Ignite nodes in one JVM: with TLS, only a node whose node certificate (serverAuth) the cluster
+ * CA signed, not one with another CA's certificate or an application's client certificate; without
  * TLS, only a node that knows the cluster secret. A refused node's start fails with the reason.
  */
 @Timeout(180)
@@ -65,6 +66,12 @@ class NodeTrustTest {
         assertEquals(1, intruder.ignite().cluster().forServers().nodes().size());
         nodes.remove(intruder);
         intruder.close();
+        // Signed by the cluster CA, but an application's certificate (clientAuth only): not a node's.
+        HearthNode app = start("trust", 2, disco, tls(ca.issueClient("trust-app"), "app", caFile));
+        assertEquals(1, first.ignite().cluster().forServers().nodes().size());
+        assertEquals(1, app.ignite().cluster().forServers().nodes().size());
+        nodes.remove(app);
+        app.close();
         HearthNode second = start("trust", 1, disco, tls(n1, "n1", caFile));
         assertEquals(2, second.ignite().cluster().forServers().nodes().size());
         assertEquals(2, first.ignite().cluster().forServers().nodes().size());

@@ -107,6 +107,39 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void tlsNeedsItsThreeFilesAndTheSecretComesFromOnePlace() throws IOException {
+        HearthConfig off = load(null, Map.of());
+        assertEquals(false, off.tls().enabled());
+        assertEquals(Duration.ofSeconds(30), off.tls().reloadInterval());
+        assertEquals("", ConfigLoader.clusterSecret(off.cluster()));
+
+        Path cert = Files.writeString(dir.resolve("node.crt"), "x");
+        Path key = Files.writeString(dir.resolve("node.key"), "x");
+        Path ca = Files.writeString(dir.resolve("ca.pem"), "x");
+        ConfigException noCa = fails(null, Map.of("HEARTH_TLS_ENABLED", "true", "HEARTH_TLS_CERT_FILE", cert.toString(),
+                "HEARTH_TLS_KEY_FILE", key.toString()));
+        assertEquals("tls.caFile", noCa.key());
+        assertTrue(noCa.getMessage().contains("the cluster CA"), noCa.getMessage());
+        ConfigException missing = fails(null, Map.of(), "tls.enabled=true", "tls.certFile=" + cert,
+                "tls.keyFile=" + dir.resolve("nope.key"), "tls.caFile=" + ca);
+        assertEquals("tls.keyFile", missing.key());
+        assertTrue(missing.getMessage().contains("nope.key does not exist or is not readable"), missing.getMessage());
+        HearthConfig on = load(null, Map.of(), "tls.enabled=true", "tls.certFile=" + cert, "tls.keyFile=" + key,
+                "tls.caFile=" + ca, "tls.reloadInterval=5s");
+        assertEquals(ca.toString(), on.tls().caFile());
+        assertEquals("tls.reloadInterval", fails(null, Map.of(), "tls.reloadInterval=100ms").key());
+
+        assertEquals("cluster.secret", fails(null, Map.of(), "cluster.secret=short").key());
+        Path secret = Files.writeString(dir.resolve("secret"), "  a-long-enough-cluster-secret\n");
+        HearthConfig fromFile = load(null, Map.of("HEARTH_CLUSTER_SECRET_FILE", secret.toString()));
+        assertEquals("a-long-enough-cluster-secret", ConfigLoader.clusterSecret(fromFile.cluster()));
+        ConfigException both = fails(null, Map.of(), "cluster.secret=a-long-enough-cluster-secret",
+                "cluster.secretFile=" + secret);
+        assertTrue(both.getMessage().contains("not both"), both.getMessage());
+        assertEquals("cluster.secretFile", fails(null, Map.of(), "cluster.secretFile=" + dir.resolve("none")).key());
+    }
+
+    @Test
     void unknownKeyIsNamedWithTheAllowedOnes() {
         ConfigException e = fails("ports: {admn: 1}\n", Map.of());
         assertEquals("ports.admn", e.key());

@@ -51,7 +51,7 @@ class NodeTlsTest {
         TestCertificates.Leaf first = ca.issue("node-first");
         cert = first.writeCert(dir.resolve("node.crt"));
         key = first.writeKey(dir.resolve("node.key"));
-        TestCertificates.Leaf app = ca.issue("app");
+        TestCertificates.Leaf app = ca.issueClient("app");
         client = ClientTls.context(caFile, app.writeCert(dir.resolve("app.crt")), app.writeKey(dir.resolve("app.key")));
     }
 
@@ -163,7 +163,7 @@ class NodeTlsTest {
                 roundTrip(s);
             }
         });
-        TestCertificates.Leaf appOfNext = next.issue("app-next");
+        TestCertificates.Leaf appOfNext = next.issueClient("app-next");
         SSLContext nextClient = ClientTls.context(caFile, appOfNext.writeCert(dir.resolve("app2.crt")),
                 appOfNext.writeKey(dir.resolve("app2.key")));
         try (SSLSocket s = connect(nextClient)) {

@@ -62,7 +62,7 @@ class TlsNodeTest {
         TestCertificates.Ca ca = TestCertificates.ca("hearth-test-ca");
         caFile = ca.write(dir.resolve("ca.pem"));
         TestCertificates.Leaf nodeLeaf = ca.issue("tls-0");
-        TestCertificates.Leaf app = ca.issue("app-1");
+        TestCertificates.Leaf app = ca.issueClient("app-1");
         clientCert = app.writeCert(dir.resolve("app.crt"));
         clientKey = app.writeKey(dir.resolve("app.key"));
         TestCertificates.Leaf foreign = TestCertificates.ca("someone-else").issue("intruder");
