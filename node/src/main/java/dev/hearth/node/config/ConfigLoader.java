@@ -16,6 +16,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.hearth.tls.PemException;
+import dev.hearth.tls.TlsMaterial;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -505,6 +507,18 @@ public final class ConfigLoader {
             if (!Files.isReadable(Path.of(f.getValue()))) {
                 throw new ConfigException(f.getKey(), f.getValue() + " does not exist or is not readable");
             }
+        }
+        // Read them now, so that --check finds a wrong format or a key of another certificate, not the start.
+        try {
+            TlsMaterial.load(Path.of(tls.certFile()), Path.of(tls.keyFile()), Path.of(tls.caFile()));
+        } catch (PemException e) {
+            String key = "tls";
+            for (var f : files.entrySet()) {
+                if (e.getMessage().startsWith(f.getValue())) {
+                    key = f.getKey();
+                }
+            }
+            throw new ConfigException(key, e.getMessage());
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hearth.tls.TestCertificates;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -113,9 +114,11 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofSeconds(30), off.tls().reloadInterval());
         assertEquals("", ConfigLoader.clusterSecret(off.cluster()));
 
-        Path cert = Files.writeString(dir.resolve("node.crt"), "x");
-        Path key = Files.writeString(dir.resolve("node.key"), "x");
-        Path ca = Files.writeString(dir.resolve("ca.pem"), "x");
+        TestCertificates.Ca authority = TestCertificates.ca("config-ca");
+        TestCertificates.Leaf leaf = authority.issue("n0");
+        Path cert = leaf.writeCert(dir.resolve("node.crt"));
+        Path key = leaf.writeKey(dir.resolve("node.key"));
+        Path ca = authority.write(dir.resolve("ca.pem"));
         ConfigException noCa = fails(null, Map.of("HEARTH_TLS_ENABLED", "true", "HEARTH_TLS_CERT_FILE", cert.toString(),
                 "HEARTH_TLS_KEY_FILE", key.toString()));
         assertEquals("tls.caFile", noCa.key());
@@ -128,6 +131,14 @@ class ConfigLoaderTest {
                 "tls.caFile=" + ca, "tls.reloadInterval=5s");
         assertEquals(ca.toString(), on.tls().caFile());
         assertEquals("tls.reloadInterval", fails(null, Map.of(), "tls.reloadInterval=100ms").key());
+        Path otherKey = authority.issue("n1").writeKey(dir.resolve("other.key"));
+        ConfigException notAPair = fails(null, Map.of(), "tls.enabled=true", "tls.certFile=" + cert,
+                "tls.keyFile=" + otherKey, "tls.caFile=" + ca);
+        assertEquals("tls.keyFile", notAPair.key());
+        assertTrue(notAPair.getMessage().contains("is not the private key of the certificate"), notAPair.getMessage());
+        ConfigException caNotPem = fails(null, Map.of(), "tls.enabled=true", "tls.certFile=" + cert,
+                "tls.keyFile=" + key, "tls.caFile=" + key);
+        assertEquals("tls.caFile", caNotPem.key());
 
         assertEquals("cluster.secret", fails(null, Map.of(), "cluster.secret=short").key());
         Path secret = Files.writeString(dir.resolve("secret"), "  a-long-enough-cluster-secret\n");
