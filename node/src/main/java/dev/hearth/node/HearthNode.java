@@ -5,6 +5,7 @@ import dev.hearth.node.cache.CacheService;
 import dev.hearth.node.cache.OperationStats;
 import dev.hearth.node.cluster.IgniteCacheService;
 import dev.hearth.node.cluster.IgniteConfigFactory;
+import dev.hearth.node.cluster.IgniteTlsRefusals;
 import dev.hearth.node.cluster.QuorumFence;
 import dev.hearth.node.cluster.ReadProbe;
 import dev.hearth.node.cluster.IgniteNodeStatus;
@@ -271,6 +272,9 @@ public final class HearthNode implements AutoCloseable {
             throw e;
         }
         try {
+            if (tls != null) {
+                IgniteTlsRefusals.register((org.apache.ignite.internal.IgniteEx) ignite, tls.refusals());
+            }
             boolean domains = !config.node().failureDomain().isEmpty();
             config.zones().forEach((zone, z) -> ignite.getOrCreateCache(
                     IgniteConfigFactory.zoneCache(zone, z.backups(), domains, z.nodeFilter())));

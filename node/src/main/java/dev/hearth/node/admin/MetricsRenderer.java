@@ -224,20 +224,23 @@ public final class MetricsRenderer {
     }
 
     /**
-     * hearth_tls_refused_total{port, reason}: both ports and both reasons always have a series (0 until the first
-     * refusal), so an alert on a rate has something to start from.
+     * hearth_tls_refused_total{port, reason}: memcached and admin always have both reasons (0 until the first
+     * refusal), so an alert on a rate has something to start from; Ignite's thin-client and communication ports
+     * have their failed TLS sessions as Ignite counts them (reason handshake, plaintext included).
      */
     private static MetricSnapshot tlsRefused(String node, TlsRefusals refusals) {
         CounterSnapshot.Builder b = CounterSnapshot.builder().name("hearth_tls_refused")
                 .help("Connections a TLS port refused: reason plaintext (no TLS) or handshake (e.g. no client "
                         + "certificate, or one the cluster CA did not sign)");
-        var counts = refusals.snapshot();
+        java.util.Map<String, java.util.Map<String, Long>> counts = new java.util.TreeMap<>(refusals.snapshot());
         for (String port : List.of("admin", "memcached")) {
-            for (String reason : List.of(TlsRefusals.HANDSHAKE, TlsRefusals.PLAINTEXT)) {
-                long n = counts.getOrDefault(port, java.util.Map.of()).getOrDefault(reason, 0L);
-                b.dataPoint(counter(n, "node", node, "port", port, "reason", reason));
-            }
+            java.util.Map<String, Long> reasons = new java.util.TreeMap<>(counts.getOrDefault(port, java.util.Map.of()));
+            reasons.putIfAbsent(TlsRefusals.HANDSHAKE, 0L);
+            reasons.putIfAbsent(TlsRefusals.PLAINTEXT, 0L);
+            counts.put(port, reasons);
         }
+        counts.forEach((port, reasons) -> reasons.forEach((reason, n) ->
+                b.dataPoint(counter(n, "node", node, "port", port, "reason", reason))));
         return b.build();
     }
 

@@ -12,7 +12,8 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * Connections a TLS port refused, by port and reason ({@link #PLAINTEXT}: the client did not speak TLS;
- * {@link #HANDSHAKE}: the handshake failed, e.g. no client certificate or one from another CA). Each refusal is
+ * {@link #HANDSHAKE}: the handshake failed, e.g. no client certificate or one from another CA; Ignite's ports count
+ * both as a failed handshake). Each refusal of memcached and admin is
  * counted; the log gets at most one line per port every {@link #LOG_EVERY_NANOS} (with the remote address and how many
  * were not logged), so a scanner or a misconfigured client fleet cannot flood it.
  */
@@ -44,13 +45,26 @@ public final class TlsRefusals {
         }
     }
 
+    /**
+     * Adds refusals counted elsewhere (Ignite counts the failed TLS sessions of its own ports) under {@code port} and
+     * {@code reason}; they are not logged here.
+     */
+    public void countedElsewhere(String port, String reason, java.util.function.LongSupplier count) {
+        external.put(port + "\0" + reason, count);
+    }
+
+    private final Map<String, java.util.function.LongSupplier> external = new ConcurrentHashMap<>();
+
     /** Refusals so far: port -> reason -> count. */
     public Map<String, Map<String, Long>> snapshot() {
         Map<String, Map<String, Long>> out = new TreeMap<>();
-        counts.forEach((k, v) -> {
-            int sep = k.indexOf('\0');
-            out.computeIfAbsent(k.substring(0, sep), p -> new TreeMap<>()).put(k.substring(sep + 1), v.sum());
-        });
+        counts.forEach((k, v) -> put(out, k, v.sum()));
+        external.forEach((k, v) -> put(out, k, v.getAsLong()));
         return out;
+    }
+
+    private static void put(Map<String, Map<String, Long>> out, String key, long n) {
+        int sep = key.indexOf('\0');
+        out.computeIfAbsent(key.substring(0, sep), p -> new TreeMap<>()).merge(key.substring(sep + 1), n, Long::sum);
     }
 }
