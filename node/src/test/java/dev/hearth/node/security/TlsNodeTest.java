@@ -9,6 +9,7 @@ import dev.hearth.client.HearthClient;
 import dev.hearth.client.TenantCache;
 import dev.hearth.node.HearthNode;
 import dev.hearth.node.TestNodes;
+import dev.hearth.node.membership.HttpPeerProbe;
 import dev.hearth.tls.ClientTls;
 import dev.hearth.tls.TestCertificates;
 import java.io.ByteArrayOutputStream;
@@ -118,6 +119,12 @@ class TlsNodeTest {
         assertEquals(400, plain.statusCode());
         assertTrue(plain.body().contains("HTTPS only"), plain.body());
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> refused("admin", "plaintext") >= 1);
+
+        // A peer node asks over HTTPS with its own node certificate (the membership probes between nodes).
+        try (NodeTls peer = new NodeTls(dir.resolve("node.crt"), dir.resolve("node.key"), caFile, Duration.ZERO)) {
+            var answer = new HttpPeerProbe(Duration.ofSeconds(5), peer.sslContext()).ask("127.0.0.1:" + admin);
+            assertEquals("tls-0", answer.orElseThrow().name());
+        }
 
         SSLContext noCert = ClientTls.context(caFile, null, null);
         assertThrows(IOException.class, () -> https(noCert).send(HttpRequest.newBuilder(
