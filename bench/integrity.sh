@@ -8,6 +8,6 @@ entries=${1:-1000000}
 tenants=${2:-100}
 damaged=${3:-100}
 mvn -B -q -pl node -am package -DskipTests
-mvn -B -q -pl node verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=IntegrityBench \
+mvn -B -q -pl node -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false -Dit.test=IntegrityBench \
   -Dfailsafe.failIfNoSpecifiedTests=false -Dbench.entries="$entries" -Dbench.tenants="$tenants" \
   -Dbench.damaged="$damaged" 2>&1 | grep -E 'loaded [0-9]|damaged [0-9]+ copies|verify: |verify after|zone recover: |repaired [0-9]|other zone \('

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.StringJoiner;
+import javax.net.ssl.SSLContext;
 
 /**
  * One node's admin HTTP port: GET/POST returning JSON. A node that does not answer is a {@link CliException} with
@@ -26,10 +27,33 @@ import java.util.StringJoiner;
  */
 public final class AdminClient {
     public static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(3))
-            .version(HttpClient.Version.HTTP_1_1)
-            .build();
+    private static volatile HttpClient http = client(null);
+    private static volatile String scheme = "http://";
+
+    private static HttpClient client(SSLContext tls) {
+        HttpClient.Builder b = HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(3))
+                .version(HttpClient.Version.HTTP_1_1);
+        if (tls != null) {
+            b.sslContext(tls);
+        }
+        return b.build();
+    }
+
+    /**
+     * Every admin call of this process from now on goes over HTTPS with {@code tls} (hearthctl's --cacert, --cert,
+     * --key, or an https:// --admin): every node of a cluster speaks the same scheme (tls.enabled).
+     */
+    public static void useTls(SSLContext tls) {
+        http = client(tls);
+        scheme = "https://";
+    }
+
+    /** Every admin call of this process from now on goes over plain HTTP (the default). */
+    public static void usePlainHttp() {
+        http = client(null);
+        scheme = "http://";
+    }
 
     private static volatile String defaultToken;
 
@@ -114,7 +138,7 @@ public final class AdminClient {
     /** Status code of a GET, or -1 if the node does not answer. Never throws. */
     public int probe(String path) {
         try {
-            HttpResponse<String> r = HTTP.send(request("GET", path, Map.of()), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(request("GET", path, Map.of()), HttpResponse.BodyHandlers.ofString());
             return r.statusCode();
         } catch (IOException e) {
             return -1;
@@ -131,7 +155,7 @@ public final class AdminClient {
                 q.add(URLEncoder.encode(k, StandardCharsets.UTF_8) + "=" + URLEncoder.encode(v, StandardCharsets.UTF_8));
             }
         });
-        URI uri = URI.create("http://" + address + path + q);
+        URI uri = URI.create(scheme + address + path + q);
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout)
                 .method(method, HttpRequest.BodyPublishers.noBody())
                 .header("Accept", "application/json");
@@ -145,7 +169,7 @@ public final class AdminClient {
     private JsonNode send(String method, String path, Map<String, String> params) {
         HttpResponse<String> r;
         try {
-            r = HTTP.send(request(method, path, params), HttpResponse.BodyHandlers.ofString());
+            r = http.send(request(method, path, params), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw CliException.unreachable("node at " + address + " is unreachable (" + method + " " + path + "): "
                     + describe(e), e);

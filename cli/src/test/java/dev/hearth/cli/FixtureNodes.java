@@ -35,12 +35,35 @@ final class FixtureNodes implements AutoCloseable {
     private volatile String token;
 
     FixtureNodes(String... names) throws IOException {
+        this(null, names);
+    }
+
+    /**
+     * @param tls when not null, every admin port speaks HTTPS with this server context and needs a client
+     *        certificate (as a node with tls.enabled)
+     */
+    FixtureNodes(javax.net.ssl.SSLContext tls, String... names) throws IOException {
         ObjectNode template;
         try (InputStream in = FixtureNodes.class.getResourceAsStream("/fixtures/status.json")) {
             template = (ObjectNode) AdminClient.JSON.readTree(in);
         }
         for (String name : names) {
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            HttpServer server;
+            if (tls == null) {
+                server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            } else {
+                com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+                https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls) {
+                    @Override
+                    public void configure(com.sun.net.httpserver.HttpsParameters params) {
+                        javax.net.ssl.SSLParameters p = tls.getDefaultSSLParameters();
+                        p.setNeedClientAuth(true);
+                        params.setSSLParameters(p);
+                    }
+                });
+                server = https;
+            }
             server.createContext("/", ex -> handle(name, ex));
             server.start();
             servers.put(name, server);

@@ -1,6 +1,10 @@
 package dev.hearth.client;
 
 import dev.hearth.client.internal.ClientCore;
+import dev.hearth.client.internal.TlsSettings;
+import dev.hearth.tls.ClientTls;
+import dev.hearth.tls.PemException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -8,6 +12,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
 import org.apache.ignite.configuration.ClientConfiguration;
 
 /**
@@ -93,6 +98,10 @@ public interface HearthClient extends AutoCloseable {
         private TenantAvailability availability = TenantAvailability.ALWAYS;
         private Consumer<ClientConfiguration> igniteCustomizer = c -> { };
         private Duration readFailoverAfter;
+        private Path tlsCaFile;
+        private Path tlsCertFile;
+        private Path tlsKeyFile;
+        private boolean tls;
 
         /** See {@link #readFailoverAfter}. */
         public static final Duration DEFAULT_READ_FAILOVER_AFTER = Duration.ofMillis(100);
@@ -264,7 +273,36 @@ public interface HearthClient extends AutoCloseable {
         }
 
         /**
-         * Adjusts Ignite's client configuration after Hearth has set it up (SSL, authentication, ...). Changing what
+         * Connects over TLS, trusting nodes whose certificate chains to {@code caFile} (PEM; null: the JVM's default
+         * trust store). For a cluster with {@code tls.enabled}. Such a cluster also requires a client certificate:
+         * use {@link #tls(Path, Path, Path)}.
+         */
+        public Builder tls(Path caFile) {
+            return tls(caFile, null, null);
+        }
+
+        /**
+         * Connects over TLS (Ignite's {@code SslMode.REQUIRED}), trusting nodes whose certificate chains to
+         * {@code caFile}, and presenting {@code certFile} with its key {@code keyFile} (PEM; the key unencrypted
+         * PKCS#8, RSA or EC): the application's certificate, signed by the cluster CA, that a node with
+         * {@code tls.caFile} demands. The files are read by {@link #build}.
+         *
+         * @throws IllegalArgumentException if only one of {@code certFile} and {@code keyFile} is given
+         */
+        public Builder tls(Path caFile, Path certFile, Path keyFile) {
+            if ((certFile == null) != (keyFile == null)) {
+                throw new IllegalArgumentException("tls: a client certificate and its key go together (got "
+                        + (certFile == null ? "only the key " + keyFile : "only the certificate " + certFile) + ")");
+            }
+            this.tls = true;
+            this.tlsCaFile = caFile;
+            this.tlsCertFile = certFile;
+            this.tlsKeyFile = keyFile;
+            return this;
+        }
+
+        /**
+         * Adjusts Ignite's client configuration after Hearth has set it up (addresses, timeouts, {@link #tls}). Changing what
          * Hearth set (addresses, timeout, partition awareness, executors, retry) voids this class's contracts.
          */
         public Builder configureIgnite(Consumer<ClientConfiguration> customizer) {
@@ -286,13 +324,23 @@ public interface HearthClient extends AutoCloseable {
                 throw new IllegalArgumentException("maxRegistryAge (" + maxRegistryAge + ") must be at least twice "
                         + "registryRefreshInterval (" + registryRefreshInterval + ")");
             }
+            Consumer<ClientConfiguration> ignite = igniteCustomizer;
+            if (tls) {
+                SSLContext context;
+                try {
+                    context = ClientTls.context(tlsCaFile, tlsCertFile, tlsKeyFile);
+                } catch (PemException e) {
+                    throw new IllegalArgumentException("tls: " + e.getMessage(), e);
+                }
+                ignite = TlsSettings.applying(context).andThen(igniteCustomizer);
+            }
             return new ClientCore(new ClientCore.Settings(List.copyOf(addresses), timeout,
                     requestTimeout != null ? requestTimeout : timeout, zone, registryRefreshInterval, maxRegistryAge,
                     ioThreads,
                     callbackThreads,
                     maxConcurrentLoads, maxQueuedLoads, circuitFailureThreshold, circuitProbeInterval,
                     staleWhileRevalidate, staleIfError, nearCacheTtl, nearCacheMaxEntries, availability,
-                    igniteCustomizer, readFailoverAfter != null ? readFailoverAfter : DEFAULT_READ_FAILOVER_AFTER));
+                    ignite, readFailoverAfter != null ? readFailoverAfter : DEFAULT_READ_FAILOVER_AFTER));
         }
 
         private static Duration positive(Duration d, String what) {

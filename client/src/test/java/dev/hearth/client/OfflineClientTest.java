@@ -139,6 +139,16 @@ class OfflineClientTest {
     }
 
     @Test
+    void tlsFilesAreCheckedAtBuild() {
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> HearthClient.builder()
+                .addresses("127.0.0.1:1").tls(java.nio.file.Path.of("no-such-ca.pem")).build());
+        assertTrue(missing.getMessage().contains("no-such-ca.pem: no such file"), missing.getMessage());
+        IllegalArgumentException half = assertThrows(IllegalArgumentException.class, () -> HearthClient.builder()
+                .tls(null, java.nio.file.Path.of("app.crt"), null));
+        assertTrue(half.getMessage().contains("go together"), half.getMessage());
+    }
+
+    @Test
     void argumentsAreChecked() {
         assertThrows(IllegalArgumentException.class, () -> HearthClient.builder().build());
         assertThrows(IllegalArgumentException.class, () -> HearthClient.builder().addresses("127.0.0.1:1")

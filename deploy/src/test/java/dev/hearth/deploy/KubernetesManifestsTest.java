@@ -51,9 +51,6 @@ class KubernetesManifestsTest {
      * issue 16). The manifests set them before the node's default YAML lists them: once it does, this list is
      * redundant and can go.
      */
-    static final List<String> SECURITY_KEYS = List.of("HEARTH_ADMIN_TOKEN_FILE", "HEARTH_CLUSTER_SECRET_FILE",
-            "HEARTH_TLS_ENABLED", "HEARTH_TLS_CERT_FILE", "HEARTH_TLS_KEY_FILE", "HEARTH_TLS_CA_FILE");
-
     static final Map<String, List<Object>> objects = new HashMap<>();
     static JsonNode nodeDefaults;
 
@@ -205,7 +202,7 @@ class KubernetesManifestsTest {
             if (env.getName().equals("HEARTH_CONFIG")) {
                 continue;
             }
-            assertTrue(envKeys(nodeDefaults, "").contains(env.getName()) || SECURITY_KEYS.contains(env.getName()),
+            assertTrue(envKeys(nodeDefaults, "").contains(env.getName()),
                     env.getName() + " is no config key");
         }
         Quantity limit = container().getResources().getLimits().get("memory");

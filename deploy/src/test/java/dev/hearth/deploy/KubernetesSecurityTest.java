@@ -598,8 +598,7 @@ class KubernetesSecurityTest {
         List<String> keys = KubernetesManifestsTest.envKeys(nodeDefaults, "");
         rendered.forEach((name, objects) -> container(objects).path("env").forEach(e -> {
             String v = e.get("name").asText();
-            assertTrue(v.equals("HEARTH_CONFIG") || keys.contains(v)
-                    || KubernetesManifestsTest.SECURITY_KEYS.contains(v), name + ": " + v + " is no config key");
+            assertTrue(v.equals("HEARTH_CONFIG") || keys.contains(v), name + ": " + v + " is no config key");
         }));
     }
 

@@ -6,12 +6,16 @@ import dev.hearth.node.cache.CacheService;
 import dev.hearth.node.cache.OperationStats;
 import dev.hearth.node.cluster.IgniteCacheService;
 import dev.hearth.node.cluster.IgniteConfigFactory;
+import dev.hearth.node.cluster.IgniteTlsRefusals;
 import dev.hearth.node.cluster.QuorumFence;
 import dev.hearth.node.cluster.ReadProbe;
 import dev.hearth.node.cluster.IgniteNodeStatus;
 import dev.hearth.node.cluster.ResolvedPorts;
+import dev.hearth.node.config.ConfigException;
 import dev.hearth.node.config.HearthConfig;
 import dev.hearth.node.memcached.MemcachedServer;
+import dev.hearth.node.security.NodeTls;
+import dev.hearth.tls.PemException;
 import dev.hearth.node.status.NodeStatus;
 import dev.hearth.node.cluster.IgniteTenantRegistry;
 import dev.hearth.node.cluster.IgniteTenantStore;
@@ -70,6 +74,8 @@ public final class HearthNode implements AutoCloseable {
     private final AdminServer admin;
     /** What this node presents to its peers' admin ports (the split and peer watches): the cluster's admin token. */
     private volatile AdminToken adminToken = AdminToken.none();
+    /** The node's TLS (null when off); set once start has succeeded, closed when the node stops. */
+    private volatile NodeTls tls;
     private final MemcachedServer memcached;
     private final Map<String, Integer> ports;
     private final AtomicBoolean stopping;
@@ -185,6 +191,24 @@ public final class HearthNode implements AutoCloseable {
      */
     public static HearthNode start(HearthConfig config, URL logConfig, QuorumFence.Action fence)
             throws InterruptedException {
+        NodeTls tls;
+        try {
+            tls = NodeTls.fromConfig(config.tls());
+        } catch (PemException e) {
+            throw new ConfigException("tls", e.getMessage());
+        }
+        try {
+            return start(config, logConfig, fence, tls);
+        } catch (RuntimeException | InterruptedException e) {
+            if (tls != null) {
+                tls.close();
+            }
+            throw e;
+        }
+    }
+
+    private static HearthNode start(HearthConfig config, URL logConfig, QuorumFence.Action fence, NodeTls tls)
+            throws InterruptedException {
         long t0 = System.nanoTime();
         String bind = config.cluster().bindAddress();
         AtomicBoolean stopping = new AtomicBoolean();
@@ -194,7 +218,7 @@ public final class HearthNode implements AutoCloseable {
         // "starting"), and its real port goes into the node's attributes for peers and hearthctl to find.
         StartingStatus starting = new StartingStatus();
         AdminToken adminToken = AdminToken.from(config.admin());
-        AdminServer admin = new AdminServer(starting, stats, adminToken, config.admin().openMetrics());
+        AdminServer admin = new AdminServer(starting, stats, adminToken, config.admin().openMetrics(), tls);
         int adminPort = admin.start(bind, config.ports().admin());
         if (adminToken.required()) {
             LOG.info("Admin port {}: actions and cluster reads need the admin token ({}; fingerprint {}); /metrics {}",
@@ -212,7 +236,7 @@ public final class HearthNode implements AutoCloseable {
         int memcachedPort = -1;
         if (config.memcached().enabled()) {
             try {
-                memcached = new MemcachedServer(config.memcached(), stats);
+                memcached = new MemcachedServer(config.memcached(), stats, 0, tls);
             } catch (RuntimeException e) {
                 admin.close();
                 throw e;
@@ -262,7 +286,7 @@ public final class HearthNode implements AutoCloseable {
         };
         try {
             org.apache.ignite.configuration.IgniteConfiguration ic = IgniteConfigFactory.build(config, rp, memcachedPort,
-                    adminPort, logConfig, membership, fenceAfterCopy);
+                    adminPort, logConfig, membership, fenceAfterCopy, tls);
             if (config.localCopy().enabled()) {
                 IgniteLocalCopy.onSegmented(ic, segmented);
             }
@@ -275,6 +299,9 @@ public final class HearthNode implements AutoCloseable {
             throw e;
         }
         try {
+            if (tls != null) {
+                IgniteTlsRefusals.register((org.apache.ignite.internal.IgniteEx) ignite, tls.refusals());
+            }
             boolean domains = !config.node().failureDomain().isEmpty();
             config.zones().forEach((zone, z) -> ignite.getOrCreateCache(
                     IgniteConfigFactory.zoneCache(zone, z.backups(), domains, z.nodeFilter())));
@@ -309,6 +336,7 @@ public final class HearthNode implements AutoCloseable {
                     accepting);
             node.registry = registry;
             node.adminToken = adminToken;
+            node.tls = tls;
             node.membership = igniteMembership;
             node.failoverTimer = failoverTimer;
             segmented.set(node::writeLocalCopyBeforeSegmentedStop);
@@ -343,6 +371,11 @@ public final class HearthNode implements AutoCloseable {
             Ignition.stop(ignite.name(), true);
             throw e;
         }
+    }
+
+    /** The context peers' admin ports are asked with: HTTPS with this node's certificate when TLS is on. */
+    private javax.net.ssl.SSLContext peerTls() {
+        return tls == null ? null : tls.sslContext();
     }
 
     private void startOperations() {
@@ -386,12 +419,12 @@ public final class HearthNode implements AutoCloseable {
         });
         membershipExecutor.scheduleWithFixedDelay(this::pollMembership, 1, 1, TimeUnit.SECONDS);
         SplitWatch watch = new SplitWatch(membership.membership(),
-                new HttpPeerProbe(Duration.ofSeconds(1), adminToken::authorization),
+                new HttpPeerProbe(Duration.ofSeconds(1), peerTls(), adminToken::authorization),
                 why -> failForSupervisor(why + " (node " + config.node().name() + ")"));
         membershipExecutor.scheduleWithFixedDelay(() -> checkSplit(watch), SPLIT_CHECK_INTERVAL.toMillis(),
                 SPLIT_CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         PeerWatch peers = new PeerWatch(membership.membership(),
-                new HttpPeerProbe(Duration.ofSeconds(1), adminToken::authorization),
+                new HttpPeerProbe(Duration.ofSeconds(1), peerTls(), adminToken::authorization),
                 PEER_SILENCE, System::nanoTime, peerProbes);
         peerWatchExecutor.scheduleWithFixedDelay(() -> checkPeers(peers), 1, 1, TimeUnit.SECONDS);
         Duration every = config.dump().interval();
@@ -683,6 +716,9 @@ public final class HearthNode implements AutoCloseable {
                 memcached.close();
             }
             admin.close();
+            if (tls != null) {
+                tls.close();
+            }
             return false;
         }
         if (!stopping.compareAndSet(false, true)) {
@@ -738,6 +774,9 @@ public final class HearthNode implements AutoCloseable {
             failoverTimer.stop();
         }
         admin.close();
+        if (tls != null) {
+            tls.close();
+        }
         LOG.info("Node {} stopped in {} ms", config.node().name(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
         stopped.complete(null);

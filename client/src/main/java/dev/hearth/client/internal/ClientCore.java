@@ -248,8 +248,35 @@ public final class ClientCore implements HearthClient {
                     .setReconnectThrottlingRetries(0);
             settings.igniteCustomizer().accept(cfg);
             cfg.setRetryPolicy(new BlockingThreadsOnlyRetryPolicy(cfg.getRetryPolicy()));
-            ignite = Ignition.startClient(cfg);
+            try {
+                ignite = Ignition.startClient(cfg);
+                lastConnectFailure = null;
+            } catch (ClientConnectionException e) {
+                lastConnectFailure = connectFailure(e, cfg.getSslMode() == org.apache.ignite.client.SslMode.REQUIRED);
+                throw new ClientConnectionException(lastConnectFailure, e);
+            }
         }
+    }
+
+    /** Why the last connection attempt failed (null after a success): said again by operations refused meanwhile. */
+    private volatile String lastConnectFailure;
+
+    /**
+     * Ignite reports a node that closed the connection during the handshake as "Channel is closed". When something
+     * answered at all (no ConnectException), a TLS mismatch is the usual reason: say which side to check.
+     */
+    static String connectFailure(Throwable e, boolean tls) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException) {
+                return "no node answered: " + e.getMessage();
+            }
+        }
+        return tls
+                ? "a node closed the connection during the TLS handshake (" + e.getMessage() + "): the client "
+                        + "certificate must be signed by the cluster CA (the nodes' tls.caFile), and the CA file given "
+                        + "to HearthClient.Builder.tls must hold the CA that signed the nodes' certificates"
+                : "a node closed the connection during the handshake (" + e.getMessage() + "): if the cluster has "
+                        + "tls.enabled, connect with HearthClient.Builder.tls(caFile, certFile, keyFile)";
     }
 
     private int requestTimeoutMillis() {
@@ -467,7 +494,9 @@ public final class ClientCore implements HearthClient {
             refused = tenantRefusal(route);
         }
         if (refused == null && !breaker.allowRequest()) {
-            refused = new CircuitOpenException("circuit open: the Hearth cluster was unreachable; probing every "
+            String why = ignite == null ? lastConnectFailure : null;
+            refused = new CircuitOpenException("circuit open: the Hearth cluster was unreachable"
+                    + (why == null ? "" : " (" + why + ")") + "; probing every "
                     + settings.circuitProbeInterval().toMillis() + " ms");
         }
         if (refused == null && route != null && !view.loaded() && settings.pinnedZone() == null) {

@@ -3,6 +3,7 @@ package dev.hearth.node.admin;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.hearth.node.cache.OperationStats;
+import dev.hearth.node.security.NodeTls;
 import dev.hearth.node.status.NodeStatus;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -64,21 +65,40 @@ public final class AdminServer implements AutoCloseable {
     private final ThreadPoolExecutor workers = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS,
             new java.util.concurrent.ArrayBlockingQueue<>(64), r -> daemon(r, "hearth-admin-worker"));
     private Channel channel;
+    /** Null: plain HTTP. */
+    private final NodeTls tls;
+
+    /** What a plain-HTTP client of an HTTPS admin port reads before the connection closes. */
+    static final String HTTPS_REQUIRED;
+
+    static {
+        String body = "This admin port speaks HTTPS only (tls.enabled): use https:// and a client certificate "
+                + "signed by the cluster CA.\n";
+        HTTPS_REQUIRED = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n"
+                + "Content-Length: " + body.length() + "\r\n\r\n" + body;
+    }
 
     /**
      * @param token what protected routes need ({@link AdminToken#none()}: every route is open)
      * @param openMetrics {@code /metrics} answers without the token
+     * @param tls the node's TLS (HTTPS with a client certificate from the cluster CA), or null for plain HTTP
      */
-    public AdminServer(NodeStatus status, OperationStats ops, AdminToken token, boolean openMetrics) {
+    public AdminServer(NodeStatus status, OperationStats ops, AdminToken token, boolean openMetrics, NodeTls tls) {
         this.status = status;
         this.ops = ops;
         this.token = token;
         this.openMetrics = openMetrics;
+        this.tls = tls;
     }
 
-    /** An open admin port (no token): tests and tools. */
+    /** An open admin port (no token) over plain HTTP: tests and tools. */
     public AdminServer(NodeStatus status, OperationStats ops) {
-        this(status, ops, AdminToken.none(), true);
+        this(status, ops, AdminToken.none(), true, null);
+    }
+
+    /** An open admin port (no token), over HTTPS when {@code tls} is not null: tests. */
+    public AdminServer(NodeStatus status, OperationStats ops, NodeTls tls) {
+        this(status, ops, AdminToken.none(), true, tls);
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -116,6 +136,9 @@ public final class AdminServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (tls != null) {
+                            tls.secure(ch, "admin", HTTPS_REQUIRED);
+                        }
                         ch.pipeline()
                                 .addLast(new ReadTimeoutHandler(30))
                                 .addLast(new HttpServerCodec(4096, 8192, 8192))
@@ -324,7 +347,8 @@ public final class AdminServer implements AutoCloseable {
                 return jsonResponse(HttpResponseStatus.OK, status.snapshot());
             case METRICS: {
                 TenantOperations t = tenantOperations;
-                byte[] body = metrics.render(status.snapshot(), ops, t == null ? null : t.figures());
+                byte[] body = metrics.render(status.snapshot(), ops, t == null ? null : t.figures(),
+                        tls == null ? null : tls.refusals());
                 FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                         Unpooled.wrappedBuffer(body));
                 r.headers().set(HttpHeaderNames.CONTENT_TYPE, MetricsRenderer.CONTENT_TYPE);

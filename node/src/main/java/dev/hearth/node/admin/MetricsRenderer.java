@@ -2,6 +2,7 @@ package dev.hearth.node.admin;
 
 import dev.hearth.node.cache.OperationStats;
 import dev.hearth.node.status.NodeStatus;
+import dev.hearth.node.security.TlsRefusals;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
@@ -31,6 +32,15 @@ public final class MetricsRenderer {
 
     /** @param tenants per-tenant and per-zone figures, or null when the tenant service is not up yet */
     public byte[] render(NodeStatus.Snapshot s, OperationStats ops, TenantOperations.Figures tenants) {
+        return render(s, ops, tenants, null);
+    }
+
+    /**
+     * @param tenants per-tenant and per-zone figures, or null when the tenant service is not up yet
+     * @param tlsRefusals connections the TLS ports refused, or null when TLS is off (no series then)
+     */
+    public byte[] render(NodeStatus.Snapshot s, OperationStats ops, TenantOperations.Figures tenants,
+            TlsRefusals tlsRefusals) {
         List<MetricSnapshot> out = new ArrayList<>();
         String node = s.node().name();
         // An info metric (exposed as hearth_build_info, always 1): the version in a label joins onto any series.
@@ -39,6 +49,9 @@ public final class MetricsRenderer {
                 .dataPoint(io.prometheus.metrics.model.snapshots.InfoSnapshot.InfoDataPointSnapshot.builder()
                         .labels(Labels.of("node", node, "version", s.node().version())).build())
                 .build());
+        if (tlsRefusals != null) {
+            out.add(tlsRefused(node, tlsRefusals));
+        }
 
         CounterSnapshot.Builder opCounter = CounterSnapshot.builder().name("hearth_operations")
                 .help("Cache operations served by this node's endpoints, by operation and result");
@@ -220,6 +233,27 @@ public final class MetricsRenderer {
         out.add(GaugeSnapshot.builder().name("hearth_tenants_in_maintenance")
                 .help("Tenants (registered or served by this node) whose effective state is maintenance")
                 .dataPoint(gauge(f.inMaintenance(), "node", node)).build());
+    }
+
+    /**
+     * hearth_tls_refused_total{port, reason}: memcached and admin always have both reasons (0 until the first
+     * refusal), so an alert on a rate has something to start from; Ignite's thin-client and communication ports
+     * have their failed TLS sessions as Ignite counts them (reason handshake, plaintext included).
+     */
+    private static MetricSnapshot tlsRefused(String node, TlsRefusals refusals) {
+        CounterSnapshot.Builder b = CounterSnapshot.builder().name("hearth_tls_refused")
+                .help("Connections a TLS port refused: reason plaintext (no TLS) or handshake (e.g. no client "
+                        + "certificate, or one the cluster CA did not sign)");
+        java.util.Map<String, java.util.Map<String, Long>> counts = new java.util.TreeMap<>(refusals.snapshot());
+        for (String port : List.of("admin", "memcached")) {
+            java.util.Map<String, Long> reasons = new java.util.TreeMap<>(counts.getOrDefault(port, java.util.Map.of()));
+            reasons.putIfAbsent(TlsRefusals.HANDSHAKE, 0L);
+            reasons.putIfAbsent(TlsRefusals.PLAINTEXT, 0L);
+            counts.put(port, reasons);
+        }
+        counts.forEach((port, reasons) -> reasons.forEach((reason, n) ->
+                b.dataPoint(counter(n, "node", node, "port", port, "reason", reason))));
+        return b.build();
     }
 
     private static MetricSnapshot zoneCounter(NodeStatus.Snapshot s, String name, String help,

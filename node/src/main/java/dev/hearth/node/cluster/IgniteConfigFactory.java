@@ -1,9 +1,12 @@
 package dev.hearth.node.cluster;
 
+import dev.hearth.node.config.ConfigLoader;
 import dev.hearth.node.config.HearthConfig;
 import dev.hearth.node.membership.HttpPeerProbe;
 import dev.hearth.node.membership.MembersJson;
 import dev.hearth.node.membership.Membership;
+import dev.hearth.node.security.ClusterSecret;
+import dev.hearth.node.security.NodeTls;
 import java.net.URL;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -68,6 +71,16 @@ public final class IgniteConfigFactory {
     /** @param fence what to do when failed members take this node's topology below a quorum ({@link QuorumFence}) */
     public static IgniteConfiguration build(HearthConfig config, ResolvedPorts ports, int memcachedPort,
             int adminPort, URL logConfig, Membership membership, QuorumFence.Action fence) {
+        return build(config, ports, memcachedPort, adminPort, logConfig, membership, fence, null);
+    }
+
+    /**
+     * @param fence what to do when failed members take this node's topology below a quorum ({@link QuorumFence})
+     * @param tls the node's TLS (null when tls.enabled is false): then discovery, communication and the thin-client
+     *        port speak TLS with this node's certificate and accept only peers and clients the cluster CA signed
+     */
+    public static IgniteConfiguration build(HearthConfig config, ResolvedPorts ports, int memcachedPort,
+            int adminPort, URL logConfig, Membership membership, QuorumFence.Action fence, NodeTls tls) {
         IgniteConfiguration ic = new IgniteConfiguration();
         String name = config.node().name();
         ic.setIgniteInstanceName(name);
@@ -76,7 +89,19 @@ public final class IgniteConfigFactory {
         ic.setLocalHost(config.cluster().bindAddress());
         // Ignite's legacy REST/memcached connector binds 11211 by default: that port is ours.
         ic.setConnectorConfiguration(null);
-        ic.setClientConnectorConfiguration(new ClientConnectorConfiguration()
+        ClientConnectorConfiguration thin = new ClientConnectorConfiguration();
+        if (tls != null) {
+            // Ignite has no thin-client authentication without native persistence: a client certificate from the
+            // cluster CA is what lets an application in (docs/security.md, "Thin-client access").
+            thin.setSslEnabled(true)
+                    .setUseIgniteSslContextFactory(false)
+                    .setSslContextFactory(new SslFactory(tls, false))
+                    .setSslClientAuth(true);
+            // Discovery and communication: Ignite demands a peer certificate on both (needClientAuth is fixed), so
+            // only nodes with a node certificate from the cluster CA can join or connect (NodeTls.peerContext).
+            ic.setSslContextFactory(new SslFactory(tls, true));
+        }
+        ic.setClientConnectorConfiguration(thin
                 .setHost(config.cluster().bindAddress())
                 .setPort(ports.thinClient())
                 .setPortRange(0)
@@ -105,7 +130,8 @@ public final class IgniteConfigFactory {
         ic.setIncludeEventTypes(EventType.EVT_CACHE_OBJECT_EXPIRED);
         ic.setTransactionConfiguration(new TransactionConfiguration()
                 .setTxTimeoutOnPartitionMapExchange(TX_TIMEOUT_ON_EXCHANGE_MS));
-        ic.setPluginProviders(new HearthPlugin(config.cluster().name(), membership));
+        ic.setPluginProviders(new HearthPlugin(config.cluster().name(), membership,
+                ClusterSecret.of(ConfigLoader.clusterSecret(config.cluster()))));
         if (logConfig != null) {
             try {
                 ic.setGridLogger(new Log4J2Logger(logConfig));
@@ -130,7 +156,8 @@ public final class IgniteConfigFactory {
         // The confirm window is short of the failure detection timeout: a cut-off node fences sooner than Ignite
         // would drop its last peers, and a machine-wide stall ends before the last probe (see QuorumFence).
         Duration confirm = Duration.ofMillis(Math.min(5_000, config.cluster().failureDetectionTimeout().toMillis() / 4));
-        TcpDiscoverySpi disco = new QuorumFence(membership, fence, new HttpPeerProbe(Duration.ofSeconds(1)), confirm)
+        TcpDiscoverySpi disco = new QuorumFence(membership, fence,
+                new HttpPeerProbe(Duration.ofSeconds(1), tls == null ? null : tls.sslContext()), confirm)
                 .discoverySpi()
                 .setLocalAddress(config.cluster().bindAddress())
                 .setLocalPort(ports.discovery())
@@ -147,6 +174,30 @@ public final class IgniteConfigFactory {
 
         ic.setDataStorageConfiguration(storage(config));
         return ic;
+    }
+
+    /**
+     * The node's one TLS context, handed to Ignite. Ignite keeps its configuration's factories in a Serializable
+     * field; this one is never sent anywhere (node configurations are not marshalled), hence the transient context.
+     */
+    static final class SslFactory implements javax.cache.configuration.Factory<javax.net.ssl.SSLContext> {
+        private static final long serialVersionUID = 1L;
+        private final transient NodeTls tls;
+        private final boolean peers;
+
+        /** @param peers discovery and communication (a peer must be a node), else the thin-client port */
+        SslFactory(NodeTls tls, boolean peers) {
+            this.tls = tls;
+            this.peers = peers;
+        }
+
+        @Override
+        public javax.net.ssl.SSLContext create() {
+            if (tls == null) {
+                throw new IllegalStateException("the node's TLS context does not travel between JVMs");
+            }
+            return peers ? tls.peerContext() : tls.sslContext();
+        }
     }
 
     private static TcpDiscoveryIpFinder ipFinder(HearthConfig config, ResolvedPorts ports) {

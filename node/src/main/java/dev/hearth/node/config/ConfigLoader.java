@@ -17,6 +17,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.hearth.node.auth.UserList;
+import dev.hearth.tls.PemException;
+import dev.hearth.tls.TlsMaterial;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -42,7 +44,7 @@ public final class ConfigLoader {
     /** Env vars the scripts and hearthctl use; they are not config keys. */
     private static final Set<String> NON_CONFIG_ENV =
             Set.of("HEARTH_HOME", "HEARTH_JAVA_OPTS", "HEARTH_ADMIN", "HEARTH_CONFIG", "HEARTH_OUTPUT",
-                    "HEARTH_TOKEN");
+                    "HEARTH_TOKEN", "HEARTH_CACERT", "HEARTH_CERT", "HEARTH_KEY");
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     static final Pattern TENANT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     static final Pattern ZONE_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
@@ -297,7 +299,8 @@ public final class ConfigLoader {
         node = new HearthConfig.Node(node.name() == null || node.name().isBlank()
                 ? defaultName(c.ports().discovery()) : node.name(), node.failureDomain(), node.dataDir(), attributes);
         return new HearthConfig(node, c.cluster(), c.ports(), c.memory(), Map.copyOf(zones), c.memcached(),
-                c.dump(), c.warmup(), c.logging(), c.shutdown(), c.testing(), c.tenants(), c.localCopy(), c.admin());
+                c.dump(), c.warmup(), c.logging(), c.shutdown(), c.testing(), c.tenants(), c.localCopy(), c.admin(),
+                c.tls());
     }
 
     private static String defaultName(int discoveryPort) {
@@ -360,6 +363,8 @@ public final class ConfigLoader {
         if (c.cluster().rebalanceBatchSize().bytes() < 1024) {
             throw new ConfigException("cluster.rebalanceBatchSize", "must be at least 1k");
         }
+        validateSecret(c.cluster());
+        validateTls(c.tls());
         var p = c.ports();
         Map<String, Integer> ports = new LinkedHashMap<>();
         ports.put("ports.discovery", p.discovery());
@@ -538,6 +543,82 @@ public final class ConfigLoader {
             } catch (IOException | IllegalArgumentException e) {
                 throw new ConfigException("admin.tokenFile", e.getMessage());
             }
+        }
+    }
+
+    /** Shortest cluster secret accepted: a guessable one would let any host that reaches discovery join. */
+    static final int MIN_SECRET_CHARS = 16;
+
+    private static void validateSecret(HearthConfig.Cluster cl) {
+        if (!cl.secret().isEmpty() && !cl.secretFile().isEmpty()) {
+            throw new ConfigException("cluster.secretFile", "set either cluster.secret or cluster.secretFile, "
+                    + "not both");
+        }
+        String secret = cl.secret();
+        String key = "cluster.secret";
+        if (!cl.secretFile().isEmpty()) {
+            key = "cluster.secretFile";
+            secret = readSecretFile(cl.secretFile());
+        }
+        if (!secret.isEmpty() && secret.strip().length() < MIN_SECRET_CHARS) {
+            throw new ConfigException(key, "the cluster secret must be at least " + MIN_SECRET_CHARS
+                    + " characters (e.g. openssl rand -hex 32)");
+        }
+    }
+
+    /**
+     * The cluster secret of {@code cl}: {@code cluster.secret}, or the content of {@code cluster.secretFile} without
+     * surrounding white space (a trailing newline is not part of it); empty when neither is set.
+     */
+    public static String clusterSecret(HearthConfig.Cluster cl) {
+        return cl.secretFile().isEmpty() ? cl.secret().strip() : readSecretFile(cl.secretFile());
+    }
+
+    private static String readSecretFile(String file) {
+        String text;
+        try {
+            text = Files.readString(Path.of(file)).strip();
+        } catch (IOException e) {
+            throw new ConfigException("cluster.secretFile", "cannot read " + file + ": " + e);
+        }
+        if (text.isEmpty()) {
+            throw new ConfigException("cluster.secretFile", file + " is empty");
+        }
+        return text;
+    }
+
+    private static void validateTls(HearthConfig.Tls tls) {
+        atLeast(tls.reloadInterval(), Duration.ofSeconds(1), "tls.reloadInterval");
+        if (!tls.enabled()) {
+            return;
+        }
+        // The CA is required, not optional: Ignite's discovery and communication always demand a client
+        // certificate of the peer, so a node without a CA could trust no other node.
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put("tls.certFile", tls.certFile());
+        files.put("tls.keyFile", tls.keyFile());
+        files.put("tls.caFile", tls.caFile());
+        for (var f : files.entrySet()) {
+            if (f.getValue().isEmpty()) {
+                throw new ConfigException(f.getKey(), "must be set when tls.enabled is true (tls.certFile and "
+                        + "tls.keyFile: this node's certificate and PKCS#8 key; tls.caFile: the cluster CA that "
+                        + "signs every node's and client's certificate)");
+            }
+            if (!Files.isReadable(Path.of(f.getValue()))) {
+                throw new ConfigException(f.getKey(), f.getValue() + " does not exist or is not readable");
+            }
+        }
+        // Read them now, so that --check finds a wrong format or a key of another certificate, not the start.
+        try {
+            TlsMaterial.load(Path.of(tls.certFile()), Path.of(tls.keyFile()), Path.of(tls.caFile()));
+        } catch (PemException e) {
+            String key = "tls";
+            for (var f : files.entrySet()) {
+                if (e.getMessage().startsWith(f.getValue())) {
+                    key = f.getKey();
+                }
+            }
+            throw new ConfigException(key, e.getMessage());
         }
     }
 

@@ -22,7 +22,8 @@ public record HearthConfig(
         Testing testing,
         Tenants tenants,
         LocalCopy localCopy,
-        Admin admin) {
+        Admin admin,
+        Tls tls) {
 
     /** {@code attributes}: free-form name -> value labels of this node, matched by a zone's {@code nodeFilter}. */
     public record Node(String name, String failureDomain, String dataDir, Map<String, String> attributes) {
@@ -39,7 +40,9 @@ public record HearthConfig(
             ByteSize rebalanceBatchSize,
             Duration stuckExchangeTimeout,
             Duration workerBlockedTimeout,
-            int expectedSize) {
+            int expectedSize,
+            String secret,
+            String secretFile) {
     }
 
     public record Kubernetes(String namespace, String service, String masterUrl) {
@@ -91,6 +94,14 @@ public record HearthConfig(
             String usersFile,
             boolean saslOverPlaintext,
             int maxAuthFailures) {
+    }
+
+    /**
+     * TLS on every port (memcached, admin, thin client, discovery, communication). Paths are empty when unset;
+     * when {@code enabled}, {@code certFile}, {@code keyFile} and {@code caFile} are set (validated by the loader).
+     * {@code reloadInterval}: how often the files are checked for changes.
+     */
+    public record Tls(boolean enabled, String certFile, String keyFile, String caFile, Duration reloadInterval) {
     }
 
     public record Dump(Duration interval, int keep) {

@@ -22,21 +22,41 @@ public final class HttpPeerProbe implements SplitWatch.Probe, PeerWatch.Reach {
     private final HttpClient http;
     private final Duration timeout;
     private final Supplier<String> authorization;
+    private final String scheme;
 
-    /** @param authorization the {@code Authorization} header to send (asked at every request), or null for none */
-    public HttpPeerProbe(Duration timeout, Supplier<String> authorization) {
+    /**
+     * @param tls the node's TLS context when the admin ports speak HTTPS (tls.enabled): peers are asked over HTTPS
+     *        with this node's certificate; null for plain HTTP
+     * @param authorization the {@code Authorization} header to send (asked at every request), or null for none
+     */
+    public HttpPeerProbe(Duration timeout, javax.net.ssl.SSLContext tls, Supplier<String> authorization) {
         this.timeout = timeout;
         this.authorization = authorization;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(timeout);
+        if (tls != null) {
+            b.sslContext(tls);
+        }
+        this.http = b.build();
+        this.scheme = tls == null ? "http://" : "https://";
     }
 
-    /** A probe that sends no token: clusters with an open admin port. */
+    /** Plain HTTP with the cluster's admin token. */
+    public HttpPeerProbe(Duration timeout, Supplier<String> authorization) {
+        this(timeout, null, authorization);
+    }
+
+    /** HTTPS (or plain HTTP when {@code tls} is null) without a token. */
+    public HttpPeerProbe(Duration timeout, javax.net.ssl.SSLContext tls) {
+        this(timeout, tls, () -> null);
+    }
+
+    /** A plain-HTTP probe that sends no token: clusters with an open admin port. */
     public HttpPeerProbe(Duration timeout) {
-        this(timeout, () -> null);
+        this(timeout, null, () -> null);
     }
 
     private HttpRequest membership(String admin) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + admin + "/membership")).timeout(timeout)
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(scheme + admin + "/membership")).timeout(timeout)
                 .GET();
         String auth = authorization.get();
         if (auth != null) {

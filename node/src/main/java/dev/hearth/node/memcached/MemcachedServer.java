@@ -3,6 +3,7 @@ package dev.hearth.node.memcached;
 import dev.hearth.node.cache.CacheService;
 import dev.hearth.node.cache.OperationStats;
 import dev.hearth.node.config.HearthConfig;
+import dev.hearth.node.security.NodeTls;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -53,11 +54,15 @@ public final class MemcachedServer implements AutoCloseable {
     public static final String VERSION = "1.6.18";
     private static final Logger LOG = LogManager.getLogger(MemcachedServer.class);
     private static final byte[] TOO_MANY = "ERROR Too many open connections\r\n".getBytes(StandardCharsets.US_ASCII);
+    /** What a plaintext client of a TLS port reads before the connection closes. */
+    static final String TLS_REQUIRED = "CLIENT_ERROR this port requires TLS (tls.enabled)\r\n";
 
     private final Endpoint endpoint;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final ScheduledExecutorService scheduler;
+    /** Null: plaintext. */
+    private final NodeTls tls;
     private final ChannelGroup connections = new DefaultChannelGroup("memcached", GlobalEventExecutor.INSTANCE);
     private final ConnectionGate gate = new ConnectionGate();
     private Channel serverChannel;
@@ -71,6 +76,15 @@ public final class MemcachedServer implements AutoCloseable {
 
     /** @param ioThreads event-loop threads (0 = Netty's default, two per core) */
     public MemcachedServer(HearthConfig.Memcached settings, OperationStats ops, int ioThreads) {
+        this(settings, ops, ioThreads, null);
+    }
+
+    /**
+     * @param ioThreads event-loop threads (0 = Netty's default, two per core)
+     * @param tls the node's TLS (every connection must speak it, with a client certificate), or null for plaintext
+     */
+    public MemcachedServer(HearthConfig.Memcached settings, OperationStats ops, int ioThreads, NodeTls tls) {
+        this.tls = tls;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("hearth-memcached-flush"));
         try {
             this.endpoint = new Endpoint(settings, ops, scheduler);
@@ -146,6 +160,9 @@ public final class MemcachedServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            if (tls != null) { // "tls" goes first: everything after it sees plaintext
+                                tls.secure(ch, "memcached", TLS_REQUIRED);
+                            }
                             if (idleSeconds > 0) { // first, so its events reach the gate, which closes the channel
                                 ch.pipeline().addLast("idle", new IdleStateHandler(idleSeconds, 0, 0,
                                         TimeUnit.SECONDS));

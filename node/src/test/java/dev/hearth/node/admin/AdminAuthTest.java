@@ -224,7 +224,7 @@ class AdminAuthTest {
         String first = "first-token-from-a-file-0123456789";
         String second = "second-token-from-a-file-0123456789";
         Files.writeString(file, first + "\n");
-        try (AdminServer admin = new AdminServer(node.status(), new OperationStats(), AdminToken.file(file), true)) {
+        try (AdminServer admin = new AdminServer(node.status(), new OperationStats(), AdminToken.file(file), true, null)) {
             int p = admin.start("127.0.0.1", 0);
             assertEquals(200, send(p, "GET", "/metrics", null).statusCode(), "admin.openMetrics=true");
             assertEquals(401, send(p, "GET", "/status", null).statusCode());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hearth.tls.TestCertificates;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -104,6 +105,49 @@ class ConfigLoaderTest {
         assertEquals("memcached.connectionOutput", small.key());
         assertTrue(small.getMessage().contains("maxItemSize"), small.getMessage());
         assertEquals("memcached.outputMemory", fails(null, Map.of(), "memcached.outputMemory=8m").key());
+    }
+
+    @Test
+    void tlsNeedsItsThreeFilesAndTheSecretComesFromOnePlace() throws IOException {
+        HearthConfig off = load(null, Map.of());
+        assertEquals(false, off.tls().enabled());
+        assertEquals(Duration.ofSeconds(30), off.tls().reloadInterval());
+        assertEquals("", ConfigLoader.clusterSecret(off.cluster()));
+
+        TestCertificates.Ca authority = TestCertificates.ca("config-ca");
+        TestCertificates.Leaf leaf = authority.issue("n0");
+        Path cert = leaf.writeCert(dir.resolve("node.crt"));
+        Path key = leaf.writeKey(dir.resolve("node.key"));
+        Path ca = authority.write(dir.resolve("ca.pem"));
+        ConfigException noCa = fails(null, Map.of("HEARTH_TLS_ENABLED", "true", "HEARTH_TLS_CERT_FILE", cert.toString(),
+                "HEARTH_TLS_KEY_FILE", key.toString()));
+        assertEquals("tls.caFile", noCa.key());
+        assertTrue(noCa.getMessage().contains("the cluster CA"), noCa.getMessage());
+        ConfigException missing = fails(null, Map.of(), "tls.enabled=true", "tls.certFile=" + cert,
+                "tls.keyFile=" + dir.resolve("nope.key"), "tls.caFile=" + ca);
+        assertEquals("tls.keyFile", missing.key());
+        assertTrue(missing.getMessage().contains("nope.key does not exist or is not readable"), missing.getMessage());
+        HearthConfig on = load(null, Map.of(), "tls.enabled=true", "tls.certFile=" + cert, "tls.keyFile=" + key,
+                "tls.caFile=" + ca, "tls.reloadInterval=5s");
+        assertEquals(ca.toString(), on.tls().caFile());
+        assertEquals("tls.reloadInterval", fails(null, Map.of(), "tls.reloadInterval=100ms").key());
+        Path otherKey = authority.issue("n1").writeKey(dir.resolve("other.key"));
+        ConfigException notAPair = fails(null, Map.of(), "tls.enabled=true", "tls.certFile=" + cert,
+                "tls.keyFile=" + otherKey, "tls.caFile=" + ca);
+        assertEquals("tls.keyFile", notAPair.key());
+        assertTrue(notAPair.getMessage().contains("is not the private key of the certificate"), notAPair.getMessage());
+        ConfigException caNotPem = fails(null, Map.of(), "tls.enabled=true", "tls.certFile=" + cert,
+                "tls.keyFile=" + key, "tls.caFile=" + key);
+        assertEquals("tls.caFile", caNotPem.key());
+
+        assertEquals("cluster.secret", fails(null, Map.of(), "cluster.secret=short").key());
+        Path secret = Files.writeString(dir.resolve("secret"), "  a-long-enough-cluster-secret\n");
+        HearthConfig fromFile = load(null, Map.of("HEARTH_CLUSTER_SECRET_FILE", secret.toString()));
+        assertEquals("a-long-enough-cluster-secret", ConfigLoader.clusterSecret(fromFile.cluster()));
+        ConfigException both = fails(null, Map.of(), "cluster.secret=a-long-enough-cluster-secret",
+                "cluster.secretFile=" + secret);
+        assertTrue(both.getMessage().contains("not both"), both.getMessage());
+        assertEquals("cluster.secretFile", fails(null, Map.of(), "cluster.secretFile=" + dir.resolve("none")).key());
     }
 
     @Test
