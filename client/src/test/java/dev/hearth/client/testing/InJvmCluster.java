@@ -39,6 +39,15 @@ public final class InJvmCluster implements AutoCloseable {
     private final IgniteClient admin;
 
     private InJvmCluster(int size, String... zones) throws IOException {
+        this(size, null, null, zones);
+    }
+
+    /**
+     * @param serverTls the thin-client port's TLS (a client certificate required), or null for plaintext
+     * @param clientTls what this harness's own thin client presents then
+     */
+    private InJvmCluster(int size, javax.net.ssl.SSLContext serverTls, javax.net.ssl.SSLContext clientTls,
+            String... zones) throws IOException {
         int[] ports = ProcessCluster.freePorts(size * 3);
         thinPorts = new int[size];
         String id = "tclient-" + UUID.randomUUID().toString().substring(0, 8);
@@ -70,8 +79,7 @@ public final class InJvmCluster implements AutoCloseable {
                         .setDataStorageConfiguration(ds)
                         // Ignite's legacy memcached-compatible connector would take port 11211.
                         .setConnectorConfiguration(null)
-                        .setClientConnectorConfiguration(new ClientConnectorConfiguration()
-                                .setHost("127.0.0.1").setPort(thinPorts[i]).setPortRange(0))
+                        .setClientConnectorConfiguration(connector(thinPorts[i], serverTls))
                         .setMetricsLogFrequency(0)
                         .setGridLogger(new NullLogger());
                 nodes.add(Ignition.start(cfg));
@@ -79,8 +87,12 @@ public final class InJvmCluster implements AutoCloseable {
             for (String z : zones) {
                 createZone(z);
             }
-            admin = Ignition.startClient(new ClientConfiguration().setAddresses(addresses().toArray(new String[0]))
-                    .setTimeout(10_000));
+            ClientConfiguration adminCfg = new ClientConfiguration().setAddresses(addresses().toArray(new String[0]))
+                    .setTimeout(10_000);
+            if (clientTls != null) {
+                adminCfg.setSslMode(org.apache.ignite.client.SslMode.REQUIRED).setSslContextFactory(() -> clientTls);
+            }
+            admin = Ignition.startClient(adminCfg);
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -89,6 +101,22 @@ public final class InJvmCluster implements AutoCloseable {
 
     public static InJvmCluster start(int size, String... zones) throws IOException {
         return new InJvmCluster(size, zones);
+    }
+
+    /** As {@link #start}, with TLS on the thin-client port as a node with tls.enabled has it (mutual TLS). */
+    public static InJvmCluster startTls(int size, javax.net.ssl.SSLContext serverTls,
+            javax.net.ssl.SSLContext clientTls, String... zones) throws IOException {
+        return new InJvmCluster(size, serverTls, clientTls, zones);
+    }
+
+    private static ClientConnectorConfiguration connector(int port, javax.net.ssl.SSLContext tls) {
+        ClientConnectorConfiguration c = new ClientConnectorConfiguration().setHost("127.0.0.1").setPort(port)
+                .setPortRange(0);
+        if (tls != null) {
+            c.setSslEnabled(true).setUseIgniteSslContextFactory(false).setSslClientAuth(true)
+                    .setSslContextFactory(() -> tls);
+        }
+        return c;
     }
 
     public List<String> addresses() {

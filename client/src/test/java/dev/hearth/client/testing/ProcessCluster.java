@@ -48,7 +48,9 @@ public final class ProcessCluster implements AutoCloseable {
     /** Extra {@code --set key=value} settings every node of this cluster starts with. */
     private final List<String> settings;
     private final List<Node> nodes = new ArrayList<>();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+    private final HttpClient http;
+    /** "https://" when the nodes run with tls.enabled, else "http://". */
+    private final String scheme;
 
     /** One node's ports and process. */
     public static final class Node {
@@ -83,7 +85,14 @@ public final class ProcessCluster implements AutoCloseable {
         }
     }
 
-    private ProcessCluster(Path home, Path workDir, int size, List<String> settings) throws IOException {
+    private ProcessCluster(Path home, Path workDir, int size, List<String> settings,
+            javax.net.ssl.SSLContext adminTls) throws IOException {
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500));
+        if (adminTls != null) {
+            b.sslContext(adminTls);
+        }
+        this.http = b.build();
+        this.scheme = adminTls == null ? "http://" : "https://";
         this.home = home;
         this.workDir = workDir;
         this.settings = List.copyOf(settings);
@@ -113,9 +122,18 @@ public final class ProcessCluster implements AutoCloseable {
      * {@code running} are started now; the others join later with {@link #startNode}.
      */
     public static ProcessCluster start(int size, int running, Path workDir, List<String> settings) throws Exception {
+        return start(size, running, workDir, settings, null);
+    }
+
+    /**
+     * As {@link #start(int, int, Path, List)}, for nodes with {@code tls.enabled} (in {@code settings}): their admin
+     * ports are asked over HTTPS with {@code adminTls} (a client certificate of the cluster CA).
+     */
+    public static ProcessCluster start(int size, int running, Path workDir, List<String> settings,
+            javax.net.ssl.SSLContext adminTls) throws Exception {
         Path home = hearthHome();
         ensureNodeBuilt(home);
-        ProcessCluster c = new ProcessCluster(home, workDir, size, settings);
+        ProcessCluster c = new ProcessCluster(home, workDir, size, settings, adminTls);
         try {
             for (int i = 0; i < running; i++) {
                 c.launch(i);
@@ -137,14 +155,17 @@ public final class ProcessCluster implements AutoCloseable {
         return p.toAbsolutePath();
     }
 
-    /** The node's jar and libs, built on demand: {@code mvn -B -q -DskipTests package -pl node}. */
+    /**
+     * The node's jar and libs, built on demand: {@code mvn -B -q -DskipTests package -pl node -am} (with the modules
+     * it needs, hearth-tls, which a build that stops at this module has not packaged yet).
+     */
     public static synchronized Path ensureNodeBuilt(Path home) throws IOException, InterruptedException {
         Path jar = home.resolve("node/target/hearth-node.jar");
         if (!Files.exists(jar) || !Files.isDirectory(home.resolve("node/target/lib"))) {
-            Process p = new ProcessBuilder("mvn", "-B", "-q", "-DskipTests", "package", "-pl", "node")
+            Process p = new ProcessBuilder("mvn", "-B", "-q", "-DskipTests", "package", "-pl", "node", "-am")
                     .directory(home.toFile()).inheritIO().start();
             if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-                throw new IllegalStateException("building the node failed (mvn package -pl node)");
+                throw new IllegalStateException("building the node failed (mvn package -pl node -am)");
             }
         }
         return jar;
@@ -202,7 +223,7 @@ public final class ProcessCluster implements AutoCloseable {
     public boolean isReady(int i) {
         try {
             HttpResponse<Void> r = http.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + nodes.get(i).admin + "/health/ready"))
+                    URI.create(scheme + "127.0.0.1:" + nodes.get(i).admin + "/health/ready"))
                     .timeout(Duration.ofMillis(1000)).GET().build(), HttpResponse.BodyHandlers.discarding());
             return r.statusCode() == 200;
         } catch (IOException e) {

@@ -139,15 +139,39 @@ public final class AdminServer implements AutoCloseable {
                         if (tls != null) {
                             tls.secure(ch, "admin", HTTPS_REQUIRED);
                         }
-                        ch.pipeline()
-                                .addLast(new ReadTimeoutHandler(30))
-                                .addLast(new HttpServerCodec(4096, 8192, 8192))
-                                .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
-                                .addLast(new Handler());
+                        ch.pipeline().addLast(new ReadTimeoutHandler(30));
+                        http(ch.pipeline());
                     }
                 })
                 .bind(host, port).sync().channel();
         return ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    /**
+     * The HTTP part of a connection's pipeline: what every request goes through after TLS. Package-private for the
+     * fuzz test, which feeds it arbitrary bytes.
+     */
+    void http(io.netty.channel.ChannelPipeline p) {
+        p.addLast(new HttpServerCodec(4096, 8192, 8192))
+                .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
+                .addLast(new Handler());
+    }
+
+    /**
+     * Waits (at most {@code maxMillis}) until no request is being handled off the event loop: the fuzz test's
+     * embedded channel must not be written by a worker while the test thread feeds it.
+     *
+     * @return whether the workers went idle in time
+     */
+    boolean awaitIdle(long maxMillis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxMillis);
+        while (workers.getActiveCount() > 0 || !workers.getQueue().isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+        }
+        return true;
     }
 
     @Override

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.hearth.client.HearthClient;
-import dev.hearth.client.TenantCache;
 import dev.hearth.node.HearthNode;
 import dev.hearth.node.TestNodes;
 import dev.hearth.node.membership.HttpPeerProbe;
@@ -131,26 +129,9 @@ class TlsNodeTest {
                 URI.create("https://127.0.0.1:" + admin + "/health/ready")).build(), HttpResponse.BodyHandlers.ofString()));
     }
 
+    /** hearth-client's side (Builder.tls, its messages) is TlsClientIT's, in the client module. */
     @Test
-    void hearthClientConnectsWithItsCertificateOnly() throws Exception {
-        try (HearthClient c = HearthClient.builder().addresses("127.0.0.1:" + thin)
-                .timeout(Duration.ofSeconds(5)).tls(caFile, clientCert, clientKey).build()) {
-            TenantCache<byte[]> t = c.tenant("tls-app");
-            t.put("k", "v".getBytes(StandardCharsets.UTF_8));
-            assertEquals("v", new String(t.get("k"), StandardCharsets.UTF_8));
-        }
-        // Ignite's own thin client shows what a client sees without TLS, and with TLS but no certificate.
-        try (HearthClient c = HearthClient.builder().addresses("127.0.0.1:" + thin)
-                .timeout(Duration.ofSeconds(2)).build()) {
-            Exception e = assertThrows(Exception.class, () -> c.tenant("tls-app").get("k"));
-            assertTrue(chain(e).contains("if the cluster has tls.enabled, connect with HearthClient.Builder.tls"),
-                    chain(e));
-        }
-        try (HearthClient c = HearthClient.builder().addresses("127.0.0.1:" + thin)
-                .timeout(Duration.ofSeconds(2)).tls(caFile).build()) {
-            Exception e = assertThrows(Exception.class, () -> c.tenant("tls-app").get("k"));
-            assertTrue(chain(e).contains("the client certificate must be signed by the cluster CA"), chain(e));
-        }
+    void theThinClientPortServesOnlyCertificatesOfTheClusterCa() throws Exception {
         // Ignite's own thin client: refused without TLS, without a certificate, and with another CA's certificate.
         assertThrows(Exception.class, () -> thinClient(null));
         assertThrows(Exception.class, () -> thinClient(ClientTls.context(caFile, null, null)));
@@ -169,14 +150,6 @@ class TlsNodeTest {
         try (IgniteClient c = Ignition.startClient(cfg)) {
             assertFalse(c.cacheNames().isEmpty());
         }
-    }
-
-    private static String chain(Throwable e) {
-        StringBuilder b = new StringBuilder();
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            b.append(t).append(" / ");
-        }
-        return b.toString();
     }
 
     /** A TLS connection with {@code tls} gets no memcached answer: the handshake or the first read fails. */
