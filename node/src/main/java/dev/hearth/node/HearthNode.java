@@ -501,6 +501,20 @@ public final class HearthNode implements AutoCloseable {
         }
     }
 
+    /** Ends the periodic local-copy writes, waiting (bounded) for one in progress to finish. */
+    private void stopLocalCopyWrites() {
+        localCopyExecutor.shutdownNow();
+        try {
+            if (!localCopyExecutor.awaitTermination(config.localCopy().finalWriteTimeout().toMillis(),
+                    TimeUnit.MILLISECONDS)) {
+                LOG.warn("Local copy: a periodic write still runs {} s after the stop began",
+                        config.localCopy().finalWriteTimeout().toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** The final write of a node that leaves while Ignite still holds its data (stop, segmented, wedged). */
     private void writeFinalLocalCopy(String why) {
         if (localCopy != null && localCopyWritable) {
@@ -715,6 +729,14 @@ public final class HearthNode implements AutoCloseable {
             if (memcached != null) {
                 memcached.close();
             }
+            // Ignite is gone or going: nothing periodic may run on after this returns (a local-copy write in
+            // progress would go on creating files in the data directory a test, or the next start, is using).
+            scheduler.shutdownNow();
+            watchdogExecutor.shutdownNow();
+            stopLocalCopyWrites();
+            membershipExecutor.shutdownNow();
+            peerWatchExecutor.shutdownNow();
+            peerProbes.shutdownNow();
             admin.close();
             if (tls != null) {
                 tls.close();
@@ -737,7 +759,7 @@ public final class HearthNode implements AutoCloseable {
             memcached.close();
         }
         scheduler.shutdownNow();
-        localCopyExecutor.shutdownNow();
+        stopLocalCopyWrites();
         watchdogExecutor.shutdownNow();
         // With the endpoints closed nothing changes any more: this copy is the node's last state.
         writeFinalLocalCopy("at a graceful stop");
