@@ -10,7 +10,9 @@
 #        TARGETS (memcached,hearth-memcached,thin), PROFILE (0; 1 records JFR on every node during each Hearth run:
 #        OUT_DIR/LABEL-nodeN.jfr, summarised with bench/jfr-top.py into OUT_DIR/LABEL-profile.txt, and, where perf
 #        is installed, every thread of the machine with perf: OUT_DIR/LABEL-perf.txt, CPU by thread and by symbol;
-#        perf: perf only).
+#        perf: perf only), TLS (0; 1 runs the cluster with tls.enabled and mutual TLS, certificates made here with
+#        openssl, and drives the Hearth targets over TLS: the cost of TLS is this run's Hearth rows against a TLS=0 run's;
+#        real memcached stays plaintext, the reference of both).
 # Results: OUT_DIR/summary.txt (default /tmp/hearth-cpu-per-op).
 set -euo pipefail
 
@@ -27,6 +29,7 @@ mc_threads="${MEMCACHED_THREADS:-4}"
 offset="${PORT_OFFSET:-17500}"
 targets="${TARGETS:-memcached,hearth-memcached,thin}"
 profile="${PROFILE:-0}"
+tls="${TLS:-0}"
 hearthctl="$here/bin/hearthctl"
 dir="$out/cluster"
 
@@ -38,11 +41,34 @@ mkdir -p "$out"
 summary="$out/summary.txt"
 say() { echo "$*" | tee -a "$summary"; }
 
+# TLS=1: a CA, one node certificate for the three local nodes (serverAuth and clientAuth, for 127.0.0.1) and a client
+# certificate (clientAuth), EC P-256 with unencrypted PKCS#8 keys, as docs/security.md makes them.
+tls_sets=()
+tls_bench=()
+if [ "$tls" = 1 ]; then
+  t="$out/tls"
+  mkdir -p "$t"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$t/ca.key" -out "$t/ca.pem" \
+    -days 2 -subj "/CN=hearth-bench-ca" 2> /dev/null
+  for who in node client; do
+    usage=clientAuth; [ "$who" = node ] && usage=serverAuth,clientAuth
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$t/$who.key" 2> /dev/null
+    openssl req -new -key "$t/$who.key" -subj "/CN=hearth-bench-$who" -out "$t/$who.csr" 2> /dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=%s\nbasicConstraints=CA:FALSE\n' "$usage" \
+      > "$t/$who.ext"
+    openssl x509 -req -in "$t/$who.csr" -CA "$t/ca.pem" -CAkey "$t/ca.key" -CAcreateserial -days 2 \
+      -extfile "$t/$who.ext" -out "$t/$who.crt" 2> /dev/null
+  done
+  tls_sets=(--set tls.enabled=true --set "tls.certFile=$t/node.crt" --set "tls.keyFile=$t/node.key"
+    --set "tls.caFile=$t/ca.pem")
+  tls_bench=(--tls-ca "$t/ca.pem" --tls-cert "$t/client.crt" --tls-key "$t/client.key")
+fi
+
 mc_port=$((11211 + offset + 90))
 memcached -l 127.0.0.1 -p "$mc_port" -U 0 -t "$mc_threads" -m 1024 -u "$(id -un)" > "$out/memcached.log" 2>&1 &
 mc_pid=$!
 "$hearthctl" local up --nodes 3 --dir "$dir" --port-offset "$offset" --cluster-name "cpu-per-op-$offset" \
-  --start-timeout 300s > "$out/local-up.log" 2>&1 &
+  --start-timeout 300s "${tls_sets[@]}" > "$out/local-up.log" 2>&1 &
 supervisor=$!
 cleanup() {
   "$hearthctl" local down --dir "$dir" --timeout 2m > /dev/null 2>&1 || true
@@ -65,7 +91,7 @@ EOF
 )
 
 say "# hearth CPU per operation, $(date -u +%FT%TZ), $(nproc) cores; memcached $(memcached -V | cut -d' ' -f2) with $mc_threads threads"
-say "threads=$threads pipeline=$pipeline warmup=${warmup}s duration=${duration}s keys=$keys valueSize=$value_size"
+say "threads=$threads pipeline=$pipeline warmup=${warmup}s duration=${duration}s keys=$keys valueSize=$value_size tls=$tls"
 common=(--threads "$threads" --warmup "$warmup" --duration "$duration" --keys "$keys" --value-size "$value_size" -o table)
 wanted() { [[ ",$targets," == *",$1,"* ]]; }
 profile_start() { # $1 label: JFR on every node over the whole run, perf over the measured window
@@ -115,13 +141,14 @@ if [ "$jit_warmup" -gt 0 ]; then
     wanted "$t" || continue
     if [ "$t" = thin ]; then args=(--target thin --servers "$thin_servers"); else
       args=(--target memcached --servers "$mc_servers"); fi
-    "$hearthctl" bench "${args[@]}" --threads "$threads" --warmup 0 --duration "$jit_warmup" --keys "$keys" \
-      --value-size "$value_size" > "$out/jit-warmup-$t.txt" 2>&1 || true
+    "$hearthctl" bench "${args[@]}" "${tls_bench[@]}" --threads "$threads" --warmup 0 --duration "$jit_warmup" \
+      --keys "$keys" --value-size "$value_size" > "$out/jit-warmup-$t.txt" 2>&1 || true
   done
 fi
 {
   run memcached --target memcached --servers "127.0.0.1:$mc_port" --pipeline "$pipeline" --server-pids "$mc_pid"
-  run hearth-memcached --target memcached --servers "$mc_servers" --pipeline "$pipeline" --server-pids "$node_pids"
-  run thin --target thin --servers "$thin_servers" --server-pids "$node_pids"
+  run hearth-memcached --target memcached --servers "$mc_servers" --pipeline "$pipeline" --server-pids "$node_pids" \
+    "${tls_bench[@]}"
+  run thin --target thin --servers "$thin_servers" --server-pids "$node_pids" "${tls_bench[@]}"
 } | awk 'NR == 1 || $1 != "LABEL"' | column -t | tee -a "$summary"
 echo "summary: $summary"

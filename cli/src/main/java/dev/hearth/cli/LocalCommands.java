@@ -110,9 +110,37 @@ public final class LocalCommands implements Callable<Integer> {
                 spec.commandLine().getOut().println("admin token in " + file.toAbsolutePath().normalize()
                         + ": export HEARTH_TOKEN=$(cat " + file.toAbsolutePath().normalize() + ")");
             }
+            useNodeTls(sets);
             new LocalCluster(dir, count, offset, clusterName, nodeSets, bin, spec.commandLine().getOut())
                     .run(startTimeout);
             return ExitCodes.OK;
+        }
+    }
+
+    /**
+     * With {@code --set tls.enabled=true} (and the node's tls.certFile, tls.keyFile, tls.caFile), this process asks
+     * its nodes over HTTPS with the nodes' own certificate, which is also a client certificate of the cluster CA
+     * (as bin/hearth-probe does in a pod).
+     */
+    static void useNodeTls(List<String> sets) {
+        java.util.Map<String, String> m = new java.util.HashMap<>();
+        for (String s : sets) {
+            int eq = s.indexOf('=');
+            m.put(s.substring(0, eq), s.substring(eq + 1));
+        }
+        if (!"true".equals(m.get("tls.enabled"))) {
+            return;
+        }
+        for (String k : new String[] {"tls.certFile", "tls.keyFile", "tls.caFile"}) {
+            if (m.get(k) == null || m.get(k).isEmpty()) {
+                throw CliException.usage("--set tls.enabled=true needs --set " + k + "=... too");
+            }
+        }
+        try {
+            AdminClient.useTls(dev.hearth.tls.ClientTls.context(Path.of(m.get("tls.caFile")),
+                    Path.of(m.get("tls.certFile")), Path.of(m.get("tls.keyFile"))));
+        } catch (dev.hearth.tls.PemException e) {
+            throw CliException.usage(e.getMessage());
         }
     }
 

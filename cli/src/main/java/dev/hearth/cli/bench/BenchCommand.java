@@ -68,9 +68,39 @@ public final class BenchCommand implements Callable<Integer> {
             description = "server processes on this machine whose CPU time (/proc/PID/stat) over the measured "
                     + "window is divided by the operations: SRV_CPU_US_OP")
     List<Long> serverPids = new ArrayList<>();
+    @Option(names = "--tls-ca", paramLabel = "PEM",
+            description = "with TLS on the nodes (tls.enabled): the cluster CA to trust; every target then speaks TLS")
+    java.nio.file.Path tlsCa;
+    @Option(names = "--tls-cert", paramLabel = "PEM", description = "with --tls-ca: the client certificate (mutual TLS)")
+    java.nio.file.Path tlsCert;
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "with --tls-cert: its PKCS#8 key")
+    java.nio.file.Path tlsKey;
     @Option(names = "--load-threads", defaultValue = "16",
             description = "threads that write every key before the runs (one blocking write at a time each)")
     int loadThreads;
+
+    /** The TLS files when --tls-ca is given, else null. */
+    ClientDrivers.TlsFiles tlsFiles() {
+        if (tlsCa == null) {
+            return null;
+        }
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--tls-cert and --tls-key go together");
+        }
+        return new ClientDrivers.TlsFiles(tlsCa, tlsCert, tlsKey);
+    }
+
+    private javax.net.ssl.SSLContext tlsContext;
+
+    /** One context for every connection of the run, or null without --tls-ca. */
+    synchronized javax.net.ssl.SSLContext tls() {
+        ClientDrivers.TlsFiles f = tlsFiles();
+        if (f != null && tlsContext == null) {
+            tlsContext = dev.hearth.tls.ClientTls.context(f.ca(), f.cert(), f.key());
+        }
+        return tlsContext;
+    }
 
     /** One measured run. */
     public record Result(String target, int threads, int pipeline, long ops, long failed, double opsPerSecond,
@@ -114,7 +144,7 @@ public final class BenchCommand implements Callable<Integer> {
             java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
             factory = () -> {
                 try {
-                    return new MemcachedDriver(servers.get(next.getAndIncrement() % servers.size()));
+                    return new MemcachedDriver(servers.get(next.getAndIncrement() % servers.size()), tls());
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
@@ -147,11 +177,11 @@ public final class BenchCommand implements Callable<Integer> {
      */
     private Supplier<Driver> javaClient(String name, String thinPrefix, List<AutoCloseable> owned) {
         if (name.equals("client")) {
-            ClientDrivers.Hearth h = new ClientDrivers.Hearth(servers, Duration.ofMillis(timeoutMs));
+            ClientDrivers.Hearth h = new ClientDrivers.Hearth(servers, Duration.ofMillis(timeoutMs), tlsFiles());
             owned.add(h);
             return h::driver;
         }
-        ClientDrivers.Thin t = new ClientDrivers.Thin(servers, Duration.ofMillis(timeoutMs), thinPrefix);
+        ClientDrivers.Thin t = new ClientDrivers.Thin(servers, Duration.ofMillis(timeoutMs), thinPrefix, tls());
         owned.add(t);
         return t::driver;
     }

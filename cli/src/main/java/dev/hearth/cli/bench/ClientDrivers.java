@@ -55,13 +55,26 @@ final class ClientDrivers {
         };
     }
 
+    /** The PEM files of a TLS run: the cluster CA, and the client certificate and key (both or neither). */
+    record TlsFiles(java.nio.file.Path ca, java.nio.file.Path cert, java.nio.file.Path key) {
+    }
+
     /** hearth-client, tenant "bench": what an API server embeds. */
     static final class Hearth implements AutoCloseable {
         private static final Duration LOAD_TIMEOUT = Duration.ofSeconds(10);
         private final HearthClient client;
 
-        Hearth(List<String> addresses, Duration timeout) {
-            client = HearthClient.builder().addresses(addresses).timeout(timeout).build();
+        /** @param tls the cluster CA and client certificate for nodes with tls.enabled, or null */
+        Hearth(List<String> addresses, Duration timeout, TlsFiles tls) {
+            HearthClient.Builder b = HearthClient.builder().addresses(addresses).timeout(timeout);
+            if (tls != null) {
+                if (tls.cert() == null) {
+                    b.tls(tls.ca());
+                } else {
+                    b.tls(tls.ca(), tls.cert(), tls.key());
+                }
+            }
+            client = b.build();
         }
 
         Driver driver() {
@@ -91,16 +104,23 @@ final class ClientDrivers {
         private final String prefix;
 
         Thin(List<String> addresses, Duration timeout) {
-            this(addresses, timeout, "bench:");
+            this(addresses, timeout, "bench:", null);
         }
 
-        /** @param prefix 6 characters, so that stored keys keep the size of hearth-client's ("bench:") */
-        Thin(List<String> addresses, Duration timeout, String prefix) {
+        /**
+         * @param prefix 6 characters, so that stored keys keep the size of hearth-client's ("bench:")
+         * @param tls a TLS context for nodes with tls.enabled, or null for plaintext
+         */
+        Thin(List<String> addresses, Duration timeout, String prefix, javax.net.ssl.SSLContext tls) {
             if (prefix.length() != "bench:".length()) {
                 throw new IllegalArgumentException("key prefix must have 6 characters: " + prefix);
             }
-            client = Ignition.startClient(new ClientConfiguration().setAddresses(addresses.toArray(String[]::new))
-                    .setPartitionAwarenessEnabled(true).setTimeout((int) timeout.toMillis()));
+            ClientConfiguration cfg = new ClientConfiguration().setAddresses(addresses.toArray(String[]::new))
+                    .setPartitionAwarenessEnabled(true).setTimeout((int) timeout.toMillis());
+            if (tls != null) {
+                cfg.setSslMode(org.apache.ignite.client.SslMode.REQUIRED).setSslContextFactory(() -> tls);
+            }
+            client = Ignition.startClient(cfg);
             cache = client.cache("hearth-zone-default");
             this.prefix = prefix;
         }

@@ -16,12 +16,22 @@ final class MemcachedDriver implements Driver {
     private final OutputStream out;
     private final InputStream in;
 
-    MemcachedDriver(String hostPort) throws IOException {
+    /** @param tls a TLS context for a node with tls.enabled, or null for plaintext */
+    MemcachedDriver(String hostPort, javax.net.ssl.SSLContext tls) throws IOException {
         int colon = hostPort.lastIndexOf(':');
-        socket = new Socket();
-        socket.setTcpNoDelay(true);
-        socket.connect(new InetSocketAddress(hostPort.substring(0, colon),
-                Integer.parseInt(hostPort.substring(colon + 1))), 5000);
+        String host = hostPort.substring(0, colon);
+        int port = Integer.parseInt(hostPort.substring(colon + 1));
+        Socket plain = new Socket();
+        plain.setTcpNoDelay(true);
+        plain.connect(new InetSocketAddress(host, port), 5000);
+        if (tls != null) {
+            javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket(plain, host, port,
+                    true);
+            s.startHandshake();
+            socket = s;
+        } else {
+            socket = plain;
+        }
         socket.setSoTimeout(30_000);
         out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
         in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
