@@ -133,6 +133,9 @@ class KubeRestartIT {
 
     @Test
     @Order(2)
+    // A rolling restart under load is RollingRestartIT's in verify; this one differs only in how a node goes (a pod
+    // delete through the API), which nodeRestartDeletesOnlyThatPod shows in verify too.
+    @org.junit.jupiter.api.Tag("extended")
     void rollingRestartDeletesOnePodAtATimeAndWaitsForEach() throws Exception {
         List<Long> before = pids();
         int from = api.calls.size();

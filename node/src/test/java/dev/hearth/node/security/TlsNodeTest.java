@@ -71,7 +71,9 @@ class TlsNodeTest {
                 "tls.enabled=true",
                 "tls.certFile=" + nodeLeaf.writeCert(dir.resolve("node.crt")),
                 "tls.keyFile=" + nodeLeaf.writeKey(dir.resolve("node.key")),
-                "tls.caFile=" + caFile), null);
+                "tls.caFile=" + caFile,
+                // Authenticated tenants: their login is accepted over TLS without memcached.saslOverPlaintext.
+                "memcached.tenantMode=authenticated", "memcached.users.tlsapp=tls-app-password-0123"), null);
         client = ClientTls.context(caFile, clientCert, clientKey);
         memcached = node.ports().get("memcached");
         admin = node.ports().get("admin");
@@ -87,8 +89,11 @@ class TlsNodeTest {
 
     @Test
     void memcachedServesTlsClientsAndRefusesPlaintextAndStrangers() throws Exception {
-        String answer = memcachedOverTls(client, "set tls:k 0 0 5\r\nhello\r\nget tls:k\r\n", "END\r\n");
-        assertEquals("STORED\r\nVALUE tls:k 0 5\r\nhello\r\nEND\r\n", answer);
+        String login = "tlsapp tls-app-password-0123";
+        String answer = memcachedOverTls(client, "set auth 0 0 " + login.length() + "\r\n" + login
+                + "\r\nset tls:k 0 0 5\r\nhello\r\nget tls:k\r\n", "END\r\n");
+        assertEquals("STORED\r\nSTORED\r\nVALUE tls:k 0 5\r\nhello\r\nEND\r\n", answer,
+                "the tenant's login, then its own key");
 
         try (Socket plain = new Socket("127.0.0.1", memcached)) {
             plain.setSoTimeout(10_000);
