@@ -62,8 +62,8 @@ public final class AdminServer implements AutoCloseable {
     private final MetricsRenderer metrics = new MetricsRenderer();
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private final EventLoopGroup group = new NioEventLoopGroup(1, (java.util.concurrent.ThreadFactory) r -> daemon(r, "hearth-admin-io"));
-    private final ThreadPoolExecutor workers = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS,
-            new java.util.concurrent.ArrayBlockingQueue<>(64), r -> daemon(r, "hearth-admin-worker"));
+    /** Requests that may block (status, actions) run here, off the event loop. */
+    private final java.util.concurrent.ExecutorService workers;
     private Channel channel;
     /** Null: plain HTTP. */
     private final NodeTls tls;
@@ -84,11 +84,22 @@ public final class AdminServer implements AutoCloseable {
      * @param tls the node's TLS (HTTPS with a client certificate from the cluster CA), or null for plain HTTP
      */
     public AdminServer(NodeStatus status, OperationStats ops, AdminToken token, boolean openMetrics, NodeTls tls) {
+        this(status, ops, token, openMetrics, tls, new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS,
+                new java.util.concurrent.ArrayBlockingQueue<>(64), r -> daemon(r, "hearth-admin-worker")));
+    }
+
+    /**
+     * @param workers where blocking requests run; the fuzz test passes one that runs them at once, on the thread
+     *     that decoded them: its embedded channel is not safe to write from a second thread
+     */
+    AdminServer(NodeStatus status, OperationStats ops, AdminToken token, boolean openMetrics, NodeTls tls,
+            java.util.concurrent.ExecutorService workers) {
         this.status = status;
         this.ops = ops;
         this.token = token;
         this.openMetrics = openMetrics;
         this.tls = tls;
+        this.workers = workers;
     }
 
     /** An open admin port (no token) over plain HTTP: tests and tools. */
@@ -155,23 +166,6 @@ public final class AdminServer implements AutoCloseable {
         p.addLast(new HttpServerCodec(4096, 8192, 8192))
                 .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
                 .addLast(new Handler());
-    }
-
-    /**
-     * Waits (at most {@code maxMillis}) until no request is being handled off the event loop: the fuzz test's
-     * embedded channel must not be written by a worker while the test thread feeds it.
-     *
-     * @return whether the workers went idle in time
-     */
-    boolean awaitIdle(long maxMillis) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxMillis);
-        while (workers.getActiveCount() > 0 || !workers.getQueue().isEmpty()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(50_000);
-        }
-        return true;
     }
 
     @Override
