@@ -303,8 +303,8 @@ public final class HearthNode implements AutoCloseable {
                 IgniteTlsRefusals.register((org.apache.ignite.internal.IgniteEx) ignite, tls.refusals());
             }
             boolean domains = !config.node().failureDomain().isEmpty();
-            config.zones().forEach((zone, z) -> ignite.getOrCreateCache(
-                    IgniteConfigFactory.zoneCache(zone, z.backups(), domains, z.nodeFilter())));
+            config.zones().keySet().forEach(zone -> ignite.getOrCreateCache(
+                    IgniteConfigFactory.zoneCache(config, zone, domains)));
             ignite.getOrCreateCache(IgniteMembership.cacheConfig());
             IgniteMembership igniteMembership = new IgniteMembership(ignite, membership);
             igniteMembership.poll();

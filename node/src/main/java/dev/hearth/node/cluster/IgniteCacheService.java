@@ -6,6 +6,7 @@ import dev.hearth.node.cache.Item;
 import dev.hearth.node.cache.Mutation;
 import dev.hearth.node.cache.OperationStats;
 import dev.hearth.node.cache.TenantKey;
+import dev.hearth.node.cache.EntryTooLargeException;
 import dev.hearth.node.cache.TenantUnavailableException;
 import dev.hearth.node.cache.UnavailableException;
 import dev.hearth.node.cache.VersionClock;
@@ -151,7 +152,7 @@ public final class IgniteCacheService implements CacheService {
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }
-        return f.whenComplete((v, e) -> {
+        return translated(f).whenComplete((v, e) -> {
             inFlight.end(generation);
             Throwable c = e == null ? null : cause(e);
             String res = e == null ? result.apply(v)
@@ -160,6 +161,20 @@ public final class IgniteCacheService implements CacheService {
             stats.record(op, res);
             tenantStats.record(tenant, res);
         });
+    }
+
+    /** {@code f}, with an entry refused by its zone's size bound failing as {@link EntryTooLargeException}. */
+    private static <T> CompletableFuture<T> translated(CompletableFuture<T> f) {
+        if (f.isDone() && !f.isCompletedExceptionally()) {
+            return f;
+        }
+        return f.handle((v, e) -> {
+            if (e == null) {
+                return CompletableFuture.completedFuture(v);
+            }
+            EntryTooLargeException tooLarge = EntrySizeGuard.find(e);
+            return CompletableFuture.<T>failedFuture(tooLarge != null ? tooLarge : cause(e));
+        }).thenCompose(x -> x);
     }
 
     /**

@@ -41,8 +41,13 @@ import org.apache.ignite.spi.discovery.tcp.ipfinder.vm.TcpDiscoveryVmIpFinder;
 public final class IgniteConfigFactory {
     public static final int PARTITIONS = 1024;
     static final int PAGE_SIZE = 4096;
-    /** Largest value the endpoints accept; eviction must be able to free room for one whole entry at once. */
-    static final long MAX_ENTRY_BYTES = (1L << 20) + 64 * 1024;
+    /** Room in a stored entry beyond its value: the key (up to 250 bytes in memcached) and the envelope. */
+    static final long ENTRY_OVERHEAD_BYTES = 64 * 1024;
+    /** A data page's room for a fragment of a row: the page less its header, rounded down. */
+    static final int PAGE_PAYLOAD = PAGE_SIZE - 64;
+    /** Empty pages a region keeps beyond two largest entries, and the fewest it keeps. */
+    static final int POOL_SLACK = 64;
+    static final int MIN_POOL = 100;
 
     private IgniteConfigFactory() {
     }
@@ -234,7 +239,7 @@ public final class IgniteConfigFactory {
                 .setPageEvictionMode(DataPageEvictionMode.DISABLED)
                 .setMetricsEnabled(true));
         List<DataRegionConfiguration> regions = new ArrayList<>();
-        config.zones().forEach((zone, z) -> regions.add(zoneRegion(zone, z.memory().bytes())));
+        config.zones().forEach((zone, z) -> regions.add(zoneRegion(zone, z.memory().bytes(), maxEntryBytes(config))));
         ds.setDataRegionConfigurations(regions.toArray(new DataRegionConfiguration[0]));
         return ds;
     }
@@ -244,30 +249,58 @@ public final class IgniteConfigFactory {
         return Math.max(16L << 20, config.memory().systemRegion().bytes() / 2);
     }
 
-    static DataRegionConfiguration zoneRegion(String zone, long maxBytes) {
-        long pages = maxBytes / PAGE_SIZE;
-        // Ignite frees pages until this many are empty before each insert: enough for the largest entry, twice.
-        int emptyPool = (int) Math.min(pages / 10 - 1, Math.max(100, 2 * MAX_ENTRY_BYTES / PAGE_SIZE + 64));
+    static DataRegionConfiguration zoneRegion(String zone, long maxBytes, long maxEntryBytes) {
         return new DataRegionConfiguration()
                 .setName(Zones.regionName(zone))
                 .setInitialSize(Math.min(maxBytes, 32L << 20))
                 .setMaxSize(maxBytes)
                 .setPageEvictionMode(DataPageEvictionMode.RANDOM_2_LRU)
-                .setEvictionThreshold(0.9)
-                .setEmptyPagesPoolSize(emptyPool)
+                .setEvictionThreshold(EVICTION_THRESHOLD)
+                .setEmptyPagesPoolSize(emptyPagesPool(maxBytes, maxEntryBytes))
                 .setMetricsEnabled(true);
     }
 
-    public static CacheConfiguration<String, byte[]> zoneCache(String zone, int backups, boolean failureDomains) {
-        return zoneCache(zone, backups, failureDomains, java.util.Map.of());
+    static final double EVICTION_THRESHOLD = 0.9;
+
+    /**
+     * Pages a zone's region keeps empty: before each insert Ignite evicts until this many are, and a row of many
+     * pages takes them from here. Enough for two of the largest entries at once, within what Ignite allows (below
+     * the region's last 10%, the share above the eviction threshold).
+     */
+    static int emptyPagesPool(long regionBytes, long maxEntryBytes) {
+        long pages = regionBytes / PAGE_SIZE;
+        long wanted = Math.max(MIN_POOL, 2 * pagesOf(maxEntryBytes) + POOL_SLACK);
+        return (int) Math.min(wanted, (long) (pages * (1 - EVICTION_THRESHOLD)) - 1);
     }
 
     /**
-     * The zone's cache: partitioned, atomic, synchronous backups, in the zone's own region; with a non-empty
-     * {@code nodeFilter} only on the nodes whose attributes match it.
+     * The largest entry a zone of {@code regionBytes} stores: {@code wantedBytes} (the item limit plus overhead)
+     * where its pool holds two of them, else what two fit in the pool it can have.
      */
-    public static CacheConfiguration<String, byte[]> zoneCache(String zone, int backups, boolean failureDomains,
-            java.util.Map<String, String> nodeFilter) {
+    static long zoneMaxEntryBytes(long regionBytes, long wantedBytes) {
+        int pool = emptyPagesPool(regionBytes, wantedBytes);
+        long fits = (long) Math.max(0, (pool - POOL_SLACK) / 2) * PAGE_PAYLOAD;
+        return Math.min(wantedBytes, fits);
+    }
+
+    private static long pagesOf(long bytes) {
+        return (bytes + PAGE_PAYLOAD - 1) / PAGE_PAYLOAD;
+    }
+
+    /** The largest entry the config asks for: memcached.maxItemSize and room for the key and envelope. */
+    public static long maxEntryBytes(HearthConfig config) {
+        return config.memcached().maxItemSize().bytes() + ENTRY_OVERHEAD_BYTES;
+    }
+
+    /**
+     * The zone's cache: partitioned, atomic, synchronous backups, in the zone's own region, refusing entries larger
+     * than the region can make room for ({@link EntrySizeGuard}); with a non-empty {@code nodeFilter} only on the
+     * nodes whose attributes match it.
+     */
+    public static CacheConfiguration<String, byte[]> zoneCache(HearthConfig config, String zone, boolean failureDomains) {
+        HearthConfig.Zone z = config.zones().get(zone);
+        java.util.Map<String, String> nodeFilter = z.nodeFilter();
+        int backups = z.backups();
         RendezvousAffinityFunction affinity = new RendezvousAffinityFunction(false, PARTITIONS);
         if (failureDomains) {
             affinity.setAffinityBackupFilter(new ClusterNodeAttributeAffinityBackupFilter(NodeAttributes.FAILURE_DOMAIN));
@@ -288,6 +321,7 @@ public final class IgniteConfigFactory {
                 // A cache that lost every copy of a partition serves misses, not errors.
                 .setPartitionLossPolicy(PartitionLossPolicy.IGNORE)
                 .setEagerTtl(true)
+                .setInterceptor(new EntrySizeGuard(zone, zoneMaxEntryBytes(z.memory().bytes(), maxEntryBytes(config))))
                 .setStatisticsEnabled(true);
     }
 }

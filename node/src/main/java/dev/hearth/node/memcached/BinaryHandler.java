@@ -1,6 +1,7 @@
 package dev.hearth.node.memcached;
 
 import dev.hearth.node.cache.CacheService;
+import dev.hearth.node.cache.EntryTooLargeException;
 import dev.hearth.node.cache.Item;
 import dev.hearth.node.cache.Mutation;
 import dev.hearth.node.cache.TenantKey;
@@ -127,6 +128,10 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
         if (t instanceof UnavailableException) {
             return new BinaryResponse(req.opcode(), Binary.ETMPFAIL, EMPTY, EMPTY,
                     String.valueOf(t.getMessage()).getBytes(StandardCharsets.UTF_8), req.opaque(), 0);
+        }
+        if (t instanceof EntryTooLargeException) {
+            return new BinaryResponse(req.opcode(), Binary.E2BIG, EMPTY, EMPTY,
+                    Binary.message(Binary.E2BIG), req.opaque(), 0);
         }
         LOG.debug("memcached binary command failed", t);
         String msg = String.valueOf(t.getMessage());

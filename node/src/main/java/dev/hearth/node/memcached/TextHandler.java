@@ -1,6 +1,7 @@
 package dev.hearth.node.memcached;
 
 import dev.hearth.node.cache.CacheService;
+import dev.hearth.node.cache.EntryTooLargeException;
 import dev.hearth.node.cache.Item;
 import dev.hearth.node.cache.Mutation;
 import dev.hearth.node.cache.TenantKey;
@@ -68,6 +69,9 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
         }
         if (t instanceof UnavailableException) {
             return new TextReply.Line("SERVER_ERROR " + oneLine(t.getMessage()));
+        }
+        if (t instanceof EntryTooLargeException) {
+            return new TextReply.Line("SERVER_ERROR object too large for cache");
         }
         LOG.debug("memcached command failed", t);
         return new TextReply.Line("SERVER_ERROR " + t.getClass().getSimpleName() + ": " + oneLine(t.getMessage()));

@@ -71,8 +71,10 @@ class TopologyPlacementTest {
         assertEquals("zone-default", zone.getName());
         assertEquals(64L << 20, zone.getMaxSize());
         assertEquals(DataPageEvictionMode.RANDOM_2_LRU, zone.getPageEvictionMode());
-        assertTrue(zone.getEmptyPagesPoolSize() * 4096L >= (1L << 20), "room for a 1 MiB entry after eviction");
-        CacheConfiguration<String, byte[]> cache = IgniteConfigFactory.zoneCache("default", 1, false);
+        assertTrue(zone.getEmptyPagesPoolSize() * 4096L >= 2 * (1L << 20), "room for two 1 MiB entries at once");
+        CacheConfiguration<String, byte[]> cache = IgniteConfigFactory.zoneCache(config, "default", false);
+        assertEquals((1L << 20) + IgniteConfigFactory.ENTRY_OVERHEAD_BYTES,
+                ((EntrySizeGuard) cache.getInterceptor()).maxBytes(), "a 64m zone stores 1m items");
         assertEquals(CacheAtomicityMode.ATOMIC, cache.getAtomicityMode());
         assertEquals(CacheWriteSynchronizationMode.FULL_SYNC, cache.getWriteSynchronizationMode());
         assertTrue(cache.isReadFromBackup());

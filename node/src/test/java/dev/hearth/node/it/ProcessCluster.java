@@ -46,10 +46,15 @@ final class ProcessCluster implements AutoCloseable {
 
     /** A thin client over every node, with a bounded timeout (Ignite's default is to wait forever). */
     IgniteClient client() {
+        return client(Duration.ofSeconds(5));
+    }
+
+    /** A thin client over every node whose requests give up after {@code timeout}. */
+    IgniteClient client(Duration timeout) {
         IgniteClient c = Ignition.startClient(new ClientConfiguration()
                 .setAddresses(nodes.stream().map(NodeProcess::thinClientAddress).toArray(String[]::new))
                 .setPartitionAwarenessEnabled(true)
-                .setTimeout(5000));
+                .setTimeout((int) timeout.toMillis()));
         clients.add(c);
         return c;
     }

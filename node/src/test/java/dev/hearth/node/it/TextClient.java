@@ -54,6 +54,16 @@ final class TextClient implements AutoCloseable {
         return line();
     }
 
+    /** The reply line to a storage command ({@code set}, {@code append}...) with an expiry: STORED, or an error. */
+    String store(String verb, String key, int exptime, byte[] value) throws IOException {
+        out.write((verb + " " + key + " 0 " + exptime + " " + value.length + "\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        out.write(value);
+        out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        return line();
+    }
+
     private String line() throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         int c;
