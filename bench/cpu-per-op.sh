@@ -6,7 +6,8 @@
 # Not part of the Maven build. Needs a build (mvn -B -q -DskipTests package) and memcached (Debian package).
 # Usage: bench/cpu-per-op.sh [OUT_DIR]     Env: THREADS (16), PIPELINE (1,16: memcached targets only), WARMUP (20: less
 #        and the JIT compilers of the three fresh nodes took 40% of the machine in the measured window),
-#        JIT_WARMUP (30: seconds each Hearth target runs unmeasured first), DURATION (8), KEYS (100000), VALUE_SIZE (100), MEMCACHED_THREADS (4), PORT_OFFSET (17500),
+#        JIT_WARMUP (30: seconds each Hearth target runs unmeasured first), DURATION (8), KEYS (100000), VALUE_SIZE (100),
+#        GET_RATIO (0.9; 0 = sets only), MEMCACHED_THREADS (4), PORT_OFFSET (17500),
 #        TARGETS (memcached,hearth-memcached,thin), PROFILE (0; 1 records JFR on every node during each Hearth run:
 #        OUT_DIR/LABEL-nodeN.jfr, summarised with bench/jfr-top.py into OUT_DIR/LABEL-profile.txt, and, where perf
 #        is installed, every thread of the machine with perf: OUT_DIR/LABEL-perf.txt, CPU by thread and by symbol;
@@ -25,6 +26,7 @@ jit_warmup="${JIT_WARMUP:-30}"
 duration="${DURATION:-8}"
 keys="${KEYS:-100000}"
 value_size="${VALUE_SIZE:-100}"
+get_ratio="${GET_RATIO:-0.9}"
 mc_threads="${MEMCACHED_THREADS:-4}"
 offset="${PORT_OFFSET:-17500}"
 targets="${TARGETS:-memcached,hearth-memcached,thin}"
@@ -91,8 +93,9 @@ EOF
 )
 
 say "# hearth CPU per operation, $(date -u +%FT%TZ), $(nproc) cores; memcached $(memcached -V | cut -d' ' -f2) with $mc_threads threads"
-say "threads=$threads pipeline=$pipeline warmup=${warmup}s duration=${duration}s keys=$keys valueSize=$value_size tls=$tls"
-common=(--threads "$threads" --warmup "$warmup" --duration "$duration" --keys "$keys" --value-size "$value_size" -o table)
+say "threads=$threads pipeline=$pipeline warmup=${warmup}s duration=${duration}s keys=$keys valueSize=$value_size getRatio=$get_ratio tls=$tls"
+common=(--threads "$threads" --warmup "$warmup" --duration "$duration" --keys "$keys" --value-size "$value_size"
+  --get-ratio "$get_ratio" -o table)
 wanted() { [[ ",$targets," == *",$1,"* ]]; }
 profile_start() { # $1 label: JFR on every node over the whole run, perf over the measured window
   [ "$profile" = 0 ] && return 0

@@ -39,8 +39,12 @@ import dev.hearth.node.integrity.IntegrityService;
 import dev.hearth.node.cluster.IgniteLocalCopy;
 import dev.hearth.node.warmup.DumpService;
 import dev.hearth.node.warmup.LastCluster;
+import dev.hearth.node.health.ExhaustionLog;
+import dev.hearth.node.health.HeapWatch;
+import dev.hearth.node.warmup.DiskSpace;
 import dev.hearth.node.warmup.LocalCopyService;
 import dev.hearth.node.warmup.WarmupService;
+import java.io.IOException;
 import java.net.URL;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -120,6 +124,13 @@ public final class HearthNode implements AutoCloseable {
             .newSingleThreadScheduledExecutor(daemonThreads("hearth-watchdog"));
     /** Null when localCopy.enabled is false. */
     private volatile LocalCopyService localCopy;
+    /** Full-disk counts and log lines of the local copy and the dumps. */
+    private final DiskSpace disk = new DiskSpace();
+    /** Old generation share of the heap, after a collection, at which the node leaves before the heap runs out. */
+    static final double HEAP_EXIT_THRESHOLD = 0.95;
+    private volatile ExhaustionLog exhaustion;
+    private volatile Map<String, Long> exhaustionExits = Map.of();
+    private volatile HeapWatch heapWatch;
     /**
      * Set once the start-up load decision is done: before that, writing would replace the files still to be loaded
      * with partitions that are empty or still arriving.
@@ -380,8 +391,24 @@ public final class HearthNode implements AutoCloseable {
 
     private void startOperations() {
         Path dataDir = Path.of(config.node().dataDir());
+        exhaustion = new ExhaustionLog(dataDir);
+        try {
+            List<ExhaustionLog.Exit> exits = exhaustion.exits();
+            exhaustionExits = ExhaustionLog.counts(exits);
+            if (!exits.isEmpty()) {
+                ExhaustionLog.Exit last = exits.get(exits.size() - 1);
+                LOG.warn("Node {} has left {} time(s) for exhausted memory ({}); the last, at {}: {}",
+                        config.node().name(), exits.size(), exhaustionExits, java.time.Instant.ofEpochMilli(
+                                last.atMillis()), last.message());
+            }
+        } catch (IOException e) {
+            LOG.warn("Cannot read {}: {}", dataDir.resolve("exhaustion-exits"), e.toString());
+        }
+        status.exhaustionExits(() -> exhaustionExits);
+        heapWatch = new HeapWatch(HEAP_EXIT_THRESHOLD, why -> exhausted("heap", why));
         dumps = new DumpService(dataDir, config.node().name(), config.zones().keySet(),
-                IgniteDumpSupport.localEntries(ignite), opsExecutor);
+                IgniteDumpSupport.localEntries(ignite), opsExecutor, disk);
+        status.diskFull(disk::counts);
         paces = ReadProbe.paces(ignite, config.zones().keySet(), config.warmup().readLatencyTarget());
         warmup = new WarmupService(dumps, IgniteDumpSupport.loader(ignite, config.warmup().batchTimeout()), opsExecutor,
                 paces);
@@ -456,7 +483,7 @@ public final class HearthNode implements AutoCloseable {
             }, period, period, TimeUnit.MILLISECONDS);
         }
         if (config.localCopy().enabled()) {
-            localCopy = new LocalCopyService(dataDir, config.zones().keySet(), new IgniteLocalCopy(ignite));
+            localCopy = new LocalCopyService(dataDir, config.zones().keySet(), new IgniteLocalCopy(ignite), disk);
             LocalCopyService lc = localCopy;
             status.localCopy(() -> lc.status(true));
         }
@@ -690,6 +717,20 @@ public final class HearthNode implements AutoCloseable {
         return n;
     }
 
+    /**
+     * Memory of {@code kind} ran out: the figures go to the log and to {@link ExhaustionLog} (so the restarted node
+     * counts this exit), then the node leaves for its supervisor to restart it.
+     */
+    private void exhausted(String kind, String why) {
+        LOG.error("Node {}: {}", config.node().name(), why);
+        try {
+            exhaustion.record(kind, why);
+        } catch (IOException | RuntimeException e) {
+            LOG.error("Cannot record the {} exhaustion in {}: {}", kind, config.node().dataDir(), e.toString());
+        }
+        failForSupervisor(why);
+    }
+
     /** Reports the node stopped and failed; {@code Main} then exits non-zero for the supervisor to restart it. */
     private synchronized void failForSupervisor(String why) {
         if (failed) {
@@ -733,6 +774,7 @@ public final class HearthNode implements AutoCloseable {
             // progress would go on creating files in the data directory a test, or the next start, is using).
             scheduler.shutdownNow();
             watchdogExecutor.shutdownNow();
+            closeHeapWatch();
             stopLocalCopyWrites();
             membershipExecutor.shutdownNow();
             peerWatchExecutor.shutdownNow();
@@ -761,6 +803,7 @@ public final class HearthNode implements AutoCloseable {
         scheduler.shutdownNow();
         stopLocalCopyWrites();
         watchdogExecutor.shutdownNow();
+        closeHeapWatch();
         // With the endpoints closed nothing changes any more: this copy is the node's last state.
         writeFinalLocalCopy("at a graceful stop");
         membershipExecutor.shutdownNow();
@@ -808,6 +851,13 @@ public final class HearthNode implements AutoCloseable {
     @Override
     public void close() {
         stopGracefully();
+    }
+
+    private void closeHeapWatch() {
+        HeapWatch w = heapWatch;
+        if (w != null) {
+            w.close();
+        }
     }
 
     private static java.util.concurrent.ThreadFactory daemonThreads(String name) {

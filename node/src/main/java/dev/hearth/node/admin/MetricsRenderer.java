@@ -105,6 +105,19 @@ public final class MetricsRenderer {
         }
         out.add(used.build());
         out.add(limit.build());
+        if (!s.diskFull().isEmpty()) {
+            CounterSnapshot.Builder full = CounterSnapshot.builder().name("hearth_disk_full")
+                    .help("Times a writer under node.dataDir met a full disk (use: local_copy, dump; see the log)");
+            s.diskFull().forEach((use, n) -> full.dataPoint(counter(n, "node", node, "use", use)));
+            out.add(full.build());
+        }
+        CounterSnapshot.Builder exits = CounterSnapshot.builder().name("hearth_exhaustion_exits")
+                .help("Exits this node took for exhausted memory (kind: heap, direct), kept across restarts in "
+                        + "node.dataDir; the figures are in the log");
+        for (String kind : java.util.List.of("heap", "direct")) {
+            exits.dataPoint(counter(s.exhaustionExits().getOrDefault(kind, 0L), "node", node, "kind", kind));
+        }
+        out.add(exits.build());
         var lc = s.localCopy();
         if (lc != null) {
             out.add(GaugeSnapshot.builder().name("hearth_local_copy_files")

@@ -54,6 +54,8 @@ public final class IgniteNodeStatus implements NodeStatus {
     private final long startedAt = System.currentTimeMillis();
     /** The local copy's figures; null while the node starts or when localCopy.enabled is false. */
     private volatile java.util.function.Supplier<dev.hearth.node.warmup.LocalCopyService.Status> localCopy;
+    private volatile java.util.function.Supplier<java.util.Map<String, Long>> diskFull = java.util.Map::of;
+    private volatile java.util.function.Supplier<java.util.Map<String, Long>> exhaustionExits = java.util.Map::of;
     private volatile java.util.function.Supplier<Refill> refill;
     private final Map<String, LongAdder> evictions = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> expirations = new ConcurrentHashMap<>();
@@ -162,7 +164,17 @@ public final class IgniteNodeStatus implements NodeStatus {
         regions.sort(Comparator.comparing(Region::name));
         return new Snapshot(node, ignite.cluster().topologyVersion(), members, clusterRebalanced(), zones, regions,
                 jvm(), safety(), membership.view(), localCopy == null ? null : localCopy.get(),
-                refill == null ? null : refill.get());
+                refill == null ? null : refill.get(), diskFull.get(), exhaustionExits.get());
+    }
+
+    /** Where the counts of this node's exits for exhausted memory come from (across restarts; none until set). */
+    public void exhaustionExits(java.util.function.Supplier<java.util.Map<String, Long>> counts) {
+        this.exhaustionExits = counts;
+    }
+
+    /** Where the node's full-disk counts come from (none until it is set). */
+    public void diskFull(java.util.function.Supplier<java.util.Map<String, Long>> counts) {
+        this.diskFull = counts;
     }
 
     public void localCopy(java.util.function.Supplier<dev.hearth.node.warmup.LocalCopyService.Status> figures) {

@@ -52,7 +52,11 @@ public interface NodeStatus {
             Safety safety,
             Membership.View membership,
             dev.hearth.node.warmup.LocalCopyService.Status localCopy,
-            Refill refill) {
+            Refill refill,
+            /* Writer (local_copy, dump) -> times it met a full disk since the node started. */
+            java.util.Map<String, Long> diskFull,
+            /* Kind (heap, direct) -> exits this node took for exhausted memory, kept across restarts. */
+            java.util.Map<String, Long> exhaustionExits) {
     }
 
     record LocalNode(

@@ -65,9 +65,20 @@ public final class DumpService {
     private final LocalEntries source;
     private final ExecutorService executor;
     private final Map<String, Running> running = new ConcurrentHashMap<>();
+    /** Dumps of this process that failed, with why: their FAILED marker may not be written (a full disk). */
+    private final Map<String, String> failedHere = new ConcurrentHashMap<>();
+
+    private final DiskSpace disk;
 
     public DumpService(Path dataDir, String node, Collection<String> allZones, LocalEntries source,
             ExecutorService executor) {
+        this(dataDir, node, allZones, source, executor, new DiskSpace());
+    }
+
+    /** @param disk where a full disk is counted and logged (the node's, shared with its local copy) */
+    public DumpService(Path dataDir, String node, Collection<String> allZones, LocalEntries source,
+            ExecutorService executor, DiskSpace disk) {
+        this.disk = disk;
         this.root = dataDir.resolve("dumps");
         this.node = node;
         this.allZones = List.copyOf(allZones);
@@ -138,7 +149,13 @@ public final class DumpService {
                     .mapToLong(ZoneFile::entries).sum(), (System.nanoTime() - t0) / 1_000_000);
         } catch (IOException | RuntimeException e) {
             job.error = e.toString();
-            LOG.error("Dump {} failed", name, e);
+            failedHere.put(name, e.toString());
+            if (!disk.recordIfFull(DiskSpace.DUMP, dir, e)) {
+                LOG.error("Dump {} failed", name, e);
+            }
+            // A dump without its manifest is never loaded: its zone files only take the space that the local copy
+            // and the next dump need (all the more on a full disk).
+            removeZoneFiles(name, dir);
             try {
                 Files.writeString(dir.resolve("FAILED"), e.toString());
             } catch (IOException second) {
@@ -148,6 +165,22 @@ public final class DumpService {
             synchronized (this) {
                 running.remove(name);
             }
+        }
+    }
+
+    /** Deletes the zone files of failed dump {@code name}, leaving its FAILED marker to say what happened. */
+    private static void removeZoneFiles(String name, Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> list = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) list::iterator) {
+                if (f.getFileName().toString().endsWith(".hdump")) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        } catch (IOException e) {
+            LOG.error("Cannot remove the files of failed dump {}", name, e);
         }
     }
 
@@ -189,8 +222,10 @@ public final class DumpService {
                         m.zones(), null));
             }
             Path failed = dir.resolve("FAILED");
-            String error = Files.exists(failed) ? Files.readString(failed) : "no manifest: the node stopped mid-dump";
-            return Optional.of(new DumpInfo(name, node, Files.exists(failed) ? "failed" : "incomplete",
+            String here = failedHere.get(name);
+            String error = Files.exists(failed) ? Files.readString(failed)
+                    : here != null ? here : "no manifest: the node stopped mid-dump";
+            return Optional.of(new DumpInfo(name, node, Files.exists(failed) || here != null ? "failed" : "incomplete",
                     Files.getLastModifiedTime(dir).toMillis(), 0, Map.of(), error));
         } catch (IOException e) {
             return Optional.of(new DumpInfo(name, node, "failed", 0, 0, Map.of(), e.toString()));

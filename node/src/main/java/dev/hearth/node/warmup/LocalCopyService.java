@@ -100,10 +100,18 @@ public final class LocalCopyService {
     private volatile LoadResult lastLoad = new LoadResult("none", null, 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of(), null, 0,
             0, 0);
 
+    private final DiskSpace disk;
+
     public LocalCopyService(Path dataDir, Collection<String> zones, Source source) {
+        this(dataDir, zones, source, new DiskSpace());
+    }
+
+    /** @param disk where a full disk is counted and logged (the node's, shared with its dumps) */
+    public LocalCopyService(Path dataDir, Collection<String> zones, Source source, DiskSpace disk) {
         this.root = dataDir.resolve("local-copy");
         this.zones = List.copyOf(zones);
         this.source = source;
+        this.disk = disk;
     }
 
     public Path root() {
@@ -141,10 +149,15 @@ public final class LocalCopyService {
                     try {
                         size = writePartition(dir, zone, h, cluster);
                     } catch (IOException | RuntimeException e) {
-                        // One partition that cannot be read now (e.g. it is being moved away) must not keep the
-                        // others from being written; its file keeps its previous content and is tried again next time.
                         writeFailures.incrementAndGet();
                         lastError = "partition " + h.partition() + " of zone " + zone + ": " + WarmupService.describe(e);
+                        if (disk.recordIfFull(DiskSpace.LOCAL_COPY, dir, e)) {
+                            // The other partitions would meet the same full disk: the round ends here, with one
+                            // log line, and the next interval tries again.
+                            return finish(t0, files, entries, bytes, false);
+                        }
+                        // One partition that cannot be read now (e.g. it is being moved away) must not keep the
+                        // others from being written; its file keeps its previous content and is tried again next time.
                         LOG.warn("Local copy: {}", lastError);
                         continue;
                     }
@@ -169,12 +182,25 @@ public final class LocalCopyService {
         } catch (IOException | RuntimeException e) {
             writeFailures.incrementAndGet();
             lastError = WarmupService.describe(e);
-            LOG.warn("Local copy: writing under {} failed after {} files: {}", root, files, lastError);
+            if (!disk.recordIfFull(DiskSpace.LOCAL_COPY, root, e)) {
+                LOG.warn("Local copy: writing under {} failed after {} files: {}", root, files, lastError);
+            }
+            return finish(t0, files, entries, bytes, false);
         }
+        return finish(t0, files, entries, bytes, true);
+    }
+
+    /**
+     * Records a round of {@link #writeChanged} that wrote {@code files}; returns that count. Only a round that went
+     * through ({@code complete}) moves the last-write time: a copy that a full disk holds back must look old.
+     */
+    private int finish(long t0, int files, long entries, long bytes, boolean complete) {
         writes.incrementAndGet();
         filesWritten.addAndGet(files);
         bytesWritten.addAndGet(bytes);
-        lastWriteAt = System.currentTimeMillis();
+        if (complete) {
+            lastWriteAt = System.currentTimeMillis();
+        }
         lastWriteMillis = (System.nanoTime() - t0) / 1_000_000;
         lastWriteFiles = files;
         lastWriteEntries = entries;

@@ -38,6 +38,7 @@ final class NodeProcess implements AutoCloseable {
     final int adminPort = TestNodes.freePort();
     private final Path dir;
     private final List<String> sets = new ArrayList<>();
+    private List<String> wrapper = List.of();
     private Process process;
     private int starts;
 
@@ -71,8 +72,28 @@ final class NodeProcess implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Runs the node through {@code wrapper} (its words come before bin/hearth-node's path and arguments), e.g. in a
+     * namespace of its own.
+     */
+    NodeProcess wrappedIn(List<String> wrapper) {
+        this.wrapper = List.copyOf(wrapper);
+        return this;
+    }
+
+    /** More config overrides for this node alone (after the cluster's: they win). */
+    NodeProcess also(String... extra) {
+        sets.addAll(List.of(extra));
+        return this;
+    }
+
+    Path dataDir() {
+        return dir.resolve(name);
+    }
+
     NodeProcess start() throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(home().resolve("bin/hearth-node").toString()));
+        List<String> cmd = new ArrayList<>(wrapper);
+        cmd.add(home().resolve("bin/hearth-node").toString());
         for (String s : sets) {
             cmd.add("--set");
             cmd.add(s);
@@ -113,10 +134,19 @@ final class NodeProcess implements AutoCloseable {
         return readyStatus() == 200;
     }
 
+    Response post(String path) {
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+                .timeout(Duration.ofSeconds(5)).POST(HttpRequest.BodyPublishers.noBody()).build());
+    }
+
     Response get(String path) {
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+                .timeout(Duration.ofSeconds(5)).GET().build());
+    }
+
+    private Response send(HttpRequest request) {
         try {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
-                    .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
             return new Response(r.statusCode(), r.body());
         } catch (IOException e) {
             return new Response(-1, e.toString());
