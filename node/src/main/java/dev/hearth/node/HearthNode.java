@@ -405,7 +405,10 @@ public final class HearthNode implements AutoCloseable {
             LOG.warn("Cannot read {}: {}", dataDir.resolve("exhaustion-exits"), e.toString());
         }
         status.exhaustionExits(() -> exhaustionExits);
-        heapWatch = new HeapWatch(HEAP_EXIT_THRESHOLD, why -> exhausted("heap", why));
+        heapWatch = new HeapWatch(HEAP_EXIT_THRESHOLD, why -> exhaustedSoon("heap", why));
+        if (memcached != null) {
+            memcached.onExhausted(why -> exhaustedSoon("direct", why));
+        }
         dumps = new DumpService(dataDir, config.node().name(), config.zones().keySet(),
                 IgniteDumpSupport.localEntries(ignite), opsExecutor, disk);
         status.diskFull(disk::counts);
@@ -715,6 +718,16 @@ public final class HearthNode implements AutoCloseable {
             }
         }
         return n;
+    }
+
+    /**
+     * {@link #exhausted} on a thread of its own: the report comes on an event loop or the JVM's notification thread,
+     * and leaving writes the local copy first, which takes seconds.
+     */
+    private void exhaustedSoon(String kind, String why) {
+        Thread t = new Thread(() -> exhausted(kind, why), "hearth-exhausted");
+        t.setDaemon(true);
+        t.start();
     }
 
     /**

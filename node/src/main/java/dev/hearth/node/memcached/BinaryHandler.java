@@ -111,8 +111,7 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (ResponseQueue.outOfMemory(cause)) {
-            LOG.error("closing memcached connection {}: out of memory ({})", ctx.channel().remoteAddress(),
-                    cause.toString());
+            endpoint.outOfMemory(ctx.channel(), cause);
         } else {
             LOG.debug("memcached connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
         }

@@ -37,6 +37,8 @@ final class Endpoint {
     volatile CacheService cache;
     /** Set once the node's tenant service is up; until then an authenticated FLUSH is answered with an error. */
     volatile TenantFlush tenantFlush;
+    /** What the node does when memory ran out under a connection (it leaves for its supervisor); null: log only. */
+    volatile java.util.function.Consumer<String> exhausted;
     volatile int port;
     /** Set by {@link MemcachedServer#drain}: every connection closes once it has answered what it received. */
     volatile boolean draining;
@@ -92,6 +94,30 @@ final class Endpoint {
     /** Why an authenticated tenant's delayed flush is refused. */
     static final String DELAYED_FLUSH_REFUSED = "delayed flush is not supported in tenantMode authenticated "
             + "(a timer nobody could see or cancel); flush now, with delay 0";
+
+    /**
+     * Memory ran out under connection {@code ch} ({@code cause} is an OutOfMemoryError, or has one as a cause):
+     * Netty's direct memory most likely, which the output bounds should have kept from happening. Logged with the
+     * figures and handed to the node, which leaves for its supervisor: a node whose bounds failed once is not to be
+     * trusted with the next connection. The caller closes the connection.
+     */
+    void outOfMemory(Channel ch, Throwable cause) {
+        Throwable oom = cause;
+        while (!(oom instanceof OutOfMemoryError) && oom.getCause() != null && oom.getCause() != oom) {
+            oom = oom.getCause();
+        }
+        long used = java.lang.management.ManagementFactory.getPlatformMXBeans(
+                java.lang.management.BufferPoolMXBean.class).stream().filter(b -> b.getName().equals("direct"))
+                .mapToLong(java.lang.management.BufferPoolMXBean::getMemoryUsed).sum();
+        String why = "direct memory exhausted under memcached connection " + ch.remoteAddress() + ": " + oom
+                + "; direct buffers in use " + used + " of " + io.netty.util.internal.PlatformDependent.maxDirectMemory()
+                + " bytes (memory.directMemory; memcached.outputMemory should stay well under it)";
+        LOG.error("{}", why);
+        java.util.function.Consumer<String> hook = exhausted;
+        if (hook != null) {
+            hook.accept(why);
+        }
+    }
 
     /**
      * An authenticated tenant's flush: removes that tenant's keys only, through the node's tenant flush, off the

@@ -179,6 +179,11 @@ public final class MemcachedServer implements AutoCloseable {
         accepting = true;
     }
 
+    /** What the node does when memory ran out under a connection: it is given the figures, and leaves. */
+    public void onExhausted(java.util.function.Consumer<String> exhausted) {
+        endpoint.exhausted = exhausted;
+    }
+
     /**
      * The node's tenant flush, once its tenant service is up: an authenticated tenant's FLUSH goes through it (and
      * is answered with an error before).

@@ -238,14 +238,13 @@ final class ResponseQueue {
     }
 
     /**
-     * An answer could not be written. Out of memory (Netty's direct memory, most likely) is logged as an error,
-     * since the node's bounds should have prevented it; either way the connection closes, as its answers can no
-     * longer all be delivered in order.
+     * An answer could not be written. Out of memory (Netty's direct memory, most likely) goes to the connection's
+     * handler as any other exception of the connection, which reports it ({@code Endpoint.outOfMemory}); either way
+     * the connection closes, as its answers can no longer all be delivered in order.
      */
     static void writeFailed(ChannelHandlerContext ctx, Throwable cause) {
         if (outOfMemory(cause)) {
-            LOG.error("closing memcached connection {}: out of memory writing an answer ({}); memcached.outputMemory "
-                    + "should stay well under memory.directMemory", ctx.channel().remoteAddress(), cause.toString());
+            ctx.pipeline().fireExceptionCaught(cause);
         } else {
             LOG.debug("memcached connection {}: answer not written: {}", ctx.channel().remoteAddress(),
                     cause.toString());
