@@ -1,8 +1,19 @@
 package dev.hearth.node.cluster;
 
+import dev.hearth.node.cache.EntryTooLargeException;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import javax.cache.Cache;
 import org.apache.ignite.IgniteException;
 import org.apache.ignite.cache.CacheInterceptorAdapter;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * Refuses, on the primary copy and before Ignite takes any page for it, an entry larger than its zone can always make
@@ -14,13 +25,11 @@ import org.apache.ignite.cache.CacheInterceptorAdapter;
  */
 final class EntrySizeGuard extends CacheInterceptorAdapter<String, byte[]> {
     private static final long serialVersionUID = 1L;
-    private static final org.apache.logging.log4j.Logger LOG =
-            org.apache.logging.log4j.LogManager.getLogger(EntrySizeGuard.class);
+    private static final Logger LOG = LogManager.getLogger(EntrySizeGuard.class);
     /** One line a minute at most: a client looping over a too-large value must not flood the log. */
-    private static final long LOG_EVERY_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
-    private static final java.util.concurrent.atomic.AtomicLong LAST_LOG =
-            new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
-    private static final java.util.concurrent.atomic.LongAdder REFUSED = new java.util.concurrent.atomic.LongAdder();
+    private static final long LOG_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
+    private static final AtomicLong LAST_LOG = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
+    private static final LongAdder REFUSED = new LongAdder();
 
     private final String zone;
     private final long maxBytes;
@@ -63,9 +72,9 @@ final class EntrySizeGuard extends CacheInterceptorAdapter<String, byte[]> {
      * refused atomic update as a partial update failure with the refusal suppressed), as Hearth's exception; null if
      * none is there.
      */
-    static dev.hearth.node.cache.EntryTooLargeException find(Throwable e) {
-        java.util.ArrayDeque<Throwable> todo = new java.util.ArrayDeque<>();
-        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    static EntryTooLargeException find(Throwable e) {
+        ArrayDeque<Throwable> todo = new ArrayDeque<>();
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         todo.add(e);
         while (!todo.isEmpty()) {
             Throwable t = todo.poll();
@@ -74,12 +83,12 @@ final class EntrySizeGuard extends CacheInterceptorAdapter<String, byte[]> {
             }
             String msg = t.getMessage();
             if (msg != null && msg.contains(PREFIX)) {
-                return new dev.hearth.node.cache.EntryTooLargeException(msg.substring(msg.indexOf(PREFIX)));
+                return new EntryTooLargeException(msg.substring(msg.indexOf(PREFIX)));
             }
             if (t.getCause() != null) {
                 todo.add(t.getCause());
             }
-            todo.addAll(java.util.Arrays.asList(t.getSuppressed()));
+            todo.addAll(Arrays.asList(t.getSuppressed()));
         }
         return null;
     }

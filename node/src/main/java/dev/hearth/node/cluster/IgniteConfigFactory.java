@@ -48,6 +48,8 @@ public final class IgniteConfigFactory {
     /** Empty pages a region keeps beyond two largest entries, and the fewest it keeps. */
     static final int POOL_SLACK = 64;
     static final int MIN_POOL = 100;
+    /** Share of a zone's region in use at which Ignite starts evicting. */
+    static final double EVICTION_THRESHOLD = 0.9;
 
     private IgniteConfigFactory() {
     }
@@ -259,8 +261,6 @@ public final class IgniteConfigFactory {
                 .setEmptyPagesPoolSize(emptyPagesPool(maxBytes, maxEntryBytes))
                 .setMetricsEnabled(true);
     }
-
-    static final double EVICTION_THRESHOLD = 0.9;
 
     /**
      * Pages a zone's region keeps empty: before each insert Ignite evicts until this many are, and a row of many

@@ -173,7 +173,7 @@ public final class DumpService {
         if (!Files.isDirectory(dir)) {
             return;
         }
-        try (java.util.stream.Stream<Path> list = Files.list(dir)) {
+        try (Stream<Path> list = Files.list(dir)) {
             for (Path f : (Iterable<Path>) list::iterator) {
                 if (f.getFileName().toString().endsWith(".hdump")) {
                     Files.deleteIfExists(f);

@@ -86,11 +86,14 @@ class LargeValueOverfillIT {
                 writers.add(pool.submit(() -> memcachedWriter(cluster, id, target, end)));
                 writers.add(pool.submit(() -> thinWriter(zone, id, target, end)));
             }
-            for (Future<?> f : writers) {
-                f.get();
+            try {
+                for (Future<?> f : writers) {
+                    f.get();
+                }
+            } finally {
+                pool.shutdownNow();
+                sampler.shutdownNow();
             }
-            pool.shutdown();
-            sampler.shutdown();
             assertTrue(sampler.awaitTermination(30, TimeUnit.SECONDS), "sampler stuck");
             sample(cluster, t0);
 
