@@ -152,29 +152,26 @@ public final class IgniteCacheService implements CacheService {
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }
-        return translated(f).whenComplete((v, e) -> {
+        // One stage per request, as before the size guard: its refusal is translated here, on the failure path only.
+        return f.handle((v, e) -> {
             inFlight.end(generation);
-            Throwable c = e == null ? null : cause(e);
+            Throwable c = e == null ? null : translated(cause(e));
             String res = e == null ? result.apply(v)
                     : c instanceof TenantUnavailableException || c instanceof UnavailableException ? "rejected"
                     : "error";
             stats.record(op, res);
             tenantStats.record(tenant, res);
+            if (c != null) {
+                throw c instanceof CompletionException ce ? ce : new CompletionException(c);
+            }
+            return v;
         });
     }
 
-    /** {@code f}, with an entry refused by its zone's size bound failing as {@link EntryTooLargeException}. */
-    private static <T> CompletableFuture<T> translated(CompletableFuture<T> f) {
-        if (f.isDone() && !f.isCompletedExceptionally()) {
-            return f;
-        }
-        return f.handle((v, e) -> {
-            if (e == null) {
-                return CompletableFuture.completedFuture(v);
-            }
-            EntryTooLargeException tooLarge = EntrySizeGuard.find(e);
-            return CompletableFuture.<T>failedFuture(tooLarge != null ? tooLarge : cause(e));
-        }).thenCompose(x -> x);
+    /** {@code c}, or {@link EntryTooLargeException} where it is the refusal of the zone's size bound. */
+    private static Throwable translated(Throwable c) {
+        EntryTooLargeException tooLarge = EntrySizeGuard.find(c);
+        return tooLarge != null ? tooLarge : c;
     }
 
     /**
