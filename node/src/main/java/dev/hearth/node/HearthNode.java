@@ -405,7 +405,6 @@ public final class HearthNode implements AutoCloseable {
             LOG.warn("Cannot read {}: {}", dataDir.resolve("exhaustion-exits"), e.toString());
         }
         status.exhaustionExits(() -> exhaustionExits);
-        heapWatch = new HeapWatch(HEAP_EXIT_THRESHOLD, why -> exhaustedSoon("heap", why));
         if (memcached != null) {
             memcached.onExhausted(why -> exhaustedSoon("direct", why));
         }
@@ -718,6 +717,17 @@ public final class HearthNode implements AutoCloseable {
             }
         }
         return n;
+    }
+
+    /**
+     * Makes this node leave, with the figures, when the heap is nearly exhausted ({@link HeapWatch}). For a node that
+     * is its whole process ({@code Main}): the heap is the JVM's, and nodes sharing one JVM (tests) would all leave
+     * for whatever else fills it.
+     */
+    public void watchHeap() {
+        if (heapWatch == null) {
+            heapWatch = new HeapWatch(HEAP_EXIT_THRESHOLD, why -> exhaustedSoon("heap", why));
+        }
     }
 
     /**

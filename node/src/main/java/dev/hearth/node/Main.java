@@ -113,6 +113,8 @@ public final class Main implements Callable<Integer> {
             log.error("Node {} failed to start: {}", config.node().name(), rootMessage(e), e);
             return EXIT_RUNTIME;
         }
+        // The heap is the process's: only where the node is the whole process may it leave when the heap runs out.
+        node.watchHeap();
         // An admin shutdown request exits the process like SIGTERM would: graceful stop, exit 0, supervisor restarts.
         node.onShutdownRequest(() -> System.exit(0));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
