@@ -1,13 +1,13 @@
 package dev.hearth.node.cluster;
 
 import dev.hearth.node.cache.EntryTooLargeException;
+import dev.hearth.node.health.LogEvery;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import javax.cache.Cache;
 import org.apache.ignite.IgniteException;
@@ -27,8 +27,7 @@ final class EntrySizeGuard extends CacheInterceptorAdapter<String, byte[]> {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LogManager.getLogger(EntrySizeGuard.class);
     /** One line a minute at most: a client looping over a too-large value must not flood the log. */
-    private static final long LOG_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
-    private static final AtomicLong LAST_LOG = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
+    private static final LogEvery LOG_EVERY = new LogEvery(Duration.ofMinutes(1));
     private static final LongAdder REFUSED = new LongAdder();
 
     private final String zone;
@@ -44,9 +43,7 @@ final class EntrySizeGuard extends CacheInterceptorAdapter<String, byte[]> {
         if (newVal != null && newVal.length > maxBytes) {
             String why = message(newVal.length);
             REFUSED.increment();
-            long now = System.nanoTime();
-            long prev = LAST_LOG.get();
-            if (now - prev >= LOG_EVERY_NANOS && LAST_LOG.compareAndSet(prev, now)) {
+            if (LOG_EVERY.allow("refused")) {
                 LOG.warn("refused a write: {} ({} refused since the node started)", why, REFUSED.sum());
             }
             throw new IgniteException(why);

@@ -1,11 +1,11 @@
 package dev.hearth.node.security;
 
+import dev.hearth.node.health.LogEvery;
 import java.net.SocketAddress;
+import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -14,27 +14,24 @@ import org.apache.logging.log4j.Logger;
  * Connections a TLS port refused, by port and reason ({@link #PLAINTEXT}: the client did not speak TLS;
  * {@link #HANDSHAKE}: the handshake failed, e.g. no client certificate or one from another CA; Ignite's ports count
  * both as a failed handshake). Each refusal of memcached and admin is
- * counted; the log gets at most one line per port every {@link #LOG_EVERY_NANOS} (with the remote address and how many
+ * counted; the log gets at most one line per port every {@link #LOG_EVERY} (with the remote address and how many
  * were not logged), so a scanner or a misconfigured client fleet cannot flood it.
  */
 public final class TlsRefusals {
     public static final String PLAINTEXT = "plaintext";
     public static final String HANDSHAKE = "handshake";
-    static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
+    static final Duration LOG_EVERY = Duration.ofSeconds(10);
     private static final Logger LOG = LogManager.getLogger(TlsRefusals.class);
 
     private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
-    private final Map<String, AtomicLong> lastLog = new ConcurrentHashMap<>();
+    private final LogEvery logEvery = new LogEvery(LOG_EVERY);
     private final Map<String, LongAdder> notLogged = new ConcurrentHashMap<>();
 
     /** Counts one refused connection of {@code port} (memcached, admin) and logs it unless one was logged lately. */
     public void refused(String port, String reason, SocketAddress remote, Throwable cause) {
         counts.computeIfAbsent(port + "\0" + reason, k -> new LongAdder()).increment();
-        AtomicLong last = lastLog.computeIfAbsent(port, k -> new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS));
         LongAdder skipped = notLogged.computeIfAbsent(port, k -> new LongAdder());
-        long now = System.nanoTime();
-        long prev = last.get();
-        if (now - prev >= LOG_EVERY_NANOS && last.compareAndSet(prev, now)) {
+        if (logEvery.allow(port)) {
             long others = skipped.sumThenReset();
             String what = reason.equals(PLAINTEXT) ? "a plaintext connection (this port requires TLS)"
                     : "a TLS handshake";

@@ -1,14 +1,14 @@
 package dev.hearth.node.warmup;
 
+import dev.hearth.node.health.LogEvery;
 import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -27,10 +27,9 @@ public final class DiskSpace {
 
     private static final Logger LOG = LogManager.getLogger(DiskSpace.class);
     /** One line per writer a minute: a disk that stays full must not fill the log as well. */
-    private static final long LOG_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
+    private final LogEvery logEvery = new LogEvery(Duration.ofMinutes(1));
 
     private final Map<String, LongAdder> full = new ConcurrentHashMap<>();
-    private final Map<String, AtomicLong> lastLog = new ConcurrentHashMap<>();
 
     public DiskSpace() {
         full.put(LOCAL_COPY, new LongAdder());
@@ -48,10 +47,7 @@ public final class DiskSpace {
         }
         LongAdder count = full.computeIfAbsent(use, u -> new LongAdder());
         count.increment();
-        AtomicLong last = lastLog.computeIfAbsent(use, u -> new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS));
-        long now = System.nanoTime();
-        long prev = last.get();
-        if (now - prev >= LOG_EVERY_NANOS && last.compareAndSet(prev, now)) {
+        if (logEvery.allow(use)) {
             LOG.error("Disk full: {} under {} failed ({}); {}. The node serves on from memory; free space or give "
                     + "node.dataDir a larger volume ({} times so far)", use.replace('_', ' '), dir,
                     failure.getMessage(), figures(dir), count.sum());
