@@ -24,6 +24,15 @@ public final class TestNodes {
     /** Ports this JVM has handed out: each test gets its own, even before its node binds them. */
     private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
 
+    /** The messages of {@code e} and its causes, joined: what a test looks for a refusal's reason in. */
+    public static String messages(Throwable e) {
+        StringBuilder b = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            b.append(t.getMessage()).append(" / ");
+        }
+        return b.toString();
+    }
+
     /**
      * A port free on 127.0.0.1 now, from 12000-21999: below Linux's ephemeral range (32768-60999), where the kernel
      * picks the local port of every outgoing connection. A port picked there (bind to 0) could be taken by one of

@@ -83,7 +83,7 @@ class EntrySizeGuardTest {
             byte[] big = Envelope.encode(k, new Item(new byte[8 << 20], 0, 1, 0, false));
             Exception refused = assertThrows(Exception.class, () -> zone.put(k.storageKey(), big));
             // Ignite's thin-client protocol carries only the partial-update failure, not why; the node logs why.
-            assertTrue(chain(refused).contains("Failed to update keys"), chain(refused));
+            assertTrue(TestNodes.messages(refused).contains("Failed to update keys"), TestNodes.messages(refused));
             zone.put(k.storageKey(), Envelope.encode(k, new Item(new byte[] {1}, 0, 1, 0, false)));
         }
     }
@@ -119,13 +119,5 @@ class EntrySizeGuardTest {
             }
         }
         return b.toString(StandardCharsets.US_ASCII);
-    }
-
-    private static String chain(Throwable e) {
-        StringBuilder b = new StringBuilder();
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            b.append(t.getMessage()).append(" / ");
-        }
-        return b.toString();
     }
 }

@@ -39,14 +39,6 @@ class NodeTrustTest {
         return n;
     }
 
-    private static String chain(Throwable e) {
-        StringBuilder b = new StringBuilder();
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            b.append(t.getMessage()).append(" / ");
-        }
-        return b.toString();
-    }
-
     @Test
     void withoutTlsOnlyANodeThatKnowsTheSecretJoins() throws Exception {
         // One refusal only: a refused start takes Ignite about 10 s (the other refusals are ClusterSecretTest's).
@@ -54,7 +46,7 @@ class NodeTrustTest {
         start("secret", 0, disco, "cluster.secret=" + SECRET);
         Exception wrong = assertThrows(Exception.class,
                 () -> start("secret", 1, disco, "cluster.secret=" + SECRET.toUpperCase(java.util.Locale.ROOT)));
-        assertTrue(chain(wrong).contains("does not know the cluster secret of cluster 'secret'"), chain(wrong));
+        assertTrue(TestNodes.messages(wrong).contains("does not know the cluster secret of cluster 'secret'"), TestNodes.messages(wrong));
         Path file = java.nio.file.Files.writeString(dir.resolve("secret"), SECRET + "\n");
         HearthNode right = start("secret", 3, disco, "cluster.secretFile=" + file);
         assertEquals(2, right.ignite().cluster().forServers().nodes().size());

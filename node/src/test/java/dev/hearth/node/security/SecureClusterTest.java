@@ -206,8 +206,8 @@ class SecureClusterTest {
         try {
             outsider = startNode(3, leaf, files);
         } catch (Exception refused) {
-            assertTrue(chain(refused).contains("Unable to establish secure connection")
-                    || chain(refused).contains("certificate"), chain(refused));
+            assertTrue(TestNodes.messages(refused).contains("Unable to establish secure connection")
+                    || TestNodes.messages(refused).contains("certificate"), TestNodes.messages(refused));
             assertEquals(3, nodes.get(0).ignite().cluster().forServers().nodes().size());
             return;
         }
@@ -218,14 +218,6 @@ class SecureClusterTest {
         } finally {
             outsider.close();
         }
-    }
-
-    private static String chain(Throwable e) {
-        StringBuilder b = new StringBuilder();
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            b.append(t.getMessage()).append(" / ");
-        }
-        return b.toString();
     }
 
     /** Logs in as {@code login} ("user password") over TLS on node {@code node}'s memcached, then sends. */
