@@ -9,9 +9,12 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongPredicate;
 import javax.cache.Cache;
+import org.apache.ignite.IgniteCache;
 import org.apache.ignite.IgniteException;
 import org.apache.ignite.cache.CacheInterceptorAdapter;
+import org.apache.ignite.configuration.CacheConfiguration;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -49,6 +52,35 @@ final class EntrySizeGuard extends CacheInterceptorAdapter<String, byte[]> {
             throw new IgniteException(why);
         }
         return newVal;
+    }
+
+    /**
+     * Which entry sizes {@code cache}'s zone stores; a refused one is counted and logged as skipped by {@code who}.
+     * For writers that must not fail a batch for one entry (a warm-up loading a dump or a local copy written under a
+     * larger limit): they skip it instead of putting it and hearing the refusal. Reads the cache's configuration
+     * once: take one per batch.
+     */
+    static LongPredicate admission(IgniteCache<?, ?> cache, String who) {
+        Object i = cache.getConfiguration(CacheConfiguration.class).getInterceptor();
+        if (!(i instanceof EntrySizeGuard guard)) {
+            return bytes -> true;
+        }
+        return bytes -> {
+            if (bytes <= guard.maxBytes) {
+                return true;
+            }
+            REFUSED.increment();
+            if (LOG_EVERY.allow("skipped")) {
+                LOG.warn("{} skipped an entry: {} ({} refused since the node started)", who, guard.message(bytes),
+                        REFUSED.sum());
+            }
+            return false;
+        };
+    }
+
+    /** Entries refused or skipped on this node since it started (all zones). */
+    static long refusedSoFar() {
+        return REFUSED.sum();
     }
 
     /** How every refusal's message starts: the node finds it in Ignite's exception to answer as "too large". */

@@ -89,12 +89,19 @@ public final class IgniteDumpSupport {
      */
     static final class ChunkedSession implements WarmupService.ClusterLoader.Session {
         static final int CHUNK = 16_384;
+        /**
+         * A chunk also ends at this many value bytes: it stays on the heap until confirmed, and 16,384 values of 1 MiB
+         * are 16 GiB. A node restarted with a 128 MiB heap loading its local copy of 1 MiB values ran out of heap
+         * here, and again after each restart.
+         */
+        static final long CHUNK_BYTES = 16L << 20;
         static final int ATTEMPTS = 3;
 
         private final String zone;
         private final java.util.function.Supplier<IgniteDataStreamer<String, byte[]>> open;
         private final List<String> keys = new ArrayList<>(CHUNK);
         private final List<byte[]> values = new ArrayList<>(CHUNK);
+        private long chunkBytes;
         private IgniteDataStreamer<String, byte[]> streamer;
 
         ChunkedSession(String zone, java.util.function.Supplier<IgniteDataStreamer<String, byte[]>> open) {
@@ -107,13 +114,14 @@ public final class IgniteDumpSupport {
         public void add(String storageKey, byte[] value, long expireAt) {
             keys.add(storageKey);
             values.add(value);
+            chunkBytes += value.length;
             try {
                 streamer.addData(storageKey, value);
             } catch (RuntimeException e) {
                 resend(e);
                 return;
             }
-            if (keys.size() >= CHUNK) {
+            if (keys.size() >= CHUNK || chunkBytes >= CHUNK_BYTES) {
                 flushChunk();
             }
         }
@@ -127,6 +135,7 @@ public final class IgniteDumpSupport {
             }
             keys.clear();
             values.clear();
+            chunkBytes = 0;
         }
 
         /** The current chunk is not known to be stored: send it again on a new streamer, a bounded number of times. */
@@ -144,6 +153,7 @@ public final class IgniteDumpSupport {
                     streamer.flush();
                     keys.clear();
                     values.clear();
+                    chunkBytes = 0;
                     return;
                 } catch (RuntimeException e) {
                     e.addSuppressed(cause);
@@ -211,7 +221,8 @@ public final class IgniteDumpSupport {
             // 0 from a sender that predates the field (mixed versions during a rolling upgrade).
             long budget = timeoutMillis > 0 ? timeoutMillis : DEFAULT_TIMEOUT_MILLIS;
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budget);
-            Map<Long, Map<String, InsertAbsent>> byExpiry = groupByExpiry(entries, now);
+            Map<Long, Map<String, InsertAbsent>> byExpiry = groupByExpiry(entries, now,
+                    EntrySizeGuard.admission(cache, "warm-up"));
             // A few groups in flight at once; every group holds one of the cache's async permits (see IN_FLIGHT).
             int inFlight = ignite == null ? IN_FLIGHT : window(cache.getConfiguration(
                     org.apache.ignite.configuration.CacheConfiguration.class).getMaxConcurrentAsyncOperations(),
@@ -254,14 +265,17 @@ public final class IgniteDumpSupport {
             }
         }
 
-        /** Live entries keyed by their {@link #expiryBucket}, 0 for never; expired ones are dropped. */
+        /**
+         * Live entries keyed by their {@link #expiryBucket}, 0 for never; expired ones are dropped, and so are those
+         * whose size {@code stored} refuses: one entry the zone's guard refuses would fail its whole batch.
+         */
         static Map<Long, Map<String, InsertAbsent>> groupByExpiry(Collection<Map.Entry<String, byte[]>> entries,
-                long now) {
+                long now, java.util.function.LongPredicate stored) {
             Map<Long, Map<String, InsertAbsent>> byExpiry = new java.util.HashMap<>();
             for (Map.Entry<String, byte[]> e : entries) {
                 byte[] v = e.getValue();
                 long expireAt = v.length >= Envelope.HEADER ? ByteBuffer.wrap(v).getLong(14) : 0;
-                if (expireAt != 0 && expireAt <= now) {
+                if (expireAt != 0 && expireAt <= now || !stored.test(v.length)) {
                     continue;
                 }
                 // A TreeMap keeps the keys of one invokeAll sorted, as Ignite advises against deadlocks.

@@ -1,6 +1,8 @@
 package dev.hearth.node.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +11,7 @@ import dev.hearth.node.TestNodes;
 import dev.hearth.node.cache.Envelope;
 import dev.hearth.node.cache.Item;
 import dev.hearth.node.cache.TenantKey;
+import dev.hearth.node.warmup.WarmupService;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,6 +19,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import org.apache.ignite.IgniteCache;
 import org.apache.ignite.Ignition;
@@ -86,6 +90,31 @@ class EntrySizeGuardTest {
             assertTrue(TestNodes.messages(refused).contains("Failed to update keys"), TestNodes.messages(refused));
             zone.put(k.storageKey(), Envelope.encode(k, new Item(new byte[] {1}, 0, 1, 0, false)));
         }
+    }
+
+    /**
+     * A dump or local copy can hold an entry its zone no longer stores (written under a larger maxItemSize or zone):
+     * the warm-up skips it and loads the rest. Before, the guard's refusal failed the whole batch, the streamer sent
+     * it again until it gave up, and the zone's warm-up ended with nothing of that batch loaded.
+     */
+    @Test
+    void aWarmUpSkipsAnEntryItsZoneNoLongerStoresAndLoadsTheRest() {
+        long refusedBefore = EntrySizeGuard.refusedSoFar();
+        WarmupService.ClusterLoader.Session session = IgniteDumpSupport.loader(node.ignite(), Duration.ofSeconds(10))
+                .open("small");
+        TenantKey big = TenantKey.of("guard", "warm-big");
+        session.add(big.storageKey(), Envelope.encode(big, new Item(new byte[(int) smallLimit], 0, 1, 0, false)), 0);
+        for (int i = 0; i < 100; i++) {
+            TenantKey k = TenantKey.of("guard", "warm" + i);
+            session.add(k.storageKey(), Envelope.encode(k, new Item(new byte[] {(byte) i}, 0, 1, 0, false)), 0);
+        }
+        session.close();
+        IgniteCache<String, byte[]> zone = node.ignite().cache("hearth-zone-small");
+        assertNull(zone.get(big.storageKey()));
+        for (int i = 0; i < 100; i++) {
+            assertNotNull(zone.get(TenantKey.of("guard", "warm" + i).storageKey()), "warm" + i);
+        }
+        assertEquals(1, EntrySizeGuard.refusedSoFar() - refusedBefore);
     }
 
     @Test

@@ -34,9 +34,18 @@ class InsertGroupsTest {
     void neverExpiringEntriesShareOneGroupAndExpiredOnesAreDropped() {
         Map<Long, Map<String, IgniteDumpSupport.InsertAbsent>> groups = IgniteDumpSupport.InsertIfAbsent
                 .groupByExpiry(List.of(entry("never", 0), entry("also-never", 0), entry("gone", NOW - 1),
-                        entry("now", NOW)), NOW);
+                        entry("now", NOW)), NOW, bytes -> true);
         assertEquals(Set.of(0L), groups.keySet());
         assertEquals(Set.of(sk("never"), sk("also-never")), groups.get(0L).keySet());
+    }
+
+    @Test
+    void entriesTheZoneDoesNotStoreAreDropped() {
+        Map.Entry<String, byte[]> small = entry("small", 0);
+        Map.Entry<String, byte[]> large = Map.entry(sk("large"), new byte[small.getValue().length + 1]);
+        Map<Long, Map<String, IgniteDumpSupport.InsertAbsent>> groups = IgniteDumpSupport.InsertIfAbsent
+                .groupByExpiry(List.of(small, large), NOW, bytes -> bytes <= small.getValue().length);
+        assertEquals(Set.of(sk("small")), groups.get(0L).keySet());
     }
 
     @Test
@@ -58,7 +67,7 @@ class InsertGroupsTest {
             entries.add(entry("k" + i, NOW + 3_600_000 + i * 600_000L / 512));
         }
         Map<Long, Map<String, IgniteDumpSupport.InsertAbsent>> groups = IgniteDumpSupport.InsertIfAbsent
-                .groupByExpiry(entries, NOW);
+                .groupByExpiry(entries, NOW, bytes -> true);
         // An hour left: buckets of 65.5 s (2^16 ms), so ten minutes of writes fill at most 11 of them.
         assertTrue(groups.size() <= 11, "buckets: " + groups.size());
         assertEquals(512, groups.values().stream().mapToInt(Map::size).sum());
