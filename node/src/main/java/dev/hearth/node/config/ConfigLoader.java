@@ -425,6 +425,14 @@ public final class ConfigLoader {
         if (mc.maxItemSize().bytes() < 1024 || mc.maxItemSize().bytes() > (128L << 20)) {
             throw new ConfigException("memcached.maxItemSize", "must be between 1k and 128m");
         }
+        // Whole values pass through the heap: rebalance messages, warm-up chunks, thin-client requests. A 128m node
+        // with 1m values ran out of heap while its partitions came back, after each restart (HeapExhaustionIT).
+        long minHeap = (128L << 20) + 128 * mc.maxItemSize().bytes();
+        if (c.memory().heap().bytes() < minHeap) {
+            throw new ConfigException("memory.heap", "must be at least 128m + 128 x memcached.maxItemSize ("
+                    + (minHeap >> 20) + "m for a maxItemSize of " + mc.maxItemSize().bytes() + " bytes): whole values "
+                    + "pass through the heap when partitions move and warm up");
+        }
         if (mc.maxConnections() < 1) {
             throw new ConfigException("memcached.maxConnections", "must be at least 1");
         }

@@ -180,6 +180,9 @@ class ConfigLoaderTest {
         assertTrue(fails(null, Map.of(), "ports.admin=11211").getMessage().contains("already used by ports.memcached"));
         assertEquals("logging.format", fails(null, Map.of(), "logging.format=xml").key());
         assertEquals("memory.heap", fails(null, Map.of(), "memory.heap=1m").key());
+        ConfigException heap = fails(null, Map.of(), "memory.heap=255m");
+        assertTrue(heap.getMessage().contains("256m for a maxItemSize of 1048576 bytes"), heap.getMessage());
+        assertDoesNotThrow(() -> load(null, Map.of(), "memory.heap=255m", "memcached.maxItemSize=512k"));
     }
 
     @Test
