@@ -140,6 +140,20 @@ public final class LocalCopyService {
                 java.util.Set<Integer> holding = new java.util.HashSet<>();
                 for (Held h : held) {
                     holding.add(h.partition());
+                }
+                // Before any write: the space they free may be what the writes need on a nearly full disk. Only
+                // once this node holds something: a node that holds nothing at this moment (it is leaving or was cut
+                // off) must not throw its copy away.
+                if (!held.isEmpty()) {
+                    for (PartitionFile f : files(zone)) {
+                        if (!holding.contains(f.partition())) {
+                            Files.deleteIfExists(f.path());
+                            written.remove(zone + "/" + f.partition());
+                            sizes.remove(zone + "/" + f.partition());
+                        }
+                    }
+                }
+                for (Held h : held) {
                     String id = zone + "/" + h.partition();
                     Long last = written.get(id);
                     if (last != null && last == h.counter()) {
@@ -166,17 +180,6 @@ public final class LocalCopyService {
                     files++;
                     entries += size[0];
                     bytes += size[1];
-                }
-                // Only once this node holds something: a node that holds nothing at this moment (it is leaving or
-                // was cut off) must not throw its copy away.
-                if (!held.isEmpty()) {
-                    for (PartitionFile f : files(zone)) {
-                        if (!holding.contains(f.partition())) {
-                            Files.deleteIfExists(f.path());
-                            written.remove(zone + "/" + f.partition());
-                            sizes.remove(zone + "/" + f.partition());
-                        }
-                    }
                 }
             }
         } catch (IOException | RuntimeException e) {

@@ -10,6 +10,7 @@ import dev.hearth.node.cache.TenantKey;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,7 +28,7 @@ class LocalCopyServiceTest {
     Path dir;
 
     /** Partition -> counter and entries; counters move when a test changes a partition. */
-    static final class FakeNode implements LocalCopyService.Source {
+    static class FakeNode implements LocalCopyService.Source {
         final Map<Integer, Long> counters = new TreeMap<>();
         final Map<Integer, Map<String, byte[]>> data = new ConcurrentHashMap<>();
         int scans;
@@ -107,6 +108,31 @@ class LocalCopyServiceTest {
         try (var s = Files.list(dir.resolve("local-copy").resolve("default"))) {
             assertFalse(s.anyMatch(p -> p.toString().endsWith(".tmp")), "no temporary file left behind");
         }
+    }
+
+    /** On a full disk the files of partitions no longer held go first: their space may be what the writes need. */
+    @Test
+    void aFullDiskStillLosesTheFilesOfPartitionsNoLongerHeld() throws IOException {
+        FakeNode node = new FakeNode() {
+            @Override
+            public void forEach(String zone, int partition, DumpFile.RecordConsumer consumer) throws IOException {
+                if (partition == 0 && counters.get(0) > 1) {
+                    throw new FileSystemException("p-0.hcopy.tmp", null, "No space left on device");
+                }
+                super.forEach(zone, partition, consumer);
+            }
+        };
+        node.put(0, TenantKey.of("t", "a"), item("a", 0));
+        node.put(1, TenantKey.of("t", "b"), item("b", 0));
+        DiskSpace disk = new DiskSpace();
+        LocalCopyService copy = new LocalCopyService(dir, List.of("default"), node, disk);
+        assertEquals(2, copy.writeChanged());
+        node.counters.remove(1);
+        node.put(0, TenantKey.of("t", "c"), item("c", 0));
+        assertEquals(0, copy.writeChanged(), "the disk is full");
+        assertEquals(List.of(0), copy.files("default").stream().map(LocalCopyService.PartitionFile::partition)
+                .toList(), "partition 1's file is gone although the round ended at the full disk");
+        assertEquals(1L, disk.counts().get(DiskSpace.LOCAL_COPY));
     }
 
     @Test
