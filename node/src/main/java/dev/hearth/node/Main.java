@@ -37,6 +37,10 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--check", description = "Validate the config, print the node's budget, and exit")
     boolean check;
 
+    @Option(names = "--exit-when-ready", description = "Start, wait until ready, stop gracefully and exit 0 "
+            + "(a smoke test; bin/hearth-node records its class-data archive with it)")
+    boolean exitWhenReady;
+
     public static void main(String[] args) {
         System.exit(run(args));
     }
@@ -77,7 +81,7 @@ public final class Main implements Callable<Integer> {
                     config.offHeapBudgetBytes() >> 20, config.zones().size());
             return 0;
         }
-        return runNode(config);
+        return runNode(config, exitWhenReady);
     }
 
     /** The memory flags bin/hearth-node passes to the JVM: the heap and direct-memory budget from config. */
@@ -87,7 +91,7 @@ public final class Main implements Callable<Integer> {
         return "-Xms" + heapMb + "m -Xmx" + heapMb + "m -XX:MaxDirectMemorySize=" + directMb + "m";
     }
 
-    private static int runNode(HearthConfig config) {
+    private static int runNode(HearthConfig config, boolean exitWhenReady) {
         // Before any logger exists: pick the layout and level, and keep Ignite from installing its own SIGTERM hook
         // (it stops with cancel=true, which would drop partitions instead of handing them over).
         String logFile = config.logging().format().equals("json") ? "log4j2-hearth-json.xml" : "log4j2-hearth.xml";
@@ -124,8 +128,25 @@ public final class Main implements Callable<Integer> {
             // for a graceful stop and 1 for one that timed out.
             Runtime.getRuntime().halt(graceful ? 0 : EXIT_RUNTIME);
         }, "hearth-shutdown"));
+        if (exitWhenReady) {
+            return exitWhenReady(node, log);
+        }
         node.stopped().join();
         return node.failed() ? EXIT_RUNTIME : 0;
+    }
+
+    /** Polls readiness (there is no event for it) until ready or stopped; the caller's exit stops the node. */
+    private static int exitWhenReady(HearthNode node, org.apache.logging.log4j.Logger log) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(5);
+        while (!node.status().readiness().ready()) {
+            if (node.stopped().isDone() || System.nanoTime() > deadline) {
+                log.error("Node did not become ready ({}); exiting", node.status().readiness().reason());
+                return EXIT_RUNTIME;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20));
+        }
+        log.info("Node is ready; exiting as asked (--exit-when-ready)");
+        return 0;
     }
 
     static String rootMessage(Throwable e) {
