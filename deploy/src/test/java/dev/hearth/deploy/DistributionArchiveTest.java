@@ -88,7 +88,45 @@ class DistributionArchiveTest {
         assertTrue(dockerfile.contains("ADD dist/target/hearth-${HEARTH_VERSION}.tar.gz /opt/"), "unpacks the archive");
     }
 
+    /**
+     * A class-data archive is used where it fits, and one that does not (recorded for other jars, another JVM build)
+     * costs only start time: the JVM's warning goes to stderr, and stdout stays the commands' own (bin/hearth-node
+     * reads its memory flags from a first JVM's stdout; scripts read hearthctl's).
+     */
+    @Test
+    void aClassArchiveThatDoesNotFitNeitherBreaksNorPollutesTheCommands() throws Exception {
+        Path ctlArchive = home.resolve("cli-lib/hearthctl.jsa");
+        Path nodeArchive = home.resolve("lib/hearth-node.jsa");
+        try {
+            Run recorded = run(unpacked, home.resolve("bin/hearthctl").toString(), "--record-class-archive");
+            assertEquals(0, recorded.exit(), recorded.output());
+            assertTrue(Files.size(ctlArchive) > 1_000_000, recorded.output());
+            Run ctl = runStdout(unpacked, home.resolve("bin/hearthctl").toString(), "--version");
+            assertEquals("hearthctl " + VERSION, ctl.output().strip());
+            // hearthctl's archive where the node's belongs: its class path is not the node's.
+            Files.copy(ctlArchive, nodeArchive);
+            Run flags = runStdout(unpacked, home.resolve("bin/hearth-node").toString(), "--print-jvm-options",
+                    "--set", "memory.heap=300m");
+            assertEquals(0, flags.exit(), flags.output());
+            assertEquals("-Xms300m -Xmx300m -XX:MaxDirectMemorySize=128m", flags.output().strip());
+        } finally {
+            Files.deleteIfExists(ctlArchive);
+            Files.deleteIfExists(nodeArchive);
+        }
+    }
+
     record Run(int exit, String output) {
+    }
+
+    /** As {@link #run}, keeping only stdout. */
+    static Run runStdout(Path dir, String... command) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile())
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().remove("HEARTH_HOME");
+        Process p = pb.start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), String.join(" ", command) + " did not end");
+        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8));
     }
 
     /** Runs a command with HEARTH_HOME unset, so the scripts find their layout from where they are. */
