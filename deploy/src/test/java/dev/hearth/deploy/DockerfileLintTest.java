@@ -2,6 +2,7 @@ package dev.hearth.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -45,20 +46,28 @@ class DockerfileLintTest {
             r = run(List.of("npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", NPM.toString(),
                     "dockerfilelint@1.8.0", "dockerfile-utils@0.16.3"));
         } catch (IOException e) {
-            throw new AssertionError("npm is needed to lint the Dockerfile (Node.js from the machine or Debian's "
-                    + "nodejs/npm packages): " + e.getMessage(), e);
+            // The linters are skipped, not failed, without npm (`mvn verify` on a fresh machine; .ci/run installs
+            // it); the Dockerfile's own checks below still run.
+            noNpm = "npm is needed to lint the Dockerfile (Node.js from the machine, or Debian's nodejs and npm "
+                    + "packages; .ci/run installs them): " + e.getMessage() + "; skipped";
+            return;
         }
         assertEquals(0, r.exit(), "npm install of the Dockerfile linters failed:\n" + r.output());
     }
 
+    /** Why the linters cannot run here, or null. */
+    private static String noNpm;
+
     @Test
     void dockerfilelintFindsNoIssue() throws Exception {
+        assumeTrue(noNpm == null, noNpm);
         Result r = run(List.of(NPM.resolve("node_modules/.bin/dockerfilelint").toString(), DOCKERFILE.toString()));
         assertEquals(0, r.exit(), r.output());
     }
 
     @Test
     void dockerfileUtilsFindsNoProblem() throws Exception {
+        assumeTrue(noNpm == null, noNpm);
         Result r = run(List.of(NPM.resolve("node_modules/.bin/dockerfile-utils").toString(), "lint",
                 DOCKERFILE.toString()));
         assertEquals(0, r.exit(), r.output());

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 
 /** A real memcached 1.6 process (Debian package "memcached") on a free loopback port. */
 final class RealMemcached implements AutoCloseable {
@@ -18,10 +19,9 @@ final class RealMemcached implements AutoCloseable {
     }
 
     static RealMemcached start(String... extraArgs) throws IOException, InterruptedException {
-        if (!new File(BINARY).canExecute()) {
-            throw new IllegalStateException(BINARY + " is missing: the differential tests need real memcached "
-                    + "(apt-get install memcached)");
-        }
+        // Skipped, not failed, where it is missing: `mvn verify` on a fresh machine; .ci/run installs it.
+        Assumptions.assumeTrue(new File(BINARY).canExecute(), BINARY + " is missing: the differential tests need "
+                + "real memcached (Debian: apt-get install memcached; .ci/run installs it); skipped");
         for (int attempt = 0; attempt < 5; attempt++) {
             int port = TestNodes.freePort();
             java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(BINARY, "-l", "127.0.0.1",
