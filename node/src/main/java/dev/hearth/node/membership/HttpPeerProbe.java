@@ -19,7 +19,12 @@ import java.util.function.Supplier;
  */
 public final class HttpPeerProbe implements SplitWatch.Probe, PeerWatch.Reach {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final HttpClient http;
+    /**
+     * Built on the first probe: building it sets up the JDK's default TLS context even for plain HTTP (a third of a
+     * second of a node's start on 2 cores), and most nodes never probe a peer.
+     */
+    private volatile HttpClient http;
+    private final javax.net.ssl.SSLContext tls;
     private final Duration timeout;
     private final Supplier<String> authorization;
     private final String scheme;
@@ -32,12 +37,26 @@ public final class HttpPeerProbe implements SplitWatch.Probe, PeerWatch.Reach {
     public HttpPeerProbe(Duration timeout, javax.net.ssl.SSLContext tls, Supplier<String> authorization) {
         this.timeout = timeout;
         this.authorization = authorization;
-        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(timeout);
-        if (tls != null) {
-            b.sslContext(tls);
-        }
-        this.http = b.build();
+        this.tls = tls;
         this.scheme = tls == null ? "http://" : "https://";
+    }
+
+    private HttpClient http() {
+        HttpClient h = http;
+        if (h == null) {
+            synchronized (this) {
+                h = http;
+                if (h == null) {
+                    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(timeout);
+                    if (tls != null) {
+                        b.sslContext(tls);
+                    }
+                    h = b.build();
+                    http = h;
+                }
+            }
+        }
+        return h;
     }
 
     /** Plain HTTP with the cluster's admin token. */
@@ -68,7 +87,7 @@ public final class HttpPeerProbe implements SplitWatch.Probe, PeerWatch.Reach {
     @Override
     public Optional<SplitWatch.Peer> ask(String admin) {
         try {
-            HttpResponse<String> r = http.send(membership(admin), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http().send(membership(admin), HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
                 return Optional.empty();
             }
@@ -95,7 +114,7 @@ public final class HttpPeerProbe implements SplitWatch.Probe, PeerWatch.Reach {
     @Override
     public boolean answers(String admin) {
         try {
-            http.send(membership(admin), HttpResponse.BodyHandlers.discarding());
+            http().send(membership(admin), HttpResponse.BodyHandlers.discarding());
             return true;
         } catch (IOException | IllegalArgumentException e) {
             return false;
