@@ -1204,8 +1204,4 @@ public final class ClientCore implements HearthClient {
         p.allowCoreThreadTimeOut(true);
         return p;
     }
-
-    Executor callbackExecutor() {
-        return callbacks;
-    }
 }

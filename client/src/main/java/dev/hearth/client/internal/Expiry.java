@@ -31,10 +31,6 @@ final class Expiry implements ExpiryPolicy, Serializable {
         return new Expiry(d, d);
     }
 
-    boolean isSpecial() {
-        return this == ETERNAL || this == KEEP;
-    }
-
     @Override
     public Duration getExpiryForCreation() {
         return creation;

@@ -129,11 +129,6 @@ final class ResponseQueue {
         }
     }
 
-    /** {@link #add} for an answer known now, reserving nothing. */
-    void addNow(Object answer) {
-        add(0, room -> CompletableFuture.completedFuture(answer));
-    }
-
     /**
      * The node is stopping: close the connection as soon as every request received so far is answered (now, if
      * none is pending). Requests that arrive before that are served too.
@@ -147,10 +142,6 @@ final class ResponseQueue {
 
     boolean closed() {
         return closed;
-    }
-
-    int size() {
-        return pending.size();
     }
 
     /** The channel closed (by either side): whatever is held goes back to the budget. */

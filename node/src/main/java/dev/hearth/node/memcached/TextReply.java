@@ -69,14 +69,6 @@ sealed interface TextReply {
         }
     }
 
-    /** Close the connection after what was written before. */
-    record Close() implements TextReply {
-        @Override
-        public long bytes() {
-            return 0;
-        }
-    }
-
     /** The bytes {@code answer} (a reply, a list of them, null or {@link ResponseQueue#CLOSE}) takes. */
     static long sizeOf(Object answer) {
         if (answer instanceof TextReply r) {
