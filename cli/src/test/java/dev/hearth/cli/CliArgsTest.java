@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.net.ServerSocket;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Argument parsing and exit codes, without any node. */
+@Timeout(120)
 class CliArgsTest {
     @ParameterizedTest
     @ValueSource(strings = {"", "status", "local", "local up", "local down", "local status", "node", "node restart",

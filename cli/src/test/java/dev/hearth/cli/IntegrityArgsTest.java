@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.net.ServerSocket;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** verify and zone recover: arguments, help and exit codes, without any node. */
+@Timeout(60)
 class IntegrityArgsTest {
     @ParameterizedTest
     @ValueSource(strings = {"verify", "zone", "zone recover"})

@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The --kube-* options: in-cluster defaults and bad values (usage errors, exit 2). */
+@Timeout(60)
 class KubeApiTest {
     @TempDir
     Path dir;

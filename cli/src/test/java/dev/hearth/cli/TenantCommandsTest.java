@@ -22,6 +22,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -30,6 +31,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * stand-in for a node's admin port (the JDK's HttpServer), answers a real node rarely gives (a failed or endless move,
  * a 500, a node from before tenants and zones). TenantCommandsIT runs the commands against real nodes.
  */
+@Timeout(120)
 class TenantCommandsTest {
     private HttpServer server;
     private String admin;

@@ -16,8 +16,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** A client whose cluster is unreachable from the start (nothing listens on its address). No cluster needed. */
+@Timeout(120)
 class OfflineClientTest {
     private HearthClient client;
     private TenantCache<String> cache;

@@ -12,11 +12,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Lints the Dockerfile with two independent linters from the npm registry (dockerfilelint, dockerfile-utils),
  * installed into target/ on first use, and checks the properties the image promises.
  */
+@Timeout(600)
 class DockerfileLintTest {
     static final Path DOCKERFILE = Path.of("../Dockerfile").toAbsolutePath().normalize();
     static final Path NPM = Path.of("target/npm").toAbsolutePath();

@@ -31,12 +31,14 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Validates every manifest offline with the official Kubernetes models (unknown fields, wrong types and missing
  * required fields are rejected), then checks what the models cannot: that the objects refer to each other and to
  * the node's real defaults correctly.
  */
+@Timeout(60)
 class KubernetesManifestsTest {
     static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     static final ObjectMapper JSON = new ObjectMapper();

@@ -13,8 +13,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The compose file and the systemd unit: parseable, and saying what the operations docs rely on. */
+@Timeout(60)
 class OtherDeploymentsTest {
     @Test
     void composeRunsThreeNodesThatListEachOtherOnDistinctHostPorts() throws IOException {

@@ -10,9 +10,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.apache.ignite.client.ClientCache;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** hearthctl verify and zone recover against real node processes with the damage hook on. */
+@Timeout(600)
 class IntegrityIT {
     @TempDir
     Path dir;

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * cannot show: a real API server's RBAC, TLS and pod lifecycle timing (preStop, grace period, new pod IP).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(600)
 class KubeRestartIT {
     private static final String NS = "hearth-it";
     private static final String TOKEN = "it-token-" + Long.toHexString(System.nanoTime());

@@ -23,6 +23,7 @@ import org.apache.ignite.client.IgniteClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * failed operations, 0 lost acknowledged writes, hit ratio at least 99.9% during the whole restart. {@code -Dhearth.rolling.runs=N}
  * repeats the restart N times on the same cluster (flakiness hunting).
  */
+@Timeout(value = 30, unit = TimeUnit.MINUTES)
 class RollingRestartIT {
     private static final String TENANT = "default";
     private static final int THREADS = 4;

@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.ignite.client.ClientCache;
 import org.apache.ignite.client.IgniteClient;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@code hearthctl local up}): a move under a client's writes loses no acknowledged write, maintenance switched
  * with hearthctl reaches the client, flush removes what the client wrote.
  */
+@Timeout(600)
 class TenantCommandsIT {
     @TempDir
     Path dir;

@@ -9,6 +9,7 @@ import dev.hearth.cli.CliRun;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * cluster runs with an admin token ({@code local up --auth}): the nodes, their peer probes, the supervisor and every
  * command use it, and a command without it or with a wrong one exits 6.
  */
+@Timeout(600)
 class UnsafeClusterIT {
     @TempDir
     Path dir;

@@ -15,6 +15,7 @@ import javax.cache.expiry.CreatedExpiryPolicy;
 import javax.cache.expiry.Duration;
 import org.apache.ignite.client.ClientCache;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * of the live entries come back with their values and TTLs; expired ones do not; entries written after the restart
  * are not overwritten.
  */
+@Timeout(600)
 class WarmRestartIT {
     private static final String T = "default";
     private static final int ETERNAL = 12_000;

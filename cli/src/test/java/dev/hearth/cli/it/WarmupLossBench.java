@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -16,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * -Dloss.zoneMemory=512m -Dloss.heap=768m -Dloss.boundSeconds=180}. Prints the counts and the warm-up rate; on a stall
  * writes every live node's jstack next to its log and fails.
  */
+@Timeout(value = 60, unit = TimeUnit.MINUTES)
 class WarmupLossBench {
     @TempDir
     Path dir;

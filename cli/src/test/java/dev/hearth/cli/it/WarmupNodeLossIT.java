@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * overwritten, exit 1 and a message naming the lost node. Then, as docs/operations.md says, the node is started
  * again and {@code warmup --nodes} it: every entry of every dump is back.
  */
+@Timeout(600)
 class WarmupNodeLossIT {
     @TempDir
     Path dir;

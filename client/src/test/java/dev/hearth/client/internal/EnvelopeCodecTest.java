@@ -10,7 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+@Timeout(60)
 class EnvelopeCodecTest {
     private static final byte[] KEY = "user:1".getBytes(StandardCharsets.UTF_8);
     /**

@@ -15,8 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** Parsing of the registry records exactly as docs/design/tenants-and-integrity.md writes them, and placement. */
+@Timeout(60)
 class RegistryTest {
     private final List<String> bad = new ArrayList<>();
 

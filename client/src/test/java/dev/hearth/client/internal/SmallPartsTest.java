@@ -10,8 +10,10 @@ import dev.hearth.client.Codec;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** Storage keys, versions, incr arithmetic, codecs and the circuit breaker's state machine. */
+@Timeout(60)
 class SmallPartsTest {
     /**
      * Ignite's failover may run only on the client's threads that may block (io, probe, registry), and not inside a

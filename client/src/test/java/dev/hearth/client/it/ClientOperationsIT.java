@@ -40,8 +40,10 @@ import org.apache.ignite.configuration.ClientConfiguration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The operations' semantics and the stored format, against a real 3-node cluster. */
+@Timeout(600)
 class ClientOperationsIT {
     private static final Duration T = Duration.ofSeconds(2);
     private static ProcessCluster cluster;

@@ -33,12 +33,14 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Outages against a real 3-node cluster, with one client that lives through all of them: kill -9 of one node under
  * load, every node gone, every node frozen, and the recoveries.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(600)
 class FailoverIT {
     /** The client's default deadline. */
     private static final Duration DEADLINE = Duration.ofMillis(100);

@@ -13,12 +13,14 @@ import dev.hearth.client.HearthException;
 import dev.hearth.client.testing.InJvmCluster;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The registry's life as a client sees it, on one in-JVM node: a cluster without the registry (every tenant in zone
  * default), the registry appearing, a pinned client, and the cluster going away (failed reads are counted and the
  * last reading stays in use).
  */
+@Timeout(120)
 class RegistryLifecycleIT {
     @Test
     void withoutRegistryThenWithItThenUnreachable() throws Exception {

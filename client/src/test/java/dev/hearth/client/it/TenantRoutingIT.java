@@ -24,12 +24,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Routing by the tenant registry against real Ignite nodes in this JVM: hash placement, tenant records, changes seen
  * within the poll interval, maintenance in both modes, and a move in progress. Each test uses its own tenants; the
  * registry records it writes are its own.
  */
+@Timeout(120)
 class TenantRoutingIT {
     private static final Duration T = Duration.ofSeconds(3);
     /** The node's MoveEntries.TOMBSTONE. */

@@ -20,9 +20,11 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The admin port of a real node: every route, and bad requests. */
+@Timeout(60)
 class AdminEndpointTest {
     @TempDir
     static Path dir;

@@ -12,7 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+@Timeout(60)
 class EnvelopeTest {
     private static final TenantKey KEY = TenantKey.of("store-42", "user:1");
 

@@ -26,9 +26,11 @@ import org.apache.ignite.IgniteCache;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The cache service's semantics on a real 3-node Ignite cluster in this JVM. */
+@Timeout(120)
 class CacheServiceClusterTest {
     @TempDir
     static Path dir;

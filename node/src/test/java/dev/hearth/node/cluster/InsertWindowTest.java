@@ -3,8 +3,10 @@ package dev.hearth.node.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The warm-up receiver's in-flight inserts stay within a quarter of the cache's async permits (issue #5). */
+@Timeout(60)
 class InsertWindowTest {
     @Test
     void allStreamerThreadsTogetherTakeAtMostAQuarterOfThePermits() {

@@ -12,8 +12,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** docs/configuration.md must list every key the node knows, with its env var, so the docs cannot drift. */
+@Timeout(60)
 class ConfigDocsTest {
     @Test
     void everyKeyIsDocumentedWithItsEnvVar() throws IOException {

@@ -10,9 +10,11 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Config keys of zones and tenants: placement, maintenance mode, node attributes, zone node filters. */
+@Timeout(60)
 class TenantConfigTest {
     @TempDir
     Path dir;

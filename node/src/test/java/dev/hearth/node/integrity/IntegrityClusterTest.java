@@ -33,6 +33,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * checksum-clean, and zone recover brings every tenant back; traffic on another zone sees no error throughout.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(600)
 class IntegrityClusterTest {
     static final String ZONE = "default";
     static final String OTHER = "calm";

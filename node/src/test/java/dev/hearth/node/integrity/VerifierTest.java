@@ -16,8 +16,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The verify logic over an in-memory "cluster" of copies: classification, healthy copy, re-reads, repair. */
+@Timeout(120)
 class VerifierTest {
     /** Two partitions, owners a (primary) and b; copies per node per key; an optional hook on every read. */
     static final class FakeCluster implements ClusterCopies {

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Recorder;
@@ -25,12 +26,14 @@ import org.HdrHistogram.Histogram;
 import org.apache.ignite.client.ClientCache;
 import org.apache.ignite.client.IgniteClient;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Benchmark, not a test (not in the default build): verify rate and {@code zone recover} time on a zone of 100
  * tenants and 1M entries with 100 damaged copies, and another zone's latency (p99) meanwhile, on 3 node processes.
  * Run: {@code bench/integrity.sh [entries [tenants [damaged]]]}.
  */
+@Timeout(value = 60, unit = TimeUnit.MINUTES)
 class IntegrityBench {
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newHttpClient();

@@ -17,6 +17,7 @@ import net.spy.memcached.ConnectionFactoryBuilder;
 import net.spy.memcached.FailureMode;
 import net.spy.memcached.MemcachedClient;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * existing memcached user points at Hearth) runs gets and sets. Every node serves every key, so the client's
  * failover to another server finds the data there.
  */
+@Timeout(600)
 class MemcachedFailoverIT {
     @TempDir
     Path dir;

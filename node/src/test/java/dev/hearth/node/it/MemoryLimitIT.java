@@ -14,9 +14,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.ignite.client.ClientCache;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A node asked to hold three times its zone's budget evicts instead of failing, and stays within its memory. */
+@Timeout(120)
 class MemoryLimitIT {
     @TempDir
     Path dir;

@@ -12,8 +12,10 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** Hearth's own endpoint behaviour: ordering, limits, tenants, authentication, bad input that memcached lacks. */
+@Timeout(120)
 class MemcachedEndpointTest {
     static TestNodes prefix;
     static TestNodes secured;

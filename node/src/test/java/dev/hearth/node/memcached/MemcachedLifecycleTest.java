@@ -25,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The listener's start and graceful end, against a cache service whose answers the test releases: before
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.Test;
  * {@code drain} the listener closes at once but a connection with a request in flight stays open until that request
  * is answered, and closes right after.
  */
+@Timeout(60)
 class MemcachedLifecycleTest {
     /** get answers only when the test completes the future; everything else is unused here. */
     static final class HeldCache implements CacheService {

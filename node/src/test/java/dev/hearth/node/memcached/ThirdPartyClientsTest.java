@@ -23,9 +23,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Real third-party memcached clients against a 3-node Hearth cluster, every client configured with all three. */
+@Timeout(120)
 class ThirdPartyClientsTest {
     static final String PYTHON = "/usr/bin/python3";
     static TestNodes cluster;

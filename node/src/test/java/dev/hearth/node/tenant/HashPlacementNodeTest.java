@@ -15,9 +15,11 @@ import java.util.List;
 import java.util.Set;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** tenants.placement=hash on a real node: each unregistered tenant's keys land in the zone the formula picks. */
+@Timeout(60)
 class HashPlacementNodeTest {
     @TempDir
     Path dir;

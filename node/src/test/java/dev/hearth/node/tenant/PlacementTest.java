@@ -9,7 +9,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+@Timeout(60)
 class PlacementTest {
     @Test
     void hashPlacementFollowsTheDocumentedFormula() {

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code SERVER_ERROR tenant in maintenance} (text and meta) or status 0x0086 ETMPFAIL (binary); a tenant with its own active
  * record in that zone is unaffected; the connection stays usable.
  */
+@Timeout(60)
 class TenantRejectTest {
     @TempDir
     static Path dir;

@@ -40,12 +40,14 @@ import org.apache.ignite.cluster.ClusterNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Zones and tenants on 3 in-JVM nodes: nodes 0 and 1 have {@code rack: a}, node 2 {@code rack: b}. Zones: default,
  * z2, and pinned (nodeFilter rack=a). Maintenance mode miss (reject is in TenantRejectTest).
  */
+@Timeout(600)
 class TenantsClusterTest {
     @TempDir
     static Path dir;

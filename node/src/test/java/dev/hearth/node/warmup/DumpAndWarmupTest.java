@@ -21,9 +21,11 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Dump every node's primaries, lose the data, load it back: values, TTLs and newer writes all come out right. */
+@Timeout(120)
 class DumpAndWarmupTest {
     @TempDir
     static Path dir;

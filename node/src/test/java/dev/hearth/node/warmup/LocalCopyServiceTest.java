@@ -20,9 +20,11 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The local copy's write and load rules against a fake node: no cluster. */
+@Timeout(60)
 class LocalCopyServiceTest {
     @TempDir
     Path dir;
