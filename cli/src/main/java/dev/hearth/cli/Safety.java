@@ -36,14 +36,20 @@ public final class Safety {
                 out.add("the cluster is rebalancing (per " + name + ")");
                 rebalancingNoted = true;
             }
+            String unreadable = unreadable(s);
+            if (unreadable != null) {
+                out.add("node " + name + "'s /status has no " + unreadable + ", so hearthctl cannot tell whether "
+                        + "the cluster is safe (is the node another version?)");
+                continue;
+            }
             for (JsonNode z : s.path("zones")) {
-                int missing = z.path("partitionsMissingCopies").asInt(0);
+                int missing = z.path("partitionsMissingCopies").asInt();
                 if (missing > 0) {
                     String msg = "zone " + z.path("name").asText() + ": " + missing
                             + " partitions lack copies (per " + name + ")";
                     out.add(msg);
                 }
-                if (z.path("backups").asInt(1) == 0) {
+                if (z.path("backups").asInt() == 0) {
                     String msg = "zone " + z.path("name").asText()
                             + " keeps no backup copy (backups=0): any stopped node loses its entries";
                     if (!out.contains(msg)) {
@@ -64,6 +70,26 @@ public final class Safety {
         out.addAll(memoryHeadroom(views));
         // Two nodes may report the same zone problem: keep one line per distinct message prefix.
         return dedupe(out);
+    }
+
+    /**
+     * The first field this check reads as "nothing wrong" when it is absent, if {@code status} lacks it (a number
+     * where a number belongs): a renamed or missing field must read as unknown, never as 0 missing copies. Fields
+     * that default to "unsafe" (ready, clusterRebalanced, safeToStop) need no such check.
+     */
+    static String unreadable(JsonNode status) {
+        JsonNode zones = status.path("zones");
+        if (!zones.isArray() || zones.isEmpty()) {
+            return "zones";
+        }
+        for (JsonNode z : zones) {
+            for (String field : new String[] {"partitionsMissingCopies", "backups"}) {
+                if (!z.path(field).isNumber()) {
+                    return "zones[]." + field;
+                }
+            }
+        }
+        return null;
     }
 
     /**

@@ -257,6 +257,11 @@ public final class StatusCommand implements Callable<Integer> {
             s.path("safety").path("reasons").forEach(r -> reasons.add(r.asText()));
             n.put("safeToStop", safe);
             n.put("reasons", reasons);
+            String unreadable = Safety.unreadable(s);
+            if (unreadable != null) {
+                // Not healthy for want of a field: a renamed one must not read as "no partition lacks a copy".
+                problems.add(name + "'s /status has no " + unreadable + " (is the node another version?)");
+            }
             for (JsonNode z : s.path("zones")) {
                 String zone = z.path("name").asText();
                 if (member) {

@@ -62,6 +62,20 @@ class SafetyTest {
         assertEquals(List.of(), Safety.problems(nodes(3, 100, 1536), List.of("n0")));
     }
 
+    /** A field renamed on the node (another version) must not read as "0 partitions lack copies". */
+    @Test
+    void aStatusWithoutTheFieldsItChecksIsNotSafe() throws Exception {
+        List<Cluster.NodeView> views = nodes(3, 100, 1536);
+        JsonNode zone = views.get(1).status().path("zones").get(0);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) zone).remove("partitionsMissingCopies");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) zone).put("missingCopies", 0);
+        assertEquals(List.of("node n1's /status has no zones[].partitionsMissingCopies, so hearthctl cannot tell "
+                + "whether the cluster is safe (is the node another version?)"), Safety.problems(views, null));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) views.get(2).status()).remove("zones");
+        assertTrue(Safety.problems(views, null).contains("node n2's /status has no zones, so hearthctl cannot tell "
+                + "whether the cluster is safe (is the node another version?)"));
+    }
+
     @Test
     void allowsWhenTheyFit() throws Exception {
         assertEquals(List.of(), Safety.problems(nodes(3, 600, 1536), null));
