@@ -1,5 +1,6 @@
 package dev.hearth.cli.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -59,15 +60,20 @@ class TenantCommandsIT {
         }
     }
 
+    /** Until the client has read the tenant registry twice from now: a reading that began after this moment. */
+    private static void awaitFreshRegistry(HearthClient client) {
+        long now = client.stats().registryRefreshes();
+        await("the client reads the registry again").atMost(Duration.ofSeconds(10))
+                .until(() -> client.stats().registryRefreshes() >= now + 2);
+    }
+
     private static void run(LocalClusterProcess cluster) throws Exception {
         {
             // On a loaded machine a node can still be settling (or be restarted by its supervisor) when local up
             // reports ready: wait until the admin port answers the zone routes.
-            long settle = System.nanoTime() + 120_000_000_000L;
-            while (CliRun.of("zone", "list", "--admin", cluster.admin()).code() != 0) {
-                assertTrue(System.nanoTime() < settle, "the admin port of n0 never answered /admin/zones");
-                Thread.sleep(500);
-            }
+            await("the admin port of n0 answers /admin/zones").atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> CliRun.of("zone", "list", "--admin", cluster.admin()).code() == 0);
             List<String> thin = List.of("127.0.0.1:" + cluster.thinClientPort(0),
                     "127.0.0.1:" + cluster.thinClientPort(1));
             IgniteClient raw = cluster.client();
@@ -114,6 +120,7 @@ class TenantCommandsIT {
                 Map<String, List<String>> unconfirmed = new ConcurrentHashMap<>();
                 AtomicBoolean stop = new AtomicBoolean();
                 AtomicInteger failed = new AtomicInteger();
+                AtomicInteger acks = new AtomicInteger();
                 Thread writer = new Thread(() -> {
                     int i = 0;
                     while (!stop.get()) {
@@ -123,6 +130,7 @@ class TenantCommandsIT {
                             mv.put(k, v);
                             acked.put(k, v);
                             unconfirmed.remove(k);
+                            acks.incrementAndGet();
                         } catch (RuntimeException e) {
                             failed.incrementAndGet();
                             unconfirmed.computeIfAbsent(k, key -> new ArrayList<>()).add(v);
@@ -131,17 +139,19 @@ class TenantCommandsIT {
                     }
                 }, "it-writer");
                 writer.start();
-                Thread.sleep(300);
+                // Writes acknowledged before the move, and after it: the move happens under a running writer.
+                await().atMost(Duration.ofSeconds(30)).until(() -> acks.get() >= 50);
                 CliRun move = ctl(cluster, "tenant", "move", "t-move", "--to", "z1", "--wait", "--by", "it", "-o",
                         "json");
-                Thread.sleep(300);
+                int afterMove = acks.get();
+                await().atMost(Duration.ofSeconds(30)).until(() -> acks.get() >= afterMove + 50);
                 stop.set(true);
                 writer.join();
                 assertEquals(0, move.code(), move.toString());
                 assertEquals("z1", AdminClient.JSON.readTree(move.out()).path("zone").asText());
                 // Writes may fail (not acknowledged) if the client cannot read the registry in time; none may be lost.
                 System.out.println("client after the move: " + client.stats());
-                Thread.sleep(600); // the client has seen the end of the move
+                awaitFreshRegistry(client);
                 int lost = 0;
                 for (int i = 0; i < 500; i++) {
                     String k = "k" + i;
@@ -173,10 +183,8 @@ class TenantCommandsIT {
                 CliRun on = ctl(cluster, "tenant", "maintenance", "on", "t-move");
                 assertEquals(0, on.code(), on.toString());
                 long t0 = System.nanoTime();
-                while (client.isAvailable("t-move")) {
-                    Thread.sleep(20);
-                    assertTrue(System.nanoTime() - t0 < 10_000_000_000L, "client never saw the maintenance");
-                }
+                await("the client sees the maintenance").atMost(Duration.ofSeconds(10))
+                        .pollInterval(Duration.ofMillis(20)).until(() -> !client.isAvailable("t-move"));
                 System.out.printf("maintenance seen by the client %d ms after hearthctl returned%n",
                         (System.nanoTime() - t0) / 1_000_000);
                 assertNull(mv.get("k1"));
@@ -189,25 +197,22 @@ class TenantCommandsIT {
                 assertEquals("b", other.get("a"), "other tenants untouched");
                 CliRun off = ctl(cluster, "tenant", "maintenance", "off", "t-move");
                 assertEquals(0, off.code(), off.toString());
-                while (!client.isAvailable("t-move")) {
-                    Thread.sleep(20);
-                }
+                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                        .until(() -> client.isAvailable("t-move"));
                 assertEquals(acked.getOrDefault("k1", "v1"), mv.get("k1"));
 
                 // Zone maintenance: tenants without a record in that zone (t-other lives in default).
                 CliRun zon = ctl(cluster, "zone", "maintenance", "on", "default");
                 assertEquals(0, zon.code(), zon.toString());
-                while (client.isAvailable("t-other")) {
-                    Thread.sleep(20);
-                }
+                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                        .until(() -> !client.isAvailable("t-other"));
                 assertNull(other.get("a"));
                 assertTrue(client.isAvailable("t-move"), "a tenant of another zone is untouched");
                 CliRun zshow = ctl(cluster, "zone", "show", "default");
                 assertTrue(zshow.out().contains("by " + System.getProperty("user.name") + "@"), zshow.toString());
                 assertEquals(0, ctl(cluster, "zone", "maintenance", "off", "default").code());
-                while (!client.isAvailable("t-other")) {
-                    Thread.sleep(20);
-                }
+                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                        .until(() -> client.isAvailable("t-other"));
                 assertEquals("b", other.get("a"));
 
                 // Flush: dry run removes nothing, --yes removes every key.
@@ -234,16 +239,14 @@ class TenantCommandsIT {
                 CliRun start = ctl(cluster, "tenant", "move", "t-other", "--to", "z2");
                 assertEquals(0, start.code(), start.toString());
                 assertTrue(start.out().startsWith("moving tenant t-other from zone default to z2"), start.toString());
-                String state = "";
-                long until = System.nanoTime() + 60_000_000_000L;
-                while (!state.equals("done") && System.nanoTime() < until) {
-                    Thread.sleep(100);
-                    CliRun s = ctl(cluster, "tenant", "show", "t-other", "-o", "json");
-                    assertEquals(0, s.code(), s.toString());
-                    state = AdminClient.JSON.readTree(s.out()).path("move").path("state").asText();
-                }
-                assertEquals("done", state);
-                Thread.sleep(600);
+                await("tenant show follows the move to its end").atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(100)).until(() -> {
+                            CliRun s = ctl(cluster, "tenant", "show", "t-other", "-o", "json");
+                            assertEquals(0, s.code(), s.toString());
+                            return AdminClient.JSON.readTree(s.out()).path("move").path("state").asText()
+                                    .equals("done");
+                        });
+                awaitFreshRegistry(client);
                 assertEquals("b", other.get("a"));
                 assertEquals("d", other.get("c"));
                 assertTrue(raw.cache("hearth-zone-z2").containsKey("t-other:c"));
