@@ -1,5 +1,6 @@
 package dev.hearth.node.memcached;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -100,29 +101,25 @@ class MemcachedLifecycleTest {
                         StandardCharsets.US_ASCII));
                 out.write("get k1\r\n".getBytes(StandardCharsets.US_ASCII));
                 out.flush();
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (cache.gets.isEmpty() && System.nanoTime() < deadline) {
-                    Thread.sleep(5);
-                }
+                await("the get reaches the cache service").atMost(Duration.ofSeconds(10))
+                        .pollInterval(Duration.ofMillis(5)).until(() -> !cache.gets.isEmpty());
                 assertEquals(1, cache.gets.size(), "the get reached the cache service");
 
                 CompletableFuture<Integer> drained = CompletableFuture.supplyAsync(
                         () -> server.drain(Duration.ofSeconds(10)));
                 // The listener closes at once...
-                deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                boolean refused = false;
-                while (!refused && System.nanoTime() < deadline) {
-                    try (Socket probe = new Socket()) {
-                        probe.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-                        Thread.sleep(10);
-                    } catch (ConnectException e) {
-                        refused = true;
-                    }
-                }
-                assertTrue(refused, "draining: new connections are refused");
+                await("draining: new connections are refused").atMost(Duration.ofSeconds(10))
+                        .pollInterval(Duration.ofMillis(10)).until(() -> {
+                            try (Socket probe = new Socket()) {
+                                probe.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+                                return false;
+                            } catch (ConnectException e) {
+                                return true;
+                            }
+                        });
                 // ...but the connection with a request in flight waits for its answer.
-                Thread.sleep(200);
-                assertTrue(!drained.isDone(), "drain must wait for the request in flight");
+                await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2))
+                        .until(() -> !drained.isDone());
                 cache.gets.get(0).complete(new Item("v1".getBytes(StandardCharsets.US_ASCII), 0, 1, 0, false));
                 assertEquals("VALUE k1 0 2", in.readLine());
                 assertEquals("v1", in.readLine());
