@@ -10,6 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.logging.log4j.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -136,14 +139,14 @@ public final class Main implements Callable<Integer> {
     }
 
     /** Polls readiness (there is no event for it) until ready or stopped; the caller's exit stops the node. */
-    private static int exitWhenReady(HearthNode node, org.apache.logging.log4j.Logger log) {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(5);
+    private static int exitWhenReady(HearthNode node, Logger log) {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
         while (!node.status().readiness().ready()) {
             if (node.stopped().isDone() || System.nanoTime() > deadline) {
                 log.error("Node did not become ready ({}); exiting", node.status().readiness().reason());
                 return EXIT_RUNTIME;
             }
-            java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20));
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
         }
         log.info("Node is ready; exiting as asked (--exit-when-ready)");
         return 0;

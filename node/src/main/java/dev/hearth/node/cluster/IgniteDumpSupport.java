@@ -11,6 +11,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongPredicate;
 import javax.cache.Cache;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteCache;
@@ -270,7 +271,7 @@ public final class IgniteDumpSupport {
          * whose size {@code stored} refuses: one entry the zone's guard refuses would fail its whole batch.
          */
         static Map<Long, Map<String, InsertAbsent>> groupByExpiry(Collection<Map.Entry<String, byte[]>> entries,
-                long now, java.util.function.LongPredicate stored) {
+                long now, LongPredicate stored) {
             Map<Long, Map<String, InsertAbsent>> byExpiry = new java.util.HashMap<>();
             for (Map.Entry<String, byte[]> e : entries) {
                 byte[] v = e.getValue();
