@@ -44,7 +44,8 @@ public final class ConfigLoader {
     /** Env vars the scripts and hearthctl use; they are not config keys. */
     private static final Set<String> NON_CONFIG_ENV =
             Set.of("HEARTH_HOME", "HEARTH_JAVA_OPTS", "HEARTH_ADMIN", "HEARTH_CONFIG", "HEARTH_OUTPUT",
-                    "HEARTH_TOKEN", "HEARTH_CACERT", "HEARTH_CERT", "HEARTH_KEY");
+                    "HEARTH_TOKEN", "HEARTH_CACERT", "HEARTH_CERT", "HEARTH_KEY", "HEARTH_CLASS_ARCHIVE",
+                    "HEARTH_MEMORY_LIMIT");
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     static final Pattern TENANT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     static final Pattern ZONE_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
