@@ -262,7 +262,10 @@ public final class MemcachedServer implements AutoCloseable {
         }
     }
 
-    /** Counts connections, enforces the limit, holds reads until ready, closes idle ones, counts bytes. */
+    /**
+     * Counts connections, enforces the limit, closes idle ones, counts bytes. It holds nothing back while the node
+     * joins: the port does not listen until {@link #ready}, so no connection exists before.
+     */
     @ChannelHandler.Sharable
     private final class ConnectionGate extends ChannelDuplexHandler {
         @Override
