@@ -1,6 +1,7 @@
 package dev.hearth.node.memcached;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -23,20 +24,18 @@ final class ProtocolDetector extends ByteToMessageDecoder {
         if (!in.isReadable()) {
             return;
         }
+        long timeout = endpoint.settings.requestTimeout().toNanos();
+        ChannelHandler[] protocol = (in.getByte(in.readerIndex()) & 0xff) == 0x80
+                ? new ChannelHandler[] {BinaryEncoder.INSTANCE, new BinaryDecoder(endpoint.maxItemSize, timeout),
+                    new BinaryHandler(endpoint)}
+                : new ChannelHandler[] {TextEncoder.INSTANCE, new TextDecoder(endpoint.maxItemSize, timeout),
+                    new TextHandler(endpoint)};
+        // In this detector's place, in order (each goes right after it, so the last first); the bytes it holds go on
+        // to the new decoder when it leaves.
         ChannelPipeline p = ctx.pipeline();
-        String me = ctx.name();
-        if ((in.getByte(in.readerIndex()) & 0xff) == 0x80) {
-            p.addAfter(me, "binary-encoder", BinaryEncoder.INSTANCE);
-            p.addAfter("binary-encoder", "binary-decoder", new BinaryDecoder(endpoint.maxItemSize,
-                    endpoint.settings.requestTimeout().toNanos()));
-            p.addAfter("binary-decoder", "binary-handler", new BinaryHandler(endpoint));
-            p.remove(this);
-            return;
+        for (int i = protocol.length - 1; i >= 0; i--) {
+            p.addAfter(ctx.name(), null, protocol[i]);
         }
-        p.addAfter(me, "text-encoder", TextEncoder.INSTANCE);
-        p.addAfter("text-encoder", "text-decoder", new TextDecoder(endpoint.maxItemSize,
-                endpoint.settings.requestTimeout().toNanos()));
-        p.addAfter("text-decoder", "text-handler", new TextHandler(endpoint));
         p.remove(this);
     }
 }
