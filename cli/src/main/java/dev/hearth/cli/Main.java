@@ -2,6 +2,7 @@ package dev.hearth.cli;
 
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.AutoComplete;
 import picocli.CommandLine;
@@ -15,11 +16,18 @@ import picocli.CommandLine.Spec;
                 + "rolling restarts, dumps and warm-up, zones and tenants (placement, moves, maintenance). Reaches the cluster through one node's admin address "
                 + "(--admin HOST:PORT or HEARTH_ADMIN, default 127.0.0.1:8080) and discovers the others from it. "
                 + "Every command takes --help and --output table|json.",
-        subcommands = {StatusCommand.class, dev.hearth.cli.bench.BenchCommand.class, LocalCommands.class, RestartCommands.NodeCommand.class,
-                RestartCommands.RollingRestart.class, DumpCommands.class, WarmupCommand.class,
-                ClusterCommands.class, ZoneCommands.class, TenantCommands.class, IntegrityCommands.Verify.class, MemcachedCommands.class, Main.Completion.class},
         footerHeading = "%n")
 public final class Main implements Callable<Integer> {
+    /**
+     * The commands, in the order help lists them. Added in {@link #commandLine(String...)}, not by the annotation:
+     * picocli builds the model of every command it is given, and building all of them (by reflection) was a third of
+     * a {@code hearthctl status} call.
+     */
+    static final List<Class<?>> COMMANDS = List.of(StatusCommand.class, dev.hearth.cli.bench.BenchCommand.class,
+            LocalCommands.class, RestartCommands.NodeCommand.class, RestartCommands.RollingRestart.class,
+            DumpCommands.class, WarmupCommand.class, ClusterCommands.class, ZoneCommands.class, TenantCommands.class,
+            IntegrityCommands.Verify.class, MemcachedCommands.class, Main.Completion.class);
+
     @Spec
     CommandSpec spec;
 
@@ -37,8 +45,29 @@ public final class Main implements Callable<Integer> {
         System.exit(code);
     }
 
+    /** hearthctl with every command (help, completion, tests). */
     public static CommandLine commandLine() {
+        return commandLine(new String[0]);
+    }
+
+    /**
+     * hearthctl for running {@code args}: with only the command they name when the first argument names one (by its
+     * name or an alias), else with every command (help, completion, a mistyped command's suggestions).
+     */
+    public static CommandLine commandLine(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        Class<?> only = null;
+        if (args.length > 0 && !args[0].equals("completion")) {
+            for (Class<?> c : COMMANDS) {
+                Command a = c.getAnnotation(Command.class);
+                if (a.name().equals(args[0]) || List.of(a.aliases()).contains(args[0])) {
+                    only = c;
+                }
+            }
+        }
+        for (Class<?> c : only != null ? List.of(only) : COMMANDS) {
+            cl.addSubcommand(c);
+        }
         cl.getCommandSpec().usageMessage().footer(ExitCodes.HELP);
         cl.setExecutionStrategy(parsed -> {
             AdminClient.useToken(token(parsed));
@@ -83,7 +112,7 @@ public final class Main implements Callable<Integer> {
 
     /** Runs hearthctl in this JVM (tests) and returns its exit code. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cl = commandLine();
+        CommandLine cl = commandLine(args);
         cl.setOut(out);
         cl.setErr(err);
         return cl.execute(args);
