@@ -5,12 +5,16 @@ import dev.hearth.node.cache.OperationStats;
 import dev.hearth.node.config.HearthConfig;
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.internal.PlatformDependent;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -38,7 +42,7 @@ final class Endpoint {
     /** Set once the node's tenant service is up; until then an authenticated FLUSH is answered with an error. */
     volatile TenantFlush tenantFlush;
     /** What the node does when memory ran out under a connection (it leaves for its supervisor); null: log only. */
-    volatile java.util.function.Consumer<String> exhausted;
+    volatile Consumer<String> exhausted;
     volatile int port;
     /** Set by {@link MemcachedServer#drain}: every connection closes once it has answered what it received. */
     volatile boolean draining;
@@ -106,14 +110,13 @@ final class Endpoint {
         while (!(oom instanceof OutOfMemoryError) && oom.getCause() != null && oom.getCause() != oom) {
             oom = oom.getCause();
         }
-        long used = java.lang.management.ManagementFactory.getPlatformMXBeans(
-                java.lang.management.BufferPoolMXBean.class).stream().filter(b -> b.getName().equals("direct"))
-                .mapToLong(java.lang.management.BufferPoolMXBean::getMemoryUsed).sum();
+        long used = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+                .filter(b -> b.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum();
         String why = "direct memory exhausted under memcached connection " + ch.remoteAddress() + ": " + oom
-                + "; direct buffers in use " + used + " of " + io.netty.util.internal.PlatformDependent.maxDirectMemory()
+                + "; direct buffers in use " + used + " of " + PlatformDependent.maxDirectMemory()
                 + " bytes (memory.directMemory; memcached.outputMemory should stay well under it)";
         LOG.error("{}", why);
-        java.util.function.Consumer<String> hook = exhausted;
+        Consumer<String> hook = exhausted;
         if (hook != null) {
             hook.accept(why);
         }
