@@ -730,11 +730,18 @@ public final class HearthNode implements AutoCloseable {
         }
     }
 
+    private final AtomicBoolean exhausting = new AtomicBoolean();
+
     /**
      * {@link #exhausted} on a thread of its own: the report comes on an event loop or the JVM's notification thread,
      * and leaving writes the local copy first, which takes seconds.
      */
     private void exhaustedSoon(String kind, String why) {
+        // Once: a burst of failing connections reports the same exhaustion many times, and the restarted node must
+        // count one exit, not one per report.
+        if (!exhausting.compareAndSet(false, true)) {
+            return;
+        }
         Thread t = new Thread(() -> exhausted(kind, why), "hearth-exhausted");
         t.setDaemon(true);
         t.start();
