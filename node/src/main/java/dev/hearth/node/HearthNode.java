@@ -752,12 +752,14 @@ public final class HearthNode implements AutoCloseable {
      * counts this exit), then the node leaves for its supervisor to restart it.
      */
     private void exhausted(String kind, String why) {
-        LOG.error("Node {}: {}", config.node().name(), why);
+        // Recorded before it is logged: the heap may still run out (the JVM then exits at once), and a log line
+        // saying why without the recorded exit would leave the restarted node counting none.
         try {
             exhaustion.record(kind, why);
         } catch (IOException | RuntimeException e) {
             LOG.error("Cannot record the {} exhaustion in {}: {}", kind, config.node().dataDir(), e.toString());
         }
+        LOG.error("Node {}: {}", config.node().name(), why);
         failForSupervisor(why);
     }
 

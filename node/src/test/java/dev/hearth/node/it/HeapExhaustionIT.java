@@ -86,7 +86,13 @@ class HeapExhaustionIT {
             assertEquals(0, lost, "acknowledged writes lost");
             double exits = MemoryLimitIT.metric(victim.get("/metrics").body(),
                     "hearth_exhaustion_exits_total\\{kind=\"heap\",node=\"heap-0\"}");
-            assertEquals(watched ? 1.0 : 0.0, exits, "the heap watch's exit is counted after the restart");
+            // The exit is recorded before it is logged, so a logged one is counted; an OutOfMemoryError may still
+            // end the process between the two (then it is counted but not logged).
+            if (watched) {
+                assertEquals(1.0, exits, "the heap watch's exit is counted after the restart");
+            } else {
+                assertTrue(exits <= 1.0, "one exit counted at most: " + exits);
+            }
             System.out.printf("heap exhaustion: exit %d (%s), restarted, %d of %d entries read back%n", exit,
                     watched ? "heap watch" : "JVM OutOfMemoryError", ENTRIES - lost, ENTRIES);
         }
