@@ -47,7 +47,9 @@ public class OneGib {
         String[] servers = args[1].split(",");
         int entries = Integer.parseInt(args[2]);
         int size = Integer.parseInt(args[3]);
-        try (HearthClient client = HearthClient.builder().addresses(servers).timeout(Duration.ofSeconds(5)).build()) {
+        try (HearthClient client = HearthClient.builder().addresses(servers).timeout(Duration.ofSeconds(5))
+                .readFailoverAfter(Duration.ofMillis(Long.parseLong(System.getenv().getOrDefault("READ_FAILOVER_MS",
+                        "100")))).build()) {
             TenantCache<byte[]> cache = client.tenant(TENANT);
             if (mode.equals("load")) {
                 load(cache, entries, size);

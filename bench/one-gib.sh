@@ -10,8 +10,9 @@
 #      to "hit ratio back to 99%" (first one-second window at >= 99% that stays there).
 # Not part of the Maven build. Needs a build (mvn -B -q -DskipTests package) and ~12 GB of free RAM.
 # Usage: bench/one-gib.sh [OUT_DIR]        Env: ENTRIES (default 1048576), VALUE_SIZE (1024), ZONE_MEMORY (2560m: while one node is down the other two hold both copies of everything),
-#        HEAP (1g), PORT_OFFSET (16500), THREADS (4), STEPS ("rolling dump localcopy warmup": which of steps 2-5 run
-#        after the load; warmup needs dump). Summary in OUT_DIR/summary.txt (default /tmp/hearth-one-gib).
+#        HEAP (1g), PORT_OFFSET (16500), THREADS (4), READ_FAILOVER_MS (hearth-client readFailoverAfter, 100; 0 = off), STEPS ("rolling dump localcopy warmup": which of steps 2-5 run
+#        after the load; warmup needs dump), REUSE (1: keep OUT_DIR's stopped cluster and its local copies from an
+#        earlier run, skip the load; for STEPS=localcopy). Summary in OUT_DIR/summary.txt (default /tmp/hearth-one-gib).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,7 +32,13 @@ java_load=(java @"$here/bin/jvm.options" -Xmx1g -cp "$out/classes:$cp" OneGib)
 
 [ -f "$here/cli/target/hearth-cli.jar" ] && [ -f "$here/node/target/hearth-node.jar" ] \
   || { echo "build first: mvn -B -q -DskipTests package" >&2; exit 2; }
-rm -rf "$out"
+reuse=0
+if [ "${REUSE:-0}" = 1 ] && [ -d "$out/cluster" ]; then
+  reuse=1
+  rm -rf "$out/classes" "$out"/*.log "$out"/*.json "$out/summary.txt"
+else
+  rm -rf "$out"
+fi
 mkdir -p "$out/classes"
 javac -d "$out/classes" -cp "$cp" "$here/bench/OneGib.java"
 dir="$out/cluster"
@@ -41,12 +48,14 @@ summary="$out/summary.txt"
 say() { echo "$*" | tee -a "$summary"; }
 now_ms() { date +%s%3N; }
 
-up() {
+up() { # returns once this start's "nodes is up" line is in the log
+  local before
+  before=$(grep -c "nodes is up;" "$out/local-up.log" 2>/dev/null || true)
   "$hearthctl" local up --nodes 3 --dir "$dir" --port-offset "$offset" --cluster-name "$name" \
     --start-timeout 600s --set "zones.default.memory=$zone_memory" --set "memory.heap=$heap" \
     --set shutdown.timeout=300s >> "$out/local-up.log" 2>&1 &
   local sup=$!
-  until [ "$(grep -c "nodes is up;" "$out/local-up.log" 2>/dev/null || true)" -ge "$1" ]; do
+  until [ "$(grep -c "nodes is up;" "$out/local-up.log" 2>/dev/null || true)" -gt "${before:-0}" ]; do
     sleep 1
     kill -0 "$sup" 2>/dev/null || { tail "$out/local-up.log" >&2; echo "hearthctl local up failed" >&2; exit 1; }
   done
@@ -56,12 +65,16 @@ trap 'down 2>/dev/null || true' EXIT
 
 say "# hearth one-GiB benchmark, $(date -u +%FT%TZ), $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB RAM"
 say "entries=$entries valueSize=$value_size zoneMemory=$zone_memory heap=$heap backups=1 threads=$threads"
-t=$(now_ms); up 1; say "cluster up in $(( $(now_ms) - t )) ms"
+if [ "$reuse" = 1 ]; then
+say "reusing the stopped cluster and local copies in $dir (no load)"
+else
+t=$(now_ms); up; say "cluster up in $(( $(now_ms) - t )) ms"
 
 "${java_load[@]}" load "$servers" "$entries" "$value_size" 2>> "$out/load.err" | tee -a "$summary"
 "$hearthctl" status --admin "$admin" > "$out/status-loaded.txt"
 say "$(grep -A5 '^ZONE' "$out/status-loaded.txt" || true)"
 say "evictions after the load: $(curl -s "http://$admin/metrics" | grep -i '^hearth.*evict' | tr '\n' ' ')"
+fi
 
 # Rolling restart under load.
 if step rolling; then
@@ -112,8 +125,10 @@ hot_after() { # $1 = log, $2 = epoch ms when all nodes were up
 if step localcopy; then
 # Full-cluster restart with the local copies: every node writes its copy at the graceful stop and reloads it when
 # the cluster forms empty again; reads run from the moment all nodes are up.
+if [ "$reuse" = 0 ]; then
 t=$(now_ms); down; say "local down (3 nodes, graceful, local copies written): $(( $(now_ms) - t )) ms"
-t=$(now_ms); up 2; all_up=$(now_ms); say "local up again (from local copies): $(( all_up - t )) ms"
+fi
+t=$(now_ms); up; all_up=$(now_ms); say "local up again (from local copies): $(( all_up - t )) ms"
 read_until_hot "$out/read-localcopy.log"
 say "from all nodes up to hit ratio >= 99% (local copies): $(hot_after "$out/read-localcopy.log" "$all_up")"
 say "read load after the full restart (local copies): $(grep '^READ' "$out/read-localcopy.log")"
@@ -134,7 +149,7 @@ fi
 if step warmup; then
 t=$(now_ms); down; say "local down (3 nodes, graceful): $(( $(now_ms) - t )) ms"
 rm -rf "$dir"/n*/local-copy
-t=$(now_ms); up 2; all_up=$(now_ms); say "local up again (empty): $(( all_up - t )) ms"
+t=$(now_ms); up; all_up=$(now_ms); say "local up again (empty): $(( all_up - t )) ms"
 rm -f "$out/stop"
 "${java_load[@]}" read "$servers" "$entries" "$value_size" "$out/stop" "$threads" > "$out/read-warmup.log" 2>&1 &
 reader=$!

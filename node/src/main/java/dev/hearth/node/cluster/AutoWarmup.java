@@ -90,9 +90,11 @@ public final class AutoWarmup {
             return;
         }
         if (localCopy != null) {
+            IgniteLocalCopy partitions = new IgniteLocalCopy(ignite);
             try (AdaptiveRate pace = paces.open(rate)) {
-                localCopy.load("the cluster formed empty: every partition file", loader,
-                        (zone, partition, header) -> true, pace);
+                localCopy.load("the cluster formed empty: partitions this node is primary for, then the others",
+                        loader, java.util.List.of(partitions.primaryHere(zones), (zone, partition, header) -> true),
+                        pace);
             }
         }
         if (!loadDump) {

@@ -164,6 +164,24 @@ public final class IgniteLocalCopy implements LocalCopyService.Source {
         };
     }
 
+    /**
+     * The first pass of a formed-empty load: the partitions this node is primary for now. Every node holds a file of
+     * each partition it was primary or backup for, so the files of primaries alone hold every entry once: loading
+     * them first warms the cluster in half the time of loading every file, and the other files come after, for the
+     * partitions whose primary had no usable copy (a damaged file, a node that did not come back).
+     */
+    public LocalCopyService.Selector primaryHere(Collection<String> zones) {
+        Map<String, java.util.Set<Integer>> primary = new HashMap<>();
+        for (String zone : zones) {
+            java.util.Set<Integer> mine = new java.util.HashSet<>();
+            for (int p : ignite.affinity(Zones.cacheName(zone)).primaryPartitions(ignite.cluster().localNode())) {
+                mine.add(p);
+            }
+            primary.put(zone, mine);
+        }
+        return (zone, partition, header) -> primary.getOrDefault(zone, java.util.Set.of()).contains(partition);
+    }
+
     private void waitForRebalance(Collection<String> zones) {
         long deadline = System.nanoTime() + REBALANCE_WAIT.toNanos();
         for (String zone : zones) {

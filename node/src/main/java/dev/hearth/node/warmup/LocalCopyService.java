@@ -278,119 +278,161 @@ public final class LocalCopyService {
 
     /** As {@link #load(String, WarmupService.ClusterLoader, Selector)}, handing entries on at {@code pace}. */
     public LoadResult load(String reason, WarmupService.ClusterLoader loader, Selector selector, AdaptiveRate pace) {
-        long startedAt = System.currentTimeMillis();
-        int files = 0;
-        int refusedFiles = 0;
-        long read = 0;
-        long sent = 0;
-        long expired = 0;
-        long damaged = 0;
-        long bytes = 0;
-        long fileBytesDone = 0;
-        long fileBytesTotal = 0;
+        return load(reason, loader, List.of(selector), pace);
+    }
+
+    /**
+     * As {@link #load(String, WarmupService.ClusterLoader, Selector, AdaptiveRate)}, in passes: each zone's files go
+     * through the passes in order, a file loaded (or refused) by one pass is not offered to the next, and a pass
+     * decides when it comes, so it can look at what the earlier ones loaded.
+     */
+    public LoadResult load(String reason, WarmupService.ClusterLoader loader, List<Selector> passes,
+            AdaptiveRate pace) {
+        Tally t = new Tally(reason, System.currentTimeMillis(), pace);
         Map<String, List<PartitionFile>> found = new LinkedHashMap<>();
         for (String zone : zones) {
             List<PartitionFile> list = files(zone);
             found.put(zone, list);
             for (PartitionFile f : list) {
-                fileBytesTotal += sizeOf(f.path());
+                t.fileBytesTotal += sizeOf(f.path());
             }
         }
-        List<String> refused = new ArrayList<>();
         String error = null;
-        lastLoad = new LoadResult("running", reason, 0, 0, 0, 0, 0, 0, 0, startedAt, 0, List.of(), null, 0,
-                fileBytesTotal, pace.limit());
+        lastLoad = t.result("running", null);
         try {
             for (String zone : zones) {
-                WarmupService.ClusterLoader.Session session = null;
-                try {
-                    for (PartitionFile f : found.get(zone)) {
-                        long fileBytes = sizeOf(f.path());
-                        fileBytesDone += fileBytes;
-                        List<String> keys = new ArrayList<>();
-                        List<byte[]> values = new ArrayList<>();
-                        boolean[] selected = {true};
-                        try {
-                            DumpFile.read(f.path(), header -> {
-                                if (!zone.equals(header.get("zone"))
-                                        || !Integer.toString(f.partition()).equals(header.get("partition"))) {
-                                    throw new IOException(f.path() + " is not a local copy of zone " + zone
-                                            + " partition " + f.partition() + " (header " + header + ")");
-                                }
-                                selected[0] = selector.load(zone, f.partition(), header);
-                                if (!selected[0]) {
-                                    throw new NotSelected();
-                                }
-                            }, (k, v) -> {
-                                keys.add(k);
-                                values.add(v);
-                            });
-                        } catch (NotSelected skip) {
-                            // Not part of this load: neither done nor to do.
-                            fileBytesDone -= fileBytes;
-                            fileBytesTotal -= fileBytes;
-                            continue;
-                        } catch (IOException e) {
-                            refusedFiles++;
-                            refused.add(f.path() + ": " + e.getMessage());
-                            LOG.error("Local copy: refusing file {}: {}; its entries are not loaded", f.path(),
-                                    e.getMessage());
-                            continue;
-                        }
-                        files++;
-                        if (session == null) {
-                            session = loader.open(zone);
-                        }
-                        long now = System.currentTimeMillis();
-                        for (int i = 0; i < keys.size(); i++) {
-                            String k = keys.get(i);
-                            byte[] v = values.get(i);
-                            read++;
-                            bytes += k.length() + v.length;
-                            Item item = EntryChecks.decode(k, v);
-                            if (item == null) {
-                                damaged++;
-                                continue;
-                            }
-                            if (item.isExpired(now)) {
-                                expired++;
-                                continue;
-                            }
-                            pace.acquire(1);
-                            session.add(k, v, item.expireAt());
-                            sent++;
-                        }
-                        lastLoad = new LoadResult("running", reason, files, refusedFiles, read, sent, expired, damaged,
-                                bytes, startedAt, System.currentTimeMillis() - startedAt, List.copyOf(refused), null,
-                                fileBytesDone, fileBytesTotal, pace.limit());
-                    }
-                    if (session != null) {
-                        session.close();
-                    }
-                } catch (RuntimeException e) {
-                    if (session != null) {
-                        try {
-                            session.abandon();
-                        } catch (RuntimeException suppressed) {
-                            e.addSuppressed(suppressed);
-                        }
-                    }
-                    throw e;
-                }
+                loadZone(zone, new ArrayList<>(found.get(zone)), loader, passes, t);
             }
         } catch (RuntimeException e) {
             error = WarmupService.describe(e);
             LOG.error("Local copy: load failed", e);
         }
-        long elapsed = System.currentTimeMillis() - startedAt;
-        LoadResult r = new LoadResult(error == null ? "complete" : "failed", reason, files, refusedFiles, read, sent,
-                expired, damaged, bytes, startedAt, elapsed, List.copyOf(refused), error, fileBytesDone,
-                fileBytesTotal, 0);
+        LoadResult r = t.result(error == null ? "complete" : "failed", error);
         lastLoad = r;
         LOG.info("Local copy load ({}): {} files, {} entries sent (inserted where absent), {} expired, {} damaged, "
-                + "{} files refused, {} bytes in {} ms", reason, files, sent, expired, damaged, refusedFiles, bytes,
-                elapsed);
+                + "{} files refused, {} bytes in {} ms", reason, r.files(), r.entriesSent(), r.skippedExpired(),
+                r.skippedDamaged(), r.refusedFiles(), r.bytesRead(), r.elapsedMillis());
         return r;
+    }
+
+    private void loadZone(String zone, List<PartitionFile> left, WarmupService.ClusterLoader loader,
+            List<Selector> passes, Tally t) {
+        WarmupService.ClusterLoader.Session session = null;
+        try {
+            for (int pass = 0; pass < passes.size(); pass++) {
+                Selector selector = passes.get(pass);
+                boolean lastPass = pass == passes.size() - 1;
+                for (java.util.Iterator<PartitionFile> it = left.iterator(); it.hasNext(); ) {
+                    PartitionFile f = it.next();
+                    long fileBytes = sizeOf(f.path());
+                    List<String> keys = new ArrayList<>();
+                    List<byte[]> values = new ArrayList<>();
+                    try {
+                        DumpFile.read(f.path(), header -> {
+                            if (!zone.equals(header.get("zone"))
+                                    || !Integer.toString(f.partition()).equals(header.get("partition"))) {
+                                throw new IOException(f.path() + " is not a local copy of zone " + zone
+                                        + " partition " + f.partition() + " (header " + header + ")");
+                            }
+                            if (!selector.load(zone, f.partition(), header)) {
+                                throw new NotSelected();
+                            }
+                        }, (k, v) -> {
+                            keys.add(k);
+                            values.add(v);
+                        });
+                    } catch (NotSelected skip) {
+                        if (lastPass) {
+                            // Not part of this load: neither done nor to do.
+                            t.fileBytesTotal -= fileBytes;
+                        }
+                        continue;
+                    } catch (IOException e) {
+                        it.remove();
+                        t.fileBytesDone += fileBytes;
+                        t.refused.add(f.path() + ": " + e.getMessage());
+                        LOG.error("Local copy: refusing file {}: {}; its entries are not loaded", f.path(),
+                                e.getMessage());
+                        continue;
+                    }
+                    it.remove();
+                    t.fileBytesDone += fileBytes;
+                    t.files++;
+                    if (session == null) {
+                        session = loader.open(zone);
+                    }
+                    send(keys, values, session, t);
+                    lastLoad = t.result("running", null);
+                }
+                if (session != null) {
+                    // Confirmed before the next pass looks at what is loaded.
+                    session.close();
+                    session = null;
+                }
+            }
+        } catch (RuntimeException e) {
+            if (session != null) {
+                try {
+                    session.abandon();
+                } catch (RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** One file's entries to the cluster; damaged and expired ones are counted, not sent. */
+    private static void send(List<String> keys, List<byte[]> values, WarmupService.ClusterLoader.Session session,
+            Tally t) {
+        long now = System.currentTimeMillis();
+        for (int i = 0; i < keys.size(); i++) {
+            String k = keys.get(i);
+            byte[] v = values.get(i);
+            t.read++;
+            t.bytes += k.length() + v.length;
+            Item item = EntryChecks.decode(k, v);
+            if (item == null) {
+                t.damaged++;
+                continue;
+            }
+            if (item.isExpired(now)) {
+                t.expired++;
+                continue;
+            }
+            t.pace.acquire(1);
+            session.add(k, v, item.expireAt());
+            t.sent++;
+        }
+    }
+
+    /** What one load did so far; one thread updates it. */
+    private static final class Tally {
+        final String reason;
+        final long startedAt;
+        final AdaptiveRate pace;
+        final List<String> refused = new ArrayList<>();
+        int files;
+        long read;
+        long sent;
+        long expired;
+        long damaged;
+        long bytes;
+        long fileBytesDone;
+        long fileBytesTotal;
+
+        Tally(String reason, long startedAt, AdaptiveRate pace) {
+            this.reason = reason;
+            this.startedAt = startedAt;
+            this.pace = pace;
+        }
+
+        LoadResult result(String state, String error) {
+            boolean running = state.equals("running");
+            return new LoadResult(state, reason, files, refused.size(), read, sent, expired, damaged, bytes,
+                    startedAt, System.currentTimeMillis() - startedAt, List.copyOf(refused), error, fileBytesDone,
+                    fileBytesTotal, running ? pace.limit() : 0);
+        }
     }
 
     /** Records that nothing was loaded at start, and why. */

@@ -168,4 +168,46 @@ class LocalCopyServiceTest {
         assertEquals(18, sink.sent.size());
         assertFalse(sink.sent.keySet().stream().anyMatch(k -> k.endsWith("k3")), "nothing of the refused file");
     }
+
+    @Test
+    void passesLoadEachFileOnceInTheirOrderAndConfirmBetweenPasses() throws IOException {
+        FakeNode node = new FakeNode();
+        for (int i = 0; i < 40; i++) {
+            node.put(i % 4, TenantKey.of("t", "k" + i), item("v" + i, 0));
+        }
+        LocalCopyService copy = new LocalCopyService(dir, List.of("default"), node);
+        copy.writeChanged();
+
+        List<String> events = new ArrayList<>();
+        WarmupService.ClusterLoader loader = zone -> new WarmupService.ClusterLoader.Session() {
+            @Override
+            public void add(String storageKey, byte[] value, long expireAt) {
+                events.add("add " + storageKey.substring(storageKey.lastIndexOf('k')));
+            }
+
+            @Override
+            public void close() {
+                events.add("close");
+            }
+        };
+        List<Integer> offered = new ArrayList<>();
+        LocalCopyService.LoadResult r;
+        try (AdaptiveRate pace = AdaptiveRate.Factory.FIXED.open(0)) {
+            r = copy.load("test", loader, List.of((zone, partition, header) -> partition == 2,
+                    (zone, partition, header) -> {
+                        offered.add(partition);
+                        return partition != 1;
+                    }), pace);
+        }
+        assertEquals("complete", r.state());
+        assertEquals(3, r.files(), "2 in the first pass, 0 and 3 in the second, 1 in none");
+        assertEquals(30, r.entriesSent());
+        assertEquals(List.of(0, 1, 3), offered.stream().sorted().toList(), "a loaded file is not offered again");
+        int firstClose = events.indexOf("close");
+        assertEquals(10, firstClose, "partition 2's ten entries, confirmed before the second pass begins");
+        assertTrue(events.subList(0, firstClose).stream().allMatch(e -> Integer.parseInt(e.substring(5)) % 4 == 2),
+                events.toString());
+        assertEquals("close", events.get(events.size() - 1));
+        assertEquals(r.fileBytesTotal(), r.fileBytesDone(), "partition 1's file is neither done nor to do");
+    }
 }
