@@ -6,6 +6,7 @@ import dev.hearth.node.warmup.LocalCopyService;
 import dev.hearth.node.warmup.WarmupService;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteCache;
 import org.apache.ignite.cache.CachePeekMode;
@@ -93,7 +94,7 @@ public final class AutoWarmup {
             IgniteLocalCopy partitions = new IgniteLocalCopy(ignite);
             try (AdaptiveRate pace = paces.open(rate)) {
                 localCopy.load("the cluster formed empty: partitions this node is primary for, then the others",
-                        loader, java.util.List.of(partitions.primaryHere(zones), (zone, partition, header) -> true),
+                        loader, List.of(partitions.primaryHere(zones), (zone, partition, header) -> true),
                         pace);
             }
         }

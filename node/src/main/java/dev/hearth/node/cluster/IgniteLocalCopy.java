@@ -7,8 +7,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -171,15 +173,15 @@ public final class IgniteLocalCopy implements LocalCopyService.Source {
      * partitions whose primary had no usable copy (a damaged file, a node that did not come back).
      */
     public LocalCopyService.Selector primaryHere(Collection<String> zones) {
-        Map<String, java.util.Set<Integer>> primary = new HashMap<>();
+        Map<String, Set<Integer>> primary = new HashMap<>();
         for (String zone : zones) {
-            java.util.Set<Integer> mine = new java.util.HashSet<>();
+            Set<Integer> mine = new HashSet<>();
             for (int p : ignite.affinity(Zones.cacheName(zone)).primaryPartitions(ignite.cluster().localNode())) {
                 mine.add(p);
             }
             primary.put(zone, mine);
         }
-        return (zone, partition, header) -> primary.getOrDefault(zone, java.util.Set.of()).contains(partition);
+        return (zone, partition, header) -> primary.getOrDefault(zone, Set.of()).contains(partition);
     }
 
     private void waitForRebalance(Collection<String> zones) {

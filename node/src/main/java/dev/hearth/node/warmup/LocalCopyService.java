@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -282,16 +283,17 @@ public final class LocalCopyService {
     }
 
     /**
-     * As {@link #load(String, WarmupService.ClusterLoader, Selector, AdaptiveRate)}, in passes: each zone's files go
-     * through the passes in order, a file loaded (or refused) by one pass is not offered to the next, and a pass
-     * decides when it comes, so it can look at what the earlier ones loaded.
+     * As {@link #load(String, WarmupService.ClusterLoader, Selector, AdaptiveRate)}, in passes: every zone's files go
+     * through the first pass, then what is left of them through the next; a file loaded (or refused) by one pass is
+     * not offered to the next, and a pass's entries are confirmed before the next pass begins, so a selector can look
+     * at what the earlier passes loaded.
      */
     public LoadResult load(String reason, WarmupService.ClusterLoader loader, List<Selector> passes,
             AdaptiveRate pace) {
         Tally t = new Tally(reason, System.currentTimeMillis(), pace);
         Map<String, List<PartitionFile>> found = new LinkedHashMap<>();
         for (String zone : zones) {
-            List<PartitionFile> list = files(zone);
+            List<PartitionFile> list = new ArrayList<>(files(zone));
             found.put(zone, list);
             for (PartitionFile f : list) {
                 t.fileBytesTotal += sizeOf(f.path());
@@ -300,8 +302,11 @@ public final class LocalCopyService {
         String error = null;
         lastLoad = t.result("running", null);
         try {
-            for (String zone : zones) {
-                loadZone(zone, new ArrayList<>(found.get(zone)), loader, passes, t);
+            // Passes outermost: every zone's first pass before any zone's second, so that all zones warm first.
+            for (int pass = 0; pass < passes.size(); pass++) {
+                for (String zone : zones) {
+                    loadPass(zone, found.get(zone), loader, passes.get(pass), pass == passes.size() - 1, t);
+                }
             }
         } catch (RuntimeException e) {
             error = WarmupService.describe(e);
@@ -315,60 +320,59 @@ public final class LocalCopyService {
         return r;
     }
 
-    private void loadZone(String zone, List<PartitionFile> left, WarmupService.ClusterLoader loader,
-            List<Selector> passes, Tally t) {
+    /**
+     * One pass over a zone's files not yet loaded or refused ({@code left}, from which it removes those it handles);
+     * everything it sent is confirmed when it returns.
+     */
+    private void loadPass(String zone, List<PartitionFile> left, WarmupService.ClusterLoader loader,
+            Selector selector, boolean lastPass, Tally t) {
         WarmupService.ClusterLoader.Session session = null;
         try {
-            for (int pass = 0; pass < passes.size(); pass++) {
-                Selector selector = passes.get(pass);
-                boolean lastPass = pass == passes.size() - 1;
-                for (java.util.Iterator<PartitionFile> it = left.iterator(); it.hasNext(); ) {
-                    PartitionFile f = it.next();
-                    long fileBytes = sizeOf(f.path());
-                    List<String> keys = new ArrayList<>();
-                    List<byte[]> values = new ArrayList<>();
-                    try {
-                        DumpFile.read(f.path(), header -> {
-                            if (!zone.equals(header.get("zone"))
-                                    || !Integer.toString(f.partition()).equals(header.get("partition"))) {
-                                throw new IOException(f.path() + " is not a local copy of zone " + zone
-                                        + " partition " + f.partition() + " (header " + header + ")");
-                            }
-                            if (!selector.load(zone, f.partition(), header)) {
-                                throw new NotSelected();
-                            }
-                        }, (k, v) -> {
-                            keys.add(k);
-                            values.add(v);
-                        });
-                    } catch (NotSelected skip) {
-                        if (lastPass) {
-                            // Not part of this load: neither done nor to do.
-                            t.fileBytesTotal -= fileBytes;
+            for (Iterator<PartitionFile> it = left.iterator(); it.hasNext(); ) {
+                PartitionFile f = it.next();
+                long fileBytes = sizeOf(f.path());
+                List<String> keys = new ArrayList<>();
+                List<byte[]> values = new ArrayList<>();
+                try {
+                    DumpFile.read(f.path(), header -> {
+                        if (!zone.equals(header.get("zone"))
+                                || !Integer.toString(f.partition()).equals(header.get("partition"))) {
+                            throw new IOException(f.path() + " is not a local copy of zone " + zone + " partition "
+                                    + f.partition() + " (header " + header + ")");
                         }
-                        continue;
-                    } catch (IOException e) {
-                        it.remove();
-                        t.fileBytesDone += fileBytes;
-                        t.refused.add(f.path() + ": " + e.getMessage());
-                        LOG.error("Local copy: refusing file {}: {}; its entries are not loaded", f.path(),
-                                e.getMessage());
-                        continue;
+                        if (!selector.load(zone, f.partition(), header)) {
+                            throw new NotSelected();
+                        }
+                    }, (k, v) -> {
+                        keys.add(k);
+                        values.add(v);
+                    });
+                } catch (NotSelected skip) {
+                    if (lastPass) {
+                        // Not part of this load: neither done nor to do.
+                        t.fileBytesTotal -= fileBytes;
                     }
+                    continue;
+                } catch (IOException e) {
                     it.remove();
                     t.fileBytesDone += fileBytes;
-                    t.files++;
-                    if (session == null) {
-                        session = loader.open(zone);
-                    }
-                    send(keys, values, session, t);
-                    lastLoad = t.result("running", null);
+                    t.refused.add(f.path() + ": " + e.getMessage());
+                    LOG.error("Local copy: refusing file {}: {}; its entries are not loaded", f.path(),
+                            e.getMessage());
+                    continue;
                 }
-                if (session != null) {
-                    // Confirmed before the next pass looks at what is loaded.
-                    session.close();
-                    session = null;
+                it.remove();
+                t.fileBytesDone += fileBytes;
+                t.files++;
+                if (session == null) {
+                    session = loader.open(zone);
                 }
+                send(keys, values, session, t);
+                lastLoad = t.result("running", null);
+            }
+            if (session != null) {
+                // Confirmed before the next pass looks at what is loaded.
+                session.close();
             }
         } catch (RuntimeException e) {
             if (session != null) {

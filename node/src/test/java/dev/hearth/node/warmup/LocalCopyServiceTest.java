@@ -175,39 +175,48 @@ class LocalCopyServiceTest {
         for (int i = 0; i < 40; i++) {
             node.put(i % 4, TenantKey.of("t", "k" + i), item("v" + i, 0));
         }
-        LocalCopyService copy = new LocalCopyService(dir, List.of("default"), node);
+        // Two zones with the same files (the fake holds one set of partitions for every zone).
+        LocalCopyService copy = new LocalCopyService(dir, List.of("a", "b"), node);
         copy.writeChanged();
 
         List<String> events = new ArrayList<>();
         WarmupService.ClusterLoader loader = zone -> new WarmupService.ClusterLoader.Session() {
             @Override
             public void add(String storageKey, byte[] value, long expireAt) {
-                events.add("add " + storageKey.substring(storageKey.lastIndexOf('k')));
+                int n = Integer.parseInt(storageKey.substring(storageKey.lastIndexOf('k') + 1));
+                events.add(zone + " p" + n % 4);
             }
 
             @Override
             public void close() {
-                events.add("close");
+                events.add(zone + " confirmed");
             }
         };
-        List<Integer> offered = new ArrayList<>();
+        List<String> offered = new ArrayList<>();
         LocalCopyService.LoadResult r;
         try (AdaptiveRate pace = AdaptiveRate.Factory.FIXED.open(0)) {
             r = copy.load("test", loader, List.of((zone, partition, header) -> partition == 2,
                     (zone, partition, header) -> {
-                        offered.add(partition);
+                        offered.add(zone + " p" + partition);
                         return partition != 1;
                     }), pace);
         }
         assertEquals("complete", r.state());
-        assertEquals(3, r.files(), "2 in the first pass, 0 and 3 in the second, 1 in none");
-        assertEquals(30, r.entriesSent());
-        assertEquals(List.of(0, 1, 3), offered.stream().sorted().toList(), "a loaded file is not offered again");
-        int firstClose = events.indexOf("close");
-        assertEquals(10, firstClose, "partition 2's ten entries, confirmed before the second pass begins");
-        assertTrue(events.subList(0, firstClose).stream().allMatch(e -> Integer.parseInt(e.substring(5)) % 4 == 2),
-                events.toString());
-        assertEquals("close", events.get(events.size() - 1));
-        assertEquals(r.fileBytesTotal(), r.fileBytesDone(), "partition 1's file is neither done nor to do");
+        assertEquals(6, r.files(), "per zone: 2 in the first pass, 0 and 3 in the second, 1 in none");
+        assertEquals(60, r.entriesSent());
+        assertEquals(List.of("a p0", "a p1", "a p3", "b p0", "b p1", "b p3"), offered.stream().sorted().toList(),
+                "a file loaded by the first pass is not offered to the second");
+        List<String> order = new ArrayList<>();
+        for (String e : events) {
+            if (order.isEmpty() || !order.get(order.size() - 1).equals(e)) {
+                order.add(e);
+            }
+        }
+        // Every zone's first pass, confirmed, before any zone's second.
+        assertEquals(List.of("a p2", "a confirmed", "b p2", "b confirmed"), order.subList(0, 4), order.toString());
+        assertTrue(order.subList(4, order.size()).stream().noneMatch(e -> e.endsWith("p2") || e.endsWith("p1")),
+                order.toString());
+        assertEquals("b confirmed", order.get(order.size() - 1));
+        assertEquals(r.fileBytesTotal(), r.fileBytesDone(), "partition 1's files are neither done nor to do");
     }
 }
