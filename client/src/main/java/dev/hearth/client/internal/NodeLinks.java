@@ -1,5 +1,6 @@
 package dev.hearth.client.internal;
 
+import dev.hearth.wire.KeyFilter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -31,8 +32,9 @@ import org.apache.ignite.configuration.ClientConfiguration;
  * not answer. The main client sends a get to the key's primary copy; when the primary is frozen (a paused process, a
  * cut link: it stays in the cluster until failure detection drops it, 20 s by default) that get gets no answer. The read is
  * then also made on the other nodes, each reading only its own copy: a local scan of the key's partition
- * ({@link ScanQuery#setLocal}, {@link ScanQuery#setPartition}). A node that owns the partition (primary or backup)
- * answers from its copy at once; one that does not refuses ("Partition can not be reserved").
+ * ({@link ScanQuery#setLocal}, {@link ScanQuery#setPartition}), filtered on the node ({@link KeyFilter}). A node that
+ * owns the partition (primary or backup) answers from its copy at once; one that does not refuses ("No queryable
+ * nodes for partition").
  *
  * <p>Why not a plain get on the other nodes: a node that holds no copy forwards the get to an owner, maybe the frozen
  * one, and waits for it in one of its 8 thin-client connector threads (zone caches are atomic, whose requests Ignite
@@ -120,6 +122,15 @@ final class NodeLinks implements AutoCloseable {
                         .setReconnectThrottlingPeriod(0)
                         .setReconnectThrottlingRetries(0);
                 IgniteClient c = Ignition.startClient(cfg);
+                // A class's first marshalling registers its name cluster-wide through discovery, which a frozen node
+                // holds up until it is dropped: the first failed-over read after a freeze then waited for it, and
+                // the circuit opened (FrozenNodeReadFailoverIT). Registered here, while the cluster answers.
+                try {
+                    c.binary().toBinary(new KeyFilter<>(Set.of("")));
+                } catch (RuntimeException e) {
+                    c.close();
+                    throw e;
+                }
                 synchronized (NodeLinks.this) {
                     if (closed) {
                         c.close();
@@ -268,10 +279,14 @@ final class NodeLinks implements AutoCloseable {
         }
     }
 
-    /** The wanted keys found in this node's own copy of partition {@code part} (refused if it holds none). */
+    /**
+     * The wanted keys found in this node's own copy of partition {@code part} (refused if it holds none). The node
+     * filters ({@link KeyFilter}): only the wanted entries cross the network, not the partition.
+     */
     private static Map<String, byte[]> scan(ClientCache<String, byte[]> cache, int part, Set<String> wanted) {
         Map<String, byte[]> got = new HashMap<>();
-        ScanQuery<String, byte[]> q = new ScanQuery<String, byte[]>().setPartition(part).setLocal(true);
+        ScanQuery<String, byte[]> q = new ScanQuery<String, byte[]>(new KeyFilter<>(wanted)).setPartition(part)
+                .setLocal(true);
         try (QueryCursor<javax.cache.Cache.Entry<String, byte[]>> cursor = cache.query(q)) {
             for (javax.cache.Cache.Entry<String, byte[]> e : cursor) {
                 if (wanted.contains(e.getKey())) {
