@@ -30,6 +30,7 @@ public final class KeyFilter<V> implements IgniteBiPredicate<String, V>, Binaryl
     /** For the binary marshaller only. */
     public KeyFilter() {
         this.keys = new String[0];
+        this.lookup = Set.of();
     }
 
     /** @param keys the storage keys to keep; at least one */
@@ -38,13 +39,11 @@ public final class KeyFilter<V> implements IgniteBiPredicate<String, V>, Binaryl
             throw new IllegalArgumentException("a key filter needs at least one key");
         }
         this.keys = keys.toArray(new String[0]);
+        this.lookup = new HashSet<>(keys);
     }
 
     @Override
     public boolean apply(String key, V value) {
-        if (lookup == null) {
-            lookup = new HashSet<>(Arrays.asList(keys));
-        }
         return lookup.contains(key);
     }
 
@@ -57,6 +56,6 @@ public final class KeyFilter<V> implements IgniteBiPredicate<String, V>, Binaryl
     public void readBinary(BinaryReader reader) throws BinaryObjectException {
         String[] read = reader.readStringArray("keys");
         keys = read == null ? new String[0] : read;
-        lookup = null;
+        lookup = new HashSet<>(Arrays.asList(keys));
     }
 }
