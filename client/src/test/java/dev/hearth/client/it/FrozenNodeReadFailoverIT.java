@@ -91,9 +91,10 @@ class FrozenNodeReadFailoverIT {
                                     wrong.increment();
                                 }
                             }
+                            reads.pause(CallBook.SUCCESS_PAUSE_NANOS);
                         } catch (RuntimeException e) {
                             reads.end(id, start, e);
-                            pause(); // an API server does not spin on failures (see KillRestartDeadlineIT)
+                            reads.pause(CallBook.FAILURE_PAUSE_NANOS); // no spinning (see KillRestartDeadlineIT)
                         }
                     }
                 }));
@@ -108,12 +109,13 @@ class FrozenNodeReadFailoverIT {
                             cache.put(k, k);
                             writes.end(id, start, null);
                             ackedDuring.add(k);
+                            writes.pause(CallBook.SUCCESS_PAUSE_NANOS);
                         } catch (RuntimeException e) {
                             writes.end(id, start, e);
                             if (!(e instanceof HearthTimeoutException)) {
                                 writeFailuresNotTimeout.increment();
                             }
-                            pause();
+                            writes.pause(CallBook.FAILURE_PAUSE_NANOS);
                         }
                     }
                 }));
@@ -209,10 +211,6 @@ class FrozenNodeReadFailoverIT {
                     "some reads were answered by another node");
             assertEquals(0, lost, "acknowledged writes lost");
         }
-    }
-
-    private static void pause() {
-        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
     }
 
     private static boolean isAlive(ProcessCluster cluster, int i) {

@@ -56,11 +56,12 @@ class KillRestartDeadlineIT {
                             cache.put(key, key);
                             book.end(id, start, null);
                             mine.add(key);
+                            book.pause(CallBook.SUCCESS_PAUSE_NANOS);
                         } catch (RuntimeException e) {
                             book.end(id, start, e);
                             // An API server answers its caller and takes the next request; it does not spin. Spinning
                             // on the open circuit's microsecond rejections starved this 2-core machine of CPU.
-                            pause();
+                            book.pause(CallBook.FAILURE_PAUSE_NANOS);
                         }
                     }
                 }, "writer-" + w);
@@ -123,10 +124,6 @@ class KillRestartDeadlineIT {
             assertTrue(lastWindow > 0, "no write succeeded in the last " + LAST_SECONDS + " s: " + book.summary());
             assertEquals(0, lost, "acknowledged writes lost");
         }
-    }
-
-    private static void pause() {
-        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
     }
 
     private static long missing(TenantCache<String> reader, List<String> keys) {

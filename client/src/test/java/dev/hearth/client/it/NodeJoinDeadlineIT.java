@@ -18,7 +18,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -68,9 +67,10 @@ class NodeJoinDeadlineIT {
                                 }
                             }
                             book.end(id, start, null);
+                            book.pause(CallBook.SUCCESS_PAUSE_NANOS);
                         } catch (RuntimeException e) {
                             book.end(id, start, e);
-                            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5)); // no spinning on failures
+                            book.pause(CallBook.FAILURE_PAUSE_NANOS); // no spinning on failures
                         }
                     }
                 }, (writer ? "writer-" : "reader-") + t);
