@@ -74,6 +74,8 @@ public final class IgniteConfigFactory {
 
     /** Threads serving thin-client requests on each node (see where it is set). */
     static final int THIN_CLIENT_THREADS = 64;
+    /** Per peer connection and direction, kernel memory (Linux doubles it): see where it is set. */
+    static final int PEER_SOCKET_BUFFER = 1 << 20;
 
     /** @param fence what to do when failed members take this node's topology below a quorum ({@link QuorumFence}) */
     public static IgniteConfiguration build(HearthConfig config, ResolvedPorts ports, int memcachedPort,
@@ -177,6 +179,11 @@ public final class IgniteConfigFactory {
         comm.setLocalPortRange(0);
         // Bounded queues: a slow peer makes senders wait instead of growing the heap without limit.
         comm.setMessageQueueLimit(4096);
+        // Ignite's default of 32 KiB pins each peer connection's TCP window at 64 KiB; with the delayed ACKs of a
+        // busy 2-core host (40 ms) a link moved 2 MB/s, and a backup update queued behind a warm-up's streamer
+        // batches waited 25 s: reads and writes of a whole node pair stalled during a full-cluster refill.
+        comm.setSocketSendBuffer(PEER_SOCKET_BUFFER);
+        comm.setSocketReceiveBuffer(PEER_SOCKET_BUFFER);
         ic.setCommunicationSpi(comm);
 
         ic.setDataStorageConfiguration(storage(config));

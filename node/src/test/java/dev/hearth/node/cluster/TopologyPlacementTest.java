@@ -69,6 +69,9 @@ class TopologyPlacementTest {
                 "a transaction left open must not block every cache operation of the cluster");
         assertEquals(1, ic.getPluginProviders().length, "the Hearth plugin: cluster name check, quorum validator");
         assertEquals(3, ic.getClientConnectorConfiguration().getPort());
+        var comm = (org.apache.ignite.spi.communication.tcp.TcpCommunicationSpi) ic.getCommunicationSpi();
+        assertTrue(comm.getSocketReceiveBuffer() >= 1 << 20 && comm.getSocketSendBuffer() >= 1 << 20,
+                "Ignite's 32 KiB peer socket buffers held a link to 2 MB/s and stalled a refill");
         DataRegionConfiguration zone = ic.getDataStorageConfiguration().getDataRegionConfigurations()[0];
         assertEquals("zone-default", zone.getName());
         assertEquals(64L << 20, zone.getMaxSize());
