@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongPredicate;
 import javax.cache.Cache;
@@ -142,6 +143,15 @@ public final class IgniteDumpSupport {
         /** The current chunk is not known to be stored: send it again on a new streamer, a bounded number of times. */
         private void resend(RuntimeException cause) {
             for (int attempt = 2; ; attempt++) {
+                if (Thread.currentThread().isInterrupted()) {
+                    // The node is stopping (its stop interrupts the refill): sending again would only fail again,
+                    // three times, with Ignite going away underneath.
+                    discard(streamer, cause);
+                    CancellationException stop = new CancellationException("the refill was interrupted: the node "
+                            + "is stopping");
+                    stop.initCause(cause);
+                    throw stop;
+                }
                 LOG.warn("Warm-up of zone {}: a chunk of {} entries was not confirmed ({}); sending it again on a new "
                         + "streamer (attempt {} of {})", zone, keys.size(), WarmupService.describe(cause), attempt,
                         ATTEMPTS);

@@ -7,7 +7,7 @@ package dev.hearth.node.status;
  *
  * @param source "local copy" or "dump &lt;name&gt;"
  * @param reason why it runs (e.g. "the cluster formed empty")
- * @param state running, complete, failed or skipped
+ * @param state running, complete, failed, skipped or stopped (the node began to stop while it ran)
  * @param entriesDone entries read so far (sent, expired or damaged)
  * @param entriesTotal entries to read, -1 when not known in advance (a local copy counts bytes, not entries)
  * @param bytesDone bytes read so far

@@ -13,6 +13,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
@@ -300,6 +301,7 @@ public final class LocalCopyService {
             }
         }
         String error = null;
+        boolean stopped = false;
         lastLoad = t.result("running", null);
         try {
             // Passes outermost: every zone's first pass before any zone's second, so that all zones warm first.
@@ -309,13 +311,18 @@ public final class LocalCopyService {
                 }
             }
         } catch (RuntimeException e) {
-            error = WarmupService.describe(e);
-            LOG.error("Local copy: load failed", e);
+            if (WarmupService.stopped(e)) {
+                stopped = true;
+            } else {
+                error = WarmupService.describe(e);
+                LOG.error("Local copy: load failed", e);
+            }
         }
-        LoadResult r = t.result(error == null ? "complete" : "failed", error);
+        LoadResult r = t.result(stopped ? "stopped" : error == null ? "complete" : "failed", error);
         lastLoad = r;
-        LOG.info("Local copy load ({}): {} files, {} entries sent (inserted where absent), {} expired, {} damaged, "
-                + "{} files refused, {} bytes in {} ms", reason, r.files(), r.entriesSent(), r.skippedExpired(),
+        LOG.info("Local copy load ({}) {}{}: {} files, {} entries sent (inserted where absent), {} expired, {} damaged, "
+                + "{} files refused, {} bytes in {} ms", reason, r.state(), stopped ? " (the node is stopping)" : "",
+                r.files(), r.entriesSent(), r.skippedExpired(),
                 r.skippedDamaged(), r.refusedFiles(), r.bytesRead(), r.elapsedMillis());
         return r;
     }
@@ -329,6 +336,9 @@ public final class LocalCopyService {
         WarmupService.ClusterLoader.Session session = null;
         try {
             for (Iterator<PartitionFile> it = left.iterator(); it.hasNext(); ) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new CancellationException("the node is stopping");
+                }
                 PartitionFile f = it.next();
                 long fileBytes = sizeOf(f.path());
                 List<String> keys = new ArrayList<>();
@@ -354,6 +364,13 @@ public final class LocalCopyService {
                     }
                     continue;
                 } catch (IOException e) {
+                    if (Thread.currentThread().isInterrupted()) {
+                        // The stop interrupted the read (a channel read ends with ClosedByInterruptException): the
+                        // file is fine, and refusing it would call it damaged.
+                        CancellationException stop = new CancellationException("the node is stopping");
+                        stop.initCause(e);
+                        throw stop;
+                    }
                     it.remove();
                     t.fileBytesDone += fileBytes;
                     t.refused.add(f.path() + ": " + e.getMessage());

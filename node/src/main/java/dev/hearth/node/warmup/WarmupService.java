@@ -5,6 +5,7 @@ import dev.hearth.node.status.Refill;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.logging.log4j.LogManager;
@@ -24,7 +25,9 @@ public final class WarmupService {
 
         /**
          * One zone's stream. {@link #close} flushes and waits until everything sent is stored. Every wait is
-         * bounded: a batch the cluster does not store in time makes {@code add} or {@code close} throw.
+         * bounded: a batch the cluster does not store in time makes {@code add} or {@code close} throw. On a loading
+         * thread that was interrupted (the node is stopping) they throw {@link CancellationException} at once,
+         * without sending anything again.
          */
         interface Session extends AutoCloseable {
             void add(String storageKey, byte[] value, long expireAt);
@@ -41,7 +44,7 @@ public final class WarmupService {
     /**
      * Progress of the current or last warm-up on this node.
      *
-     * @param state idle, running, complete or failed
+     * @param state idle, running, complete, failed or stopped (the node began to stop while it ran)
      * @param entriesTotal entries in the dump files being loaded
      * @param entriesRead entries read so far
      * @param entriesSent entries handed to the cluster (inserted unless the key already had a newer value)
@@ -163,9 +166,14 @@ public final class WarmupService {
             LOG.info("Warm-up from dump {} complete: {} entries loaded, {} expired, {} damaged, in {} ms", j.dump,
                     j.sent.get(), j.expired.get(), j.damaged.get(), System.currentTimeMillis() - j.startedAt);
         } catch (IOException | RuntimeException e) {
-            j.error = describe(e);
-            j.state = "failed";
-            LOG.error("Warm-up from dump {} failed", j.dump, e);
+            if (stopped(e)) {
+                j.state = "stopped";
+                LOG.info("Warm-up from dump {} stopped after {} entries: the node is stopping", j.dump, j.sent.get());
+            } else {
+                j.error = describe(e);
+                j.state = "failed";
+                LOG.error("Warm-up from dump {} failed", j.dump, e);
+            }
         } catch (Error e) {
             // Anything else still ends the job: a warm-up must never stay "running" for ever.
             j.error = "internal error: " + describe(e);
@@ -175,6 +183,14 @@ public final class WarmupService {
         } finally {
             j.finishedAt = System.currentTimeMillis();
         }
+    }
+
+    /**
+     * Whether a refill ended because its thread was interrupted (the node's stop interrupts it) rather than because
+     * the cluster failed it: that is a stop, not an error to log or to report as a failure.
+     */
+    public static boolean stopped(Throwable e) {
+        return e instanceof CancellationException || Thread.currentThread().isInterrupted();
     }
 
     /**

@@ -170,6 +170,66 @@ class LocalCopyServiceTest {
     }
 
     @Test
+    void aLoadInterruptedByTheNodesStopEndsStoppedWithoutRefusingOrFailing() throws IOException {
+        FakeNode node = new FakeNode();
+        for (int i = 0; i < 40; i++) {
+            node.put(i % 4, TenantKey.of("t", "k" + i), item("v" + i, 0));
+        }
+        LocalCopyService copy = new LocalCopyService(dir, List.of("default"), node);
+        copy.writeChanged();
+
+        // The stop interrupts the loading thread in the middle of a file; the session then refuses to go on.
+        List<String> sent = new ArrayList<>();
+        boolean[] abandoned = new boolean[1];
+        WarmupService.ClusterLoader loader = zone -> new WarmupService.ClusterLoader.Session() {
+            @Override
+            public void add(String storageKey, byte[] value, long expireAt) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new java.util.concurrent.CancellationException("the refill was interrupted");
+                }
+                sent.add(storageKey);
+                if (sent.size() == 3) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+
+            @Override
+            public void close() {
+            }
+
+            @Override
+            public void abandon() {
+                abandoned[0] = true;
+            }
+        };
+        LocalCopyService.LoadResult r;
+        try {
+            r = copy.load("test", loader, (zone, partition, header) -> true);
+        } finally {
+            assertTrue(Thread.interrupted(), "the interrupt is left for the stopping thread to see");
+        }
+        assertEquals("stopped", r.state());
+        assertEquals(null, r.error());
+        assertEquals(3, r.entriesSent());
+        assertEquals(0, r.refusedFiles());
+        assertTrue(abandoned[0], "nothing is flushed or confirmed on the way out");
+        assertEquals("stopped", copy.status(true).lastLoad().state());
+
+        // Interrupted before it reads a file (a channel read would end with ClosedByInterruptException): no file is
+        // called damaged.
+        Sink sink = new Sink();
+        Thread.currentThread().interrupt();
+        try {
+            r = copy.load("test", sink, (zone, partition, header) -> true);
+        } finally {
+            assertTrue(Thread.interrupted());
+        }
+        assertEquals("stopped", r.state());
+        assertEquals(0, r.refusedFiles());
+        assertEquals(0, sink.sent.size());
+    }
+
+    @Test
     void passesLoadEachFileOnceInTheirOrderAndConfirmBetweenPasses() throws IOException {
         FakeNode node = new FakeNode();
         for (int i = 0; i < 40; i++) {
