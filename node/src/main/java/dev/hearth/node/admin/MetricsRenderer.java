@@ -138,6 +138,9 @@ public final class MetricsRenderer {
             out.add(GaugeSnapshot.builder().name("hearth_local_copy_loaded_entries")
                     .help("Entries the start-up load of the local copy sent to the cluster (inserted where absent)")
                     .dataPoint(gauge(lc.lastLoad().entriesSent(), "node", node)).build());
+            out.add(GaugeSnapshot.builder().name("hearth_local_copy_present_entries")
+                    .help("Entries the start-up load of the local copy did not send: this node already held them")
+                    .dataPoint(gauge(lc.lastLoad().skippedPresent(), "node", node)).build());
             out.add(GaugeSnapshot.builder().name("hearth_local_copy_refused_files")
                     .help("Local copy files refused at the start-up load (damaged)")
                     .dataPoint(gauge(lc.lastLoad().refusedFiles(), "node", node)).build());

@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import javax.cache.Cache;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteCache;
+import org.apache.ignite.cache.CachePeekMode;
 import org.apache.ignite.cache.query.QueryCursor;
 import org.apache.ignite.cache.query.ScanQuery;
 import org.apache.ignite.configuration.IgniteConfiguration;
@@ -83,6 +84,13 @@ public final class IgniteLocalCopy implements LocalCopyService.Source {
                 consumer.accept(e.getKey(), e.getValue());
             }
         }
+    }
+
+    @Override
+    public boolean holds(String zone, int partition, String storageKey) {
+        // A local lookup in this node's own primary or backup copy: no network, and no value is kept.
+        return ignite.cache(Zones.cacheName(zone)).localPeek(storageKey, CachePeekMode.PRIMARY,
+                CachePeekMode.BACKUP) != null;
     }
 
     /**

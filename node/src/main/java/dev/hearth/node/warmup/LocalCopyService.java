@@ -47,6 +47,16 @@ public final class LocalCopyService {
         List<Held> held(String zone);
 
         void forEach(String zone, int partition, DumpFile.RecordConsumer consumer) throws IOException;
+
+        /**
+         * Whether this node's own copy of the partition (primary or backup) has the key now. A load does not send
+         * what is already here: in a full-cluster restart every entry is in two nodes' files, and once the primary
+         * loaded its file, the backup's copy of the same partition is full too, so its file would only be sent again
+         * for nothing (half of all the refill's work). Only ever true for a key that is in the cluster.
+         */
+        default boolean holds(String zone, int partition, String storageKey) {
+            return false;
+        }
     }
 
     /** One partition file found on disk, with what its header says. */
@@ -57,6 +67,7 @@ public final class LocalCopyService {
      * What the last load did.
      *
      * @param bytesRead keys and values read
+     * @param skippedPresent entries not sent because this node already held the key
      * @param fileBytesDone bytes of the files handled so far (loaded, refused or not selected)
      * @param fileBytesTotal bytes of every file there is to handle
      * @param rateLimit entries per second the load was held to at the last look, 0 for none
@@ -64,7 +75,7 @@ public final class LocalCopyService {
     public record LoadResult(String state, String reason, int files, int refusedFiles, long entriesRead,
             long entriesSent, long skippedExpired, long skippedDamaged, long bytesRead, long startedAt,
             long elapsedMillis, List<String> refused, String error, long fileBytesDone, long fileBytesTotal,
-            long rateLimit) {
+            long rateLimit, long skippedPresent) {
 
         /** As a refill for /status; null when no load ever started. */
         public Refill refill() {
@@ -100,7 +111,7 @@ public final class LocalCopyService {
     private volatile long lastWriteBytes;
     private volatile String lastError;
     private volatile LoadResult lastLoad = new LoadResult("none", null, 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of(), null, 0,
-            0, 0);
+            0, 0, 0);
 
     private final DiskSpace disk;
 
@@ -320,9 +331,10 @@ public final class LocalCopyService {
         }
         LoadResult r = t.result(stopped ? "stopped" : error == null ? "complete" : "failed", error);
         lastLoad = r;
-        LOG.info("Local copy load ({}) {}{}: {} files, {} entries sent (inserted where absent), {} expired, {} damaged, "
-                + "{} files refused, {} bytes in {} ms", reason, r.state(), stopped ? " (the node is stopping)" : "",
-                r.files(), r.entriesSent(), r.skippedExpired(),
+        LOG.info("Local copy load ({}) {}{}: {} files, {} entries sent (inserted where absent), {} already held, "
+                + "{} expired, {} damaged, {} files refused, {} bytes in {} ms", reason, r.state(),
+                stopped ? " (the node is stopping)" : "", r.files(), r.entriesSent(), r.skippedPresent(),
+                r.skippedExpired(),
                 r.skippedDamaged(), r.refusedFiles(), r.bytesRead(), r.elapsedMillis());
         return r;
     }
@@ -384,7 +396,7 @@ public final class LocalCopyService {
                 if (session == null) {
                     session = loader.open(zone);
                 }
-                send(keys, values, session, t);
+                send(zone, f.partition(), keys, values, session, t);
                 lastLoad = t.result("running", null);
             }
             if (session != null) {
@@ -404,8 +416,8 @@ public final class LocalCopyService {
     }
 
     /** One file's entries to the cluster; damaged and expired ones are counted, not sent. */
-    private static void send(List<String> keys, List<byte[]> values, WarmupService.ClusterLoader.Session session,
-            Tally t) {
+    private void send(String zone, int partition, List<String> keys, List<byte[]> values,
+            WarmupService.ClusterLoader.Session session, Tally t) {
         long now = System.currentTimeMillis();
         for (int i = 0; i < keys.size(); i++) {
             String k = keys.get(i);
@@ -419,6 +431,10 @@ public final class LocalCopyService {
             }
             if (item.isExpired(now)) {
                 t.expired++;
+                continue;
+            }
+            if (source.holds(zone, partition, k)) {
+                t.present++;
                 continue;
             }
             t.pace.acquire(1);
@@ -438,6 +454,7 @@ public final class LocalCopyService {
         long sent;
         long expired;
         long damaged;
+        long present;
         long bytes;
         long fileBytesDone;
         long fileBytesTotal;
@@ -452,14 +469,14 @@ public final class LocalCopyService {
             boolean running = state.equals("running");
             return new LoadResult(state, reason, files, refused.size(), read, sent, expired, damaged, bytes,
                     startedAt, System.currentTimeMillis() - startedAt, List.copyOf(refused), error, fileBytesDone,
-                    fileBytesTotal, running ? pace.limit() : 0);
+                    fileBytesTotal, running ? pace.limit() : 0, present);
         }
     }
 
     /** Records that nothing was loaded at start, and why. */
     public void noLoad(String reason) {
         lastLoad = new LoadResult("skipped", reason, 0, 0, 0, 0, 0, 0, 0, System.currentTimeMillis(), 0, List.of(),
-                null, 0, 0, 0);
+                null, 0, 0, 0, 0);
         LOG.info("Local copy: not loaded: {}", reason);
     }
 

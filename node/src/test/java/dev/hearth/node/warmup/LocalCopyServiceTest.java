@@ -33,7 +33,14 @@ class LocalCopyServiceTest {
     static class FakeNode implements LocalCopyService.Source {
         final Map<Integer, Long> counters = new TreeMap<>();
         final Map<Integer, Map<String, byte[]>> data = new ConcurrentHashMap<>();
+        /** Keys this node holds now (what {@link #holds} answers), by partition. */
+        final Map<Integer, java.util.Set<String>> present = new ConcurrentHashMap<>();
         int scans;
+
+        @Override
+        public boolean holds(String zone, int partition, String storageKey) {
+            return present.getOrDefault(partition, java.util.Set.of()).contains(storageKey);
+        }
 
         void put(int partition, TenantKey key, Item item) {
             data.computeIfAbsent(partition, p -> new LinkedHashMap<>()).put(key.storageKey(), Envelope.encode(key, item));
@@ -227,6 +234,29 @@ class LocalCopyServiceTest {
         assertEquals("stopped", r.state());
         assertEquals(0, r.refusedFiles());
         assertEquals(0, sink.sent.size());
+    }
+
+    @Test
+    void entriesThisNodeAlreadyHoldsAreCountedNotSent() throws IOException {
+        FakeNode node = new FakeNode();
+        for (int i = 0; i < 40; i++) {
+            node.put(i % 4, TenantKey.of("t", "k" + i), item("v" + i, 0));
+        }
+        LocalCopyService copy = new LocalCopyService(dir, List.of("default"), node);
+        copy.writeChanged();
+        // The primary of partition 1 already loaded it (so this backup holds all of it); of partition 2, one key.
+        node.present.put(1, new java.util.HashSet<>(node.data.get(1).keySet()));
+        node.present.put(2, java.util.Set.of(TenantKey.of("t", "k2").storageKey()));
+
+        Sink sink = new Sink();
+        LocalCopyService.LoadResult r = copy.load("test", sink, (zone, partition, header) -> true);
+        assertEquals("complete", r.state());
+        assertEquals(40, r.entriesRead());
+        assertEquals(11, r.skippedPresent(), "10 of partition 1, 1 of partition 2");
+        assertEquals(29, r.entriesSent());
+        assertEquals(29, sink.sent.size());
+        assertFalse(sink.sent.containsKey(TenantKey.of("t", "k2").storageKey()));
+        assertTrue(sink.sent.containsKey(TenantKey.of("t", "k6").storageKey()), "partition 2's other keys are sent");
     }
 
     @Test
