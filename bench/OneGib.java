@@ -2,11 +2,17 @@
 // with javac against the hearthctl distribution). It talks to the cluster through hearth-client:
 //   OneGib load SERVERS ENTRIES VALUE_SIZE
 //   OneGib read SERVERS ENTRIES VALUE_SIZE STOP_FILE THREADS
+//   OneGib write SERVERS ENTRIES VALUE_SIZE STOP_FILE THREADS ACKED_FILE
+//   OneGib verify SERVERS ENTRIES VALUE_SIZE ACKED_FILE KILL_EPOCH_MS INTERVAL_MS
 // load: writes ENTRIES keys (bench1g:<i>) of VALUE_SIZE bytes, 256 writes in flight; prints entries/s and MB/s.
 // read: until STOP_FILE exists, THREADS threads read random keys (10% of operations rewrite the key with its same
 // deterministic value); every hit is compared byte for byte. Prints one line per second (hit ratio, p99 of that
 // second) and a summary: operations, failures, wrong values, overall hit ratio, p99, p99.9, max, and the first
 // second (counted from the start) whose hit ratio reached 99% and stayed there.
+// write: until STOP_FILE exists, THREADS threads write new keys (bench1g-w:<thread>:<seq>, the value of seq); each
+// acknowledged write goes to ACKED_FILE as "key epochMs" when it was acknowledged.
+// verify: reads back every key of ACKED_FILE; a write acknowledged more than INTERVAL_MS before KILL_EPOCH_MS (the
+// local copy's interval) must be there with its value. Prints how many were back, by age.
 import dev.hearth.client.HearthClient;
 import dev.hearth.client.TenantCache;
 import java.nio.file.Files;
@@ -53,6 +59,10 @@ public class OneGib {
             TenantCache<byte[]> cache = client.tenant(TENANT);
             if (mode.equals("load")) {
                 load(cache, entries, size);
+            } else if (mode.equals("write")) {
+                write(cache, size, Path.of(args[4]), Integer.parseInt(args[5]), Path.of(args[6]));
+            } else if (mode.equals("verify")) {
+                verify(cache, size, Path.of(args[4]), Long.parseLong(args[5]), Long.parseLong(args[6]));
             } else {
                 read(cache, entries, size, Path.of(args[4]), Integer.parseInt(args[5]));
             }
@@ -85,6 +95,87 @@ public class OneGib {
         if (first.get() != null) {
             System.out.println("first failure: " + first.get());
         }
+    }
+
+    static String writtenKey(int thread, int seq) {
+        return "w" + thread + ":" + seq;
+    }
+
+    static void write(TenantCache<byte[]> cache, int size, Path stop, int threads, Path ackedFile) throws Exception {
+        AtomicLong failed = new AtomicLong();
+        List<Thread> ts = new ArrayList<>();
+        List<StringBuilder> acked = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            StringBuilder mine = new StringBuilder();
+            acked.add(mine);
+            Thread th = new Thread(() -> {
+                for (int seq = 0; !Files.exists(stop); seq++) {
+                    String k = writtenKey(id, seq);
+                    try {
+                        cache.put(k, value(seq, size));
+                        mine.append(k).append(' ').append(System.currentTimeMillis()).append('\n');
+                    } catch (RuntimeException e) {
+                        failed.incrementAndGet();
+                    }
+                }
+            }, "write-" + t);
+            th.start();
+            ts.add(th);
+        }
+        StringBuilder out = new StringBuilder();
+        for (int t = 0; t < threads; t++) {
+            ts.get(t).join();
+            out.append(acked.get(t));
+        }
+        long n = out.chars().filter(c -> c == '\n').count();
+        Files.writeString(ackedFile, out);
+        System.out.printf("WRITE seconds=%.1f acked=%d failed=%d%n", (System.nanoTime() - t0) / 1e9, n, failed.get());
+    }
+
+    static void verify(TenantCache<byte[]> cache, int size, Path ackedFile, long killAt, long intervalMs)
+            throws Exception {
+        long old = 0;
+        long oldBack = 0;
+        long recent = 0;
+        long recentBack = 0;
+        long wrong = 0;
+        List<String> batch = new ArrayList<>();
+        List<Long> at = new ArrayList<>();
+        List<String> lines = Files.readAllLines(ackedFile);
+        for (int i = 0; i <= lines.size(); i++) {
+            if (i < lines.size()) {
+                String[] f = lines.get(i).split(" ");
+                batch.add(f[0]);
+                at.add(Long.parseLong(f[1]));
+            }
+            if (batch.size() == 500 || i == lines.size() && !batch.isEmpty()) {
+                java.util.Map<String, byte[]> got = cache.getAll(batch);
+                for (int j = 0; j < batch.size(); j++) {
+                    String k = batch.get(j);
+                    int seq = Integer.parseInt(k.substring(k.indexOf(':') + 1));
+                    byte[] v = got.get(k);
+                    boolean back = v != null && Arrays.equals(v, value(seq, size));
+                    if (v != null && !back) {
+                        wrong++;
+                    }
+                    if (killAt - at.get(j) > intervalMs) {
+                        old++;
+                        oldBack += back ? 1 : 0;
+                    } else {
+                        recent++;
+                        recentBack += back ? 1 : 0;
+                    }
+                }
+                batch.clear();
+                at.clear();
+            }
+        }
+        System.out.printf("VERIFY acked=%d back=%d (%.4f); acked more than %d ms before the kill: %d, back %d, lost %d; "
+                + "in the last %d ms: %d, back %d; wrong values %d%n", old + recent, oldBack + recentBack,
+                old + recent == 0 ? 1.0 : (double) (oldBack + recentBack) / (old + recent), intervalMs, old, oldBack,
+                old - oldBack, intervalMs, recent, recentBack, wrong);
     }
 
     static void read(TenantCache<byte[]> cache, int entries, int size, Path stop, int threads) throws Exception {

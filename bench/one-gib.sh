@@ -5,6 +5,8 @@
 #   3. dump create: time, MB/s, entries/s;
 #   4. full-cluster restart from the nodes' local copies: time from "all nodes up" to 99% hit ratio under the read
 #      load, and each node's local-copy load rate;
+#   4b. (STEPS=kill9) kill -9 of every node under a write load, restarted by the supervisor: time from the kill to 99%
+#      hit ratio, and how many acknowledged writes are back (all of those older than the local copy's interval must be);
 #   5. full-cluster restart with the local copies removed (nodes come back empty), then warmup from the dump while the
 #      read load runs from the moment all nodes are up: warm-up MB/s and entries/s, and the time from "all nodes up"
 #      to "hit ratio back to 99%" (first one-second window at >= 99% that stays there).
@@ -121,6 +123,34 @@ hot_after() { # $1 = log, $2 = epoch ms when all nodes were up
   reached=$(grep '^READ' "$1" | sed 's/.*hitRatio99ReachedAtSecond=//')
   echo "$(python3 -c "print(round(($start - $2) / 1000 + $reached, 1))") s (read load started $(( start - $2 )) ms after all nodes were up; window $reached)"
 }
+
+# kill -9 of every node under a write load; hearthctl local's supervisor starts them again at once, as systemd or
+# Kubernetes would, and they reload their local copies. Reads of the loaded keys from the kill on (time to 99% hit
+# ratio counted from the kill), then every acknowledged write is read back: those older than the local copy's
+# interval must all be there.
+if step kill9; then
+interval_ms=10000
+# The writes of the load are in every node's local copy once a whole interval (plus a slow write) has passed.
+sleep $(( interval_ms / 1000 * 2 ))
+rm -f "$out/stop-write" "$out/acked.txt"
+"${java_load[@]}" write "$servers" "$entries" "$value_size" "$out/stop-write" "$threads" "$out/acked.txt" \
+  > "$out/write-kill9.log" 2>&1 &
+writer=$!
+sleep 25
+restarts_before=$(grep -c "started again\|restarting" "$out/local-up.log" || true)
+kill_ms=$(now_ms)
+pkill -9 -f "node.dataDir=$dir/" || true
+touch "$out/stop-write"
+say "kill -9 of every node at $(date -u +%T) under a write load ($threads threads); the supervisor restarts them"
+read_until_hot "$out/read-kill9.log"
+wait "$writer" || true
+say "writes: $(grep '^WRITE' "$out/write-kill9.log")"
+say "from the kill to hit ratio >= 99%: $(hot_after "$out/read-kill9.log" "$kill_ms")"
+say "read load after the kill: $(grep '^READ' "$out/read-kill9.log")"
+"${java_load[@]}" verify "$servers" "$entries" "$value_size" "$out/acked.txt" "$kill_ms" "$interval_ms" \
+  2>> "$out/load.err" | tee -a "$summary"
+say "node restarts logged by the supervisor since the kill: $(( $(grep -c "started again\|restarting" "$out/local-up.log" || true) - restarts_before ))"
+fi
 
 if step localcopy; then
 # Full-cluster restart with the local copies: every node writes its copy at the graceful stop and reloads it when

@@ -8,8 +8,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import org.apache.ignite.Ignite;
-import org.apache.ignite.IgniteCache;
-import org.apache.ignite.cache.CachePeekMode;
+import org.apache.ignite.cluster.ClusterNode;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -17,20 +16,21 @@ import org.apache.logging.log4j.Logger;
  * Decides what this node loads at start. When the cluster itself just formed with every zone empty (a full power
  * loss, a kill of every node, a fresh cluster): its local copy, then its newest dump for what is still missing.
  * When it rejoins a live cluster: never its dump (it would bring back entries deleted since), and from its local
- * copy only the partitions whose every copy was lost while it was away (see {@link IgniteLocalCopy}). The node that
- * forms the cluster opens a warm-up window, an entry of the replicated membership cache that dies with the cluster;
- * nodes joining while it is open load as well, unless they served in this same cluster before ({@link LastCluster}):
- * a node that crashed and came back within the window would otherwise load its whole copy and the dump again, and
- * bring back every key deleted since the cluster formed.
+ * copy only the partitions whose every copy was lost while it was away (see {@link IgniteLocalCopy}). The cluster
+ * just formed when the node that formed it (topology order 1) started less than {@link #WINDOW_LENGTH} ago: its start
+ * time is one of its node attributes, so every node reads the same answer from the topology at once, whatever the
+ * clients do meanwhile. Nodes joining in that window load as well, unless they served in this same cluster before
+ * ({@link LastCluster}): a node that crashed and came back within the window would otherwise load its whole copy and
+ * the dump again, and bring back every key deleted since the cluster formed.
  *
- * <p>Not an Ignite atomic: its cache is started on first use, a partition exchange at every node start, right while
- * nodes that started together join (seen as a node dropped at start and a stale membership view in CI). The
- * membership cache exists from the node's start.
+ * <p>Not "every zone is empty": API servers write as soon as any node answers, and after a kill -9 of every node
+ * their first writes (the benchmark's readers rewrite 10% of what they read) landed before the nodes looked. Every
+ * node then took the cluster for a live one, loaded nothing, and the whole cluster came back empty for good
+ * (bench/one-gib.sh STEPS=kill9: 0 of 38,409 acknowledged writes back).
  */
 public final class AutoWarmup {
     private static final Logger LOG = LogManager.getLogger(AutoWarmup.class);
-    /** The window's key in the membership cache: the end of the window, epoch millis. */
-    public static final String WINDOW = "warmup.windowEnd";
+    /** How long after the cluster formed a node with no record of serving in it loads its whole copy. */
     static final Duration WINDOW_LENGTH = Duration.ofMinutes(10);
 
     private AutoWarmup() {
@@ -63,20 +63,30 @@ public final class AutoWarmup {
         }
     }
 
+    /**
+     * End of the window in which a node new to the cluster loads its whole copy (epoch millis): the start of the node
+     * that formed the cluster plus {@link #WINDOW_LENGTH}; 0 when that node has left (the cluster has been running
+     * without it) or published no start.
+     */
+    public static long windowEnd(Ignite ignite) {
+        return windowEnd(ignite.cluster().forServers().nodes());
+    }
+
+    static long windowEnd(Collection<ClusterNode> servers) {
+        for (ClusterNode n : servers) {
+            if (n.order() == 1) {
+                Object started = n.attribute(NodeAttributes.STARTED_AT);
+                return started == null ? 0 : Long.parseLong(started.toString()) + WINDOW_LENGTH.toMillis();
+            }
+        }
+        return 0;
+    }
+
     private static void decide(Ignite ignite, Collection<String> zones, WarmupService warmup, long rate,
             LocalCopyService localCopy, WarmupService.ClusterLoader loader, boolean loadDump,
             AdaptiveRate.Factory paces, boolean servedHere) {
         long now = System.currentTimeMillis();
-        IgniteCache<String, String> window = ignite.cache(IgniteMembership.CACHE);
-        // Not "this node is alone": nodes started together (every node killed, then started at once) often all
-        // see each other before any of them gets here. A window never opened, with every zone empty, means the
-        // cluster just formed (or lost everything): the first node to see that opens it.
-        if (window.get(WINDOW) == null && zones.stream().allMatch(
-                z -> ignite.cache(Zones.cacheName(z)).sizeLong(CachePeekMode.PRIMARY) == 0)) {
-            window.putIfAbsent(WINDOW, Long.toString(now + WINDOW_LENGTH.toMillis()));
-        }
-        String opened = window.get(WINDOW);
-        long end = opened == null ? 0 : Long.parseLong(opened);
+        long end = windowEnd(ignite);
         if (end == 0 || now > end || servedHere) {
             if (localCopy != null) {
                 // Rejoining a live cluster: only partitions that lost every copy while this node was away.

@@ -159,6 +159,7 @@ public final class IgniteConfigFactory {
         attrs.put(NodeAttributes.CLUSTER_NAME, config.cluster().name());
         attrs.put(NodeAttributes.ADMIN_HOST, config.cluster().bindAddress());
         attrs.put(NodeAttributes.MEMBERS, MembersJson.encode(membership.members()));
+        attrs.put(NodeAttributes.STARTED_AT, Long.toString(System.currentTimeMillis()));
         config.node().attributes().forEach((k, v) -> attrs.put(NodeAttributes.USER_PREFIX + k, v));
         ic.setUserAttributes(attrs);
 

@@ -17,6 +17,11 @@ public final class NodeAttributes {
     public static final String ADMIN_HOST = "hearth.adminHost";
     /** The node's expected members when it started ({@code MembersJson}): how a joining node learns them. */
     public static final String MEMBERS = "hearth.members";
+    /**
+     * When the node started (epoch millis, as text): the node with topology order 1 formed the cluster, so its start
+     * is when the cluster formed, which every node can read at once ({@link AutoWarmup}).
+     */
+    public static final String STARTED_AT = "hearth.startedAt";
     /** Prefix of the operator's {@code node.attributes} (matched by a zone's {@code nodeFilter}). */
     public static final String USER_PREFIX = "hearth.attr.";
 
