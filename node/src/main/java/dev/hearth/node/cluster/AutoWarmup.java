@@ -58,8 +58,14 @@ public final class AutoWarmup {
             decide(ignite, zones, warmup, rate, localCopy, loader, loadDump, paces, servedHere);
         } finally {
             // After the load, not before: a node that dies during its formed-empty load comes back as new and
-            // loads again (its first load may have stopped half way).
-            last.write(cluster);
+            // loads again (its first load may have stopped half way). One whose stop interrupted the load is the
+            // same case (and its interrupted thread could not write the file anyway).
+            if (Thread.currentThread().isInterrupted()) {
+                LOG.info("Auto warm-up: the node stopped during its start-up load; it will load again if it "
+                        + "restarts while the cluster's warm-up window is open");
+            } else {
+                last.write(cluster);
+            }
         }
     }
 
