@@ -87,15 +87,6 @@ class LocalCopyServiceTest {
         }
     }
 
-    /** Keys k0-k39 with values v0-v39, key i in partition i % 4, none expiring. */
-    static FakeNode fortyKeysInFourPartitions() {
-        FakeNode node = new FakeNode();
-        for (int i = 0; i < 40; i++) {
-            node.put(i % 4, TenantKey.of("t", "k" + i), item("v" + i, 0));
-        }
-        return node;
-    }
-
     static Item item(String v, long expireAt) {
         return new Item(v.getBytes(StandardCharsets.UTF_8), 0, 1, expireAt, false);
     }
@@ -187,7 +178,10 @@ class LocalCopyServiceTest {
 
     @Test
     void aLoadInterruptedByTheNodesStopEndsStoppedWithoutRefusingOrFailing() throws IOException {
-        FakeNode node = fortyKeysInFourPartitions();
+        FakeNode node = new FakeNode();
+        for (int i = 0; i < 40; i++) {
+            node.put(i % 4, TenantKey.of("t", "k" + i), item("v" + i, 0));
+        }
         LocalCopyService copy = new LocalCopyService(dir, List.of("default"), node);
         copy.writeChanged();
 
@@ -244,7 +238,10 @@ class LocalCopyServiceTest {
 
     @Test
     void entriesThisNodeAlreadyHoldsAreCountedNotSent() throws IOException {
-        FakeNode node = fortyKeysInFourPartitions();
+        FakeNode node = new FakeNode();
+        for (int i = 0; i < 40; i++) {
+            node.put(i % 4, TenantKey.of("t", "k" + i), item("v" + i, 0));
+        }
         LocalCopyService copy = new LocalCopyService(dir, List.of("default"), node);
         copy.writeChanged();
         // The primary of partition 1 already loaded it (so this backup holds all of it); of partition 2, one key.
@@ -264,7 +261,10 @@ class LocalCopyServiceTest {
 
     @Test
     void passesLoadEachFileOnceInTheirOrderAndConfirmBetweenPasses() throws IOException {
-        FakeNode node = fortyKeysInFourPartitions();
+        FakeNode node = new FakeNode();
+        for (int i = 0; i < 40; i++) {
+            node.put(i % 4, TenantKey.of("t", "k" + i), item("v" + i, 0));
+        }
         // Two zones with the same files (the fake holds one set of partitions for every zone).
         LocalCopyService copy = new LocalCopyService(dir, List.of("a", "b"), node);
         copy.writeChanged();
