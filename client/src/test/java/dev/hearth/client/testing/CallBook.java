@@ -134,13 +134,7 @@ public final class CallBook {
         Thread t = new Thread(() -> {
             long step = TimeUnit.MILLISECONDS.toNanos(5);
             while (!stop.get()) {
-                long before = System.nanoTime();
-                java.util.concurrent.locks.LockSupport.parkNanos(step);
-                long after = System.nanoTime();
-                int sec = (int) TimeUnit.NANOSECONDS.toSeconds(after - t0);
-                if (sec < stallPerSecond.length()) {
-                    stallPerSecond.accumulateAndGet(sec, Math.max(0, after - before - step), Math::max);
-                }
+                parkMeasured(step, stallPerSecond);
             }
         }, "scheduling-canary");
         t.setDaemon(true);
@@ -153,12 +147,17 @@ public final class CallBook {
      * caller's own thread is woken: the machine's scheduling delay as the callers see it.
      */
     public void pause(long nanos) {
+        parkMeasured(nanos, callerStallPerSecond);
+    }
+
+    /** Parks for {@code nanos} and records how late the thread woke, as the worst of its second in {@code worst}. */
+    private void parkMeasured(long nanos, AtomicLongArray worst) {
         long before = System.nanoTime();
         java.util.concurrent.locks.LockSupport.parkNanos(nanos);
         long after = System.nanoTime();
         int sec = (int) TimeUnit.NANOSECONDS.toSeconds(after - t0);
-        if (sec < callerStallPerSecond.length()) {
-            callerStallPerSecond.accumulateAndGet(sec, Math.max(0, after - before - nanos), Math::max);
+        if (sec < worst.length()) {
+            worst.accumulateAndGet(sec, Math.max(0, after - before - nanos), Math::max);
         }
     }
 

@@ -87,6 +87,15 @@ class LocalCopyServiceTest {
         }
     }
 
+    /** Keys k0-k39 with values v0-v39, key i in partition i % 4, none expiring. */
+    static FakeNode fortyKeysInFourPartitions() {
+        FakeNode node = new FakeNode();
+        for (int i = 0; i < 40; i++) {
+            node.put(i % 4, TenantKey.of("t", "k" + i), item("v" + i, 0));
+        }
+        return node;
+    }
+
     static Item item(String v, long expireAt) {
         return new Item(v.getBytes(StandardCharsets.UTF_8), 0, 1, expireAt, false);
     }
@@ -178,10 +187,7 @@ class LocalCopyServiceTest {
 
     @Test
     void aLoadInterruptedByTheNodesStopEndsStoppedWithoutRefusingOrFailing() throws IOException {
-        FakeNode node = new FakeNode();
-        for (int i = 0; i < 40; i++) {
-            node.put(i % 4, TenantKey.of("t", "k" + i), item("v" + i, 0));
-        }
+        FakeNode node = fortyKeysInFourPartitions();
         LocalCopyService copy = new LocalCopyService(dir, List.of("default"), node);
         copy.writeChanged();
 
@@ -238,10 +244,7 @@ class LocalCopyServiceTest {
 
     @Test
     void entriesThisNodeAlreadyHoldsAreCountedNotSent() throws IOException {
-        FakeNode node = new FakeNode();
-        for (int i = 0; i < 40; i++) {
-            node.put(i % 4, TenantKey.of("t", "k" + i), item("v" + i, 0));
-        }
+        FakeNode node = fortyKeysInFourPartitions();
         LocalCopyService copy = new LocalCopyService(dir, List.of("default"), node);
         copy.writeChanged();
         // The primary of partition 1 already loaded it (so this backup holds all of it); of partition 2, one key.
@@ -261,10 +264,7 @@ class LocalCopyServiceTest {
 
     @Test
     void passesLoadEachFileOnceInTheirOrderAndConfirmBetweenPasses() throws IOException {
-        FakeNode node = new FakeNode();
-        for (int i = 0; i < 40; i++) {
-            node.put(i % 4, TenantKey.of("t", "k" + i), item("v" + i, 0));
-        }
+        FakeNode node = fortyKeysInFourPartitions();
         // Two zones with the same files (the fake holds one set of partitions for every zone).
         LocalCopyService copy = new LocalCopyService(dir, List.of("a", "b"), node);
         copy.writeChanged();
