@@ -65,6 +65,17 @@ public final class Envelope {
                 (stored[1] & BIT_TOKEN_SENT) != 0, (stored[1] & BIT_FETCHED) != 0);
     }
 
+    /**
+     * The version in the stored bytes' header, without checking the checksum: for comparing two copies of one key,
+     * where the one with the greater version was written later (versions grow with wall time, {@link VersionClock}).
+     *
+     * @return the version, or -1 for bytes that are not an envelope of this format (a move's tombstone, damage)
+     */
+    public static long version(byte[] stored) {
+        return stored != null && stored.length >= HEADER && stored[0] == FORMAT ? ByteBuffer.wrap(stored).getLong(6)
+                : -1;
+    }
+
     /** True when the stored bytes are a well-formed envelope whose checksum matches. */
     public static boolean isIntact(TenantKey key, byte[] stored) {
         return stored != null && stored.length >= HEADER && stored[0] == FORMAT

@@ -1,5 +1,6 @@
 package dev.hearth.node.cluster;
 
+import dev.hearth.node.cache.Envelope;
 import dev.hearth.node.warmup.DumpFile;
 import dev.hearth.node.warmup.LocalCopyService;
 import java.io.IOException;
@@ -87,10 +88,11 @@ public final class IgniteLocalCopy implements LocalCopyService.Source {
     }
 
     @Override
-    public boolean holds(String zone, int partition, String storageKey) {
-        // A local lookup in this node's own primary or backup copy: no network, and no value is kept.
-        return ignite.cache(Zones.cacheName(zone)).localPeek(storageKey, CachePeekMode.PRIMARY,
-                CachePeekMode.BACKUP) != null;
+    public boolean holdsAtLeast(String zone, int partition, String storageKey, long version) {
+        // A local lookup in this node's own primary or backup copy: no network.
+        IgniteCache<String, byte[]> cache = ignite.cache(Zones.cacheName(zone));
+        byte[] held = cache.localPeek(storageKey, CachePeekMode.PRIMARY, CachePeekMode.BACKUP);
+        return held != null && Envelope.version(held) >= version;
     }
 
     /**

@@ -49,12 +49,14 @@ public final class LocalCopyService {
         void forEach(String zone, int partition, DumpFile.RecordConsumer consumer) throws IOException;
 
         /**
-         * Whether this node's own copy of the partition (primary or backup) has the key now. A load does not send
-         * what is already here: in a full-cluster restart every entry is in two nodes' files, and once the primary
-         * loaded its file, the backup's copy of the same partition is full too, so its file would only be sent again
-         * for nothing (half of all the refill's work). Only ever true for a key that is in the cluster.
+         * Whether this node's own copy of the partition (primary or backup) has the key now at {@code version} or a
+         * newer one. A load does not send what is already here: in a full-cluster restart every entry is in two
+         * nodes' files, and once the primary loaded its file, the backup's copy of the same partition is full too, so
+         * its file would only be sent again for nothing (half of all the refill's work). An older version held here
+         * does not count: the two files of a partition can differ (one node acknowledged a write its peer's copy
+         * never saw), and whichever loads first must not keep the other's newer value out.
          */
-        default boolean holds(String zone, int partition, String storageKey) {
+        default boolean holdsAtLeast(String zone, int partition, String storageKey, long version) {
             return false;
         }
     }
@@ -278,9 +280,9 @@ public final class LocalCopyService {
     }
 
     /**
-     * Loads the selected partition files into the cluster, inserting only absent keys. A file is checked whole
-     * (trailer and checksum) before any of its entries is sent: a damaged file is refused with a log line naming it
-     * and why, and the other files still load. Entries that fail their own checksum or expired meanwhile are skipped.
+     * Loads the selected partition files into the cluster, storing only where a key is absent or older. A file is
+     * checked whole (trailer and checksum) before any of its entries is sent: a damaged file is refused with a log
+     * line naming it and why, and the other files still load. Entries that fail their own checksum or expired meanwhile are skipped.
      * Unpaced: as fast as the cluster takes them.
      */
     public LoadResult load(String reason, WarmupService.ClusterLoader loader, Selector selector) {
@@ -331,7 +333,7 @@ public final class LocalCopyService {
         }
         LoadResult r = t.result(stopped ? "stopped" : error == null ? "complete" : "failed", error);
         lastLoad = r;
-        LOG.info("Local copy load ({}) {}{}: {} files, {} entries sent (inserted where absent), {} already held, "
+        LOG.info("Local copy load ({}) {}{}: {} files, {} entries sent (stored where absent or older), {} already held, "
                 + "{} expired, {} damaged, {} files refused, {} bytes in {} ms", reason, r.state(),
                 stopped ? " (the node is stopping)" : "", r.files(), r.entriesSent(), r.skippedPresent(),
                 r.skippedExpired(),
@@ -433,7 +435,7 @@ public final class LocalCopyService {
                 t.expired++;
                 continue;
             }
-            if (source.holds(zone, partition, k)) {
+            if (source.holdsAtLeast(zone, partition, k, item.version())) {
                 t.present++;
                 continue;
             }

@@ -13,13 +13,13 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * Loads one of this node's dumps back into the running cluster. Entries that expired since the dump are skipped,
- * damaged ones too, and an entry is only inserted where its key is absent: anything written since the cluster came
- * back is newer than the dump and is never overwritten.
+ * damaged ones too, and an entry is only stored where its key is absent or holds an older version: anything written
+ * since the cluster came back is newer than the dump and is never overwritten.
  */
 public final class WarmupService {
     private static final Logger LOG = LogManager.getLogger(WarmupService.class);
 
-    /** Streams entries into a zone of the cluster, inserting only absent keys. */
+    /** Streams entries into a zone of the cluster, storing each only where its key is absent or older. */
     public interface ClusterLoader {
         Session open(String zone);
 

@@ -15,7 +15,10 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The warm-up receiver's batches: one invokeAll per expiry bucket, expired entries left out. */
+/**
+ * The warm-up receiver's batches (one invokeAll per expiry bucket, expired entries left out) and the rule each entry
+ * is stored by: where absent or older, never over a newer version.
+ */
 @Timeout(10)
 class InsertGroupsTest {
     private static final long NOW = 1_000_000_500L;
@@ -28,6 +31,63 @@ class InsertGroupsTest {
 
     private static String sk(String key) {
         return TenantKey.of("t", key).storageKey();
+    }
+
+    private static byte[] stored(String key, long version) {
+        TenantKey k = TenantKey.of("t", key);
+        return Envelope.encode(k, new Item(("v" + version).getBytes(java.nio.charset.StandardCharsets.UTF_8), 0,
+                version, 0, false));
+    }
+
+    /** What an entry holds after the warm-up's processor ran on it with {@code loaded}. */
+    private static byte[] afterLoad(byte[] present, byte[] loaded) {
+        byte[][] value = {present};
+        javax.cache.processor.MutableEntry<String, byte[]> e = new javax.cache.processor.MutableEntry<>() {
+            @Override
+            public boolean exists() {
+                return value[0] != null;
+            }
+
+            @Override
+            public void remove() {
+                value[0] = null;
+            }
+
+            @Override
+            public void setValue(byte[] v) {
+                value[0] = v;
+            }
+
+            @Override
+            public String getKey() {
+                return sk("k");
+            }
+
+            @Override
+            public byte[] getValue() {
+                return value[0];
+            }
+
+            @Override
+            public <T> T unwrap(Class<T> clazz) {
+                throw new IllegalArgumentException();
+            }
+        };
+        new IgniteDumpSupport.InsertAbsent(loaded).process(e);
+        return value[0];
+    }
+
+    @Test
+    void anEntryIsStoredWhereAbsentOrOlderAndNeverOverANewerVersion() {
+        byte[] v5 = stored("k", 5);
+        byte[] v9 = stored("k", 9);
+        assertEquals(v5, afterLoad(null, v5), "absent: stored");
+        // Two copies of one partition that differ: the newer wins whichever loads first.
+        assertEquals(v9, afterLoad(v5, v9), "older present: replaced");
+        assertEquals(v9, afterLoad(v9, v5), "newer present: kept");
+        assertEquals(v9, afterLoad(v9, stored("k", 9)), "same version: kept");
+        byte[] tombstone = MoveEntries.TOMBSTONE;
+        assertEquals(tombstone, afterLoad(tombstone, v9), "a move's tombstone is not replaced");
     }
 
     @Test

@@ -33,13 +33,13 @@ class LocalCopyServiceTest {
     static class FakeNode implements LocalCopyService.Source {
         final Map<Integer, Long> counters = new TreeMap<>();
         final Map<Integer, Map<String, byte[]>> data = new ConcurrentHashMap<>();
-        /** Keys this node holds now (what {@link #holds} answers), by partition. */
-        final Map<Integer, java.util.Set<String>> present = new ConcurrentHashMap<>();
+        /** Keys this node holds now and their versions (what {@link #holdsAtLeast} answers), by partition. */
+        final Map<Integer, Map<String, Long>> present = new ConcurrentHashMap<>();
         int scans;
 
         @Override
-        public boolean holds(String zone, int partition, String storageKey) {
-            return present.getOrDefault(partition, java.util.Set.of()).contains(storageKey);
+        public boolean holdsAtLeast(String zone, int partition, String storageKey, long version) {
+            return present.getOrDefault(partition, Map.of()).getOrDefault(storageKey, -1L) >= version;
         }
 
         void put(int partition, TenantKey key, Item item) {
@@ -247,9 +247,13 @@ class LocalCopyServiceTest {
         FakeNode node = fortyKeysInFourPartitions();
         LocalCopyService copy = new LocalCopyService(dir, List.of("default"), node);
         copy.writeChanged();
-        // The primary of partition 1 already loaded it (so this backup holds all of it); of partition 2, one key.
-        node.present.put(1, new java.util.HashSet<>(node.data.get(1).keySet()));
-        node.present.put(2, java.util.Set.of(TenantKey.of("t", "k2").storageKey()));
+        // The primary of partition 1 already loaded it (so this backup holds all of it, at the files' version 1); of
+        // partition 2, k2 at a newer version and k6 at an older one (the other node's copy missed its last write).
+        Map<String, Long> all1 = new java.util.HashMap<>();
+        node.data.get(1).keySet().forEach(k -> all1.put(k, 1L));
+        node.present.put(1, all1);
+        node.present.put(2, Map.of(TenantKey.of("t", "k2").storageKey(), 2L, TenantKey.of("t", "k6").storageKey(),
+                0L));
 
         Sink sink = new Sink();
         LocalCopyService.LoadResult r = copy.load("test", sink, (zone, partition, header) -> true);
@@ -259,7 +263,8 @@ class LocalCopyServiceTest {
         assertEquals(29, r.entriesSent());
         assertEquals(29, sink.sent.size());
         assertFalse(sink.sent.containsKey(TenantKey.of("t", "k2").storageKey()));
-        assertTrue(sink.sent.containsKey(TenantKey.of("t", "k6").storageKey()), "partition 2's other keys are sent");
+        assertTrue(sink.sent.containsKey(TenantKey.of("t", "k6").storageKey()), "held at an older version: sent");
+        assertTrue(sink.sent.containsKey(TenantKey.of("t", "k10").storageKey()), "partition 2's other keys are sent");
     }
 
     @Test
