@@ -7,21 +7,24 @@
 # Usage: bench/chaos.sh [scenario...] [-- extra maven args]
 #   scenarios (default: all):
 #     cpu-hog        4 busy processes per core for 60 s          targets: 0 nodes restarted, 0 acked writes lost
-#     pause-all      SIGSTOP of every node, 5 s and 15 s          targets: 0 acked writes lost, 0 divergent
-#     pause-all-5s / pause-all-15s   one of the two
+#     pause-all      SIGSTOP of every node, 5 s, 15 s and 30 s (past the 20 s failure detection)
+#                                                                 targets: 0 acked writes lost, 0 divergent
+#     pause-all-5s / pause-all-15s / pause-all-30s   one of the three
 #     freeze-one     SIGSTOP of one node for 30 s                 targets: hearth-client reads 0 failed, within the
 #                    deadline; memcached reads within 250 ms; writes within deadline + 20 ms; 0 lost
 #     partition      1 of 3 nodes cut off for 30 s (network namespaces; needs root)
 #                                                                 targets: 0 minority acked writes, 0 divergent, 0 lost
 #     kill-restart   kill -9 + supervisor restart of each node in turn, 16 writer threads
 #                                                                 targets: every call within deadline + 20 ms, 0 lost
+#     incident-1     seed incident 1: an API's getOrLoad load (1% new products) while one node is killed (SIGKILL,
+#                    as the OOM killer) and restarted   targets: 0 failed API calls, loader rate <= 1.05 x steady
 #   extra maven args, e.g.:
 #     -- -Dchaos.settings='cluster.failureDetectionTimeout=20s;memcached.readFailoverAfter=50ms'  (node --set's)
 #     -- -Dchaos.cpuHogSeconds=30 -Dchaos.freezeSeconds=30 -Dchaos.partitionSeconds=30 -Dchaos.mcFailoverAfterMillis=120
 #
 # Runs under flock /tmp/hearth-cluster.lock (one cluster on the machine at a time), as a reactor build of cli and the
 # modules it needs (node, client: compiled and packaged from this checkout, their tests skipped). Takes about 1-2
-# minutes per scenario, 6-7 minutes for all.
+# minutes per scenario, 8-10 minutes for all.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -37,6 +40,8 @@ while [ $# -gt 0 ]; do
     pause-all) tests+=("PauseAllChaos") ;;
     pause-all-5s) tests+=("PauseAllChaos#pauseAll5s") ;;
     pause-all-15s) tests+=("PauseAllChaos#pauseAll15s") ;;
+    pause-all-30s) tests+=("PauseAllChaos#pauseAll30s") ;;
+    incident-1) tests+=("IncidentOneChaos") ;;
     freeze-one) tests+=("FreezeOneChaos") ;;
     partition) tests+=("PartitionChaos") ;;
     kill-restart) tests+=("KillRestartChaos") ;;
@@ -46,7 +51,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 if [ ${#tests[@]} -eq 0 ]; then
-  tests=(CpuHogChaos PauseAllChaos FreezeOneChaos PartitionChaos KillRestartChaos)
+  tests=(CpuHogChaos PauseAllChaos FreezeOneChaos PartitionChaos KillRestartChaos IncidentOneChaos)
 fi
 
 run_id="$(date -u +%Y%m%d-%H%M%S)"

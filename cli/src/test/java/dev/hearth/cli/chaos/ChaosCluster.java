@@ -55,6 +55,7 @@ final class ChaosCluster implements AutoCloseable {
     private final int[] launches;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
     private final AtomicInteger restarts = new AtomicInteger();
+    private volatile long lastRestartNanos;
     private final List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
     private final long t0 = System.nanoTime();
     private volatile boolean closing;
@@ -135,6 +136,11 @@ final class ChaosCluster implements AutoCloseable {
         return restarts.get();
     }
 
+    /** System.nanoTime() when the supervisor last restarted a node, 0 if it never did. */
+    long lastRestartNanos() {
+        return lastRestartNanos;
+    }
+
     List<String> events() {
         synchronized (events) {
             return List.copyOf(events);
@@ -192,6 +198,7 @@ final class ChaosCluster implements AutoCloseable {
                     if (!closing && p != null && !p.isAlive()) {
                         STARTED.remove(p);
                         restarts.incrementAndGet();
+                        lastRestartNanos = System.nanoTime();
                         event("supervisor: " + name(i) + " exited with " + p.exitValue() + ", restarting it");
                         try {
                             launch(i);

@@ -70,6 +70,7 @@ final class ChaosLoad implements AutoCloseable {
     final LongAdder mcReadFail = new LongAdder();
     final LongAdder mcReadFailedOver = new LongAdder();
     final LongAdder staleReads = new LongAdder();
+    final LongAdder ackedMisses = new LongAdder();
     final LongAdder hcOverDeadline = new LongAdder();
     final LongAdder mcReadsOver250 = new LongAdder();
     final AtomicLong worstHcWrite = new AtomicLong();
@@ -267,9 +268,17 @@ final class ChaosLoad implements AutoCloseable {
         }
     }
 
-    /** A read that returned less than what had been acknowledged before it started is stale. */
+    /**
+     * A read that returned an older version than had been acknowledged before it started is stale; one that found
+     * nothing is a miss (a cache may miss while it refills, but must never answer an old value).
+     */
     private void checkFresh(Long ackedBefore, String value) {
-        if (ackedBefore != null && (value == null || version(value) < ackedBefore)) {
+        if (ackedBefore == null) {
+            return;
+        }
+        if (value == null) {
+            ackedMisses.increment();
+        } else if (version(value) < ackedBefore) {
             staleReads.increment();
         }
     }
@@ -422,7 +431,8 @@ final class ChaosLoad implements AutoCloseable {
         r.metric("memcached writes ok/failed", mcWriteOk.sum() + "/" + mcWriteFail.sum());
         r.metric("memcached reads ok/failed (failed over)",
                 mcReadOk.sum() + "/" + mcReadFail.sum() + " (" + mcReadFailedOver.sum() + ")");
-        r.metric("stale reads (older than acked)", staleReads.sum());
+        r.metric("stale reads (older value than acked)", staleReads.sum());
+        r.metric("reads that missed an acked key", ackedMisses.sum());
         r.metric("worst hearth-client write ms (deadline " + config.deadline().toMillis() + ")",
                 worstHcWrite.get() / ms);
         r.metric("worst hearth-client read ms (deadline " + config.deadline().toMillis() + ")",
