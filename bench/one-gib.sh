@@ -10,6 +10,10 @@
 #   5. full-cluster restart with the local copies removed (nodes come back empty), then warmup from the dump while the
 #      read load runs from the moment all nodes are up: warm-up MB/s and entries/s, and the time from "all nodes up"
 #      to "hit ratio back to 99%" (first one-second window at >= 99% that stays there).
+#   6. (STEPS=rates) refill rates side by side in one run: Ignite's own rebalance into a node killed and restarted
+#      (its partitions come from the others), idle and under the read load; then the local-copy load of a full-cluster
+#      restart, idle (unpaced) and under the read load (paced, the default, and unpaced). bench/refill-rates.py prints
+#      each.
 # Not part of the Maven build. Needs a build (mvn -B -q -DskipTests package) and ~12 GB of free RAM.
 # Usage: bench/one-gib.sh [OUT_DIR]        Env: ENTRIES (default 1048576), VALUE_SIZE (1024), ZONE_MEMORY (2560m: while one node is down the other two hold both copies of everything),
 #        HEAP (1g), PORT_OFFSET (16500), THREADS (4), READ_FAILOVER_MS (hearth-client readFailoverAfter, 100; 0 = off), STEPS ("rolling dump localcopy warmup": which of steps 2-5 run
@@ -123,6 +127,61 @@ hot_after() { # $1 = log, $2 = epoch ms when all nodes were up
   reached=$(grep '^READ' "$1" | sed 's/.*hitRatio99ReachedAtSecond=//')
   echo "$(python3 -c "print(round(($start - $2) / 1000 + $reached, 1))") s (read load started $(( start - $2 )) ms after all nodes were up; window $reached)"
 }
+
+# Refill rates side by side (step 6).
+status_urls() { for i in 0 1 2; do echo "http://127.0.0.1:$((8080 + offset + i))/status"; done; }
+all_rebalanced() {
+  curl -s "http://$admin/status" | python3 -c 'import json, sys
+s = json.load(sys.stdin)
+sys.exit(0 if s.get("clusterRebalanced") and len(s.get("members", [])) == 3 else 1)' 2>/dev/null
+}
+kill_and_rebalance() { # $1 = node index, $2 = label; hearthctl local's supervisor starts the node again
+  local at
+  at=$(date -u +%FT%T.%3N)
+  pkill -9 -f "node.dataDir=$dir/n$1" || true
+  sleep 3
+  for _ in $(seq 600); do sleep 1; all_rebalanced && break; done
+  say "$2: $(python3 "$here/bench/refill-rates.py" rebalance "$dir/logs/n$1.log" "$at" "$1")"
+}
+await_loads() { # until every node's local-copy load has ended
+  for _ in $(seq 900); do
+    sleep 1
+    python3 - $(status_urls) <<'EOF' && break
+import json, sys, urllib.request
+try:
+    states = [json.load(urllib.request.urlopen(u, timeout=2))["localCopy"]["lastLoad"]["state"] for u in sys.argv[1:]]
+except Exception:
+    sys.exit(1)
+sys.exit(0 if all(s in ("complete", "failed", "stopped") for s in states) else 1)
+EOF
+  done
+}
+if step rates; then
+kill_and_rebalance 2 "rebalance into a restarted node, idle"
+rm -f "$out/stop"
+"${java_load[@]}" read "$servers" "$entries" "$value_size" "$out/stop" "$threads" > "$out/read-rates-rebalance.log" 2>&1 &
+reader=$!
+sleep 10
+kill_and_rebalance 1 "rebalance into a restarted node, under the read load"
+touch "$out/stop"; wait "$reader"
+say "read load during it (from 10 s before the kill): $(grep '^READ' "$out/read-rates-rebalance.log")"
+t=$(now_ms); down; say "local down (graceful, local copies written): $(( $(now_ms) - t )) ms"
+HEARTH_WARMUP_READ_LATENCY_TARGET=0s up
+await_loads
+say "local-copy load of a full restart, idle (unpaced): $(python3 "$here/bench/refill-rates.py" localcopy $(status_urls))"
+down
+up
+read_until_hot "$out/read-rates-localcopy.log"
+await_loads
+say "local-copy load of a full restart, under the read load (paced): $(python3 "$here/bench/refill-rates.py" localcopy $(status_urls))"
+say "read load during it (from all nodes up): $(grep '^READ' "$out/read-rates-localcopy.log")"
+down
+HEARTH_WARMUP_READ_LATENCY_TARGET=0s up
+read_until_hot "$out/read-rates-localcopy-unpaced.log"
+await_loads
+say "local-copy load of a full restart, under the read load (unpaced): $(python3 "$here/bench/refill-rates.py" localcopy $(status_urls))"
+say "read load during it (from all nodes up): $(grep '^READ' "$out/read-rates-localcopy-unpaced.log")"
+fi
 
 # kill -9 of every node under a write load; hearthctl local's supervisor starts them again at once, as systemd or
 # Kubernetes would, and they reload their local copies. Reads of the loaded keys from the kill on (time to 99% hit

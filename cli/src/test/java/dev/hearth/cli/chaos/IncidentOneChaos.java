@@ -126,6 +126,7 @@ class IncidentOneChaos {
             report.metric("incident: catalogue loads (the incident's extra)", incident.catalogueLoads());
             report.metric("after warm: loader calls per 100 API calls",
                     String.format("%.3f", 100 * afterWarm.loadShare()));
+            report.metric("loader calls in the whole measured run", loaderCalls.sum());
             report.metric("kill to every node serving ms", servingMs);
             report.metric("kill to restarted node warm (rebalanced) ms", warmMs);
             report.metric("restarted node: serving to warm ms", warmMs - servingMs);
