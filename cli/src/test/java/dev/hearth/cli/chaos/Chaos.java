@@ -32,8 +32,14 @@ final class Chaos {
 
     static Outcome run(String scenario, NetLab net, ChaosLoad.Config config, Duration warmUp, Fault fault)
             throws Exception {
+        return run(scenario, net, config, warmUp, fault, List.of());
+    }
+
+    /** @param settings node settings of this scenario (ChaosCluster#start) */
+    static Outcome run(String scenario, NetLab net, ChaosLoad.Config config, Duration warmUp, Fault fault,
+            List<String> settings) throws Exception {
         ChaosReport report = new ChaosReport(scenario);
-        try (ChaosCluster cluster = ChaosCluster.start(scenario, 3, net)) {
+        try (ChaosCluster cluster = ChaosCluster.start(scenario, 3, net, settings)) {
             ChaosLoad load = new ChaosLoad(cluster, config);
             try {
                 load.start();

@@ -78,10 +78,17 @@ final class ChaosCluster implements AutoCloseable {
      * @param net null: every node on 127.0.0.1
      */
     static ChaosCluster start(String scenario, int nodes, NetLab net) throws IOException {
+        return start(scenario, nodes, net, List.of());
+    }
+
+    /** @param scenarioSettings node settings of this scenario: after the suite's own, before chaos.settings */
+    static ChaosCluster start(String scenario, int nodes, NetLab net, List<String> scenarioSettings)
+            throws IOException {
         String name = "chaos-" + scenario + "-" + Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
         Path dir = Path.of("target", "chaos", "work", name).toAbsolutePath();
         List<String> sets = new ArrayList<>(List.of("memory.heap=320m", "memory.systemRegion=32m",
                 "zones.default.memory=96m", "shutdown.timeout=30s"));
+        sets.addAll(scenarioSettings);
         sets.addAll(ChaosSettings.extraNodeSettings());
         ChaosCluster c = new ChaosCluster(name, nodes, dir, net, sets);
         try {
