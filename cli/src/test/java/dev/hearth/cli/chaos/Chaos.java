@@ -25,6 +25,20 @@ final class Chaos {
         long inject(ChaosCluster cluster, ChaosLoad load, ChaosReport report) throws Exception;
     }
 
+    /** SIGSTOP of every node for {@code pause}, then SIGCONT: a stalled host, a suspended VM, starved CPUs. */
+    static Fault pauseEveryNode(Duration pause) {
+        return (cluster, load, report) -> {
+            int[] all = java.util.stream.IntStream.range(0, cluster.size()).toArray();
+            cluster.freeze(all);
+            try {
+                pause(pause);
+            } finally {
+                cluster.resume(all);
+            }
+            return System.nanoTime();
+        };
+    }
+
     /** What a run found, for the short ITs to assert on. */
     record Outcome(ChaosReport report, ChaosLoad load, ChaosLoad.Verification verification, int restarts,
             long servingAgainMillis) {

@@ -2,7 +2,7 @@ package dev.hearth.cli.chaos;
 
 import java.time.Duration;
 
-/** What the two short ITs share. */
+/** What the short ITs in plain verify share. */
 final class ChaosIts {
     private ChaosIts() {
     }

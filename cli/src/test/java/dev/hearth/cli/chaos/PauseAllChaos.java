@@ -30,15 +30,6 @@ class PauseAllChaos {
 
     static Chaos.Outcome pauseAll(Duration pause) throws Exception {
         return Chaos.run("pause-all-" + pause.toSeconds() + "s", null, ChaosLoad.Config.standard(),
-                Duration.ofSeconds(10), (cluster, load, report) -> {
-                    int[] all = {0, 1, 2};
-                    cluster.freeze(all);
-                    try {
-                        Chaos.pause(pause);
-                    } finally {
-                        cluster.resume(all);
-                    }
-                    return System.nanoTime();
-                });
+                Duration.ofSeconds(10), Chaos.pauseEveryNode(pause));
     }
 }

@@ -23,16 +23,8 @@ class PausePastDetectionIT {
     @Test
     void aPauseOfEveryNodePastTheFailureDetectionLosesNoAcknowledgedWrite() throws Exception {
         Chaos.Outcome o = Chaos.run("it-pause-past-detection-15s", null, ChaosIts.lightLoad(), Duration.ofSeconds(5),
-                (cluster, load, report) -> {
-                    int[] all = {0, 1, 2};
-                    cluster.freeze(all);
-                    try {
-                        Chaos.pause(Duration.ofSeconds(15));
-                    } finally {
-                        cluster.resume(all);
-                    }
-                    return System.nanoTime();
-                }, List.of("cluster.failureDetectionTimeout=10s", "cluster.stuckExchangeTimeout=10s"));
+                Chaos.pauseEveryNode(Duration.ofSeconds(15)),
+                List.of("cluster.failureDetectionTimeout=10s", "cluster.stuckExchangeTimeout=10s"));
         String table = o.report().table();
         assertTrue(o.verification().keys() > 100, () -> "too few acked keys to mean anything\n" + table);
         assertTrue(o.restarts() >= 1, () -> "no node restarted: the pause did not pass the detection\n" + table);

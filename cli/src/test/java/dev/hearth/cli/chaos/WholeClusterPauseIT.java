@@ -17,16 +17,7 @@ class WholeClusterPauseIT {
     @Test
     void wholeClusterPauseCostsNothing() throws Exception {
         Chaos.Outcome o = Chaos.run("it-whole-cluster-pause-5s", null, ChaosIts.lightLoad(), Duration.ofSeconds(5),
-                (cluster, load, report) -> {
-                    int[] all = {0, 1, 2};
-                    cluster.freeze(all);
-                    try {
-                        Chaos.pause(Duration.ofSeconds(5));
-                    } finally {
-                        cluster.resume(all);
-                    }
-                    return System.nanoTime();
-                });
+                Chaos.pauseEveryNode(Duration.ofSeconds(5)));
         String table = o.report().table();
         assertTrue(o.verification().keys() > 100, () -> "too few acked keys to mean anything\n" + table);
         assertEquals(0, o.restarts(), () -> "nodes restarted\n" + table);

@@ -282,8 +282,8 @@ public final class LocalCopyService {
     /**
      * Loads the selected partition files into the cluster, storing only where a key is absent or older. A file is
      * checked whole (trailer and checksum) before any of its entries is sent: a damaged file is refused with a log
-     * line naming it and why, and the other files still load. Entries that fail their own checksum or expired meanwhile are skipped.
-     * Unpaced: as fast as the cluster takes them.
+     * line naming it and why, and the other files still load. Entries that fail their own checksum or expired
+     * meanwhile are skipped. Unpaced: as fast as the cluster takes them.
      */
     public LoadResult load(String reason, WarmupService.ClusterLoader loader, Selector selector) {
         try (AdaptiveRate pace = AdaptiveRate.Factory.FIXED.open(0)) {
