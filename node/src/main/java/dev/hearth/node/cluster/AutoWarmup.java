@@ -13,8 +13,8 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * Decides what this node loads at start. When the cluster itself just formed (a full power
- * loss, a kill of every node, a fresh cluster): its local copy, then its newest dump for what is still missing.
+ * Decides what this node loads at start. When the cluster itself just formed (a full power loss, a kill of every
+ * node, a fresh cluster): its local copy, then its newest dump for what is still missing.
  * When it rejoins a live cluster: never its dump (it would bring back entries deleted since), and from its local
  * copy only the partitions whose every copy was lost while it was away (see {@link IgniteLocalCopy}). The cluster
  * just formed when the node that formed it (topology order 1) started less than {@link #WINDOW_LENGTH} ago: its start
