@@ -10,9 +10,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.ignite.events.EventType;
-import org.apache.ignite.lang.IgniteFuture;
 import org.apache.ignite.spi.discovery.DiscoveryNotification;
-import org.apache.ignite.spi.discovery.DiscoverySpiListener;
 import org.apache.ignite.spi.discovery.tcp.TcpDiscoverySpi;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -77,9 +75,9 @@ public final class QuorumFence {
         this.confirmNanos = confirm.toNanos();
     }
 
-    /** Ignite's discovery with the fence in front of its listener. */
+    /** Ignite's discovery with the fence in front of its listener (and {@link CacheChangeRule} in its sends). */
     TcpDiscoverySpi discoverySpi() {
-        return new FencedDiscoverySpi(this);
+        return new HearthDiscoverySpi(this);
     }
 
     /**
@@ -152,7 +150,7 @@ public final class QuorumFence {
         return reached;
     }
 
-    private void onDiscovery(DiscoveryNotification n) {
+    void onDiscovery(DiscoveryNotification n) {
         if (n.getTopSnapshot() == null) {
             return;
         }
@@ -170,31 +168,6 @@ public final class QuorumFence {
                     + "node and it rejoins the majority when it can reach it", reason);
             System.err.println("hearth: fencing this node: " + reason);
             action.fence(reason);
-        }
-    }
-
-    /** The SPI; only its listener differs from Ignite's. */
-    static final class FencedDiscoverySpi extends TcpDiscoverySpi {
-        private final QuorumFence fence;
-
-        FencedDiscoverySpi(QuorumFence fence) {
-            this.fence = fence;
-        }
-
-        @Override
-        public void setListener(DiscoverySpiListener lsnr) {
-            super.setListener(lsnr == null ? null : new DiscoverySpiListener() {
-                @Override
-                public void onLocalNodeInitialized(org.apache.ignite.cluster.ClusterNode locNode) {
-                    lsnr.onLocalNodeInitialized(locNode);
-                }
-
-                @Override
-                public IgniteFuture<?> onDiscovery(DiscoveryNotification notification) {
-                    fence.onDiscovery(notification);
-                    return lsnr.onDiscovery(notification);
-                }
-            });
         }
     }
 }
