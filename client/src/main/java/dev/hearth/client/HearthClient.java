@@ -98,10 +98,14 @@ public interface HearthClient extends AutoCloseable {
         private TenantAvailability availability = TenantAvailability.ALWAYS;
         private Consumer<ClientConfiguration> igniteCustomizer = c -> { };
         private Duration readFailoverAfter;
+        private int maxValueSize = DEFAULT_MAX_VALUE_SIZE;
         private Path tlsCaFile;
         private Path tlsCertFile;
         private Path tlsKeyFile;
         private boolean tls;
+
+        /** See {@link #maxValueSize}: the nodes' default {@code memcached.maxItemSize}. */
+        public static final int DEFAULT_MAX_VALUE_SIZE = 1 << 20;
 
         /** See {@link #readFailoverAfter}. */
         public static final Duration DEFAULT_READ_FAILOVER_AFTER = Duration.ofMillis(100);
@@ -183,6 +187,19 @@ public interface HearthClient extends AutoCloseable {
          */
         public Builder callbackThreads(int n) {
             this.callbackThreads = atLeastOne(n, "callbackThreads");
+            return this;
+        }
+
+        /**
+         * The largest value, in bytes after the codec, that a write stores (1 MiB, the nodes' default
+         * {@code memcached.maxItemSize}; set it to the nodes' value when that is changed). A write of a larger value
+         * fails with {@link IllegalArgumentException} naming the size and this limit before anything is sent (the
+         * nodes bound what a zone stores by the same setting, and their refusal reaches a thin client only as
+         * "Failed to update keys"); an append or prepend whose result would be larger fails the same way and leaves
+         * the value as it was; a loaded value that is larger is returned by {@code getOrLoad} and not cached.
+         */
+        public Builder maxValueSize(int bytes) {
+            this.maxValueSize = atLeastOne(bytes, "maxValueSize");
             return this;
         }
 
@@ -340,7 +357,8 @@ public interface HearthClient extends AutoCloseable {
                     callbackThreads,
                     maxConcurrentLoads, maxQueuedLoads, circuitFailureThreshold, circuitProbeInterval,
                     staleWhileRevalidate, staleIfError, nearCacheTtl, nearCacheMaxEntries, availability,
-                    ignite, readFailoverAfter != null ? readFailoverAfter : DEFAULT_READ_FAILOVER_AFTER));
+                    ignite, readFailoverAfter != null ? readFailoverAfter : DEFAULT_READ_FAILOVER_AFTER,
+                    maxValueSize));
         }
 
         private static Duration positive(Duration d, String what) {

@@ -133,7 +133,18 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
 
     private byte[] encodeValue(V value) {
         Objects.requireNonNull(value, "value");
-        return Objects.requireNonNull(codec.encode(value), "codec returned null");
+        byte[] bytes = Objects.requireNonNull(codec.encode(value), "codec returned null");
+        checkSize(bytes.length, "a value");
+        return bytes;
+    }
+
+    /** Refuses what the nodes would refuse, with the reason they cannot give a thin client (see the builder). */
+    private void checkSize(long bytes, String what) {
+        int max = core.settings.maxValueSize();
+        if (bytes > max) {
+            throw new IllegalArgumentException(what + " of " + bytes + " bytes is larger than maxValueSize (" + max
+                    + " bytes; the nodes' memcached.maxItemSize bounds what a zone stores)");
+        }
     }
 
     private V decode(byte[] kb, StoredItem item) {
@@ -689,6 +700,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
                 return done(false);
             }
             byte[] old = item.value();
+            checkSize((long) old.length + data.length, append ? "the appended value" : "the prepended value");
             byte[] joined = new byte[old.length + data.length];
             byte[] first = append ? old : data;
             byte[] second = append ? data : old;

@@ -95,7 +95,7 @@ public final class ClientCore implements HearthClient {
             Duration registryRefreshInterval, Duration maxRegistryAge, int ioThreads, int callbackThreads, int maxConcurrentLoads, int maxQueuedLoads,
             int circuitFailureThreshold, Duration circuitProbeInterval, Duration staleWhileRevalidate,
             Duration staleIfError, Duration nearCacheTtl, long nearCacheMaxEntries, TenantAvailability availability,
-            Consumer<ClientConfiguration> igniteCustomizer, Duration readFailoverAfter) {
+            Consumer<ClientConfiguration> igniteCustomizer, Duration readFailoverAfter, int maxValueSize) {
     }
 
     final Settings settings;

@@ -187,6 +187,31 @@ class ClientOperationsIT {
     }
 
     @Test
+    void aValuePastMaxValueSizeIsRefusedWithTheLimitAndNothingChanges() {
+        TenantCache<byte[]> c = client.tenant("t-size", Codec.bytes());
+        int max = HearthClient.Builder.DEFAULT_MAX_VALUE_SIZE;
+        c.put("k", new byte[max]);
+        assertEquals(max, c.get("k").length, "a value of exactly the limit is stored");
+        for (Runnable write : List.<Runnable>of(
+                () -> c.put("k", new byte[max + 1]),
+                () -> c.putIfAbsent("new", new byte[max + 1], Duration.ZERO),
+                () -> c.replace("k", new byte[max + 1], Duration.ZERO))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, write::run);
+            assertEquals("a value of " + (max + 1) + " bytes is larger than maxValueSize (" + max + " bytes; the "
+                    + "nodes' memcached.maxItemSize bounds what a zone stores)", e.getMessage());
+        }
+        IllegalArgumentException appended = assertThrows(IllegalArgumentException.class,
+                () -> c.append("k", new byte[1]));
+        assertTrue(appended.getMessage().startsWith("the appended value of " + (max + 1) + " bytes"),
+                appended.getMessage());
+        assertEquals(max, c.get("k").length, "the value is as it was");
+        assertNull(c.get("new"));
+        byte[] loaded = c.getOrLoad("big", k -> new byte[max + 1], Duration.ofMinutes(1));
+        assertEquals(max + 1, loaded.length, "the loaded value is returned");
+        assertNull(c.get("big"), "and not cached");
+    }
+
+    @Test
     void casAndVersionedDelete() {
         TenantCache<String> c = strings("t-cas");
         assertEquals(CasResult.NOT_FOUND, c.cas("k", "x", 1, Duration.ZERO));
