@@ -205,6 +205,12 @@ public final class MetricsRenderer {
         ops.memcachedAuthFailures().forEach((reason, n) -> authFailures.dataPoint(counter(n, "node", node,
                 "reason", reason)));
         out.add(authFailures.build());
+        CounterSnapshot.Builder closed = CounterSnapshot.builder().name("hearth_memcached_closed_connections")
+                .help("memcached connections the node closed: reason input_memory (an incomplete request would "
+                        + "have passed memcached.inputMemory) or request_timeout (incomplete for "
+                        + "memcached.requestTimeout)");
+        ops.memcachedClosed().forEach((reason, n) -> closed.dataPoint(counter(n, "node", node, "reason", reason)));
+        out.add(closed.build());
         out.add(GaugeSnapshot.builder().name("hearth_ready").help("1 when this node reports ready")
                 .dataPoint(gauge(s.node().ready() ? 1 : 0, "node", node)).build());
         out.add(GaugeSnapshot.builder().name("hearth_uptime_seconds").help("Seconds since this node started")

@@ -18,6 +18,31 @@ public final class OperationStats {
         CREDENTIALS, PLAINTEXT
     }
 
+    /** Why the node closed a memcached connection. */
+    public enum Closed {
+        /** Its incomplete request would have passed memcached.inputMemory. */
+        INPUT_MEMORY,
+        /** Its request stayed incomplete for memcached.requestTimeout. */
+        REQUEST_TIMEOUT
+    }
+
+    private final ConcurrentHashMap<Closed, LongAdder> memcachedClosed = new ConcurrentHashMap<>();
+
+    /** The node closed a memcached connection. */
+    public void memcachedClosed(Closed reason) {
+        memcachedClosed.computeIfAbsent(reason, k -> new LongAdder()).increment();
+    }
+
+    /** Memcached connections the node closed, by reason (every reason, 0 included; lower case), sorted. */
+    public Map<String, Long> memcachedClosed() {
+        Map<String, Long> out = new TreeMap<>();
+        for (Closed r : Closed.values()) {
+            LongAdder a = memcachedClosed.get(r);
+            out.put(r.name().toLowerCase(java.util.Locale.ROOT), a == null ? 0 : a.sum());
+        }
+        return out;
+    }
+
     /** A memcached SASL authentication failed. */
     public void memcachedAuthFailure(AuthFailure reason) {
         memcachedAuthFailures.computeIfAbsent(reason.name().toLowerCase(java.util.Locale.ROOT),

@@ -449,6 +449,11 @@ public final class ConfigLoader {
             throw new ConfigException("memcached.outputMemory", "must be at least memcached.connectionOutput ("
                     + mc.connectionOutput().bytes() + " bytes)");
         }
+        // One largest set held in a buffer rounded up to twice its size, and a second one arriving.
+        if (mc.inputMemory().bytes() < 4 * mc.maxItemSize().bytes()) {
+            throw new ConfigException("memcached.inputMemory", "must be at least 4 x memcached.maxItemSize ("
+                    + 4 * mc.maxItemSize().bytes() + " bytes)");
+        }
         atLeast(mc.slowReaderTimeout(), Duration.ZERO, "memcached.slowReaderTimeout");
         atLeast(mc.requestTimeout(), Duration.ZERO, "memcached.requestTimeout");
         if (!mc.readFailoverAfter().isZero() && mc.readFailoverAfter().compareTo(mc.operationTimeout()) >= 0) {

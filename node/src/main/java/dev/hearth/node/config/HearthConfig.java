@@ -89,6 +89,7 @@ public record HearthConfig(
             Map<String, String> users,
             ByteSize outputMemory,
             ByteSize connectionOutput,
+            ByteSize inputMemory,
             Duration slowReaderTimeout,
             Duration requestTimeout,
             String usersFile,

@@ -22,7 +22,7 @@ final class BinaryDecoder extends ByteToMessageDecoder {
     }
 
     private final int maxItemSize;
-    private final IncompleteRequestTimer incomplete;
+    private final IncompleteRequests incomplete;
     private boolean progressed;
     private State state = State.HEADER;
     private long toSwallow;
@@ -34,12 +34,12 @@ final class BinaryDecoder extends ByteToMessageDecoder {
     private long cas;
 
     BinaryDecoder(int maxItemSize) {
-        this(maxItemSize, 0);
+        this(maxItemSize, IncompleteRequests.unbounded());
     }
 
-    /** @param requestTimeoutNanos how long a request may stay incomplete before the connection closes; 0 = never */
-    BinaryDecoder(int maxItemSize, long requestTimeoutNanos) {
-        this.incomplete = new IncompleteRequestTimer(requestTimeoutNanos);
+    /** @param incomplete this connection's bounds on an incomplete request */
+    BinaryDecoder(int maxItemSize, IncompleteRequests incomplete) {
+        this.incomplete = incomplete;
         this.maxItemSize = maxItemSize;
     }
 
@@ -52,7 +52,7 @@ final class BinaryDecoder extends ByteToMessageDecoder {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
-        incomplete.afterRead(ctx, actualReadableBytes(), progressed);
+        incomplete.afterRead(ctx, actualReadableBytes(), internalBuffer().capacity(), progressed);
         progressed = false;
         super.channelReadComplete(ctx);
     }

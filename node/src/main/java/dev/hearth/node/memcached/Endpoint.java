@@ -37,6 +37,8 @@ final class Endpoint {
     final int keysPerPart;
     /** The answers of every connection together (memcached.outputMemory). */
     final ByteBudget outputBudget;
+    /** What incomplete requests of every connection hold together (memcached.inputMemory). */
+    final InputMemory inputMemory;
     final ScheduledExecutorService scheduler;
     volatile CacheService cache;
     /** Set once the node's tenant service is up; until then an authenticated FLUSH is answered with an error. */
@@ -70,6 +72,12 @@ final class Endpoint {
         long perConnection = settings.connectionOutput().bytes();
         this.keysPerPart = (int) Math.max(1, Math.min(1024, perConnection / valueRoom));
         this.outputBudget = new ByteBudget(settings.outputMemory().bytes(), null);
+        this.inputMemory = new InputMemory(settings.inputMemory().bytes());
+    }
+
+    /** A new connection's bounds on an incomplete request (memcached.requestTimeout, memcached.inputMemory). */
+    IncompleteRequests incompleteRequests() {
+        return new IncompleteRequests(settings.requestTimeout().toNanos(), inputMemory, ops);
     }
 
     /** A new connection's budget (memcached.connectionOutput), inside the node's. */

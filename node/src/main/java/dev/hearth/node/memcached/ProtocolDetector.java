@@ -24,11 +24,11 @@ final class ProtocolDetector extends ByteToMessageDecoder {
         if (!in.isReadable()) {
             return;
         }
-        long timeout = endpoint.settings.requestTimeout().toNanos();
+        IncompleteRequests incomplete = endpoint.incompleteRequests();
         ChannelHandler[] protocol = (in.getByte(in.readerIndex()) & 0xff) == 0x80
-                ? new ChannelHandler[] {BinaryEncoder.INSTANCE, new BinaryDecoder(endpoint.maxItemSize, timeout),
+                ? new ChannelHandler[] {BinaryEncoder.INSTANCE, new BinaryDecoder(endpoint.maxItemSize, incomplete),
                     new BinaryHandler(endpoint)}
-                : new ChannelHandler[] {TextEncoder.INSTANCE, new TextDecoder(endpoint.maxItemSize, timeout),
+                : new ChannelHandler[] {TextEncoder.INSTANCE, new TextDecoder(endpoint.maxItemSize, incomplete),
                     new TextHandler(endpoint)};
         // In this detector's place, in order (each goes right after it, so the last first); the bytes it holds go on
         // to the new decoder when it leaves.

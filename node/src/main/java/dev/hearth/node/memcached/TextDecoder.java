@@ -32,7 +32,7 @@ final class TextDecoder extends ByteToMessageDecoder {
     }
 
     private final int maxItemSize;
-    private final IncompleteRequestTimer incomplete;
+    private final IncompleteRequests incomplete;
     private boolean progressed;
     private final int maxGetLine;
     private State state = State.LINE;
@@ -50,12 +50,12 @@ final class TextDecoder extends ByteToMessageDecoder {
     }
 
     TextDecoder(int maxItemSize) {
-        this(maxItemSize, 0);
+        this(maxItemSize, IncompleteRequests.unbounded());
     }
 
-    /** @param requestTimeoutNanos how long a request may stay incomplete before the connection closes; 0 = never */
-    TextDecoder(int maxItemSize, long requestTimeoutNanos) {
-        this.incomplete = new IncompleteRequestTimer(requestTimeoutNanos);
+    /** @param incomplete this connection's bounds on an incomplete request */
+    TextDecoder(int maxItemSize, IncompleteRequests incomplete) {
+        this.incomplete = incomplete;
         this.maxItemSize = maxItemSize;
         this.maxGetLine = Math.max(64 * 1024, maxItemSize);
     }
@@ -69,7 +69,7 @@ final class TextDecoder extends ByteToMessageDecoder {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
-        incomplete.afterRead(ctx, actualReadableBytes(), progressed);
+        incomplete.afterRead(ctx, actualReadableBytes(), internalBuffer().capacity(), progressed);
         progressed = false;
         super.channelReadComplete(ctx);
     }

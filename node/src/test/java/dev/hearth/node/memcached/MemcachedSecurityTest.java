@@ -315,7 +315,8 @@ class MemcachedSecurityTest {
     private static HearthConfig.Memcached withPermit(HearthConfig.Memcached m, boolean permit) {
         return new HearthConfig.Memcached(m.enabled(), m.tenantMode(), m.tenant(), m.maxItemSize(),
                 m.maxConnections(), m.idleTimeout(), m.readFailoverAfter(), m.operationTimeout(), m.users(),
-                m.outputMemory(), m.connectionOutput(), m.slowReaderTimeout(), m.requestTimeout(), m.usersFile(),
+                m.outputMemory(), m.connectionOutput(), m.inputMemory(), m.slowReaderTimeout(), m.requestTimeout(),
+                m.usersFile(),
                 permit, m.maxAuthFailures());
     }
 
