@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,22 +44,7 @@ class IncompleteRequestFloodIT {
         try (node) {
             node.start().awaitReady(Duration.ofSeconds(60));
             long pid = node.pid();
-            byte[] head = ("set flood 0 0 " + VALUE + "\r\n").getBytes(StandardCharsets.US_ASCII);
-            byte[] most = new byte[VALUE - 1000];
-            Arrays.fill(most, (byte) 'x');
-            int refusedWhileSending = 0;
-            for (int i = 0; i < FLOODERS; i++) {
-                Socket s = new Socket("127.0.0.1", node.memcachedPort);
-                flooders.add(s);
-                try {
-                    OutputStream out = s.getOutputStream();
-                    out.write(head);
-                    out.write(most);
-                    out.flush();
-                } catch (IOException closedByTheNode) {
-                    refusedWhileSending++;
-                }
-            }
+            int refusedWhileSending = flood(node, flooders);
             // 60 MB of half-sent values against an 8 MiB bound: most connections are closed, the node stays.
             Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> closed(node, "input_memory") >= FLOODERS / 2);
             int open = 0;
@@ -86,22 +72,82 @@ class IncompleteRequestFloodIT {
                 s.close();
             }
             // Once the half-sent values are gone, a largest value arrives in pieces as before.
-            try (TextClient c = new TextClient(node.memcachedPort, 10_000)) {
-                byte[] big = new byte[VALUE];
-                Arrays.fill(big, (byte) 'b');
-                Awaitility.await().atMost(Duration.ofSeconds(30))
-                        .until(() -> "STORED".equals(c.store("set", "big", 0, big)));
-            }
+            // (The node may still be closing the flooders' connections: a try that meets that is closed, and retried.)
+            byte[] big = new byte[VALUE];
+            Arrays.fill(big, (byte) 'b');
+            Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+                try (TextClient c = new TextClient(node.memcachedPort, 10_000)) {
+                    return "STORED".equals(c.store("set", "big", 0, big));
+                }
+            });
             assertTrue(node.alive());
-            System.out.printf("flood: %d connections sent %d bytes each; the node closed %.0f (%d while they were "
-                    + "sending), %d stayed open; direct memory %.1f MiB; %.0f closed in all%n", FLOODERS,
-                    head.length + most.length, closedByFlood, refusedWhileSending, open, direct / (1 << 20),
+            System.out.printf("flood: %d connections each sent all but 1000 bytes of a %d-byte set; the node closed "
+                    + "%.0f (%d while they were sending), %d stayed open; direct memory %.1f MiB; %.0f closed in all%n",
+                    FLOODERS, VALUE, closedByFlood, refusedWhileSending, open, direct / (1 << 20),
                     closed(node, "input_memory"));
         } finally {
             for (Socket s : flooders) {
                 s.close();
             }
         }
+    }
+
+    /**
+     * The same flood with the bound set above the direct memory: direct memory does run out, and the node says so,
+     * leaves for its supervisor and comes back counting it (the exhaustion path, on a real process).
+     */
+    @Test
+    void directMemoryThatRunsOutAnywayEndsTheNodeLoudlyForItsSupervisor() throws Exception {
+        NodeProcess node = new NodeProcess("flood-0", dir);
+        node.configure("flood", "127.0.0.1:" + node.discoveryPort, "memory.directMemory=32m",
+                "memcached.outputMemory=8m", "memcached.connectionOutput=4m", "memcached.inputMemory=256m");
+        List<Socket> flooders = new ArrayList<>();
+        try (node) {
+            node.start().awaitReady(Duration.ofSeconds(60));
+            flood(node, flooders);
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> !node.alive());
+            int exit = node.exitCode();
+            assertTrue(exit != 0, "exit " + exit);
+            String log = Files.readString(node.log());
+            assertTrue(log.contains("direct memory exhausted under memcached connection"), node.logTail(60));
+            assertTrue(log.contains("it will exit so that its supervisor restarts it"), node.logTail(60));
+            for (Socket s : flooders) {
+                s.close();
+            }
+            node.start().awaitReady(Duration.ofSeconds(60));
+            assertEquals(1.0, MemoryLimitIT.metric(node.get("/metrics").body(),
+                    "hearth_exhaustion_exits_total\\{kind=\"direct\",node=\"flood-0\"}"));
+            try (TextClient c = new TextClient(node.memcachedPort, 10_000)) {
+                assertEquals("STORED", c.set("after", "back"));
+            }
+            System.out.printf("flood with the bound above direct memory: the node exited %d and came back%n", exit);
+        } finally {
+            for (Socket s : flooders) {
+                s.close();
+            }
+        }
+    }
+
+    /** Opens FLOODERS connections that each send all but 1000 bytes of a 1 MB set; returns how many were refused. */
+    private static int flood(NodeProcess node, List<Socket> flooders) throws IOException {
+        byte[] head = ("set flood 0 0 " + VALUE + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] most = new byte[VALUE - 1000];
+        Arrays.fill(most, (byte) 'x');
+        int refused = 0;
+        for (int i = 0; i < FLOODERS; i++) {
+            Socket s = new Socket();
+            flooders.add(s);
+            try {
+                s.connect(new java.net.InetSocketAddress("127.0.0.1", node.memcachedPort), 5_000);
+                OutputStream out = s.getOutputStream();
+                out.write(head);
+                out.write(most);
+                out.flush();
+            } catch (IOException closedByTheNode) {
+                refused++;
+            }
+        }
+        return refused;
     }
 
     private static double closed(NodeProcess node, String reason) {
