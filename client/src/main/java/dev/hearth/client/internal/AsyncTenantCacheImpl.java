@@ -10,6 +10,10 @@ import dev.hearth.client.TenantCache;
 import dev.hearth.client.Versioned;
 import dev.hearth.client.internal.ClientCore.Ctx;
 import dev.hearth.client.internal.Registry.Route;
+import dev.hearth.storage.Envelope;
+import dev.hearth.storage.Item;
+import dev.hearth.storage.TenantKey;
+import dev.hearth.storage.VersionClock;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -112,7 +116,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     }
 
     private String sk(byte[] kb) {
-        return StorageKeys.storageKey(tenant, kb);
+        return TenantKey.storageKey(tenant, kb);
     }
 
     private static long now() {
@@ -147,7 +151,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         }
     }
 
-    private V decode(byte[] kb, StoredItem item) {
+    private V decode(byte[] kb, Item item) {
         try {
             return codec.decode(item.value());
         } catch (RuntimeException e) {
@@ -156,23 +160,23 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         }
     }
 
-    private byte[] envelope(byte[] kb, StoredItem item) {
-        return EnvelopeCodec.encode(tenant, kb, item);
+    private byte[] envelope(byte[] kb, Item item) {
+        return Envelope.encode(tenant, kb, item);
     }
 
-    private StoredItem fresh(byte[] value, long expireAt) {
-        return new StoredItem(value, 0, VersionClock.shared().next(), expireAt, false);
+    private Item fresh(byte[] value, long expireAt) {
+        return new Item(value, 0, VersionClock.shared().next(), expireAt, false);
     }
 
     /**
      * Decodes stored bytes read from {@code zone}; damaged ones are removed (only if still the same bytes) and read
      * as absent.
      */
-    private StoredItem live(String zone, String sk, byte[] kb, byte[] stored) {
+    private Item live(String zone, String sk, byte[] kb, byte[] stored) {
         if (stored == null || StorageKeys.isTombstone(stored)) {
             return null;
         }
-        StoredItem item = EnvelopeCodec.decode(tenant, kb, stored);
+        Item item = Envelope.decode(tenant, kb, stored);
         if (item == null) {
             core.run(null, timeout, ctx -> core.removeRaw(ctx, zone, sk, stored));
             return null;
@@ -180,11 +184,11 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         return item.isExpired(now()) ? null : item;
     }
 
-    private StoredItem nearGet(String sk) {
+    private Item nearGet(String sk) {
         if (core.near == null) {
             return null;
         }
-        StoredItem item = core.near.getIfPresent(sk);
+        Item item = core.near.getIfPresent(sk);
         return item == null || item.isExpired(now()) ? null : item;
     }
 
@@ -253,7 +257,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
             if (old == null || StorageKeys.isTombstone(old)) {
                 return DONE;
             }
-            StoredItem item = EnvelopeCodec.decode(tenant, kb, old);
+            Item item = Envelope.decode(tenant, kb, old);
             long now = now();
             if (item == null || item.isExpired(now)) {
                 return core.removeRaw(ctx, from, sk, old).thenApply(x -> null);
@@ -294,13 +298,13 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         return false;
     }
 
-    private CompletableFuture<StoredItem> readItem(Ctx ctx, Route r, String sk, byte[] kb) {
+    private CompletableFuture<Item> readItem(Ctx ctx, Route r, String sk, byte[] kb) {
         return readRouted(ctx, r, sk).thenApply(raw -> found(raw, sk, kb));
     }
 
     /** A read's stored bytes as a live item (or null), counted as a hit or a miss, and kept in the near cache. */
-    private StoredItem found(Raw raw, String sk, byte[] kb) {
-        StoredItem item = raw == null ? null : live(raw.zone(), sk, kb, raw.bytes());
+    private Item found(Raw raw, String sk, byte[] kb) {
+        Item item = raw == null ? null : live(raw.zone(), sk, kb, raw.bytes());
         if (item == null) {
             core.stats.misses.increment();
         } else {
@@ -349,13 +353,13 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     }
 
     Read<Raw, V> read(String key) {
-        byte[] kb = StorageKeys.keyBytes(key);
+        byte[] kb = TenantKey.keyBytes(key);
         String sk = sk(kb);
         Route r = route();
         if (bypass(r)) {
             return new Read<>(done(null), raw -> null);
         }
-        StoredItem cached = nearGet(sk);
+        Item cached = nearGet(sk);
         if (cached != null && !r.maintenance() && core.isUserAvailable(tenant)) {
             core.stats.hits.increment();
             return new Read<>(done(null), none -> decode(kb, cached));
@@ -364,7 +368,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         // happen in finish, on the thread that wants the value (for the blocking view: the caller's, not Ignite's
         // single network thread, which every answer of every caller goes through).
         return new Read<>(readIo(r, sk), raw -> {
-            StoredItem item = found(raw, sk, kb);
+            Item item = found(raw, sk, kb);
             return item == null ? null : decode(kb, item);
         });
     }
@@ -375,14 +379,14 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     }
 
     Read<Raw, Versioned<V>> readVersioned(String key) {
-        byte[] kb = StorageKeys.keyBytes(key);
+        byte[] kb = TenantKey.keyBytes(key);
         String sk = sk(kb);
         Route r = route();
         if (bypass(r)) {
             return new Read<>(done(null), raw -> null);
         }
         return new Read<>(readIo(r, sk), raw -> {
-            StoredItem item = found(raw, sk, kb);
+            Item item = found(raw, sk, kb);
             return item == null ? null : new Versioned<>(decode(kb, item), item.version(), item.flags(),
                     item.expireAt());
         });
@@ -398,7 +402,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         Map<String, String> byStorageKey = new LinkedHashMap<>();
         Map<String, byte[]> keyBytes = new HashMap<>();
         for (String key : keys) {
-            byte[] kb = StorageKeys.keyBytes(key);
+            byte[] kb = TenantKey.keyBytes(key);
             String sk = sk(kb);
             byStorageKey.put(sk, key);
             keyBytes.put(sk, kb);
@@ -410,7 +414,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
             Map<String, V> out = new HashMap<>();
             byStorageKey.forEach((sk, key) -> {
                 Raw raw = found.get(sk);
-                StoredItem item = raw == null ? null : live(raw.zone(), sk, keyBytes.get(sk), raw.bytes());
+                Item item = raw == null ? null : live(raw.zone(), sk, keyBytes.get(sk), raw.bytes());
                 if (item == null) {
                     core.stats.misses.increment();
                 } else {
@@ -473,7 +477,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
 
     @Override
     public CompletableFuture<Void> put(String key, V value, Duration ttl) {
-        byte[] kb = StorageKeys.keyBytes(key);
+        byte[] kb = TenantKey.keyBytes(key);
         String sk = sk(kb);
         long now = now();
         long exp = expireAt(ttl, now);
@@ -488,7 +492,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
 
     @Override
     public CompletableFuture<Boolean> putIfAbsent(String key, V value, Duration ttl) {
-        byte[] kb = StorageKeys.keyBytes(key);
+        byte[] kb = TenantKey.keyBytes(key);
         String sk = sk(kb);
         long now = now();
         long exp = expireAt(ttl, now);
@@ -511,7 +515,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
                 if (Arrays.equals(cur, env)) {
                     return done(true); // an earlier attempt of ours was applied
                 }
-                StoredItem item = EnvelopeCodec.decode(tenant, kb, cur);
+                Item item = Envelope.decode(tenant, kb, cur);
                 if (item != null && !item.isExpired(now())) {
                     return done(false);
                 }
@@ -524,7 +528,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
 
     @Override
     public CompletableFuture<Boolean> replace(String key, V value, Duration ttl) {
-        byte[] kb = StorageKeys.keyBytes(key);
+        byte[] kb = TenantKey.keyBytes(key);
         String sk = sk(kb);
         long now = now();
         long exp = expireAt(ttl, now);
@@ -543,7 +547,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
             if (Arrays.equals(cur, env)) {
                 return done(true);
             }
-            StoredItem item = EnvelopeCodec.decode(tenant, kb, cur);
+            Item item = Envelope.decode(tenant, kb, cur);
             if (item == null || item.isExpired(now())) {
                 return done(false);
             }
@@ -554,7 +558,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
 
     @Override
     public CompletableFuture<CasResult> cas(String key, V value, long version, Duration ttl) {
-        byte[] kb = StorageKeys.keyBytes(key);
+        byte[] kb = TenantKey.keyBytes(key);
         String sk = sk(kb);
         long now = now();
         long exp = expireAt(ttl, now);
@@ -573,7 +577,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
             if (Arrays.equals(cur, env)) {
                 return done(CasResult.STORED);
             }
-            StoredItem item = EnvelopeCodec.decode(tenant, kb, cur);
+            Item item = Envelope.decode(tenant, kb, cur);
             if (item == null || item.isExpired(now())) {
                 return done(CasResult.NOT_FOUND);
             }
@@ -587,7 +591,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
 
     @Override
     public CompletableFuture<Boolean> delete(String key) {
-        byte[] kb = StorageKeys.keyBytes(key);
+        byte[] kb = TenantKey.keyBytes(key);
         String sk = sk(kb);
         Route r = route();
         if (bypass(r)) {
@@ -603,13 +607,13 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     }
 
     private boolean wasLive(byte[] kb, byte[] stored) {
-        StoredItem item = stored == null ? null : EnvelopeCodec.decode(tenant, kb, stored);
+        Item item = stored == null ? null : Envelope.decode(tenant, kb, stored);
         return item != null && !item.isExpired(now());
     }
 
     @Override
     public CompletableFuture<CasResult> delete(String key, long version) {
-        byte[] kb = StorageKeys.keyBytes(key);
+        byte[] kb = TenantKey.keyBytes(key);
         String sk = sk(kb);
         Route r = route();
         if (bypass(r)) {
@@ -622,7 +626,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
 
     private CompletableFuture<CasResult> deleteLoop(Ctx ctx, String zone, String sk, byte[] kb, long version) {
         return core.readRaw(ctx, zone, sk).thenCompose(cur -> {
-            StoredItem item = cur == null ? null : EnvelopeCodec.decode(tenant, kb, cur);
+            Item item = cur == null ? null : Envelope.decode(tenant, kb, cur);
             if (item == null || item.isExpired(now())) {
                 return done(CasResult.NOT_FOUND);
             }
@@ -647,7 +651,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     }
 
     private CompletableFuture<OptionalLong> delta(String key, long delta, boolean decrement) {
-        byte[] kb = StorageKeys.keyBytes(key);
+        byte[] kb = TenantKey.keyBytes(key);
         String sk = sk(kb);
         return readModifyWrite(sk, kb, OptionalLong.empty(),
                 (ctx, zone) -> deltaLoop(ctx, zone, sk, kb, delta, decrement));
@@ -656,7 +660,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     private CompletableFuture<OptionalLong> deltaLoop(Ctx ctx, String zone, String sk, byte[] kb, long delta,
             boolean decrement) {
         return core.readRaw(ctx, zone, sk).thenCompose(cur -> {
-            StoredItem item = cur == null ? null : EnvelopeCodec.decode(tenant, kb, cur);
+            Item item = cur == null ? null : Envelope.decode(tenant, kb, cur);
             if (item == null || item.isExpired(now())) {
                 return done(OptionalLong.empty());
             }
@@ -686,7 +690,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     }
 
     private CompletableFuture<Boolean> concat(String key, V part, boolean append) {
-        byte[] kb = StorageKeys.keyBytes(key);
+        byte[] kb = TenantKey.keyBytes(key);
         String sk = sk(kb);
         byte[] data = encodeValue(part);
         return readModifyWrite(sk, kb, false, (ctx, zone) -> concatLoop(ctx, zone, sk, kb, data, append));
@@ -695,7 +699,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     private CompletableFuture<Boolean> concatLoop(Ctx ctx, String zone, String sk, byte[] kb, byte[] data,
             boolean append) {
         return core.readRaw(ctx, zone, sk).thenCompose(cur -> {
-            StoredItem item = cur == null ? null : EnvelopeCodec.decode(tenant, kb, cur);
+            Item item = cur == null ? null : Envelope.decode(tenant, kb, cur);
             if (item == null || item.isExpired(now())) {
                 return done(false);
             }
@@ -714,7 +718,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
 
     @Override
     public CompletableFuture<Boolean> touch(String key, Duration ttl) {
-        byte[] kb = StorageKeys.keyBytes(key);
+        byte[] kb = TenantKey.keyBytes(key);
         String sk = sk(kb);
         long now = now();
         long exp = expireAt(ttl, now);
@@ -725,7 +729,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     private CompletableFuture<Boolean> touchLoop(Ctx ctx, String zone, String sk, byte[] kb, long exp,
             Expiry expiry) {
         return core.readRaw(ctx, zone, sk).thenCompose(cur -> {
-            StoredItem item = cur == null ? null : EnvelopeCodec.decode(tenant, kb, cur);
+            Item item = cur == null ? null : Envelope.decode(tenant, kb, cur);
             if (item == null || item.isExpired(now())) {
                 return done(false);
             }
@@ -742,7 +746,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
 
     @Override
     public CompletableFuture<V> getOrLoad(String key, CacheLoader<? extends V> loader, Duration ttl) {
-        byte[] kb = StorageKeys.keyBytes(key);
+        byte[] kb = TenantKey.keyBytes(key);
         String sk = sk(kb);
         Objects.requireNonNull(loader, "loader");
         checkTtl(ttl);
@@ -757,7 +761,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
                 });
             });
         }
-        StoredItem cached = nearGet(sk);
+        Item cached = nearGet(sk);
         if (cached != null && isFresh(cached, ttl, now())) {
             core.stats.hits.increment();
             return CompletableFuture.supplyAsync(() -> decode(kb, cached), Runnable::run);
@@ -768,7 +772,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     private CompletionStage<?> lead(Route r, String key, byte[] kb, String sk, CacheLoader<? extends V> loader,
             Duration ttl, CompletableFuture<V> result) {
         // A failed read (deadline, open circuit, unreachable cluster) is a miss: the loader answers.
-        CompletableFuture<StoredItem> lookup = core.run(r, timeout, ctx -> readItem(ctx, r, sk, kb))
+        CompletableFuture<Item> lookup = core.run(r, timeout, ctx -> readItem(ctx, r, sk, kb))
                 .exceptionally(e -> null);
         return lookup.thenCompose(item -> {
             long now = now();
@@ -777,7 +781,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
                 if (isFresh(item, ttl, now)) {
                     return completeWithDecoded(result, kb, item);
                 }
-                long age = now - VersionClock.writtenAt(item.version());
+                long age = now - VersionClock.millisOf(item.version());
                 if (core.settings.staleWhileRevalidate().toMillis() > 0
                         && age < ttlMs + core.settings.staleWhileRevalidate().toMillis()) {
                     completeWithDecoded(result, kb, item);
@@ -788,8 +792,8 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
                     return DONE;
                 }
             }
-            StoredItem stale = item != null && core.settings.staleIfError().toMillis() > 0
-                    && now - VersionClock.writtenAt(item.version()) < ttlMs + core.settings.staleIfError().toMillis()
+            Item stale = item != null && core.settings.staleIfError().toMillis() > 0
+                    && now - VersionClock.millisOf(item.version()) < ttlMs + core.settings.staleIfError().toMillis()
                     ? item : null;
             return load(key, loader).handle((v, e) -> {
                 if (e == null) {
@@ -805,7 +809,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         });
     }
 
-    private CompletableFuture<Void> completeWithDecoded(CompletableFuture<V> result, byte[] kb, StoredItem item) {
+    private CompletableFuture<Void> completeWithDecoded(CompletableFuture<V> result, byte[] kb, Item item) {
         try {
             result.complete(decode(kb, item));
         } catch (RuntimeException e) {
@@ -823,11 +827,11 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     }
 
     /** Fresh = younger than the call's TTL; without stale windows every live value is fresh. */
-    private boolean isFresh(StoredItem item, Duration ttl, long now) {
+    private boolean isFresh(Item item, Duration ttl, long now) {
         if (core.staleWindowMillis == 0 || ttl.isZero()) {
             return true;
         }
-        return now - VersionClock.writtenAt(item.version()) < ttl.toMillis();
+        return now - VersionClock.millisOf(item.version()) < ttl.toMillis();
     }
 
     /** Caches a loaded value (for ttl plus the stale window); failures are counted, not reported. */
@@ -841,7 +845,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         }
         long now = now();
         long exp = ttl.isZero() ? 0 : now + ttl.toMillis() + core.staleWindowMillis;
-        StoredItem item = fresh(bytes, exp);
+        Item item = fresh(bytes, exp);
         byte[] env = envelope(kb, item);
         Expiry expiry = Expiry.of(exp, now);
         nearInvalidate(sk);

@@ -12,6 +12,8 @@ import dev.hearth.client.HearthTimeoutException;
 import dev.hearth.client.TenantAvailability;
 import dev.hearth.client.TenantCache;
 import dev.hearth.client.TenantUnavailableException;
+import dev.hearth.storage.Item;
+import dev.hearth.storage.TenantKey;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -103,7 +105,7 @@ public final class ClientCore implements HearthClient {
     final CircuitBreaker breaker;
     final Coalescer<String> coalescer = new Coalescer<>();
     final Coalescer<String> refreshes = new Coalescer<>();
-    final Cache<String, StoredItem> near;
+    final Cache<String, Item> near;
     final long staleWindowMillis;
     private final Set<String> unavailable = ConcurrentHashMap.newKeySet();
     private final ThreadPoolExecutor io;
@@ -292,7 +294,7 @@ public final class ClientCore implements HearthClient {
 
     @Override
     public <V> TenantCache<V> tenant(String tenant, Codec<V> codec) {
-        if (!StorageKeys.isValidTenant(tenant)) {
+        if (!TenantKey.isValidTenant(tenant)) {
             throw new IllegalArgumentException("invalid tenant name '" + tenant
                     + "': 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
         }

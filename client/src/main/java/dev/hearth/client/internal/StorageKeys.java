@@ -1,11 +1,10 @@
 package dev.hearth.client.internal;
 
 import java.nio.charset.StandardCharsets;
-import java.util.regex.Pattern;
 
 /**
- * Keys as the node stores them: {@code tenant + ':' + key bytes as ISO-8859-1 chars} (the node's
- * {@code TenantKey.storageKey()}), in the Ignite cache {@code hearth-zone-<zone>}.
+ * Where the client finds keys: the Ignite cache {@code hearth-zone-<zone>}, the probe key, and the tombstone a tenant
+ * move leaves. The keys themselves are {@link dev.hearth.storage.TenantKey}'s.
  */
 public final class StorageKeys {
     public static final String CACHE_PREFIX = "hearth-zone-";
@@ -19,7 +18,6 @@ public final class StorageKeys {
     static final byte[] MOVE_TOMBSTONE = "hearth:deleted-during-move".getBytes(StandardCharsets.US_ASCII);
     /** Tombstones outlive any move; the move removes them when it ends (the node uses the same bound). */
     static final long MOVE_TOMBSTONE_TTL_MS = java.util.concurrent.TimeUnit.HOURS.toMillis(24);
-    private static final Pattern TENANT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
     private StorageKeys() {
     }
@@ -28,23 +26,8 @@ public final class StorageKeys {
         return stored != null && java.util.Arrays.equals(stored, MOVE_TOMBSTONE);
     }
 
-    public static boolean isValidTenant(String tenant) {
-        return tenant != null && TENANT.matcher(tenant).matches();
-    }
-
     public static String cacheName(String zone) {
         return CACHE_PREFIX + zone;
     }
 
-    /** The key's bytes: UTF-8, as the node's {@code TenantKey.of(tenant, String)}. */
-    public static byte[] keyBytes(String key) {
-        if (key == null || key.isEmpty()) {
-            throw new IllegalArgumentException("empty key");
-        }
-        return key.getBytes(StandardCharsets.UTF_8);
-    }
-
-    public static String storageKey(String tenant, byte[] keyBytes) {
-        return tenant + ':' + new String(keyBytes, StandardCharsets.ISO_8859_1);
-    }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hearth.client.CircuitState;
 import dev.hearth.client.Codec;
+import dev.hearth.storage.TenantKey;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -56,32 +57,17 @@ class SmallPartsTest {
 
     @Test
     void storageKeysMatchTheNode() {
-        assertEquals("store-42:user:1", StorageKeys.storageKey("store-42", StorageKeys.keyBytes("user:1")));
+        assertEquals("store-42:user:1", TenantKey.storageKey("store-42", TenantKey.keyBytes("user:1")));
         // UTF-8 bytes mapped one-to-one onto chars (ISO-8859-1), as TenantKey.storageKey()
-        assertEquals("t:\u00c3\u00a9", StorageKeys.storageKey("t", StorageKeys.keyBytes("é")));
-        assertTrue(StorageKeys.isValidTenant("store-42"));
-        assertTrue(StorageKeys.isValidTenant("a".repeat(64)));
-        assertFalse(StorageKeys.isValidTenant("a".repeat(65)));
-        assertFalse(StorageKeys.isValidTenant("-x"));
-        assertFalse(StorageKeys.isValidTenant("a:b"));
-        assertFalse(StorageKeys.isValidTenant(""));
-        assertThrows(IllegalArgumentException.class, () -> StorageKeys.keyBytes(""));
+        assertEquals("t:\u00c3\u00a9", TenantKey.storageKey("t", TenantKey.keyBytes("é")));
+        assertTrue(TenantKey.isValidTenant("store-42"));
+        assertTrue(TenantKey.isValidTenant("a".repeat(64)));
+        assertFalse(TenantKey.isValidTenant("a".repeat(65)));
+        assertFalse(TenantKey.isValidTenant("-x"));
+        assertFalse(TenantKey.isValidTenant("a:b"));
+        assertFalse(TenantKey.isValidTenant(""));
+        assertThrows(IllegalArgumentException.class, () -> TenantKey.keyBytes(""));
         assertEquals("hearth-zone-default", StorageKeys.cacheName("default"));
-    }
-
-    @Test
-    void versionsIncreaseAndCarryTheirTime() {
-        VersionClock clock = new VersionClock(5);
-        long before = System.currentTimeMillis();
-        long prev = 0;
-        for (int i = 0; i < 10_000; i++) {
-            long v = clock.next();
-            assertTrue(v > prev);
-            prev = v;
-        }
-        long at = VersionClock.writtenAt(prev);
-        assertTrue(at >= before && at <= System.currentTimeMillis() + 5, "writtenAt " + at);
-        assertEquals(5L, (prev >>> 12) & 0x3ff, "salt bits");
     }
 
     @Test

@@ -1,7 +1,6 @@
 package dev.hearth.client.it;
 
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -16,8 +15,9 @@ import dev.hearth.client.HearthException;
 import dev.hearth.client.TenantCache;
 import dev.hearth.client.TenantUnavailableException;
 import dev.hearth.client.Versioned;
-import dev.hearth.client.testing.NodeEnvelope;
 import dev.hearth.client.testing.ProcessCluster;
+import dev.hearth.storage.Envelope;
+import dev.hearth.storage.Item;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,7 +50,6 @@ class ClientOperationsIT {
     private static HearthClient client;
     private static IgniteClient raw;
     private static ClientCache<String, byte[]> rawCache;
-    private static NodeEnvelope node;
 
     @BeforeAll
     static void up() throws Exception {
@@ -59,7 +58,6 @@ class ClientOperationsIT {
         raw = Ignition.startClient(new ClientConfiguration()
                 .setAddresses(cluster.thinClientAddresses().toArray(new String[0])).setTimeout(5000));
         rawCache = raw.cache("hearth-zone-default");
-        node = new NodeEnvelope(ProcessCluster.hearthHome().resolve("node/target/hearth-node.jar"));
     }
 
     @AfterAll
@@ -109,7 +107,7 @@ class ClientOperationsIT {
     }
 
     @Test
-    void valueWrittenByClientDecodesWithTheNodesEnvelope() throws Exception {
+    void valueWrittenByClientIsStoredInTheSharedEnvelope() throws Exception {
         TenantCache<String> c = strings("store-42");
         long before = System.currentTimeMillis();
         c.put("user:1", "héllo", Duration.ofMinutes(5));
@@ -117,25 +115,22 @@ class ClientOperationsIT {
 
         byte[] stored = rawCache.get("store-42:user:1");
         assertNotNull(stored, "stored under tenant:key");
-        NodeEnvelope.Decoded d = node.decode("store-42", "user:1".getBytes(StandardCharsets.UTF_8), stored);
-        assertNotNull(d, "the node's Envelope accepts the client's bytes (format and CRC32C)");
+        Item d = Envelope.decode("store-42", "user:1".getBytes(StandardCharsets.UTF_8), stored);
+        assertNotNull(d, "the envelope the node reads with accepts the client's bytes (format and CRC32C)");
         assertEquals("héllo", new String(d.value(), StandardCharsets.UTF_8));
         assertEquals(v.version(), d.version());
         assertEquals(0, d.flags());
         assertFalse(d.stale());
         assertTrue(d.expireAt() >= before + 300_000 && d.expireAt() <= System.currentTimeMillis() + 300_000);
-        // Byte-identical to what the node would write for the same item.
-        assertArrayEquals(node.encode("store-42", "user:1".getBytes(StandardCharsets.UTF_8), d.value(), 0,
-                d.version(), d.expireAt(), false), stored);
         // The checksum binds the key: the same bytes under another key are damaged for the node.
-        assertNull(node.decode("store-42", "user:2".getBytes(StandardCharsets.UTF_8), stored));
+        assertNull(Envelope.decode("store-42", "user:2".getBytes(StandardCharsets.UTF_8), stored));
     }
 
     @Test
     void valueWrittenInTheNodesFormatIsReadByTheClient() throws Exception {
         byte[] key = "binary:\u00ff".getBytes(StandardCharsets.UTF_8);
-        byte[] env = node.encode("store-7", key, "from-node".getBytes(StandardCharsets.UTF_8), 42, 123456789L, 0,
-                false);
+        byte[] env = Envelope.encode("store-7", key, new Item("from-node".getBytes(StandardCharsets.UTF_8), 42,
+                123456789L, 0, false));
         rawCache.put("store-7:" + new String(key, StandardCharsets.ISO_8859_1), env);
         Versioned<String> v = strings("store-7").gets("binary:\u00ff");
         assertEquals("from-node", v.value());
@@ -155,8 +150,8 @@ class ClientOperationsIT {
         await().atMost(Duration.ofSeconds(5)).until(() -> rawCache.get("t-damage:k") == null);
 
         byte[] kb = "old".getBytes(StandardCharsets.UTF_8);
-        rawCache.put("t-damage:old", node.encode("t-damage", kb, "x".getBytes(StandardCharsets.UTF_8), 0, 5, 1000,
-                false));
+        rawCache.put("t-damage:old", Envelope.encode("t-damage", kb, new Item("x".getBytes(StandardCharsets.UTF_8), 0, 5,
+                1000, false)));
         assertNull(c.get("old"), "expireAt in the past");
         assertTrue(c.putIfAbsent("old", "new", Duration.ZERO), "an expired value does not block add");
         assertEquals("new", c.get("old"));

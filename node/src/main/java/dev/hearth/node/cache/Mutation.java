@@ -1,5 +1,6 @@
 package dev.hearth.node.cache;
 
+import dev.hearth.storage.Item;
 import java.nio.charset.StandardCharsets;
 
 /**

@@ -1,11 +1,10 @@
 package dev.hearth.node.cluster;
 
-import dev.hearth.node.cache.Envelope;
-import dev.hearth.node.cache.Item;
-import dev.hearth.node.cache.TenantKey;
 import dev.hearth.node.integrity.Copy;
 import dev.hearth.node.integrity.Damager;
-import java.nio.ByteBuffer;
+import dev.hearth.storage.Envelope;
+import dev.hearth.storage.Item;
+import dev.hearth.storage.TenantKey;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -157,7 +156,7 @@ public final class DamageInjector implements Damager {
         byte[] out = Envelope.encode(key, new Item(value, item.flags(), item.version(), item.expireAt(), item.stale(),
                 item.tokenSent(), item.fetched()));
         // The envelope carries the same version as the original: encode() copies it from the item.
-        assert ByteBuffer.wrap(out).getLong(6) == item.version();
+        assert Envelope.version(out) == item.version();
         return out;
     }
 }

@@ -1,20 +1,20 @@
 package dev.hearth.node.cluster;
 
 import dev.hearth.node.cache.CacheService;
-import dev.hearth.node.cache.Envelope;
-import dev.hearth.node.cache.Item;
+import dev.hearth.node.cache.EntryTooLargeException;
 import dev.hearth.node.cache.Mutation;
 import dev.hearth.node.cache.OperationStats;
-import dev.hearth.node.cache.TenantKey;
-import dev.hearth.node.cache.EntryTooLargeException;
 import dev.hearth.node.cache.TenantUnavailableException;
 import dev.hearth.node.cache.UnavailableException;
-import dev.hearth.node.cache.VersionClock;
 import dev.hearth.node.tenant.InFlight;
 import dev.hearth.node.tenant.MaintenanceMode;
 import dev.hearth.node.tenant.Route;
 import dev.hearth.node.tenant.TenantRegistry;
 import dev.hearth.node.tenant.TenantStats;
+import dev.hearth.storage.Envelope;
+import dev.hearth.storage.Item;
+import dev.hearth.storage.TenantKey;
+import dev.hearth.storage.VersionClock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

@@ -3,7 +3,7 @@ package dev.hearth.node.cluster;
 import dev.hearth.node.integrity.ClusterCopies;
 import dev.hearth.node.integrity.Copy;
 import dev.hearth.node.integrity.NodeCopies;
-import java.nio.ByteBuffer;
+import dev.hearth.storage.Envelope;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -166,7 +166,7 @@ public final class IgniteCopies implements ClusterCopies {
     @Override
     public boolean writeBack(String zone, String storageKey, byte[] healthy, long expectedPrimary) {
         long now = System.currentTimeMillis();
-        long expireAt = healthy.length >= 22 ? ByteBuffer.wrap(healthy).getLong(14) : 0;
+        long expireAt = Envelope.expireAt(healthy);
         if (expireAt != 0 && expireAt <= now) {
             return false;
         }

@@ -1,9 +1,8 @@
 package dev.hearth.node.cluster;
 
-import dev.hearth.node.cache.Envelope;
 import dev.hearth.node.warmup.DumpService;
 import dev.hearth.node.warmup.WarmupService;
-import java.nio.ByteBuffer;
+import dev.hearth.storage.Envelope;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -285,7 +284,7 @@ public final class IgniteDumpSupport {
             Map<Long, Map<String, InsertAbsent>> byExpiry = new java.util.HashMap<>();
             for (Map.Entry<String, byte[]> e : entries) {
                 byte[] v = e.getValue();
-                long expireAt = v.length >= Envelope.HEADER ? ByteBuffer.wrap(v).getLong(14) : 0;
+                long expireAt = Envelope.expireAt(v);
                 if (expireAt != 0 && expireAt <= now || !stored.test(v.length)) {
                     continue;
                 }

@@ -1,8 +1,8 @@
 package dev.hearth.node.cluster;
 
-import dev.hearth.node.cache.Envelope;
 import dev.hearth.node.warmup.DumpFile;
 import dev.hearth.node.warmup.LocalCopyService;
+import dev.hearth.storage.Envelope;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,6 +1,5 @@
 package dev.hearth.node.cluster;
 
-import dev.hearth.node.cache.TenantKey;
 import dev.hearth.node.tenant.InFlight;
 import dev.hearth.node.tenant.Placement;
 import dev.hearth.node.tenant.RegistryJson;
@@ -9,6 +8,7 @@ import dev.hearth.node.tenant.Route;
 import dev.hearth.node.tenant.TenantRecord;
 import dev.hearth.node.tenant.TenantRegistry;
 import dev.hearth.node.tenant.ZoneState;
+import dev.hearth.storage.TenantKey;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;

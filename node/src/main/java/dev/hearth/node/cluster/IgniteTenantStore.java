@@ -1,7 +1,7 @@
 package dev.hearth.node.cluster;
 
-import dev.hearth.node.cache.TenantKey;
 import dev.hearth.node.tenant.TenantStore;
+import dev.hearth.storage.TenantKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -1,10 +1,10 @@
 package dev.hearth.node.cluster;
 
-import dev.hearth.node.cache.Envelope;
-import dev.hearth.node.cache.Item;
 import dev.hearth.node.cache.Mutation;
-import dev.hearth.node.cache.TenantKey;
-import dev.hearth.node.cache.VersionClock;
+import dev.hearth.storage.Envelope;
+import dev.hearth.storage.Item;
+import dev.hearth.storage.TenantKey;
+import dev.hearth.storage.VersionClock;
 import java.nio.ByteBuffer;
 import javax.cache.processor.MutableEntry;
 import org.apache.ignite.cache.CacheEntryProcessor;

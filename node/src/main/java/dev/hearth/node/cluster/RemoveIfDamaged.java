@@ -1,7 +1,7 @@
 package dev.hearth.node.cluster;
 
-import dev.hearth.node.cache.Envelope;
-import dev.hearth.node.cache.TenantKey;
+import dev.hearth.storage.Envelope;
+import dev.hearth.storage.TenantKey;
 import javax.cache.processor.MutableEntry;
 import org.apache.ignite.cache.CacheEntryProcessor;
 

@@ -1,9 +1,8 @@
 package dev.hearth.node.integrity;
 
-import dev.hearth.node.cache.Envelope;
-import dev.hearth.node.cache.TenantKey;
+import dev.hearth.storage.Envelope;
+import dev.hearth.storage.TenantKey;
 import java.io.Serializable;
-import java.nio.ByteBuffer;
 import java.util.zip.CRC32;
 import java.util.zip.CRC32C;
 
@@ -30,9 +29,8 @@ public record Copy(long digest, boolean valid, long version, long expireAt, int 
         long version = 0;
         long expireAt = 0;
         if (valid) {
-            ByteBuffer b = ByteBuffer.wrap(stored);
-            version = b.getLong(6);
-            expireAt = b.getLong(14);
+            version = Envelope.version(stored);
+            expireAt = Envelope.expireAt(stored);
         }
         return new Copy(digest(stored), valid, version, expireAt, stored.length);
     }

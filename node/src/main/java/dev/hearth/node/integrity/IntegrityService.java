@@ -1,7 +1,7 @@
 package dev.hearth.node.integrity;
 
 import dev.hearth.node.admin.IntegrityOperations;
-import dev.hearth.node.cache.TenantKey;
+import dev.hearth.storage.TenantKey;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;

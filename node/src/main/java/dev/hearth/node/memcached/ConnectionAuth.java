@@ -1,7 +1,7 @@
 package dev.hearth.node.memcached;
 
 import dev.hearth.node.cache.OperationStats;
-import dev.hearth.node.cache.TenantKey;
+import dev.hearth.storage.TenantKey;
 import io.netty.channel.Channel;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -1,6 +1,6 @@
 package dev.hearth.node.memcached;
 
-import dev.hearth.node.cache.TenantKey;
+import dev.hearth.storage.TenantKey;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 

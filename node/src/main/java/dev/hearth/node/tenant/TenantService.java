@@ -1,8 +1,8 @@
 package dev.hearth.node.tenant;
 
 import dev.hearth.node.admin.TenantOperations;
-import dev.hearth.node.cache.TenantKey;
 import dev.hearth.node.config.HearthConfig;
+import dev.hearth.storage.TenantKey;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

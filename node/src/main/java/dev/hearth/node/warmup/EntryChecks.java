@@ -1,8 +1,8 @@
 package dev.hearth.node.warmup;
 
-import dev.hearth.node.cache.Envelope;
-import dev.hearth.node.cache.Item;
-import dev.hearth.node.cache.TenantKey;
+import dev.hearth.storage.Envelope;
+import dev.hearth.storage.Item;
+import dev.hearth.storage.TenantKey;
 
 /** Checks on dumped entries, in the cache's own terms. */
 final class EntryChecks {

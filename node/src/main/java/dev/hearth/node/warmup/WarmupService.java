@@ -1,7 +1,7 @@
 package dev.hearth.node.warmup;
 
-import dev.hearth.node.cache.Item;
 import dev.hearth.node.status.Refill;
+import dev.hearth.storage.Item;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hearth.node.HearthNode;
 import dev.hearth.node.TestNodes;
-import dev.hearth.node.cache.TenantKey;
+import dev.hearth.storage.TenantKey;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.hearth.node.HearthNode;
 import dev.hearth.node.TestNodes;
-import dev.hearth.node.cache.Envelope;
-import dev.hearth.node.cache.Item;
-import dev.hearth.node.cache.TenantKey;
 import dev.hearth.node.warmup.AdaptiveRate;
+import dev.hearth.storage.Envelope;
+import dev.hearth.storage.Item;
+import dev.hearth.storage.TenantKey;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -9,9 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hearth.node.HearthNode;
 import dev.hearth.node.TestNodes;
-import dev.hearth.node.cache.Envelope;
-import dev.hearth.node.cache.Item;
-import dev.hearth.node.cache.TenantKey;
+import dev.hearth.storage.Envelope;
+import dev.hearth.storage.Item;
+import dev.hearth.storage.TenantKey;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.hearth.node.cache.Envelope;
-import dev.hearth.node.cache.Item;
-import dev.hearth.node.cache.TenantKey;
+import dev.hearth.storage.Envelope;
+import dev.hearth.storage.Item;
+import dev.hearth.storage.TenantKey;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Queue;

@@ -84,7 +84,7 @@ class MemcachedEndpointTest {
                     ask(w, "get shop-1:item shop-2:item item default:item\r\n", "END\r\n"));
         }
         var cache = prefix.node(0).cache();
-        assertEquals("a", new String(cache.get(dev.hearth.node.cache.TenantKey.of("shop-1", "item")).join().value(),
+        assertEquals("a", new String(cache.get(dev.hearth.storage.TenantKey.of("shop-1", "item")).join().value(),
                 StandardCharsets.US_ASCII));
     }
 
@@ -185,7 +185,7 @@ class MemcachedEndpointTest {
             alice.send(BinaryDifferentialTest.get(Binary.GET, "shared"));
             assertEquals(0, status(alice));
         }
-        assertFalse(secured.node(0).cache().get(dev.hearth.node.cache.TenantKey.of("alice", "shared")).join() == null);
+        assertFalse(secured.node(0).cache().get(dev.hearth.storage.TenantKey.of("alice", "shared")).join() == null);
     }
 
     @Test

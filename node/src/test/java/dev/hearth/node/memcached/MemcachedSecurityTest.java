@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hearth.node.auth.PasswordHash;
 import dev.hearth.node.cache.OperationStats;
-import dev.hearth.node.cache.TenantKey;
 import dev.hearth.node.config.HearthConfig;
+import dev.hearth.storage.TenantKey;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.ssl.SslHandler;
 import java.io.IOException;

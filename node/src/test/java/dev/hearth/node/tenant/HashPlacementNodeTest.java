@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hearth.node.HearthNode;
 import dev.hearth.node.TestNodes;
-import dev.hearth.node.cache.TenantKey;
 import dev.hearth.node.cluster.IgniteTenantRegistry;
 import dev.hearth.node.cluster.Zones;
+import dev.hearth.storage.TenantKey;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashSet;

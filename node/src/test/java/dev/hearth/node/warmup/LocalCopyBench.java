@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.hearth.node.HearthNode;
 import dev.hearth.node.TestNodes;
-import dev.hearth.node.cache.TenantKey;
+import dev.hearth.storage.TenantKey;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import dev.hearth.node.HearthNode;
 import dev.hearth.node.TestNodes;
-import dev.hearth.node.cache.Item;
 import dev.hearth.node.cache.Mutation;
-import dev.hearth.node.cache.TenantKey;
+import dev.hearth.storage.Item;
+import dev.hearth.storage.TenantKey;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -8,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hearth.node.HearthNode;
 import dev.hearth.node.TestNodes;
-import dev.hearth.node.cache.Item;
-import dev.hearth.node.cache.TenantKey;
 import dev.hearth.node.cluster.IgniteDumpSupport;
+import dev.hearth.storage.Item;
+import dev.hearth.storage.TenantKey;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.hearth.node.cache;
+package dev.hearth.storage;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -36,7 +36,19 @@ public final class TenantKey {
     }
 
     public static TenantKey of(String tenant, String key) {
-        return of(tenant, key.getBytes(StandardCharsets.UTF_8));
+        return of(tenant, keyBytes(key));
+    }
+
+    /**
+     * A text key's bytes: UTF-8.
+     *
+     * @throws IllegalArgumentException if the key is null or empty
+     */
+    public static byte[] keyBytes(String key) {
+        if (key == null || key.isEmpty()) {
+            throw new IllegalArgumentException("empty key");
+        }
+        return key.getBytes(StandardCharsets.UTF_8);
     }
 
     public static boolean isValidTenant(String tenant) {
@@ -64,9 +76,14 @@ public final class TenantKey {
 
     /**
      * The key as stored in Ignite: {@code tenant + ':' + key}, the key's bytes mapped one-to-one onto chars
-     * (ISO-8859-1) so that any binary key survives the round trip. The Java client builds the same string.
+     * (ISO-8859-1) so that any binary key survives the round trip.
      */
     public String storageKey() {
+        return storageKey(tenant, key);
+    }
+
+    /** {@link #storageKey()} of a tenant and key already checked. */
+    public static String storageKey(String tenant, byte[] key) {
         return tenant + ':' + new String(key, StandardCharsets.ISO_8859_1);
     }
 

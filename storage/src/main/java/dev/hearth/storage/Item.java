@@ -1,4 +1,4 @@
-package dev.hearth.node.cache;
+package dev.hearth.storage;
 
 /**
  * One cached value as the cache service returns it.
@@ -21,6 +21,19 @@ public record Item(byte[] value, int flags, long version, long expireAt, boolean
 
     public boolean isExpired(long nowMillis) {
         return expireAt != 0 && expireAt <= nowMillis;
+    }
+
+    /**
+     * The same item with another value and version, as an append or prepend writes it: flags, expiry and the stale
+     * bit stay; a rewritten value ends any win token and fetched mark.
+     */
+    public Item withValue(byte[] newValue, long newVersion) {
+        return new Item(newValue, flags, newVersion, expireAt, stale);
+    }
+
+    /** The same item with another expiry, as a touch writes it (its version and meta-protocol bits stay). */
+    public Item withExpireAt(long newExpireAt) {
+        return new Item(value, flags, version, newExpireAt, stale, tokenSent, fetched);
     }
 
     /** Remaining time to live in whole seconds, -1 for never (memcached's convention). */

@@ -1,13 +1,14 @@
-package dev.hearth.node.cache;
+package dev.hearth.storage;
 
 import java.security.SecureRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Issues CAS versions: {@code millis since 2024 (41 bits) | node salt (10 bits) | sequence (12 bits)}, strictly
- * increasing within a process. Versions grow with wall time, so a dump's entries are older than anything written
- * after it; the per-process salt keeps two nodes writing the same key in the same millisecond from issuing the same
- * version (a collision needs equal salts, 1 in 1024, and the same millisecond and sequence).
+ * Issues CAS versions: {@code millis since 2024 (41 bits) | process salt (10 bits) | sequence (12 bits)}, strictly
+ * increasing within a process; nodes and hearth-client issue them the same way. Versions grow with wall time, so a
+ * dump's entries are older than anything written after it; the per-process salt keeps two writers of the same key in
+ * the same millisecond from issuing the same version (a collision needs equal salts, 1 in 1024, and the same
+ * millisecond and sequence), which hearth-client relies on to recognise its own write after an ambiguous timeout.
  */
 public final class VersionClock {
     private static final long EPOCH = 1_704_067_200_000L;
@@ -20,7 +21,7 @@ public final class VersionClock {
         this.salt = (long) (salt & 0x3ff) << 12;
     }
 
-    /** The wall-clock millisecond a version from this clock was issued at (meaningless for other versions). */
+    /** The wall-clock millisecond (unix ms) a version was issued at, by whichever node or client. */
     public static long millisOf(long version) {
         return (version >>> 22) + EPOCH;
     }

@@ -1,4 +1,4 @@
-package dev.hearth.node.cache;
+package dev.hearth.storage;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -18,12 +18,14 @@ import java.util.zip.CRC32C;
  * 26 ...  value
  * </pre>
  *
- * The checksum covers the key, so a value copied onto the wrong key is caught as well as flipped bits. The Java
- * client writes and reads the same layout, so either side can read what the other wrote.
+ * The checksum covers the key, so a value copied onto the wrong key is caught as well as flipped bits. The node and
+ * hearth-client both write and read through this class, so either side reads what the other wrote; nothing else
+ * reads the header's bytes.
  */
 public final class Envelope {
     public static final int FORMAT = 1;
     public static final int HEADER = 26;
+    private static final int CRC_OFFSET = 22;
     private static final int BIT_STALE = 0x01;
     private static final int BIT_TOKEN_SENT = 0x02;
     private static final int BIT_FETCHED = 0x04;
@@ -32,6 +34,11 @@ public final class Envelope {
     }
 
     public static byte[] encode(TenantKey key, Item item) {
+        return encode(key.tenant(), key.key(), item);
+    }
+
+    /** As {@link #encode(TenantKey, Item)}, for a tenant and key already checked ({@link TenantKey#of}). */
+    public static byte[] encode(String tenant, byte[] key, Item item) {
         byte[] value = item.value();
         byte[] out = new byte[HEADER + value.length];
         ByteBuffer b = ByteBuffer.wrap(out);
@@ -43,7 +50,7 @@ public final class Envelope {
         b.putLong(item.expireAt());
         b.putInt(0);
         System.arraycopy(value, 0, out, HEADER, value.length);
-        b.putInt(22, checksum(key, out));
+        b.putInt(CRC_OFFSET, checksum(tenant, key, out));
         return out;
     }
 
@@ -52,11 +59,16 @@ public final class Envelope {
      *     not match the key and content
      */
     public static Item decode(TenantKey key, byte[] stored) {
+        return decode(key.tenant(), key.key(), stored);
+    }
+
+    /** As {@link #decode(TenantKey, byte[])}, for a tenant and key already checked. */
+    public static Item decode(String tenant, byte[] key, byte[] stored) {
         if (stored == null || stored.length < HEADER || stored[0] != FORMAT) {
             return null;
         }
         ByteBuffer b = ByteBuffer.wrap(stored);
-        if (b.getInt(22) != checksum(key, stored)) {
+        if (b.getInt(CRC_OFFSET) != checksum(tenant, key, stored)) {
             return null;
         }
         byte[] value = new byte[stored.length - HEADER];
@@ -76,18 +88,29 @@ public final class Envelope {
                 : -1;
     }
 
+    /**
+     * The expiry time in the stored bytes' header (unix ms, 0 = never), without checking the checksum: for skipping
+     * what expired while a dump or a local copy sat on disk.
+     *
+     * @return the expiry, or 0 for bytes that are not an envelope of this format
+     */
+    public static long expireAt(byte[] stored) {
+        return stored != null && stored.length >= HEADER && stored[0] == FORMAT ? ByteBuffer.wrap(stored).getLong(14)
+                : 0;
+    }
+
     /** True when the stored bytes are a well-formed envelope whose checksum matches. */
     public static boolean isIntact(TenantKey key, byte[] stored) {
         return stored != null && stored.length >= HEADER && stored[0] == FORMAT
-                && ByteBuffer.wrap(stored).getInt(22) == checksum(key, stored);
+                && ByteBuffer.wrap(stored).getInt(CRC_OFFSET) == checksum(key.tenant(), key.key(), stored);
     }
 
-    private static int checksum(TenantKey key, byte[] stored) {
+    private static int checksum(String tenant, byte[] key, byte[] stored) {
         CRC32C crc = new CRC32C();
-        crc.update(key.tenant().getBytes(StandardCharsets.UTF_8));
+        crc.update(tenant.getBytes(StandardCharsets.UTF_8));
         crc.update(':');
-        crc.update(key.key());
-        crc.update(stored, 0, 22);
+        crc.update(key);
+        crc.update(stored, 0, CRC_OFFSET);
         crc.update(stored, HEADER, stored.length - HEADER);
         return (int) crc.getValue();
     }

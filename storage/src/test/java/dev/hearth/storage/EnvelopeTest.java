@@ -1,4 +1,4 @@
-package dev.hearth.node.cache;
+package dev.hearth.storage;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -97,5 +97,42 @@ class EnvelopeTest {
         }
         assertThrows(IllegalArgumentException.class, () -> TenantKey.of("t", new byte[0]));
         assertThrows(IllegalArgumentException.class, () -> TenantKey.fromStorageKey("nocolon"));
+    }
+
+    /**
+     * The format is pinned: these bytes were written by the node before the node and hearth-client shared this class,
+     * and stores, dumps and local copies hold such bytes. A change here breaks every stored value.
+     */
+    @Test
+    void theStoredBytesArePinned() {
+        String golden = "0101000000070123456789abcdef000001b8dac5b40075862c8068c3a96c6c6f";
+        Item item = new Item("héllo".getBytes(StandardCharsets.UTF_8), 7, 0x0123456789abcdefL, 1893456000000L, true);
+        byte[] out = Envelope.encode(KEY, item);
+        assertEquals(golden, java.util.HexFormat.of().formatHex(out));
+        assertArrayEquals(out, Envelope.encode("store-42", "user:1".getBytes(StandardCharsets.UTF_8), item));
+        Item back = Envelope.decode("store-42", "user:1".getBytes(StandardCharsets.UTF_8),
+                java.util.HexFormat.of().parseHex(golden));
+        assertEquals(0x0123456789abcdefL, back.version());
+        assertEquals(1893456000000L, back.expireAt());
+        assertEquals(0x0123456789abcdefL, Envelope.version(out));
+        assertEquals(1893456000000L, Envelope.expireAt(out));
+        assertEquals(-1, Envelope.version(new byte[3]));
+        assertEquals(0, Envelope.expireAt(null));
+    }
+
+    @Test
+    void aRewriteKeepsFlagsExpiryAndStaleAndATouchKeepsEverythingButTheExpiry() {
+        Item item = new Item(new byte[] {1}, 9, 5, 100, true, true, true);
+        Item rewritten = item.withValue(new byte[] {2}, 6);
+        assertArrayEquals(new byte[] {2}, rewritten.value());
+        assertEquals(9, rewritten.flags());
+        assertEquals(6, rewritten.version());
+        assertEquals(100, rewritten.expireAt());
+        assertTrue(rewritten.stale());
+        assertFalse(rewritten.tokenSent() || rewritten.fetched(), "a rewritten value ends the win token");
+        Item touched = item.withExpireAt(200);
+        assertEquals(5, touched.version());
+        assertEquals(200, touched.expireAt());
+        assertTrue(touched.stale() && touched.tokenSent() && touched.fetched());
     }
 }
