@@ -67,7 +67,8 @@ if [ "$tls" = 1 ]; then
 fi
 
 mc_port=$((11211 + offset + 90))
-memcached -l 127.0.0.1 -p "$mc_port" -U 0 -t "$mc_threads" -m 1024 -u "$(id -un)" > "$out/memcached.log" 2>&1 &
+# Its own log is memcached-server.log: memcached.log is the bench run's (labelled "memcached").
+memcached -l 127.0.0.1 -p "$mc_port" -U 0 -t "$mc_threads" -m 1024 -u "$(id -un)" > "$out/memcached-server.log" 2>&1 &
 mc_pid=$!
 "$hearthctl" local up --nodes 3 --dir "$dir" --port-offset "$offset" --cluster-name "cpu-per-op-$offset" \
   --start-timeout 300s "${tls_sets[@]}" > "$out/local-up.log" 2>&1 &
@@ -75,6 +76,9 @@ supervisor=$!
 cleanup() {
   "$hearthctl" local down --dir "$dir" --timeout 2m > /dev/null 2>&1 || true
   kill "$mc_pid" 2> /dev/null || true
+  # A run started right after this one binds the same port: memcached must be gone first (it was not, and the next
+  # run's memcached could not bind, so its row was missing).
+  wait "$mc_pid" 2> /dev/null || true
 }
 trap cleanup EXIT
 until grep -q "nodes is up;" "$out/local-up.log" 2> /dev/null; do
