@@ -12,6 +12,7 @@ import dev.hearth.client.internal.ClientCore.Ctx;
 import dev.hearth.client.internal.Registry.Route;
 import dev.hearth.storage.Envelope;
 import dev.hearth.storage.Item;
+import dev.hearth.storage.Numbers;
 import dev.hearth.storage.TenantKey;
 import dev.hearth.storage.VersionClock;
 import java.nio.charset.StandardCharsets;

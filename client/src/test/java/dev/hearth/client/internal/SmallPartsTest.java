@@ -70,17 +70,6 @@ class SmallPartsTest {
         assertEquals("hearth-zone-default", StorageKeys.cacheName("default"));
     }
 
-    @Test
-    void incrDecrArithmetic() {
-        assertEquals(42, Numbers.parseUnsigned("42  ".getBytes(StandardCharsets.US_ASCII)));
-        assertEquals(-1L, Numbers.parseUnsigned("18446744073709551615".getBytes(StandardCharsets.US_ASCII)));
-        assertThrows(NumberFormatException.class, () -> Numbers.parseUnsigned("4x".getBytes(StandardCharsets.US_ASCII)));
-        assertThrows(NumberFormatException.class, () -> Numbers.parseUnsigned(new byte[0]));
-        assertEquals(0, Numbers.apply(-1L, 1, false));
-        assertEquals(0, Numbers.apply(5, 10, true));
-        assertEquals(3, Numbers.apply(5, 2, true));
-    }
-
     record Point(int x, List<String> tags) {
     }
 

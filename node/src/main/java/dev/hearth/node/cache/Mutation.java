@@ -1,6 +1,7 @@
 package dev.hearth.node.cache;
 
 import dev.hearth.storage.Item;
+import dev.hearth.storage.Numbers;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -232,16 +233,11 @@ public final class Mutation {
                 }
                 long number;
                 try {
-                    number = parseUnsigned(current.value());
+                    number = Numbers.parseUnsigned(current.value());
                 } catch (NumberFormatException e) {
                     return Outcome.keep(Status.NON_NUMERIC, current);
                 }
-                long result;
-                if (op == Op.INCR) {
-                    result = number + delta; // wraps at 2^64 like memcached
-                } else {
-                    result = Long.compareUnsigned(delta, number) >= 0 ? 0 : number - delta;
-                }
+                long result = Numbers.apply(number, delta, op == Op.DECR);
                 byte[] text = Long.toUnsignedString(result).getBytes(StandardCharsets.US_ASCII);
                 return Outcome.write(Status.STORED,
                         new Item(text, current.flags(), newVersion, current.expireAt(), current.stale()));
@@ -381,16 +377,11 @@ public final class Mutation {
         byte[] value = current.value();
         long number;
         try {
-            number = strtoull(value);
+            number = Numbers.strtoull(value);
         } catch (NumberFormatException e) {
             return Outcome.keep(Status.NON_NUMERIC, current);
         }
-        long result;
-        if ((options & OPT_DECREMENT) == 0) {
-            result = number + delta;
-        } else {
-            result = Long.compareUnsigned(delta, number) > 0 ? 0 : number - delta;
-        }
+        long result = Numbers.apply(number, delta, (options & OPT_DECREMENT) != 0);
         byte[] digits = Long.toUnsignedString(result).getBytes(StandardCharsets.US_ASCII);
         byte[] text = digits;
         if (digits.length < value.length) {
@@ -402,66 +393,6 @@ public final class Mutation {
         long exp = (options & OPT_TOUCH) != 0 ? expireAt : current.expireAt();
         return Outcome.write(Status.STORED, new Item(text, current.flags(), version, exp, current.stale(),
                 current.tokenSent(), current.fetched()));
-    }
-
-    /**
-     * Parses a stored value the way memcached's {@code safe_strtoull} does: leading white space and a sign are
-     * allowed, the digits must end at white space or the end, and no value may overflow 64 bits.
-     */
-    public static long strtoull(byte[] value) {
-        if (value.length == 0) {
-            throw new NumberFormatException();
-        }
-        int i = 0;
-        while (i < value.length && isSpace(value[i])) {
-            i++;
-        }
-        boolean negative = false;
-        if (i < value.length && (value[i] == '+' || value[i] == '-')) {
-            negative = value[i] == '-';
-            i++;
-        }
-        int start = i;
-        long v = 0;
-        while (i < value.length && value[i] >= '0' && value[i] <= '9') {
-            int d = value[i] - '0';
-            if (Long.compareUnsigned(v, Long.divideUnsigned(-1L - d, 10)) > 0) {
-                throw new NumberFormatException("overflow");
-            }
-            v = v * 10 + d;
-            i++;
-        }
-        if (i == start || (i < value.length && !isSpace(value[i]))) {
-            throw new NumberFormatException();
-        }
-        if (negative) {
-            v = -v;
-            if (v < 0) {
-                throw new NumberFormatException("negative");
-            }
-        }
-        return v;
-    }
-
-    private static boolean isSpace(byte b) {
-        return b == ' ' || (b >= '\t' && b <= '\r');
-    }
-
-    /** memcached accepts up to 20 digits (with trailing spaces, which its decr leaves behind). */
-    static long parseUnsigned(byte[] value) {
-        int end = value.length;
-        while (end > 0 && (value[end - 1] == ' ' || value[end - 1] == '\r' || value[end - 1] == '\n')) {
-            end--;
-        }
-        if (end == 0 || end > 20) {
-            throw new NumberFormatException();
-        }
-        for (int i = 0; i < end; i++) {
-            if (value[i] < '0' || value[i] > '9') {
-                throw new NumberFormatException();
-            }
-        }
-        return Long.parseUnsignedLong(new String(value, 0, end, StandardCharsets.US_ASCII));
     }
 
     /** The result of one operation, in memcached's vocabulary. */

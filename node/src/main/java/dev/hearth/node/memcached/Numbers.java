@@ -11,7 +11,7 @@ final class Numbers {
 
     /** safe_strtoull: unsigned 64-bit; a '-' is rejected only when the result would look negative. */
     static long strtoull(byte[] t) {
-        return dev.hearth.node.cache.Mutation.strtoull(t);
+        return dev.hearth.storage.Numbers.strtoull(t);
     }
 
     /** safe_strtoul: as strtoull, then truncated to 32 bits (memcached stores it in a uint32_t). */
@@ -43,6 +43,6 @@ final class Numbers {
     }
 
     static boolean isSpace(byte b) {
-        return b == ' ' || (b >= '\t' && b <= '\r');
+        return dev.hearth.storage.Numbers.isSpace(b);
     }
 }
