@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,15 +35,32 @@ class IncompleteRequestFloodIT {
 
     @TempDir
     Path dir;
+    final List<Socket> flooders = new ArrayList<>();
+
+    @AfterEach
+    void closeFlooders() throws IOException {
+        for (Socket s : flooders) {
+            s.close();
+        }
+    }
+
+    /** One real node with these memory settings (direct memory, memcached output and input bounds), ready. */
+    private NodeProcess started(String direct, String output, String input) throws Exception {
+        NodeProcess node = new NodeProcess("flood-0", dir);
+        node.configure("flood", "127.0.0.1:" + node.discoveryPort, "memory.directMemory=" + direct,
+                "memcached.outputMemory=" + output, "memcached.connectionOutput=4m", "memcached.inputMemory=" + input);
+        try {
+            node.start().awaitReady(Duration.ofSeconds(60));
+        } catch (Exception | AssertionError e) {
+            node.close();
+            throw e;
+        }
+        return node;
+    }
 
     @Test
     void halfSentValuesAreBoundedByTheNodeAndEveryoneElseIsServed() throws Exception {
-        NodeProcess node = new NodeProcess("flood-0", dir);
-        node.configure("flood", "127.0.0.1:" + node.discoveryPort, "memory.directMemory=48m",
-                "memcached.outputMemory=16m", "memcached.connectionOutput=4m", "memcached.inputMemory=8m");
-        List<Socket> flooders = new ArrayList<>();
-        try (node) {
-            node.start().awaitReady(Duration.ofSeconds(60));
+        try (NodeProcess node = started("48m", "16m", "8m")) {
             long pid = node.pid();
             int refusedWhileSending = flood(node, flooders);
             // 60 MB of half-sent values against an 8 MiB bound: most connections are closed, the node stays.
@@ -85,10 +103,6 @@ class IncompleteRequestFloodIT {
                     + "%.0f (%d while they were sending), %d stayed open; direct memory %.1f MiB; %.0f closed in all%n",
                     FLOODERS, VALUE, closedByFlood, refusedWhileSending, open, direct / (1 << 20),
                     closed(node, "input_memory"));
-        } finally {
-            for (Socket s : flooders) {
-                s.close();
-            }
         }
     }
 
@@ -98,12 +112,7 @@ class IncompleteRequestFloodIT {
      */
     @Test
     void directMemoryThatRunsOutAnywayEndsTheNodeLoudlyForItsSupervisor() throws Exception {
-        NodeProcess node = new NodeProcess("flood-0", dir);
-        node.configure("flood", "127.0.0.1:" + node.discoveryPort, "memory.directMemory=32m",
-                "memcached.outputMemory=8m", "memcached.connectionOutput=4m", "memcached.inputMemory=256m");
-        List<Socket> flooders = new ArrayList<>();
-        try (node) {
-            node.start().awaitReady(Duration.ofSeconds(60));
+        try (NodeProcess node = started("32m", "8m", "256m")) {
             flood(node, flooders);
             Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> !node.alive());
             int exit = node.exitCode();
@@ -121,10 +130,6 @@ class IncompleteRequestFloodIT {
                 assertEquals("STORED", c.set("after", "back"));
             }
             System.out.printf("flood with the bound above direct memory: the node exited %d and came back%n", exit);
-        } finally {
-            for (Socket s : flooders) {
-                s.close();
-            }
         }
     }
 
