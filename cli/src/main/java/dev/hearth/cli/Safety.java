@@ -1,6 +1,8 @@
 package dev.hearth.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.wire.StopSafety;
+import dev.hearth.wire.ZoneStatus;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -42,15 +44,13 @@ public final class Safety {
                         + "the cluster is safe (is the node another version?)");
                 continue;
             }
-            for (JsonNode z : s.path("zones")) {
-                int missing = z.path("partitionsMissingCopies").asInt();
-                if (missing > 0) {
-                    String msg = "zone " + z.path("name").asText() + ": " + missing
-                            + " partitions lack copies (per " + name + ")";
-                    out.add(msg);
+            for (ZoneStatus z : StatusTypes.zones(s)) {
+                if (z.partitionsMissingCopies() > 0) {
+                    out.add("zone " + z.name() + ": " + z.partitionsMissingCopies() + " partitions lack copies (per "
+                            + name + ")");
                 }
-                if (z.path("backups").asInt() == 0) {
-                    String msg = "zone " + z.path("name").asText()
+                if (z.backups() == 0) {
+                    String msg = "zone " + z.name()
                             + " keeps no backup copy (backups=0): any stopped node loses its entries";
                     if (!out.contains(msg)) {
                         out.add(msg);
@@ -58,11 +58,9 @@ public final class Safety {
                 }
             }
             if (targets == null || targets.contains(name)) {
-                JsonNode safety = s.path("safety");
-                if (!safety.path("safeToStop").asBoolean(false)) {
-                    List<String> reasons = new ArrayList<>();
-                    safety.path("reasons").forEach(r -> reasons.add(r.asText()));
-                    out.add("node " + name + " is not safe to stop: " + String.join("; ", reasons));
+                StopSafety safety = StatusTypes.safety(s);
+                if (!safety.safeToStop()) {
+                    out.add("node " + name + " is not safe to stop: " + String.join("; ", safety.reasons()));
                 }
             }
         }
@@ -73,23 +71,17 @@ public final class Safety {
     }
 
     /**
-     * The first field this check reads as "nothing wrong" when it is absent, if {@code status} lacks it (a number
-     * where a number belongs): a renamed or missing field must read as unknown, never as 0 missing copies. Fields
-     * that default to "unsafe" (ready, clusterRebalanced, safeToStop) need no such check.
+     * What of {@code status} this check cannot read ({@link StatusTypes}), or null: a renamed or missing field must
+     * read as unknown, never as 0 missing copies. Fields that default to "unsafe" (ready, clusterRebalanced,
+     * safeToStop) need no such check.
      */
     static String unreadable(JsonNode status) {
-        JsonNode zones = status.path("zones");
-        if (!zones.isArray() || zones.isEmpty()) {
-            return "zones";
+        try {
+            StatusTypes.zones(status);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
         }
-        for (JsonNode z : zones) {
-            for (String field : new String[] {"partitionsMissingCopies", "backups"}) {
-                if (!z.path(field).isNumber()) {
-                    return "zones[]." + field;
-                }
-            }
-        }
-        return null;
     }
 
     /**

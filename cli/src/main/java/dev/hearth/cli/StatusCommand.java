@@ -1,6 +1,7 @@
 package dev.hearth.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.wire.ZoneStatus;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -257,20 +258,21 @@ public final class StatusCommand implements Callable<Integer> {
             s.path("safety").path("reasons").forEach(r -> reasons.add(r.asText()));
             n.put("safeToStop", safe);
             n.put("reasons", reasons);
-            String unreadable = Safety.unreadable(s);
-            if (unreadable != null) {
+            List<ZoneStatus> zones;
+            try {
+                zones = StatusTypes.zones(s);
+            } catch (IllegalArgumentException unreadable) {
                 // Not healthy for want of a field: a renamed one must not read as "no partition lacks a copy".
-                problems.add(name + "'s /status has no " + unreadable + " (is the node another version?)");
+                problems.add(name + "'s /status has no " + unreadable.getMessage() + " (is the node another version?)");
+                zones = List.of();
             }
-            for (JsonNode z : s.path("zones")) {
-                String zone = z.path("name").asText();
+            for (ZoneStatus z : zones) {
                 if (member) {
-                    movingPerZone.merge(zone, z.path("localMovingPartitions").asInt(), Integer::sum);
+                    movingPerZone.merge(z.name(), z.localMovingPartitions(), Integer::sum);
                 }
-                int lacking = z.path("partitionsMissingCopies").asInt(0);
-                if (lacking > 0) {
-                    zoneProblems.putIfAbsent(zone, "zone " + zone + ": " + lacking + " partitions lack copies (per "
-                            + name + ")");
+                if (z.partitionsMissingCopies() > 0) {
+                    zoneProblems.putIfAbsent(z.name(), "zone " + z.name() + ": " + z.partitionsMissingCopies()
+                            + " partitions lack copies (per " + name + ")");
                 }
             }
         }

@@ -71,9 +71,22 @@ class SafetyTest {
         ((com.fasterxml.jackson.databind.node.ObjectNode) zone).put("missingCopies", 0);
         assertEquals(List.of("node n1's /status has no zones[].partitionsMissingCopies, so hearthctl cannot tell "
                 + "whether the cluster is safe (is the node another version?)"), Safety.problems(views, null));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) zone).put("partitionsMissingCopies", (String) null);
+        assertEquals(List.of("node n1's /status has no zones[].partitionsMissingCopies, so hearthctl cannot tell "
+                + "whether the cluster is safe (is the node another version?)"), Safety.problems(views, null),
+                "null is not 0");
         ((com.fasterxml.jackson.databind.node.ObjectNode) views.get(2).status()).remove("zones");
         assertTrue(Safety.problems(views, null).contains("node n2's /status has no zones, so hearthctl cannot tell "
                 + "whether the cluster is safe (is the node another version?)"));
+    }
+
+    @Test
+    void aNodeWithoutAReadableSafetyVerdictIsNotSafeToStop() throws Exception {
+        List<Cluster.NodeView> views = nodes(2, 100, 1536);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) views.get(0).status()).remove("safety");
+        List<String> p = Safety.problems(views, List.of("n0"));
+        assertEquals(1, p.size(), p.toString());
+        assertTrue(p.get(0).startsWith("node n0 is not safe to stop: its /status has no readable safety"), p.get(0));
     }
 
     @Test

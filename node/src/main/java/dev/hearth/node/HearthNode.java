@@ -4,46 +4,47 @@ import dev.hearth.node.admin.AdminServer;
 import dev.hearth.node.admin.AdminToken;
 import dev.hearth.node.cache.CacheService;
 import dev.hearth.node.cache.OperationStats;
+import dev.hearth.node.cluster.AutoWarmup;
+import dev.hearth.node.cluster.DamageInjector;
 import dev.hearth.node.cluster.IgniteCacheService;
 import dev.hearth.node.cluster.IgniteConfigFactory;
+import dev.hearth.node.cluster.IgniteCopies;
+import dev.hearth.node.cluster.IgniteDumpSupport;
+import dev.hearth.node.cluster.IgniteLocalCopy;
+import dev.hearth.node.cluster.IgniteMembership;
+import dev.hearth.node.cluster.IgniteNodeStatus;
+import dev.hearth.node.cluster.IgniteTenantRegistry;
+import dev.hearth.node.cluster.IgniteTenantStore;
 import dev.hearth.node.cluster.IgniteTlsRefusals;
 import dev.hearth.node.cluster.QuorumFence;
 import dev.hearth.node.cluster.ReadProbe;
-import dev.hearth.node.cluster.IgniteNodeStatus;
 import dev.hearth.node.cluster.ResolvedPorts;
+import dev.hearth.node.cluster.WorkerWatchdog;
 import dev.hearth.node.config.ConfigException;
 import dev.hearth.node.config.HearthConfig;
+import dev.hearth.node.health.ExhaustionLog;
+import dev.hearth.node.health.HeapWatch;
+import dev.hearth.node.integrity.IntegrityService;
+import dev.hearth.node.integrity.RegistryMaintenance;
+import dev.hearth.node.membership.HttpPeerProbe;
+import dev.hearth.node.membership.Membership;
+import dev.hearth.node.membership.PeerWatch;
+import dev.hearth.node.membership.SplitWatch;
 import dev.hearth.node.memcached.MemcachedServer;
 import dev.hearth.node.security.NodeTls;
-import dev.hearth.tls.PemException;
 import dev.hearth.node.status.NodeStatus;
-import dev.hearth.node.cluster.IgniteTenantRegistry;
-import dev.hearth.node.cluster.IgniteTenantStore;
 import dev.hearth.node.tenant.InFlight;
 import dev.hearth.node.tenant.MaintenanceMode;
 import dev.hearth.node.tenant.Placement;
 import dev.hearth.node.tenant.TenantService;
 import dev.hearth.node.tenant.TenantStats;
-import dev.hearth.node.cluster.AutoWarmup;
-import dev.hearth.node.cluster.WorkerWatchdog;
-import dev.hearth.node.cluster.IgniteDumpSupport;
-import dev.hearth.node.cluster.DamageInjector;
-import dev.hearth.node.cluster.IgniteCopies;
-import dev.hearth.node.cluster.IgniteMembership;
-import dev.hearth.node.membership.HttpPeerProbe;
-import dev.hearth.node.membership.Membership;
-import dev.hearth.node.membership.PeerWatch;
-import dev.hearth.node.membership.SplitWatch;
-import dev.hearth.node.integrity.RegistryMaintenance;
-import dev.hearth.node.health.ExhaustionLog;
-import dev.hearth.node.health.HeapWatch;
-import dev.hearth.node.integrity.IntegrityService;
-import dev.hearth.node.cluster.IgniteLocalCopy;
-import dev.hearth.node.warmup.DumpService;
 import dev.hearth.node.warmup.DiskSpace;
+import dev.hearth.node.warmup.DumpService;
 import dev.hearth.node.warmup.LastCluster;
 import dev.hearth.node.warmup.LocalCopyService;
 import dev.hearth.node.warmup.WarmupService;
+import dev.hearth.tls.PemException;
+import dev.hearth.wire.StopSafety;
 import java.io.IOException;
 import java.net.URL;
 import java.nio.file.Path;
@@ -912,9 +913,9 @@ public final class HearthNode implements AutoCloseable {
         }
 
         @Override
-        public Safety safety() {
+        public StopSafety safety() {
             NodeStatus d = delegate;
-            return d == null ? new Safety(false, List.of("the node is still starting")) : d.safety();
+            return d == null ? new StopSafety(false, List.of("the node is still starting")) : d.safety();
         }
 
         @Override

@@ -4,6 +4,7 @@ import dev.hearth.node.admin.AdminOperations;
 import dev.hearth.node.status.NodeStatus;
 import dev.hearth.node.warmup.DumpService;
 import dev.hearth.node.warmup.WarmupService;
+import dev.hearth.wire.StopSafety;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +28,7 @@ final class NodeOperations implements AdminOperations {
 
     @Override
     public Object shutdown(boolean force) {
-        NodeStatus.Safety safety = status.safety();
+        StopSafety safety = status.safety();
         if (!safety.safeToStop() && !force) {
             throw new IllegalStateException("refusing to stop " + nodeName + ": not safe to stop: "
                     + String.join("; ", safety.reasons()) + " (force=true overrides)");

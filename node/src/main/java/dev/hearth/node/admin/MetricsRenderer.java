@@ -1,13 +1,14 @@
 package dev.hearth.node.admin;
 
 import dev.hearth.node.cache.OperationStats;
-import dev.hearth.node.status.NodeStatus;
 import dev.hearth.node.security.TlsRefusals;
+import dev.hearth.node.status.NodeStatus;
+import dev.hearth.wire.ZoneStatus;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
-import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
-import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
@@ -81,19 +82,19 @@ public final class MetricsRenderer {
 
         out.add(zoneCounter(s, "hearth_evictions",
                 "Data pages (4 KiB, each holding one or more entries) evicted to keep the zone within its memory",
-                NodeStatus.Zone::evictions));
+                ZoneStatus::evictions));
         out.add(zoneCounter(s, "hearth_expirations", "Entries that expired on this node (every copy it held)",
-                NodeStatus.Zone::expirations));
+                ZoneStatus::expirations));
         out.add(zoneGauge(s, "hearth_zone_entries", "Live entries in the zone, cluster-wide (primary copies)",
-                NodeStatus.Zone::entries));
+                ZoneStatus::entries));
         out.add(zoneGauge(s, "hearth_zone_local_entries", "Entries this node holds for the zone (all copies)",
                 z -> z.localPrimaryEntries() + z.localBackupEntries()));
         out.add(zoneGauge(s, "hearth_zone_min_copies", "Fewest copies any partition of the zone has",
-                NodeStatus.Zone::minCopies));
+                ZoneStatus::minCopies));
         out.add(zoneGauge(s, "hearth_zone_partitions_missing_copies",
-                "Partitions with fewer copies than configured", NodeStatus.Zone::partitionsMissingCopies));
+                "Partitions with fewer copies than configured", ZoneStatus::partitionsMissingCopies));
         out.add(zoneGauge(s, "hearth_rebalancing_partitions",
-                "Partitions this node is still receiving (rebalance left)", NodeStatus.Zone::localMovingPartitions));
+                "Partitions this node is still receiving (rebalance left)", ZoneStatus::localMovingPartitions));
 
         GaugeSnapshot.Builder used = GaugeSnapshot.builder().name("hearth_memory_used_bytes")
                 .help("Off-heap bytes used by each data region of this node");
@@ -279,18 +280,18 @@ public final class MetricsRenderer {
     }
 
     private static MetricSnapshot zoneCounter(NodeStatus.Snapshot s, String name, String help,
-            ToDoubleFunction<NodeStatus.Zone> value) {
+            ToDoubleFunction<ZoneStatus> value) {
         CounterSnapshot.Builder b = CounterSnapshot.builder().name(name).help(help);
-        for (NodeStatus.Zone z : s.zones()) {
+        for (ZoneStatus z : s.zones()) {
             b.dataPoint(counter(value.applyAsDouble(z), "node", s.node().name(), "zone", z.name()));
         }
         return b.build();
     }
 
     private static MetricSnapshot zoneGauge(NodeStatus.Snapshot s, String name, String help,
-            ToDoubleFunction<NodeStatus.Zone> value) {
+            ToDoubleFunction<ZoneStatus> value) {
         GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(name).help(help);
-        for (NodeStatus.Zone z : s.zones()) {
+        for (ZoneStatus z : s.zones()) {
             b.dataPoint(gauge(value.applyAsDouble(z), "node", s.node().name(), "zone", z.name()));
         }
         return b.build();

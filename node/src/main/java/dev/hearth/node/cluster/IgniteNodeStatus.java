@@ -4,6 +4,8 @@ import dev.hearth.node.config.HearthConfig;
 import dev.hearth.node.membership.Membership;
 import dev.hearth.node.status.NodeStatus;
 import dev.hearth.node.status.Refill;
+import dev.hearth.wire.StopSafety;
+import dev.hearth.wire.ZoneStatus;
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
@@ -151,9 +153,9 @@ public final class IgniteNodeStatus implements NodeStatus {
                     num(n.attribute(NodeAttributes.THIN_CLIENT_PORT)), n.order(), n.isLocal()));
         }
         members.sort(Comparator.comparingLong(Member::order));
-        List<Zone> zones = new ArrayList<>();
+        List<ZoneStatus> zones = new ArrayList<>();
         config.zones().forEach((name, z) -> zones.add(zone(name, z)));
-        zones.sort(Comparator.comparing(Zone::name));
+        zones.sort(Comparator.comparing(ZoneStatus::name));
         List<Region> regions = new ArrayList<>();
         for (DataRegionMetrics m : ignite.dataRegionMetrics()) {
             long limit = regionLimit(m.getName());
@@ -198,7 +200,7 @@ public final class IgniteNodeStatus implements NodeStatus {
         return 0; // Ignite's internal regions (sysMemPlc, metastore...) are accounted under memory.systemRegion.
     }
 
-    private Zone zone(String name, HearthConfig.Zone z) {
+    private ZoneStatus zone(String name, HearthConfig.Zone z) {
         String cacheName = Zones.cacheName(name);
         IgniteCache<String, byte[]> cache = ignite.cache(cacheName);
         long entries;
@@ -222,13 +224,13 @@ public final class IgniteNodeStatus implements NodeStatus {
         } else {
             minCopies = 0;
         }
-        return new Zone(name, z.backups(), entries, cache.localSizeLong(CachePeekMode.PRIMARY),
+        return new ZoneStatus(name, z.backups(), entries, cache.localSizeLong(CachePeekMode.PRIMARY),
                 cache.localSizeLong(CachePeekMode.BACKUP), partitions, minCopies, missing, movingPartitions(name),
                 evictions.get(cacheName).sum(), expirations.get(cacheName).sum(), z.memory().bytes());
     }
 
     @Override
-    public Safety safety() {
+    public StopSafety safety() {
         List<String> reasons = new ArrayList<>();
         ClusterNode local = ignite.cluster().localNode();
         int servers = ignite.cluster().forServers().nodes().size();
@@ -280,7 +282,7 @@ public final class IgniteNodeStatus implements NodeStatus {
         if (!clusterRebalanced()) {
             reasons.add("the cluster is rebalancing");
         }
-        return new Safety(reasons.isEmpty(), List.copyOf(reasons));
+        return new StopSafety(reasons.isEmpty(), List.copyOf(reasons));
     }
 
     private boolean clusterRebalanced() {

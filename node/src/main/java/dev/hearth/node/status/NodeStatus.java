@@ -1,6 +1,8 @@
 package dev.hearth.node.status;
 
 import dev.hearth.node.membership.Membership;
+import dev.hearth.wire.StopSafety;
+import dev.hearth.wire.ZoneStatus;
 import java.util.List;
 import java.util.Map;
 
@@ -16,21 +18,13 @@ public interface NodeStatus {
     Snapshot snapshot();
 
     /** Whether stopping this node now would lose data, and why. */
-    Safety safety();
+    StopSafety safety();
 
     /**
      * Cheap: how long the partition exchange in progress (Ignite's reaction to a node joining or leaving) has blocked
      * this node's cache operations, in milliseconds; 0 when none does.
      */
     long exchangeBlockedMillis();
-
-    /**
-     * @param safeToStop every partition this node holds has a copy on another node, nothing is rebalancing, and
-     *     every zone keeps at least one backup
-     * @param reasons why not (empty when safe)
-     */
-    record Safety(boolean safeToStop, List<String> reasons) {
-    }
 
     /**
      * @param ready joined, holds every partition assigned to it (no rebalance in progress for it), endpoints
@@ -46,10 +40,10 @@ public interface NodeStatus {
             long topologyVersion,
             List<Member> members,
             boolean clusterRebalanced,
-            List<Zone> zones,
+            List<ZoneStatus> zones,
             List<Region> regions,
             Jvm jvm,
-            Safety safety,
+            StopSafety safety,
             Membership.View membership,
             dev.hearth.node.warmup.LocalCopyService.Status localCopy,
             Refill refill,
@@ -83,30 +77,6 @@ public interface NodeStatus {
             int thinClientPort,
             long order,
             boolean local) {
-    }
-
-    /**
-     * @param entries live entries in the zone cluster-wide (primary copies), -1 if the count timed out
-     * @param minCopies the fewest copies any partition has right now (backups + 1 when healthy)
-     * @param partitionsMissingCopies partitions with fewer than backups + 1 copies
-     * @param localMovingPartitions partitions this node is still receiving
-     * @param evictions data pages (4 KiB, one or more entries each) this node evicted to stay within the zone's
-     *     memory
-     * @param expirations entries that expired on this node (every copy it held)
-     */
-    record Zone(
-            String name,
-            int backups,
-            long entries,
-            long localPrimaryEntries,
-            long localBackupEntries,
-            int partitions,
-            int minCopies,
-            int partitionsMissingCopies,
-            int localMovingPartitions,
-            long evictions,
-            long expirations,
-            long memoryLimitBytes) {
     }
 
     record Region(String name, long usedBytes, long allocatedBytes, long limitBytes) {

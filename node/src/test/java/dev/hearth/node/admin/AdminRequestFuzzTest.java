@@ -6,6 +6,7 @@ import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.hearth.node.cache.OperationStats;
 import dev.hearth.node.status.NodeStatus;
+import dev.hearth.wire.StopSafety;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -40,9 +41,9 @@ class AdminRequestFuzzTest {
         }
 
         @Override
-        public Safety safety() {
+        public StopSafety safety() {
             PROTECTED_CALLS.incrementAndGet();
-            return new Safety(true, List.of());
+            return new StopSafety(true, List.of());
         }
 
         @Override

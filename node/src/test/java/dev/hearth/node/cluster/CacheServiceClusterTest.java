@@ -16,6 +16,7 @@ import dev.hearth.node.status.NodeStatus;
 import dev.hearth.storage.Envelope;
 import dev.hearth.storage.Item;
 import dev.hearth.storage.TenantKey;
+import dev.hearth.wire.ZoneStatus;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -195,7 +196,7 @@ class CacheServiceClusterTest {
         assertEquals(3, s.members().size());
         assertEquals(1, s.members().stream().filter(NodeStatus.Member::local).count());
         assertTrue(s.members().stream().allMatch(m -> m.adminPort() > 0), "peers publish their admin port");
-        NodeStatus.Zone zone = s.zones().get(0);
+        ZoneStatus zone = s.zones().get(0);
         assertEquals("default", zone.name());
         assertEquals(2, zone.minCopies());
         assertEquals(0, zone.partitionsMissingCopies());
