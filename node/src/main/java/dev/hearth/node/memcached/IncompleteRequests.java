@@ -34,7 +34,8 @@ final class IncompleteRequests {
     /** This connection's, once it has read; read by other connections' event loops when they evict it. */
     private volatile ChannelHandlerContext ctx;
     /** Set once, by whichever event loop closes this connection for the input bound. */
-    private final java.util.concurrent.atomic.AtomicBoolean evicted = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicBoolean closedForMemory =
+            new java.util.concurrent.atomic.AtomicBoolean();
     private ScheduledFuture<?> check;
 
     /**
@@ -62,7 +63,7 @@ final class IncompleteRequests {
      * @return false if the connection was closed
      */
     boolean afterRead(ChannelHandlerContext ctx, int buffered, long bufferBytes, boolean progressed) {
-        if (!ctx.channel().isActive() || evicted.get()) {
+        if (!ctx.channel().isActive() || closedForMemory.get()) {
             // Netty may end a read on a channel that closed during it (this class closing it, for one), and another
             // connection's event loop may have closed this one: what it holds goes with the decoder, and must not
             // count (or be refused) again.
@@ -73,10 +74,10 @@ final class IncompleteRequests {
         long now = buffered == 0 ? 0 : bufferBytes;
         if (now != holding) {
             holding = now;
-            IncompleteRequests evicted = memory.change(this, now);
-            if (evicted != null) {
-                evicted.evict(this, now);
-                if (evicted == this) {
+            IncompleteRequests victim = memory.change(this, now);
+            if (victim != null) {
+                victim.evict(this, now);
+                if (victim == this) {
                     cancel();
                     return false;
                 }
@@ -124,7 +125,7 @@ final class IncompleteRequests {
      * @param grower the connection whose growth passed the bound, and its buffer's size
      */
     private void evict(IncompleteRequests grower, long growerBytes) {
-        if (!evicted.compareAndSet(false, true)) {
+        if (!closedForMemory.compareAndSet(false, true)) {
             return;
         }
         ops.memcachedClosed(OperationStats.Closed.INPUT_MEMORY);
