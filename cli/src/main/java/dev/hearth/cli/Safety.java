@@ -38,13 +38,15 @@ public final class Safety {
                 out.add("the cluster is rebalancing (per " + name + ")");
                 rebalancingNoted = true;
             }
-            String unreadable = unreadable(s);
-            if (unreadable != null) {
-                out.add("node " + name + "'s /status has no " + unreadable + ", so hearthctl cannot tell whether "
-                        + "the cluster is safe (is the node another version?)");
+            List<ZoneStatus> zones;
+            try {
+                zones = StatusTypes.zones(s);
+            } catch (IllegalArgumentException unreadable) {
+                out.add("node " + name + "'s /status has no " + unreadable.getMessage() + ", so hearthctl cannot "
+                        + "tell whether the cluster is safe (is the node another version?)");
                 continue;
             }
-            for (ZoneStatus z : StatusTypes.zones(s)) {
+            for (ZoneStatus z : zones) {
                 if (z.partitionsMissingCopies() > 0) {
                     out.add("zone " + z.name() + ": " + z.partitionsMissingCopies() + " partitions lack copies (per "
                             + name + ")");
@@ -68,20 +70,6 @@ public final class Safety {
         out.addAll(memoryHeadroom(views));
         // Two nodes may report the same zone problem: keep one line per distinct message prefix.
         return dedupe(out);
-    }
-
-    /**
-     * What of {@code status} this check cannot read ({@link StatusTypes}), or null: a renamed or missing field must
-     * read as unknown, never as 0 missing copies. Fields that default to "unsafe" (ready, clusterRebalanced,
-     * safeToStop) need no such check.
-     */
-    static String unreadable(JsonNode status) {
-        try {
-            StatusTypes.zones(status);
-            return null;
-        } catch (IllegalArgumentException e) {
-            return e.getMessage();
-        }
     }
 
     /**

@@ -11,7 +11,7 @@ public final class OperationStats {
     private final LongAdder checksumFailures = new LongAdder();
     private final LongAdder readFailovers = new LongAdder();
     private final LongAdder readFailoverAnswers = new LongAdder();
-    private final ConcurrentHashMap<String, LongAdder> memcachedAuthFailures = new ConcurrentHashMap<>();
+    private final Map<AuthFailure, LongAdder> memcachedAuthFailures = adders(AuthFailure.class);
 
     /** Why a memcached SASL authentication failed: wrong user or password (or a malformed request), or no TLS. */
     public enum AuthFailure {
@@ -26,37 +26,42 @@ public final class OperationStats {
         REQUEST_TIMEOUT
     }
 
-    private final ConcurrentHashMap<Closed, LongAdder> memcachedClosed = new ConcurrentHashMap<>();
+    private final Map<Closed, LongAdder> memcachedClosed = adders(Closed.class);
+
+    /** One counter per reason, all there from the start (read without locks; never grows). */
+    private static <E extends Enum<E>> Map<E, LongAdder> adders(Class<E> reasons) {
+        Map<E, LongAdder> m = new java.util.EnumMap<>(reasons);
+        for (E r : reasons.getEnumConstants()) {
+            m.put(r, new LongAdder());
+        }
+        return m;
+    }
+
+    /** Counts by reason, every reason included (0 too), named in lower case, sorted. */
+    private static Map<String, Long> byReason(Map<? extends Enum<?>, LongAdder> counts) {
+        Map<String, Long> out = new TreeMap<>();
+        counts.forEach((r, a) -> out.put(r.name().toLowerCase(java.util.Locale.ROOT), a.sum()));
+        return out;
+    }
 
     /** The node closed a memcached connection. */
     public void memcachedClosed(Closed reason) {
-        memcachedClosed.computeIfAbsent(reason, k -> new LongAdder()).increment();
+        memcachedClosed.get(reason).increment();
     }
 
-    /** Memcached connections the node closed, by reason (every reason, 0 included; lower case), sorted. */
+    /** Memcached connections the node closed, by reason. */
     public Map<String, Long> memcachedClosed() {
-        Map<String, Long> out = new TreeMap<>();
-        for (Closed r : Closed.values()) {
-            LongAdder a = memcachedClosed.get(r);
-            out.put(r.name().toLowerCase(java.util.Locale.ROOT), a == null ? 0 : a.sum());
-        }
-        return out;
+        return byReason(memcachedClosed);
     }
 
     /** A memcached SASL authentication failed. */
     public void memcachedAuthFailure(AuthFailure reason) {
-        memcachedAuthFailures.computeIfAbsent(reason.name().toLowerCase(java.util.Locale.ROOT),
-                k -> new LongAdder()).increment();
+        memcachedAuthFailures.get(reason).increment();
     }
 
-    /** Failed memcached SASL authentications by reason (every reason, 0 included), sorted. */
+    /** Failed memcached SASL authentications by reason. */
     public Map<String, Long> memcachedAuthFailures() {
-        Map<String, Long> out = new TreeMap<>();
-        for (AuthFailure r : AuthFailure.values()) {
-            LongAdder a = memcachedAuthFailures.get(r.name().toLowerCase(java.util.Locale.ROOT));
-            out.put(r.name().toLowerCase(java.util.Locale.ROOT), a == null ? 0 : a.sum());
-        }
-        return out;
+        return byReason(memcachedAuthFailures);
     }
 
     /** A read whose primary copy was slow to answer asked the key's backup copies too. */
