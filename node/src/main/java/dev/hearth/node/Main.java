@@ -163,7 +163,7 @@ public final class Main implements Callable<Integer> {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"hearth-node " + dev.hearth.node.cluster.HearthVersion.get()};
+            return new String[] {"hearth-node " + dev.hearth.node.HearthVersion.get()};
         }
     }
 }

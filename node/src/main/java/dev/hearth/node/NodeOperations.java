@@ -1,8 +1,8 @@
 package dev.hearth.node;
 
 import dev.hearth.node.admin.AdminOperations;
+import dev.hearth.node.dump.DumpService;
 import dev.hearth.node.status.NodeStatus;
-import dev.hearth.node.warmup.DumpService;
 import dev.hearth.node.warmup.WarmupService;
 import dev.hearth.wire.StopSafety;
 import java.util.LinkedHashMap;

@@ -6,7 +6,7 @@ import java.util.Set;
 
 /**
  * The cluster as verify and repair see it: zones split into partitions, each held by an ordered list of owner
- * nodes (primary first), and the copies each owner holds. Implemented over Ignite in {@code dev.hearth.node.cluster};
+ * nodes (primary first), and the copies each owner holds. Implemented over Ignite in {@code dev.hearth.node.ignite};
  * this package holds only the logic.
  */
 public interface ClusterCopies {

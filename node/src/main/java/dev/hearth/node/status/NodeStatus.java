@@ -45,7 +45,7 @@ public interface NodeStatus {
             Jvm jvm,
             StopSafety safety,
             Membership.View membership,
-            dev.hearth.node.warmup.LocalCopyService.Status localCopy,
+            dev.hearth.node.localcopy.LocalCopyService.Status localCopy,
             Refill refill,
             /* Writer (local_copy, dump) -> times it met a full disk since the node started. */
             java.util.Map<String, Long> diskFull,

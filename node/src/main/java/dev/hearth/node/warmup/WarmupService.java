@@ -1,5 +1,8 @@
 package dev.hearth.node.warmup;
 
+import dev.hearth.node.dump.DumpFile;
+import dev.hearth.node.dump.DumpService;
+import dev.hearth.node.dump.EntryChecks;
 import dev.hearth.node.status.Refill;
 import dev.hearth.storage.Item;
 import java.io.IOException;

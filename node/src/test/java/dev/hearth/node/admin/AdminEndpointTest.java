@@ -98,7 +98,7 @@ class AdminEndpointTest {
         assertTrue(body.contains("hearth_memory_limit_bytes{node=\"admin-0\",region=\"zone-default\"} 6.7108864E7"));
         assertTrue(body.contains("hearth_cluster_size{node=\"admin-0\"} 1.0"));
         assertTrue(body.contains("hearth_build_info{node=\"admin-0\",version=\""
-                + dev.hearth.node.cluster.HearthVersion.get() + "\"} 1\n"), body);
+                + dev.hearth.node.HearthVersion.get() + "\"} 1\n"), body);
     }
 
     @Test

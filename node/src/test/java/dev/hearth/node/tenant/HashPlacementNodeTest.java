@@ -5,8 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hearth.node.HearthNode;
 import dev.hearth.node.TestNodes;
-import dev.hearth.node.cluster.IgniteTenantRegistry;
-import dev.hearth.node.cluster.Zones;
+import dev.hearth.storage.CacheNames;
 import dev.hearth.storage.TenantKey;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -30,7 +29,7 @@ class HashPlacementNodeTest {
                 "tenants.placement=hash", "zones.a.memory=16m", "zones.b.memory=16m", "zones.c.memory=16m"),
                 null)) {
             assertEquals("{\"mode\":\"hash\",\"zones\":[\"a\",\"b\",\"c\",\"default\"],\"maintenanceMode\":\"miss\"}",
-                    node.ignite().<String, String>cache(IgniteTenantRegistry.CACHE).get("placement"));
+                    node.ignite().<String, String>cache(CacheNames.REGISTRY).get("placement"));
             List<String> zones = List.of("a", "b", "c", "default");
             Set<String> used = new HashSet<>();
             for (int t = 0; t < 40; t++) {
@@ -41,7 +40,7 @@ class HashPlacementNodeTest {
                 String expected = zones.get((int) (crc.getValue() % zones.size()));
                 used.add(expected);
                 for (String z : zones) {
-                    boolean there = node.ignite().cache(Zones.cacheName(z)).containsKey(tenant + ":k");
+                    boolean there = node.ignite().cache(CacheNames.zoneCache(z)).containsKey(tenant + ":k");
                     assertEquals(z.equals(expected), there, tenant + " in zone " + z);
                 }
             }

@@ -11,8 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hearth.node.HearthNode;
 import dev.hearth.node.TestNodes;
 import dev.hearth.node.cache.Mutation;
-import dev.hearth.node.cluster.IgniteTenantRegistry;
-import dev.hearth.node.cluster.Zones;
+import dev.hearth.storage.CacheNames;
 import dev.hearth.storage.Item;
 import dev.hearth.storage.TenantKey;
 import java.io.BufferedReader;
@@ -101,7 +100,7 @@ class TenantsClusterTest {
     static int entriesIn(String zone, String tenant) {
         Ignite ignite = nodes.get(0).ignite();
         int n = 0;
-        try (QueryCursor<Cache.Entry<String, byte[]>> c = ignite.<String, byte[]>cache(Zones.cacheName(zone))
+        try (QueryCursor<Cache.Entry<String, byte[]>> c = ignite.<String, byte[]>cache(CacheNames.zoneCache(zone))
                 .query(new ScanQuery<String, byte[]>((k, v) -> k.startsWith(tenant + ":")))) {
             for (Cache.Entry<String, byte[]> e : c) {
                 n++;
@@ -117,7 +116,7 @@ class TenantsClusterTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> nodes.stream()
                 .allMatch(n -> n.registry().get("rep-1").map(r -> r.zone().equals("z2")).orElse(false)));
         // The stored value is the documented JSON, readable without any Hearth class.
-        String raw = nodes.get(2).ignite().<String, String>cache(IgniteTenantRegistry.CACHE).get("tenant/rep-1");
+        String raw = nodes.get(2).ignite().<String, String>cache(CacheNames.REGISTRY).get("tenant/rep-1");
         JsonNode stored = JSON.readTree(raw);
         assertEquals("rep-1", stored.get("tenant").asText());
         assertEquals("active", stored.get("state").asText());
@@ -130,14 +129,14 @@ class TenantsClusterTest {
         assertEquals(1, entriesIn("z2", "rep-1"));
         assertEquals(0, entriesIn("default", "rep-1"));
         assertEquals("v", text(nodes.get(2).cache().get(k).join()));
-        String placement = nodes.get(1).ignite().<String, String>cache(IgniteTenantRegistry.CACHE).get("placement");
+        String placement = nodes.get(1).ignite().<String, String>cache(CacheNames.REGISTRY).get("placement");
         assertEquals("{\"mode\":\"zone\",\"zone\":\"default\",\"maintenanceMode\":\"miss\"}", placement);
     }
 
     @Test
     void aPinnedZoneHasNoPartitionOnNodesOutsideItsFilter() throws Exception {
         Ignite ignite = nodes.get(0).ignite();
-        var affinity = ignite.affinity(Zones.cacheName("pinned"));
+        var affinity = ignite.affinity(CacheNames.zoneCache("pinned"));
         int total = 0;
         for (int i = 0; i < 3; i++) {
             ClusterNode n = nodes.get(i).ignite().cluster().localNode();
@@ -157,7 +156,7 @@ class TenantsClusterTest {
         TenantKey k = TenantKey.of("pin-1", "x");
         nodes.get(2).cache().set(k, b("1"), 0, 0).join();
         assertEquals("1", text(nodes.get(2).cache().get(k).join()));
-        assertEquals(0, nodes.get(2).ignite().cache(Zones.cacheName("pinned")).localSize());
+        assertEquals(0, nodes.get(2).ignite().cache(CacheNames.zoneCache("pinned")).localSize());
         // Not holding the zone is not a reason to refuse a stop, and status still renders.
         assertFalse(nodes.get(2).status().safety().reasons().stream().anyMatch(r -> r.contains("pinned")),
                 nodes.get(2).status().safety().reasons().toString());

@@ -1,0 +1,24 @@
+package dev.hearth.node.dump;
+
+import dev.hearth.storage.Envelope;
+import dev.hearth.storage.Item;
+import dev.hearth.storage.TenantKey;
+
+/** Checks on dumped entries, in the cache's own terms. */
+public final class EntryChecks {
+    private EntryChecks() {
+    }
+
+    public static boolean intact(String storageKey, byte[] value) {
+        return decode(storageKey, value) != null;
+    }
+
+    /** The entry, or null when the key is malformed or the value fails its checksum. */
+    public static Item decode(String storageKey, byte[] value) {
+        try {
+            return Envelope.decode(TenantKey.fromStorageKey(storageKey), value);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+}

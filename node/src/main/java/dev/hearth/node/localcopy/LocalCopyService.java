@@ -1,0 +1,526 @@
+package dev.hearth.node.localcopy;
+
+import dev.hearth.node.dump.DiskSpace;
+import dev.hearth.node.dump.DumpFile;
+import dev.hearth.node.dump.EntryChecks;
+import dev.hearth.node.status.Refill;
+import dev.hearth.node.warmup.AdaptiveRate;
+import dev.hearth.node.warmup.WarmupService;
+import dev.hearth.storage.Item;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * This node's local copy of every partition it holds (primary and backup), one raw {@link DumpFile} per zone and
+ * partition under {@code <dataDir>/local-copy/<zone>/p-<n>.hcopy}, so that a restart (planned, crashed or
+ * segmented) does not come back empty. Each write only rewrites the partitions whose update counter moved since
+ * their last write: an idle node writes nothing. A file is written to a temporary name and renamed over the old one,
+ * so a crash mid-write leaves the previous file.
+ */
+public final class LocalCopyService {
+    private static final Logger LOG = LogManager.getLogger(LocalCopyService.class);
+    static final String SUFFIX = ".hcopy";
+    private static final Pattern FILE = Pattern.compile("p-(\\d+)" + Pattern.quote(SUFFIX));
+
+    /** A partition this node holds, with the update counter its content corresponds to. */
+    public record Held(int partition, long counter) {
+    }
+
+    /** Where the copy comes from: this node's partitions in Ignite. */
+    public interface Source {
+        /** The running cluster's id: a file written under another id predates a restart of the whole cluster. */
+        String clusterId();
+
+        /** Partitions this node holds fully (primary or backup; not those still arriving). */
+        List<Held> held(String zone);
+
+        void forEach(String zone, int partition, DumpFile.RecordConsumer consumer) throws IOException;
+
+        /**
+         * Whether this node's own copy of the partition (primary or backup) has the key now at {@code version} or a
+         * newer one. A load does not send what is already here: in a full-cluster restart every entry is in two
+         * nodes' files, and once the primary loaded its file, the backup's copy of the same partition is full too, so
+         * its file would only be sent again for nothing (half of all the refill's work). An older version held here
+         * does not count: the two files of a partition can differ (one node acknowledged a write its peer's copy
+         * never saw), and whichever loads first must not keep the other's newer value out.
+         */
+        default boolean holdsAtLeast(String zone, int partition, String storageKey, long version) {
+            return false;
+        }
+    }
+
+    /** One partition file found on disk, with what its header says. */
+    public record PartitionFile(String zone, int partition, Path path) {
+    }
+
+    /**
+     * What the last load did.
+     *
+     * @param bytesRead keys and values read
+     * @param skippedPresent entries not sent because this node already held the key
+     * @param fileBytesDone bytes of the files handled so far (loaded, refused or not selected)
+     * @param fileBytesTotal bytes of every file there is to handle
+     * @param rateLimit entries per second the load was held to at the last look, 0 for none
+     */
+    public record LoadResult(String state, String reason, int files, int refusedFiles, long entriesRead,
+            long entriesSent, long skippedExpired, long skippedDamaged, long bytesRead, long startedAt,
+            long elapsedMillis, List<String> refused, String error, long fileBytesDone, long fileBytesTotal,
+            long rateLimit, long skippedPresent) {
+
+        /** As a refill for /status; null when no load ever started. */
+        public Refill refill() {
+            if (state.equals("none")) {
+                return null;
+            }
+            return Refill.of("local copy", reason, state, entriesRead, -1, fileBytesDone, fileBytesTotal, startedAt,
+                    elapsedMillis, rateLimit);
+        }
+    }
+
+    /** Totals for /status and metrics. */
+    public record Status(boolean enabled, long lastWriteAt, long lastWriteMillis, long lastWriteFiles,
+            long lastWriteEntries, long lastWriteBytes, long files, long entries, long bytes, long writes,
+            long filesWritten, long bytesWritten, long writeFailures, String lastError, LoadResult lastLoad) {
+    }
+
+    private final Path root;
+    private final Collection<String> zones;
+    private final Source source;
+    /** zone/partition -> counter of the file on disk as this process wrote it. */
+    private final Map<String, Long> written = new ConcurrentHashMap<>();
+    /** zone/partition -> entries and bytes of the file on disk. */
+    private final Map<String, long[]> sizes = new ConcurrentHashMap<>();
+    private final AtomicLong writes = new AtomicLong();
+    private final AtomicLong filesWritten = new AtomicLong();
+    private final AtomicLong bytesWritten = new AtomicLong();
+    private final AtomicLong writeFailures = new AtomicLong();
+    private volatile long lastWriteAt;
+    private volatile long lastWriteMillis;
+    private volatile long lastWriteFiles;
+    private volatile long lastWriteEntries;
+    private volatile long lastWriteBytes;
+    private volatile String lastError;
+    private volatile LoadResult lastLoad = new LoadResult("none", null, 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of(), null, 0,
+            0, 0, 0);
+
+    private final DiskSpace disk;
+
+    public LocalCopyService(Path dataDir, Collection<String> zones, Source source) {
+        this(dataDir, zones, source, new DiskSpace());
+    }
+
+    /** @param disk where a full disk is counted and logged (the node's, shared with its dumps) */
+    public LocalCopyService(Path dataDir, Collection<String> zones, Source source, DiskSpace disk) {
+        this.root = dataDir.resolve("local-copy");
+        this.zones = List.copyOf(zones);
+        this.source = source;
+        this.disk = disk;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /**
+     * Rewrites every held partition whose update counter moved since its file was written, and deletes the files of
+     * partitions this node no longer holds. Synchronized: the periodic write, the write at a stop and the one at
+     * segmentation never interleave.
+     *
+     * @return files written
+     */
+    public synchronized int writeChanged() {
+        long t0 = System.nanoTime();
+        int files = 0;
+        long entries = 0;
+        long bytes = 0;
+        lastError = null;
+        try {
+            String cluster = source.clusterId();
+            for (String zone : zones) {
+                Path dir = root.resolve(zone);
+                Files.createDirectories(dir);
+                List<Held> held = source.held(zone);
+                java.util.Set<Integer> holding = new java.util.HashSet<>();
+                for (Held h : held) {
+                    holding.add(h.partition());
+                }
+                // Before any write: the space they free may be what the writes need on a nearly full disk. Only
+                // once this node holds something: a node that holds nothing at this moment (it is leaving or was cut
+                // off) must not throw its copy away.
+                if (!held.isEmpty()) {
+                    for (PartitionFile f : files(zone)) {
+                        if (!holding.contains(f.partition())) {
+                            Files.deleteIfExists(f.path());
+                            written.remove(zone + "/" + f.partition());
+                            sizes.remove(zone + "/" + f.partition());
+                        }
+                    }
+                }
+                for (Held h : held) {
+                    String id = zone + "/" + h.partition();
+                    Long last = written.get(id);
+                    if (last != null && last == h.counter()) {
+                        continue;
+                    }
+                    long[] size;
+                    try {
+                        size = writePartition(dir, zone, h, cluster);
+                    } catch (IOException | RuntimeException e) {
+                        writeFailures.incrementAndGet();
+                        lastError = "partition " + h.partition() + " of zone " + zone + ": " + WarmupService.describe(e);
+                        if (disk.recordIfFull(DiskSpace.LOCAL_COPY, dir, e)) {
+                            // The other partitions would meet the same full disk: the round ends here, with one
+                            // log line, and the next interval tries again.
+                            return finish(t0, files, entries, bytes, false);
+                        }
+                        // One partition that cannot be read now (e.g. it is being moved away) must not keep the
+                        // others from being written; its file keeps its previous content and is tried again next time.
+                        LOG.warn("Local copy: {}", lastError);
+                        continue;
+                    }
+                    written.put(id, h.counter());
+                    sizes.put(id, size);
+                    files++;
+                    entries += size[0];
+                    bytes += size[1];
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            writeFailures.incrementAndGet();
+            lastError = WarmupService.describe(e);
+            if (!disk.recordIfFull(DiskSpace.LOCAL_COPY, root, e)) {
+                LOG.warn("Local copy: writing under {} failed after {} files: {}", root, files, lastError);
+            }
+            return finish(t0, files, entries, bytes, false);
+        }
+        return finish(t0, files, entries, bytes, true);
+    }
+
+    /**
+     * Records a round of {@link #writeChanged} that wrote {@code files}; returns that count. Only a round that went
+     * through ({@code complete}) moves the last-write time: a copy that a full disk holds back must look old.
+     */
+    private int finish(long t0, int files, long entries, long bytes, boolean complete) {
+        writes.incrementAndGet();
+        filesWritten.addAndGet(files);
+        bytesWritten.addAndGet(bytes);
+        if (complete) {
+            lastWriteAt = System.currentTimeMillis();
+        }
+        lastWriteMillis = (System.nanoTime() - t0) / 1_000_000;
+        lastWriteFiles = files;
+        lastWriteEntries = entries;
+        lastWriteBytes = bytes;
+        if (files > 0) {
+            LOG.debug("Local copy: {} partition files written ({} entries, {} bytes) in {} ms", files, entries, bytes,
+                    lastWriteMillis);
+        }
+        return files;
+    }
+
+    private long[] writePartition(Path dir, String zone, Held h, String cluster) throws IOException {
+        Path target = dir.resolve("p-" + h.partition() + SUFFIX);
+        Path tmp = dir.resolve("p-" + h.partition() + SUFFIX + ".tmp");
+        Map<String, String> header = new LinkedHashMap<>();
+        header.put("zone", zone);
+        header.put("partition", Integer.toString(h.partition()));
+        header.put("counter", Long.toString(h.counter()));
+        header.put("cluster", cluster);
+        header.put("writtenAt", Long.toString(System.currentTimeMillis()));
+        try (DumpFile.Writer w = new DumpFile.Writer(tmp, header)) {
+            source.forEach(zone, h.partition(), w::write);
+            w.close();
+            // No fsync: the copy protects against a process that dies (kill -9, out of memory, a wedged node);
+            // a machine that loses power loses its page cache, and the files then read as damaged or old.
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return new long[] {w.entries(), Files.size(target)};
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+    }
+
+    /** The partition files of one zone on disk (temporary files of an interrupted write are not among them). */
+    public List<PartitionFile> files(String zone) {
+        Path dir = root.resolve(zone);
+        List<PartitionFile> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        try (Stream<Path> list = Files.list(dir)) {
+            list.forEach(p -> {
+                Matcher m = FILE.matcher(p.getFileName().toString());
+                if (m.matches()) {
+                    out.add(new PartitionFile(zone, Integer.parseInt(m.group(1)), p));
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        out.sort(java.util.Comparator.comparingInt(PartitionFile::partition));
+        return out;
+    }
+
+    /** Decides per file, from its header, whether to load it. */
+    @FunctionalInterface
+    public interface Selector {
+        boolean load(String zone, int partition, Map<String, String> header);
+    }
+
+    /**
+     * Loads the selected partition files into the cluster, storing only where a key is absent or older. A file is
+     * checked whole (trailer and checksum) before any of its entries is sent: a damaged file is refused with a log
+     * line naming it and why, and the other files still load. Entries that fail their own checksum or expired
+     * meanwhile are skipped. Unpaced: as fast as the cluster takes them.
+     */
+    public LoadResult load(String reason, WarmupService.ClusterLoader loader, Selector selector) {
+        try (AdaptiveRate pace = AdaptiveRate.Factory.FIXED.open(0)) {
+            return load(reason, loader, selector, pace);
+        }
+    }
+
+    /** As {@link #load(String, WarmupService.ClusterLoader, Selector)}, handing entries on at {@code pace}. */
+    public LoadResult load(String reason, WarmupService.ClusterLoader loader, Selector selector, AdaptiveRate pace) {
+        return load(reason, loader, List.of(selector), pace);
+    }
+
+    /**
+     * As {@link #load(String, WarmupService.ClusterLoader, Selector, AdaptiveRate)}, in passes: every zone's files go
+     * through the first pass, then what is left of them through the next; a file loaded (or refused) by one pass is
+     * not offered to the next, and a pass's entries are confirmed before the next pass begins, so a selector can look
+     * at what the earlier passes loaded.
+     */
+    public LoadResult load(String reason, WarmupService.ClusterLoader loader, List<Selector> passes,
+            AdaptiveRate pace) {
+        Tally t = new Tally(reason, System.currentTimeMillis(), pace);
+        Map<String, List<PartitionFile>> found = new LinkedHashMap<>();
+        for (String zone : zones) {
+            List<PartitionFile> list = new ArrayList<>(files(zone));
+            found.put(zone, list);
+            for (PartitionFile f : list) {
+                t.fileBytesTotal += sizeOf(f.path());
+            }
+        }
+        String error = null;
+        boolean stopped = false;
+        lastLoad = t.result("running", null);
+        try {
+            // Passes outermost: every zone's first pass before any zone's second, so that all zones warm first.
+            for (int pass = 0; pass < passes.size(); pass++) {
+                for (String zone : zones) {
+                    loadPass(zone, found.get(zone), loader, passes.get(pass), pass == passes.size() - 1, t);
+                }
+            }
+        } catch (RuntimeException e) {
+            if (WarmupService.stopped(e)) {
+                stopped = true;
+            } else {
+                error = WarmupService.describe(e);
+                LOG.error("Local copy: load failed", e);
+            }
+        }
+        LoadResult r = t.result(stopped ? "stopped" : error == null ? "complete" : "failed", error);
+        lastLoad = r;
+        LOG.info("Local copy load ({}) {}{}: {} files, {} entries sent (stored where absent or older), {} already held, "
+                + "{} expired, {} damaged, {} files refused, {} bytes in {} ms", reason, r.state(),
+                stopped ? " (the node is stopping)" : "", r.files(), r.entriesSent(), r.skippedPresent(),
+                r.skippedExpired(),
+                r.skippedDamaged(), r.refusedFiles(), r.bytesRead(), r.elapsedMillis());
+        return r;
+    }
+
+    /**
+     * One pass over a zone's files not yet loaded or refused ({@code left}, from which it removes those it handles);
+     * everything it sent is confirmed when it returns.
+     */
+    private void loadPass(String zone, List<PartitionFile> left, WarmupService.ClusterLoader loader,
+            Selector selector, boolean lastPass, Tally t) {
+        WarmupService.ClusterLoader.Session session = null;
+        try {
+            for (Iterator<PartitionFile> it = left.iterator(); it.hasNext(); ) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new CancellationException("the node is stopping");
+                }
+                PartitionFile f = it.next();
+                long fileBytes = sizeOf(f.path());
+                List<String> keys = new ArrayList<>();
+                List<byte[]> values = new ArrayList<>();
+                try {
+                    DumpFile.read(f.path(), header -> {
+                        if (!zone.equals(header.get("zone"))
+                                || !Integer.toString(f.partition()).equals(header.get("partition"))) {
+                            throw new IOException(f.path() + " is not a local copy of zone " + zone + " partition "
+                                    + f.partition() + " (header " + header + ")");
+                        }
+                        if (!selector.load(zone, f.partition(), header)) {
+                            throw new NotSelected();
+                        }
+                    }, (k, v) -> {
+                        keys.add(k);
+                        values.add(v);
+                    });
+                } catch (NotSelected skip) {
+                    if (lastPass) {
+                        // Not part of this load: neither done nor to do.
+                        t.fileBytesTotal -= fileBytes;
+                    }
+                    continue;
+                } catch (IOException e) {
+                    if (Thread.currentThread().isInterrupted()) {
+                        // The stop interrupted the read (a channel read ends with ClosedByInterruptException): the
+                        // file is fine, and refusing it would call it damaged.
+                        CancellationException stop = new CancellationException("the node is stopping");
+                        stop.initCause(e);
+                        throw stop;
+                    }
+                    it.remove();
+                    t.fileBytesDone += fileBytes;
+                    t.refused.add(f.path() + ": " + e.getMessage());
+                    LOG.error("Local copy: refusing file {}: {}; its entries are not loaded", f.path(),
+                            e.getMessage());
+                    continue;
+                }
+                it.remove();
+                t.fileBytesDone += fileBytes;
+                t.files++;
+                if (session == null) {
+                    session = loader.open(zone);
+                }
+                send(zone, f.partition(), keys, values, session, t);
+                lastLoad = t.result("running", null);
+            }
+            if (session != null) {
+                // Confirmed before the next pass looks at what is loaded.
+                session.close();
+            }
+        } catch (RuntimeException e) {
+            if (session != null) {
+                try {
+                    session.abandon();
+                } catch (RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** One file's entries to the cluster; damaged and expired ones are counted, not sent. */
+    private void send(String zone, int partition, List<String> keys, List<byte[]> values,
+            WarmupService.ClusterLoader.Session session, Tally t) {
+        long now = System.currentTimeMillis();
+        for (int i = 0; i < keys.size(); i++) {
+            String k = keys.get(i);
+            byte[] v = values.get(i);
+            t.read++;
+            t.bytes += k.length() + v.length;
+            Item item = EntryChecks.decode(k, v);
+            if (item == null) {
+                t.damaged++;
+                continue;
+            }
+            if (item.isExpired(now)) {
+                t.expired++;
+                continue;
+            }
+            if (source.holdsAtLeast(zone, partition, k, item.version())) {
+                t.present++;
+                continue;
+            }
+            t.pace.acquire(1);
+            session.add(k, v, item.expireAt());
+            t.sent++;
+        }
+    }
+
+    /** What one load did so far; one thread updates it. */
+    private static final class Tally {
+        final String reason;
+        final long startedAt;
+        final AdaptiveRate pace;
+        final List<String> refused = new ArrayList<>();
+        int files;
+        long read;
+        long sent;
+        long expired;
+        long damaged;
+        long present;
+        long bytes;
+        long fileBytesDone;
+        long fileBytesTotal;
+
+        Tally(String reason, long startedAt, AdaptiveRate pace) {
+            this.reason = reason;
+            this.startedAt = startedAt;
+            this.pace = pace;
+        }
+
+        LoadResult result(String state, String error) {
+            boolean running = state.equals("running");
+            return new LoadResult(state, reason, files, refused.size(), read, sent, expired, damaged, bytes,
+                    startedAt, System.currentTimeMillis() - startedAt, List.copyOf(refused), error, fileBytesDone,
+                    fileBytesTotal, running ? pace.limit() : 0, present);
+        }
+    }
+
+    /** Records that nothing was loaded at start, and why. */
+    public void noLoad(String reason) {
+        lastLoad = new LoadResult("skipped", reason, 0, 0, 0, 0, 0, 0, 0, System.currentTimeMillis(), 0, List.of(),
+                null, 0, 0, 0, 0);
+        LOG.info("Local copy: not loaded: {}", reason);
+    }
+
+    /** A file's size for progress; one that vanished meanwhile counts as empty (its read then fails and says so). */
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** Thrown by the header check of a file the selector does not want: stops reading it at once. */
+    private static final class NotSelected extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        NotSelected() {
+            super(null, null);
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    }
+
+    public Status status(boolean enabled) {
+        long files = 0;
+        long entries = 0;
+        long bytes = 0;
+        for (long[] s : sizes.values()) {
+            files++;
+            entries += s[0];
+            bytes += s[1];
+        }
+        return new Status(enabled, lastWriteAt, lastWriteMillis, lastWriteFiles, lastWriteEntries, lastWriteBytes,
+                files, entries, bytes, writes.get(), filesWritten.get(), bytesWritten.get(), writeFailures.get(),
+                lastError, lastLoad);
+    }
+}

@@ -1,0 +1,83 @@
+package dev.hearth.node.dump;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(60)
+class DumpFileTest {
+    @TempDir
+    Path dir;
+
+    private Path write(int n) throws IOException {
+        Path f = dir.resolve("z.hdump");
+        try (DumpFile.Writer w = new DumpFile.Writer(f)) {
+            for (int i = 0; i < n; i++) {
+                w.write("t:k" + i, new byte[] {(byte) i, 2, 3});
+            }
+        }
+        return f;
+    }
+
+    @Test
+    void roundTrips() throws IOException {
+        Path f = write(1000);
+        List<String> keys = new ArrayList<>();
+        DumpFile.Summary s = DumpFile.read(f, (k, v) -> {
+            keys.add(k);
+            assertArrayEquals(new byte[] {(byte) Integer.parseInt(k.substring(3)), 2, 3}, v);
+        });
+        assertEquals(1000, s.entries());
+        assertEquals(1000, keys.size());
+        assertEquals("t:k999", keys.get(999));
+    }
+
+    @Test
+    void truncatedOrDamagedFilesAreDetected() throws IOException {
+        Path f = write(5000);
+        byte[] all = Files.readAllBytes(f);
+        Path cut = dir.resolve("cut.hdump");
+        Files.write(cut, java.util.Arrays.copyOf(all, all.length / 2));
+        IOException e = assertThrows(IOException.class, () -> DumpFile.read(cut, (k, v) -> { }));
+        assertTrue(e.getMessage().contains("truncated") || e.getMessage().contains("damaged")
+                || e.getMessage().contains("Unexpected end"), e.getMessage());
+        Path junk = dir.resolve("junk.hdump");
+        Files.writeString(junk, "not a dump");
+        assertThrows(IOException.class, () -> DumpFile.read(junk, (k, v) -> { }));
+    }
+
+    @Test
+    void rawLocalCopyFilesCarryTheirHeaderAndRefuseDamage() throws IOException {
+        Path f = dir.resolve("p-7.hcopy");
+        try (DumpFile.Writer w = new DumpFile.Writer(f, java.util.Map.of("zone", "default", "counter", "42"))) {
+            for (int i = 0; i < 500; i++) {
+                w.write("t:k" + i, new byte[] {(byte) i, 2, 3});
+            }
+            w.close();
+        }
+        byte[] bytes = Files.readAllBytes(f);
+        assertEquals('H', bytes[0], "raw, not gzip");
+        java.util.Map<String, String> seen = new java.util.HashMap<>();
+        List<String> keys = new ArrayList<>();
+        DumpFile.Summary s = DumpFile.read(f, seen::putAll, (k, v) -> keys.add(k));
+        assertEquals(500, s.entries());
+        assertEquals("42", seen.get("counter"));
+        assertEquals("default", s.header().get("zone"));
+        assertEquals("t:k499", keys.get(499));
+
+        bytes[bytes.length / 2] ^= 0x10;
+        Files.write(f, bytes);
+        IOException e = assertThrows(IOException.class, () -> DumpFile.read(f, (k, v) -> { }));
+        assertTrue(e.getMessage().startsWith(f.toString()), e.getMessage());
+    }
+}

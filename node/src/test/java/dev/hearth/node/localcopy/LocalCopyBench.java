@@ -1,0 +1,79 @@
+package dev.hearth.node.localcopy;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.hearth.node.HearthNode;
+import dev.hearth.node.TestNodes;
+import dev.hearth.storage.TenantKey;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.ignite.ShutdownPolicy;
+import org.apache.ignite.internal.IgnitionEx;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Local copy write and load rates on one node. Not part of the build: run with
+ * {@code flock /tmp/hearth-cluster.lock mvn -B -o -pl node test -Dtest=LocalCopyBench -Dbench=true
+ * -Dbench.entries=200000 -Dbench.valueBytes=1024}.
+ */
+@EnabledIfSystemProperty(named = "bench", matches = "true")
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
+class LocalCopyBench {
+    @TempDir
+    Path dir;
+
+    @Test
+    void writeAndLoadRates() throws Exception {
+        int n = Integer.getInteger("bench.entries", 200_000);
+        int size = Integer.getInteger("bench.valueBytes", 1024);
+        int[] disco = TestNodes.freePorts(1);
+        String[] sets = {"localCopy.interval=1h", "zones.default.memory=768m", "shutdown.timeout=20s"};
+        HearthNode node = HearthNode.start(TestNodes.config("lcbench", 0, disco, dir, sets), null);
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> node.status().readiness().ready());
+            byte[] value = new byte[size];
+            new java.util.Random(1).nextBytes(value);
+            ArrayDeque<CompletableFuture<?>> inFlight = new ArrayDeque<>();
+            for (int i = 0; i < n; i++) {
+                if (inFlight.size() >= 256) {
+                    inFlight.poll().join();
+                }
+                inFlight.add(node.cache().set(TenantKey.of("b", "key-" + i), value, 0, 0));
+            }
+            inFlight.forEach(CompletableFuture::join);
+            long t0 = System.nanoTime();
+            int files = node.localCopy().writeChanged();
+            double s = (System.nanoTime() - t0) / 1e9;
+            LocalCopyService.Status st = node.localCopy().status(true);
+            assertEquals(n, st.entries());
+            System.out.printf("BENCH local copy write: %d entries, %d files, %.1f MB in %.2f s = %.1f MB/s, %.0f entries/s%n",
+                    st.lastWriteEntries(), files, st.lastWriteBytes() / 1e6, s, st.lastWriteBytes() / 1e6 / s,
+                    st.lastWriteEntries() / s);
+            long t1 = System.nanoTime();
+            int again = node.localCopy().writeChanged();
+            System.out.printf("BENCH idle rewrite: %d files in %.1f ms%n", again, (System.nanoTime() - t1) / 1e6);
+        } finally {
+            IgnitionEx.stop(node.ignite().name(), true, ShutdownPolicy.IMMEDIATE, false);
+            node.stopGracefully();
+        }
+        HearthNode back = HearthNode.start(TestNodes.config("lcbench", 0, disco, dir, sets), null);
+        try {
+            await().atMost(Duration.ofMinutes(10)).until(() -> back.localCopy().status(true).lastLoad().state()
+                    .equals("complete"));
+            LocalCopyService.LoadResult r = back.localCopy().status(true).lastLoad();
+            assertEquals(n, r.entriesSent(), String.valueOf(r.error()));
+            System.out.printf("BENCH local copy load: %d entries, %.1f MB in %.2f s = %.1f MB/s, %.0f entries/s%n",
+                    r.entriesSent(), r.bytesRead() / 1e6, r.elapsedMillis() / 1e3,
+                    r.bytesRead() / 1e6 / (r.elapsedMillis() / 1e3), r.entriesSent() / (r.elapsedMillis() / 1e3));
+        } finally {
+            back.stopGracefully();
+        }
+    }
+}

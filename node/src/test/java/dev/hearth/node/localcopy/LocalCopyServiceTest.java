@@ -1,0 +1,321 @@
+package dev.hearth.node.localcopy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hearth.node.dump.DiskSpace;
+import dev.hearth.node.dump.DumpFile;
+import dev.hearth.node.warmup.AdaptiveRate;
+import dev.hearth.node.warmup.WarmupService;
+import dev.hearth.storage.Envelope;
+import dev.hearth.storage.Item;
+import dev.hearth.storage.TenantKey;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The local copy's write and load rules against a fake node: no cluster. */
+@Timeout(60)
+class LocalCopyServiceTest {
+    @TempDir
+    Path dir;
+
+    /** Partition -> counter and entries; counters move when a test changes a partition. */
+    static class FakeNode implements LocalCopyService.Source {
+        final Map<Integer, Long> counters = new TreeMap<>();
+        final Map<Integer, Map<String, byte[]>> data = new ConcurrentHashMap<>();
+        /** Keys this node holds now and their versions (what {@link #holdsAtLeast} answers), by partition. */
+        final Map<Integer, Map<String, Long>> present = new ConcurrentHashMap<>();
+        int scans;
+
+        @Override
+        public boolean holdsAtLeast(String zone, int partition, String storageKey, long version) {
+            return present.getOrDefault(partition, Map.of()).getOrDefault(storageKey, -1L) >= version;
+        }
+
+        void put(int partition, TenantKey key, Item item) {
+            data.computeIfAbsent(partition, p -> new LinkedHashMap<>()).put(key.storageKey(), Envelope.encode(key, item));
+            counters.merge(partition, 1L, Long::sum);
+        }
+
+        @Override
+        public String clusterId() {
+            return "c1";
+        }
+
+        @Override
+        public List<LocalCopyService.Held> held(String zone) {
+            List<LocalCopyService.Held> out = new ArrayList<>();
+            counters.forEach((p, c) -> out.add(new LocalCopyService.Held(p, c)));
+            return out;
+        }
+
+        @Override
+        public void forEach(String zone, int partition, DumpFile.RecordConsumer consumer) throws IOException {
+            scans++;
+            for (var e : data.getOrDefault(partition, Map.of()).entrySet()) {
+                consumer.accept(e.getKey(), e.getValue());
+            }
+        }
+    }
+
+    /** Collects what a load sends. */
+    static final class Sink implements WarmupService.ClusterLoader {
+        final Map<String, byte[]> sent = new LinkedHashMap<>();
+
+        @Override
+        public Session open(String zone) {
+            return new Session() {
+                @Override
+                public void add(String storageKey, byte[] value, long expireAt) {
+                    sent.put(storageKey, value);
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+    }
+
+    /** Keys k0-k39 with values v0-v39, key i in partition i % 4, none expiring. */
+    static FakeNode fortyKeysInFourPartitions() {
+        FakeNode node = new FakeNode();
+        for (int i = 0; i < 40; i++) {
+            node.put(i % 4, TenantKey.of("t", "k" + i), item("v" + i, 0));
+        }
+        return node;
+    }
+
+    static Item item(String v, long expireAt) {
+        return new Item(v.getBytes(StandardCharsets.UTF_8), 0, 1, expireAt, false);
+    }
+
+    @Test
+    void writesOnlyChangedPartitionsAndDropsFilesOfPartitionsNoLongerHeld() throws IOException {
+        FakeNode node = new FakeNode();
+        for (int i = 0; i < 30; i++) {
+            node.put(i % 3, TenantKey.of("t", "k" + i), item("v" + i, 0));
+        }
+        LocalCopyService copy = new LocalCopyService(dir, List.of("default"), node);
+        assertEquals(3, copy.writeChanged());
+        assertEquals(30, copy.status(true).entries());
+        int scans = node.scans;
+        assertEquals(0, copy.writeChanged(), "an idle node writes nothing");
+        assertEquals(scans, node.scans, "an idle node does not even read its partitions");
+        node.put(1, TenantKey.of("t", "new"), item("n", 0));
+        assertEquals(1, copy.writeChanged());
+        assertEquals(31, copy.status(true).entries());
+
+        node.counters.remove(2);
+        copy.writeChanged();
+        assertEquals(List.of(0, 1), copy.files("default").stream().map(LocalCopyService.PartitionFile::partition)
+                .toList());
+        node.counters.clear();
+        copy.writeChanged();
+        assertEquals(2, copy.files("default").size(), "holding nothing (leaving, cut off) keeps the files");
+        try (var s = Files.list(dir.resolve("local-copy").resolve("default"))) {
+            assertFalse(s.anyMatch(p -> p.toString().endsWith(".tmp")), "no temporary file left behind");
+        }
+    }
+
+    /** On a full disk the files of partitions no longer held go first: their space may be what the writes need. */
+    @Test
+    void aFullDiskStillLosesTheFilesOfPartitionsNoLongerHeld() throws IOException {
+        FakeNode node = new FakeNode() {
+            @Override
+            public void forEach(String zone, int partition, DumpFile.RecordConsumer consumer) throws IOException {
+                if (partition == 0 && counters.get(0) > 1) {
+                    throw new FileSystemException("p-0.hcopy.tmp", null, "No space left on device");
+                }
+                super.forEach(zone, partition, consumer);
+            }
+        };
+        node.put(0, TenantKey.of("t", "a"), item("a", 0));
+        node.put(1, TenantKey.of("t", "b"), item("b", 0));
+        DiskSpace disk = new DiskSpace();
+        LocalCopyService copy = new LocalCopyService(dir, List.of("default"), node, disk);
+        assertEquals(2, copy.writeChanged());
+        node.counters.remove(1);
+        node.put(0, TenantKey.of("t", "c"), item("c", 0));
+        assertEquals(0, copy.writeChanged(), "the disk is full");
+        assertEquals(List.of(0), copy.files("default").stream().map(LocalCopyService.PartitionFile::partition)
+                .toList(), "partition 1's file is gone although the round ended at the full disk");
+        assertEquals(1L, disk.counts().get(DiskSpace.LOCAL_COPY));
+    }
+
+    @Test
+    void loadRefusesDamagedFilesWholeSkipsExpiredAndFollowsTheSelector() throws IOException {
+        FakeNode node = new FakeNode();
+        long past = System.currentTimeMillis() - 1000;
+        for (int i = 0; i < 40; i++) {
+            node.put(i % 4, TenantKey.of("t", "k" + i), item("v" + i, i % 10 == 0 ? past : 0));
+        }
+        LocalCopyService copy = new LocalCopyService(dir, List.of("default"), node);
+        copy.writeChanged();
+        Path damaged = dir.resolve("local-copy/default/p-3.hcopy");
+        try (RandomAccessFile f = new RandomAccessFile(damaged.toFile(), "rw")) {
+            f.seek(f.length() - 30);
+            int b = f.read();
+            f.seek(f.length() - 30);
+            f.write(b ^ 1);
+        }
+
+        Sink sink = new Sink();
+        LocalCopyService.LoadResult r = copy.load("test", sink, (zone, partition, header) -> {
+            assertEquals("c1", header.get("cluster"));
+            return partition != 0;
+        });
+        assertEquals("complete", r.state());
+        assertEquals(2, r.files(), "partitions 1 and 2: 0 not selected, 3 refused");
+        assertEquals(1, r.refusedFiles());
+        assertTrue(r.refused().get(0).startsWith(damaged.toString()), r.refused().toString());
+        assertEquals(20, r.entriesRead());
+        assertEquals(2, r.skippedExpired(), "k10 and k30 (partition 2) expired");
+        assertEquals(18, sink.sent.size());
+        assertFalse(sink.sent.keySet().stream().anyMatch(k -> k.endsWith("k3")), "nothing of the refused file");
+    }
+
+    @Test
+    void aLoadInterruptedByTheNodesStopEndsStoppedWithoutRefusingOrFailing() throws IOException {
+        FakeNode node = fortyKeysInFourPartitions();
+        LocalCopyService copy = new LocalCopyService(dir, List.of("default"), node);
+        copy.writeChanged();
+
+        // The stop interrupts the loading thread in the middle of a file; the session then refuses to go on.
+        List<String> sent = new ArrayList<>();
+        boolean[] abandoned = new boolean[1];
+        WarmupService.ClusterLoader loader = zone -> new WarmupService.ClusterLoader.Session() {
+            @Override
+            public void add(String storageKey, byte[] value, long expireAt) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new java.util.concurrent.CancellationException("the refill was interrupted");
+                }
+                sent.add(storageKey);
+                if (sent.size() == 3) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+
+            @Override
+            public void close() {
+            }
+
+            @Override
+            public void abandon() {
+                abandoned[0] = true;
+            }
+        };
+        LocalCopyService.LoadResult r;
+        try {
+            r = copy.load("test", loader, (zone, partition, header) -> true);
+        } finally {
+            assertTrue(Thread.interrupted(), "the interrupt is left for the stopping thread to see");
+        }
+        assertEquals("stopped", r.state());
+        assertEquals(null, r.error());
+        assertEquals(3, r.entriesSent());
+        assertEquals(0, r.refusedFiles());
+        assertTrue(abandoned[0], "nothing is flushed or confirmed on the way out");
+        assertEquals("stopped", copy.status(true).lastLoad().state());
+
+        // Interrupted before it reads a file (a channel read would end with ClosedByInterruptException): no file is
+        // called damaged.
+        Sink sink = new Sink();
+        Thread.currentThread().interrupt();
+        try {
+            r = copy.load("test", sink, (zone, partition, header) -> true);
+        } finally {
+            assertTrue(Thread.interrupted());
+        }
+        assertEquals("stopped", r.state());
+        assertEquals(0, r.refusedFiles());
+        assertEquals(0, sink.sent.size());
+    }
+
+    @Test
+    void entriesThisNodeAlreadyHoldsAreCountedNotSent() throws IOException {
+        FakeNode node = fortyKeysInFourPartitions();
+        LocalCopyService copy = new LocalCopyService(dir, List.of("default"), node);
+        copy.writeChanged();
+        // The primary of partition 1 already loaded it (so this backup holds all of it, at the files' version 1); of
+        // partition 2, k2 at a newer version and k6 at an older one (the other node's copy missed its last write).
+        Map<String, Long> all1 = new java.util.HashMap<>();
+        node.data.get(1).keySet().forEach(k -> all1.put(k, 1L));
+        node.present.put(1, all1);
+        node.present.put(2, Map.of(TenantKey.of("t", "k2").storageKey(), 2L, TenantKey.of("t", "k6").storageKey(),
+                0L));
+
+        Sink sink = new Sink();
+        LocalCopyService.LoadResult r = copy.load("test", sink, (zone, partition, header) -> true);
+        assertEquals("complete", r.state());
+        assertEquals(40, r.entriesRead());
+        assertEquals(11, r.skippedPresent(), "10 of partition 1, 1 of partition 2");
+        assertEquals(29, r.entriesSent());
+        assertEquals(29, sink.sent.size());
+        assertFalse(sink.sent.containsKey(TenantKey.of("t", "k2").storageKey()));
+        assertTrue(sink.sent.containsKey(TenantKey.of("t", "k6").storageKey()), "held at an older version: sent");
+        assertTrue(sink.sent.containsKey(TenantKey.of("t", "k10").storageKey()), "partition 2's other keys are sent");
+    }
+
+    @Test
+    void passesLoadEachFileOnceInTheirOrderAndConfirmBetweenPasses() throws IOException {
+        FakeNode node = fortyKeysInFourPartitions();
+        // Two zones with the same files (the fake holds one set of partitions for every zone).
+        LocalCopyService copy = new LocalCopyService(dir, List.of("a", "b"), node);
+        copy.writeChanged();
+
+        List<String> events = new ArrayList<>();
+        WarmupService.ClusterLoader loader = zone -> new WarmupService.ClusterLoader.Session() {
+            @Override
+            public void add(String storageKey, byte[] value, long expireAt) {
+                int n = Integer.parseInt(storageKey.substring(storageKey.lastIndexOf('k') + 1));
+                events.add(zone + " p" + n % 4);
+            }
+
+            @Override
+            public void close() {
+                events.add(zone + " confirmed");
+            }
+        };
+        List<String> offered = new ArrayList<>();
+        LocalCopyService.LoadResult r;
+        try (AdaptiveRate pace = AdaptiveRate.Factory.FIXED.open(0)) {
+            r = copy.load("test", loader, List.of((zone, partition, header) -> partition == 2,
+                    (zone, partition, header) -> {
+                        offered.add(zone + " p" + partition);
+                        return partition != 1;
+                    }), pace);
+        }
+        assertEquals("complete", r.state());
+        assertEquals(6, r.files(), "per zone: 2 in the first pass, 0 and 3 in the second, 1 in none");
+        assertEquals(60, r.entriesSent());
+        assertEquals(List.of("a p0", "a p1", "a p3", "b p0", "b p1", "b p3"), offered.stream().sorted().toList(),
+                "a file loaded by the first pass is not offered to the second");
+        List<String> order = new ArrayList<>();
+        for (String e : events) {
+            if (order.isEmpty() || !order.get(order.size() - 1).equals(e)) {
+                order.add(e);
+            }
+        }
+        // Every zone's first pass, confirmed, before any zone's second.
+        assertEquals(List.of("a p2", "a confirmed", "b p2", "b confirmed"), order.subList(0, 4), order.toString());
+        assertTrue(order.subList(4, order.size()).stream().noneMatch(e -> e.endsWith("p2") || e.endsWith("p1")),
+                order.toString());
+        assertEquals("b confirmed", order.get(order.size() - 1));
+        assertEquals(r.fileBytesTotal(), r.fileBytesDone(), "partition 1's files are neither done nor to do");
+    }
+}

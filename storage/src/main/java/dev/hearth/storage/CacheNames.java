@@ -1,0 +1,22 @@
+package dev.hearth.storage;
+
+/**
+ * The caches a Hearth cluster holds, by the names the node creates them under and hearth-client opens them by: one
+ * cache per zone, the tenant registry and the membership record. A node refuses every other cache, so these are all there is.
+ */
+public final class CacheNames {
+    /** Zone caches are named {@code hearth-zone-<zone>}. */
+    public static final String ZONE_CACHE_PREFIX = "hearth-zone-";
+    /** The replicated registry of tenants and zones (String keys, JSON String values). */
+    public static final String REGISTRY = "hearth-tenants";
+    /** The replicated record of the cluster's expected members (the node's alone; clients never open it). */
+    public static final String MEMBERSHIP = "hearth-membership";
+
+    private CacheNames() {
+    }
+
+    /** The cache that holds the entries of every tenant placed in {@code zone}. */
+    public static String zoneCache(String zone) {
+        return ZONE_CACHE_PREFIX + zone;
+    }
+}
