@@ -25,6 +25,8 @@ import org.apache.ignite.plugin.PluginValidationException;
 /**
  * Hearth's hooks into Ignite's membership, as an Ignite plugin (node-local: nothing here is sent to other nodes).
  * <ul>
+ *   <li>A joining node of another {@link #WIRE_GENERATION} is refused: it could not read what the members send
+ *       each other by class name.</li>
  *   <li>A joining node whose {@code cluster.name} differs is refused (Ignite's node validation, run where the join is
  *       decided): two clusters whose discovery addresses overlap stay two.</li>
  *   <li>With a cluster secret ({@code cluster.secret}), a joining node must prove it knows the same one
@@ -39,6 +41,15 @@ import org.apache.ignite.plugin.PluginValidationException;
 public final class HearthPlugin implements PluginProvider<PluginConfiguration> {
     private static final org.apache.logging.log4j.Logger LOG =
             org.apache.logging.log4j.LogManager.getLogger(HearthPlugin.class);
+    /**
+     * Nodes send each other Hearth classes by name: entry processors ({@link MutationProcessor}, {@link MoveEntries}),
+     * the expiry policy ({@link dev.hearth.storage.Expiry}), the zones' node filter inside cache configurations. A
+     * node whose build names or serializes them differently cannot read them, and would fail in the middle of a
+     * partition exchange instead of at its join. Raise this number when such a class moves, is renamed or changes its
+     * fields; a cluster then moves to the new build by a full restart (its local copies bring the data back), not a
+     * rolling one. Builds before the number existed are generation 1 (they publish none).
+     */
+    public static final int WIRE_GENERATION = 2;
     private final String clusterName;
     private final Membership membership;
     private final ClusterSecret secret;
@@ -164,6 +175,14 @@ public final class HearthPlugin implements PluginProvider<PluginConfiguration> {
     @Override
     @Deprecated
     public void validateNewNode(ClusterNode node) throws PluginValidationException {
+        Object generation = node.attribute(NodeAttributes.WIRE_GENERATION);
+        String theirGeneration = generation == null ? "1" : generation.toString();
+        if (!Integer.toString(WIRE_GENERATION).equals(theirGeneration)) {
+            refuse(node, "node " + node.attribute(NodeAttributes.NAME) + " runs Hearth " + node.attribute(
+                    NodeAttributes.VERSION) + " of wire generation " + theirGeneration + ", this cluster's nodes run "
+                    + "generation " + WIRE_GENERATION + ": the two cannot exchange entries; move a cluster across "
+                    + "generations by a full restart (docs/operations.md, Upgrades): refused");
+        }
         Object theirs = node.attribute(NodeAttributes.CLUSTER_NAME);
         if (!clusterName.equals(theirs)) {
             refuse(node, "node " + node.attribute(NodeAttributes.NAME) + " belongs to cluster '" + theirs

@@ -159,6 +159,7 @@ public final class IgniteConfigFactory {
         attrs.put(NodeAttributes.THIN_CLIENT_PORT, ports.thinClient());
         attrs.put(NodeAttributes.VERSION, HearthVersion.get());
         attrs.put(NodeAttributes.CLUSTER_NAME, config.cluster().name());
+        attrs.put(NodeAttributes.WIRE_GENERATION, Integer.toString(HearthPlugin.WIRE_GENERATION));
         attrs.put(NodeAttributes.ADMIN_HOST, config.cluster().bindAddress());
         attrs.put(NodeAttributes.MEMBERS, MembersJson.encode(membership.members()));
         attrs.put(NodeAttributes.STARTED_AT, Long.toString(System.currentTimeMillis()));

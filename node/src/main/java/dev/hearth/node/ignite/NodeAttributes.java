@@ -11,6 +11,8 @@ public final class NodeAttributes {
     public static final String MEMCACHED_PORT = "hearth.port.memcached";
     public static final String THIN_CLIENT_PORT = "hearth.port.thinClient";
     public static final String VERSION = "hearth.version";
+    /** {@link HearthPlugin#WIRE_GENERATION} of the node's build: a node of another generation is refused at join. */
+    public static final String WIRE_GENERATION = "hearth.wireGeneration";
     /** {@code cluster.name}: a node whose name differs is refused at join ({@link HearthPlugin}). */
     public static final String CLUSTER_NAME = "hearth.cluster";
     /** The host the admin port listens on, as peers reach it (the split watch asks missing members there). */

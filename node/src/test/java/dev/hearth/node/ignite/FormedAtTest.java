@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import org.apache.ignite.lang.IgniteProductVersion;
-import org.apache.ignite.spi.discovery.DiscoveryMetricsProvider;
 import org.apache.ignite.spi.discovery.tcp.internal.TcpDiscoveryNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -16,23 +13,9 @@ import org.junit.jupiter.api.Timeout;
 class FormedAtTest {
     private static final long FORMED = 1_800_000_000_000L;
 
-    static TcpDiscoveryNode node(long order, Long startedAt) {
-        DiscoveryMetricsProvider metrics = new DiscoveryMetricsProvider() {
-            @Override
-            public org.apache.ignite.cluster.ClusterMetrics metrics() {
-                return null;
-            }
-
-            @Override
-            public Map<Integer, org.apache.ignite.cache.CacheMetrics> cacheMetrics() {
-                return Map.of();
-            }
-        };
-        TcpDiscoveryNode n = new TcpDiscoveryNode(UUID.randomUUID(), List.of("127.0.0.1"), List.of(), 0, metrics,
-                IgniteProductVersion.fromString("2.17.0"), "n" + order);
-        n.order(order);
-        n.setAttributes(startedAt == null ? Map.of() : Map.of(NodeAttributes.STARTED_AT, Long.toString(startedAt)));
-        return n;
+    private static TcpDiscoveryNode node(long order, Long startedAt) {
+        return TopologyNodes.node(order,
+                startedAt == null ? Map.of() : Map.of(NodeAttributes.STARTED_AT, Long.toString(startedAt)));
     }
 
     @Test
