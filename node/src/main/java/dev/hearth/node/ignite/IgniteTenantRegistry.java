@@ -1,15 +1,15 @@
 package dev.hearth.node.ignite;
 
 import dev.hearth.node.tenant.InFlight;
-import dev.hearth.node.tenant.Placement;
-import dev.hearth.node.tenant.RegistryJson;
 import dev.hearth.node.tenant.RegistryMirror;
 import dev.hearth.node.tenant.Route;
-import dev.hearth.node.tenant.TenantRecord;
 import dev.hearth.node.tenant.TenantRegistry;
-import dev.hearth.node.tenant.ZoneState;
 import dev.hearth.storage.CacheNames;
 import dev.hearth.storage.TenantKey;
+import dev.hearth.storage.registry.Placement;
+import dev.hearth.storage.registry.RegistryJson;
+import dev.hearth.storage.registry.TenantRecord;
+import dev.hearth.storage.registry.ZoneState;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;

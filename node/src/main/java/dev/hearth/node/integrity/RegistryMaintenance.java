@@ -1,7 +1,7 @@
 package dev.hearth.node.integrity;
 
-import dev.hearth.node.tenant.TenantRecord;
 import dev.hearth.node.tenant.TenantRegistry;
+import dev.hearth.storage.registry.TenantRecord;
 
 /**
  * {@link MaintenanceControl} over the replicated tenant registry. A tenant's change is awaited on every node before

@@ -1,5 +1,8 @@
 package dev.hearth.node.tenant;
 
+import dev.hearth.storage.registry.Placement;
+import dev.hearth.storage.registry.TenantRecord;
+import dev.hearth.storage.registry.ZoneState;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

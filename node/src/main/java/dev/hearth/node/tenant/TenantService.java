@@ -3,6 +3,8 @@ package dev.hearth.node.tenant;
 import dev.hearth.node.admin.TenantOperations;
 import dev.hearth.node.config.HearthConfig;
 import dev.hearth.storage.TenantKey;
+import dev.hearth.storage.registry.TenantRecord;
+import dev.hearth.storage.registry.ZoneState;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -14,6 +14,7 @@ import dev.hearth.node.cache.Mutation;
 import dev.hearth.storage.CacheNames;
 import dev.hearth.storage.Item;
 import dev.hearth.storage.TenantKey;
+import dev.hearth.storage.registry.TenantRecord;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;

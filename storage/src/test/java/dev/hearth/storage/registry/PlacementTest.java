@@ -1,4 +1,4 @@
-package dev.hearth.node.tenant;
+package dev.hearth.storage.registry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +11,7 @@ import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+/** The registry's records as every reader (node, hearth-client, hearthctl) reads them: the hash formula, the JSON. */
 @Timeout(60)
 class PlacementTest {
     @Test
@@ -51,35 +52,5 @@ class PlacementTest {
         assertEquals(r, RegistryJson.read(RegistryJson.write(r), TenantRecord.class));
         assertEquals("{\"zone\":\"z1\",\"maintenance\":true,\"changedAt\":5,\"changedBy\":\"me\"}",
                 RegistryJson.write(new ZoneState("z1", true, 5, "me")));
-    }
-
-    @Test
-    void effectiveStateFollowsTheRecordElseTheZoneFlag() {
-        RegistryMirror m = new RegistryMirror(Placement.single("default"));
-        m.apply("zone/default", RegistryJson.write(new ZoneState("default", true, 1, "x")));
-        assertTrue(m.route("unregistered").maintenance());
-        m.apply("tenant/back", RegistryJson.write(new TenantRecord("back", "default", "active", 1, 1, "x", null)));
-        assertEquals(false, m.route("back").maintenance());
-        m.apply("tenant/down", RegistryJson.write(new TenantRecord("down", "other", "maintenance", 1, 1, "x", null)));
-        assertTrue(m.route("down").maintenance());
-        assertEquals("other", m.route("down").zone());
-        // A malformed value is skipped, not fatal.
-        m.apply("tenant/bad", "{not json");
-        assertEquals("default", m.route("bad").zone());
-    }
-
-    @Test
-    void tenantStatsKeepTheBusiestAndFoldTheRest() {
-        TenantStats s = new TenantStats();
-        for (int t = 0; t < 5; t++) {
-            for (int i = 0; i <= t; i++) {
-                s.record("t" + t, i % 2 == 0 ? "hit" : "miss");
-            }
-        }
-        Map<String, TenantStats.Figures> top = s.top(2);
-        assertEquals(List.of("t4", "t3", "other"), List.copyOf(top.keySet()));
-        assertEquals(5, top.get("t4").ops());
-        assertEquals(3, top.get("t4").hits());
-        assertEquals(1 + 2 + 3, top.get("other").ops());
     }
 }

@@ -1,12 +1,12 @@
-package dev.hearth.node.tenant;
+package dev.hearth.storage.registry;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * The registry's value format: JSON strings, so the thin client (hearthctl, the Java client) reads them with no
- * shared class. Field names are part of the contract in docs/design/tenants-and-integrity.md.
+ * The registry's value format: JSON strings, so that any thin client can read them, and these records are how the node
+ * and hearth-client do. Field names are part of the contract in docs/design/tenants-and-integrity.md.
  */
 public final class RegistryJson {
     public static final String TENANT_PREFIX = "tenant/";

@@ -1,4 +1,4 @@
-package dev.hearth.node.tenant;
+package dev.hearth.storage.registry;
 
 /**
  * One tenant's registry record ({@code tenant/<name>} in {@code hearth-tenants}, JSON as in

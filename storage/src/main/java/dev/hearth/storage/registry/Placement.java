@@ -1,4 +1,4 @@
-package dev.hearth.node.tenant;
+package dev.hearth.storage.registry;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
