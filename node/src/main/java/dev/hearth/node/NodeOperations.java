@@ -5,9 +5,8 @@ import dev.hearth.node.dump.DumpService;
 import dev.hearth.node.status.NodeStatus;
 import dev.hearth.node.warmup.WarmupService;
 import dev.hearth.wire.StopSafety;
-import java.util.LinkedHashMap;
+import dev.hearth.wire.admin.StopReply;
 import java.util.List;
-import java.util.Map;
 import java.util.NoSuchElementException;
 
 /** The admin port's actions, over the node's services. */
@@ -27,7 +26,7 @@ final class NodeOperations implements AdminOperations {
     }
 
     @Override
-    public Object shutdown(boolean force) {
+    public StopReply shutdown(boolean force) {
         StopSafety safety = status.safety();
         if (!safety.safeToStop() && !force) {
             throw new IllegalStateException("refusing to stop " + nodeName + ": not safe to stop: "
@@ -36,43 +35,38 @@ final class NodeOperations implements AdminOperations {
         Thread t = new Thread(exit, "hearth-admin-shutdown");
         t.setDaemon(false);
         t.start();
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("node", nodeName);
-        body.put("stopping", true);
-        body.put("forced", !safety.safeToStop());
-        body.put("reasons", safety.reasons());
-        return body;
+        return new StopReply(nodeName, true, !safety.safeToStop(), safety.reasons());
     }
 
     @Override
-    public Object startDump(String name, List<String> zones) {
+    public DumpService.DumpInfo startDump(String name, List<String> zones) {
         return dumps.start(name, zones);
     }
 
     @Override
-    public Object listDumps() {
-        return Map.of("node", nodeName, "dumps", dumps.list());
+    public DumpService.DumpList listDumps() {
+        return new DumpService.DumpList(nodeName, dumps.list());
     }
 
     @Override
-    public Object dump(String name) {
+    public DumpService.DumpInfo dump(String name) {
         return dumps.info(name).orElseThrow(() -> new NoSuchElementException("no dump named '" + name + "' on "
                 + nodeName));
     }
 
     @Override
-    public Object verifyDump(String name) {
+    public DumpService.VerifyResult verifyDump(String name) {
         return dumps.verify(name).orElseThrow(() -> new NoSuchElementException("no dump named '" + name + "' on "
                 + nodeName));
     }
 
     @Override
-    public Object startWarmup(String dump, String zone, long rate) {
+    public WarmupService.Status startWarmup(String dump, String zone, long rate) {
         return warmup.start(dump, zone, rate);
     }
 
     @Override
-    public Object warmupStatus() {
+    public WarmupService.Status warmupStatus() {
         return warmup.status();
     }
 }

@@ -1,5 +1,8 @@
 package dev.hearth.node.admin;
 
+import dev.hearth.node.dump.DumpService;
+import dev.hearth.node.warmup.WarmupService;
+import dev.hearth.wire.admin.StopReply;
 import java.util.List;
 
 /**
@@ -15,18 +18,20 @@ public interface AdminOperations {
      * @param force stop even when the node reports it is not safe to stop
      * @return what will happen, for the reply
      */
-    Object shutdown(boolean force);
+    StopReply shutdown(boolean force);
 
-    Object startDump(String name, List<String> zones);
+    /** Starts a dump of this node's primary copies (answered 202); {@link #dump} shows its progress. */
+    DumpService.DumpInfo startDump(String name, List<String> zones);
 
-    Object listDumps();
+    DumpService.DumpList listDumps();
 
-    Object dump(String name);
+    DumpService.DumpInfo dump(String name);
 
-    Object verifyDump(String name);
+    /** Reads every file of the dump again and checks its checksums. */
+    DumpService.VerifyResult verifyDump(String name);
 
     /** @param dump null for the newest; @param zone null for all; @param rate entries/s, 0 unlimited */
-    Object startWarmup(String dump, String zone, long rate);
+    WarmupService.Status startWarmup(String dump, String zone, long rate);
 
-    Object warmupStatus();
+    WarmupService.Status warmupStatus();
 }

@@ -52,6 +52,10 @@ public final class DumpService {
     public record ZoneFile(String file, long entries, long bytes) {
     }
 
+    /** The dumps one node holds, in {@link #list}'s order. */
+    public record DumpList(String node, List<DumpInfo> dumps) {
+    }
+
     /** Result of re-reading every file of a dump. */
     public record VerifyResult(String name, String node, boolean ok, List<FileCheck> files) {
     }

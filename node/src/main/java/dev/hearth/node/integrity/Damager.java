@@ -1,15 +1,15 @@
 package dev.hearth.node.integrity;
 
+import dev.hearth.wire.admin.DamageReport;
 import java.util.List;
-import java.util.Map;
 
-/** Damages copies held by this node only (the test hook). Implemented over Ignite internals in the cluster package. */
+/** Damages copies held by this node only (the test hook). Implemented over Ignite internals in the ignite.testhook package. */
 public interface Damager {
     enum Kind { flip, drop, change }
 
     /**
      * @param tenant only keys of this tenant; null for any
-     * @return one map per damaged copy: storage key, kind, whether this node is the key's primary
+     * @return each damaged copy: storage key, kind, whether this node holds the key's primary or a backup
      */
-    List<Map<String, Object>> damage(String zone, Kind kind, int count, String tenant);
+    List<DamageReport.DamagedCopy> damage(String zone, Kind kind, int count, String tenant);
 }

@@ -1,7 +1,13 @@
 package dev.hearth.node.integrity;
 
-import dev.hearth.node.admin.IntegrityOperations;
 import dev.hearth.storage.TenantKey;
+import dev.hearth.wire.admin.DamageReport;
+import dev.hearth.wire.admin.IntegrityCounts;
+import dev.hearth.wire.admin.JobList;
+import dev.hearth.wire.admin.JobSummary;
+import dev.hearth.wire.admin.RecoverJobStatus;
+import dev.hearth.wire.admin.RecoveryTenant;
+import dev.hearth.wire.admin.VerifyJobStatus;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -67,7 +73,7 @@ public final class IntegrityService implements IntegrityOperations {
     }
 
     @Override
-    public Map<String, Object> startVerify(String zone, String tenant, boolean repair, long rate) {
+    public VerifyJobStatus startVerify(String zone, String tenant, boolean repair, long rate) {
         if (rate < 0) {
             throw new IllegalArgumentException("rate must be 0 (unlimited) or a positive number of entries/s");
         }
@@ -106,21 +112,21 @@ public final class IntegrityService implements IntegrityOperations {
     }
 
     @Override
-    public Map<String, Object> verifyJobs() {
-        List<Map<String, Object>> list = new ArrayList<>();
+    public JobList verifyJobs() {
+        List<JobSummary> list = new ArrayList<>();
         synchronized (jobs) {
             jobs.values().forEach(j -> list.add(j.summary()));
         }
-        return Map.of("node", nodeName, "jobs", list);
+        return new JobList(nodeName, list);
     }
 
     @Override
-    public Map<String, Object> verifyJob(String id) {
+    public VerifyJobStatus verifyJob(String id) {
         return job(id, VerifyJob.class).snapshot();
     }
 
     @Override
-    public Map<String, Object> startRecover(String zone, long rate, String by) {
+    public RecoverJobStatus startRecover(String zone, long rate, String by) {
         requireZone(zone);
         if (rate < 0) {
             throw new IllegalArgumentException("rate must be 0 (unlimited) or a positive number of entries/s");
@@ -149,12 +155,12 @@ public final class IntegrityService implements IntegrityOperations {
     }
 
     @Override
-    public Map<String, Object> recoverJob(String id) {
+    public RecoverJobStatus recoverJob(String id) {
         return job(id, RecoverJob.class).snapshot();
     }
 
     @Override
-    public Map<String, Object> damage(String zone, String kind, long count, String tenant, String node) {
+    public DamageReport damage(String zone, String kind, long count, String tenant, String node) {
         if (damager == null) {
             throw new NoSuchElementException("no such path: /admin/test/damage (exists only with "
                     + "testing.damageEndpoint: true)");
@@ -179,17 +185,10 @@ public final class IntegrityService implements IntegrityOperations {
             throw new IllegalArgumentException("this request damages copies on the node that receives it ("
                     + nodeName + "), not " + node + ": send it to " + node + "'s admin port");
         }
-        List<Map<String, Object>> damaged = damager.damage(zone, k, (int) count, tenant);
+        List<DamageReport.DamagedCopy> damaged = damager.damage(zone, k, (int) count, tenant);
         LOG.warn("TEST HOOK: damaged {} cop{} ({}) of zone {} on node {}", damaged.size(),
                 damaged.size() == 1 ? "y" : "ies", k, zone, nodeName);
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("node", nodeName);
-        body.put("zone", zone);
-        body.put("kind", k.name());
-        body.put("requested", count);
-        body.put("damaged", damaged.size());
-        body.put("copies", damaged);
-        return body;
+        return new DamageReport(nodeName, zone, k.name(), count, damaged.size(), damaged);
     }
 
     private void requireZone(String zone) {
@@ -266,18 +265,15 @@ public final class IntegrityService implements IntegrityOperations {
             this.state = state;
         }
 
-        Map<String, Object> summary() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", id);
-            m.put("state", state);
-            m.put("startedAt", startedAt);
-            m.put("finishedAt", finishedAt == 0 ? null : finishedAt);
-            m.put("elapsedMillis", (finishedAt == 0 ? System.currentTimeMillis() : finishedAt) - startedAt);
-            m.put("error", error);
-            return m;
+        Long finished() {
+            return finishedAt == 0 ? null : finishedAt;
         }
 
-        abstract Map<String, Object> snapshot();
+        long elapsedMillis() {
+            return (finishedAt == 0 ? System.currentTimeMillis() : finishedAt) - startedAt;
+        }
+
+        abstract JobSummary summary();
     }
 
     /** A verify (and optionally repair) of one or more zones. */
@@ -301,32 +297,22 @@ public final class IntegrityService implements IntegrityOperations {
         }
 
         @Override
-        Map<String, Object> summary() {
-            Map<String, Object> m = super.summary();
-            m.put("kind", "verify");
-            m.put("zones", zones);
-            m.put("tenant", tenant);
-            m.put("repair", repair);
-            return m;
+        JobSummary summary() {
+            return new JobSummary(id, state, startedAt, finished(), elapsedMillis(), error, "verify", zones, tenant,
+                    repair);
         }
 
-        @Override
-        Map<String, Object> snapshot() {
-            Map<String, Object> m = summary();
-            m.put("rate", rate);
-            m.put("progress", progress.toMap());
+        VerifyJobStatus snapshot() {
             TenantReport total = new TenantReport(null, null);
-            List<Map<String, Object>> tenants = new ArrayList<>();
+            List<IntegrityCounts> tenants = new ArrayList<>();
             Map<String, TenantReport> sorted = new TreeMap<>();
             reports.forEach((zone, byTenant) -> byTenant.forEach((t, r) -> sorted.put(zone + '\0' + t, r)));
             for (TenantReport r : sorted.values()) {
                 r.addTo(total);
-                tenants.add(r.toMap(true));
+                tenants.add(r.counts(true));
             }
-            m.put("totals", total.toMap(false));
-            m.put("clean", total.clean());
-            m.put("tenants", tenants);
-            return m;
+            return new VerifyJobStatus(id, state, startedAt, finished(), elapsedMillis(), error, "verify", zones,
+                    tenant, repair, rate, progress.snapshot(), total.counts(false), total.clean(), tenants);
         }
     }
 
@@ -347,23 +333,20 @@ public final class IntegrityService implements IntegrityOperations {
         }
 
         @Override
-        Map<String, Object> snapshot() {
-            Map<String, Object> m = summary();
-            m.put("kind", "recover");
-            m.put("zone", zone);
-            m.put("by", by);
-            m.put("rate", rate);
-            m.put("phase", phase);
-            m.put("passes", passes);
-            m.put("progress", progress.toMap());
+        JobSummary summary() {
+            return new JobSummary(id, state, startedAt, finished(), elapsedMillis(), error, "recover", List.of(zone),
+                    null, null);
+        }
+
+        RecoverJobStatus snapshot() {
             List<ZoneRecovery.TenantState> list = new ArrayList<>(tenants.values());
             list.sort(Comparator.comparingLong((ZoneRecovery.TenantState t) -> t.entries).thenComparing(t -> t.tenant));
-            List<Map<String, Object>> out = new ArrayList<>();
+            List<RecoveryTenant> out = new ArrayList<>();
             List<String> damaged = new ArrayList<>();
             List<String> notRecovered = new ArrayList<>();
             int active = 0;
             for (ZoneRecovery.TenantState t : list) {
-                out.add(t.toMap());
+                out.add(t.view());
                 if (t.damaged) {
                     damaged.add(t.tenant);
                 }
@@ -373,12 +356,8 @@ public final class IntegrityService implements IntegrityOperations {
                     notRecovered.add(t.tenant);
                 }
             }
-            m.put("tenantsTotal", list.size());
-            m.put("tenantsActive", active);
-            m.put("damagedTenants", damaged);
-            m.put("notRecovered", notRecovered);
-            m.put("tenants", out);
-            return m;
+            return new RecoverJobStatus(id, state, startedAt, finished(), elapsedMillis(), error, "recover", zone, by,
+                    rate, phase, passes, progress.snapshot(), list.size(), active, damaged, notRecovered, out);
         }
     }
 }

@@ -1,7 +1,6 @@
 package dev.hearth.node.integrity;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import dev.hearth.wire.admin.JobProgress;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Progress of verify passes, readable while they run. */
@@ -18,20 +17,12 @@ public final class PassProgress {
         return entriesDone.get();
     }
 
-    public Map<String, Object> toMap() {
+    public JobProgress snapshot() {
         double secs = Math.max((System.nanoTime() - startNanos) / 1e9, 0.001);
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("zone", zone);
-        m.put("entriesDone", entriesDone.get());
-        m.put("entriesTotal", entriesTotal.get());
-        m.put("partitionsDone", partitionsDone.get());
-        m.put("partitionsTotal", partitionsTotal.get());
         long pt = partitionsTotal.get();
-        m.put("percent", pt == 0 ? 0.0 : Math.round(1000.0 * partitionsDone.get() / pt) / 10.0);
-        m.put("bytes", bytes.get());
-        m.put("entriesPerSecond", Math.round(entriesDone.get() / secs));
-        m.put("mbPerSecond", Math.round(bytes.get() / 1e6 / secs * 10) / 10.0);
-        m.put("elapsedMillis", Math.round(secs * 1000));
-        return m;
+        return new JobProgress(zone, entriesDone.get(), entriesTotal.get(), partitionsDone.get(), pt,
+                pt == 0 ? 0.0 : Math.round(1000.0 * partitionsDone.get() / pt) / 10.0, bytes.get(),
+                Math.round(entriesDone.get() / secs), Math.round(bytes.get() / 1e6 / secs * 10) / 10.0,
+                Math.round(secs * 1000));
     }
 }

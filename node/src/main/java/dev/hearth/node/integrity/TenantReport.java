@@ -1,9 +1,8 @@
 package dev.hearth.node.integrity;
 
+import dev.hearth.wire.admin.IntegrityCounts;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /** What one verify pass found for one tenant (the report classes of docs/design/tenants-and-integrity.md). */
 public final class TenantReport {
@@ -89,27 +88,10 @@ public final class TenantReport {
         }
     }
 
-    public synchronized Map<String, Object> toMap(boolean withKeys) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        if (tenant != null) {
-            m.put("tenant", tenant);
-        }
-        if (zone != null) {
-            m.put("zone", zone);
-        }
-        m.put("entriesChecked", entriesChecked);
-        m.put("bytes", bytes);
-        m.put("damagedEntries", damagedEntries);
-        m.put("copiesMissing", copiesMissing);
-        m.put("copiesEvicted", copiesEvicted);
-        m.put("copiesDiffer", copiesDiffer);
-        m.put("checksumFailures", checksumFailures);
-        m.put("repaired", repaired);
-        m.put("removed", removed);
-        m.put("skippedRewritten", skippedRewritten);
-        if (withKeys) {
-            m.put("damagedKeys", List.copyOf(damagedKeys));
-        }
-        return m;
+    /** @param withKeys whether to list the damaged keys (a job's per-tenant reports do, its totals do not) */
+    public synchronized IntegrityCounts counts(boolean withKeys) {
+        return new IntegrityCounts(tenant, zone, entriesChecked, bytes, damagedEntries, copiesMissing, copiesEvicted,
+                copiesDiffer, checksumFailures, repaired, removed, skippedRewritten,
+                withKeys ? List.copyOf(damagedKeys) : null);
     }
 }

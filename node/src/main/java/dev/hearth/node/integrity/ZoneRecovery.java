@@ -1,9 +1,9 @@
 package dev.hearth.node.integrity;
 
+import dev.hearth.wire.admin.RecoveryTenant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -136,21 +136,9 @@ final class ZoneRecovery {
             checksumFailures = Math.max(checksumFailures, r.checksumFailures());
         }
 
-        Map<String, Object> toMap() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("tenant", tenant);
-            m.put("entries", entries);
-            m.put("state", state);
-            m.put("damaged", damaged);
-            m.put("passes", passes);
-            m.put("damagedEntries", damagedEntries);
-            m.put("copiesMissing", copiesMissing);
-            m.put("copiesDiffer", copiesDiffer);
-            m.put("checksumFailures", checksumFailures);
-            m.put("repaired", repaired);
-            m.put("removed", removed);
-            m.put("activeAfterMillis", activeAfterMillis < 0 ? null : activeAfterMillis);
-            return m;
+        RecoveryTenant view() {
+            return new RecoveryTenant(tenant, entries, state, damaged, passes, damagedEntries, copiesMissing,
+                    copiesDiffer, checksumFailures, repaired, removed, activeAfterMillis < 0 ? null : activeAfterMillis);
         }
     }
 }

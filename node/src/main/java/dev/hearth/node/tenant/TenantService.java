@@ -1,10 +1,17 @@
 package dev.hearth.node.tenant;
 
-import dev.hearth.node.admin.TenantOperations;
 import dev.hearth.node.config.HearthConfig;
 import dev.hearth.storage.TenantKey;
 import dev.hearth.storage.registry.TenantRecord;
 import dev.hearth.storage.registry.ZoneState;
+import dev.hearth.wire.admin.FlushResult;
+import dev.hearth.wire.admin.MoveJobStatus;
+import dev.hearth.wire.admin.TenantDetail;
+import dev.hearth.wire.admin.TenantList;
+import dev.hearth.wire.admin.TenantSummary;
+import dev.hearth.wire.admin.ZoneDetail;
+import dev.hearth.wire.admin.ZoneList;
+import dev.hearth.wire.admin.ZoneSummary;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,21 +84,9 @@ public final class TenantService implements TenantOperations {
             this.by = by;
         }
 
-        Map<String, Object> view(String node) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("node", node);
-            m.put("from", from);
-            m.put("to", to);
-            m.put("by", by);
-            m.put("state", state);
-            m.put("startedAt", startedAt);
-            m.put("finishedAt", finishedAt == 0 ? null : finishedAt);
-            m.put("passes", passes);
-            m.put("keysHandled", keysHandled.get());
-            m.put("keysMoved", keysMoved.get());
-            m.put("leftoversRemoved", leftoversRemoved);
-            m.put("error", error);
-            return m;
+        MoveJobStatus view(String node) {
+            return new MoveJobStatus(node, from, to, by, state, startedAt, finishedAt == 0 ? null : finishedAt, passes,
+                    keysHandled.get(), keysMoved.get(), leftoversRemoved, error);
         }
     }
 
@@ -123,23 +118,18 @@ public final class TenantService implements TenantOperations {
         }
     }
 
-    private Map<String, Object> zoneView(String zone, boolean withTenants) {
+    private ZoneSummary zoneSummary(String zone) {
+        ZoneDetail d = zoneDetail(zone);
+        return new ZoneSummary(d.name(), d.memory(), d.backups(), d.nodeFilter(), d.nodes(), d.maintenance(),
+                d.maintenanceChangedAt(), d.maintenanceChangedBy(), d.tenants().size(), d.entries(), d.bytes());
+    }
+
+    private ZoneDetail zoneDetail(String zone) {
         HearthConfig.Zone z = zoneConfig.get(zone);
         ZoneState st = registry.zoneStates().get(zone);
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("name", zone);
-        m.put("memory", z.memory().bytes());
-        m.put("backups", z.backups());
-        m.put("nodeFilter", new TreeMap<>(z.nodeFilter()));
-        m.put("nodes", store.nodes(zone));
-        m.put("maintenance", st != null && st.maintenance());
-        m.put("maintenanceChangedAt", st == null ? null : st.changedAt());
-        m.put("maintenanceChangedBy", st == null ? null : st.changedBy());
-        List<String> tenants = tenantsIn(zone);
-        m.put("tenants", withTenants ? tenants : (Object) tenants.size());
-        m.put("entries", store.entries(zone));
-        m.put("bytes", store.approximateBytes(zone));
-        return m;
+        return new ZoneDetail(zone, z.memory().bytes(), z.backups(), new TreeMap<>(z.nodeFilter()), store.nodes(zone),
+                st != null && st.maintenance(), st == null ? null : st.changedAt(), st == null ? null : st.changedBy(),
+                tenantsIn(zone), store.entries(zone), store.approximateBytes(zone));
     }
 
     /** Registered tenants of the zone, plus tenants this node served that the placement puts there. */
@@ -159,70 +149,59 @@ public final class TenantService implements TenantOperations {
     }
 
     @Override
-    public Object zones() {
-        List<Object> out = new ArrayList<>();
+    public ZoneList zones() {
+        List<ZoneSummary> out = new ArrayList<>();
         for (String z : registry.zones()) {
-            out.add(zoneView(z, false));
+            out.add(zoneSummary(z));
         }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("placement", registry.placement());
-        m.put("zones", out);
-        return m;
+        return new ZoneList(registry.placement(), out);
     }
 
     @Override
-    public Object zone(String zone) {
+    public ZoneDetail zone(String zone) {
         checkZone(zone);
-        return zoneView(zone, true);
+        return zoneDetail(zone);
     }
 
     @Override
-    public Object zoneMaintenance(String zone, boolean on, String by) {
+    public ZoneState zoneMaintenance(String zone, boolean on, String by) {
         checkZone(zone);
         ZoneState z = registry.setZoneMaintenance(zone, on, who(by));
         LOG.info("Zone {} maintenance {} by {}", zone, on ? "on" : "off", z.changedBy());
         return z;
     }
 
-    private Map<String, Object> tenantView(String tenant) {
+    private TenantDetail tenantDetail(String tenant) {
         TenantRecord r = registry.get(tenant).orElse(null);
         Route route = registry.route(tenant);
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("tenant", tenant);
-        m.put("registered", r != null);
-        m.put("zone", route.zone());
-        m.put("state", route.maintenance() ? TenantRecord.MAINTENANCE : TenantRecord.ACTIVE);
-        m.put("movingFrom", route.movingFrom());
-        m.put("record", r);
         TenantStats.Figures f = stats.of(tenant);
-        m.put("ops", f.ops());
-        m.put("hits", f.hits());
-        m.put("misses", f.misses());
-        return m;
+        MoveJob job = moves.get(tenant);
+        return new TenantDetail(tenant, r != null, route.zone(),
+                route.maintenance() ? TenantRecord.MAINTENANCE : TenantRecord.ACTIVE, route.movingFrom(), r, f.ops(),
+                f.hits(), f.misses(), job == null ? null : job.view(nodeName));
     }
 
     @Override
-    public Object tenants() {
+    public TenantList tenants() {
         TreeSet<String> names = new TreeSet<>(stats.seen());
         registry.list().forEach(r -> names.add(r.tenant()));
-        List<Object> out = new ArrayList<>();
+        List<TenantSummary> out = new ArrayList<>();
         for (String t : names) {
-            out.add(tenantView(t));
+            TenantDetail d = tenantDetail(t);
+            out.add(new TenantSummary(d.tenant(), d.registered(), d.zone(), d.state(), d.movingFrom(), d.record(),
+                    d.ops(), d.hits(), d.misses()));
         }
-        return Map.of("tenants", out);
+        return new TenantList(out);
     }
 
     @Override
-    public Object tenant(String tenant) {
+    public TenantDetail tenant(String tenant) {
         checkTenant(tenant);
-        Map<String, Object> m = tenantView(tenant);
-        MoveJob job = moves.get(tenant);
-        m.put("move", job == null ? null : job.view(nodeName));
-        return m;
+        return tenantDetail(tenant);
     }
 
     @Override
-    public Object assign(String tenant, String zone, String by) {
+    public TenantRecord assign(String tenant, String zone, String by) {
         checkTenant(tenant);
         checkZone(zone);
         String who = who(by);
@@ -243,7 +222,7 @@ public final class TenantService implements TenantOperations {
     }
 
     @Override
-    public Object move(String tenant, String zone, String by) {
+    public MoveJobStatus move(String tenant, String zone, String by) {
         checkTenant(tenant);
         checkZone(zone);
         String who = who(by);
@@ -313,7 +292,7 @@ public final class TenantService implements TenantOperations {
     }
 
     @Override
-    public Object flush(String tenant, String by) {
+    public FlushResult flush(String tenant, String by) {
         checkTenant(tenant);
         String who = who(by);
         Route route = registry.route(tenant);
@@ -322,16 +301,11 @@ public final class TenantService implements TenantOperations {
         }
         long removed = store.removeAll(route.zone(), tenant);
         LOG.info("Tenant {} flushed by {}: {} entries removed from zone {}", tenant, who, removed, route.zone());
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("tenant", tenant);
-        m.put("zone", route.zone());
-        m.put("removed", removed);
-        m.put("by", who);
-        return m;
+        return new FlushResult(tenant, route.zone(), removed, who);
     }
 
     @Override
-    public Object tenantMaintenance(String tenant, boolean on, String by) {
+    public TenantRecord tenantMaintenance(String tenant, boolean on, String by) {
         checkTenant(tenant);
         TenantRecord r = registry.setMaintenance(tenant, on, who(by));
         LOG.info("Tenant {} maintenance {} by {}", tenant, on ? "on" : "off", r.changedBy());

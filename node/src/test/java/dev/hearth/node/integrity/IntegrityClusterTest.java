@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hearth.node.HearthNode;
 import dev.hearth.node.TestNodes;
 import dev.hearth.storage.Envelope;
@@ -47,6 +48,7 @@ class IntegrityClusterTest {
     static final String ZONE = "default";
     static final String OTHER = "calm";
     static final int KEYS = 300;
+    private static final ObjectMapper JSON = new ObjectMapper();
     @TempDir
     static Path dir;
     static final List<HearthNode> nodes = new ArrayList<>();
@@ -142,12 +144,18 @@ class IntegrityClusterTest {
         return nodes.get(0).integrity();
     }
 
+    /** A service answer as the admin port writes it: the maps the assertions below read. */
     @SuppressWarnings("unchecked")
-    static Map<String, Object> finish(Map<String, Object> started, boolean recover) {
-        String id = (String) started.get("id");
+    static Map<String, Object> json(Object answer) {
+        return JSON.convertValue(answer, Map.class);
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> finish(Object answer, boolean recover) {
+        String id = (String) json(answer).get("id");
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100)).until(() -> !"running".equals(
-                (recover ? integrity().recoverJob(id) : integrity().verifyJob(id)).get("state")));
-        Map<String, Object> job = recover ? integrity().recoverJob(id) : integrity().verifyJob(id);
+                json(recover ? integrity().recoverJob(id) : integrity().verifyJob(id)).get("state")));
+        Map<String, Object> job = json(recover ? integrity().recoverJob(id) : integrity().verifyJob(id));
         assertEquals("complete", job.get("state"), () -> "job " + id + " ended: " + job);
         return job;
     }
@@ -167,7 +175,7 @@ class IntegrityClusterTest {
 
     @SuppressWarnings("unchecked")
     static Set<String> damage(int node, String kind, int count, String tenant) {
-        Map<String, Object> r = nodes.get(node).integrity().damage(ZONE, kind, count, tenant, null);
+        Map<String, Object> r = json(nodes.get(node).integrity().damage(ZONE, kind, count, tenant, null));
         assertEquals(count, n(r, "damaged"), () -> "damage answered " + r);
         Set<String> keys = new TreeSet<>();
         for (Map<String, Object> c : (List<Map<String, Object>>) r.get("copies")) {

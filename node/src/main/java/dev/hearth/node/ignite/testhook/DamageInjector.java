@@ -6,11 +6,10 @@ import dev.hearth.storage.CacheNames;
 import dev.hearth.storage.Envelope;
 import dev.hearth.storage.Item;
 import dev.hearth.storage.TenantKey;
+import dev.hearth.wire.admin.DamageReport;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.cache.Cache;
@@ -51,7 +50,7 @@ public final class DamageInjector implements Damager {
     }
 
     @Override
-    public List<Map<String, Object>> damage(String zone, Kind kind, int count, String tenant) {
+    public List<DamageReport.DamagedCopy> damage(String zone, Kind kind, int count, String tenant) {
         String cacheName = CacheNames.zoneCache(zone);
         IgniteCache<String, byte[]> cache = ignite.cache(cacheName);
         GridCacheContext<String, byte[]> cctx = ignite.<String, byte[]>cachex(cacheName).context();
@@ -65,17 +64,13 @@ public final class DamageInjector implements Damager {
                 }
             }
         }
-        List<Map<String, Object>> out = new ArrayList<>();
+        List<DamageReport.DamagedCopy> out = new ArrayList<>();
         for (String key : picked) {
             boolean primary = ignite.affinity(cacheName).isPrimary(ignite.localNode(), key);
             boolean done = kind == Kind.drop ? drop(cache, key) : rewrite(cache, cctx, key, kind);
             if (done) {
                 damaged.add(zone + '\0' + key);
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("key", key);
-                m.put("kind", kind.name());
-                m.put("copy", primary ? "primary" : "backup");
-                out.add(m);
+                out.add(new DamageReport.DamagedCopy(key, kind.name(), primary ? "primary" : "backup"));
             }
         }
         return out;

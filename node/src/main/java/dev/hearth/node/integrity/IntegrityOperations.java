@@ -1,0 +1,29 @@
+package dev.hearth.node.integrity;
+
+import dev.hearth.wire.admin.DamageReport;
+import dev.hearth.wire.admin.JobList;
+import dev.hearth.wire.admin.RecoverJobStatus;
+import dev.hearth.wire.admin.VerifyJobStatus;
+
+/**
+ * Verify, repair, zone recovery and the damage test hook behind {@code /admin/verify}, {@code /admin/zones/{z}/recover},
+ * {@code /admin/recover/{id}} and {@code /admin/test/damage}. Refusals are exceptions the admin port maps to HTTP:
+ * IllegalArgumentException (bad input, 400), NoSuchElementException (no such zone or job, 404), IllegalStateException
+ * (not now, 409). Jobs run on this node and are kept by it: another node does not know them.
+ */
+public interface IntegrityOperations {
+    /** @param zone null for every zone (or the tenant's); @param tenant null for all; @param rate entries/s, 0 = unlimited */
+    VerifyJobStatus startVerify(String zone, String tenant, boolean repair, long rate);
+
+    /** Every job this node keeps, verify and recover alike. */
+    JobList verifyJobs();
+
+    VerifyJobStatus verifyJob(String id);
+
+    RecoverJobStatus startRecover(String zone, long rate, String by);
+
+    RecoverJobStatus recoverJob(String id);
+
+    /** @throws java.util.NoSuchElementException when the hook is disabled (it then does not exist) */
+    DamageReport damage(String zone, String kind, long count, String tenant, String node);
+}
