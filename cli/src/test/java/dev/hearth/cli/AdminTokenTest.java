@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * hearthctl and the admin token: {@code --token} and {@code HEARTH_TOKEN} are sent as a bearer token on every call,
  * and a node's 401/403 is exit 6 with a message that says what to do. Against admin ports that answer as a node with
- * {@code admin.token} does (the node's side is tested with real nodes in the node module: AdminAuthTest).
+ * {@code admin.token} does (the node's side is tested with real nodes in the node module: AdminAuthClusterTest).
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class AdminTokenTest {

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The join rules that read only the joining node's attributes, checked where the join is decided. A refused start
- * of a real node takes Ignite about 10 s; NodeTrustTest does one, for the cluster secret.
+ * of a real node takes Ignite about 10 s; NodeTrustClusterTest does one, for the cluster secret.
  */
 @Timeout(30)
 class JoinRulesTest {

@@ -49,8 +49,8 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>A value written through one node is read through another, and a tenant neither sees, flushes nor counts
  *       another tenant's keys through any node.</li>
  *   <li>A node with another CA's certificate, or with an application's certificate from the cluster CA, does not
- *       get in (the secret-based refusal without TLS is {@code NodeTrustTest}'s).</li>
- *   <li>The admin port of every node refuses a missing or wrong token (every route one by one: AdminAuthTest).</li>
+ *       get in (the secret-based refusal without TLS is {@code NodeTrustClusterTest}'s).</li>
+ *   <li>The admin port of every node refuses a missing or wrong token (every route one by one: AdminAuthClusterTest).</li>
  * </ul>
  */
 @Timeout(240)

@@ -45,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Zones and tenants on 3 in-JVM nodes: nodes 0 and 1 have {@code rack: a}, node 2 {@code rack: b}. Zones: default,
- * z2, and pinned (nodeFilter rack=a). Maintenance mode miss (reject is in TenantRejectTest).
+ * z2, and pinned (nodeFilter rack=a). Maintenance mode miss (reject is in TenantRejectClusterTest).
  */
 @Timeout(600)
 class TenantsClusterTest {

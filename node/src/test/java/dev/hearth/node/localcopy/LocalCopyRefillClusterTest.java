@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * did not have: the copy's newer values win over the dump's older ones.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
-class LocalCopyRefillTest {
+class LocalCopyRefillClusterTest {
     @TempDir
     Path dir;
 

@@ -44,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * over the same node's status) a token file that changes, with {@code /metrics} left open.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class AdminAuthTest {
+class AdminAuthClusterTest {
     static final String TOKEN = "test-admin-token-0123456789abcdef";
     static final String WRONG = "wrong-admin-token-0123456789abcdef";
     static final String ALICE = "alice-admin-token-0123456789abcdef";

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** tenants.placement=hash on a real node: each unregistered tenant's keys land in the zone the formula picks. */
 @Timeout(60)
-class HashPlacementNodeTest {
+class HashPlacementClusterTest {
     @TempDir
     Path dir;
 

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * a newer value.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
-class LocalCopyTest {
+class LocalCopyClusterTest {
     @TempDir
     Path dir;
     final List<HearthNode> nodes = new ArrayList<>();

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * pause of the whole process), then on a real node whose striped-pool thread is held on purpose.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
-class WorkerWatchdogTest {
+class WorkerWatchdogClusterTest {
     static final Duration BOUND = Duration.ofSeconds(10);
 
     final AtomicLong now = new AtomicLong(1_000_000);

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * record in that zone is unaffected; the connection stays usable.
  */
 @Timeout(60)
-class TenantRejectTest {
+class TenantRejectClusterTest {
     @TempDir
     static Path dir;
     static HearthNode node;

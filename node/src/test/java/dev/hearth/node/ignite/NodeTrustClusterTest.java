@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * node's start fails with the reason. With TLS, the node certificate decides: SecureClusterTest.
  */
 @Timeout(180)
-class NodeTrustTest {
+class NodeTrustClusterTest {
     private static final String SECRET = "correct horse battery staple";
     @TempDir
     Path dir;

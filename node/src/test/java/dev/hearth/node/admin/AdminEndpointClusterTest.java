@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The admin port of a real node: every route, and bad requests. */
 @Timeout(60)
-class AdminEndpointTest {
+class AdminEndpointClusterTest {
     @TempDir
     static Path dir;
     static HearthNode node;

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Dump every node's primaries, lose the data, load it back: values, TTLs and newer writes all come out right. */
 @Timeout(120)
-class DumpAndWarmupTest {
+class DumpAndWarmupClusterTest {
     @TempDir
     static Path dir;
     static final List<HearthNode> nodes = new ArrayList<>();

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the node for the out-of-memory: each copy's node in turn.
  */
 @Timeout(120)
-class EntrySizeGuardTest {
+class EntrySizeGuardClusterTest {
     @TempDir
     static Path dir;
     static HearthNode node;

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Where copies go, and the Ignite settings Hearth depends on. */
 @Timeout(120)
-class TopologyPlacementTest {
+class TopologyPlacementClusterTest {
     @TempDir
     Path dir;
 

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * itself failed, which makes the process exit for its supervisor.
  */
 @Timeout(180)
-class StuckExchangeTest {
+class StuckExchangeClusterTest {
     @TempDir
     Path dir;
 
