@@ -1,10 +1,12 @@
 package dev.hearth.node.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -98,12 +100,15 @@ class MemcachedFailoverIT {
                     threads.add(th);
                     th.start();
                 }
-                Thread.sleep(2000);
+                await().atMost(Duration.ofSeconds(30)).until(() -> ops.get() >= 500);
                 worst.set(0);
                 long killedAt = System.nanoTime();
                 afterKill.set(killedAt);
                 cluster.node(1).kill9();
-                Thread.sleep(6000);
+                long atKill = ops.get();
+                // The load runs on through the failure detection (6 s covers it) and keeps flowing after it.
+                await().atMost(Duration.ofSeconds(60)).pollDelay(Duration.ofSeconds(6))
+                        .until(() -> ops.get() >= atKill + 500);
                 stop.set(true);
                 for (Thread th : threads) {
                     th.join();

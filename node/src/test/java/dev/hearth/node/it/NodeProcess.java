@@ -1,5 +1,7 @@
 package dev.hearth.node.it;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.hearth.node.TestNodes;
 import java.io.IOException;
 import java.net.URI;
@@ -12,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * One real {@code bin/hearth-node} process on fixed free loopback ports (kept across restarts, like a real host),
@@ -156,20 +159,20 @@ final class NodeProcess implements AutoCloseable {
         }
     }
 
-    void awaitReady(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!alive()) {
-                throw new IllegalStateException(name + " exited with " + process.exitValue() + "; the end of its log "
-                        + "(the test's temporary directory is gone by the time anyone reads this):\n" + logTail(40));
-            }
-            if (ready()) {
-                return;
-            }
-            Thread.sleep(50);
+    void awaitReady(Duration timeout) {
+        try {
+            await().atMost(timeout).pollInterval(Duration.ofMillis(50)).until(() -> {
+                if (!alive()) {
+                    throw new IllegalStateException(name + " exited with " + process.exitValue() + "; the end of its "
+                            + "log (the test's temporary directory is gone by the time anyone reads this):\n"
+                            + logTail(40));
+                }
+                return ready();
+            });
+        } catch (ConditionTimeoutException e) {
+            throw new IllegalStateException(name + " not ready after " + timeout + "; the end of its log:\n"
+                    + logTail(40), e);
         }
-        throw new IllegalStateException(name + " not ready after " + timeout + "; the end of its log:\n"
-                + logTail(40));
     }
 
     /** The last {@code lines} lines of the node's log that are not stack frames. */

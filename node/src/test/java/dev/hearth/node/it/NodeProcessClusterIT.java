@@ -1,5 +1,6 @@
 package dev.hearth.node.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -121,11 +122,14 @@ class NodeProcessClusterIT {
                 }
             }, "reader");
             reader.start();
-            Thread.sleep(1000);
+            await().atMost(Duration.ofSeconds(30)).until(() -> reads.get() >= 200);
             long before = maxNanos.getAndSet(0);
             cluster.node(1).kill9();
             long killedAt = System.nanoTime();
-            Thread.sleep(4000);
+            int atKill = reads.get();
+            // Reads go on through the failure detection (4 s covers it) and keep flowing after it.
+            await().atMost(Duration.ofSeconds(60)).pollDelay(Duration.ofSeconds(4))
+                    .until(() -> reads.get() >= atKill + 500);
             stop.set(true);
             reader.join();
 
@@ -140,7 +144,7 @@ class NodeProcessClusterIT {
             // The survivors noticed the death and report one copy missing per partition until... never: with two
             // nodes left every partition still gets its second copy back by rebalancing.
             NodeProcess survivor = cluster.node(0);
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+            await().atMost(Duration.ofSeconds(30))
                     .until(() -> survivor.get("/status").body().contains("\"partitionsMissingCopies\" : 0")
                             && countMembers(survivor) == 2);
 
@@ -230,11 +234,11 @@ class NodeProcessClusterIT {
             assertTrue(setReply != null && setReply.startsWith("SERVER_ERROR"), "set reply: " + setReply);
             assertTrue(setNanos < TimeUnit.MILLISECONDS.toNanos(3_000), "the set waited " + setNanos / 1e6 + " ms");
 
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(50)).pollInterval(Duration.ofMillis(50))
+            await().atMost(Duration.ofSeconds(50)).pollInterval(Duration.ofMillis(50))
                     .until(() -> countMembers(survivor) == 2);
             long droppedMs = (System.nanoTime() - frozenAt) / 1_000_000;
             signal("CONT", frozen.pid());
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> !frozen.alive());
+            await().atMost(Duration.ofSeconds(60)).until(() -> !frozen.alive());
             System.out.printf("frozen node (SIGSTOP) dropped from the topology after %d ms; woken, it exited with "
                     + "%d%n", droppedMs, frozen.exitCode());
             assertTrue(droppedMs >= 19_000, "dropped after " + droppedMs + " ms, before the 20 s failure detection");
@@ -295,11 +299,13 @@ class NodeProcessClusterIT {
                 }
             }, "writer");
             writer.start();
-            Thread.sleep(3000);
+            await().atMost(Duration.ofSeconds(60)).until(() -> acked.size() >= preload + 500);
             long t0 = System.nanoTime();
             int exit = cluster.node(2).stopGracefully(Duration.ofSeconds(40));
             long stopMillis = (System.nanoTime() - t0) / 1_000_000;
-            Thread.sleep(1500);
+            int atStop = acked.size();
+            await().atMost(Duration.ofSeconds(60)).pollDelay(Duration.ofMillis(1500))
+                    .until(() -> acked.size() >= atStop + 200);
             stop.set(true);
             writer.join();
             List<Integer> bad = lostOrWrong(cache, acked.keySet(), size);
@@ -314,22 +320,22 @@ class NodeProcessClusterIT {
             NodeProcess back = cluster.node(2);
             back.start();
             List<String> observed = new ArrayList<>();
-            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-            boolean sawRebalancing = false;
-            while (System.nanoTime() < deadline) {
+            AtomicBoolean rebalancingSeen = new AtomicBoolean();
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(20)).until(() -> {
                 NodeProcess.Response ready = back.get("/health/ready");
                 if (ready.statusCode() == 503 && ready.body().contains("rebalancing")) {
-                    sawRebalancing = true;
+                    rebalancingSeen.set(true);
                 }
-                if (ready.statusCode() == 200) {
-                    String status = back.get("/status").body();
-                    observed.add("ready: " + status.contains("\"localMovingPartitions\" : 0"));
-                    assertTrue(status.contains("\"localMovingPartitions\" : 0"),
-                            "ready while partitions are still arriving: " + status);
-                    break;
+                if (ready.statusCode() != 200) {
+                    return false;
                 }
-                Thread.sleep(20);
-            }
+                String status = back.get("/status").body();
+                observed.add("ready: " + status.contains("\"localMovingPartitions\" : 0"));
+                assertTrue(status.contains("\"localMovingPartitions\" : 0"),
+                        "ready while partitions are still arriving: " + status);
+                return true;
+            });
+            boolean sawRebalancing = rebalancingSeen.get();
             long restartMillis = (System.nanoTime() - t0) / 1_000_000;
             System.out.printf("restart: saw not-ready-while-rebalancing=%s, then %s (%d ms after the stop began)%n",
                     sawRebalancing, observed, restartMillis);

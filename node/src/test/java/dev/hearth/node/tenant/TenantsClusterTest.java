@@ -367,6 +367,7 @@ class TenantsClusterTest {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicBoolean moving = new AtomicBoolean();
         AtomicLong writesDuringMove = new AtomicLong();
+        AtomicLong writes = new AtomicLong();
         AtomicLong failures = new AtomicLong();
         List<Thread> writers = new ArrayList<>();
         for (int w = 0; w < 3; w++) {
@@ -395,6 +396,7 @@ class TenantsClusterTest {
                             nodes.get(id).cache().set(k, b(v), 0, 0).join();
                             acked.put(i, v);
                         }
+                        writes.incrementAndGet();
                         if (during) {
                             writesDuringMove.incrementAndGet();
                         }
@@ -424,7 +426,8 @@ class TenantsClusterTest {
         }, "move-reader");
         reader.start();
         writers.add(reader);
-        Thread.sleep(300);
+        // The move starts under load: every writer and the reader have gone round a few times.
+        await().atMost(Duration.ofSeconds(30)).until(() -> writes.get() >= 100 && fixedReads.get() >= 30);
         moving.set(true);
         JsonNode started = ok(1, "POST", "/admin/tenants/" + tenant + "/move?zone=z2&by=mover-test", 202);
         assertEquals("default", started.get("from").asText());
@@ -434,7 +437,9 @@ class TenantsClusterTest {
             assertFalse(state.equals("failed"), j.toString());
             return state.equals("done");
         });
-        Thread.sleep(300); // writes after the move ends must land too
+        // Writes after the move ends must land too.
+        long atDone = writes.get();
+        await().atMost(Duration.ofSeconds(30)).until(() -> writes.get() >= atDone + 100);
         moving.set(false);
         stop.set(true);
         for (Thread t : writers) {

@@ -65,8 +65,9 @@ class DumpAndWarmupClusterTest {
             svc.set(key(i), value(i), i, i % 3 == 0 ? farExpiry : 0).join();
         }
         // Entries that will have expired by warm-up time must not come back.
+        long shortExpiry = System.currentTimeMillis() + 1500;
         for (int i = n; i < n + 50; i++) {
-            svc.set(key(i), value(i), 0, System.currentTimeMillis() + 1500).join();
+            svc.set(key(i), value(i), 0, shortExpiry).join();
         }
         for (HearthNode node : nodes) {
             node.dumps().start("d1", List.of());
@@ -84,7 +85,7 @@ class DumpAndWarmupClusterTest {
         assertThrows(IllegalArgumentException.class, () -> nodes.get(0).dumps().start("d2", List.of("nozone")));
 
         svc.flushAll().join();
-        Thread.sleep(1600);
+        await().atMost(Duration.ofSeconds(30)).until(() -> System.currentTimeMillis() > shortExpiry);
         assertNull(svc.get(key(1)).join());
         // Written after the "restart": the dump must not overwrite it.
         svc.set(key(1), "newer".getBytes(StandardCharsets.UTF_8), 0, 0).join();
