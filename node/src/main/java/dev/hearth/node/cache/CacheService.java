@@ -1,6 +1,7 @@
 package dev.hearth.node.cache;
 
 import dev.hearth.storage.Item;
+import dev.hearth.storage.Mutation;
 import dev.hearth.storage.TenantKey;
 import java.util.List;
 import java.util.Map;

@@ -2,7 +2,6 @@ package dev.hearth.node.ignite;
 
 import dev.hearth.node.cache.CacheService;
 import dev.hearth.node.cache.EntryTooLargeException;
-import dev.hearth.node.cache.Mutation;
 import dev.hearth.node.cache.OperationStats;
 import dev.hearth.node.cache.TenantUnavailableException;
 import dev.hearth.node.cache.UnavailableException;
@@ -16,6 +15,7 @@ import dev.hearth.storage.Envelope;
 import dev.hearth.storage.Expiry;
 import dev.hearth.storage.Item;
 import dev.hearth.storage.MoveTombstone;
+import dev.hearth.storage.Mutation;
 import dev.hearth.storage.TenantKey;
 import dev.hearth.storage.VersionClock;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package dev.hearth.node.ignite;
 
-import dev.hearth.node.cache.Mutation;
 import dev.hearth.storage.Envelope;
 import dev.hearth.storage.Item;
+import dev.hearth.storage.Mutation;
 import dev.hearth.storage.TenantKey;
 import dev.hearth.storage.VersionClock;
 import java.nio.ByteBuffer;

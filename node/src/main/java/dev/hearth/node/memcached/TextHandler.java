@@ -2,10 +2,10 @@ package dev.hearth.node.memcached;
 
 import dev.hearth.node.cache.CacheService;
 import dev.hearth.node.cache.EntryTooLargeException;
-import dev.hearth.node.cache.Mutation;
 import dev.hearth.node.cache.TenantUnavailableException;
 import dev.hearth.node.cache.UnavailableException;
 import dev.hearth.storage.Item;
+import dev.hearth.storage.Mutation;
 import dev.hearth.storage.TenantKey;
 import dev.hearth.storage.VersionClock;
 import io.netty.channel.ChannelHandlerContext;

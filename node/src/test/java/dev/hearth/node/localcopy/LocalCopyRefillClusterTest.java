@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import dev.hearth.node.HearthNode;
 import dev.hearth.node.TestNodes;
-import dev.hearth.node.cache.Mutation;
 import dev.hearth.storage.Item;
+import dev.hearth.storage.Mutation;
 import dev.hearth.storage.TenantKey;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

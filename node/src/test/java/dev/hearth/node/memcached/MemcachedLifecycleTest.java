@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hearth.node.cache.CacheService;
-import dev.hearth.node.cache.Mutation;
 import dev.hearth.node.cache.OperationStats;
 import dev.hearth.node.config.ConfigLoader;
 import dev.hearth.node.config.HearthConfig;
 import dev.hearth.storage.Item;
+import dev.hearth.storage.Mutation;
 import dev.hearth.storage.TenantKey;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

@@ -1,13 +1,12 @@
-package dev.hearth.node.cache;
+package dev.hearth.storage;
 
-import dev.hearth.storage.Item;
-import dev.hearth.storage.Numbers;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A read-modify-write on one key, applied atomically where the key's primary copy lives. The semantics are here,
- * free of Ignite, so they can be tested alone; the cluster package only runs {@link #apply} inside an entry
- * processor. Plain mutable fields (no record) because Ignite's binary marshaller ships instances between nodes.
+ * A read-modify-write on one key: the one statement of memcached's conditional-write semantics (add, replace, cas,
+ * append, incr, touch, versioned delete, the meta commands), free of Ignite. The node applies it atomically where the
+ * key's primary copy lives, inside an entry processor. Plain fields (no record) because Ignite's binary marshaller
+ * ships instances between nodes.
  */
 public final class Mutation {
     /** What a mutation does. */
