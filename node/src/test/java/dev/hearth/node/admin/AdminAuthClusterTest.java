@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hearth.node.HearthNode;
 import dev.hearth.node.TestNodes;
 import dev.hearth.node.cache.OperationStats;
+import dev.hearth.testing.FreePorts;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.net.Socket;
@@ -60,7 +61,7 @@ class AdminAuthClusterTest {
 
     @BeforeAll
     static void start() throws Exception {
-        node = HearthNode.start(TestNodes.config("auth", 0, TestNodes.freePorts(1), dir,
+        node = HearthNode.start(TestNodes.config("auth", 0, FreePorts.several(1), dir,
                 "admin.token=" + TOKEN, "admin.tokens.alice=" + ALICE, "admin.openMetrics=false"), null);
         port = node.ports().get("admin");
         // After the start: Ignite's logger sets up log4j2 again when the node starts without a log config.

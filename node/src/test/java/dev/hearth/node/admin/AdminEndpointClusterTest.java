@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hearth.node.HearthNode;
 import dev.hearth.node.TestNodes;
 import dev.hearth.storage.TenantKey;
+import dev.hearth.testing.FreePorts;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -35,7 +36,7 @@ class AdminEndpointClusterTest {
 
     @BeforeAll
     static void start() throws Exception {
-        node = HearthNode.start(TestNodes.config("admin", 0, TestNodes.freePorts(1), dir,
+        node = HearthNode.start(TestNodes.config("admin", 0, FreePorts.several(1), dir,
                 "node.failureDomain=rack-a"), null);
         port = node.ports().get("admin");
     }

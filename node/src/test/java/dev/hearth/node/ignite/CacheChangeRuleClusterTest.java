@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.hearth.node.HearthNode;
 import dev.hearth.node.TestNodes;
 import dev.hearth.storage.CacheNames;
+import dev.hearth.testing.FreePorts;
 import java.nio.file.Path;
 import java.util.Set;
 import org.apache.ignite.Ignition;
@@ -38,7 +39,7 @@ class CacheChangeRuleClusterTest {
 
     @BeforeAll
     static void start() throws Exception {
-        node = HearthNode.start(TestNodes.config("rule", 0, TestNodes.freePorts(1), dir), null);
+        node = HearthNode.start(TestNodes.config("rule", 0, FreePorts.several(1), dir), null);
         client = Ignition.startClient(new ClientConfiguration()
                 .setAddresses("127.0.0.1:" + node.ports().get("thinClient")).setTimeout(10_000));
     }

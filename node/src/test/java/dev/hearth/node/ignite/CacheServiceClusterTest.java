@@ -17,6 +17,7 @@ import dev.hearth.storage.Envelope;
 import dev.hearth.storage.Item;
 import dev.hearth.storage.Mutation;
 import dev.hearth.storage.TenantKey;
+import dev.hearth.testing.FreePorts;
 import dev.hearth.wire.ZoneStatus;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -40,7 +41,7 @@ class CacheServiceClusterTest {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        int[] disco = TestNodes.freePorts(3);
+        int[] disco = FreePorts.several(3);
         for (int i = 0; i < 3; i++) {
             nodes.add(HearthNode.start(TestNodes.config("svc", i, disco, dir), null));
         }

@@ -12,6 +12,7 @@ import dev.hearth.node.warmup.WarmupService;
 import dev.hearth.storage.Envelope;
 import dev.hearth.storage.Item;
 import dev.hearth.storage.TenantKey;
+import dev.hearth.testing.FreePorts;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,7 +48,7 @@ class EntrySizeGuardClusterTest {
     @BeforeAll
     static void start() throws Exception {
         // Zone "small" (16m) cannot hold two 1m items in its empty-page pool: it stores less than memcached.maxItemSize.
-        node = HearthNode.start(TestNodes.config("guard", 0, TestNodes.freePorts(1), dir,
+        node = HearthNode.start(TestNodes.config("guard", 0, FreePorts.several(1), dir,
                 "zones.default.memory=64m", "zones.small.memory=16m", "tenants.placement=small"), null);
         smallLimit = IgniteConfigFactory.zoneMaxEntryBytes(16L << 20, (1L << 20) + IgniteConfigFactory.ENTRY_OVERHEAD_BYTES);
         assertTrue(smallLimit > (512 << 10) && smallLimit < (1 << 20), "16m zone limit " + smallLimit);

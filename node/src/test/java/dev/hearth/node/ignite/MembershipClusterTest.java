@@ -11,6 +11,7 @@ import dev.hearth.node.cache.UnavailableException;
 import dev.hearth.node.membership.Membership;
 import dev.hearth.storage.CacheNames;
 import dev.hearth.storage.TenantKey;
+import dev.hearth.testing.FreePorts;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,7 +62,7 @@ class MembershipClusterTest {
 
     @Test
     void aNodeLeftWithoutAMajorityRefusesWritesUntilTheOperatorShrinksTheCluster() throws Exception {
-        int[] disco = TestNodes.freePorts(3);
+        int[] disco = FreePorts.several(3);
         HearthNode n0 = start("mq", 0, disco);
         HearthNode n1 = start("mq", 1, disco);
         HearthNode n2 = start("mq", 2, disco);
@@ -104,7 +105,7 @@ class MembershipClusterTest {
 
     @Test
     void aNodeRestartedAloneStillExpectsItsPeers() throws Exception {
-        int[] disco = TestNodes.freePorts(2);
+        int[] disco = FreePorts.several(2);
         HearthNode a = start("alone", 0, disco);
         HearthNode b = start("alone", 1, disco);
         Awaitility.await().atMost(Duration.ofSeconds(10))
@@ -124,7 +125,7 @@ class MembershipClusterTest {
 
     @Test
     void aNodeOfAnotherClusterIsRefusedAtJoin() throws Exception {
-        int[] disco = TestNodes.freePorts(2);
+        int[] disco = FreePorts.several(2);
         start("blue", 0, disco);
         Exception e = assertThrows(Exception.class, () -> start("green", 1, disco));
         StringBuilder chain = new StringBuilder();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hearth.node.HearthNode;
 import dev.hearth.node.TestNodes;
+import dev.hearth.testing.FreePorts;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,7 +43,7 @@ class NodeTrustClusterTest {
     @Test
     void withoutTlsOnlyANodeThatKnowsTheSecretJoins() throws Exception {
         // One refusal only: a refused start takes Ignite about 10 s (the other refusals are ClusterSecretTest's).
-        int[] disco = TestNodes.freePorts(4);
+        int[] disco = FreePorts.several(4);
         start("secret", 0, disco, "cluster.secret=" + SECRET);
         Exception wrong = assertThrows(Exception.class,
                 () -> start("secret", 1, disco, "cluster.secret=" + SECRET.toUpperCase(java.util.Locale.ROOT)));

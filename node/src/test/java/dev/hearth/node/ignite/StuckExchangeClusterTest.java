@@ -7,6 +7,7 @@ import dev.hearth.node.HearthNode;
 import dev.hearth.node.TestNodes;
 import dev.hearth.node.status.NodeStatus;
 import dev.hearth.storage.CacheNames;
+import dev.hearth.testing.FreePorts;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -39,7 +40,7 @@ class StuckExchangeClusterTest {
 
     @Test
     void aTransactionLeftOpenIsRolledBackAndTheJoinCompletes() throws Exception {
-        int[] disco = TestNodes.freePorts(2);
+        int[] disco = FreePorts.several(2);
         String[] sets = {"cluster.stuckExchangeTimeout=10s"};
         HearthNode a = HearthNode.start(TestNodes.config("txheld", 0, disco, dir, sets), null);
         CountDownLatch txOpen = new CountDownLatch(1);
@@ -87,7 +88,7 @@ class StuckExchangeClusterTest {
 
     @Test
     void aNodeWhoseExchangeNeverEndsTurnsNotReadyThenFailsAfterTheYoungerNodes() throws Exception {
-        int[] disco = TestNodes.freePorts(2);
+        int[] disco = FreePorts.several(2);
         String[] sets = {"cluster.stuckExchangeTimeout=10s"};
         HearthNode a = HearthNode.start(TestNodes.config("stuck", 0, disco, dir, sets), null);
         CountDownLatch locked = new CountDownLatch(1);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.hearth.node.HearthNode;
 import dev.hearth.node.TestNodes;
 import dev.hearth.storage.CacheNames;
+import dev.hearth.testing.FreePorts;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -35,7 +36,7 @@ class TopologyPlacementClusterTest {
 
     @Test
     void backupsNeverShareTheirPrimarysFailureDomain() throws Exception {
-        int[] disco = TestNodes.freePorts(4);
+        int[] disco = FreePorts.several(4);
         List<HearthNode> nodes = new ArrayList<>();
         try {
             for (int i = 0; i < 4; i++) {
@@ -60,7 +61,7 @@ class TopologyPlacementClusterTest {
 
     @Test
     void igniteSettingsHearthReliesOn() {
-        var config = TestNodes.config("cfg", 0, TestNodes.freePorts(1), dir);
+        var config = TestNodes.config("cfg", 0, FreePorts.several(1), dir);
         IgniteConfiguration ic = IgniteConfigFactory.build(config, new ResolvedPorts(1, 2, 3), 4, 5, null);
         assertNull(ic.getConnectorConfiguration(), "Ignite's own connector would take port 11211");
         assertEquals(ShutdownPolicy.GRACEFUL, ic.getShutdownPolicy());
@@ -90,7 +91,7 @@ class TopologyPlacementClusterTest {
 
     @Test
     void kubernetesDiscoveryUsesTheConfiguredService() {
-        var config = TestNodes.config("k8s", 0, TestNodes.freePorts(1), dir, "cluster.discovery=kubernetes",
+        var config = TestNodes.config("k8s", 0, FreePorts.several(1), dir, "cluster.discovery=kubernetes",
                 "cluster.kubernetes.namespace=cache", "cluster.kubernetes.service=hearth-discovery");
         IgniteConfiguration ic = IgniteConfigFactory.build(config, new ResolvedPorts(47500, 47100, 10800), 11211,
                 8080, null);

@@ -11,6 +11,7 @@ import dev.hearth.storage.Envelope;
 import dev.hearth.storage.Expiry;
 import dev.hearth.storage.Item;
 import dev.hearth.storage.TenantKey;
+import dev.hearth.testing.FreePorts;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,7 +54,7 @@ class WarmupRateBench {
         int size = Integer.getInteger("bench.valueBytes", 1024);
         int rounds = Integer.getInteger("bench.rounds", 3);
         int readers = Integer.getInteger("bench.readers", 0);
-        int[] disco = TestNodes.freePorts(3);
+        int[] disco = FreePorts.several(3);
         List<HearthNode> nodes = new ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {

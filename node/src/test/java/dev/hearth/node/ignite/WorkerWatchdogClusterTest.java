@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hearth.node.HearthNode;
 import dev.hearth.node.TestNodes;
+import dev.hearth.testing.FreePorts;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -92,7 +93,7 @@ class WorkerWatchdogClusterTest {
 
     @Test
     void aNodeWhoseStripeHangsReportsItselfFailedForItsSupervisor() throws Exception {
-        int[] disco = TestNodes.freePorts(1);
+        int[] disco = FreePorts.several(1);
         HearthNode node = HearthNode.start(TestNodes.config("watchdog", 0, disco, dir,
                 "cluster.workerBlockedTimeout=5s", "localCopy.enabled=false"), null);
         CountDownLatch release = new CountDownLatch(1);

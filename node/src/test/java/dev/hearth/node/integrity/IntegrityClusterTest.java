@@ -13,12 +13,12 @@ import dev.hearth.node.TestNodes;
 import dev.hearth.storage.Envelope;
 import dev.hearth.storage.Item;
 import dev.hearth.storage.TenantKey;
+import dev.hearth.testing.FreePorts;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -61,7 +61,7 @@ class IntegrityClusterTest {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        int[] disco = TestNodes.freePorts(3);
+        int[] disco = FreePorts.several(3);
         for (int i = 0; i < 3; i++) {
             // 10 s failure detection: on a CPU-starved shared machine a node silent for 2 s is dropped, and a
             // dropped in-JVM node halts the whole test JVM.

@@ -2,7 +2,7 @@ package dev.hearth.node.it;
 
 import static org.awaitility.Awaitility.await;
 
-import dev.hearth.node.TestNodes;
+import dev.hearth.testing.FreePorts;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -34,11 +34,11 @@ final class NodeProcess implements AutoCloseable {
     }
 
     final String name;
-    final int discoveryPort = TestNodes.freePort();
-    final int communicationPort = TestNodes.freePort();
-    final int thinClientPort = TestNodes.freePort();
-    final int memcachedPort = TestNodes.freePort();
-    final int adminPort = TestNodes.freePort();
+    final int discoveryPort = FreePorts.one();
+    final int communicationPort = FreePorts.one();
+    final int thinClientPort = FreePorts.one();
+    final int memcachedPort = FreePorts.one();
+    final int adminPort = FreePorts.one();
     private final Path dir;
     private final List<String> sets = new ArrayList<>();
     private List<String> wrapper = List.of();

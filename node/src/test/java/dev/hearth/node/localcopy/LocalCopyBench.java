@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.hearth.node.HearthNode;
 import dev.hearth.node.TestNodes;
 import dev.hearth.storage.TenantKey;
+import dev.hearth.testing.FreePorts;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -33,7 +34,7 @@ class LocalCopyBench {
     void writeAndLoadRates() throws Exception {
         int n = Integer.getInteger("bench.entries", 200_000);
         int size = Integer.getInteger("bench.valueBytes", 1024);
-        int[] disco = TestNodes.freePorts(1);
+        int[] disco = FreePorts.several(1);
         String[] sets = {"localCopy.interval=1h", "zones.default.memory=768m", "shutdown.timeout=20s"};
         HearthNode node = HearthNode.start(TestNodes.config("lcbench", 0, disco, dir, sets), null);
         try {

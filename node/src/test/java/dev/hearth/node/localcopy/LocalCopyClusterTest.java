@@ -13,6 +13,7 @@ import dev.hearth.node.ignite.IgniteLocalCopy;
 import dev.hearth.node.warmup.AutoWarmup;
 import dev.hearth.storage.Item;
 import dev.hearth.storage.TenantKey;
+import dev.hearth.testing.FreePorts;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -72,7 +73,7 @@ class LocalCopyClusterTest {
 
     @Test
     void reloadAfterEveryNodeCrashedRefusesDamagedFilesSkipsExpiredAndNeverOverwrites() throws Exception {
-        disco = TestNodes.freePorts(2);
+        disco = FreePorts.several(2);
         start(0);
         start(1);
         await().atMost(Duration.ofSeconds(30)).until(() -> nodes.stream().allMatch(n -> n.status().readiness().ready()
@@ -175,7 +176,7 @@ class LocalCopyClusterTest {
 
     @Test
     void aRejoiningNodeLoadsOnlyThePartitionsThatLostEveryCopy() throws Exception {
-        disco = TestNodes.freePorts(3);
+        disco = FreePorts.several(3);
         for (int i = 0; i < 3; i++) {
             start(i);
         }

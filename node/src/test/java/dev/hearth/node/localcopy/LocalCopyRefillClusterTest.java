@@ -9,6 +9,7 @@ import dev.hearth.node.TestNodes;
 import dev.hearth.storage.Item;
 import dev.hearth.storage.Mutation;
 import dev.hearth.storage.TenantKey;
+import dev.hearth.testing.FreePorts;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,7 +40,7 @@ class LocalCopyRefillClusterTest {
 
     @Test
     void localCopyFirstThenTheDumpForTheRest() throws Exception {
-        int[] disco = TestNodes.freePorts(1);
+        int[] disco = FreePorts.several(1);
         String[] sets = {"localCopy.interval=1s", "warmup.auto=true", "shutdown.timeout=20s"};
         HearthNode node = HearthNode.start(TestNodes.config("refill", 0, disco, dir, sets), null);
         try {

@@ -1,5 +1,6 @@
 package dev.hearth.node.memcached;
 
+import dev.hearth.testing.RealMemcached;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 

@@ -2,6 +2,7 @@ package dev.hearth.node.memcached;
 
 import dev.hearth.node.HearthNode;
 import dev.hearth.node.config.HearthConfig;
+import dev.hearth.testing.FreePorts;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -11,15 +12,11 @@ import java.util.UUID;
 final class TestNodes implements AutoCloseable {
     final List<HearthNode> nodes = new ArrayList<>();
 
-    static int freePort() {
-        return dev.hearth.node.TestNodes.freePort();
-    }
-
     /** Starts {@code count} nodes forming one cluster; {@code sets} are --set overrides for every node. */
     static TestNodes start(int count, String... sets) throws InterruptedException {
         TestNodes t = new TestNodes();
         String cluster = "mc-test-" + UUID.randomUUID().toString().substring(0, 8);
-        int[] disco = dev.hearth.node.TestNodes.freePorts(count);
+        int[] disco = FreePorts.several(count);
         try {
             java.nio.file.Path dir = java.nio.file.Files.createTempDirectory(cluster);
             for (int i = 0; i < count; i++) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.hearth.node.HearthNode;
 import dev.hearth.node.TestNodes;
 import dev.hearth.node.membership.HttpPeerProbe;
+import dev.hearth.testing.FreePorts;
 import dev.hearth.tls.ClientTls;
 import dev.hearth.tls.TestCertificates;
 import java.io.ByteArrayOutputStream;
@@ -84,7 +85,7 @@ class SecureClusterTest {
         TestCertificates.Leaf foreign = TestCertificates.ca("someone-else").issue("intruder");
         foreignCert = foreign.writeCert(dir.resolve("foreign.crt"));
         foreignKey = foreign.writeKey(dir.resolve("foreign.key"));
-        disco = TestNodes.freePorts(4);
+        disco = FreePorts.several(4);
         for (int i = 0; i < 3; i++) {
             nodes.add(startNode(i, ca.issue("secure-" + i), "n" + i));
         }

@@ -7,6 +7,7 @@ import dev.hearth.node.HearthNode;
 import dev.hearth.node.TestNodes;
 import dev.hearth.storage.CacheNames;
 import dev.hearth.storage.TenantKey;
+import dev.hearth.testing.FreePorts;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -25,7 +26,7 @@ class HashPlacementClusterTest {
 
     @Test
     void keysLandInTheHashedZone() throws Exception {
-        try (HearthNode node = HearthNode.start(TestNodes.config("tenants-br-hash", 0, TestNodes.freePorts(1), dir,
+        try (HearthNode node = HearthNode.start(TestNodes.config("tenants-br-hash", 0, FreePorts.several(1), dir,
                 "tenants.placement=hash", "zones.a.memory=16m", "zones.b.memory=16m", "zones.c.memory=16m"),
                 null)) {
             assertEquals("{\"mode\":\"hash\",\"zones\":[\"a\",\"b\",\"c\",\"default\"],\"maintenanceMode\":\"miss\"}",

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hearth.node.HearthNode;
 import dev.hearth.node.TestNodes;
+import dev.hearth.testing.FreePorts;
 import java.io.DataInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -37,7 +38,7 @@ class TenantRejectClusterTest {
 
     @BeforeAll
     static void start() throws Exception {
-        node = HearthNode.start(TestNodes.config("tenants-br-reject", 0, TestNodes.freePorts(1), dir,
+        node = HearthNode.start(TestNodes.config("tenants-br-reject", 0, FreePorts.several(1), dir,
                 "tenants.maintenanceMode=reject"), null);
     }
 

@@ -15,6 +15,7 @@ import dev.hearth.storage.Item;
 import dev.hearth.storage.Mutation;
 import dev.hearth.storage.TenantKey;
 import dev.hearth.storage.registry.TenantRecord;
+import dev.hearth.testing.FreePorts;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -57,7 +58,7 @@ class TenantsClusterTest {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        int[] disco = TestNodes.freePorts(3);
+        int[] disco = FreePorts.several(3);
         for (int i = 0; i < 3; i++) {
             // A generous failure detection timeout: this class tests tenants, not failure detection, and on a
             // machine loaded far beyond its cores a node dropped for a slow heartbeat halts the whole test JVM.

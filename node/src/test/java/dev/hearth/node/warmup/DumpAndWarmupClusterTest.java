@@ -12,6 +12,7 @@ import dev.hearth.node.HearthNode;
 import dev.hearth.node.TestNodes;
 import dev.hearth.storage.Item;
 import dev.hearth.storage.TenantKey;
+import dev.hearth.testing.FreePorts;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +34,7 @@ class DumpAndWarmupClusterTest {
 
     @BeforeAll
     static void start() throws Exception {
-        int[] disco = TestNodes.freePorts(3);
+        int[] disco = FreePorts.several(3);
         for (int i = 0; i < 3; i++) {
             nodes.add(HearthNode.start(TestNodes.config("dump", i, disco, dir), null));
         }
