@@ -9,6 +9,7 @@ import dev.hearth.client.HearthClient;
 import dev.hearth.client.HearthException;
 import dev.hearth.client.TenantCache;
 import dev.hearth.client.Versioned;
+import dev.hearth.testing.RealMemcached;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -31,9 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * One set of conditional-write and expiry cases, run against both ways into a zone cache: the node's own path (its
  * memcached port: {@code CacheService}, the storage contract's {@code Mutation} applied on the key's primary) and
- * hearth-client's (the thin client). Both must answer each case alike, and as memcached 1.6 does, on one real node.
- * Each case writes its own key on each path; a last case crosses the paths (what one writes, the other reads with the
- * same version).
+ * hearth-client's (the thin client), on one real node, and against real memcached 1.6 for the reference: all three
+ * must answer each case as the expected transcript says. Each case writes its own key on each path; a last check
+ * crosses the paths (what one writes, the other reads with the same version).
  */
 @Timeout(300)
 class ConditionalWriteConformanceIT {
@@ -148,20 +149,23 @@ class ConditionalWriteConformanceIT {
         try (LocalClusterProcess cluster = new LocalClusterProcess(1, dir).start();
                 HearthClient client = HearthClient.builder().addresses(List.of("127.0.0.1:" + cluster.thinClientPort(0)))
                         .timeout(Duration.ofSeconds(5)).build();
-                Memcached mc = new Memcached(cluster.memcachedPort(0))) {
+                Memcached mc = new Memcached(cluster.memcachedPort(0));
+                RealMemcached real = RealMemcached.start();
+                Memcached reference = new Memcached(real.port)) {
             WritePath node = mc;
             WritePath thin = new ClientPath(client.tenant(TENANT, Codec.utf8()));
             List<String> differences = new ArrayList<>();
             for (Map.Entry<String, Function<WritePath, List<Object>>> e : cases().entrySet()) {
+                List<Object> viaMemcached = e.getValue().apply(reference);
                 List<Object> viaNode = e.getValue().apply(prefixed(node, "node-"));
                 List<Object> viaClient = e.getValue().apply(prefixed(thin, "client-"));
                 List<Object> expected = EXPECTED.get(e.getKey());
-                if (!expected.equals(viaNode) || !expected.equals(viaClient)) {
-                    differences.add(e.getKey() + ": expected " + expected + ", node " + viaNode + ", client "
-                            + viaClient);
+                if (!expected.equals(viaMemcached) || !expected.equals(viaNode) || !expected.equals(viaClient)) {
+                    differences.add(e.getKey() + ": expected " + expected + ", memcached " + viaMemcached + ", node "
+                            + viaNode + ", client " + viaClient);
                 }
             }
-            assertEquals(List.of(), differences, "cases where a path did not answer as memcached does");
+            assertEquals(List.of(), differences, "cases where an answer was not the expected one");
 
             // Across the paths: one storage contract, so one value and one version whichever path wrote it.
             mc.set("cross-mc", "from memcached", 0);
@@ -308,7 +312,10 @@ class ConditionalWriteConformanceIT {
         }
     }
 
-    /** The node's path: memcached's text and meta protocol on its port, keys prefixed with the tenant. */
+    /**
+     * memcached's text and meta protocol on a port, keys prefixed with the tenant: the node's path on its memcached
+     * port, and the reference answers on real memcached's.
+     */
     private static final class Memcached implements WritePath, AutoCloseable {
         private final Socket socket;
         private final OutputStream out;
