@@ -45,6 +45,10 @@ import dev.hearth.node.warmup.WarmupService;
 import dev.hearth.storage.registry.Placement;
 import dev.hearth.tls.PemException;
 import dev.hearth.wire.StopSafety;
+import dev.hearth.wire.status.MembershipView;
+import dev.hearth.wire.status.NodeSnapshot;
+import dev.hearth.wire.status.Readiness;
+import dev.hearth.wire.status.Refill;
 import java.io.IOException;
 import java.net.URL;
 import java.nio.file.Path;
@@ -429,12 +433,12 @@ public final class HearthNode implements AutoCloseable {
             }
 
             @Override
-            public Membership.View view() {
+            public MembershipView view() {
                 return membership.membership().view();
             }
 
             @Override
-            public Membership.View forget(String node) {
+            public MembershipView forget(String node) {
                 membership.forget(node);
                 return membership.membership().view();
             }
@@ -493,7 +497,7 @@ public final class HearthNode implements AutoCloseable {
         }
         LocalCopyService copy = localCopy;
         WarmupService dumpWarmup = warmup;
-        status.refill(() -> dev.hearth.node.status.Refill.current(
+        status.refill(() -> Refill.current(
                 copy == null ? null : copy.status(true).lastLoad().refill(), dumpWarmup.refill()));
         if (config.warmup().auto() || localCopy != null) {
             WarmupService.ClusterLoader loader = IgniteDumpSupport.loader(ignite, config.warmup().batchTimeout());
@@ -926,7 +930,7 @@ public final class HearthNode implements AutoCloseable {
         }
 
         @Override
-        public Snapshot snapshot() {
+        public NodeSnapshot snapshot() {
             NodeStatus d = delegate;
             if (d == null) {
                 throw new IllegalStateException("the node is still starting");

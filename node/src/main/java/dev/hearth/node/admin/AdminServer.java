@@ -7,6 +7,8 @@ import dev.hearth.node.integrity.IntegrityOperations;
 import dev.hearth.node.security.NodeTls;
 import dev.hearth.node.status.NodeStatus;
 import dev.hearth.node.tenant.TenantOperations;
+import dev.hearth.wire.status.MembershipView;
+import dev.hearth.wire.status.Readiness;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -357,7 +359,7 @@ public final class AdminServer implements AutoCloseable {
     private FullHttpResponse handle(Route route, Request req) {
         switch (route) {
             case READY: {
-                NodeStatus.Readiness r = status.readiness();
+                Readiness r = status.readiness();
                 Map<String, Object> body = new LinkedHashMap<>();
                 body.put("ready", r.ready());
                 body.put("reason", r.reason());
@@ -463,7 +465,7 @@ public final class AdminServer implements AutoCloseable {
 
     /** The membership view with the answering node's name first (the split watch checks whom it reached). */
     @SuppressWarnings("unchecked")
-    private Map<String, Object> membershipBody(String self, dev.hearth.node.membership.Membership.View view) {
+    private Map<String, Object> membershipBody(String self, MembershipView view) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("self", self);
         body.putAll(json.convertValue(view, Map.class));

@@ -1,6 +1,6 @@
 package dev.hearth.node.admin;
 
-import dev.hearth.node.membership.Membership;
+import dev.hearth.wire.status.MembershipView;
 
 /** The membership routes: {@code GET /membership} (what the split watch of other nodes asks) and the forget action. */
 public interface MembershipOperations {
@@ -8,7 +8,7 @@ public interface MembershipOperations {
     String self();
 
     /** Whom this node expects and sees now. */
-    Membership.View view();
+    MembershipView view();
 
     /**
      * Removes {@code node} from the expected members, on this node and in the cluster-wide record.
@@ -16,5 +16,5 @@ public interface MembershipOperations {
      * @throws java.util.NoSuchElementException if {@code node} is not expected (404)
      * @throws IllegalStateException if {@code node} is in the cluster now (409)
      */
-    Membership.View forget(String node);
+    MembershipView forget(String node);
 }

@@ -2,9 +2,9 @@ package dev.hearth.node.admin;
 
 import dev.hearth.node.cache.OperationStats;
 import dev.hearth.node.security.TlsRefusals;
-import dev.hearth.node.status.NodeStatus;
 import dev.hearth.node.tenant.TenantOperations;
 import dev.hearth.wire.ZoneStatus;
+import dev.hearth.wire.status.NodeSnapshot;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
@@ -28,12 +28,12 @@ public final class MetricsRenderer {
     public static final String CONTENT_TYPE = PrometheusTextFormatWriter.CONTENT_TYPE;
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
 
-    public byte[] render(NodeStatus.Snapshot s, OperationStats ops) {
+    public byte[] render(NodeSnapshot s, OperationStats ops) {
         return render(s, ops, null);
     }
 
     /** @param tenants per-tenant and per-zone figures, or null when the tenant service is not up yet */
-    public byte[] render(NodeStatus.Snapshot s, OperationStats ops, TenantOperations.Figures tenants) {
+    public byte[] render(NodeSnapshot s, OperationStats ops, TenantOperations.Figures tenants) {
         return render(s, ops, tenants, null);
     }
 
@@ -41,7 +41,7 @@ public final class MetricsRenderer {
      * @param tenants per-tenant and per-zone figures, or null when the tenant service is not up yet
      * @param tlsRefusals connections the TLS ports refused, or null when TLS is off (no series then)
      */
-    public byte[] render(NodeStatus.Snapshot s, OperationStats ops, TenantOperations.Figures tenants,
+    public byte[] render(NodeSnapshot s, OperationStats ops, TenantOperations.Figures tenants,
             TlsRefusals tlsRefusals) {
         List<MetricSnapshot> out = new ArrayList<>();
         String node = s.node().name();
@@ -101,7 +101,7 @@ public final class MetricsRenderer {
                 .help("Off-heap bytes used by each data region of this node");
         GaugeSnapshot.Builder limit = GaugeSnapshot.builder().name("hearth_memory_limit_bytes")
                 .help("Off-heap budget of each data region of this node");
-        for (NodeStatus.Region r : s.regions()) {
+        for (NodeSnapshot.Region r : s.regions()) {
             used.dataPoint(gauge(r.usedBytes(), "node", node, "region", r.name()));
             limit.dataPoint(gauge(r.limitBytes(), "node", node, "region", r.name()));
         }
@@ -280,7 +280,7 @@ public final class MetricsRenderer {
         return b.build();
     }
 
-    private static MetricSnapshot zoneCounter(NodeStatus.Snapshot s, String name, String help,
+    private static MetricSnapshot zoneCounter(NodeSnapshot s, String name, String help,
             ToDoubleFunction<ZoneStatus> value) {
         CounterSnapshot.Builder b = CounterSnapshot.builder().name(name).help(help);
         for (ZoneStatus z : s.zones()) {
@@ -289,7 +289,7 @@ public final class MetricsRenderer {
         return b.build();
     }
 
-    private static MetricSnapshot zoneGauge(NodeStatus.Snapshot s, String name, String help,
+    private static MetricSnapshot zoneGauge(NodeSnapshot s, String name, String help,
             ToDoubleFunction<ZoneStatus> value) {
         GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(name).help(help);
         for (ZoneStatus z : s.zones()) {

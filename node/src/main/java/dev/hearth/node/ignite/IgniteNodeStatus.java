@@ -4,10 +4,17 @@ import dev.hearth.node.HearthVersion;
 import dev.hearth.node.config.HearthConfig;
 import dev.hearth.node.membership.Membership;
 import dev.hearth.node.status.NodeStatus;
-import dev.hearth.node.status.Refill;
 import dev.hearth.storage.CacheNames;
 import dev.hearth.wire.StopSafety;
 import dev.hearth.wire.ZoneStatus;
+import dev.hearth.wire.status.LocalCopyStatus;
+import dev.hearth.wire.status.NodeSnapshot;
+import dev.hearth.wire.status.NodeSnapshot.Jvm;
+import dev.hearth.wire.status.NodeSnapshot.LocalNode;
+import dev.hearth.wire.status.NodeSnapshot.Member;
+import dev.hearth.wire.status.NodeSnapshot.Region;
+import dev.hearth.wire.status.Readiness;
+import dev.hearth.wire.status.Refill;
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
@@ -57,7 +64,7 @@ public final class IgniteNodeStatus implements NodeStatus {
     private final Membership membership;
     private final long startedAt = System.currentTimeMillis();
     /** The local copy's figures; null while the node starts or when localCopy.enabled is false. */
-    private volatile java.util.function.Supplier<dev.hearth.node.localcopy.LocalCopyService.Status> localCopy;
+    private volatile java.util.function.Supplier<LocalCopyStatus> localCopy;
     private volatile java.util.function.Supplier<java.util.Map<String, Long>> diskFull = java.util.Map::of;
     private volatile java.util.function.Supplier<java.util.Map<String, Long>> exhaustionExits = java.util.Map::of;
     private volatile java.util.function.Supplier<Refill> refill;
@@ -141,7 +148,7 @@ public final class IgniteNodeStatus implements NodeStatus {
     }
 
     @Override
-    public Snapshot snapshot() {
+    public NodeSnapshot snapshot() {
         Readiness r = readiness();
         ClusterNode local = ignite.cluster().localNode();
         LocalNode node = new LocalNode(local.id().toString(), config.node().name(), config.node().failureDomain(),
@@ -166,7 +173,7 @@ public final class IgniteNodeStatus implements NodeStatus {
             }
         }
         regions.sort(Comparator.comparing(Region::name));
-        return new Snapshot(node, ignite.cluster().topologyVersion(), members, clusterRebalanced(), zones, regions,
+        return new NodeSnapshot(node, ignite.cluster().topologyVersion(), members, clusterRebalanced(), zones, regions,
                 jvm(), safety(), membership.view(), localCopy == null ? null : localCopy.get(),
                 refill == null ? null : refill.get(), diskFull.get(), exhaustionExits.get());
     }
@@ -181,7 +188,7 @@ public final class IgniteNodeStatus implements NodeStatus {
         this.diskFull = counts;
     }
 
-    public void localCopy(java.util.function.Supplier<dev.hearth.node.localcopy.LocalCopyService.Status> figures) {
+    public void localCopy(java.util.function.Supplier<LocalCopyStatus> figures) {
         this.localCopy = figures;
     }
 

@@ -3,10 +3,11 @@ package dev.hearth.node.localcopy;
 import dev.hearth.node.dump.DiskSpace;
 import dev.hearth.node.dump.DumpFile;
 import dev.hearth.node.dump.EntryChecks;
-import dev.hearth.node.status.Refill;
 import dev.hearth.node.warmup.AdaptiveRate;
 import dev.hearth.node.warmup.WarmupService;
 import dev.hearth.storage.Item;
+import dev.hearth.wire.status.LocalCopyLoad;
+import dev.hearth.wire.status.LocalCopyStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -70,36 +71,6 @@ public final class LocalCopyService {
     public record PartitionFile(String zone, int partition, Path path) {
     }
 
-    /**
-     * What the last load did.
-     *
-     * @param bytesRead keys and values read
-     * @param skippedPresent entries not sent because this node already held the key
-     * @param fileBytesDone bytes of the files handled so far (loaded, refused or not selected)
-     * @param fileBytesTotal bytes of every file there is to handle
-     * @param rateLimit entries per second the load was held to at the last look, 0 for none
-     */
-    public record LoadResult(String state, String reason, int files, int refusedFiles, long entriesRead,
-            long entriesSent, long skippedExpired, long skippedDamaged, long bytesRead, long startedAt,
-            long elapsedMillis, List<String> refused, String error, long fileBytesDone, long fileBytesTotal,
-            long rateLimit, long skippedPresent) {
-
-        /** As a refill for /status; null when no load ever started. */
-        public Refill refill() {
-            if (state.equals("none")) {
-                return null;
-            }
-            return Refill.of("local copy", reason, state, entriesRead, -1, fileBytesDone, fileBytesTotal, startedAt,
-                    elapsedMillis, rateLimit);
-        }
-    }
-
-    /** Totals for /status and metrics. */
-    public record Status(boolean enabled, long lastWriteAt, long lastWriteMillis, long lastWriteFiles,
-            long lastWriteEntries, long lastWriteBytes, long files, long entries, long bytes, long writes,
-            long filesWritten, long bytesWritten, long writeFailures, String lastError, LoadResult lastLoad) {
-    }
-
     private final Path root;
     private final Collection<String> zones;
     private final Source source;
@@ -117,7 +88,7 @@ public final class LocalCopyService {
     private volatile long lastWriteEntries;
     private volatile long lastWriteBytes;
     private volatile String lastError;
-    private volatile LoadResult lastLoad = new LoadResult("none", null, 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of(), null, 0,
+    private volatile LocalCopyLoad lastLoad = new LocalCopyLoad("none", null, 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of(), null, 0,
             0, 0, 0);
 
     private final DiskSpace disk;
@@ -290,14 +261,14 @@ public final class LocalCopyService {
      * line naming it and why, and the other files still load. Entries that fail their own checksum or expired
      * meanwhile are skipped. Unpaced: as fast as the cluster takes them.
      */
-    public LoadResult load(String reason, WarmupService.ClusterLoader loader, Selector selector) {
+    public LocalCopyLoad load(String reason, WarmupService.ClusterLoader loader, Selector selector) {
         try (AdaptiveRate pace = AdaptiveRate.Factory.FIXED.open(0)) {
             return load(reason, loader, selector, pace);
         }
     }
 
     /** As {@link #load(String, WarmupService.ClusterLoader, Selector)}, handing entries on at {@code pace}. */
-    public LoadResult load(String reason, WarmupService.ClusterLoader loader, Selector selector, AdaptiveRate pace) {
+    public LocalCopyLoad load(String reason, WarmupService.ClusterLoader loader, Selector selector, AdaptiveRate pace) {
         return load(reason, loader, List.of(selector), pace);
     }
 
@@ -307,7 +278,7 @@ public final class LocalCopyService {
      * not offered to the next, and a pass's entries are confirmed before the next pass begins, so a selector can look
      * at what the earlier passes loaded.
      */
-    public LoadResult load(String reason, WarmupService.ClusterLoader loader, List<Selector> passes,
+    public LocalCopyLoad load(String reason, WarmupService.ClusterLoader loader, List<Selector> passes,
             AdaptiveRate pace) {
         Tally t = new Tally(reason, System.currentTimeMillis(), pace);
         Map<String, List<PartitionFile>> found = new LinkedHashMap<>();
@@ -336,7 +307,7 @@ public final class LocalCopyService {
                 LOG.error("Local copy: load failed", e);
             }
         }
-        LoadResult r = t.result(stopped ? "stopped" : error == null ? "complete" : "failed", error);
+        LocalCopyLoad r = t.result(stopped ? "stopped" : error == null ? "complete" : "failed", error);
         lastLoad = r;
         LOG.info("Local copy load ({}) {}{}: {} files, {} entries sent (stored where absent or older), {} already held, "
                 + "{} expired, {} damaged, {} files refused, {} bytes in {} ms", reason, r.state(),
@@ -472,9 +443,9 @@ public final class LocalCopyService {
             this.pace = pace;
         }
 
-        LoadResult result(String state, String error) {
+        LocalCopyLoad result(String state, String error) {
             boolean running = state.equals("running");
-            return new LoadResult(state, reason, files, refused.size(), read, sent, expired, damaged, bytes,
+            return new LocalCopyLoad(state, reason, files, refused.size(), read, sent, expired, damaged, bytes,
                     startedAt, System.currentTimeMillis() - startedAt, List.copyOf(refused), error, fileBytesDone,
                     fileBytesTotal, running ? pace.limit() : 0, present);
         }
@@ -482,7 +453,7 @@ public final class LocalCopyService {
 
     /** Records that nothing was loaded at start, and why. */
     public void noLoad(String reason) {
-        lastLoad = new LoadResult("skipped", reason, 0, 0, 0, 0, 0, 0, 0, System.currentTimeMillis(), 0, List.of(),
+        lastLoad = new LocalCopyLoad("skipped", reason, 0, 0, 0, 0, 0, 0, 0, System.currentTimeMillis(), 0, List.of(),
                 null, 0, 0, 0, 0);
         LOG.info("Local copy: not loaded: {}", reason);
     }
@@ -510,7 +481,7 @@ public final class LocalCopyService {
         }
     }
 
-    public Status status(boolean enabled) {
+    public LocalCopyStatus status(boolean enabled) {
         long files = 0;
         long entries = 0;
         long bytes = 0;
@@ -519,7 +490,7 @@ public final class LocalCopyService {
             entries += s[0];
             bytes += s[1];
         }
-        return new Status(enabled, lastWriteAt, lastWriteMillis, lastWriteFiles, lastWriteEntries, lastWriteBytes,
+        return new LocalCopyStatus(enabled, lastWriteAt, lastWriteMillis, lastWriteFiles, lastWriteEntries, lastWriteBytes,
                 files, entries, bytes, writes.get(), filesWritten.get(), bytesWritten.get(), writeFailures.get(),
                 lastError, lastLoad);
     }

@@ -1,5 +1,6 @@
 package dev.hearth.node.membership;
 
+import dev.hearth.wire.status.MembershipView;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,39 +37,10 @@ public final class Membership {
     private final Path file;
     private volatile Members members;
     private volatile Set<String> present;
-    private volatile List<Elsewhere> elsewhere = List.of();
+    private volatile List<MembershipView.Elsewhere> elsewhere = List.of();
     private volatile Set<String> unreachable = Set.of();
     /** Brings {@code present} up to date with the cluster before a read (see {@link #refreshWith}). */
     private volatile Runnable refresher = () -> { };
-
-    /**
-     * A missing member that answered on its admin port: it runs, in a topology without this node.
-     *
-     * @param members the server nodes of its topology
-     * @param hasQuorum whether that topology accepts writes
-     */
-    public record Elsewhere(String name, String admin, List<String> members, boolean hasQuorum) {
-        public Elsewhere {
-            members = List.copyOf(members);
-        }
-    }
-
-    /**
-     * What {@code /status} shows.
-     *
-     * @param expected the expected members' names, sorted
-     * @param expectedSize {@code max(cluster.expectedSize, expected.size())}
-     * @param quorum members needed to accept writes
-     * @param present the server nodes of this node's topology
-     * @param missing expected members not present
-     * @param elsewhere missing members found running in another topology
-     * @param unreachable present members that have not answered this node for seconds ({@link PeerWatch}); they do
-     *     not count toward the quorum
-     */
-    public record View(List<String> expected, int expectedSize, int quorum, List<String> present,
-            List<String> missing, boolean hasQuorum, List<Elsewhere> elsewhere, long generation,
-            List<String> unreachable) {
-    }
 
     private Membership(String self, int configuredSize, Path file, Members initial) {
         this.self = self;
@@ -206,11 +178,11 @@ public final class Membership {
     }
 
     /** Reports the missing members found running elsewhere (by the split watch). */
-    public void elsewhere(List<Elsewhere> found) {
+    public void elsewhere(List<MembershipView.Elsewhere> found) {
         elsewhere = List.copyOf(found);
     }
 
-    public View view() {
+    public MembershipView view() {
         refresher.run();
         Members m = members;
         Set<String> p = present;
@@ -224,14 +196,14 @@ public final class Membership {
             }
         }
         Set<String> u = unreachable;
-        return new View(List.copyOf(expected), size, quorumOf(size), List.copyOf(new TreeSet<>(p)),
+        return new MembershipView(List.copyOf(expected), size, quorumOf(size), List.copyOf(new TreeSet<>(p)),
                 List.copyOf(missing), hasQuorum(reachable(p, u)), elsewhere, m.generation(),
                 List.copyOf(new TreeSet<>(u)));
     }
 
     /** Why this node may not accept writes, or null when it may. */
     public String noQuorumReason() {
-        View v = view();
+        MembershipView v = view();
         if (v.hasQuorum()) {
             return null;
         }

@@ -1,5 +1,6 @@
 package dev.hearth.node.membership;
 
+import dev.hearth.wire.status.MembershipView;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -48,13 +49,13 @@ public final class SplitWatch {
 
     /** One round. Blocks for as long as the probes take (each is bounded by the probe's own timeout). */
     public void check() {
-        Membership.View v = membership.view();
+        MembershipView v = membership.view();
         if (v.missing().isEmpty()) {
             membership.elsewhere(List.of());
             return;
         }
         String self = membership.self();
-        List<Membership.Elsewhere> found = new ArrayList<>();
+        List<MembershipView.Elsewhere> found = new ArrayList<>();
         for (String name : v.missing()) {
             String admin = membership.members().admins().getOrDefault(name, "");
             if (admin.isEmpty()) {
@@ -62,7 +63,7 @@ public final class SplitWatch {
             }
             Optional<Peer> answer = probe.ask(admin);
             if (answer.isPresent() && answer.get().name().equals(name) && !answer.get().present().contains(self)) {
-                found.add(new Membership.Elsewhere(name, admin, answer.get().present(), answer.get().hasQuorum()));
+                found.add(new MembershipView.Elsewhere(name, admin, answer.get().present(), answer.get().hasQuorum()));
             }
         }
         membership.elsewhere(found);
@@ -76,17 +77,17 @@ public final class SplitWatch {
     }
 
     /** Why this node's part must give way to one of {@code found}, or null. */
-    static String mustGiveWay(Membership.View mine, List<Membership.Elsewhere> found) {
+    static String mustGiveWay(MembershipView mine, List<MembershipView.Elsewhere> found) {
         if (mine.hasQuorum()) {
             return null;
         }
-        for (Membership.Elsewhere e : found) {
+        for (MembershipView.Elsewhere e : found) {
             if (e.hasQuorum()) {
                 return "node " + e.name() + " runs in a topology of " + e.members() + " that has a quorum, while "
                         + "this node's topology " + mine.present() + " has none: leaving to rejoin it";
             }
         }
-        for (Membership.Elsewhere e : found) {
+        for (MembershipView.Elsewhere e : found) {
             if (!e.members().isEmpty() && !mine.present().isEmpty()
                     && Collections.min(e.members()).compareTo(Collections.min(mine.present())) < 0) {
                 return "node " + e.name() + " runs in a topology of " + e.members() + "; neither it nor this node's "

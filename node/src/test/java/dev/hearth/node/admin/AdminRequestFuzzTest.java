@@ -7,6 +7,8 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.hearth.node.cache.OperationStats;
 import dev.hearth.node.status.NodeStatus;
 import dev.hearth.wire.StopSafety;
+import dev.hearth.wire.status.NodeSnapshot;
+import dev.hearth.wire.status.Readiness;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -35,7 +37,7 @@ class AdminRequestFuzzTest {
         }
 
         @Override
-        public Snapshot snapshot() {
+        public NodeSnapshot snapshot() {
             PROTECTED_CALLS.incrementAndGet();
             throw new IllegalStateException("status reached without the token");
         }

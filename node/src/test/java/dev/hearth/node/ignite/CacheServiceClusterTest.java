@@ -11,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.hearth.node.HearthNode;
 import dev.hearth.node.TestNodes;
 import dev.hearth.node.cache.CacheService;
-import dev.hearth.node.status.NodeStatus;
 import dev.hearth.storage.CacheNames;
 import dev.hearth.storage.Envelope;
 import dev.hearth.storage.Item;
@@ -19,6 +18,7 @@ import dev.hearth.storage.Mutation;
 import dev.hearth.storage.TenantKey;
 import dev.hearth.testing.FreePorts;
 import dev.hearth.wire.ZoneStatus;
+import dev.hearth.wire.status.NodeSnapshot;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -194,9 +194,9 @@ class CacheServiceClusterTest {
     @Test
     void statusReportsTheClusterAndEveryPartitionHasTwoCopies() {
         svc(0).set(TenantKey.of("t7", "x"), b("y"), 0, 0).join();
-        NodeStatus.Snapshot s = nodes.get(1).status().snapshot();
+        NodeSnapshot s = nodes.get(1).status().snapshot();
         assertEquals(3, s.members().size());
-        assertEquals(1, s.members().stream().filter(NodeStatus.Member::local).count());
+        assertEquals(1, s.members().stream().filter(NodeSnapshot.Member::local).count());
         assertTrue(s.members().stream().allMatch(m -> m.adminPort() > 0), "peers publish their admin port");
         ZoneStatus zone = s.zones().get(0);
         assertEquals("default", zone.name());

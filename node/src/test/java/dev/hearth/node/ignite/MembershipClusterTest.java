@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.hearth.node.HearthNode;
 import dev.hearth.node.TestNodes;
 import dev.hearth.node.cache.UnavailableException;
-import dev.hearth.node.membership.Membership;
 import dev.hearth.storage.CacheNames;
 import dev.hearth.storage.TenantKey;
 import dev.hearth.testing.FreePorts;
+import dev.hearth.wire.status.MembershipView;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -72,7 +72,7 @@ class MembershipClusterTest {
 
         nodes.remove(n2);
         n2.close();
-        Membership.View two = n0.status().snapshot().membership();
+        MembershipView two = n0.status().snapshot().membership();
         assertTrue(two.hasQuorum(), "2 of 3 is a majority: " + two);
         n0.cache().set(key("b"), "2".getBytes(StandardCharsets.UTF_8), 0, 0).get(10, TimeUnit.SECONDS);
 
@@ -81,7 +81,7 @@ class MembershipClusterTest {
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !n0.status().readiness().ready());
         String why = n0.status().readiness().reason();
         assertTrue(why.contains("no quorum"), why);
-        Membership.View one = n0.status().snapshot().membership();
+        MembershipView one = n0.status().snapshot().membership();
         assertEquals(List.of("mq-1", "mq-2"), one.missing());
         assertFalse(one.hasQuorum());
 

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hearth.node.HearthNode;
 import dev.hearth.node.TestNodes;
-import dev.hearth.node.status.NodeStatus;
 import dev.hearth.storage.CacheNames;
 import dev.hearth.testing.FreePorts;
+import dev.hearth.wire.status.Readiness;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -119,7 +119,7 @@ class StuckExchangeClusterTest {
             long t0 = System.nanoTime();
             Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
                     .until(() -> !a.status().readiness().ready());
-            NodeStatus.Readiness notReady = a.status().readiness();
+            Readiness notReady = a.status().readiness();
             long notReadyAfterMs = (System.nanoTime() - t0) / 1_000_000;
             assertTrue(notReady.reason().contains("partition exchange has blocked cache operations"),
                     notReady.reason());

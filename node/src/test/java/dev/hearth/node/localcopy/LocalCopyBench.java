@@ -7,6 +7,8 @@ import dev.hearth.node.HearthNode;
 import dev.hearth.node.TestNodes;
 import dev.hearth.storage.TenantKey;
 import dev.hearth.testing.FreePorts;
+import dev.hearth.wire.status.LocalCopyLoad;
+import dev.hearth.wire.status.LocalCopyStatus;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -52,7 +54,7 @@ class LocalCopyBench {
             long t0 = System.nanoTime();
             int files = node.localCopy().writeChanged();
             double s = (System.nanoTime() - t0) / 1e9;
-            LocalCopyService.Status st = node.localCopy().status(true);
+            LocalCopyStatus st = node.localCopy().status(true);
             assertEquals(n, st.entries());
             System.out.printf("BENCH local copy write: %d entries, %d files, %.1f MB in %.2f s = %.1f MB/s, %.0f entries/s%n",
                     st.lastWriteEntries(), files, st.lastWriteBytes() / 1e6, s, st.lastWriteBytes() / 1e6 / s,
@@ -68,7 +70,7 @@ class LocalCopyBench {
         try {
             await().atMost(Duration.ofMinutes(10)).until(() -> back.localCopy().status(true).lastLoad().state()
                     .equals("complete"));
-            LocalCopyService.LoadResult r = back.localCopy().status(true).lastLoad();
+            LocalCopyLoad r = back.localCopy().status(true).lastLoad();
             assertEquals(n, r.entriesSent(), String.valueOf(r.error()));
             System.out.printf("BENCH local copy load: %d entries, %.1f MB in %.2f s = %.1f MB/s, %.0f entries/s%n",
                     r.entriesSent(), r.bytesRead() / 1e6, r.elapsedMillis() / 1e3,

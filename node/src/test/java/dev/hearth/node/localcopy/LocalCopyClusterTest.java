@@ -14,6 +14,8 @@ import dev.hearth.node.warmup.AutoWarmup;
 import dev.hearth.storage.Item;
 import dev.hearth.storage.TenantKey;
 import dev.hearth.testing.FreePorts;
+import dev.hearth.wire.status.LocalCopyLoad;
+import dev.hearth.wire.status.Refill;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -131,12 +133,12 @@ class LocalCopyClusterTest {
         start(1);
         await().atMost(Duration.ofSeconds(60)).until(() -> nodes.stream().allMatch(
                 x -> x.localCopy().status(true).lastLoad().state().equals("complete")));
-        LocalCopyService.LoadResult l0 = nodes.get(0).localCopy().status(true).lastLoad();
-        LocalCopyService.LoadResult l1 = nodes.get(1).localCopy().status(true).lastLoad();
+        LocalCopyLoad l0 = nodes.get(0).localCopy().status(true).lastLoad();
+        LocalCopyLoad l1 = nodes.get(1).localCopy().status(true).lastLoad();
         assertEquals(0, l0.refusedFiles(), l0.refused().toString());
         assertEquals(2, l1.refusedFiles(), l1.refused().toString());
         // What /status reports as the node's refill: every byte of every file handled, refused ones included.
-        dev.hearth.node.status.Refill r1 = nodes.get(1).status().snapshot().refill();
+        Refill r1 = nodes.get(1).status().snapshot().refill();
         assertEquals("local copy", r1.source());
         assertEquals("complete", r1.state());
         assertTrue(r1.bytesTotal() > 0 && r1.bytesDone() == r1.bytesTotal(), r1.toString());
@@ -165,7 +167,7 @@ class LocalCopyClusterTest {
 
         // Written after the copy: a reload of the same copy keeps it.
         after.set(key(7), "newer".getBytes(StandardCharsets.UTF_8), 99, 0).join();
-        LocalCopyService.LoadResult again = nodes.get(0).localCopy().load("test: reload over newer values",
+        LocalCopyLoad again = nodes.get(0).localCopy().load("test: reload over newer values",
                 IgniteDumpSupport.loader(nodes.get(0).ignite(), Duration.ofSeconds(20)), (z, p, h) -> true);
         assertEquals("complete", again.state(), again.error());
         Item seven = after.get(key(7)).join();
@@ -222,7 +224,7 @@ class LocalCopyClusterTest {
         long loadedFiles = 0;
         long sent = 0;
         for (HearthNode x : nodes.subList(1, 3)) {
-            LocalCopyService.LoadResult r = x.localCopy().status(true).lastLoad();
+            LocalCopyLoad r = x.localCopy().status(true).lastLoad();
             assertTrue(r.reason().startsWith("rejoined"), r.reason());
             loadedFiles += r.files();
             sent += r.entriesSent();

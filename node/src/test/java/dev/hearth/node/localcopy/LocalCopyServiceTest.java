@@ -11,6 +11,7 @@ import dev.hearth.node.warmup.WarmupService;
 import dev.hearth.storage.Envelope;
 import dev.hearth.storage.Item;
 import dev.hearth.storage.TenantKey;
+import dev.hearth.wire.status.LocalCopyLoad;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -175,7 +176,7 @@ class LocalCopyServiceTest {
         }
 
         Sink sink = new Sink();
-        LocalCopyService.LoadResult r = copy.load("test", sink, (zone, partition, header) -> {
+        LocalCopyLoad r = copy.load("test", sink, (zone, partition, header) -> {
             assertEquals("c1", header.get("cluster"));
             return partition != 0;
         });
@@ -219,7 +220,7 @@ class LocalCopyServiceTest {
                 abandoned[0] = true;
             }
         };
-        LocalCopyService.LoadResult r;
+        LocalCopyLoad r;
         try {
             r = copy.load("test", loader, (zone, partition, header) -> true);
         } finally {
@@ -260,7 +261,7 @@ class LocalCopyServiceTest {
                 0L));
 
         Sink sink = new Sink();
-        LocalCopyService.LoadResult r = copy.load("test", sink, (zone, partition, header) -> true);
+        LocalCopyLoad r = copy.load("test", sink, (zone, partition, header) -> true);
         assertEquals("complete", r.state());
         assertEquals(40, r.entriesRead());
         assertEquals(11, r.skippedPresent(), "10 of partition 1, 1 of partition 2");
@@ -292,7 +293,7 @@ class LocalCopyServiceTest {
             }
         };
         List<String> offered = new ArrayList<>();
-        LocalCopyService.LoadResult r;
+        LocalCopyLoad r;
         try (AdaptiveRate pace = AdaptiveRate.Factory.FIXED.open(0)) {
             r = copy.load("test", loader, List.of((zone, partition, header) -> partition == 2,
                     (zone, partition, header) -> {

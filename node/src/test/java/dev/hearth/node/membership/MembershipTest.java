@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hearth.wire.status.MembershipView;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -134,15 +135,15 @@ class MembershipTest {
         Membership lone = Membership.open(null, "n1", 0);
         lone.observe(servers("n0", "n1", "n2"));
         lone.observe(servers("n1"));
-        Membership.View v = lone.view();
-        var majority = new Membership.Elsewhere("n0", "h:0", List.of("n0", "n2"), true);
+        MembershipView v = lone.view();
+        var majority = new MembershipView.Elsewhere("n0", "h:0", List.of("n0", "n2"), true);
         assertNotNull(SplitWatch.mustGiveWay(v, List.of(majority)));
 
         Membership major = Membership.open(null, "n0", 0);
         major.observe(servers("n0", "n1", "n2"));
         major.observe(servers("n0", "n2"));
         assertNull(SplitWatch.mustGiveWay(major.view(),
-                List.of(new Membership.Elsewhere("n1", "h:1", List.of("n1"), false))));
+                List.of(new MembershipView.Elsewhere("n1", "h:1", List.of("n1"), false))));
 
         // Two nodes cut in two: neither has a quorum; the part holding n0 stays.
         Membership a = Membership.open(null, "n0", 0);
@@ -151,9 +152,9 @@ class MembershipTest {
         Membership b = Membership.open(null, "n1", 0);
         b.observe(servers("n0", "n1"));
         b.observe(servers("n1"));
-        assertNull(SplitWatch.mustGiveWay(a.view(), List.of(new Membership.Elsewhere("n1", "h", List.of("n1"),
+        assertNull(SplitWatch.mustGiveWay(a.view(), List.of(new MembershipView.Elsewhere("n1", "h", List.of("n1"),
                 false))));
-        assertNotNull(SplitWatch.mustGiveWay(b.view(), List.of(new Membership.Elsewhere("n0", "h", List.of("n0"),
+        assertNotNull(SplitWatch.mustGiveWay(b.view(), List.of(new MembershipView.Elsewhere("n0", "h", List.of("n0"),
                 false))));
     }
 
@@ -167,7 +168,7 @@ class MembershipTest {
                 ? java.util.Optional.of(new SplitWatch.Peer("n0", List.of("n0", "n2"), true))
                 : java.util.Optional.empty(), why -> rejoined[0] = why);
         watch.check();
-        assertEquals(List.of(new Membership.Elsewhere("n0", "127.0.0.1:800", List.of("n0", "n2"), true)),
+        assertEquals(List.of(new MembershipView.Elsewhere("n0", "127.0.0.1:800", List.of("n0", "n2"), true)),
                 lone.view().elsewhere());
         assertNotNull(rejoined[0]);
         assertTrue(rejoined[0].contains("n0"), rejoined[0]);

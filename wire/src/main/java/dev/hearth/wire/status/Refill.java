@@ -1,4 +1,4 @@
-package dev.hearth.node.status;
+package dev.hearth.wire.status;
 
 /**
  * Progress of a refill of the cluster from this node: the start-up load of its local copy, or a warm-up from one of

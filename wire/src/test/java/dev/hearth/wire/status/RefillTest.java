@@ -1,4 +1,4 @@
-package dev.hearth.node.status;
+package dev.hearth.wire.status;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
