@@ -2,7 +2,7 @@ package dev.hearth.node;
 
 import dev.hearth.node.admin.AdminOperations;
 import dev.hearth.node.dump.DumpService;
-import dev.hearth.node.status.NodeStatus;
+import dev.hearth.node.health.NodeStatus;
 import dev.hearth.node.warmup.WarmupService;
 import dev.hearth.wire.StopSafety;
 import dev.hearth.wire.admin.StopReply;

@@ -2,8 +2,8 @@ package dev.hearth.node.ignite;
 
 import dev.hearth.node.HearthVersion;
 import dev.hearth.node.config.HearthConfig;
+import dev.hearth.node.health.NodeStatus;
 import dev.hearth.node.membership.Membership;
-import dev.hearth.node.status.NodeStatus;
 import dev.hearth.storage.CacheNames;
 import dev.hearth.wire.StopSafety;
 import dev.hearth.wire.ZoneStatus;

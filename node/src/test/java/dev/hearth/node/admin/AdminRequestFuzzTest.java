@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.hearth.node.cache.OperationStats;
-import dev.hearth.node.status.NodeStatus;
+import dev.hearth.node.health.NodeStatus;
 import dev.hearth.wire.StopSafety;
 import dev.hearth.wire.status.NodeSnapshot;
 import dev.hearth.wire.status.Readiness;

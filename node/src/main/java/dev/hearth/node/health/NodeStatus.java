@@ -1,4 +1,4 @@
-package dev.hearth.node.status;
+package dev.hearth.node.health;
 
 import dev.hearth.wire.StopSafety;
 import dev.hearth.wire.status.NodeSnapshot;
