@@ -11,7 +11,9 @@ import dev.hearth.client.Versioned;
 import dev.hearth.client.internal.ClientCore.Ctx;
 import dev.hearth.client.internal.Registry.Route;
 import dev.hearth.storage.Envelope;
+import dev.hearth.storage.Expiry;
 import dev.hearth.storage.Item;
+import dev.hearth.storage.MoveTombstone;
 import dev.hearth.storage.Numbers;
 import dev.hearth.storage.TenantKey;
 import dev.hearth.storage.VersionClock;
@@ -174,7 +176,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
      * as absent.
      */
     private Item live(String zone, String sk, byte[] kb, byte[] stored) {
-        if (stored == null || StorageKeys.isTombstone(stored)) {
+        if (stored == null || MoveTombstone.is(stored)) {
             return null;
         }
         Item item = Envelope.decode(tenant, kb, stored);
@@ -240,7 +242,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
                 return done(new Raw(r.zone(), b));
             }
             return core.readRaw(ctx, r.movingFrom(), sk).thenCompose(old -> old == null
-                    || StorageKeys.isTombstone(old) ? core.readRaw(ctx, r.zone(), sk).thenApply(b2 -> new Raw(r.zone(),
+                    || MoveTombstone.is(old) ? core.readRaw(ctx, r.zone(), sk).thenApply(b2 -> new Raw(r.zone(),
                     b2)) : done(new Raw(r.movingFrom(), old)));
         });
     }
@@ -255,7 +257,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         }
         String from = r.movingFrom();
         return core.readRaw(ctx, from, sk).thenCompose(old -> {
-            if (old == null || StorageKeys.isTombstone(old)) {
+            if (old == null || MoveTombstone.is(old)) {
                 return DONE;
             }
             Item item = Envelope.decode(tenant, kb, old);
@@ -269,7 +271,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
                             return DONE;
                         }
                         // Not removed: changed meanwhile. If a delete left its tombstone, take our copy back.
-                        return core.readRaw(ctx, from, sk).thenCompose(now2 -> StorageKeys.isTombstone(now2)
+                        return core.readRaw(ctx, from, sk).thenCompose(now2 -> MoveTombstone.is(now2)
                                 ? core.removeRaw(ctx, r.zone(), sk, old).thenApply(x -> null) : DONE);
                     }));
         });
@@ -278,8 +280,8 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     /** While the tenant moves, a delete leaves a tombstone in the old zone (after pulling the key over). */
     private CompletableFuture<Void> tombstoneOld(Ctx ctx, Route r, String sk) {
         long now = now();
-        return core.putRaw(ctx, r.movingFrom(), sk, StorageKeys.MOVE_TOMBSTONE,
-                Expiry.of(now + StorageKeys.MOVE_TOMBSTONE_TTL_MS, now));
+        return core.putRaw(ctx, r.movingFrom(), sk, MoveTombstone.value(),
+                Expiry.of(now + MoveTombstone.TTL_MILLIS, now));
     }
 
     /** While the tenant moves, a plain write also removes the key from the old zone. */
@@ -447,7 +449,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
             rest.removeAll(out.keySet());
             return core.readAllRaw(ctx, r.movingFrom(), rest).thenCompose(old -> {
                 old.forEach((sk, b) -> {
-                    if (b != null && !StorageKeys.isTombstone(b)) {
+                    if (b != null && !MoveTombstone.is(b)) {
                         out.put(sk, new Raw(r.movingFrom(), b));
                     }
                 });

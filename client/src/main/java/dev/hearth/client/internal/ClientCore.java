@@ -12,6 +12,8 @@ import dev.hearth.client.HearthTimeoutException;
 import dev.hearth.client.TenantAvailability;
 import dev.hearth.client.TenantCache;
 import dev.hearth.client.TenantUnavailableException;
+import dev.hearth.storage.CacheNames;
+import dev.hearth.storage.Expiry;
 import dev.hearth.storage.Item;
 import dev.hearth.storage.TenantKey;
 import java.io.IOException;
@@ -358,7 +360,7 @@ public final class ClientCore implements HearthClient {
         Caches x = zoneCaches.get(zone);
         if (x == null) {
             x = zoneCaches.computeIfAbsent(zone, z -> {
-                ClientCache<String, byte[]> plain = c.cache(StorageKeys.cacheName(z));
+                ClientCache<String, byte[]> plain = c.cache(CacheNames.zoneCache(z));
                 return new Caches(z, plain, plain.withExpirePolicy(Expiry.ETERNAL),
                         plain.withExpirePolicy(Expiry.KEEP));
             });
@@ -503,7 +505,7 @@ public final class ClientCore implements HearthClient {
         }
         if (refused == null && route != null && !view.loaded() && settings.pinnedZone() == null) {
             // Guessing the zone could put a write where no reader looks: refuse until the registry was read.
-            refused = new HearthException("the tenant registry (cache " + Registry.CACHE + ") has not been read yet, "
+            refused = new HearthException("the tenant registry (cache " + CacheNames.REGISTRY + ") has not been read yet, "
                     + "so tenant " + route.tenant() + "'s zone is unknown; retrying every "
                     + settings.registryRefreshInterval().toMillis() + " ms");
         }
@@ -831,12 +833,12 @@ public final class ClientCore implements HearthClient {
                         entries = scanRegistry(c);
                     }
                 } catch (RuntimeException scanFailed) {
-                    if (isConnectivity(scanFailed) || c.cacheNames().contains(Registry.CACHE)) {
+                    if (isConnectivity(scanFailed) || c.cacheNames().contains(CacheNames.REGISTRY)) {
                         throw scanFailed;
                     }
                     // Nodes from before the registry: there is nothing to route by.
                     if (view.exists() || !view.loaded()) {
-                        LOG.info("Hearth client: the cluster has no tenant registry (cache " + Registry.CACHE
+                        LOG.info("Hearth client: the cluster has no tenant registry (cache " + CacheNames.REGISTRY
                                 + "); every tenant goes to zone " + Registry.DEFAULT_ZONE + " and is active");
                     }
                     view = Registry.absent(view, System.currentTimeMillis(), scanStart);
@@ -859,7 +861,7 @@ public final class ClientCore implements HearthClient {
             } catch (RuntimeException e) {
                 stats.registryRefreshFailures.increment();
                 if (!registryFailing) {
-                    LOG.log(Level.WARNING, "Hearth client: cannot read the tenant registry (cache " + Registry.CACHE
+                    LOG.log(Level.WARNING, "Hearth client: cannot read the tenant registry (cache " + CacheNames.REGISTRY
                             + "); keeping the reading of " + (view.loaded() ? view.readAtMillis() + " (unix ms)"
                             : "never") + " and retrying every " + settings.registryRefreshInterval().toMillis()
                             + " ms", e);
@@ -874,7 +876,7 @@ public final class ClientCore implements HearthClient {
 
     private static Map<String, Object> scanRegistry(IgniteClient c) {
         Map<String, Object> entries = new java.util.HashMap<>();
-        ClientCache<String, Object> cache = c.cache(Registry.CACHE);
+        ClientCache<String, Object> cache = c.cache(CacheNames.REGISTRY);
         try (QueryCursor<javax.cache.Cache.Entry<String, Object>> cursor = cache.query(new ScanQuery<String, Object>())) {
             for (javax.cache.Cache.Entry<String, Object> e : cursor) {
                 entries.put(e.getKey(), e.getValue());
@@ -917,7 +919,7 @@ public final class ClientCore implements HearthClient {
                     out.complete(m.get(sk));
                 }
             });
-            return links.hedge(StorageKeys.cacheName(zone), Set.of(sk), all, failed);
+            return links.hedge(CacheNames.zoneCache(zone), Set.of(sk), all, failed);
         });
     }
 
@@ -953,7 +955,7 @@ public final class ClientCore implements HearthClient {
             primaries = CompletableFuture.allOf(each).thenApply(x -> new java.util.HashMap<>(found));
         }
         return failingOver(ctx, primaries,
-                (out, failed) -> links.hedge(StorageKeys.cacheName(zone), sks, out, failed));
+                (out, failed) -> links.hedge(CacheNames.zoneCache(zone), sks, out, failed));
     }
 
     /**

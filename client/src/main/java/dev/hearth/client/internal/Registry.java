@@ -2,7 +2,8 @@ package dev.hearth.client.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.charset.StandardCharsets;
+import dev.hearth.storage.CacheNames;
+import dev.hearth.storage.registry.RegistryJson;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -10,18 +11,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
-import java.util.zip.CRC32;
 
 /**
- * The client's reading of the tenant registry (Ignite cache {@value #CACHE}, String keys and JSON String values; the
- * format is defined in docs/design/tenants-and-integrity.md): where each tenant's keys live and whether it is in
+ * The client's reading of the tenant registry (cache {@link CacheNames#REGISTRY}, String keys and JSON String values;
+ * the format is the storage contract's, {@link RegistryJson}, and docs/design/tenants-and-integrity.md). It checks
+ * each record more strictly than the node needs to, because a bad record must never route a tenant's keys
+ * somewhere else: a record that fails keeps its previous reading.: where each tenant's keys live and whether it is in
  * maintenance. A {@link View} is immutable apart from its route memo, so the hot path reads it without locks.
  */
 public final class Registry {
-    public static final String CACHE = "hearth-tenants";
-    public static final String PLACEMENT_KEY = "placement";
-    public static final String TENANT_PREFIX = "tenant/";
-    public static final String ZONE_PREFIX = "zone/";
     /** The zone of tenants without a record when the cluster has no placement record (the node's own default). */
     public static final String DEFAULT_ZONE = "default";
     /** Routes of tenants without a record are memoized up to this many per view (tenant names are unbounded). */
@@ -36,13 +34,14 @@ public final class Registry {
 
     /**
      * The {@code placement} record: {@code mode} "zone" (every tenant without a record in {@code zone}) or "hash"
-     * ({@code zones} sorted by name, see {@link #hashIndex}).
+     * ({@code zones} sorted by name, see {@link dev.hearth.storage.registry.Placement#hashIndex}).
      */
     public record Placement(String mode, String zone, List<String> zones, MaintenanceMode maintenanceMode) {
         static final Placement DEFAULT = new Placement("zone", DEFAULT_ZONE, List.of(), MaintenanceMode.MISS);
 
         String zoneOf(String tenant) {
-            return "hash".equals(mode) ? zones.get(hashIndex(tenant, zones.size())) : zone;
+            return "hash".equals(mode) ? zones.get(dev.hearth.storage.registry.Placement.hashIndex(tenant,
+                    zones.size())) : zone;
         }
     }
 
@@ -108,17 +107,6 @@ public final class Registry {
     }
 
     /**
-     * Hash placement: {@code Math.floorMod(crc32(tenant as UTF-8), n)}, with crc32 the unsigned value of
-     * {@link CRC32#getValue()} (a long in 0..2^32-1, never cast to int: the index must be the same in every
-     * implementation) and the zones sorted by name.
-     */
-    public static int hashIndex(String tenant, int n) {
-        CRC32 crc = new CRC32();
-        crc.update(tenant.getBytes(StandardCharsets.UTF_8));
-        return (int) Math.floorMod(crc.getValue(), (long) n);
-    }
-
-    /**
      * Reads the registry's entries into a view. A record that cannot be parsed keeps its reading from
      * {@code previous} (or is left out if it had none) and is reported to {@code onBad}; it never stops the other
      * records from being read.
@@ -136,7 +124,7 @@ public final class Registry {
         Map<String, Boolean> zones = new HashMap<>();
         for (Map.Entry<String, ?> e : entries.entrySet()) {
             String key = e.getKey();
-            if (!key.equals(PLACEMENT_KEY) && !key.startsWith(TENANT_PREFIX) && !key.startsWith(ZONE_PREFIX)) {
+            if (!key.equals(RegistryJson.PLACEMENT) && !key.startsWith(RegistryJson.TENANT_PREFIX) && !key.startsWith(RegistryJson.ZONE_PREFIX)) {
                 continue; // other keys belong to the nodes (jobs, future records)
             }
             try {
@@ -149,7 +137,7 @@ public final class Registry {
                     throw new IllegalArgumentException("not a JSON object");
                 }
                 apply(key, node, tenants, zones);
-                if (key.equals(PLACEMENT_KEY)) {
+                if (key.equals(RegistryJson.PLACEMENT)) {
                     placement = placement(node);
                 }
                 raw.put(key, node);
@@ -161,7 +149,7 @@ public final class Registry {
                     raw.put(key, old);
                     try {
                         apply(key, old, tenants, zones);
-                        if (key.equals(PLACEMENT_KEY)) {
+                        if (key.equals(RegistryJson.PLACEMENT)) {
                             placement = placement(old);
                         }
                     } catch (RuntimeException impossible) {
@@ -184,14 +172,14 @@ public final class Registry {
 
     private static void apply(String key, JsonNode node, Map<String, TenantRecord> tenants,
             Map<String, Boolean> zones) {
-        if (key.equals(PLACEMENT_KEY)) {
+        if (key.equals(RegistryJson.PLACEMENT)) {
             placement(node); // validates
-        } else if (key.startsWith(TENANT_PREFIX)) {
-            String name = key.substring(TENANT_PREFIX.length());
+        } else if (key.startsWith(RegistryJson.TENANT_PREFIX)) {
+            String name = key.substring(RegistryJson.TENANT_PREFIX.length());
             TenantRecord t = tenant(name, node);
             tenants.put(name, t);
         } else {
-            String name = key.substring(ZONE_PREFIX.length());
+            String name = key.substring(RegistryJson.ZONE_PREFIX.length());
             zones.put(name, zone(name, node));
         }
     }

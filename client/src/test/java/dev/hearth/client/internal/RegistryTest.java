@@ -8,12 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hearth.client.internal.Registry.Route;
 import dev.hearth.client.internal.Registry.View;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -28,30 +26,6 @@ class RegistryTest {
 
     private View parse(Map<String, ?> entries, View previous) {
         return Registry.parse(entries, previous, 1000, System.nanoTime(), (k, why) -> bad.add(k + ": " + why));
-    }
-
-    @Test
-    void hashPlacementMatchesTheDocumentsTestVectors() {
-        // Zones ["a","b","c"]: the document's vectors, including one where an int cast would differ.
-        assertEquals(0, Registry.hashIndex("store-42", 3));
-        assertEquals(2, Registry.hashIndex("store-7", 3));
-        assertEquals(2, Registry.hashIndex("tenant-0001", 3));
-        CRC32 crc = new CRC32();
-        crc.update("store-7".getBytes(StandardCharsets.UTF_8));
-        assertEquals(3699385535L, crc.getValue());
-        assertEquals(1, Math.floorMod((int) crc.getValue(), 3), "the int cast the document warns about");
-    }
-
-    @Test
-    void hashIndexIsTheUnsignedCrcModuloForManyNames() {
-        for (int i = 0; i < 2000; i++) {
-            String t = "tenant-" + i + "-\u00e9";
-            CRC32 crc = new CRC32();
-            crc.update(t.getBytes(StandardCharsets.UTF_8));
-            for (int n = 1; n <= 7; n++) {
-                assertEquals(crc.getValue() % n, Registry.hashIndex(t, n), t + " over " + n);
-            }
-        }
     }
 
     @Test

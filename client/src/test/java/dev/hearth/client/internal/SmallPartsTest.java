@@ -67,7 +67,7 @@ class SmallPartsTest {
         assertFalse(TenantKey.isValidTenant("a:b"));
         assertFalse(TenantKey.isValidTenant(""));
         assertThrows(IllegalArgumentException.class, () -> TenantKey.keyBytes(""));
-        assertEquals("hearth-zone-default", StorageKeys.cacheName("default"));
+        assertEquals("hearth-zone-default", dev.hearth.storage.CacheNames.zoneCache("default"));
     }
 
     record Point(int x, List<String> tags) {

@@ -34,11 +34,17 @@ public record Placement(String mode, String zone, List<String> zones, String mai
     }
 
     public String zoneOf(String tenant) {
-        if (HASH.equals(mode)) {
-            CRC32 crc = new CRC32();
-            crc.update(tenant.getBytes(StandardCharsets.UTF_8));
-            return zones.get((int) Math.floorMod(crc.getValue(), (long) zones.size()));
-        }
-        return zone;
+        return HASH.equals(mode) ? zones.get(hashIndex(tenant, zones.size())) : zone;
+    }
+
+    /**
+     * Hash placement's index of {@code tenant} among {@code n} zones sorted by name:
+     * {@code Math.floorMod(crc32(tenant as UTF-8), n)}, with crc32 the unsigned value of {@link CRC32#getValue()} (a
+     * long in 0..2^32-1, never cast to int first: every reader must find the same zone).
+     */
+    public static int hashIndex(String tenant, int n) {
+        CRC32 crc = new CRC32();
+        crc.update(tenant.getBytes(StandardCharsets.UTF_8));
+        return (int) Math.floorMod(crc.getValue(), (long) n);
     }
 }

@@ -53,4 +53,28 @@ class PlacementTest {
         assertEquals("{\"zone\":\"z1\",\"maintenance\":true,\"changedAt\":5,\"changedBy\":\"me\"}",
                 RegistryJson.write(new ZoneState("z1", true, 5, "me")));
     }
+
+    @Test
+    void hashPlacementMatchesTheDocumentsTestVectors() {
+        // Zones ["a","b","c"]: the document's vectors, including one where an int cast would differ.
+        assertEquals(0, Placement.hashIndex("store-42", 3));
+        assertEquals(2, Placement.hashIndex("store-7", 3));
+        assertEquals(2, Placement.hashIndex("tenant-0001", 3));
+        CRC32 crc = new CRC32();
+        crc.update("store-7".getBytes(StandardCharsets.UTF_8));
+        assertEquals(3699385535L, crc.getValue());
+        assertEquals(1, Math.floorMod((int) crc.getValue(), 3), "the int cast the document warns about");
+    }
+
+    @Test
+    void hashIndexIsTheUnsignedCrcModuloForManyNames() {
+        for (int i = 0; i < 2000; i++) {
+            String t = "tenant-" + i + "-\u00e9";
+            CRC32 crc = new CRC32();
+            crc.update(t.getBytes(StandardCharsets.UTF_8));
+            for (int n = 1; n <= 7; n++) {
+                assertEquals(crc.getValue() % n, Placement.hashIndex(t, n), t + " over " + n);
+            }
+        }
+    }
 }
