@@ -5,8 +5,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * A read-modify-write on one key: the one statement of memcached's conditional-write semantics (add, replace, cas,
  * append, incr, touch, versioned delete, the meta commands), free of Ignite. The node applies it atomically where the
- * key's primary copy lives, inside an entry processor. Plain fields (no record) because Ignite's binary marshaller
- * ships instances between nodes.
+ * key's primary copy lives, inside an entry processor; hearth-client, whose thin client cannot run one, applies it to
+ * the value it read and stores the outcome only if the key still holds that value, else reads again. Plain fields
+ * (no record) because Ignite's binary marshaller ships instances between nodes.
  */
 public final class Mutation {
     /** What a mutation does. */

@@ -14,6 +14,7 @@ import dev.hearth.storage.Envelope;
 import dev.hearth.storage.Expiry;
 import dev.hearth.storage.Item;
 import dev.hearth.storage.MoveTombstone;
+import dev.hearth.storage.Mutation;
 import dev.hearth.storage.Numbers;
 import dev.hearth.storage.TenantKey;
 import dev.hearth.storage.VersionClock;
@@ -497,98 +498,91 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     public CompletableFuture<Boolean> putIfAbsent(String key, V value, Duration ttl) {
         byte[] kb = TenantKey.keyBytes(key);
         String sk = sk(kb);
-        long now = now();
-        long exp = expireAt(ttl, now);
-        byte[] env = envelope(kb, fresh(encodeValue(value), exp));
-        Expiry expiry = Expiry.of(exp, now);
-        // In maintenance: an empty cache stores an add.
-        return readModifyWrite(sk, kb, true, (ctx, zone) -> addLoop(ctx, zone, sk, kb, env, expiry));
-    }
-
-    private CompletableFuture<Boolean> addLoop(Ctx ctx, String zone, String sk, byte[] kb, byte[] env,
-            Expiry expiry) {
-        return core.putIfAbsentRaw(ctx, zone, sk, env, expiry).thenCompose(stored -> {
-            if (stored) {
-                return done(true);
-            }
-            return core.readRaw(ctx, zone, sk).thenCompose(cur -> {
-                if (cur == null) {
-                    return addLoop(ctx, zone, sk, kb, env, expiry);
-                }
-                if (Arrays.equals(cur, env)) {
-                    return done(true); // an earlier attempt of ours was applied
-                }
-                Item item = Envelope.decode(tenant, kb, cur);
-                if (item != null && !item.isExpired(now())) {
-                    return done(false);
-                }
-                // Expired or damaged but still stored: take its place, unless someone else does first.
-                return core.replaceRaw(ctx, zone, true, sk, cur, env, expiry)
-                        .thenCompose(ok -> ok ? done(true) : addLoop(ctx, zone, sk, kb, env, expiry));
-            });
-        });
+        long exp = expireAt(ttl, now());
+        Written w = written(kb, value, exp);
+        Mutation add = Mutation.add(w.item().value(), 0, exp);
+        // In maintenance: an empty cache stores an add. Most adds find the key absent: try the insert first.
+        return readModifyWrite(sk, kb, true, (ctx, zone) -> core.putIfAbsentRaw(ctx, zone, sk, w.bytes(),
+                Expiry.of(exp, now())).thenCompose(stored -> stored ? done(true)
+                        : mutate(ctx, zone, sk, kb, add, w, true).thenApply(o -> o.status() == Mutation.Status.STORED)));
     }
 
     @Override
     public CompletableFuture<Boolean> replace(String key, V value, Duration ttl) {
         byte[] kb = TenantKey.keyBytes(key);
         String sk = sk(kb);
-        long now = now();
-        long exp = expireAt(ttl, now);
-        byte[] env = envelope(kb, fresh(encodeValue(value), exp));
-        Expiry expiry = Expiry.of(exp, now);
+        long exp = expireAt(ttl, now());
+        Written w = written(kb, value, exp);
+        Mutation replace = Mutation.replace(w.item().value(), 0, exp);
         // In maintenance: nothing to replace in an empty cache.
-        return readModifyWrite(sk, kb, false, (ctx, zone) -> replaceLoop(ctx, zone, sk, kb, env, expiry));
-    }
-
-    private CompletableFuture<Boolean> replaceLoop(Ctx ctx, String zone, String sk, byte[] kb, byte[] env,
-            Expiry expiry) {
-        return core.readRaw(ctx, zone, sk).thenCompose(cur -> {
-            if (cur == null) {
-                return done(false);
-            }
-            if (Arrays.equals(cur, env)) {
-                return done(true);
-            }
-            Item item = Envelope.decode(tenant, kb, cur);
-            if (item == null || item.isExpired(now())) {
-                return done(false);
-            }
-            return core.replaceRaw(ctx, zone, true, sk, cur, env, expiry)
-                    .thenCompose(ok -> ok ? done(true) : replaceLoop(ctx, zone, sk, kb, env, expiry));
-        });
+        return readModifyWrite(sk, kb, false, (ctx, zone) -> mutate(ctx, zone, sk, kb, replace, w, true)
+                .thenApply(o -> o.status() == Mutation.Status.STORED));
     }
 
     @Override
     public CompletableFuture<CasResult> cas(String key, V value, long version, Duration ttl) {
         byte[] kb = TenantKey.keyBytes(key);
         String sk = sk(kb);
-        long now = now();
-        long exp = expireAt(ttl, now);
-        byte[] env = envelope(kb, fresh(encodeValue(value), exp));
-        Expiry expiry = Expiry.of(exp, now);
-        return readModifyWrite(sk, kb, CasResult.NOT_FOUND,
-                (ctx, zone) -> casLoop(ctx, zone, sk, kb, env, version, expiry));
+        long exp = expireAt(ttl, now());
+        Written w = written(kb, value, exp);
+        Mutation cas = Mutation.cas(w.item().value(), 0, exp, version);
+        return readModifyWrite(sk, kb, CasResult.NOT_FOUND, (ctx, zone) -> mutate(ctx, zone, sk, kb, cas, w, true)
+                .thenApply(o -> CasResult.valueOf(o.status().name())));
     }
 
-    private CompletableFuture<CasResult> casLoop(Ctx ctx, String zone, String sk, byte[] kb, byte[] env, long version,
-            Expiry expiry) {
+    /** What a write stores whatever the key held (add, replace, cas): its item and its envelope, made once. */
+    private record Written(Item item, byte[] bytes) {
+    }
+
+    private Written written(byte[] kb, V value, long expireAt) {
+        Item item = fresh(encodeValue(value), expireAt);
+        return new Written(item, envelope(kb, item));
+    }
+
+    /**
+     * Applies {@code m} to the key as the node's entry processor does ({@code MutationProcessor}), over the thin
+     * client's compare-and-set, which is all a thin client has: reads the stored bytes, lets the storage contract's
+     * {@link Mutation} decide, and stores the outcome only if the key still holds the bytes it read, else reads
+     * again. So the rules of every conditional write are the node's, in one place.
+     *
+     * @param ours what this call stores whatever the key held (add, replace, cas), made once with one version: an
+     *     attempt sent again after its answer was lost finds its own earlier write and answers STORED; null for the
+     *     writes whose result depends on the value read (those are not sent again, see {@code retrySafe})
+     * @param retrySafe whether a write attempt whose answer was lost may be sent again: not for incr and append,
+     *     which would then apply twice
+     */
+    private CompletableFuture<Mutation.Outcome> mutate(Ctx ctx, String zone, String sk, byte[] kb, Mutation m,
+            Written ours, boolean retrySafe) {
         return core.readRaw(ctx, zone, sk).thenCompose(cur -> {
-            if (cur == null) {
-                return done(CasResult.NOT_FOUND);
+            if (ours != null && cur != null && Arrays.equals(cur, ours.bytes())) {
+                return done(new Mutation.Outcome(Mutation.Status.STORED, ours.item(), Mutation.Action.KEEP));
             }
-            if (Arrays.equals(cur, env)) {
-                return done(CasResult.STORED);
+            Item current = cur == null ? null : Envelope.decode(tenant, kb, cur);
+            long now = now();
+            Mutation.Outcome o = m.apply(current, now, ours != null ? ours.item().version()
+                    : VersionClock.shared().next());
+            Expiry expiry = Expiry.of(m.createExpireAt(), m.newExpireAt(), now);
+            switch (o.action()) {
+                case WRITE: {
+                    byte[] env = ours != null ? ours.bytes() : envelope(kb, o.toStore());
+                    if (cur == null) {
+                        return core.putIfAbsentRaw(ctx, zone, sk, env, expiry).thenCompose(ok -> ok ? done(o)
+                                : mutate(ctx, zone, sk, kb, m, ours, retrySafe));
+                    }
+                    if (Arrays.equals(cur, env)) {
+                        // The same bytes (a touch to the instant already stored): only Ignite's TTL is to change.
+                        return core.putRaw(ctx, zone, sk, env, expiry).thenApply(v -> o);
+                    }
+                    // Over an expired or damaged entry too: it is replaced only if still the same bytes.
+                    return core.replaceRaw(ctx, zone, retrySafe, sk, cur, env, expiry).thenCompose(ok -> ok
+                            ? done(o) : mutate(ctx, zone, sk, kb, m, ours, retrySafe));
+                }
+                case REMOVE:
+                    return core.removeRaw(ctx, zone, sk, cur).thenCompose(ok -> ok ? done(o)
+                            : mutate(ctx, zone, sk, kb, m, ours, retrySafe));
+                default:
+                    return done(o);
             }
-            Item item = Envelope.decode(tenant, kb, cur);
-            if (item == null || item.isExpired(now())) {
-                return done(CasResult.NOT_FOUND);
-            }
-            if (item.version() != version) {
-                return done(CasResult.EXISTS);
-            }
-            return core.replaceRaw(ctx, zone, true, sk, cur, env, expiry)
-                    .thenCompose(ok -> ok ? done(CasResult.STORED) : casLoop(ctx, zone, sk, kb, env, version, expiry));
         });
     }
 
@@ -622,23 +616,12 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         if (bypass(r)) {
             return done(CasResult.NOT_FOUND);
         }
+        Mutation delete = Mutation.delete(version);
         return invalidating(sk, core.runWrite(r, timeout, blocking, ctx -> pull(ctx, r, sk, kb)
                 .thenCompose(x -> r.movingFrom() == null ? DONE : tombstoneOld(ctx, r, sk))
-                .thenCompose(x -> deleteLoop(ctx, r.zone(), sk, kb, version))));
-    }
-
-    private CompletableFuture<CasResult> deleteLoop(Ctx ctx, String zone, String sk, byte[] kb, long version) {
-        return core.readRaw(ctx, zone, sk).thenCompose(cur -> {
-            Item item = cur == null ? null : Envelope.decode(tenant, kb, cur);
-            if (item == null || item.isExpired(now())) {
-                return done(CasResult.NOT_FOUND);
-            }
-            if (item.version() != version) {
-                return done(CasResult.EXISTS);
-            }
-            return core.removeRaw(ctx, zone, sk, cur)
-                    .thenCompose(ok -> ok ? done(CasResult.STORED) : deleteLoop(ctx, zone, sk, kb, version));
-        });
+                .thenCompose(x -> mutate(ctx, r.zone(), sk, kb, delete, null, true))
+                .thenApply(o -> o.status() == Mutation.Status.DELETED ? CasResult.STORED
+                        : CasResult.valueOf(o.status().name()))));
     }
 
     // ---------------------------------------------------------------- read-modify-write
@@ -656,30 +639,15 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     private CompletableFuture<OptionalLong> delta(String key, long delta, boolean decrement) {
         byte[] kb = TenantKey.keyBytes(key);
         String sk = sk(kb);
-        return readModifyWrite(sk, kb, OptionalLong.empty(),
-                (ctx, zone) -> deltaLoop(ctx, zone, sk, kb, delta, decrement));
-    }
-
-    private CompletableFuture<OptionalLong> deltaLoop(Ctx ctx, String zone, String sk, byte[] kb, long delta,
-            boolean decrement) {
-        return core.readRaw(ctx, zone, sk).thenCompose(cur -> {
-            Item item = cur == null ? null : Envelope.decode(tenant, kb, cur);
-            if (item == null || item.isExpired(now())) {
-                return done(OptionalLong.empty());
-            }
-            long number;
-            try {
-                number = Numbers.parseUnsigned(item.value());
-            } catch (NumberFormatException e) {
-                return CompletableFuture.failedFuture(new HearthException("cannot " + (decrement ? "decr" : "incr")
-                        + " key '" + new String(kb, StandardCharsets.UTF_8) + "': not a decimal number"));
-            }
-            long result = Numbers.apply(number, delta, decrement);
-            byte[] text = Long.toUnsignedString(result).getBytes(StandardCharsets.US_ASCII);
-            byte[] env = envelope(kb, item.withValue(text, VersionClock.shared().next()));
-            return core.replaceRaw(ctx, zone, false, sk, cur, env, Expiry.KEEP).thenCompose(ok -> ok
-                    ? done(OptionalLong.of(result)) : deltaLoop(ctx, zone, sk, kb, delta, decrement));
-        });
+        Mutation m = Mutation.delta(delta, decrement);
+        return readModifyWrite(sk, kb, OptionalLong.empty(), (ctx, zone) -> mutate(ctx, zone, sk, kb, m, null, false)
+                .thenCompose(o -> switch (o.status()) {
+                    case STORED -> done(OptionalLong.of(Numbers.parseUnsigned(o.item().value())));
+                    case NON_NUMERIC -> CompletableFuture.failedFuture(new HearthException("cannot "
+                            + (decrement ? "decr" : "incr") + " key '" + new String(kb, StandardCharsets.UTF_8)
+                            + "': not a decimal number"));
+                    default -> done(OptionalLong.empty());
+                }));
     }
 
     @Override
@@ -696,53 +664,25 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         byte[] kb = TenantKey.keyBytes(key);
         String sk = sk(kb);
         byte[] data = encodeValue(part);
-        return readModifyWrite(sk, kb, false, (ctx, zone) -> concatLoop(ctx, zone, sk, kb, data, append));
-    }
-
-    private CompletableFuture<Boolean> concatLoop(Ctx ctx, String zone, String sk, byte[] kb, byte[] data,
-            boolean append) {
-        return core.readRaw(ctx, zone, sk).thenCompose(cur -> {
-            Item item = cur == null ? null : Envelope.decode(tenant, kb, cur);
-            if (item == null || item.isExpired(now())) {
-                return done(false);
-            }
-            byte[] old = item.value();
-            checkSize((long) old.length + data.length, append ? "the appended value" : "the prepended value");
-            byte[] joined = new byte[old.length + data.length];
-            byte[] first = append ? old : data;
-            byte[] second = append ? data : old;
-            System.arraycopy(first, 0, joined, 0, first.length);
-            System.arraycopy(second, 0, joined, first.length, second.length);
-            byte[] env = envelope(kb, item.withValue(joined, VersionClock.shared().next()));
-            return core.replaceRaw(ctx, zone, false, sk, cur, env, Expiry.KEEP)
-                    .thenCompose(ok -> ok ? done(true) : concatLoop(ctx, zone, sk, kb, data, append));
-        });
+        Mutation m = Mutation.concat(data, append, 0, core.settings.maxValueSize());
+        return readModifyWrite(sk, kb, false, (ctx, zone) -> mutate(ctx, zone, sk, kb, m, null, false)
+                .thenApply(o -> {
+                    if (o.status() == Mutation.Status.NOT_STORED && o.item() != null) {
+                        // Present but refused: the result would pass the size limit.
+                        checkSize((long) o.item().value().length + data.length,
+                                append ? "the appended value" : "the prepended value");
+                    }
+                    return o.status() == Mutation.Status.STORED;
+                }));
     }
 
     @Override
     public CompletableFuture<Boolean> touch(String key, Duration ttl) {
         byte[] kb = TenantKey.keyBytes(key);
         String sk = sk(kb);
-        long now = now();
-        long exp = expireAt(ttl, now);
-        Expiry expiry = Expiry.of(exp, now);
-        return readModifyWrite(sk, kb, false, (ctx, zone) -> touchLoop(ctx, zone, sk, kb, exp, expiry));
-    }
-
-    private CompletableFuture<Boolean> touchLoop(Ctx ctx, String zone, String sk, byte[] kb, long exp,
-            Expiry expiry) {
-        return core.readRaw(ctx, zone, sk).thenCompose(cur -> {
-            Item item = cur == null ? null : Envelope.decode(tenant, kb, cur);
-            if (item == null || item.isExpired(now())) {
-                return done(false);
-            }
-            byte[] env = envelope(kb, item.withExpireAt(exp));
-            if (Arrays.equals(cur, env)) {
-                return core.putRaw(ctx, zone, sk, env, expiry).thenApply(v -> true); // same bytes: refresh Ignite's TTL
-            }
-            return core.replaceRaw(ctx, zone, true, sk, cur, env, expiry)
-                    .thenCompose(ok -> ok ? done(true) : touchLoop(ctx, zone, sk, kb, exp, expiry));
-        });
+        Mutation touch = Mutation.touch(expireAt(ttl, now()));
+        return readModifyWrite(sk, kb, false, (ctx, zone) -> mutate(ctx, zone, sk, kb, touch, null, true)
+                .thenApply(o -> o.status() == Mutation.Status.TOUCHED));
     }
 
     // ---------------------------------------------------------------- getOrLoad
