@@ -1,5 +1,7 @@
 package dev.hearth.cli;
 
+import dev.hearth.cli.http.AdminClient;
+import dev.hearth.cli.output.Output;
 import dev.hearth.tls.ClientTls;
 import dev.hearth.tls.PemException;
 import java.nio.file.Path;

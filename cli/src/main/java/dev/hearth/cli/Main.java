@@ -1,5 +1,16 @@
 package dev.hearth.cli;
 
+import dev.hearth.cli.command.ClusterCommands;
+import dev.hearth.cli.command.DumpCommands;
+import dev.hearth.cli.command.IntegrityCommands;
+import dev.hearth.cli.command.LocalCommands;
+import dev.hearth.cli.command.MemcachedCommands;
+import dev.hearth.cli.command.RestartCommands;
+import dev.hearth.cli.command.StatusCommand;
+import dev.hearth.cli.command.TenantCommands;
+import dev.hearth.cli.command.WarmupCommand;
+import dev.hearth.cli.command.ZoneCommands;
+import dev.hearth.cli.http.AdminClient;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

@@ -3,6 +3,7 @@ package dev.hearth.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hearth.cli.http.AdminClient;
 import dev.hearth.tls.TestCertificates;
 import dev.hearth.tls.TlsMaterial;
 import java.nio.file.Path;

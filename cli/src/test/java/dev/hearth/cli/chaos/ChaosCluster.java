@@ -2,7 +2,7 @@ package dev.hearth.cli.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.hearth.cli.LocalCluster;
+import dev.hearth.cli.operation.LocalCluster;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.hearth.cli.AdminClient;
 import dev.hearth.cli.CliRun;
+import dev.hearth.cli.http.AdminClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.apache.ignite.client.ClientCache;

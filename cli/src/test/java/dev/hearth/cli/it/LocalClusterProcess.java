@@ -1,7 +1,7 @@
 package dev.hearth.cli.it;
 
 import dev.hearth.cli.CliRun;
-import dev.hearth.cli.LocalCluster;
+import dev.hearth.cli.operation.LocalCluster;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.hearth.cli.AdminClient;
 import dev.hearth.cli.CliRun;
-import dev.hearth.cli.LocalCluster;
+import dev.hearth.cli.http.AdminClient;
+import dev.hearth.cli.operation.LocalCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package dev.hearth.cli.it;
 
-import dev.hearth.cli.LocalCluster;
+import dev.hearth.cli.operation.LocalCluster;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

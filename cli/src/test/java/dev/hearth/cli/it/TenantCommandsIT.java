@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.hearth.cli.AdminClient;
-import dev.hearth.cli.Bytes;
 import dev.hearth.cli.CliRun;
+import dev.hearth.cli.http.AdminClient;
+import dev.hearth.cli.output.Bytes;
 import dev.hearth.client.Codec;
 import dev.hearth.client.HearthClient;
 import dev.hearth.client.TenantCache;
