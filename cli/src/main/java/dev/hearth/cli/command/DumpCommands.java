@@ -6,6 +6,7 @@ import dev.hearth.cli.ExitCodes;
 import dev.hearth.cli.GlobalOptions;
 import dev.hearth.cli.http.AdminClient;
 import dev.hearth.cli.operation.Cluster;
+import dev.hearth.cli.operation.Polling;
 import dev.hearth.cli.output.Bytes;
 import dev.hearth.cli.output.Durations;
 import dev.hearth.cli.output.Output;
@@ -116,7 +117,7 @@ public final class DumpCommands implements Callable<Integer> {
                     throw CliException.failed("dump " + dumpName + " still running after " + timeout
                             + "; see hearthctl dump list");
                 }
-                sleep(500);
+                Polling.pause(500);
             }
             progress.done();
             long elapsed = (System.nanoTime() - t0) / 1_000_000;
@@ -342,15 +343,6 @@ public final class DumpCommands implements Callable<Integer> {
             m.put("ok", ok);
             m.put("error", error);
             return m;
-        }
-    }
-
-    static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw CliException.failed("interrupted");
         }
     }
 }

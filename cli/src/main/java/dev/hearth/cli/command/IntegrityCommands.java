@@ -6,6 +6,7 @@ import dev.hearth.cli.ExitCodes;
 import dev.hearth.cli.GlobalOptions;
 import dev.hearth.cli.http.AdminClient;
 import dev.hearth.cli.operation.Cluster;
+import dev.hearth.cli.operation.Polling;
 import dev.hearth.cli.output.Bytes;
 import dev.hearth.cli.output.Durations;
 import dev.hearth.cli.output.Output;
@@ -259,7 +260,7 @@ public final class IntegrityCommands {
                 throw CliException.failed("job " + job.path("id").asText() + " still running after " + timeout
                         + "; follow it with GET " + path + " on " + node.address());
             }
-            DumpCommands.sleep(500);
+            Polling.pause(500);
         }
     }
 }

@@ -6,6 +6,7 @@ import dev.hearth.cli.CliException;
 import dev.hearth.cli.ExitCodes;
 import dev.hearth.cli.GlobalOptions;
 import dev.hearth.cli.http.AdminClient;
+import dev.hearth.cli.operation.Polling;
 import dev.hearth.cli.operation.TenantAdmin;
 import dev.hearth.cli.output.Durations;
 import dev.hearth.cli.output.Output;
@@ -259,7 +260,7 @@ public final class TenantCommands implements Callable<Integer> {
                             + Durations.format(timeout.toMillis()) + "; it goes on in the cluster (hearthctl tenant "
                             + "show " + t + ")");
                 }
-                DumpCommands.sleep(Math.max(10, poll.toMillis()));
+                Polling.pause(Math.max(10, poll.toMillis()));
             }
             progress.done();
             long elapsed = (System.nanoTime() - t0) / 1_000_000;

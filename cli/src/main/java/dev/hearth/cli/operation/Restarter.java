@@ -245,7 +245,7 @@ public final class Restarter {
             }
             progress.update(tag + ": waiting for the cluster to settle: " + problems.get(0) + " (moving partitions: "
                     + Safety.movingPartitions(views) + ")");
-            sleep(POLL_MILLIS);
+            Polling.pause(POLL_MILLIS);
         }
     }
 
@@ -264,16 +264,7 @@ public final class Restarter {
         if (System.nanoTime() > deadline) {
             throw CliException.failed(tag + ": did not " + what + " within " + Durations.format(timeout.toMillis()));
         }
-        sleep(POLL_MILLIS);
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw CliException.failed("interrupted");
-        }
+        Polling.pause(POLL_MILLIS);
     }
 
     private static long ms(long fromNanos, long toNanos) {
