@@ -10,7 +10,10 @@ import dev.hearth.cli.output.Bytes;
 import dev.hearth.cli.output.Durations;
 import dev.hearth.cli.output.Output;
 import dev.hearth.cli.output.Table;
+import dev.hearth.wire.StopSafety;
 import dev.hearth.wire.ZoneStatus;
+import dev.hearth.wire.status.NodeSnapshot;
+import dev.hearth.wire.status.Refill;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -227,8 +230,9 @@ public final class StatusCommand implements Callable<Integer> {
                 n.put("missing", detail);
                 problems.add(name + " is missing: " + detail);
             }
-            boolean ready = s.path("node").path("ready").asBoolean();
-            String readyReason = s.path("node").path("readyReason").asText();
+            NodeSnapshot.LocalNode self = StatusTypes.part(s, "node", NodeSnapshot.LocalNode.class);
+            boolean ready = self != null && self.ready();
+            String readyReason = self == null ? "its /status has no readable node part" : self.readyReason();
             n.put("ready", ready);
             n.put("readyReason", readyReason);
             if (!m.hasQuorum()) {
@@ -239,34 +243,36 @@ public final class StatusCommand implements Callable<Integer> {
             if (!ready && (m.hasQuorum() || !readyReason.contains("quorum"))) {
                 problems.add(name + " is not ready: " + readyReason);
             }
-            JsonNode refill = s.path("refill");
-            if (refill.path("state").asText().equals("running")) {
+            Refill refill = StatusTypes.part(s, "refill", Refill.class);
+            if (refill != null && refill.running()) {
                 Map<String, Object> r = new LinkedHashMap<>();
-                r.put("source", refill.path("source").asText());
-                r.put("reason", refill.path("reason").asText());
-                for (String f : List.of("entriesDone", "entriesTotal", "bytesDone", "bytesTotal", "bytesPerSecond",
-                        "etaSeconds", "rateLimit")) {
-                    r.put(f, refill.path(f).asLong(-1));
-                }
-                r.put("fraction", refill.path("fraction").asDouble(-1));
+                r.put("source", refill.source());
+                r.put("reason", refill.reason());
+                r.put("entriesDone", refill.entriesDone());
+                r.put("entriesTotal", refill.entriesTotal());
+                r.put("bytesDone", refill.bytesDone());
+                r.put("bytesTotal", refill.bytesTotal());
+                r.put("bytesPerSecond", refill.bytesPerSecond());
+                r.put("etaSeconds", refill.etaSeconds());
+                r.put("rateLimit", refill.rateLimit());
+                r.put("fraction", refill.fraction());
                 n.put("refill", r);
             }
-            n.put("uptimeMillis", s.path("node").path("uptimeMillis").asLong());
+            n.put("uptimeMillis", self == null ? 0L : self.uptimeMillis());
             long used = 0;
             long limit = 0;
-            for (JsonNode r : s.path("regions")) {
-                used += r.path("usedBytes").asLong();
-                limit += r.path("limitBytes").asLong();
+            for (NodeSnapshot.Region r : StatusTypes.regions(s)) {
+                used += r.usedBytes();
+                limit += r.limitBytes();
             }
             n.put("memoryUsedBytes", used);
             n.put("memoryLimitBytes", limit);
-            n.put("heapUsedBytes", s.path("jvm").path("heapUsedBytes").asLong());
-            n.put("heapMaxBytes", s.path("jvm").path("heapMaxBytes").asLong());
-            boolean safe = s.path("safety").path("safeToStop").asBoolean(false);
-            List<String> reasons = new ArrayList<>();
-            s.path("safety").path("reasons").forEach(r -> reasons.add(r.asText()));
-            n.put("safeToStop", safe);
-            n.put("reasons", reasons);
+            NodeSnapshot.Jvm jvm = StatusTypes.part(s, "jvm", NodeSnapshot.Jvm.class);
+            n.put("heapUsedBytes", jvm == null ? 0L : jvm.heapUsedBytes());
+            n.put("heapMaxBytes", jvm == null ? 0L : jvm.heapMaxBytes());
+            StopSafety safety = StatusTypes.safety(s);
+            n.put("safeToStop", safety.safeToStop());
+            n.put("reasons", new ArrayList<>(safety.reasons()));
             List<ZoneStatus> zones;
             try {
                 zones = StatusTypes.zones(s);

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.hearth.wire.StopSafety;
 import dev.hearth.wire.ZoneStatus;
+import dev.hearth.wire.status.NodeSnapshot;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -75,6 +76,35 @@ public final class StatusTypes {
         } catch (java.io.IOException | IllegalArgumentException e) {
             return new StopSafety(false, List.of("its /status has no readable safety (" + firstLine(e) + ")"));
         }
+    }
+
+    /**
+     * One part of {@code status} as the node's type ({@code dev.hearth.wire.status}), or null when the node sent none
+     * or one this build cannot read (another version): the caller says so instead of reading a default.
+     */
+    public static <T> T part(JsonNode status, String field, Class<T> type) {
+        JsonNode n = status.path(field);
+        if (!n.isObject()) {
+            return null;
+        }
+        try {
+            return reader(type).readValue(n);
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
+    /** The node's data regions; empty when it sent none it could be read by. */
+    public static List<NodeSnapshot.Region> regions(JsonNode status) {
+        List<NodeSnapshot.Region> out = new ArrayList<>();
+        for (JsonNode r : status.path("regions")) {
+            try {
+                out.add(reader(NodeSnapshot.Region.class).readValue(r));
+            } catch (java.io.IOException e) {
+                return List.of();
+            }
+        }
+        return out;
     }
 
     /** The field a mismatch is about: its path, or the property Jackson names as missing. */
