@@ -1,5 +1,7 @@
 package dev.hearth.cli.it;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.hearth.cli.CliRun;
 import dev.hearth.cli.operation.LocalCluster;
 import java.io.IOException;
@@ -14,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.apache.ignite.client.IgniteClient;
+import org.awaitility.core.ConditionTimeoutException;
 
 /** A real {@code bin/hearthctl local up} process on a free port range, as an operator would run it. */
 final class LocalClusterProcess implements AutoCloseable {
@@ -125,19 +128,17 @@ final class LocalClusterProcess implements AutoCloseable {
         pb.environment().keySet().removeIf(k -> k.startsWith("HEARTH_") && !k.equals("HEARTH_HOME"));
         long t0 = System.nanoTime();
         process = pb.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(nodes * 150L);
-        while (true) {
-            String text = Files.exists(out) ? Files.readString(out) : "";
-            if (text.lines().filter(l -> l.contains("is up;")).count() >= upLines) {
-                break;
-            }
-            if (!process.isAlive()) {
-                throw new IllegalStateException("hearthctl local up exited " + process.exitValue() + ":\n" + text);
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("local cluster not up in time:\n" + text);
-            }
-            Thread.sleep(250);
+        try {
+            await().atMost(Duration.ofSeconds(nodes * 150L)).pollInterval(Duration.ofMillis(250)).until(() -> {
+                String text = Files.exists(out) ? Files.readString(out) : "";
+                if (!process.isAlive() && text.lines().filter(l -> l.contains("is up;")).count() < upLines) {
+                    throw new IllegalStateException("hearthctl local up exited " + process.exitValue() + ":\n"
+                            + text);
+                }
+                return text.lines().filter(l -> l.contains("is up;")).count() >= upLines;
+            });
+        } catch (ConditionTimeoutException e) {
+            throw new IllegalStateException("local cluster not up in time:\n" + Files.readString(out), e);
         }
         upLines++;
         System.out.printf("local cluster of %d nodes up in %d ms (offset %d)%n", nodes,

@@ -1,5 +1,7 @@
 package dev.hearth.cli.it;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.hearth.cli.operation.LocalCluster;
 import java.io.IOException;
 import java.net.URI;
@@ -15,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.ignite.client.IgniteClient;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * N real {@code bin/hearth-node} processes, not supervised: unlike {@code hearthctl local up}, a node killed here
@@ -114,17 +117,17 @@ final class NodeProcesses implements AutoCloseable {
         processes[i] = pb.start();
     }
 
-    private void awaitReady(int i) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (get(i, "/health/ready").status() != 200) {
-            if (!processes[i].isAlive()) {
-                throw new IllegalStateException(name(i) + " exited with " + processes[i].exitValue() + "; see "
-                        + log(i));
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(name(i) + " not ready after 120 s; see " + log(i));
-            }
-            Thread.sleep(100);
+    private void awaitReady(int i) {
+        try {
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                if (!processes[i].isAlive()) {
+                    throw new IllegalStateException(name(i) + " exited with " + processes[i].exitValue() + "; see "
+                            + log(i));
+                }
+                return get(i, "/health/ready").status() == 200;
+            });
+        } catch (ConditionTimeoutException e) {
+            throw new IllegalStateException(name(i) + " not ready after 120 s; see " + log(i), e);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.hearth.cli.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,12 +8,13 @@ import dev.hearth.cli.CliRun;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import net.spy.memcached.ConnectionFactoryBuilder;
@@ -244,11 +246,15 @@ class RollingRestartIT {
             th.start();
             threads.add(th);
         }
-        Thread.sleep(2000);
+        // Both loads run before the restart starts, and go on after it ends.
+        await().atMost(Duration.ofSeconds(60)).until(() -> thin.gets.get() >= 200 && memcached.gets.get() >= 200);
         long t0 = System.nanoTime();
         CliRun r = CliRun.of("rolling-restart", "--admin", cluster.admin(), "--timeout", "4m");
         long millis = (System.nanoTime() - t0) / 1_000_000;
-        Thread.sleep(1000);
+        long thinAfter = thin.gets.get();
+        long memcachedAfter = memcached.gets.get();
+        await().atMost(Duration.ofSeconds(60)).until(() -> thin.gets.get() >= thinAfter + 100
+                && memcached.gets.get() >= memcachedAfter + 100);
         stop.set(true);
         for (Thread th : threads) {
             th.join(30_000);

@@ -1,5 +1,6 @@
 package dev.hearth.cli.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -273,26 +274,24 @@ final class WarmupLossScenario {
     }
 
     /** Waits until the victim has read {@link #at} of its dump while still running. */
-    private void awaitVictimProgress(NodeProcesses nodes, Result r, Future<CliRun> warm) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            JsonNode s = state(nodes, victim);
-            long total = s.path("entriesTotal").asLong();
-            long read = s.path("entriesRead").asLong();
-            if (s.path("state").asText().equals("running") && total > 0 && read >= total * at) {
-                r.victimReadAtEvent = read;
-                r.victimTotal = total;
-                return;
-            }
-            if (warm.isDone()) {
-                throw new AssertionError("the warm-up ended before the victim read " + at + " of its dump: "
-                        + warm.get() + "\n" + s);
-            }
-            if (s.path("state").asText().equals("complete") || System.nanoTime() > deadline) {
-                throw new AssertionError("the victim's warm-up passed the event point unseen: " + s);
-            }
-            Thread.sleep(20);
-        }
+    private void awaitVictimProgress(NodeProcesses nodes, Result r, Future<CliRun> warm) {
+        // Polled often: the event must land while the victim's warm-up still runs, at about the point asked for.
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
+                .failFast("the warm-up ended before the victim read " + at + " of its dump", warm::isDone)
+                .until(() -> {
+                    JsonNode s = state(nodes, victim);
+                    long total = s.path("entriesTotal").asLong();
+                    long read = s.path("entriesRead").asLong();
+                    if (s.path("state").asText().equals("running") && total > 0 && read >= total * at) {
+                        r.victimReadAtEvent = read;
+                        r.victimTotal = total;
+                        return true;
+                    }
+                    if (s.path("state").asText().equals("complete")) {
+                        throw new AssertionError("the victim's warm-up passed the event point unseen: " + s);
+                    }
+                    return false;
+                });
     }
 
     /** Every entry of every surviving node's dump must be there with its dump value (or the fresh one). */
