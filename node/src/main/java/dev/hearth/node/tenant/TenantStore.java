@@ -2,7 +2,7 @@ package dev.hearth.node.tenant;
 
 import java.util.List;
 
-/** What tenant administration needs from the zones' storage (implemented over Ignite in the cluster package). */
+/** What tenant administration needs from the zones' storage (implemented over Ignite in the ignite package). */
 public interface TenantStore {
     /** Up to {@code limit} storage keys of {@code tenant} in {@code zone} (a cluster-wide scan). */
     List<String> keys(String zone, String tenant, int limit);
