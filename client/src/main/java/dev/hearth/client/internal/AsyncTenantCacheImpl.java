@@ -746,7 +746,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
                 if (stale != null) {
                     return completeWithDecoded(result, kb, stale);
                 }
-                result.completeExceptionally(ClientCore.unwrap(e));
+                result.completeExceptionally(Failures.unwrap(e));
                 return DONE;
             }).thenCompose(x -> x);
         });
@@ -765,7 +765,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         if (e == null) {
             f.complete(v);
         } else {
-            f.completeExceptionally(ClientCore.unwrap(e));
+            f.completeExceptionally(Failures.unwrap(e));
         }
     }
 

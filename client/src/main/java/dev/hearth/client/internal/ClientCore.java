@@ -16,23 +16,15 @@ import dev.hearth.storage.CacheNames;
 import dev.hearth.storage.Expiry;
 import dev.hearth.storage.Item;
 import dev.hearth.storage.TenantKey;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -42,21 +34,18 @@ import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.apache.ignite.Ignition;
-import org.apache.ignite.cache.query.QueryCursor;
-import org.apache.ignite.cache.query.ScanQuery;
 import org.apache.ignite.client.ClientCache;
 import org.apache.ignite.client.ClientConnectionException;
-import org.apache.ignite.client.ClientException;
-import org.apache.ignite.client.ClientRetryPolicy;
-import org.apache.ignite.client.ClientRetryPolicyContext;
 import org.apache.ignite.client.IgniteClient;
 import org.apache.ignite.client.IgniteClientFuture;
 import org.apache.ignite.configuration.ClientConfiguration;
 
 /**
- * The client's engine: owns the Ignite thin client, the threads, the circuit breaker, the stats and the coalescer.
- * Every cache operation runs through {@link #run}: availability and circuit checks, a deadline, latency and outcome
- * accounting. Each network step runs through {@link #attempt}, which retries retriable failures within the deadline.
+ * The client's engine: owns the Ignite thin client, the circuit breaker, the stats and the coalescer, and runs the
+ * operations. Every cache operation runs through {@link #run}: availability and circuit checks, a deadline, latency
+ * and outcome accounting. Each network step runs through {@link #attempt}, which retries retriable failures within the
+ * deadline. Its helpers each have one role: {@link ClientThreads} (the pools), {@link Failures} (what a failure
+ * means), {@link RegistryPoller} (where tenants live), {@link Prober} (closing the circuit again).
  */
 public final class ClientCore implements HearthClient {
     private static final Logger LOG = Logger.getLogger(ClientCore.class.getName());
@@ -66,33 +55,6 @@ public final class ClientCore implements HearthClient {
      */
     static final long SYNC_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     private static final long MIN_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
-    /**
-     * True while this thread runs one of Ignite's completions ({@link #INLINE}): usually Ignite's network thread,
-     * which must never block (it would hold up every answer) nor call Ignite (a reconnect there waits for a
-     * handshake only that same thread can read).
-     */
-    private static final ThreadLocal<boolean[]> IN_COMPLETION = ThreadLocal.withInitial(() -> new boolean[1]);
-    /**
-     * Ignite's async continuation executor: runs completions on the thread that has the answer (Ignite's network
-     * thread), as Ignite's own blocking calls do. With a pool here, every answer took one more thread hop (network
-     * thread, pool thread, then the waiting caller), and at 64 callers on 2 cores the 2-thread pool was the
-     * bottleneck: 22% less throughput and +39% p99 than the raw thin client. What runs inline is short and never
-     * blocks: envelope decoding and accounting; the sync view decodes values on the caller's thread, the async view
-     * hands results to {@link #callbacks} ({@link #completeOnCallback}), and new network steps started from a
-     * completion go through {@link #io} ({@link #attemptInto}). {@link BlockingThreadsOnlyRetryPolicy} keeps Ignite's own
-     * failover (which may connect and wait) off this thread. No view calls Ignite's blocking API on a caller's
-     * thread: such calls did not return for over a minute after kill -9 and restart of one node (issue #13).
-     */
-    static final Executor INLINE = r -> {
-        boolean[] flag = IN_COMPLETION.get();
-        boolean outer = flag[0];
-        flag[0] = true;
-        try {
-            r.run();
-        } finally {
-            flag[0] = outer;
-        }
-    };
 
     /** Everything the builder collected. */
     public record Settings(List<String> addresses, Duration timeout, Duration requestTimeout, String pinnedZone,
@@ -110,23 +72,14 @@ public final class ClientCore implements HearthClient {
     final Cache<String, Item> near;
     final long staleWindowMillis;
     private final Set<String> unavailable = ConcurrentHashMap.newKeySet();
-    private final ThreadPoolExecutor io;
-    final ThreadPoolExecutor callbacks;
-    final ThreadPoolExecutor loads;
-    private final ScheduledThreadPoolExecutor scheduler;
-    /** Separate from the scheduler: connecting or probing may block, deadlines must not wait for it. */
-    private final ScheduledThreadPoolExecutor prober;
+    final ClientThreads threads;
+    private final Prober prober;
     private final Object connectLock = new Object();
     private volatile IgniteClient ignite;
     /** Each zone's cache views, made on first use (a thin-client cache handle costs no network call). */
     private final Map<String, Caches> zoneCaches = new ConcurrentHashMap<>();
-    /** The latest reading of the tenant registry; replaced whole by each refresh, read once per operation. */
-    private volatile Registry.View view;
-    /** Polls the registry; its own thread because a scan blocks, and operations must never wait for it. */
-    private final ScheduledThreadPoolExecutor registryPoller;
-    /** Whether the last registry read failed: failures are logged at WARNING once per streak, not every second. */
-    private volatile boolean registryFailing;
-    private final Object registryLock = new Object();
+    /** The tenant registry's latest reading, read once per operation. */
+    private final RegistryPoller registry;
     private volatile boolean closed;
     /** Per-node connections for reads around an unresponsive primary; null when read failover is off. */
     private final NodeLinks links;
@@ -160,17 +113,8 @@ public final class ClientCore implements HearthClient {
                 .expireAfterWrite(settings.nearCacheTtl())
                 .maximumSize(settings.nearCacheMaxEntries())
                 .build();
-        this.io = pool("hearth-io", settings.ioThreads(), new ArrayBlockingQueue<>(65_536), ThreadKind.MAY_BLOCK);
-        this.callbacks = pool("hearth-callback", settings.callbackThreads(), new LinkedBlockingQueue<>(),
-                ThreadKind.CALLBACK);
-        this.loads = pool("hearth-load", settings.maxConcurrentLoads(),
-                new ArrayBlockingQueue<>(settings.maxQueuedLoads()), ThreadKind.OTHER);
-        this.scheduler = new ScheduledThreadPoolExecutor(1, daemonFactory("hearth-scheduler", ThreadKind.OTHER));
-        this.scheduler.setRemoveOnCancelPolicy(true);
-        this.prober = new ScheduledThreadPoolExecutor(1, daemonFactory("hearth-probe", ThreadKind.MAY_BLOCK));
-        this.registryPoller = new ScheduledThreadPoolExecutor(1, daemonFactory("hearth-registry",
-                ThreadKind.MAY_BLOCK));
-        this.view = Registry.View.initial(settings.pinnedZone());
+        this.threads = new ClientThreads(settings.ioThreads(), settings.callbackThreads(),
+                settings.maxConcurrentLoads(), settings.maxQueuedLoads());
         if (settings.readFailoverAfter().isZero()) {
             this.links = null;
             this.failoverTimer = null;
@@ -180,6 +124,11 @@ public final class ClientCore implements HearthClient {
             this.failoverTimer = new FailoverTimer(settings.readFailoverAfter().toNanos());
             links.warm();
         }
+        this.registry = new RegistryPoller(() -> ignite, links, stats, settings.registryRefreshInterval(),
+                settings.pinnedZone(), requestTimeoutMillis());
+        this.prober = new Prober(breaker, registry, this::connect, () -> ignite != null,
+                (timeout, zone) -> readRaw(new Ctx(timeout), zone, StorageKeys.PROBE_KEY), settings.pinnedZone(),
+                settings.requestTimeout(), settings.circuitProbeInterval());
         try {
             connect();
         } catch (RuntimeException e) {
@@ -188,54 +137,15 @@ public final class ClientCore implements HearthClient {
             breaker.forceOpen();
         }
         if (ignite != null) {
-            // Routing needs the registry: wait for the first reading here rather than send the first operations to
-            // a guessed zone. Bounded; afterwards operations are refused until the poller reads it.
-            long end = System.nanoTime() + INITIAL_REGISTRY_WAIT_NANOS;
-            while (!refreshRegistry() && System.nanoTime() < end && !closed) {
-                sleepQuietly(50);
-            }
+            // Bounded; afterwards operations are refused until the poller reads the registry.
+            registry.readFirst(INITIAL_REGISTRY_WAIT_NANOS);
         }
-        long probeMs = settings.circuitProbeInterval().toMillis();
-        prober.scheduleWithFixedDelay(this::probe, probeMs, probeMs, TimeUnit.MILLISECONDS);
-        registryPoller.schedule(this::pollRegistry, registryPollMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    private long registryPollMillis() {
-        return Math.max(1, settings.registryRefreshInterval().toMillis());
-    }
-
-    /**
-     * Reads the registry, then schedules the next reading: after the refresh interval, or after 100 ms if this one
-     * failed. A failed reading (say, every node paused in a partition map exchange) took up to the request timeout;
-     * waiting the full interval on top of it aged the reading past maxRegistryAge, and writes were refused for longer
-     * than the cluster was unavailable.
-     */
-    private void pollRegistry() {
-        boolean read = false;
-        try {
-            read = refreshRegistry();
-        } finally {
-            if (!closed) {
-                long next = read ? registryPollMillis() : Math.min(registryPollMillis(), 100);
-                try {
-                    registryPoller.schedule(this::pollRegistry, next, TimeUnit.MILLISECONDS);
-                } catch (RejectedExecutionException e) {
-                    LOG.log(Level.FINE, "registry poller stopped (client closing)", e);
-                }
-            }
-        }
+        prober.start();
+        registry.start();
     }
 
     /** How long {@code build()} waits for the first reading of the registry when the cluster answers. */
     static final long INITIAL_REGISTRY_WAIT_NANOS = TimeUnit.SECONDS.toNanos(3);
-
-    private static void sleepQuietly(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 
     private void connect() {
         synchronized (connectLock) {
@@ -246,7 +156,7 @@ public final class ClientCore implements HearthClient {
                     .setAddresses(settings.addresses().toArray(new String[0]))
                     .setPartitionAwarenessEnabled(true)
                     .setTimeout(requestTimeoutMillis())
-                    .setAsyncContinuationExecutor(INLINE)
+                    .setAsyncContinuationExecutor(ClientThreads.INLINE)
                     // The circuit breaker throttles; Ignite's own throttling would delay recovery by up to 30 s.
                     .setReconnectThrottlingPeriod(0)
                     .setReconnectThrottlingRetries(0);
@@ -256,7 +166,7 @@ public final class ClientCore implements HearthClient {
                 ignite = Ignition.startClient(cfg);
                 lastConnectFailure = null;
             } catch (ClientConnectionException e) {
-                lastConnectFailure = connectFailure(e, cfg.getSslMode() == org.apache.ignite.client.SslMode.REQUIRED);
+                lastConnectFailure = Failures.connectFailure(e, cfg.getSslMode() == org.apache.ignite.client.SslMode.REQUIRED);
                 throw new ClientConnectionException(lastConnectFailure, e);
             }
         }
@@ -264,24 +174,6 @@ public final class ClientCore implements HearthClient {
 
     /** Why the last connection attempt failed (null after a success): said again by operations refused meanwhile. */
     private volatile String lastConnectFailure;
-
-    /**
-     * Ignite reports a node that closed the connection during the handshake as "Channel is closed". When something
-     * answered at all (no ConnectException), a TLS mismatch is the usual reason: say which side to check.
-     */
-    static String connectFailure(Throwable e, boolean tls) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.net.ConnectException) {
-                return "no node answered: " + e.getMessage();
-            }
-        }
-        return tls
-                ? "a node closed the connection during the TLS handshake (" + e.getMessage() + "): the client "
-                        + "certificate must be signed by the cluster CA (the nodes' tls.caFile), and the CA file given "
-                        + "to HearthClient.Builder.tls must hold the CA that signed the nodes' certificates"
-                : "a node closed the connection during the handshake (" + e.getMessage() + "): if the cluster has "
-                        + "tls.enabled, connect with HearthClient.Builder.tls(caFile, certFile, keyFile)";
-    }
 
     private int requestTimeoutMillis() {
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, settings.requestTimeout().toMillis()));
@@ -306,7 +198,7 @@ public final class ClientCore implements HearthClient {
 
     @Override
     public ClientStats stats() {
-        Registry.View v = view;
+        Registry.View v = registry.view();
         return stats.snapshot(coalescer.joined(), breaker.state(),
                 v.loaded() ? Math.max(0, System.currentTimeMillis() - v.readAtMillis()) : -1);
     }
@@ -338,12 +230,12 @@ public final class ClientCore implements HearthClient {
 
     /** Where {@code tenant}'s operations go and its effective state, per the latest registry reading. */
     public Registry.Route route(String tenant) {
-        return view.route(tenant);
+        return registry.view().route(tenant);
     }
 
     /** The latest registry reading (tests, diagnostics). */
     public Registry.View registryView() {
-        return view;
+        return registry.view();
     }
 
     Caches cachesFor(String zone) {
@@ -380,9 +272,8 @@ public final class ClientCore implements HearthClient {
             }
             closed = true;
         }
-        scheduler.shutdownNow();
-        prober.shutdownNow();
-        registryPoller.shutdownNow();
+        prober.close();
+        registry.close();
         IgniteClient c = ignite;
         if (c != null) {
             try {
@@ -395,9 +286,7 @@ public final class ClientCore implements HearthClient {
             links.close();
             failoverTimer.stop();
         }
-        io.shutdownNow();
-        loads.shutdownNow();
-        callbacks.shutdown();
+        threads.shutdown();
     }
 
     // ---------------------------------------------------------------- operation machinery
@@ -445,7 +334,7 @@ public final class ClientCore implements HearthClient {
         CompletableFuture<T> result = new CompletableFuture<>();
         ScheduledFuture<?> armed;
         try {
-            armed = scheduler.schedule(() -> {
+            armed = threads.scheduler.schedule(() -> {
                 if (!result.isDone()) {
                     completeOnCallback(result, null, new HearthTimeoutException("no answer within the deadline of "
                             + timeout.toMillis() + " ms"));
@@ -457,7 +346,7 @@ public final class ClientCore implements HearthClient {
         CompletableFuture<T> work = start(body, ctx);
         work.whenComplete((r, e) -> {
             armed.cancel(false);
-            completeOnCallback(result, r, e == null ? null : mapFailure(e));
+            completeOnCallback(result, r, e == null ? null : Failures.map(e));
         });
         result.whenComplete((r, e) -> account(ctx, e));
         return result;
@@ -481,7 +370,7 @@ public final class ClientCore implements HearthClient {
         // request to a frozen node never completes (Ignite's async requests have no timeout), and it must still
         // count as a timeout, for the stats and the circuit breaker.
         result.whenComplete((r, e) -> account(ctx, e));
-        work.whenComplete((r, e) -> complete(result, r, e == null ? null : mapFailure(e)));
+        work.whenComplete((r, e) -> complete(result, r, e == null ? null : Failures.map(e)));
         return result;
     }
 
@@ -503,7 +392,7 @@ public final class ClientCore implements HearthClient {
                     + (why == null ? "" : " (" + why + ")") + "; probing every "
                     + settings.circuitProbeInterval().toMillis() + " ms");
         }
-        if (refused == null && route != null && !view.loaded() && settings.pinnedZone() == null) {
+        if (refused == null && route != null && !registry.view().loaded() && settings.pinnedZone() == null) {
             // Guessing the zone could put a write where no reader looks: refuse until the registry was read.
             refused = new HearthException("the tenant registry (cache " + CacheNames.REGISTRY + ") has not been read yet, "
                     + "so tenant " + route.tenant() + "'s zone is unknown; retrying every "
@@ -531,7 +420,7 @@ public final class ClientCore implements HearthClient {
 
     /** Why a write may not be routed by the current registry reading (it is too old), or null. */
     private Throwable staleRegistry(Registry.Route route) {
-        Registry.View v = view;
+        Registry.View v = registry.view();
         if (settings.pinnedZone() == null && v.loaded()) {
             long age = System.nanoTime() - v.readAtNanos();
             if (age > settings.maxRegistryAge().toNanos()) {
@@ -562,13 +451,13 @@ public final class ClientCore implements HearthClient {
             breaker.onSuccess();
             return;
         }
-        Throwable c = unwrap(e);
+        Throwable c = Failures.unwrap(e);
         if (c instanceof HearthTimeoutException) {
             stats.timeouts.increment();
             onUnreachable();
         } else {
             stats.errors.increment();
-            if (isConnectivity(c)) {
+            if (Failures.isConnectivity(c)) {
                 onUnreachable();
             }
         }
@@ -581,7 +470,7 @@ public final class ClientCore implements HearthClient {
             String msg = "Hearth client: circuit opened after " + settings.circuitFailureThreshold()
                     + " consecutive failures to reach the cluster; failing fast and probing";
             try {
-                scheduler.execute(() -> LOG.warning(msg));
+                threads.scheduler.execute(() -> LOG.warning(msg));
             } catch (RejectedExecutionException closing) {
                 LOG.log(Level.FINE, msg, closing);
             }
@@ -589,11 +478,11 @@ public final class ClientCore implements HearthClient {
     }
 
     private <T> void completeOnCallback(CompletableFuture<T> f, T value, Throwable error) {
-        if (Thread.currentThread() instanceof HearthThread t && t.kind == ThreadKind.CALLBACK) {
+        if (ClientThreads.currentIs(ClientThreads.ThreadKind.CALLBACK)) {
             complete(f, value, error);
         } else {
             try {
-                callbacks.execute(() -> complete(f, value, error));
+                threads.callbacks.execute(() -> complete(f, value, error));
             } catch (RejectedExecutionException e) {
                 complete(f, value, error);
             }
@@ -617,34 +506,6 @@ public final class ClientCore implements HearthClient {
         CompletableFuture<T> out = new CompletableFuture<>();
         attemptInto(out, ctx, zone, idempotent, call, expiry, 0);
         return out;
-    }
-
-    static boolean inCompletion() {
-        return IN_COMPLETION.get()[0];
-    }
-
-    /**
-     * Wraps the configured retry policy (Ignite's failover to another node within one call): it may run only on the
-     * client's own threads that are allowed to block ({@link ThreadKind#MAY_BLOCK}: io, probe, registry). Failing
-     * over may connect to node after node and wait for each handshake: on a caller's thread that runs far past a
-     * deadline when every node is gone, and on Ignite's network thread (inside a completion, {@link #INLINE}) it
-     * waits for a handshake that only that same thread can read. Refused, the failure reaches
-     * {@link #onAttemptFailure}, which retries idempotent steps from the io threads within the
-     * deadline, as for every other lost answer. Decided by the thread's class, not a thread-local flag: the lookup
-     * would run on every call, and on threads Ignite has used it is slow (its many thread-locals crowd the map).
-     */
-    static final class BlockingThreadsOnlyRetryPolicy implements ClientRetryPolicy {
-        private final ClientRetryPolicy delegate;
-
-        BlockingThreadsOnlyRetryPolicy(ClientRetryPolicy delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public boolean shouldRetry(ClientRetryPolicyContext context) {
-            return Thread.currentThread() instanceof HearthThread t && t.kind == ThreadKind.MAY_BLOCK
-                    && !inCompletion() && delegate != null && delegate.shouldRetry(context);
-        }
     }
 
     private <T> void attemptInto(CompletableFuture<T> out, Ctx ctx, String zone, boolean idempotent,
@@ -679,7 +540,7 @@ public final class ClientCore implements HearthClient {
         // a call on a closed channel reconnects and waits for the handshake, each up to the request timeout (which
         // is the deadline by default); nor from inside a completion, which runs on Ignite's network thread.
         try {
-            io.execute(send);
+            threads.io.execute(send);
         } catch (RejectedExecutionException e) {
             out.completeExceptionally(closed ? new HearthException("client is closed")
                     : new HearthException("client overloaded: too many requests queued"));
@@ -689,14 +550,14 @@ public final class ClientCore implements HearthClient {
     private <T> void onAttemptFailure(CompletableFuture<T> out, Ctx ctx, String zone, boolean idempotent,
             Function<ClientCache<String, byte[]>, IgniteClientFuture<T>> call, Expiry expiry, int tries,
             Throwable e) {
-        Throwable c = unwrap(e);
+        Throwable c = Failures.unwrap(e);
         long remaining = ctx.remaining();
-        if (idempotent && isConnectivity(c) && remaining > MIN_RETRY_NANOS && !closed) {
+        if (idempotent && Failures.isConnectivity(c) && remaining > MIN_RETRY_NANOS && !closed) {
             stats.retries.increment();
             // Back off a little: a refused connection fails in microseconds and would otherwise spin.
             long backoff = Math.min(remaining / 2, TimeUnit.MILLISECONDS.toNanos(Math.min(20, 1L << Math.min(tries, 4))));
             try {
-                scheduler.schedule(() -> attemptInto(out, ctx, zone, idempotent, call, expiry, tries + 1), backoff,
+                threads.scheduler.schedule(() -> attemptInto(out, ctx, zone, idempotent, call, expiry, tries + 1), backoff,
                         TimeUnit.NANOSECONDS);
                 return;
             } catch (RejectedExecutionException ignored) {
@@ -704,209 +565,6 @@ public final class ClientCore implements HearthClient {
             }
         }
         out.completeExceptionally(c);
-    }
-
-    /** Maps Ignite's and the JDK's failures onto the client's exception types. */
-    static Throwable mapFailure(Throwable e) {
-        Throwable c = unwrap(e);
-        if (c instanceof HearthException || c instanceof IllegalArgumentException
-                || c instanceof NullPointerException || c instanceof Error) {
-            return c;
-        }
-        if (isTimeout(c)) {
-            HearthTimeoutException t = new HearthTimeoutException("no answer from the cluster in time: " + c);
-            t.initCause(c);
-            return t;
-        }
-        if (isConnectivity(c)) {
-            return new HearthException("Hearth cluster unreachable: " + c.getMessage(), c);
-        }
-        return new HearthException("cache operation failed: " + c, c);
-    }
-
-    static Throwable unwrap(Throwable e) {
-        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
-            e = e.getCause();
-        }
-        return e;
-    }
-
-    static boolean isTimeout(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof TimeoutException || t instanceof HearthTimeoutException) {
-                return true;
-            }
-            String m = t.getMessage();
-            if (t instanceof ClientException && m != null && m.contains("Timeout was reached")) {
-                return true;
-            }
-            if (t.getCause() == t) {
-                break;
-            }
-        }
-        return false;
-    }
-
-    /** True for failures that mean "no answer from the cluster" (worth a retry, and counted by the breaker). */
-    static boolean isConnectivity(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ClientConnectionException || t instanceof IOException
-                    || t instanceof TimeoutException || t instanceof HearthTimeoutException) {
-                return true;
-            }
-            String m = t.getMessage();
-            if (t instanceof ClientException && m != null && (m.contains("Timeout was reached")
-                    || m.contains("closed") || m.contains("onnect"))) {
-                return true;
-            }
-            if (t.getCause() == t) {
-                break;
-            }
-        }
-        return false;
-    }
-
-    // ---------------------------------------------------------------- probing
-
-    private void probe() {
-        if (closed) {
-            return;
-        }
-        if (!breaker.tryStartProbe()) {
-            return;
-        }
-        try {
-            if (ignite == null) {
-                connect();
-            }
-            Duration probeTimeout = settings.requestTimeout().compareTo(Duration.ofMillis(500)) > 0
-                    ? settings.requestTimeout() : Duration.ofMillis(500);
-            Ctx ctx = new Ctx(probeTimeout);
-            // Any zone will do, and an answer that is an error (say, the zone does not exist) still is an answer.
-            String zone = settings.pinnedZone() != null ? settings.pinnedZone() : view.placement().zoneOf(":probe");
-            // Through the read path, failover included: with one node frozen, the probe key's primary may be that
-            // node, and a probe asking only it would keep the circuit open until the node is dropped or wakes.
-            CompletableFuture<byte[]> f = readRaw(ctx, zone, StorageKeys.PROBE_KEY);
-            boolean reachable;
-            try {
-                f.get(probeTimeout.toMillis() + 50, TimeUnit.MILLISECONDS);
-                reachable = true;
-            } catch (ExecutionException e) {
-                reachable = !isConnectivity(unwrap(e)) && ignite != null;
-                if (!reachable) {
-                    throw e;
-                }
-            }
-            if (!view.loaded()) {
-                refreshRegistry(); // the cluster is back: do not wait for the poller to learn where tenants go
-            }
-            breaker.onProbe(reachable);
-            LOG.info("Hearth client: cluster reachable again; circuit closed");
-        } catch (Exception e) {
-            LOG.log(Level.FINE, "probe failed", e);
-            breaker.onProbe(false);
-        }
-    }
-
-    // ---------------------------------------------------------------- the tenant registry
-
-    /**
-     * Reads the whole registry (a scan of a small replicated cache) and replaces the view. On failure the last view
-     * stays and the failure is counted. Runs on the poller thread (and once in the constructor and after a probe).
-     *
-     * @return whether the registry was read
-     */
-    boolean refreshRegistry() {
-        IgniteClient c = ignite;
-        if (closed) {
-            return false;
-        }
-        synchronized (registryLock) { // the poller, the constructor and the prober may all call this
-            long scanStart = System.nanoTime();
-            try {
-                if (c == null) {
-                    throw new HearthException("not connected");
-                }
-                Map<String, Object> entries = viaNodeLinks();
-                try {
-                    if (entries == null) {
-                        entries = scanRegistry(c);
-                    }
-                } catch (RuntimeException scanFailed) {
-                    if (isConnectivity(scanFailed) || c.cacheNames().contains(CacheNames.REGISTRY)) {
-                        throw scanFailed;
-                    }
-                    // Nodes from before the registry: there is nothing to route by.
-                    if (view.exists() || !view.loaded()) {
-                        LOG.info("Hearth client: the cluster has no tenant registry (cache " + CacheNames.REGISTRY
-                                + "); every tenant goes to zone " + Registry.DEFAULT_ZONE + " and is active");
-                    }
-                    view = Registry.absent(view, System.currentTimeMillis(), scanStart);
-                    stats.registryRefreshes.increment();
-                    registryFailing = false;
-                    return true;
-                }
-                view = Registry.parse(entries, view, System.currentTimeMillis(), scanStart, (key, why) -> {
-                    if (!registryFailing) {
-                        LOG.warning("Hearth client: registry record " + key + " is not valid (" + why
-                                + "); it keeps its previous reading");
-                    }
-                });
-                stats.registryRefreshes.increment();
-                if (registryFailing) {
-                    LOG.info("Hearth client: the tenant registry is readable again");
-                }
-                registryFailing = view.badRecords() > 0;
-                return true;
-            } catch (RuntimeException e) {
-                stats.registryRefreshFailures.increment();
-                if (!registryFailing) {
-                    LOG.log(Level.WARNING, "Hearth client: cannot read the tenant registry (cache " + CacheNames.REGISTRY
-                            + "); keeping the reading of " + (view.loaded() ? view.readAtMillis() + " (unix ms)"
-                            : "never") + " and retrying every " + settings.registryRefreshInterval().toMillis()
-                            + " ms", e);
-                    registryFailing = true;
-                } else {
-                    LOG.log(Level.FINE, "registry read failed", e);
-                }
-                return false;
-            }
-        }
-    }
-
-    private static Map<String, Object> scanRegistry(IgniteClient c) {
-        Map<String, Object> entries = new java.util.HashMap<>();
-        ClientCache<String, Object> cache = c.cache(CacheNames.REGISTRY);
-        try (QueryCursor<javax.cache.Cache.Entry<String, Object>> cursor = cache.query(new ScanQuery<String, Object>())) {
-            for (javax.cache.Cache.Entry<String, Object> e : cursor) {
-                entries.put(e.getKey(), e.getValue());
-            }
-        }
-        return entries;
-    }
-
-    /**
-     * The registry as scanned on every node at once through the per-node connections, the first complete answer;
-     * null if that failed or there are no such connections (then the main client scans). The registry is replicated,
-     * so each node scans its own copy: a frozen node holds up only its own scan, and the poller waits at most the
-     * request timeout plus a margin, never for the frozen node. Through the main client alone, a scan sent to a
-     * frozen node took the whole request timeout each round, and the reading aged past maxRegistryAge, refusing
-     * every write for as long as the node was frozen.
-     */
-    private Map<String, Object> viaNodeLinks() {
-        if (links == null) {
-            return null;
-        }
-        CompletableFuture<Map<String, Object>> any = links.anyNode(ClientCore::scanRegistry);
-        try {
-            return any.get(requestTimeoutMillis() + 200L, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | ExecutionException e) {
-            LOG.log(Level.FINE, "registry scan through the per-node connections failed; trying the main client", e);
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        }
     }
 
     // ---------------------------------------------------------------- raw steps used by the tenant handles
@@ -1032,7 +690,7 @@ public final class ClientCore implements HearthClient {
 
         FailoverTimer(long budgetNanos) {
             this.budgetNanos = budgetNanos;
-            this.thread = new HearthThread(this::loop, "hearth-failover-timer", ThreadKind.OTHER);
+            this.thread = new ClientThreads.HearthThread(this::loop, "hearth-failover-timer", ClientThreads.ThreadKind.OTHER);
             thread.start();
         }
 
@@ -1098,7 +756,7 @@ public final class ClientCore implements HearthClient {
 
     /** Runs a loader on the bounded load pool. */
     <T> CompletableFuture<T> submitLoad(Supplier<T> work) {
-        return CompletableFuture.supplyAsync(work, loads);
+        return CompletableFuture.supplyAsync(work, threads.loads);
     }
 
     /**
@@ -1118,7 +776,7 @@ public final class ClientCore implements HearthClient {
                 return r;
             }).getNow(null);
             if (error[0] != null) {
-                throw rethrow(error[0]);
+                throw Failures.rethrow(error[0]);
             }
             return value;
         }
@@ -1136,7 +794,7 @@ public final class ClientCore implements HearthClient {
             Thread.currentThread().interrupt();
             throw new HearthException("interrupted", e);
         } catch (ExecutionException e) {
-            throw rethrow(e.getCause());
+            throw Failures.rethrow(e.getCause());
         }
     }
 
@@ -1147,7 +805,7 @@ public final class ClientCore implements HearthClient {
             Thread.currentThread().interrupt();
             throw new HearthException("interrupted", e);
         } catch (ExecutionException e) {
-            throw rethrow(e.getCause());
+            throw Failures.rethrow(e.getCause());
         }
     }
 
@@ -1159,53 +817,7 @@ public final class ClientCore implements HearthClient {
             Thread.currentThread().interrupt();
             throw new HearthException("interrupted", e);
         } catch (ExecutionException e) {
-            throw rethrow(e.getCause());
+            throw Failures.rethrow(e.getCause());
         }
-    }
-
-    static RuntimeException rethrow(Throwable c) {
-        c = unwrap(c);
-        if (c instanceof RuntimeException r) {
-            return r;
-        }
-        if (c instanceof Error err) {
-            throw err;
-        }
-        return new HearthException(String.valueOf(c), c);
-    }
-
-    // ---------------------------------------------------------------- threads
-
-    /** What a client thread is for: code asks its own thread's class, not a (slow) thread-local. */
-    enum ThreadKind {
-        /** Runs user callbacks of the async view. */
-        CALLBACK,
-        /** May wait on the network (connect, handshake): Ignite's failover may run here. */
-        MAY_BLOCK,
-        /** Timers and loaders. */
-        OTHER
-    }
-
-    static final class HearthThread extends Thread {
-        final ThreadKind kind;
-
-        HearthThread(Runnable r, String name, ThreadKind kind) {
-            super(r, name);
-            this.kind = kind;
-            setDaemon(true);
-        }
-    }
-
-    static ThreadFactory daemonFactory(String prefix, ThreadKind kind) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> new HearthThread(r, prefix + "-" + n.incrementAndGet(), kind);
-    }
-
-    private static ThreadPoolExecutor pool(String prefix, int threads,
-            java.util.concurrent.BlockingQueue<Runnable> queue, ThreadKind kind) {
-        ThreadPoolExecutor p = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, queue,
-                daemonFactory(prefix, kind));
-        p.allowCoreThreadTimeOut(true);
-        return p;
     }
 }
