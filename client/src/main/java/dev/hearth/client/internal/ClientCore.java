@@ -309,26 +309,20 @@ public final class ClientCore implements HearthClient {
 
     /**
      * Runs one operation: rejects it at once if the tenant is unavailable or the circuit open, fails it at its
-     * deadline, records its latency and outcome. The returned future completes on a callback thread.
+     * deadline, records its latency and outcome.
+     *
+     * @param mode how the result is delivered: bounded by a timer and completed on a callback thread
+     *     ({@link ExecutionMode#ASYNC}), or for a caller that waits with {@link #await}
+     *     ({@link ExecutionMode#CALLER_WAITS})
      */
-    <T> CompletableFuture<T> run(Registry.Route route, Duration timeout, Function<Ctx, CompletableFuture<T>> body) {
-        return run(route, timeout, false, body);
-    }
-
-    /**
-     * @param sync the caller blocks on the result with {@link #await}, which bounds the wait itself: no deadline
-     *     timer is scheduled (the work still stops at the deadline: attempts check it, and Ignite's request timeout
-     *     is at most the default deadline), and the result completes on the thread that completed the work (often
-     *     Ignite's network thread): the caller must not attach code that blocks or runs user code
-     */
-    <T> CompletableFuture<T> run(Registry.Route route, Duration timeout, boolean sync,
+    <T> CompletableFuture<T> run(Registry.Route route, Duration timeout, ExecutionMode mode,
             Function<Ctx, CompletableFuture<T>> body) {
         Throwable refused = refusal(route);
         if (refused != null) {
             return CompletableFuture.failedFuture(refused);
         }
         Ctx ctx = new Ctx(timeout);
-        if (sync) {
+        if (mode == ExecutionMode.CALLER_WAITS) {
             return accountedSync(ctx, start(body, ctx));
         }
         CompletableFuture<T> result = new CompletableFuture<>();
@@ -361,7 +355,7 @@ public final class ClientCore implements HearthClient {
     }
 
     /**
-     * The sync variant's completion: one stage, not two, since it runs on the thread that completed the work, usually
+     * The {@link ExecutionMode#CALLER_WAITS} completion: one stage, not two, since it runs on the thread that completed the work, usually
      * Ignite's single network thread, which carries every answer of every caller.
      */
     private <T> CompletableFuture<T> accountedSync(Ctx ctx, CompletableFuture<T> work) {
@@ -409,13 +403,13 @@ public final class ClientCore implements HearthClient {
      * {@code maxRegistryAge}. A move starts copying a tenant's keys only that long (plus a margin) after it began,
      * so a write routed by a reading from before the move can never land in the old zone behind the copy.
      */
-    <T> CompletableFuture<T> runWrite(Registry.Route route, Duration timeout, boolean sync,
+    <T> CompletableFuture<T> runWrite(Registry.Route route, Duration timeout, ExecutionMode mode,
             Function<Ctx, CompletableFuture<T>> body) {
         Throwable stale = staleRegistry(route);
         if (stale != null) {
             return CompletableFuture.failedFuture(stale);
         }
-        return run(route, timeout, sync, body);
+        return run(route, timeout, mode, body);
     }
 
     /** Why a write may not be routed by the current registry reading (it is too old), or null. */

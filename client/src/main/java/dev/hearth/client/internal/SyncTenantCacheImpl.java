@@ -12,12 +12,15 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The blocking view: each call waits for the async one, never longer than the deadline plus a small margin. The
- * twin's results complete on the thread that received the answer (Ignite's network thread), which wakes the caller
- * directly; values are decoded here, on the caller's thread.
+ * The blocking view: each call runs the async view's operation in {@link ExecutionMode#CALLER_WAITS} and waits for
+ * it, never longer than the deadline plus a small margin. Results complete on the thread that received the answer
+ * (Ignite's network thread), which wakes the caller directly; values are decoded here, on the caller's thread.
  */
 final class SyncTenantCacheImpl<V> implements TenantCache<V> {
-    /** The blocking twin: same operations, no deadline timers (the wait here is bounded instead), no callback hop. */
+    /**
+     * The operations in {@link ExecutionMode#CALLER_WAITS}: no deadline timers (the wait here is bounded instead), no
+     * callback hop.
+     */
     private final AsyncTenantCacheImpl<V> async;
     private final AsyncTenantCacheImpl<V> view;
 
