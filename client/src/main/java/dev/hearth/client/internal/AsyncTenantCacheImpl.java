@@ -74,7 +74,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         this.timeout = timeout;
         this.mode = mode;
         this.sync = mode == ExecutionMode.CALLER_WAITS ? null : new SyncTenantCacheImpl<>(
-                new AsyncTenantCacheImpl<>(core, tenant, codec, timeout, ExecutionMode.CALLER_WAITS), this);
+                new AsyncTenantCacheImpl<>(core, tenant, codec, timeout, ExecutionMode.CALLER_WAITS), this, core.ticker);
     }
 
     @Override

@@ -12,6 +12,7 @@ import dev.hearth.client.HearthTimeoutException;
 import dev.hearth.client.TenantAvailability;
 import dev.hearth.client.TenantCache;
 import dev.hearth.client.TenantUnavailableException;
+import dev.hearth.client.Ticker;
 import dev.hearth.storage.CacheNames;
 import dev.hearth.storage.Expiry;
 import dev.hearth.storage.Item;
@@ -61,10 +62,13 @@ public final class ClientCore implements HearthClient {
             Duration registryRefreshInterval, Duration maxRegistryAge, int ioThreads, int callbackThreads, int maxConcurrentLoads, int maxQueuedLoads,
             int circuitFailureThreshold, Duration circuitProbeInterval, Duration staleWhileRevalidate,
             Duration staleIfError, Duration nearCacheTtl, long nearCacheMaxEntries, TenantAvailability availability,
-            Consumer<ClientConfiguration> igniteCustomizer, Duration readFailoverAfter, int maxValueSize) {
+            Consumer<ClientConfiguration> igniteCustomizer, Duration readFailoverAfter, int maxValueSize,
+            Ticker ticker) {
     }
 
     final Settings settings;
+    /** Measures deadlines, latencies and the registry reading's age (see {@link Ticker}). */
+    final Ticker ticker;
     final StatsRecorder stats = new StatsRecorder();
     final CircuitBreaker breaker;
     final Coalescer<String> coalescer = new Coalescer<>();
@@ -106,6 +110,7 @@ public final class ClientCore implements HearthClient {
 
     public ClientCore(Settings settings) {
         this.settings = settings;
+        this.ticker = settings.ticker();
         this.breaker = new CircuitBreaker(settings.circuitFailureThreshold());
         this.staleWindowMillis = Math.max(settings.staleWhileRevalidate().toMillis(),
                 settings.staleIfError().toMillis());
@@ -124,10 +129,10 @@ public final class ClientCore implements HearthClient {
             this.failoverTimer = new FailoverTimer(settings.readFailoverAfter().toNanos());
             links.warm();
         }
-        this.registry = new RegistryPoller(() -> ignite, links, stats, settings.registryRefreshInterval(),
+        this.registry = new RegistryPoller(() -> ignite, links, stats, ticker, settings.registryRefreshInterval(),
                 settings.pinnedZone(), requestTimeoutMillis());
         this.prober = new Prober(breaker, registry, this::connect, () -> ignite != null,
-                (timeout, zone) -> readRaw(new Ctx(timeout), zone, StorageKeys.PROBE_KEY), settings.pinnedZone(),
+                (timeout, zone) -> readRaw(new Ctx(timeout, ticker), zone, StorageKeys.PROBE_KEY), settings.pinnedZone(),
                 settings.requestTimeout(), settings.circuitProbeInterval());
         try {
             connect();
@@ -291,19 +296,22 @@ public final class ClientCore implements HearthClient {
 
     // ---------------------------------------------------------------- operation machinery
 
-    /** One operation's deadline. */
+    /** One operation's deadline, on the client's {@link Ticker}. */
     static final class Ctx {
-        final long start = System.nanoTime();
+        private final Ticker ticker;
+        final long start;
         final long deadline;
         final long timeoutNanos;
 
-        Ctx(Duration timeout) {
+        Ctx(Duration timeout, Ticker ticker) {
+            this.ticker = ticker;
+            this.start = ticker.read();
             this.timeoutNanos = timeout.toNanos();
             this.deadline = start + timeoutNanos;
         }
 
         long remaining() {
-            return deadline - System.nanoTime();
+            return deadline - ticker.read();
         }
     }
 
@@ -321,7 +329,7 @@ public final class ClientCore implements HearthClient {
         if (refused != null) {
             return CompletableFuture.failedFuture(refused);
         }
-        Ctx ctx = new Ctx(timeout);
+        Ctx ctx = new Ctx(timeout, ticker);
         if (mode == ExecutionMode.CALLER_WAITS) {
             return accountedSync(ctx, start(body, ctx));
         }
@@ -416,7 +424,7 @@ public final class ClientCore implements HearthClient {
     private Throwable staleRegistry(Registry.Route route) {
         Registry.View v = registry.view();
         if (settings.pinnedZone() == null && v.loaded()) {
-            long age = System.nanoTime() - v.readAtNanos();
+            long age = ticker.read() - v.readAtNanos();
             if (age > settings.maxRegistryAge().toNanos()) {
                 stats.rejected.increment();
                 return new HearthException("the tenant registry was last read "
@@ -440,7 +448,7 @@ public final class ClientCore implements HearthClient {
     }
 
     private void account(Ctx ctx, Throwable e) {
-        stats.latencyNanos(System.nanoTime() - ctx.start);
+        stats.latencyNanos(ticker.read() - ctx.start);
         if (e == null) {
             breaker.onSuccess();
             return;
@@ -754,10 +762,10 @@ public final class ClientCore implements HearthClient {
     }
 
     /**
-     * Blocks for a sync view: never past {@code startNanos} (taken before the operation was started: sending may
-     * already have used part of the time) plus the deadline plus a margin.
+     * Blocks for a sync view: never past {@code startNanos} (read from {@code ticker} before the operation was
+     * started: sending may already have used part of the time) plus the deadline plus a margin.
      */
-    static <T> T await(long startNanos, CompletableFuture<T> f, Duration timeout) {
+    static <T> T await(Ticker ticker, long startNanos, CompletableFuture<T> f, Duration timeout) {
         if (f.isDone() && !f.isCompletedExceptionally()) {
             return f.getNow(null); // answered before the caller started waiting
         }
@@ -775,7 +783,7 @@ public final class ClientCore implements HearthClient {
             return value;
         }
         try {
-            long wait = startNanos + timeout.toNanos() + SYNC_MARGIN_NANOS - System.nanoTime();
+            long wait = startNanos + timeout.toNanos() + SYNC_MARGIN_NANOS - ticker.read();
             return f.get(Math.max(0, wait), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             HearthTimeoutException late = new HearthTimeoutException("no answer within the deadline of "

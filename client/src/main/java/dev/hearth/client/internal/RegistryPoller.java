@@ -1,6 +1,7 @@
 package dev.hearth.client.internal;
 
 import dev.hearth.client.HearthException;
+import dev.hearth.client.Ticker;
 import dev.hearth.client.internal.ClientThreads.ThreadKind;
 import dev.hearth.storage.CacheNames;
 import java.time.Duration;
@@ -36,6 +37,8 @@ final class RegistryPoller {
     /** Per-node connections, for scanning every node's copy at once; null when read failover is off. */
     private final NodeLinks links;
     private final StatsRecorder stats;
+    /** Dates each reading, for its age (see {@link Registry.View#readAtNanos}). */
+    private final Ticker ticker;
     private final Duration interval;
     private final long scanTimeoutMillis;
     /** Its own thread because a scan blocks, and operations must never wait for it. */
@@ -56,11 +59,13 @@ final class RegistryPoller {
      * @param requestTimeoutMillis Ignite's request timeout: a scan through {@code links} is given up after it (plus
      *     200 ms)
      */
-    RegistryPoller(Supplier<IgniteClient> ignite, NodeLinks links, StatsRecorder stats, Duration interval,
+    RegistryPoller(Supplier<IgniteClient> ignite, NodeLinks links, StatsRecorder stats, Ticker ticker,
+            Duration interval,
             String pinnedZone, long requestTimeoutMillis) {
         this.ignite = ignite;
         this.links = links;
         this.stats = stats;
+        this.ticker = ticker;
         this.interval = interval;
         this.scanTimeoutMillis = requestTimeoutMillis + 200L;
         this.view = Registry.View.initial(pinnedZone);
@@ -136,7 +141,7 @@ final class RegistryPoller {
             return false;
         }
         synchronized (lock) {
-            long scanStart = System.nanoTime();
+            long scanStart = ticker.read();
             try {
                 if (c == null) {
                     throw new HearthException("not connected");

@@ -4,6 +4,7 @@ import dev.hearth.client.AsyncTenantCache;
 import dev.hearth.client.CacheLoader;
 import dev.hearth.client.CasResult;
 import dev.hearth.client.TenantCache;
+import dev.hearth.client.Ticker;
 import dev.hearth.client.Versioned;
 import java.time.Duration;
 import java.util.Collection;
@@ -23,15 +24,18 @@ final class SyncTenantCacheImpl<V> implements TenantCache<V> {
      */
     private final AsyncTenantCacheImpl<V> async;
     private final AsyncTenantCacheImpl<V> view;
+    /** The client's time source: a wait's start and end are read from it. */
+    private final Ticker ticker;
 
-    SyncTenantCacheImpl(AsyncTenantCacheImpl<V> blocking, AsyncTenantCacheImpl<V> view) {
+    SyncTenantCacheImpl(AsyncTenantCacheImpl<V> blocking, AsyncTenantCacheImpl<V> view, Ticker ticker) {
         this.async = blocking;
         this.view = view;
+        this.ticker = ticker;
     }
 
-    /** Call as {@code await(System.nanoTime(), async.op(...))}: the start is read before the operation runs. */
+    /** Call as {@code await(ticker.read(), async.op(...))}: the start is read before the operation runs. */
     private <T> T await(long startNanos, CompletableFuture<T> f) {
-        return ClientCore.await(startNanos, f, async.timeout());
+        return ClientCore.await(ticker, startNanos, f, async.timeout());
     }
 
     @Override
@@ -61,77 +65,77 @@ final class SyncTenantCacheImpl<V> implements TenantCache<V> {
 
     @Override
     public V get(String key) {
-        return finish(System.nanoTime(), async.read(key));
+        return finish(ticker.read(), async.read(key));
     }
 
     @Override
     public Map<String, V> getAll(Collection<String> keys) {
-        return finish(System.nanoTime(), async.readAll(keys));
+        return finish(ticker.read(), async.readAll(keys));
     }
 
     @Override
     public void put(String key, V value) {
-        await(System.nanoTime(), async.put(key, value));
+        await(ticker.read(), async.put(key, value));
     }
 
     @Override
     public void put(String key, V value, Duration ttl) {
-        await(System.nanoTime(), async.put(key, value, ttl));
+        await(ticker.read(), async.put(key, value, ttl));
     }
 
     @Override
     public boolean putIfAbsent(String key, V value, Duration ttl) {
-        return await(System.nanoTime(), async.putIfAbsent(key, value, ttl));
+        return await(ticker.read(), async.putIfAbsent(key, value, ttl));
     }
 
     @Override
     public boolean replace(String key, V value, Duration ttl) {
-        return await(System.nanoTime(), async.replace(key, value, ttl));
+        return await(ticker.read(), async.replace(key, value, ttl));
     }
 
     @Override
     public Versioned<V> gets(String key) {
-        return finish(System.nanoTime(), async.readVersioned(key));
+        return finish(ticker.read(), async.readVersioned(key));
     }
 
     @Override
     public CasResult cas(String key, V value, long version, Duration ttl) {
-        return await(System.nanoTime(), async.cas(key, value, version, ttl));
+        return await(ticker.read(), async.cas(key, value, version, ttl));
     }
 
     @Override
     public boolean delete(String key) {
-        return await(System.nanoTime(), async.delete(key));
+        return await(ticker.read(), async.delete(key));
     }
 
     @Override
     public CasResult delete(String key, long version) {
-        return await(System.nanoTime(), async.delete(key, version));
+        return await(ticker.read(), async.delete(key, version));
     }
 
     @Override
     public OptionalLong incr(String key, long delta) {
-        return await(System.nanoTime(), async.incr(key, delta));
+        return await(ticker.read(), async.incr(key, delta));
     }
 
     @Override
     public OptionalLong decr(String key, long delta) {
-        return await(System.nanoTime(), async.decr(key, delta));
+        return await(ticker.read(), async.decr(key, delta));
     }
 
     @Override
     public boolean append(String key, V suffix) {
-        return await(System.nanoTime(), async.append(key, suffix));
+        return await(ticker.read(), async.append(key, suffix));
     }
 
     @Override
     public boolean prepend(String key, V prefix) {
-        return await(System.nanoTime(), async.prepend(key, prefix));
+        return await(ticker.read(), async.prepend(key, prefix));
     }
 
     @Override
     public boolean touch(String key, Duration ttl) {
-        return await(System.nanoTime(), async.touch(key, ttl));
+        return await(ticker.read(), async.touch(key, ttl));
     }
 
     @Override
