@@ -28,7 +28,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -87,8 +86,8 @@ public final class ClientCore implements HearthClient {
     private volatile boolean closed;
     /** Per-node connections for reads around an unresponsive primary; null when read failover is off. */
     private final NodeLinks links;
-    /** Reads not answered yet, oldest first, for the failover timer; null when read failover is off. */
-    private final FailoverTimer failoverTimer;
+    /** Sends reads around an unresponsive primary; null when read failover is off. */
+    private final ReadFailover failover;
 
 
     /** The zone cache and its views with the two fixed expiry policies. */
@@ -122,11 +121,11 @@ public final class ClientCore implements HearthClient {
                 settings.maxConcurrentLoads(), settings.maxQueuedLoads());
         if (settings.readFailoverAfter().isZero()) {
             this.links = null;
-            this.failoverTimer = null;
+            this.failover = null;
         } else {
             this.links = new NodeLinks(settings.addresses(), requestTimeoutMillis(), settings.igniteCustomizer(),
                     settings.readFailoverAfter().toNanos());
-            this.failoverTimer = new FailoverTimer(settings.readFailoverAfter().toNanos());
+            this.failover = new ReadFailover(settings.readFailoverAfter().toNanos(), stats, () -> closed);
             links.warm();
         }
         this.registry = new RegistryPoller(() -> ignite, links, stats, ticker, settings.registryRefreshInterval(),
@@ -289,7 +288,7 @@ public final class ClientCore implements HearthClient {
         }
         if (links != null) {
             links.close();
-            failoverTimer.stop();
+            failover.stop();
         }
         threads.shutdown();
     }
@@ -572,7 +571,11 @@ public final class ClientCore implements HearthClient {
     // ---------------------------------------------------------------- raw steps used by the tenant handles
 
     CompletableFuture<byte[]> readRaw(Ctx ctx, String zone, String sk) {
-        return failingOver(ctx, attempt(ctx, zone, true, c -> c.getAsync(sk), null), (out, failed) -> {
+        CompletableFuture<byte[]> primary = attempt(ctx, zone, true, c -> c.getAsync(sk), null);
+        if (failover == null) {
+            return primary;
+        }
+        return failover.around(ctx, primary, (out, failed) -> {
             CompletableFuture<Map<String, byte[]>> all = new CompletableFuture<>();
             all.whenComplete((m, e) -> {
                 if (e == null) {
@@ -614,121 +617,11 @@ public final class ClientCore implements HearthClient {
             }
             primaries = CompletableFuture.allOf(each).thenApply(x -> new java.util.HashMap<>(found));
         }
-        return failingOver(ctx, primaries,
+        if (failover == null) {
+            return primaries;
+        }
+        return failover.around(ctx, primaries,
                 (out, failed) -> links.hedge(CacheNames.zoneCache(zone), sks, out, failed));
-    }
-
-    /**
-     * Read failover: if {@code primary} (the read sent to the key's primary copy) has no answer after
-     * {@code readFailoverAfter}, {@code hedge} sends the same read to the other nodes ({@link NodeLinks}); the first
-     * answer wins. Fails when the primary and every hedged read failed.
-     *
-     * @param hedge sends the read, completing its first argument with an answer or calling its second once if no
-     *     node answered; returns 1 if it sent the read, 0 if not
-     */
-    private <T> CompletableFuture<T> failingOver(Ctx ctx, CompletableFuture<T> primary,
-            java.util.function.BiFunction<CompletableFuture<T>, Consumer<Throwable>, Integer> hedge) {
-        if (links == null || primary.isDone()) {
-            return primary;
-        }
-        CompletableFuture<T> out = new CompletableFuture<>();
-        // Reads still waiting for an answer: the primary plus each hedged one; the last failure fails the read.
-        AtomicInteger pending = new AtomicInteger(1);
-        java.util.concurrent.atomic.AtomicReference<Throwable> firstFailure =
-                new java.util.concurrent.atomic.AtomicReference<>();
-        Consumer<Throwable> failed = e -> {
-            firstFailure.compareAndSet(null, e);
-            if (pending.decrementAndGet() == 0) {
-                out.completeExceptionally(firstFailure.get());
-            }
-        };
-        primary.whenComplete((r, e) -> {
-            if (e == null) {
-                out.complete(r);
-            } else {
-                failed.accept(e);
-            }
-        });
-        failoverTimer.add(out, () -> {
-            if (out.isDone() || ctx.remaining() <= 0 || closed) {
-                return;
-            }
-            // Held up by a large count while sending, so that early failures cannot fail the read too soon.
-            final int hold = 1 << 20;
-            if (pending.getAndAdd(hold) == 0) {
-                return; // already failed
-            }
-            CompletableFuture<T> hedged = new CompletableFuture<>();
-            hedged.whenComplete((r, e) -> {
-                if (e == null && out.complete(r)) {
-                    stats.readFailoverAnswers.increment();
-                }
-            });
-            int sent = hedge.apply(hedged, failed);
-            if (sent > 0) {
-                stats.readFailovers.increment();
-            }
-            if (pending.addAndGet(sent - hold) == 0) {
-                out.completeExceptionally(firstFailure.get());
-            }
-        });
-        return out;
-    }
-
-    /**
-     * Fires each read's failover once its budget has passed without an answer. One thread and a FIFO queue (every
-     * read has the same budget, so the queue is in due order): adding costs one CAS, where a scheduled executor's
-     * heap took a lock per read.
-     */
-    final class FailoverTimer {
-        private final long budgetNanos;
-        private final java.util.concurrent.ConcurrentLinkedQueue<Due> queue =
-                new java.util.concurrent.ConcurrentLinkedQueue<>();
-        private final Thread thread;
-        private volatile boolean stopped;
-
-        private record Due(long atNanos, CompletableFuture<?> read, Runnable fire) {
-        }
-
-        FailoverTimer(long budgetNanos) {
-            this.budgetNanos = budgetNanos;
-            this.thread = new ClientThreads.HearthThread(this::loop, "hearth-failover-timer", ClientThreads.ThreadKind.OTHER);
-            thread.start();
-        }
-
-        void add(CompletableFuture<?> read, Runnable fire) {
-            queue.add(new Due(System.nanoTime() + budgetNanos, read, fire));
-        }
-
-        private void loop() {
-            // Wakes at most every 2 ms under load: reads due within the same 2 ms fail over together.
-            final long minPark = TimeUnit.MILLISECONDS.toNanos(2);
-            while (!stopped) {
-                Due d = queue.peek();
-                if (d == null) {
-                    java.util.concurrent.locks.LockSupport.parkNanos(Math.max(minPark, budgetNanos));
-                    continue;
-                }
-                long wait = d.atNanos() - System.nanoTime();
-                if (wait > 0 && !d.read().isDone()) {
-                    java.util.concurrent.locks.LockSupport.parkNanos(Math.max(minPark, wait));
-                    continue;
-                }
-                queue.poll();
-                if (!d.read().isDone()) {
-                    try {
-                        d.fire().run();
-                    } catch (RuntimeException e) {
-                        LOG.log(Level.WARNING, "read failover failed to start", e);
-                    }
-                }
-            }
-        }
-
-        void stop() {
-            stopped = true;
-            java.util.concurrent.locks.LockSupport.unpark(thread);
-        }
     }
 
     CompletableFuture<Void> putRaw(Ctx ctx, String zone, String sk, byte[] bytes, Expiry expiry) {
@@ -791,7 +684,7 @@ public final class ClientCore implements HearthClient {
             if (f.completeExceptionally(late)) {
                 throw late;
             }
-            return awaitDone(f); // answered just now
+            return awaitUnbounded(f); // answered just now
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new HearthException("interrupted", e);
@@ -800,19 +693,8 @@ public final class ClientCore implements HearthClient {
         }
     }
 
-    private static <T> T awaitDone(CompletableFuture<T> f) {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new HearthException("interrupted", e);
-        } catch (ExecutionException e) {
-            throw Failures.rethrow(e.getCause());
-        }
-    }
-
-    /** Blocks without a deadline (getOrLoad waits for its loader). */
-    static <T> T awaitLoad(CompletableFuture<T> f) {
+    /** Blocks without a deadline: getOrLoad waits for its loader, and {@link #await} for an answer just arriving. */
+    static <T> T awaitUnbounded(CompletableFuture<T> f) {
         try {
             return f.get();
         } catch (InterruptedException e) {

@@ -140,6 +140,6 @@ final class SyncTenantCacheImpl<V> implements TenantCache<V> {
 
     @Override
     public V getOrLoad(String key, CacheLoader<? extends V> loader, Duration ttl) {
-        return ClientCore.awaitLoad(async.getOrLoad(key, loader, ttl));
+        return ClientCore.awaitUnbounded(async.getOrLoad(key, loader, ttl));
     }
 }
