@@ -23,11 +23,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -49,11 +47,6 @@ import org.apache.ignite.configuration.ClientConfiguration;
  */
 public final class ClientCore implements HearthClient {
     private static final Logger LOG = Logger.getLogger(ClientCore.class.getName());
-    /**
-     * Sync callers give up this long after the deadline: a little slack for an answer that is being delivered, small
-     * against the contract's 20 ms (the wake-up itself can be late on a busy machine).
-     */
-    static final long SYNC_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     private static final long MIN_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
     /** Everything the builder collected. */
@@ -319,7 +312,7 @@ public final class ClientCore implements HearthClient {
      * deadline, records its latency and outcome.
      *
      * @param mode how the result is delivered: bounded by a timer and completed on a callback thread
-     *     ({@link ExecutionMode#ASYNC}), or for a caller that waits with {@link #await}
+     *     ({@link ExecutionMode#ASYNC}), or for a caller that waits with {@link SyncTenantCacheImpl}
      *     ({@link ExecutionMode#CALLER_WAITS})
      */
     <T> CompletableFuture<T> run(Registry.Route route, Duration timeout, ExecutionMode mode,
@@ -652,56 +645,5 @@ public final class ClientCore implements HearthClient {
     /** Runs a loader on the bounded load pool. */
     <T> CompletableFuture<T> submitLoad(Supplier<T> work) {
         return CompletableFuture.supplyAsync(work, threads.loads);
-    }
-
-    /**
-     * Blocks for a sync view: never past {@code startNanos} (read from {@code ticker} before the operation was
-     * started: sending may already have used part of the time) plus the deadline plus a margin.
-     */
-    static <T> T await(Ticker ticker, long startNanos, CompletableFuture<T> f, Duration timeout) {
-        if (f.isDone() && !f.isCompletedExceptionally()) {
-            return f.getNow(null); // answered before the caller started waiting
-        }
-        if (f.isDone()) {
-            // Already failed (open circuit, unavailable tenant): no ExecutionException, whose stack trace costs more
-            // than the whole rejection.
-            Throwable[] error = new Throwable[1];
-            T value = f.handle((r, e) -> {
-                error[0] = e;
-                return r;
-            }).getNow(null);
-            if (error[0] != null) {
-                throw Failures.rethrow(error[0]);
-            }
-            return value;
-        }
-        try {
-            long wait = startNanos + timeout.toNanos() + SYNC_MARGIN_NANOS - ticker.read();
-            return f.get(Math.max(0, wait), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            HearthTimeoutException late = new HearthTimeoutException("no answer within the deadline of "
-                    + timeout.toMillis() + " ms");
-            if (f.completeExceptionally(late)) {
-                throw late;
-            }
-            return awaitUnbounded(f); // answered just now
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new HearthException("interrupted", e);
-        } catch (ExecutionException e) {
-            throw Failures.rethrow(e.getCause());
-        }
-    }
-
-    /** Blocks without a deadline: getOrLoad waits for its loader, and {@link #await} for an answer just arriving. */
-    static <T> T awaitUnbounded(CompletableFuture<T> f) {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new HearthException("interrupted", e);
-        } catch (ExecutionException e) {
-            throw Failures.rethrow(e.getCause());
-        }
     }
 }

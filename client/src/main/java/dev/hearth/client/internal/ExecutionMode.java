@@ -6,7 +6,7 @@ package dev.hearth.client.internal;
  */
 enum ExecutionMode {
     /**
-     * The caller blocks on the result with {@link ClientCore#await}, which bounds the wait itself: no deadline timer
+     * The caller blocks on the result ({@link SyncTenantCacheImpl}), which bounds the wait itself: no deadline timer
      * is scheduled (the work still stops at the deadline: attempts check it, and Ignite's request timeout is at most
      * the default deadline), and the result completes on the thread that completed the work (often Ignite's network
      * thread), which wakes the caller directly: the caller must not attach code that blocks or runs user code.

@@ -3,6 +3,8 @@ package dev.hearth.client.internal;
 import dev.hearth.client.AsyncTenantCache;
 import dev.hearth.client.CacheLoader;
 import dev.hearth.client.CasResult;
+import dev.hearth.client.HearthException;
+import dev.hearth.client.HearthTimeoutException;
 import dev.hearth.client.TenantCache;
 import dev.hearth.client.Ticker;
 import dev.hearth.client.Versioned;
@@ -11,6 +13,9 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The blocking view: each call runs the async view's operation in {@link ExecutionMode#CALLER_WAITS} and waits for
@@ -18,6 +23,11 @@ import java.util.concurrent.CompletableFuture;
  * (Ignite's network thread), which wakes the caller directly; values are decoded here, on the caller's thread.
  */
 final class SyncTenantCacheImpl<V> implements TenantCache<V> {
+    /**
+     * Callers give up this long after the deadline: a little slack for an answer that is being delivered, small
+     * against the contract's 20 ms (the wake-up itself can be late on a busy machine).
+     */
+    private static final long SYNC_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     /**
      * The operations in {@link ExecutionMode#CALLER_WAITS}: no deadline timers (the wait here is bounded instead), no
      * callback hop.
@@ -33,9 +43,57 @@ final class SyncTenantCacheImpl<V> implements TenantCache<V> {
         this.ticker = ticker;
     }
 
-    /** Call as {@code await(ticker.read(), async.op(...))}: the start is read before the operation runs. */
+    /**
+     * Blocks for an operation's result: never past {@code startNanos} plus the deadline plus a margin. Call as
+     * {@code await(ticker.read(), async.op(...))}: the start is read before the operation runs, since sending may
+     * already use part of the time.
+     */
     private <T> T await(long startNanos, CompletableFuture<T> f) {
-        return ClientCore.await(ticker, startNanos, f, async.timeout());
+        if (f.isDone() && !f.isCompletedExceptionally()) {
+            return f.getNow(null); // answered before the caller started waiting
+        }
+        if (f.isDone()) {
+            // Already failed (open circuit, unavailable tenant): no ExecutionException, whose stack trace costs more
+            // than the whole rejection.
+            Throwable[] error = new Throwable[1];
+            T value = f.handle((r, e) -> {
+                error[0] = e;
+                return r;
+            }).getNow(null);
+            if (error[0] != null) {
+                throw Failures.rethrow(error[0]);
+            }
+            return value;
+        }
+        Duration timeout = async.timeout();
+        try {
+            long wait = startNanos + timeout.toNanos() + SYNC_MARGIN_NANOS - ticker.read();
+            return f.get(Math.max(0, wait), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            HearthTimeoutException late = new HearthTimeoutException("no answer within the deadline of "
+                    + timeout.toMillis() + " ms");
+            if (f.completeExceptionally(late)) {
+                throw late;
+            }
+            return awaitUnbounded(f); // answered just now
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HearthException("interrupted", e);
+        } catch (ExecutionException e) {
+            throw Failures.rethrow(e.getCause());
+        }
+    }
+
+    /** Blocks without a deadline: getOrLoad waits for its loader, and {@link #await} for an answer just arriving. */
+    private static <T> T awaitUnbounded(CompletableFuture<T> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HearthException("interrupted", e);
+        } catch (ExecutionException e) {
+            throw Failures.rethrow(e.getCause());
+        }
     }
 
     @Override
@@ -140,6 +198,6 @@ final class SyncTenantCacheImpl<V> implements TenantCache<V> {
 
     @Override
     public V getOrLoad(String key, CacheLoader<? extends V> loader, Duration ttl) {
-        return ClientCore.awaitUnbounded(async.getOrLoad(key, loader, ttl));
+        return awaitUnbounded(async.getOrLoad(key, loader, ttl));
     }
 }
