@@ -31,19 +31,17 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.apache.ignite.Ignition;
 import org.apache.ignite.client.ClientCache;
-import org.apache.ignite.client.ClientConnectionException;
-import org.apache.ignite.client.IgniteClient;
 import org.apache.ignite.client.IgniteClientFuture;
 import org.apache.ignite.configuration.ClientConfiguration;
 
 /**
- * The client's engine: owns the Ignite thin client, the circuit breaker, the stats and the coalescer, and runs the
- * operations. Every cache operation runs through {@link #run}: availability and circuit checks, a deadline, latency
- * and outcome accounting. Each network step runs through {@link #attempt}, which retries retriable failures within the
- * deadline. Its helpers each have one role: {@link ClientThreads} (the pools), {@link Failures} (what a failure
- * means), {@link RegistryPoller} (where tenants live), {@link Prober} (closing the circuit again).
+ * The client's engine: owns the circuit breaker, the stats and the coalescer, and runs the operations. Every cache
+ * operation runs through {@link #run}: availability and circuit checks, a deadline, latency and outcome accounting.
+ * Each network step runs through {@link #attempt}, which retries retriable failures within the deadline. Its helpers
+ * each have one role: {@link Connection} (the Ignite client), {@link ClientThreads} (the pools), {@link Failures}
+ * (what a failure means), {@link RegistryPoller} (where tenants live), {@link Prober} (closing the circuit again),
+ * {@link ReadFailover} (reads around an unresponsive primary).
  */
 public final class ClientCore implements HearthClient {
     private static final Logger LOG = Logger.getLogger(ClientCore.class.getName());
@@ -70,35 +68,15 @@ public final class ClientCore implements HearthClient {
     private final Set<String> unavailable = ConcurrentHashMap.newKeySet();
     final ClientThreads threads;
     private final Prober prober;
-    private final Object connectLock = new Object();
-    private volatile IgniteClient ignite;
-    /** Each zone's cache views, made on first use (a thin-client cache handle costs no network call). */
-    private final Map<String, Caches> zoneCaches = new ConcurrentHashMap<>();
+    /** The Ignite thin client and the zone caches' handles. */
+    private final Connection connection;
     /** The tenant registry's latest reading, read once per operation. */
     private final RegistryPoller registry;
-    private volatile boolean closed;
     /** Per-node connections for reads around an unresponsive primary; null when read failover is off. */
     private final NodeLinks links;
     /** Sends reads around an unresponsive primary; null when read failover is off. */
     private final ReadFailover failover;
 
-
-    /** The zone cache and its views with the two fixed expiry policies. */
-    record Caches(String zone, ClientCache<String, byte[]> plain, ClientCache<String, byte[]> eternal,
-            ClientCache<String, byte[]> keep) {
-        ClientCache<String, byte[]> with(Expiry e) {
-            if (e == null) {
-                return plain;
-            }
-            if (e == Expiry.ETERNAL) {
-                return eternal;
-            }
-            if (e == Expiry.KEEP) {
-                return keep;
-            }
-            return plain.withExpirePolicy(e);
-        }
-    }
 
     public ClientCore(Settings settings) {
         this.settings = settings;
@@ -110,6 +88,7 @@ public final class ClientCore implements HearthClient {
                 .expireAfterWrite(settings.nearCacheTtl())
                 .maximumSize(settings.nearCacheMaxEntries())
                 .build();
+        this.connection = new Connection(settings.addresses(), requestTimeoutMillis(), settings.igniteCustomizer());
         this.threads = new ClientThreads(settings.ioThreads(), settings.callbackThreads(),
                 settings.maxConcurrentLoads(), settings.maxQueuedLoads());
         if (settings.readFailoverAfter().isZero()) {
@@ -118,22 +97,22 @@ public final class ClientCore implements HearthClient {
         } else {
             this.links = new NodeLinks(settings.addresses(), requestTimeoutMillis(), settings.igniteCustomizer(),
                     settings.readFailoverAfter().toNanos());
-            this.failover = new ReadFailover(settings.readFailoverAfter().toNanos(), stats, () -> closed);
+            this.failover = new ReadFailover(settings.readFailoverAfter().toNanos(), stats, connection::isClosed);
             links.warm();
         }
-        this.registry = new RegistryPoller(() -> ignite, links, stats, ticker, settings.registryRefreshInterval(),
-                settings.pinnedZone(), requestTimeoutMillis());
-        this.prober = new Prober(breaker, registry, this::connect, () -> ignite != null,
-                (timeout, zone) -> readRaw(new Ctx(timeout, ticker), zone, StorageKeys.PROBE_KEY), settings.pinnedZone(),
-                settings.requestTimeout(), settings.circuitProbeInterval());
+        this.registry = new RegistryPoller(connection::client, links, stats, ticker,
+                settings.registryRefreshInterval(), settings.pinnedZone(), requestTimeoutMillis());
+        this.prober = new Prober(breaker, registry, connection::connect, connection::connected,
+                (timeout, zone) -> readRaw(new Ctx(timeout, ticker), zone, StorageKeys.PROBE_KEY),
+                settings.pinnedZone(), settings.requestTimeout(), settings.circuitProbeInterval());
         try {
-            connect();
+            connection.connect();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "Hearth client: no node reachable at " + settings.addresses()
                     + "; starting with the circuit open, probing every " + settings.circuitProbeInterval(), e);
             breaker.forceOpen();
         }
-        if (ignite != null) {
+        if (connection.connected()) {
             // Bounded; afterwards operations are refused until the poller reads the registry.
             registry.readFirst(INITIAL_REGISTRY_WAIT_NANOS);
         }
@@ -143,34 +122,6 @@ public final class ClientCore implements HearthClient {
 
     /** How long {@code build()} waits for the first reading of the registry when the cluster answers. */
     static final long INITIAL_REGISTRY_WAIT_NANOS = TimeUnit.SECONDS.toNanos(3);
-
-    private void connect() {
-        synchronized (connectLock) {
-            if (ignite != null || closed) {
-                return;
-            }
-            ClientConfiguration cfg = new ClientConfiguration()
-                    .setAddresses(settings.addresses().toArray(new String[0]))
-                    .setPartitionAwarenessEnabled(true)
-                    .setTimeout(requestTimeoutMillis())
-                    .setAsyncContinuationExecutor(ClientThreads.INLINE)
-                    // The circuit breaker throttles; Ignite's own throttling would delay recovery by up to 30 s.
-                    .setReconnectThrottlingPeriod(0)
-                    .setReconnectThrottlingRetries(0);
-            settings.igniteCustomizer().accept(cfg);
-            cfg.setRetryPolicy(new BlockingThreadsOnlyRetryPolicy(cfg.getRetryPolicy()));
-            try {
-                ignite = Ignition.startClient(cfg);
-                lastConnectFailure = null;
-            } catch (ClientConnectionException e) {
-                lastConnectFailure = Failures.connectFailure(e, cfg.getSslMode() == org.apache.ignite.client.SslMode.REQUIRED);
-                throw new ClientConnectionException(lastConnectFailure, e);
-            }
-        }
-    }
-
-    /** Why the last connection attempt failed (null after a success): said again by operations refused meanwhile. */
-    private volatile String lastConnectFailure;
 
     private int requestTimeoutMillis() {
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, settings.requestTimeout().toMillis()));
@@ -235,50 +186,14 @@ public final class ClientCore implements HearthClient {
         return registry.view();
     }
 
-    Caches cachesFor(String zone) {
-        IgniteClient c = ignite;
-        if (c == null) {
-            return null;
-        }
-        // Most clients use one zone: the last one answers without the map lookup, which showed as 10% of the
-        // client's own CPU samples at 64 callers.
-        Caches last = lastCaches;
-        if (last != null && last.zone().equals(zone)) {
-            return last;
-        }
-        Caches x = zoneCaches.get(zone);
-        if (x == null) {
-            x = zoneCaches.computeIfAbsent(zone, z -> {
-                ClientCache<String, byte[]> plain = c.cache(CacheNames.zoneCache(z));
-                return new Caches(z, plain, plain.withExpirePolicy(Expiry.ETERNAL),
-                        plain.withExpirePolicy(Expiry.KEEP));
-            });
-        }
-        lastCaches = x;
-        return x;
-    }
-
-    /** The zone caches used last (see {@link #cachesFor}). */
-    private volatile Caches lastCaches;
-
     @Override
     public void close() {
-        synchronized (connectLock) {
-            if (closed) {
-                return;
-            }
-            closed = true;
+        if (!connection.markClosed()) {
+            return;
         }
         prober.close();
         registry.close();
-        IgniteClient c = ignite;
-        if (c != null) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                LOG.log(Level.FINE, "closing Ignite client", e);
-            }
-        }
+        connection.close();
         if (links != null) {
             links.close();
             failover.stop();
@@ -355,8 +270,8 @@ public final class ClientCore implements HearthClient {
     }
 
     /**
-     * The {@link ExecutionMode#CALLER_WAITS} completion: one stage, not two, since it runs on the thread that completed the work, usually
-     * Ignite's single network thread, which carries every answer of every caller.
+     * The {@link ExecutionMode#CALLER_WAITS} completion: one stage, not two, since it runs on the thread that
+     * completed the work, usually Ignite's single network thread, which carries every answer of every caller.
      */
     private <T> CompletableFuture<T> accountedSync(Ctx ctx, CompletableFuture<T> work) {
         CompletableFuture<T> result = new CompletableFuture<>();
@@ -373,7 +288,7 @@ public final class ClientCore implements HearthClient {
      * null; a refusal is counted as rejected.
      */
     private Throwable refusal(Registry.Route route) {
-        if (closed) {
+        if (connection.isClosed()) {
             return new HearthException("client is closed"); // not counted: the caller's mistake, not the cluster's
         }
         Throwable refused = null;
@@ -381,7 +296,7 @@ public final class ClientCore implements HearthClient {
             refused = tenantRefusal(route);
         }
         if (refused == null && !breaker.allowRequest()) {
-            String why = ignite == null ? lastConnectFailure : null;
+            String why = connection.connected() ? null : connection.lastFailure();
             refused = new CircuitOpenException("circuit open: the Hearth cluster was unreachable"
                     + (why == null ? "" : " (" + why + ")") + "; probing every "
                     + settings.circuitProbeInterval().toMillis() + " ms");
@@ -508,7 +423,7 @@ public final class ClientCore implements HearthClient {
             out.completeExceptionally(new HearthTimeoutException("deadline passed"));
             return;
         }
-        Caches c = cachesFor(zone);
+        Connection.Caches c = connection.caches(zone);
         if (c == null) {
             out.completeExceptionally(new HearthException("not connected to the Hearth cluster"));
             return;
@@ -536,7 +451,7 @@ public final class ClientCore implements HearthClient {
         try {
             threads.io.execute(send);
         } catch (RejectedExecutionException e) {
-            out.completeExceptionally(closed ? new HearthException("client is closed")
+            out.completeExceptionally(connection.isClosed() ? new HearthException("client is closed")
                     : new HearthException("client overloaded: too many requests queued"));
         }
     }
@@ -546,7 +461,7 @@ public final class ClientCore implements HearthClient {
             Throwable e) {
         Throwable c = Failures.unwrap(e);
         long remaining = ctx.remaining();
-        if (idempotent && Failures.isConnectivity(c) && remaining > MIN_RETRY_NANOS && !closed) {
+        if (idempotent && Failures.isConnectivity(c) && remaining > MIN_RETRY_NANOS && !connection.isClosed()) {
             stats.retries.increment();
             // Back off a little: a refused connection fails in microseconds and would otherwise spin.
             long backoff = Math.min(remaining / 2, TimeUnit.MILLISECONDS.toNanos(Math.min(20, 1L << Math.min(tries, 4))));
