@@ -103,6 +103,7 @@ public interface HearthClient extends AutoCloseable {
         private Path tlsCertFile;
         private Path tlsKeyFile;
         private boolean tls;
+        private Ticker ticker = Ticker.system();
 
         /** See {@link #maxValueSize}: the nodes' default {@code memcached.maxItemSize}. */
         public static final int DEFAULT_MAX_VALUE_SIZE = 1 << 20;
@@ -328,6 +329,15 @@ public interface HearthClient extends AutoCloseable {
         }
 
         /**
+         * The time source for deadlines, latencies and the registry reading's age ({@link Ticker#system()}); tests
+         * inject a fake one to make time pass without waiting.
+         */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
+        /**
          * Starts the client. If no node can be reached now, the client still starts, with its circuit open: its
          * operations fail fast (and {@code getOrLoad} serves from the loader) until a background probe connects.
          *
@@ -358,7 +368,7 @@ public interface HearthClient extends AutoCloseable {
                     maxConcurrentLoads, maxQueuedLoads, circuitFailureThreshold, circuitProbeInterval,
                     staleWhileRevalidate, staleIfError, nearCacheTtl, nearCacheMaxEntries, availability,
                     ignite, readFailoverAfter != null ? readFailoverAfter : DEFAULT_READ_FAILOVER_AFTER,
-                    maxValueSize));
+                    maxValueSize, ticker));
         }
 
         private static Duration positive(Duration d, String what) {

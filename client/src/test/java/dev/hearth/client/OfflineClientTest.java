@@ -164,6 +164,11 @@ class OfflineClientTest {
     }
 
     @Test
+    void tickerIsRequired() {
+        assertThrows(NullPointerException.class, () -> HearthClient.builder().ticker(null));
+    }
+
+    @Test
     void readFailoverAfterIsSetOnceAndNotNegative() {
         HearthClient.Builder b = HearthClient.builder().readFailoverAfter(Duration.ofMillis(50));
         assertThrows(IllegalStateException.class, () -> b.readFailoverAfter(Duration.ofMillis(60)));

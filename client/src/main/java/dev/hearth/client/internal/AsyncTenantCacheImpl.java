@@ -54,22 +54,27 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     private final String tenant;
     private final Codec<V> codec;
     private final Duration timeout;
-    /** True for the twin behind the blocking view: its results are awaited with a bound, so no timers. */
-    private final boolean blocking;
+    /**
+     * How this handle's operations run: {@link ExecutionMode#ASYNC} for the async view, and
+     * {@link ExecutionMode#CALLER_WAITS} for the handle behind the sync view, whose results are awaited with a bound
+     * (so no timers) and decoded on the caller's thread.
+     */
+    private final ExecutionMode mode;
     private final SyncTenantCacheImpl<V> sync;
 
     AsyncTenantCacheImpl(ClientCore core, String tenant, Codec<V> codec, Duration timeout) {
-        this(core, tenant, codec, timeout, false);
+        this(core, tenant, codec, timeout, ExecutionMode.ASYNC);
     }
 
-    private AsyncTenantCacheImpl(ClientCore core, String tenant, Codec<V> codec, Duration timeout, boolean blocking) {
+    private AsyncTenantCacheImpl(ClientCore core, String tenant, Codec<V> codec, Duration timeout,
+            ExecutionMode mode) {
         this.core = core;
         this.tenant = tenant;
         this.codec = codec;
         this.timeout = timeout;
-        this.blocking = blocking;
-        this.sync = blocking ? null
-                : new SyncTenantCacheImpl<>(new AsyncTenantCacheImpl<>(core, tenant, codec, timeout, true), this);
+        this.mode = mode;
+        this.sync = mode == ExecutionMode.CALLER_WAITS ? null : new SyncTenantCacheImpl<>(
+                new AsyncTenantCacheImpl<>(core, tenant, codec, timeout, ExecutionMode.CALLER_WAITS), this, core.ticker);
     }
 
     @Override
@@ -93,7 +98,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
 
     @Override
     public TenantCache<V> sync() {
-        if (blocking) {
+        if (mode == ExecutionMode.CALLER_WAITS) {
             throw new IllegalStateException("internal view");
         }
         return sync;
@@ -182,7 +187,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         }
         Item item = Envelope.decode(tenant, kb, stored);
         if (item == null) {
-            core.run(null, timeout, ctx -> core.removeRaw(ctx, zone, sk, stored));
+            core.run(null, timeout, ExecutionMode.ASYNC, ctx -> core.removeRaw(ctx, zone, sk, stored));
             return null;
         }
         return item.isExpired(now()) ? null : item;
@@ -213,7 +218,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         if (bypass(r)) {
             return done(whenBypassed);
         }
-        return invalidating(sk, core.runWrite(r, timeout, blocking,
+        return invalidating(sk, core.runWrite(r, timeout, mode,
                 ctx -> pull(ctx, r, sk, kb).thenCompose(x -> loop.apply(ctx, r.zone()))));
     }
 
@@ -348,7 +353,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
      * did not return for over a minute (issue #13). Every view now waits on its own deadline.
      */
     private <T> CompletableFuture<T> oneKey(Route r, boolean write, Function<Ctx, CompletableFuture<T>> body) {
-        return write ? core.runWrite(r, timeout, blocking, body) : core.run(r, timeout, blocking, body);
+        return write ? core.runWrite(r, timeout, mode, body) : core.run(r, timeout, mode, body);
     }
 
     @Override
@@ -432,7 +437,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         if (bypass(r)) {
             return new Read<>(done(new HashMap<>()), finish);
         }
-        return new Read<>(core.run(r, timeout, blocking, ctx -> readAllRouted(ctx, r, byStorageKey.keySet())), finish);
+        return new Read<>(core.run(r, timeout, mode, ctx -> readAllRouted(ctx, r, byStorageKey.keySet())), finish);
     }
 
     private CompletableFuture<Map<String, Raw>> readAllRouted(Ctx ctx, Route r, java.util.Set<String> sks) {
@@ -617,7 +622,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
             return done(CasResult.NOT_FOUND);
         }
         Mutation delete = Mutation.delete(version);
-        return invalidating(sk, core.runWrite(r, timeout, blocking, ctx -> pull(ctx, r, sk, kb)
+        return invalidating(sk, core.runWrite(r, timeout, mode, ctx -> pull(ctx, r, sk, kb)
                 .thenCompose(x -> r.movingFrom() == null ? DONE : tombstoneOld(ctx, r, sk))
                 .thenCompose(x -> mutate(ctx, r.zone(), sk, kb, delete, null, true))
                 .thenApply(o -> o.status() == Mutation.Status.DELETED ? CasResult.STORED
@@ -715,7 +720,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     private CompletionStage<?> lead(Route r, String key, byte[] kb, String sk, CacheLoader<? extends V> loader,
             Duration ttl, CompletableFuture<V> result) {
         // A failed read (deadline, open circuit, unreachable cluster) is a miss: the loader answers.
-        CompletableFuture<Item> lookup = core.run(r, timeout, ctx -> readItem(ctx, r, sk, kb))
+        CompletableFuture<Item> lookup = core.run(r, timeout, ExecutionMode.ASYNC, ctx -> readItem(ctx, r, sk, kb))
                 .exceptionally(e -> null);
         return lookup.thenCompose(item -> {
             long now = now();
@@ -746,7 +751,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
                 if (stale != null) {
                     return completeWithDecoded(result, kb, stale);
                 }
-                result.completeExceptionally(ClientCore.unwrap(e));
+                result.completeExceptionally(Failures.unwrap(e));
                 return DONE;
             }).thenCompose(x -> x);
         });
@@ -765,7 +770,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         if (e == null) {
             f.complete(v);
         } else {
-            f.completeExceptionally(ClientCore.unwrap(e));
+            f.completeExceptionally(Failures.unwrap(e));
         }
     }
 
@@ -792,7 +797,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         byte[] env = envelope(kb, item);
         Expiry expiry = Expiry.of(exp, now);
         nearInvalidate(sk);
-        return core.runWrite(r, timeout, false, ctx -> core.putRaw(ctx, r.zone(), sk, env, expiry))
+        return core.runWrite(r, timeout, ExecutionMode.ASYNC, ctx -> core.putRaw(ctx, r.zone(), sk, env, expiry))
                 .handle((x, e) -> {
                     if (e == null && core.near != null) {
                         core.near.put(sk, item);

@@ -77,7 +77,7 @@ final class NodeLinks implements AutoCloseable {
          */
         final ThreadPoolExecutor pool = new ThreadPoolExecutor(THREADS_PER_NODE, THREADS_PER_NODE, 30,
                 TimeUnit.SECONDS, new ArrayBlockingQueue<>(4096),
-                ClientCore.daemonFactory("hearth-failover", ClientCore.ThreadKind.MAY_BLOCK));
+                ClientThreads.daemonFactory("hearth-failover", ClientThreads.ThreadKind.MAY_BLOCK));
         volatile long lastAttemptNanos = System.nanoTime() - RECONNECT_PAUSE_NANOS;
         /**
          * Requests running and not yet settled, and when this node last answered one or, if it was idle, when the
@@ -117,7 +117,7 @@ final class NodeLinks implements AutoCloseable {
                 cfg.setAddresses(address)
                         .setPartitionAwarenessEnabled(false)
                         .setTimeout(requestTimeoutMillis)
-                        .setAsyncContinuationExecutor(ClientCore.INLINE)
+                        .setAsyncContinuationExecutor(ClientThreads.INLINE)
                         .setRetryPolicy(new ClientRetryNonePolicy())
                         .setReconnectThrottlingPeriod(0)
                         .setReconnectThrottlingRetries(0);
@@ -165,7 +165,7 @@ final class NodeLinks implements AutoCloseable {
                 lastAnswerNanos = System.nanoTime();
                 return r;
             } catch (RuntimeException e) {
-                if (!ClientCore.isTimeout(e)) {
+                if (!Failures.isTimeout(e)) {
                     lastAnswerNanos = System.nanoTime(); // an error is an answer
                 }
                 throw e;

@@ -112,8 +112,8 @@ public final class Registry {
      * records from being read.
      *
      * @param entries key -> value as read from the cache (values should be JSON strings)
-     * @param scanStartNanos {@link System#nanoTime()} when the read began: the reading shows at least every change
-     *     committed before then
+     * @param scanStartNanos the client's {@link dev.hearth.client.Ticker} reading when the read began: the reading
+     *     shows at least every change committed before then
      */
     public static View parse(Map<String, ?> entries, View previous, long nowMillis, long scanStartNanos,
             BiConsumer<String, String> onBad) {

@@ -52,7 +52,7 @@ class CoalescerTest {
             r.completeExceptionally(new IllegalStateException("x"));
             return CompletableFuture.completedFuture(null);
         });
-        assertEquals(IllegalStateException.class, a.handle((v, e) -> ClientCore.unwrap(e).getClass()).join());
+        assertEquals(IllegalStateException.class, a.handle((v, e) -> Failures.unwrap(e).getClass()).join());
         CompletableFuture<String> b = c.execute("k", r -> {
             r.complete("second");
             return CompletableFuture.completedFuture(null);
@@ -61,7 +61,7 @@ class CoalescerTest {
         CompletableFuture<String> thrown = c.execute("k", r -> {
             throw new IllegalArgumentException("boom");
         });
-        assertEquals(IllegalArgumentException.class, thrown.handle((v, e) -> ClientCore.unwrap(e).getClass()).join());
+        assertEquals(IllegalArgumentException.class, thrown.handle((v, e) -> Failures.unwrap(e).getClass()).join());
         assertEquals(0, c.inFlight());
     }
 }

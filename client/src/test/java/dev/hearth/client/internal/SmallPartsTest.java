@@ -22,23 +22,23 @@ class SmallPartsTest {
      */
     @Test
     void ignitesRetryRunsOnlyOnTheClientsBlockingThreads() throws Exception {
-        ClientCore.BlockingThreadsOnlyRetryPolicy policy = new ClientCore.BlockingThreadsOnlyRetryPolicy(ctx -> true);
+        BlockingThreadsOnlyRetryPolicy policy = new BlockingThreadsOnlyRetryPolicy(ctx -> true);
         assertFalse(policy.shouldRetry(null), "a caller's thread");
-        assertEquals(List.of(true, false, true), onThread(ClientCore.ThreadKind.MAY_BLOCK, () -> {
+        assertEquals(List.of(true, false, true), onThread(ClientThreads.ThreadKind.MAY_BLOCK, () -> {
             boolean before = policy.shouldRetry(null);
             boolean[] inside = new boolean[1];
-            ClientCore.INLINE.execute(() -> inside[0] = policy.shouldRetry(null));
+            ClientThreads.INLINE.execute(() -> inside[0] = policy.shouldRetry(null));
             return List.of(before, inside[0], policy.shouldRetry(null));
         }));
-        assertEquals(List.of(false), onThread(ClientCore.ThreadKind.CALLBACK, () -> List.of(policy.shouldRetry(null))));
-        assertEquals(List.of(false), onThread(ClientCore.ThreadKind.OTHER, () -> List.of(policy.shouldRetry(null))));
-        assertEquals(List.of(false), onThread(ClientCore.ThreadKind.MAY_BLOCK,
-                () -> List.of(new ClientCore.BlockingThreadsOnlyRetryPolicy(null).shouldRetry(null))));
+        assertEquals(List.of(false), onThread(ClientThreads.ThreadKind.CALLBACK, () -> List.of(policy.shouldRetry(null))));
+        assertEquals(List.of(false), onThread(ClientThreads.ThreadKind.OTHER, () -> List.of(policy.shouldRetry(null))));
+        assertEquals(List.of(false), onThread(ClientThreads.ThreadKind.MAY_BLOCK,
+                () -> List.of(new BlockingThreadsOnlyRetryPolicy(null).shouldRetry(null))));
     }
 
-    private static <T> T onThread(ClientCore.ThreadKind kind, java.util.concurrent.Callable<T> work) throws Exception {
+    private static <T> T onThread(ClientThreads.ThreadKind kind, java.util.concurrent.Callable<T> work) throws Exception {
         java.util.concurrent.FutureTask<T> task = new java.util.concurrent.FutureTask<>(work);
-        ClientCore.daemonFactory("test", kind).newThread(task).start();
+        ClientThreads.daemonFactory("test", kind).newThread(task).start();
         return task.get(10, java.util.concurrent.TimeUnit.SECONDS);
     }
 
@@ -46,13 +46,13 @@ class SmallPartsTest {
     @Test
     void completionFlagNests() {
         boolean[] seen = new boolean[2];
-        ClientCore.INLINE.execute(() -> {
-            ClientCore.INLINE.execute(() -> seen[0] = ClientCore.inCompletion());
-            seen[1] = ClientCore.inCompletion();
+        ClientThreads.INLINE.execute(() -> {
+            ClientThreads.INLINE.execute(() -> seen[0] = ClientThreads.inCompletion());
+            seen[1] = ClientThreads.inCompletion();
         });
         assertTrue(seen[0]);
         assertTrue(seen[1]);
-        assertFalse(ClientCore.inCompletion());
+        assertFalse(ClientThreads.inCompletion());
     }
 
     @Test

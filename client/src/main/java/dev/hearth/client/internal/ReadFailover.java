@@ -1,0 +1,155 @@
+package dev.hearth.client.internal;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiFunction;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Reads around an unresponsive primary copy: a read with no answer after {@code readFailoverAfter} is sent to the
+ * other nodes too ({@link NodeLinks}), and the first answer wins. Exists only when read failover is on; owns the one
+ * timer thread that fires the failovers.
+ */
+final class ReadFailover {
+    /** ClientCore's logger, as before read failover had its own class: logging configurations name it. */
+    private static final Logger LOG = Logger.getLogger(ClientCore.class.getName());
+
+    private final StatsRecorder stats;
+    private final BooleanSupplier closed;
+    /** Reads not answered yet, oldest first. */
+    private final FailoverTimer timer;
+
+    /**
+     * @param budgetNanos how long a read waits for its primary before it fails over
+     * @param closed whether the client is closed (no failover is started then)
+     */
+    ReadFailover(long budgetNanos, StatsRecorder stats, BooleanSupplier closed) {
+        this.stats = stats;
+        this.closed = closed;
+        this.timer = new FailoverTimer(budgetNanos);
+    }
+
+    /** Stops the timer thread; reads not failed over by then are not. */
+    void stop() {
+        timer.stop();
+    }
+
+    /**
+     * Read failover: if {@code primary} (the read sent to the key's primary copy) has no answer after
+     * {@code readFailoverAfter}, {@code hedge} sends the same read to the other nodes ({@link NodeLinks}); the first
+     * answer wins. Fails when the primary and every hedged read failed.
+     *
+     * @param hedge sends the read, completing its first argument with an answer or calling its second once if no
+     *     node answered; returns 1 if it sent the read, 0 if not
+     */
+    <T> CompletableFuture<T> around(ClientCore.Ctx ctx, CompletableFuture<T> primary,
+            BiFunction<CompletableFuture<T>, Consumer<Throwable>, Integer> hedge) {
+        if (primary.isDone()) {
+            return primary;
+        }
+        CompletableFuture<T> out = new CompletableFuture<>();
+        // Reads still waiting for an answer: the primary plus each hedged one; the last failure fails the read.
+        AtomicInteger pending = new AtomicInteger(1);
+        AtomicReference<Throwable> firstFailure = new AtomicReference<>();
+        Consumer<Throwable> failed = e -> {
+            firstFailure.compareAndSet(null, e);
+            if (pending.decrementAndGet() == 0) {
+                out.completeExceptionally(firstFailure.get());
+            }
+        };
+        primary.whenComplete((r, e) -> {
+            if (e == null) {
+                out.complete(r);
+            } else {
+                failed.accept(e);
+            }
+        });
+        timer.add(out, () -> {
+            if (out.isDone() || ctx.remaining() <= 0 || closed.getAsBoolean()) {
+                return;
+            }
+            // Held up by a large count while sending, so that early failures cannot fail the read too soon.
+            final int hold = 1 << 20;
+            if (pending.getAndAdd(hold) == 0) {
+                return; // already failed
+            }
+            CompletableFuture<T> hedged = new CompletableFuture<>();
+            hedged.whenComplete((r, e) -> {
+                if (e == null && out.complete(r)) {
+                    stats.readFailoverAnswers.increment();
+                }
+            });
+            int sent = hedge.apply(hedged, failed);
+            if (sent > 0) {
+                stats.readFailovers.increment();
+            }
+            if (pending.addAndGet(sent - hold) == 0) {
+                out.completeExceptionally(firstFailure.get());
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Fires each read's failover once its budget has passed without an answer. One thread and a FIFO queue (every
+     * read has the same budget, so the queue is in due order): adding costs one CAS, where a scheduled executor's
+     * heap took a lock per read.
+     */
+    private static final class FailoverTimer {
+        private final long budgetNanos;
+        private final ConcurrentLinkedQueue<Due> queue = new ConcurrentLinkedQueue<>();
+        private final Thread thread;
+        private volatile boolean stopped;
+
+        private record Due(long atNanos, CompletableFuture<?> read, Runnable fire) {
+        }
+
+        FailoverTimer(long budgetNanos) {
+            this.budgetNanos = budgetNanos;
+            this.thread = new ClientThreads.HearthThread(this::loop, "hearth-failover-timer",
+                    ClientThreads.ThreadKind.OTHER);
+            thread.start();
+        }
+
+        void add(CompletableFuture<?> read, Runnable fire) {
+            queue.add(new Due(System.nanoTime() + budgetNanos, read, fire));
+        }
+
+        private void loop() {
+            // Wakes at most every 2 ms under load: reads due within the same 2 ms fail over together.
+            final long minPark = TimeUnit.MILLISECONDS.toNanos(2);
+            while (!stopped) {
+                Due d = queue.peek();
+                if (d == null) {
+                    LockSupport.parkNanos(Math.max(minPark, budgetNanos));
+                    continue;
+                }
+                long wait = d.atNanos() - System.nanoTime();
+                if (wait > 0 && !d.read().isDone()) {
+                    LockSupport.parkNanos(Math.max(minPark, wait));
+                    continue;
+                }
+                queue.poll();
+                if (!d.read().isDone()) {
+                    try {
+                        d.fire().run();
+                    } catch (RuntimeException e) {
+                        LOG.log(Level.WARNING, "read failover failed to start", e);
+                    }
+                }
+            }
+        }
+
+        void stop() {
+            stopped = true;
+            LockSupport.unpark(thread);
+        }
+    }
+}
