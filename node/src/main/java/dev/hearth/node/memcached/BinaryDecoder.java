@@ -1,8 +1,6 @@
 package dev.hearth.node.memcached;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
 
 /**
@@ -13,25 +11,24 @@ import java.util.List;
  * value, as in memcached), and a wrong magic byte closes at once. So a frame that lies about its lengths never
  * makes the connection buffer more than the item size limit.
  */
-final class BinaryDecoder extends ByteToMessageDecoder {
+final class BinaryDecoder extends RequestDecoder {
     static final int HEADER = 24;
     private static final int MAX_SASL_BODY = 4096;
 
     private enum State {
-        HEADER, BODY, TOO_LARGE_KEY, SWALLOW, CLOSED
+        HEADER, BODY, TOO_LARGE_KEY
     }
 
     private final int maxItemSize;
-    private final IncompleteRequests incomplete;
-    private boolean progressed;
     private State state = State.HEADER;
-    private long toSwallow;
     private int opcode;
     private int keylen;
     private int extlen;
     private int bodylen;
     private int opaque;
     private long cas;
+    /** The value of a refused too-large SET, skipped once its key is read. */
+    private long tooLargeValue;
 
     BinaryDecoder(int maxItemSize) {
         this(maxItemSize, IncompleteRequests.unbounded());
@@ -39,121 +36,87 @@ final class BinaryDecoder extends ByteToMessageDecoder {
 
     /** @param incomplete this connection's bounds on an incomplete request */
     BinaryDecoder(int maxItemSize, IncompleteRequests incomplete) {
-        this.incomplete = incomplete;
+        super(incomplete);
         this.maxItemSize = maxItemSize;
     }
 
     @Override
-    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        int before = out.size();
-        decodeRequests(in, out);
-        progressed |= out.size() > before;
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
-        incomplete.afterRead(ctx, actualReadableBytes(), internalBuffer().capacity(), progressed);
-        progressed = false;
-        super.channelReadComplete(ctx);
-    }
-
-    @Override
-    protected void handlerRemoved0(ChannelHandlerContext ctx) {
-        incomplete.cancel();
-    }
-
-    private void decodeRequests(ByteBuf in, List<Object> out) {
-        while (in.isReadable() || (state == State.BODY && bodylen == 0)) {
-            switch (state) {
-                case CLOSED:
-                    in.skipBytes(in.readableBytes());
-                    return;
-                case SWALLOW: {
-                    int n = (int) Math.min(in.readableBytes(), toSwallow);
-                    in.skipBytes(n);
-                    toSwallow -= n;
-                    if (toSwallow > 0) {
-                        return;
-                    }
-                    state = State.HEADER;
-                    break;
+    boolean decodeStep(ByteBuf in, List<Object> out) {
+        switch (state) {
+            case TOO_LARGE_KEY: {
+                if (in.readableBytes() < extlen + keylen) {
+                    return false;
                 }
-                case TOO_LARGE_KEY: {
-                    if (in.readableBytes() < extlen + keylen) {
-                        return;
-                    }
-                    in.skipBytes(extlen);
-                    byte[] key = new byte[keylen];
-                    in.readBytes(key);
-                    out.add(new BinaryRequest(opcode, BinaryRequest.EMPTY, key, BinaryRequest.EMPTY, opaque, cas,
-                            Binary.E2BIG, false));
-                    state = State.SWALLOW; // toSwallow (the value's length, > 0) was set by check()
-                    break;
+                in.skipBytes(extlen);
+                byte[] key = new byte[keylen];
+                in.readBytes(key);
+                out.add(new BinaryRequest(opcode, BinaryRequest.EMPTY, key, BinaryRequest.EMPTY, opaque, cas,
+                        Binary.E2BIG, false));
+                state = State.HEADER;
+                swallow(tooLargeValue);
+                return true;
+            }
+            case BODY: {
+                // A body of 0 bytes is whole without a byte more to read.
+                if (in.readableBytes() < bodylen) {
+                    return false;
                 }
-                case BODY: {
-                    if (in.readableBytes() < bodylen) {
-                        return;
-                    }
-                    byte[] extras = new byte[extlen];
-                    byte[] key = new byte[keylen];
-                    byte[] value = new byte[bodylen - extlen - keylen];
-                    in.readBytes(extras);
-                    in.readBytes(key);
-                    in.readBytes(value);
-                    state = State.HEADER;
-                    out.add(new BinaryRequest(opcode, extras, key, value, opaque, cas, 0, false));
-                    break;
+                byte[] extras = new byte[extlen];
+                byte[] key = new byte[keylen];
+                byte[] value = new byte[bodylen - extlen - keylen];
+                in.readBytes(extras);
+                in.readBytes(key);
+                in.readBytes(value);
+                state = State.HEADER;
+                out.add(new BinaryRequest(opcode, extras, key, value, opaque, cas, 0, false));
+                return true;
+            }
+            default: {
+                if (in.readableBytes() < HEADER) {
+                    return false;
                 }
-                default: {
-                    if (in.readableBytes() < HEADER) {
-                        return;
-                    }
-                    int at = in.readerIndex();
-                    if ((in.getByte(at) & 0xff) != 0x80) {
-                        state = State.CLOSED;
-                        in.skipBytes(in.readableBytes());
-                        out.add(BinaryRequest.reject(0, 0, -1, true));
-                        return;
-                    }
-                    opcode = in.getUnsignedByte(at + 1);
-                    keylen = in.getUnsignedShort(at + 2);
-                    extlen = in.getUnsignedByte(at + 4);
-                    long body = in.getUnsignedInt(at + 8);
-                    opaque = in.getInt(at + 12);
-                    cas = in.getLong(at + 16);
-                    in.skipBytes(HEADER);
-                    String problem = check(body, out);
-                    if (problem != null) {
-                        continue;
-                    }
-                    bodylen = (int) body;
-                    state = State.BODY;
+                int at = in.readerIndex();
+                if ((in.getByte(at) & 0xff) != 0x80) {
+                    out.add(BinaryRequest.reject(0, 0, -1, true));
+                    closeInput(in);
+                    return false;
                 }
+                opcode = in.getUnsignedByte(at + 1);
+                keylen = in.getUnsignedShort(at + 2);
+                extlen = in.getUnsignedByte(at + 4);
+                long body = in.getUnsignedInt(at + 8);
+                opaque = in.getInt(at + 12);
+                cas = in.getLong(at + 16);
+                in.skipBytes(HEADER);
+                if (!check(body, out, in)) {
+                    return true;
+                }
+                bodylen = (int) body;
+                state = State.BODY;
+                return true;
             }
         }
     }
 
-    private void reject(List<Object> out, int status, boolean close, long swallow) {
+    private void reject(List<Object> out, ByteBuf in, int status, boolean close, long skip) {
         out.add(BinaryRequest.reject(opcode, opaque, status, close));
+        state = State.HEADER;
         if (close) {
-            state = State.CLOSED;
-        } else if (swallow > 0) {
-            toSwallow = swallow;
-            state = State.SWALLOW;
+            closeInput(in);
         } else {
-            state = State.HEADER;
+            swallow(skip);
         }
     }
 
-    /** Checks the header; on a problem answers it (via {@link #reject}) and returns non-null. */
-    private String check(long body, List<Object> out) {
+    /** Checks the header; on a problem answers it (via {@link #reject}) and returns false. */
+    private boolean check(long body, List<Object> out, ByteBuf in) {
         if (keylen > body || keylen + extlen > body) {
-            reject(out, Binary.UNKNOWN_COMMAND, true, 0);
-            return "lengths";
+            reject(out, in, Binary.UNKNOWN_COMMAND, true, 0);
+            return false;
         }
-        if (keylen > TextDecoder.KEY_MAX_LENGTH) {
-            reject(out, Binary.EINVAL, true, 0);
-            return "key";
+        if (keylen > KEY_MAX_LENGTH) {
+            reject(out, in, Binary.EINVAL, true, 0);
+            return false;
         }
         long vlen = body - keylen - extlen;
         boolean ok;
@@ -185,8 +148,8 @@ final class BinaryDecoder extends ByteToMessageDecoder {
             case Binary.SASL_AUTH, Binary.SASL_STEP:
                 ok = extlen == 0 && keylen != 0;
                 if (ok && body > MAX_SASL_BODY) {
-                    reject(out, Binary.EINVAL, false, body);
-                    return "sasl";
+                    reject(out, in, Binary.EINVAL, false, body);
+                    return false;
                 }
                 break;
             case Binary.TOUCH, Binary.GAT, Binary.GATK:
@@ -194,20 +157,20 @@ final class BinaryDecoder extends ByteToMessageDecoder {
                 break;
             default:
                 // Unknown opcode: answer it and skip its body.
-                reject(out, Binary.UNKNOWN_COMMAND, false, body);
-                return "unknown";
+                reject(out, in, Binary.UNKNOWN_COMMAND, false, body);
+                return false;
         }
         if (!ok) {
-            reject(out, Binary.EINVAL, true, 0);
-            return "shape";
+            reject(out, in, Binary.EINVAL, true, 0);
+            return false;
         }
         if (vlen > maxItemSize) {
             // Only storage commands can get here (the others allow no value); the key and extras are at most
             // 250 + 255 bytes, so reading them first keeps the bound.
-            toSwallow = vlen;
+            tooLargeValue = vlen;
             state = State.TOO_LARGE_KEY;
-            return "too large";
+            return false;
         }
-        return null;
+        return true;
     }
 }

@@ -1,23 +1,14 @@
 package dev.hearth.node.memcached;
 
-import dev.hearth.node.cache.CacheService;
-import dev.hearth.node.cache.EntryTooLargeException;
-import dev.hearth.node.cache.TenantUnavailableException;
-import dev.hearth.node.cache.UnavailableException;
-import dev.hearth.storage.Item;
 import dev.hearth.storage.Mutation;
 import dev.hearth.storage.TenantKey;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.SimpleChannelInboundHandler;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
 
 /**
  * Executes binary-protocol requests against the cache service, answering as memcached 1.6 does (statuses, quiet
@@ -26,38 +17,27 @@ import org.apache.logging.log4j.Logger;
  * its FLUSH (that tenant's keys only) and STAT (that tenant's counters only). SASL runs only over TLS unless
  * memcached.saslOverPlaintext; memcached.maxAuthFailures failed attempts close the connection.
  */
-final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
-    private static final Logger LOG = LogManager.getLogger(BinaryHandler.class);
+final class BinaryHandler extends RequestHandler<BinaryRequest> {
     private static final byte[] EMPTY = new byte[0];
 
-    private final Endpoint endpoint;
-    private ResponseQueue queue;
-    private final Sequencer sequencer = new Sequencer();
-    /** Who the connection is (tenantMode authenticated); SASL commands are ordered like writes (channelRead0). */
-    private ConnectionAuth auth;
-
     BinaryHandler(Endpoint endpoint) {
-        this.endpoint = endpoint;
+        super(endpoint, BinaryRequest.class);
     }
 
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        auth = new ConnectionAuth(endpoint, ctx.channel());
-        queue = new ResponseQueue(ctx, e -> {
-            Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-            LOG.debug("memcached binary command failed", t);
-            return null; // replaced per request by failureFor(), see execute()
-        }, BinaryHandler::sizeOf, endpoint.connectionBudget(), endpoint.settings.slowReaderTimeout());
+    Object failed(BinaryRequest req, CommandFailure f) {
+        int status = switch (f.kind()) {
+            case TENANT_UNAVAILABLE, UNAVAILABLE -> Binary.ETMPFAIL;
+            case TOO_LARGE -> Binary.E2BIG;
+            case INTERNAL -> Binary.EINTERNAL;
+        };
+        byte[] message = f.kind() == CommandFailure.Kind.TOO_LARGE ? Binary.message(Binary.E2BIG)
+                : f.message().getBytes(StandardCharsets.UTF_8);
+        return new BinaryResponse(req.opcode(), status, EMPTY, EMPTY, message, req.opaque(), 0);
     }
 
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        queue.channelClosed();
-        ctx.fireChannelInactive();
-    }
-
-    /** The bytes an answer (a frame, a list of them, null or {@link ResponseQueue#CLOSE}) takes until written. */
-    static long sizeOf(Object answer) {
+    long sizeOf(Object answer) {
         if (answer instanceof BinaryResponse r) {
             return (long) BinaryDecoder.HEADER + r.extras().length + r.key().length + r.value().length;
         }
@@ -72,12 +52,6 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
     }
 
     @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        queue.writabilityChanged();
-        ctx.fireChannelWritabilityChanged();
-    }
-
-    @Override
     protected void channelRead0(ChannelHandlerContext ctx, BinaryRequest req) {
         if (queue.closed()) {
             return;
@@ -89,73 +63,13 @@ final class BinaryHandler extends SimpleChannelInboundHandler<BinaryRequest> {
         // A read of a value reserves room for the largest one; other answers are small and counted once known.
         boolean value = !req.rejected() && (op == Binary.GET || op == Binary.GETK || op == Binary.GAT
                 || op == Binary.GATK);
-        queue.add(value ? endpoint.valueRoom : 0, room -> sequencer.submit(!read, ctx.executor(),
-                () -> room.thenCompose(v -> execute(req))).handle((r, e) -> e == null ? r : failureFor(req, e)));
+        submit(req, value ? endpoint.valueRoom : 0, !read, () -> execute(req));
     }
 
     /** STAT "detail ..." and "reset" change the listener's counters: they are ordered like writes. */
     private static boolean changesCounters(byte[] statKey) {
         String sub = new String(statKey, StandardCharsets.ISO_8859_1);
         return sub.startsWith("detail") || sub.startsWith("reset");
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt == Endpoint.DRAIN) {
-            queue.closeWhenAnswered();
-            return;
-        }
-        ctx.fireUserEventTriggered(evt);
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (ResponseQueue.outOfMemory(cause)) {
-            endpoint.outOfMemory(ctx.channel(), cause);
-        } else {
-            LOG.debug("memcached connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
-        }
-        ctx.close();
-    }
-
-    private static Object failureFor(BinaryRequest req, Throwable e) {
-        Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-        if (t instanceof TenantUnavailableException) {
-            return new BinaryResponse(req.opcode(), Binary.ETMPFAIL, EMPTY, EMPTY,
-                    TenantUnavailableException.MESSAGE.getBytes(StandardCharsets.US_ASCII), req.opaque(), 0);
-        }
-        if (t instanceof UnavailableException) {
-            return new BinaryResponse(req.opcode(), Binary.ETMPFAIL, EMPTY, EMPTY,
-                    String.valueOf(t.getMessage()).getBytes(StandardCharsets.UTF_8), req.opaque(), 0);
-        }
-        if (t instanceof EntryTooLargeException) {
-            return new BinaryResponse(req.opcode(), Binary.E2BIG, EMPTY, EMPTY,
-                    Binary.message(Binary.E2BIG), req.opaque(), 0);
-        }
-        LOG.debug("memcached binary command failed", t);
-        String msg = String.valueOf(t.getMessage());
-        if (msg.length() > 200) {
-            msg = msg.substring(0, 200);
-        }
-        return new BinaryResponse(req.opcode(), Binary.EINTERNAL, EMPTY, EMPTY,
-                msg.getBytes(StandardCharsets.UTF_8), req.opaque(), 0);
-    }
-
-    private CacheService cache() {
-        return endpoint.cache;
-    }
-
-    private TenantKey key(byte[] key) {
-        return endpoint.tenancy.resolve(key, auth.user());
-    }
-
-    /** This connection's counters: its tenant's once authenticated. */
-    private MemcachedStats stats() {
-        return endpoint.statsFor(auth.user());
-    }
-
-    private static CompletableFuture<Object> now(Object o) {
-        return CompletableFuture.completedFuture(o);
     }
 
     private static BinaryResponse ok(BinaryRequest r, byte[] extras, byte[] key, byte[] value, long cas) {

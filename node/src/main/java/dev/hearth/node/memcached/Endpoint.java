@@ -68,7 +68,7 @@ final class Endpoint {
         this.ops = ops;
         this.maxItemSize = (int) settings.maxItemSize().bytes();
         this.scheduler = scheduler;
-        this.valueRoom = maxItemSize + TextDecoder.KEY_MAX_LENGTH + TextReply.VALUE_OVERHEAD;
+        this.valueRoom = maxItemSize + RequestDecoder.KEY_MAX_LENGTH + TextReply.VALUE_OVERHEAD;
         long perConnection = settings.connectionOutput().bytes();
         this.keysPerPart = (int) Math.max(1, Math.min(1024, perConnection / valueRoom));
         this.outputBudget = new ByteBudget(settings.outputMemory().bytes(), null);

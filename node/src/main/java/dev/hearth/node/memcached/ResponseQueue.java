@@ -43,7 +43,6 @@ final class ResponseQueue {
     private static final CancellationException CLOSED = new CancellationException("memcached connection closed");
 
     private final ChannelHandlerContext ctx;
-    private final Function<Throwable, Object> onFailure;
     private final ToLongFunction<Object> sizer;
     private final ByteBudget budget;
     private final long slowReaderNanos;
@@ -68,10 +67,9 @@ final class ResponseQueue {
      * @param budget this connection's budget (its parent is the node's)
      * @param slowReaderTimeout how long the socket may stay unwritable while answers wait; 0 = for ever
      */
-    ResponseQueue(ChannelHandlerContext ctx, Function<Throwable, Object> onFailure, ToLongFunction<Object> sizer,
-            ByteBudget budget, java.time.Duration slowReaderTimeout) {
+    ResponseQueue(ChannelHandlerContext ctx, ToLongFunction<Object> sizer, ByteBudget budget,
+            java.time.Duration slowReaderTimeout) {
         this.ctx = ctx;
-        this.onFailure = onFailure;
         this.sizer = sizer;
         this.budget = budget;
         this.slowReaderNanos = slowReaderTimeout.toNanos();
@@ -80,9 +78,10 @@ final class ResponseQueue {
     /**
      * Takes the next slot, in request order, on the event loop. {@code command} gets a future that completes once
      * {@code reserve} bytes are reserved for its answer (at once when free) and must not read the cluster before
-     * it does; it returns the answer.
+     * it does; it returns the answer. {@code onFailure} gives the answer when it fails instead.
      */
-    void add(long reserve, Function<CompletableFuture<Void>, CompletableFuture<?>> command) {
+    void add(long reserve, Function<Throwable, Object> onFailure,
+            Function<CompletableFuture<Void>, CompletableFuture<?>> command) {
         if (closed) {
             return;
         }

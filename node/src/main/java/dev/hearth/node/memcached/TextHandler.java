@@ -1,26 +1,14 @@
 package dev.hearth.node.memcached;
 
-import dev.hearth.node.cache.CacheService;
-import dev.hearth.node.cache.EntryTooLargeException;
-import dev.hearth.node.cache.TenantUnavailableException;
-import dev.hearth.node.cache.UnavailableException;
 import dev.hearth.storage.Item;
 import dev.hearth.storage.Mutation;
 import dev.hearth.storage.TenantKey;
-import dev.hearth.storage.VersionClock;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.SimpleChannelInboundHandler;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
 
 /**
  * Executes text and meta commands against the cache service. Never blocks: every command becomes a future whose
@@ -32,61 +20,24 @@ import org.apache.logging.log4j.Logger;
  * {@code CLIENT_ERROR unauthenticated} and closes the connection. The rules of {@link ConnectionAuth} apply (TLS,
  * failures). Its keys, flush_all and stats are then the tenant's, as in the binary protocol.
  */
-final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
-    private static final Logger LOG = LogManager.getLogger(TextHandler.class);
-    private static final String NON_NUMERIC = "CLIENT_ERROR cannot increment or decrement non-numeric value";
+final class TextHandler extends RequestHandler<TextRequest> {
+    static final String NON_NUMERIC = "CLIENT_ERROR cannot increment or decrement non-numeric value";
 
-    private final Endpoint endpoint;
-    private ResponseQueue queue;
-    /** The connection's event loop: where every cache operation of the connection starts. */
-    private java.util.concurrent.Executor loop;
-    private final Sequencer sequencer = new Sequencer();
-    /** Who the connection is (tenantMode authenticated); the authenticating set is ordered like a write. */
-    private ConnectionAuth auth;
+    private final MetaCommands meta = new MetaCommands(this);
 
     TextHandler(Endpoint endpoint) {
-        this.endpoint = endpoint;
+        super(endpoint, TextRequest.class);
     }
 
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        loop = ctx.executor();
-        auth = new ConnectionAuth(endpoint, ctx.channel());
-        queue = new ResponseQueue(ctx, TextHandler::failure, TextReply::sizeOf, endpoint.connectionBudget(),
-                endpoint.settings.slowReaderTimeout());
+    Object failed(TextRequest request, CommandFailure f) {
+        return line("SERVER_ERROR " + (f.kind() == CommandFailure.Kind.INTERNAL
+                ? f.type().getSimpleName() + ": " + f.message() : f.message()));
     }
 
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        queue.channelClosed();
-        ctx.fireChannelInactive();
-    }
-
-    static Object failure(Throwable e) {
-        Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-        if (t instanceof TenantUnavailableException) {
-            return new TextReply.Line("SERVER_ERROR " + TenantUnavailableException.MESSAGE);
-        }
-        if (t instanceof UnavailableException) {
-            return new TextReply.Line("SERVER_ERROR " + oneLine(t.getMessage()));
-        }
-        if (t instanceof EntryTooLargeException) {
-            return new TextReply.Line("SERVER_ERROR object too large for cache");
-        }
-        LOG.debug("memcached command failed", t);
-        return new TextReply.Line("SERVER_ERROR " + t.getClass().getSimpleName() + ": " + oneLine(t.getMessage()));
-    }
-
-    /** A message fit for a reply line: no line breaks, at most 200 characters. */
-    private static String oneLine(String message) {
-        String msg = String.valueOf(message).replaceAll("[\\r\\n]+", " ");
-        return msg.length() > 200 ? msg.substring(0, 200) : msg;
-    }
-
-    @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        queue.writabilityChanged();
-        ctx.fireChannelWritabilityChanged();
+    long sizeOf(Object answer) {
+        return TextReply.sizeOf(answer);
     }
 
     @Override
@@ -103,12 +54,11 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
             for (int from = 0; from < keys.size(); from += endpoint.keysPerPart) {
                 List<byte[]> part = keys.subList(from, Math.min(keys.size(), from + endpoint.keysPerPart));
                 boolean end = from + part.size() == keys.size();
-                queue.add(part.size() * endpoint.valueRoom, room -> sequencer.submit(write, ctx.executor(),
-                        () -> room.thenCompose(v -> get(g, part, end, nowMs))));
+                submit(req, part.size() * endpoint.valueRoom, write, () -> get(g, part, end, nowMs));
             }
             return;
         }
-        queue.add(room(req), room -> sequencer.submit(write, ctx.executor(), () -> room.thenCompose(v -> execute(req))));
+        submit(req, room(req), write, () -> execute(req));
     }
 
     /** The room a request's answer may need: a value per key for reads, nothing ahead for the rest. */
@@ -139,38 +89,6 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
         return !(req instanceof TextRequest.MetaDebug || req instanceof TextRequest.Version
                 || req instanceof TextRequest.MetaNoop
                 || req instanceof TextRequest.Reply || req instanceof TextRequest.Verbosity);
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt == Endpoint.DRAIN) {
-            queue.closeWhenAnswered();
-            return;
-        }
-        ctx.fireUserEventTriggered(evt);
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (ResponseQueue.outOfMemory(cause)) {
-            endpoint.outOfMemory(ctx.channel(), cause);
-        } else {
-            LOG.debug("memcached connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
-        }
-        ctx.close();
-    }
-
-    private CacheService cache() {
-        return endpoint.cache;
-    }
-
-    private TenantKey key(byte[] key) {
-        return endpoint.tenancy.resolve(key, auth.user());
-    }
-
-    /** This connection's counters: its tenant's once authenticated. */
-    private MemcachedStats stats() {
-        return endpoint.statsFor(auth.user());
     }
 
     static final String UNAUTHENTICATED = "CLIENT_ERROR unauthenticated";
@@ -212,11 +130,7 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
         };
     }
 
-    private static CompletableFuture<Object> now(Object o) {
-        return CompletableFuture.completedFuture(o);
-    }
-
-    private static TextReply line(String s) {
+    static TextReply line(String s) {
         return new TextReply.Line(s);
     }
 
@@ -302,15 +216,10 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
             return endpoint.flush(f.delay()).thenApply(v -> f.noreply() ? null : line("OK"));
         } else if (req instanceof TextRequest.MetaDebug d) {
             st.cmdMeta.increment();
-            return cache().get(key(d.key())).thenApply(item -> item == null ? line("EN") : metaDebug(d, item));
+            return meta.debug(d);
         } else if (req instanceof TextRequest.Meta m) {
             st.cmdMeta.increment();
-            return switch (m.command()) {
-                case 'g' -> metaGet(m, nowMs);
-                case 's' -> metaSet(m, nowMs);
-                case 'd' -> metaDelete(m, nowMs);
-                default -> metaArith(m, nowMs);
-            };
+            return meta.execute(m, nowMs);
         }
         return now(line("ERROR"));
     }
@@ -468,256 +377,5 @@ final class TextHandler extends SimpleChannelInboundHandler<TextRequest> {
                 default -> "NOT_STORED";
             });
         });
-    }
-
-    // ---- meta ----
-
-    /** Builds a meta answer line. */
-    private static final class Line {
-        private final ByteArrayOutputStream b = new ByteArrayOutputStream(64);
-
-        Line add(String s) {
-            b.writeBytes(s.getBytes(StandardCharsets.ISO_8859_1));
-            return this;
-        }
-
-        Line add(byte[] bytes) {
-            b.writeBytes(bytes);
-            return this;
-        }
-
-        byte[] bytes() {
-            return b.toByteArray();
-        }
-    }
-
-    private static void key(Line l, TextRequest.Meta m) {
-        l.add(" k");
-        if (m.flags().base64()) {
-            l.add(Base64.getEncoder().encode(m.key())).add(" b");
-        } else {
-            l.add(m.key());
-        }
-    }
-
-    /** The O and k return flags, which every meta answer carries, in request order. */
-    private static void opaqueAndKey(Line l, TextRequest.Meta m) {
-        for (byte[] t : m.flags().tokens()) {
-            if (t[0] == 'O') {
-                l.add(" ").add(t);
-            } else if (t[0] == 'k') {
-                key(l, m);
-            }
-        }
-    }
-
-    private static TextReply meta(Line l) {
-        return new TextReply.Meta(l.bytes(), null);
-    }
-
-    private static long ttl(Item item, long nowMs) {
-        return item.expireAt() == 0 ? -1 : item.ttlSeconds(nowMs);
-    }
-
-    private static long lastAccessSeconds(Item item, long nowMs) {
-        return Math.max(0, (nowMs - VersionClock.millisOf(item.version())) / 1000);
-    }
-
-    private CompletableFuture<?> metaGet(TextRequest.Meta m, long nowMs) {
-        MetaFlags f = m.flags();
-        TenantKey k = key(m.key());
-        boolean locked = f.touch() || f.vivify() || f.recache() || f.has('h') || f.has('l');
-        MemcachedStats st = stats();
-        if (f.touch()) {
-            st.cmdTouch.increment();
-        } else {
-            st.cmdGet.increment();
-        }
-        if (locked) {
-            return cache().mutate(k, metaGetMutation(f, nowMs)).thenApply(o -> metaGetAnswer(m, o, nowMs));
-        }
-        return cache().get(k).thenComposeAsync(item -> {
-            if (item != null && item.stale() && !item.tokenSent()) {
-                // A stale item hands out one win token: that needs the atomic path.
-                return cache().mutate(k, metaGetMutation(f, nowMs)).thenApply(o -> metaGetAnswer(m, o, nowMs));
-            }
-            Mutation.Outcome o = item == null ? new Mutation.Outcome(Mutation.Status.NOT_FOUND, null,
-                    Mutation.Action.KEEP) : new Mutation.Outcome(Mutation.Status.FOUND, item, Mutation.Action.KEEP);
-            return CompletableFuture.completedFuture(metaGetAnswer(m, o, nowMs));
-        }, loop);
-    }
-
-    private static Mutation metaGetMutation(MetaFlags f, long nowMs) {
-        int opts = (f.touch() ? Mutation.OPT_TOUCH : 0) | (f.vivify() ? Mutation.OPT_VIVIFY : 0)
-                | (f.recache() ? Mutation.OPT_RECACHE : 0) | (f.noUpdate() ? Mutation.OPT_NO_UPDATE : 0);
-        long recacheAt = f.recache() ? Expiry.toExpireAt(f.recacheTtl(), nowMs) : 0;
-        return Mutation.metaGet(opts, f.touch() ? Expiry.toExpireAt(f.ttl(), nowMs) : 0,
-                f.vivify() ? Expiry.toExpireAt(f.vivifyTtl(), nowMs) : 0, recacheAt);
-    }
-
-    private Object metaGetAnswer(TextRequest.Meta m, Mutation.Outcome o, long nowMs) {
-        MetaFlags f = m.flags();
-        MemcachedStats st = stats();
-        Item item = o.item();
-        if (item == null) {
-            (f.touch() ? st.touchMisses : st.getMisses).increment();
-            if (f.noReply()) {
-                return null;
-            }
-            Line l = new Line().add("EN");
-            opaqueAndKey(l, m);
-            return meta(l);
-        }
-        (f.touch() ? st.touchHits : st.getHits).increment();
-        boolean won = o.status() == Mutation.Status.WON;
-        Line l = new Line();
-        if (f.value()) {
-            l.add("VA " + item.value().length);
-        } else {
-            l.add("HD");
-        }
-        for (byte[] t : f.tokens()) {
-            switch (t[0]) {
-                case 's' -> l.add(" s" + item.value().length);
-                case 't' -> l.add(" t" + ttl(item, nowMs));
-                case 'c' -> l.add(" c" + Long.toUnsignedString(item.version()));
-                case 'f' -> l.add(" f" + Integer.toUnsignedString(item.flags()));
-                case 'l' -> l.add(" l" + lastAccessSeconds(item, nowMs));
-                case 'h' -> l.add(item.fetched() ? " h1" : " h0");
-                case 'O' -> l.add(" ").add(t);
-                case 'k' -> key(l, m);
-                default -> {
-                }
-            }
-        }
-        if (item.tokenSent() && !won) {
-            l.add(" Z");
-        }
-        if (item.stale()) {
-            l.add(" X");
-        }
-        if (won) {
-            l.add(" W");
-        }
-        return new TextReply.Meta(l.bytes(), f.value() ? item.value() : null);
-    }
-
-    private CompletableFuture<?> metaSet(TextRequest.Meta m, long nowMs) {
-        MetaFlags f = m.flags();
-        stats().cmdSet.increment();
-        char mode = f.mode() == 0 ? 'S' : f.mode();
-        int opts = (f.hasCas() ? Mutation.OPT_COMPARE : 0) | (f.invalidate() ? Mutation.OPT_STALE_OK : 0);
-        long expireAt = f.touch() ? Expiry.toExpireAt(f.ttl(), nowMs) : 0;
-        Mutation mu = Mutation.metaSet(mode, m.data(), f.clientFlags(), expireAt, opts, f.cas(),
-                f.hasNewCas() ? f.newCas() : 0, endpoint.maxItemSize);
-        return cache().mutate(key(m.key()), mu).thenApply(o -> {
-            boolean stored = o.status() == Mutation.Status.STORED;
-            if (stored && f.noReply()) {
-                return null;
-            }
-            Line l = new Line().add(switch (o.status()) {
-                case STORED -> "HD";
-                case EXISTS -> "EX";
-                case NOT_FOUND -> "NF";
-                default -> "NS";
-            });
-            for (byte[] t : f.tokens()) {
-                switch (t[0]) {
-                    case 'O' -> l.add(" ").add(t);
-                    case 'k' -> key(l, m);
-                    case 'c' -> l.add(" c" + (stored ? Long.toUnsignedString(o.item().version()) : "0"));
-                    default -> {
-                    }
-                }
-            }
-            return meta(l);
-        });
-    }
-
-    private CompletableFuture<?> metaDelete(TextRequest.Meta m, long nowMs) {
-        MetaFlags f = m.flags();
-        MemcachedStats st = stats();
-        Mutation mu;
-        if (f.invalidate()) {
-            int opts = (f.hasCas() ? Mutation.OPT_COMPARE : 0) | (f.touch() ? Mutation.OPT_TOUCH : 0);
-            mu = Mutation.invalidate(opts, f.cas(), f.touch() ? Expiry.toExpireAt(f.ttl(), nowMs) : 0,
-                    f.hasNewCas() ? f.newCas() : 0);
-        } else {
-            mu = Mutation.delete(f.hasCas() ? f.cas() : 0);
-        }
-        return cache().mutate(key(m.key()), mu).thenApply(o -> {
-            boolean ok = o.status() == Mutation.Status.DELETED;
-            (ok ? st.deleteHits : st.deleteMisses).increment();
-            if (ok && f.noReply()) {
-                return null;
-            }
-            Line l = new Line().add(switch (o.status()) {
-                case DELETED -> "HD";
-                case EXISTS -> "EX";
-                default -> "NF";
-            });
-            opaqueAndKey(l, m);
-            return meta(l);
-        });
-    }
-
-    private CompletableFuture<?> metaArith(TextRequest.Meta m, long nowMs) {
-        MetaFlags f = m.flags();
-        MemcachedStats st = stats();
-        boolean decr = f.mode() == 'D' || f.mode() == '-';
-        int opts = (decr ? Mutation.OPT_DECREMENT : 0) | (f.hasCas() ? Mutation.OPT_COMPARE : 0)
-                | (f.vivify() ? Mutation.OPT_VIVIFY : 0) | (f.touch() ? Mutation.OPT_TOUCH : 0);
-        Mutation mu = Mutation.arith(opts, f.delta(), f.initial(), f.cas(),
-                f.vivify() ? Expiry.toExpireAt(f.vivifyTtl(), nowMs) : 0,
-                f.touch() ? Expiry.toExpireAt(f.ttl(), nowMs) : 0, f.hasNewCas() ? f.newCas() : 0);
-        return cache().mutate(key(m.key()), mu).thenApply(o -> {
-            boolean hit = o.status() == Mutation.Status.STORED;
-            (decr ? (hit ? st.decrHits : st.decrMisses) : (hit ? st.incrHits : st.incrMisses)).increment();
-            switch (o.status()) {
-                case NON_NUMERIC:
-                    return line(NON_NUMERIC);
-                case STORED:
-                case WON: {
-                    if (o.status() == Mutation.Status.STORED && f.noReply()) {
-                        return null;
-                    }
-                    Item item = o.item();
-                    String number = digits(item.value());
-                    Line l = new Line().add(f.value() ? "VA " + number.length() : "HD");
-                    for (byte[] t : f.tokens()) {
-                        switch (t[0]) {
-                            case 'c' -> l.add(" c" + Long.toUnsignedString(item.version()));
-                            case 't' -> l.add(" t" + ttl(item, nowMs));
-                            case 'O' -> l.add(" ").add(t);
-                            case 'k' -> key(l, m);
-                            default -> {
-                            }
-                        }
-                    }
-                    return new TextReply.Meta(l.bytes(),
-                            f.value() ? number.getBytes(StandardCharsets.US_ASCII) : null);
-                }
-                default: {
-                    Line l = new Line().add(o.status() == Mutation.Status.EXISTS ? "EX" : "NF");
-                    opaqueAndKey(l, m);
-                    return meta(l);
-                }
-            }
-        });
-    }
-
-    private TextReply metaDebug(TextRequest.MetaDebug d, Item item) {
-        long nowMs = System.currentTimeMillis();
-        Line l = new Line().add("ME ");
-        l.add(d.base64() ? Base64.getEncoder().encode(d.key()) : d.key());
-        Map<String, String> fields = new LinkedHashMap<>();
-        fields.put("exp", Long.toString(item.expireAt() == 0 ? -1 : -item.ttlSeconds(nowMs)));
-        fields.put("la", Long.toString(lastAccessSeconds(item, nowMs)));
-        fields.put("cas", Long.toUnsignedString(item.version()));
-        fields.put("fetch", item.fetched() ? "yes" : "no");
-        fields.put("cls", "1");
-        fields.put("size", Integer.toString(item.value().length + d.key().length + 50));
-        fields.forEach((n, v) -> l.add(" " + n + "=" + v));
-        return meta(l);
     }
 }
