@@ -147,11 +147,11 @@ public interface TenantCache<V> {
      *   <li>If the tenant is unavailable ({@link TenantAvailability}), the loader is called and the cache is neither
      *       read nor written.</li>
      *   <li>Concurrent calls for the same key in this JVM share one lookup and at most one loader call; loads run
-     *       on the client's load pool, at most {@link HearthClient.Builder#maxConcurrentLoads} at a time.</li>
-     *   <li>With {@link HearthClient.Builder#staleWhileRevalidate} the value is kept for that much longer than
+     *       on the client's load pool, at most {@link HearthClientBuilder#maxConcurrentLoads} at a time.</li>
+     *   <li>With {@link HearthClientBuilder#staleWhileRevalidate} the value is kept for that much longer than
      *       {@code ttl}; a value older than {@code ttl} is returned at once while one background load refreshes it.
      *   </li>
-     *   <li>With {@link HearthClient.Builder#staleIfError} a value older than {@code ttl} (within that window) is
+     *   <li>With {@link HearthClientBuilder#staleIfError} a value older than {@code ttl} (within that window) is
      *       returned when the loader fails.</li>
      * </ul>
      * The deadline applies to the cache operations only, not to the loader.

@@ -170,7 +170,7 @@ class OfflineClientTest {
 
     @Test
     void readFailoverAfterIsSetOnceAndNotNegative() {
-        HearthClient.Builder b = HearthClient.builder().readFailoverAfter(Duration.ofMillis(50));
+        HearthClientBuilder b = HearthClient.builder().readFailoverAfter(Duration.ofMillis(50));
         assertThrows(IllegalStateException.class, () -> b.readFailoverAfter(Duration.ofMillis(60)));
         assertThrows(IllegalArgumentException.class,
                 () -> HearthClient.builder().readFailoverAfter(Duration.ofMillis(-1)));

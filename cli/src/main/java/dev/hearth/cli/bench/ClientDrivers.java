@@ -1,6 +1,7 @@
 package dev.hearth.cli.bench;
 
 import dev.hearth.client.HearthClient;
+import dev.hearth.client.HearthClientBuilder;
 import dev.hearth.client.TenantCache;
 import java.time.Duration;
 import java.util.List;
@@ -66,7 +67,7 @@ final class ClientDrivers {
 
         /** @param tls the cluster CA and client certificate for nodes with tls.enabled, or null */
         Hearth(List<String> addresses, Duration timeout, TlsFiles tls) {
-            HearthClient.Builder b = HearthClient.builder().addresses(addresses).timeout(timeout);
+            HearthClientBuilder b = HearthClient.builder().addresses(addresses).timeout(timeout);
             if (tls != null) {
                 if (tls.cert() == null) {
                     b.tls(tls.ca());

@@ -348,9 +348,8 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     }
 
     /**
-     * Runs {@code body} as an operation (a write: {@code write}). The blocking view once called Ignite's blocking API
-     * here, on the caller's thread, when the cluster looked healthy: after kill -9 and restart of a node those calls
-     * did not return for over a minute (issue #13). Every view now waits on its own deadline.
+     * Runs {@code body} as an operation (a write: {@code write}) on one key, through the runner: never through
+     * Ignite's blocking API, whose calls can outlive any deadline after a node's kill -9 and restart (issue #13).
      */
     private <T> CompletableFuture<T> oneKey(Route r, boolean write, Function<Ctx, CompletableFuture<T>> body) {
         return write ? core.runWrite(r, timeout, mode, body) : core.run(r, timeout, mode, body);

@@ -97,9 +97,9 @@ final class Failures {
         return tls
                 ? "a node closed the connection during the TLS handshake (" + e.getMessage() + "): the client "
                         + "certificate must be signed by the cluster CA (the nodes' tls.caFile), and the CA file given "
-                        + "to HearthClient.Builder.tls must hold the CA that signed the nodes' certificates"
+                        + "to HearthClientBuilder.tls must hold the CA that signed the nodes' certificates"
                 : "a node closed the connection during the handshake (" + e.getMessage() + "): if the cluster has "
-                        + "tls.enabled, connect with HearthClient.Builder.tls(caFile, certFile, keyFile)";
+                        + "tls.enabled, connect with HearthClientBuilder.tls(caFile, certFile, keyFile)";
     }
 
     /**

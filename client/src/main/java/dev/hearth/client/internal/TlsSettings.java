@@ -6,7 +6,7 @@ import javax.net.ssl.SSLContext;
 import org.apache.ignite.client.SslMode;
 import org.apache.ignite.configuration.ClientConfiguration;
 
-/** Ignite thin-client TLS settings for a context made by {@code HearthClient.Builder.tls}. */
+/** Ignite thin-client TLS settings for a context made by {@code HearthClientBuilder.tls}. */
 public final class TlsSettings {
     private TlsSettings() {
     }

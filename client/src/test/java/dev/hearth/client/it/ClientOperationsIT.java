@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.hearth.client.CasResult;
 import dev.hearth.client.Codec;
 import dev.hearth.client.HearthClient;
+import dev.hearth.client.HearthClientBuilder;
 import dev.hearth.client.HearthException;
 import dev.hearth.client.TenantCache;
 import dev.hearth.client.TenantUnavailableException;
@@ -184,7 +185,7 @@ class ClientOperationsIT {
     @Test
     void aValuePastMaxValueSizeIsRefusedWithTheLimitAndNothingChanges() {
         TenantCache<byte[]> c = client.tenant("t-size", Codec.bytes());
-        int max = HearthClient.Builder.DEFAULT_MAX_VALUE_SIZE;
+        int max = HearthClientBuilder.DEFAULT_MAX_VALUE_SIZE;
         c.put("k", new byte[max]);
         assertEquals(max, c.get("k").length, "a value of exactly the limit is stored");
         for (Runnable write : List.<Runnable>of(

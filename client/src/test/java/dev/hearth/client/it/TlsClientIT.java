@@ -46,7 +46,7 @@ class TlsClientIT {
             try (HearthClient c = HearthClient.builder().addresses(cluster.addresses())
                     .timeout(Duration.ofSeconds(2)).build()) {
                 Exception e = assertThrows(Exception.class, () -> c.tenant("tls-app", Codec.utf8()).get("k"));
-                assertTrue(chain(e).contains("if the cluster has tls.enabled, connect with HearthClient.Builder.tls"),
+                assertTrue(chain(e).contains("if the cluster has tls.enabled, connect with HearthClientBuilder.tls"),
                         chain(e));
             }
             try (HearthClient c = HearthClient.builder().addresses(cluster.addresses())

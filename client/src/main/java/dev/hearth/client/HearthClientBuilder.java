@@ -1,0 +1,337 @@
+package dev.hearth.client;
+
+import dev.hearth.client.internal.ClientCore;
+import dev.hearth.client.internal.TlsSettings;
+import dev.hearth.tls.ClientTls;
+import dev.hearth.tls.PemException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
+import org.apache.ignite.configuration.ClientConfiguration;
+
+/**
+ * Builds a {@link HearthClient} ({@link HearthClient#builder()}). Every setting has a default except
+ * {@link #addresses}.
+ */
+public final class HearthClientBuilder {
+    private final List<String> addresses = new ArrayList<>();
+    private Duration timeout = Duration.ofMillis(100);
+    private Duration requestTimeout;
+    private String zone;
+    private Duration registryRefreshInterval = Duration.ofSeconds(1);
+    private Duration maxRegistryAge = Duration.ofSeconds(3);
+    private int ioThreads = 4;
+    private int callbackThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
+    private int maxConcurrentLoads = 16;
+    private int maxQueuedLoads = 10_000;
+    private int circuitFailureThreshold = 5;
+    private Duration circuitProbeInterval = Duration.ofMillis(250);
+    private Duration staleWhileRevalidate = Duration.ZERO;
+    private Duration staleIfError = Duration.ZERO;
+    private Duration nearCacheTtl = Duration.ZERO;
+    private long nearCacheMaxEntries = 10_000;
+    private TenantAvailability availability = TenantAvailability.ALWAYS;
+    private Consumer<ClientConfiguration> igniteCustomizer = c -> { };
+    private Duration readFailoverAfter;
+    private int maxValueSize = DEFAULT_MAX_VALUE_SIZE;
+    private Path tlsCaFile;
+    private Path tlsCertFile;
+    private Path tlsKeyFile;
+    private boolean tls;
+    private Ticker ticker = Ticker.system();
+
+    /** See {@link #maxValueSize}: the nodes' default {@code memcached.maxItemSize}. */
+    public static final int DEFAULT_MAX_VALUE_SIZE = 1 << 20;
+
+    /** See {@link #readFailoverAfter}. */
+    public static final Duration DEFAULT_READ_FAILOVER_AFTER = Duration.ofMillis(100);
+
+    HearthClientBuilder() {
+    }
+
+    /** The thin-client addresses ({@code host:port}) of the cluster's nodes; give all of them. Required. */
+    public HearthClientBuilder addresses(String... addresses) {
+        return addresses(Arrays.asList(addresses));
+    }
+
+    /** @see #addresses(String...) */
+    public HearthClientBuilder addresses(Collection<String> addresses) {
+        addresses.forEach(a -> this.addresses.add(Objects.requireNonNull(a, "address")));
+        return this;
+    }
+
+    /** Default deadline of every operation (100 ms). Override per call with {@link TenantCache#withTimeout}. */
+    public HearthClientBuilder timeout(Duration timeout) {
+        this.timeout = positive(timeout, "timeout");
+        return this;
+    }
+
+    /**
+     * How long one attempt waits for a node's answer before it is abandoned and, if time is left, retried
+     * (Ignite's {@code ClientConfiguration.setTimeout}, also its connection handshake timeout). Default: the
+     * {@link #timeout} deadline.
+     */
+    public HearthClientBuilder requestTimeout(Duration requestTimeout) {
+        this.requestTimeout = positive(requestTimeout, "requestTimeout");
+        return this;
+    }
+
+    /**
+     * Pins every tenant to one zone's cache ({@code hearth-zone-<zone>}), overriding the tenant registry's
+     * placement, tenant records and moves; maintenance states from the registry still apply. Meant for tests and
+     * single-zone setups. Default: not pinned, each tenant goes where the registry says.
+     */
+    public HearthClientBuilder zone(String zone) {
+        this.zone = Objects.requireNonNull(zone, "zone");
+        if (zone.isEmpty()) {
+            throw new IllegalArgumentException("zone must not be empty");
+        }
+        return this;
+    }
+
+    /**
+     * How often the client re-reads the tenant registry (zones of tenants, moves, maintenance); 1 s. A change
+     * made with hearthctl reaches this client within about this interval. Reads happen on a background thread;
+     * a failed read keeps the previous reading ({@link ClientStats#registryRefreshFailures}).
+     */
+    public HearthClientBuilder registryRefreshInterval(Duration interval) {
+        this.registryRefreshInterval = positive(interval, "registryRefreshInterval");
+        return this;
+    }
+
+    /**
+     * Writes are refused ({@link HearthException}) while the client's reading of the tenant registry is older
+     * than this (3 s; at least twice {@link #registryRefreshInterval}): a tenant may have started moving since,
+     * and a write by the old reading could be lost. The nodes wait longer than this after a move begins before
+     * they copy the tenant's keys. Reads go on with the old reading. Pinned clients ({@link #zone}) are exempt.
+     */
+    public HearthClientBuilder maxRegistryAge(Duration age) {
+        this.maxRegistryAge = positive(age, "maxRegistryAge");
+        return this;
+    }
+
+    /** Threads that hand requests to Ignite (4). They never run user code. */
+    public HearthClientBuilder ioThreads(int n) {
+        this.ioThreads = atLeastOne(n, "ioThreads");
+        return this;
+    }
+
+    /**
+     * Threads that complete the async view's futures, so that callbacks attached to them never run on Ignite's
+     * network thread; default max(2, cores). The blocking view does not use them: its caller is woken by the
+     * thread that received the answer.
+     */
+    public HearthClientBuilder callbackThreads(int n) {
+        this.callbackThreads = atLeastOne(n, "callbackThreads");
+        return this;
+    }
+
+    /**
+     * The largest value, in bytes after the codec, that a write stores (1 MiB, the nodes' default
+     * {@code memcached.maxItemSize}; set it to the nodes' value when that is changed). A write of a larger value
+     * fails with {@link IllegalArgumentException} naming the size and this limit before anything is sent (the
+     * nodes bound what a zone stores by the same setting, and their refusal reaches a thin client only as
+     * "Failed to update keys"); an append or prepend whose result would be larger fails the same way and leaves
+     * the value as it was; a loaded value that is larger is returned by {@code getOrLoad} and not cached.
+     */
+    public HearthClientBuilder maxValueSize(int bytes) {
+        this.maxValueSize = atLeastOne(bytes, "maxValueSize");
+        return this;
+    }
+
+    /** At most this many loaders run at once, client-wide (16); further loads wait in a queue. */
+    public HearthClientBuilder maxConcurrentLoads(int n) {
+        this.maxConcurrentLoads = atLeastOne(n, "maxConcurrentLoads");
+        return this;
+    }
+
+    /** Loads waiting for a slot (10,000); beyond that {@code getOrLoad} fails with {@link LoadException}. */
+    public HearthClientBuilder maxQueuedLoads(int n) {
+        this.maxQueuedLoads = atLeastOne(n, "maxQueuedLoads");
+        return this;
+    }
+
+    /**
+     * The circuit opens after this many consecutive operations failed for lack of an answer (timeouts,
+     * connection failures); 5. Any success resets the count.
+     */
+    public HearthClientBuilder circuitFailureThreshold(int n) {
+        this.circuitFailureThreshold = atLeastOne(n, "circuitFailureThreshold");
+        return this;
+    }
+
+    /** While the circuit is open, a background probe checks the cluster this often (250 ms). */
+    public HearthClientBuilder circuitProbeInterval(Duration interval) {
+        this.circuitProbeInterval = positive(interval, "circuitProbeInterval");
+        return this;
+    }
+
+    /**
+     * For {@code getOrLoad}: keep values this much longer than their TTL, and answer with a value older than its
+     * TTL at once while a background load refreshes it. Default 0 (off). Values so kept are also returned by
+     * {@code get} (to every client of the tenant) until TTL + window.
+     */
+    public HearthClientBuilder staleWhileRevalidate(Duration window) {
+        this.staleWhileRevalidate = notNegative(window, "staleWhileRevalidate");
+        return this;
+    }
+
+    /**
+     * For {@code getOrLoad}: keep values this much longer than their TTL, and answer with a value older than its
+     * TTL when the loader fails. Default 0 (off).
+     */
+    public HearthClientBuilder staleIfError(Duration window) {
+        this.staleIfError = notNegative(window, "staleIfError");
+        return this;
+    }
+
+    /**
+     * Turns on a near cache (Caffeine, in this JVM) for {@code get}, {@code gets} and {@code getOrLoad}: a value
+     * read or loaded here is served locally for up to {@code ttl}. Writes through this client invalidate it;
+     * writes by other clients are seen only after {@code ttl}. Off by default.
+     */
+    public HearthClientBuilder nearCache(Duration ttl, long maxEntries) {
+        this.nearCacheTtl = positive(ttl, "nearCache ttl");
+        if (maxEntries < 1) {
+            throw new IllegalArgumentException("nearCache maxEntries must be positive");
+        }
+        this.nearCacheMaxEntries = maxEntries;
+        return this;
+    }
+
+    /** The maintenance hook, consulted on every operation (default: every tenant available). */
+    public HearthClientBuilder availability(TenantAvailability availability) {
+        this.availability = Objects.requireNonNull(availability, "availability");
+        return this;
+    }
+
+    /**
+     * Read failover: a read (get, getAll, gets, getOrLoad's lookup, the read step of incr, cas, append, ...)
+     * whose primary copy has not answered after this budget is also sent to every other node, and the first
+     * answer wins: a node that holds a backup copy answers from it. This is what keeps reads answering while a
+     * node is frozen (a paused process, a cut link), which the cluster notices only after its failure detection
+     * timeout (10 s). Default 100 ms; {@link Duration#ZERO} turns it off (no per-node connections are made).
+     * A budget at or beyond an operation's deadline never fires for it. Writes do not fail over: a write to an
+     * unresponsive primary fails at its deadline ({@link HearthTimeoutException}). Each node gets one extra
+     * connection for this, made in the background.
+     *
+     * @throws IllegalStateException if already set on this builder
+     */
+    public HearthClientBuilder readFailoverAfter(Duration budget) {
+        if (readFailoverAfter != null) {
+            throw new IllegalStateException("readFailoverAfter is already set (" + readFailoverAfter + ")");
+        }
+        this.readFailoverAfter = notNegative(budget, "readFailoverAfter");
+        return this;
+    }
+
+    /**
+     * Connects over TLS, trusting nodes whose certificate chains to {@code caFile} (PEM; null: the JVM's default
+     * trust store). For a cluster with {@code tls.enabled}. Such a cluster also requires a client certificate:
+     * use {@link #tls(Path, Path, Path)}.
+     */
+    public HearthClientBuilder tls(Path caFile) {
+        return tls(caFile, null, null);
+    }
+
+    /**
+     * Connects over TLS (Ignite's {@code SslMode.REQUIRED}), trusting nodes whose certificate chains to
+     * {@code caFile}, and presenting {@code certFile} with its key {@code keyFile} (PEM; the key unencrypted
+     * PKCS#8, RSA or EC): the application's certificate, signed by the cluster CA, that a node with
+     * {@code tls.caFile} demands. The files are read by {@link #build}.
+     *
+     * @throws IllegalArgumentException if only one of {@code certFile} and {@code keyFile} is given
+     */
+    public HearthClientBuilder tls(Path caFile, Path certFile, Path keyFile) {
+        if ((certFile == null) != (keyFile == null)) {
+            throw new IllegalArgumentException("tls: a client certificate and its key go together (got "
+                    + (certFile == null ? "only the key " + keyFile : "only the certificate " + certFile) + ")");
+        }
+        this.tls = true;
+        this.tlsCaFile = caFile;
+        this.tlsCertFile = certFile;
+        this.tlsKeyFile = keyFile;
+        return this;
+    }
+
+    /**
+     * Adjusts Ignite's client configuration after Hearth has set it up (addresses, timeouts, {@link #tls}). Changing what
+     * Hearth set (addresses, timeout, partition awareness, executors, retry) voids this class's contracts.
+     */
+    public HearthClientBuilder configureIgnite(Consumer<ClientConfiguration> customizer) {
+        this.igniteCustomizer = Objects.requireNonNull(customizer, "customizer");
+        return this;
+    }
+
+    /**
+     * The time source for deadlines, latencies and the registry reading's age ({@link Ticker#system()}); tests
+     * inject a fake one to make time pass without waiting.
+     */
+    public HearthClientBuilder ticker(Ticker ticker) {
+        this.ticker = Objects.requireNonNull(ticker, "ticker");
+        return this;
+    }
+
+    /**
+     * Starts the client. If no node can be reached now, the client still starts, with its circuit open: its
+     * operations fail fast (and {@code getOrLoad} serves from the loader) until a background probe connects.
+     *
+     * @throws IllegalArgumentException if no address was given
+     */
+    public HearthClient build() {
+        if (addresses.isEmpty()) {
+            throw new IllegalArgumentException("no addresses: give every node's host:thinClientPort");
+        }
+        if (maxRegistryAge.compareTo(registryRefreshInterval.multipliedBy(2)) < 0) {
+            throw new IllegalArgumentException("maxRegistryAge (" + maxRegistryAge + ") must be at least twice "
+                    + "registryRefreshInterval (" + registryRefreshInterval + ")");
+        }
+        Consumer<ClientConfiguration> ignite = igniteCustomizer;
+        if (tls) {
+            SSLContext context;
+            try {
+                context = ClientTls.context(tlsCaFile, tlsCertFile, tlsKeyFile);
+            } catch (PemException e) {
+                throw new IllegalArgumentException("tls: " + e.getMessage(), e);
+            }
+            ignite = TlsSettings.applying(context).andThen(igniteCustomizer);
+        }
+        return new ClientCore(new ClientCore.Settings(List.copyOf(addresses), timeout,
+                requestTimeout != null ? requestTimeout : timeout, zone, registryRefreshInterval, maxRegistryAge,
+                ioThreads,
+                callbackThreads,
+                maxConcurrentLoads, maxQueuedLoads, circuitFailureThreshold, circuitProbeInterval,
+                staleWhileRevalidate, staleIfError, nearCacheTtl, nearCacheMaxEntries, availability,
+                ignite, readFailoverAfter != null ? readFailoverAfter : DEFAULT_READ_FAILOVER_AFTER,
+                maxValueSize, ticker));
+    }
+
+    private static Duration positive(Duration d, String what) {
+        Objects.requireNonNull(d, what);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(what + " must be positive: " + d);
+        }
+        return d;
+    }
+
+    private static Duration notNegative(Duration d, String what) {
+        Objects.requireNonNull(d, what);
+        if (d.isNegative()) {
+            throw new IllegalArgumentException(what + " must not be negative: " + d);
+        }
+        return d;
+    }
+
+    private static int atLeastOne(int n, String what) {
+        if (n < 1) {
+            throw new IllegalArgumentException(what + " must be at least 1: " + n);
+        }
+        return n;
+    }
+}
