@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.hearth.client.testing.ProcessCluster;
+import dev.hearth.testing.FreePorts;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +26,7 @@ class OfflineClientTest {
 
     @BeforeEach
     void up() throws IOException {
-        int port = ProcessCluster.freePorts(1)[0];
+        int port = FreePorts.one();
         client = HearthClient.builder().addresses("127.0.0.1:" + port).timeout(Duration.ofMillis(100))
                 .maxConcurrentLoads(3).build();
         cache = client.tenant("store-1", Codec.utf8());

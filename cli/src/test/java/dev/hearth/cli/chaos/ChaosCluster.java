@@ -3,25 +3,18 @@ package dev.hearth.cli.chaos;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hearth.cli.operation.LocalCluster;
+import dev.hearth.testing.NodeProcess;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -33,27 +26,15 @@ import org.awaitility.Awaitility;
  * and every such restart is counted. Optionally each node runs in a network namespace of its own ({@link NetLab}),
  * bound to its own address, so that the network between nodes can be cut.
  *
- * <p>The cli module's own test helpers (dev.hearth.cli.it) are package-private and client's ProcessCluster is not
- * in a test jar; neither supervises nor runs in namespaces, hence this class.
+ * <p>Each node is a {@link NodeProcess}; what this class adds is the supervisor, the namespaces and the event log.
  */
 final class ChaosCluster implements AutoCloseable {
-    /** Every node process this JVM started: killed when the JVM ends, so no node outlives an aborted run. */
-    private static final Set<Process> STARTED = ConcurrentHashMap.newKeySet();
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> STARTED.forEach(Process::destroyForcibly),
-                "chaos-kill-nodes"));
-    }
 
     final String clusterName;
     final Path dir;
-    private final int offset;
-    private final List<String> settings;
     private final NetLab net;
-    private final Process[] processes;
-    private final int[] launches;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+    private final List<NodeProcess> nodes = new ArrayList<>();
     private final AtomicInteger restarts = new AtomicInteger();
     private volatile long lastRestartNanos;
     private final List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -61,14 +42,29 @@ final class ChaosCluster implements AutoCloseable {
     private volatile boolean closing;
     private Thread supervisor;
 
-    private ChaosCluster(String clusterName, int nodes, Path dir, NetLab net, List<String> settings) {
+    private ChaosCluster(String clusterName, int size, Path dir, NetLab net, List<String> settings) {
         this.clusterName = clusterName;
         this.dir = dir;
         this.net = net;
-        this.offset = freeOffset(nodes);
-        this.settings = settings;
-        this.processes = new Process[nodes];
-        this.launches = new int[nodes];
+        int offset = freeOffset(size);
+        for (int i = 0; i < size; i++) {
+            Map<String, Integer> p = LocalCluster.ports(offset, i);
+            NodeProcess n = new NodeProcess(clusterName + "-n" + i, dir, new NodeProcess.Ports(p.get("discovery"),
+                    p.get("communication"), p.get("thinClient"), p.get("memcached"), p.get("admin")))
+                    .host(net == null ? "127.0.0.1" : net.ip(i))
+                    .adminTimeout(Duration.ofMillis(500), Duration.ofSeconds(1));
+            if (net != null) {
+                n.wrappedIn(net.inNamespace(i, List.of()));
+            }
+            nodes.add(n);
+        }
+        String addresses = nodes.stream().map(NodeProcess::discoveryAddress).collect(Collectors.joining(","));
+        for (NodeProcess n : nodes) {
+            n.also("node.name=" + n.name(), "cluster.name=" + clusterName, "cluster.addresses=" + addresses,
+                    "cluster.bindAddress=" + n.host(), "node.dataDir=" + n.dataDir());
+            n.also(n.ports().settings().toArray(new String[0]));
+            n.also(settings.toArray(new String[0]));
+        }
     }
 
     /**
@@ -92,8 +88,8 @@ final class ChaosCluster implements AutoCloseable {
         sets.addAll(ChaosSettings.extraNodeSettings());
         ChaosCluster c = new ChaosCluster(name, nodes, dir, net, sets);
         try {
-            for (int i = 0; i < nodes; i++) {
-                c.launch(i);
+            for (NodeProcess n : c.nodes) {
+                n.start();
             }
             c.awaitAllServing(Duration.ofSeconds(150));
         } catch (RuntimeException | IOException e) {
@@ -107,28 +103,19 @@ final class ChaosCluster implements AutoCloseable {
     }
 
     int size() {
-        return processes.length;
+        return nodes.size();
     }
 
     String name(int i) {
-        return clusterName + "-n" + i;
-    }
-
-    String host(int i) {
-        return net == null ? "127.0.0.1" : net.ip(i);
-    }
-
-    int port(int i, String which) {
-        return LocalCluster.ports(offset, i).get(which);
+        return nodes.get(i).name();
     }
 
     List<String> thinClientAddresses() {
-        return IntStream.range(0, size()).mapToObj(i -> host(i) + ":" + port(i, "thinClient")).toList();
+        return nodes.stream().map(NodeProcess::thinClientAddress).toList();
     }
 
     List<InetSocketAddress> memcachedAddresses() {
-        return IntStream.range(0, size()).mapToObj(i -> new InetSocketAddress(host(i), port(i, "memcached")))
-                .toList();
+        return nodes.stream().map(n -> new InetSocketAddress(n.host(), n.ports().memcached())).toList();
     }
 
     NetLab net() {
@@ -136,7 +123,7 @@ final class ChaosCluster implements AutoCloseable {
     }
 
     Path log(int i) {
-        return dir.resolve(name(i) + ".log");
+        return nodes.get(i).log();
     }
 
     int restarts() {
@@ -165,52 +152,22 @@ final class ChaosCluster implements AutoCloseable {
         System.out.println("[chaos] " + line);
     }
 
-    private synchronized void launch(int i) throws IOException {
-        String addresses = IntStream.range(0, size()).mapToObj(n -> host(n) + ":" + port(n, "discovery"))
-                .collect(Collectors.joining(","));
-        List<String> sets = new ArrayList<>(List.of("node.name=" + name(i), "cluster.name=" + clusterName,
-                "cluster.addresses=" + addresses, "cluster.bindAddress=" + host(i),
-                "node.dataDir=" + dir.resolve(name(i))));
-        for (Map.Entry<String, Integer> p : LocalCluster.ports(offset, i).entrySet()) {
-            sets.add("ports." + p.getKey() + "=" + p.getValue());
-        }
-        sets.addAll(settings);
-        List<String> cmd = new ArrayList<>(List.of(home().resolve("bin/hearth-node").toString()));
-        for (String s : sets) {
-            cmd.add("--set");
-            cmd.add(s);
-        }
-        if (net != null) {
-            cmd = net.inNamespace(i, cmd);
-        }
-        Files.createDirectories(dir);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(launches[i]++ == 0 ? ProcessBuilder.Redirect.to(log(i).toFile())
-                        : ProcessBuilder.Redirect.appendTo(log(i).toFile()));
-        pb.environment().keySet().removeIf(k -> k.startsWith("HEARTH_") && !k.equals("HEARTH_HOME"));
-        Process p = pb.start();
-        STARTED.add(p);
-        processes[i] = p;
-    }
-
     /** Restarts any node process that exits, like hearthctl local's supervisor, and counts it. */
     private void supervise() {
         supervisor = new Thread(() -> {
             while (!closing) {
-                for (int i = 0; i < size(); i++) {
-                    Process p;
+                for (NodeProcess n : nodes) {
                     synchronized (this) {
-                        p = processes[i];
-                    }
-                    if (!closing && p != null && !p.isAlive()) {
-                        STARTED.remove(p);
+                        if (closing || !n.started() || n.alive()) {
+                            continue;
+                        }
                         restarts.incrementAndGet();
                         lastRestartNanos = System.nanoTime();
-                        event("supervisor: " + name(i) + " exited with " + p.exitValue() + ", restarting it");
+                        event("supervisor: " + n.name() + " exited with " + n.exitCode() + ", restarting it");
                         try {
-                            launch(i);
+                            n.start();
                         } catch (IOException e) {
-                            event("supervisor: restart of " + name(i) + " failed: " + e);
+                            event("supervisor: restart of " + n.name() + " failed: " + e);
                         }
                     }
                 }
@@ -225,44 +182,28 @@ final class ChaosCluster implements AutoCloseable {
         supervisor.start();
     }
 
-    private synchronized long pid(int i) {
-        return processes[i].pid();
+    /**
+     * SIGSTOP: the processes freeze at the same instant with every socket open, as in a long GC pause or a stalled
+     * VM.
+     */
+    void freeze(int... which) throws IOException, InterruptedException {
+        NodeProcess.freeze(pick(which));
+        event("SIGSTOP " + names(which));
     }
 
-    /** SIGSTOP: the process freezes with every socket open, as in a long GC pause or a stalled VM. */
-    void freeze(int... nodes) throws IOException, InterruptedException {
-        signal("-STOP", nodes);
-        event("SIGSTOP " + names(nodes));
+    void resume(int... which) throws IOException, InterruptedException {
+        NodeProcess.resume(pick(which));
+        event("SIGCONT " + names(which));
     }
 
-    void resume(int... nodes) throws IOException, InterruptedException {
-        signal("-CONT", nodes);
-        event("SIGCONT " + names(nodes));
-    }
-
-    private void signal(String sig, int... nodes) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("kill", sig));
-        for (int i : nodes) {
-            cmd.add(Long.toString(pid(i)));
-        }
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException(cmd + " failed: " + out);
-        }
+    private List<NodeProcess> pick(int... which) {
+        return Arrays.stream(which).mapToObj(nodes::get).toList();
     }
 
     /** kill -9; the supervisor then starts the node again. */
     void kill9(int i) throws InterruptedException {
-        Process p;
-        synchronized (this) {
-            p = processes[i];
-        }
         event("SIGKILL " + name(i));
-        p.destroyForcibly();
-        if (!p.waitFor(20, TimeUnit.SECONDS)) {
-            throw new IllegalStateException(name(i) + " still alive 20 s after SIGKILL");
-        }
+        nodes.get(i).kill9();
     }
 
     private String names(int... nodes) {
@@ -271,19 +212,19 @@ final class ChaosCluster implements AutoCloseable {
 
     /** Node i's /status, or null when it does not answer within a second. */
     JsonNode status(int i) {
-        String body = httpGet(i, "/status");
-        if (body == null) {
+        NodeProcess.Response r = nodes.get(i).get("/status");
+        if (r.statusCode() != 200) {
             return null;
         }
         try {
-            return JSON.readTree(body);
+            return JSON.readTree(r.body());
         } catch (IOException e) {
             return null;
         }
     }
 
     boolean ready(int i) {
-        return httpStatus(i, "/health/ready") == 200;
+        return nodes.get(i).ready();
     }
 
     /** Ready and in a topology of every node: what "serves again" means after a fault. */
@@ -323,44 +264,6 @@ final class ChaosCluster implements AutoCloseable {
         return Duration.ofNanos(System.nanoTime() - start);
     }
 
-    private int httpStatus(int i, String path) {
-        try {
-            return http.send(request(i, path), HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
-    }
-
-    private String httpGet(int i, String path) {
-        try {
-            HttpResponse<String> r = http.send(request(i, path), HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 ? r.body() : null;
-        } catch (IOException e) {
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        }
-    }
-
-    private HttpRequest request(int i, String path) {
-        return HttpRequest.newBuilder(URI.create("http://" + host(i) + ":" + port(i, "admin") + path))
-                .timeout(Duration.ofSeconds(1)).GET().build();
-    }
-
-    static Path home() {
-        String home = System.getProperty("hearth.home");
-        Path p = home != null ? Path.of(home) : Path.of("").toAbsolutePath().getParent();
-        if (!Files.isExecutable(p.resolve("bin/hearth-node")) || !Files.exists(p.resolve("node/target/hearth-node.jar"))) {
-            throw new IllegalStateException("bin/hearth-node or node/target/hearth-node.jar missing under " + p
-                    + ": build with mvn -B -DskipTests install first");
-        }
-        return p;
-    }
-
     /**
      * An offset whose every port is free on 127.0.0.1 now, below the ephemeral range (as the cli ITs pick theirs):
      * in namespaces the ports could be shared, but distinct ones keep the two modes alike.
@@ -397,24 +300,17 @@ final class ChaosCluster implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        for (int i = 0; i < size(); i++) {
-            Process p;
-            synchronized (this) {
-                p = processes[i];
-            }
-            if (p == null) {
-                continue;
-            }
-            // A frozen process ignores SIGTERM but not SIGKILL; the data is thrown away anyway.
-            p.destroyForcibly();
-            try {
-                if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                    System.err.println(name(i) + " still alive 20 s after SIGKILL");
+        synchronized (this) {
+            for (NodeProcess n : nodes) {
+                // A frozen process ignores SIGTERM but not SIGKILL; the data is thrown away anyway.
+                try {
+                    n.close();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (IllegalStateException stuck) {
+                    System.err.println(stuck.getMessage());
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
             }
-            STARTED.remove(p);
         }
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hearth.cli.CliRun;
+import dev.hearth.testing.NodeProcess;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -269,8 +270,8 @@ final class WarmupLossScenario {
     }
 
     private JsonNode state(NodeProcesses nodes, int i) throws Exception {
-        NodeProcesses.Response s = nodes.get(i, "/admin/warmup");
-        return s.status() == 200 ? JSON.readTree(s.body()) : JSON.createObjectNode();
+        NodeProcess.Response s = nodes.get(i, "/admin/warmup");
+        return s.statusCode() == 200 ? JSON.readTree(s.body()) : JSON.createObjectNode();
     }
 
     /** Waits until the victim has read {@link #at} of its dump while still running. */

@@ -80,7 +80,7 @@ class ClientOperationsIT {
 
     /** Sends memcached text-protocol lines to one node and returns what came back until {@code until}. */
     private static String memcached(int node, String request, String until) throws Exception {
-        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", cluster.node(node).memcachedPort())) {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", cluster.node(node).ports().memcached())) {
             socket.setSoTimeout(5000);
             socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.UTF_8));
             socket.getOutputStream().flush();

@@ -1,5 +1,6 @@
 package dev.hearth.client.testing;
 
+import dev.hearth.testing.FreePorts;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -48,7 +49,7 @@ public final class InJvmCluster implements AutoCloseable {
      */
     private InJvmCluster(int size, javax.net.ssl.SSLContext serverTls, javax.net.ssl.SSLContext clientTls,
             String... zones) throws IOException {
-        int[] ports = ProcessCluster.freePorts(size * 3);
+        int[] ports = FreePorts.several(size * 3);
         thinPorts = new int[size];
         String id = "tclient-" + UUID.randomUUID().toString().substring(0, 8);
         List<String> discovery = new ArrayList<>();

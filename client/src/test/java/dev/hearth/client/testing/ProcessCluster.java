@@ -1,27 +1,19 @@
 package dev.hearth.client.testing;
 
+import dev.hearth.testing.NodeProcess;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * A real Hearth cluster of {@code bin/hearth-node} processes on 127.0.0.1 and free ports, for integration tests.
- * Builds the node (mvn package -pl node) if its jar is missing. Each node logs to {@code <workDir>/nN.log}.
+ * A real Hearth cluster of {@code bin/hearth-node} processes ({@link NodeProcess}) on 127.0.0.1 and free ports, for
+ * the client's integration tests. Builds the node (mvn package -pl node) if its jar is missing. Each node logs to
+ * {@code <workDir>/nN.log}.
  *
  * <pre>{@code
  * try (ProcessCluster cluster = ProcessCluster.start(3, Path.of("target/it-cluster"))) {
@@ -33,75 +25,27 @@ import java.util.stream.Collectors;
  */
 public final class ProcessCluster implements AutoCloseable {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
-    /**
-     * Every node process this JVM started: killed when the JVM ends, so that a test JVM stopped half-way (a forked
-     * VM timeout, Ctrl-C) leaves no node running on the machine.
-     */
-    private static final Set<Process> STARTED = ConcurrentHashMap.newKeySet();
+    private final List<NodeProcess> nodes = new ArrayList<>();
 
-    static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> STARTED.forEach(Process::destroyForcibly),
-                "kill-node-processes"));
-    }
-    private final Path home;
-    private final Path workDir;
-    /** Extra {@code --set key=value} settings every node of this cluster starts with. */
-    private final List<String> settings;
-    private final List<Node> nodes = new ArrayList<>();
-    private final HttpClient http;
-    /** "https://" when the nodes run with tls.enabled, else "http://". */
-    private final String scheme;
-
-    /** One node's ports and process. */
-    public static final class Node {
-        final int index;
-        final int discovery;
-        final int communication;
-        final int thinClient;
-        final int admin;
-        final int memcached;
-        volatile Process process;
-        volatile boolean frozen;
-
-        Node(int index, int[] ports) {
-            this.index = index;
-            this.discovery = ports[0];
-            this.communication = ports[1];
-            this.thinClient = ports[2];
-            this.admin = ports[3];
-            this.memcached = ports[4];
-        }
-
-        public int thinClientPort() {
-            return thinClient;
-        }
-
-        public int adminPort() {
-            return admin;
-        }
-
-        public int memcachedPort() {
-            return memcached;
-        }
-    }
-
-    private ProcessCluster(Path home, Path workDir, int size, List<String> settings,
-            javax.net.ssl.SSLContext adminTls) throws IOException {
-        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500));
-        if (adminTls != null) {
-            b.sslContext(adminTls);
-        }
-        this.http = b.build();
-        this.scheme = adminTls == null ? "http://" : "https://";
-        this.home = home;
-        this.workDir = workDir;
-        this.settings = List.copyOf(settings);
+    private ProcessCluster(Path workDir, int size, List<String> settings, javax.net.ssl.SSLContext adminTls)
+            throws IOException {
         Files.createDirectories(workDir);
-        int[] ports = freePorts(size * 5);
         for (int i = 0; i < size; i++) {
-            int[] p = new int[5];
-            System.arraycopy(ports, i * 5, p, 0, 5);
-            nodes.add(new Node(i, p));
+            nodes.add(new NodeProcess("n" + i, workDir));
+        }
+        String addresses = nodes.stream().map(NodeProcess::discoveryAddress).collect(Collectors.joining(","));
+        for (NodeProcess n : nodes) {
+            Path dataDir = workDir.resolve(n.name() + "-data");
+            Files.createDirectories(dataDir);
+            n.also("node.name=" + n.name()).also(n.ports().settings().toArray(new String[0]))
+                    .also("cluster.addresses=" + addresses, "node.dataDir=" + dataDir.toAbsolutePath(),
+                            "memory.heap=256m", "zones.default.memory=64m")
+                    .also(settings.toArray(new String[0]));
+            // Short: readiness is polled right after a freeze or a restart.
+            n.adminTimeout(Duration.ofMillis(500), Duration.ofSeconds(1));
+            if (adminTls != null) {
+                n.adminTls(adminTls);
+            }
         }
     }
 
@@ -131,12 +75,11 @@ public final class ProcessCluster implements AutoCloseable {
      */
     public static ProcessCluster start(int size, int running, Path workDir, List<String> settings,
             javax.net.ssl.SSLContext adminTls) throws Exception {
-        Path home = hearthHome();
-        ensureNodeBuilt(home);
-        ProcessCluster c = new ProcessCluster(home, workDir, size, settings, adminTls);
+        ensureNodeBuilt(NodeProcess.home());
+        ProcessCluster c = new ProcessCluster(workDir, size, settings, adminTls);
         try {
             for (int i = 0; i < running; i++) {
-                c.launch(i);
+                c.nodes.get(i).start();
             }
             for (int i = 0; i < running; i++) {
                 c.awaitReady(i);
@@ -146,13 +89,6 @@ public final class ProcessCluster implements AutoCloseable {
             throw e;
         }
         return c;
-    }
-
-    /** The repository root: system property hearth.home (set by failsafe), else the parent of the working dir. */
-    public static Path hearthHome() {
-        String h = System.getProperty("hearth.home");
-        Path p = h != null ? Path.of(h) : Path.of("").toAbsolutePath().getParent();
-        return p.toAbsolutePath();
     }
 
     /**
@@ -171,11 +107,11 @@ public final class ProcessCluster implements AutoCloseable {
         return jar;
     }
 
-    public List<Node> nodes() {
+    public List<NodeProcess> nodes() {
         return List.copyOf(nodes);
     }
 
-    public Node node(int i) {
+    public NodeProcess node(int i) {
         return nodes.get(i);
     }
 
@@ -186,67 +122,15 @@ public final class ProcessCluster implements AutoCloseable {
 
     /** Every node's thin-client address. */
     public List<String> thinClientAddresses() {
-        return nodes.stream().map(n -> "127.0.0.1:" + n.thinClient).collect(Collectors.toList());
-    }
-
-    private String discoveryAddresses() {
-        return nodes.stream().map(n -> "127.0.0.1:" + n.discovery).collect(Collectors.joining(","));
-    }
-
-    private void launch(int i) throws IOException {
-        Node n = nodes.get(i);
-        Path dataDir = workDir.resolve("n" + i + "-data");
-        Files.createDirectories(dataDir);
-        List<String> cmd = new ArrayList<>(List.of(home.resolve("bin/hearth-node").toString(),
-                "--set", "node.name=n" + i,
-                "--set", "ports.discovery=" + n.discovery,
-                "--set", "ports.communication=" + n.communication,
-                "--set", "ports.thinClient=" + n.thinClient,
-                "--set", "ports.admin=" + n.admin,
-                "--set", "ports.memcached=" + n.memcached,
-                "--set", "cluster.addresses=" + discoveryAddresses(),
-                "--set", "node.dataDir=" + dataDir.toAbsolutePath(),
-                "--set", "memory.heap=256m",
-                "--set", "zones.default.memory=64m"));
-        for (String setting : settings) {
-            cmd.add("--set");
-            cmd.add(setting);
-        }
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(workDir.resolve("n" + i + ".log").toFile()));
-        pb.environment().put("HEARTH_HOME", home.toString());
-        n.process = pb.start();
-        STARTED.add(n.process);
-        n.frozen = false;
+        return nodes.stream().map(NodeProcess::thinClientAddress).collect(Collectors.toList());
     }
 
     public boolean isReady(int i) {
-        try {
-            HttpResponse<Void> r = http.send(HttpRequest.newBuilder(
-                    URI.create(scheme + "127.0.0.1:" + nodes.get(i).admin + "/health/ready"))
-                    .timeout(Duration.ofMillis(1000)).GET().build(), HttpResponse.BodyHandlers.discarding());
-            return r.statusCode() == 200;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return nodes.get(i).ready();
     }
 
     public void awaitReady(int i) throws InterruptedException {
-        long end = System.nanoTime() + READY_TIMEOUT.toNanos();
-        while (System.nanoTime() < end) {
-            Process p = nodes.get(i).process;
-            if (p == null || !p.isAlive()) {
-                throw new IllegalStateException("node n" + i + " exited; see " + workDir.resolve("n" + i + ".log"));
-            }
-            if (isReady(i)) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new IllegalStateException("node n" + i + " not ready after " + READY_TIMEOUT);
+        nodes.get(i).awaitReady(READY_TIMEOUT);
     }
 
     /**
@@ -254,94 +138,65 @@ public final class ProcessCluster implements AutoCloseable {
      * counted. A frozen peer can tie them all up, and then the node answers no thin-client request.
      */
     public String connectorThreads(int i) {
-        Process p = nodes.get(i).process;
-        if (p == null || !p.isAlive()) {
-            return "n" + i + " not running";
+        NodeProcess n = nodes.get(i);
+        if (!n.alive()) {
+            return n.name() + " not running";
         }
-        try {
-            Process j = new ProcessBuilder("jstack", Long.toString(p.pid())).redirectErrorStream(true).start();
-            String out = new String(j.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            j.waitFor(10, TimeUnit.SECONDS);
-            java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
-            for (String block : out.split("\n\n")) {
-                if (!block.startsWith("\"client-connector")) {
-                    continue;
-                }
-                String what = "idle";
-                for (String line : block.split("\n")) {
-                    int at = line.indexOf("platform.client.");
-                    if (at >= 0 && line.contains("Request.process")) {
-                        what = line.substring(at + "platform.client.".length()).replaceAll("\\(.*", "");
-                        break;
-                    }
-                }
-                counts.merge(what, 1, Integer::sum);
+        java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
+        for (String block : n.jstack().split("\n\n")) {
+            if (!block.startsWith("\"client-connector")) {
+                continue;
             }
-            return "n" + i + " connector threads " + counts;
-        } catch (IOException e) {
-            return "n" + i + ": jstack failed: " + e;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "n" + i + ": interrupted";
+            String what = "idle";
+            for (String line : block.split("\n")) {
+                int at = line.indexOf("platform.client.");
+                if (at >= 0 && line.contains("Request.process")) {
+                    what = line.substring(at + "platform.client.".length()).replaceAll("\\(.*", "");
+                    break;
+                }
+            }
+            counts.merge(what, 1, Integer::sum);
         }
+        return n.name() + " connector threads " + counts;
     }
 
     /** Whether node {@code i}'s process runs (frozen counts as running). */
     public boolean isAlive(int i) {
-        Process p = nodes.get(i).process;
-        return p != null && p.isAlive();
+        return nodes.get(i).alive();
     }
 
     /** kill -9. */
     public void kill(int i) throws InterruptedException {
-        Node n = nodes.get(i);
-        if (n.process != null) {
-            n.process.destroyForcibly();
-            n.process.waitFor(10, TimeUnit.SECONDS);
-        }
+        nodes.get(i).kill9();
     }
 
     /** SIGTERM, and waits for the graceful stop (bounded by 60 s, then kill -9). */
     public void stop(int i) throws InterruptedException {
-        Node n = nodes.get(i);
-        if (n.process != null) {
-            n.process.destroy();
-            if (!n.process.waitFor(60, TimeUnit.SECONDS)) {
-                n.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
+        NodeProcess n = nodes.get(i);
+        if (!n.alive()) {
+            return;
+        }
+        try {
+            n.stopGracefully(Duration.ofSeconds(60));
+        } catch (IllegalStateException stuck) {
+            System.err.println(stuck.getMessage() + ": killing it");
+            n.kill9();
         }
     }
 
     /** SIGSTOP: the process keeps its sockets but answers nothing. */
     public void freeze(int i) throws IOException, InterruptedException {
-        signal(i, "STOP");
-        nodes.get(i).frozen = true;
+        nodes.get(i).freeze();
     }
 
     /** SIGCONT. */
     public void resume(int i) throws IOException, InterruptedException {
-        signal(i, "CONT");
-        nodes.get(i).frozen = false;
-    }
-
-    private void signal(int i, String sig) throws IOException, InterruptedException {
-        Process p = nodes.get(i).process;
-        if (p == null || !p.isAlive()) {
-            return;
-        }
-        Process k = new ProcessBuilder("kill", "-" + sig, Long.toString(p.pid())).inheritIO().start();
-        if (!k.waitFor(10, TimeUnit.SECONDS) || k.exitValue() != 0) {
-            throw new IOException("kill -" + sig + " " + p.pid() + " failed");
-        }
+        nodes.get(i).resume();
     }
 
     /** Starts node {@code i} again (same name, ports and data dir) without waiting. */
     public void startNode(int i) throws IOException {
-        Process p = nodes.get(i).process;
-        if (p != null && p.isAlive()) {
-            throw new IllegalStateException("node n" + i + " is running");
-        }
-        launch(i);
+        nodes.get(i).start();
     }
 
     /** Starts node {@code i} again and waits until it is ready. */
@@ -352,59 +207,12 @@ public final class ProcessCluster implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Node n : nodes) {
-            Process p = n.process;
-            if (p != null && p.isAlive()) {
-                if (n.frozen) {
-                    try {
-                        signal(n.index, "CONT");
-                    } catch (Exception ignored) {
-                        // killed below anyway
-                    }
-                }
-                p.destroyForcibly();
+        for (NodeProcess n : nodes) {
+            try {
+                n.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
-        for (Node n : nodes) {
-            Process p = n.process;
-            if (p != null) {
-                try {
-                    p.waitFor(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }
-    }
-
-    /** Ports this JVM has handed out: each cluster gets its own, even before its nodes bind them. */
-    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
-
-    /**
-     * Distinct ports free on 127.0.0.1 now, from 12000-21999: below Linux's ephemeral range (32768-60999), where
-     * the kernel picks the local port of every outgoing connection. A port picked there (bind to 0) could be taken
-     * by one of the cluster's own connections before its node binds it, and the node then fails to start. Above the
-     * default ports (10800, 11211) and their local cluster offsets.
-     */
-    public static int[] freePorts(int count) throws IOException {
-        ThreadLocalRandom r = ThreadLocalRandom.current();
-        int[] out = new int[count];
-        int found = 0;
-        for (int attempt = 0; attempt < 1000 + count && found < count; attempt++) {
-            int port = 12_000 + r.nextInt(10_000);
-            if (!HANDED_OUT.add(port)) {
-                continue;
-            }
-            try (ServerSocket s = new ServerSocket()) {
-                s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-                out[found++] = port;
-            } catch (IOException inUse) {
-                // taken by something else on this machine: try another
-            }
-        }
-        if (found < count) {
-            throw new IOException("no " + count + " free ports in 12000-21999");
-        }
-        return out;
     }
 }

@@ -3,6 +3,7 @@ package dev.hearth.node.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hearth.testing.NodeProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +27,7 @@ class DiskFullIT {
     @Test
     void aFullDiskIsLoudCountedAndBoundedAndTheNodeServesOn() throws Exception {
         NodeProcess node = new NodeProcess("diskfull-0", dir);
-        node.configure("diskfull", "127.0.0.1:" + node.discoveryPort, "zones.default.memory=64m",
+        node.configure("diskfull", node.discoveryAddress(), "zones.default.memory=64m",
                 "localCopy.interval=1s");
         Path data = Files.createDirectories(node.dataDir());
         node.wrappedIn(List.of("unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
@@ -35,7 +36,7 @@ class DiskFullIT {
         try (node) {
             node.start().awaitReady(Duration.ofSeconds(60));
             String value = "v".repeat(100_000);
-            try (TextClient c = new TextClient(node.memcachedPort, 10_000)) {
+            try (TextClient c = new TextClient(node.ports().memcached(), 10_000)) {
                 for (int i = 0; i < 80; i++) {
                     assertEquals("STORED", c.set("full:k" + i, value));
                 }
@@ -49,7 +50,7 @@ class DiskFullIT {
             assertTrue(diskFull(node, "dump") >= 1, "the dump's full disk is counted");
 
             assertEquals(200, node.readyStatus(), "the node serves on");
-            try (TextClient c = new TextClient(node.memcachedPort, 10_000)) {
+            try (TextClient c = new TextClient(node.ports().memcached(), 10_000)) {
                 assertEquals(value, c.get("full:k79"));
                 assertEquals("STORED", c.set("full:after", "still-serving"));
             }

@@ -3,6 +3,7 @@ package dev.hearth.node.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hearth.testing.NodeProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -47,7 +48,7 @@ class IncompleteRequestFloodIT {
     /** One real node with these memory settings (direct memory, memcached output and input bounds), ready. */
     private NodeProcess started(String direct, String output, String input) throws Exception {
         NodeProcess node = new NodeProcess("flood-0", dir);
-        node.configure("flood", "127.0.0.1:" + node.discoveryPort, "memory.directMemory=" + direct,
+        node.configure("flood", node.discoveryAddress(), "memory.directMemory=" + direct,
                 "memcached.outputMemory=" + output, "memcached.connectionOutput=4m", "memcached.inputMemory=" + input);
         try {
             node.start().awaitReady(Duration.ofSeconds(60));
@@ -79,7 +80,7 @@ class IncompleteRequestFloodIT {
             double direct = MemoryLimitIT.metric(node.get("/metrics").body(),
                     "hearth_direct_used_bytes\\{node=\"flood-0\"}");
             assertTrue(direct <= 48 << 20, "direct memory " + direct);
-            try (TextClient c = new TextClient(node.memcachedPort, 10_000)) {
+            try (TextClient c = new TextClient(node.ports().memcached(), 10_000)) {
                 assertEquals("STORED", c.set("small", "served while the bound is full"));
                 assertEquals("served while the bound is full", c.get("small"));
             }
@@ -94,7 +95,7 @@ class IncompleteRequestFloodIT {
             byte[] big = new byte[VALUE];
             Arrays.fill(big, (byte) 'b');
             Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
-                try (TextClient c = new TextClient(node.memcachedPort, 10_000)) {
+                try (TextClient c = new TextClient(node.ports().memcached(), 10_000)) {
                     return "STORED".equals(c.store("set", "big", 0, big));
                 }
             });
@@ -126,7 +127,7 @@ class IncompleteRequestFloodIT {
             node.start().awaitReady(Duration.ofSeconds(60));
             assertEquals(1.0, MemoryLimitIT.metric(node.get("/metrics").body(),
                     "hearth_exhaustion_exits_total\\{kind=\"direct\",node=\"flood-0\"}"));
-            try (TextClient c = new TextClient(node.memcachedPort, 10_000)) {
+            try (TextClient c = new TextClient(node.ports().memcached(), 10_000)) {
                 assertEquals("STORED", c.set("after", "back"));
             }
             System.out.printf("flood with the bound above direct memory: the node exited %d and came back%n", exit);
@@ -143,7 +144,7 @@ class IncompleteRequestFloodIT {
             Socket s = new Socket();
             flooders.add(s);
             try {
-                s.connect(new java.net.InetSocketAddress("127.0.0.1", node.memcachedPort), 5_000);
+                s.connect(new java.net.InetSocketAddress("127.0.0.1", node.ports().memcached()), 5_000);
                 OutputStream out = s.getOutputStream();
                 out.write(head);
                 out.write(most);

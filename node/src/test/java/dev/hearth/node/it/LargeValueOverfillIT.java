@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.hearth.storage.Envelope;
 import dev.hearth.storage.Item;
 import dev.hearth.storage.TenantKey;
+import dev.hearth.testing.NodeProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -125,7 +126,7 @@ class LargeValueOverfillIT {
                 long rss = maxRss.getOrDefault(name, 0L);
                 assertTrue(rss > 0 && rss < budget, who + ": RSS " + rss + " above the budget " + budget);
                 assertEquals(200, node.readyStatus(), who + " not ready");
-                try (TextClient c = new TextClient(node.memcachedPort, (int) OP_TIMEOUT.toMillis())) {
+                try (TextClient c = new TextClient(node.ports().memcached(), (int) OP_TIMEOUT.toMillis())) {
                     assertEquals("STORED", c.set("after-" + i, "still-answering"));
                     assertEquals("still-answering", c.get("after-" + i));
                 }
@@ -142,7 +143,7 @@ class LargeValueOverfillIT {
         int node = id % NODES;
         TextClient c = null;
         try {
-            c = new TextClient(cluster.node(node).memcachedPort, (int) OP_TIMEOUT.toMillis());
+            c = new TextClient(cluster.node(node).ports().memcached(), (int) OP_TIMEOUT.toMillis());
             for (int n = 0; more(target, end); n++) {
                 String key = "mc" + id + "-" + n;
                 int size = SIZES[rnd.nextInt(SIZES.length)];

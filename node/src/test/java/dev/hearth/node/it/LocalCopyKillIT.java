@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hearth.storage.Envelope;
 import dev.hearth.storage.Item;
 import dev.hearth.storage.TenantKey;
+import dev.hearth.testing.NodeProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Queue;
@@ -41,7 +42,7 @@ class LocalCopyKillIT {
     void everyKeyIsBackAfterEveryNodeWasKilled() throws Exception {
         int n = 3000;
         try (ProcessCluster cluster = new ProcessCluster("lckill", 3, dir, "localCopy.interval=2s").start()) {
-            try (TextClient c = new TextClient(cluster.node(0).memcachedPort, 5000)) {
+            try (TextClient c = new TextClient(cluster.node(0).ports().memcached(), 5000)) {
                 for (int i = 0; i < n; i++) {
                     assertEquals("STORED", c.set("k" + i, "v" + i));
                 }
@@ -71,7 +72,7 @@ class LocalCopyKillIT {
             long sent = cluster.nodes.stream().mapToLong(x -> localCopy(x).path("lastLoad").path("entriesSent")
                     .asLong()).sum();
             int back = 0;
-            try (TextClient c = new TextClient(cluster.node(1).memcachedPort, 5000)) {
+            try (TextClient c = new TextClient(cluster.node(1).ports().memcached(), 5000)) {
                 for (int i = 0; i < n; i++) {
                     if (("v" + i).equals(c.get("k" + i))) {
                         back++;

@@ -36,7 +36,7 @@ class MemcachedFailoverIT {
     void killNineUnderMemcachedLoad() throws Exception {
         try (ProcessCluster cluster = new ProcessCluster("mcfail", 3, dir).start()) {
             List<InetSocketAddress> servers = new ArrayList<>();
-            cluster.nodes.forEach(n -> servers.add(new InetSocketAddress("127.0.0.1", n.memcachedPort)));
+            cluster.nodes.forEach(n -> servers.add(new InetSocketAddress("127.0.0.1", n.ports().memcached())));
             MemcachedClient mc = new MemcachedClient(new ConnectionFactoryBuilder()
                     .setProtocol(ConnectionFactoryBuilder.Protocol.TEXT)
                     .setFailureMode(FailureMode.Redistribute)
@@ -117,7 +117,7 @@ class MemcachedFailoverIT {
 
                 // Every acknowledged write is readable through a surviving node alone.
                 MemcachedClient survivor = new MemcachedClient(new InetSocketAddress("127.0.0.1",
-                        cluster.node(2).memcachedPort));
+                        cluster.node(2).ports().memcached()));
                 int lost = 0;
                 List<String> lostKeys = new ArrayList<>();
                 int unconfirmedApplied = 0;

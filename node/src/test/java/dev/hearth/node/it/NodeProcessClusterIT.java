@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.hearth.storage.Envelope;
 import dev.hearth.storage.Item;
 import dev.hearth.storage.TenantKey;
+import dev.hearth.testing.NodeProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -164,7 +165,7 @@ class NodeProcessClusterIT {
             NodeProcess survivor = cluster.node(0);
             NodeProcess frozen = cluster.node(2);
             int keys = 200;
-            try (TextClient c = new TextClient(survivor.memcachedPort, 5000)) {
+            try (TextClient c = new TextClient(survivor.ports().memcached(), 5000)) {
                 for (int i = 0; i < keys; i++) {
                     assertEquals("STORED", c.set("fz:" + i, "v" + i));
                 }
@@ -176,7 +177,7 @@ class NodeProcessClusterIT {
             long setNanos = 0;
             String setReply = null;
             int setsTried = 0;
-            try (TextClient a = new TextClient(survivor.memcachedPort, 15_000)) {
+            try (TextClient a = new TextClient(survivor.ports().memcached(), 15_000)) {
                 for (int i = 0; i < keys && setReply == null; i++) {
                     long t0 = System.nanoTime();
                     String r = a.set("fz:" + i, "v" + i);
@@ -194,7 +195,7 @@ class NodeProcessClusterIT {
             java.util.List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
             List<Thread> readers = new ArrayList<>();
             for (int r = 0; r < 2; r++) {
-                int port = cluster.node(r).memcachedPort;
+                int port = cluster.node(r).ports().memcached();
                 int first = r;
                 Thread t = new Thread(() -> {
                     try (TextClient c = new TextClient(port, 5000)) {

@@ -1,6 +1,6 @@
 package dev.hearth.node.it;
 
-import java.io.IOException;
+import dev.hearth.testing.NodeProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,7 +20,7 @@ final class ProcessCluster implements AutoCloseable {
         for (int i = 0; i < size; i++) {
             nodes.add(new NodeProcess(name + "-" + i, dir));
         }
-        String addresses = nodes.stream().map(n -> "127.0.0.1:" + n.discoveryPort).collect(Collectors.joining(","));
+        String addresses = nodes.stream().map(n -> n.discoveryAddress()).collect(Collectors.joining(","));
         nodes.forEach(n -> n.configure(name, addresses, extra));
     }
 
