@@ -5,6 +5,7 @@ import dev.hearth.client.internal.TlsSettings;
 import dev.hearth.tls.ClientTls;
 import dev.hearth.tls.PemException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -45,6 +46,7 @@ public final class HearthClientBuilder {
     private Path tlsKeyFile;
     private boolean tls;
     private Ticker ticker = Ticker.system();
+    private Clock clock = Clock.systemUTC();
 
     /** See {@link #maxValueSize}: the nodes' default {@code memcached.maxItemSize}. */
     public static final int DEFAULT_MAX_VALUE_SIZE = 1 << 20;
@@ -279,6 +281,16 @@ public final class HearthClientBuilder {
     }
 
     /**
+     * The wall clock TTLs are counted from and against which {@code getOrLoad} tells a fresh value from a stale
+     * one ({@link Clock#systemUTC()}). Expiry itself happens on the nodes, by their clocks: a test that moves this
+     * clock ahead makes values look older to this client without waiting, while the nodes keep them.
+     */
+    public HearthClientBuilder clock(Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        return this;
+    }
+
+    /**
      * Starts the client. If no node can be reached now, the client still starts, with its circuit open: its
      * operations fail fast (and {@code getOrLoad} serves from the loader) until a background probe connects.
      *
@@ -309,7 +321,7 @@ public final class HearthClientBuilder {
                 maxConcurrentLoads, maxQueuedLoads, circuitFailureThreshold, circuitProbeInterval,
                 staleWhileRevalidate, staleIfError, nearCacheTtl, nearCacheMaxEntries, availability,
                 ignite, readFailoverAfter != null ? readFailoverAfter : DEFAULT_READ_FAILOVER_AFTER,
-                maxValueSize, ticker));
+                maxValueSize, ticker, clock));
     }
 
     private static Duration positive(Duration d, String what) {

@@ -5,7 +5,6 @@ import dev.hearth.client.CacheLoader;
 import dev.hearth.client.CasResult;
 import dev.hearth.client.Codec;
 import dev.hearth.client.HearthException;
-import dev.hearth.client.LoadException;
 import dev.hearth.client.TenantCache;
 import dev.hearth.client.Versioned;
 import dev.hearth.client.internal.ClientCore.Ctx;
@@ -28,8 +27,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 
 /**
@@ -61,6 +58,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
      */
     private final ExecutionMode mode;
     private final SyncTenantCacheImpl<V> sync;
+    private final Loader<V> readThrough;
 
     AsyncTenantCacheImpl(ClientCore core, String tenant, Codec<V> codec, Duration timeout) {
         this(core, tenant, codec, timeout, ExecutionMode.ASYNC);
@@ -73,6 +71,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         this.codec = codec;
         this.timeout = timeout;
         this.mode = mode;
+        this.readThrough = new Loader<>(this, core, tenant, timeout);
         this.sync = mode == ExecutionMode.CALLER_WAITS ? null : new SyncTenantCacheImpl<>(
                 new AsyncTenantCacheImpl<>(core, tenant, codec, timeout, ExecutionMode.CALLER_WAITS), this, core.ticker);
     }
@@ -113,7 +112,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     private volatile RouteMemo routeMemo;
 
     /** This tenant's route per the latest registry reading; recomputed only when a new reading replaced it. */
-    private Route route() {
+    Route route() {
         Registry.View v = core.registryView();
         RouteMemo m = routeMemo;
         if (m != null && m.view() == v) {
@@ -124,12 +123,13 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         return r;
     }
 
-    private String sk(byte[] kb) {
+    String sk(byte[] kb) {
         return TenantKey.storageKey(tenant, kb);
     }
 
-    private static long now() {
-        return System.currentTimeMillis();
+    /** Wall-clock milliseconds, the client's clock's: TTLs and a value's age count from it. */
+    long now() {
+        return core.clock.millis();
     }
 
     private static long expireAt(Duration ttl, long now) {
@@ -137,14 +137,14 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         return ttl.isZero() ? 0 : now + ttl.toMillis();
     }
 
-    private static void checkTtl(Duration ttl) {
+    static void checkTtl(Duration ttl) {
         Objects.requireNonNull(ttl, "ttl");
         if (ttl.isNegative()) {
             throw new IllegalArgumentException("ttl must not be negative: " + ttl);
         }
     }
 
-    private byte[] encodeValue(V value) {
+    byte[] encodeValue(V value) {
         Objects.requireNonNull(value, "value");
         byte[] bytes = Objects.requireNonNull(codec.encode(value), "codec returned null");
         checkSize(bytes.length, "a value");
@@ -160,7 +160,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         }
     }
 
-    private V decode(byte[] kb, Item item) {
+    V decode(byte[] kb, Item item) {
         try {
             return codec.decode(item.value());
         } catch (RuntimeException e) {
@@ -169,11 +169,11 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         }
     }
 
-    private byte[] envelope(byte[] kb, Item item) {
+    byte[] envelope(byte[] kb, Item item) {
         return Envelope.encode(tenant, kb, item);
     }
 
-    private Item fresh(byte[] value, long expireAt) {
+    Item fresh(byte[] value, long expireAt) {
         return new Item(value, 0, VersionClock.shared().next(), expireAt, false);
     }
 
@@ -193,7 +193,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         return item.isExpired(now()) ? null : item;
     }
 
-    private Item nearGet(String sk) {
+    Item nearGet(String sk) {
         if (core.near == null) {
             return null;
         }
@@ -201,7 +201,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         return item == null || item.isExpired(now()) ? null : item;
     }
 
-    private void nearInvalidate(String sk) {
+    void nearInvalidate(String sk) {
         if (core.near != null) {
             core.near.invalidate(sk);
         }
@@ -307,7 +307,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         return false;
     }
 
-    private CompletableFuture<Item> readItem(Ctx ctx, Route r, String sk, byte[] kb) {
+    CompletableFuture<Item> readItem(Ctx ctx, Route r, String sk, byte[] kb) {
         return readRouted(ctx, r, sk).thenApply(raw -> found(raw, sk, kb));
     }
 
@@ -693,137 +693,6 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
 
     @Override
     public CompletableFuture<V> getOrLoad(String key, CacheLoader<? extends V> loader, Duration ttl) {
-        byte[] kb = TenantKey.keyBytes(key);
-        String sk = sk(kb);
-        Objects.requireNonNull(loader, "loader");
-        checkTtl(ttl);
-        Route r = route();
-        if (r.maintenance() || !core.isUserAvailable(tenant)) {
-            // Maintenance: the cache is neither read nor written; loads are still coalesced and bounded.
-            core.stats.bypassed.increment();
-            return core.coalescer.execute("\u0000bypass\u0000" + sk, result -> {
-                return load(key, loader).handle((v, e) -> {
-                    completeFrom(result, v, e);
-                    return null;
-                });
-            });
-        }
-        Item cached = nearGet(sk);
-        if (cached != null && isFresh(cached, ttl, now())) {
-            core.stats.hits.increment();
-            return CompletableFuture.supplyAsync(() -> decode(kb, cached), Runnable::run);
-        }
-        return core.coalescer.execute(sk, result -> lead(r, key, kb, sk, loader, ttl, result));
-    }
-
-    private CompletionStage<?> lead(Route r, String key, byte[] kb, String sk, CacheLoader<? extends V> loader,
-            Duration ttl, CompletableFuture<V> result) {
-        // A failed read (deadline, open circuit, unreachable cluster) is a miss: the loader answers.
-        CompletableFuture<Item> lookup = core.run(r, timeout, ExecutionMode.ASYNC, ctx -> readItem(ctx, r, sk, kb))
-                .exceptionally(e -> null);
-        return lookup.thenCompose(item -> {
-            long now = now();
-            long ttlMs = ttl.toMillis();
-            if (item != null) {
-                if (isFresh(item, ttl, now)) {
-                    return completeWithDecoded(result, kb, item);
-                }
-                long age = now - VersionClock.millisOf(item.version());
-                if (core.settings.staleWhileRevalidate().toMillis() > 0
-                        && age < ttlMs + core.settings.staleWhileRevalidate().toMillis()) {
-                    completeWithDecoded(result, kb, item);
-                    core.refreshes.execute(sk, refreshed -> {
-                        return load(key, loader).thenCompose(v -> v == null ? DONE : write(r, sk, kb, v, ttl))
-                                .handle((x, e) -> refreshed.complete(null));
-                    });
-                    return DONE;
-                }
-            }
-            Item stale = item != null && core.settings.staleIfError().toMillis() > 0
-                    && now - VersionClock.millisOf(item.version()) < ttlMs + core.settings.staleIfError().toMillis()
-                    ? item : null;
-            return load(key, loader).handle((v, e) -> {
-                if (e == null) {
-                    result.complete(v);
-                    return v == null ? DONE : write(r, sk, kb, v, ttl);
-                }
-                if (stale != null) {
-                    return completeWithDecoded(result, kb, stale);
-                }
-                result.completeExceptionally(Failures.unwrap(e));
-                return DONE;
-            }).thenCompose(x -> x);
-        });
-    }
-
-    private CompletableFuture<Void> completeWithDecoded(CompletableFuture<V> result, byte[] kb, Item item) {
-        try {
-            result.complete(decode(kb, item));
-        } catch (RuntimeException e) {
-            result.completeExceptionally(e);
-        }
-        return DONE;
-    }
-
-    private static <T> void completeFrom(CompletableFuture<T> f, T v, Throwable e) {
-        if (e == null) {
-            f.complete(v);
-        } else {
-            f.completeExceptionally(Failures.unwrap(e));
-        }
-    }
-
-    /** Fresh = younger than the call's TTL; without stale windows every live value is fresh. */
-    private boolean isFresh(Item item, Duration ttl, long now) {
-        if (core.staleWindowMillis == 0 || ttl.isZero()) {
-            return true;
-        }
-        return now - VersionClock.millisOf(item.version()) < ttl.toMillis();
-    }
-
-    /** Caches a loaded value (for ttl plus the stale window); failures are counted, not reported. */
-    private CompletableFuture<Void> write(Route r, String sk, byte[] kb, V value, Duration ttl) {
-        byte[] bytes;
-        try {
-            bytes = encodeValue(value);
-        } catch (RuntimeException e) {
-            core.stats.errors.increment();
-            return DONE;
-        }
-        long now = now();
-        long exp = ttl.isZero() ? 0 : now + ttl.toMillis() + core.staleWindowMillis;
-        Item item = fresh(bytes, exp);
-        byte[] env = envelope(kb, item);
-        Expiry expiry = Expiry.of(exp, now);
-        nearInvalidate(sk);
-        return core.runWrite(r, timeout, ExecutionMode.ASYNC, ctx -> core.putRaw(ctx, r.zone(), sk, env, expiry))
-                .handle((x, e) -> {
-                    if (e == null && core.near != null) {
-                        core.near.put(sk, item);
-                    }
-                    return null;
-                });
-    }
-
-    private CompletableFuture<V> load(String key, CacheLoader<? extends V> loader) {
-        try {
-            return core.submitLoad(() -> {
-                try {
-                    V v = loader.load(key);
-                    core.stats.loads.increment();
-                    return v;
-                } catch (RuntimeException | Error e) {
-                    core.stats.loadFailures.increment();
-                    throw e;
-                } catch (Exception e) {
-                    core.stats.loadFailures.increment();
-                    throw new LoadException("loader failed for key '" + key + "' of tenant " + tenant, e);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            core.stats.loadFailures.increment();
-            return CompletableFuture.failedFuture(new LoadException("too many loads queued (max "
-                    + core.settings.maxQueuedLoads() + ")", e));
-        }
+        return readThrough.getOrLoad(key, loader, ttl);
     }
 }

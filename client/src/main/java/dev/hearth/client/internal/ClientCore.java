@@ -13,6 +13,7 @@ import dev.hearth.client.TenantAvailability;
 import dev.hearth.client.TenantCache;
 import dev.hearth.client.TenantUnavailableException;
 import dev.hearth.client.Ticker;
+import java.time.Clock;
 import dev.hearth.storage.CacheNames;
 import dev.hearth.storage.Expiry;
 import dev.hearth.storage.Item;
@@ -53,12 +54,14 @@ public final class ClientCore implements HearthClient {
             int circuitFailureThreshold, Duration circuitProbeInterval, Duration staleWhileRevalidate,
             Duration staleIfError, Duration nearCacheTtl, long nearCacheMaxEntries, TenantAvailability availability,
             Consumer<ClientConfiguration> igniteCustomizer, Duration readFailoverAfter, int maxValueSize,
-            Ticker ticker) {
+            Ticker ticker, Clock clock) {
     }
 
     final Settings settings;
     /** Measures deadlines, latencies and the registry reading's age (see {@link Ticker}). */
     final Ticker ticker;
+    /** Wall-clock time: what TTLs count from and what a value's age is measured against. */
+    final Clock clock;
     final StatsRecorder stats = new StatsRecorder();
     final CircuitBreaker breaker;
     final Coalescer<String> coalescer = new Coalescer<>();
@@ -81,6 +84,7 @@ public final class ClientCore implements HearthClient {
     public ClientCore(Settings settings) {
         this.settings = settings;
         this.ticker = settings.ticker();
+        this.clock = settings.clock();
         this.breaker = new CircuitBreaker(settings.circuitFailureThreshold());
         this.staleWindowMillis = Math.max(settings.staleWhileRevalidate().toMillis(),
                 settings.staleIfError().toMillis());

@@ -16,6 +16,7 @@ import dev.hearth.client.HearthException;
 import dev.hearth.client.TenantCache;
 import dev.hearth.client.TenantUnavailableException;
 import dev.hearth.client.Versioned;
+import dev.hearth.client.testing.MovableClock;
 import dev.hearth.client.testing.ProcessCluster;
 import dev.hearth.storage.Envelope;
 import dev.hearth.storage.Item;
@@ -330,12 +331,18 @@ class ClientOperationsIT {
 
     @Test
     void staleWhileRevalidateAndStaleIfError() throws Exception {
+        // The clients' clock moves past the TTL instead of the test sleeping through it; the nodes keep the values
+        // for the TTL plus the stale window, by their own clocks.
+        MovableClock clock = new MovableClock();
         try (HearthClient swr = HearthClient.builder().addresses(cluster.thinClientAddresses()).timeout(T)
-                .staleWhileRevalidate(Duration.ofSeconds(30)).staleIfError(Duration.ofSeconds(30)).build()) {
+                .staleWhileRevalidate(Duration.ofSeconds(30)).staleIfError(Duration.ofSeconds(30)).clock(clock)
+                .build()) {
             TenantCache<String> c = swr.tenant("t-swr", Codec.utf8());
             Duration ttl = Duration.ofMillis(300);
-            assertEquals("v1", c.getOrLoad("k", k -> "v1", ttl));
-            Thread.sleep(400);
+            // Seeded with a put, not a first getOrLoad: that load's flight stays registered until its write is
+            // done, and a getOrLoad arriving before then would share it instead of finding a stale value.
+            c.put("k", "v1", Duration.ofMinutes(1));
+            clock.advance(Duration.ofMillis(400));
             AtomicInteger refreshes = new AtomicInteger();
             assertEquals("v1", c.getOrLoad("k", k -> {
                 refreshes.incrementAndGet();
@@ -343,16 +350,16 @@ class ClientOperationsIT {
             }, ttl), "stale value served at once");
             await().atMost(Duration.ofSeconds(5)).until(() -> "v2".equals(c.get("k")));
             assertEquals(1, refreshes.get());
-            Thread.sleep(400);
+            clock.advance(Duration.ofMillis(400));
             assertEquals("v2", c.getOrLoad("k", k -> {
                 throw new IllegalStateException("db down");
             }, ttl).substring(0, 2), "stale-while-revalidate answers first");
             // stale-if-error: a failed load on a stale value serves the stale value
             try (HearthClient sie = HearthClient.builder().addresses(cluster.thinClientAddresses()).timeout(T)
-                    .staleIfError(Duration.ofSeconds(30)).build()) {
+                    .staleIfError(Duration.ofSeconds(30)).clock(clock).build()) {
                 TenantCache<String> s = sie.tenant("t-sie", Codec.utf8());
-                assertEquals("old", s.getOrLoad("k", k -> "old", ttl));
-                Thread.sleep(400);
+                s.put("k", "old", Duration.ofMinutes(1));
+                clock.advance(Duration.ofMillis(400));
                 assertEquals("old", s.getOrLoad("k", k -> {
                     throw new IllegalStateException("db down");
                 }, ttl));
