@@ -88,39 +88,103 @@ final class MetaParser {
         } else if (n > MFLAG_MAX_OPT_LENGTH) {
             return error(c == 'g' ? "CLIENT_ERROR options flags are too long" : "CLIENT_ERROR options flags too long");
         }
-        // _meta_flag_preparse
-        String err = null;
-        boolean hasError = false;
-        boolean[] seen = new boolean[127];
-        List<byte[]> tokens = new ArrayList<>();
-        boolean base64 = false;
-        boolean noReply = false;
-        boolean value = false;
-        boolean noUpdate = false;
-        boolean vivify = false;
-        int vivifyTtl = 0;
-        boolean touch = false;
-        int ttl = 0;
-        boolean recache = false;
-        int recacheTtl = 0;
-        boolean invalidate = false;
-        boolean hasCas = false;
-        long cas = 0;
-        boolean hasNewCas = false;
-        long newCas = 0;
-        int clientFlags = 0;
-        char mode = 0;
+        Preparse p = new Preparse(tk, flagStart, keyToken);
+        String err = p.err;
+        boolean hasError = p.hasError;
+        byte[] key = p.key;
+        char mode = p.mode;
+        if (!p.base64 && !hasError && badKeyBytes(key)) {
+            hasError = true;
+            err = BAD_FORMAT;
+        }
+        if (!hasError) {
+            for (byte[] t : p.tokens) {
+                if (t[0] == 'O' && t.length > MFLAG_MAX_OPAQUE_LENGTH) {
+                    hasError = true;
+                    err = "CLIENT_ERROR opaque token too long";
+                }
+            }
+        }
+        if (!hasError && c == 's' && mode != 0 && "EAPRS".indexOf(mode) < 0) {
+            hasError = true;
+            err = "CLIENT_ERROR invalid mode for ms M token";
+        }
+        if (!hasError && c == 'a' && mode != 0 && "I+D-".indexOf(mode) < 0) {
+            hasError = true;
+            err = "CLIENT_ERROR invalid mode for ma M token";
+        }
+        if (hasError) {
+            if (c == 'd' || c == 'a') {
+                if (err == null || !(err.startsWith("CLIENT_ERROR invalid mode")
+                        || err.startsWith("CLIENT_ERROR opaque") || err.equals(BAD_FORMAT) && !p.base64)) {
+                    err = "CLIENT_ERROR invalid or duplicate flag";
+                }
+            }
+            if (c == 's') {
+                framing.swallow(vlen + 2L);
+            }
+            return error(err == null ? BAD_FORMAT : err);
+        }
+        MetaFlags flags = p.flags();
+        if (c == 's') {
+            if (vlen > maxItemSize) {
+                framing.swallow(vlen + 2L);
+                return new TextRequest.TooLarge(key, false, true, true);
+            }
+            byte[] k = key;
+            framing.expectData(new TextFraming.DataBlock(vlen, data -> new TextRequest.Meta('s', k, flags, data),
+                    error("CLIENT_ERROR bad data chunk")));
+            return null;
+        }
+        return new TextRequest.Meta(c, key, flags, null);
+    }
+
+    /**
+     * memcached's {@code _meta_flag_preparse}: the flag tokens read into values, in order, up to the first token it
+     * stops at (a duplicate or an unknown flag). A bad value is an error but reading goes on, as there.
+     */
+    private static final class Preparse {
+        String err;
+        boolean hasError;
+        final boolean[] seen = new boolean[127];
+        final List<byte[]> tokens = new ArrayList<>();
+        boolean base64;
+        boolean noReply;
+        boolean value;
+        boolean noUpdate;
+        boolean vivify;
+        int vivifyTtl;
+        boolean touch;
+        int ttl;
+        boolean recache;
+        int recacheTtl;
+        boolean invalidate;
+        boolean hasCas;
+        long cas;
+        boolean hasNewCas;
+        long newCas;
+        int clientFlags;
+        char mode;
         long delta = 1;
-        long initial = 0;
-        byte[] key = keyToken;
-        String defaultErr = BAD_FORMAT;
-        for (int i = flagStart; i < n - 1; i++) {
-            byte[] t = tk.get(i);
+        long initial;
+        byte[] key;
+
+        Preparse(TextTokens tk, int from, byte[] keyToken) {
+            key = keyToken;
+            for (int i = from; i < tk.n - 1; i++) {
+                if (!read(tk.get(i), keyToken)) {
+                    return;
+                }
+            }
+        }
+
+        /** Reads one flag token; false where memcached stops reading. */
+        private boolean read(byte[] t, byte[] keyToken) {
             int o = t[0] & 0xff;
             if (o >= 127 || seen[o]) {
                 err = "CLIENT_ERROR duplicate flag";
                 hasError = true;
-                break;
+                return false;
             }
             seen[o] = true;
             tokens.add(t);
@@ -228,55 +292,15 @@ final class MetaParser {
                 default:
                     err = "CLIENT_ERROR invalid flag";
                     hasError = true;
-                    i = n; // memcached returns at once
-                    break;
+                    return false; // memcached stops reading here
             }
+            return true;
         }
-        if (!base64 && !hasError && badKeyBytes(key)) {
-            hasError = true;
-            err = BAD_FORMAT;
+
+        MetaFlags flags() {
+            return new MetaFlags(List.copyOf(tokens), base64, noReply, value, noUpdate, vivify, vivifyTtl, touch, ttl,
+                    recache, recacheTtl, invalidate, hasCas, cas, hasNewCas, newCas, clientFlags, mode, delta,
+                    initial);
         }
-        if (!hasError) {
-            for (byte[] t : tokens) {
-                if (t[0] == 'O' && t.length > MFLAG_MAX_OPAQUE_LENGTH) {
-                    hasError = true;
-                    err = "CLIENT_ERROR opaque token too long";
-                }
-            }
-        }
-        if (!hasError && c == 's' && mode != 0 && "EAPRS".indexOf(mode) < 0) {
-            hasError = true;
-            err = "CLIENT_ERROR invalid mode for ms M token";
-        }
-        if (!hasError && c == 'a' && mode != 0 && "I+D-".indexOf(mode) < 0) {
-            hasError = true;
-            err = "CLIENT_ERROR invalid mode for ma M token";
-        }
-        if (hasError) {
-            if (c == 'd' || c == 'a') {
-                if (err == null || !(err.startsWith("CLIENT_ERROR invalid mode")
-                        || err.startsWith("CLIENT_ERROR opaque") || err.equals(BAD_FORMAT) && !base64)) {
-                    err = "CLIENT_ERROR invalid or duplicate flag";
-                }
-            }
-            if (c == 's') {
-                framing.swallow(vlen + 2L);
-            }
-            return error(err == null ? defaultErr : err);
-        }
-        MetaFlags flags = new MetaFlags(List.copyOf(tokens), base64, noReply, value, noUpdate, vivify, vivifyTtl,
-                touch, ttl, recache, recacheTtl, invalidate, hasCas, cas, hasNewCas, newCas, clientFlags, mode,
-                delta, initial);
-        if (c == 's') {
-            if (vlen > maxItemSize) {
-                framing.swallow(vlen + 2L);
-                return new TextRequest.TooLarge(key, false, true, true);
-            }
-            byte[] k = key;
-            framing.expectData(new TextFraming.DataBlock(vlen, data -> new TextRequest.Meta('s', k, flags, data),
-                    error("CLIENT_ERROR bad data chunk")));
-            return null;
-        }
-        return new TextRequest.Meta(c, key, flags, null);
     }
 }
