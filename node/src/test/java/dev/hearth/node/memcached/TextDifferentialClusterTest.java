@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Timeout;
  * the documented differences, which these sequences avoid or normalise).
  */
 @Timeout(300)
-class TextDifferentialTest extends DifferentialFixture {
+class TextDifferentialClusterTest extends DifferentialFixture {
 
     private static void same(String... steps) throws IOException {
         Differential.assertSame(memcached.port, hearth.memcachedPort(0), List.of(steps));

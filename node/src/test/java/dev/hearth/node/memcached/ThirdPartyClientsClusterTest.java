@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Real third-party memcached clients against a 3-node Hearth cluster, every client configured with all three. */
 @Timeout(120)
-class ThirdPartyClientsTest {
+class ThirdPartyClientsClusterTest {
     static final String PYTHON = "/usr/bin/python3";
     static TestNodes cluster;
 

@@ -1,5 +1,6 @@
 package dev.hearth.node.memcached;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -16,7 +18,7 @@ import org.junit.jupiter.api.Timeout;
 
 /** Hearth's own endpoint behaviour: ordering, limits, tenants, authentication, bad input that memcached lacks. */
 @Timeout(120)
-class MemcachedEndpointTest {
+class MemcachedEndpointClusterTest {
     static TestNodes prefix;
     static TestNodes secured;
 
@@ -103,8 +105,12 @@ class MemcachedEndpointTest {
     void maxConnectionsIsEnforced() throws Exception {
         List<Wire> open = new ArrayList<>();
         try {
-            Thread.sleep(300); // let connections closed by earlier tests be counted out
-            for (int i = 0; i < 20; i++) {
+            // Connections closed by earlier tests are counted out asynchronously: wait until this one is alone.
+            Wire first = new Wire(prefix.memcachedPort(0));
+            open.add(first);
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> ask(first, "stats\r\n", "END\r\n").contains("STAT curr_connections 1\r\n"));
+            for (int i = 1; i < 20; i++) {
                 Wire w = new Wire(prefix.memcachedPort(0));
                 open.add(w);
                 ask(w, "version\r\n", "\r\n");
@@ -129,7 +135,7 @@ class MemcachedEndpointTest {
         }
         try (Wire lying = new Wire(prefix.memcachedPort(0)); Wire fine = new Wire(prefix.memcachedPort(0))) {
             // A binary SET claiming a 1 GB body: refused at once, its body swallowed rather than buffered.
-            byte[] h = BinaryDifferentialTest.set(Binary.SET, "lie:k", "", 0, 0, 0);
+            byte[] h = BinaryDifferentialClusterTest.set(Binary.SET, "lie:k", "", 0, 0, 0);
             ByteBuffer.wrap(h).putInt(8, 1 << 30);
             lying.send(h);
             byte[] resp = lying.readN(24);
@@ -144,7 +150,7 @@ class MemcachedEndpointTest {
     }
 
     private static byte[] sasl(String user, String password) {
-        return BinaryDifferentialTest.frame(Binary.SASL_AUTH, new byte[0], "PLAIN",
+        return BinaryDifferentialClusterTest.frame(Binary.SASL_AUTH, new byte[0], "PLAIN",
                 ("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8), 7, 0);
     }
 
@@ -163,7 +169,7 @@ class MemcachedEndpointTest {
                     new String(text.readUntilSuffix(new byte[] {0}), StandardCharsets.US_ASCII));
         }
         try (Wire anon = new Wire(port)) {
-            anon.send(BinaryDifferentialTest.get(Binary.GET, "k"));
+            anon.send(BinaryDifferentialClusterTest.get(Binary.GET, "k"));
             assertEquals(Binary.AUTH_ERROR, status(anon));
             assertTrue(anon.closesWithin(3000));
         }
@@ -176,13 +182,13 @@ class MemcachedEndpointTest {
             assertEquals(0, status(alice));
             bob.send(sasl("bob", "bpw"));
             assertEquals(0, status(bob));
-            alice.send(BinaryDifferentialTest.set(Binary.SET, "shared", "alice's", 0, 0, 0));
+            alice.send(BinaryDifferentialClusterTest.set(Binary.SET, "shared", "alice's", 0, 0, 0));
             assertEquals(0, status(alice));
-            bob.send(BinaryDifferentialTest.get(Binary.GET, "shared"));
+            bob.send(BinaryDifferentialClusterTest.get(Binary.GET, "shared"));
             assertEquals(Binary.KEY_ENOENT, status(bob));
-            bob.send(BinaryDifferentialTest.get(Binary.GET, "alice:shared"));
+            bob.send(BinaryDifferentialClusterTest.get(Binary.GET, "alice:shared"));
             assertEquals(Binary.KEY_ENOENT, status(bob));
-            alice.send(BinaryDifferentialTest.get(Binary.GET, "shared"));
+            alice.send(BinaryDifferentialClusterTest.get(Binary.GET, "shared"));
             assertEquals(0, status(alice));
         }
         assertFalse(secured.node(0).cache().get(dev.hearth.storage.TenantKey.of("alice", "shared")).join() == null);

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Timeout;
  * its answer in order.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
-class MemcachedBoundsTest {
+class MemcachedBoundsClusterTest {
     private static final int BIG = 1_000_000;
     private static final long CONNECTION_OUTPUT = 4L << 20;
     private static final long OUTPUT_MEMORY = 8L << 20;

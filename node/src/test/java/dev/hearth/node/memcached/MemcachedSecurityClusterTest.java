@@ -50,7 +50,7 @@ import org.junit.jupiter.api.Timeout;
  * and meta protocols at all.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
-class MemcachedSecurityTest {
+class MemcachedSecurityClusterTest {
     /** PBKDF2 at this count takes a few hundred milliseconds at least: long enough to see where it runs. */
     private static final int SLOW_ITERATIONS = 1_500_000;
     private static Path usersFile;
@@ -103,7 +103,7 @@ class MemcachedSecurityTest {
     }
 
     static byte[] sasl(String user, String password) {
-        return BinaryDifferentialTest.frame(Binary.SASL_AUTH, new byte[0], "PLAIN",
+        return BinaryDifferentialClusterTest.frame(Binary.SASL_AUTH, new byte[0], "PLAIN",
                 ("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8), 7, 0);
     }
 
@@ -126,12 +126,12 @@ class MemcachedSecurityTest {
 
     /** Sends a quiet command and a NOOP: the first reply is the NOOP's when the quiet command answered nothing. */
     static Reply askQuiet(Wire w, byte[] frame) throws IOException {
-        w.send(BinaryDifferentialTest.concat(frame, BinaryDifferentialTest.bare(Binary.NOOP)));
+        w.send(BinaryDifferentialClusterTest.concat(frame, BinaryDifferentialClusterTest.bare(Binary.NOOP)));
         return read(w);
     }
 
     static Map<String, String> stats(Wire w, String sub) throws IOException {
-        w.send(BinaryDifferentialTest.get(Binary.STAT, sub));
+        w.send(BinaryDifferentialClusterTest.get(Binary.STAT, sub));
         Map<String, String> m = new LinkedHashMap<>();
         while (true) {
             Reply r = read(w);
@@ -167,7 +167,7 @@ class MemcachedSecurityTest {
             assertEquals(Binary.AUTH_ERROR, ask(w, sasl("mallory", "mallory-pw")).status());
             // Below the limit the connection stays open and may still authenticate.
             assertEquals(Binary.OK, ask(w, sasl("alice", "alice-pw")).status());
-            assertEquals(Binary.KEY_ENOENT, ask(w, BinaryDifferentialTest.get(Binary.GET, "absent")).status());
+            assertEquals(Binary.KEY_ENOENT, ask(w, BinaryDifferentialClusterTest.get(Binary.GET, "absent")).status());
         }
     }
 
@@ -180,7 +180,7 @@ class MemcachedSecurityTest {
                 guesses.add(sasl("alice", "guess-" + i));
             }
             guesses.add(sasl("alice", "alice-pw")); // too late: the connection is gone by then
-            w.send(BinaryDifferentialTest.concat(guesses.toArray(byte[][]::new)));
+            w.send(BinaryDifferentialClusterTest.concat(guesses.toArray(byte[][]::new)));
             assertEquals(Binary.AUTH_ERROR, read(w).status());
             assertEquals(Binary.AUTH_ERROR, read(w).status());
             Reply last = read(w);
@@ -200,7 +200,7 @@ class MemcachedSecurityTest {
             // Meanwhile every event loop answers at once (connections are spread over the loops round-robin).
             for (int i = 0; i < 8; i++) {
                 try (Wire other = new Wire(port())) {
-                    assertEquals("1.6.18", ask(other, BinaryDifferentialTest.bare(Binary.VERSION)).text());
+                    assertEquals("1.6.18", ask(other, BinaryDifferentialClusterTest.bare(Binary.VERSION)).text());
                 }
             }
             assertEquals(0, slow.socket.getInputStream().available(), "the slow check had not finished yet");
@@ -271,14 +271,14 @@ class MemcachedSecurityTest {
             int p = server.start("127.0.0.1", 0);
             server.ready(node.node(0).cache());
             try (Wire w = new Wire(p)) {
-                Reply r = ask(w, BinaryDifferentialTest.bare(Binary.SASL_LIST_MECHS));
+                Reply r = ask(w, BinaryDifferentialClusterTest.bare(Binary.SASL_LIST_MECHS));
                 assertEquals(Binary.AUTH_ERROR, r.status());
                 assertEquals(ConnectionAuth.PLAINTEXT_REFUSED, r.text());
                 assertTrue(w.closesWithin(5000));
             }
             try (Wire w = new Wire(p)) {
-                Reply r = ask(w, BinaryDifferentialTest.concat(sasl("alice", "alice-pw"),
-                        BinaryDifferentialTest.get(Binary.GET, "k")));
+                Reply r = ask(w, BinaryDifferentialClusterTest.concat(sasl("alice", "alice-pw"),
+                        BinaryDifferentialClusterTest.get(Binary.GET, "k")));
                 assertEquals(Binary.AUTH_ERROR, r.status());
                 assertEquals(ConnectionAuth.PLAINTEXT_REFUSED, r.text());
                 assertNull(read(w), "closed, the GET behind it unanswered");
@@ -323,11 +323,11 @@ class MemcachedSecurityTest {
     // ------------------------------------------------------------------ tenant isolation
 
     private static byte[] set(String key, String value) {
-        return BinaryDifferentialTest.set(Binary.SET, key, value, 0, 0, 0);
+        return BinaryDifferentialClusterTest.set(Binary.SET, key, value, 0, 0, 0);
     }
 
     private static byte[] get(int op, String key) {
-        return BinaryDifferentialTest.get(op, key);
+        return BinaryDifferentialClusterTest.get(op, key);
     }
 
     @Test
@@ -342,28 +342,28 @@ class MemcachedSecurityTest {
                 assertEquals(Binary.KEY_ENOENT, ask(bob, get(Binary.GETK, key)).status(), "GETK " + key);
                 assertEquals(Binary.NOOP, askQuiet(bob, get(Binary.GETQ, key)).opcode(), "GETQ " + key);
                 assertEquals(Binary.NOOP, askQuiet(bob, get(Binary.GETKQ, key)).opcode(), "GETKQ " + key);
-                assertEquals(Binary.KEY_ENOENT, ask(bob, BinaryDifferentialTest.touch(Binary.GAT, key, 0)).status(),
+                assertEquals(Binary.KEY_ENOENT, ask(bob, BinaryDifferentialClusterTest.touch(Binary.GAT, key, 0)).status(),
                         "GAT " + key);
-                assertEquals(Binary.KEY_ENOENT, ask(bob, BinaryDifferentialTest.touch(Binary.GATK, key, 0)).status(),
+                assertEquals(Binary.KEY_ENOENT, ask(bob, BinaryDifferentialClusterTest.touch(Binary.GATK, key, 0)).status(),
                         "GATK " + key);
-                assertEquals(Binary.NOOP, askQuiet(bob, BinaryDifferentialTest.touch(Binary.GATQ, key, 0)).opcode(),
+                assertEquals(Binary.NOOP, askQuiet(bob, BinaryDifferentialClusterTest.touch(Binary.GATQ, key, 0)).opcode(),
                         "GATQ " + key);
-                assertEquals(Binary.KEY_ENOENT, ask(bob, BinaryDifferentialTest.touch(Binary.TOUCH, key, 1)).status(),
+                assertEquals(Binary.KEY_ENOENT, ask(bob, BinaryDifferentialClusterTest.touch(Binary.TOUCH, key, 1)).status(),
                         "TOUCH " + key);
-                assertEquals(Binary.NOT_STORED, ask(bob, BinaryDifferentialTest.frame(Binary.APPEND, new byte[0], key,
+                assertEquals(Binary.NOT_STORED, ask(bob, BinaryDifferentialClusterTest.frame(Binary.APPEND, new byte[0], key,
                         "-bob", 0)).status(), "APPEND " + key);
-                assertEquals(Binary.NOT_STORED, ask(bob, BinaryDifferentialTest.frame(Binary.PREPEND, new byte[0],
+                assertEquals(Binary.NOT_STORED, ask(bob, BinaryDifferentialClusterTest.frame(Binary.PREPEND, new byte[0],
                         key, "bob-", 0)).status(), "PREPEND " + key);
-                assertEquals(Binary.KEY_ENOENT, ask(bob, BinaryDifferentialTest.set(Binary.REPLACE, key, "bob", 0, 0,
+                assertEquals(Binary.KEY_ENOENT, ask(bob, BinaryDifferentialClusterTest.set(Binary.REPLACE, key, "bob", 0, 0,
                         0)).status(), "REPLACE " + key);
-                assertEquals(Binary.KEY_ENOENT, ask(bob, BinaryDifferentialTest.set(Binary.SET, key, "bob", 0, 0,
+                assertEquals(Binary.KEY_ENOENT, ask(bob, BinaryDifferentialClusterTest.set(Binary.SET, key, "bob", 0, 0,
                         cas)).status(), "SET with alice's CAS " + key);
-                assertEquals(Binary.KEY_ENOENT, ask(bob, BinaryDifferentialTest.frame(Binary.DELETE, new byte[0],
+                assertEquals(Binary.KEY_ENOENT, ask(bob, BinaryDifferentialClusterTest.frame(Binary.DELETE, new byte[0],
                         key, "", 0)).status(), "DELETE " + key);
             }
             for (int op : List.of(Binary.INCREMENT, Binary.DECREMENT)) {
                 // exptime 0xffffffff: no auto-vivify, so a miss is a miss
-                assertEquals(Binary.KEY_ENOENT, ask(bob, BinaryDifferentialTest.incr(op, "iso:n", 1, 0, -1))
+                assertEquals(Binary.KEY_ENOENT, ask(bob, BinaryDifferentialClusterTest.incr(op, "iso:n", 1, 0, -1))
                         .status(), "incr/decr " + op);
             }
             Reply mine = ask(alice, get(Binary.GET, "iso:k"));
@@ -383,16 +383,16 @@ class MemcachedSecurityTest {
         try (Wire alice = login("alice"); Wire bob = login("bob")) {
             assertEquals(Binary.OK, ask(alice, set("fl:a", "1")).status());
             assertEquals(Binary.OK, ask(bob, set("fl:b", "2")).status());
-            assertEquals(Binary.OK, ask(bob, BinaryDifferentialTest.bare(Binary.FLUSH)).status());
+            assertEquals(Binary.OK, ask(bob, BinaryDifferentialClusterTest.bare(Binary.FLUSH)).status());
             assertEquals(Binary.KEY_ENOENT, ask(bob, get(Binary.GET, "fl:b")).status());
             assertEquals("1", ask(alice, get(Binary.GET, "fl:a")).text());
 
             assertEquals(Binary.OK, ask(bob, set("fl:b", "3")).status());
-            Reply delayed = ask(alice, BinaryDifferentialTest.frame(Binary.FLUSH,
+            Reply delayed = ask(alice, BinaryDifferentialClusterTest.frame(Binary.FLUSH,
                     ByteBuffer.allocate(4).putInt(10).array(), "", "", 0));
             assertEquals(Binary.EINVAL, delayed.status());
             assertEquals(Endpoint.DELAYED_FLUSH_REFUSED, delayed.text());
-            assertEquals(Binary.NOOP, askQuiet(alice, BinaryDifferentialTest.bare(Binary.FLUSHQ)).opcode());
+            assertEquals(Binary.NOOP, askQuiet(alice, BinaryDifferentialClusterTest.bare(Binary.FLUSHQ)).opcode());
             assertEquals(Binary.KEY_ENOENT, ask(alice, get(Binary.GET, "fl:a")).status());
             assertEquals("3", ask(bob, get(Binary.GET, "fl:b")).text());
         }
@@ -403,7 +403,7 @@ class MemcachedSecurityTest {
     @Test
     void statsShowATenantOnlyItsOwnCounters() throws IOException {
         try (Wire erin = login("erin"); Wire frank = login("frank")) {
-            assertEquals(Binary.OK, ask(erin, BinaryDifferentialTest.get(Binary.STAT, "detail on")).status());
+            assertEquals(Binary.OK, ask(erin, BinaryDifferentialClusterTest.get(Binary.STAT, "detail on")).status());
             ask(erin, set("erinpfx:1", "x"));
             ask(erin, set("erinpfx:2", "y"));
             for (int i = 0; i < 3; i++) {
@@ -425,9 +425,9 @@ class MemcachedSecurityTest {
             }
             String erinDump = stats(erin, "detail dump").get("detailed");
             assertEquals("PREFIX erinpfx get 3 hit 2 set 2 del 0\r\nEND\r\n", erinDump);
-            assertEquals(Binary.OK, ask(frank, BinaryDifferentialTest.get(Binary.STAT, "detail on")).status());
+            assertEquals(Binary.OK, ask(frank, BinaryDifferentialClusterTest.get(Binary.STAT, "detail on")).status());
             assertEquals("END\r\n", stats(frank, "detail dump").get("detailed"));
-            assertEquals(Binary.OK, ask(frank, BinaryDifferentialTest.get(Binary.STAT, "reset")).status());
+            assertEquals(Binary.OK, ask(frank, BinaryDifferentialClusterTest.get(Binary.STAT, "reset")).status());
             assertEquals(erinDump, stats(erin, "detail dump").get("detailed"), "frank's reset is frank's only");
         }
     }

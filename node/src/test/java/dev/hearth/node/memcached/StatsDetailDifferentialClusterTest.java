@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Timeout;
  * starts and ends with "stats reset" and detail off.
  */
 @Timeout(300)
-class StatsDetailDifferentialTest extends DifferentialFixture {
+class StatsDetailDifferentialClusterTest extends DifferentialFixture {
     private static final Pattern TEXT_RUN = Pattern.compile("((?:PREFIX [^\r\n]*\r\n)+)END");
     private static final String BINARY_EOL = "\\x0d\\x0a";
     private static final Pattern BINARY_RUN = Pattern.compile(
@@ -54,8 +54,8 @@ class StatsDetailDifferentialTest extends DifferentialFixture {
 
     private static void sameBinary(byte[]... steps) throws IOException {
         List<byte[]> list = List.of(steps);
-        List<String> expected = BinaryDifferentialTest.run(memcached.port, list);
-        List<String> actual = BinaryDifferentialTest.run(hearth.memcachedPort(0), list);
+        List<String> expected = BinaryDifferentialClusterTest.run(memcached.port, list);
+        List<String> actual = BinaryDifferentialClusterTest.run(hearth.memcachedPort(0), list);
         for (int i = 0; i < list.size(); i++) {
             assertEquals(sortPrefixes(expected.get(i), BINARY_RUN, BINARY_EOL),
                     sortPrefixes(actual.get(i), BINARY_RUN, BINARY_EOL), "step " + i);
@@ -63,7 +63,7 @@ class StatsDetailDifferentialTest extends DifferentialFixture {
     }
 
     private static byte[] stat(String key) {
-        return BinaryDifferentialTest.get(Binary.STAT, key);
+        return BinaryDifferentialClusterTest.get(Binary.STAT, key);
     }
 
     @Test
@@ -103,32 +103,32 @@ class StatsDetailDifferentialTest extends DifferentialFixture {
     void binaryOnOffDump() throws IOException {
         String big = "v".repeat(2 * 1024 * 1024);
         sameBinary(stat("reset"), stat("detail dump"), stat("detail on"),
-                BinaryDifferentialTest.set(Binary.SET, "bd:k", "v", 0, 0, 0),
-                BinaryDifferentialTest.set(Binary.ADDQ, "bd:k", "v", 0, 0, 0),
-                BinaryDifferentialTest.set(Binary.REPLACE, "bd:none", "v", 0, 0, 0),
-                BinaryDifferentialTest.frame(Binary.APPEND, new byte[0], "bd:k", "+", 0),
-                BinaryDifferentialTest.frame(Binary.PREPENDQ, new byte[0], "bd:k", "-", 0),
-                BinaryDifferentialTest.get(Binary.GET, "bd:k"), BinaryDifferentialTest.get(Binary.GETK, "bd:none"),
-                BinaryDifferentialTest.get(Binary.GETQ, "bx:none"), BinaryDifferentialTest.get(Binary.GETKQ, "bd:k"),
+                BinaryDifferentialClusterTest.set(Binary.SET, "bd:k", "v", 0, 0, 0),
+                BinaryDifferentialClusterTest.set(Binary.ADDQ, "bd:k", "v", 0, 0, 0),
+                BinaryDifferentialClusterTest.set(Binary.REPLACE, "bd:none", "v", 0, 0, 0),
+                BinaryDifferentialClusterTest.frame(Binary.APPEND, new byte[0], "bd:k", "+", 0),
+                BinaryDifferentialClusterTest.frame(Binary.PREPENDQ, new byte[0], "bd:k", "-", 0),
+                BinaryDifferentialClusterTest.get(Binary.GET, "bd:k"), BinaryDifferentialClusterTest.get(Binary.GETK, "bd:none"),
+                BinaryDifferentialClusterTest.get(Binary.GETQ, "bx:none"), BinaryDifferentialClusterTest.get(Binary.GETKQ, "bd:k"),
                 // touch and get-and-touch count as gets in memcached's binary protocol (not in its text protocol)
-                BinaryDifferentialTest.touch(Binary.TOUCH, "bd:k", 0), BinaryDifferentialTest.touch(Binary.GAT,
-                        "bd:none", 0), BinaryDifferentialTest.touch(Binary.GATKQ, "bd:k", 0),
-                BinaryDifferentialTest.incr(Binary.INCREMENT, "bd:n", 1, 0, 0),
-                BinaryDifferentialTest.set(Binary.SET, "bd:big", big, 0, 0, 0),
-                BinaryDifferentialTest.frame(Binary.APPEND, new byte[0], "bd:k",
+                BinaryDifferentialClusterTest.touch(Binary.TOUCH, "bd:k", 0), BinaryDifferentialClusterTest.touch(Binary.GAT,
+                        "bd:none", 0), BinaryDifferentialClusterTest.touch(Binary.GATKQ, "bd:k", 0),
+                BinaryDifferentialClusterTest.incr(Binary.INCREMENT, "bd:n", 1, 0, 0),
+                BinaryDifferentialClusterTest.set(Binary.SET, "bd:big", big, 0, 0, 0),
+                BinaryDifferentialClusterTest.frame(Binary.APPEND, new byte[0], "bd:k",
                         big.getBytes(StandardCharsets.US_ASCII), 7, 0),
-                BinaryDifferentialTest.get(Binary.DELETE, "bd:k"), BinaryDifferentialTest.get(Binary.DELETEQ, "bd:k"),
-                BinaryDifferentialTest.set(Binary.SET, "nocolon", "v", 0, 0, 0), stat("detail dump"),
+                BinaryDifferentialClusterTest.get(Binary.DELETE, "bd:k"), BinaryDifferentialClusterTest.get(Binary.DELETEQ, "bd:k"),
+                BinaryDifferentialClusterTest.set(Binary.SET, "nocolon", "v", 0, 0, 0), stat("detail dump"),
                 stat("detail foo"), stat("detailed"), stat("detail offx"),
-                BinaryDifferentialTest.get(Binary.GET, "bd:k"), stat("detail dump"), stat("detail onx"),
-                BinaryDifferentialTest.get(Binary.GET, "bd:k"), stat("detail dump"), stat("detail off"),
+                BinaryDifferentialClusterTest.get(Binary.GET, "bd:k"), stat("detail dump"), stat("detail onx"),
+                BinaryDifferentialClusterTest.get(Binary.GET, "bd:k"), stat("detail dump"), stat("detail off"),
                 stat("resetx"), stat("detail dump"));
     }
 
     @Test
     void binaryDetailWithoutAWordIsUnknown() throws IOException {
         // memcached reads past the key here (whatever the next frame's bytes are), so this is Hearth's alone.
-        List<String> answer = BinaryDifferentialTest.run(hearth.memcachedPort(0), List.of(stat("detail")));
+        List<String> answer = BinaryDifferentialClusterTest.run(hearth.memcachedPort(0), List.of(stat("detail")));
         assertEquals("81100000000000010000000901020304 cas=0 body=Not found\n", answer.get(0));
     }
 
@@ -164,8 +164,8 @@ class StatsDetailDifferentialTest extends DifferentialFixture {
         }
         // binary: the same counters, switched from the other protocol
         byte[] on = stat("detail on");
-        assertEquals(BinaryDifferentialTest.run(memcached.port, List.of(on)),
-                BinaryDifferentialTest.run(hearth.memcachedPort(0), List.of(on)));
+        assertEquals(BinaryDifferentialClusterTest.run(memcached.port, List.of(on)),
+                BinaryDifferentialClusterTest.run(hearth.memcachedPort(0), List.of(on)));
         assertEquals(List.of("STAT detail_enabled yes"), Differential.run(hearth.memcachedPort(0),
                 List.of("stats settings\r\n")).get(0).lines().filter(l -> l.startsWith("STAT detail_")).toList());
         sameText("stats detail off\r\n");

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Timeout;
  * order of appearance); a request whose cas field is {@link #LAST_CAS} carries the last CAS that server returned.
  */
 @Timeout(300)
-class BinaryDifferentialTest extends DifferentialFixture {
+class BinaryDifferentialClusterTest extends DifferentialFixture {
     static final long LAST_CAS = -2;
     private static final int SENTINEL_OPAQUE = 0x5e5e5e5e;
 

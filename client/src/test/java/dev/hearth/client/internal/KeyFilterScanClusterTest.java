@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Timeout;
  * the key's partition with the wanted entries only, not the partition.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
-class KeyFilterScanTest {
+class KeyFilterScanClusterTest {
     @Test
     void eachNodeAnswersFromItsOwnCopyWithTheWantedEntriesOnly() throws Exception {
         try (InJvmCluster cluster = InJvmCluster.start(2, "z")) {
