@@ -1,28 +1,25 @@
 package dev.hearth.cli.output;
 
 import java.time.Duration;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Optional;
 import picocli.CommandLine;
 
-/** Durations as operators write them: 90s, 5m, 1h, 500ms, or an ISO-8601 PT5M. */
+/** Durations on hearthctl's command line and in its output. */
 public final class Durations {
-    private static final Pattern SIMPLE = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
-
+    /**
+     * Hearth's duration syntax ({@link dev.hearth.wire.Durations}, the node's config's: 90s, 5m, 1h, 500ms) in
+     * either case, or ISO-8601 ({@code PT5M}).
+     *
+     * @throws CommandLine.TypeConversionException if it is neither, so that Picocli names the option
+     */
     public static Duration parse(String value) {
-        String v = value.trim().toLowerCase(java.util.Locale.ROOT);
-        Matcher m = SIMPLE.matcher(v);
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                default -> Duration.ofHours(n);
-            };
+        String v = value.trim();
+        Optional<Duration> hearth = dev.hearth.wire.Durations.tryParse(v.toLowerCase(java.util.Locale.ROOT));
+        if (hearth.isPresent()) {
+            return hearth.get();
         }
         try {
-            return Duration.parse(value.trim().toUpperCase(java.util.Locale.ROOT));
+            return Duration.parse(v.toUpperCase(java.util.Locale.ROOT));
         } catch (RuntimeException e) {
             throw new CommandLine.TypeConversionException("'" + value
                     + "' is not a duration (examples: 500ms, 90s, 5m, 1h)");

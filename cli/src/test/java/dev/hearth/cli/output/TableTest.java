@@ -39,5 +39,8 @@ class TableTest {
         assertEquals(java.time.Duration.ofMinutes(5), Durations.parse("5m"));
         assertEquals(java.time.Duration.ofMillis(500), Durations.parse("500ms"));
         assertEquals(java.time.Duration.ofSeconds(90), Durations.parse("PT90S"));
+        assertEquals(java.time.Duration.ofMinutes(5), Durations.parse(" 5M "), "the node's syntax in either case");
+        org.junit.jupiter.api.Assertions.assertTrue(assertThrows(picocli.CommandLine.TypeConversionException.class,
+                () -> Durations.parse("5 fortnights")).getMessage().contains("'5 fortnights'"));
     }
 }

@@ -19,6 +19,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.hearth.node.auth.UserList;
 import dev.hearth.tls.PemException;
 import dev.hearth.tls.TlsMaterial;
+import dev.hearth.wire.Durations;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hearth.tls.TestCertificates;
+import dev.hearth.wire.Durations;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
