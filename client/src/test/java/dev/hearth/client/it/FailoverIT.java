@@ -146,7 +146,7 @@ class FailoverIT {
                 return null;
             }));
         }
-        Thread.sleep(3000);
+        await("the callers' steady state").atMost(Duration.ofSeconds(60)).until(() -> ops.get() >= 500);
         long beforeKill = ops.get();
         cluster.kill(2);
         Thread.sleep(5000);

@@ -123,7 +123,8 @@ class FrozenNodeReadFailoverIT {
 
             reads.startCanary(stop);
             writes.startCanary(stop);
-            Thread.sleep(2000);
+            await("readers' and writers' steady state").atMost(Duration.ofSeconds(60))
+                    .until(() -> reads.ok() >= READERS * 50L && writes.ok() >= WRITERS * 20L);
             ClientStats before = client.stats();
             long readsBefore = reads.ok();
             cluster.freeze(1);

@@ -1,5 +1,6 @@
 package dev.hearth.client.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -72,7 +73,9 @@ class KillRestartDeadlineIT {
             Thread watch = watcher(book, stop);
             book.startCanary(stop);
 
-            Thread.sleep(3000); // the writers' steady state before the kill
+            // The writers' steady state before the kill: every one of them has been writing for a while.
+            await("the writers' steady state").atMost(Duration.ofSeconds(60))
+                    .until(() -> book.ok() >= WRITERS * 50L);
             long beforeKill = book.ok();
             cluster.kill(1);
             Thread.sleep(1000); // the supervisor's restart delay

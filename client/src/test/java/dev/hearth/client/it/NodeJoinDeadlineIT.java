@@ -1,5 +1,6 @@
 package dev.hearth.client.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -79,7 +80,8 @@ class NodeJoinDeadlineIT {
                 threads.add(th);
             }
             book.startCanary(stop);
-            Thread.sleep(3000);
+            await("the callers' steady state").atMost(Duration.ofSeconds(60))
+                    .until(() -> book.ok() >= THREADS * 50L);
             cluster.startNode(3);
             cluster.awaitReady(3);
             int readyAt = book.secondsNow();
