@@ -323,51 +323,69 @@ public final class ConfigLoader {
     }
 
     private static HearthConfig validate(HearthConfig c) {
-        require(c.node().name(), NAME, "node.name", "1-63 letters, digits, '.', '_' or '-'");
-        if (!c.node().failureDomain().isEmpty()) {
-            require(c.node().failureDomain(), NAME, "node.failureDomain",
+        validateNode(c.node());
+        validateCluster(c.cluster());
+        validateSecret(c.cluster());
+        validateTls(c.tls());
+        validatePorts(c.ports());
+        validateMemory(c.memory());
+        validateZones(c);
+        validateTenants(c);
+        validateMemcached(c.memcached(), c.memory());
+        validateData(c);
+        validateAdmin(c.admin());
+        return c;
+    }
+
+    private static void validateNode(HearthConfig.Node n) {
+        require(n.name(), NAME, "node.name", "1-63 letters, digits, '.', '_' or '-'");
+        if (!n.failureDomain().isEmpty()) {
+            require(n.failureDomain(), NAME, "node.failureDomain",
                     "empty, or 1-63 letters, digits, '.', '_' or '-'");
         }
-        nonBlank(c.node().dataDir(), "node.dataDir");
-        for (var a : c.node().attributes().entrySet()) {
+        nonBlank(n.dataDir(), "node.dataDir");
+        for (var a : n.attributes().entrySet()) {
             require(a.getKey(), NAME, "node.attributes." + a.getKey(),
                     "an attribute name of 1-63 letters, digits, '.', '_' or '-'");
             require(a.getValue(), NAME, "node.attributes." + a.getKey(),
                     "a value of 1-63 letters, digits, '.', '_' or '-'");
         }
-        require(c.cluster().name(), NAME, "cluster.name", "1-63 letters, digits, '.', '_' or '-'");
-        oneOf(c.cluster().discovery(), "cluster.discovery", Set.of("static", "kubernetes"));
-        nonBlank(c.cluster().bindAddress(), "cluster.bindAddress");
-        if (c.cluster().discovery().equals("static")) {
-            if (c.cluster().addresses() == null || c.cluster().addresses().isEmpty()) {
+    }
+
+    private static void validateCluster(HearthConfig.Cluster cl) {
+        require(cl.name(), NAME, "cluster.name", "1-63 letters, digits, '.', '_' or '-'");
+        oneOf(cl.discovery(), "cluster.discovery", Set.of("static", "kubernetes"));
+        nonBlank(cl.bindAddress(), "cluster.bindAddress");
+        if (cl.discovery().equals("static")) {
+            if (cl.addresses() == null || cl.addresses().isEmpty()) {
                 throw new ConfigException("cluster.addresses", "static discovery needs at least one address");
             }
-            for (String a : c.cluster().addresses()) {
+            for (String a : cl.addresses()) {
                 if (!a.matches("[^\\s:]+:\\d{1,5}(\\.\\.\\d{1,5})?")) {
                     throw new ConfigException("cluster.addresses",
                             "'" + a + "' is not host:port or host:port1..port2");
                 }
             }
         } else {
-            nonBlank(c.cluster().kubernetes().namespace(), "cluster.kubernetes.namespace");
-            nonBlank(c.cluster().kubernetes().service(), "cluster.kubernetes.service");
+            nonBlank(cl.kubernetes().namespace(), "cluster.kubernetes.namespace");
+            nonBlank(cl.kubernetes().service(), "cluster.kubernetes.service");
         }
-        atLeast(c.cluster().failureDetectionTimeout(), Duration.ofMillis(500), "cluster.failureDetectionTimeout");
-        if (!c.cluster().workerBlockedTimeout().isZero()) {
-            atLeast(c.cluster().workerBlockedTimeout(), Duration.ofSeconds(5), "cluster.workerBlockedTimeout");
+        atLeast(cl.failureDetectionTimeout(), Duration.ofMillis(500), "cluster.failureDetectionTimeout");
+        if (!cl.workerBlockedTimeout().isZero()) {
+            atLeast(cl.workerBlockedTimeout(), Duration.ofSeconds(5), "cluster.workerBlockedTimeout");
         }
-        if (!c.cluster().stuckExchangeTimeout().isZero()) {
-            atLeast(c.cluster().stuckExchangeTimeout(), Duration.ofSeconds(10), "cluster.stuckExchangeTimeout");
+        if (!cl.stuckExchangeTimeout().isZero()) {
+            atLeast(cl.stuckExchangeTimeout(), Duration.ofSeconds(10), "cluster.stuckExchangeTimeout");
         }
-        if (c.cluster().expectedSize() < 0 || c.cluster().expectedSize() > 1000) {
+        if (cl.expectedSize() < 0 || cl.expectedSize() > 1000) {
             throw new ConfigException("cluster.expectedSize", "must be 0 (learned) or a number of nodes up to 1000");
         }
-        if (c.cluster().rebalanceBatchSize().bytes() < 1024) {
+        if (cl.rebalanceBatchSize().bytes() < 1024) {
             throw new ConfigException("cluster.rebalanceBatchSize", "must be at least 1k");
         }
-        validateSecret(c.cluster());
-        validateTls(c.tls());
-        var p = c.ports();
+    }
+
+    private static void validatePorts(HearthConfig.Ports p) {
         Map<String, Integer> ports = new LinkedHashMap<>();
         ports.put("ports.discovery", p.discovery());
         ports.put("ports.communication", p.communication());
@@ -384,15 +402,21 @@ public final class ConfigLoader {
                 throw new ConfigException(e.getKey(), "port " + port + " is already used by " + seen.get(port));
             }
         }
-        if (c.memory().heap().bytes() < (128L << 20)) {
+    }
+
+    private static void validateMemory(HearthConfig.Memory m) {
+        if (m.heap().bytes() < (128L << 20)) {
             throw new ConfigException("memory.heap", "must be at least 128m");
         }
-        if (c.memory().directMemory().bytes() < (32L << 20)) {
+        if (m.directMemory().bytes() < (32L << 20)) {
             throw new ConfigException("memory.directMemory", "must be at least 32m");
         }
-        if (c.memory().systemRegion().bytes() < (16L << 20)) {
+        if (m.systemRegion().bytes() < (16L << 20)) {
             throw new ConfigException("memory.systemRegion", "must be at least 16m");
         }
+    }
+
+    private static void validateZones(HearthConfig c) {
         for (var z : c.zones().entrySet()) {
             String key = "zones." + z.getKey();
             require(z.getKey(), ZONE_NAME, key, "a zone name of 1-63 lower-case letters, digits or '-'");
@@ -409,6 +433,10 @@ public final class ConfigLoader {
                         "an attribute value of 1-63 letters, digits, '.', '_' or '-'");
             }
         }
+    }
+
+    /** The tenants' defaults, against the configured zones. */
+    private static void validateTenants(HearthConfig c) {
         var t = c.tenants();
         if (!t.placement().equals("hash") && !c.zones().containsKey(t.placement())) {
             throw new ConfigException("tenants.placement", "'" + t.placement() + "' is neither 'hash' nor a "
@@ -418,7 +446,10 @@ public final class ConfigLoader {
         if (t.metricsTenants() < 0 || t.metricsTenants() > 1000) {
             throw new ConfigException("tenants.metricsTenants", t.metricsTenants() + " is out of range (0-1000)");
         }
-        var mc = c.memcached();
+    }
+
+    /** The memcached endpoint, its bounds (against the heap) and its users. */
+    private static void validateMemcached(HearthConfig.Memcached mc, HearthConfig.Memory memory) {
         oneOf(mc.tenantMode(), "memcached.tenantMode", Set.of("prefix", "fixed", "authenticated"));
         if (!NAME.matcher(mc.tenant()).matches() || mc.tenant().contains(":")) {
             throw new ConfigException("memcached.tenant", "'" + mc.tenant() + "' is not a tenant name "
@@ -430,7 +461,7 @@ public final class ConfigLoader {
         // Whole values pass through the heap: rebalance messages, warm-up chunks, thin-client requests. A 128m node
         // with 1m values ran out of heap while its partitions came back, after each restart (HeapExhaustionIT).
         long minHeap = (128L << 20) + 128 * mc.maxItemSize().bytes();
-        if (c.memory().heap().bytes() < minHeap) {
+        if (memory.heap().bytes() < minHeap) {
             throw new ConfigException("memory.heap", "must be at least 128m + 128 x memcached.maxItemSize ("
                     + (minHeap >> 20) + "m for a maxItemSize of " + mc.maxItemSize().bytes() + " bytes): whole values "
                     + "pass through the heap when partitions move and warm up");
@@ -494,6 +525,10 @@ public final class ConfigLoader {
         if (mc.maxAuthFailures() < 1 || mc.maxAuthFailures() > 100) {
             throw new ConfigException("memcached.maxAuthFailures", mc.maxAuthFailures() + " is out of range (1-100)");
         }
+    }
+
+    /** Dumps, warm-up, local copies, logging and shutdown. */
+    private static void validateData(HearthConfig c) {
         if (c.dump().keep() < 1) {
             throw new ConfigException("dump.keep", "must be at least 1");
         }
@@ -513,8 +548,6 @@ public final class ConfigLoader {
         oneOf(c.logging().format(), "logging.format", Set.of("pattern", "json"));
         oneOf(c.logging().level().toUpperCase(Locale.ROOT), "logging.level", LEVELS);
         atLeast(c.shutdown().timeout(), Duration.ofSeconds(1), "shutdown.timeout");
-        validateAdmin(c.admin());
-        return c;
     }
 
     private static void validateAdmin(HearthConfig.Admin a) {
