@@ -195,101 +195,7 @@ public final class StatusCommand implements Callable<Integer> {
         Map<String, Integer> movingPerZone = new LinkedHashMap<>();
         Map<String, String> zoneProblems = new LinkedHashMap<>();
         for (Cluster.NodeView v : all) {
-            boolean member = members.contains(v);
-            String name = v.member().name();
-            Map<String, Object> n = new LinkedHashMap<>();
-            n.put("name", name);
-            n.put("failureDomain", v.member().failureDomain());
-            n.put("admin", v.member().admin());
-            n.put("inCluster", member);
-            n.put("reachable", v.reachable());
-            nodes.add(n);
-            String notIn = "not in the cluster of " + Membership.list(cluster);
-            if (!v.reachable()) {
-                n.put("error", v.error());
-                n.put("safeToStop", false);
-                n.put("reasons", List.of("unreachable"));
-                if (member) {
-                    problems.add(name + " is unreachable at " + v.member().admin() + " (" + v.error() + ")");
-                } else {
-                    String detail = "unknown".equals(v.member().admin())
-                            ? notIn + ", and no node knows its admin address"
-                            : notIn + ", and unreachable at " + v.member().admin() + " (" + v.error() + ")";
-                    n.put("missing", detail);
-                    problems.add(name + " is missing: " + detail);
-                }
-                continue;
-            }
-            JsonNode s = v.status();
-            Membership m = Membership.of(s);
-            n.put("sees", m.present());
-            n.put("hasQuorum", m.hasQuorum());
-            if (!member) {
-                String detail = notIn + " (it answers at " + v.member().admin() + " and sees "
-                        + Membership.list(m.present()) + ")";
-                n.put("missing", detail);
-                problems.add(name + " is missing: " + detail);
-            }
-            NodeSnapshot.LocalNode self = StatusTypes.part(s, "node", NodeSnapshot.LocalNode.class);
-            boolean ready = self != null && self.ready();
-            String readyReason = self == null ? "its /status has no readable node part" : self.readyReason();
-            n.put("ready", ready);
-            n.put("readyReason", readyReason);
-            if (!m.hasQuorum()) {
-                problems.add(name + " has no quorum: it sees " + m.reached().size() + " of " + m.expectedSize()
-                        + " expected members (" + Membership.list(m.reached()) + "), needs " + m.quorum()
-                        + m.silentNote());
-            }
-            if (!ready && (m.hasQuorum() || !readyReason.contains("quorum"))) {
-                problems.add(name + " is not ready: " + readyReason);
-            }
-            Refill refill = StatusTypes.part(s, "refill", Refill.class);
-            if (refill != null && refill.running()) {
-                Map<String, Object> r = new LinkedHashMap<>();
-                r.put("source", refill.source());
-                r.put("reason", refill.reason());
-                r.put("entriesDone", refill.entriesDone());
-                r.put("entriesTotal", refill.entriesTotal());
-                r.put("bytesDone", refill.bytesDone());
-                r.put("bytesTotal", refill.bytesTotal());
-                r.put("bytesPerSecond", refill.bytesPerSecond());
-                r.put("etaSeconds", refill.etaSeconds());
-                r.put("rateLimit", refill.rateLimit());
-                r.put("fraction", refill.fraction());
-                n.put("refill", r);
-            }
-            n.put("uptimeMillis", self == null ? 0L : self.uptimeMillis());
-            long used = 0;
-            long limit = 0;
-            for (NodeSnapshot.Region r : StatusTypes.regions(s)) {
-                used += r.usedBytes();
-                limit += r.limitBytes();
-            }
-            n.put("memoryUsedBytes", used);
-            n.put("memoryLimitBytes", limit);
-            NodeSnapshot.Jvm jvm = StatusTypes.part(s, "jvm", NodeSnapshot.Jvm.class);
-            n.put("heapUsedBytes", jvm == null ? 0L : jvm.heapUsedBytes());
-            n.put("heapMaxBytes", jvm == null ? 0L : jvm.heapMaxBytes());
-            StopSafety safety = StatusTypes.safety(s);
-            n.put("safeToStop", safety.safeToStop());
-            n.put("reasons", new ArrayList<>(safety.reasons()));
-            List<ZoneStatus> zones;
-            try {
-                zones = StatusTypes.zones(s);
-            } catch (IllegalArgumentException unreadable) {
-                // Not healthy for want of a field: a renamed one must not read as "no partition lacks a copy".
-                problems.add(name + "'s /status has no " + unreadable.getMessage() + " (is the node another version?)");
-                zones = List.of();
-            }
-            for (ZoneStatus z : zones) {
-                if (member) {
-                    movingPerZone.merge(z.name(), z.localMovingPartitions(), Integer::sum);
-                }
-                if (z.partitionsMissingCopies() > 0) {
-                    zoneProblems.putIfAbsent(z.name(), "zone " + z.name() + ": " + z.partitionsMissingCopies()
-                            + " partitions lack copies (per " + name + ")");
-                }
-            }
+            nodes.add(nodeReport(v, members.contains(v), cluster, problems, movingPerZone, zoneProblems));
         }
         if (expectedSize > expected.size()) {
             int unseen = expectedSize - expected.size();
@@ -307,18 +213,7 @@ public final class StatusCommand implements Callable<Integer> {
                 break;
             }
         }
-        List<Map<String, Object>> zones = new ArrayList<>();
-        for (JsonNode z : source.path("zones")) {
-            Map<String, Object> zm = new LinkedHashMap<>();
-            String name = z.path("name").asText();
-            zm.put("name", name);
-            zm.put("backups", z.path("backups").asInt());
-            zm.put("entries", z.path("entries").asLong());
-            zm.put("copies", z.path("minCopies").asInt());
-            zm.put("partitionsMissingCopies", z.path("partitionsMissingCopies").asInt());
-            zm.put("movingPartitions", movingPerZone.getOrDefault(name, 0));
-            zones.add(zm);
-        }
+        List<Map<String, Object>> zones = zoneFigures(source, movingPerZone);
         Map<String, Object> membership = new LinkedHashMap<>();
         membership.put("expected", List.copyOf(expected));
         membership.put("expectedSize", expectedSize);
@@ -336,5 +231,128 @@ public final class StatusCommand implements Callable<Integer> {
         result.put("nodes", nodes);
         result.put("zones", zones);
         return result;
+    }
+
+    /**
+     * One node's part of the report; adds what is wrong with it to {@code problems}, its zones' moving partitions
+     * (a member's) to {@code movingPerZone} and its zones' missing copies to {@code zoneProblems}.
+     */
+    private static Map<String, Object> nodeReport(Cluster.NodeView v, boolean member, List<String> cluster,
+            List<String> problems, Map<String, Integer> movingPerZone, Map<String, String> zoneProblems) {
+        String name = v.member().name();
+        Map<String, Object> n = new LinkedHashMap<>();
+        n.put("name", name);
+        n.put("failureDomain", v.member().failureDomain());
+        n.put("admin", v.member().admin());
+        n.put("inCluster", member);
+        n.put("reachable", v.reachable());
+        String notIn = "not in the cluster of " + Membership.list(cluster);
+        if (!v.reachable()) {
+            n.put("error", v.error());
+            n.put("safeToStop", false);
+            n.put("reasons", List.of("unreachable"));
+            if (member) {
+                problems.add(name + " is unreachable at " + v.member().admin() + " (" + v.error() + ")");
+            } else {
+                String detail = "unknown".equals(v.member().admin())
+                        ? notIn + ", and no node knows its admin address"
+                        : notIn + ", and unreachable at " + v.member().admin() + " (" + v.error() + ")";
+                n.put("missing", detail);
+                problems.add(name + " is missing: " + detail);
+            }
+            return n;
+        }
+        JsonNode s = v.status();
+        Membership m = Membership.of(s);
+        n.put("sees", m.present());
+        n.put("hasQuorum", m.hasQuorum());
+        if (!member) {
+            String detail = notIn + " (it answers at " + v.member().admin() + " and sees "
+                    + Membership.list(m.present()) + ")";
+            n.put("missing", detail);
+            problems.add(name + " is missing: " + detail);
+        }
+        NodeSnapshot.LocalNode self = StatusTypes.part(s, "node", NodeSnapshot.LocalNode.class);
+        boolean ready = self != null && self.ready();
+        String readyReason = self == null ? "its /status has no readable node part" : self.readyReason();
+        n.put("ready", ready);
+        n.put("readyReason", readyReason);
+        if (!m.hasQuorum()) {
+            problems.add(name + " has no quorum: it sees " + m.reached().size() + " of " + m.expectedSize()
+                    + " expected members (" + Membership.list(m.reached()) + "), needs " + m.quorum()
+                    + m.silentNote());
+        }
+        if (!ready && (m.hasQuorum() || !readyReason.contains("quorum"))) {
+            problems.add(name + " is not ready: " + readyReason);
+        }
+        Refill refill = StatusTypes.part(s, "refill", Refill.class);
+        if (refill != null && refill.running()) {
+            n.put("refill", refillReport(refill));
+        }
+        n.put("uptimeMillis", self == null ? 0L : self.uptimeMillis());
+        long used = 0;
+        long limit = 0;
+        for (NodeSnapshot.Region r : StatusTypes.regions(s)) {
+            used += r.usedBytes();
+            limit += r.limitBytes();
+        }
+        n.put("memoryUsedBytes", used);
+        n.put("memoryLimitBytes", limit);
+        NodeSnapshot.Jvm jvm = StatusTypes.part(s, "jvm", NodeSnapshot.Jvm.class);
+        n.put("heapUsedBytes", jvm == null ? 0L : jvm.heapUsedBytes());
+        n.put("heapMaxBytes", jvm == null ? 0L : jvm.heapMaxBytes());
+        StopSafety safety = StatusTypes.safety(s);
+        n.put("safeToStop", safety.safeToStop());
+        n.put("reasons", new ArrayList<>(safety.reasons()));
+        List<ZoneStatus> zones;
+        try {
+            zones = StatusTypes.zones(s);
+        } catch (IllegalArgumentException unreadable) {
+            // Not healthy for want of a field: a renamed one must not read as "no partition lacks a copy".
+            problems.add(name + "'s /status has no " + unreadable.getMessage() + " (is the node another version?)");
+            zones = List.of();
+        }
+        for (ZoneStatus z : zones) {
+            if (member) {
+                movingPerZone.merge(z.name(), z.localMovingPartitions(), Integer::sum);
+            }
+            if (z.partitionsMissingCopies() > 0) {
+                zoneProblems.putIfAbsent(z.name(), "zone " + z.name() + ": " + z.partitionsMissingCopies()
+                        + " partitions lack copies (per " + name + ")");
+            }
+        }
+        return n;
+    }
+
+    private static Map<String, Object> refillReport(Refill refill) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("source", refill.source());
+        r.put("reason", refill.reason());
+        r.put("entriesDone", refill.entriesDone());
+        r.put("entriesTotal", refill.entriesTotal());
+        r.put("bytesDone", refill.bytesDone());
+        r.put("bytesTotal", refill.bytesTotal());
+        r.put("bytesPerSecond", refill.bytesPerSecond());
+        r.put("etaSeconds", refill.etaSeconds());
+        r.put("rateLimit", refill.rateLimit());
+        r.put("fraction", refill.fraction());
+        return r;
+    }
+
+    /** Cluster-wide zone figures from one member's /status, with the members' moving partitions summed. */
+    private static List<Map<String, Object>> zoneFigures(JsonNode source, Map<String, Integer> movingPerZone) {
+        List<Map<String, Object>> zones = new ArrayList<>();
+        for (JsonNode z : source.path("zones")) {
+            Map<String, Object> zm = new LinkedHashMap<>();
+            String name = z.path("name").asText();
+            zm.put("name", name);
+            zm.put("backups", z.path("backups").asInt());
+            zm.put("entries", z.path("entries").asLong());
+            zm.put("copies", z.path("minCopies").asInt());
+            zm.put("partitionsMissingCopies", z.path("partitionsMissingCopies").asInt());
+            zm.put("movingPartitions", movingPerZone.getOrDefault(name, 0));
+            zones.add(zm);
+        }
+        return zones;
     }
 }
