@@ -55,6 +55,33 @@ public final class MetricsRenderer {
             out.add(tlsRefused(node, tlsRefusals));
         }
 
+        addOperations(out, node, ops);
+        addZones(out, s);
+        addMemory(out, node, s);
+        addLocalCopy(out, node, s);
+        addRefill(out, node, s);
+        addJvmAndCluster(out, node, s);
+        addEndpoints(out, node, ops);
+        out.add(GaugeSnapshot.builder().name("hearth_ready").help("1 when this node reports ready")
+                .dataPoint(gauge(s.node().ready() ? 1 : 0, "node", node)).build());
+        out.add(GaugeSnapshot.builder().name("hearth_uptime_seconds").help("Seconds since this node started")
+                .dataPoint(gauge(s.node().uptimeMillis() / 1000.0, "node", node)).build());
+
+        if (tenants != null) {
+            addTenantMetrics(out, node, tenants);
+        }
+
+        ByteArrayOutputStream buf = new ByteArrayOutputStream(8192);
+        try {
+            writer.write(buf, new MetricSnapshots(out));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return buf.toByteArray();
+    }
+
+    /** Reads and writes by operation and result, hits, misses, damaged entries. */
+    private static void addOperations(List<MetricSnapshot> out, String node, OperationStats ops) {
         CounterSnapshot.Builder opCounter = CounterSnapshot.builder().name("hearth_operations")
                 .help("Cache operations served by this node's endpoints, by operation and result");
         long hits = 0;
@@ -80,7 +107,10 @@ public final class MetricsRenderer {
         out.add(CounterSnapshot.builder().name("hearth_checksum_failures")
                 .help("Damaged entries found (checksum mismatch); each was removed and served as a miss")
                 .dataPoint(counter(ops.checksumFailures(), "node", node)).build());
+    }
 
+    /** Per zone: evictions, expirations, entries, copies, rebalancing. */
+    private static void addZones(List<MetricSnapshot> out, NodeSnapshot s) {
         out.add(zoneCounter(s, "hearth_evictions",
                 "Data pages (4 KiB, each holding one or more entries) evicted to keep the zone within its memory",
                 ZoneStatus::evictions));
@@ -96,7 +126,10 @@ public final class MetricsRenderer {
                 "Partitions with fewer copies than configured", ZoneStatus::partitionsMissingCopies));
         out.add(zoneGauge(s, "hearth_rebalancing_partitions",
                 "Partitions this node is still receiving (rebalance left)", ZoneStatus::localMovingPartitions));
+    }
 
+    /** Off-heap regions, full disks, exits for exhausted memory. */
+    private static void addMemory(List<MetricSnapshot> out, String node, NodeSnapshot s) {
         GaugeSnapshot.Builder used = GaugeSnapshot.builder().name("hearth_memory_used_bytes")
                 .help("Off-heap bytes used by each data region of this node");
         GaugeSnapshot.Builder limit = GaugeSnapshot.builder().name("hearth_memory_limit_bytes")
@@ -120,6 +153,10 @@ public final class MetricsRenderer {
             exits.dataPoint(counter(s.exhaustionExits().getOrDefault(kind, 0L), "node", node, "kind", kind));
         }
         out.add(exits.build());
+    }
+
+    /** The local copy on disk and its last start-up load (no series before the first write). */
+    private static void addLocalCopy(List<MetricSnapshot> out, String node, NodeSnapshot s) {
         var lc = s.localCopy();
         if (lc != null) {
             out.add(GaugeSnapshot.builder().name("hearth_local_copy_files")
@@ -147,6 +184,10 @@ public final class MetricsRenderer {
                     .help("Local copy files refused at the start-up load (damaged)")
                     .dataPoint(gauge(lc.lastLoad().refusedFiles(), "node", node)).build());
         }
+    }
+
+    /** The refill from a local copy or a dump (no series while none ran). */
+    private static void addRefill(List<MetricSnapshot> out, String node, NodeSnapshot s) {
         var refill = s.refill();
         if (refill != null) {
             out.add(GaugeSnapshot.builder().name("hearth_refill_running")
@@ -165,6 +206,10 @@ public final class MetricsRenderer {
                     .help("Entries per second the running refill is held to, lowered while reads are slow (0: none)")
                     .dataPoint(gauge(refill.rateLimit(), "node", node)).build());
         }
+    }
+
+    /** The JVM, the topology, the quorum and a split. */
+    private static void addJvmAndCluster(List<MetricSnapshot> out, String node, NodeSnapshot s) {
         out.add(GaugeSnapshot.builder().name("hearth_heap_used_bytes").help("JVM heap in use")
                 .dataPoint(gauge(s.jvm().heapUsedBytes(), "node", node)).build());
         out.add(GaugeSnapshot.builder().name("hearth_heap_max_bytes").help("JVM heap limit")
@@ -195,6 +240,10 @@ public final class MetricsRenderer {
         out.add(GaugeSnapshot.builder().name("hearth_cluster_split")
                 .help("1 when a missing member runs in another topology (the cluster is split)")
                 .dataPoint(gauge(m.elsewhere().isEmpty() ? 0 : 1, "node", node)).build());
+    }
+
+    /** Read failovers, memcached authentication failures and closed connections. */
+    private static void addEndpoints(List<MetricSnapshot> out, String node, OperationStats ops) {
         out.add(CounterSnapshot.builder().name("hearth_read_failovers")
                 .help("Gets whose primary copy was slow to answer, which asked the key's backup copies too")
                 .dataPoint(counter(ops.readFailovers(), "node", node)).build());
@@ -213,22 +262,6 @@ public final class MetricsRenderer {
                         + "memcached.requestTimeout)");
         ops.memcachedClosed().forEach((reason, n) -> closed.dataPoint(counter(n, "node", node, "reason", reason)));
         out.add(closed.build());
-        out.add(GaugeSnapshot.builder().name("hearth_ready").help("1 when this node reports ready")
-                .dataPoint(gauge(s.node().ready() ? 1 : 0, "node", node)).build());
-        out.add(GaugeSnapshot.builder().name("hearth_uptime_seconds").help("Seconds since this node started")
-                .dataPoint(gauge(s.node().uptimeMillis() / 1000.0, "node", node)).build());
-
-        if (tenants != null) {
-            addTenantMetrics(out, node, tenants);
-        }
-
-        ByteArrayOutputStream buf = new ByteArrayOutputStream(8192);
-        try {
-            writer.write(buf, new MetricSnapshots(out));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return buf.toByteArray();
     }
 
     private static void addTenantMetrics(List<MetricSnapshot> out, String node, TenantOperations.Figures f) {
