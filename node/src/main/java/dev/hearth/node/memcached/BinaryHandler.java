@@ -115,18 +115,8 @@ final class BinaryHandler extends RequestHandler<BinaryRequest> {
                 return now(ok(r, EMPTY, EMPTY, MemcachedServer.VERSION.getBytes(StandardCharsets.US_ASCII), 0));
             case Binary.QUIT:
                 return now(quiet ? ResponseQueue.CLOSE : List.of(ok(r, EMPTY, EMPTY, EMPTY, 0), ResponseQueue.CLOSE));
-            case Binary.FLUSH: {
-                long delay = r.extras().length == 4 ? Integer.toUnsignedLong(ByteBuffer.wrap(r.extras()).getInt()) : 0;
-                if (endpoint.tenancy.requiresAuth()) {
-                    if (delay != 0) {
-                        return now(new BinaryResponse(r.opcode(), Binary.EINVAL, EMPTY, EMPTY,
-                                Endpoint.DELAYED_FLUSH_REFUSED.getBytes(StandardCharsets.US_ASCII), r.opaque(), 0));
-                    }
-                    return endpoint.flushTenant(auth.user(), auth.who())
-                            .thenApply(v -> quiet ? null : ok(r, EMPTY, EMPTY, EMPTY, 0));
-                }
-                return endpoint.flush(delay).thenApply(v -> quiet ? null : ok(r, EMPTY, EMPTY, EMPTY, 0));
-            }
+            case Binary.FLUSH:
+                return flush(r, quiet);
             case Binary.SASL_LIST_MECHS:
                 if (!endpoint.tenancy.requiresAuth()) {
                     return now(error(r, Binary.UNKNOWN_COMMAND));
@@ -141,98 +131,133 @@ final class BinaryHandler extends RequestHandler<BinaryRequest> {
             case Binary.STAT:
                 return now(stats(r));
             case Binary.GET:
-            case Binary.GETK: {
-                st.cmdGet.increment();
-                boolean withKey = op == Binary.GETK;
-                return cache().get(key(r.key())).thenApply(item -> {
-                    st.prefixes.recordGet(r.key(), item != null);
-                    (item != null ? st.getHits : st.getMisses).increment();
-                    return item != null ? ok(r, flagsExtras(item.flags()), withKey ? r.key() : EMPTY, item.value(),
-                            item.version()) : miss(r, quiet, withKey);
-                });
-            }
+            case Binary.GETK:
+                return get(r, op, quiet, st);
             case Binary.TOUCH:
             case Binary.GAT:
-            case Binary.GATK: {
-                st.cmdTouch.increment();
-                long expireAt = Expiry.fromUnsigned(ByteBuffer.wrap(r.extras()).getInt(), nowMs);
-                return cache().getAndTouch(key(r.key()), expireAt).thenApply(item -> {
-                    st.prefixes.recordGet(r.key(), item != null); // memcached counts touches as gets here
-                    (item != null ? st.touchHits : st.touchMisses).increment();
-                    if (item == null) {
-                        return miss(r, quiet, op == Binary.GATK);
-                    }
-                    if (op == Binary.TOUCH) {
-                        return ok(r, flagsExtras(item.flags()), EMPTY, EMPTY, item.version());
-                    }
-                    return ok(r, flagsExtras(item.flags()), op == Binary.GATK ? r.key() : EMPTY, item.value(),
-                            item.version());
-                });
-            }
+            case Binary.GATK:
+                return touch(r, op, quiet, st, nowMs);
             case Binary.SET:
             case Binary.ADD:
             case Binary.REPLACE:
                 return update(r, op, quiet, nowMs);
             case Binary.APPEND:
-            case Binary.PREPEND: {
-                st.cmdSet.increment();
-                st.prefixes.recordSet(r.key());
-                Mutation m = Mutation.metaSet(op == Binary.APPEND ? 'A' : 'P', r.value(), 0, 0,
-                        r.cas() != 0 ? Mutation.OPT_COMPARE : 0, r.cas(), 0, endpoint.maxItemSize);
-                return cache().mutate(key(r.key()), m).thenApply(o -> switch (o.status()) {
-                    case STORED -> quiet ? null : ok(r, EMPTY, EMPTY, EMPTY, o.item().version());
-                    case EXISTS -> error(r, Binary.KEY_EEXISTS);
-                    default -> error(r, Binary.NOT_STORED);
-                });
-            }
+            case Binary.PREPEND:
+                return concat(r, op, quiet, st);
             case Binary.DELETE:
-                st.prefixes.recordDelete(r.key());
-                return cache().mutate(key(r.key()), Mutation.delete(r.cas())).thenApply(o -> {
-                    boolean hit = o.status() == Mutation.Status.DELETED;
-                    (hit ? st.deleteHits : st.deleteMisses).increment();
-                    return switch (o.status()) {
-                        case DELETED -> quiet ? null : ok(r, EMPTY, EMPTY, EMPTY, 0);
-                        case EXISTS -> error(r, Binary.KEY_EEXISTS);
-                        default -> error(r, Binary.KEY_ENOENT);
-                    };
-                });
+                return delete(r, quiet, st);
             case Binary.INCREMENT:
-            case Binary.DECREMENT: {
-                ByteBuffer x = ByteBuffer.wrap(r.extras());
-                long delta = x.getLong();
-                long initial = x.getLong();
-                int exp = x.getInt();
-                boolean decr = op == Binary.DECREMENT;
-                boolean vivify = exp != -1;
-                int opts = (decr ? Mutation.OPT_DECREMENT : 0) | (vivify ? Mutation.OPT_VIVIFY : 0)
-                        | (r.cas() != 0 ? Mutation.OPT_COMPARE : 0);
-                Mutation m = Mutation.arith(opts, delta, initial, r.cas(),
-                        vivify ? Expiry.fromUnsigned(exp, nowMs) : 0, 0, 0);
-                return cache().mutate(key(r.key()), m).thenApply(o -> {
-                    boolean hit = o.status() == Mutation.Status.STORED;
-                    (decr ? (hit ? st.decrHits : st.decrMisses) : (hit ? st.incrHits : st.incrMisses)).increment();
-                    switch (o.status()) {
-                        case STORED:
-                        case WON: {
-                            if (quiet) {
-                                return null;
-                            }
-                            long v = Long.parseUnsignedLong(TextHandler.digits(o.item().value()));
-                            return ok(r, EMPTY, EMPTY, ByteBuffer.allocate(8).putLong(v).array(),
-                                    o.item().version());
-                        }
-                        case NON_NUMERIC:
-                            return error(r, Binary.DELTA_BADVAL);
-                        case EXISTS:
-                            return error(r, Binary.KEY_EEXISTS);
-                        default:
-                            return error(r, Binary.KEY_ENOENT);
-                    }
-                });
-            }
+            case Binary.DECREMENT:
+                return arith(r, op, quiet, st, nowMs);
             default:
                 return now(error(r, Binary.UNKNOWN_COMMAND));
         }
+    }
+
+    /** FLUSH: the connection's tenant's keys once authenticated (no delay then), else every key after the delay. */
+    private CompletableFuture<?> flush(BinaryRequest r, boolean quiet) {
+        long delay = r.extras().length == 4 ? Integer.toUnsignedLong(ByteBuffer.wrap(r.extras()).getInt()) : 0;
+        if (endpoint.tenancy.requiresAuth()) {
+            if (delay != 0) {
+                return now(new BinaryResponse(r.opcode(), Binary.EINVAL, EMPTY, EMPTY,
+                        Endpoint.DELAYED_FLUSH_REFUSED.getBytes(StandardCharsets.US_ASCII), r.opaque(), 0));
+            }
+            return endpoint.flushTenant(auth.user(), auth.who())
+                    .thenApply(v -> quiet ? null : ok(r, EMPTY, EMPTY, EMPTY, 0));
+        }
+        return endpoint.flush(delay).thenApply(v -> quiet ? null : ok(r, EMPTY, EMPTY, EMPTY, 0));
+    }
+
+    /** GET, GETK and their quiet forms. */
+    private CompletableFuture<?> get(BinaryRequest r, int op, boolean quiet, MemcachedStats st) {
+        st.cmdGet.increment();
+        boolean withKey = op == Binary.GETK;
+        return cache().get(key(r.key())).thenApply(item -> {
+            st.prefixes.recordGet(r.key(), item != null);
+            (item != null ? st.getHits : st.getMisses).increment();
+            return item != null ? ok(r, flagsExtras(item.flags()), withKey ? r.key() : EMPTY, item.value(),
+                    item.version()) : miss(r, quiet, withKey);
+        });
+    }
+
+    /** TOUCH, GAT, GATK: a new expiry, and the value for the GATs. */
+    private CompletableFuture<?> touch(BinaryRequest r, int op, boolean quiet, MemcachedStats st, long nowMs) {
+        st.cmdTouch.increment();
+        long expireAt = Expiry.fromUnsigned(ByteBuffer.wrap(r.extras()).getInt(), nowMs);
+        return cache().getAndTouch(key(r.key()), expireAt).thenApply(item -> {
+            st.prefixes.recordGet(r.key(), item != null); // memcached counts touches as gets here
+            (item != null ? st.touchHits : st.touchMisses).increment();
+            if (item == null) {
+                return miss(r, quiet, op == Binary.GATK);
+            }
+            if (op == Binary.TOUCH) {
+                return ok(r, flagsExtras(item.flags()), EMPTY, EMPTY, item.version());
+            }
+            return ok(r, flagsExtras(item.flags()), op == Binary.GATK ? r.key() : EMPTY, item.value(),
+                    item.version());
+        });
+    }
+
+    /** APPEND, PREPEND (with CAS when given), bounded by the item size limit. */
+    private CompletableFuture<?> concat(BinaryRequest r, int op, boolean quiet, MemcachedStats st) {
+        st.cmdSet.increment();
+        st.prefixes.recordSet(r.key());
+        Mutation m = Mutation.metaSet(op == Binary.APPEND ? 'A' : 'P', r.value(), 0, 0,
+                r.cas() != 0 ? Mutation.OPT_COMPARE : 0, r.cas(), 0, endpoint.maxItemSize);
+        return cache().mutate(key(r.key()), m).thenApply(o -> switch (o.status()) {
+            case STORED -> quiet ? null : ok(r, EMPTY, EMPTY, EMPTY, o.item().version());
+            case EXISTS -> error(r, Binary.KEY_EEXISTS);
+            default -> error(r, Binary.NOT_STORED);
+        });
+    }
+
+    /** INCREMENT, DECREMENT: the initial value with an expiry of -1 meaning "do not create". */
+    private CompletableFuture<?> arith(BinaryRequest r, int op, boolean quiet, MemcachedStats st, long nowMs) {
+        ByteBuffer x = ByteBuffer.wrap(r.extras());
+        long delta = x.getLong();
+        long initial = x.getLong();
+        int exp = x.getInt();
+        boolean decr = op == Binary.DECREMENT;
+        boolean vivify = exp != -1;
+        int opts = (decr ? Mutation.OPT_DECREMENT : 0) | (vivify ? Mutation.OPT_VIVIFY : 0)
+                | (r.cas() != 0 ? Mutation.OPT_COMPARE : 0);
+        Mutation m = Mutation.arith(opts, delta, initial, r.cas(),
+                vivify ? Expiry.fromUnsigned(exp, nowMs) : 0, 0, 0);
+        return cache().mutate(key(r.key()), m).thenApply(o -> {
+            boolean hit = o.status() == Mutation.Status.STORED;
+            (decr ? (hit ? st.decrHits : st.decrMisses) : (hit ? st.incrHits : st.incrMisses)).increment();
+            switch (o.status()) {
+                case STORED:
+                case WON: {
+                    if (quiet) {
+                        return null;
+                    }
+                    long v = Long.parseUnsignedLong(TextHandler.digits(o.item().value()));
+                    return ok(r, EMPTY, EMPTY, ByteBuffer.allocate(8).putLong(v).array(),
+                            o.item().version());
+                }
+                case NON_NUMERIC:
+                    return error(r, Binary.DELTA_BADVAL);
+                case EXISTS:
+                    return error(r, Binary.KEY_EEXISTS);
+                default:
+                    return error(r, Binary.KEY_ENOENT);
+            }
+        });
+    }
+
+    /** DELETE, with CAS when given. */
+    private CompletableFuture<?> delete(BinaryRequest r, boolean quiet, MemcachedStats st) {
+        st.prefixes.recordDelete(r.key());
+        return cache().mutate(key(r.key()), Mutation.delete(r.cas())).thenApply(o -> {
+            boolean hit = o.status() == Mutation.Status.DELETED;
+            (hit ? st.deleteHits : st.deleteMisses).increment();
+            return switch (o.status()) {
+                case DELETED -> quiet ? null : ok(r, EMPTY, EMPTY, EMPTY, 0);
+                case EXISTS -> error(r, Binary.KEY_EEXISTS);
+                default -> error(r, Binary.KEY_ENOENT);
+            };
+        });
     }
 
     /**
