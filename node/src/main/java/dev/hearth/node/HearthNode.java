@@ -237,35 +237,12 @@ public final class HearthNode implements AutoCloseable {
         AdminToken adminToken = AdminToken.from(config.admin());
         AdminServer admin = new AdminServer(starting, stats, adminToken, config.admin().openMetrics(), tls);
         int adminPort = admin.start(bind, config.ports().admin());
-        if (adminToken.required()) {
-            LOG.info("Admin port {}: actions and cluster reads need the admin token ({}; fingerprint {}); /metrics {}",
-                    adminPort, config.admin().tokenFile() != null ? "file " + config.admin().tokenFile()
-                            : "admin.token", adminToken.fingerprint(),
-                    config.admin().openMetrics() ? "open" : "needs it too");
-        } else {
-            LOG.warn("Admin port {} is open: anyone who reaches {}:{} can shut nodes down, flush tenants and read the "
-                    + "cluster's internals. Set admin.token or admin.tokenFile (docs/security.md, \"Admin "
-                    + "authentication\")", adminPort, bind, adminPort);
-        }
-        // The memcached port binds now too (its real port goes into the node attributes) but serves nothing
-        // until the cache service exists: connections made while the node joins wait.
-        MemcachedServer memcached = null;
-        int memcachedPort = -1;
-        if (config.memcached().enabled()) {
-            try {
-                memcached = new MemcachedServer(config.memcached(), stats, 0, tls);
-            } catch (RuntimeException e) {
-                admin.close();
-                throw e;
-            }
-            try {
-                memcachedPort = memcached.start(bind, config.ports().memcached());
-            } catch (RuntimeException e) {
-                memcached.close();
-                admin.close();
-                throw e;
-            }
-        }
+        logAdminAccess(config, adminToken, bind, adminPort);
+        // The memcached port is reserved now too (its real port goes into the node attributes) but listens only
+        // once the cache service exists (MemcachedServer.ready): a client is refused while the node joins and
+        // moves to another server, rather than waiting unanswered.
+        MemcachedServer memcached = reserveMemcached(config, stats, tls, bind, admin);
+        int memcachedPort = memcached == null ? -1 : memcached.port();
         // Ignite's ports last, while the admin and memcached ports are held: a port 0 resolved earlier is free again
         // until Ignite binds it, and the kernel could hand it to one of those two (seen in CI: "Address already in
         // use" when memcached opened on the port the thin-client connector had taken meanwhile).
@@ -368,14 +345,7 @@ public final class HearthNode implements AutoCloseable {
             }
             Ignition.addListener(node::onIgniteState);
             node.startOperations();
-            if (ignite.cluster().forServers().nodes().size() == 1 && !knewPeers
-                    && config.cluster().expectedSize() == 0 && config.cluster().discovery().equals("static")
-                    && config.cluster().addresses().size() > 1) {
-                LOG.warn("Node {} formed a new cluster on its own: no other address of cluster.addresses {} answered. "
-                        + "If this node should have joined a running cluster, check the network and the other nodes; "
-                        + "set cluster.expectedSize so that a node alone is never ready", config.node().name(),
-                        config.cluster().addresses());
-            }
+            warnIfAlone(config, ignite, knewPeers);
             LOG.info("Hearth node {} started in {} ms: cluster of {} node(s), ports {}", config.node().name(),
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), ignite.cluster().forServers().nodes().size(),
                     ports);
@@ -387,6 +357,58 @@ public final class HearthNode implements AutoCloseable {
             admin.close();
             Ignition.stop(ignite.name(), true);
             throw e;
+        }
+    }
+
+    /** Says at start who may use the admin port: with the token, or (a warning) anyone who reaches it. */
+    private static void logAdminAccess(HearthConfig config, AdminToken adminToken, String bind, int adminPort) {
+        if (adminToken.required()) {
+            LOG.info("Admin port {}: actions and cluster reads need the admin token ({}; fingerprint {}); /metrics {}",
+                    adminPort, config.admin().tokenFile() != null ? "file " + config.admin().tokenFile()
+                            : "admin.token", adminToken.fingerprint(),
+                    config.admin().openMetrics() ? "open" : "needs it too");
+        } else {
+            LOG.warn("Admin port {} is open: anyone who reaches {}:{} can shut nodes down, flush tenants and read the "
+                    + "cluster's internals. Set admin.token or admin.tokenFile (docs/security.md, \"Admin "
+                    + "authentication\")", adminPort, bind, adminPort);
+        }
+    }
+
+    /**
+     * The memcached port reserved (its real port goes into the node attributes), or null when memcached is off;
+     * closes {@code admin} if it cannot be.
+     */
+    private static MemcachedServer reserveMemcached(HearthConfig config, OperationStats stats, NodeTls tls,
+            String bind, AdminServer admin) {
+        if (!config.memcached().enabled()) {
+            return null;
+        }
+        MemcachedServer memcached;
+        try {
+            memcached = new MemcachedServer(config.memcached(), stats, 0, tls);
+        } catch (RuntimeException e) {
+            admin.close();
+            throw e;
+        }
+        try {
+            memcached.start(bind, config.ports().memcached());
+        } catch (RuntimeException e) {
+            memcached.close();
+            admin.close();
+            throw e;
+        }
+        return memcached;
+    }
+
+    /** A node that formed a cluster alone though other addresses were configured is probably cut off: say so. */
+    private static void warnIfAlone(HearthConfig config, Ignite ignite, boolean knewPeers) {
+        if (ignite.cluster().forServers().nodes().size() == 1 && !knewPeers
+                && config.cluster().expectedSize() == 0 && config.cluster().discovery().equals("static")
+                && config.cluster().addresses().size() > 1) {
+            LOG.warn("Node {} formed a new cluster on its own: no other address of cluster.addresses {} answered. "
+                    + "If this node should have joined a running cluster, check the network and the other nodes; "
+                    + "set cluster.expectedSize so that a node alone is never ready", config.node().name(),
+                    config.cluster().addresses());
         }
     }
 
