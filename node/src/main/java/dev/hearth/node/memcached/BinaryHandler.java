@@ -37,18 +37,9 @@ final class BinaryHandler extends RequestHandler<BinaryRequest> {
     }
 
     @Override
-    long sizeOf(Object answer) {
-        if (answer instanceof BinaryResponse r) {
-            return (long) BinaryDecoder.HEADER + r.extras().length + r.key().length + r.value().length;
-        }
-        if (answer instanceof java.util.List<?> list) {
-            long n = 0;
-            for (Object o : list) {
-                n += sizeOf(o);
-            }
-            return n;
-        }
-        return 0;
+    long replySize(Object reply) {
+        return reply instanceof BinaryResponse r
+                ? (long) BinaryDecoder.HEADER + r.extras().length + r.key().length + r.value().length : 0;
     }
 
     @Override

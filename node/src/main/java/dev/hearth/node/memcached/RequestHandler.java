@@ -37,8 +37,20 @@ abstract class RequestHandler<R> extends SimpleChannelInboundHandler<R> {
     /** The protocol's answer to a command that failed. */
     abstract Object failed(R request, CommandFailure failure);
 
+    /** The bytes one of the protocol's replies takes until written; 0 for anything else. */
+    abstract long replySize(Object reply);
+
     /** The bytes an answer (a reply, a list of them, null or {@link ResponseQueue#CLOSE}) takes until written. */
-    abstract long sizeOf(Object answer);
+    private long sizeOf(Object answer) {
+        if (answer instanceof java.util.List<?> list) {
+            long n = 0;
+            for (Object o : list) {
+                n += sizeOf(o);
+            }
+            return n;
+        }
+        return replySize(answer);
+    }
 
     @Override
     public final void handlerAdded(ChannelHandlerContext ctx) {

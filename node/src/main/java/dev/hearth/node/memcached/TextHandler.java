@@ -36,8 +36,8 @@ final class TextHandler extends RequestHandler<TextRequest> {
     }
 
     @Override
-    long sizeOf(Object answer) {
-        return TextReply.sizeOf(answer);
+    long replySize(Object reply) {
+        return reply instanceof TextReply r ? r.bytes() : 0;
     }
 
     @Override

@@ -68,19 +68,4 @@ sealed interface TextReply {
             return n;
         }
     }
-
-    /** The bytes {@code answer} (a reply, a list of them, null or {@link ResponseQueue#CLOSE}) takes. */
-    static long sizeOf(Object answer) {
-        if (answer instanceof TextReply r) {
-            return r.bytes();
-        }
-        if (answer instanceof List<?> list) {
-            long n = 0;
-            for (Object o : list) {
-                n += sizeOf(o);
-            }
-            return n;
-        }
-        return 0;
-    }
 }
