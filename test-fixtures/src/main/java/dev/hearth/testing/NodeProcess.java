@@ -110,11 +110,20 @@ public final class NodeProcess implements AutoCloseable {
      */
     public NodeProcess configure(String clusterName, String addresses, String... extra) {
         settings.clear();
-        settings.addAll(List.of("node.name=" + name, "cluster.name=" + clusterName, "cluster.addresses=" + addresses,
-                "node.dataDir=" + dataDir(), "memory.heap=256m", "memory.systemRegion=32m",
+        member(addresses);
+        settings.addAll(List.of("cluster.name=" + clusterName, "memory.heap=256m", "memory.systemRegion=32m",
                 "zones.default.memory=96m", "shutdown.timeout=30s"));
-        settings.addAll(ports.settings());
         settings.addAll(List.of(extra));
+        return this;
+    }
+
+    /**
+     * What makes this process one member of a cluster: its name, its ports, its data directory ({@link #dataDir})
+     * and the cluster's discovery {@code addresses}; added to the settings given before.
+     */
+    public NodeProcess member(String addresses) {
+        settings.addAll(List.of("node.name=" + name, "cluster.addresses=" + addresses, "node.dataDir=" + dataDir()));
+        settings.addAll(ports.settings());
         return this;
     }
 
@@ -190,7 +199,7 @@ public final class NodeProcess implements AutoCloseable {
 
     /** The data directory {@link #configure} gives it. */
     public Path dataDir() {
-        return dir.resolve(name);
+        return dir.resolve(name).toAbsolutePath();
     }
 
     public Path log() {

@@ -60,9 +60,7 @@ final class ChaosCluster implements AutoCloseable {
         }
         String addresses = nodes.stream().map(NodeProcess::discoveryAddress).collect(Collectors.joining(","));
         for (NodeProcess n : nodes) {
-            n.also("node.name=" + n.name(), "cluster.name=" + clusterName, "cluster.addresses=" + addresses,
-                    "cluster.bindAddress=" + n.host(), "node.dataDir=" + n.dataDir());
-            n.also(n.ports().settings().toArray(new String[0]));
+            n.member(addresses).also("cluster.name=" + clusterName, "cluster.bindAddress=" + n.host());
             n.also(settings.toArray(new String[0]));
         }
     }

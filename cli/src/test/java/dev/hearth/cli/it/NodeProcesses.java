@@ -37,9 +37,7 @@ final class NodeProcesses implements AutoCloseable {
         }
         String addresses = nodes.stream().map(NodeProcess::discoveryAddress).collect(Collectors.joining(","));
         for (NodeProcess n : nodes) {
-            n.also("node.name=" + n.name(), "cluster.name=" + clusterName, "cluster.addresses=" + addresses,
-                    "node.dataDir=" + n.dataDir());
-            n.also(n.ports().settings().toArray(new String[0]));
+            n.member(addresses).also("cluster.name=" + clusterName);
             // 10 s, not 2 s: on the shared 2-core machine a starved node is otherwise dropped by mistake, and a test
             // meant to lose one chosen node loses another one too (a kill -9 is still noticed in well under a
             // second).

@@ -35,11 +35,7 @@ public final class ProcessCluster implements AutoCloseable {
         }
         String addresses = nodes.stream().map(NodeProcess::discoveryAddress).collect(Collectors.joining(","));
         for (NodeProcess n : nodes) {
-            Path dataDir = workDir.resolve(n.name() + "-data");
-            Files.createDirectories(dataDir);
-            n.also("node.name=" + n.name()).also(n.ports().settings().toArray(new String[0]))
-                    .also("cluster.addresses=" + addresses, "node.dataDir=" + dataDir.toAbsolutePath(),
-                            "memory.heap=256m", "zones.default.memory=64m")
+            n.member(addresses).also("memory.heap=256m", "zones.default.memory=64m")
                     .also(settings.toArray(new String[0]));
             // Short: readiness is polled right after a freeze or a restart.
             n.adminTimeout(Duration.ofMillis(500), Duration.ofSeconds(1));
