@@ -517,6 +517,8 @@ public final class HearthNode implements AutoCloseable {
             LocalCopyService lc = localCopy;
             status.localCopy(() -> lc.status(true));
         }
+        // Other nodes' install requests wait for this (a cluster that formed empty installs files locally).
+        IgniteLocalCopy.publish(ignite, localCopy);
         LocalCopyService copy = localCopy;
         WarmupService dumpWarmup = warmup;
         status.refill(() -> Refill.current(
@@ -525,8 +527,12 @@ public final class HearthNode implements AutoCloseable {
             WarmupService.ClusterLoader loader = IgniteDumpSupport.loader(ignite, config.warmup().batchTimeout());
             opsExecutor.execute(() -> {
                 try {
-                    AutoWarmup.maybeStart(new IgniteLocalCopy(ignite), Clock.systemUTC(), config.zones().keySet(), warmup, config.warmup().rate(), localCopy,
-                            loader, config.warmup().auto(), paces, new LastCluster(dataDir));
+                    IgniteMembership members = membership;
+                    IgniteLocalCopy cluster = new IgniteLocalCopy(ignite, () -> members == null ? List.of()
+                            : members.membership().view().missing());
+                    AutoWarmup.maybeStart(cluster, Clock.systemUTC(), config.zones().keySet(), warmup,
+                            config.warmup().rate(), localCopy, loader, config.warmup().auto(), paces,
+                            new LastCluster(dataDir));
                 } catch (RuntimeException e) {
                     LOG.error("Start-up load of the local copy or dump failed; the node serves without it", e);
                 } finally {

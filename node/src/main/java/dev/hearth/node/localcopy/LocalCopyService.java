@@ -65,6 +65,74 @@ public final class LocalCopyService {
         default boolean holdsAtLeast(String zone, int partition, String storageKey, long version) {
             return false;
         }
+
+        /**
+         * Writes into this node's own copy of the partition only, no network, or null when this node does not hold
+         * that partition fully now, or the cluster's partition map is no longer {@code view}
+         * ({@link Primaries#view}): the owners the install was agreed with may have changed.
+         */
+        default Installer installer(String zone, int partition, String view) {
+            return null;
+        }
+    }
+
+    /**
+     * This node's primary partitions of a zone, each with its backups' names, as one partition map of the cluster
+     * ({@code view}, opaque here) shows them: every install is checked against that same map.
+     */
+    public record Primaries(String view, Map<Integer, List<String>> backups) {
+    }
+
+    /** Stores entries into this node's own copy of one partition, and nowhere else. */
+    public interface Installer extends AutoCloseable {
+        /**
+         * Stores the entry where this node's copy has no entry for the key (a key written or deleted since is left
+         * alone), with what is left of its TTL.
+         *
+         * @return false if the copy had the key, or refused the entry (too large, expired, not of this partition)
+         */
+        boolean install(String storageKey, byte[] value, long expireAt);
+
+        /** Gives the partition back; it may move away again. */
+        @Override
+        void close();
+    }
+
+    /**
+     * What a partition file holds, as its header says: the cluster it was written in and the partition's update
+     * counter then. The owners of a partition apply the same updates in the same order and share the counter, so two
+     * files of one partition with the same content id hold the same entries.
+     */
+    public record ContentId(String cluster, long counter) {
+        static ContentId of(Map<String, String> header) {
+            String cluster = header.get("cluster");
+            String counter = header.get("counter");
+            return cluster == null || counter == null ? null : new ContentId(cluster, Long.parseLong(counter));
+        }
+    }
+
+    /**
+     * The other owners of this node's primary partitions, as the local install sees them ({@link #load(String,
+     * WarmupService.ClusterLoader, Peers, List, AdaptiveRate)}). Ignite's side: {@code IgniteLocalCopy}.
+     */
+    public interface Peers {
+        /** The partitions of the zone this node is primary for and holds fully now, with their backups. */
+        Primaries primaries(String zone);
+
+        /**
+         * Asks {@code node} to install its own files of these partitions into its own copies ({@link #installOwn}),
+         * each only if the file holds the given content and the partition map is still {@code view}.
+         *
+         * @return the partitions it installed; none if it did not answer in time
+         */
+        java.util.Set<Integer> installThere(String node, String zone, String view, Map<Integer, ContentId> expected);
+
+        /**
+         * Waits (bounded) until every other node's local install is over ({@link #installStepOver}): until then a
+         * primary may still ask this node to install a file, and sending that file through the cluster meanwhile
+         * would do the same work twice.
+         */
+        void awaitInstallSteps();
     }
 
     /** One partition file found on disk, with what its header says. */
@@ -82,6 +150,15 @@ public final class LocalCopyService {
     private final AtomicLong filesWritten = new AtomicLong();
     private final AtomicLong bytesWritten = new AtomicLong();
     private final AtomicLong writeFailures = new AtomicLong();
+    /** zone/partition of the files installed into this node's own copies: no pass of a load sends them again. */
+    private final java.util.Set<String> installed = ConcurrentHashMap.newKeySet();
+    /**
+     * What installs at other nodes' requests ({@link #installOwn}) did since this process started: they run beside
+     * this node's own load, whose record counts them with its own.
+     */
+    private final java.util.concurrent.atomic.AtomicReference<Installed> onRequest =
+            new java.util.concurrent.atomic.AtomicReference<>(Installed.NONE);
+    private volatile boolean installStepOver;
     private volatile long lastWriteAt;
     private volatile long lastWriteMillis;
     private volatile long lastWriteFiles;
@@ -89,7 +166,7 @@ public final class LocalCopyService {
     private volatile long lastWriteBytes;
     private volatile String lastError;
     private volatile LocalCopyLoad lastLoad = new LocalCopyLoad("none", null, 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of(), null, 0,
-            0, 0, 0);
+            0, 0, 0, 0);
 
     private final DiskSpace disk;
 
@@ -280,7 +357,21 @@ public final class LocalCopyService {
      */
     public LocalCopyLoad load(String reason, WarmupService.ClusterLoader loader, List<Selector> passes,
             AdaptiveRate pace) {
-        Tally t = new Tally(reason, System.currentTimeMillis(), pace);
+        return load(reason, loader, null, passes, pace);
+    }
+
+    /**
+     * As {@link #load(String, WarmupService.ClusterLoader, List, AdaptiveRate)}, after a first step that needs no
+     * network where {@code peers} is given (a cluster that formed empty): for each partition this node is primary
+     * for, every backup is asked to install its own file of it into its own copy if that file holds the same content
+     * as this node's ({@link ContentId}), and where every backup did, this node installs its file into its own copy.
+     * A partition that any backup did not install (no file, another content, a damaged file, no answer) is left to
+     * the passes, which go through the cluster and write every copy, so a copy installed locally always has an
+     * identical twin on every other owner.
+     */
+    public LocalCopyLoad load(String reason, WarmupService.ClusterLoader loader, Peers peers, List<Selector> passes,
+            AdaptiveRate pace) {
+        Tally t = new Tally(reason, System.currentTimeMillis(), pace, onRequest);
         Map<String, List<PartitionFile>> found = new LinkedHashMap<>();
         for (String zone : zones) {
             List<PartitionFile> list = new ArrayList<>(files(zone));
@@ -293,6 +384,17 @@ public final class LocalCopyService {
         boolean stopped = false;
         lastLoad = t.result("running", null);
         try {
+            if (peers != null) {
+                try {
+                    for (String zone : zones) {
+                        installAgreed(zone, found.get(zone), peers, t);
+                    }
+                } finally {
+                    installStepOver = true;
+                }
+                peers.awaitInstallSteps();
+            }
+            installStepOver = true;
             // Passes outermost: every zone's first pass before any zone's second, so that all zones warm first.
             for (int pass = 0; pass < passes.size(); pass++) {
                 for (String zone : zones) {
@@ -309,9 +411,10 @@ public final class LocalCopyService {
         }
         LocalCopyLoad r = t.result(stopped ? "stopped" : error == null ? "complete" : "failed", error);
         lastLoad = r;
-        LOG.info("Local copy load ({}) {}{}: {} files, {} entries sent (stored where absent or older), {} already held, "
-                + "{} expired, {} damaged, {} files refused, {} bytes in {} ms", reason, r.state(),
-                stopped ? " (the node is stopping)" : "", r.files(), r.entriesSent(), r.skippedPresent(),
+        LOG.info("Local copy load ({}) {}{}: {} files, {} entries installed locally, {} entries sent (stored where "
+                + "absent or older), {} already held, {} expired, {} damaged, {} files refused, {} bytes in {} ms",
+                reason, r.state(), stopped ? " (the node is stopping)" : "", r.files(), r.installedLocally(), r.entriesSent(),
+                r.skippedPresent(),
                 r.skippedExpired(),
                 r.skippedDamaged(), r.refusedFiles(), r.bytesRead(), r.elapsedMillis());
         return r;
@@ -331,6 +434,12 @@ public final class LocalCopyService {
                 }
                 PartitionFile f = it.next();
                 long fileBytes = sizeOf(f.path());
+                if (installed.contains(zone + "/" + f.partition())) {
+                    // Installed at a primary's request meanwhile (installOwn): its twin is in the primary's copy.
+                    it.remove();
+                    t.fileBytesDone += fileBytes;
+                    continue;
+                }
                 List<String> keys = new ArrayList<>();
                 List<byte[]> values = new ArrayList<>();
                 try {
@@ -393,6 +502,181 @@ public final class LocalCopyService {
         }
     }
 
+    /** Primary partitions whose files one step of {@link #installAgreed} holds in memory at once. */
+    static final int INSTALL_CHUNK = 16;
+
+    private void installAgreed(String zone, List<PartitionFile> left, Peers peers, Tally t) {
+        Primaries view = peers.primaries(zone);
+        Map<Integer, List<String>> primaries = view.backups();
+        List<PartitionFile> mine = new ArrayList<>();
+        for (Iterator<PartitionFile> it = left.iterator(); it.hasNext(); ) {
+            PartitionFile f = it.next();
+            if (installed.contains(zone + "/" + f.partition())) {
+                // Installed at the request of the node that was its primary in an earlier partition map; that node
+                // installed its twin, and Ignite moved the partition on from those copies.
+                it.remove();
+                t.fileBytesDone += sizeOf(f.path());
+            } else if (primaries.containsKey(f.partition())) {
+                mine.add(f);
+            }
+        }
+        for (int from = 0; from < mine.size(); from += INSTALL_CHUNK) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new CancellationException("the node is stopping");
+            }
+            // This node's files are read and checked whole before any backup is asked: a backup must never install
+            // a partition whose primary then finds its own file damaged.
+            Map<Integer, FileEntries> read = new java.util.TreeMap<>();
+            Map<String, Map<Integer, ContentId>> ask = new java.util.TreeMap<>();
+            for (PartitionFile f : mine.subList(from, Math.min(mine.size(), from + INSTALL_CHUNK))) {
+                FileEntries e = readWhole(zone, f.partition(), f.path(), null);
+                if (e == null) {
+                    continue;
+                }
+                read.put(f.partition(), e);
+                for (String backup : primaries.get(f.partition())) {
+                    ask.computeIfAbsent(backup, b -> new java.util.TreeMap<>()).put(f.partition(), e.content());
+                }
+            }
+            for (Map.Entry<String, Map<Integer, ContentId>> a : ask.entrySet()) {
+                java.util.Set<Integer> done = peers.installThere(a.getKey(), zone, view.view(), a.getValue());
+                for (Integer p : a.getValue().keySet()) {
+                    if (!done.contains(p)) {
+                        read.remove(p);
+                    }
+                }
+            }
+            for (Map.Entry<Integer, FileEntries> e : read.entrySet()) {
+                Installed r = install(zone, e.getKey(), e.getValue(), view.view());
+                if (r == null) {
+                    // The partition moved away meanwhile: its backups' copies are complete and Ignite moves them to
+                    // the new owner; this file still goes through the cluster in a pass, where absent or older.
+                    continue;
+                }
+                installed.add(zone + "/" + e.getKey());
+                PartitionFile f = mine.stream().filter(x -> x.partition() == e.getKey()).findFirst().orElseThrow();
+                left.remove(f);
+                t.fileBytesDone += sizeOf(f.path());
+                t.own = t.own.plus(r);
+                lastLoad = t.result("running", null);
+            }
+        }
+    }
+
+    /**
+     * Installs this node's own file of a partition into its own copy (no network), if the file holds {@code
+     * expected}; entries the copy already has are left alone. Run at the request of the partition's primary, which
+     * installs its own twin file only once every backup did.
+     *
+     * @param view the partition map the primary agreed the install in ({@link Primaries#view})
+     * @return whether the file was installed (now or before)
+     */
+    public boolean installOwn(String zone, int partition, ContentId expected, String view) {
+        if (installed.contains(zone + "/" + partition)) {
+            return true;
+        }
+        Path path = root.resolve(zone).resolve("p-" + partition + SUFFIX);
+        if (!Files.isRegularFile(path)) {
+            return false;
+        }
+        FileEntries e = readWhole(zone, partition, path, expected);
+        if (e == null) {
+            return false;
+        }
+        Installed r = install(zone, partition, e, view);
+        if (r == null) {
+            return false;
+        }
+        installed.add(zone + "/" + partition);
+        onRequest.accumulateAndGet(r, Installed::plus);
+        return true;
+    }
+
+    /** One whole partition file, checked (trailer and checksum), with the content id of its header. */
+    private record FileEntries(ContentId content, List<String> keys, List<byte[]> values) {
+    }
+
+    /** What installing files did. */
+    private record Installed(int files, long read, long bytes, long installed, long present, long expired,
+            long damaged) {
+        static final Installed NONE = new Installed(0, 0, 0, 0, 0, 0, 0);
+
+        Installed plus(Installed o) {
+            return new Installed(files + o.files, read + o.read, bytes + o.bytes, installed + o.installed,
+                    present + o.present, expired + o.expired, damaged + o.damaged);
+        }
+    }
+
+    /**
+     * Reads and checks a whole file of the partition; null, with a log line, if it is damaged, has no content id, or
+     * (where {@code expected} is given) holds other content.
+     */
+    private FileEntries readWhole(String zone, int partition, Path path, ContentId expected) {
+        List<String> keys = new ArrayList<>();
+        List<byte[]> values = new ArrayList<>();
+        ContentId[] content = new ContentId[1];
+        try {
+            DumpFile.read(path, header -> {
+                if (!zone.equals(header.get("zone")) || !Integer.toString(partition).equals(header.get("partition"))) {
+                    throw new IOException(path + " is not a local copy of zone " + zone + " partition " + partition
+                            + " (header " + header + ")");
+                }
+                content[0] = ContentId.of(header);
+                if (content[0] == null || expected != null && !expected.equals(content[0])) {
+                    throw new NotSelected();
+                }
+            }, (k, v) -> {
+                keys.add(k);
+                values.add(v);
+            });
+        } catch (NotSelected other) {
+            return null;
+        } catch (IOException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                CancellationException stop = new CancellationException("the node is stopping");
+                stop.initCause(e);
+                throw stop;
+            }
+            // Not refused here: the passes that follow read it again, refuse it and say so in the load's record.
+            LOG.warn("Local copy: not installing {} locally: {}", path, e.getMessage());
+            return null;
+        }
+        return new FileEntries(content[0], keys, values);
+    }
+
+    /** Stores a file's entries into this node's own copy; null if the node does not hold the partition fully now. */
+    private Installed install(String zone, int partition, FileEntries e, String view) {
+        long now = System.currentTimeMillis();
+        long read = 0;
+        long bytes = 0;
+        long stored = 0;
+        long present = 0;
+        long expired = 0;
+        long damaged = 0;
+        try (Installer in = source.installer(zone, partition, view)) {
+            if (in == null) {
+                return null;
+            }
+            for (int i = 0; i < e.keys().size(); i++) {
+                String k = e.keys().get(i);
+                byte[] v = e.values().get(i);
+                read++;
+                bytes += k.length() + v.length;
+                Item item = EntryChecks.decode(k, v);
+                if (item == null) {
+                    damaged++;
+                } else if (item.isExpired(now)) {
+                    expired++;
+                } else if (in.install(k, v, item.expireAt())) {
+                    stored++;
+                } else {
+                    present++;
+                }
+            }
+        }
+        return new Installed(1, read, bytes, stored, present, expired, damaged);
+    }
+
     /** One file's entries to the cluster; damaged and expired ones are counted, not sent. */
     private void send(String zone, int partition, List<String> keys, List<byte[]> values,
             WarmupService.ClusterLoader.Session session, Tally t) {
@@ -436,25 +720,43 @@ public final class LocalCopyService {
         long bytes;
         long fileBytesDone;
         long fileBytesTotal;
+        /** What this load installed into this node's own copies itself. */
+        Installed own = Installed.NONE;
 
-        Tally(String reason, long startedAt, AdaptiveRate pace) {
+        /** Installs at other primaries' requests, counted with this load's own. */
+        final java.util.concurrent.atomic.AtomicReference<Installed> onRequest;
+
+        Tally(String reason, long startedAt, AdaptiveRate pace,
+                java.util.concurrent.atomic.AtomicReference<Installed> onRequest) {
             this.reason = reason;
+            this.onRequest = onRequest;
             this.startedAt = startedAt;
             this.pace = pace;
         }
 
         LocalCopyLoad result(String state, String error) {
             boolean running = state.equals("running");
-            return new LocalCopyLoad(state, reason, files, refused.size(), read, sent, expired, damaged, bytes,
-                    startedAt, System.currentTimeMillis() - startedAt, List.copyOf(refused), error, fileBytesDone,
-                    fileBytesTotal, running ? pace.limit() : 0, present);
+            Installed i = own.plus(onRequest.get());
+            return new LocalCopyLoad(state, reason, files + i.files(), refused.size(), read + i.read(), sent,
+                    expired + i.expired(), damaged + i.damaged(), bytes + i.bytes(), startedAt,
+                    System.currentTimeMillis() - startedAt, List.copyOf(refused), error, fileBytesDone,
+                    fileBytesTotal, running ? pace.limit() : 0, present + i.present(), i.installed());
         }
+    }
+
+    /**
+     * Whether this node has no local install of its own primaries ahead of it: it finished it, or its load began
+     * without one (a node that rejoined a live cluster). Other nodes wait for this before their own passes.
+     */
+    public boolean installStepOver() {
+        return installStepOver;
     }
 
     /** Records that nothing was loaded at start, and why. */
     public void noLoad(String reason) {
+        installStepOver = true;
         lastLoad = new LocalCopyLoad("skipped", reason, 0, 0, 0, 0, 0, 0, 0, System.currentTimeMillis(), 0, List.of(),
-                null, 0, 0, 0, 0);
+                null, 0, 0, 0, 0, onRequest.get().installed());
         LOG.info("Local copy: not loaded: {}", reason);
     }
 

@@ -44,6 +44,13 @@ public final class AutoWarmup {
 
         /** The partitions this node is primary for now. */
         LocalCopyService.Selector primaryHere(Collection<String> zones);
+
+        /**
+         * The other owners of this node's partitions, for the local install, once the cluster has settled: every
+         * member this node expects has joined (bounded wait) and this node's partitions have arrived, so that each
+         * partition's owners are the nodes that wrote its files before the restart.
+         */
+        LocalCopyService.Peers settledPeers(Collection<String> zones);
     }
 
     private AutoWarmup() {
@@ -107,9 +114,9 @@ public final class AutoWarmup {
         }
         if (localCopy != null) {
             try (AdaptiveRate pace = paces.open(rate)) {
-                localCopy.load("the cluster formed empty: partitions this node is primary for, then the others",
-                        loader, List.of(cluster.primaryHere(zones), (zone, partition, header) -> true),
-                        pace);
+                localCopy.load("the cluster formed empty: files every owner holds alike, installed locally; then "
+                        + "partitions this node is primary for, then the others", loader, cluster.settledPeers(zones),
+                        List.of(cluster.primaryHere(zones), (zone, partition, header) -> true), pace);
             }
         }
         if (!loadDump) {

@@ -71,6 +71,15 @@ class LocalCopyKillIT {
             app.join(10_000);
             long sent = cluster.nodes.stream().mapToLong(x -> localCopy(x).path("lastLoad").path("entriesSent")
                     .asLong()).sum();
+            long installed = cluster.nodes.stream().mapToLong(x -> localCopy(x).path("lastLoad")
+                    .path("installedLocally").asLong()).sum();
+            // Copies installed locally on each owner must be alike: verify compares every key's copies.
+            String job = JSON.readTree(cluster.node(0).post("/admin/verify?zone=default").body()).path("id").asText();
+            JsonNode[] verify = new JsonNode[1];
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                verify[0] = JSON.readTree(cluster.node(0).get("/admin/verify/" + job).body());
+                return !verify[0].path("state").asText().equals("running");
+            });
             int back = 0;
             try (TextClient c = new TextClient(cluster.node(1).ports().memcached(), 5000)) {
                 for (int i = 0; i < n; i++) {
@@ -84,9 +93,18 @@ class LocalCopyKillIT {
                 ClientCache<String, byte[]> zone = ProcessCluster.zone(c);
                 earlyBack = early.stream().filter(k -> zone.get(k) != null).count();
             }
-            System.out.printf("local copy after kill -9 of every node: %d of %d keys back (%d entries sent by the "
-                    + "three loads); %d of %d writes acknowledged during the restart back%n", back, n, sent,
-                    earlyBack, early.size());
+            long checked = verify[0].path("totals").path("entriesChecked").asLong();
+            long damaged = verify[0].path("totals").path("damagedEntries").asLong();
+            System.out.printf("local copy after kill -9 of every node: %d of %d keys back (%d copies installed "
+                    + "locally, %d entries sent by the three loads); %d of %d writes acknowledged during the restart "
+                    + "back; verify: %d entries checked, %d damaged%n", back, n, installed, sent, earlyBack,
+                    early.size(), checked, damaged);
+            assertEquals("complete", verify[0].path("state").asText(), verify[0].toString());
+            assertTrue(checked >= n, verify[0].toString());
+            assertEquals(0, damaged, "copies differ after the restart: " + verify[0]);
+            // Every key's two copies come back: installed on the node that holds the copy, or sent through the
+            // cluster (a partition whose files differ); the writes during the restart were new keys.
+            assertTrue(installed + sent >= 2L * n, installed + " installed + " + sent + " sent < " + 2 * n);
             assertTrue(early.size() > 0, "the application wrote while the nodes came back");
             assertEquals(n, back, "keys back after kill -9 of every node");
             assertEquals(early.size(), earlyBack, "writes acknowledged during the restart");

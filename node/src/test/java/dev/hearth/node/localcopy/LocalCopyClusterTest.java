@@ -149,7 +149,7 @@ class LocalCopyClusterTest {
                 l1.refused().toString());
         assertTrue(l1.refused().stream().anyMatch(r -> r.startsWith(cut.toString()) && r.contains("truncated")),
                 l1.refused().toString());
-        assertEquals(2L * shortLived, l0.skippedExpired() + l1.skippedExpired(), "both copies of each expired entry");
+        assertEquals(2L * shortLived, l0.skippedExpired() + l1.skippedExpired(), "both copies of each expired entry: " + l0 + " " + l1);
 
         var after = nodes.get(1).cache();
         int back = 0;
@@ -164,6 +164,38 @@ class LocalCopyClusterTest {
         for (int i = n; i < n + shortLived; i++) {
             assertNull(after.get(key(i)).join(), "expired entry " + i + " came back");
         }
+
+        // Every partition file whose twin on the other node held the same content went into each node's own copy
+        // with no network; only the two damaged files' partitions went through the cluster.
+        long installed = l0.installedLocally() + l1.installedLocally();
+        assertTrue(installed > 2L * n * 9 / 10 && installed <= 2L * n, installed + " of " + 2 * n + " copies "
+                + "installed locally");
+        assertTrue(l0.entriesSent() + l1.entriesSent() < n / 10, l0.entriesSent() + l1.entriesSent() + " sent");
+        // No file handled twice (once installed, once sent or installed again): nothing was written meanwhile, so
+        // an entry found already held can only be one handled before.
+        assertEquals(0, l0.skippedPresent() + l1.skippedPresent(), l0 + " " + l1);
+        // Both copies of every key alike, and a write after the install replaces both: an installed copy must
+        // never look newer to Ignite than the primary's next write (an atomic backup ignores an older update).
+        for (int i = 0; i < n; i += 7) {
+            after.set(key(i), ("rewritten-" + i).getBytes(StandardCharsets.UTF_8), 5, 0).join();
+        }
+        String cacheName = dev.hearth.storage.CacheNames.zoneCache("default");
+        int compared = 0;
+        for (int i = 0; i < n; i++) {
+            String sk = key(i).storageKey();
+            byte[] c0 = nodes.get(0).ignite().<String, byte[]>cache(cacheName).localPeek(sk,
+                    org.apache.ignite.cache.CachePeekMode.PRIMARY, org.apache.ignite.cache.CachePeekMode.BACKUP);
+            byte[] c1 = nodes.get(1).ignite().<String, byte[]>cache(cacheName).localPeek(sk,
+                    org.apache.ignite.cache.CachePeekMode.PRIMARY, org.apache.ignite.cache.CachePeekMode.BACKUP);
+            assertNotNull(c0, "node 0's copy of " + sk);
+            assertTrue(java.util.Arrays.equals(c0, c1), "the two copies of " + sk + " differ");
+            if (i % 7 == 0) {
+                Item item = after.get(key(i)).join();
+                assertEquals("rewritten-" + i, new String(item.value(), StandardCharsets.UTF_8));
+            }
+            compared++;
+        }
+        assertEquals(n, compared);
 
         // Written after the copy: a reload of the same copy keeps it.
         after.set(key(7), "newer".getBytes(StandardCharsets.UTF_8), 99, 0).join();

@@ -74,7 +74,9 @@ class LocalCopyRefillClusterTest {
         try {
             await().atMost(Duration.ofSeconds(60)).until(() -> back.localCopy().status(true).lastLoad().state()
                     .equals("complete") && back.warmup().status().state().equals("complete"));
-            assertEquals(150, back.localCopy().status(true).lastLoad().entriesSent());
+            // One node, no backups: each file goes straight into the node's own copy, nothing through the cluster.
+            assertEquals(150, back.localCopy().status(true).lastLoad().installedLocally());
+            assertEquals(0, back.localCopy().status(true).lastLoad().entriesSent());
             int fresh = 0;
             int old = 0;
             for (int i = 0; i < 200; i++) {

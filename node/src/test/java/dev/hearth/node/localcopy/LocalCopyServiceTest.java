@@ -319,4 +319,103 @@ class LocalCopyServiceTest {
         assertEquals("b confirmed", order.get(order.size() - 1));
         assertEquals(r.fileBytesTotal(), r.fileBytesDone(), "partition 1's files are neither done nor to do");
     }
+
+    /** A node whose own copies take installed entries (where absent), in the partition map "v1" only. */
+    static final class InstallingNode extends FakeNode {
+        final Map<Integer, Map<String, byte[]>> installed = new ConcurrentHashMap<>();
+
+        @Override
+        public LocalCopyService.Installer installer(String zone, int partition, String view) {
+            if (!view.equals("v1")) {
+                return null;
+            }
+            return new LocalCopyService.Installer() {
+                @Override
+                public boolean install(String storageKey, byte[] value, long expireAt) {
+                    return installed.computeIfAbsent(partition, p -> new ConcurrentHashMap<>())
+                            .putIfAbsent(storageKey, value) == null;
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+    }
+
+    /**
+     * The local install of a cluster that formed empty: a primary installs a partition into its own copy only once
+     * every backup installed its own file of the same content; a partition whose backup holds other content, or
+     * whose primary file is damaged, goes through the cluster instead, so two copies never end up different.
+     */
+    @Test
+    void aPartitionIsInstalledLocallyOnlyWhereEveryOwnerHoldsTheSameContent() throws IOException {
+        InstallingNode a = new InstallingNode();
+        InstallingNode b = new InstallingNode();
+        for (int i = 0; i < 40; i++) {
+            a.put(i % 4, TenantKey.of("t", "k" + i), item("v" + i, 0));
+            b.put(i % 4, TenantKey.of("t", "k" + i), item("v" + i, 0));
+        }
+        // b saw one more write to partition 2 than a's file did: other content, another update counter.
+        b.put(2, TenantKey.of("t", "late"), item("late", 0));
+        LocalCopyService copyA = new LocalCopyService(dir.resolve("a"), List.of("default"), a);
+        LocalCopyService copyB = new LocalCopyService(dir.resolve("b"), List.of("default"), b);
+        copyA.writeChanged();
+        copyB.writeChanged();
+        Path damaged = dir.resolve("a").resolve("local-copy").resolve("default").resolve("p-3.hcopy");
+        try (RandomAccessFile f = new RandomAccessFile(damaged.toFile(), "rw")) {
+            f.setLength(f.length() - 3);
+        }
+        List<Map<Integer, LocalCopyService.ContentId>> asked = new ArrayList<>();
+        LocalCopyService.Peers peers = new LocalCopyService.Peers() {
+            @Override
+            public LocalCopyService.Primaries primaries(String zone) {
+                return new LocalCopyService.Primaries("v1", Map.of(0, List.of("b"), 1, List.of("b"), 2,
+                        List.of("b"), 3, List.of("b")));
+            }
+
+            @Override
+            public java.util.Set<Integer> installThere(String node, String zone, String view,
+                    Map<Integer, LocalCopyService.ContentId> expected) {
+                asked.add(expected);
+                java.util.Set<Integer> done = new java.util.HashSet<>();
+                expected.forEach((p, content) -> {
+                    if (copyB.installOwn(zone, p, content, view)) {
+                        done.add(p);
+                    }
+                });
+                return done;
+            }
+
+            @Override
+            public void awaitInstallSteps() {
+            }
+        };
+        Sink sink = new Sink();
+        LocalCopyLoad r;
+        try (AdaptiveRate pace = AdaptiveRate.Factory.FIXED.open(0)) {
+            r = copyA.load("test", sink, peers, List.of((z, p, h) -> true), pace);
+        }
+
+        assertEquals("complete", r.state(), r.error());
+        assertEquals(1, asked.size());
+        assertEquals(java.util.Set.of(0, 1, 2), asked.get(0).keySet(), "a damaged file of its own is not offered");
+        assertEquals(java.util.Set.of(0, 1), a.installed.keySet(), "installed here where the backup's file matched");
+        assertEquals(java.util.Set.of(0, 1), b.installed.keySet(), "installed there likewise");
+        a.installed.forEach((p, entries) -> entries.forEach((k, v) -> assertTrue(
+                java.util.Arrays.equals(v, b.installed.get(p).get(k)), "the two copies of " + k + " differ")));
+        assertEquals(20, b.installed.values().stream().mapToInt(Map::size).sum());
+        assertEquals(20, r.installedLocally());
+        assertEquals(10, sink.sent.size(), "partition 2 (other content at the backup) went through the cluster");
+        assertTrue(sink.sent.keySet().stream().allMatch(k -> a.data.get(2).containsKey(k)), sink.sent.toString());
+        assertEquals(1, r.refusedFiles(), "the damaged file is refused by the pass that reads it again");
+        assertTrue(copyA.installStepOver());
+
+        // A request made in another partition map is refused: its owners may not be this node any more.
+        LocalCopyService.ContentId p3 = LocalCopyService.ContentId.of(Map.of("cluster", "c1", "counter",
+                Long.toString(b.counters.get(3))));
+        assertFalse(copyB.installOwn("default", 3, p3, "v2"));
+        assertTrue(copyB.installOwn("default", 3, p3, "v1"));
+        assertFalse(copyB.installOwn("default", 2, p3, "v1"), "another content id");
+    }
 }
