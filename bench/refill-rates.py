@@ -48,11 +48,12 @@ def localcopy(urls):
     loads = [json.load(urllib.request.urlopen(u, timeout=5))["localCopy"]["lastLoad"] for u in urls]
     mb = sum(load["bytesRead"] for load in loads) / 1e6
     sent = sum(load["entriesSent"] for load in loads)
+    installed = sum(load.get("installedLocally", 0) for load in loads)
     secs = max(max(load["elapsedMillis"] for load in loads) / 1000, 0.001)
-    per = ", ".join(f"{load['state']}: {load['entriesSent']} sent, {load['skippedPresent']} held, "
-                    f"{load['elapsedMillis'] / 1000:.1f} s" for load in loads)
-    return (f"{mb:.1f} MB of files read, {sent} entries sent in {secs:.1f} s (slowest node): {mb / secs:.1f} MB/s, "
-            f"{sent / secs:.0f} entries/s cluster-wide ({per})")
+    per = ", ".join(f"{load['state']}: {load.get('installedLocally', 0)} installed locally, {load['entriesSent']} "
+                    f"sent, {load['skippedPresent']} held, {load['elapsedMillis'] / 1000:.1f} s" for load in loads)
+    return (f"{mb:.1f} MB of files read, {installed} copies installed locally and {sent} entries sent in {secs:.1f} s "
+            f"(slowest node): {mb / secs:.1f} MB/s, {(installed + sent) / secs:.0f} installed or sent per s cluster-wide ({per})")
 
 
 if __name__ == "__main__":

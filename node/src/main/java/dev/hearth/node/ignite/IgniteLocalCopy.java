@@ -373,6 +373,69 @@ public final class IgniteLocalCopy implements LocalCopyService.Source, AutoWarmu
         }
     }
 
+    @Override
+    public Set<Integer> installedElsewhere(String zone, Map<Integer, LocalCopyService.ContentId> files) {
+        int[] parts = new int[files.size()];
+        String[] clusters = new String[parts.length];
+        long[] counters = new long[parts.length];
+        int i = 0;
+        for (Map.Entry<Integer, LocalCopyService.ContentId> e : files.entrySet()) {
+            parts[i] = e.getKey();
+            clusters[i] = e.getValue().cluster();
+            counters[i] = e.getValue().counter();
+            i++;
+        }
+        Set<Integer> out = new HashSet<>();
+        ClusterNode self = ignite.cluster().localNode();
+        for (ClusterNode n : ignite.cluster().forServers().nodes()) {
+            if (n.id().equals(self.id())) {
+                continue;
+            }
+            try {
+                for (int p : ignite.compute(ignite.cluster().forNode(n)).withTimeout(10_000)
+                        .call(new InstalledJob(zone, parts, clusters, counters))) {
+                    out.add(p);
+                }
+            } catch (IgniteException e) {
+                // Its files go through the cluster: slower, never wrong.
+                LOG.debug("Local copy: node {} did not say what it installed: {}", n.consistentId(), e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    /** Runs on another node: which of the partitions it installed locally with exactly the given content. */
+    static final class InstalledJob implements IgniteCallable<int[]> {
+        private static final long serialVersionUID = 1L;
+        private final String zone;
+        private final int[] partitions;
+        private final String[] clusters;
+        private final long[] counters;
+
+        @IgniteInstanceResource
+        private transient Ignite ignite;
+
+        InstalledJob(String zone, int[] partitions, String[] clusters, long[] counters) {
+            this.zone = zone;
+            this.partitions = partitions;
+            this.clusters = clusters;
+            this.counters = counters;
+        }
+
+        @Override
+        public int[] call() {
+            LocalCopyService copy = serviceFuture(ignite).getNow(null);
+            if (copy == null) {
+                return new int[0];
+            }
+            Map<Integer, LocalCopyService.ContentId> files = new HashMap<>();
+            for (int i = 0; i < partitions.length; i++) {
+                files.put(partitions[i], new LocalCopyService.ContentId(clusters[i], counters[i]));
+            }
+            return copy.installedHere(zone, files).stream().mapToInt(Integer::intValue).toArray();
+        }
+    }
+
     /** Runs on another node: whether its local install is over (no local copy: nothing to wait for). */
     static final class StepOverJob implements IgniteCallable<Boolean> {
         private static final long serialVersionUID = 1L;

@@ -133,6 +133,13 @@ public final class LocalCopyService {
          * would do the same work twice.
          */
         void awaitInstallSteps();
+
+        /**
+         * Which of these partitions some other node installed locally with exactly this content: its owners then
+         * hold the file's twin, and this node's file of it adds nothing (a node that held a partition for a while
+         * before the restart, as the last nodes of a graceful stop of every node do, keeps such files).
+         */
+        java.util.Set<Integer> installedElsewhere(String zone, Map<Integer, ContentId> files);
     }
 
     /** One partition file found on disk, with what its header says. */
@@ -150,8 +157,11 @@ public final class LocalCopyService {
     private final AtomicLong filesWritten = new AtomicLong();
     private final AtomicLong bytesWritten = new AtomicLong();
     private final AtomicLong writeFailures = new AtomicLong();
-    /** zone/partition of the files installed into this node's own copies: no pass of a load sends them again. */
-    private final java.util.Set<String> installed = ConcurrentHashMap.newKeySet();
+    /**
+     * zone/partition -> content id of the files installed into this node's own copies: no pass of a load sends them
+     * again.
+     */
+    private final Map<String, ContentId> installed = new ConcurrentHashMap<>();
     /**
      * What installs at other nodes' requests ({@link #installOwn}) did since this process started: they run beside
      * this node's own load, whose record counts them with its own.
@@ -393,6 +403,9 @@ public final class LocalCopyService {
                     installStepOver = true;
                 }
                 peers.awaitInstallSteps();
+                for (String zone : zones) {
+                    dropInstalledElsewhere(zone, found.get(zone), peers, t);
+                }
             }
             installStepOver = true;
             // Passes outermost: every zone's first pass before any zone's second, so that all zones warm first.
@@ -411,10 +424,11 @@ public final class LocalCopyService {
         }
         LocalCopyLoad r = t.result(stopped ? "stopped" : error == null ? "complete" : "failed", error);
         lastLoad = r;
-        LOG.info("Local copy load ({}) {}{}: {} files, {} entries installed locally, {} entries sent (stored where "
-                + "absent or older), {} already held, {} expired, {} damaged, {} files refused, {} bytes in {} ms",
-                reason, r.state(), stopped ? " (the node is stopping)" : "", r.files(), r.installedLocally(), r.entriesSent(),
-                r.skippedPresent(),
+        LOG.info("Local copy load ({}) {}{}: {} files, {} entries installed locally, {} files skipped as installed "
+                + "alike by their owners, {} entries sent (stored where absent or older), {} already held, {} expired, "
+                + "{} damaged, {} files refused, {} bytes in {} ms", reason, r.state(),
+                stopped ? " (the node is stopping)" : "", r.files(), r.installedLocally(), t.twinsElsewhere,
+                r.entriesSent(), r.skippedPresent(),
                 r.skippedExpired(),
                 r.skippedDamaged(), r.refusedFiles(), r.bytesRead(), r.elapsedMillis());
         return r;
@@ -434,7 +448,7 @@ public final class LocalCopyService {
                 }
                 PartitionFile f = it.next();
                 long fileBytes = sizeOf(f.path());
-                if (installed.contains(zone + "/" + f.partition())) {
+                if (installed.containsKey(zone + "/" + f.partition())) {
                     // Installed at a primary's request meanwhile (installOwn): its twin is in the primary's copy.
                     it.remove();
                     t.fileBytesDone += fileBytes;
@@ -511,7 +525,7 @@ public final class LocalCopyService {
         List<PartitionFile> mine = new ArrayList<>();
         for (Iterator<PartitionFile> it = left.iterator(); it.hasNext(); ) {
             PartitionFile f = it.next();
-            if (installed.contains(zone + "/" + f.partition())) {
+            if (installed.containsKey(zone + "/" + f.partition())) {
                 // Installed at the request of the node that was its primary in an earlier partition map; that node
                 // installed its twin, and Ignite moved the partition on from those copies.
                 it.remove();
@@ -553,7 +567,7 @@ public final class LocalCopyService {
                     // the new owner; this file still goes through the cluster in a pass, where absent or older.
                     continue;
                 }
-                installed.add(zone + "/" + e.getKey());
+                installed.put(zone + "/" + e.getKey(), e.getValue().content());
                 PartitionFile f = mine.stream().filter(x -> x.partition() == e.getKey()).findFirst().orElseThrow();
                 left.remove(f);
                 t.fileBytesDone += sizeOf(f.path());
@@ -561,6 +575,57 @@ public final class LocalCopyService {
                 lastLoad = t.result("running", null);
             }
         }
+    }
+
+    private void dropInstalledElsewhere(String zone, List<PartitionFile> left, Peers peers, Tally t) {
+        Map<Integer, ContentId> ids = new java.util.TreeMap<>();
+        Map<Integer, PartitionFile> byPartition = new java.util.HashMap<>();
+        for (PartitionFile f : left) {
+            ContentId id = contentOf(zone, f);
+            if (id != null) {
+                ids.put(f.partition(), id);
+                byPartition.put(f.partition(), f);
+            }
+        }
+        if (ids.isEmpty()) {
+            return;
+        }
+        for (Integer p : peers.installedElsewhere(zone, ids)) {
+            PartitionFile f = byPartition.get(p);
+            if (f != null && left.remove(f)) {
+                t.fileBytesDone += sizeOf(f.path());
+                t.twinsElsewhere++;
+            }
+        }
+    }
+
+    /** The content id in a file's header, or null if the header cannot be read (the passes then refuse the file). */
+    private static ContentId contentOf(String zone, PartitionFile f) {
+        ContentId[] id = new ContentId[1];
+        try {
+            DumpFile.read(f.path(), header -> {
+                if (zone.equals(header.get("zone")) && Integer.toString(f.partition()).equals(header.get("partition"))) {
+                    id[0] = ContentId.of(header);
+                }
+                throw new NotSelected();
+            }, (k, v) -> { });
+        } catch (NotSelected done) {
+            return id[0];
+        } catch (IOException e) {
+            return null;
+        }
+        return null;
+    }
+
+    /** Answers {@link Peers#installedElsewhere} for this node: the partitions it installed with this content. */
+    public java.util.Set<Integer> installedHere(String zone, Map<Integer, ContentId> files) {
+        java.util.Set<Integer> out = new java.util.HashSet<>();
+        files.forEach((p, id) -> {
+            if (id.equals(installed.get(zone + "/" + p))) {
+                out.add(p);
+            }
+        });
+        return out;
     }
 
     /**
@@ -572,8 +637,11 @@ public final class LocalCopyService {
      * @return whether the file was installed (now or before)
      */
     public boolean installOwn(String zone, int partition, ContentId expected, String view) {
-        if (installed.contains(zone + "/" + partition)) {
-            return true;
+        ContentId before = installed.get(zone + "/" + partition);
+        if (before != null) {
+            // Installed already, at an earlier request: only the same content makes the asking primary's file its
+            // twin. Another content id sends the primary's file through the cluster, where newer versions win.
+            return before.equals(expected);
         }
         Path path = root.resolve(zone).resolve("p-" + partition + SUFFIX);
         if (!Files.isRegularFile(path)) {
@@ -587,7 +655,7 @@ public final class LocalCopyService {
         if (r == null) {
             return false;
         }
-        installed.add(zone + "/" + partition);
+        installed.put(zone + "/" + partition, e.content());
         onRequest.accumulateAndGet(r, Installed::plus);
         return true;
     }
@@ -722,6 +790,8 @@ public final class LocalCopyService {
         long fileBytesTotal;
         /** What this load installed into this node's own copies itself. */
         Installed own = Installed.NONE;
+        /** Files not read because other nodes installed the same content. */
+        int twinsElsewhere;
 
         /** Installs at other primaries' requests, counted with this load's own. */
         final java.util.concurrent.atomic.AtomicReference<Installed> onRequest;
