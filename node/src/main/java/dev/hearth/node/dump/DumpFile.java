@@ -139,6 +139,15 @@ public final class DumpFile {
      * @throws IOException if the file is not a dump, is truncated, or its trailer does not match its content
      */
     public static Summary read(Path file, HeaderCheck headerCheck, RecordConsumer consumer) throws IOException {
+        return read(file, headerCheck, consumer, WHOLE_READ_MAX);
+    }
+
+    /** As {@link #read(Path, HeaderCheck, RecordConsumer)}, reading raw files up to {@code wholeReadMax} whole. */
+    static Summary read(Path file, HeaderCheck headerCheck, RecordConsumer consumer, long wholeReadMax)
+            throws IOException {
+        if (Files.size(file) <= wholeReadMax && startsWith(file, RAW_MAGIC)) {
+            return readRaw(file, Files.readAllBytes(file), headerCheck, consumer);
+        }
         InputStream raw = new BufferedInputStream(Files.newInputStream(file), 256 * 1024);
         raw.mark(2);
         boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;
@@ -162,12 +171,7 @@ public final class DumpFile {
                 putInt(len, 0, hlen);
                 crc.update(len);
                 crc.update(h);
-                for (String line : new String(h, StandardCharsets.UTF_8).split("\n")) {
-                    int eq = line.indexOf('=');
-                    if (eq > 0) {
-                        header.put(line.substring(0, eq), line.substring(eq + 1));
-                    }
-                }
+                parseHeader(h, header);
                 headerCheck.accept(header);
             } else {
                 throw new IOException(file + " is not a Hearth dump or local copy (bad magic)");
@@ -214,6 +218,87 @@ public final class DumpFile {
                 consumer.accept(new String(k, StandardCharsets.UTF_8), v);
             }
         } catch (EOFException e) {
+            throw new IOException(file + " is truncated", e);
+        }
+    }
+
+    /**
+     * Raw files (local copies) up to this size are read into memory at once and parsed there, with one checksum pass
+     * over the whole: reading them field by field through a stream cost more than half of a local-copy install. A
+     * load holds a whole file's entries in memory anyway.
+     */
+    static final long WHOLE_READ_MAX = 64L << 20;
+
+    private static boolean startsWith(Path file, byte[] magic) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return java.util.Arrays.equals(in.readNBytes(magic.length), magic);
+        }
+    }
+
+    private static void parseHeader(byte[] h, Map<String, String> header) {
+        for (String line : new String(h, StandardCharsets.UTF_8).split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                header.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+    }
+
+    /** {@link #read} of a raw file held whole in memory: the same records, checks and messages. */
+    private static Summary readRaw(Path file, byte[] all, HeaderCheck headerCheck, RecordConsumer consumer)
+            throws IOException {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(all);
+        try {
+            b.position(RAW_MAGIC.length);
+            int covered = b.position();
+            int hlen = b.getInt();
+            if (hlen < 0 || hlen > MAX_HEADER) {
+                throw new IOException(file + " is damaged: header length " + hlen);
+            }
+            byte[] h = new byte[hlen];
+            b.get(h);
+            Map<String, String> header = new LinkedHashMap<>();
+            parseHeader(h, header);
+            headerCheck.accept(header);
+            long entries = 0;
+            long bytes = 0;
+            while (true) {
+                int tag = b.get() & 0xFF;
+                if (tag == 0) {
+                    int end = b.position() - 1;
+                    long count = b.getLong();
+                    int sum = b.getInt();
+                    CRC32C crc = new CRC32C();
+                    crc.update(all, covered, end - covered);
+                    if (count != entries || sum != (int) crc.getValue()) {
+                        throw new IOException(file + " is damaged: trailer says " + count + " entries, read "
+                                + entries + (sum != (int) crc.getValue() ? ", checksum mismatch" : ""));
+                    }
+                    return new Summary(entries, bytes, header);
+                }
+                if (tag != 1) {
+                    throw new IOException(file + " is damaged: bad record tag " + tag + " after " + entries);
+                }
+                int klen = b.getInt();
+                if (klen <= 0 || klen > MAX_KEY) {
+                    throw new IOException(file + " is damaged: key length " + klen);
+                }
+                if (klen > b.remaining()) {
+                    throw new java.nio.BufferUnderflowException();
+                }
+                String key = new String(all, b.position(), klen, StandardCharsets.UTF_8);
+                b.position(b.position() + klen);
+                int vlen = b.getInt();
+                if (vlen < 0 || vlen > MAX_VALUE) {
+                    throw new IOException(file + " is damaged: value length " + vlen);
+                }
+                byte[] v = new byte[vlen];
+                b.get(v);
+                entries++;
+                bytes += klen + vlen;
+                consumer.accept(key, v);
+            }
+        } catch (java.nio.BufferUnderflowException e) {
             throw new IOException(file + " is truncated", e);
         }
     }

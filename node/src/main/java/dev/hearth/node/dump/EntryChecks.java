@@ -9,8 +9,13 @@ public final class EntryChecks {
     private EntryChecks() {
     }
 
+    /** Whether the key is well formed and the value passes its checksum; cheaper than {@link #decode} (no copy). */
     public static boolean intact(String storageKey, byte[] value) {
-        return decode(storageKey, value) != null;
+        try {
+            return Envelope.isIntact(TenantKey.fromStorageKey(storageKey), value);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     /** The entry, or null when the key is malformed or the value fails its checksum. */

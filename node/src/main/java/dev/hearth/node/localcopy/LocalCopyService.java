@@ -5,6 +5,7 @@ import dev.hearth.node.dump.DumpFile;
 import dev.hearth.node.dump.EntryChecks;
 import dev.hearth.node.warmup.AdaptiveRate;
 import dev.hearth.node.warmup.WarmupService;
+import dev.hearth.storage.Envelope;
 import dev.hearth.storage.Item;
 import dev.hearth.wire.status.LocalCopyLoad;
 import dev.hearth.wire.status.LocalCopyStatus;
@@ -516,8 +517,11 @@ public final class LocalCopyService {
         }
     }
 
-    /** Primary partitions whose files one step of {@link #installAgreed} holds in memory at once. */
-    static final int INSTALL_CHUNK = 16;
+    /**
+     * Primary partitions whose files one step of {@link #installAgreed} holds in memory and installs at once: small,
+     * so that the pace acts in steps of a few thousand entries rather than in bursts.
+     */
+    static final int INSTALL_CHUNK = 4;
 
     private void installAgreed(String zone, List<PartitionFile> left, Peers peers, Tally t) {
         Primaries view = peers.primaries(zone);
@@ -552,6 +556,9 @@ public final class LocalCopyService {
                     ask.computeIfAbsent(backup, b -> new java.util.TreeMap<>()).put(f.partition(), e.content());
                 }
             }
+            // Paced like the passes' sends: an entry installed here and at each backup is one entry sent through
+            // the primary to every owner, only cheaper, and it still takes CPU from foreground reads.
+            t.pace.acquire(read.values().stream().mapToInt(e -> e.keys().size()).sum());
             for (Map.Entry<String, Map<Integer, ContentId>> a : ask.entrySet()) {
                 java.util.Set<Integer> done = peers.installThere(a.getKey(), zone, view.view(), a.getValue());
                 for (Integer p : a.getValue().keySet()) {
@@ -730,12 +737,12 @@ public final class LocalCopyService {
                 byte[] v = e.values().get(i);
                 read++;
                 bytes += k.length() + v.length;
-                Item item = EntryChecks.decode(k, v);
-                if (item == null) {
+                long expireAt = Envelope.expireAt(v);
+                if (!EntryChecks.intact(k, v)) {
                     damaged++;
-                } else if (item.isExpired(now)) {
+                } else if (expireAt != 0 && expireAt <= now) {
                     expired++;
-                } else if (in.install(k, v, item.expireAt())) {
+                } else if (in.install(k, v, expireAt)) {
                     stored++;
                 } else {
                     present++;

@@ -67,17 +67,33 @@ class DumpFileTest {
         }
         byte[] bytes = Files.readAllBytes(f);
         assertEquals('H', bytes[0], "raw, not gzip");
-        java.util.Map<String, String> seen = new java.util.HashMap<>();
-        List<String> keys = new ArrayList<>();
-        DumpFile.Summary s = DumpFile.read(f, seen::putAll, (k, v) -> keys.add(k));
-        assertEquals(500, s.entries());
-        assertEquals("42", seen.get("counter"));
-        assertEquals("default", s.header().get("zone"));
-        assertEquals("t:k499", keys.get(499));
+        // Both readers of raw files: whole in memory (the default up to WHOLE_READ_MAX) and streamed (larger ones).
+        for (long wholeReadMax : new long[] {DumpFile.WHOLE_READ_MAX, 0}) {
+            Files.write(f, bytes);
+            java.util.Map<String, String> seen = new java.util.HashMap<>();
+            List<String> keys = new ArrayList<>();
+            List<byte[]> values = new ArrayList<>();
+            DumpFile.Summary s = DumpFile.read(f, seen::putAll, (k, v) -> {
+                keys.add(k);
+                values.add(v);
+            }, wholeReadMax);
+            assertEquals(500, s.entries());
+            assertEquals(500L * ("t:k".length() + 3) + keys.stream().mapToInt(k -> k.length() - 3).sum(), s.bytes());
+            assertEquals("42", seen.get("counter"));
+            assertEquals("default", s.header().get("zone"));
+            assertEquals("t:k499", keys.get(499));
+            assertArrayEquals(new byte[] {(byte) 499, 2, 3}, values.get(499));
 
-        bytes[bytes.length / 2] ^= 0x10;
-        Files.write(f, bytes);
-        IOException e = assertThrows(IOException.class, () -> DumpFile.read(f, (k, v) -> { }));
-        assertTrue(e.getMessage().startsWith(f.toString()), e.getMessage());
+            byte[] flipped = bytes.clone();
+            flipped[flipped.length / 2] ^= 0x10;
+            Files.write(f, flipped);
+            IOException e = assertThrows(IOException.class, () -> DumpFile.read(f, h -> { }, (k, v) -> { },
+                    wholeReadMax));
+            assertTrue(e.getMessage().startsWith(f.toString() + " is damaged"), e.getMessage());
+
+            Files.write(f, java.util.Arrays.copyOf(bytes, bytes.length - 5));
+            e = assertThrows(IOException.class, () -> DumpFile.read(f, h -> { }, (k, v) -> { }, wholeReadMax));
+            assertEquals(f + " is truncated", e.getMessage());
+        }
     }
 }

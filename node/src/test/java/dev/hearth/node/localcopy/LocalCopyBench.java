@@ -37,7 +37,9 @@ class LocalCopyBench {
         int n = Integer.getInteger("bench.entries", 200_000);
         int size = Integer.getInteger("bench.valueBytes", 1024);
         int[] disco = FreePorts.several(1);
-        String[] sets = {"localCopy.interval=1h", "zones.default.memory=768m", "shutdown.timeout=20s"};
+        // Unpaced: this measures the load itself, not how the pace ramps up with nothing to yield to.
+        String[] sets = {"localCopy.interval=1h", "zones.default.memory=768m", "shutdown.timeout=20s",
+            "warmup.readLatencyTarget=0s"};
         HearthNode node = HearthNode.start(TestNodes.config("lcbench", 0, disco, dir, sets), null);
         try {
             await().atMost(Duration.ofSeconds(30)).until(() -> node.status().readiness().ready());
@@ -71,6 +73,8 @@ class LocalCopyBench {
         jdk.jfr.Recording recording = null;
         if (jfr != null) {
             recording = new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"));
+            recording.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(1));
+            recording.enable("jdk.NativeMethodSample").withPeriod(Duration.ofMillis(1));
             recording.start();
         }
         HearthNode back = HearthNode.start(TestNodes.config("lcbench", 0, disco, dir, sets), null);
