@@ -197,6 +197,7 @@ public final class IgniteLocalCopy implements LocalCopyService.Source, AutoWarmu
         } finally {
             cctx.topology().readUnlock();
         }
+        long counter = part.updateCounter();
         java.util.function.LongPredicate admitted = EntrySizeGuard.admission(ignite.cache(CacheNames.zoneCache(zone)),
                 "local copy");
         return new LocalCopyService.Installer() {
@@ -226,6 +227,11 @@ public final class IgniteLocalCopy implements LocalCopyService.Source, AutoWarmu
                         entry.touch();
                     }
                 }
+            }
+
+            @Override
+            public long counter() {
+                return counter;
             }
 
             @Override
@@ -305,7 +311,7 @@ public final class IgniteLocalCopy implements LocalCopyService.Source, AutoWarmu
     }
 
     @Override
-    public Set<Integer> installThere(String node, String zone, String view,
+    public CompletableFuture<Set<Integer>> installThere(String node, String zone, String view,
             Map<Integer, LocalCopyService.ContentId> expected) {
         ClusterNode target = null;
         for (ClusterNode n : ignite.cluster().forServers().nodes()) {
@@ -314,7 +320,7 @@ public final class IgniteLocalCopy implements LocalCopyService.Source, AutoWarmu
             }
         }
         if (target == null) {
-            return Set.of();
+            return CompletableFuture.completedFuture(Set.of());
         }
         int[] parts = new int[expected.size()];
         String[] clusters = new String[parts.length];
@@ -326,19 +332,30 @@ public final class IgniteLocalCopy implements LocalCopyService.Source, AutoWarmu
             counters[i] = e.getValue().counter();
             i++;
         }
+        CompletableFuture<Set<Integer>> out = new CompletableFuture<>();
         try {
-            int[] done = ignite.compute(ignite.cluster().forNode(target)).withTimeout(INSTALL_TIMEOUT.toMillis())
-                    .call(new InstallJob(zone, view, parts, clusters, counters));
-            Set<Integer> out = new HashSet<>();
-            for (int p : done) {
-                out.add(p);
-            }
-            return out;
+            ignite.compute(ignite.cluster().forNode(target)).withTimeout(INSTALL_TIMEOUT.toMillis())
+                    .callAsync(new InstallJob(zone, view, parts, clusters, counters)).listen(f -> {
+                        try {
+                            Set<Integer> done = new HashSet<>();
+                            for (int p : f.get()) {
+                                done.add(p);
+                            }
+                            out.complete(done);
+                        } catch (IgniteException e) {
+                            out.complete(refused(node, zone, parts.length, e));
+                        }
+                    });
         } catch (IgniteException e) {
-            LOG.warn("Local copy: node {} did not install {} partitions of zone {} at this node's request ({}); they "
-                    + "load through the cluster", node, parts.length, zone, e.getMessage());
-            return Set.of();
+            out.complete(refused(node, zone, parts.length, e));
         }
+        return out;
+    }
+
+    private static Set<Integer> refused(String node, String zone, int partitions, IgniteException e) {
+        LOG.warn("Local copy: node {} did not install {} partitions of zone {} at this node's request ({}); they "
+                + "load through the cluster", node, partitions, zone, e.getMessage());
+        return Set.of();
     }
 
     @Override

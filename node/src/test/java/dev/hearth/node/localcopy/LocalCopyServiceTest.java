@@ -337,6 +337,11 @@ class LocalCopyServiceTest {
                 }
 
                 @Override
+                public long counter() {
+                    return counters.getOrDefault(partition, 0L);
+                }
+
+                @Override
                 public void close() {
                 }
             };
@@ -385,8 +390,8 @@ class LocalCopyServiceTest {
             }
 
             @Override
-            public java.util.Set<Integer> installThere(String node, String zone, String view,
-                    Map<Integer, LocalCopyService.ContentId> expected) {
+            public java.util.concurrent.CompletableFuture<java.util.Set<Integer>> installThere(String node,
+                    String zone, String view, Map<Integer, LocalCopyService.ContentId> expected) {
                 asked.add(expected);
                 java.util.Set<Integer> done = new java.util.HashSet<>();
                 expected.forEach((p, content) -> {
@@ -394,7 +399,7 @@ class LocalCopyServiceTest {
                         done.add(p);
                     }
                 });
-                return done;
+                return java.util.concurrent.CompletableFuture.completedFuture(done);
             }
 
             @Override
