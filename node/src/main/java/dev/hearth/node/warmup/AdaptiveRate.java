@@ -17,10 +17,14 @@ import java.util.function.LongSupplier;
  *
  * <p>Additive-increase is too slow from a low start, so both directions are multiplicative, decided once per
  * {@link #WINDOW}: when the worst read latency {@link Latency seen} in the window is above the baseline plus the
- * target the limit halves (never below {@link #FLOOR}, so a refill always ends); when it is not and the refill
- * actually used at least {@link #BUSY} of its limit, the limit grows by a quarter. A refill held back by something
+ * target the limit drops by a quarter (never below {@link #FLOOR}, so a refill always ends); when it is not and the
+ * refill actually used at least {@link #BUSY} of its limit, the limit grows by a quarter. Not by half: the worst of
+ * a window's probe reads is noisy on a busy machine, and a limit that halved whenever more than a quarter of the
+ * windows saw one slow read sat at its floor while reads were fine (a 1 GiB restart: two of three nodes held to
+ * 500-976 entries/s for minutes with reads at a p99 of 2 ms); a quarter down and a quarter up hold the limit level
+ * until nearly half the windows are slow. A refill held back by something
  * else (the disk, the cluster's acknowledgements) does not grow a limit it does not use; otherwise the limit would
- * run far ahead and a latency spike would take many halvings to reach.
+ * run far ahead and a latency spike would take many steps down to reach.
  *
  * <p>Not thread-safe: one refill, one thread.
  */
@@ -172,7 +176,7 @@ public final class AdaptiveRate implements AutoCloseable {
             long elapsed = now - windowStart;
             double used = (double) windowEntries * 1_000_000_000L / elapsed;
             if (worst > targetNanos + Math.max(0, baselineNanos())) {
-                limit = Math.max(FLOOR, limit / 2);
+                limit = Math.max(FLOOR, limit - limit / 4);
             } else if (used >= BUSY * limit) {
                 long grown = limit + Math.max(1, limit / 4);
                 limit = ceiling == 0 ? grown : Math.min(ceiling, grown);
