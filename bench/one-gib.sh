@@ -227,8 +227,10 @@ for i in 0 1 2; do
 import json, sys
 l = json.load(open(sys.argv[1]))["localCopy"]["lastLoad"]
 s = max(l["elapsedMillis"], 1) / 1000
-print(f"{sys.argv[2]} local copy load: {l['state']} ({l['reason']}), {l['entriesSent']} of {l['entriesRead']} entries, "
-      f"{l['bytesRead']/1e6:.1f} MB in {s:.1f} s: {l['entriesSent']/s:.0f} entries/s, {l['bytesRead']/1e6/s:.1f} MB/s")
+done = l.get('installedLocally', 0) + l['entriesSent']
+print(f"{sys.argv[2]} local copy load: {l['state']} ({l['reason']}), {l.get('installedLocally', 0)} installed locally and "
+      f"{l['entriesSent']} sent of {l['entriesRead']} entries read, {l['bytesRead']/1e6:.1f} MB in {s:.1f} s: "
+      f"{done/s:.0f} entries/s, {l['bytesRead']/1e6/s:.1f} MB/s")
 EOF
 done
 

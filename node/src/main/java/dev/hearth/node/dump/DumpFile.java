@@ -181,27 +181,13 @@ public final class DumpFile {
             while (true) {
                 int tag = in.readUnsignedByte();
                 if (tag == 0) {
-                    long count = in.readLong();
-                    int sum = in.readInt();
-                    if (count != entries || sum != (int) crc.getValue()) {
-                        throw new IOException(file + " is damaged: trailer says " + count + " entries, read "
-                                + entries + (sum != (int) crc.getValue() ? ", checksum mismatch" : ""));
-                    }
-                    return new Summary(entries, bytes, header);
+                    return trailer(file, in.readLong(), in.readInt(), crc, entries, bytes, header);
                 }
-                if (tag != 1) {
-                    throw new IOException(file + " is damaged: bad record tag " + tag + " after " + entries);
-                }
-                int klen = in.readInt();
-                if (klen <= 0 || klen > MAX_KEY) {
-                    throw new IOException(file + " is damaged: key length " + klen);
-                }
+                checkTag(file, tag, entries);
+                int klen = keyLength(file, in.readInt());
                 byte[] k = new byte[klen];
                 in.readFully(k);
-                int vlen = in.readInt();
-                if (vlen < 0 || vlen > MAX_VALUE) {
-                    throw new IOException(file + " is damaged: value length " + vlen);
-                }
+                int vlen = valueLength(file, in.readInt());
                 byte[] v = new byte[vlen];
                 in.readFully(v);
                 byte[] head = new byte[5];
@@ -265,32 +251,20 @@ public final class DumpFile {
             while (true) {
                 int tag = b.get() & 0xFF;
                 if (tag == 0) {
-                    int end = b.position() - 1;
-                    long count = b.getLong();
-                    int sum = b.getInt();
                     CRC32C crc = new CRC32C();
-                    crc.update(all, covered, end - covered);
-                    if (count != entries || sum != (int) crc.getValue()) {
-                        throw new IOException(file + " is damaged: trailer says " + count + " entries, read "
-                                + entries + (sum != (int) crc.getValue() ? ", checksum mismatch" : ""));
-                    }
-                    return new Summary(entries, bytes, header);
+                    crc.update(all, covered, b.position() - 1 - covered);
+                    return trailer(file, b.getLong(), b.getInt(), crc, entries, bytes, header);
                 }
-                if (tag != 1) {
-                    throw new IOException(file + " is damaged: bad record tag " + tag + " after " + entries);
-                }
-                int klen = b.getInt();
-                if (klen <= 0 || klen > MAX_KEY) {
-                    throw new IOException(file + " is damaged: key length " + klen);
-                }
+                checkTag(file, tag, entries);
+                int klen = keyLength(file, b.getInt());
                 if (klen > b.remaining()) {
                     throw new java.nio.BufferUnderflowException();
                 }
                 String key = new String(all, b.position(), klen, StandardCharsets.UTF_8);
                 b.position(b.position() + klen);
-                int vlen = b.getInt();
-                if (vlen < 0 || vlen > MAX_VALUE) {
-                    throw new IOException(file + " is damaged: value length " + vlen);
+                int vlen = valueLength(file, b.getInt());
+                if (vlen > b.remaining()) {
+                    throw new java.nio.BufferUnderflowException();
                 }
                 byte[] v = new byte[vlen];
                 b.get(v);
@@ -301,6 +275,36 @@ public final class DumpFile {
         } catch (java.nio.BufferUnderflowException e) {
             throw new IOException(file + " is truncated", e);
         }
+    }
+
+    /** The end of a file: the trailer's entry count and checksum must match what was read. */
+    private static Summary trailer(Path file, long count, int sum, CRC32C crc, long entries, long bytes,
+            Map<String, String> header) throws IOException {
+        if (count != entries || sum != (int) crc.getValue()) {
+            throw new IOException(file + " is damaged: trailer says " + count + " entries, read " + entries
+                    + (sum != (int) crc.getValue() ? ", checksum mismatch" : ""));
+        }
+        return new Summary(entries, bytes, header);
+    }
+
+    private static void checkTag(Path file, int tag, long entries) throws IOException {
+        if (tag != 1) {
+            throw new IOException(file + " is damaged: bad record tag " + tag + " after " + entries);
+        }
+    }
+
+    private static int keyLength(Path file, int klen) throws IOException {
+        if (klen <= 0 || klen > MAX_KEY) {
+            throw new IOException(file + " is damaged: key length " + klen);
+        }
+        return klen;
+    }
+
+    private static int valueLength(Path file, int vlen) throws IOException {
+        if (vlen < 0 || vlen > MAX_VALUE) {
+            throw new IOException(file + " is damaged: value length " + vlen);
+        }
+        return vlen;
     }
 
     private static void putInt(byte[] b, int at, int v) {

@@ -322,20 +322,11 @@ public final class IgniteLocalCopy implements LocalCopyService.Source, AutoWarmu
         if (target == null) {
             return CompletableFuture.completedFuture(Set.of());
         }
-        int[] parts = new int[expected.size()];
-        String[] clusters = new String[parts.length];
-        long[] counters = new long[parts.length];
-        int i = 0;
-        for (Map.Entry<Integer, LocalCopyService.ContentId> e : expected.entrySet()) {
-            parts[i] = e.getKey();
-            clusters[i] = e.getValue().cluster();
-            counters[i] = e.getValue().counter();
-            i++;
-        }
+        Contents asked = new Contents(expected);
         CompletableFuture<Set<Integer>> out = new CompletableFuture<>();
         try {
             ignite.compute(ignite.cluster().forNode(target)).withTimeout(INSTALL_TIMEOUT.toMillis())
-                    .callAsync(new InstallJob(zone, view, parts, clusters, counters)).listen(f -> {
+                    .callAsync(new InstallJob(zone, view, asked)).listen(f -> {
                         try {
                             Set<Integer> done = new HashSet<>();
                             for (int p : f.get()) {
@@ -343,11 +334,11 @@ public final class IgniteLocalCopy implements LocalCopyService.Source, AutoWarmu
                             }
                             out.complete(done);
                         } catch (IgniteException e) {
-                            out.complete(refused(node, zone, parts.length, e));
+                            out.complete(refused(node, zone, expected.size(), e));
                         }
                     });
         } catch (IgniteException e) {
-            out.complete(refused(node, zone, parts.length, e));
+            out.complete(refused(node, zone, expected.size(), e));
         }
         return out;
     }
@@ -392,16 +383,7 @@ public final class IgniteLocalCopy implements LocalCopyService.Source, AutoWarmu
 
     @Override
     public Set<Integer> installedElsewhere(String zone, Map<Integer, LocalCopyService.ContentId> files) {
-        int[] parts = new int[files.size()];
-        String[] clusters = new String[parts.length];
-        long[] counters = new long[parts.length];
-        int i = 0;
-        for (Map.Entry<Integer, LocalCopyService.ContentId> e : files.entrySet()) {
-            parts[i] = e.getKey();
-            clusters[i] = e.getValue().cluster();
-            counters[i] = e.getValue().counter();
-            i++;
-        }
+        Contents asked = new Contents(files);
         Set<Integer> out = new HashSet<>();
         ClusterNode self = ignite.cluster().localNode();
         for (ClusterNode n : ignite.cluster().forServers().nodes()) {
@@ -410,7 +392,7 @@ public final class IgniteLocalCopy implements LocalCopyService.Source, AutoWarmu
             }
             try {
                 for (int p : ignite.compute(ignite.cluster().forNode(n)).withTimeout(10_000)
-                        .call(new InstalledJob(zone, parts, clusters, counters))) {
+                        .call(new InstalledJob(zone, asked))) {
                     out.add(p);
                 }
             } catch (IgniteException e) {
@@ -421,22 +403,50 @@ public final class IgniteLocalCopy implements LocalCopyService.Source, AutoWarmu
         return out;
     }
 
-    /** Runs on another node: which of the partitions it installed locally with exactly the given content. */
-    static final class InstalledJob implements IgniteCallable<int[]> {
+    /**
+     * Partitions with a content id each, as plain arrays: what the jobs below carry between nodes (Ignite's
+     * marshaller cannot build records).
+     */
+    static final class Contents implements java.io.Serializable {
         private static final long serialVersionUID = 1L;
-        private final String zone;
         private final int[] partitions;
         private final String[] clusters;
         private final long[] counters;
 
+        Contents(Map<Integer, LocalCopyService.ContentId> byPartition) {
+            partitions = new int[byPartition.size()];
+            clusters = new String[partitions.length];
+            counters = new long[partitions.length];
+            int i = 0;
+            for (Map.Entry<Integer, LocalCopyService.ContentId> e : byPartition.entrySet()) {
+                partitions[i] = e.getKey();
+                clusters[i] = e.getValue().cluster();
+                counters[i] = e.getValue().counter();
+                i++;
+            }
+        }
+
+        Map<Integer, LocalCopyService.ContentId> toMap() {
+            Map<Integer, LocalCopyService.ContentId> out = new java.util.TreeMap<>();
+            for (int i = 0; i < partitions.length; i++) {
+                out.put(partitions[i], new LocalCopyService.ContentId(clusters[i], counters[i]));
+            }
+            return out;
+        }
+    }
+
+    /** Runs on another node: which of the partitions it installed locally with exactly the given content. */
+    static final class InstalledJob implements IgniteCallable<int[]> {
+        private static final long serialVersionUID = 1L;
+        private final String zone;
+        private final Contents files;
+
         @IgniteInstanceResource
         private transient Ignite ignite;
 
-        InstalledJob(String zone, int[] partitions, String[] clusters, long[] counters) {
+        InstalledJob(String zone, Contents files) {
             this.zone = zone;
-            this.partitions = partitions;
-            this.clusters = clusters;
-            this.counters = counters;
+            this.files = files;
         }
 
         @Override
@@ -445,11 +455,7 @@ public final class IgniteLocalCopy implements LocalCopyService.Source, AutoWarmu
             if (copy == null) {
                 return new int[0];
             }
-            Map<Integer, LocalCopyService.ContentId> files = new HashMap<>();
-            for (int i = 0; i < partitions.length; i++) {
-                files.put(partitions[i], new LocalCopyService.ContentId(clusters[i], counters[i]));
-            }
-            return copy.installedHere(zone, files).stream().mapToInt(Integer::intValue).toArray();
+            return copy.installedHere(zone, files.toMap()).stream().mapToInt(Integer::intValue).toArray();
         }
     }
 
@@ -473,19 +479,15 @@ public final class IgniteLocalCopy implements LocalCopyService.Source, AutoWarmu
         private static final long serialVersionUID = 1L;
         private final String zone;
         private final String view;
-        private final int[] partitions;
-        private final String[] clusters;
-        private final long[] counters;
+        private final Contents expected;
 
         @IgniteInstanceResource
         private transient Ignite ignite;
 
-        InstallJob(String zone, String view, int[] partitions, String[] clusters, long[] counters) {
+        InstallJob(String zone, String view, Contents expected) {
             this.zone = zone;
             this.view = view;
-            this.partitions = partitions;
-            this.clusters = clusters;
-            this.counters = counters;
+            this.expected = expected;
         }
 
         @Override
@@ -499,15 +501,13 @@ public final class IgniteLocalCopy implements LocalCopyService.Source, AutoWarmu
             if (copy == null) {
                 return new int[0];
             }
-            int[] done = new int[partitions.length];
-            int n = 0;
-            for (int i = 0; i < partitions.length; i++) {
-                if (copy.installOwn(zone, partitions[i], new LocalCopyService.ContentId(clusters[i], counters[i]),
-                        view)) {
-                    done[n++] = partitions[i];
+            List<Integer> done = new ArrayList<>();
+            expected.toMap().forEach((partition, content) -> {
+                if (copy.installOwn(zone, partition, content, view)) {
+                    done.add(partition);
                 }
-            }
-            return java.util.Arrays.copyOf(done, n);
+            });
+            return done.stream().mapToInt(Integer::intValue).toArray();
         }
     }
 
