@@ -166,17 +166,6 @@ public final class LocalCopyService {
     private final AtomicLong filesWritten = new AtomicLong();
     private final AtomicLong bytesWritten = new AtomicLong();
     private final AtomicLong writeFailures = new AtomicLong();
-    /**
-     * zone/partition -> content id of the files installed into this node's own copies: no pass of a load sends them
-     * again.
-     */
-    private final Map<String, ContentId> installed = new ConcurrentHashMap<>();
-    /**
-     * What installs at other nodes' requests ({@link #installOwn}) did since this process started: they run beside
-     * this node's own load, whose record counts them with its own.
-     */
-    private final java.util.concurrent.atomic.AtomicReference<Installed> onRequest =
-            new java.util.concurrent.atomic.AtomicReference<>(Installed.NONE);
     private volatile boolean installStepOver;
     private volatile long lastWriteAt;
     private volatile long lastWriteMillis;
@@ -188,6 +177,7 @@ public final class LocalCopyService {
             0, 0, 0, 0);
 
     private final DiskSpace disk;
+    private final LocalInstall install;
 
     public LocalCopyService(Path dataDir, Collection<String> zones, Source source) {
         this(dataDir, zones, source, new DiskSpace());
@@ -199,6 +189,10 @@ public final class LocalCopyService {
         this.zones = List.copyOf(zones);
         this.source = source;
         this.disk = disk;
+        this.install = new LocalInstall(root, source, (id, counter, entries, bytes) -> {
+            written.put(id, counter);
+            sizes.put(id, new long[] {entries, bytes});
+        });
     }
 
     public Path root() {
@@ -390,7 +384,7 @@ public final class LocalCopyService {
      */
     public LocalCopyLoad load(String reason, WarmupService.ClusterLoader loader, Peers peers, List<Selector> passes,
             AdaptiveRate pace) {
-        Tally t = new Tally(reason, System.currentTimeMillis(), pace, onRequest);
+        LoadTally t = new LoadTally(reason, System.currentTimeMillis(), pace, install::onRequest);
         Map<String, List<PartitionFile>> found = new LinkedHashMap<>();
         for (String zone : zones) {
             List<PartitionFile> list = new ArrayList<>(files(zone));
@@ -406,7 +400,7 @@ public final class LocalCopyService {
             if (peers != null) {
                 try {
                     for (String zone : zones) {
-                        installAgreed(zone, found.get(zone), peers, t);
+                        install.installAgreed(zone, found.get(zone), peers, t, () -> lastLoad = t.result("running", null));
                     }
                 } finally {
                     installStepOver = true;
@@ -415,7 +409,7 @@ public final class LocalCopyService {
                 peers.awaitInstallSteps();
                 t.othersInstalledAt = System.currentTimeMillis();
                 for (String zone : zones) {
-                    dropInstalledElsewhere(zone, found.get(zone), peers, t);
+                    install.dropInstalledElsewhere(zone, found.get(zone), peers, t);
                 }
             }
             installStepOver = true;
@@ -452,7 +446,7 @@ public final class LocalCopyService {
      * everything it sent is confirmed when it returns.
      */
     private void loadPass(String zone, List<PartitionFile> left, WarmupService.ClusterLoader loader,
-            Selector selector, boolean lastPass, Tally t) {
+            Selector selector, boolean lastPass, LoadTally t) {
         WarmupService.ClusterLoader.Session session = null;
         try {
             for (Iterator<PartitionFile> it = left.iterator(); it.hasNext(); ) {
@@ -461,7 +455,7 @@ public final class LocalCopyService {
                 }
                 PartitionFile f = it.next();
                 long fileBytes = sizeOf(f.path());
-                if (installed.containsKey(zone + "/" + f.partition())) {
+                if (install.isInstalled(zone, f.partition())) {
                     // Installed at a primary's request meanwhile (installOwn): its twin is in the primary's copy.
                     it.remove();
                     t.fileBytesDone += fileBytes;
@@ -529,284 +523,9 @@ public final class LocalCopyService {
         }
     }
 
-    /**
-     * Primary partitions whose files one step of {@link #installAgreed} holds in memory and installs at once: small,
-     * so that the pace acts in steps of a few thousand entries rather than in bursts.
-     */
-    static final int INSTALL_CHUNK = 4;
-
-    /**
-     * Entries installed on every owner per permit of the pace, which is counted in entries sent through the cluster:
-     * one node installs about 200k entries/s where it sent 58k through the cluster (LocalCopyBench), and a sent
-     * entry also costs its backups a message and an entry processor. Counted one for one, the installs yielded far
-     * more than the reads needed (256 MiB: reads at a p99 of 5 ms while the refill took 70 s instead of 10).
-     */
-    static final int INSTALL_COST_SHARE = 4;
-
-    private void installAgreed(String zone, List<PartitionFile> left, Peers peers, Tally t) {
-        Primaries view = peers.primaries(zone);
-        Map<Integer, List<String>> primaries = view.backups();
-        List<PartitionFile> mine = new ArrayList<>();
-        for (Iterator<PartitionFile> it = left.iterator(); it.hasNext(); ) {
-            PartitionFile f = it.next();
-            if (installed.containsKey(zone + "/" + f.partition())) {
-                // Installed at the request of the node that was its primary in an earlier partition map; that node
-                // installed its twin, and Ignite moved the partition on from those copies.
-                it.remove();
-                t.fileBytesDone += sizeOf(f.path());
-            } else if (primaries.containsKey(f.partition())) {
-                mine.add(f);
-            }
-        }
-        // One chunk's backups install while this node installs the chunk before and reads the next: the three
-        // steps take turns on the machine's cores instead of waiting for each other.
-        Chunk previous = null;
-        for (int from = 0; from < mine.size(); from += INSTALL_CHUNK) {
-            if (Thread.currentThread().isInterrupted()) {
-                throw new CancellationException("the node is stopping");
-            }
-            // This node's files are read and checked whole before any backup is asked: a backup must never install
-            // a partition whose primary then finds its own file damaged.
-            Chunk c = new Chunk();
-            Map<String, Map<Integer, ContentId>> ask = new java.util.TreeMap<>();
-            for (PartitionFile f : mine.subList(from, Math.min(mine.size(), from + INSTALL_CHUNK))) {
-                FileEntries e = readWhole(zone, f.partition(), f.path(), null);
-                if (e == null) {
-                    continue;
-                }
-                c.read.put(f.partition(), e);
-                c.files.put(f.partition(), f);
-                for (String backup : primaries.get(f.partition())) {
-                    ask.computeIfAbsent(backup, b -> new java.util.TreeMap<>()).put(f.partition(), e.content());
-                }
-            }
-            // Paced like the passes' sends, by what it costs: it still takes CPU from foreground reads.
-            t.pace.acquire(Math.max(1, c.read.values().stream().mapToInt(e -> e.keys().size()).sum()
-                    / INSTALL_COST_SHARE));
-            ask.forEach((backup, expected) -> c.answers.put(expected.keySet(),
-                    peers.installThere(backup, zone, view.view(), expected)));
-            if (previous != null) {
-                installChecked(zone, previous, view, left, t);
-            }
-            previous = c;
-        }
-        if (previous != null) {
-            installChecked(zone, previous, view, left, t);
-        }
-    }
-
-    /** Primary partitions read and offered to their backups, with the backups' answers to come. */
-    private static final class Chunk {
-        final Map<Integer, FileEntries> read = new java.util.TreeMap<>();
-        final Map<Integer, PartitionFile> files = new java.util.HashMap<>();
-        /** Partitions asked of one backup -> those it installed. */
-        final Map<java.util.Set<Integer>, java.util.concurrent.CompletableFuture<java.util.Set<Integer>>> answers =
-                new java.util.HashMap<>();
-    }
-
-    /** Installs this node's files of a chunk whose every backup installed its twin. */
-    private void installChecked(String zone, Chunk c, Primaries view, List<PartitionFile> left, Tally t) {
-        c.answers.forEach((asked, answer) -> {
-            java.util.Set<Integer> done = answer.join();
-            for (Integer p : asked) {
-                if (!done.contains(p)) {
-                    c.read.remove(p);
-                }
-            }
-        });
-        for (Map.Entry<Integer, FileEntries> e : c.read.entrySet()) {
-            Installed r = install(zone, e.getKey(), e.getValue(), view.view());
-            if (r == null) {
-                // The partition moved away meanwhile: its backups' copies are complete and Ignite moves them to
-                // the new owner; this file still goes through the cluster in a pass, where absent or older.
-                continue;
-            }
-            installed.put(zone + "/" + e.getKey(), e.getValue().content());
-            PartitionFile f = c.files.get(e.getKey());
-            left.remove(f);
-            t.fileBytesDone += sizeOf(f.path());
-            t.own = t.own.plus(r);
-            lastLoad = t.result("running", null);
-        }
-    }
-
-    private void dropInstalledElsewhere(String zone, List<PartitionFile> left, Peers peers, Tally t) {
-        Map<Integer, ContentId> ids = new java.util.TreeMap<>();
-        Map<Integer, PartitionFile> byPartition = new java.util.HashMap<>();
-        for (PartitionFile f : left) {
-            ContentId id = contentOf(zone, f);
-            if (id != null) {
-                ids.put(f.partition(), id);
-                byPartition.put(f.partition(), f);
-            }
-        }
-        if (ids.isEmpty()) {
-            return;
-        }
-        for (Integer p : peers.installedElsewhere(zone, ids)) {
-            PartitionFile f = byPartition.get(p);
-            if (f != null && left.remove(f)) {
-                t.fileBytesDone += sizeOf(f.path());
-                t.twinsElsewhere++;
-            }
-        }
-    }
-
-    /** The content id in a file's header, or null if the header cannot be read (the passes then refuse the file). */
-    private static ContentId contentOf(String zone, PartitionFile f) {
-        ContentId[] id = new ContentId[1];
-        try {
-            DumpFile.read(f.path(), header -> {
-                if (zone.equals(header.get("zone")) && Integer.toString(f.partition()).equals(header.get("partition"))) {
-                    id[0] = ContentId.of(header);
-                }
-                throw new NotSelected();
-            }, (k, v) -> { });
-        } catch (NotSelected done) {
-            return id[0];
-        } catch (IOException e) {
-            return null;
-        }
-        return null;
-    }
-
-    /** Answers {@link Peers#installedElsewhere} for this node: the partitions it installed with this content. */
-    public java.util.Set<Integer> installedHere(String zone, Map<Integer, ContentId> files) {
-        java.util.Set<Integer> out = new java.util.HashSet<>();
-        files.forEach((p, id) -> {
-            if (id.equals(installed.get(zone + "/" + p))) {
-                out.add(p);
-            }
-        });
-        return out;
-    }
-
-    /**
-     * Installs this node's own file of a partition into its own copy (no network), if the file holds {@code
-     * expected}; entries the copy already has are left alone. Run at the request of the partition's primary, which
-     * installs its own twin file only once every backup did.
-     *
-     * @param view the partition map the primary agreed the install in ({@link Primaries#view})
-     * @return whether the file was installed (now or before)
-     */
-    public boolean installOwn(String zone, int partition, ContentId expected, String view) {
-        ContentId before = installed.get(zone + "/" + partition);
-        if (before != null) {
-            // Installed already, at an earlier request: only the same content makes the asking primary's file its
-            // twin. Another content id sends the primary's file through the cluster, where newer versions win.
-            return before.equals(expected);
-        }
-        Path path = root.resolve(zone).resolve("p-" + partition + SUFFIX);
-        if (!Files.isRegularFile(path)) {
-            return false;
-        }
-        FileEntries e = readWhole(zone, partition, path, expected);
-        if (e == null) {
-            return false;
-        }
-        Installed r = install(zone, partition, e, view);
-        if (r == null) {
-            return false;
-        }
-        installed.put(zone + "/" + partition, e.content());
-        onRequest.accumulateAndGet(r, Installed::plus);
-        return true;
-    }
-
-    /** One whole partition file, checked (trailer and checksum), with the content id of its header. */
-    private record FileEntries(ContentId content, List<String> keys, List<byte[]> values) {
-    }
-
-    /** What installing files did. */
-    private record Installed(int files, long read, long bytes, long installed, long present, long expired,
-            long damaged) {
-        static final Installed NONE = new Installed(0, 0, 0, 0, 0, 0, 0);
-
-        Installed plus(Installed o) {
-            return new Installed(files + o.files, read + o.read, bytes + o.bytes, installed + o.installed,
-                    present + o.present, expired + o.expired, damaged + o.damaged);
-        }
-    }
-
-    /**
-     * Reads and checks a whole file of the partition; null, with a log line, if it is damaged, has no content id, or
-     * (where {@code expected} is given) holds other content.
-     */
-    private FileEntries readWhole(String zone, int partition, Path path, ContentId expected) {
-        List<String> keys = new ArrayList<>();
-        List<byte[]> values = new ArrayList<>();
-        ContentId[] content = new ContentId[1];
-        try {
-            DumpFile.read(path, header -> {
-                if (!zone.equals(header.get("zone")) || !Integer.toString(partition).equals(header.get("partition"))) {
-                    throw new IOException(path + " is not a local copy of zone " + zone + " partition " + partition
-                            + " (header " + header + ")");
-                }
-                content[0] = ContentId.of(header);
-                if (content[0] == null || expected != null && !expected.equals(content[0])) {
-                    throw new NotSelected();
-                }
-            }, (k, v) -> {
-                keys.add(k);
-                values.add(v);
-            });
-        } catch (NotSelected other) {
-            return null;
-        } catch (IOException e) {
-            if (Thread.currentThread().isInterrupted()) {
-                CancellationException stop = new CancellationException("the node is stopping");
-                stop.initCause(e);
-                throw stop;
-            }
-            // Not refused here: the passes that follow read it again, refuse it and say so in the load's record.
-            LOG.warn("Local copy: not installing {} locally: {}", path, e.getMessage());
-            return null;
-        }
-        return new FileEntries(content[0], keys, values);
-    }
-
-    /** Stores a file's entries into this node's own copy; null if the node does not hold the partition fully now. */
-    private Installed install(String zone, int partition, FileEntries e, String view) {
-        long now = System.currentTimeMillis();
-        long read = 0;
-        long bytes = 0;
-        long stored = 0;
-        long present = 0;
-        long expired = 0;
-        long damaged = 0;
-        try (Installer in = source.installer(zone, partition, view)) {
-            if (in == null) {
-                return null;
-            }
-            // The file is what the copy now holds: the first write round after the load rewrites it only if a write
-            // moved the partition meanwhile (it rewrote every file, 560 MB after a 256 MiB restart, while reads were
-            // still slow from the start).
-            String id = zone + "/" + partition;
-            written.put(id, in.counter());
-            sizes.put(id, new long[] {e.keys().size(), sizeOf(root.resolve(zone).resolve("p-" + partition + SUFFIX))});
-            for (int i = 0; i < e.keys().size(); i++) {
-                String k = e.keys().get(i);
-                byte[] v = e.values().get(i);
-                read++;
-                bytes += k.length() + v.length;
-                long expireAt = Envelope.expireAt(v);
-                if (!EntryChecks.intact(k, v)) {
-                    damaged++;
-                } else if (expireAt != 0 && expireAt <= now) {
-                    expired++;
-                } else if (in.install(k, v, expireAt)) {
-                    stored++;
-                } else {
-                    present++;
-                }
-            }
-        }
-        return new Installed(1, read, bytes, stored, present, expired, damaged);
-    }
-
     /** One file's entries to the cluster; damaged and expired ones are counted, not sent. */
     private void send(String zone, int partition, List<String> keys, List<byte[]> values,
-            WarmupService.ClusterLoader.Session session, Tally t) {
+            WarmupService.ClusterLoader.Session session, LoadTally t) {
         long now = System.currentTimeMillis();
         for (int i = 0; i < keys.size(); i++) {
             String k = keys.get(i);
@@ -832,50 +551,6 @@ public final class LocalCopyService {
         }
     }
 
-    /** What one load did so far; one thread updates it. */
-    private static final class Tally {
-        final String reason;
-        final long startedAt;
-        final AdaptiveRate pace;
-        final List<String> refused = new ArrayList<>();
-        int files;
-        long read;
-        long sent;
-        long expired;
-        long damaged;
-        long present;
-        long bytes;
-        long fileBytesDone;
-        long fileBytesTotal;
-        /** What this load installed into this node's own copies itself. */
-        Installed own = Installed.NONE;
-        /** Files not read because other nodes installed the same content. */
-        int twinsElsewhere;
-        /** When this node's local install ended, and when every other node's had (0: none ran). */
-        long installedAt;
-        long othersInstalledAt;
-
-        /** Installs at other primaries' requests, counted with this load's own. */
-        final java.util.concurrent.atomic.AtomicReference<Installed> onRequest;
-
-        Tally(String reason, long startedAt, AdaptiveRate pace,
-                java.util.concurrent.atomic.AtomicReference<Installed> onRequest) {
-            this.reason = reason;
-            this.onRequest = onRequest;
-            this.startedAt = startedAt;
-            this.pace = pace;
-        }
-
-        LocalCopyLoad result(String state, String error) {
-            boolean running = state.equals("running");
-            Installed i = own.plus(onRequest.get());
-            return new LocalCopyLoad(state, reason, files + i.files(), refused.size(), read + i.read(), sent,
-                    expired + i.expired(), damaged + i.damaged(), bytes + i.bytes(), startedAt,
-                    System.currentTimeMillis() - startedAt, List.copyOf(refused), error, fileBytesDone,
-                    fileBytesTotal, running ? pace.limit() : 0, present + i.present(), i.installed());
-        }
-    }
-
     /**
      * Whether this node has no local install of its own primaries ahead of it: it finished it, or its load began
      * without one (a node that rejoined a live cluster). Other nodes wait for this before their own passes.
@@ -884,16 +559,33 @@ public final class LocalCopyService {
         return installStepOver;
     }
 
+    /**
+     * Installs this node's own file of a partition into its own copy (no network), if the file holds {@code
+     * expected}; entries the copy already has are left alone. Run at the request of the partition's primary, which
+     * installs its own twin file only once every backup did.
+     *
+     * @param view the partition map the primary agreed the install in ({@link Primaries#view})
+     * @return whether the file was installed (now or before)
+     */
+    public boolean installOwn(String zone, int partition, ContentId expected, String view) {
+        return install.installOwn(zone, partition, expected, view);
+    }
+
+    /** Answers {@link Peers#installedElsewhere} for this node: the partitions it installed with this content. */
+    public java.util.Set<Integer> installedHere(String zone, Map<Integer, ContentId> files) {
+        return install.installedHere(zone, files);
+    }
+
     /** Records that nothing was loaded at start, and why. */
     public void noLoad(String reason) {
         installStepOver = true;
         lastLoad = new LocalCopyLoad("skipped", reason, 0, 0, 0, 0, 0, 0, 0, System.currentTimeMillis(), 0, List.of(),
-                null, 0, 0, 0, 0, onRequest.get().installed());
+                null, 0, 0, 0, 0, install.onRequest().stored());
         LOG.info("Local copy: not loaded: {}", reason);
     }
 
     /** A file's size for progress; one that vanished meanwhile counts as empty (its read then fails and says so). */
-    private static long sizeOf(Path file) {
+    static long sizeOf(Path file) {
         try {
             return Files.size(file);
         } catch (IOException e) {
@@ -902,7 +594,7 @@ public final class LocalCopyService {
     }
 
     /** Thrown by the header check of a file the selector does not want: stops reading it at once. */
-    private static final class NotSelected extends IOException {
+    static final class NotSelected extends IOException {
         private static final long serialVersionUID = 1L;
 
         NotSelected() {

@@ -1,0 +1,347 @@
+package dev.hearth.node.localcopy;
+
+import dev.hearth.node.dump.DumpFile;
+import dev.hearth.node.dump.EntryChecks;
+import dev.hearth.node.localcopy.LocalCopyService.ContentId;
+import dev.hearth.node.localcopy.LocalCopyService.Installer;
+import dev.hearth.node.localcopy.LocalCopyService.PartitionFile;
+import dev.hearth.node.localcopy.LocalCopyService.Peers;
+import dev.hearth.node.localcopy.LocalCopyService.Primaries;
+import dev.hearth.storage.Envelope;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The first step of a load in a cluster that formed empty: files installed straight into the owners' own copies, with
+ * no network, where every owner of a partition holds a file of the same content ({@link ContentId}). The primary
+ * reads and checks its file whole, asks every backup to install its own file of that content ({@link #installOwn},
+ * through {@link Peers#installThere}), and installs its own only once every backup did; a partition any backup did
+ * not install is left to the load's passes through the cluster, which write every copy. So a copy installed here
+ * always has an identical twin on every other owner. Ignite's side of an install is {@code IgniteLocalCopy}.
+ */
+final class LocalInstall {
+    private static final Logger LOG = LogManager.getLogger(LocalInstall.class);
+
+    /**
+     * Primary partitions whose files one step of {@link #installAgreed} holds in memory and installs at once: small,
+     * so that the pace acts in steps of a few thousand entries rather than in bursts.
+     */
+    static final int INSTALL_CHUNK = 4;
+
+    /**
+     * Entries installed on every owner per permit of the pace, which is counted in entries sent through the cluster:
+     * one node installs about 200k entries/s where it sent 58k through the cluster (LocalCopyBench), and a sent
+     * entry also costs its backups a message and an entry processor. Counted one for one, the installs yielded far
+     * more than the reads needed (256 MiB: reads at a p99 of 5 ms while the refill took 70 s instead of 10).
+     */
+    static final int INSTALL_COST_SHARE = 4;
+
+    /** Where an installed file becomes the copy's current file: it need not be written again until a write. */
+    @FunctionalInterface
+    interface Current {
+        void record(String zonePartition, long counter, long entries, long bytes);
+    }
+
+    private final Path root;
+    private final LocalCopyService.Source source;
+    private final Current current;
+
+    /**
+     * zone/partition -> content id of the files installed into this node's own copies: no pass of a load sends them
+     * again.
+     */
+    private final Map<String, ContentId> installed = new ConcurrentHashMap<>();
+    /**
+     * What installs at other nodes' requests ({@link #installOwn}) did since this process started: they run beside
+     * this node's own load, whose record counts them with its own.
+     */
+    private final AtomicReference<Installed> onRequest =
+            new AtomicReference<>(Installed.NONE);
+
+    LocalInstall(Path root, LocalCopyService.Source source, Current current) {
+        this.root = root;
+        this.source = source;
+        this.current = current;
+    }
+
+    /** Whether this node installed its file of the partition (itself or at a primary's request). */
+    boolean isInstalled(String zone, int partition) {
+        return installed.containsKey(zone + "/" + partition);
+    }
+
+    /** What installs at other nodes' requests did since this process started. */
+    Installed onRequest() {
+        return onRequest.get();
+    }
+
+    void installAgreed(String zone, List<PartitionFile> left, Peers peers, LoadTally t, Runnable progress) {
+        Primaries view = peers.primaries(zone);
+        Map<Integer, List<String>> primaries = view.backups();
+        List<PartitionFile> mine = new ArrayList<>();
+        for (Iterator<PartitionFile> it = left.iterator(); it.hasNext(); ) {
+            PartitionFile f = it.next();
+            if (installed.containsKey(zone + "/" + f.partition())) {
+                // Installed at the request of the node that was its primary in an earlier partition map; that node
+                // installed its twin, and Ignite moved the partition on from those copies.
+                it.remove();
+                t.fileBytesDone += LocalCopyService.sizeOf(f.path());
+            } else if (primaries.containsKey(f.partition())) {
+                mine.add(f);
+            }
+        }
+        // One chunk's backups install while this node installs the chunk before and reads the next: the three
+        // steps take turns on the machine's cores instead of waiting for each other.
+        Chunk previous = null;
+        for (int from = 0; from < mine.size(); from += INSTALL_CHUNK) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new CancellationException("the node is stopping");
+            }
+            // This node's files are read and checked whole before any backup is asked: a backup must never install
+            // a partition whose primary then finds its own file damaged.
+            Chunk c = new Chunk();
+            Map<String, Map<Integer, ContentId>> ask = new java.util.TreeMap<>();
+            for (PartitionFile f : mine.subList(from, Math.min(mine.size(), from + INSTALL_CHUNK))) {
+                FileEntries e = readWhole(zone, f.partition(), f.path(), null);
+                if (e == null) {
+                    continue;
+                }
+                c.read.put(f.partition(), e);
+                c.files.put(f.partition(), f);
+                for (String backup : primaries.get(f.partition())) {
+                    ask.computeIfAbsent(backup, b -> new java.util.TreeMap<>()).put(f.partition(), e.content());
+                }
+            }
+            // Paced like the passes' sends, by what it costs: it still takes CPU from foreground reads.
+            t.pace.acquire(Math.max(1, c.read.values().stream().mapToInt(e -> e.keys().size()).sum()
+                    / INSTALL_COST_SHARE));
+            ask.forEach((backup, expected) -> c.answers.put(expected.keySet(),
+                    peers.installThere(backup, zone, view.view(), expected)));
+            if (previous != null) {
+                installChecked(zone, previous, view, left, t, progress);
+            }
+            previous = c;
+        }
+        if (previous != null) {
+            installChecked(zone, previous, view, left, t, progress);
+        }
+    }
+
+    /** Primary partitions read and offered to their backups, with the backups' answers to come. */
+    private static final class Chunk {
+        final Map<Integer, FileEntries> read = new java.util.TreeMap<>();
+        final Map<Integer, PartitionFile> files = new java.util.HashMap<>();
+        /** Partitions asked of one backup -> those it installed. */
+        final Map<java.util.Set<Integer>, java.util.concurrent.CompletableFuture<java.util.Set<Integer>>> answers =
+                new java.util.HashMap<>();
+    }
+
+    /** Installs this node's files of a chunk whose every backup installed its twin. */
+    private void installChecked(String zone, Chunk c, Primaries view, List<PartitionFile> left, LoadTally t,
+            Runnable progress) {
+        c.answers.forEach((asked, answer) -> {
+            java.util.Set<Integer> done = answer.join();
+            for (Integer p : asked) {
+                if (!done.contains(p)) {
+                    c.read.remove(p);
+                }
+            }
+        });
+        for (Map.Entry<Integer, FileEntries> e : c.read.entrySet()) {
+            Installed r = install(zone, e.getKey(), e.getValue(), view.view());
+            if (r == null) {
+                // The partition moved away meanwhile: its backups' copies are complete and Ignite moves them to
+                // the new owner; this file still goes through the cluster in a pass, where absent or older.
+                continue;
+            }
+            installed.put(zone + "/" + e.getKey(), e.getValue().content());
+            PartitionFile f = c.files.get(e.getKey());
+            left.remove(f);
+            t.fileBytesDone += LocalCopyService.sizeOf(f.path());
+            t.own = t.own.plus(r);
+            progress.run();
+        }
+    }
+
+    void dropInstalledElsewhere(String zone, List<PartitionFile> left, Peers peers, LoadTally t) {
+        Map<Integer, ContentId> ids = new java.util.TreeMap<>();
+        Map<Integer, PartitionFile> byPartition = new java.util.HashMap<>();
+        for (PartitionFile f : left) {
+            ContentId id = contentOf(zone, f);
+            if (id != null) {
+                ids.put(f.partition(), id);
+                byPartition.put(f.partition(), f);
+            }
+        }
+        if (ids.isEmpty()) {
+            return;
+        }
+        for (Integer p : peers.installedElsewhere(zone, ids)) {
+            PartitionFile f = byPartition.get(p);
+            if (f != null && left.remove(f)) {
+                t.fileBytesDone += LocalCopyService.sizeOf(f.path());
+                t.twinsElsewhere++;
+            }
+        }
+    }
+
+    /** The content id in a file's header, or null if the header cannot be read (the passes then refuse the file). */
+    private static ContentId contentOf(String zone, PartitionFile f) {
+        ContentId[] id = new ContentId[1];
+        try {
+            DumpFile.read(f.path(), header -> {
+                if (zone.equals(header.get("zone")) && Integer.toString(f.partition()).equals(header.get("partition"))) {
+                    id[0] = ContentId.of(header);
+                }
+                throw new LocalCopyService.NotSelected();
+            }, (k, v) -> { });
+        } catch (LocalCopyService.NotSelected done) {
+            return id[0];
+        } catch (IOException e) {
+            return null;
+        }
+        return null;
+    }
+
+    /** Answers {@link Peers#installedElsewhere} for this node: the partitions it installed with this content. */
+    java.util.Set<Integer> installedHere(String zone, Map<Integer, ContentId> files) {
+        java.util.Set<Integer> out = new java.util.HashSet<>();
+        files.forEach((p, id) -> {
+            if (id.equals(installed.get(zone + "/" + p))) {
+                out.add(p);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Installs this node's own file of a partition into its own copy (no network), if the file holds {@code
+     * expected}; entries the copy already has are left alone. Run at the request of the partition's primary, which
+     * installs its own twin file only once every backup did.
+     *
+     * @param view the partition map the primary agreed the install in ({@link Primaries#view})
+     * @return whether the file was installed (now or before)
+     */
+    boolean installOwn(String zone, int partition, ContentId expected, String view) {
+        ContentId before = installed.get(zone + "/" + partition);
+        if (before != null) {
+            // Installed already, at an earlier request: only the same content makes the asking primary's file its
+            // twin. Another content id sends the primary's file through the cluster, where newer versions win.
+            return before.equals(expected);
+        }
+        Path path = root.resolve(zone).resolve("p-" + partition + LocalCopyService.SUFFIX);
+        if (!Files.isRegularFile(path)) {
+            return false;
+        }
+        FileEntries e = readWhole(zone, partition, path, expected);
+        if (e == null) {
+            return false;
+        }
+        Installed r = install(zone, partition, e, view);
+        if (r == null) {
+            return false;
+        }
+        installed.put(zone + "/" + partition, e.content());
+        onRequest.accumulateAndGet(r, Installed::plus);
+        return true;
+    }
+
+    /** One whole partition file, checked (trailer and checksum), with the content id of its header. */
+    private record FileEntries(ContentId content, List<String> keys, List<byte[]> values) {
+    }
+
+    /** What installing files did. */
+    record Installed(int files, long read, long bytes, long stored, long present, long expired,
+            long damaged) {
+        static final Installed NONE = new Installed(0, 0, 0, 0, 0, 0, 0);
+
+        Installed plus(Installed o) {
+            return new Installed(files + o.files, read + o.read, bytes + o.bytes, stored + o.stored,
+                    present + o.present, expired + o.expired, damaged + o.damaged);
+        }
+    }
+
+    /**
+     * Reads and checks a whole file of the partition; null, with a log line, if it is damaged, has no content id, or
+     * (where {@code expected} is given) holds other content.
+     */
+    private FileEntries readWhole(String zone, int partition, Path path, ContentId expected) {
+        List<String> keys = new ArrayList<>();
+        List<byte[]> values = new ArrayList<>();
+        ContentId[] content = new ContentId[1];
+        try {
+            DumpFile.read(path, header -> {
+                if (!zone.equals(header.get("zone")) || !Integer.toString(partition).equals(header.get("partition"))) {
+                    throw new IOException(path + " is not a local copy of zone " + zone + " partition " + partition
+                            + " (header " + header + ")");
+                }
+                content[0] = ContentId.of(header);
+                if (content[0] == null || expected != null && !expected.equals(content[0])) {
+                    throw new LocalCopyService.NotSelected();
+                }
+            }, (k, v) -> {
+                keys.add(k);
+                values.add(v);
+            });
+        } catch (LocalCopyService.NotSelected other) {
+            return null;
+        } catch (IOException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                CancellationException stop = new CancellationException("the node is stopping");
+                stop.initCause(e);
+                throw stop;
+            }
+            // Not refused here: the passes that follow read it again, refuse it and say so in the load's record.
+            LOG.warn("Local copy: not installing {} locally: {}", path, e.getMessage());
+            return null;
+        }
+        return new FileEntries(content[0], keys, values);
+    }
+
+    /** Stores a file's entries into this node's own copy; null if the node does not hold the partition fully now. */
+    private Installed install(String zone, int partition, FileEntries e, String view) {
+        long now = System.currentTimeMillis();
+        long read = 0;
+        long bytes = 0;
+        long stored = 0;
+        long present = 0;
+        long expired = 0;
+        long damaged = 0;
+        try (Installer in = source.installer(zone, partition, view)) {
+            if (in == null) {
+                return null;
+            }
+            // The file is what the copy now holds: the first write round after the load rewrites it only if a write
+            // moved the partition meanwhile (it rewrote every file, 560 MB after a 256 MiB restart, while reads were
+            // still slow from the start).
+            current.record(zone + "/" + partition, in.counter(), e.keys().size(),
+                    LocalCopyService.sizeOf(root.resolve(zone).resolve("p-" + partition + LocalCopyService.SUFFIX)));
+            for (int i = 0; i < e.keys().size(); i++) {
+                String k = e.keys().get(i);
+                byte[] v = e.values().get(i);
+                read++;
+                bytes += k.length() + v.length;
+                long expireAt = Envelope.expireAt(v);
+                if (!EntryChecks.intact(k, v)) {
+                    damaged++;
+                } else if (expireAt != 0 && expireAt <= now) {
+                    expired++;
+                } else if (in.install(k, v, expireAt)) {
+                    stored++;
+                } else {
+                    present++;
+                }
+            }
+        }
+        return new Installed(1, read, bytes, stored, present, expired, damaged);
+    }
+}
