@@ -16,6 +16,7 @@ import dev.hearth.node.ignite.IgniteConfigFactory;
 import dev.hearth.node.ignite.IgniteCopies;
 import dev.hearth.node.ignite.IgniteDumpSupport;
 import dev.hearth.node.ignite.IgniteLocalCopy;
+import dev.hearth.node.ignite.IgniteLocalInstall;
 import dev.hearth.node.ignite.IgniteMembership;
 import dev.hearth.node.ignite.IgniteNodeStatus;
 import dev.hearth.node.ignite.IgniteTenantRegistry;
@@ -518,7 +519,7 @@ public final class HearthNode implements AutoCloseable {
             status.localCopy(() -> lc.status(true));
         }
         // Other nodes' install requests wait for this (a cluster that formed empty installs files locally).
-        IgniteLocalCopy.publish(ignite, localCopy);
+        IgniteLocalInstall.publish(ignite, localCopy);
         LocalCopyService copy = localCopy;
         WarmupService dumpWarmup = warmup;
         status.refill(() -> Refill.current(

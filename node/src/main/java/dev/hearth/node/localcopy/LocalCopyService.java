@@ -5,7 +5,6 @@ import dev.hearth.node.dump.DumpFile;
 import dev.hearth.node.dump.EntryChecks;
 import dev.hearth.node.warmup.AdaptiveRate;
 import dev.hearth.node.warmup.WarmupService;
-import dev.hearth.storage.Envelope;
 import dev.hearth.storage.Item;
 import dev.hearth.wire.status.LocalCopyLoad;
 import dev.hearth.wire.status.LocalCopyStatus;
@@ -20,7 +19,9 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
@@ -120,7 +121,7 @@ public final class LocalCopyService {
 
     /**
      * The other owners of this node's primary partitions, as the local install sees them ({@link #load(String,
-     * WarmupService.ClusterLoader, Peers, List, AdaptiveRate)}). Ignite's side: {@code IgniteLocalCopy}.
+     * WarmupService.ClusterLoader, Peers, List, AdaptiveRate)}). Ignite's side: {@code IgniteLocalInstall}.
      */
     public interface Peers {
         /** The partitions of the zone this node is primary for and holds fully now, with their backups. */
@@ -133,7 +134,7 @@ public final class LocalCopyService {
          * @return the partitions it installed, when it answers; none if it fails or does not answer in time (the
          *     future never fails)
          */
-        java.util.concurrent.CompletableFuture<java.util.Set<Integer>> installThere(String node, String zone,
+        CompletableFuture<Set<Integer>> installThere(String node, String zone,
                 String view, Map<Integer, ContentId> expected);
 
         /**
@@ -148,7 +149,7 @@ public final class LocalCopyService {
          * hold the file's twin, and this node's file of it adds nothing (a node that held a partition for a while
          * before the restart, as the last nodes of a graceful stop of every node do, keeps such files).
          */
-        java.util.Set<Integer> installedElsewhere(String zone, Map<Integer, ContentId> files);
+        Set<Integer> installedElsewhere(String zone, Map<Integer, ContentId> files);
     }
 
     /** One partition file found on disk, with what its header says. */
@@ -218,7 +219,7 @@ public final class LocalCopyService {
                 Path dir = root.resolve(zone);
                 Files.createDirectories(dir);
                 List<Held> held = source.held(zone);
-                java.util.Set<Integer> holding = new java.util.HashSet<>();
+                Set<Integer> holding = new java.util.HashSet<>();
                 for (Held h : held) {
                     holding.add(h.partition());
                 }
@@ -572,7 +573,7 @@ public final class LocalCopyService {
     }
 
     /** Answers {@link Peers#installedElsewhere} for this node: the partitions it installed with this content. */
-    public java.util.Set<Integer> installedHere(String zone, Map<Integer, ContentId> files) {
+    public Set<Integer> installedHere(String zone, Map<Integer, ContentId> files) {
         return install.installedHere(zone, files);
     }
 

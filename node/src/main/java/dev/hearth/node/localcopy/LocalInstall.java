@@ -12,10 +12,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.logging.log4j.LogManager;
@@ -27,7 +32,7 @@ import org.apache.logging.log4j.Logger;
  * reads and checks its file whole, asks every backup to install its own file of that content ({@link #installOwn},
  * through {@link Peers#installThere}), and installs its own only once every backup did; a partition any backup did
  * not install is left to the load's passes through the cluster, which write every copy. So a copy installed here
- * always has an identical twin on every other owner. Ignite's side of an install is {@code IgniteLocalCopy}.
+ * always has an identical twin on every other owner. Ignite's side of an install is {@code IgniteLocalInstall}.
  */
 final class LocalInstall {
     private static final Logger LOG = LogManager.getLogger(LocalInstall.class);
@@ -109,7 +114,7 @@ final class LocalInstall {
             // This node's files are read and checked whole before any backup is asked: a backup must never install
             // a partition whose primary then finds its own file damaged.
             Chunk c = new Chunk();
-            Map<String, Map<Integer, ContentId>> ask = new java.util.TreeMap<>();
+            Map<String, Map<Integer, ContentId>> ask = new TreeMap<>();
             for (PartitionFile f : mine.subList(from, Math.min(mine.size(), from + INSTALL_CHUNK))) {
                 FileEntries e = readWhole(zone, f.partition(), f.path(), null);
                 if (e == null) {
@@ -118,7 +123,7 @@ final class LocalInstall {
                 c.read.put(f.partition(), e);
                 c.files.put(f.partition(), f);
                 for (String backup : primaries.get(f.partition())) {
-                    ask.computeIfAbsent(backup, b -> new java.util.TreeMap<>()).put(f.partition(), e.content());
+                    ask.computeIfAbsent(backup, b -> new TreeMap<>()).put(f.partition(), e.content());
                 }
             }
             // Paced like the passes' sends, by what it costs: it still takes CPU from foreground reads.
@@ -138,18 +143,18 @@ final class LocalInstall {
 
     /** Primary partitions read and offered to their backups, with the backups' answers to come. */
     private static final class Chunk {
-        final Map<Integer, FileEntries> read = new java.util.TreeMap<>();
-        final Map<Integer, PartitionFile> files = new java.util.HashMap<>();
+        final Map<Integer, FileEntries> read = new TreeMap<>();
+        final Map<Integer, PartitionFile> files = new HashMap<>();
         /** Partitions asked of one backup -> those it installed. */
-        final Map<java.util.Set<Integer>, java.util.concurrent.CompletableFuture<java.util.Set<Integer>>> answers =
-                new java.util.HashMap<>();
+        final Map<Set<Integer>, CompletableFuture<Set<Integer>>> answers =
+                new HashMap<>();
     }
 
     /** Installs this node's files of a chunk whose every backup installed its twin. */
     private void installChecked(String zone, Chunk c, Primaries view, List<PartitionFile> left, LoadTally t,
             Runnable progress) {
         c.answers.forEach((asked, answer) -> {
-            java.util.Set<Integer> done = answer.join();
+            Set<Integer> done = answer.join();
             for (Integer p : asked) {
                 if (!done.contains(p)) {
                     c.read.remove(p);
@@ -173,8 +178,8 @@ final class LocalInstall {
     }
 
     void dropInstalledElsewhere(String zone, List<PartitionFile> left, Peers peers, LoadTally t) {
-        Map<Integer, ContentId> ids = new java.util.TreeMap<>();
-        Map<Integer, PartitionFile> byPartition = new java.util.HashMap<>();
+        Map<Integer, ContentId> ids = new TreeMap<>();
+        Map<Integer, PartitionFile> byPartition = new HashMap<>();
         for (PartitionFile f : left) {
             ContentId id = contentOf(zone, f);
             if (id != null) {
@@ -213,8 +218,8 @@ final class LocalInstall {
     }
 
     /** Answers {@link Peers#installedElsewhere} for this node: the partitions it installed with this content. */
-    java.util.Set<Integer> installedHere(String zone, Map<Integer, ContentId> files) {
-        java.util.Set<Integer> out = new java.util.HashSet<>();
+    Set<Integer> installedHere(String zone, Map<Integer, ContentId> files) {
+        Set<Integer> out = new HashSet<>();
         files.forEach((p, id) -> {
             if (id.equals(installed.get(zone + "/" + p))) {
                 out.add(p);
