@@ -92,12 +92,11 @@ public final class IgniteCopies implements ClusterCopies {
     }
 
     private ClusterNode node(String name) {
-        for (ClusterNode n : ignite.cluster().forServers().nodes()) {
-            if (n.consistentId().toString().equals(name)) {
-                return n;
-            }
+        ClusterNode n = NodeAttributes.server(ignite, name);
+        if (n == null) {
+            throw new IllegalStateException("node " + name + " left the cluster");
         }
-        throw new IllegalStateException("node " + name + " left the cluster");
+        return n;
     }
 
     @Override

@@ -60,6 +60,7 @@ public final class IgniteLocalCopy implements LocalCopyService.Source, AutoWarmu
     static final Duration MEMBERS_WAIT = Duration.ofSeconds(30);
 
     private final Ignite ignite;
+    private final IgniteLocalInstall install;
     private final Supplier<List<String>> missingMembers;
 
     public IgniteLocalCopy(Ignite ignite) {
@@ -69,6 +70,7 @@ public final class IgniteLocalCopy implements LocalCopyService.Source, AutoWarmu
     /** @param missingMembers the members this node expects that are not in its topology now */
     public IgniteLocalCopy(Ignite ignite, Supplier<List<String>> missingMembers) {
         this.ignite = ignite;
+        this.install = new IgniteLocalInstall(ignite);
         this.missingMembers = missingMembers;
     }
 
@@ -115,7 +117,7 @@ public final class IgniteLocalCopy implements LocalCopyService.Source, AutoWarmu
     /** Ignite's side of the local install ({@link IgniteLocalInstall}). */
     @Override
     public LocalCopyService.Installer installer(String zone, int partition, String view) {
-        return new IgniteLocalInstall(ignite).installer(zone, partition, view);
+        return install.installer(zone, partition, view);
     }
 
     @Override
@@ -131,7 +133,7 @@ public final class IgniteLocalCopy implements LocalCopyService.Source, AutoWarmu
                     + "present", missing, MEMBERS_WAIT.toSeconds());
         }
         waitForRebalance(zones);
-        return new IgniteLocalInstall(ignite);
+        return install;
     }
 
     /**

@@ -243,12 +243,7 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
     @Override
     public CompletableFuture<Set<Integer>> installThere(String node, String zone, String view,
             Map<Integer, LocalCopyService.ContentId> expected) {
-        ClusterNode target = null;
-        for (ClusterNode n : ignite.cluster().forServers().nodes()) {
-            if (n.consistentId().toString().equals(node)) {
-                target = n;
-            }
-        }
+        ClusterNode target = NodeAttributes.server(ignite, node);
         if (target == null) {
             return CompletableFuture.completedFuture(Set.of());
         }

@@ -1,5 +1,8 @@
 package dev.hearth.node.ignite;
 
+import org.apache.ignite.Ignite;
+import org.apache.ignite.cluster.ClusterNode;
+
 /**
  * User attributes every Hearth node publishes in the topology, so that any node can tell operators (and hearthctl)
  * where its peers' endpoints are and which failure domain each is in.
@@ -28,5 +31,15 @@ public final class NodeAttributes {
     public static final String USER_PREFIX = "hearth.attr.";
 
     private NodeAttributes() {
+    }
+
+    /** The server node of that name (its consistent id) in this node's topology, or null if it is not there. */
+    static ClusterNode server(Ignite ignite, String name) {
+        for (ClusterNode n : ignite.cluster().forServers().nodes()) {
+            if (n.consistentId().toString().equals(name)) {
+                return n;
+            }
+        }
+        return null;
     }
 }

@@ -5,7 +5,7 @@ import dev.hearth.node.dump.DumpFile;
 import dev.hearth.node.dump.EntryChecks;
 import dev.hearth.node.warmup.AdaptiveRate;
 import dev.hearth.node.warmup.WarmupService;
-import dev.hearth.storage.Item;
+import dev.hearth.storage.Envelope;
 import dev.hearth.wire.status.LocalCopyLoad;
 import dev.hearth.wire.status.LocalCopyStatus;
 import java.io.IOException;
@@ -24,6 +24,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -398,14 +399,18 @@ public final class LocalCopyService {
         boolean stopped = false;
         lastLoad = t.result("running", null);
         try {
-            if (peers != null) {
-                try {
+            try {
+                if (peers != null) {
                     for (String zone : zones) {
-                        install.installAgreed(zone, found.get(zone), peers, t, () -> lastLoad = t.result("running", null));
+                        install.installAgreed(zone, found.get(zone), peers, t,
+                                () -> lastLoad = t.result("running", null));
                     }
-                } finally {
-                    installStepOver = true;
                 }
+            } finally {
+                // Also when there was none to do: other nodes wait for this before their passes.
+                installStepOver = true;
+            }
+            if (peers != null) {
                 t.installedAt = System.currentTimeMillis();
                 peers.awaitInstallSteps();
                 t.othersInstalledAt = System.currentTimeMillis();
@@ -413,7 +418,6 @@ public final class LocalCopyService {
                     install.dropInstalledElsewhere(zone, found.get(zone), peers, t);
                 }
             }
-            installStepOver = true;
             // Passes outermost: every zone's first pass before any zone's second, so that all zones warm first.
             for (int pass = 0; pass < passes.size(); pass++) {
                 for (String zone : zones) {
@@ -462,22 +466,10 @@ public final class LocalCopyService {
                     t.fileBytesDone += fileBytes;
                     continue;
                 }
-                List<String> keys = new ArrayList<>();
-                List<byte[]> values = new ArrayList<>();
+                FileEntries entries;
                 try {
-                    DumpFile.read(f.path(), header -> {
-                        if (!zone.equals(header.get("zone"))
-                                || !Integer.toString(f.partition()).equals(header.get("partition"))) {
-                            throw new IOException(f.path() + " is not a local copy of zone " + zone + " partition "
-                                    + f.partition() + " (header " + header + ")");
-                        }
-                        if (!selector.load(zone, f.partition(), header)) {
-                            throw new NotSelected();
-                        }
-                    }, (k, v) -> {
-                        keys.add(k);
-                        values.add(v);
-                    });
+                    entries = readFile(zone, f.partition(), f.path(), header -> selector.load(zone, f.partition(),
+                            header));
                 } catch (NotSelected skip) {
                     if (lastPass) {
                         // Not part of this load: neither done nor to do.
@@ -485,13 +477,6 @@ public final class LocalCopyService {
                     }
                     continue;
                 } catch (IOException e) {
-                    if (Thread.currentThread().isInterrupted()) {
-                        // The stop interrupted the read (a channel read ends with ClosedByInterruptException): the
-                        // file is fine, and refusing it would call it damaged.
-                        CancellationException stop = new CancellationException("the node is stopping");
-                        stop.initCause(e);
-                        throw stop;
-                    }
                     it.remove();
                     t.fileBytesDone += fileBytes;
                     t.refused.add(f.path() + ": " + e.getMessage());
@@ -505,7 +490,7 @@ public final class LocalCopyService {
                 if (session == null) {
                     session = loader.open(zone);
                 }
-                send(zone, f.partition(), keys, values, session, t);
+                send(zone, f.partition(), entries.keys(), entries.values(), session, t);
                 lastLoad = t.result("running", null);
             }
             if (session != null) {
@@ -524,6 +509,52 @@ public final class LocalCopyService {
         }
     }
 
+    /** A partition file read whole and checked (trailer and checksums), with its header. */
+    record FileEntries(Map<String, String> header, List<String> keys, List<byte[]> values) {
+        ContentId content() {
+            return ContentId.of(header);
+        }
+    }
+
+    /**
+     * Reads a whole partition file, whose header must name this zone and partition; {@code wanted} decides from the
+     * header whether to read on.
+     *
+     * @throws NotSelected when {@code wanted} says no
+     * @throws IOException when the file is damaged or another's
+     * @throws CancellationException when the node's stop interrupted the read (a channel read then ends with
+     *     ClosedByInterruptException): the file is fine, and refusing it would call it damaged
+     */
+    static FileEntries readFile(String zone, int partition, Path path, Predicate<Map<String, String>> wanted)
+            throws IOException {
+        List<String> keys = new ArrayList<>();
+        List<byte[]> values = new ArrayList<>();
+        try {
+            DumpFile.Summary s = DumpFile.read(path, header -> {
+                if (!zone.equals(header.get("zone")) || !Integer.toString(partition).equals(header.get("partition"))) {
+                    throw new IOException(path + " is not a local copy of zone " + zone + " partition " + partition
+                            + " (header " + header + ")");
+                }
+                if (!wanted.test(header)) {
+                    throw new NotSelected();
+                }
+            }, (k, v) -> {
+                keys.add(k);
+                values.add(v);
+            });
+            return new FileEntries(s.header(), keys, values);
+        } catch (NotSelected notWanted) {
+            throw notWanted;
+        } catch (IOException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                CancellationException stop = new CancellationException("the node is stopping");
+                stop.initCause(e);
+                throw stop;
+            }
+            throw e;
+        }
+    }
+
     /** One file's entries to the cluster; damaged and expired ones are counted, not sent. */
     private void send(String zone, int partition, List<String> keys, List<byte[]> values,
             WarmupService.ClusterLoader.Session session, LoadTally t) {
@@ -533,21 +564,22 @@ public final class LocalCopyService {
             byte[] v = values.get(i);
             t.read++;
             t.bytes += k.length() + v.length;
-            Item item = EntryChecks.decode(k, v);
-            if (item == null) {
+            // The same checks as the local install's, without decoding a copy of the value.
+            if (!EntryChecks.intact(k, v)) {
                 t.damaged++;
                 continue;
             }
-            if (item.isExpired(now)) {
+            long expireAt = Envelope.expireAt(v);
+            if (expireAt != 0 && expireAt <= now) {
                 t.expired++;
                 continue;
             }
-            if (source.holdsAtLeast(zone, partition, k, item.version())) {
+            if (source.holdsAtLeast(zone, partition, k, Envelope.version(v))) {
                 t.present++;
                 continue;
             }
             t.pace.acquire(1);
-            session.add(k, v, item.expireAt());
+            session.add(k, v, expireAt);
             t.sent++;
         }
     }

@@ -3,6 +3,7 @@ package dev.hearth.node.localcopy;
 import dev.hearth.node.dump.DumpFile;
 import dev.hearth.node.dump.EntryChecks;
 import dev.hearth.node.localcopy.LocalCopyService.ContentId;
+import dev.hearth.node.localcopy.LocalCopyService.FileEntries;
 import dev.hearth.node.localcopy.LocalCopyService.Installer;
 import dev.hearth.node.localcopy.LocalCopyService.PartitionFile;
 import dev.hearth.node.localcopy.LocalCopyService.Peers;
@@ -260,9 +261,6 @@ final class LocalInstall {
         return true;
     }
 
-    /** One whole partition file, checked (trailer and checksum), with the content id of its header. */
-    private record FileEntries(ContentId content, List<String> keys, List<byte[]> values) {
-    }
 
     /** What installing files did. */
     record Installed(int files, long read, long bytes, long stored, long present, long expired,
@@ -280,36 +278,18 @@ final class LocalInstall {
      * (where {@code expected} is given) holds other content.
      */
     private FileEntries readWhole(String zone, int partition, Path path, ContentId expected) {
-        List<String> keys = new ArrayList<>();
-        List<byte[]> values = new ArrayList<>();
-        ContentId[] content = new ContentId[1];
         try {
-            DumpFile.read(path, header -> {
-                if (!zone.equals(header.get("zone")) || !Integer.toString(partition).equals(header.get("partition"))) {
-                    throw new IOException(path + " is not a local copy of zone " + zone + " partition " + partition
-                            + " (header " + header + ")");
-                }
-                content[0] = ContentId.of(header);
-                if (content[0] == null || expected != null && !expected.equals(content[0])) {
-                    throw new LocalCopyService.NotSelected();
-                }
-            }, (k, v) -> {
-                keys.add(k);
-                values.add(v);
+            return LocalCopyService.readFile(zone, partition, path, header -> {
+                ContentId content = ContentId.of(header);
+                return content != null && (expected == null || expected.equals(content));
             });
         } catch (LocalCopyService.NotSelected other) {
             return null;
         } catch (IOException e) {
-            if (Thread.currentThread().isInterrupted()) {
-                CancellationException stop = new CancellationException("the node is stopping");
-                stop.initCause(e);
-                throw stop;
-            }
             // Not refused here: the passes that follow read it again, refuse it and say so in the load's record.
             LOG.warn("Local copy: not installing {} locally: {}", path, e.getMessage());
             return null;
         }
-        return new FileEntries(content[0], keys, values);
     }
 
     /** Stores a file's entries into this node's own copy; null if the node does not hold the partition fully now. */
