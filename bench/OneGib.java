@@ -1,14 +1,17 @@
 // Load generator for bench/one-gib.sh (one Java source file, not part of the Maven build; the script compiles it
 // with javac against the hearthctl distribution). It talks to the cluster through hearth-client:
 //   OneGib load SERVERS ENTRIES VALUE_SIZE
-//   OneGib read SERVERS ENTRIES VALUE_SIZE STOP_FILE THREADS
+//   OneGib read SERVERS ENTRIES VALUE_SIZE STOP_FILE THREADS [START_FILE]
 //   OneGib write SERVERS ENTRIES VALUE_SIZE STOP_FILE THREADS ACKED_FILE
 //   OneGib verify SERVERS ENTRIES VALUE_SIZE ACKED_FILE KILL_EPOCH_MS INTERVAL_MS
 // load: writes ENTRIES keys (bench1g:<i>) of VALUE_SIZE bytes, 256 writes in flight; prints entries/s and MB/s.
 // read: until STOP_FILE exists, THREADS threads read random keys (10% of operations rewrite the key with its same
 // deterministic value); every hit is compared byte for byte. Prints one line per second (hit ratio, p99 of that
 // second) and a summary: operations, failures, wrong values, overall hit ratio, p99, p99.9, max, and the first
-// second (counted from the start) whose hit ratio reached 99% and stayed there.
+// second (counted from the start) whose hit ratio reached 99% and stayed there. With START_FILE, the threads read
+// from the first moment but nothing is counted until START_FILE exists (an operation counts if it began after): an API
+// server's JVM is warm when the cache restarts under it, so the reader's own start-up (its JIT) stays out of the
+// figures.
 // write: until STOP_FILE exists, THREADS threads write new keys (bench1g-w:<thread>:<seq>, the value of seq); each
 // acknowledged write goes to ACKED_FILE as "key epochMs" when it was acknowledged.
 // verify: reads back every key of ACKED_FILE; a write acknowledged more than INTERVAL_MS before KILL_EPOCH_MS (the
@@ -24,8 +27,10 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
@@ -64,7 +69,8 @@ public class OneGib {
             } else if (mode.equals("verify")) {
                 verify(cache, size, Path.of(args[4]), Long.parseLong(args[5]), Long.parseLong(args[6]));
             } else {
-                read(cache, entries, size, Path.of(args[4]), Integer.parseInt(args[5]));
+                read(cache, entries, size, Path.of(args[4]), Integer.parseInt(args[5]),
+                        args.length > 6 ? Path.of(args[6]) : null);
             }
         }
     }
@@ -178,7 +184,8 @@ public class OneGib {
                 old - oldBack, intervalMs, recent, recentBack, wrong);
     }
 
-    static void read(TenantCache<byte[]> cache, int entries, int size, Path stop, int threads) throws Exception {
+    static void read(TenantCache<byte[]> cache, int entries, int size, Path stop, int threads, Path startFile)
+            throws Exception {
         ConcurrentHistogram all = new ConcurrentHistogram(3);
         AtomicLong gets = new AtomicLong();
         AtomicLong hits = new AtomicLong();
@@ -188,32 +195,44 @@ public class OneGib {
         AtomicReference<Throwable> firstFailure = new AtomicReference<>();
         AtomicReference<ConcurrentHistogram> window = new AtomicReference<>(new ConcurrentHistogram(3));
         List<Thread> ts = new ArrayList<>();
-        System.out.println("START epochMs=" + System.currentTimeMillis());
-        long t0 = System.nanoTime();
+        AtomicBoolean counting = new AtomicBoolean(startFile == null);
         for (int t = 0; t < threads; t++) {
             int seed = t;
             Thread th = new Thread(() -> {
                 SplittableRandom rnd = new SplittableRandom(seed * 7919L + System.nanoTime());
                 while (!Files.exists(stop)) {
                     int i = rnd.nextInt(entries);
+                    boolean counted = counting.get();
                     long s0 = System.nanoTime();
                     try {
                         if (rnd.nextInt(10) == 0) {
                             cache.put(key(i), value(i, size));
-                            puts.incrementAndGet();
+                            if (counted) {
+                                puts.incrementAndGet();
+                            }
                         } else {
                             byte[] got = cache.get(key(i));
-                            gets.incrementAndGet();
-                            if (got != null) {
-                                hits.incrementAndGet();
-                                if (!Arrays.equals(got, value(i, size))) {
-                                    wrong.incrementAndGet();
+                            if (counted) {
+                                gets.incrementAndGet();
+                                if (got != null) {
+                                    hits.incrementAndGet();
+                                    if (!Arrays.equals(got, value(i, size))) {
+                                        wrong.incrementAndGet();
+                                    }
                                 }
                             }
                         }
                     } catch (RuntimeException e) {
-                        failed.incrementAndGet();
-                        firstFailure.compareAndSet(null, e);
+                        if (counted) {
+                            failed.incrementAndGet();
+                            firstFailure.compareAndSet(null, e);
+                        } else {
+                            // The cluster is down before the measured window: no busy loop beside starting nodes.
+                            LockSupport.parkNanos(10_000_000L);
+                        }
+                    }
+                    if (!counted) {
+                        continue;
                     }
                     long us = Math.max(1, (System.nanoTime() - s0) / 1000);
                     all.recordValue(us);
@@ -223,6 +242,12 @@ public class OneGib {
             th.start();
             ts.add(th);
         }
+        while (startFile != null && !Files.exists(startFile) && !Files.exists(stop)) {
+            Thread.sleep(10);
+        }
+        System.out.println("START epochMs=" + System.currentTimeMillis());
+        long t0 = System.nanoTime();
+        counting.set(true);
         long lastGets = 0;
         long lastHits = 0;
         int second = 0;

@@ -18,7 +18,7 @@
 # Usage: bench/one-gib.sh [OUT_DIR]        Env: ENTRIES (default 1048576), VALUE_SIZE (1024), ZONE_MEMORY (2560m: while one node is down the other two hold both copies of everything),
 #        HEAP (1g), PORT_OFFSET (16500), THREADS (4), READ_FAILOVER_MS (hearth-client readFailoverAfter, 100; 0 = off), STEPS ("rolling dump localcopy warmup": which of steps 2-5 run
 #        after the load; warmup needs dump), REUSE (1: keep OUT_DIR's stopped cluster and its local copies from an
-#        earlier run, skip the load; for STEPS=localcopy). Summary in OUT_DIR/summary.txt (default /tmp/hearth-one-gib).
+#        earlier run, skip the load; for STEPS=localcopy, which starts it, lets it load its copies, then restarts it). Summary in OUT_DIR/summary.txt (default /tmp/hearth-one-gib).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -110,16 +110,51 @@ EOF
 
 fi
 
-# Reads from the moment all nodes are up until the hit ratio has been >= 99% for 10 s (10 min at most); $1 = log.
-read_until_hot() {
+# The read load; $1 = log, $2 = (optional) a file whose creation starts the measured window (OneGib read).
+start_reader() {
   rm -f "$out/stop"
-  "${java_load[@]}" read "$servers" "$entries" "$value_size" "$out/stop" "$threads" > "$1" 2>&1 &
+  "${java_load[@]}" read "$servers" "$entries" "$value_size" "$out/stop" "$threads" ${2:+"$2"} > "$1" 2>&1 &
   reader=$!
+}
+# Reads from the moment all nodes are up until the hit ratio has been >= 99% for 10 s (10 min at most); $1 = log.
+read_until_hot() { start_reader "$1"; until_hot "$1"; }
+until_hot() {
   for _ in $(seq 600); do
     sleep 1
     tail -n 10 "$1" | awk '/^second/{n++; if ($7+0 >= 0.99) ok++} END{exit !(n==10 && ok==10)}' && break
   done
   touch "$out/stop"; wait "$reader"
+}
+# CPU seconds (user + system, /proc) the three node processes have used so far.
+node_cpu_s() {
+  python3 - $(pgrep -f "node.dataDir=$dir/n") <<'EOF'
+import os, sys
+ticks = 0
+for pid in sys.argv[1:]:
+    try:
+        f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        ticks += int(f[11]) + int(f[12])
+    except (OSError, IndexError):
+        pass
+print(f"{ticks / os.sysconf('SC_CLK_TCK'):.1f}")
+EOF
+}
+# Entries the nodes' last local-copy loads installed locally or sent through the cluster.
+refilled_entries() {
+  python3 - $(status_urls) <<'EOF'
+import json, sys, urllib.request
+n = 0
+for u in sys.argv[1:]:
+    l = json.load(urllib.request.urlopen(u, timeout=5))["localCopy"]["lastLoad"]
+    n += l.get("installedLocally", 0) + l["entriesSent"]
+print(n)
+EOF
+}
+# The nodes' CPU per refilled entry, from $1 (node_cpu_s when all were up) to now (every load over).
+refill_cpu() {
+  local cpu n
+  cpu=$(python3 -c "print(round($(node_cpu_s) - $1, 1))"); n=$(refilled_entries)
+  echo "nodes' CPU from all up to every load over: $cpu s for $n entries installed or sent, $(python3 -c "print(round($cpu * 1e6 / max($n, 1), 1))") us per entry"
 }
 hot_after() { # $1 = log, $2 = epoch ms when all nodes were up
   local start reached
@@ -167,8 +202,10 @@ touch "$out/stop"; wait "$reader"
 say "read load during it (from 10 s before the kill): $(grep '^READ' "$out/read-rates-rebalance.log")"
 t=$(now_ms); down; say "local down (graceful, local copies written): $(( $(now_ms) - t )) ms"
 HEARTH_WARMUP_READ_LATENCY_TARGET=0s up
+cpu0=$(node_cpu_s)
 await_loads
 say "local-copy load of a full restart, idle (unpaced): $(python3 "$here/bench/refill-rates.py" localcopy $(status_urls))"
+say "  $(refill_cpu "$cpu0")"
 down
 up
 read_until_hot "$out/read-rates-localcopy.log"
@@ -213,12 +250,20 @@ fi
 
 if step localcopy; then
 # Full-cluster restart with the local copies: every node writes its copy at the graceful stop and reloads it when
-# the cluster forms empty again; reads run from the moment all nodes are up.
-if [ "$reuse" = 0 ]; then
-t=$(now_ms); down; say "local down (3 nodes, graceful, local copies written): $(( $(now_ms) - t )) ms"
+# the cluster forms empty again. The read load runs as an API server's would: from 20 s before the stop (its JVM is
+# warm, and it keeps calling while the cache is down), measured from the moment all nodes are up.
+if [ "$reuse" = 1 ]; then
+  up; await_loads; say "reused cluster up, its local copies loaded"
 fi
-t=$(now_ms); up; all_up=$(now_ms); say "local up again (from local copies): $(( all_up - t )) ms"
-read_until_hot "$out/read-localcopy.log"
+rm -f "$out/start"
+start_reader "$out/read-localcopy.log" "$out/start"
+sleep 20
+t=$(now_ms); down; say "local down (3 nodes, graceful, local copies written): $(( $(now_ms) - t )) ms"
+t=$(now_ms); up; all_up=$(now_ms); cpu0=$(node_cpu_s); touch "$out/start"
+say "local up again (from local copies): $(( all_up - t )) ms"
+until_hot "$out/read-localcopy.log"
+await_loads
+say "$(refill_cpu "$cpu0") (reads served meanwhile)"
 say "from all nodes up to hit ratio >= 99% (local copies): $(hot_after "$out/read-localcopy.log" "$all_up")"
 say "read load after the full restart (local copies): $(grep '^READ' "$out/read-localcopy.log")"
 for i in 0 1 2; do
