@@ -90,6 +90,13 @@ public final class IgniteLocalCopy implements LocalCopyService.Source, AutoWarmu
         return out;
     }
 
+    @Override
+    public long counter(String zone, int partition) {
+        IgniteInternalCache<Object, Object> c = ((IgniteEx) ignite).cachex(CacheNames.zoneCache(zone));
+        GridDhtLocalPartition p = c == null ? null : c.context().topology().localPartition(partition);
+        return p == null ? -1 : p.updateCounter();
+    }
+
     private List<GridDhtLocalPartition> partitions(String zone) {
         IgniteInternalCache<Object, Object> c = ((IgniteEx) ignite).cachex(CacheNames.zoneCache(zone));
         return c == null ? List.of() : c.context().topology().localPartitions();

@@ -268,6 +268,60 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
         return out;
     }
 
+    @Override
+    public CompletableFuture<Map<Integer, LocalCopyService.PartitionEntries>> filesThere(String node, String zone,
+            Set<Integer> partitions) {
+        ClusterNode target = NodeAttributes.server(ignite, node);
+        CompletableFuture<Map<Integer, LocalCopyService.PartitionEntries>> out = new CompletableFuture<>();
+        if (target == null) {
+            out.complete(Map.of());
+            return out;
+        }
+        try {
+            ignite.compute(ignite.cluster().forNode(target)).withTimeout(INSTALL_TIMEOUT.toMillis())
+                    .callAsync(new FilesJob(zone, partitions.stream().mapToInt(Integer::intValue).toArray()))
+                    .listen(f -> {
+                        try {
+                            out.complete(f.get().toMap());
+                        } catch (IgniteException e) {
+                            refused(node, zone, partitions.size(), e);
+                            out.complete(Map.of());
+                        }
+                    });
+        } catch (IgniteException e) {
+            refused(node, zone, partitions.size(), e);
+            out.complete(Map.of());
+        }
+        return out;
+    }
+
+    @Override
+    public CompletableFuture<Set<Integer>> installMergedThere(String node, String zone, String view,
+            Map<Integer, LocalCopyService.PartitionEntries> merged) {
+        ClusterNode target = NodeAttributes.server(ignite, node);
+        if (target == null) {
+            return CompletableFuture.completedFuture(Set.of());
+        }
+        CompletableFuture<Set<Integer>> out = new CompletableFuture<>();
+        try {
+            ignite.compute(ignite.cluster().forNode(target)).withTimeout(INSTALL_TIMEOUT.toMillis())
+                    .callAsync(new MergedInstallJob(zone, view, new Shipment(merged))).listen(f -> {
+                        try {
+                            Set<Integer> done = new HashSet<>();
+                            for (int p : f.get()) {
+                                done.add(p);
+                            }
+                            out.complete(done);
+                        } catch (IgniteException e) {
+                            out.complete(refused(node, zone, merged.size(), e));
+                        }
+                    });
+        } catch (IgniteException e) {
+            out.complete(refused(node, zone, merged.size(), e));
+        }
+        return out;
+    }
+
     private static Set<Integer> refused(String node, String zone, int partitions, IgniteException e) {
         LOG.warn("Local copy: node {} did not install {} partitions of zone {} at this node's request ({}); they "
                 + "load through the cluster", node, partitions, zone, e.getMessage());
@@ -335,17 +389,17 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
     static final class Contents implements java.io.Serializable {
         private static final long serialVersionUID = 1L;
         private final int[] partitions;
-        private final String[] clusters;
+        private final String[] origins;
         private final long[] counters;
 
         Contents(Map<Integer, LocalCopyService.ContentId> byPartition) {
             partitions = new int[byPartition.size()];
-            clusters = new String[partitions.length];
+            origins = new String[partitions.length];
             counters = new long[partitions.length];
             int i = 0;
             for (Map.Entry<Integer, LocalCopyService.ContentId> e : byPartition.entrySet()) {
                 partitions[i] = e.getKey();
-                clusters[i] = e.getValue().cluster();
+                origins[i] = e.getValue().origin();
                 counters[i] = e.getValue().counter();
                 i++;
             }
@@ -354,9 +408,123 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
         Map<Integer, LocalCopyService.ContentId> toMap() {
             Map<Integer, LocalCopyService.ContentId> out = new java.util.TreeMap<>();
             for (int i = 0; i < partitions.length; i++) {
-                out.put(partitions[i], new LocalCopyService.ContentId(clusters[i], counters[i]));
+                out.put(partitions[i], new LocalCopyService.ContentId(origins[i], counters[i]));
             }
             return out;
+        }
+    }
+
+    /**
+     * Partitions' entries with the content ids they were made from, as plain arrays: what a merged install carries
+     * between nodes.
+     */
+    static final class Shipment implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+        private final int[] partitions;
+        private final String[][] origins;
+        private final long[][] counters;
+        private final String[][] keys;
+        private final byte[][][] values;
+
+        Shipment(Map<Integer, LocalCopyService.PartitionEntries> byPartition) {
+            int n = byPartition.size();
+            partitions = new int[n];
+            origins = new String[n][];
+            counters = new long[n][];
+            keys = new String[n][];
+            values = new byte[n][][];
+            int i = 0;
+            for (Map.Entry<Integer, LocalCopyService.PartitionEntries> e : byPartition.entrySet()) {
+                partitions[i] = e.getKey();
+                List<LocalCopyService.ContentId> ids = List.copyOf(e.getValue().contents());
+                origins[i] = ids.stream().map(LocalCopyService.ContentId::origin).toArray(String[]::new);
+                counters[i] = ids.stream().mapToLong(LocalCopyService.ContentId::counter).toArray();
+                keys[i] = e.getValue().keys().toArray(new String[0]);
+                values[i] = e.getValue().values().toArray(new byte[0][]);
+                i++;
+            }
+        }
+
+        Map<Integer, LocalCopyService.PartitionEntries> toMap() {
+            Map<Integer, LocalCopyService.PartitionEntries> out = new java.util.TreeMap<>();
+            for (int i = 0; i < partitions.length; i++) {
+                Set<LocalCopyService.ContentId> ids = new HashSet<>();
+                for (int j = 0; j < origins[i].length; j++) {
+                    ids.add(new LocalCopyService.ContentId(origins[i][j], counters[i][j]));
+                }
+                out.put(partitions[i], new LocalCopyService.PartitionEntries(ids, List.of(keys[i]),
+                        List.of(values[i])));
+            }
+            return out;
+        }
+    }
+
+    /** Runs on a backup: its own files of the partitions, read whole and checked (ownFiles). */
+    static final class FilesJob implements IgniteCallable<Shipment> {
+        private static final long serialVersionUID = 1L;
+        private final String zone;
+        private final int[] partitions;
+
+        @IgniteInstanceResource
+        private transient Ignite ignite;
+
+        FilesJob(String zone, int[] partitions) {
+            this.zone = zone;
+            this.partitions = partitions;
+        }
+
+        @Override
+        public Shipment call() throws Exception {
+            LocalCopyService copy = service(ignite);
+            if (copy == null) {
+                return new Shipment(Map.of());
+            }
+            Set<Integer> asked = new HashSet<>();
+            for (int p : partitions) {
+                asked.add(p);
+            }
+            return new Shipment(copy.ownFiles(zone, asked));
+        }
+    }
+
+    /** Runs on a backup: installs the merges its primary made (installMerged). */
+    static final class MergedInstallJob implements IgniteCallable<int[]> {
+        private static final long serialVersionUID = 1L;
+        private final String zone;
+        private final String view;
+        private final Shipment merged;
+
+        @IgniteInstanceResource
+        private transient Ignite ignite;
+
+        MergedInstallJob(String zone, String view, Shipment merged) {
+            this.zone = zone;
+            this.view = view;
+            this.merged = merged;
+        }
+
+        @Override
+        public int[] call() throws Exception {
+            LocalCopyService copy = service(ignite);
+            if (copy == null) {
+                return new int[0];
+            }
+            List<Integer> done = new ArrayList<>();
+            merged.toMap().forEach((partition, entries) -> {
+                if (copy.installMerged(zone, partition, entries, view)) {
+                    done.add(partition);
+                }
+            });
+            return done.stream().mapToInt(Integer::intValue).toArray();
+        }
+    }
+
+    /** This node's local copy for a request from another node, waiting (bounded) for it to be set up; may be null. */
+    private static LocalCopyService service(Ignite ignite) throws Exception {
+        try {
+            return serviceFuture(ignite).get(SERVICE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return null;
         }
     }
 
@@ -417,12 +585,7 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
 
         @Override
         public int[] call() throws Exception {
-            LocalCopyService copy;
-            try {
-                copy = serviceFuture(ignite).get(SERVICE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
-                return new int[0];
-            }
+            LocalCopyService copy = service(ignite);
             if (copy == null) {
                 return new int[0];
             }

@@ -23,6 +23,8 @@ final class LoadTally {
     long fileBytesTotal;
     /** What this load installed into this node's own copies itself. */
     LocalInstall.Installed own = LocalInstall.Installed.NONE;
+    /** This node's primary files installed as a merge with their backups' differing files. */
+    int merged;
     /** Files not read because other nodes installed the same content. */
     int twinsElsewhere;
     /** When this node's local install ended, and when every other node's had (0: none ran). */

@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,6 +55,12 @@ public final class LocalCopyService {
 
         /** Partitions this node holds fully (primary or backup; not those still arriving). */
         List<Held> held(String zone);
+
+        /**
+         * The partition's update counter now; -1 if this node does not hold it. A file whose partition's counter
+         * moved while it was being written holds some of those writes and not others.
+         */
+        long counter(String zone, int partition);
 
         void forEach(String zone, int partition, DumpFile.RecordConsumer consumer) throws IOException;
 
@@ -108,15 +115,40 @@ public final class LocalCopyService {
     }
 
     /**
-     * What a partition file holds, as its header says: the cluster it was written in and the partition's update
-     * counter then. The owners of a partition apply the same updates in the same order and share the counter, so two
-     * files of one partition with the same content id hold the same entries.
+     * What a partition file holds, as its header says: where it was written ({@code origin}: the cluster's id) and the
+     * partition's update counter then. The owners of a partition apply the same updates in the same order and share
+     * the counter, so two files of one partition with the same content id hold the same entries.
+     *
+     * <p>Not so for a file whose partition took writes while it was being written: it holds some of them, and another
+     * owner's file of the same counter may hold others (a kill -9 of every node under a write load left copies that
+     * differed, each installed as the other's twin). Such a file's header carries a token of its own ({@link
+     * #UNSETTLED}), part of its origin, so that it is never taken for another's twin: its owners merge their files.
      */
-    public record ContentId(String cluster, long counter) {
+    public record ContentId(String origin, long counter) {
+        /** Header field of a file written while its partition changed: a token no other file has. */
+        static final String UNSETTLED = "unsettled";
+
         static ContentId of(Map<String, String> header) {
             String cluster = header.get("cluster");
             String counter = header.get("counter");
-            return cluster == null || counter == null ? null : new ContentId(cluster, Long.parseLong(counter));
+            if (cluster == null || counter == null) {
+                return null;
+            }
+            String unsettled = header.get(UNSETTLED);
+            return new ContentId(unsettled == null ? cluster : cluster + "/" + unsettled, Long.parseLong(counter));
+        }
+    }
+
+    /**
+     * One partition's entries as its owners exchange them when their files differ: one owner's file, or the merge of
+     * every owner's (the newest version of each key), with the content ids of the files it was made from.
+     */
+    public record PartitionEntries(Set<ContentId> contents, List<String> keys, List<byte[]> values) {
+        public PartitionEntries {
+            contents = Set.copyOf(contents);
+            if (keys.size() != values.size()) {
+                throw new IllegalArgumentException(keys.size() + " keys, " + values.size() + " values");
+            }
         }
     }
 
@@ -137,6 +169,25 @@ public final class LocalCopyService {
          */
         CompletableFuture<Set<Integer>> installThere(String node, String zone,
                 String view, Map<Integer, ContentId> expected);
+
+        /**
+         * Asks {@code node} for its own files of these partitions, each read whole and checked ({@link #ownFiles}).
+         *
+         * @return by partition, when it answers, without those it holds no intact file of; empty if it fails or does
+         *     not answer in time (the future never fails)
+         */
+        CompletableFuture<Map<Integer, PartitionEntries>> filesThere(String node, String zone, Set<Integer> partitions);
+
+        /**
+         * Asks {@code node} to install these entries, merged from every owner's file, into its own copies ({@link
+         * #installMerged}), each only where it installed nothing of the partition yet and the partition map is still
+         * {@code view}.
+         *
+         * @return the partitions it installed, when it answers; none if it fails or does not answer in time (the
+         *     future never fails)
+         */
+        CompletableFuture<Set<Integer>> installMergedThere(String node, String zone, String view,
+                Map<Integer, PartitionEntries> merged);
 
         /**
          * Waits (bounded) until every other node's local install is over ({@link #installStepOver}): until then a
@@ -307,15 +358,30 @@ public final class LocalCopyService {
         header.put("counter", Long.toString(h.counter()));
         header.put("cluster", cluster);
         header.put("writtenAt", Long.toString(System.currentTimeMillis()));
-        try (DumpFile.Writer w = new DumpFile.Writer(tmp, header)) {
-            source.forEach(zone, h.partition(), w::write);
-            w.close();
+        Path unsettled = dir.resolve("p-" + h.partition() + SUFFIX + ".tmp2");
+        try {
+            long entries;
+            try (DumpFile.Writer w = new DumpFile.Writer(tmp, header)) {
+                source.forEach(zone, h.partition(), w::write);
+                w.close();
+                entries = w.entries();
+            }
+            if (source.counter(zone, h.partition()) != h.counter()) {
+                // The header is written first and covered by the trailer's checksum: the token goes into a copy.
+                header.put(ContentId.UNSETTLED, UUID.randomUUID().toString());
+                try (DumpFile.Writer w = new DumpFile.Writer(unsettled, header)) {
+                    DumpFile.read(tmp, w::write);
+                    w.close();
+                }
+                Files.move(unsettled, tmp, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            }
             // No fsync: the copy protects against a process that dies (kill -9, out of memory, a wedged node);
             // a machine that loses power loses its page cache, and the files then read as damaged or old.
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            return new long[] {w.entries(), Files.size(target)};
+            return new long[] {entries, Files.size(target)};
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(tmp);
+            Files.deleteIfExists(unsettled);
             throw e;
         }
     }
@@ -435,11 +501,12 @@ public final class LocalCopyService {
         LocalCopyLoad r = t.result(stopped ? "stopped" : error == null ? "complete" : "failed", error);
         lastLoad = r;
         LOG.info("Local copy load ({}) {}{}: {} files, {} entries installed locally (this node's install over after "
-                + "{} ms, every node's after {} ms), {} files skipped as installed alike by their owners, {} entries "
+                + "{} ms, every node's after {} ms; {} of its files merged with their other owners' differing "
+                + "ones), {} files skipped as installed alike by their owners, {} entries "
                 + "sent (stored where absent or older), {} already held, {} expired, {} damaged, {} files refused, {} "
                 + "bytes in {} ms", reason, r.state(), stopped ? " (the node is stopping)" : "", r.files(),
                 r.installedLocally(), t.installedAt == 0 ? 0 : t.installedAt - t.startedAt,
-                t.othersInstalledAt == 0 ? 0 : t.othersInstalledAt - t.startedAt, t.twinsElsewhere,
+                t.othersInstalledAt == 0 ? 0 : t.othersInstalledAt - t.startedAt, t.merged, t.twinsElsewhere,
                 r.entriesSent(), r.skippedPresent(),
                 r.skippedExpired(),
                 r.skippedDamaged(), r.refusedFiles(), r.bytesRead(), r.elapsedMillis());
@@ -602,6 +669,28 @@ public final class LocalCopyService {
      */
     public boolean installOwn(String zone, int partition, ContentId expected, String view) {
         return install.installOwn(zone, partition, expected, view);
+    }
+
+    /**
+     * This node's own files of these partitions, each read whole and checked, for a primary whose file of the
+     * partition holds other content: it merges them with its own ({@link Peers#filesThere}).
+     *
+     * @return by partition, without those this node holds no intact file of
+     */
+    public Map<Integer, PartitionEntries> ownFiles(String zone, Set<Integer> partitions) {
+        return install.ownFiles(zone, partitions);
+    }
+
+    /**
+     * Installs entries that the partition's primary merged from every owner's file into this node's own copy (no
+     * store through the cluster): where the owners' files differ, each owner installs the same merge, and the primary
+     * its own only once every backup did.
+     *
+     * @param view the partition map the primary agreed the install in ({@link Primaries#view})
+     * @return whether the merge was installed (now or at an earlier request)
+     */
+    public boolean installMerged(String zone, int partition, PartitionEntries merged, String view) {
+        return install.installMerged(zone, partition, merged, view);
     }
 
     /** Answers {@link Peers#installedElsewhere} for this node: the partitions it installed with this content. */

@@ -5,6 +5,7 @@ import dev.hearth.node.dump.EntryChecks;
 import dev.hearth.node.localcopy.LocalCopyService.ContentId;
 import dev.hearth.node.localcopy.LocalCopyService.FileEntries;
 import dev.hearth.node.localcopy.LocalCopyService.Installer;
+import dev.hearth.node.localcopy.LocalCopyService.PartitionEntries;
 import dev.hearth.node.localcopy.LocalCopyService.PartitionFile;
 import dev.hearth.node.localcopy.LocalCopyService.Peers;
 import dev.hearth.node.localcopy.LocalCopyService.Primaries;
@@ -16,10 +17,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,11 +32,17 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * The first step of a load in a cluster that formed empty: files installed straight into the owners' own copies, with
- * no network, where every owner of a partition holds a file of the same content ({@link ContentId}). The primary
- * reads and checks its file whole, asks every backup to install its own file of that content ({@link #installOwn},
- * through {@link Peers#installThere}), and installs its own only once every backup did; a partition any backup did
- * not install is left to the load's passes through the cluster, which write every copy. So a copy installed here
- * always has an identical twin on every other owner. Ignite's side of an install is {@code IgniteLocalInstall}.
+ * no store through the cluster. Where every owner of a partition holds a file of the same content ({@link
+ * ContentId}), the primary reads and checks its file whole, asks every backup to install its own file of that content
+ * ({@link #installOwn}, through {@link Peers#installThere}), and installs its own only once every backup did.
+ *
+ * <p>Where every backup refused because its file differs (a graceful stop of every node under writes, or a kill -9 of
+ * every node: each wrote its file at another moment), or it has none, the primary fetches the backups' files, merges
+ * them with its own (the newest version of each key, as the passes through the cluster would leave it), has every
+ * backup install that merge ({@link #installMerged}) and then installs it itself. Any other refusal (a damaged own
+ * file, another partition map, a backup that installed something else already, no answer, some backups agreeing and
+ * others not) leaves the partition to the load's passes, which write every copy. So a copy installed here always has
+ * an identical twin on every other owner. Ignite's side of an install is {@code IgniteLocalInstall}.
  */
 final class LocalInstall {
     private static final Logger LOG = LogManager.getLogger(LocalInstall.class);
@@ -63,10 +72,10 @@ final class LocalInstall {
     private final Current current;
 
     /**
-     * zone/partition -> content id of the files installed into this node's own copies: no pass of a load sends them
-     * again.
+     * zone/partition -> content ids of the files installed into this node's own copies (one, or those of a merge): no
+     * pass of a load sends them again.
      */
-    private final Map<String, ContentId> installed = new ConcurrentHashMap<>();
+    private final Map<String, Set<ContentId>> installed = new ConcurrentHashMap<>();
     /**
      * What installs at other nodes' requests ({@link #installOwn}) did since this process started: they run beside
      * this node's own load, whose record counts them with its own.
@@ -123,6 +132,7 @@ final class LocalInstall {
                 }
                 c.read.put(f.partition(), e);
                 c.files.put(f.partition(), f);
+                c.backups.put(f.partition(), primaries.get(f.partition()));
                 for (String backup : primaries.get(f.partition())) {
                     ask.computeIfAbsent(backup, b -> new TreeMap<>()).put(f.partition(), e.content());
                 }
@@ -130,15 +140,15 @@ final class LocalInstall {
             // Paced like the passes' sends, by what it costs: it still takes CPU from foreground reads.
             t.pace.acquire(Math.max(1, c.read.values().stream().mapToInt(e -> e.keys().size()).sum()
                     / INSTALL_COST_SHARE));
-            ask.forEach((backup, expected) -> c.answers.put(expected.keySet(),
+            ask.forEach((backup, expected) -> c.answers.put(backup,
                     peers.installThere(backup, zone, view.view(), expected)));
             if (previous != null) {
-                installChecked(zone, previous, view, left, t, progress);
+                installChecked(zone, previous, view, peers, left, t, progress);
             }
             previous = c;
         }
         if (previous != null) {
-            installChecked(zone, previous, view, left, t, progress);
+            installChecked(zone, previous, view, peers, left, t, progress);
         }
     }
 
@@ -146,36 +156,130 @@ final class LocalInstall {
     private static final class Chunk {
         final Map<Integer, FileEntries> read = new TreeMap<>();
         final Map<Integer, PartitionFile> files = new HashMap<>();
-        /** Partitions asked of one backup -> those it installed. */
-        final Map<Set<Integer>, CompletableFuture<Set<Integer>>> answers =
-                new HashMap<>();
+        final Map<Integer, List<String>> backups = new HashMap<>();
+        /** Backup -> the partitions it installed of those asked. */
+        final Map<String, CompletableFuture<Set<Integer>>> answers = new HashMap<>();
     }
 
-    /** Installs this node's files of a chunk whose every backup installed its twin. */
-    private void installChecked(String zone, Chunk c, Primaries view, List<PartitionFile> left, LoadTally t,
-            Runnable progress) {
-        c.answers.forEach((asked, answer) -> {
-            Set<Integer> done = answer.join();
-            for (Integer p : asked) {
-                if (!done.contains(p)) {
-                    c.read.remove(p);
+    /**
+     * Installs this node's files of a chunk whose every backup installed its twin, and merges where every backup
+     * refused.
+     */
+    private void installChecked(String zone, Chunk c, Primaries view, Peers peers, List<PartitionFile> left,
+            LoadTally t, Runnable progress) {
+        Map<String, Set<Integer>> done = new HashMap<>();
+        c.answers.forEach((backup, answer) -> done.put(backup, answer.join()));
+        Map<Integer, FileEntries> agreed = new TreeMap<>();
+        Set<Integer> differing = new TreeSet<>();
+        c.read.forEach((p, e) -> {
+            List<String> backups = c.backups.get(p);
+            long yes = backups.stream().filter(b -> done.getOrDefault(b, Set.of()).contains(p)).count();
+            if (yes == backups.size()) {
+                agreed.put(p, e);
+            } else if (yes == 0) {
+                differing.add(p);
+            }
+            // Some backups installed their file and others did not: a merge would differ from the copies of those
+            // that did, so the passes write every copy.
+        });
+        for (Map.Entry<Integer, FileEntries> e : agreed.entrySet()) {
+            FileEntries f = e.getValue();
+            installHere(zone, e.getKey(), new PartitionEntries(Set.of(f.content()), f.keys(), f.values()), true, c,
+                    view, left, t, progress);
+        }
+        if (!differing.isEmpty()) {
+            installMerges(zone, c, differing, view, peers, left, t, progress);
+        }
+    }
+
+    /**
+     * Where every backup refused the primary's file: fetches their files, merges, has every backup install the merge
+     * and then installs it here.
+     */
+    private void installMerges(String zone, Chunk c, Set<Integer> differing, Primaries view, Peers peers,
+            List<PartitionFile> left, LoadTally t, Runnable progress) {
+        Map<String, Set<Integer>> byBackup = new TreeMap<>();
+        for (Integer p : differing) {
+            for (String b : c.backups.get(p)) {
+                byBackup.computeIfAbsent(b, k -> new TreeSet<>()).add(p);
+            }
+        }
+        Map<String, CompletableFuture<Map<Integer, PartitionEntries>>> fetched = new TreeMap<>();
+        byBackup.forEach((b, ps) -> fetched.put(b, peers.filesThere(b, zone, ps)));
+        Map<Integer, PartitionEntries> merged = new TreeMap<>();
+        for (Integer p : differing) {
+            FileEntries own = c.read.get(p);
+            List<PartitionEntries> files = new ArrayList<>();
+            files.add(new PartitionEntries(Set.of(own.content()), own.keys(), own.values()));
+            for (String b : c.backups.get(p)) {
+                PartitionEntries theirs = fetched.get(b).join().get(p);
+                if (theirs != null) {
+                    files.add(theirs);
                 }
             }
-        });
-        for (Map.Entry<Integer, FileEntries> e : c.read.entrySet()) {
-            Installed r = install(zone, e.getKey(), e.getValue(), view.view());
-            if (r == null) {
-                // The partition moved away meanwhile: its backups' copies are complete and Ignite moves them to
-                // the new owner; this file still goes through the cluster in a pass, where absent or older.
-                continue;
-            }
-            installed.put(zone + "/" + e.getKey(), e.getValue().content());
-            PartitionFile f = c.files.get(e.getKey());
-            left.remove(f);
-            t.fileBytesDone += LocalCopyService.sizeOf(f.path());
-            t.own = t.own.plus(r);
-            progress.run();
+            merged.put(p, merge(files));
         }
+        t.pace.acquire(Math.max(1, merged.values().stream().mapToInt(e -> e.keys().size()).sum()
+                / INSTALL_COST_SHARE));
+        Map<String, CompletableFuture<Set<Integer>>> answers = new TreeMap<>();
+        byBackup.forEach((b, ps) -> {
+            Map<Integer, PartitionEntries> theirs = new TreeMap<>();
+            ps.forEach(p -> theirs.put(p, merged.get(p)));
+            answers.put(b, peers.installMergedThere(b, zone, view.view(), theirs));
+        });
+        Map<String, Set<Integer>> done = new HashMap<>();
+        answers.forEach((b, answer) -> done.put(b, answer.join()));
+        merged.forEach((p, m) -> {
+            if (c.backups.get(p).stream().allMatch(b -> done.getOrDefault(b, Set.of()).contains(p))
+                    && installHere(zone, p, m, false, c, view, left, t, progress)) {
+                t.merged++;
+            }
+        });
+    }
+
+    /**
+     * Installs a chunk's partition into this node's own copy once its backups did; whether it did.
+     *
+     * @param ownFile whether {@code entries} is exactly this node's file (which then describes the copy)
+     */
+    private boolean installHere(String zone, int partition, PartitionEntries entries, boolean ownFile, Chunk c,
+            Primaries view, List<PartitionFile> left, LoadTally t, Runnable progress) {
+        Installed r = install(zone, partition, entries, view.view(), ownFile);
+        if (r == null) {
+            // The partition moved away meanwhile: its backups' copies are complete and Ignite moves them to the new
+            // owner; this file still goes through the cluster in a pass, where absent or older.
+            return false;
+        }
+        installed.put(zone + "/" + partition, entries.contents());
+        PartitionFile f = c.files.get(partition);
+        left.remove(f);
+        t.fileBytesDone += LocalCopyService.sizeOf(f.path());
+        t.own = t.own.plus(r);
+        progress.run();
+        return true;
+    }
+
+    /**
+     * The owners' files of one partition as one: the newest version of each key (what the passes through the cluster
+     * would leave), intact entries only. Every owner installs the same merge, made once by the primary.
+     */
+    static PartitionEntries merge(List<PartitionEntries> files) {
+        if (files.size() == 1) {
+            return files.get(0);
+        }
+        Map<String, byte[]> newest = new LinkedHashMap<>();
+        Set<ContentId> contents = new HashSet<>();
+        for (PartitionEntries f : files) {
+            contents.addAll(f.contents());
+            for (int i = 0; i < f.keys().size(); i++) {
+                String k = f.keys().get(i);
+                byte[] v = f.values().get(i);
+                if (EntryChecks.intact(k, v)) {
+                    newest.merge(k, v, (a, b) -> Envelope.version(b) > Envelope.version(a) ? b : a);
+                }
+            }
+        }
+        return new PartitionEntries(contents, new ArrayList<>(newest.keySet()), new ArrayList<>(newest.values()));
     }
 
     void dropInstalledElsewhere(String zone, List<PartitionFile> left, Peers peers, LoadTally t) {
@@ -218,11 +322,14 @@ final class LocalInstall {
         return null;
     }
 
-    /** Answers {@link Peers#installedElsewhere} for this node: the partitions it installed with this content. */
+    /**
+     * Answers {@link Peers#installedElsewhere} for this node: the partitions it installed with this content, alone or
+     * in a merge (which holds the newest of each of its entries).
+     */
     Set<Integer> installedHere(String zone, Map<Integer, ContentId> files) {
         Set<Integer> out = new HashSet<>();
         files.forEach((p, id) -> {
-            if (id.equals(installed.get(zone + "/" + p))) {
+            if (installed.getOrDefault(zone + "/" + p, Set.of()).contains(id)) {
                 out.add(p);
             }
         });
@@ -238,11 +345,11 @@ final class LocalInstall {
      * @return whether the file was installed (now or before)
      */
     boolean installOwn(String zone, int partition, ContentId expected, String view) {
-        ContentId before = installed.get(zone + "/" + partition);
+        Set<ContentId> before = installed.get(zone + "/" + partition);
         if (before != null) {
             // Installed already, at an earlier request: only the same content makes the asking primary's file its
             // twin. Another content id sends the primary's file through the cluster, where newer versions win.
-            return before.equals(expected);
+            return before.equals(Set.of(expected));
         }
         Path path = root.resolve(zone).resolve("p-" + partition + LocalCopyService.SUFFIX);
         if (!Files.isRegularFile(path)) {
@@ -252,11 +359,43 @@ final class LocalInstall {
         if (e == null) {
             return false;
         }
-        Installed r = install(zone, partition, e, view);
+        Installed r = install(zone, partition, new PartitionEntries(Set.of(e.content()), e.keys(), e.values()), view,
+                true);
         if (r == null) {
             return false;
         }
-        installed.put(zone + "/" + partition, e.content());
+        installed.put(zone + "/" + partition, Set.of(e.content()));
+        onRequest.accumulateAndGet(r, Installed::plus);
+        return true;
+    }
+
+    /** Answers {@link Peers#filesThere} for this node. */
+    Map<Integer, PartitionEntries> ownFiles(String zone, Set<Integer> partitions) {
+        Map<Integer, PartitionEntries> out = new TreeMap<>();
+        for (Integer p : partitions) {
+            Path path = root.resolve(zone).resolve("p-" + p + LocalCopyService.SUFFIX);
+            FileEntries e = Files.isRegularFile(path) ? readWhole(zone, p, path, null) : null;
+            if (e != null) {
+                out.put(p, new PartitionEntries(Set.of(e.content()), e.keys(), e.values()));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Installs a merge of the owners' files that the partition's primary made ({@link Peers#installMergedThere});
+     * whether it did, now or at an earlier request of the same merge.
+     */
+    boolean installMerged(String zone, int partition, PartitionEntries merged, String view) {
+        Set<ContentId> before = installed.get(zone + "/" + partition);
+        if (before != null) {
+            return before.equals(merged.contents());
+        }
+        Installed r = install(zone, partition, merged, view, false);
+        if (r == null) {
+            return false;
+        }
+        installed.put(zone + "/" + partition, merged.contents());
         onRequest.accumulateAndGet(r, Installed::plus);
         return true;
     }
@@ -292,8 +431,12 @@ final class LocalInstall {
         }
     }
 
-    /** Stores a file's entries into this node's own copy; null if the node does not hold the partition fully now. */
-    private Installed install(String zone, int partition, FileEntries e, String view) {
+    /**
+     * Stores entries into this node's own copy; null if the node does not hold the partition fully now.
+     *
+     * @param ownFile whether the entries are exactly this node's file of the partition, which then describes the copy
+     */
+    private Installed install(String zone, int partition, PartitionEntries e, String view, boolean ownFile) {
         long now = System.currentTimeMillis();
         long read = 0;
         long bytes = 0;
@@ -308,8 +451,11 @@ final class LocalInstall {
             // The file is what the copy now holds: the first write round after the load rewrites it only if a write
             // moved the partition meanwhile (it rewrote every file, 560 MB after a 256 MiB restart, while reads were
             // still slow from the start).
-            current.record(zone + "/" + partition, in.counter(), e.keys().size(),
-                    LocalCopyService.sizeOf(root.resolve(zone).resolve("p-" + partition + LocalCopyService.SUFFIX)));
+            if (ownFile) {
+                current.record(zone + "/" + partition, in.counter(), e.keys().size(),
+                        LocalCopyService.sizeOf(root.resolve(zone).resolve("p-" + partition
+                                + LocalCopyService.SUFFIX)));
+            }
             for (int i = 0; i < e.keys().size(); i++) {
                 String k = e.keys().get(i);
                 byte[] v = e.values().get(i);

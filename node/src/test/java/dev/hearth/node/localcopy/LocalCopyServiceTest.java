@@ -58,6 +58,11 @@ class LocalCopyServiceTest {
         }
 
         @Override
+        public long counter(String zone, int partition) {
+            return counters.getOrDefault(partition, -1L);
+        }
+
+        @Override
         public List<LocalCopyService.Held> held(String zone) {
             List<LocalCopyService.Held> out = new ArrayList<>();
             counters.forEach((p, c) -> out.add(new LocalCopyService.Held(p, c)));
@@ -321,7 +326,7 @@ class LocalCopyServiceTest {
     }
 
     /** A node whose own copies take installed entries (where absent), in the partition map "v1" only. */
-    static final class InstallingNode extends FakeNode {
+    static class InstallingNode extends FakeNode {
         final Map<Integer, Map<String, byte[]>> installed = new ConcurrentHashMap<>();
 
         @Override
@@ -349,20 +354,62 @@ class LocalCopyServiceTest {
     }
 
     /**
-     * The local install of a cluster that formed empty: a primary installs a partition into its own copy only once
-     * every backup installed its own file of the same content; a partition whose backup holds other content, or
-     * whose primary file is damaged, goes through the cluster instead, so two copies never end up different.
+     * A file whose partition took a write while it was being written holds that write or not, whatever its header's
+     * counter says: it is never installed as another owner's twin (its owners merge their files instead), and the
+     * next round writes it again.
      */
     @Test
-    void aPartitionIsInstalledLocallyOnlyWhereEveryOwnerHoldsTheSameContent() throws IOException {
+    void aFileWrittenWhileItsPartitionChangedIsNobodysTwin() throws IOException {
+        InstallingNode node = new InstallingNode() {
+            boolean written;
+
+            @Override
+            public void forEach(String zone, int partition, DumpFile.RecordConsumer consumer) throws IOException {
+                super.forEach(zone, partition, consumer);
+                if (partition == 1 && !written) {
+                    written = true;
+                    put(1, TenantKey.of("t", "during"), item("during", 0));
+                }
+            }
+        };
+        node.put(0, TenantKey.of("t", "a"), item("a", 0));
+        node.put(1, TenantKey.of("t", "b"), item("b", 0));
+        long before = node.counters.get(1);
+        LocalCopyService copy = new LocalCopyService(dir, List.of("default"), node);
+        assertEquals(2, copy.writeChanged());
+
+        Path p1 = dir.resolve("local-copy").resolve("default").resolve("p-1.hcopy");
+        Map<String, String> header = DumpFile.read(p1, (k, v) -> { }).header();
+        assertTrue(header.containsKey("unsettled"), header.toString());
+        assertEquals(Long.toString(before), header.get("counter"));
+        assertEquals(1, DumpFile.read(p1, (k, v) -> { }).entries(), "the scan's own entries, none lost to the copy");
+        assertFalse(copy.installOwn("default", 1, new LocalCopyService.ContentId("c1", before), "v1"),
+                "an owner whose file has this counter may hold other entries");
+        assertTrue(copy.installOwn("default", 0, new LocalCopyService.ContentId("c1", node.counters.get(0)), "v1"),
+                "a file whose partition stood still is its twins' equal");
+        assertEquals(1, copy.writeChanged(), "written again: the counter moved past the file's");
+        assertFalse(DumpFile.read(p1, (k, v) -> { }).header().containsKey("unsettled"));
+    }
+
+    /**
+     * The local install of a cluster that formed empty: a primary installs a partition into its own copy only once
+     * every backup installed its own file of the same content, or, where the backup's file differs, the merge of both
+     * that every owner installs alike; a partition whose primary file is damaged goes through the cluster instead, so
+     * two copies never end up different.
+     */
+    @Test
+    void aPartitionIsInstalledLocallyOnlyAsTheSameEntriesOnEveryOwner() throws IOException {
         InstallingNode a = new InstallingNode();
         InstallingNode b = new InstallingNode();
         for (int i = 0; i < 40; i++) {
             a.put(i % 4, TenantKey.of("t", "k" + i), item("v" + i, 0));
             b.put(i % 4, TenantKey.of("t", "k" + i), item("v" + i, 0));
         }
-        // b saw one more write to partition 2 than a's file did: other content, another update counter.
+        // b saw two more writes to partition 2 than a's file did: other content, another update counter. One of them
+        // rewrote a key (a newer version); a still has a key b's file lost (a write after b's file was taken, say).
         b.put(2, TenantKey.of("t", "late"), item("late", 0));
+        b.put(2, TenantKey.of("t", "k2"), new Item("k2-newer".getBytes(StandardCharsets.UTF_8), 0, 5, 0, false));
+        a.put(2, TenantKey.of("t", "only-a"), item("only-a", 0));
         LocalCopyService copyA = new LocalCopyService(dir.resolve("a"), List.of("default"), a);
         LocalCopyService copyB = new LocalCopyService(dir.resolve("b"), List.of("default"), b);
         copyA.writeChanged();
@@ -403,6 +450,24 @@ class LocalCopyServiceTest {
             }
 
             @Override
+            public java.util.concurrent.CompletableFuture<Map<Integer, LocalCopyService.PartitionEntries>> filesThere(
+                    String node, String zone, java.util.Set<Integer> partitions) {
+                return java.util.concurrent.CompletableFuture.completedFuture(copyB.ownFiles(zone, partitions));
+            }
+
+            @Override
+            public java.util.concurrent.CompletableFuture<java.util.Set<Integer>> installMergedThere(String node,
+                    String zone, String view, Map<Integer, LocalCopyService.PartitionEntries> merged) {
+                java.util.Set<Integer> done = new java.util.HashSet<>();
+                merged.forEach((p, m) -> {
+                    if (copyB.installMerged(zone, p, m, view)) {
+                        done.add(p);
+                    }
+                });
+                return java.util.concurrent.CompletableFuture.completedFuture(done);
+            }
+
+            @Override
             public void awaitInstallSteps() {
             }
         };
@@ -415,15 +480,24 @@ class LocalCopyServiceTest {
         assertEquals("complete", r.state(), r.error());
         assertEquals(1, asked.size());
         assertEquals(java.util.Set.of(0, 2), asked.get(0).keySet(), "a damaged file of its own is not offered");
-        assertEquals(java.util.Set.of(0), a.installed.keySet(), "installed here where the backup's file matched");
-        assertEquals(java.util.Set.of(0, 1), b.installed.keySet(), "installed there likewise (and 1 before)");
-        a.installed.forEach((p, entries) -> entries.forEach((k, v) -> assertTrue(
-                java.util.Arrays.equals(v, b.installed.get(p).get(k)), "the two copies of " + k + " differ")));
-        assertEquals(10, r.installedLocally());
-        // Partition 1's file is the twin of what b installed: not sent. Partition 2 (other content at the backup)
-        // went through the cluster.
-        assertEquals(10, sink.sent.size(), sink.sent.keySet().toString());
-        assertTrue(sink.sent.keySet().stream().allMatch(k -> a.data.get(2).containsKey(k)), sink.sent.toString());
+        assertEquals(java.util.Set.of(0, 2), a.installed.keySet(),
+                "installed here where the backup's file matched, and the merge where it differed");
+        assertEquals(java.util.Set.of(0, 1, 2), b.installed.keySet(), "installed there likewise (and 1 before)");
+        for (int p : List.of(0, 2)) {
+            assertEquals(b.installed.get(p).keySet(), a.installed.get(p).keySet(), "partition " + p);
+            a.installed.get(p).forEach((k, v) -> assertTrue(java.util.Arrays.equals(v, b.installed.get(p).get(k)),
+                    "the two copies of " + k + " differ"));
+        }
+        // The merge: every key of either file, the newest version of each.
+        assertEquals(12, a.installed.get(2).size(), a.installed.get(2).keySet().toString());
+        assertEquals("k2-newer", new String(Envelope.decode(TenantKey.of("t", "k2"),
+                a.installed.get(2).get(TenantKey.of("t", "k2").storageKey())).value(), StandardCharsets.UTF_8));
+        assertEquals(10 + 12, r.installedLocally());
+        // Partition 1's file is the twin of what b installed, and partition 2's went into the merge: nothing sent.
+        assertEquals(0, sink.sent.size(), sink.sent.keySet().toString());
+        assertEquals(java.util.Set.of(2), copyB.installedHere("default", Map.of(2, LocalCopyService.ContentId.of(
+                Map.of("cluster", "c1", "counter", Long.toString(a.counters.get(2)))))),
+                "a file whose content went into a merge adds nothing to it");
         assertEquals(1, r.refusedFiles(), "the damaged file is refused by the pass that reads it again");
         assertTrue(copyA.installStepOver());
 
