@@ -2,6 +2,7 @@ package dev.hearth.node.ignite;
 
 import dev.hearth.node.localcopy.LocalCopyService;
 import dev.hearth.storage.CacheNames;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -259,11 +260,11 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
                             }
                             out.complete(done);
                         } catch (IgniteException e) {
-                            out.complete(refused(node, zone, expected.size(), e));
+                            out.complete(refused(node, zone, expected.size(), e.getMessage()));
                         }
                     });
         } catch (IgniteException e) {
-            out.complete(refused(node, zone, expected.size(), e));
+            out.complete(refused(node, zone, expected.size(), e.getMessage()));
         }
         return out;
     }
@@ -282,14 +283,14 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
                     .callAsync(new FilesJob(zone, partitions.stream().mapToInt(Integer::intValue).toArray()))
                     .listen(f -> {
                         try {
-                            out.complete(f.get().toMap());
-                        } catch (IgniteException e) {
-                            refused(node, zone, partitions.size(), e);
+                            out.complete(PartitionFiles.decode(f.get()));
+                        } catch (IgniteException | IOException e) {
+                            refused(node, zone, partitions.size(), e.getMessage());
                             out.complete(Map.of());
                         }
                     });
         } catch (IgniteException e) {
-            refused(node, zone, partitions.size(), e);
+            refused(node, zone, partitions.size(), e.getMessage());
             out.complete(Map.of());
         }
         return out;
@@ -297,7 +298,7 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
 
     @Override
     public CompletableFuture<Set<Integer>> installMergedThere(String node, String zone, String view,
-            Map<Integer, LocalCopyService.PartitionEntries> merged) {
+            Map<Integer, LocalCopyService.MergeShare> merged) {
         ClusterNode target = NodeAttributes.server(ignite, node);
         if (target == null) {
             return CompletableFuture.completedFuture(Set.of());
@@ -313,18 +314,18 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
                             }
                             out.complete(done);
                         } catch (IgniteException e) {
-                            out.complete(refused(node, zone, merged.size(), e));
+                            out.complete(refused(node, zone, merged.size(), e.getMessage()));
                         }
                     });
         } catch (IgniteException e) {
-            out.complete(refused(node, zone, merged.size(), e));
+            out.complete(refused(node, zone, merged.size(), e.getMessage()));
         }
         return out;
     }
 
-    private static Set<Integer> refused(String node, String zone, int partitions, IgniteException e) {
+    private static Set<Integer> refused(String node, String zone, int partitions, String why) {
         LOG.warn("Local copy: node {} did not install {} partitions of zone {} at this node's request ({}); they "
-                + "load through the cluster", node, partitions, zone, e.getMessage());
+                + "load through the cluster", node, partitions, zone, why);
         return Set.of();
     }
 
@@ -415,8 +416,8 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
     }
 
     /**
-     * Partitions' entries with the content ids they were made from, as plain arrays: what a merged install carries
-     * between nodes.
+     * Backups' shares of merges ({@link LocalCopyService.MergeShare}) as plain arrays: what a merged install carries
+     * to a backup (small: only what its file lacks).
      */
     static final class Shipment implements java.io.Serializable {
         private static final long serialVersionUID = 1L;
@@ -425,42 +426,114 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
         private final long[][] counters;
         private final String[][] keys;
         private final byte[][][] values;
+        /** The backup's own file each share builds on; null origin for none. */
+        private final String[] baseOrigins;
+        private final long[] baseCounters;
 
-        Shipment(Map<Integer, LocalCopyService.PartitionEntries> byPartition) {
+        Shipment(Map<Integer, LocalCopyService.MergeShare> byPartition) {
             int n = byPartition.size();
             partitions = new int[n];
             origins = new String[n][];
             counters = new long[n][];
             keys = new String[n][];
             values = new byte[n][][];
+            baseOrigins = new String[n];
+            baseCounters = new long[n];
             int i = 0;
-            for (Map.Entry<Integer, LocalCopyService.PartitionEntries> e : byPartition.entrySet()) {
+            for (Map.Entry<Integer, LocalCopyService.MergeShare> e : byPartition.entrySet()) {
                 partitions[i] = e.getKey();
-                List<LocalCopyService.ContentId> ids = List.copyOf(e.getValue().contents());
+                LocalCopyService.PartitionEntries missing = e.getValue().missing();
+                List<LocalCopyService.ContentId> ids = List.copyOf(missing.contents());
                 origins[i] = ids.stream().map(LocalCopyService.ContentId::origin).toArray(String[]::new);
                 counters[i] = ids.stream().mapToLong(LocalCopyService.ContentId::counter).toArray();
-                keys[i] = e.getValue().keys().toArray(new String[0]);
-                values[i] = e.getValue().values().toArray(new byte[0][]);
+                keys[i] = missing.keys().toArray(new String[0]);
+                values[i] = missing.values().toArray(new byte[0][]);
+                LocalCopyService.ContentId base = e.getValue().base();
+                baseOrigins[i] = base == null ? null : base.origin();
+                baseCounters[i] = base == null ? 0 : base.counter();
                 i++;
             }
         }
 
-        Map<Integer, LocalCopyService.PartitionEntries> toMap() {
-            Map<Integer, LocalCopyService.PartitionEntries> out = new java.util.TreeMap<>();
+        Map<Integer, LocalCopyService.MergeShare> toMap() {
+            Map<Integer, LocalCopyService.MergeShare> out = new java.util.TreeMap<>();
             for (int i = 0; i < partitions.length; i++) {
                 Set<LocalCopyService.ContentId> ids = new HashSet<>();
                 for (int j = 0; j < origins[i].length; j++) {
                     ids.add(new LocalCopyService.ContentId(origins[i][j], counters[i][j]));
                 }
-                out.put(partitions[i], new LocalCopyService.PartitionEntries(ids, List.of(keys[i]),
-                        List.of(values[i])));
+                LocalCopyService.ContentId base = baseOrigins[i] == null ? null
+                        : new LocalCopyService.ContentId(baseOrigins[i], baseCounters[i]);
+                out.put(partitions[i], new LocalCopyService.MergeShare(new LocalCopyService.PartitionEntries(ids,
+                        List.of(keys[i]), List.of(values[i])), base));
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Whole partition files between nodes as one byte array, the answer of a {@link FilesJob}. Not an object of
+     * Ignite's binary format: Ignite hashes every such object whole, at each level it is nested in, and the files of
+     * a 1 GiB restart then took a sixth of the nodes' CPU (JFR) in BinaryArrayIdentityResolver.hashCode.
+     */
+    static final class PartitionFiles {
+        private PartitionFiles() {
+        }
+
+        static byte[] encode(Map<Integer, LocalCopyService.PartitionEntries> byPartition) {
+            try {
+                java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+                java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+                out.writeInt(byPartition.size());
+                for (Map.Entry<Integer, LocalCopyService.PartitionEntries> e : byPartition.entrySet()) {
+                    LocalCopyService.PartitionEntries f = e.getValue();
+                    out.writeInt(e.getKey());
+                    out.writeInt(f.contents().size());
+                    for (LocalCopyService.ContentId id : f.contents()) {
+                        out.writeUTF(id.origin());
+                        out.writeLong(id.counter());
+                    }
+                    out.writeInt(f.keys().size());
+                    for (int i = 0; i < f.keys().size(); i++) {
+                        out.writeUTF(f.keys().get(i));
+                        out.writeInt(f.values().get(i).length);
+                        out.write(f.values().get(i));
+                    }
+                }
+                out.flush();
+                return bytes.toByteArray();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        static Map<Integer, LocalCopyService.PartitionEntries> decode(byte[] data) throws IOException {
+            java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(data));
+            Map<Integer, LocalCopyService.PartitionEntries> out = new java.util.TreeMap<>();
+            int partitions = in.readInt();
+            for (int p = 0; p < partitions; p++) {
+                int partition = in.readInt();
+                Set<LocalCopyService.ContentId> ids = new HashSet<>();
+                for (int n = in.readInt(); n > 0; n--) {
+                    ids.add(new LocalCopyService.ContentId(in.readUTF(), in.readLong()));
+                }
+                int entries = in.readInt();
+                List<String> keys = new ArrayList<>(entries);
+                List<byte[]> values = new ArrayList<>(entries);
+                for (int i = 0; i < entries; i++) {
+                    keys.add(in.readUTF());
+                    byte[] v = new byte[in.readInt()];
+                    in.readFully(v);
+                    values.add(v);
+                }
+                out.put(partition, new LocalCopyService.PartitionEntries(ids, keys, values));
             }
             return out;
         }
     }
 
     /** Runs on a backup: its own files of the partitions, read whole and checked (ownFiles). */
-    static final class FilesJob implements IgniteCallable<Shipment> {
+    static final class FilesJob implements IgniteCallable<byte[]> {
         private static final long serialVersionUID = 1L;
         private final String zone;
         private final int[] partitions;
@@ -474,16 +547,16 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
         }
 
         @Override
-        public Shipment call() throws Exception {
+        public byte[] call() throws Exception {
             LocalCopyService copy = service(ignite);
             if (copy == null) {
-                return new Shipment(Map.of());
+                return PartitionFiles.encode(Map.of());
             }
             Set<Integer> asked = new HashSet<>();
             for (int p : partitions) {
                 asked.add(p);
             }
-            return new Shipment(copy.ownFiles(zone, asked));
+            return PartitionFiles.encode(copy.ownFiles(zone, asked));
         }
     }
 

@@ -153,6 +153,14 @@ public final class LocalCopyService {
     }
 
     /**
+     * What one backup installs to hold the merge its primary made ({@link Peers#installMergedThere}): {@code missing},
+     * the merge's entries that its own file does not hold byte for byte, then its own file (of content {@code base};
+     * none if null) where absent. Only what differs crosses the network. {@code missing.contents()} are the merge's.
+     */
+    public record MergeShare(PartitionEntries missing, ContentId base) {
+    }
+
+    /**
      * The other owners of this node's primary partitions, as the local install sees them ({@link #load(String,
      * WarmupService.ClusterLoader, Peers, List, AdaptiveRate)}). Ignite's side: {@code IgniteLocalInstall}.
      */
@@ -179,15 +187,15 @@ public final class LocalCopyService {
         CompletableFuture<Map<Integer, PartitionEntries>> filesThere(String node, String zone, Set<Integer> partitions);
 
         /**
-         * Asks {@code node} to install these entries, merged from every owner's file, into its own copies ({@link
-         * #installMerged}), each only where it installed nothing of the partition yet and the partition map is still
-         * {@code view}.
+         * Asks {@code node} to install its share of merges of every owner's file into its own copies ({@link
+         * #installMerged}), each only where it installed nothing of the partition yet, its file is still the one it
+         * gave, and the partition map is still {@code view}.
          *
          * @return the partitions it installed, when it answers; none if it fails or does not answer in time (the
          *     future never fails)
          */
         CompletableFuture<Set<Integer>> installMergedThere(String node, String zone, String view,
-                Map<Integer, PartitionEntries> merged);
+                Map<Integer, MergeShare> shares);
 
         /**
          * Waits (bounded) until every other node's local install is over ({@link #installStepOver}): until then a
@@ -682,15 +690,15 @@ public final class LocalCopyService {
     }
 
     /**
-     * Installs entries that the partition's primary merged from every owner's file into this node's own copy (no
-     * store through the cluster): where the owners' files differ, each owner installs the same merge, and the primary
-     * its own only once every backup did.
+     * Installs this node's share of a merge its partition's primary made of every owner's file into this node's own
+     * copy (no store through the cluster): where the owners' files differ, each owner ends with the same merge, and
+     * the primary installs it only once every backup did.
      *
      * @param view the partition map the primary agreed the install in ({@link Primaries#view})
      * @return whether the merge was installed (now or at an earlier request)
      */
-    public boolean installMerged(String zone, int partition, PartitionEntries merged, String view) {
-        return install.installMerged(zone, partition, merged, view);
+    public boolean installMerged(String zone, int partition, MergeShare share, String view) {
+        return install.installMerged(zone, partition, share, view);
     }
 
     /** Answers {@link Peers#installedElsewhere} for this node: the partitions it installed with this content. */

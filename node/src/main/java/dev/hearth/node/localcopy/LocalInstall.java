@@ -5,6 +5,7 @@ import dev.hearth.node.dump.EntryChecks;
 import dev.hearth.node.localcopy.LocalCopyService.ContentId;
 import dev.hearth.node.localcopy.LocalCopyService.FileEntries;
 import dev.hearth.node.localcopy.LocalCopyService.Installer;
+import dev.hearth.node.localcopy.LocalCopyService.MergeShare;
 import dev.hearth.node.localcopy.LocalCopyService.PartitionEntries;
 import dev.hearth.node.localcopy.LocalCopyService.PartitionFile;
 import dev.hearth.node.localcopy.LocalCopyService.Peers;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -39,7 +41,8 @@ import org.apache.logging.log4j.Logger;
  * <p>Where every backup refused because its file differs (a graceful stop of every node under writes, or a kill -9 of
  * every node: each wrote its file at another moment), or it has none, the primary fetches the backups' files, merges
  * them with its own (the newest version of each key, as the passes through the cluster would leave it), has every
- * backup install that merge ({@link #installMerged}) and then installs it itself. Any other refusal (a damaged own
+ * backup install that merge ({@link #installMerged}: only the entries its own file lacks cross the network) and then
+ * installs it itself. Any other refusal (a damaged own
  * file, another partition map, a backup that installed something else already, no answer, some backups agreeing and
  * others not) leaves the partition to the load's passes, which write every copy. So a copy installed here always has
  * an identical twin on every other owner. Ignite's side of an install is {@code IgniteLocalInstall}.
@@ -207,6 +210,7 @@ final class LocalInstall {
         Map<String, CompletableFuture<Map<Integer, PartitionEntries>>> fetched = new TreeMap<>();
         byBackup.forEach((b, ps) -> fetched.put(b, peers.filesThere(b, zone, ps)));
         Map<Integer, PartitionEntries> merged = new TreeMap<>();
+        Map<String, Map<Integer, MergeShare>> shares = new TreeMap<>();
         for (Integer p : differing) {
             FileEntries own = c.read.get(p);
             List<PartitionEntries> files = new ArrayList<>();
@@ -217,16 +221,16 @@ final class LocalInstall {
                     files.add(theirs);
                 }
             }
-            merged.put(p, merge(files));
+            PartitionEntries m = merge(files);
+            merged.put(p, m);
+            for (String b : c.backups.get(p)) {
+                shares.computeIfAbsent(b, k -> new TreeMap<>()).put(p, share(m, fetched.get(b).join().get(p)));
+            }
         }
         t.pace.acquire(Math.max(1, merged.values().stream().mapToInt(e -> e.keys().size()).sum()
                 / INSTALL_COST_SHARE));
         Map<String, CompletableFuture<Set<Integer>>> answers = new TreeMap<>();
-        byBackup.forEach((b, ps) -> {
-            Map<Integer, PartitionEntries> theirs = new TreeMap<>();
-            ps.forEach(p -> theirs.put(p, merged.get(p)));
-            answers.put(b, peers.installMergedThere(b, zone, view.view(), theirs));
-        });
+        shares.forEach((b, theirs) -> answers.put(b, peers.installMergedThere(b, zone, view.view(), theirs)));
         Map<String, Set<Integer>> done = new HashMap<>();
         answers.forEach((b, answer) -> done.put(b, answer.join()));
         merged.forEach((p, m) -> {
@@ -257,6 +261,31 @@ final class LocalInstall {
         t.own = t.own.plus(r);
         progress.run();
         return true;
+    }
+
+    /**
+     * What an owner whose file is {@code theirs} (null: none) installs to hold {@code merged}: the merge's entries its
+     * file does not hold byte for byte, installed before its file, whose entries then count only where absent.
+     */
+    static MergeShare share(PartitionEntries merged, PartitionEntries theirs) {
+        Map<String, byte[]> held = new HashMap<>();
+        if (theirs != null) {
+            for (int i = 0; i < theirs.keys().size(); i++) {
+                held.put(theirs.keys().get(i), theirs.values().get(i));
+            }
+        }
+        List<String> keys = new ArrayList<>();
+        List<byte[]> values = new ArrayList<>();
+        for (int i = 0; i < merged.keys().size(); i++) {
+            String k = merged.keys().get(i);
+            byte[] v = merged.values().get(i);
+            if (!Arrays.equals(v, held.get(k))) {
+                keys.add(k);
+                values.add(v);
+            }
+        }
+        ContentId base = theirs == null ? null : theirs.contents().iterator().next();
+        return new MergeShare(new PartitionEntries(merged.contents(), keys, values), base);
     }
 
     /**
@@ -383,19 +412,32 @@ final class LocalInstall {
     }
 
     /**
-     * Installs a merge of the owners' files that the partition's primary made ({@link Peers#installMergedThere});
-     * whether it did, now or at an earlier request of the same merge.
+     * Installs this node's share of a merge of the owners' files that the partition's primary made ({@link
+     * Peers#installMergedThere}): what it lacks, then its own file where absent. Whether it did, now or at an earlier
+     * request of the same merge; not if its file is no longer the one it gave the primary.
      */
-    boolean installMerged(String zone, int partition, PartitionEntries merged, String view) {
+    boolean installMerged(String zone, int partition, MergeShare share, String view) {
+        Set<ContentId> contents = share.missing().contents();
         Set<ContentId> before = installed.get(zone + "/" + partition);
         if (before != null) {
-            return before.equals(merged.contents());
+            return before.equals(contents);
         }
-        Installed r = install(zone, partition, merged, view, false);
+        List<String> keys = new ArrayList<>(share.missing().keys());
+        List<byte[]> values = new ArrayList<>(share.missing().values());
+        if (share.base() != null) {
+            Path path = root.resolve(zone).resolve("p-" + partition + LocalCopyService.SUFFIX);
+            FileEntries own = Files.isRegularFile(path) ? readWhole(zone, partition, path, share.base()) : null;
+            if (own == null) {
+                return false;
+            }
+            keys.addAll(own.keys());
+            values.addAll(own.values());
+        }
+        Installed r = install(zone, partition, new PartitionEntries(contents, keys, values), view, false);
         if (r == null) {
             return false;
         }
-        installed.put(zone + "/" + partition, merged.contents());
+        installed.put(zone + "/" + partition, contents);
         onRequest.accumulateAndGet(r, Installed::plus);
         return true;
     }

@@ -423,6 +423,7 @@ class LocalCopyServiceTest {
                 Long.toString(b.counters.get(1))));
         assertTrue(copyB.installOwn("default", 1, p1, "v1"));
         List<Map<Integer, LocalCopyService.ContentId>> asked = new ArrayList<>();
+        List<LocalCopyService.MergeShare> shared = new ArrayList<>();
         LocalCopyService.Peers peers = new LocalCopyService.Peers() {
             @Override
             public LocalCopyService.Primaries primaries(String zone) {
@@ -457,7 +458,8 @@ class LocalCopyServiceTest {
 
             @Override
             public java.util.concurrent.CompletableFuture<java.util.Set<Integer>> installMergedThere(String node,
-                    String zone, String view, Map<Integer, LocalCopyService.PartitionEntries> merged) {
+                    String zone, String view, Map<Integer, LocalCopyService.MergeShare> merged) {
+                shared.addAll(merged.values());
                 java.util.Set<Integer> done = new java.util.HashSet<>();
                 merged.forEach((p, m) -> {
                     if (copyB.installMerged(zone, p, m, view)) {
@@ -493,6 +495,9 @@ class LocalCopyServiceTest {
         assertEquals("k2-newer", new String(Envelope.decode(TenantKey.of("t", "k2"),
                 a.installed.get(2).get(TenantKey.of("t", "k2").storageKey())).value(), StandardCharsets.UTF_8));
         assertEquals(10 + 12, r.installedLocally());
+        // Only what b's file lacks crossed to b: a's only-a (b's k2 is the newer one, and the rest are alike).
+        assertEquals(1, shared.size());
+        assertEquals(List.of(TenantKey.of("t", "only-a").storageKey()), shared.get(0).missing().keys());
         // Partition 1's file is the twin of what b installed, and partition 2's went into the merge: nothing sent.
         assertEquals(0, sink.sent.size(), sink.sent.keySet().toString());
         assertEquals(java.util.Set.of(2), copyB.installedHere("default", Map.of(2, LocalCopyService.ContentId.of(
