@@ -3,8 +3,9 @@
 #   1. load 1 GiB (ENTRIES x VALUE_SIZE bytes) through hearth-client;
 #   2. rolling restart of the 3 nodes while a read/write load runs: duration, hit ratio, p99, failures;
 #   3. dump create: time, MB/s, entries/s;
-#   4. full-cluster restart from the nodes' local copies: time from "all nodes up" to 99% hit ratio under the read
-#      load, and each node's local-copy load rate;
+#   4. full-cluster restart from the nodes' local copies under the read load (which starts 20 s before the graceful
+#      stop, as an API server's would, and is measured from "all nodes up"): time to 99% hit ratio, read p99, each
+#      node's local-copy load rate and the nodes' CPU per refilled entry (/proc);
 #   4b. (STEPS=kill9) kill -9 of every node under a write load, restarted by the supervisor: time from the kill to 99%
 #      hit ratio, and how many acknowledged writes are back (all of those older than the local copy's interval must be);
 #   5. full-cluster restart with the local copies removed (nodes come back empty), then warmup from the dump while the
