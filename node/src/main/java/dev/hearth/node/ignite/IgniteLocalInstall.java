@@ -2,7 +2,13 @@ package dev.hearth.node.ignite;
 
 import dev.hearth.node.localcopy.LocalCopyService;
 import dev.hearth.storage.CacheNames;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -10,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -387,7 +394,7 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
      * Partitions with a content id each, as plain arrays: what the jobs below carry between nodes (Ignite's
      * marshaller cannot build records).
      */
-    static final class Contents implements java.io.Serializable {
+    static final class Contents implements Serializable {
         private static final long serialVersionUID = 1L;
         private final int[] partitions;
         private final String[] origins;
@@ -407,7 +414,7 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
         }
 
         Map<Integer, LocalCopyService.ContentId> toMap() {
-            Map<Integer, LocalCopyService.ContentId> out = new java.util.TreeMap<>();
+            Map<Integer, LocalCopyService.ContentId> out = new TreeMap<>();
             for (int i = 0; i < partitions.length; i++) {
                 out.put(partitions[i], new LocalCopyService.ContentId(origins[i], counters[i]));
             }
@@ -419,7 +426,7 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
      * Backups' shares of merges ({@link LocalCopyService.MergeShare}) as plain arrays: what a merged install carries
      * to a backup (small: only what its file lacks).
      */
-    static final class Shipment implements java.io.Serializable {
+    static final class Shipment implements Serializable {
         private static final long serialVersionUID = 1L;
         private final int[] partitions;
         private final String[][] origins;
@@ -456,7 +463,7 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
         }
 
         Map<Integer, LocalCopyService.MergeShare> toMap() {
-            Map<Integer, LocalCopyService.MergeShare> out = new java.util.TreeMap<>();
+            Map<Integer, LocalCopyService.MergeShare> out = new TreeMap<>();
             for (int i = 0; i < partitions.length; i++) {
                 Set<LocalCopyService.ContentId> ids = new HashSet<>();
                 for (int j = 0; j < origins[i].length; j++) {
@@ -474,7 +481,7 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
     /**
      * Whole partition files between nodes as one byte array, the answer of a {@link FilesJob}. Not an object of
      * Ignite's binary format: Ignite hashes every such object whole, at each level it is nested in, and the files of
-     * a 1 GiB restart then took a sixth of the nodes' CPU (JFR) in BinaryArrayIdentityResolver.hashCode.
+     * a 1 GiB restart then took a sixth of the nodes' JFR samples in BinaryArrayIdentityResolver.hashCode.
      */
     static final class PartitionFiles {
         private PartitionFiles() {
@@ -482,8 +489,8 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
 
         static byte[] encode(Map<Integer, LocalCopyService.PartitionEntries> byPartition) {
             try {
-                java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-                java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                DataOutputStream out = new DataOutputStream(bytes);
                 out.writeInt(byPartition.size());
                 for (Map.Entry<Integer, LocalCopyService.PartitionEntries> e : byPartition.entrySet()) {
                     LocalCopyService.PartitionEntries f = e.getValue();
@@ -503,13 +510,13 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
                 out.flush();
                 return bytes.toByteArray();
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         }
 
         static Map<Integer, LocalCopyService.PartitionEntries> decode(byte[] data) throws IOException {
-            java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(data));
-            Map<Integer, LocalCopyService.PartitionEntries> out = new java.util.TreeMap<>();
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
+            Map<Integer, LocalCopyService.PartitionEntries> out = new TreeMap<>();
             int partitions = in.readInt();
             for (int p = 0; p < partitions; p++) {
                 int partition = in.readInt();

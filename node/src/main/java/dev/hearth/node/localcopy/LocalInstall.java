@@ -42,10 +42,10 @@ import org.apache.logging.log4j.Logger;
  * every node: each wrote its file at another moment), or it has none, the primary fetches the backups' files, merges
  * them with its own (the newest version of each key, as the passes through the cluster would leave it), has every
  * backup install that merge ({@link #installMerged}: only the entries its own file lacks cross the network) and then
- * installs it itself. Any other refusal (a damaged own
- * file, another partition map, a backup that installed something else already, no answer, some backups agreeing and
- * others not) leaves the partition to the load's passes, which write every copy. So a copy installed here always has
- * an identical twin on every other owner. Ignite's side of an install is {@code IgniteLocalInstall}.
+ * installs it itself. Any other refusal (a damaged own file, another partition map, a backup that installed something
+ * else already, no answer, some backups agreeing and others not) leaves the partition to the load's passes, which
+ * write every copy. So a copy installed here always has an identical twin on every other owner. Ignite's side of an
+ * install is {@code IgniteLocalInstall}.
  */
 final class LocalInstall {
     private static final Logger LOG = LogManager.getLogger(LocalInstall.class);
