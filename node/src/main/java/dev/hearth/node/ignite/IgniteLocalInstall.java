@@ -22,6 +22,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiPredicate;
 import java.util.function.LongPredicate;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteCheckedException;
@@ -251,89 +252,70 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
     @Override
     public CompletableFuture<Set<Integer>> installThere(String node, String zone, String view,
             Map<Integer, LocalCopyService.ContentId> expected) {
-        ClusterNode target = NodeAttributes.server(ignite, node);
-        if (target == null) {
-            return CompletableFuture.completedFuture(Set.of());
-        }
-        Contents asked = new Contents(expected);
-        CompletableFuture<Set<Integer>> out = new CompletableFuture<>();
-        try {
-            ignite.compute(ignite.cluster().forNode(target)).withTimeout(INSTALL_TIMEOUT.toMillis())
-                    .callAsync(new InstallJob(zone, view, asked)).listen(f -> {
-                        try {
-                            Set<Integer> done = new HashSet<>();
-                            for (int p : f.get()) {
-                                done.add(p);
-                            }
-                            out.complete(done);
-                        } catch (IgniteException e) {
-                            out.complete(refused(node, zone, expected.size(), e.getMessage()));
-                        }
-                    });
-        } catch (IgniteException e) {
-            out.complete(refused(node, zone, expected.size(), e.getMessage()));
-        }
-        return out;
+        return ask(node, zone, expected.size(), new InstallJob(zone, view, new Contents(expected)),
+                IgniteLocalInstall::partitions, Set.of());
     }
 
     @Override
     public CompletableFuture<Map<Integer, LocalCopyService.PartitionEntries>> filesThere(String node, String zone,
             Set<Integer> partitions) {
-        ClusterNode target = NodeAttributes.server(ignite, node);
-        CompletableFuture<Map<Integer, LocalCopyService.PartitionEntries>> out = new CompletableFuture<>();
-        if (target == null) {
-            out.complete(Map.of());
-            return out;
-        }
-        try {
-            ignite.compute(ignite.cluster().forNode(target)).withTimeout(INSTALL_TIMEOUT.toMillis())
-                    .callAsync(new FilesJob(zone, partitions.stream().mapToInt(Integer::intValue).toArray()))
-                    .listen(f -> {
-                        try {
-                            out.complete(PartitionFiles.decode(f.get()));
-                        } catch (IgniteException | IOException e) {
-                            refused(node, zone, partitions.size(), e.getMessage());
-                            out.complete(Map.of());
-                        }
-                    });
-        } catch (IgniteException e) {
-            refused(node, zone, partitions.size(), e.getMessage());
-            out.complete(Map.of());
-        }
-        return out;
+        return ask(node, zone, partitions.size(),
+                new FilesJob(zone, partitions.stream().mapToInt(Integer::intValue).toArray()), PartitionFiles::decode,
+                Map.of());
     }
 
     @Override
     public CompletableFuture<Set<Integer>> installMergedThere(String node, String zone, String view,
             Map<Integer, LocalCopyService.MergeShare> merged) {
+        return ask(node, zone, merged.size(), new MergedInstallJob(zone, view, new Shipment(merged)),
+                IgniteLocalInstall::partitions, Set.of());
+    }
+
+    /** Reads a job's answer; may fail on one it cannot read. */
+    @FunctionalInterface
+    private interface Answer<R, T> {
+        T read(R answer) throws IOException;
+    }
+
+    /**
+     * Runs a request about some of a zone's partitions on another node. Never fails: if the node is gone, the job
+     * fails or does not answer in time, the answer is {@code none}, with a log line, and those partitions load
+     * through the cluster.
+     */
+    private <R, T> CompletableFuture<T> ask(String node, String zone, int partitions, IgniteCallable<R> job,
+            Answer<R, T> answer, T none) {
         ClusterNode target = NodeAttributes.server(ignite, node);
         if (target == null) {
-            return CompletableFuture.completedFuture(Set.of());
+            return CompletableFuture.completedFuture(none);
         }
-        CompletableFuture<Set<Integer>> out = new CompletableFuture<>();
+        CompletableFuture<T> out = new CompletableFuture<>();
         try {
-            ignite.compute(ignite.cluster().forNode(target)).withTimeout(INSTALL_TIMEOUT.toMillis())
-                    .callAsync(new MergedInstallJob(zone, view, new Shipment(merged))).listen(f -> {
+            ignite.compute(ignite.cluster().forNode(target)).withTimeout(INSTALL_TIMEOUT.toMillis()).callAsync(job)
+                    .listen(f -> {
                         try {
-                            Set<Integer> done = new HashSet<>();
-                            for (int p : f.get()) {
-                                done.add(p);
-                            }
-                            out.complete(done);
-                        } catch (IgniteException e) {
-                            out.complete(refused(node, zone, merged.size(), e.getMessage()));
+                            out.complete(answer.read(f.get()));
+                        } catch (IgniteException | IOException e) {
+                            out.complete(refused(node, zone, partitions, e.getMessage(), none));
                         }
                     });
         } catch (IgniteException e) {
-            out.complete(refused(node, zone, merged.size(), e.getMessage()));
+            out.complete(refused(node, zone, partitions, e.getMessage(), none));
         }
         return out;
     }
 
-    private static Set<Integer> refused(String node, String zone, int partitions, String why) {
-        LOG.warn("Local copy: node {} did not install {} partitions of zone {} at this node's request ({}); they "
-                + "load through the cluster", node, partitions, zone, why);
-        return Set.of();
+    private static Set<Integer> partitions(int[] answer) {
+        Set<Integer> out = new HashSet<>();
+        for (int p : answer) {
+            out.add(p);
+        }
+        return out;
+    }
+
+    private static <T> T refused(String node, String zone, int partitions, String why, T none) {
+        LOG.warn("Local copy: node {} did not do what this node asked for {} partitions of zone {} ({}); they load "
+                + "through the cluster", node, partitions, zone, why);
+        return none;
     }
 
     @Override
@@ -589,14 +571,19 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
             if (copy == null) {
                 return new int[0];
             }
-            List<Integer> done = new ArrayList<>();
-            merged.toMap().forEach((partition, entries) -> {
-                if (copy.installMerged(zone, partition, entries, view)) {
-                    done.add(partition);
-                }
-            });
-            return done.stream().mapToInt(Integer::intValue).toArray();
+            return installedOf(merged.toMap(), (partition, share) -> copy.installMerged(zone, partition, share, view));
         }
+    }
+
+    /** Runs {@code install} on each partition asked, in turn: the partitions it installed. */
+    private static <T> int[] installedOf(Map<Integer, T> asked, BiPredicate<Integer, T> install) {
+        List<Integer> done = new ArrayList<>();
+        asked.forEach((partition, what) -> {
+            if (install.test(partition, what)) {
+                done.add(partition);
+            }
+        });
+        return done.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** This node's local copy for a request from another node, waiting (bounded) for it to be set up; may be null. */
@@ -669,13 +656,8 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
             if (copy == null) {
                 return new int[0];
             }
-            List<Integer> done = new ArrayList<>();
-            expected.toMap().forEach((partition, content) -> {
-                if (copy.installOwn(zone, partition, content, view)) {
-                    done.add(partition);
-                }
-            });
-            return done.stream().mapToInt(Integer::intValue).toArray();
+            return installedOf(expected.toMap(), (partition, content) -> copy.installOwn(zone, partition, content,
+                    view));
         }
     }
 }
