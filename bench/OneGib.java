@@ -212,13 +212,14 @@ public class OneGib {
                             }
                         } else {
                             byte[] got = cache.get(key(i));
+                            // A wrong value counts whenever it is read: outside the window it is as wrong.
+                            if (got != null && !Arrays.equals(got, value(i, size))) {
+                                wrong.incrementAndGet();
+                            }
                             if (counted) {
                                 gets.incrementAndGet();
                                 if (got != null) {
                                     hits.incrementAndGet();
-                                    if (!Arrays.equals(got, value(i, size))) {
-                                        wrong.incrementAndGet();
-                                    }
                                 }
                             }
                         }
