@@ -230,9 +230,18 @@ public final class DumpFile {
         }
     }
 
-    /** {@link #read} of a raw file held whole in memory: the same records, checks and messages. */
-    private static Summary readRaw(Path file, byte[] all, HeaderCheck headerCheck, RecordConsumer consumer)
+    /**
+     * {@link #read} of a raw file (a local copy's) whose bytes are already in memory, such as one another node sent:
+     * the same records, checks and messages.
+     *
+     * @param file the file's name where it was read, for the messages
+     */
+    public static Summary readRaw(Path file, byte[] all, HeaderCheck headerCheck, RecordConsumer consumer)
             throws IOException {
+        if (all.length < RAW_MAGIC.length
+                || !java.util.Arrays.equals(all, 0, RAW_MAGIC.length, RAW_MAGIC, 0, RAW_MAGIC.length)) {
+            throw new IOException(file + " is not a Hearth local copy (bad magic)");
+        }
         java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(all);
         try {
             b.position(RAW_MAGIC.length);

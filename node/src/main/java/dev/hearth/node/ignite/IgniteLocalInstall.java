@@ -2,13 +2,7 @@ package dev.hearth.node.ignite;
 
 import dev.hearth.node.localcopy.LocalCopyService;
 import dev.hearth.storage.CacheNames;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiPredicate;
+import java.util.function.Function;
 import java.util.function.LongPredicate;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteCheckedException;
@@ -257,11 +252,17 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
     }
 
     @Override
-    public CompletableFuture<Map<Integer, LocalCopyService.PartitionEntries>> filesThere(String node, String zone,
-            Set<Integer> partitions) {
-        return ask(node, zone, partitions.size(),
-                new FilesJob(zone, partitions.stream().mapToInt(Integer::intValue).toArray()), PartitionFiles::decode,
-                Map.of());
+    public CompletableFuture<Map<Integer, byte[]>> filesThere(String node, String zone, Set<Integer> partitions) {
+        int[] asked = partitions.stream().mapToInt(Integer::intValue).toArray();
+        return ask(node, zone, asked.length, new FilesJob(zone, asked), files -> {
+            Map<Integer, byte[]> out = new TreeMap<>();
+            for (int i = 0; i < asked.length; i++) {
+                if (files[i] != null) {
+                    out.put(asked[i], files[i]);
+                }
+            }
+            return out;
+        }, Map.of());
     }
 
     @Override
@@ -271,19 +272,13 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
                 IgniteLocalInstall::partitions, Set.of());
     }
 
-    /** Reads a job's answer; may fail on one it cannot read. */
-    @FunctionalInterface
-    private interface Answer<R, T> {
-        T read(R answer) throws IOException;
-    }
-
     /**
      * Runs a request about some of a zone's partitions on another node. Never fails: if the node is gone, the job
      * fails or does not answer in time, the answer is {@code none}, with a log line, and those partitions load
      * through the cluster.
      */
     private <R, T> CompletableFuture<T> ask(String node, String zone, int partitions, IgniteCallable<R> job,
-            Answer<R, T> answer, T none) {
+            Function<R, T> answer, T none) {
         ClusterNode target = NodeAttributes.server(ignite, node);
         if (target == null) {
             return CompletableFuture.completedFuture(none);
@@ -293,8 +288,8 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
             ignite.compute(ignite.cluster().forNode(target)).withTimeout(INSTALL_TIMEOUT.toMillis()).callAsync(job)
                     .listen(f -> {
                         try {
-                            out.complete(answer.read(f.get()));
-                        } catch (IgniteException | IOException e) {
+                            out.complete(answer.apply(f.get()));
+                        } catch (IgniteException e) {
                             out.complete(refused(node, zone, partitions, e.getMessage(), none));
                         }
                     });
@@ -461,68 +456,12 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
     }
 
     /**
-     * Whole partition files between nodes as one byte array, the answer of a {@link FilesJob}. Not an object of
-     * Ignite's binary format: Ignite hashes every such object whole, at each level it is nested in, and the files of
-     * a 1 GiB restart then took a sixth of the nodes' JFR samples in BinaryArrayIdentityResolver.hashCode.
+     * Runs on a backup: its own files of the partitions as they are on disk (ownFiles), null where it has none, in the
+     * order asked. An array of byte arrays, not an object of Ignite's binary format, which Ignite hashes whole at
+     * every level it is nested in: the files of a 1 GiB restart took a sixth of the nodes' JFR samples in
+     * BinaryArrayIdentityResolver.hashCode that way.
      */
-    static final class PartitionFiles {
-        private PartitionFiles() {
-        }
-
-        static byte[] encode(Map<Integer, LocalCopyService.PartitionEntries> byPartition) {
-            try {
-                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-                DataOutputStream out = new DataOutputStream(bytes);
-                out.writeInt(byPartition.size());
-                for (Map.Entry<Integer, LocalCopyService.PartitionEntries> e : byPartition.entrySet()) {
-                    LocalCopyService.PartitionEntries f = e.getValue();
-                    out.writeInt(e.getKey());
-                    out.writeInt(f.contents().size());
-                    for (LocalCopyService.ContentId id : f.contents()) {
-                        out.writeUTF(id.origin());
-                        out.writeLong(id.counter());
-                    }
-                    out.writeInt(f.keys().size());
-                    for (int i = 0; i < f.keys().size(); i++) {
-                        out.writeUTF(f.keys().get(i));
-                        out.writeInt(f.values().get(i).length);
-                        out.write(f.values().get(i));
-                    }
-                }
-                out.flush();
-                return bytes.toByteArray();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        static Map<Integer, LocalCopyService.PartitionEntries> decode(byte[] data) throws IOException {
-            DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
-            Map<Integer, LocalCopyService.PartitionEntries> out = new TreeMap<>();
-            int partitions = in.readInt();
-            for (int p = 0; p < partitions; p++) {
-                int partition = in.readInt();
-                Set<LocalCopyService.ContentId> ids = new HashSet<>();
-                for (int n = in.readInt(); n > 0; n--) {
-                    ids.add(new LocalCopyService.ContentId(in.readUTF(), in.readLong()));
-                }
-                int entries = in.readInt();
-                List<String> keys = new ArrayList<>(entries);
-                List<byte[]> values = new ArrayList<>(entries);
-                for (int i = 0; i < entries; i++) {
-                    keys.add(in.readUTF());
-                    byte[] v = new byte[in.readInt()];
-                    in.readFully(v);
-                    values.add(v);
-                }
-                out.put(partition, new LocalCopyService.PartitionEntries(ids, keys, values));
-            }
-            return out;
-        }
-    }
-
-    /** Runs on a backup: its own files of the partitions, read whole and checked (ownFiles). */
-    static final class FilesJob implements IgniteCallable<byte[]> {
+    static final class FilesJob implements IgniteCallable<byte[][]> {
         private static final long serialVersionUID = 1L;
         private final String zone;
         private final int[] partitions;
@@ -536,16 +475,21 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
         }
 
         @Override
-        public byte[] call() throws Exception {
+        public byte[][] call() throws Exception {
+            byte[][] out = new byte[partitions.length][];
             LocalCopyService copy = service(ignite);
             if (copy == null) {
-                return PartitionFiles.encode(Map.of());
+                return out;
             }
             Set<Integer> asked = new HashSet<>();
             for (int p : partitions) {
                 asked.add(p);
             }
-            return PartitionFiles.encode(copy.ownFiles(zone, asked));
+            Map<Integer, byte[]> files = copy.ownFiles(zone, asked);
+            for (int i = 0; i < partitions.length; i++) {
+                out[i] = files.get(partitions[i]);
+            }
+            return out;
         }
     }
 

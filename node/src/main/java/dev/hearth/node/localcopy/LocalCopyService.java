@@ -179,12 +179,13 @@ public final class LocalCopyService {
                 String view, Map<Integer, ContentId> expected);
 
         /**
-         * Asks {@code node} for its own files of these partitions, each read whole and checked ({@link #ownFiles}).
+         * Asks {@code node} for its own files of these partitions, as they are on its disk ({@link #ownFiles}); the
+         * asking node checks them.
          *
-         * @return by partition, when it answers, without those it holds no intact file of; empty if it fails or does
-         *     not answer in time (the future never fails)
+         * @return by partition, when it answers, without those it holds no file of; empty if it fails or does not
+         *     answer in time (the future never fails)
          */
-        CompletableFuture<Map<Integer, PartitionEntries>> filesThere(String node, String zone, Set<Integer> partitions);
+        CompletableFuture<Map<Integer, byte[]>> filesThere(String node, String zone, Set<Integer> partitions);
 
         /**
          * Asks {@code node} to install its share of merges of every owner's file into its own copies ({@link
@@ -602,21 +603,33 @@ public final class LocalCopyService {
      */
     static FileEntries readFile(String zone, int partition, Path path, Predicate<Map<String, String>> wanted)
             throws IOException {
+        return readFile(zone, partition, path, null, wanted);
+    }
+
+    /**
+     * As {@link #readFile(String, int, Path, Predicate)}, from the file's bytes when given (a file another node sent;
+     * {@code path} then names it for the messages).
+     */
+    static FileEntries readFile(String zone, int partition, Path path, byte[] bytes,
+            Predicate<Map<String, String>> wanted) throws IOException {
         List<String> keys = new ArrayList<>();
         List<byte[]> values = new ArrayList<>();
+        DumpFile.HeaderCheck check = header -> {
+            if (!zone.equals(header.get("zone")) || !Integer.toString(partition).equals(header.get("partition"))) {
+                throw new IOException(path + " is not a local copy of zone " + zone + " partition " + partition
+                        + " (header " + header + ")");
+            }
+            if (!wanted.test(header)) {
+                throw new NotSelected();
+            }
+        };
+        DumpFile.RecordConsumer add = (k, v) -> {
+            keys.add(k);
+            values.add(v);
+        };
         try {
-            DumpFile.Summary s = DumpFile.read(path, header -> {
-                if (!zone.equals(header.get("zone")) || !Integer.toString(partition).equals(header.get("partition"))) {
-                    throw new IOException(path + " is not a local copy of zone " + zone + " partition " + partition
-                            + " (header " + header + ")");
-                }
-                if (!wanted.test(header)) {
-                    throw new NotSelected();
-                }
-            }, (k, v) -> {
-                keys.add(k);
-                values.add(v);
-            });
+            DumpFile.Summary s = bytes == null ? DumpFile.read(path, check, add)
+                    : DumpFile.readRaw(path, bytes, check, add);
             return new FileEntries(s.header(), keys, values);
         } catch (NotSelected notWanted) {
             throw notWanted;
@@ -680,12 +693,12 @@ public final class LocalCopyService {
     }
 
     /**
-     * This node's own files of these partitions, each read whole and checked, for a primary whose file of the
-     * partition holds other content: it merges them with its own ({@link Peers#filesThere}).
+     * This node's own files of these partitions as they are on disk, for a primary whose file of the partition holds
+     * other content: it checks them and merges them with its own ({@link Peers#filesThere}).
      *
-     * @return by partition, without those this node holds no intact file of
+     * @return by partition, without those this node holds no file of
      */
-    public Map<Integer, PartitionEntries> ownFiles(String zone, Set<Integer> partitions) {
+    public Map<Integer, byte[]> ownFiles(String zone, Set<Integer> partitions) {
         return install.ownFiles(zone, partitions);
     }
 

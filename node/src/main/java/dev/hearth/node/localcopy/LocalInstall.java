@@ -207,8 +207,19 @@ final class LocalInstall {
                 byBackup.computeIfAbsent(b, k -> new TreeSet<>()).add(p);
             }
         }
-        Map<String, CompletableFuture<Map<Integer, PartitionEntries>>> fetched = new TreeMap<>();
-        byBackup.forEach((b, ps) -> fetched.put(b, peers.filesThere(b, zone, ps)));
+        Map<String, CompletableFuture<Map<Integer, byte[]>>> asked = new TreeMap<>();
+        byBackup.forEach((b, ps) -> asked.put(b, peers.filesThere(b, zone, ps)));
+        Map<String, Map<Integer, PartitionEntries>> fetched = new TreeMap<>();
+        asked.forEach((b, answer) -> {
+            Map<Integer, PartitionEntries> files = new TreeMap<>();
+            answer.join().forEach((p, bytes) -> {
+                FileEntries e = readWhole(zone, p, Path.of(b + ":p-" + p + LocalCopyService.SUFFIX), bytes, null);
+                if (e != null) {
+                    files.put(p, new PartitionEntries(Set.of(e.content()), e.keys(), e.values()));
+                }
+            });
+            fetched.put(b, files);
+        });
         Map<Integer, PartitionEntries> merged = new TreeMap<>();
         Map<String, Map<Integer, MergeShare>> shares = new TreeMap<>();
         for (Integer p : differing) {
@@ -216,7 +227,7 @@ final class LocalInstall {
             List<PartitionEntries> files = new ArrayList<>();
             files.add(new PartitionEntries(Set.of(own.content()), own.keys(), own.values()));
             for (String b : c.backups.get(p)) {
-                PartitionEntries theirs = fetched.get(b).join().get(p);
+                PartitionEntries theirs = fetched.get(b).get(p);
                 if (theirs != null) {
                     files.add(theirs);
                 }
@@ -224,7 +235,7 @@ final class LocalInstall {
             PartitionEntries m = merge(files);
             merged.put(p, m);
             for (String b : c.backups.get(p)) {
-                shares.computeIfAbsent(b, k -> new TreeMap<>()).put(p, share(m, fetched.get(b).join().get(p)));
+                shares.computeIfAbsent(b, k -> new TreeMap<>()).put(p, share(m, fetched.get(b).get(p)));
             }
         }
         t.pace.acquire(Math.max(1, merged.values().stream().mapToInt(e -> e.keys().size()).sum()
@@ -399,13 +410,18 @@ final class LocalInstall {
     }
 
     /** Answers {@link Peers#filesThere} for this node. */
-    Map<Integer, PartitionEntries> ownFiles(String zone, Set<Integer> partitions) {
-        Map<Integer, PartitionEntries> out = new TreeMap<>();
+    Map<Integer, byte[]> ownFiles(String zone, Set<Integer> partitions) {
+        Map<Integer, byte[]> out = new TreeMap<>();
         for (Integer p : partitions) {
             Path path = root.resolve(zone).resolve("p-" + p + LocalCopyService.SUFFIX);
-            FileEntries e = Files.isRegularFile(path) ? readWhole(zone, p, path, null) : null;
-            if (e != null) {
-                out.put(p, new PartitionEntries(Set.of(e.content()), e.keys(), e.values()));
+            if (!Files.isRegularFile(path)) {
+                continue;
+            }
+            try {
+                out.put(p, Files.readAllBytes(path));
+            } catch (IOException e) {
+                // The primary merges without it; the passes that follow read it again and say so.
+                LOG.warn("Local copy: not sending {} to the partition's primary: {}", path, e.getMessage());
             }
         }
         return out;
@@ -459,8 +475,13 @@ final class LocalInstall {
      * (where {@code expected} is given) holds other content.
      */
     private FileEntries readWhole(String zone, int partition, Path path, ContentId expected) {
+        return readWhole(zone, partition, path, null, expected);
+    }
+
+    /** As {@link #readWhole(String, int, Path, ContentId)}, from the file's bytes when given (another node's file). */
+    private FileEntries readWhole(String zone, int partition, Path path, byte[] bytes, ContentId expected) {
         try {
-            return LocalCopyService.readFile(zone, partition, path, header -> {
+            return LocalCopyService.readFile(zone, partition, path, bytes, header -> {
                 ContentId content = ContentId.of(header);
                 return content != null && (expected == null || expected.equals(content));
             });

@@ -451,8 +451,8 @@ class LocalCopyServiceTest {
             }
 
             @Override
-            public java.util.concurrent.CompletableFuture<Map<Integer, LocalCopyService.PartitionEntries>> filesThere(
-                    String node, String zone, java.util.Set<Integer> partitions) {
+            public java.util.concurrent.CompletableFuture<Map<Integer, byte[]>> filesThere(String node, String zone,
+                    java.util.Set<Integer> partitions) {
                 return java.util.concurrent.CompletableFuture.completedFuture(copyB.ownFiles(zone, partitions));
             }
 
