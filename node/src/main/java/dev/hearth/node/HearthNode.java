@@ -99,6 +99,8 @@ public final class HearthNode implements AutoCloseable {
      * milliseconds; the bound only matters for a connection whose client stopped reading its answers.
      */
     private static final Duration MEMCACHED_DRAIN = Duration.ofSeconds(2);
+    /** Longest a stop waits for the membership record or a start-up load to end. */
+    private static final Duration DATA_DIR_WRITERS_WAIT = Duration.ofSeconds(5);
     private final java.util.concurrent.ExecutorService opsExecutor = java.util.concurrent.Executors
             .newFixedThreadPool(2, daemonThreads("hearth-ops"));
     private final java.util.concurrent.ScheduledExecutorService scheduler = java.util.concurrent.Executors
@@ -862,6 +864,8 @@ public final class HearthNode implements AutoCloseable {
             membershipExecutor.shutdownNow();
             peerWatchExecutor.shutdownNow();
             peerProbes.shutdownNow();
+            opsExecutor.shutdownNow();
+            awaitDataDirWriters();
             admin.close();
             if (tls != null) {
                 tls.close();
@@ -895,6 +899,7 @@ public final class HearthNode implements AutoCloseable {
         opsExecutor.shutdownNow();
         integrityExecutor.shutdownNow();
         tenantExecutor.shutdownNow();
+        awaitDataDirWriters();
         if (registry != null) {
             registry.close();
         }
@@ -934,6 +939,27 @@ public final class HearthNode implements AutoCloseable {
     @Override
     public void close() {
         stopGracefully();
+    }
+
+    /**
+     * Waits (bounded) for a task already running on the executors that write under node.dataDir (the membership
+     * record, a start-up load) to end once they were shut down: one still running after the stop created files in a
+     * data directory a test was deleting (StuckExchangeClusterTest, once in CI), or that the next start uses.
+     */
+    private void awaitDataDirWriters() {
+        long deadline = System.nanoTime() + DATA_DIR_WRITERS_WAIT.toNanos();
+        for (java.util.concurrent.ExecutorService e : List.of(membershipExecutor, opsExecutor)) {
+            try {
+                if (!e.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    LOG.warn("A task under node.dataDir still runs {} s after the stop began",
+                            DATA_DIR_WRITERS_WAIT.toSeconds());
+                    return;
+                }
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private void closeHeapWatch() {
