@@ -13,7 +13,9 @@
 #        is installed, every thread of the machine with perf: OUT_DIR/LABEL-perf.txt, CPU by thread and by symbol;
 #        perf: perf only), TLS (0; 1 runs the cluster with tls.enabled and mutual TLS, certificates made here with
 #        openssl, and drives the Hearth targets over TLS: the cost of TLS is this run's Hearth rows against a TLS=0 run's;
-#        real memcached stays plaintext, the reference of both).
+#        real memcached stays plaintext, the reference of both), SETS (node settings for the cluster, space-separated
+#        key=value, e.g. SETS="cluster.stripedPoolSize=8 cluster.communicationSelectors=4 memcached.ioThreads=4", the
+#        thread counts before they followed the cores: the summary prints them).
 # Results: OUT_DIR/summary.txt (default /tmp/hearth-cpu-per-op).
 set -euo pipefail
 
@@ -66,12 +68,15 @@ if [ "$tls" = 1 ]; then
   tls_bench=(--tls-ca "$t/ca.pem" --tls-cert "$t/client.crt" --tls-key "$t/client.key")
 fi
 
+node_sets=()
+for kv in ${SETS:-}; do node_sets+=(--set "$kv"); done
+
 mc_port=$((11211 + offset + 90))
 # Its own log is memcached-server.log: memcached.log is the bench run's (labelled "memcached").
 memcached -l 127.0.0.1 -p "$mc_port" -U 0 -t "$mc_threads" -m 1024 -u "$(id -un)" > "$out/memcached-server.log" 2>&1 &
 mc_pid=$!
 "$hearthctl" local up --nodes 3 --dir "$dir" --port-offset "$offset" --cluster-name "cpu-per-op-$offset" \
-  --start-timeout 300s "${tls_sets[@]}" > "$out/local-up.log" 2>&1 &
+  --start-timeout 300s "${tls_sets[@]}" "${node_sets[@]}" > "$out/local-up.log" 2>&1 &
 supervisor=$!
 cleanup() {
   "$hearthctl" local down --dir "$dir" --timeout 2m > /dev/null 2>&1 || true
@@ -97,7 +102,7 @@ EOF
 )
 
 say "# hearth CPU per operation, $(date -u +%FT%TZ), $(nproc) cores; memcached $(memcached -V | cut -d' ' -f2) with $mc_threads threads"
-say "threads=$threads pipeline=$pipeline warmup=${warmup}s duration=${duration}s keys=$keys valueSize=$value_size getRatio=$get_ratio tls=$tls"
+say "threads=$threads pipeline=$pipeline warmup=${warmup}s duration=${duration}s keys=$keys valueSize=$value_size getRatio=$get_ratio tls=$tls sets=${SETS:-none}"
 common=(--threads "$threads" --warmup "$warmup" --duration "$duration" --keys "$keys" --value-size "$value_size"
   --get-ratio "$get_ratio" -o table)
 wanted() { [[ ",$targets," == *",$1,"* ]]; }

@@ -391,7 +391,7 @@ public final class HearthNode implements AutoCloseable {
         }
         MemcachedServer memcached;
         try {
-            memcached = new MemcachedServer(config.memcached(), stats, 0, tls);
+            memcached = new MemcachedServer(config.memcached(), stats, config.memcached().eventLoopThreads(), tls);
         } catch (RuntimeException e) {
             admin.close();
             throw e;

@@ -380,6 +380,13 @@ public final class ConfigLoader {
         if (cl.expectedSize() < 0 || cl.expectedSize() > 1000) {
             throw new ConfigException("cluster.expectedSize", "must be 0 (learned) or a number of nodes up to 1000");
         }
+        if (cl.stripedPoolSize() < 0 || cl.stripedPoolSize() > 256) {
+            throw new ConfigException("cluster.stripedPoolSize", cl.stripedPoolSize() + " is out of range (0-256)");
+        }
+        if (cl.communicationSelectors() < 0 || cl.communicationSelectors() > 64) {
+            throw new ConfigException("cluster.communicationSelectors",
+                    cl.communicationSelectors() + " is out of range (0-64)");
+        }
         if (cl.rebalanceBatchSize().bytes() < 1024) {
             throw new ConfigException("cluster.rebalanceBatchSize", "must be at least 1k");
         }
@@ -524,6 +531,9 @@ public final class ConfigLoader {
         }
         if (mc.maxAuthFailures() < 1 || mc.maxAuthFailures() > 100) {
             throw new ConfigException("memcached.maxAuthFailures", mc.maxAuthFailures() + " is out of range (1-100)");
+        }
+        if (mc.ioThreads() < 0 || mc.ioThreads() > 256) {
+            throw new ConfigException("memcached.ioThreads", mc.ioThreads() + " is out of range (0-256)");
         }
     }
 

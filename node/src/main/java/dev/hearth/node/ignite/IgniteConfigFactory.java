@@ -126,6 +126,8 @@ public final class IgniteConfigFactory {
         // thread on 2 cores, so every answer of the node queued behind one thread and paid a thread hop. The node's
         // continuations never block: they decode, start further async operations and write to Netty channels.
         ic.setAsyncContinuationExecutor(Runnable::run);
+        // Ignite's defaults are at least 8 striped threads and 4 selectors whatever the cores: see halfTheCores.
+        ic.setStripedPoolSize(config.cluster().stripedThreads());
         ic.setPeerClassLoadingEnabled(false);
         ic.setMetricsLogFrequency(0);
         // Must stay below the failure detection timeout, or Ignite warns that status checks are late.
@@ -188,6 +190,7 @@ public final class IgniteConfigFactory {
         // batches waited 25 s: reads and writes of a whole node pair stalled during a full-cluster refill.
         comm.setSocketSendBuffer(PEER_SOCKET_BUFFER);
         comm.setSocketReceiveBuffer(PEER_SOCKET_BUFFER);
+        comm.setSelectorsCount(config.cluster().selectorThreads());
         ic.setCommunicationSpi(comm);
 
         ic.setDataStorageConfiguration(storage(config));

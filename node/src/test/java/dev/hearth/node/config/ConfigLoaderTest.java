@@ -99,6 +99,25 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void busyThreadPoolsFollowTheCoresUnlessSet() throws IOException {
+        int half = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+        HearthConfig c = load(null, Map.of());
+        assertEquals(half, HearthConfig.halfTheCores());
+        assertEquals(half, c.cluster().stripedThreads());
+        assertEquals(half, c.cluster().selectorThreads());
+        assertEquals(half, c.memcached().eventLoopThreads());
+        HearthConfig set = load(null, Map.of("HEARTH_MEMCACHED_IO_THREADS", "3"), "cluster.stripedPoolSize=8",
+                "cluster.communicationSelectors=4");
+        assertEquals(8, set.cluster().stripedThreads());
+        assertEquals(4, set.cluster().selectorThreads());
+        assertEquals(3, set.memcached().eventLoopThreads());
+        assertEquals("cluster.stripedPoolSize", fails(null, Map.of(), "cluster.stripedPoolSize=-1").key());
+        assertEquals("cluster.communicationSelectors",
+                fails(null, Map.of(), "cluster.communicationSelectors=65").key());
+        assertTrue(fails(null, Map.of(), "memcached.ioThreads=1000").getMessage().contains("0-256"));
+    }
+
+    @Test
     void memcachedAnswerMemoryMustHoldOneLargestValue() throws Exception {
         HearthConfig c = load(null, Map.of("HEARTH_MEMCACHED_OUTPUT_MEMORY", "32m"));
         assertEquals(32L << 20, c.memcached().outputMemory().bytes());

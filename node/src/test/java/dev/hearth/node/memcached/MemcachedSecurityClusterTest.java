@@ -317,7 +317,7 @@ class MemcachedSecurityClusterTest {
                 m.maxConnections(), m.idleTimeout(), m.readFailoverAfter(), m.operationTimeout(), m.users(),
                 m.outputMemory(), m.connectionOutput(), m.inputMemory(), m.slowReaderTimeout(), m.requestTimeout(),
                 m.usersFile(),
-                permit, m.maxAuthFailures());
+                permit, m.maxAuthFailures(), m.ioThreads());
     }
 
     // ------------------------------------------------------------------ tenant isolation
