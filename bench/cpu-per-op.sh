@@ -15,7 +15,10 @@
 #        openssl, and drives the Hearth targets over TLS: the cost of TLS is this run's Hearth rows against a TLS=0 run's;
 #        real memcached stays plaintext, the reference of both), SETS (node settings for the cluster, space-separated
 #        key=value, e.g. SETS="cluster.stripedPoolSize=8 cluster.communicationSelectors=4 memcached.ioThreads=4", the
-#        thread counts before they followed the cores: the summary prints them).
+#        thread counts before they followed the cores: the summary prints them), RATE (0 = as fast as each thread goes;
+#        else a fixed total rate in operations/s for every target, latency measured from when each request was due:
+#        "p99 at half of peak load" is a run with RATE at half the ops/s of a RATE=0 run), NODES (3; 1 compares one node
+#        with memcached on the same machine).
 # Results: OUT_DIR/summary.txt (default /tmp/hearth-cpu-per-op).
 set -euo pipefail
 
@@ -75,7 +78,7 @@ mc_port=$((11211 + offset + 90))
 # Its own log is memcached-server.log: memcached.log is the bench run's (labelled "memcached").
 memcached -l 127.0.0.1 -p "$mc_port" -U 0 -t "$mc_threads" -m 1024 -u "$(id -un)" > "$out/memcached-server.log" 2>&1 &
 mc_pid=$!
-"$hearthctl" local up --nodes 3 --dir "$dir" --port-offset "$offset" --cluster-name "cpu-per-op-$offset" \
+"$hearthctl" local up --nodes "${NODES:-3}" --dir "$dir" --port-offset "$offset" --cluster-name "cpu-per-op-$offset" \
   --start-timeout 300s "${tls_sets[@]}" "${node_sets[@]}" > "$out/local-up.log" 2>&1 &
 supervisor=$!
 cleanup() {
@@ -102,9 +105,9 @@ EOF
 )
 
 say "# hearth CPU per operation, $(date -u +%FT%TZ), $(nproc) cores; memcached $(memcached -V | cut -d' ' -f2) with $mc_threads threads"
-say "threads=$threads pipeline=$pipeline warmup=${warmup}s duration=${duration}s keys=$keys valueSize=$value_size getRatio=$get_ratio tls=$tls sets=${SETS:-none}"
+say "threads=$threads pipeline=$pipeline warmup=${warmup}s duration=${duration}s keys=$keys valueSize=$value_size getRatio=$get_ratio tls=$tls nodes=${NODES:-3} rate=${RATE:-0} sets=${SETS:-none}"
 common=(--threads "$threads" --warmup "$warmup" --duration "$duration" --keys "$keys" --value-size "$value_size"
-  --get-ratio "$get_ratio" -o table)
+  --get-ratio "$get_ratio" --rate "${RATE:-0}" -o table)
 wanted() { [[ ",$targets," == *",$1,"* ]]; }
 profile_start() { # $1 label: JFR on every node over the whole run, perf over the measured window
   [ "$profile" = 0 ] && return 0
