@@ -60,7 +60,8 @@ public record HearthConfig(
     /**
      * The default size of the node's busy thread pools: one thread per two cores (the JVM's count, which follows a
      * container's CPU limit), at least 1. Every thread that takes a message wakes up for it; on 2 cores, Ignite's and
-     * Netty's own defaults (8 striped threads, 4 selectors, 4 event loops) cost a third more CPU per operation.
+     * Netty's own defaults (8 striped threads, 4 selectors, 4 event loops per node) cost the memcached port 33-45% more
+     * CPU per operation (docs/benchmarks.md, "Thread pools sized to the cores").
      */
     public static int halfTheCores() {
         return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
