@@ -10,6 +10,7 @@ import dev.hearth.node.dump.DiskSpace;
 import dev.hearth.node.dump.DumpService;
 import dev.hearth.node.health.ExhaustionLog;
 import dev.hearth.node.health.HeapWatch;
+import dev.hearth.node.health.LogEvery;
 import dev.hearth.node.health.NodeStatus;
 import dev.hearth.node.ignite.IgniteCacheService;
 import dev.hearth.node.ignite.IgniteConfigFactory;
@@ -133,9 +134,8 @@ public final class HearthNode implements AutoCloseable {
             .newSingleThreadScheduledExecutor(daemonThreads("hearth-watchdog"));
     /** Null when localCopy.enabled is false. */
     private volatile LocalCopyService localCopy;
-    /** A slow local-copy round is logged at most this often. */
-    private static final long SLOW_LOCAL_COPY_WARN_EVERY_MS = 600_000;
-    private volatile long slowLocalCopyWarnedAt;
+    /** A slow local-copy round is logged at most once in this long. */
+    private final LogEvery slowLocalCopyLog = new LogEvery(Duration.ofMinutes(10));
     /** Full-disk counts and log lines of the local copy and the dumps. */
     private final DiskSpace disk = new DiskSpace();
     /** Old generation share of the heap, after a collection, at which the node leaves before the heap runs out. */
@@ -574,9 +574,7 @@ public final class HearthNode implements AutoCloseable {
             LOG.warn("Local copy write failed: {}", e.toString());
         }
         long took = (System.nanoTime() - t0) / 1_000_000;
-        long now = System.currentTimeMillis();
-        if (took > every / 2 && now - slowLocalCopyWarnedAt >= SLOW_LOCAL_COPY_WARN_EVERY_MS) {
-            slowLocalCopyWarnedAt = now;
+        if (took > every / 2 && slowLocalCopyLog.allow("round")) {
             LOG.warn("Local copy: a round took {} ms, more than half of localCopy.interval ({} ms): a crash may "
                     + "lose, at worst, writes up to about {} ms old, not {}. Rounds rewrite every changed partition "
                     + "whole; a longer interval or less data per node shortens them", took, every, every + took, every);
