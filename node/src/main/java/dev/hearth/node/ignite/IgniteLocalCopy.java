@@ -43,8 +43,9 @@ import org.apache.logging.log4j.Logger;
  * <p>An update counter grows with every change of its partition and travels with the partition when it moves
  * (rebalancing hands the counter over). A partition whose every owner left is recreated empty under
  * {@code PartitionLossPolicy.IGNORE} with its counter back at 0, and Ignite records no loss event in that mode. So a
- * node that rejoins and finds a partition it holds again at a lower counter than its file of the same cluster (same
- * cluster id) knows the partition's history restarted: it was lost, and the file's entries go back in (only where
+ * node that rejoins and finds a partition it holds again at a lower counter than the newest its file of the same
+ * cluster (same cluster id) may hold ({@link LocalCopyService.ContentId#newest}) knows the partition's history
+ * restarted: it was lost, and the file's entries go back in (only where
  * absent). A partition whose counter is at or above the file's has lived on: loading it would bring back deleted keys.
  */
 public final class IgniteLocalCopy implements LocalCopyService.Source, AutoWarmup.Cluster {
@@ -233,7 +234,7 @@ public final class IgniteLocalCopy implements LocalCopyService.Source, AutoWarmu
                 return false;
             }
             Long now = counters.getOrDefault(zone, Map.of()).get(partition);
-            long then = Long.parseLong(header.getOrDefault("counter", "0"));
+            long then = LocalCopyService.ContentId.newest(header);
             boolean lost = now != null && now < then;
             if (lost) {
                 LOG.warn("Local copy: partition {} of zone {} restarted its history (update counter {} now, {} in "

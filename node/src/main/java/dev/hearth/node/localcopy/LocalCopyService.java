@@ -114,6 +114,9 @@ public final class LocalCopyService {
         void close();
     }
 
+    /** Header field of a file written while its partition changed: the update counter when the scan ended. */
+    static final String COUNTER_AT_END = "counterAtEnd";
+
     /**
      * What a partition file holds, as its header says: where it was written ({@code origin}: the cluster's id) and the
      * partition's update counter then. The owners of a partition apply the same updates in the same order and share
@@ -125,6 +128,18 @@ public final class LocalCopyService {
      * #UNSETTLED}), part of its origin, so that it is never taken for another's twin: its owners merge their files.
      */
     public record ContentId(String origin, long counter) {
+        /**
+         * The highest update counter whose update a file may hold: its counter, or, for one written while its
+         * partition took writes ({@link #UNSETTLED}), the counter when its scan ended. A partition that lived on is
+         * at least there now; one found below it restarted its history (every copy was lost). Comparing with the
+         * counter alone missed such losses: every copy of a partition, written as the last writes arrived, carried
+         * the counter from before them (0), and a rejoining node skipped the partition with its entries.
+         */
+        public static long newest(Map<String, String> header) {
+            long counter = Long.parseLong(header.getOrDefault("counter", "0"));
+            return Math.max(counter, Long.parseLong(header.getOrDefault(COUNTER_AT_END, "0")));
+        }
+
         /** Header field of a file written while its partition changed: a token no other file has. */
         static final String UNSETTLED = "unsettled";
 
@@ -375,9 +390,13 @@ public final class LocalCopyService {
                 w.close();
                 entries = w.entries();
             }
-            if (source.counter(zone, h.partition()) != h.counter()) {
+            long after = source.counter(zone, h.partition());
+            if (after != h.counter()) {
                 // The header is written first and covered by the trailer's checksum: the token goes into a copy.
                 header.put(ContentId.UNSETTLED, UUID.randomUUID().toString());
+                if (after > h.counter()) {
+                    header.put(COUNTER_AT_END, Long.toString(after));
+                }
                 try (DumpFile.Writer w = new DumpFile.Writer(unsettled, header)) {
                     DumpFile.read(tmp, w::write);
                     w.close();
