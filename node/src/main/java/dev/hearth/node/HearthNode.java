@@ -66,6 +66,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteState;
 import org.apache.ignite.Ignition;
+import org.apache.ignite.IgnitionListener;
 import org.apache.ignite.ShutdownPolicy;
 import org.apache.ignite.internal.IgnitionEx;
 import org.apache.logging.log4j.LogManager;
@@ -94,6 +95,11 @@ public final class HearthNode implements AutoCloseable {
     private final AtomicBoolean accepting;
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private volatile boolean failed;
+    /**
+     * Registered with Ignition, whose listener set is static: until the stop removes it, it keeps this node, and the
+     * Ignite instance it holds, reachable (a test JVM that starts hundreds of nodes ran out of heap).
+     */
+    private volatile IgnitionListener igniteStateListener;
     private static final String SCHEDULED_PREFIX = "scheduled-";
     /**
      * Longest wait for the memcached connections to answer what they received before they are closed. Answers take
@@ -349,7 +355,8 @@ public final class HearthNode implements AutoCloseable {
                 TenantService tenants = node.tenants;
                 memcached.tenantFlush(tenants::flush);
             }
-            Ignition.addListener(node::onIgniteState);
+            node.igniteStateListener = node::onIgniteState;
+            Ignition.addListener(node.igniteStateListener);
             node.startOperations();
             warnIfAlone(config, ignite, knewPeers);
             LOG.info("Hearth node {} started in {} ms: cluster of {} node(s), ports {}", config.node().name(),
@@ -868,6 +875,7 @@ public final class HearthNode implements AutoCloseable {
             if (tls != null) {
                 tls.close();
             }
+            forgetIgniteState();
             return false;
         }
         if (!stopping.compareAndSet(false, true)) {
@@ -928,10 +936,18 @@ public final class HearthNode implements AutoCloseable {
         if (tls != null) {
             tls.close();
         }
+        forgetIgniteState();
         LOG.info("Node {} stopped in {} ms", config.node().name(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
         stopped.complete(null);
         return graceful;
+    }
+
+    private void forgetIgniteState() {
+        IgnitionListener l = igniteStateListener;
+        if (l != null) {
+            Ignition.removeListener(l);
+        }
     }
 
     @Override

@@ -72,6 +72,8 @@ class AdminAuthClusterTest {
     static void stop() {
         if (node != null) {
             node.stopGracefully();
+            // A static field outlives the class's tests: the stopped node would stay on the fork's heap.
+            node = null;
         }
         LoggerContext ctx = (LoggerContext) LogManager.getContext(false);
         ctx.getConfiguration().removeLogger(AdminAudit.LOGGER);

@@ -44,6 +44,8 @@ class AdminEndpointClusterTest {
     @AfterAll
     static void stop() {
         node.stopGracefully();
+        // A static field outlives the class's tests: the stopped node and its Ignite would stay on the fork's heap.
+        node = null;
     }
 
     static HttpResponse<String> send(String method, String path) throws Exception {

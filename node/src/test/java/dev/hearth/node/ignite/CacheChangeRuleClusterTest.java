@@ -52,6 +52,9 @@ class CacheChangeRuleClusterTest {
         if (node != null) {
             node.close();
         }
+        // Static fields outlive the class's tests: the stopped node and its Ignite would stay on the fork's heap.
+        client = null;
+        node = null;
     }
 
     @Test

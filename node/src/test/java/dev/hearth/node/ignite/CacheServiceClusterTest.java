@@ -54,6 +54,8 @@ class CacheServiceClusterTest {
         for (int i = nodes.size() - 1; i >= 0; i--) {
             nodes.get(i).stopGracefully();
         }
+        // A static list outlives the class's tests: the stopped nodes and their Ignites would stay on the fork's heap.
+        nodes.clear();
     }
 
     static CacheService svc(int i) {

@@ -58,6 +58,8 @@ class EntrySizeGuardClusterTest {
     static void stop() {
         if (node != null) {
             node.close();
+            // A static field outlives the class's tests: the stopped node and its Ignite would stay on the fork's heap.
+            node = null;
         }
     }
 

@@ -16,7 +16,11 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ignite.IgniteState;
+import org.apache.ignite.Ignition;
+import org.apache.ignite.ShutdownPolicy;
 import org.apache.ignite.internal.IgniteEx;
+import org.apache.ignite.internal.IgnitionEx;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -114,6 +118,10 @@ class WorkerWatchdogClusterTest {
         } finally {
             release.countDown();
             node.stopGracefully();
+            // A failed node leaves Ignite to its process's exit; in this JVM it would run on beside the later tests.
+            if (Ignition.state(node.ignite().name()) == IgniteState.STARTED) {
+                IgnitionEx.stop(node.ignite().name(), true, ShutdownPolicy.IMMEDIATE, false);
+            }
         }
     }
 }

@@ -125,6 +125,8 @@ class SecureClusterTest {
         for (int i = nodes.size() - 1; i >= 0; i--) {
             nodes.get(i).close();
         }
+        // A static list outlives the class's tests: the stopped nodes and their Ignites would stay on the fork's heap.
+        nodes.clear();
     }
 
     @Test

@@ -76,6 +76,8 @@ class TenantsClusterTest {
         for (int i = nodes.size() - 1; i >= 0; i--) {
             nodes.get(i).stopGracefully();
         }
+        // A static list outlives the class's tests: the stopped nodes and their Ignites would stay on the fork's heap.
+        nodes.clear();
     }
 
     static HttpResponse<String> http(int node, String method, String path) throws Exception {

@@ -47,6 +47,8 @@ class DumpAndWarmupClusterTest {
         for (int i = nodes.size() - 1; i >= 0; i--) {
             nodes.get(i).stopGracefully();
         }
+        // A static list outlives the class's tests: the stopped nodes and their Ignites would stay on the fork's heap.
+        nodes.clear();
     }
 
     static TenantKey key(int i) {
