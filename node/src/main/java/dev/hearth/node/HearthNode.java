@@ -573,14 +573,17 @@ public final class HearthNode implements AutoCloseable {
             // Ignite may be stopping underneath: what it shows now could be emptier than the files on disk.
             return;
         }
-        long t0 = System.nanoTime();
         try {
-            localCopy.writeChanged();
+            localCopy.writeChanged(config.localCopy().spread());
+        } catch (java.util.concurrent.CancellationException interrupted) {
+            // The stop interrupted a paced round's wait: the final write follows.
+            return;
         } catch (RuntimeException e) {
             // Thrown out of a periodic task, it would end the writes for good, without a word.
             LOG.warn("Local copy write failed: {}", e.toString());
         }
-        long took = (System.nanoTime() - t0) / 1_000_000;
+        // The round's work, without the waits of a paced round.
+        long took = localCopy.status(true).lastWriteMillis();
         if (took > every / 2 && slowLocalCopyLog.allow("round")) {
             LOG.warn("Local copy: a round took {} ms, more than half of localCopy.interval ({} ms): a crash may "
                     + "lose, at worst, writes up to about {} ms old, not {}. Rounds rewrite every changed partition "

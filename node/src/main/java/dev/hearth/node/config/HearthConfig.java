@@ -147,7 +147,15 @@ public record HearthConfig(
      * {@code interval}: how often the partitions that changed are written to {@code <dataDir>/local-copy/} (a crash
      * loses at most that much); {@code finalWriteTimeout}: longest a stop or a segmented node spends writing it.
      */
-    public record LocalCopy(boolean enabled, Duration interval, Duration finalWriteTimeout) {
+    /**
+     * {@code paced}: the periodic round spreads its writes over half of {@code interval} instead of writing them as
+     * fast as it can (the write at a stop never waits).
+     */
+    public record LocalCopy(boolean enabled, Duration interval, Duration finalWriteTimeout, boolean paced) {
+        /** How long a periodic round spreads its writes over. */
+        public Duration spread() {
+            return paced ? interval.dividedBy(2) : Duration.ZERO;
+        }
     }
 
     public record Logging(String format, String level) {

@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
@@ -24,6 +25,7 @@ import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
@@ -244,6 +246,9 @@ public final class LocalCopyService {
     private final AtomicLong bytesWritten = new AtomicLong();
     private final AtomicLong writeFailures = new AtomicLong();
     private volatile boolean installStepOver;
+    /** A write that may not wait wants the lock: a paced round stops waiting. */
+    private volatile boolean hurry;
+    private final Object pacer = new Object();
     private volatile long lastWriteAt;
     private volatile long lastWriteMillis;
     private volatile long lastWriteFiles;
@@ -278,23 +283,54 @@ public final class LocalCopyService {
 
     /**
      * Rewrites every held partition whose update counter moved since its file was written, and deletes the files of
-     * partitions this node no longer holds. Synchronized: the periodic write, the write at a stop and the one at
-     * segmentation never interleave.
+     * partitions this node no longer holds, as fast as it can: the write at a stop and the one at segmentation. A
+     * paced round in progress ({@link #writeChanged(Duration)}) stops waiting and finishes first.
      *
      * @return files written
      */
-    public synchronized int writeChanged() {
+    public int writeChanged() {
+        hurry = true;
+        synchronized (pacer) {
+            pacer.notifyAll();
+        }
+        try {
+            return writeChanged(Duration.ZERO);
+        } finally {
+            hurry = false;
+        }
+    }
+
+    /**
+     * As {@link #writeChanged()}, with the writes spread over {@code spread}: the partition at position i of the n
+     * this node holds (all zones) is written no earlier than i/n of {@code spread} after the round began. A round of
+     * the periodic write thus never takes a core for its whole length at once, and each partition is written at the
+     * same point of every round, so a write still reaches the disk within one interval. Synchronized: the periodic
+     * write, the write at a stop and the one at segmentation never interleave.
+     *
+     * @return files written
+     * @throws CancellationException when the thread was interrupted while it waited (the node is stopping)
+     */
+    public synchronized int writeChanged(Duration spread) {
         long t0 = System.nanoTime();
+        long waited = 0;
         int files = 0;
         long entries = 0;
         long bytes = 0;
         lastError = null;
         try {
             String cluster = source.clusterId();
+            Map<String, List<Held>> heldByZone = new LinkedHashMap<>();
+            int total = 0;
+            for (String zone : zones) {
+                List<Held> held = source.held(zone);
+                heldByZone.put(zone, held);
+                total += held.size();
+            }
+            int position = 0;
             for (String zone : zones) {
                 Path dir = root.resolve(zone);
                 Files.createDirectories(dir);
-                List<Held> held = source.held(zone);
+                List<Held> held = heldByZone.get(zone);
                 Set<Integer> holding = new java.util.HashSet<>();
                 for (Held h : held) {
                     holding.add(h.partition());
@@ -311,10 +347,21 @@ public final class LocalCopyService {
                         }
                     }
                 }
-                for (Held h : held) {
-                    String id = zone + "/" + h.partition();
+                for (Held listed : held) {
+                    int at = position++;
+                    String id = zone + "/" + listed.partition();
                     Long last = written.get(id);
-                    if (last != null && last == h.counter()) {
+                    if (last != null && last == listed.counter()) {
+                        continue;
+                    }
+                    waited += pace(t0, spread.toNanos() * at / Math.max(1, total));
+                    // A paced round reaches a partition seconds after it listed it: its counter may have moved since.
+                    long now = spread.isZero() ? listed.counter() : source.counter(zone, listed.partition());
+                    if (now < 0) {
+                        continue;
+                    }
+                    Held h = new Held(listed.partition(), now);
+                    if (last != null && last == now) {
                         continue;
                     }
                     long[] size;
@@ -326,7 +373,7 @@ public final class LocalCopyService {
                         if (disk.recordIfFull(DiskSpace.LOCAL_COPY, dir, e)) {
                             // The other partitions would meet the same full disk: the round ends here, with one
                             // log line, and the next interval tries again.
-                            return finish(t0, files, entries, bytes, false);
+                            return finish(t0, waited, files, entries, bytes, false);
                         }
                         // One partition that cannot be read now (e.g. it is being moved away) must not keep the
                         // others from being written; its file keeps its previous content and is tried again next time.
@@ -340,29 +387,58 @@ public final class LocalCopyService {
                     bytes += size[1];
                 }
             }
+        } catch (CancellationException stopping) {
+            finish(t0, waited, files, entries, bytes, false);
+            throw stopping;
         } catch (IOException | RuntimeException e) {
             writeFailures.incrementAndGet();
             lastError = WarmupService.describe(e);
             if (!disk.recordIfFull(DiskSpace.LOCAL_COPY, root, e)) {
                 LOG.warn("Local copy: writing under {} failed after {} files: {}", root, files, lastError);
             }
-            return finish(t0, files, entries, bytes, false);
+            return finish(t0, waited, files, entries, bytes, false);
         }
-        return finish(t0, files, entries, bytes, true);
+        return finish(t0, waited, files, entries, bytes, true);
+    }
+
+    /**
+     * Waits until {@code offsetNanos} after {@code start}, the round's start, unless a write that may not wait is
+     * asking for the lock ({@link #writeChanged()}).
+     *
+     * @return nanoseconds waited
+     */
+    private long pace(long start, long offsetNanos) {
+        long t = System.nanoTime();
+        long until = start + offsetNanos;
+        if (offsetNanos == 0 || t >= until) {
+            return 0;
+        }
+        synchronized (pacer) {
+            try {
+                for (long left = until - t; left > 0 && !hurry; left = until - System.nanoTime()) {
+                    TimeUnit.NANOSECONDS.timedWait(pacer, left);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CancellationException("the node is stopping");
+            }
+        }
+        return System.nanoTime() - t;
     }
 
     /**
      * Records a round of {@link #writeChanged} that wrote {@code files}; returns that count. Only a round that went
-     * through ({@code complete}) moves the last-write time: a copy that a full disk holds back must look old.
+     * through ({@code complete}) moves the last-write time: a copy that a full disk holds back must look old. The
+     * round's time is its work, without what a paced round waited.
      */
-    private int finish(long t0, int files, long entries, long bytes, boolean complete) {
+    private int finish(long t0, long waited, int files, long entries, long bytes, boolean complete) {
         writes.incrementAndGet();
         filesWritten.addAndGet(files);
         bytesWritten.addAndGet(bytes);
         if (complete) {
             lastWriteAt = System.currentTimeMillis();
         }
-        lastWriteMillis = (System.nanoTime() - t0) / 1_000_000;
+        lastWriteMillis = (System.nanoTime() - t0 - waited) / 1_000_000;
         lastWriteFiles = files;
         lastWriteEntries = entries;
         lastWriteBytes = bytes;

@@ -118,6 +118,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void localCopyRoundsArePacedOverHalfTheIntervalUnlessTurnedOff() throws IOException {
+        HearthConfig c = load(null, Map.of(), "localCopy.interval=30s");
+        assertTrue(c.localCopy().paced());
+        assertEquals(java.time.Duration.ofSeconds(15), c.localCopy().spread());
+        HearthConfig off = load(null, Map.of("HEARTH_LOCAL_COPY_PACED", "false"));
+        assertEquals(java.time.Duration.ZERO, off.localCopy().spread());
+    }
+
+    @Test
     void memcachedAnswerMemoryMustHoldOneLargestValue() throws Exception {
         HearthConfig c = load(null, Map.of("HEARTH_MEMCACHED_OUTPUT_MEMORY", "32m"));
         assertEquals(32L << 20, c.memcached().outputMemory().bytes());

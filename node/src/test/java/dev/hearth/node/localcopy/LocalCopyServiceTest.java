@@ -1,7 +1,9 @@
 package dev.hearth.node.localcopy;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hearth.node.dump.DiskSpace;
@@ -18,12 +20,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -108,6 +114,66 @@ class LocalCopyServiceTest {
 
     static Item item(String v, long expireAt) {
         return new Item(v.getBytes(StandardCharsets.UTF_8), 0, 1, expireAt, false);
+    }
+
+    /**
+     * A paced round writes the partition at position i of the n held no earlier than i/n of its spread after it began;
+     * a write that may not wait (a stop's) cuts a paced round's waits short instead of queueing behind it; a stop that
+     * interrupts a paced round's wait ends the round.
+     */
+    @Test
+    void aPacedRoundSpreadsItsWritesAndAStopNeitherWaitsForItNorIsLost() throws Exception {
+        Map<Integer, Long> scannedAt = new ConcurrentHashMap<>();
+        FakeNode node = new FakeNode() {
+            @Override
+            public void forEach(String zone, int partition, DumpFile.RecordConsumer consumer) throws IOException {
+                scannedAt.put(partition, System.nanoTime());
+                super.forEach(zone, partition, consumer);
+            }
+        };
+        for (int i = 0; i < 40; i++) {
+            node.put(i % 4, TenantKey.of("t", "k" + i), item("v" + i, 0));
+        }
+        LocalCopyService copy = new LocalCopyService(dir, List.of("default"), node);
+        Duration spread = Duration.ofMillis(400);
+        long t0 = System.nanoTime();
+        assertEquals(4, copy.writeChanged(spread));
+        for (int p = 0; p < 4; p++) {
+            long offset = scannedAt.get(p) - t0;
+            assertTrue(offset >= spread.toNanos() * p / 4, "partition " + p + " scanned " + offset + " ns in");
+        }
+
+        // Position 3 of 4 in a round spread over an hour: due 45 minutes in.
+        node.put(3, TenantKey.of("t", "late"), item("late", 0));
+        CompletableFuture<Integer> paced = new CompletableFuture<>();
+        Thread round = new Thread(() -> {
+            try {
+                paced.complete(copy.writeChanged(Duration.ofHours(1)));
+            } catch (RuntimeException e) {
+                paced.completeExceptionally(e);
+            }
+        });
+        round.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> round.getState() == Thread.State.TIMED_WAITING);
+        assertEquals(0, copy.writeChanged(), "the paced round, no longer waiting, wrote the change first");
+        assertEquals(1, paced.get(10, TimeUnit.SECONDS));
+        assertEquals(11, DumpFile.read(dir.resolve("local-copy/default/p-3.hcopy"), (k, v) -> { }).entries());
+
+        node.put(3, TenantKey.of("t", "stopped"), item("stopped", 0));
+        CompletableFuture<Integer> interrupted = new CompletableFuture<>();
+        Thread stopped = new Thread(() -> {
+            try {
+                interrupted.complete(copy.writeChanged(Duration.ofHours(1)));
+            } catch (RuntimeException e) {
+                interrupted.completeExceptionally(e);
+            }
+        });
+        stopped.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> stopped.getState() == Thread.State.TIMED_WAITING);
+        stopped.interrupt();
+        // A future completed with a CancellationException throws it as it is.
+        assertThrows(CancellationException.class, () -> interrupted.get(10, TimeUnit.SECONDS));
+        assertEquals(1, copy.writeChanged(), "the stop's own write takes the change the interrupted round left");
     }
 
     @Test
