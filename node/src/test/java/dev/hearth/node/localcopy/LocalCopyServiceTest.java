@@ -145,35 +145,34 @@ class LocalCopyServiceTest {
 
         // Position 3 of 4 in a round spread over an hour: due 45 minutes in.
         node.put(3, TenantKey.of("t", "late"), item("late", 0));
-        CompletableFuture<Integer> paced = new CompletableFuture<>();
-        Thread round = new Thread(() -> {
-            try {
-                paced.complete(copy.writeChanged(Duration.ofHours(1)));
-            } catch (RuntimeException e) {
-                paced.completeExceptionally(e);
-            }
-        });
-        round.start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> round.getState() == Thread.State.TIMED_WAITING);
+        PacedRound paced = PacedRound.waiting(copy);
         assertEquals(0, copy.writeChanged(), "the paced round, no longer waiting, wrote the change first");
-        assertEquals(1, paced.get(10, TimeUnit.SECONDS));
+        assertEquals(1, paced.files().get(10, TimeUnit.SECONDS));
         assertEquals(11, DumpFile.read(dir.resolve("local-copy/default/p-3.hcopy"), (k, v) -> { }).entries());
 
         node.put(3, TenantKey.of("t", "stopped"), item("stopped", 0));
-        CompletableFuture<Integer> interrupted = new CompletableFuture<>();
-        Thread stopped = new Thread(() -> {
-            try {
-                interrupted.complete(copy.writeChanged(Duration.ofHours(1)));
-            } catch (RuntimeException e) {
-                interrupted.completeExceptionally(e);
-            }
-        });
-        stopped.start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> stopped.getState() == Thread.State.TIMED_WAITING);
-        stopped.interrupt();
+        PacedRound interrupted = PacedRound.waiting(copy);
+        interrupted.thread().interrupt();
         // A future completed with a CancellationException throws it as it is.
-        assertThrows(CancellationException.class, () -> interrupted.get(10, TimeUnit.SECONDS));
+        assertThrows(CancellationException.class, () -> interrupted.files().get(10, TimeUnit.SECONDS));
         assertEquals(1, copy.writeChanged(), "the stop's own write takes the change the interrupted round left");
+    }
+
+    /** A round spread over an hour, on a thread of its own, once it waits for its next partition's turn. */
+    record PacedRound(Thread thread, CompletableFuture<Integer> files) {
+        static PacedRound waiting(LocalCopyService copy) {
+            CompletableFuture<Integer> files = new CompletableFuture<>();
+            Thread t = new Thread(() -> {
+                try {
+                    files.complete(copy.writeChanged(Duration.ofHours(1)));
+                } catch (RuntimeException e) {
+                    files.completeExceptionally(e);
+                }
+            });
+            t.start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> t.getState() == Thread.State.TIMED_WAITING);
+            return new PacedRound(t, files);
+        }
     }
 
     @Test
