@@ -398,7 +398,7 @@ public final class HearthNode implements AutoCloseable {
         }
         MemcachedServer memcached;
         try {
-            memcached = new MemcachedServer(config.memcached(), stats, config.memcached().eventLoopThreads(), tls);
+            memcached = new MemcachedServer(config.memcached(), stats, tls);
         } catch (RuntimeException e) {
             admin.close();
             throw e;

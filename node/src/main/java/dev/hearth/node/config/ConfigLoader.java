@@ -380,13 +380,8 @@ public final class ConfigLoader {
         if (cl.expectedSize() < 0 || cl.expectedSize() > 1000) {
             throw new ConfigException("cluster.expectedSize", "must be 0 (learned) or a number of nodes up to 1000");
         }
-        if (cl.stripedPoolSize() < 0 || cl.stripedPoolSize() > 256) {
-            throw new ConfigException("cluster.stripedPoolSize", cl.stripedPoolSize() + " is out of range (0-256)");
-        }
-        if (cl.communicationSelectors() < 0 || cl.communicationSelectors() > 64) {
-            throw new ConfigException("cluster.communicationSelectors",
-                    cl.communicationSelectors() + " is out of range (0-64)");
-        }
+        inRange(cl.stripedPoolSize(), 0, 256, "cluster.stripedPoolSize");
+        inRange(cl.communicationSelectors(), 0, 64, "cluster.communicationSelectors");
         if (cl.rebalanceBatchSize().bytes() < 1024) {
             throw new ConfigException("cluster.rebalanceBatchSize", "must be at least 1k");
         }
@@ -430,9 +425,7 @@ public final class ConfigLoader {
             if (z.getValue().memory().bytes() < (16L << 20)) {
                 throw new ConfigException(key + ".memory", "must be at least 16m (Ignite's smallest region)");
             }
-            if (z.getValue().backups() < 0 || z.getValue().backups() > 3) {
-                throw new ConfigException(key + ".backups", z.getValue().backups() + " is out of range (0-3)");
-            }
+            inRange(z.getValue().backups(), 0, 3, key + ".backups");
             for (var f : z.getValue().nodeFilter().entrySet()) {
                 require(f.getKey(), NAME, key + ".nodeFilter." + f.getKey(),
                         "a node attribute name (node.attributes) of 1-63 letters, digits, '.', '_' or '-'");
@@ -450,9 +443,7 @@ public final class ConfigLoader {
                     + "configured zone; zones: " + String.join(", ", new TreeMap<>(c.zones()).keySet()));
         }
         oneOf(t.maintenanceMode(), "tenants.maintenanceMode", Set.of("miss", "reject"));
-        if (t.metricsTenants() < 0 || t.metricsTenants() > 1000) {
-            throw new ConfigException("tenants.metricsTenants", t.metricsTenants() + " is out of range (0-1000)");
-        }
+        inRange(t.metricsTenants(), 0, 1000, "tenants.metricsTenants");
     }
 
     /** The memcached endpoint, its bounds (against the heap) and its users. */
@@ -529,12 +520,8 @@ public final class ConfigLoader {
             throw new ConfigException("memcached.users", "tenantMode authenticated needs at least one user "
                     + "(memcached.users or memcached.usersFile)");
         }
-        if (mc.maxAuthFailures() < 1 || mc.maxAuthFailures() > 100) {
-            throw new ConfigException("memcached.maxAuthFailures", mc.maxAuthFailures() + " is out of range (1-100)");
-        }
-        if (mc.ioThreads() < 0 || mc.ioThreads() > 256) {
-            throw new ConfigException("memcached.ioThreads", mc.ioThreads() + " is out of range (0-256)");
-        }
+        inRange(mc.maxAuthFailures(), 1, 100, "memcached.maxAuthFailures");
+        inRange(mc.ioThreads(), 0, 256, "memcached.ioThreads");
     }
 
     /** Dumps, warm-up, local copies, logging and shutdown. */
@@ -696,6 +683,12 @@ public final class ConfigLoader {
         if (!allowed.contains(value)) {
             throw new ConfigException(key, "'" + value + "' is not allowed; expected one of "
                     + allowed.stream().sorted().collect(Collectors.joining(", ")));
+        }
+    }
+
+    private static void inRange(int value, int min, int max, String key) {
+        if (value < min || value > max) {
+            throw new ConfigException(key, value + " is out of range (" + min + "-" + max + ")");
         }
     }
 

@@ -70,20 +70,16 @@ public final class MemcachedServer implements AutoCloseable {
     private String host;
     private volatile boolean accepting;
 
+    /** A plaintext port; its event loops are {@code settings.eventLoopThreads()}. */
     public MemcachedServer(HearthConfig.Memcached settings, OperationStats ops) {
-        this(settings, ops, 0);
-    }
-
-    /** @param ioThreads event-loop threads (0 = Netty's default, two per core) */
-    public MemcachedServer(HearthConfig.Memcached settings, OperationStats ops, int ioThreads) {
-        this(settings, ops, ioThreads, null);
+        this(settings, ops, null);
     }
 
     /**
-     * @param ioThreads event-loop threads (0 = Netty's default, two per core)
+     * @param settings the port's settings, its event-loop count among them ({@code eventLoopThreads})
      * @param tls the node's TLS (every connection must speak it, with a client certificate), or null for plaintext
      */
-    public MemcachedServer(HearthConfig.Memcached settings, OperationStats ops, int ioThreads, NodeTls tls) {
+    public MemcachedServer(HearthConfig.Memcached settings, OperationStats ops, NodeTls tls) {
         this.tls = tls;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("hearth-memcached-flush"));
         try {
@@ -93,7 +89,7 @@ public final class MemcachedServer implements AutoCloseable {
             throw e;
         }
         this.boss = new NioEventLoopGroup(1, daemon("hearth-memcached-accept"));
-        this.workers = new NioEventLoopGroup(ioThreads, daemon("hearth-memcached-io"));
+        this.workers = new NioEventLoopGroup(settings.eventLoopThreads(), daemon("hearth-memcached-io"));
     }
 
     private static ThreadFactory daemon(String name) {

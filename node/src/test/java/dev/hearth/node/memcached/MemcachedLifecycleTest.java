@@ -80,12 +80,12 @@ class MemcachedLifecycleTest {
     }
 
     private static HearthConfig.Memcached settings() {
-        return new ConfigLoader().load(null, Map.of(), List.of()).memcached();
+        return new ConfigLoader().load(null, Map.of(), List.of("memcached.ioThreads=1")).memcached();
     }
 
     @Test
     void refusesBeforeReadyAnswersInFlightOnDrainThenCloses() throws Exception {
-        MemcachedServer server = new MemcachedServer(settings(), new OperationStats(), 1);
+        MemcachedServer server = new MemcachedServer(settings(), new OperationStats());
         try {
             int port = server.start("127.0.0.1", 0);
             assertThrows(ConnectException.class, () -> new Socket().connect(new InetSocketAddress("127.0.0.1", port),
@@ -137,7 +137,7 @@ class MemcachedLifecycleTest {
         try (java.net.ServerSocket taken = new java.net.ServerSocket()) {
             taken.setReuseAddress(true);
             taken.bind(new InetSocketAddress("127.0.0.1", 0));
-            MemcachedServer server = new MemcachedServer(settings(), new OperationStats(), 1);
+            MemcachedServer server = new MemcachedServer(settings(), new OperationStats());
             try {
                 IllegalStateException e = assertThrows(IllegalStateException.class,
                         () -> server.start("127.0.0.1", taken.getLocalPort()));

@@ -267,7 +267,7 @@ class MemcachedSecurityClusterTest {
         // not come through the TLS handler gets.)
         HearthConfig.Memcached strict = withPermit(node.node(0).config().memcached(), false);
         OperationStats ops = new OperationStats();
-        try (MemcachedServer server = new MemcachedServer(strict, ops, 1)) {
+        try (MemcachedServer server = new MemcachedServer(strict, ops)) {
             int p = server.start("127.0.0.1", 0);
             server.ready(node.node(0).cache());
             try (Wire w = new Wire(p)) {
