@@ -583,7 +583,7 @@ public final class HearthNode implements AutoCloseable {
             LOG.warn("Local copy write failed: {}", e.toString());
         }
         // The round's work, without the waits of a paced round.
-        long took = localCopy.status(true).lastWriteMillis();
+        long took = localCopy.lastRoundWorkMillis();
         if (took > every / 2 && slowLocalCopyLog.allow("round")) {
             LOG.warn("Local copy: a round took {} ms, more than half of localCopy.interval ({} ms): a crash may "
                     + "lose, at worst, writes up to about {} ms old, not {}. Rounds rewrite every changed partition "

@@ -251,6 +251,7 @@ public final class LocalCopyService {
     private final Object pacer = new Object();
     private volatile long lastWriteAt;
     private volatile long lastWriteMillis;
+    private volatile long lastRoundWorkMillis;
     private volatile long lastWriteFiles;
     private volatile long lastWriteEntries;
     private volatile long lastWriteBytes;
@@ -401,6 +402,11 @@ public final class LocalCopyService {
         return finish(t0, waited, files, entries, bytes, true);
     }
 
+    /** The last round's work in milliseconds: its length without the waits of a paced round. */
+    public long lastRoundWorkMillis() {
+        return lastRoundWorkMillis;
+    }
+
     /**
      * Waits until {@code offsetNanos} after {@code start}, the round's start, unless a write that may not wait is
      * asking for the lock ({@link #writeChanged()}).
@@ -429,7 +435,9 @@ public final class LocalCopyService {
     /**
      * Records a round of {@link #writeChanged} that wrote {@code files}; returns that count. Only a round that went
      * through ({@code complete}) moves the last-write time: a copy that a full disk holds back must look old. The
-     * round's time is its work, without what a paced round waited.
+     * round's time is from its start to its end, so that the last-write time less it is when the round began (every
+     * write acknowledged before then is on disk); its work alone, without a paced round's waits, is {@link
+     * #lastRoundWorkMillis}.
      */
     private int finish(long t0, long waited, int files, long entries, long bytes, boolean complete) {
         writes.incrementAndGet();
@@ -438,7 +446,9 @@ public final class LocalCopyService {
         if (complete) {
             lastWriteAt = System.currentTimeMillis();
         }
-        lastWriteMillis = (System.nanoTime() - t0 - waited) / 1_000_000;
+        long took = System.nanoTime() - t0;
+        lastWriteMillis = took / 1_000_000;
+        lastRoundWorkMillis = (took - waited) / 1_000_000;
         lastWriteFiles = files;
         lastWriteEntries = entries;
         lastWriteBytes = bytes;
