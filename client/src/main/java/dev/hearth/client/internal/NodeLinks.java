@@ -15,8 +15,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import org.apache.ignite.Ignition;
 import org.apache.ignite.cache.affinity.rendezvous.RendezvousAffinityFunction;
 import org.apache.ignite.cache.query.QueryCursor;
@@ -26,6 +24,8 @@ import org.apache.ignite.client.ClientRetryNonePolicy;
 import org.apache.ignite.client.IgniteClient;
 import org.apache.ignite.client.IgniteClientFuture;
 import org.apache.ignite.configuration.ClientConfiguration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One thin-client connection per node (one address each, partition awareness off), for reads around a node that does
@@ -51,7 +51,7 @@ import org.apache.ignite.configuration.ClientConfiguration;
  * answers or its request times out, so that it does not hold up the pool's threads.
  */
 final class NodeLinks implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(NodeLinks.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(NodeLinks.class);
     /** Do not reconnect to a node more often than this: a dead node refuses at once, and would be retried per read. */
     private static final long RECONNECT_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
@@ -78,6 +78,14 @@ final class NodeLinks implements AutoCloseable {
         final ThreadPoolExecutor pool = new ThreadPoolExecutor(THREADS_PER_NODE, THREADS_PER_NODE, 30,
                 TimeUnit.SECONDS, new ArrayBlockingQueue<>(4096),
                 ClientThreads.daemonFactory("hearth-failover", ClientThreads.ThreadKind.MAY_BLOCK));
+        /**
+         * The registry scans' own thread for this node. On the read pool they waited behind the hedged reads of a
+         * large getAll (one scan per partition and node: a getAll of 1,234 keys queued about 2,000), the registry
+         * reading aged past maxRegistryAge, and every write was refused for a while.
+         */
+        final ThreadPoolExecutor registryPool = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(4), ClientThreads.daemonFactory("hearth-failover-registry",
+                        ClientThreads.ThreadKind.MAY_BLOCK));
         volatile long lastAttemptNanos = System.nanoTime() - RECONNECT_PAUSE_NANOS;
         /**
          * Requests running and not yet settled, and when this node last answered one or, if it was idle, when the
@@ -91,6 +99,7 @@ final class NodeLinks implements AutoCloseable {
         Link(String address) {
             this.address = address;
             pool.allowCoreThreadTimeOut(true);
+            registryPool.allowCoreThreadTimeOut(true);
         }
 
         /** The client if connected; otherwise starts connecting in the background and returns null. */
@@ -139,7 +148,7 @@ final class NodeLinks implements AutoCloseable {
                     client = c;
                 }
             } catch (RuntimeException e) {
-                LOG.log(Level.FINE, "read failover: cannot connect to " + address, e);
+                LOG.debug("read failover: cannot connect to " + address, e);
             } finally {
                 connecting.set(false);
             }
@@ -311,17 +320,23 @@ final class NodeLinks implements AutoCloseable {
                 }
             }
         }
-        links.forEach(l -> l.pool.shutdownNow());
+        links.forEach(l -> {
+            l.pool.shutdownNow();
+            l.registryPool.shutdownNow();
+        });
         for (IgniteClient c : open) {
             try {
                 c.close();
             } catch (RuntimeException e) {
-                LOG.log(Level.FINE, "closing a read-failover connection", e);
+                LOG.debug("closing a read-failover connection", e);
             }
         }
     }
 
-    /** Runs a blocking step on every connected node at once, for the registry scan; first success wins. */
+    /**
+     * Runs a blocking step on every connected node at once, for the registry scan, on the nodes' registry threads
+     * (never behind hedged reads); first success wins.
+     */
     <T> CompletableFuture<T> anyNode(Function<IgniteClient, T> step) {
         CompletableFuture<T> out = new CompletableFuture<>();
         AtomicInteger pending = new AtomicInteger(Integer.MAX_VALUE);
@@ -332,7 +347,7 @@ final class NodeLinks implements AutoCloseable {
                 continue;
             }
             try {
-                l.pool.execute(() -> {
+                l.registryPool.execute(() -> {
                     try {
                         out.complete(l.call(step, c));
                     } catch (RuntimeException e) {
