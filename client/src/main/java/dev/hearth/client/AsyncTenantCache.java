@@ -42,6 +42,9 @@ public interface AsyncTenantCache<V> {
     /** @see TenantCache#put(String, Object, Duration) */
     CompletableFuture<Void> put(String key, V value, Duration ttl);
 
+    /** @see TenantCache#putAll */
+    CompletableFuture<Void> putAll(Map<String, ? extends V> entries, Duration ttl);
+
     /** @see TenantCache#putIfAbsent */
     CompletableFuture<Boolean> putIfAbsent(String key, V value, Duration ttl);
 
@@ -56,6 +59,12 @@ public interface AsyncTenantCache<V> {
 
     /** @see TenantCache#delete(String) */
     CompletableFuture<Boolean> delete(String key);
+
+    /** @see TenantCache#deleteAll */
+    CompletableFuture<Integer> deleteAll(Collection<String> keys);
+
+    /** @see TenantCache#flush */
+    CompletableFuture<Long> flush();
 
     /** @see TenantCache#delete(String, long) */
     CompletableFuture<CasResult> delete(String key, long version);

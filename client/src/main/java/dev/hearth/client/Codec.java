@@ -33,7 +33,16 @@ public interface Codec<V> {
         return Codecs.UTF8;
     }
 
-    /** Objects as JSON through a default Jackson {@link ObjectMapper}. */
+    /**
+     * A new Jackson mapper configured as {@link #json(Class)}'s: {@code java.time} values as ISO-8601 text, and
+     * properties the class does not know ignored (a newer version of the application may have added them). Configure
+     * it further and hand it to {@link #json(ObjectMapper, Class)}.
+     */
+    static ObjectMapper jsonMapper() {
+        return Codecs.newMapper();
+    }
+
+    /** Objects as JSON through a default Jackson {@link ObjectMapper} ({@link #jsonMapper()}). */
     static <T> Codec<T> json(Class<T> type) {
         return Codecs.json(Codecs.DEFAULT_MAPPER, Codecs.DEFAULT_MAPPER.constructType(type));
     }

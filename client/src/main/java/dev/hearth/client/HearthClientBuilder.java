@@ -1,6 +1,7 @@
 package dev.hearth.client;
 
 import dev.hearth.client.internal.ClientCore;
+import dev.hearth.client.internal.JvmAccess;
 import dev.hearth.client.internal.TlsSettings;
 import dev.hearth.tls.ClientTls;
 import dev.hearth.tls.PemException;
@@ -38,13 +39,14 @@ public final class HearthClientBuilder {
     private Duration nearCacheTtl = Duration.ZERO;
     private long nearCacheMaxEntries = 10_000;
     private TenantAvailability availability = TenantAvailability.ALWAYS;
-    private Consumer<ClientConfiguration> igniteCustomizer = c -> { };
     private Duration readFailoverAfter;
     private int maxValueSize = DEFAULT_MAX_VALUE_SIZE;
     private Path tlsCaFile;
     private Path tlsCertFile;
     private Path tlsKeyFile;
     private boolean tls;
+    private SSLContext tlsContext;
+    private final List<OperationListener> listeners = new ArrayList<>();
     private Ticker ticker = Ticker.system();
     private Clock clock = Clock.systemUTC();
 
@@ -251,6 +253,9 @@ public final class HearthClientBuilder {
      * @throws IllegalArgumentException if only one of {@code certFile} and {@code keyFile} is given
      */
     public HearthClientBuilder tls(Path caFile, Path certFile, Path keyFile) {
+        if (tls) {
+            throw new IllegalStateException("tls is already set");
+        }
         if ((certFile == null) != (keyFile == null)) {
             throw new IllegalArgumentException("tls: a client certificate and its key go together (got "
                     + (certFile == null ? "only the key " + keyFile : "only the certificate " + certFile) + ")");
@@ -263,11 +268,29 @@ public final class HearthClientBuilder {
     }
 
     /**
-     * Adjusts Ignite's client configuration after Hearth has set it up (addresses, timeouts, {@link #tls}). Changing what
-     * Hearth set (addresses, timeout, partition awareness, executors, retry) voids this class's contracts.
+     * Connects over TLS with a context the application made itself (keys from a keystore, an HSM or a secrets
+     * manager; trust as it decides), in place of {@link #tls(Path, Path, Path)}'s PEM files. The context must trust
+     * the nodes' certificates and, for a cluster with {@code tls.caFile}, present a certificate the cluster CA signed.
+     *
+     * @throws IllegalStateException if TLS is already set on this builder
      */
-    public HearthClientBuilder configureIgnite(Consumer<ClientConfiguration> customizer) {
-        this.igniteCustomizer = Objects.requireNonNull(customizer, "customizer");
+    public HearthClientBuilder tls(SSLContext context) {
+        Objects.requireNonNull(context, "context");
+        if (tls) {
+            throw new IllegalStateException("tls is already set");
+        }
+        this.tls = true;
+        this.tlsContext = context;
+        return this;
+    }
+
+    /**
+     * Adds a listener that hears the start and the end of every operation (metrics, tracing); see
+     * {@link OperationListener}. Listeners are called in the order added. None by default, and then observing costs
+     * nothing.
+     */
+    public HearthClientBuilder addListener(OperationListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
         return this;
     }
 
@@ -295,8 +318,11 @@ public final class HearthClientBuilder {
      * operations fail fast (and {@code getOrLoad} serves from the loader) until a background probe connects.
      *
      * @throws IllegalArgumentException if no address was given
+     * @throws IllegalStateException if the JVM lacks {@code --add-opens=java.base/java.nio=ALL-UNNAMED}, the one
+     *     flag Ignite's thin client needs (the message says where it may go)
      */
     public HearthClient build() {
+        JvmAccess.check();
         if (addresses.isEmpty()) {
             throw new IllegalArgumentException("no addresses: give every node's host:thinClientPort");
         }
@@ -304,15 +330,20 @@ public final class HearthClientBuilder {
             throw new IllegalArgumentException("maxRegistryAge (" + maxRegistryAge + ") must be at least twice "
                     + "registryRefreshInterval (" + registryRefreshInterval + ")");
         }
-        Consumer<ClientConfiguration> ignite = igniteCustomizer;
+        // No logger for Ignite's thin client (it then logs nothing): given one, it logged each failed reconnect as a
+        // WARN with a stack trace, thousands per minute while a node was down, from the io threads, on the
+        // deadline's path. The client's own WARNs (circuit opened, registry unreadable) report those events once.
+        Consumer<ClientConfiguration> ignite = c -> { };
         if (tls) {
-            SSLContext context;
-            try {
-                context = ClientTls.context(tlsCaFile, tlsCertFile, tlsKeyFile);
-            } catch (PemException e) {
-                throw new IllegalArgumentException("tls: " + e.getMessage(), e);
+            SSLContext context = tlsContext;
+            if (context == null) {
+                try {
+                    context = ClientTls.context(tlsCaFile, tlsCertFile, tlsKeyFile);
+                } catch (PemException e) {
+                    throw new IllegalArgumentException("tls: " + e.getMessage(), e);
+                }
             }
-            ignite = TlsSettings.applying(context).andThen(igniteCustomizer);
+            ignite = ignite.andThen(TlsSettings.applying(context));
         }
         return new ClientCore(new ClientCore.Settings(List.copyOf(addresses), timeout,
                 requestTimeout != null ? requestTimeout : timeout, zone, registryRefreshInterval, maxRegistryAge,
@@ -321,7 +352,7 @@ public final class HearthClientBuilder {
                 maxConcurrentLoads, maxQueuedLoads, circuitFailureThreshold, circuitProbeInterval,
                 staleWhileRevalidate, staleIfError, nearCacheTtl, nearCacheMaxEntries, availability,
                 ignite, readFailoverAfter != null ? readFailoverAfter : DEFAULT_READ_FAILOVER_AFTER,
-                maxValueSize, ticker, clock));
+                maxValueSize, ticker, clock, List.copyOf(listeners)));
     }
 
     private static Duration positive(Duration d, String what) {

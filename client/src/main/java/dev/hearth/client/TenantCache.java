@@ -64,6 +64,19 @@ public interface TenantCache<V> {
     void put(String key, V value, Duration ttl);
 
     /**
+     * Stores every entry, replacing whatever the keys held; they expire after {@code ttl} ({@link Duration#ZERO}:
+     * never). One operation with one deadline, one request to the cluster (sent again whole, within the deadline, if
+     * its answer is lost), which the nodes apply key by key.
+     * Every key and value is checked and encoded before anything is sent, so a bad one fails the call with nothing
+     * written. Not atomic: when the call fails (deadline, unreachable cluster), some entries may have been stored
+     * and others not; calling it again is safe.
+     *
+     * @throws IllegalArgumentException for a null or empty key, or a value larger than
+     *     {@link HearthClientBuilder#maxValueSize}, before anything is sent
+     */
+    void putAll(Map<String, ? extends V> entries, Duration ttl);
+
+    /**
      * Stores {@code value} only if the key is absent (or expired): memcached's {@code add}.
      *
      * @return true if stored, false if the key held a live value (left unchanged)
@@ -95,6 +108,27 @@ public interface TenantCache<V> {
      *     removal done by that earlier attempt is reported as false
      */
     boolean delete(String key);
+
+    /**
+     * Removes the keys (duplicates count once). One operation with one deadline, each key sent to its own node at
+     * once. Not atomic: when the call fails, some keys may have been removed; calling it again is safe.
+     *
+     * @return how many of the keys held a live value (absent, expired and damaged ones count 0; after a retried
+     *     attempt, as {@link #delete(String)})
+     */
+    int deleteAll(Collection<String> keys);
+
+    /**
+     * Removes every key of this tenant, as {@code hearthctl tenant flush} does, and answers how many live values were
+     * removed. The nodes scan the tenant's zone with a filter that keeps only this tenant's keys, which are then
+     * removed in batches of 500, all within this call's deadline: give a large tenant a longer one
+     * ({@link #withTimeout}). When the deadline passes first the call throws {@link HearthTimeoutException} with part
+     * of the keys removed, and calling it again finishes. Writes made while it runs may survive it. A tenant in
+     * maintenance (mode miss) answers 0 without the cache.
+     *
+     * @throws HearthException while the tenant moves between zones (flush it after the move), as the node refuses
+     */
+    long flush();
 
     /**
      * Removes the key only if it holds {@code version}.

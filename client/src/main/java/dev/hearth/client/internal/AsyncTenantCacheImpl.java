@@ -5,6 +5,7 @@ import dev.hearth.client.CacheLoader;
 import dev.hearth.client.CasResult;
 import dev.hearth.client.Codec;
 import dev.hearth.client.HearthException;
+import dev.hearth.client.Operation;
 import dev.hearth.client.TenantCache;
 import dev.hearth.client.Versioned;
 import dev.hearth.client.internal.ClientCore.Ctx;
@@ -19,10 +20,12 @@ import dev.hearth.storage.TenantKey;
 import dev.hearth.storage.VersionClock;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
@@ -231,6 +234,16 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         return f;
     }
 
+    /** As {@link #invalidating(String, CompletableFuture)} for the keys of a multi-key write. */
+    private <T> CompletableFuture<T> invalidatingAll(Collection<String> sks, CompletableFuture<T> f) {
+        if (core.near == null) {
+            return f;
+        }
+        sks.forEach(this::nearInvalidate);
+        f.whenComplete((r, e) -> sks.forEach(this::nearInvalidate));
+        return f;
+    }
+
     /** Stored bytes and the zone they were read from. */
     private record Raw(String zone, byte[] bytes) {
     }
@@ -342,6 +355,17 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         }
     }
 
+    /** A read as operation {@code op} for the listeners: its network step is what they observe. */
+    private <R, T> Read<R, T> observedRead(Operation op, java.util.function.Supplier<Read<R, T>> make) {
+        @SuppressWarnings("unchecked")
+        Read<R, T>[] made = new Read[1];
+        CompletableFuture<R> io = core.observers.observe(op, tenant, () -> {
+            made[0] = make.get();
+            return made[0].io();
+        });
+        return new Read<>(io, made[0].finish());
+    }
+
     /** A single key's network step. */
     private CompletableFuture<Raw> readIo(Route r, String sk) {
         return oneKey(r, false, ctx -> readRouted(ctx, r, sk));
@@ -361,23 +385,25 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     }
 
     Read<Raw, V> read(String key) {
-        byte[] kb = TenantKey.keyBytes(key);
-        String sk = sk(kb);
-        Route r = route();
-        if (bypass(r)) {
-            return new Read<>(done(null), raw -> null);
-        }
-        Item cached = nearGet(sk);
-        if (cached != null && !r.maintenance() && core.isUserAvailable(tenant)) {
-            core.stats.hits.increment();
-            return new Read<>(done(null), none -> decode(kb, cached));
-        }
-        // Only the stored bytes come back through the network step; checking the envelope and counting the hit
-        // happen in finish, on the thread that wants the value (for the blocking view: the caller's, not Ignite's
-        // single network thread, which every answer of every caller goes through).
-        return new Read<>(readIo(r, sk), raw -> {
-            Item item = found(raw, sk, kb);
-            return item == null ? null : decode(kb, item);
+        return observedRead(Operation.GET, () -> {
+            byte[] kb = TenantKey.keyBytes(key);
+            String sk = sk(kb);
+            Route r = route();
+            if (bypass(r)) {
+                return new Read<>(done(null), raw -> null);
+            }
+            Item cached = nearGet(sk);
+            if (cached != null && !r.maintenance() && core.isUserAvailable(tenant)) {
+                core.stats.hits.increment();
+                return new Read<>(done(null), none -> decode(kb, cached));
+            }
+            // Only the stored bytes come back through the network step; checking the envelope and counting the hit
+            // happen in finish, on the thread that wants the value (for the blocking view: the caller's, not Ignite's
+            // single network thread, which every answer of every caller goes through).
+            return new Read<>(readIo(r, sk), raw -> {
+                Item item = found(raw, sk, kb);
+                return item == null ? null : decode(kb, item);
+            });
         });
     }
 
@@ -387,16 +413,18 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     }
 
     Read<Raw, Versioned<V>> readVersioned(String key) {
-        byte[] kb = TenantKey.keyBytes(key);
-        String sk = sk(kb);
-        Route r = route();
-        if (bypass(r)) {
-            return new Read<>(done(null), raw -> null);
-        }
-        return new Read<>(readIo(r, sk), raw -> {
-            Item item = found(raw, sk, kb);
-            return item == null ? null : new Versioned<>(decode(kb, item), item.version(), item.flags(),
-                    item.expireAt());
+        return observedRead(Operation.GETS, () -> {
+            byte[] kb = TenantKey.keyBytes(key);
+            String sk = sk(kb);
+            Route r = route();
+            if (bypass(r)) {
+                return new Read<>(done(null), raw -> null);
+            }
+            return new Read<>(readIo(r, sk), raw -> {
+                Item item = found(raw, sk, kb);
+                return item == null ? null : new Versioned<>(decode(kb, item), item.version(), item.flags(),
+                        item.expireAt());
+            });
         });
     }
 
@@ -406,37 +434,39 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     }
 
     Read<Map<String, Raw>, Map<String, V>> readAll(Collection<String> keys) {
-        Objects.requireNonNull(keys, "keys");
-        Map<String, String> byStorageKey = new LinkedHashMap<>();
-        Map<String, byte[]> keyBytes = new HashMap<>();
-        for (String key : keys) {
-            byte[] kb = TenantKey.keyBytes(key);
-            String sk = sk(kb);
-            byStorageKey.put(sk, key);
-            keyBytes.put(sk, kb);
-        }
-        if (byStorageKey.isEmpty()) {
-            return new Read<>(done(Map.of()), found -> Map.of());
-        }
-        Function<Map<String, Raw>, Map<String, V>> finish = found -> {
-            Map<String, V> out = new HashMap<>();
-            byStorageKey.forEach((sk, key) -> {
-                Raw raw = found.get(sk);
-                Item item = raw == null ? null : live(raw.zone(), sk, keyBytes.get(sk), raw.bytes());
-                if (item == null) {
-                    core.stats.misses.increment();
-                } else {
-                    core.stats.hits.increment();
-                    out.put(key, decode(keyBytes.get(sk), item));
-                }
-            });
-            return out;
-        };
-        Route r = route();
-        if (bypass(r)) {
-            return new Read<>(done(new HashMap<>()), finish);
-        }
-        return new Read<>(core.run(r, timeout, mode, ctx -> readAllRouted(ctx, r, byStorageKey.keySet())), finish);
+        return observedRead(Operation.GET_ALL, () -> {
+            Objects.requireNonNull(keys, "keys");
+            Map<String, String> byStorageKey = new LinkedHashMap<>();
+            Map<String, byte[]> keyBytes = new HashMap<>();
+            for (String key : keys) {
+                byte[] kb = TenantKey.keyBytes(key);
+                String sk = sk(kb);
+                byStorageKey.put(sk, key);
+                keyBytes.put(sk, kb);
+            }
+            if (byStorageKey.isEmpty()) {
+                return new Read<>(done(Map.of()), found -> Map.of());
+            }
+            Function<Map<String, Raw>, Map<String, V>> finish = found -> {
+                Map<String, V> out = new HashMap<>();
+                byStorageKey.forEach((sk, key) -> {
+                    Raw raw = found.get(sk);
+                    Item item = raw == null ? null : live(raw.zone(), sk, keyBytes.get(sk), raw.bytes());
+                    if (item == null) {
+                        core.stats.misses.increment();
+                    } else {
+                        core.stats.hits.increment();
+                        out.put(key, decode(keyBytes.get(sk), item));
+                    }
+                });
+                return out;
+            };
+            Route r = route();
+            if (bypass(r)) {
+                return new Read<>(done(new HashMap<>()), finish);
+            }
+            return new Read<>(core.run(r, timeout, mode, ctx -> readAllRouted(ctx, r, byStorageKey.keySet())), finish);
+        });
     }
 
     private CompletableFuture<Map<String, Raw>> readAllRouted(Ctx ctx, Route r, java.util.Set<String> sks) {
@@ -485,53 +515,87 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
 
     @Override
     public CompletableFuture<Void> put(String key, V value, Duration ttl) {
-        byte[] kb = TenantKey.keyBytes(key);
-        String sk = sk(kb);
-        long now = now();
-        long exp = expireAt(ttl, now);
-        byte[] env = envelope(kb, fresh(encodeValue(value), exp));
-        Expiry expiry = Expiry.of(exp, now);
-        Route r = route();
-        if (bypass(r)) {
-            return DONE;
-        }
-        return invalidating(sk, oneKey(r, true, ctx -> alsoRemoveOld(ctx, r, sk, core.putRaw(ctx, r.zone(), sk, env, expiry))));
+        return core.observers.observe(Operation.PUT, tenant, () -> {
+            byte[] kb = TenantKey.keyBytes(key);
+            String sk = sk(kb);
+            long now = now();
+            long exp = expireAt(ttl, now);
+            byte[] env = envelope(kb, fresh(encodeValue(value), exp));
+            Expiry expiry = Expiry.of(exp, now);
+            Route r = route();
+            if (bypass(r)) {
+                return DONE;
+            }
+            return invalidating(sk, oneKey(r, true, ctx -> alsoRemoveOld(ctx, r, sk, core.putRaw(ctx, r.zone(), sk, env, expiry))));
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> putAll(Map<String, ? extends V> entries, Duration ttl) {
+        return core.observers.observe(Operation.PUT_ALL, tenant, () -> {
+            Objects.requireNonNull(entries, "entries");
+            long now = now();
+            long exp = expireAt(ttl, now);
+            Expiry expiry = Expiry.of(exp, now);
+            // Every key and value is checked and encoded before anything is sent: a bad one fails the call, not half of it.
+            Map<String, byte[]> envelopes = new LinkedHashMap<>();
+            entries.forEach((key, value) -> {
+                byte[] kb = TenantKey.keyBytes(key);
+                envelopes.put(sk(kb), envelope(kb, fresh(encodeValue(value), exp)));
+            });
+            Route r = route();
+            if (envelopes.isEmpty() || bypass(r)) {
+                return DONE;
+            }
+            // One request, sent again whole if its answer is lost: the same bytes again, so a repeat changes nothing.
+            return invalidatingAll(envelopes.keySet(), core.runWrite(r, timeout, mode, ctx -> {
+                CompletableFuture<Void> put = core.putAllRaw(ctx, r.zone(), envelopes, expiry);
+                return r.movingFrom() == null ? put
+                        : put.thenCompose(x -> core.removeAllRaw(ctx, r.movingFrom(), envelopes.keySet()));
+            }));
+        });
     }
 
     @Override
     public CompletableFuture<Boolean> putIfAbsent(String key, V value, Duration ttl) {
-        byte[] kb = TenantKey.keyBytes(key);
-        String sk = sk(kb);
-        long exp = expireAt(ttl, now());
-        Written w = written(kb, value, exp);
-        Mutation add = Mutation.add(w.item().value(), 0, exp);
-        // In maintenance: an empty cache stores an add. Most adds find the key absent: try the insert first.
-        return readModifyWrite(sk, kb, true, (ctx, zone) -> core.putIfAbsentRaw(ctx, zone, sk, w.bytes(),
-                Expiry.of(exp, now())).thenCompose(stored -> stored ? done(true)
-                        : mutate(ctx, zone, sk, kb, add, w, true).thenApply(o -> o.status() == Mutation.Status.STORED)));
+        return core.observers.observe(Operation.PUT_IF_ABSENT, tenant, () -> {
+            byte[] kb = TenantKey.keyBytes(key);
+            String sk = sk(kb);
+            long exp = expireAt(ttl, now());
+            Written w = written(kb, value, exp);
+            Mutation add = Mutation.add(w.item().value(), 0, exp);
+            // In maintenance: an empty cache stores an add. Most adds find the key absent: try the insert first.
+            return readModifyWrite(sk, kb, true, (ctx, zone) -> core.putIfAbsentRaw(ctx, zone, sk, w.bytes(),
+                    Expiry.of(exp, now())).thenCompose(stored -> stored ? done(true)
+                            : mutate(ctx, zone, sk, kb, add, w, true).thenApply(o -> o.status() == Mutation.Status.STORED)));
+        });
     }
 
     @Override
     public CompletableFuture<Boolean> replace(String key, V value, Duration ttl) {
-        byte[] kb = TenantKey.keyBytes(key);
-        String sk = sk(kb);
-        long exp = expireAt(ttl, now());
-        Written w = written(kb, value, exp);
-        Mutation replace = Mutation.replace(w.item().value(), 0, exp);
-        // In maintenance: nothing to replace in an empty cache.
-        return readModifyWrite(sk, kb, false, (ctx, zone) -> mutate(ctx, zone, sk, kb, replace, w, true)
-                .thenApply(o -> o.status() == Mutation.Status.STORED));
+        return core.observers.observe(Operation.REPLACE, tenant, () -> {
+            byte[] kb = TenantKey.keyBytes(key);
+            String sk = sk(kb);
+            long exp = expireAt(ttl, now());
+            Written w = written(kb, value, exp);
+            Mutation replace = Mutation.replace(w.item().value(), 0, exp);
+            // In maintenance: nothing to replace in an empty cache.
+            return readModifyWrite(sk, kb, false, (ctx, zone) -> mutate(ctx, zone, sk, kb, replace, w, true)
+                    .thenApply(o -> o.status() == Mutation.Status.STORED));
+        });
     }
 
     @Override
     public CompletableFuture<CasResult> cas(String key, V value, long version, Duration ttl) {
-        byte[] kb = TenantKey.keyBytes(key);
-        String sk = sk(kb);
-        long exp = expireAt(ttl, now());
-        Written w = written(kb, value, exp);
-        Mutation cas = Mutation.cas(w.item().value(), 0, exp, version);
-        return readModifyWrite(sk, kb, CasResult.NOT_FOUND, (ctx, zone) -> mutate(ctx, zone, sk, kb, cas, w, true)
-                .thenApply(o -> CasResult.valueOf(o.status().name())));
+        return core.observers.observe(Operation.CAS, tenant, () -> {
+            byte[] kb = TenantKey.keyBytes(key);
+            String sk = sk(kb);
+            long exp = expireAt(ttl, now());
+            Written w = written(kb, value, exp);
+            Mutation cas = Mutation.cas(w.item().value(), 0, exp, version);
+            return readModifyWrite(sk, kb, CasResult.NOT_FOUND, (ctx, zone) -> mutate(ctx, zone, sk, kb, cas, w, true)
+                    .thenApply(o -> CasResult.valueOf(o.status().name())));
+        });
     }
 
     /** What a write stores whatever the key held (add, replace, cas): its item and its envelope, made once. */
@@ -592,19 +656,65 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
 
     @Override
     public CompletableFuture<Boolean> delete(String key) {
-        byte[] kb = TenantKey.keyBytes(key);
-        String sk = sk(kb);
-        Route r = route();
-        if (bypass(r)) {
-            return done(false);
-        }
-        return invalidating(sk, oneKey(r, true, ctx -> {
-            if (r.movingFrom() == null) {
-                return core.getAndRemoveRaw(ctx, r.zone(), sk).thenApply(old -> wasLive(kb, old));
+        return core.observers.observe(Operation.DELETE, tenant, () -> {
+            byte[] kb = TenantKey.keyBytes(key);
+            String sk = sk(kb);
+            Route r = route();
+            if (bypass(r)) {
+                return done(false);
             }
-            return pull(ctx, r, sk, kb).thenCompose(x -> tombstoneOld(ctx, r, sk))
-                    .thenCompose(x -> core.getAndRemoveRaw(ctx, r.zone(), sk)).thenApply(old -> wasLive(kb, old));
-        }));
+            return invalidating(sk, oneKey(r, true, ctx -> remove(ctx, r, sk, kb)));
+        });
+    }
+
+    @Override
+    public CompletableFuture<Integer> deleteAll(Collection<String> keys) {
+        return core.observers.observe(Operation.DELETE_ALL, tenant, () -> {
+            Objects.requireNonNull(keys, "keys");
+            Map<String, byte[]> keyBytes = new LinkedHashMap<>();
+            for (String key : keys) {
+                byte[] kb = TenantKey.keyBytes(key);
+                keyBytes.put(sk(kb), kb);
+            }
+            Route r = route();
+            if (keyBytes.isEmpty() || bypass(r)) {
+                return done(0);
+            }
+            return invalidatingAll(keyBytes.keySet(), core.runWrite(r, timeout, mode, ctx -> {
+                List<CompletableFuture<Boolean>> each = new ArrayList<>(keyBytes.size());
+                keyBytes.forEach((sk, kb) -> each.add(remove(ctx, r, sk, kb)));
+                return CompletableFuture.allOf(each.toArray(CompletableFuture<?>[]::new))
+                        .thenApply(x -> (int) each.stream().filter(CompletableFuture::join).count());
+            }));
+        });
+    }
+
+    @Override
+    public CompletableFuture<Long> flush() {
+        return core.observers.observe(Operation.FLUSH, tenant, () -> {
+            Route r = route();
+            if (bypass(r)) {
+                return done(0L);
+            }
+            if (r.movingFrom() != null) {
+                // As the node's flush: while the keys move, a removal here could race the copy and leave some behind.
+                return CompletableFuture.failedFuture(new HearthException("tenant " + tenant + " is moving from zone "
+                        + r.movingFrom() + " to " + r.zone() + "; flush it after the move"));
+            }
+            core.nearInvalidateTenant(tenant);
+            CompletableFuture<Long> f = core.runWrite(r, timeout, mode, ctx -> core.removeTenantRaw(ctx, r.zone(), tenant));
+            f.whenComplete((n, e) -> core.nearInvalidateTenant(tenant));
+            return f;
+        });
+    }
+
+    /** One key's removal: whether it held a live value; while the tenant moves, also out of the old zone. */
+    private CompletableFuture<Boolean> remove(Ctx ctx, Route r, String sk, byte[] kb) {
+        if (r.movingFrom() == null) {
+            return core.getAndRemoveRaw(ctx, r.zone(), sk).thenApply(old -> wasLive(kb, old));
+        }
+        return pull(ctx, r, sk, kb).thenCompose(x -> tombstoneOld(ctx, r, sk))
+                .thenCompose(x -> core.getAndRemoveRaw(ctx, r.zone(), sk)).thenApply(old -> wasLive(kb, old));
     }
 
     private boolean wasLive(byte[] kb, byte[] stored) {
@@ -614,30 +724,36 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
 
     @Override
     public CompletableFuture<CasResult> delete(String key, long version) {
-        byte[] kb = TenantKey.keyBytes(key);
-        String sk = sk(kb);
-        Route r = route();
-        if (bypass(r)) {
-            return done(CasResult.NOT_FOUND);
-        }
-        Mutation delete = Mutation.delete(version);
-        return invalidating(sk, core.runWrite(r, timeout, mode, ctx -> pull(ctx, r, sk, kb)
-                .thenCompose(x -> r.movingFrom() == null ? DONE : tombstoneOld(ctx, r, sk))
-                .thenCompose(x -> mutate(ctx, r.zone(), sk, kb, delete, null, true))
-                .thenApply(o -> o.status() == Mutation.Status.DELETED ? CasResult.STORED
-                        : CasResult.valueOf(o.status().name()))));
+        return core.observers.observe(Operation.DELETE_VERSION, tenant, () -> {
+            byte[] kb = TenantKey.keyBytes(key);
+            String sk = sk(kb);
+            Route r = route();
+            if (bypass(r)) {
+                return done(CasResult.NOT_FOUND);
+            }
+            Mutation delete = Mutation.delete(version);
+            return invalidating(sk, core.runWrite(r, timeout, mode, ctx -> pull(ctx, r, sk, kb)
+                    .thenCompose(x -> r.movingFrom() == null ? DONE : tombstoneOld(ctx, r, sk))
+                    .thenCompose(x -> mutate(ctx, r.zone(), sk, kb, delete, null, true))
+                    .thenApply(o -> o.status() == Mutation.Status.DELETED ? CasResult.STORED
+                            : CasResult.valueOf(o.status().name()))));
+        });
     }
 
     // ---------------------------------------------------------------- read-modify-write
 
     @Override
     public CompletableFuture<OptionalLong> incr(String key, long delta) {
-        return delta(key, delta, false);
+        return core.observers.observe(Operation.INCR, tenant, () -> {
+            return delta(key, delta, false);
+        });
     }
 
     @Override
     public CompletableFuture<OptionalLong> decr(String key, long delta) {
-        return delta(key, delta, true);
+        return core.observers.observe(Operation.DECR, tenant, () -> {
+            return delta(key, delta, true);
+        });
     }
 
     private CompletableFuture<OptionalLong> delta(String key, long delta, boolean decrement) {
@@ -656,12 +772,16 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
 
     @Override
     public CompletableFuture<Boolean> append(String key, V suffix) {
-        return concat(key, suffix, true);
+        return core.observers.observe(Operation.APPEND, tenant, () -> {
+            return concat(key, suffix, true);
+        });
     }
 
     @Override
     public CompletableFuture<Boolean> prepend(String key, V prefix) {
-        return concat(key, prefix, false);
+        return core.observers.observe(Operation.PREPEND, tenant, () -> {
+            return concat(key, prefix, false);
+        });
     }
 
     private CompletableFuture<Boolean> concat(String key, V part, boolean append) {
@@ -682,17 +802,21 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
 
     @Override
     public CompletableFuture<Boolean> touch(String key, Duration ttl) {
-        byte[] kb = TenantKey.keyBytes(key);
-        String sk = sk(kb);
-        Mutation touch = Mutation.touch(expireAt(ttl, now()));
-        return readModifyWrite(sk, kb, false, (ctx, zone) -> mutate(ctx, zone, sk, kb, touch, null, true)
-                .thenApply(o -> o.status() == Mutation.Status.TOUCHED));
+        return core.observers.observe(Operation.TOUCH, tenant, () -> {
+            byte[] kb = TenantKey.keyBytes(key);
+            String sk = sk(kb);
+            Mutation touch = Mutation.touch(expireAt(ttl, now()));
+            return readModifyWrite(sk, kb, false, (ctx, zone) -> mutate(ctx, zone, sk, kb, touch, null, true)
+                    .thenApply(o -> o.status() == Mutation.Status.TOUCHED));
+        });
     }
 
     // ---------------------------------------------------------------- getOrLoad
 
     @Override
     public CompletableFuture<V> getOrLoad(String key, CacheLoader<? extends V> loader, Duration ttl) {
-        return readThrough.getOrLoad(key, loader, ttl);
+        return core.observers.observe(Operation.GET_OR_LOAD, tenant, () -> {
+            return readThrough.getOrLoad(key, loader, ttl);
+        });
     }
 }

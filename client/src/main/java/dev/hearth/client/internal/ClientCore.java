@@ -9,6 +9,7 @@ import dev.hearth.client.Codec;
 import dev.hearth.client.HearthClient;
 import dev.hearth.client.HearthException;
 import dev.hearth.client.HearthTimeoutException;
+import dev.hearth.client.OperationListener;
 import dev.hearth.client.TenantAvailability;
 import dev.hearth.client.TenantCache;
 import dev.hearth.client.TenantUnavailableException;
@@ -30,11 +31,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import dev.hearth.wire.TenantKeysFilter;
+import org.apache.ignite.cache.query.QueryCursor;
+import org.apache.ignite.cache.query.ScanQuery;
 import org.apache.ignite.client.ClientCache;
 import org.apache.ignite.client.IgniteClientFuture;
 import org.apache.ignite.configuration.ClientConfiguration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The client's engine: owns the circuit breaker, the stats and the coalescer, and runs the operations. Every cache
@@ -45,7 +49,7 @@ import org.apache.ignite.configuration.ClientConfiguration;
  * {@link ReadFailover} (reads around an unresponsive primary).
  */
 public final class ClientCore implements HearthClient {
-    private static final Logger LOG = Logger.getLogger(ClientCore.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(ClientCore.class);
     private static final long MIN_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
     /** Everything the builder collected. */
@@ -54,12 +58,14 @@ public final class ClientCore implements HearthClient {
             int circuitFailureThreshold, Duration circuitProbeInterval, Duration staleWhileRevalidate,
             Duration staleIfError, Duration nearCacheTtl, long nearCacheMaxEntries, TenantAvailability availability,
             Consumer<ClientConfiguration> igniteCustomizer, Duration readFailoverAfter, int maxValueSize,
-            Ticker ticker, Clock clock) {
+            Ticker ticker, Clock clock, List<OperationListener> listeners) {
     }
 
     final Settings settings;
     /** Measures deadlines, latencies and the registry reading's age (see {@link Ticker}). */
     final Ticker ticker;
+    /** The builder's listeners around each operation. */
+    final Observers observers;
     /** Wall-clock time: what TTLs count from and what a value's age is measured against. */
     final Clock clock;
     final StatsRecorder stats = new StatsRecorder();
@@ -84,6 +90,7 @@ public final class ClientCore implements HearthClient {
     public ClientCore(Settings settings) {
         this.settings = settings;
         this.ticker = settings.ticker();
+        this.observers = new Observers(settings.listeners(), ticker);
         this.clock = settings.clock();
         this.breaker = new CircuitBreaker(settings.circuitFailureThreshold());
         this.staleWindowMillis = Math.max(settings.staleWhileRevalidate().toMillis(),
@@ -112,7 +119,7 @@ public final class ClientCore implements HearthClient {
         try {
             connection.connect();
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "Hearth client: no node reachable at " + settings.addresses()
+            LOG.warn("Hearth client: no node reachable at " + settings.addresses()
                     + "; starting with the circuit open, probing every " + settings.circuitProbeInterval(), e);
             breaker.forceOpen();
         }
@@ -383,9 +390,9 @@ public final class ClientCore implements HearthClient {
             String msg = "Hearth client: circuit opened after " + settings.circuitFailureThreshold()
                     + " consecutive failures to reach the cluster; failing fast and probing";
             try {
-                threads.scheduler.execute(() -> LOG.warning(msg));
+                threads.scheduler.execute(() -> LOG.warn(msg));
             } catch (RejectedExecutionException closing) {
-                LOG.log(Level.FINE, msg, closing);
+                LOG.debug(msg, closing);
             }
         }
     }
@@ -482,6 +489,46 @@ public final class ClientCore implements HearthClient {
 
     // ---------------------------------------------------------------- raw steps used by the tenant handles
 
+    /**
+     * Removes every key of {@code tenant} from {@code zone} by the node's own flush rule ({@link TenantKeysFilter}): a
+     * scan filtered on the nodes, then removals in sorted batches. Ignite's scans and bulk removals block, so this
+     * runs on an io thread (a thread Ignite's retries may block), and it stops before the next batch once the
+     * deadline passed; the operation itself fails at the deadline whatever this is doing.
+     *
+     * @return how many live values were removed
+     */
+    CompletableFuture<Long> removeTenantRaw(Ctx ctx, String zone, String tenant) {
+        Connection.Caches c = connection.caches(zone);
+        if (c == null) {
+            return CompletableFuture.failedFuture(new HearthException("not connected to the Hearth cluster"));
+        }
+        try {
+            return CompletableFuture.supplyAsync(() -> {
+                ClientCache<String, byte[]> cache = c.plain();
+                try (QueryCursor<javax.cache.Cache.Entry<String, byte[]>> cursor = cache.query(
+                        new ScanQuery<String, byte[]>(new TenantKeysFilter<>(tenant)))) {
+                    return TenantKeysFilter.removeAll(cursor, batch -> {
+                        if (ctx.remaining() <= 0) {
+                            throw new HearthTimeoutException("deadline passed while flushing tenant " + tenant);
+                        }
+                        cache.removeAll(batch);
+                    });
+                }
+            }, threads.io);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(connection.isClosed() ? new HearthException("client is closed")
+                    : new HearthException("client overloaded: too many requests queued"));
+        }
+    }
+
+    /** Drops a tenant's keys from the near cache, if there is one. */
+    void nearInvalidateTenant(String tenant) {
+        if (near != null) {
+            String prefix = tenant + ':';
+            near.asMap().keySet().removeIf(k -> k.startsWith(prefix));
+        }
+    }
+
     CompletableFuture<byte[]> readRaw(Ctx ctx, String zone, String sk) {
         CompletableFuture<byte[]> primary = attempt(ctx, zone, true, c -> c.getAsync(sk), null);
         if (failover == null) {
@@ -547,6 +594,16 @@ public final class ClientCore implements HearthClient {
     CompletableFuture<Boolean> replaceRaw(Ctx ctx, String zone, boolean idempotent, String sk, byte[] old,
             byte[] bytes, Expiry expiry) {
         return attempt(ctx, zone, idempotent, c -> c.replaceAsync(sk, old, bytes), expiry);
+    }
+
+    /** One putAll request with the entries' expiry (idempotent: retried within the deadline). */
+    CompletableFuture<Void> putAllRaw(Ctx ctx, String zone, Map<String, byte[]> entries, Expiry expiry) {
+        return attempt(ctx, zone, true, c -> c.putAllAsync(entries), expiry);
+    }
+
+    /** One removeAll request (idempotent: retried within the deadline). */
+    CompletableFuture<Void> removeAllRaw(Ctx ctx, String zone, Set<String> sks) {
+        return attempt(ctx, zone, true, c -> c.removeAllAsync(sks), null);
     }
 
     CompletableFuture<byte[]> getAndRemoveRaw(Ctx ctx, String zone, String sk) {

@@ -1,7 +1,11 @@
 package dev.hearth.client.internal;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.hearth.client.Codec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,7 +13,21 @@ import java.util.Objects;
 
 /** The built-in codecs. */
 public final class Codecs {
-    public static final ObjectMapper DEFAULT_MAPPER = new ObjectMapper();
+    public static final ObjectMapper DEFAULT_MAPPER = newMapper();
+
+    /**
+     * Knows the JSR-310 types ({@code Instant}, {@code LocalDate}, {@code Duration}, ...), written as ISO-8601 text
+     * (what other languages' clients of the same tenant parse), and ignores properties a newer version of a class
+     * added: values outlive deployments, and a rolling deploy reads what the next version wrote.
+     */
+    public static ObjectMapper newMapper() {
+        return JsonMapper.builder()
+                .addModule(new JavaTimeModule())
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .build();
+    }
 
     public static final Codec<byte[]> BYTES = new Codec<>() {
         @Override

@@ -6,14 +6,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import org.apache.ignite.Ignition;
 import org.apache.ignite.client.ClientCache;
 import org.apache.ignite.client.ClientConnectionException;
 import org.apache.ignite.client.IgniteClient;
 import org.apache.ignite.client.SslMode;
 import org.apache.ignite.configuration.ClientConfiguration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The client's Ignite thin client: made by {@link #connect()} (at start, then by the prober until it succeeds), and
@@ -22,7 +22,7 @@ import org.apache.ignite.configuration.ClientConfiguration;
  */
 final class Connection {
     /** ClientCore's logger, as before the connection had its own class: logging configurations name it. */
-    private static final Logger LOG = Logger.getLogger(ClientCore.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(ClientCore.class);
 
     private final List<String> addresses;
     private final int requestTimeoutMillis;
@@ -156,7 +156,7 @@ final class Connection {
             try {
                 c.close();
             } catch (Exception e) {
-                LOG.log(Level.FINE, "closing Ignite client", e);
+                LOG.debug("closing Ignite client", e);
             }
         }
     }

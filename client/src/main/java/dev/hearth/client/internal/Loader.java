@@ -2,6 +2,7 @@ package dev.hearth.client.internal;
 
 import dev.hearth.client.CacheLoader;
 import dev.hearth.client.LoadException;
+import dev.hearth.client.Operation;
 import dev.hearth.client.internal.Registry.Route;
 import dev.hearth.storage.Expiry;
 import dev.hearth.storage.Item;
@@ -150,6 +151,10 @@ final class Loader<V> {
     }
 
     private CompletableFuture<V> load(String key, CacheLoader<? extends V> loader) {
+        return core.observers.observe(Operation.LOAD, tenant, () -> submit(key, loader));
+    }
+
+    private CompletableFuture<V> submit(String key, CacheLoader<? extends V> loader) {
         try {
             return core.submitLoad(() -> {
                 try {

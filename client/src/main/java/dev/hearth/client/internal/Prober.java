@@ -8,8 +8,8 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Closes the circuit breaker again: every {@code circuitProbeInterval}, while the breaker lets one probe through
@@ -20,7 +20,7 @@ import java.util.logging.Logger;
  */
 final class Prober {
     /** ClientCore's logger, as before the prober had its own class: logging configurations name it. */
-    private static final Logger LOG = Logger.getLogger(ClientCore.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(ClientCore.class);
     /** A probe waits at least this long for its answer, even with a shorter request timeout. */
     private static final Duration MIN_PROBE_TIMEOUT = Duration.ofMillis(500);
 
@@ -98,7 +98,7 @@ final class Prober {
             breaker.onProbe(reachable);
             LOG.info("Hearth client: cluster reachable again; circuit closed");
         } catch (Exception e) {
-            LOG.log(Level.FINE, "probe failed", e);
+            LOG.debug("probe failed", e);
             breaker.onProbe(false);
         }
     }

@@ -9,8 +9,8 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads around an unresponsive primary copy: a read with no answer after {@code readFailoverAfter} is sent to the
@@ -19,7 +19,7 @@ import java.util.logging.Logger;
  */
 final class ReadFailover {
     /** ClientCore's logger, as before read failover had its own class: logging configurations name it. */
-    private static final Logger LOG = Logger.getLogger(ClientCore.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(ClientCore.class);
 
     private final StatsRecorder stats;
     private final BooleanSupplier closed;
@@ -141,7 +141,7 @@ final class ReadFailover {
                     try {
                         d.fire().run();
                     } catch (RuntimeException e) {
-                        LOG.log(Level.WARNING, "read failover failed to start", e);
+                        LOG.warn("read failover failed to start", e);
                     }
                 }
             }

@@ -14,12 +14,12 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import org.apache.ignite.cache.query.QueryCursor;
 import org.apache.ignite.cache.query.ScanQuery;
 import org.apache.ignite.client.ClientCache;
 import org.apache.ignite.client.IgniteClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the client's reading of the tenant registry ({@link #view()}): reads the whole registry (a scan of a small
@@ -29,7 +29,7 @@ import org.apache.ignite.client.IgniteClient;
  */
 final class RegistryPoller {
     /** ClientCore's logger, as before the poller had its own class: logging configurations name it. */
-    private static final Logger LOG = Logger.getLogger(ClientCore.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(ClientCore.class);
     /** After a failed reading the next one comes this soon (at most): see {@link #poll}. */
     private static final long RETRY_AFTER_FAILURE_MILLIS = 100;
 
@@ -123,7 +123,7 @@ final class RegistryPoller {
                 try {
                     thread.schedule(this::poll, next, TimeUnit.MILLISECONDS);
                 } catch (RejectedExecutionException e) {
-                    LOG.log(Level.FINE, "registry poller stopped (client closing)", e);
+                    LOG.debug("registry poller stopped (client closing)", e);
                 }
             }
         }
@@ -167,7 +167,7 @@ final class RegistryPoller {
                 }
                 view = Registry.parse(entries, view, System.currentTimeMillis(), scanStart, (key, why) -> {
                     if (!failing) {
-                        LOG.warning("Hearth client: registry record " + key + " is not valid (" + why
+                        LOG.warn("Hearth client: registry record " + key + " is not valid (" + why
                                 + "); it keeps its previous reading");
                     }
                 });
@@ -180,12 +180,12 @@ final class RegistryPoller {
             } catch (RuntimeException e) {
                 stats.registryRefreshFailures.increment();
                 if (!failing) {
-                    LOG.log(Level.WARNING, "Hearth client: cannot read the tenant registry (cache " + CacheNames.REGISTRY
+                    LOG.warn("Hearth client: cannot read the tenant registry (cache " + CacheNames.REGISTRY
                             + "); keeping the reading of " + (view.loaded() ? view.readAtMillis() + " (unix ms)"
                             : "never") + " and retrying every " + interval.toMillis() + " ms", e);
                     failing = true;
                 } else {
-                    LOG.log(Level.FINE, "registry read failed", e);
+                    LOG.debug("registry read failed", e);
                 }
                 return false;
             }
@@ -219,7 +219,7 @@ final class RegistryPoller {
         try {
             return any.get(scanTimeoutMillis, TimeUnit.MILLISECONDS);
         } catch (TimeoutException | ExecutionException e) {
-            LOG.log(Level.FINE, "registry scan through the per-node connections failed; trying the main client", e);
+            LOG.debug("registry scan through the per-node connections failed; trying the main client", e);
             return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -6,6 +6,7 @@ import dev.hearth.client.LatencySnapshot;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramIterationValue;
 import org.HdrHistogram.Recorder;
 
 /** The client's counters and latency histogram; writers never block each other. */
@@ -48,16 +49,32 @@ public final class StatsRecorder {
     }
 
     public ClientStats snapshot(long coalesced, CircuitState state, long registryAgeMillis) {
-        Histogram copy;
+        LatencySnapshot latency;
         synchronized (cumulative) {
             for (Recorder r : recorders) {
                 cumulative.add(r.getIntervalHistogram());
             }
-            copy = cumulative.copy();
+            latency = snapshotOf(cumulative);
         }
         return new ClientStats(hits.sum(), misses.sum(), loads.sum(), loadFailures.sum(), timeouts.sum(),
                 errors.sum(), rejected.sum(), retries.sum(), coalesced, bypassed.sum(), registryRefreshes.sum(),
-                registryRefreshFailures.sum(), registryAgeMillis, state, new LatencySnapshot(copy), readFailovers.sum(),
+                registryRefreshFailures.sum(), registryAgeMillis, state, latency, readFailovers.sum(),
                 readFailoverAnswers.sum());
+    }
+
+    /** The histogram's recorded values (each bucket's highest equivalent value, as HdrHistogram reports them). */
+    private static LatencySnapshot snapshotOf(Histogram h) {
+        int n = 0;
+        for (HistogramIterationValue v : h.recordedValues()) {
+            n++;
+        }
+        long[] values = new long[n];
+        long[] counts = new long[n];
+        int i = 0;
+        for (HistogramIterationValue v : h.recordedValues()) {
+            values[i] = v.getValueIteratedTo();
+            counts[i++] = v.getCountAtValueIteratedTo();
+        }
+        return LatencySnapshot.of(values, counts);
     }
 }

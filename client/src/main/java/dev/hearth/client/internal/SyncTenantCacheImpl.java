@@ -142,6 +142,11 @@ final class SyncTenantCacheImpl<V> implements TenantCache<V> {
     }
 
     @Override
+    public void putAll(Map<String, ? extends V> entries, Duration ttl) {
+        await(ticker.read(), async.putAll(entries, ttl));
+    }
+
+    @Override
     public boolean putIfAbsent(String key, V value, Duration ttl) {
         return await(ticker.read(), async.putIfAbsent(key, value, ttl));
     }
@@ -164,6 +169,16 @@ final class SyncTenantCacheImpl<V> implements TenantCache<V> {
     @Override
     public boolean delete(String key) {
         return await(ticker.read(), async.delete(key));
+    }
+
+    @Override
+    public int deleteAll(Collection<String> keys) {
+        return await(ticker.read(), async.deleteAll(keys));
+    }
+
+    @Override
+    public long flush() {
+        return await(ticker.read(), async.flush());
     }
 
     @Override

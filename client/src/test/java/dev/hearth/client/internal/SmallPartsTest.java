@@ -108,4 +108,36 @@ class SmallPartsTest {
         assertEquals(CircuitState.CLOSED, b.state());
         assertTrue(b.allowRequest());
     }
+
+    /** The snapshot reports what HdrHistogram reports for the same recordings, from its own copy of them. */
+    @Test
+    void latencySnapshotsGiveHdrHistogramsPercentilesWithoutExposingIt() {
+        StatsRecorder stats = new StatsRecorder();
+        org.HdrHistogram.Histogram reference = new org.HdrHistogram.Histogram(3);
+        java.util.Random random = new java.util.Random(42);
+        for (int i = 0; i < 50_000; i++) {
+            long micros = (long) Math.exp(random.nextDouble() * 12); // 1 us to about 160 ms, skewed low
+            stats.latencyNanos(micros * 1000);
+            reference.recordValue(micros);
+        }
+        dev.hearth.client.LatencySnapshot s = stats.snapshot(0, CircuitState.CLOSED, 0).latency();
+        assertEquals(reference.getTotalCount(), s.count());
+        for (double p : new double[] {1, 50, 90, 99, 99.9, 99.99, 100}) {
+            assertEquals(reference.getValueAtPercentile(p), s.valueAtPercentileMicros(p), "p" + p);
+        }
+        assertEquals(reference.getMaxValue(), s.maxMicros());
+        assertEquals(reference.getMean(), s.meanMicros(), reference.getMean() / 100);
+
+        long[] values = s.valuesMicros();
+        values[0] = -1;
+        assertEquals(reference.getValueAtPercentile(1), s.valueAtPercentileMicros(1), "a returned array is a copy");
+        dev.hearth.client.LatencySnapshot none = dev.hearth.client.LatencySnapshot.of(new long[0], new long[0]);
+        assertEquals(0, none.p99Micros());
+        assertEquals(0, none.maxMicros());
+        assertThrows(IllegalArgumentException.class,
+                () -> dev.hearth.client.LatencySnapshot.of(new long[] {5, 3}, new long[] {1, 1}));
+        assertThrows(IllegalArgumentException.class,
+                () -> dev.hearth.client.LatencySnapshot.of(new long[] {5}, new long[] {0}));
+        assertEquals(7, dev.hearth.client.LatencySnapshot.of(new long[] {3, 7}, new long[] {98, 2}).p99Micros());
+    }
 }

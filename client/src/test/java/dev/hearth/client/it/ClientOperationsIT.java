@@ -184,6 +184,85 @@ class ClientOperationsIT {
     }
 
     @Test
+    void putAllAndDeleteAllWriteEveryKeyOnceAndCountWhatWasLive() throws Exception {
+        TenantCache<String> c = strings("t-bulk");
+        Map<String, String> entries = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 200; i++) {
+            entries.put("k" + i, "v" + i);
+        }
+        c.putAll(entries, Duration.ofMinutes(5));
+        assertEquals(entries, c.getAll(entries.keySet()));
+        long expireAt = c.gets("k7").expireAt();
+        assertTrue(expireAt > System.currentTimeMillis() + Duration.ofMinutes(4).toMillis(), "the ttl applies");
+        assertEquals("v7", memcached(0, "get t-bulk:k7\r\n", "END\r\n").split("\r\n")[1],
+                "stored in the shared format, read by a memcached client");
+
+        c.put("k0", "changed");
+        c.async().putAll(Map.of("k0", "again", "new", "n"), Duration.ZERO).get(5, TimeUnit.SECONDS);
+        assertEquals(Map.of("k0", "again", "new", "n"), c.getAll(List.of("k0", "new")));
+
+        c.put("short", "x", Duration.ofMillis(300));
+        await().atMost(Duration.ofSeconds(5)).until(() -> c.get("short") == null);
+        List<String> doomed = new ArrayList<>(List.of("k1", "k2", "k2", "missing", "short", "new"));
+        assertEquals(3, c.deleteAll(doomed), "k1, k2 (named twice) and new held live values");
+        assertEquals(Map.of(), c.getAll(doomed));
+        assertEquals(0, (int) c.async().deleteAll(doomed).get(5, TimeUnit.SECONDS));
+        assertEquals("v3", c.get("k3"), "keys not named stay");
+
+        int before = c.getAll(entries.keySet()).size();
+        Map<String, String> bad = new java.util.LinkedHashMap<>(Map.of("good", "g"));
+        bad.put("", "empty key");
+        assertThrows(IllegalArgumentException.class, () -> c.putAll(bad, Duration.ZERO));
+        Map<String, String> tooBig = Map.of("good", "g", "big", "x".repeat(HearthClientBuilder.DEFAULT_MAX_VALUE_SIZE + 1));
+        assertThrows(IllegalArgumentException.class, () -> c.putAll(tooBig, Duration.ZERO));
+        assertNull(c.get("good"), "a refused putAll writes nothing");
+        assertEquals(before, c.getAll(entries.keySet()).size());
+        c.putAll(Map.of(), Duration.ZERO);
+        assertEquals(0, c.deleteAll(List.of()));
+    }
+
+    @Test
+    void flushRemovesEveryKeyOfTheTenantAndNoOtherTenants() throws Exception {
+        TenantCache<String> gone = strings("t-flush");
+        TenantCache<String> kept = strings("t-flush2");
+        Map<String, String> entries = new java.util.HashMap<>();
+        for (int i = 0; i < 1_234; i++) {
+            entries.put("k" + i, "v" + i);
+        }
+        gone.putAll(entries, Duration.ZERO);
+        kept.putAll(entries, Duration.ZERO);
+        assertEquals("STORED\r\n", memcached(1, "set t-flush:from-mc 0 0 1\r\nx\r\n", "\r\n"));
+        gone.put("short", "x", Duration.ofMillis(300));
+        await().atMost(Duration.ofSeconds(5)).until(() -> gone.get("short") == null);
+
+        // More than two of the flush's batches of 500, from every node: the count is what the nodes held live.
+        long flushed = gone.withTimeout(Duration.ofSeconds(10)).flush();
+        assertTrue(flushed == 1_235 || flushed == 1_236, "the live keys, and the expired one if the nodes still held it: "
+                + flushed);
+        assertEquals(Map.of(), gone.getAll(entries.keySet()));
+        assertNull(gone.get("from-mc"));
+        assertEquals(entries, kept.getAll(entries.keySet()), "another tenant keeps every key");
+        assertEquals(0, gone.withTimeout(Duration.ofSeconds(10)).async().flush().get(15, TimeUnit.SECONDS));
+    }
+
+    record Visit(String page, java.time.Instant at, java.time.LocalDate day, Duration spent) {
+    }
+
+    @Test
+    void theDefaultJsonCodecWritesJavaTimeValuesAsIsoText() {
+        TenantCache<Visit> c = client.tenant("t-time", Codec.json(Visit.class));
+        Visit v = new Visit("/cart", java.time.Instant.parse("2026-12-06T01:02:03.456Z"),
+                java.time.LocalDate.of(2026, 12, 6), Duration.ofSeconds(90));
+        c.put("v1", v);
+        assertEquals(v, c.get("v1"));
+        assertEquals("{\"page\":\"/cart\",\"at\":\"2026-12-06T01:02:03.456Z\",\"day\":\"2026-12-06\","
+                + "\"spent\":\"PT1M30S\"}", strings("t-time").get("v1"));
+        strings("t-time").put("v2", "{\"page\":\"/a\",\"at\":\"2026-01-01T00:00:00Z\",\"day\":\"2026-01-01\","
+                + "\"spent\":\"PT1S\",\"addedLater\":true}");
+        assertEquals("/a", c.get("v2").page(), "a property a newer writer added is ignored");
+    }
+
+    @Test
     void aValuePastMaxValueSizeIsRefusedWithTheLimitAndNothingChanges() {
         TenantCache<byte[]> c = client.tenant("t-size", Codec.bytes());
         int max = HearthClientBuilder.DEFAULT_MAX_VALUE_SIZE;

@@ -4,6 +4,7 @@ import dev.hearth.node.tenant.TenantStore;
 import dev.hearth.storage.CacheNames;
 import dev.hearth.storage.MoveTombstone;
 import dev.hearth.storage.TenantKey;
+import dev.hearth.wire.TenantKeysFilter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -25,7 +26,6 @@ import org.apache.ignite.configuration.CacheConfiguration;
 public final class IgniteTenantStore implements TenantStore {
     /** Keys moved concurrently by one move: enough to hide round trips, few enough to spare the request path. */
     private static final int WINDOW = 32;
-    private static final int REMOVE_BATCH = 500;
     private static final long KEY_TIMEOUT_S = 60;
 
     private final Ignite ignite;
@@ -37,7 +37,7 @@ public final class IgniteTenantStore implements TenantStore {
     }
 
     private QueryCursor<Cache.Entry<String, byte[]>> scan(String zone, String tenant) {
-        return service.zone(zone).query(new ScanQuery<String, byte[]>(new MoveEntries.TenantPrefix(tenant)));
+        return service.zone(zone).query(new ScanQuery<String, byte[]>(new TenantKeysFilter<>(tenant)));
     }
 
     @Override
@@ -114,30 +114,9 @@ public final class IgniteTenantStore implements TenantStore {
     @Override
     public long removeAll(String zone, String tenant) {
         IgniteCache<String, byte[]> cache = service.zone(zone);
-        long live = 0;
-        List<String> batch = new ArrayList<>();
         try (QueryCursor<Cache.Entry<String, byte[]>> c = scan(zone, tenant)) {
-            for (Cache.Entry<String, byte[]> e : c) {
-                if (!MoveTombstone.is(e.getValue())) {
-                    live++;
-                }
-                batch.add(e.getKey());
-                if (batch.size() >= REMOVE_BATCH) {
-                    removeBatch(cache, batch);
-                }
-            }
+            return TenantKeysFilter.removeAll(c, cache::removeAll);
         }
-        removeBatch(cache, batch);
-        return live;
-    }
-
-    private static void removeBatch(IgniteCache<String, byte[]> cache, List<String> batch) {
-        if (batch.isEmpty()) {
-            return;
-        }
-        // Sorted keys: Ignite locks the batch's keys in order, so two batches cannot deadlock each other.
-        cache.removeAll(new java.util.TreeSet<>(batch));
-        batch.clear();
     }
 
     @Override

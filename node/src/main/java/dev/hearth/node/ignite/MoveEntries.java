@@ -4,7 +4,6 @@ import dev.hearth.storage.MoveTombstone;
 import java.util.Arrays;
 import javax.cache.processor.MutableEntry;
 import org.apache.ignite.cache.CacheEntryProcessor;
-import org.apache.ignite.lang.IgniteBiPredicate;
 
 /** Entry processors and filters of the tenant move and flush (classes present on every node). */
 final class MoveEntries {
@@ -47,21 +46,6 @@ final class MoveEntries {
         public Void process(MutableEntry<String, byte[]> entry, Object... args) {
             entry.setValue(MoveTombstone.value());
             return null;
-        }
-    }
-
-    /** Keys of one tenant: storage keys start with {@code tenant:}. */
-    static final class TenantPrefix implements IgniteBiPredicate<String, byte[]> {
-        private static final long serialVersionUID = 1L;
-        private final String prefix;
-
-        TenantPrefix(String tenant) {
-            this.prefix = tenant + ':';
-        }
-
-        @Override
-        public boolean apply(String key, byte[] value) {
-            return key.startsWith(prefix);
         }
     }
 }
