@@ -410,9 +410,10 @@ public final class Mutation {
      * @param status the answer for the caller
      * @param item the item now stored (after a write), the item that blocked the write, or null
      * @param action whether to write {@code item}, remove the key, or leave it
+     * @param stored what to write when it differs from {@code item} (meta get), else null
      */
     public record Outcome(Status status, Item item, Action action, Item stored) {
-        /** @param stored what to write when it differs from {@code item} (meta get), else null */
+        /** An outcome that writes {@code item} itself, if anything. */
         public Outcome(Status status, Item item, Action action) {
             this(status, item, action, null);
         }

@@ -69,36 +69,43 @@ public final class HearthMetrics implements OperationListener, MeterBinder {
     }
 
     /**
-     * The client whose counters and circuit state {@link #bindTo} exposes; the timers need none (they come from
-     * this listener, given to the client's builder).
+     * The client whose counters and circuit state this exposes, before or after {@link #bindTo} (a Spring context
+     * binds its meter binders before the client exists); the timers need none (they come from this listener, given
+     * to the client's builder).
      *
      * @throws IllegalStateException if a client is monitored already
      */
     public HearthMetrics monitor(HearthClient client) {
-        Objects.requireNonNull(client, "client");
-        synchronized (this) {
-            if (this.client != null) {
-                throw new IllegalStateException("already monitoring a client");
-            }
-            this.client = client;
-        }
+        attach(Objects.requireNonNull(client, "client"), null);
         return this;
     }
 
     /** @throws IllegalStateException if bound already (one registry; a composite registry for several) */
     @Override
     public void bindTo(MeterRegistry registry) {
-        Objects.requireNonNull(registry, "registry");
-        synchronized (this) {
-            if (this.registry != null) {
+        attach(null, Objects.requireNonNull(registry, "registry"));
+    }
+
+    /** The client's meters are registered once both are known, whichever came first. */
+    private synchronized void attach(HearthClient c, MeterRegistry r) {
+        if (c != null) {
+            if (client != null) {
+                throw new IllegalStateException("already monitoring a client");
+            }
+            client = c;
+        }
+        if (r != null) {
+            if (registry != null) {
                 throw new IllegalStateException("already bound to a registry");
             }
-            this.registry = registry;
+            registry = r;
         }
-        HearthClient c = client;
-        if (c == null) {
-            return;
+        if (client != null && registry != null) {
+            registerClientMeters(registry);
         }
+    }
+
+    private void registerClientMeters(MeterRegistry registry) {
         counter(registry, "hits", "reads that found a live value", ClientStats::hits);
         counter(registry, "misses", "reads that found nothing", ClientStats::misses);
         counter(registry, "loads", "getOrLoad loader calls that returned", ClientStats::loads);

@@ -32,6 +32,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.actuate.health.Status;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -116,9 +118,19 @@ class SpringBootCacheIT {
         String json = stored("products").get("p-1");
         assertTrue(json.contains("\"@class\":\"dev.hearth.client.spring.app.Product\""), json);
         assertTrue(json.contains("\"2026-12-06T00:00:00Z\""), "java.time as ISO-8601 text: " + json);
+        // hearth-micrometer, wired by the starter into Actuator's registry: the miss and the hit, and the put between.
+        MeterRegistry meters = app1.getBean(MeterRegistry.class);
+        assertEquals(2, timed(meters, "get"));
+        assertEquals(1, timed(meters, "put"));
+        assertEquals(1.0, meters.get("hearth.client.hits").functionCounter().count(), 1.0);
         long expireAt = stored("products").gets("p-1").expireAt();
         assertTrue(expireAt > System.currentTimeMillis() + Duration.ofMinutes(9).toMillis(),
                 "hearth.cache.time-to-live applies: " + expireAt);
+    }
+
+    private static long timed(MeterRegistry meters, String op) {
+        return meters.find("hearth.client.operations").tag("operation", op).tag("tenant", "products")
+                .tag("outcome", "success").timers().stream().mapToLong(Timer::count).sum();
     }
 
     @Test
