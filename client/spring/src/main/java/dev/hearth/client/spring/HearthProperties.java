@@ -94,7 +94,9 @@ public class HearthProperties {
 
     /** A per-JVM copy of values read, served for up to {@code ttl}; off unless {@code ttl} is set. */
     public static class NearCache {
+        /** How long a value read here is served from this JVM; unset: no near cache. */
         private Duration ttl;
+        /** The most values the near cache keeps. */
         private long maxEntries = 10_000;
 
         public Duration getTtl() {
