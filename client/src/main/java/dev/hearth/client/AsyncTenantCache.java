@@ -66,6 +66,9 @@ public interface AsyncTenantCache<V> {
     /** @see TenantCache#flush */
     CompletableFuture<Long> flush();
 
+    /** @see TenantCache#keys */
+    CompletableFuture<java.util.List<String>> keys(int max);
+
     /** @see TenantCache#delete(String, long) */
     CompletableFuture<CasResult> delete(String key, long version);
 

@@ -26,6 +26,8 @@ package dev.hearth.client;
  * @param readFailovers reads (steps of reads) whose primary copy had not answered within
  *     {@code readFailoverAfter}, and that were therefore also sent to the other nodes
  * @param readFailoverAnswers of those, the ones answered by another node first
+ * @param writesRefused true while writes are refused because the registry reading in use is older than
+ *     {@code maxRegistryAge} (the nodes holding the registry do not answer): reads still work, writes fail at once
  */
 public record ClientStats(
         long hits,
@@ -44,7 +46,13 @@ public record ClientStats(
         CircuitState circuitState,
         LatencySnapshot latency,
         long readFailovers,
-        long readFailoverAnswers) {
+        long readFailoverAnswers,
+        boolean writesRefused) {
+
+    /** Whether every operation is being served: the circuit is closed and writes are not refused. */
+    public boolean healthy() {
+        return circuitState == CircuitState.CLOSED && !writesRefused;
+    }
 
     /** hits / (hits + misses), or 1.0 when there was no read. */
     public double hitRate() {

@@ -131,6 +131,15 @@ public interface TenantCache<V> {
     long flush();
 
     /**
+     * Up to {@code max} of this tenant's live keys, in no particular order: a scan of the tenant's zone that keeps
+     * only this tenant's keys on the nodes, within this call's deadline. Keys written or removed while it runs may
+     * or may not be in the answer. A tenant in maintenance (mode miss) answers an empty list without the cache.
+     *
+     * @throws IllegalArgumentException if {@code max} is negative
+     */
+    java.util.List<String> keys(int max);
+
+    /**
      * Removes the key only if it holds {@code version}.
      *
      * @return STORED (removed), EXISTS (another version, unchanged) or NOT_FOUND

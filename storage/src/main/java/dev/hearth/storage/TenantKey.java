@@ -82,9 +82,14 @@ public final class TenantKey {
         return storageKey(tenant, key);
     }
 
+    /** What every storage key of {@code tenant} (a name already checked) starts with, and no other tenant's does. */
+    public static String prefix(String tenant) {
+        return tenant + ':';
+    }
+
     /** {@link #storageKey()} of a tenant and key already checked. */
     public static String storageKey(String tenant, byte[] key) {
-        return tenant + ':' + new String(key, StandardCharsets.ISO_8859_1);
+        return prefix(tenant) + new String(key, StandardCharsets.ISO_8859_1);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.hearth.wire;
 
 import dev.hearth.storage.MoveTombstone;
+import dev.hearth.storage.TenantKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
@@ -33,10 +34,10 @@ public final class TenantKeysFilter<V> implements IgniteBiPredicate<String, V>, 
 
     /** @param tenant a valid tenant name ({@code TenantKey.isValidTenant}) */
     public TenantKeysFilter(String tenant) {
-        if (tenant == null || tenant.isEmpty() || tenant.indexOf(':') >= 0) {
+        if (!TenantKey.isValidTenant(tenant)) {
             throw new IllegalArgumentException("not a tenant name: " + tenant);
         }
-        this.prefix = tenant + ':';
+        this.prefix = TenantKey.prefix(tenant);
     }
 
     @Override

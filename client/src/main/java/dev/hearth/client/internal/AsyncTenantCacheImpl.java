@@ -708,6 +708,44 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
         });
     }
 
+    @Override
+    public CompletableFuture<List<String>> keys(int max) {
+        return core.observers.observe(Operation.KEYS, tenant, () -> {
+            if (max < 0) {
+                throw new IllegalArgumentException("max must be 0 or more: " + max);
+            }
+            Route r = route();
+            if (bypass(r) || max == 0) {
+                return done(List.of());
+            }
+            // While the tenant moves, keys not yet copied are still only in the old zone: scan both, the new first.
+            return core.run(r, timeout, mode, ctx -> {
+                CompletableFuture<Map<String, byte[]>> found = core.scanTenantRaw(ctx, r.zone(), tenant, max);
+                if (r.movingFrom() != null) {
+                    found = found.thenCompose(inNew -> core.scanTenantRaw(ctx, r.movingFrom(), tenant, max)
+                            .thenApply(inOld -> {
+                                inOld.forEach(inNew::putIfAbsent);
+                                return inNew;
+                            }));
+                }
+                return found.thenApply(this::liveKeys);
+            }).thenApply(keys -> keys.size() > max ? keys.subList(0, max) : keys);
+        });
+    }
+
+    private List<String> liveKeys(Map<String, byte[]> scanned) {
+        long now = now();
+        List<String> keys = new ArrayList<>(scanned.size());
+        scanned.forEach((sk, stored) -> {
+            byte[] kb = TenantKey.fromStorageKey(sk).key();
+            Item item = stored == null || MoveTombstone.is(stored) ? null : Envelope.decode(tenant, kb, stored);
+            if (item != null && !item.isExpired(now)) {
+                keys.add(new String(kb, StandardCharsets.UTF_8));
+            }
+        });
+        return keys;
+    }
+
     /** One key's removal: whether it held a live value; while the tenant moves, also out of the old zone. */
     private CompletableFuture<Boolean> remove(Ctx ctx, Route r, String sk, byte[] kb) {
         if (r.movingFrom() == null) {

@@ -159,7 +159,7 @@ public final class ClientCore implements HearthClient {
     public ClientStats stats() {
         Registry.View v = registry.view();
         return stats.snapshot(coalescer.joined(), breaker.state(),
-                v.loaded() ? Math.max(0, System.currentTimeMillis() - v.readAtMillis()) : -1);
+                v.loaded() ? Math.max(0, System.currentTimeMillis() - v.readAtMillis()) : -1, registryTooOld(v));
     }
 
     @Override
@@ -338,20 +338,23 @@ public final class ClientCore implements HearthClient {
         return run(route, timeout, mode, body);
     }
 
+    /** Whether writes are refused now: the reading in use is older than maxRegistryAge (no zone pinned). */
+    private boolean registryTooOld(Registry.View v) {
+        return settings.pinnedZone() == null && v.loaded()
+                && ticker.read() - v.readAtNanos() > settings.maxRegistryAge().toNanos();
+    }
+
     /** Why a write may not be routed by the current registry reading (it is too old), or null. */
     private Throwable staleRegistry(Registry.Route route) {
         Registry.View v = registry.view();
-        if (settings.pinnedZone() == null && v.loaded()) {
-            long age = ticker.read() - v.readAtNanos();
-            if (age > settings.maxRegistryAge().toNanos()) {
-                stats.rejected.increment();
-                return new HearthException("the tenant registry was last read "
-                        + TimeUnit.NANOSECONDS.toMillis(age) + " ms ago (more than maxRegistryAge "
-                        + settings.maxRegistryAge().toMillis() + " ms): tenant " + route.tenant() + " may have "
-                        + "moved since, so writes wait for a fresh reading");
-            }
+        if (!registryTooOld(v)) {
+            return null;
         }
-        return null;
+        stats.rejected.increment();
+        return new HearthException("the tenant registry was last read "
+                + TimeUnit.NANOSECONDS.toMillis(ticker.read() - v.readAtNanos()) + " ms ago (more than maxRegistryAge "
+                + settings.maxRegistryAge().toMillis() + " ms): tenant " + route.tenant() + " may have "
+                + "moved since, so writes wait for a fresh reading");
     }
 
     /** Why an operation of this route may not run now, or null. Maintenance in mode miss is the caller's. */
@@ -521,10 +524,43 @@ public final class ClientCore implements HearthClient {
         }
     }
 
+    /**
+     * Up to {@code max} of a tenant's stored entries in one zone (storage key to stored bytes, live or not): a scan
+     * filtered on the nodes by {@link TenantKeysFilter}, on an io thread, stopped at the deadline.
+     */
+    CompletableFuture<Map<String, byte[]>> scanTenantRaw(Ctx ctx, String zone, String tenant, int max) {
+        Connection.Caches c = connection.caches(zone);
+        if (c == null) {
+            return CompletableFuture.failedFuture(new HearthException("not connected to the Hearth cluster"));
+        }
+        try {
+            return CompletableFuture.supplyAsync(() -> {
+                Map<String, byte[]> out = new java.util.LinkedHashMap<>();
+                ScanQuery<String, byte[]> scan = new ScanQuery<String, byte[]>(new TenantKeysFilter<>(tenant))
+                        .setPageSize(Math.max(1, Math.min(max, 1024)));
+                try (QueryCursor<javax.cache.Cache.Entry<String, byte[]>> cursor = c.plain().query(scan)) {
+                    for (javax.cache.Cache.Entry<String, byte[]> e : cursor) {
+                        if (ctx.remaining() <= 0) {
+                            throw new HearthTimeoutException("deadline passed while listing tenant " + tenant);
+                        }
+                        out.put(e.getKey(), e.getValue());
+                        if (out.size() >= max) {
+                            break;
+                        }
+                    }
+                }
+                return out;
+            }, threads.io);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(connection.isClosed() ? new HearthException("client is closed")
+                    : new HearthException("client overloaded: too many requests queued"));
+        }
+    }
+
     /** Drops a tenant's keys from the near cache, if there is one. */
     void nearInvalidateTenant(String tenant) {
         if (near != null) {
-            String prefix = tenant + ':';
+            String prefix = TenantKey.prefix(tenant);
             near.asMap().keySet().removeIf(k -> k.startsWith(prefix));
         }
     }

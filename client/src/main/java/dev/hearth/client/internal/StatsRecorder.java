@@ -48,7 +48,7 @@ public final class StatsRecorder {
                 .recordValue(Math.min(MAX_MICROS, Math.max(0, nanos / 1000)));
     }
 
-    public ClientStats snapshot(long coalesced, CircuitState state, long registryAgeMillis) {
+    public ClientStats snapshot(long coalesced, CircuitState state, long registryAgeMillis, boolean writesRefused) {
         LatencySnapshot latency;
         synchronized (cumulative) {
             for (Recorder r : recorders) {
@@ -59,7 +59,7 @@ public final class StatsRecorder {
         return new ClientStats(hits.sum(), misses.sum(), loads.sum(), loadFailures.sum(), timeouts.sum(),
                 errors.sum(), rejected.sum(), retries.sum(), coalesced, bypassed.sum(), registryRefreshes.sum(),
                 registryRefreshFailures.sum(), registryAgeMillis, state, latency, readFailovers.sum(),
-                readFailoverAnswers.sum());
+                readFailoverAnswers.sum(), writesRefused);
     }
 
     /** The histogram's recorded values (each bucket's highest equivalent value, as HdrHistogram reports them). */

@@ -182,6 +182,11 @@ final class SyncTenantCacheImpl<V> implements TenantCache<V> {
     }
 
     @Override
+    public java.util.List<String> keys(int max) {
+        return await(ticker.read(), async.keys(max));
+    }
+
+    @Override
     public CasResult delete(String key, long version) {
         return await(ticker.read(), async.delete(key, version));
     }

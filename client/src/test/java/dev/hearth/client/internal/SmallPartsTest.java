@@ -120,7 +120,7 @@ class SmallPartsTest {
             stats.latencyNanos(micros * 1000);
             reference.recordValue(micros);
         }
-        dev.hearth.client.LatencySnapshot s = stats.snapshot(0, CircuitState.CLOSED, 0).latency();
+        dev.hearth.client.LatencySnapshot s = stats.snapshot(0, CircuitState.CLOSED, 0, false).latency();
         assertEquals(reference.getTotalCount(), s.count());
         for (double p : new double[] {1, 50, 90, 99, 99.9, 99.99, 100}) {
             assertEquals(reference.getValueAtPercentile(p), s.valueAtPercentileMicros(p), "p" + p);

@@ -222,7 +222,7 @@ class ClientOperationsIT {
     }
 
     @Test
-    void flushRemovesEveryKeyOfTheTenantAndNoOtherTenants() throws Exception {
+    void keysListsAndFlushRemovesEveryKeyOfTheTenantAndNoOtherTenants() throws Exception {
         TenantCache<String> gone = strings("t-flush");
         TenantCache<String> kept = strings("t-flush2");
         Map<String, String> entries = new java.util.HashMap<>();
@@ -235,6 +235,15 @@ class ClientOperationsIT {
         gone.put("short", "x", Duration.ofMillis(300));
         await().atMost(Duration.ofSeconds(5)).until(() -> gone.get("short") == null);
 
+        // keys lists the tenant's live keys only (not the expired one, not another tenant's), up to max.
+        java.util.Set<String> listed = new java.util.HashSet<>(gone.withTimeout(Duration.ofSeconds(10)).keys(5_000));
+        java.util.Set<String> expected = new java.util.HashSet<>(entries.keySet());
+        expected.add("from-mc");
+        assertEquals(expected, listed);
+        assertEquals(10, gone.keys(10).size());
+        assertEquals(List.of(), gone.keys(0));
+        assertThrows(IllegalArgumentException.class, () -> gone.keys(-1));
+
         // More than two of the flush's batches of 500, from every node: the count is what the nodes held live.
         long flushed = gone.withTimeout(Duration.ofSeconds(10)).flush();
         assertTrue(flushed == 1_235 || flushed == 1_236, "the live keys, and the expired one if the nodes still held it: "
@@ -243,6 +252,7 @@ class ClientOperationsIT {
         assertNull(gone.get("from-mc"));
         assertEquals(entries, kept.getAll(entries.keySet()), "another tenant keeps every key");
         assertEquals(0, gone.withTimeout(Duration.ofSeconds(10)).async().flush().get(15, TimeUnit.SECONDS));
+        assertEquals(List.of(), gone.async().keys(100).get(15, TimeUnit.SECONDS));
     }
 
     record Visit(String page, java.time.Instant at, java.time.LocalDate day, Duration spent) {

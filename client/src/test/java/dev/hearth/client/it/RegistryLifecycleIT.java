@@ -47,6 +47,7 @@ class RegistryLifecycleIT {
             cluster.tenant("t1", "z1", "active", null);
             await().atMost(Duration.ofSeconds(10)).until(() -> client.isAvailable("t1"));
             client.tenant("t1", Codec.utf8()).put("k2", "c");
+            assertTrue(client.stats().healthy() && !client.stats().writesRefused(), client.stats().toString());
             assertTrue(cluster.zone("z1").containsKey("t1:k2"));
             pinned.tenant("t1", Codec.utf8()).put("p2", "d");
             assertTrue(cluster.zone("pin").containsKey("t1:p2"), "pinned: the tenant record's zone is ignored");
@@ -68,6 +69,9 @@ class RegistryLifecycleIT {
             HearthException refused = assertThrows(HearthException.class,
                     () -> client.tenant("t2", Codec.utf8()).put("k", "v"));
             assertTrue(refused.getMessage().contains("maxRegistryAge"), refused.getMessage());
+            // The stats say so too: a health check that read only the circuit said UP while every write failed.
+            assertTrue(client.stats().writesRefused(), client.stats().toString());
+            assertFalse(client.stats().healthy());
             HearthException read = assertThrows(HearthException.class, () -> client.tenant("t2", Codec.utf8()).get("k"));
             assertFalse(read.getMessage().contains("maxRegistryAge"), "reads are not refused for an old reading");
         }

@@ -122,6 +122,9 @@ public final class HearthMetrics implements OperationListener, MeterBinder {
         Gauge.builder("hearth.client.circuit.open", this, m -> m.stats().circuitState() == CircuitState.CLOSED ? 0 : 1)
                 .description("1 while the client's circuit is open or half-open: operations fail fast")
                 .register(registry);
+        Gauge.builder("hearth.client.writes.refused", this, m -> m.stats().writesRefused() ? 1 : 0)
+                .description("1 while writes are refused: the tenant registry has not been read for maxRegistryAge")
+                .register(registry);
         Gauge.builder("hearth.client.registry.age", this, m -> m.stats().registryAgeMillis() / 1000.0)
                 .description("age of the client's reading of the tenant registry (-0.001: never read)")
                 .baseUnit("seconds").register(registry);

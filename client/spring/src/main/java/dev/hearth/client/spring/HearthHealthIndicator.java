@@ -1,14 +1,15 @@
 package dev.hearth.client.spring;
 
-import dev.hearth.client.CircuitState;
 import dev.hearth.client.ClientStats;
 import dev.hearth.client.HearthClient;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;
 
 /**
- * Actuator health from the client's circuit: UP while it is closed (the cluster answers), DOWN while it is open or
- * half-open (operations fail fast and {@code @Cacheable} methods run uncached). No network call: it reads the state the
+ * Actuator health from the client's own state: UP while its circuit is closed (the cluster answers) and writes are
+ * accepted; DOWN while the circuit is open or half-open (operations fail fast and {@code @Cacheable} methods run
+ * uncached) or while writes are refused because the tenant registry could not be read for longer than
+ * {@code maxRegistryAge} (puts and evictions fail; an eviction that fails leaves a stale value). No network call: it reads the state the
  * client already keeps. A cache outage slows an API server but does not break it, so an application whose liveness
  * probe reads this may want {@code management.health.hearth.enabled=false} or to leave it out of that probe's group.
  */
@@ -22,8 +23,9 @@ public final class HearthHealthIndicator implements HealthIndicator {
     @Override
     public Health health() {
         ClientStats s = client.stats();
-        Health.Builder h = s.circuitState() == CircuitState.CLOSED ? Health.up() : Health.down();
+        Health.Builder h = s.healthy() ? Health.up() : Health.down();
         return h.withDetail("circuit", s.circuitState().name())
+                .withDetail("writesRefused", s.writesRefused())
                 .withDetail("hits", s.hits())
                 .withDetail("misses", s.misses())
                 .withDetail("timeouts", s.timeouts())
