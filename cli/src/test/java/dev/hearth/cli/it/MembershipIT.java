@@ -108,6 +108,10 @@ class MembershipIT {
      * running) logs it as outside the cluster, {@code local status} and {@code status} name it. What the cluster does
      * after the freeze is the chaos suite's to measure; here the frozen nodes are resumed and the cluster stopped.
      */
+    // Extended (-Pextended, 84 s): verify already loses the quorum on real processes (the test above, where n0 fences
+    // itself) and freezes nodes past the failure detection (PausePastDetectionIT, SplitBrainIT's minority); this
+    // adds the supervisor's and status's wording for a node left alone by frozen peers.
+    @org.junit.jupiter.api.Tag("extended")
     @Test
     void supervisorLogsTheNodeLeftWithoutQuorum() throws Exception {
         // 10 s instead of the default 20 s: Ignite drops the frozen nodes, and n0 gives up joining them after its

@@ -23,8 +23,13 @@ import org.junit.jupiter.api.io.TempDir;
  * Full-cluster restart: write, {@code dump create}, stop every node, start them empty, {@code warmup}: at least 99%
  * of the live entries come back with their values and TTLs; expired ones do not; entries written after the restart
  * are not overwritten.
+ *
+ * <p>Extended (-Pextended, 55 s): verify already restarts a whole cluster and counts what comes back
+ * (LocalCopyKillIT: every node killed, every key back from the local copies), and dumps and warms up a cluster
+ * (DumpAndWarmupClusterTest: values, TTLs, expired entries, newer writes kept).
  */
 @Timeout(600)
+@org.junit.jupiter.api.Tag("extended")
 class WarmRestartIT {
     private static final String T = "default";
     private static final int ETERNAL = 12_000;

@@ -26,8 +26,13 @@ import org.junit.jupiter.api.io.TempDir;
  * kill -9 of one of three nodes while a memcached client (spymemcached, all three servers configured, the way an
  * existing memcached user points at Hearth) runs gets and sets. Every node serves every key, so the client's
  * failover to another server finds the data there.
+ *
+ * <p>Extended (-Pextended, 41 s): verify already kills one of three nodes under load and counts failed operations
+ * and lost acknowledged writes (KillRestartDeadlineIT, FailoverIT), and spymemcached's own behaviour is checked by
+ * ThirdPartyClientsClusterTest.
  */
 @Timeout(600)
+@org.junit.jupiter.api.Tag("extended")
 class MemcachedFailoverIT {
     @TempDir
     Path dir;

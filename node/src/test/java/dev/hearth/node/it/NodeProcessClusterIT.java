@@ -83,8 +83,9 @@ class NodeProcessClusterIT {
     }
 
     /**
-     * Extended (-Pextended): verify already kills one of three nodes under load three times, through the thin client
-     * (KillRestartDeadlineIT, FailoverIT) and memcached (MemcachedFailoverIT), counting lost acknowledged writes.
+     * Extended (-Pextended): verify already kills one of three nodes under load twice, through the thin client
+     * (KillRestartDeadlineIT, FailoverIT), counting lost acknowledged writes; MemcachedFailoverIT (extended too) does
+     * it under a memcached client's load.
      */
     @Test
     @org.junit.jupiter.api.Tag("extended")
@@ -266,6 +267,12 @@ class NodeProcessClusterIT {
         return body.split("\"adminPort\"", -1).length - 1;
     }
 
+    /**
+     * Extended (-Pextended, 43 s): verify already stops and restarts every node gracefully under memcached and
+     * thin-client load, counting failed operations, lost writes and the hit ratio (RollingRestartIT), and checks that
+     * readiness waits for the refill (LocalCopyClusterTest, RollingRestartIT's per-node ready times).
+     */
+    @org.junit.jupiter.api.Tag("extended")
     @Test
     void gracefulStopUnderWritesLosesNothingAndRestartWaitsForRebalance() throws Exception {
         // Throttled rebalance so that the restarted node's refill lasts long enough to watch readiness.
