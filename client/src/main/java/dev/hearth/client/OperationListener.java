@@ -25,7 +25,8 @@ public interface OperationListener {
     }
 
     /**
-     * The operation has its outcome.
+     * The operation has its outcome. A read has it when its answer arrives; the value is checked and decoded after
+     * that, so a value the codec cannot decode fails the caller's call although the read ended without failure.
      *
      * @param context what {@link #started} returned
      * @param durationNanos from the start to the outcome, by the client's {@link Ticker}
@@ -33,4 +34,13 @@ public interface OperationListener {
      *     {@link CircuitOpenException}, the loader's exception, ...)
      */
     void ended(Operation op, String tenant, Object context, long durationNanos, Throwable failure);
+
+    /**
+     * One key of a read found a live value ({@code hit}) or not: once per key, counted as {@link ClientStats#hits}
+     * and {@link ClientStats#misses} count them (a get, each key of a getAll, a gets, a getOrLoad's lookup, near
+     * cache hits included), when the read's answer is checked (for most reads just after their {@link #ended}). For
+     * per-tenant hit ratios.
+     */
+    default void lookedUp(String tenant, boolean hit) {
+    }
 }

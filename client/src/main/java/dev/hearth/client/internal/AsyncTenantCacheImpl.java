@@ -328,9 +328,9 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     private Item found(Raw raw, String sk, byte[] kb) {
         Item item = raw == null ? null : live(raw.zone(), sk, kb, raw.bytes());
         if (item == null) {
-            core.stats.misses.increment();
+            core.lookedUp(tenant, false);
         } else {
-            core.stats.hits.increment();
+            core.lookedUp(tenant, true);
             if (core.near != null) {
                 core.near.put(sk, item);
             }
@@ -394,7 +394,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
             }
             Item cached = nearGet(sk);
             if (cached != null && !r.maintenance() && core.isUserAvailable(tenant)) {
-                core.stats.hits.increment();
+                core.lookedUp(tenant, true);
                 return new Read<>(done(null), none -> decode(kb, cached));
             }
             // Only the stored bytes come back through the network step; checking the envelope and counting the hit
@@ -453,9 +453,9 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
                     Raw raw = found.get(sk);
                     Item item = raw == null ? null : live(raw.zone(), sk, keyBytes.get(sk), raw.bytes());
                     if (item == null) {
-                        core.stats.misses.increment();
+                        core.lookedUp(tenant, false);
                     } else {
-                        core.stats.hits.increment();
+                        core.lookedUp(tenant, true);
                         out.put(key, decode(keyBytes.get(sk), item));
                     }
                 });

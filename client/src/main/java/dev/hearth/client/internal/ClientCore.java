@@ -557,6 +557,12 @@ public final class ClientCore implements HearthClient {
         }
     }
 
+    /** One key of a read was found live or not: a hit or a miss in the stats and for the listeners. */
+    void lookedUp(String tenant, boolean hit) {
+        (hit ? stats.hits : stats.misses).increment();
+        observers.lookedUp(tenant, hit);
+    }
+
     /** Drops a tenant's keys from the near cache, if there is one. */
     void nearInvalidateTenant(String tenant) {
         if (near != null) {

@@ -55,7 +55,7 @@ final class Loader<V> {
         }
         Item cached = cache.nearGet(sk);
         if (cached != null && isFresh(cached, ttl, cache.now())) {
-            core.stats.hits.increment();
+            core.lookedUp(tenant, true);
             return CompletableFuture.supplyAsync(() -> cache.decode(kb, cached), Runnable::run);
         }
         return core.coalescer.execute(sk, result -> lead(r, key, kb, sk, loader, ttl, result));

@@ -55,6 +55,18 @@ final class Observers {
         return f;
     }
 
+    /** A read's key was found live or not. */
+    void lookedUp(String tenant, boolean hit) {
+        for (int i = 0; i < listeners.size(); i++) {
+            OperationListener l = listeners.get(i);
+            try {
+                l.lookedUp(tenant, hit);
+            } catch (RuntimeException e) {
+                complain(l, e);
+            }
+        }
+    }
+
     private void end(Operation op, String tenant, Object[] contexts, long start, Throwable failure) {
         long took = ticker.read() - start;
         for (int i = 0; i < contexts.length; i++) {

@@ -8,6 +8,7 @@ import dev.hearth.client.HearthTimeoutException;
 import dev.hearth.client.Operation;
 import dev.hearth.client.OperationListener;
 import dev.hearth.client.TenantUnavailableException;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -27,7 +28,8 @@ import java.util.function.ToDoubleFunction;
  * rejected or error; p50 and p99 published); as a {@link MeterBinder} of a {@link #monitor monitored} client it
  * exposes the client's counters ({@code hearth.client.hits}, {@code .misses}, {@code .loads}, {@code .load.failures},
  * {@code .timeouts}, {@code .errors}, {@code .rejected}, {@code .retries}, {@code .coalesced}, {@code .bypassed},
- * {@code .read.failovers}) and gauges ({@code hearth.client.circuit.open}: 1 while the circuit is not closed;
+ * {@code .read.failovers}), per-tenant hits and misses ({@code hearth.client.lookups}, tags {@code tenant} and
+ * {@code result}: hit or miss; for a hit ratio per tenant) and gauges ({@code hearth.client.circuit.open}: 1 while the circuit is not closed;
  * {@code hearth.client.registry.age} in seconds).
  *
  * <pre>{@code
@@ -48,6 +50,7 @@ public final class HearthMetrics implements OperationListener, MeterBinder {
     private final int maxTenants;
     private final Set<String> tenants = ConcurrentHashMap.newKeySet();
     private final ConcurrentMap<String, Timer> timers = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Counter> lookups = new ConcurrentHashMap<>();
     private volatile MeterRegistry registry;
     private volatile HearthClient client;
     private volatile Snapshot last;
@@ -165,6 +168,25 @@ public final class HearthMetrics implements OperationListener, MeterBinder {
                     .register(r));
         }
         timer.record(durationNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void lookedUp(String tenant, boolean hit) {
+        MeterRegistry r = registry;
+        if (r == null) {
+            return;
+        }
+        String t = tenantTag(tenant);
+        String key = (hit ? "hit|" : "miss|") + t;
+        Counter c = lookups.get(key);
+        if (c == null) {
+            c = lookups.computeIfAbsent(key, k -> Counter.builder("hearth.client.lookups")
+                    .description("keys looked up by reads, by tenant: result hit (a live value) or miss")
+                    .tag("tenant", t)
+                    .tag("result", hit ? "hit" : "miss")
+                    .register(r));
+        }
+        c.increment();
     }
 
     private String tenantTag(String tenant) {

@@ -68,6 +68,11 @@ class HearthMetricsIT {
         return t == null ? 0 : t.count();
     }
 
+    private static double lookups(SimpleMeterRegistry r, String tenant, String result) {
+        return r.find("hearth.client.lookups").tag("tenant", tenant).tag("result", result).counters().stream()
+                .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+    }
+
     private int failedGetsSeen;
 
     @Test
@@ -114,6 +119,18 @@ class HearthMetricsIT {
                 assertEquals(client.stats().misses(), registry.get("hearth.client.misses").functionCounter().count());
                 assertEquals(1.0, registry.get("hearth.client.loads").functionCounter().count());
                 assertEquals(0.0, registry.get("hearth.client.circuit.open").gauge().value());
+                assertEquals(0.0, registry.get("hearth.client.writes.refused").gauge().value());
+
+                // Hits and misses per tenant, key by key, adding up to the client's own counters.
+                assertEquals(5.0, lookups(registry, "shop", "hit"), "get a, getAll's 3 keys, the async get");
+                assertEquals(2.0, lookups(registry, "shop", "miss"), "get absent, and getOrLoad's lookup of x");
+                assertEquals(21.0, lookups(registry, HearthMetrics.OTHER, "miss"));
+                double allHits = registry.find("hearth.client.lookups").tag("result", "hit").counters().stream()
+                        .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+                double allMisses = registry.find("hearth.client.lookups").tag("result", "miss").counters().stream()
+                        .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+                assertEquals(client.stats().hits(), (long) allHits);
+                assertEquals(client.stats().misses(), (long) allMisses);
 
                 node.kill9();
                 // Reads fail (deadline, refused connection) until the circuit opens; then it refuses them at once.
