@@ -81,7 +81,12 @@ public final class Main implements Callable<Integer> {
         }
         cl.getCommandSpec().usageMessage().footer(ExitCodes.HELP);
         cl.setExecutionStrategy(parsed -> {
-            AdminClient.useToken(token(parsed));
+            try {
+                AdminClient.useToken(token(parsed));
+            } catch (CliException e) {
+                // A context file that cannot be read or lacks the named context: reported as the command's error.
+                throw new CommandLine.ExecutionException(parsed.commandSpec().commandLine(), e.getMessage(), e);
+            }
             return new CommandLine.RunLast().execute(parsed);
         });
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {

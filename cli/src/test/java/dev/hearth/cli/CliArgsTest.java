@@ -37,7 +37,7 @@ class CliArgsTest {
     void usageErrorsExit2() {
         assertEquals(2, CliRun.of().code());
         assertEquals(2, CliRun.of("frobnicate").code());
-        assertEquals(2, CliRun.of("status", "--output", "yaml").code());
+        assertEquals(2, CliRun.of("status", "--output", "xml").code());
         assertEquals(2, CliRun.of("rolling-restart", "--timeout", "soon").code());
         assertEquals(2, CliRun.of("node", "restart").code());
         assertEquals(2, CliRun.of("dump", "verify").code());

@@ -55,6 +55,17 @@ final class NodeOperations implements AdminOperations {
     }
 
     @Override
+    public DumpService.DumpInfo deleteDump(String name) {
+        WarmupService.Status w = warmup.status();
+        if ("running".equals(w.state()) && name.equals(w.dump())) {
+            throw new IllegalStateException("a warm-up is reading dump " + name + " on " + nodeName
+                    + "; delete it after");
+        }
+        return dumps.delete(name).orElseThrow(() -> new NoSuchElementException("no dump named '" + name + "' on "
+                + nodeName));
+    }
+
+    @Override
     public DumpService.VerifyResult verifyDump(String name) {
         return dumps.verify(name).orElseThrow(() -> new NoSuchElementException("no dump named '" + name + "' on "
                 + nodeName));

@@ -122,7 +122,7 @@ public final class ClusterCommands implements Callable<Integer> {
                 out.put("dryRun", dryRun);
                 out.put("results", results);
                 out.put("notes", notes);
-                Output.json(spec.commandLine().getOut(), out);
+                global.print(spec.commandLine().getOut(), out);
             } else {
                 Table t = new Table("NODE", "ADMIN", "RESULT", "EXPECTED", "SIZE", "QUORUM");
                 for (Map<String, Object> r : results) {

@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "dump", mixinStandardHelpOptions = true,
         description = "Dumps of the cluster's entries: each node writes its primary partitions to files in its own "
                 + "data dir (checksummed, compressed, with each entry's remaining TTL), without pausing service.",
-        subcommands = {DumpCommands.Create.class, DumpCommands.ListDumps.class, DumpCommands.Verify.class})
+        subcommands = {DumpCommands.Create.class, DumpCommands.ListDumps.class, DumpCommands.Verify.class,
+            DumpCommands.Delete.class, DumpCommands.Prune.class})
 public final class DumpCommands implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -40,7 +41,7 @@ public final class DumpCommands implements Callable<Integer> {
     @Override
     public Integer call() {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                "missing subcommand: create, list or verify");
+                "missing subcommand: create, list, verify, delete or prune");
     }
 
     static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
@@ -149,7 +150,7 @@ public final class DumpCommands implements Callable<Integer> {
             result.put("nodes", nodes);
             result.put("errors", errors);
             if (global.json()) {
-                Output.json(spec.commandLine().getOut(), result);
+                global.print(spec.commandLine().getOut(), result);
             } else {
                 Table t = new Table("NODE", "STATE", "ENTRIES", "SIZE", "ERROR");
                 nodes.forEach(n -> t.row(n.get("node"), n.get("state"), n.get("entries"),
@@ -192,6 +193,70 @@ public final class DumpCommands implements Callable<Integer> {
         return n;
     }
 
+    /**
+     * Every node's dumps, by name: createdAt (the earliest node's), entries and bytes (summed), "complete" (the nodes
+     * where it is) and "other" (node=state elsewhere), oldest first; and the nodes that did not answer.
+     */
+    record Listing(List<Map<String, Object>> dumps, List<String> errors) {
+        /** The nodes holding dump {@code d} in any state. */
+        @SuppressWarnings("unchecked")
+        static List<String> holders(Map<String, Object> d) {
+            List<String> out = new ArrayList<>((List<String>) d.get("complete"));
+            for (String o : (List<String>) d.get("other")) {
+                out.add(o.substring(0, o.indexOf('=')));
+            }
+            return out;
+        }
+
+        @SuppressWarnings("unchecked")
+        static boolean running(Map<String, Object> d) {
+            return ((List<String>) d.get("other")).stream().anyMatch(o -> o.endsWith("=running"));
+        }
+    }
+
+    static Listing listing(Cluster cluster) {
+        List<JsonNode> lists = Cluster.onEach(cluster.members(), m -> {
+            try {
+                return m.client().get("/admin/dumps");
+            } catch (AdminClient.AdminException | CliException e) {
+                return AdminClient.JSON.createObjectNode().put("error", e.getMessage());
+            }
+        });
+        Map<String, Map<String, Object>> byName = new TreeMap<>();
+        List<String> errors = new ArrayList<>();
+        for (int i = 0; i < lists.size(); i++) {
+            String node = cluster.members().get(i).name();
+            JsonNode l = lists.get(i);
+            if (l.has("error")) {
+                errors.add(node + ": " + l.path("error").asText());
+                continue;
+            }
+            for (JsonNode d : l.path("dumps")) {
+                Map<String, Object> agg = byName.computeIfAbsent(d.path("name").asText(), k -> {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("name", k);
+                    m.put("createdAt", Long.MAX_VALUE);
+                    m.put("entries", 0L);
+                    m.put("bytes", 0L);
+                    m.put("complete", new ArrayList<String>());
+                    m.put("other", new ArrayList<String>());
+                    return m;
+                });
+                agg.put("createdAt", Math.min((Long) agg.get("createdAt"), d.path("createdAt").asLong()));
+                agg.put("entries", (Long) agg.get("entries") + entries(d));
+                agg.put("bytes", (Long) agg.get("bytes") + bytes(d));
+                @SuppressWarnings("unchecked")
+                List<String> bucket = (List<String>) agg.get(d.path("state").asText().equals("complete")
+                        ? "complete" : "other");
+                bucket.add(d.path("state").asText().equals("complete") ? node
+                        : node + "=" + d.path("state").asText());
+            }
+        }
+        List<Map<String, Object>> dumps = new ArrayList<>(byName.values());
+        dumps.sort(java.util.Comparator.comparingLong(m -> (Long) m.get("createdAt")));
+        return new Listing(dumps, errors);
+    }
+
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = "Lists the dumps found on the cluster's nodes: per dump, on how many nodes it is complete, "
                     + "entries and size.")
@@ -205,51 +270,15 @@ public final class DumpCommands implements Callable<Integer> {
         @Override
         public Integer call() {
             Cluster cluster = Cluster.discover(global.admin());
-            List<JsonNode> lists = Cluster.onEach(cluster.members(), m -> {
-                try {
-                    return m.client().get("/admin/dumps");
-                } catch (AdminClient.AdminException | CliException e) {
-                    return AdminClient.JSON.createObjectNode().put("error", e.getMessage());
-                }
-            });
-            Map<String, Map<String, Object>> byName = new TreeMap<>();
-            List<String> errors = new ArrayList<>();
-            for (int i = 0; i < lists.size(); i++) {
-                String node = cluster.members().get(i).name();
-                JsonNode l = lists.get(i);
-                if (l.has("error")) {
-                    errors.add(node + ": " + l.path("error").asText());
-                    continue;
-                }
-                for (JsonNode d : l.path("dumps")) {
-                    Map<String, Object> agg = byName.computeIfAbsent(d.path("name").asText(), k -> {
-                        Map<String, Object> m = new LinkedHashMap<>();
-                        m.put("name", k);
-                        m.put("createdAt", Long.MAX_VALUE);
-                        m.put("entries", 0L);
-                        m.put("bytes", 0L);
-                        m.put("complete", new ArrayList<String>());
-                        m.put("other", new ArrayList<String>());
-                        return m;
-                    });
-                    agg.put("createdAt", Math.min((Long) agg.get("createdAt"), d.path("createdAt").asLong()));
-                    agg.put("entries", (Long) agg.get("entries") + entries(d));
-                    agg.put("bytes", (Long) agg.get("bytes") + bytes(d));
-                    @SuppressWarnings("unchecked")
-                    List<String> bucket = (List<String>) agg.get(d.path("state").asText().equals("complete")
-                            ? "complete" : "other");
-                    bucket.add(d.path("state").asText().equals("complete") ? node
-                            : node + "=" + d.path("state").asText());
-                }
-            }
-            List<Map<String, Object>> dumps = new ArrayList<>(byName.values());
-            dumps.sort(java.util.Comparator.comparingLong(m -> (Long) m.get("createdAt")));
+            Listing listing = listing(cluster);
+            List<Map<String, Object>> dumps = listing.dumps();
+            List<String> errors = listing.errors();
             if (global.json()) {
                 Map<String, Object> result = new LinkedHashMap<>();
                 result.put("nodes", cluster.names());
                 result.put("dumps", dumps);
                 result.put("errors", errors);
-                Output.json(spec.commandLine().getOut(), result);
+                global.print(spec.commandLine().getOut(), result);
             } else {
                 Table t = new Table("NAME", "CREATED (UTC)", "COMPLETE ON", "ENTRIES", "SIZE", "NOT COMPLETE");
                 for (Map<String, Object> d : dumps) {
@@ -322,7 +351,7 @@ public final class DumpCommands implements Callable<Integer> {
                 result.put("name", name);
                 result.put("ok", ok);
                 result.put("files", rows);
-                Output.json(spec.commandLine().getOut(), result);
+                global.print(spec.commandLine().getOut(), result);
             } else {
                 Output.text(spec.commandLine().getOut(), t.render() + "dump " + name + ": "
                         + (ok ? "intact on every node" : "NOT intact") + "\n");
@@ -344,5 +373,149 @@ public final class DumpCommands implements Callable<Integer> {
             m.put("error", error);
             return m;
         }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true,
+            description = "Deletes dumps from every node that holds them, giving their disk space back. Needs --yes; "
+                    + "--dry-run shows what would go. A dump being written, or read by a warm-up, is refused (exit 3). "
+                    + "Exit 1 if a name is on no node or a node could not delete it.")
+    public static final class Delete implements Callable<Integer> {
+        @Mixin
+        GlobalOptions global;
+
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(paramLabel = "NAME", arity = "1..*", description = "Dump names (see hearthctl dump list).")
+        List<String> names;
+
+        @Option(names = "--dry-run", description = "Show which nodes hold each dump; delete nothing.")
+        boolean dryRun;
+
+        @Option(names = "--yes", description = "Really delete: a deleted dump cannot warm a cluster up again.")
+        boolean yes;
+
+        @Override
+        public Integer call() {
+            if (!dryRun && !yes) {
+                throw CliException.usage("deleting " + String.join(", ", names) + " removes its files from every "
+                        + "node for good; run again with --yes, or with --dry-run to see what would go");
+            }
+            Cluster cluster = Cluster.discover(global.admin());
+            Listing listing = listing(cluster);
+            Map<String, Map<String, Object>> byName = new LinkedHashMap<>();
+            listing.dumps().forEach(d -> byName.put((String) d.get("name"), d));
+            List<Map<String, Object>> chosen = new ArrayList<>();
+            List<String> unknown = new ArrayList<>();
+            for (String n : names) {
+                if (byName.containsKey(n)) {
+                    chosen.add(byName.get(n));
+                } else {
+                    unknown.add(n);
+                }
+            }
+            int exit = deleteAll(global, spec, cluster, listing, chosen, dryRun);
+            for (String n : unknown) {
+                spec.commandLine().getErr().println("hearthctl: no node holds a dump named '" + n + "'");
+            }
+            return unknown.isEmpty() ? exit : Math.max(exit, ExitCodes.FAILED);
+        }
+    }
+
+    @Command(name = "prune", mixinStandardHelpOptions = true,
+            description = "Retention: deletes every dump but the newest --keep (by creation time; with --prefix, "
+                    + "among the dumps whose names start with it), complete or not, never one being written. Needs "
+                    + "--yes; --dry-run shows what would go. Scheduled dumps are pruned by the nodes themselves "
+                    + "(dump.keep).")
+    public static final class Prune implements Callable<Integer> {
+        @Mixin
+        GlobalOptions global;
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--keep", required = true, paramLabel = "N", description = "How many of the newest to keep.")
+        int keep;
+
+        @Option(names = "--prefix", paramLabel = "PREFIX", defaultValue = "",
+                description = "Only dumps whose names start with this (e.g. dump- for those of dump create).")
+        String prefix;
+
+        @Option(names = "--dry-run", description = "Show what would be deleted; delete nothing.")
+        boolean dryRun;
+
+        @Option(names = "--yes", description = "Really delete.")
+        boolean yes;
+
+        @Override
+        public Integer call() {
+            if (keep < 0) {
+                throw CliException.usage("--keep must be 0 or more: " + keep);
+            }
+            if (!dryRun && !yes) {
+                throw CliException.usage("prune deletes every dump" + (prefix.isEmpty() ? "" : " named " + prefix
+                        + "*") + " but the newest " + keep + " from every node for good; run again with --yes, or "
+                        + "with --dry-run to see what would go");
+            }
+            Cluster cluster = Cluster.discover(global.admin());
+            Listing listing = listing(cluster);
+            List<Map<String, Object>> candidates = listing.dumps().stream()
+                    .filter(d -> ((String) d.get("name")).startsWith(prefix) && !Listing.running(d)).toList();
+            List<Map<String, Object>> chosen = candidates.subList(0, Math.max(0, candidates.size() - keep));
+            if (!listing.errors().isEmpty() && !dryRun) {
+                // A node that did not answer may hold newer dumps: what is "newest" is not known.
+                listing.errors().forEach(e -> spec.commandLine().getErr().println("hearthctl: " + e));
+                throw CliException.unreachable("not every node answered: nothing pruned", null);
+            }
+            return deleteAll(global, spec, cluster, listing, chosen, dryRun);
+        }
+    }
+
+    /** Deletes each chosen dump on every node holding it (or only prints that, for a dry run); the exit code. */
+    static int deleteAll(GlobalOptions global, CommandSpec spec, Cluster cluster, Listing listing,
+            List<Map<String, Object>> chosen, boolean dryRun) {
+        Map<String, String> admins = new LinkedHashMap<>();
+        cluster.members().forEach(m -> admins.put(m.name(), m.admin()));
+        List<Map<String, Object>> rows = new ArrayList<>();
+        int exit = ExitCodes.OK;
+        for (Map<String, Object> d : chosen) {
+            String name = (String) d.get("name");
+            for (String node : Listing.holders(d)) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("name", name);
+                row.put("node", node);
+                if (dryRun) {
+                    row.put("result", "would delete");
+                } else {
+                    try {
+                        new AdminClient(admins.get(node), Duration.ofMinutes(2))
+                                .post("/admin/dumps/" + name + "/delete", Map.of());
+                        row.put("result", "deleted");
+                    } catch (AdminClient.AdminException e) {
+                        row.put("result", e.status() == 409 ? "refused: " + e.getMessage() : "failed: "
+                                + e.getMessage());
+                        exit = Math.max(exit, e.status() == 409 ? ExitCodes.UNSAFE : ExitCodes.FAILED);
+                    } catch (CliException e) {
+                        row.put("result", "failed: " + e.getMessage());
+                        exit = Math.max(exit, ExitCodes.FAILED);
+                    }
+                }
+                row.put("entries", d.get("entries"));
+                rows.add(row);
+            }
+        }
+        if (global.json()) {
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("dryRun", dryRun);
+            result.put("dumps", rows);
+            result.put("errors", listing.errors());
+            global.print(spec.commandLine().getOut(), result);
+        } else {
+            Table t = new Table("NAME", "NODE", "RESULT");
+            rows.forEach(r -> t.row(r.get("name"), r.get("node"), r.get("result")));
+            Output.text(spec.commandLine().getOut(), rows.isEmpty() ? "no dump to delete\n" : t.render());
+            listing.errors().forEach(e -> spec.commandLine().getErr().println("hearthctl: " + e));
+        }
+        return exit;
     }
 }

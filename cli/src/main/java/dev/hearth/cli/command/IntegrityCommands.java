@@ -89,7 +89,7 @@ public final class IntegrityCommands {
             long unresolved = damaged - totals.path("repaired").asLong() - totals.path("removed").asLong()
                     - totals.path("skippedRewritten").asLong();
             if (global.json()) {
-                Output.json(spec.commandLine().getOut(), job);
+                global.print(spec.commandLine().getOut(), job);
             } else {
                 Table table = new Table("ZONE", "TENANT", "ENTRIES", "DAMAGED", "MISSING", "EVICTED", "DIFFER",
                         "CHECKSUM", "REPAIRED", "REMOVED");
@@ -171,7 +171,7 @@ public final class IntegrityCommands {
                     j.path("passes").asInt() + 1, percent(j.path("progress")),
                     j.path("progress").path("entriesPerSecond").asLong()));
             if (global.json()) {
-                Output.json(spec.commandLine().getOut(), job);
+                global.print(spec.commandLine().getOut(), job);
             } else {
                 Table table = new Table("TENANT", "ENTRIES", "STATE", "DAMAGED", "MISSING", "DIFFER", "CHECKSUM",
                         "REPAIRED", "REMOVED", "PASSES", "ACTIVE AFTER");

@@ -326,7 +326,7 @@ public final class LocalCommands implements Callable<Integer> {
                 r.put("clusterName", s.path("clusterName").asText());
                 r.put("problems", problems);
                 r.put("nodes", nodes);
-                Output.json(spec.commandLine().getOut(), r);
+                global.print(spec.commandLine().getOut(), r);
             } else {
                 Table t = new Table("NODE", "PID", "ALIVE", "READY", "IN-CLUSTER", "RESTARTS", "ADMIN", "MEMCACHED",
                         "THIN-CLIENT", "LOG");

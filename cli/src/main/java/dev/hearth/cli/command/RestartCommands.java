@@ -31,7 +31,7 @@ public final class RestartCommands {
 
     static int print(CommandSpec spec, GlobalOptions global, Map<String, Object> result) {
         if (global.json()) {
-            Output.json(spec.commandLine().getOut(), result);
+            global.print(spec.commandLine().getOut(), result);
         } else {
             Output.text(spec.commandLine().getOut(), Restarter.render(result));
         }

@@ -48,7 +48,7 @@ public final class StatusCommand implements Callable<Integer> {
         List<Cluster.NodeView> views = cluster.views();
         Map<String, Object> result = build(cluster.seed(), cluster.seedStatus(), views, cluster.outsiders(views));
         if (global.json()) {
-            Output.json(spec.commandLine().getOut(), result);
+            global.print(spec.commandLine().getOut(), result);
         } else {
             Output.text(spec.commandLine().getOut(), render(result));
         }

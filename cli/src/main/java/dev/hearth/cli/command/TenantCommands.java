@@ -100,7 +100,7 @@ public final class TenantCommands implements Callable<Integer> {
                 }
             }
             if (global.json()) {
-                Output.json(spec.commandLine().getOut(), z == null ? all : tenants);
+                global.print(spec.commandLine().getOut(), z == null ? all : tenants);
             } else {
                 Output.text(spec.commandLine().getOut(), tenants.isEmpty() ? "no tenants\n"
                         : tenantTable(tenants).render());
@@ -126,7 +126,7 @@ public final class TenantCommands implements Callable<Integer> {
         public Integer call() {
             JsonNode t = new TenantAdmin(global).get("/admin/tenants/" + TenantAdmin.tenant(tenant));
             if (global.json()) {
-                Output.json(spec.commandLine().getOut(), t);
+                global.print(spec.commandLine().getOut(), t);
             } else {
                 Output.text(spec.commandLine().getOut(), describe(t));
             }
@@ -161,7 +161,7 @@ public final class TenantCommands implements Callable<Integer> {
             JsonNode r = new TenantAdmin(global).post("/admin/tenants/" + t + "/assign",
                     AdminClient.params("zone", z, "by", changedBy.who()));
             if (global.json()) {
-                Output.json(spec.commandLine().getOut(), r);
+                global.print(spec.commandLine().getOut(), r);
             } else {
                 Output.text(spec.commandLine().getOut(), "tenant " + t + " assigned to zone " + z + "\n"
                         + describe(r));
@@ -215,7 +215,7 @@ public final class TenantCommands implements Callable<Integer> {
                     AdminClient.params("zone", z, "by", changedBy.who()));
             if (!await) {
                 if (global.json()) {
-                    Output.json(spec.commandLine().getOut(), started);
+                    global.print(spec.commandLine().getOut(), started);
                 } else {
                     Output.text(spec.commandLine().getOut(), "moving tenant " + t + " from zone "
                             + started.path("from").asText("?") + " to " + z + " (run by node "
@@ -270,7 +270,7 @@ public final class TenantCommands implements Callable<Integer> {
                 out.put("zone", z);
                 out.put("elapsedMillis", elapsed);
                 out.set("record", rec);
-                Output.json(spec.commandLine().getOut(), out);
+                global.print(spec.commandLine().getOut(), out);
             } else {
                 Output.text(spec.commandLine().getOut(), "tenant " + t + " moved to zone " + z + " in "
                         + Durations.format(elapsed) + "\n" + describe(rec));
@@ -318,7 +318,7 @@ public final class TenantCommands implements Callable<Integer> {
                     out.put("tenant", t);
                     out.put("zone", rec.path("zone").asText(null));
                     out.set("record", rec);
-                    Output.json(spec.commandLine().getOut(), out);
+                    global.print(spec.commandLine().getOut(), out);
                 } else {
                     Output.text(spec.commandLine().getOut(), "dry run: flush would remove every key of tenant " + t
                             + " in zone " + TenantAdmin.text(rec, "zone")
@@ -331,7 +331,7 @@ public final class TenantCommands implements Callable<Integer> {
             }
             JsonNode r = admin.post("/admin/tenants/" + t + "/flush", AdminClient.params("by", changedBy.who()));
             if (global.json()) {
-                Output.json(spec.commandLine().getOut(), r);
+                global.print(spec.commandLine().getOut(), r);
             } else {
                 Output.text(spec.commandLine().getOut(), "tenant " + t + " flushed: "
                         + TenantAdmin.count(r, "removed") + " entries removed from zone " + TenantAdmin.text(r, "zone")
@@ -369,7 +369,7 @@ public final class TenantCommands implements Callable<Integer> {
             JsonNode r = new TenantAdmin(global).post("/admin/tenants/" + t + "/maintenance",
                     AdminClient.params("on", Boolean.toString(state == TenantAdmin.Switch.on), "by", changedBy.who()));
             if (global.json()) {
-                Output.json(spec.commandLine().getOut(), r);
+                global.print(spec.commandLine().getOut(), r);
             } else {
                 Output.text(spec.commandLine().getOut(), "tenant " + t + " maintenance "
                         + (state == TenantAdmin.Switch.on ? "on" : "off") + "\n" + describe(r));

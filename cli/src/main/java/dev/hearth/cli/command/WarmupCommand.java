@@ -61,7 +61,7 @@ public final class WarmupCommand implements Callable<Integer> {
         ClusterWarmup.Result result = ClusterWarmup.run(targets, from, zone, rate, timeout,
                 new Progress(spec.commandLine().getErr()));
         if (global.json()) {
-            Output.json(spec.commandLine().getOut(), result);
+            global.print(spec.commandLine().getOut(), result);
         } else {
             Table table = new Table("NODE", "STATE", "READ", "LOADED", "EXPIRED", "DAMAGED", "SIZE", "TIME", "ERROR");
             result.nodes().forEach(n -> table.row(n.node(), n.state(), n.entriesRead(), n.entriesSent(),

@@ -59,7 +59,7 @@ public final class ZoneCommands implements Callable<Integer> {
         public Integer call() {
             JsonNode zones = new TenantAdmin(global).get("/admin/zones");
             if (global.json()) {
-                Output.json(spec.commandLine().getOut(), zones);
+                global.print(spec.commandLine().getOut(), zones);
             } else {
                 List<JsonNode> list = TenantAdmin.list(zones, "zones");
                 Output.text(spec.commandLine().getOut(), list.isEmpty() ? "no zones\n" : zoneTable(list).render());
@@ -84,7 +84,7 @@ public final class ZoneCommands implements Callable<Integer> {
         public Integer call() {
             JsonNode z = new TenantAdmin(global).get("/admin/zones/" + TenantAdmin.zone(zone));
             if (global.json()) {
-                Output.json(spec.commandLine().getOut(), z);
+                global.print(spec.commandLine().getOut(), z);
                 return ExitCodes.OK;
             }
             StringBuilder sb = new StringBuilder(zoneTable(List.of(z)).render());
@@ -130,7 +130,7 @@ public final class ZoneCommands implements Callable<Integer> {
             JsonNode r = new TenantAdmin(global).post("/admin/zones/" + z + "/maintenance",
                     AdminClient.params("on", Boolean.toString(state == TenantAdmin.Switch.on), "by", who));
             if (global.json()) {
-                Output.json(spec.commandLine().getOut(), r);
+                global.print(spec.commandLine().getOut(), r);
             } else {
                 List<String[]> rows = new ArrayList<>();
                 rows.add(new String[] {"zone", z});

@@ -53,11 +53,83 @@ class TenantCommandsIT {
                 "zones.z2.memory=32m").start()) {
             try {
                 run(cluster);
+                addressesContextsAndYaml(cluster, dir);
+                dumpDeleteAndPrune(cluster);
             } catch (Throwable t) {
                 System.out.println("--- hearthctl local output\n" + cluster.output());
                 throw t;
             }
         }
+    }
+
+    /**
+     * Where hearthctl finds the cluster: of several admin addresses the first that answers (a dead one first), a
+     * context file naming them, and the same answer as YAML.
+     */
+    private static void addressesContextsAndYaml(LocalClusterProcess cluster, Path dir) throws Exception {
+        String dead = "127.0.0.1:" + dev.hearth.testing.FreePorts.one();
+        CliRun json = CliRun.of("zone", "list", "--admin", cluster.admin(), "-o", "json");
+        assertEquals(0, json.code(), json.toString());
+        CliRun yaml = CliRun.of("zone", "list", "--admin", dead + "," + cluster.admin(), "-o", "yaml");
+        assertEquals(0, yaml.code(), yaml.toString());
+        com.fasterxml.jackson.databind.ObjectMapper yamlMapper = new com.fasterxml.jackson.databind.ObjectMapper(
+                new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
+        assertEquals(AdminClient.JSON.readTree(json.out()), yamlMapper.readTree(yaml.out()),
+                "-o yaml is the same tree as -o json:\n" + yaml.out());
+
+        java.nio.file.Path config = dir.resolve("hearthctl-config.yaml");
+        java.nio.file.Files.writeString(config, "current-context: it\ncontexts:\n  it:\n    admin: [" + dead + ", "
+                + cluster.admin() + "]\n  other:\n    admin: " + dead + "\n");
+        CliRun viaContext = CliRun.of("zone", "list", "--config", config.toString(), "-o", "json");
+        assertEquals(0, viaContext.code(), viaContext.toString());
+        assertEquals(AdminClient.JSON.readTree(json.out()), AdminClient.JSON.readTree(viaContext.out()));
+        CliRun deadContext = CliRun.of("zone", "list", "--config", config.toString(), "--context", "other");
+        assertEquals(4, deadContext.code(), "only a dead address: unreachable\n" + deadContext);
+        CliRun optionWins = CliRun.of("zone", "list", "--config", config.toString(), "--context", "other",
+                "--admin", cluster.admin());
+        assertEquals(0, optionWins.code(), optionWins.toString());
+        CliRun unknown = CliRun.of("zone", "list", "--config", config.toString(), "--context", "nope");
+        assertEquals(2, unknown.code(), unknown.toString());
+        assertTrue(unknown.err().contains("contexts: it, other"), unknown.toString());
+    }
+
+    /** Manual dumps go with dump delete and dump prune, from every node, only with --yes. */
+    private static void dumpDeleteAndPrune(LocalClusterProcess cluster) throws Exception {
+        for (String name : List.of("keep-a1", "keep-a2", "other-b1")) {
+            CliRun created = ctl(cluster, "dump", "create", "--name", name);
+            assertEquals(0, created.code(), created.toString());
+        }
+        CliRun noYes = ctl(cluster, "dump", "delete", "keep-a1");
+        assertEquals(2, noYes.code(), noYes.toString());
+        assertTrue(noYes.err().contains("--yes"), noYes.toString());
+        CliRun dry = ctl(cluster, "dump", "delete", "keep-a1", "--dry-run", "-o", "json");
+        assertEquals(0, dry.code(), dry.toString());
+        assertEquals(2, AdminClient.JSON.readTree(dry.out()).path("dumps").size(), "held by both nodes: " + dry);
+        assertEquals(3, dumpNames(cluster).size(), "a dry run deletes nothing");
+
+        CliRun deleted = ctl(cluster, "dump", "delete", "keep-a1", "--yes", "-o", "json");
+        assertEquals(0, deleted.code(), deleted.toString());
+        for (com.fasterxml.jackson.databind.JsonNode r : AdminClient.JSON.readTree(deleted.out()).path("dumps")) {
+            assertEquals("deleted", r.path("result").asText(), deleted.toString());
+        }
+        assertEquals(List.of("keep-a2", "other-b1"), dumpNames(cluster));
+        CliRun unknown = ctl(cluster, "dump", "delete", "keep-a1", "--yes");
+        assertEquals(1, unknown.code(), unknown.toString());
+
+        CliRun prunePrefix = ctl(cluster, "dump", "prune", "--keep", "1", "--prefix", "keep-", "--yes");
+        assertEquals(0, prunePrefix.code(), prunePrefix.toString());
+        assertEquals(List.of("keep-a2", "other-b1"), dumpNames(cluster), "the newest keep- dump is kept");
+        CliRun pruneAll = ctl(cluster, "dump", "prune", "--keep", "0", "--yes");
+        assertEquals(0, pruneAll.code(), pruneAll.toString());
+        assertEquals(List.of(), dumpNames(cluster));
+    }
+
+    private static List<String> dumpNames(LocalClusterProcess cluster) throws Exception {
+        CliRun list = ctl(cluster, "dump", "list", "-o", "json");
+        assertEquals(0, list.code(), list.toString());
+        List<String> names = new java.util.ArrayList<>();
+        AdminClient.JSON.readTree(list.out()).path("dumps").forEach(d -> names.add(d.path("name").asText()));
+        return names;
     }
 
     /** Until the client has read the tenant registry twice from now: a reading that began after this moment. */

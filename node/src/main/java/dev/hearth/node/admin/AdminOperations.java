@@ -27,6 +27,14 @@ public interface AdminOperations {
 
     DumpService.DumpInfo dump(String name);
 
+    /**
+     * Deletes this node's files of a dump.
+     *
+     * @throws java.util.NoSuchElementException if this node holds no such dump
+     * @throws IllegalStateException while it is being written or a warm-up reads it
+     */
+    DumpService.DumpInfo deleteDump(String name);
+
     /** Reads every file of the dump again and checks its checksums. */
     DumpService.VerifyResult verifyDump(String name);
 

@@ -428,6 +428,7 @@ public final class AdminServer implements AutoCloseable {
                     : jsonResponse(HttpResponseStatus.OK, o.listDumps());
             case DUMP -> jsonResponse(HttpResponseStatus.OK, o.dump(req.dumpName()));
             case DUMP_VERIFY -> jsonResponse(HttpResponseStatus.OK, o.verifyDump(req.dumpName()));
+            case DUMP_DELETE -> jsonResponse(HttpResponseStatus.OK, o.deleteDump(req.dumpName()));
             case WARMUP -> req.method().equals("POST")
                     ? jsonResponse(HttpResponseStatus.ACCEPTED,
                             o.startWarmup(req.param("from"), req.param("zone"), req.number("rate", 0)))
@@ -527,6 +528,7 @@ public final class AdminServer implements AutoCloseable {
         DUMPS("/admin/dumps", Access.TOKEN, true, "GET", "POST"),
         DUMP("/admin/dumps/*", Access.TOKEN, true, "GET"),
         DUMP_VERIFY("/admin/dumps/*/verify", Access.TOKEN, true, "POST"),
+        DUMP_DELETE("/admin/dumps/*/delete", Access.TOKEN, true, "POST"),
         WARMUP("/admin/warmup", Access.TOKEN, true, "GET", "POST"),
         VERIFY("/admin/verify", Access.TOKEN, true, true, "GET", "POST"),
         VERIFY_JOB("/admin/verify/*", Access.TOKEN, true, true, "GET"),

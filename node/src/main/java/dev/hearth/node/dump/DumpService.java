@@ -241,13 +241,45 @@ public final class DumpService {
         List<DumpInfo> mine = list().stream().filter(d -> d.name().startsWith(prefix)
                 && !d.state().equals("running")).toList();
         for (int i = 0; i < mine.size() - keep; i++) {
-            Path dir = root.resolve(mine.get(i).name());
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(f);
-                }
+            try {
+                deleteDir(root.resolve(mine.get(i).name()));
             } catch (IOException e) {
-                LOG.warn("Cannot delete old dump {}: {}", dir, e.toString());
+                LOG.warn("Cannot delete old dump {}: {}", mine.get(i).name(), e.toString());
+            }
+        }
+    }
+
+    /**
+     * Deletes this node's files of dump {@code name} (complete, failed or left incomplete), as an operator's
+     * {@code hearthctl dump delete}.
+     *
+     * @return what was deleted, or empty if this node holds no such dump
+     * @throws IllegalStateException while the dump is being written
+     * @throws UncheckedIOException if a file could not be deleted (the dump is then left incomplete)
+     */
+    public synchronized Optional<DumpInfo> delete(String name) {
+        if (running.containsKey(name)) {
+            throw new IllegalStateException("dump " + name + " is being written on " + node + "; delete it after");
+        }
+        Optional<DumpInfo> info = info(name);
+        if (info.isPresent()) {
+            try {
+                deleteDir(root.resolve(name));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot delete dump " + name + " on " + node, e);
+            }
+            failedHere.remove(name);
+            LOG.info("Deleted dump {} ({} entries)", name, info.get().entries());
+        }
+        return info;
+    }
+
+    /** The manifest first: a dump whose deletion stops half-way reads as incomplete, never as complete. */
+    private static void deleteDir(Path dir) throws IOException {
+        Files.deleteIfExists(dir.resolve("manifest.json"));
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
             }
         }
     }
