@@ -160,6 +160,13 @@ class NodeProcessClusterIT {
      * memcached.operationTimeout instead of hanging. Once dropped and woken, it finds itself cut off and exits
      * non-zero for its supervisor to restart it.
      */
+    /*
+     * Extended (-Pextended, 45-50 s): verify freezes a primary under a reading and writing client
+     * (FrozenNodeReadFailoverIT: every read answered from the backup within its deadline) and every node past the
+     * failure detection (PausePastDetectionIT: dropped nodes fence or leave and their supervisor restarts them).
+     * This adds the memcached port's read failover (memcached.readFailoverAfter) around a frozen peer.
+     */
+    @org.junit.jupiter.api.Tag("extended")
     @Test
     void frozenNodeIsReadAroundThenDroppedAndExitsWhenWoken() throws Exception {
         try (ProcessCluster cluster = new ProcessCluster("frozen", 3, dir).start()) {
