@@ -59,7 +59,11 @@ class LocalCopyRefillClusterTest {
             for (int i = 150; i < 200; i++) {
                 svc.mutate(key(i), Mutation.delete(0)).join();
             }
-            await().atMost(Duration.ofSeconds(20)).until(() -> node.localCopy().status(true).entries() == 150);
+            // 40 s, and the status in the message: CI once saw this wait end at 20 s with no trace of why (a node
+            // alone writes a whole round in well under a second here).
+            await().atMost(Duration.ofSeconds(40)).untilAsserted(() -> assertEquals(150,
+                    node.localCopy().status(true).entries(), () -> "local copy: " + node.localCopy().status(true)
+                            + "; last round's work " + node.localCopy().lastRoundWorkMillis() + " ms"));
             // The count is summed per partition as a round writes them: 150 can show while that round has not yet
             // rewritten a partition holding only new values (seen in CI: 69 of 100 new values back). Two more whole
             // rounds, the second begun after the changes, leave every partition's last state on disk.
