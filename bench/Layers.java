@@ -1,0 +1,192 @@
+import dev.hearth.client.HearthClient;
+import dev.hearth.client.TenantCache;
+import dev.hearth.client.spring.HearthCacheManager;
+import dev.hearth.client.spring.TypedJsonCodec;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import javax.cache.Cache;
+import javax.cache.CacheManager;
+import javax.cache.Caching;
+import javax.cache.configuration.MutableConfiguration;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import org.apache.ignite.Ignition;
+import org.apache.ignite.client.ClientCache;
+import org.apache.ignite.client.IgniteClient;
+import org.apache.ignite.configuration.ClientConfiguration;
+
+/**
+ * What each client layer costs against Ignite's raw thin client, side by side in one JVM and one run: the raw thin
+ * client (the baseline), hearth-client, hearth-jcache and hearth-spring's Spring Cache, each with the same threads,
+ * keys, value size and 90% gets, in interleaved rounds (thin, client, jcache, spring, thin, ...) so that whatever else
+ * the machine does hits all alike. Prints each layer's median ops/s and p99 over the rounds and its ratio to the thin
+ * client's. Values: 100-byte strings (the thin client stores 100 + 26 bytes, the size of hearth-client's envelope).
+ *
+ * <p>Run by {@code bench/layers.sh} against a running cluster ({@code bin/hearthctl local up}).
+ * Args: ADDRESSES [THREADS=16] [SECONDS=10] [ROUNDS=5] [KEYS=10000].
+ */
+public class Layers {
+    interface Op {
+        void run(int key, boolean get);
+    }
+
+    record Variant(String name, Op op) {
+    }
+
+    record Round(double opsPerSecond, double p99Ms, long failed) {
+    }
+
+    static String value(int k) {
+        String s = "v" + k + "-";
+        return (s + "x".repeat(100)).substring(0, 100);
+    }
+
+    public static void main(String[] args) throws Exception {
+        String addresses = args[0];
+        int threads = args.length > 1 ? Integer.parseInt(args[1]) : 16;
+        int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 10;
+        int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 5;
+        int keys = args.length > 4 ? Integer.parseInt(args[4]) : 10_000;
+        String[] list = addresses.split(",");
+
+        IgniteClient thin = Ignition.startClient(new ClientConfiguration().setAddresses(list)
+                .setPartitionAwarenessEnabled(true).setTimeout(1000));
+        ClientCache<String, byte[]> raw = thin.cache("hearth-zone-default");
+        HearthClient client = HearthClient.builder().addresses(list).timeout(Duration.ofSeconds(1)).build();
+        TenantCache<byte[]> tenant = client.tenant("layers-client");
+        Properties p = new Properties();
+        p.setProperty("hearth.addresses", addresses);
+        CacheManager jm = Caching.getCachingProvider("dev.hearth.client.jcache.HearthCachingProvider")
+                .getCacheManager(URI.create("hearth:default"), Layers.class.getClassLoader(), p);
+        Cache<String, String> jcache = jm.createCache("layers-jcache",
+                new MutableConfiguration<String, String>().setTypes(String.class, String.class));
+        HearthCacheManager sm = HearthCacheManager.builder(client).codec(TypedJsonCodec.trusting("java.lang")).build();
+        org.springframework.cache.Cache spring = sm.getCache("layers-spring");
+
+        byte[][] rawValues = new byte[keys][];
+        byte[][] clientValues = new byte[keys][];
+        for (int k = 0; k < keys; k++) {
+            byte[] v = value(k).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            clientValues[k] = v;
+            rawValues[k] = Arrays.copyOf(new byte[26], 26 + v.length);
+            System.arraycopy(v, 0, rawValues[k], 26, v.length);
+        }
+        List<Variant> variants = List.of(
+                new Variant("thin", (k, get) -> {
+                    if (get) {
+                        raw.get("layer:t" + k);
+                    } else {
+                        raw.put("layer:t" + k, rawValues[k]);
+                    }
+                }),
+                new Variant("client", (k, get) -> {
+                    if (get) {
+                        tenant.get("k" + k);
+                    } else {
+                        tenant.put("k" + k, clientValues[k]);
+                    }
+                }),
+                new Variant("jcache", (k, get) -> {
+                    if (get) {
+                        jcache.get("k" + k);
+                    } else {
+                        jcache.put("k" + k, value(k));
+                    }
+                }),
+                new Variant("spring", (k, get) -> {
+                    if (get) {
+                        spring.get("k" + k);
+                    } else {
+                        spring.put("k" + k, value(k));
+                    }
+                }));
+        for (Variant v : variants) {
+            for (int k = 0; k < keys; k++) {
+                v.op().run(k, false);
+            }
+        }
+        Map<String, List<Round>> results = new LinkedHashMap<>();
+        // Round 0 warms every layer up (JIT) and is not counted.
+        for (int r = 0; r <= rounds; r++) {
+            for (Variant v : variants) {
+                Round x = run(v, threads, r == 0 ? Math.max(3, seconds / 2) : seconds, keys);
+                System.err.printf("round %d %-7s %9.0f ops/s  p99 %6.2f ms  failed %d%n", r, v.name(), x.opsPerSecond(),
+                        x.p99Ms(), x.failed());
+                if (r > 0) {
+                    results.computeIfAbsent(v.name(), n -> new ArrayList<>()).add(x);
+                }
+            }
+        }
+        double thinOps = median(results.get("thin"), Round::opsPerSecond);
+        double thinP99 = median(results.get("thin"), Round::p99Ms);
+        System.out.printf("%-8s %8s %7s %10s %8s %12s %12s%n", "LAYER", "THREADS", "ROUNDS", "OPS/S", "P99_MS",
+                "OPS_VS_THIN", "P99_VS_THIN");
+        results.forEach((name, rs) -> {
+            double ops = median(rs, Round::opsPerSecond);
+            double p99 = median(rs, Round::p99Ms);
+            long failed = rs.stream().mapToLong(Round::failed).sum();
+            System.out.printf("%-8s %8d %7d %10.0f %8.2f %11.1f%% %11.1f%%%s%n", name, threads, rs.size(), ops, p99,
+                    100 * (ops / thinOps - 1), 100 * (p99 / thinP99 - 1), failed > 0 ? "  failed " + failed : "");
+        });
+        jm.destroyCache("layers-jcache");
+        jm.close();
+        tenant.withTimeout(Duration.ofSeconds(30)).flush();
+        client.tenant("layers-spring").withTimeout(Duration.ofSeconds(30)).flush();
+        for (int k = 0; k < keys; k++) {
+            raw.remove("layer:t" + k);
+        }
+        client.close();
+        thin.close();
+    }
+
+    static double median(List<Round> rs, java.util.function.ToDoubleFunction<Round> f) {
+        double[] a = rs.stream().mapToDouble(f).sorted().toArray();
+        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+    }
+
+    static Round run(Variant v, int threads, int seconds, int keys) throws InterruptedException {
+        Recorder recorder = new Recorder(3);
+        LongAdder ops = new LongAdder();
+        LongAdder failed = new LongAdder();
+        AtomicBoolean stop = new AtomicBoolean();
+        CountDownLatch done = new CountDownLatch(threads);
+        long t0 = System.nanoTime();
+        for (int t = 0; t < threads; t++) {
+            long seed = t * 7919L + System.nanoTime();
+            Thread th = new Thread(() -> {
+                SplittableRandom rnd = new SplittableRandom(seed);
+                while (!stop.get()) {
+                    int k = rnd.nextInt(keys);
+                    boolean get = rnd.nextInt(10) != 0;
+                    long s = System.nanoTime();
+                    try {
+                        v.op().run(k, get);
+                        ops.increment();
+                    } catch (RuntimeException e) {
+                        failed.increment();
+                    }
+                    recorder.recordValue(Math.max(1, (System.nanoTime() - s) / 1000));
+                }
+                done.countDown();
+            });
+            th.setDaemon(true);
+            th.start();
+        }
+        Thread.sleep(seconds * 1000L);
+        stop.set(true);
+        done.await();
+        double elapsed = (System.nanoTime() - t0) / 1e9;
+        Histogram h = recorder.getIntervalHistogram();
+        return new Round(ops.sum() / elapsed, h.getValueAtPercentile(99) / 1000.0, failed.sum());
+    }
+}

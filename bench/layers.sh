@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# What each client layer costs against Ignite's raw thin client: the raw thin client, hearth-client, hearth-jcache and
+# hearth-spring (Spring Cache), side by side in one JVM, interleaved rounds; prints median ops/s and p99 per layer and
+# the ratio to the thin client (bench/Layers.java). Needs `mvn -B package -DskipTests` and a running cluster.
+# Usage: bench/layers.sh HOST:PORT,... [THREADS=16] [SECONDS=10] [ROUNDS=5] [KEYS=10000]
+#   e.g. bin/hearthctl local up --nodes 3 --dir /tmp/hl && bench/layers.sh 127.0.0.1:10800,127.0.0.1:10801,127.0.0.1:10802
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+out="${OUT:-$(mktemp -d)}"
+mkdir -p "$out/classes"
+# The modules' runtime class paths; packaged in the same run, so that the reactor resolves hearth-client and the
+# other modules to their jars (nothing is installed).
+(cd "$here" && mvn -B -q -o -DskipTests -Dhearth.classArchive.skip=true package dependency:build-classpath \
+  -pl client/spring,client/jcache -am -Dmdep.includeScope=runtime -Dmdep.outputFile=target/layers-classpath.txt)
+cp="$here/client/spring/target/hearth-spring.jar:$here/client/jcache/target/hearth-jcache.jar"
+cp="$cp:$(cat "$here/client/spring/target/layers-classpath.txt"):$(cat "$here/client/jcache/target/layers-classpath.txt")"
+javac -d "$out/classes" -cp "$cp" "$here/bench/Layers.java"
+# The one flag hearth-client needs (docs/client.md).
+java --add-opens=java.base/java.nio=ALL-UNNAMED -Xmx1g -cp "$out/classes:$cp" Layers "$@"
