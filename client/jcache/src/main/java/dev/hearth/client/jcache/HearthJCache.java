@@ -422,32 +422,43 @@ public final class HearthJCache<K, V> implements Cache<K, V> {
         checkValue(oldValue);
         long t0 = System.nanoTime();
         return guard(() -> {
-            String sk = serialization.key(key);
-            int[] outcome = new int[1]; // 0 absent, 1 other value, 2 removed
-            mutate(sk, current -> {
-                if (current == null) {
-                    outcome[0] = 0;
-                    return Write.none();
-                }
-                V v = value(current);
-                if (!v.equals(oldValue)) {
-                    outcome[0] = 1;
-                    return Write.access();
-                }
+            boolean removed = ifHolds(key, oldValue, current -> {
                 deleteThrough(key);
-                outcome[0] = 2;
                 return remove(key, current);
             });
-            if (outcome[0] == 0) {
-                miss(1);
-            } else {
-                hit(1);
-            }
-            if (outcome[0] == 2 && statisticsEnabled) {
+            if (removed && statisticsEnabled) {
                 statistics.removed(t0);
             }
-            return outcome[0] == 2;
+            return removed;
         });
+    }
+
+    /**
+     * The compare-then-act of {@code remove(k, v)} and {@code replace(k, old, new)}: {@code act} decides the write only
+     * where the key holds a value equal to {@code expected}; another value is an access. Counts the hit or miss.
+     *
+     * @return whether {@code act}'s write took effect
+     */
+    private boolean ifHolds(K key, V expected, Function<Versioned<byte[]>, Write> act) {
+        int[] outcome = new int[1]; // 0 absent, 1 another value, 2 acted
+        mutate(serialization.key(key), current -> {
+            if (current == null) {
+                outcome[0] = 0;
+                return Write.none();
+            }
+            if (!value(current).equals(expected)) {
+                outcome[0] = 1;
+                return Write.access();
+            }
+            outcome[0] = 2;
+            return act.apply(current);
+        });
+        if (outcome[0] == 0) {
+            miss(1);
+        } else {
+            hit(1);
+        }
+        return outcome[0] == 2;
     }
 
     @Override
@@ -481,30 +492,14 @@ public final class HearthJCache<K, V> implements Cache<K, V> {
         long t0 = System.nanoTime();
         return guard(() -> {
             byte[] bytes = serialization.bytes(newValue);
-            int[] outcome = new int[1]; // 0 absent, 1 other value, 2 replaced
-            mutate(serialization.key(key), current -> {
-                if (current == null) {
-                    outcome[0] = 0;
-                    return Write.none();
-                }
-                V v = value(current);
-                if (!v.equals(oldValue)) {
-                    outcome[0] = 1;
-                    return Write.access();
-                }
+            boolean replaced = ifHolds(key, oldValue, current -> {
                 writeThrough(key, newValue);
-                outcome[0] = 2;
                 return update(key, newValue, bytes, current);
             });
-            if (outcome[0] == 0) {
-                miss(1);
-            } else {
-                hit(1);
-            }
-            if (outcome[0] == 2 && statisticsEnabled) {
+            if (replaced && statisticsEnabled) {
                 statistics.put(t0);
             }
-            return outcome[0] == 2;
+            return replaced;
         });
     }
 

@@ -66,12 +66,6 @@ final class Serialization {
         }
     }
 
-    /** A copy by value, as a store-by-value cache hands out: what the cache would answer for {@code o}. */
-    @SuppressWarnings("unchecked")
-    <T> T copy(T o) {
-        return o == null ? null : (T) object(bytes(o));
-    }
-
     private static final class LoaderObjectInputStream extends ObjectInputStream {
         private final ClassLoader loader;
 
