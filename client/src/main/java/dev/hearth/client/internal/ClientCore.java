@@ -465,8 +465,7 @@ public final class ClientCore implements HearthClient {
         try {
             threads.io.execute(send);
         } catch (RejectedExecutionException e) {
-            out.completeExceptionally(connection.isClosed() ? new HearthException("client is closed")
-                    : new HearthException("client overloaded: too many requests queued"));
+            out.completeExceptionally(ioRefused());
         }
     }
 
@@ -501,27 +500,18 @@ public final class ClientCore implements HearthClient {
      * @return how many live values were removed
      */
     CompletableFuture<Long> removeTenantRaw(Ctx ctx, String zone, String tenant) {
-        Connection.Caches c = connection.caches(zone);
-        if (c == null) {
-            return CompletableFuture.failedFuture(new HearthException("not connected to the Hearth cluster"));
-        }
-        try {
-            return CompletableFuture.supplyAsync(() -> {
-                ClientCache<String, byte[]> cache = c.plain();
-                try (QueryCursor<javax.cache.Cache.Entry<String, byte[]>> cursor = cache.query(
-                        new ScanQuery<String, byte[]>(new TenantKeysFilter<>(tenant)))) {
-                    return TenantKeysFilter.removeAll(cursor, batch -> {
-                        if (ctx.remaining() <= 0) {
-                            throw new HearthTimeoutException("deadline passed while flushing tenant " + tenant);
-                        }
-                        cache.removeAll(batch);
-                    });
-                }
-            }, threads.io);
-        } catch (RejectedExecutionException e) {
-            return CompletableFuture.failedFuture(connection.isClosed() ? new HearthException("client is closed")
-                    : new HearthException("client overloaded: too many requests queued"));
-        }
+        return blockingOnIo(zone, c -> {
+            ClientCache<String, byte[]> cache = c.plain();
+            try (QueryCursor<javax.cache.Cache.Entry<String, byte[]>> cursor = cache.query(
+                    new ScanQuery<String, byte[]>(new TenantKeysFilter<>(tenant)))) {
+                return TenantKeysFilter.removeAll(cursor, batch -> {
+                    if (ctx.remaining() <= 0) {
+                        throw new HearthTimeoutException("deadline passed while flushing tenant " + tenant);
+                    }
+                    cache.removeAll(batch);
+                });
+            }
+        });
     }
 
     /**
@@ -529,32 +519,45 @@ public final class ClientCore implements HearthClient {
      * filtered on the nodes by {@link TenantKeysFilter}, on an io thread, stopped at the deadline.
      */
     CompletableFuture<Map<String, byte[]>> scanTenantRaw(Ctx ctx, String zone, String tenant, int max) {
+        return blockingOnIo(zone, c -> {
+            Map<String, byte[]> out = new java.util.LinkedHashMap<>();
+            ScanQuery<String, byte[]> scan = new ScanQuery<String, byte[]>(new TenantKeysFilter<>(tenant))
+                    .setPageSize(Math.max(1, Math.min(max, 1024)));
+            try (QueryCursor<javax.cache.Cache.Entry<String, byte[]>> cursor = c.plain().query(scan)) {
+                for (javax.cache.Cache.Entry<String, byte[]> e : cursor) {
+                    if (ctx.remaining() <= 0) {
+                        throw new HearthTimeoutException("deadline passed while listing tenant " + tenant);
+                    }
+                    out.put(e.getKey(), e.getValue());
+                    if (out.size() >= max) {
+                        break;
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    /**
+     * Blocking Ignite work on a zone's caches (scans, bulk removals), run on an io thread: never the caller's, never
+     * Ignite's network thread.
+     */
+    private <T> CompletableFuture<T> blockingOnIo(String zone, Function<Connection.Caches, T> work) {
         Connection.Caches c = connection.caches(zone);
         if (c == null) {
             return CompletableFuture.failedFuture(new HearthException("not connected to the Hearth cluster"));
         }
         try {
-            return CompletableFuture.supplyAsync(() -> {
-                Map<String, byte[]> out = new java.util.LinkedHashMap<>();
-                ScanQuery<String, byte[]> scan = new ScanQuery<String, byte[]>(new TenantKeysFilter<>(tenant))
-                        .setPageSize(Math.max(1, Math.min(max, 1024)));
-                try (QueryCursor<javax.cache.Cache.Entry<String, byte[]>> cursor = c.plain().query(scan)) {
-                    for (javax.cache.Cache.Entry<String, byte[]> e : cursor) {
-                        if (ctx.remaining() <= 0) {
-                            throw new HearthTimeoutException("deadline passed while listing tenant " + tenant);
-                        }
-                        out.put(e.getKey(), e.getValue());
-                        if (out.size() >= max) {
-                            break;
-                        }
-                    }
-                }
-                return out;
-            }, threads.io);
+            return CompletableFuture.supplyAsync(() -> work.apply(c), threads.io);
         } catch (RejectedExecutionException e) {
-            return CompletableFuture.failedFuture(connection.isClosed() ? new HearthException("client is closed")
-                    : new HearthException("client overloaded: too many requests queued"));
+            return CompletableFuture.failedFuture(ioRefused());
         }
+    }
+
+    /** Why the io pool refused a task: the client is closed, or its queue is full. */
+    private HearthException ioRefused() {
+        return connection.isClosed() ? new HearthException("client is closed")
+                : new HearthException("client overloaded: too many requests queued");
     }
 
     /** One key of a read was found live or not: a hit or a miss in the stats and for the listeners. */
