@@ -110,6 +110,26 @@ public class Layers {
                         spring.put("k" + k, value(k));
                     }
                 }));
+        try {
+            measure(variants, threads, seconds, rounds, keys);
+        } finally {
+            // Cleanup failures must not leave the JVM running (Ignite's client threads are not daemons).
+            try {
+                jm.destroyCache("layers-jcache");
+                jm.close();
+                tenant.withTimeout(Duration.ofSeconds(30)).flush();
+                client.tenant("layers-spring").withTimeout(Duration.ofSeconds(30)).flush();
+                for (int k = 0; k < keys; k++) {
+                    raw.remove("layer:t" + k);
+                }
+            } finally {
+                client.close();
+                thin.close();
+            }
+        }
+    }
+
+    static void measure(List<Variant> variants, int threads, int seconds, int rounds, int keys) throws Exception {
         for (Variant v : variants) {
             for (int k = 0; k < keys; k++) {
                 v.op().run(k, false);
@@ -138,15 +158,6 @@ public class Layers {
             System.out.printf("%-8s %8d %7d %10.0f %8.2f %11.1f%% %11.1f%%%s%n", name, threads, rs.size(), ops, p99,
                     100 * (ops / thinOps - 1), 100 * (p99 / thinP99 - 1), failed > 0 ? "  failed " + failed : "");
         });
-        jm.destroyCache("layers-jcache");
-        jm.close();
-        tenant.withTimeout(Duration.ofSeconds(30)).flush();
-        client.tenant("layers-spring").withTimeout(Duration.ofSeconds(30)).flush();
-        for (int k = 0; k < keys; k++) {
-            raw.remove("layer:t" + k);
-        }
-        client.close();
-        thin.close();
     }
 
     static double median(List<Round> rs, java.util.function.ToDoubleFunction<Round> f) {

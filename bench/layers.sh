@@ -13,7 +13,8 @@ mkdir -p "$out/classes"
 (cd "$here" && mvn -B -q -o -DskipTests -Dhearth.classArchive.skip=true package dependency:build-classpath \
   -pl client/spring,client/jcache -am -Dmdep.includeScope=runtime -Dmdep.outputFile=target/layers-classpath.txt)
 cp="$here/client/spring/target/hearth-spring.jar:$here/client/jcache/target/hearth-jcache.jar"
-cp="$cp:$(cat "$here/client/spring/target/layers-classpath.txt"):$(cat "$here/client/jcache/target/layers-classpath.txt")"
+# hearth-jcache's first: Spring Boot's BOM pins older Jackson and JSR-107 API versions in hearth-spring's tree.
+cp="$cp:$(cat "$here/client/jcache/target/layers-classpath.txt"):$(cat "$here/client/spring/target/layers-classpath.txt")"
 javac -d "$out/classes" -cp "$cp" "$here/bench/Layers.java"
 # The one flag hearth-client needs (docs/client.md).
 java --add-opens=java.base/java.nio=ALL-UNNAMED -Xmx1g -cp "$out/classes:$cp" Layers "$@"
