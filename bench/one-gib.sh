@@ -11,6 +11,8 @@
 #   5. full-cluster restart with the local copies removed (nodes come back empty), then warmup from the dump while the
 #      read load runs from the moment all nodes are up: warm-up MB/s and entries/s, and the time from "all nodes up"
 #      to "hit ratio back to 99%" (first one-second window at >= 99% that stays there).
+#   4c. (STEPS=kill1) kill -9 of one node (n1) under the read load; the supervisor starts it again: the reader's
+#      p99 and max latency second by second, before, during and after the failover.
 #   6. (STEPS=rates) refill rates side by side in one run: Ignite's own rebalance into a node killed and restarted
 #      (its partitions come from the others), idle and under the read load; then the local-copy load of a full-cluster
 #      restart, idle (unpaced) and under the read load (paced, the default, and unpaced). bench/refill-rates.py prints
@@ -20,6 +22,7 @@
 #        HEAP (1g), PORT_OFFSET (16500), THREADS (4), READ_FAILOVER_MS (hearth-client readFailoverAfter, 100; 0 = off), STEPS ("rolling dump localcopy warmup": which of steps 2-5 run
 #        after the load; warmup needs dump), REUSE (1: keep OUT_DIR's stopped cluster and its local copies from an
 #        earlier run, skip the load; for STEPS=localcopy, which starts it, lets it load its copies, then restarts it). Summary in OUT_DIR/summary.txt (default /tmp/hearth-one-gib).
+#        Each read load's per-second figures also go to OUT_DIR/read-<step>.tsv (bench/plot.sh draws them).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -96,6 +99,7 @@ sleep 5; touch "$out/stop"; wait "$reader"
 say "rolling restart of 3 nodes: $rolling_ms ms"
 say "$(cat "$out/rolling.txt")"
 say "during the rolling restart (and 10 s before, 5 s after): $(grep '^READ' "$out/read-rolling.log")"
+series "$out/read-rolling.log" "hearthctl rolling-restart from about reader second 10, for $rolling_ms ms"
 fi
 
 # Dump.
@@ -117,6 +121,18 @@ start_reader() {
   "${java_load[@]}" read "$servers" "$entries" "$value_size" "$out/stop" "$threads" ${2:+"$2"} > "$1" 2>&1 &
   reader=$!
 }
+# The reader's per-second lines of $1 as a table, ${1%.log}.tsv, headed by where they come from and $2 (what happened
+# when, in reader seconds), so that a plot of them can name its source.
+series() {
+  {
+    echo "# $2"
+    echo "# from $1: STEPS=\"${STEPS:-}\" ENTRIES=$entries VALUE_SIZE=$value_size ZONE_MEMORY=$zone_memory HEAP=$heap THREADS=$threads bench/one-gib.sh $out; git $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?'), $(date -u +%FT%TZ), $(nproc) cores"
+    printf 'second\tgets\thit_ratio\tp99_ms\tmax_ms\n'
+    sed -n 's/^second \([0-9]*\): \([0-9]*\) gets, hit ratio \([0-9.]*\), p99 \([0-9.]*\) ms, max \([0-9.]*\) ms$/\1\t\2\t\3\t\4\t\5/p' "$1"
+  } > "${1%.log}.tsv"
+}
+# Seconds from the reader's start (its START line in $1) to epoch ms $2, one decimal.
+reader_second() { awk -v t="$2" -v s="$(sed -n 's/^START epochMs=//p' "$1")" 'BEGIN{printf "%.1f", (t - s) / 1000}'; }
 # Reads from the moment all nodes are up until the hit ratio has been >= 99% for 10 s (10 min at most); $1 = log.
 read_until_hot() { start_reader "$1"; until_hot "$1"; }
 until_hot() {
@@ -192,6 +208,23 @@ sys.exit(0 if all(s in ("complete", "failed", "stopped") for s in states) else 1
 EOF
   done
 }
+# kill -9 of one node under the read load (n1; hearthctl local's supervisor starts it again, Ignite rebalances its
+# partitions back): what a caller sees second by second, in read-kill1.tsv.
+if step kill1; then
+start_reader "$out/read-kill1.log"
+sleep 15
+kill_ms=$(now_ms)
+pkill -9 -f "node.dataDir=$dir/n1" || true
+sleep 3
+for _ in $(seq 300); do sleep 1; all_rebalanced && break; done
+back_ms=$(now_ms)
+sleep 15
+touch "$out/stop"; wait "$reader"
+series "$out/read-kill1.log" "kill -9 of n1 at reader second $(reader_second "$out/read-kill1.log" "$kill_ms"); n1 restarted and the cluster rebalanced by second $(reader_second "$out/read-kill1.log" "$back_ms")"
+say "kill -9 of n1 under the read load at reader second $(reader_second "$out/read-kill1.log" "$kill_ms"), 3 members and rebalanced again by second $(reader_second "$out/read-kill1.log" "$back_ms")"
+say "read load (15 s before the kill to 15 s after the rebalance): $(grep '^READ' "$out/read-kill1.log")"
+fi
+
 if step rates; then
 kill_and_rebalance 2 "rebalance into a restarted node, idle"
 rm -f "$out/stop"
@@ -267,6 +300,7 @@ await_loads
 say "$(refill_cpu "$cpu0") (reads served meanwhile)"
 say "from all nodes up to hit ratio >= 99% (local copies): $(hot_after "$out/read-localcopy.log" "$all_up")"
 say "read load after the full restart (local copies): $(grep '^READ' "$out/read-localcopy.log")"
+series "$out/read-localcopy.log" "full-cluster restart from the local copies: all nodes up at reader second 0 (the measured window starts there)"
 for i in 0 1 2; do
   curl -s "http://127.0.0.1:$((8080 + offset + i))/status" > "$out/status-localcopy-n$i.json"
   python3 - "$out/status-localcopy-n$i.json" "n$i" <<'EOF' | tee -a "$summary"
@@ -308,6 +342,7 @@ reader_start=$(sed -n 's/^START epochMs=//p' "$out/read-warmup.log")
 reached=$(grep '^READ' "$out/read-warmup.log" | sed 's/.*hitRatio99ReachedAtSecond=//')
 say "from all nodes up to hit ratio >= 99% (first 1-second window from which it stayed >= 99%): $(python3 -c "print(round(($reader_start - $all_up) / 1000 + $reached, 1))") s (read load started $(( reader_start - all_up )) ms after all nodes were up; window $reached)"
 say "read load after the full restart: $(grep '^READ' "$out/read-warmup.log")"
+series "$out/read-warmup.log" "full-cluster restart, nodes empty, hearthctl warmup from the dump: all nodes up $(( reader_start - all_up )) ms before reader second 0"
 "$hearthctl" status --admin "$admin" > "$out/status-warm.txt"
 say "$(grep -A5 '^ZONE' "$out/status-warm.txt" || true)"
 fi
