@@ -1,6 +1,7 @@
 package dev.hearth.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -32,6 +33,7 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Validates every manifest offline with the official Kubernetes models (unknown fields, wrong types and missing
@@ -54,22 +56,39 @@ class KubernetesManifestsTest {
      * redundant and can go.
      */
     static final Map<String, List<Object>> objects = new HashMap<>();
+    /**
+     * Env vars of the pod that are no config key: HEARTH_CONFIG names the file (bin/hearth-node), and
+     * HEARTH_NODE_FAILURE_DOMAIN_FALLBACK is bin/docker-entrypoint's, which unsets it (DockerEntrypointFailureDomainTest).
+     */
+    static final java.util.Set<String> NOT_CONFIG_KEYS = java.util.Set.of("HEARTH_CONFIG",
+            "HEARTH_NODE_FAILURE_DOMAIN_FALLBACK");
     static JsonNode nodeDefaults;
+
+    /**
+     * How long a node may take to open its admin port on a starved host (many pods starting at once after a host or
+     * zone failure, a stale class-data archive) without being killed: the startup probe's budget must cover it. The
+     * measured start is about 3 s alone and 5 s joining (docs/operations.md, "Start time").
+     */
+    static final int SLOW_START_SECONDS = 300;
 
     @BeforeAll
     static void load() throws Exception {
-        JsonNode kustomization = YAML.readTree(BASE.resolve("kustomization.yaml").toFile());
-        for (JsonNode r : kustomization.get("resources")) {
-            Path file = BASE.resolve(r.asText());
-            assertTrue(Files.exists(file), "kustomization lists a missing file " + file);
-            for (JsonNode doc : YAML.readerFor(JsonNode.class).<JsonNode>readValues(file.toFile()).readAll()) {
-                String kind = doc.get("kind").asText();
-                Class<?> model = MODELS.get(kind);
-                assertNotNull(model, file + ": no validation for kind " + kind);
-                objects.computeIfAbsent(kind, k -> new ArrayList<>()).add(parse(model, doc, file.toString()));
-            }
+        for (ObjectNode doc : Kustomize.render(BASE)) {
+            String kind = doc.get("kind").asText();
+            Class<?> model = MODELS.get(kind);
+            assertNotNull(model, "base: no validation for kind " + kind);
+            objects.computeIfAbsent(kind, k -> new ArrayList<>()).add(parse(model, doc, "base " + kind));
         }
-        nodeDefaults = YAML.readTree(Path.of("../node/src/main/resources/hearth-defaults.yaml").toFile());
+        nodeDefaults = nodeDefaults();
+    }
+
+    /** The node's hearth-defaults.yaml: every config key, with its default. */
+    static JsonNode nodeDefaults() {
+        try {
+            return YAML.readTree(Path.of("../node/src/main/resources/hearth-defaults.yaml").toFile());
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
     }
 
     static Object parse(Class<?> model, JsonNode doc, String where) {
@@ -98,6 +117,14 @@ class KubernetesManifestsTest {
             }
         }
         throw new AssertionError("no " + kind + " named " + name);
+    }
+
+    /** The ConfigMap kustomize generated from {@code name} (its name plus a content hash). */
+    static V1ConfigMap generatedConfigMap(String name) {
+        List<V1ConfigMap> hits = objects.getOrDefault("ConfigMap", List.of()).stream().map(o -> (V1ConfigMap) o)
+                .filter(c -> c.getMetadata().getName().matches(name + "-[a-z0-9]{10}")).toList();
+        assertEquals(1, hits.size(), "ConfigMaps generated from " + name + ": " + hits);
+        return hits.get(0);
     }
 
     static V1StatefulSet sts() {
@@ -179,14 +206,15 @@ class KubernetesManifestsTest {
 
     @Test
     void configMapIsAValidNodeConfigThatNamesTheDiscoveryService() throws IOException {
-        V1ConfigMap cm = one("ConfigMap", "hearth-config");
+        V1ConfigMap cm = generatedConfigMap("hearth-config");
         JsonNode config = YAML.readTree(cm.getData().get("hearth.yaml"));
+        assertEquals(YAML.readTree(BASE.resolve("hearth.yaml").toFile()), config, "generated from base/hearth.yaml");
         assertKeysKnown(config, nodeDefaults, "");
         assertEquals("kubernetes", config.at("/cluster/discovery").asText());
         assertEquals(sts().getSpec().getServiceName(), config.at("/cluster/kubernetes/service").asText());
         var volume = sts().getSpec().getTemplate().getSpec().getVolumes().stream()
                 .filter(v -> v.getConfigMap() != null).findFirst().orElseThrow();
-        assertEquals("hearth-config", volume.getConfigMap().getName());
+        assertEquals(cm.getMetadata().getName(), volume.getConfigMap().getName(), "the volume follows the hash");
         String mount = container().getVolumeMounts().stream().filter(m -> m.getName().equals(volume.getName()))
                 .findFirst().orElseThrow().getMountPath();
         String configEnv = container().getEnv().stream().filter(e -> e.getName().equals("HEARTH_CONFIG"))
@@ -198,10 +226,107 @@ class KubernetesManifestsTest {
                 > shutdownSeconds + preStop, "grace period shorter than preStop + graceful stop");
     }
 
+    /**
+     * A config change must reach the nodes, which read their config only at start: a new hash, a new volume
+     * reference, so a new pod template, which the StatefulSet rolls out one pod at a time.
+     */
+    @Test
+    void aConfigChangeRenamesTheConfigMapAndSoRollsThePods(@TempDir Path copy) throws IOException {
+        try (var files = Files.list(BASE)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        Files.writeString(copy.resolve("hearth.yaml"), Files.readString(copy.resolve("hearth.yaml"))
+                .replace("timeout: 90s", "timeout: 80s"));
+        List<ObjectNode> before = Kustomize.render(BASE);
+        List<ObjectNode> after = Kustomize.render(copy);
+        String oldName = KustomizeRenderTest.generated(before, "ConfigMap", "hearth-config").at("/metadata/name")
+                .asText();
+        String newName = KustomizeRenderTest.generated(after, "ConfigMap", "hearth-config").at("/metadata/name")
+                .asText();
+        assertNotEquals(oldName, newName);
+        JsonNode oldTemplate = KustomizeRenderTest.find(before, "StatefulSet", "hearth").at("/spec/template");
+        JsonNode newTemplate = KustomizeRenderTest.find(after, "StatefulSet", "hearth").at("/spec/template");
+        assertNotEquals(oldTemplate, newTemplate, "an unchanged pod template would roll nothing");
+        assertEquals(oldTemplate.toString().replace(oldName, newName), newTemplate.toString(),
+                "only the reference to the config differs");
+    }
+
+    /**
+     * The liveness probe must not kill a node that is still starting: a startup probe holds it (and readiness) off
+     * until the admin port answers, for longer than a slow start; after that, liveness needs no initial delay.
+     */
+    @Test
+    void aStartupProbeOutlastsASlowStartAndLivenessWaitsForIt() {
+        var startup = container().getStartupProbe();
+        assertNotNull(startup, "no startupProbe");
+        assertEquals("/health/live", startup.getHttpGet().getPath(), "the admin port's first answer");
+        assertEquals("admin", startup.getHttpGet().getPort().getStrValue());
+        int budget = startup.getFailureThreshold() * startup.getPeriodSeconds();
+        assertTrue(budget > SLOW_START_SECONDS, "startup budget " + budget + " s");
+        assertTrue(startup.getPeriodSeconds() <= 5, "a started node waits up to a period before readiness counts");
+        var live = container().getLivenessProbe();
+        assertTrue(live.getInitialDelaySeconds() == null || live.getInitialDelaySeconds() <= live.getPeriodSeconds(),
+                "the startup probe covers the start; a delay only postpones seeing a hung node");
+        assertTrue(live.getFailureThreshold() * live.getPeriodSeconds() >= 30, "one GC pause is no hung node");
+    }
+
+    /**
+     * Backups are kept off their primary's failure domain: the host in the base (safe in any cluster); the zone
+     * from the pod's topology label with components/zone-failure-domain, falling back to the host where the label
+     * is absent, so that a node never goes without a domain.
+     */
+    @Test
+    void theFailureDomainIsTheHostOrTheZoneWithTheHostAsFallback() {
+        Map<String, String> base = fieldRefs(container().getEnv());
+        assertEquals("spec.nodeName", base.get("HEARTH_NODE_FAILURE_DOMAIN"));
+        KustomizeRenderTest.renderings().forEach((name, objects) -> {
+            V1StatefulSet s = (V1StatefulSet) parse(V1StatefulSet.class, KustomizeRenderTest.find(objects,
+                    "StatefulSet", "hearth"), name);
+            Map<String, String> env = fieldRefs(s.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv());
+            String domain = env.get("HEARTH_NODE_FAILURE_DOMAIN");
+            if (domain.equals(ZONE_LABEL)) {
+                assertEquals("spec.nodeName", env.get("HEARTH_NODE_FAILURE_DOMAIN_FALLBACK"), name);
+                var zoneSpread = s.getSpec().getTemplate().getSpec().getTopologySpreadConstraints().stream()
+                        .filter(t -> t.getTopologyKey().equals("topology.kubernetes.io/zone")).findFirst()
+                        .orElseThrow();
+                assertEquals("DoNotSchedule", zoneSpread.getWhenUnsatisfiable(), name + ": crowded zones");
+                assertEquals("Honor", zoneSpread.getNodeTaintsPolicy(), name);
+            } else {
+                assertEquals("spec.nodeName", domain, name);
+            }
+        });
+        JsonNode k = Kustomize.read(KustomizeRenderTest.KUBERNETES.resolve("overlays/example/kustomization.yaml"))
+                .get(0);
+        assertEquals("../../components/zone-failure-domain", k.at("/components/0").asText(),
+                "overlays/example shows the zone component");
+        assertEquals(ZONE_LABEL, fieldRefs(container(KustomizeRenderTest.find(Kustomize.render(
+                KustomizeRenderTest.KUBERNETES.resolve("overlays/example")), "StatefulSet", "hearth")).getEnv())
+                .get("HEARTH_NODE_FAILURE_DOMAIN"));
+    }
+
+    static final String ZONE_LABEL = "metadata.labels['topology.kubernetes.io/zone']";
+
+    static V1Container container(ObjectNode sts) {
+        return ((V1StatefulSet) parse(V1StatefulSet.class, sts, "sts")).getSpec().getTemplate().getSpec()
+                .getContainers().get(0);
+    }
+
+    static Map<String, String> fieldRefs(List<io.kubernetes.client.openapi.models.V1EnvVar> env) {
+        Map<String, String> out = new HashMap<>();
+        for (var e : env) {
+            if (e.getValueFrom() != null && e.getValueFrom().getFieldRef() != null) {
+                out.put(e.getName(), e.getValueFrom().getFieldRef().getFieldPath());
+            }
+        }
+        return out;
+    }
+
     @Test
     void envVarsNameRealConfigKeysAndMemoryLimitEqualsRequest() {
         for (var env : container().getEnv()) {
-            if (env.getName().equals("HEARTH_CONFIG")) {
+            if (NOT_CONFIG_KEYS.contains(env.getName())) {
                 continue;
             }
             assertTrue(envKeys(nodeDefaults, "").contains(env.getName()),

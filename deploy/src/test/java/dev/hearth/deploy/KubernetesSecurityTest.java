@@ -467,7 +467,7 @@ class KubernetesSecurityTest {
     void everyPathTheNodeWritesIsAWritableVolume() throws IOException {
         assertEquals(image.env().get("HEARTH_NODE_DATA_DIR"), env(container(rendered.get("base")),
                 "HEARTH_NODE_DATA_DIR"), "the image and the manifests must agree on the data dir");
-        JsonNode config = Kustomize.YAML.readTree(KustomizeRenderTest.find(rendered.get("base"), "ConfigMap",
+        JsonNode config = Kustomize.YAML.readTree(KustomizeRenderTest.generated(rendered.get("base"), "ConfigMap",
                 "hearth-config").at("/data/hearth.yaml").asText());
         assertTrue(config.at("/node/dataDir").isMissingNode(), "the data dir is set in one place (the env)");
         rendered.forEach((name, objects) -> {
@@ -565,7 +565,7 @@ class KubernetesSecurityTest {
      */
     static List<String> probeProblems(JsonNode c, boolean tls) {
         List<String> problems = new ArrayList<>();
-        for (String probe : List.of("readiness", "liveness")) {
+        for (String probe : List.of("readiness", "liveness", "startup")) {
             JsonNode p = c.path(probe + "Probe");
             String route = probe.equals("readiness") ? "ready" : "live";
             if (tls) {
@@ -598,7 +598,8 @@ class KubernetesSecurityTest {
         List<String> keys = KubernetesManifestsTest.envKeys(nodeDefaults, "");
         rendered.forEach((name, objects) -> container(objects).path("env").forEach(e -> {
             String v = e.get("name").asText();
-            assertTrue(v.equals("HEARTH_CONFIG") || keys.contains(v), name + ": " + v + " is no config key");
+            assertTrue(KubernetesManifestsTest.NOT_CONFIG_KEYS.contains(v) || keys.contains(v),
+                    name + ": " + v + " is no config key");
         }));
     }
 

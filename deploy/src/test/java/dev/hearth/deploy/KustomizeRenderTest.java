@@ -2,11 +2,13 @@ package dev.hearth.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.File;
 import java.io.IOException;
@@ -28,7 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Renders the base and every overlay (with {@link Kustomize}), validates every rendered object with the official
  * Kubernetes models, and checks what each overlay promises. Where kubectl is installed, its own kustomize must
- * render exactly the same objects: that keeps the test renderer honest.
+ * render exactly the same objects, generated names and their hashes included: that keeps the test renderer honest.
+ * That needs kustomize v4.1 or later (kubectl 1.22 or later; checked with kubectl 1.32, kustomize v5.5.0). Older
+ * ones lack the {@code labels} field and hash a generated ConfigMap's name along with its content (see
+ * {@link Kustomize#configMapHash}), so the comparison is skipped with them rather than weakened.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class KustomizeRenderTest {
@@ -56,6 +61,15 @@ class KustomizeRenderTest {
     static String key(JsonNode o) {
         return o.path("kind").asText() + "/" + o.at("/metadata/namespace").asText() + "/"
                 + o.at("/metadata/name").asText();
+    }
+
+    /** The object kustomize generated from {@code name}: that name plus "-" and its 10-character content hash. */
+    static ObjectNode generated(List<ObjectNode> objects, String kind, String name) {
+        List<ObjectNode> hits = objects.stream().filter(o -> o.path("kind").asText().equals(kind)
+                && o.at("/metadata/name").asText().matches(java.util.regex.Pattern.quote(name) + "-[a-z0-9]{10}"))
+                .toList();
+        assertEquals(1, hits.size(), "generated " + kind + " " + name + ": " + hits);
+        return hits.get(0);
     }
 
     static ObjectNode find(List<ObjectNode> objects, String kind, String name) {
@@ -95,13 +109,112 @@ class KustomizeRenderTest {
         }
         assertEquals("api", find(example, "NetworkPolicy", "hearth")
                 .at("/spec/ingress/0/from/0/namespaceSelector/matchLabels/kubernetes.io~1metadata.name").asText());
-        // Everything the overlay does not patch is the base's.
+        // Its own config: the base's, with the cluster's size, which must follow the replicas.
+        JsonNode baseConfig = config(base);
+        ObjectNode exampleConfig = (ObjectNode) config(example);
+        assertEquals(5, exampleConfig.at("/cluster/expectedSize").asInt());
+        ((ObjectNode) exampleConfig.get("cluster")).remove("expectedSize");
+        assertEquals(baseConfig, exampleConfig, "overlays/example/hearth.yaml is the base's plus expectedSize");
+        // Everything the overlay does not patch is the base's (the config volume follows the overlay's ConfigMap).
         ObjectNode baseSts = find(base, "StatefulSet", "hearth");
         assertEquals(baseSts.at("/spec/template/spec/securityContext"), sts.at("/spec/template/spec/securityContext"));
-        assertEquals(baseSts.at("/spec/template/spec/volumes"), sts.at("/spec/template/spec/volumes"));
+        ArrayNode volumes = sts.at("/spec/template/spec/volumes").deepCopy();
+        String exampleMap = generated(example, "ConfigMap", "hearth-config").at("/metadata/name").asText();
+        String baseMap = generated(base, "ConfigMap", "hearth-config").at("/metadata/name").asText();
+        assertNotEquals(baseMap, exampleMap, "another config, another name: the pods roll");
+        for (JsonNode v : volumes) {
+            if (v.has("configMap")) {
+                assertEquals(exampleMap, v.at("/configMap/name").asText());
+                ((ObjectNode) v.get("configMap")).put("name", baseMap);
+            }
+        }
+        assertEquals(baseSts.at("/spec/template/spec/volumes"), volumes);
         for (ObjectNode o : base) {
             assertEquals("hearth", o.at("/metadata/labels/app.kubernetes.io~1part-of").asText(), key(o));
         }
+    }
+
+    /** hearth.yaml of a rendering's generated ConfigMap, parsed. */
+    static JsonNode config(List<ObjectNode> objects) {
+        try {
+            return Kustomize.YAML.readTree(generated(objects, "ConfigMap", "hearth-config").at("/data/hearth.yaml")
+                    .asText());
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void everyRenderingsConfigIsTheNodesAndKnowsItsSize() {
+        renderings().forEach((name, objects) -> {
+            JsonNode config = config(objects);
+            KubernetesManifestsTest.assertKeysKnown(config, KubernetesManifestsTest.nodeDefaults(), "");
+            ObjectNode sts = find(objects, "StatefulSet", "hearth");
+            assertEquals(sts.at("/spec/serviceName").asText(), config.at("/cluster/kubernetes/service").asText(),
+                    name);
+            int expected = config.at("/cluster/expectedSize").asInt(0);
+            assertTrue(expected == 0 || expected == sts.at("/spec/replicas").asInt(), name + ": expectedSize "
+                    + expected + " with " + sts.at("/spec/replicas") + " replicas: a split could have two majorities");
+        });
+    }
+
+    /**
+     * Reference hashes: kustomize's own (api/hasher/hasher_test.go), and ones kubectl 1.32's kustomize v5.5.0 gave
+     * for keys out of order, for a literal with characters Go's JSON escapes, and for the Kubernetes documentation's
+     * example.
+     */
+    @Test
+    void generatedNamesHashAsKustomizeDoes(@TempDir Path dir) throws IOException {
+        ObjectNode cm = Kustomize.YAML.createObjectNode().put("kind", "ConfigMap");
+        assertEquals("6ct58987ht", Kustomize.configMapHash(cm));
+        cm.putObject("data").put("one", "");
+        assertEquals("9g67k2htb6", Kustomize.configMapHash(cm));
+        ((ObjectNode) cm.get("data")).put("two", "2").put("three", "3");
+        assertEquals("f5h7t85m9b", Kustomize.configMapHash(cm));
+        Files.writeString(dir.resolve("kustomization.yaml"), """
+                configMapGenerator:
+                  - name: x
+                    literals: ["k=<a & b>", "q=\\"quoted\\""]
+                  - name: example-configmap-2
+                    literals: [FOO=Bar]
+                """);
+        List<ObjectNode> out = Kustomize.render(dir);
+        assertEquals("x-5tccm88cf9", out.get(0).at("/metadata/name").asText());
+        assertEquals("quoted", out.get(0).at("/data/q").asText());
+        assertEquals("example-configmap-2-42cfbf598f", out.get(1).at("/metadata/name").asText());
+    }
+
+    @Test
+    void everyReferenceFollowsTheGeneratedName(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("pod.yaml"), """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: p}
+                spec:
+                  containers:
+                    - name: c
+                      image: i
+                      env:
+                        - {name: A, valueFrom: {configMapKeyRef: {name: settings, key: a}}}
+                        - {name: B, valueFrom: {configMapKeyRef: {name: elsewhere, key: b}}}
+                      envFrom: [{configMapRef: {name: settings}}]
+                  volumes:
+                    - {name: v, configMap: {name: settings}}
+                    - {name: w, projected: {sources: [{configMap: {name: settings}}]}}
+                """);
+        Files.writeString(dir.resolve("kustomization.yaml"), """
+                resources: [pod.yaml]
+                configMapGenerator:
+                  - {name: settings, literals: [a=1]}
+                """);
+        List<ObjectNode> out = Kustomize.render(dir);
+        String name = generated(out, "ConfigMap", "settings").at("/metadata/name").asText();
+        JsonNode pod = find(out, "Pod", "p").get("spec");
+        assertEquals(name, pod.at("/containers/0/env/0/valueFrom/configMapKeyRef/name").asText());
+        assertEquals("elsewhere", pod.at("/containers/0/env/1/valueFrom/configMapKeyRef/name").asText());
+        assertEquals(name, pod.at("/containers/0/envFrom/0/configMapRef/name").asText());
+        assertEquals(name, pod.at("/volumes/0/configMap/name").asText());
+        assertEquals(name, pod.at("/volumes/1/projected/sources/0/configMap/name").asText());
     }
 
     @Test
@@ -119,6 +232,22 @@ class KustomizeRenderTest {
                 + "  - target: {kind: StatefulSet, name: nope}\n    patch: '[]'\n");
         e = assertThrows(IllegalArgumentException.class, () -> Kustomize.render(dir));
         assertTrue(e.getMessage().contains("matches nothing"), e.getMessage());
+        Files.writeString(dir.resolve("kustomization.yaml"), "resources: [" + base + "]\n"
+                + "configMapGenerator: [{name: hearth-config, envs: [x.env]}]\n");
+        e = assertThrows(IllegalArgumentException.class, () -> Kustomize.render(dir));
+        assertTrue(e.getMessage().contains("configMapGenerator.envs"), e.getMessage());
+        Files.writeString(dir.resolve("kustomization.yaml"), "resources: [" + base + "]\n"
+                + "configMapGenerator: [{name: hearth-config, literals: [a=b]}]\n");
+        e = assertThrows(IllegalArgumentException.class, () -> Kustomize.render(dir));
+        assertTrue(e.getMessage().contains("exists already"), e.getMessage());
+        Files.writeString(dir.resolve("kustomization.yaml"), "resources: [" + base + "]\n"
+                + "generatorOptions: {disableNameSuffixHash: true}\n");
+        e = assertThrows(IllegalArgumentException.class, () -> Kustomize.render(dir));
+        assertTrue(e.getMessage().contains("generatorOptions"), e.getMessage());
+        Files.writeString(dir.resolve("kustomization.yaml"), "resources: [" + base + "]\n"
+                + "components: [" + base + "]\n");
+        e = assertThrows(IllegalArgumentException.class, () -> Kustomize.render(dir));
+        assertTrue(e.getMessage().contains("where a Component belongs"), e.getMessage());
     }
 
     @Test
@@ -126,6 +255,16 @@ class KustomizeRenderTest {
         Path kubectl = Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
                 .map(d -> Path.of(d, "kubectl")).filter(Files::isExecutable).findFirst().orElse(null);
         Assumptions.assumeTrue(kubectl != null, "kubectl is not installed: the test renderer is not cross-checked");
+        Process v = new ProcessBuilder(kubectl.toString(), "version", "--client").redirectErrorStream(true).start();
+        String version = new String(v.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(v.waitFor(1, TimeUnit.MINUTES), "kubectl version timed out");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("Kustomize Version: v(\\d+)\\.(\\d+)")
+                .matcher(version);
+        Assumptions.assumeTrue(m.find() && (Integer.parseInt(m.group(1)) > 4
+                || Integer.parseInt(m.group(1)) == 4 && Integer.parseInt(m.group(2)) >= 1),
+                "kubectl's kustomize is older than v4.1 (kubectl 1.20 and older bundle v2.0.3, 1.21 v4.0.5): it knows "
+                + "no labels field and hashes generated names differently, so it cannot check this renderer:\n"
+                + version);
         for (var k : kustomizations().entrySet()) {
             Path err = tmp.resolve("stderr");
             Process p = new ProcessBuilder(kubectl.toString(), "kustomize", k.getValue().toString())
