@@ -66,8 +66,8 @@ class KubernetesManifestsTest {
 
     /**
      * How long a node may take to open its admin port on a starved host (many pods starting at once after a host or
-     * zone failure, a stale class-data archive) without being killed: the startup probe's budget must cover it. The
-     * measured start is about 3 s alone and 5 s joining (docs/operations.md, "Start time").
+     * zone failure) without being killed: the startup probe's budget must cover it. The measured start is about 3 s
+     * alone and 5 s joining (docs/operations.md, "Start time"); the port opens before the join.
      */
     static final int SLOW_START_SECONDS = 300;
 
