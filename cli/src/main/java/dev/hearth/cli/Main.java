@@ -3,6 +3,7 @@ package dev.hearth.cli;
 import dev.hearth.cli.command.ClusterCommands;
 import dev.hearth.cli.command.DumpCommands;
 import dev.hearth.cli.command.IntegrityCommands;
+import dev.hearth.cli.command.JobCommands;
 import dev.hearth.cli.command.LocalCommands;
 import dev.hearth.cli.command.MemcachedCommands;
 import dev.hearth.cli.command.RestartCommands;
@@ -37,7 +38,7 @@ public final class Main implements Callable<Integer> {
     static final List<Class<?>> COMMANDS = List.of(StatusCommand.class, dev.hearth.cli.bench.BenchCommand.class,
             LocalCommands.class, RestartCommands.NodeCommand.class, RestartCommands.RollingRestart.class,
             DumpCommands.class, WarmupCommand.class, ClusterCommands.class, ZoneCommands.class, TenantCommands.class,
-            IntegrityCommands.Verify.class, MemcachedCommands.class, Main.Completion.class);
+            IntegrityCommands.Verify.class, JobCommands.class, MemcachedCommands.class, Main.Completion.class);
 
     @Spec
     CommandSpec spec;

@@ -45,14 +45,25 @@ class IntegrityArgsTest {
         assertEquals(2, CliRun.of("verify", "--admin", "nohostport").code());
     }
 
+    /** Repair and recovery change data and take tenants out of service: neither starts without --yes. */
+    @Test
+    void repairAndRecoverNeedYes() {
+        CliRun repair = CliRun.of("verify", "--repair", "--admin", "127.0.0.1:1");
+        assertEquals(2, repair.code(), repair.toString());
+        assertTrue(repair.err().contains("--yes") && repair.err().contains("without --repair"), repair.toString());
+        CliRun recover = CliRun.of("zone", "recover", "z1", "--admin", "127.0.0.1:1");
+        assertEquals(2, recover.code(), recover.toString());
+        assertTrue(recover.err().contains("--yes") && recover.err().contains("maintenance"), recover.toString());
+    }
+
     @Test
     void unreachableClusterExits4() throws IOException {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        for (String[] cmd : new String[][] {{"verify"}, {"verify", "--repair", "--zone", "z"},
-                {"zone", "recover", "z"}}) {
+        for (String[] cmd : new String[][] {{"verify"}, {"verify", "--repair", "--yes", "--zone", "z"},
+                {"zone", "recover", "z", "--yes"}}) {
             String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(cmd),
                     java.util.stream.Stream.of("--admin", "127.0.0.1:" + port)).toArray(String[]::new);
             CliRun r = CliRun.of(args);

@@ -11,6 +11,7 @@ import dev.hearth.node.dump.DumpService;
 import dev.hearth.node.health.ExhaustionLog;
 import dev.hearth.node.health.HeapWatch;
 import dev.hearth.node.health.LogEvery;
+import dev.hearth.node.health.NodeActivity;
 import dev.hearth.node.health.NodeStatus;
 import dev.hearth.node.ignite.IgniteCacheService;
 import dev.hearth.node.ignite.IgniteConfigFactory;
@@ -461,6 +462,7 @@ public final class HearthNode implements AutoCloseable {
                 registry::zoneOf, config.testing().damageEndpoint() ? new DamageInjector(ignite) : null,
                 new RegistryMaintenance(registry), integrityExecutor);
         admin.integrity(integrity);
+        admin.activity(this::activity);
         admin.membership(new dev.hearth.node.admin.MembershipOperations() {
             @Override
             public String self() {
@@ -553,6 +555,21 @@ public final class HearthNode implements AutoCloseable {
                 }
             });
         }
+    }
+
+    /** Connections, the newest dump and job progress, for /metrics. */
+    private NodeActivity activity() {
+        MemcachedServer mc = memcached;
+        long lastDump = dumps.newest().map(DumpService.DumpInfo::completedAt).orElse(0L);
+        WarmupService.Status w = warmup.status();
+        Map<String, NodeActivity.Job> jobs = new java.util.HashMap<>();
+        if (!w.state().equals("idle")) {
+            jobs.put("warmup", NodeActivity.Job.of(w.state().equals("running"), w.entriesRead(), w.entriesTotal()));
+        }
+        jobs.put("verify", integrity.latest("verify"));
+        jobs.put("recover", integrity.latest("recover"));
+        return new NodeActivity(mc == null ? 0 : mc.connections(),
+                mc == null ? 0 : config.memcached().maxConnections(), lastDump, jobs);
     }
 
     private void startLocalCopyWrites() {

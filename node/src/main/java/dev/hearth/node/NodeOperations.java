@@ -80,4 +80,9 @@ final class NodeOperations implements AdminOperations {
     public WarmupService.Status warmupStatus() {
         return warmup.status();
     }
+
+    @Override
+    public WarmupService.Status cancelWarmup() {
+        return warmup.cancel();
+    }
 }

@@ -56,19 +56,14 @@ public final class ClusterCommands implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "NODE", description = "The node name to forget.")
         String node;
 
-        @Option(names = "--dry-run", description = "Show what each node would expect afterwards; change nothing.")
-        boolean dryRun;
-
-        @Option(names = "--yes", description = "Really forget NODE on every reachable node.")
-        boolean yes;
+        @Mixin
+        Confirmation confirm;
 
         @Override
         public Integer call() {
-            if (!dryRun && !yes) {
-                throw CliException.usage("forgetting " + node + " removes it from every node's expected members for "
-                        + "good (the expected size and the quorum shrink); run again with --yes, or with --dry-run "
-                        + "to see what would change");
-            }
+            confirm.require("forgetting " + node + " removes it from every node's expected members for good (the "
+                    + "expected size and the quorum shrink)");
+            boolean dryRun = confirm.dryRun();
             Cluster cluster = Cluster.discover(global.admin());
             List<Cluster.NodeView> views = cluster.views();
             List<Cluster.NodeView> all = new ArrayList<>(views);

@@ -389,18 +389,13 @@ public final class DumpCommands implements Callable<Integer> {
         @Parameters(paramLabel = "NAME", arity = "1..*", description = "Dump names (see hearthctl dump list).")
         List<String> names;
 
-        @Option(names = "--dry-run", description = "Show which nodes hold each dump; delete nothing.")
-        boolean dryRun;
-
-        @Option(names = "--yes", description = "Really delete: a deleted dump cannot warm a cluster up again.")
-        boolean yes;
+        @Mixin
+        Confirmation confirm;
 
         @Override
         public Integer call() {
-            if (!dryRun && !yes) {
-                throw CliException.usage("deleting " + String.join(", ", names) + " removes its files from every "
-                        + "node for good; run again with --yes, or with --dry-run to see what would go");
-            }
+            confirm.require("deleting " + String.join(", ", names) + " removes its files from every node for good");
+            boolean dryRun = confirm.dryRun();
             Cluster cluster = Cluster.discover(global.admin());
             Listing listing = listing(cluster);
             Map<String, Map<String, Object>> byName = new LinkedHashMap<>();
@@ -441,22 +436,17 @@ public final class DumpCommands implements Callable<Integer> {
                 description = "Only dumps whose names start with this (e.g. dump- for those of dump create).")
         String prefix;
 
-        @Option(names = "--dry-run", description = "Show what would be deleted; delete nothing.")
-        boolean dryRun;
-
-        @Option(names = "--yes", description = "Really delete.")
-        boolean yes;
+        @Mixin
+        Confirmation confirm;
 
         @Override
         public Integer call() {
             if (keep < 0) {
                 throw CliException.usage("--keep must be 0 or more: " + keep);
             }
-            if (!dryRun && !yes) {
-                throw CliException.usage("prune deletes every dump" + (prefix.isEmpty() ? "" : " named " + prefix
-                        + "*") + " but the newest " + keep + " from every node for good; run again with --yes, or "
-                        + "with --dry-run to see what would go");
-            }
+            confirm.require("prune deletes every dump" + (prefix.isEmpty() ? "" : " named " + prefix + "*")
+                    + " but the newest " + keep + " from every node for good");
+            boolean dryRun = confirm.dryRun();
             Cluster cluster = Cluster.discover(global.admin());
             Listing listing = listing(cluster);
             List<Map<String, Object>> candidates = listing.dumps().stream()

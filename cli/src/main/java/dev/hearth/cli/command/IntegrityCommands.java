@@ -35,7 +35,8 @@ public final class IntegrityCommands {
                     + "evicted (a node dropped its copy to stay within the zone's memory: not damage), copies that "
                     + "differ, checksum failures. With --repair, each damaged entry is rewritten from its healthy "
                     + "copy (checksum valid, newest version) keeping its remaining TTL, or removed when no copy can "
-                    + "be trusted. The node behind --admin runs the job; progress on stderr.",
+                    + "be trusted (--repair needs --yes). The node behind --admin runs the job; progress on stderr. "
+                    + "Cancel with hearthctl job cancel verify-N.",
                     "Exit 0: no damage (or all of it repaired); 5: damage found and not repaired."})
     public static final class Verify implements Callable<Integer> {
         @Mixin
@@ -55,8 +56,11 @@ public final class IntegrityCommands {
             String tenant;
         }
 
-        @Option(names = "--repair", description = "Repair what is found (default: only report).")
+        @Option(names = "--repair", description = "Repair what is found (default: only report). Needs --yes.")
         boolean repair;
+
+        @Option(names = "--yes", description = "Confirms --repair: damaged entries are rewritten or removed.")
+        boolean yes;
 
         @Option(names = "--rate", paramLabel = "ENTRIES", defaultValue = "0",
                 description = "Entries per second at most; 0 = as fast as the cluster answers. Default: ${DEFAULT-VALUE}.")
@@ -70,6 +74,10 @@ public final class IntegrityCommands {
         public Integer call() {
             if (rate < 0) {
                 throw CliException.usage("--rate must be 0 (unlimited) or a positive number of entries per second");
+            }
+            if (repair && !yes) {
+                throw CliException.usage("verify --repair rewrites each damaged entry from its healthy copy or removes "
+                        + "it: run again with --yes, or without --repair to only report");
             }
             AdminClient node = coordinator(global.admin());
             JsonNode started = start(node, "/admin/verify", AdminClient.params("zone", scope == null ? null : scope.zone,
@@ -126,6 +134,7 @@ public final class IntegrityCommands {
                     + "to active (smallest first), repairs the others and verifies them again until two clean "
                     + "passes agree, then turns the zone's maintenance off. Prints the tenants that were damaged "
                     + "(the root-cause list).",
+                    "Needs --yes. Cancel with hearthctl job cancel recover-N.",
                     "Exit 0: every tenant active again; 5: some tenants could not be repaired and stay in "
                     + "maintenance; 1: the job failed (the zone stays in maintenance)."})
     public static final class Recover implements Callable<Integer> {
@@ -151,6 +160,10 @@ public final class IntegrityCommands {
                 description = "Longest wait. Default: ${DEFAULT-VALUE}.")
         Duration timeout;
 
+        @Option(names = "--yes", description = "Confirms: the zone's tenants are out of service until each is "
+                + "found clean.")
+        boolean yes;
+
         @Override
         public Integer call() {
             if (rate < 0) {
@@ -158,6 +171,11 @@ public final class IntegrityCommands {
             }
             if (zone.isBlank() || zone.contains("/")) {
                 throw CliException.usage("'" + zone + "' is not a zone name");
+            }
+            if (!yes) {
+                throw CliException.usage("zone recover puts zone " + zone + " and its tenants in maintenance (out of "
+                        + "service) until each is found clean: run again with --yes (hearthctl zone show " + zone
+                        + " lists its tenants)");
             }
             String who = by != null ? by : System.getProperty("user.name", "unknown") + "@hearthctl";
             AdminClient node = coordinator(global.admin());

@@ -296,21 +296,15 @@ public final class TenantCommands implements Callable<Integer> {
         @Parameters(paramLabel = "TENANT", description = "The tenant.")
         String tenant;
 
-        @Option(names = "--dry-run", description = "Show the tenant's zone and entries; remove nothing.")
-        boolean dryRun;
-
-        @Option(names = "--yes", description = "Really remove every key of the tenant.")
-        boolean yes;
+        @Mixin
+        Confirmation confirm;
 
         @Override
         public Integer call() {
             String t = TenantAdmin.tenant(tenant);
-            if (!dryRun && !yes) {
-                throw CliException.usage("flush removes every key of tenant " + t + " and cannot be undone: add "
-                        + "--yes (or --dry-run to see what it would remove)");
-            }
+            confirm.require("flush removes every key of tenant " + t + " and cannot be undone");
             TenantAdmin admin = new TenantAdmin(global);
-            if (dryRun) {
+            if (confirm.dryRun()) {
                 JsonNode rec = admin.get("/admin/tenants/" + t);
                 if (global.json()) {
                     ObjectNode out = AdminClient.JSON.createObjectNode();

@@ -1,6 +1,7 @@
 package dev.hearth.cli.command;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.cli.ExitCodes;
 import dev.hearth.cli.GlobalOptions;
 import dev.hearth.cli.http.AdminClient;
@@ -105,8 +106,9 @@ public final class ZoneCommands implements Callable<Integer> {
             description = {"Turns a zone's maintenance flag on or off (POST /admin/zones/ZONE/maintenance). While on, "
                     + "its tenants without a record of their own are in maintenance: reads miss and writes are "
                     + "dropped, or with tenants.maintenanceMode=reject every operation fails; the client's getOrLoad "
-                    + "goes to its loader. Clients see the change within their registry poll interval (1 s).",
-                    "Example: hearthctl zone maintenance on z1"})
+                    + "goes to its loader. Clients see the change within their registry poll interval (1 s). "
+                    + "Turning it on needs --yes; --dry-run shows the zone's tenants and entries.",
+                    "Example: hearthctl zone maintenance on z1 --yes"})
     public static final class Maintenance implements Callable<Integer> {
         @Mixin
         GlobalOptions global;
@@ -123,10 +125,34 @@ public final class ZoneCommands implements Callable<Integer> {
         @Parameters(index = "1", paramLabel = "ZONE", description = "The zone.")
         String zone;
 
+        @Mixin
+        Confirmation confirm;
+
         @Override
         public Integer call() {
             String z = TenantAdmin.zone(zone);
             String who = changedBy.who();
+            if (state == TenantAdmin.Switch.on) {
+                confirm.require("maintenance on takes every tenant of zone " + z + " without a record of its own "
+                        + "out of service (reads miss, writes are dropped or refused)");
+                if (confirm.dryRun()) {
+                    JsonNode zn = new TenantAdmin(global).get("/admin/zones/" + z);
+                    if (global.json()) {
+                        ObjectNode out = AdminClient.JSON.createObjectNode();
+                        out.put("dryRun", true);
+                        out.set("zone", zn);
+                        global.print(spec.commandLine().getOut(), out);
+                    } else {
+                        List<JsonNode> tenants = TenantAdmin.list(zn, "tenants");
+                        Output.text(spec.commandLine().getOut(), "dry run: maintenance on would take zone " + z
+                                + " out of service (" + TenantAdmin.count(zn, "entries") + " entries): every tenant "
+                                + "in it without a record of its own"
+                                + (tenants.isEmpty() ? "" : "; registered: " + TenantAdmin.text(zn, "tenants"))
+                                + "; nothing changed\n");
+                    }
+                    return ExitCodes.OK;
+                }
+            }
             JsonNode r = new TenantAdmin(global).post("/admin/zones/" + z + "/maintenance",
                     AdminClient.params("on", Boolean.toString(state == TenantAdmin.Switch.on), "by", who));
             if (global.json()) {

@@ -54,7 +54,8 @@ class IntegrityIT {
             assertEquals(5, tenantOnly.code(), tenantOnly.toString());
             assertTrue(tenantOnly.out().contains("small") && !tenantOnly.out().contains("big"), tenantOnly.out());
 
-            CliRun recover = CliRun.of("zone", "recover", "default", "--by", "it", "--admin", cluster.admin());
+            CliRun recover = CliRun.of("zone", "recover", "default", "--by", "it", "--yes", "--admin",
+                    cluster.admin());
             assertEquals(0, recover.code(), recover.toString());
             assertTrue(recover.out().contains("damaged tenants (root cause): big, small")
                     || recover.out().contains("damaged tenants (root cause): small, big"), recover.out());
@@ -63,7 +64,7 @@ class IntegrityIT {
             CliRun after = CliRun.of("verify", "--admin", cluster.admin());
             assertEquals(0, after.code(), after.toString());
 
-            CliRun unknown = CliRun.of("zone", "recover", "nope", "--admin", cluster.admin());
+            CliRun unknown = CliRun.of("zone", "recover", "nope", "--yes", "--admin", cluster.admin());
             assertEquals(2, unknown.code(), unknown.toString());
             assertTrue(unknown.err().contains("no zone named 'nope'"), unknown.toString());
             CliRun badTenant = CliRun.of("verify", "--tenant", "bad:name", "--admin", cluster.admin());

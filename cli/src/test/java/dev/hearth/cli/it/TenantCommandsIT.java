@@ -55,6 +55,7 @@ class TenantCommandsIT {
                 run(cluster);
                 addressesContextsAndYaml(cluster, dir);
                 dumpDeleteAndPrune(cluster);
+                jobsListedAndCancelled(cluster);
             } catch (Throwable t) {
                 System.out.println("--- hearthctl local output\n" + cluster.output());
                 throw t;
@@ -122,6 +123,57 @@ class TenantCommandsIT {
         CliRun pruneAll = ctl(cluster, "dump", "prune", "--keep", "0", "--yes");
         assertEquals(0, pruneAll.code(), pruneAll.toString());
         assertEquals(List.of(), dumpNames(cluster));
+    }
+
+    /**
+     * A verify and a warm-up slowed down with a rate, seen by job list and in /metrics while they run, and stopped by
+     * job cancel; a job that is not running cannot be cancelled.
+     */
+    private static void jobsListedAndCancelled(LocalClusterProcess cluster) throws Exception {
+        List<String> thin = List.of("127.0.0.1:" + cluster.thinClientPort(0), "127.0.0.1:" + cluster.thinClientPort(1));
+        try (HearthClient client = HearthClient.builder().addresses(thin).timeout(Duration.ofSeconds(3)).build()) {
+            TenantCache<String> t = client.tenant("t-jobs", Codec.utf8());
+            for (int i = 0; i < 200; i++) {
+                t.put("j" + i, "v" + i);
+            }
+        }
+        CliRun none = ctl(cluster, "job", "cancel", "verify-999");
+        assertEquals(2, none.code(), none.toString());
+        CliRun bad = ctl(cluster, "job", "cancel", "rm -rf");
+        assertEquals(2, bad.code(), bad.toString());
+
+        AdminClient n0 = new AdminClient(cluster.admin());
+        // 200 entries at 2 per second: 100 s of work, far longer than the test needs it to run.
+        String id = n0.post("/admin/verify", AdminClient.params("zone", "default", "rate", "2")).path("id").asText();
+        CliRun listed = ctl(cluster, "job", "list", "-o", "json");
+        assertEquals(0, listed.code(), listed.toString());
+        String node = null;
+        for (JsonNode j : AdminClient.JSON.readTree(listed.out()).path("jobs")) {
+            if (j.path("id").asText().equals(id) && j.path("state").asText().equals("running")) {
+                node = j.path("node").asText();
+            }
+        }
+        assertTrue(node != null, "job list shows " + id + " running: " + listed);
+        String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://" + cluster.admin() + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(metrics.contains("hearth_job_running{kind=\"verify\",node=\"" + node + "\"} 1.0"), metrics);
+        CliRun cancel = ctl(cluster, "job", "cancel", id);
+        assertEquals(0, cancel.code(), cancel.toString());
+        await("verify " + id + " is cancelled").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> n0.get("/admin/verify/" + id).path("state").asText().equals("cancelled"));
+        CliRun again = ctl(cluster, "job", "cancel", id);
+        assertEquals(2, again.code(), "no longer running: " + again);
+
+        CliRun dump = ctl(cluster, "dump", "create", "--name", "jobs-d1");
+        assertEquals(0, dump.code(), dump.toString());
+        JsonNode warm = n0.post("/admin/warmup", AdminClient.params("from", "jobs-d1", "rate", "1"));
+        assertEquals("running", warm.path("state").asText(), warm.toString());
+        CliRun cancelWarmup = ctl(cluster, "job", "cancel", "warmup");
+        assertEquals(0, cancelWarmup.code(), cancelWarmup.toString());
+        await("the warm-up is cancelled").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> n0.get("/admin/warmup").path("state").asText().equals("cancelled"));
+        assertTrue(n0.get("/admin/warmup").path("entriesSent").asLong() < 100, "it stopped early");
     }
 
     private static List<String> dumpNames(LocalClusterProcess cluster) throws Exception {
@@ -274,7 +326,13 @@ class TenantCommandsIT {
                 assertEquals(acked.getOrDefault("k1", "v1"), mv.get("k1"));
 
                 // Zone maintenance: tenants without a record in that zone (t-other lives in default).
-                CliRun zon = ctl(cluster, "zone", "maintenance", "on", "default");
+                CliRun zoneUnconfirmed = ctl(cluster, "zone", "maintenance", "on", "default");
+                assertEquals(2, zoneUnconfirmed.code(), zoneUnconfirmed.toString());
+                CliRun zdry = ctl(cluster, "zone", "maintenance", "on", "default", "--dry-run");
+                assertEquals(0, zdry.code(), zdry.toString());
+                assertTrue(zdry.out().contains("dry run") && zdry.out().contains("zone default"), zdry.toString());
+                assertTrue(client.isAvailable("t-other"), "a dry run changes nothing");
+                CliRun zon = ctl(cluster, "zone", "maintenance", "on", "default", "--yes");
                 assertEquals(0, zon.code(), zon.toString());
                 await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
                         .until(() -> !client.isAvailable("t-other"));

@@ -42,4 +42,7 @@ public interface AdminOperations {
     WarmupService.Status startWarmup(String dump, String zone, long rate);
 
     WarmupService.Status warmupStatus();
+
+    /** Asks the running warm-up to stop (see {@link WarmupService#cancel}). */
+    WarmupService.Status cancelWarmup();
 }

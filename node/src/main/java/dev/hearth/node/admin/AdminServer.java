@@ -3,6 +3,7 @@ package dev.hearth.node.admin;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.hearth.node.cache.OperationStats;
+import dev.hearth.node.health.NodeActivity;
 import dev.hearth.node.health.NodeStatus;
 import dev.hearth.node.integrity.IntegrityOperations;
 import dev.hearth.node.security.NodeTls;
@@ -58,6 +59,7 @@ public final class AdminServer implements AutoCloseable {
     private final OperationStats ops;
     private final AdminToken token;
     private final boolean openMetrics;
+    private volatile java.util.function.Supplier<NodeActivity> activity = () -> NodeActivity.NONE;
     private volatile OriginCheck origins = new OriginCheck(null);
     private volatile AdminOperations operations;
     private volatile IntegrityOperations integrity;
@@ -135,6 +137,11 @@ public final class AdminServer implements AutoCloseable {
     /** Enables the zone and tenant routes ({@code /admin/zones...}, {@code /admin/tenants...}); until then 503. */
     public void tenantOperations(TenantOperations operations) {
         this.tenantOperations = operations;
+    }
+
+    /** What {@code /metrics} reports of connections, dumps and jobs; {@link NodeActivity#NONE} until set. */
+    public void activity(java.util.function.Supplier<NodeActivity> activity) {
+        this.activity = activity;
     }
 
     /** Enables {@code /membership} and {@code /admin/membership/forget}; until then they answer 503. */
@@ -370,7 +377,7 @@ public final class AdminServer implements AutoCloseable {
             case METRICS: {
                 TenantOperations t = tenantOperations;
                 byte[] body = metrics.render(status.snapshot(), ops, t == null ? null : t.figures(),
-                        tls == null ? null : tls.refusals());
+                        tls == null ? null : tls.refusals(), activity.get());
                 FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                         Unpooled.wrappedBuffer(body));
                 r.headers().set(HttpHeaderNames.CONTENT_TYPE, MetricsRenderer.CONTENT_TYPE);
@@ -408,6 +415,8 @@ public final class AdminServer implements AutoCloseable {
                 case RECOVER_START -> jsonResponse(HttpResponseStatus.ACCEPTED,
                         i.startRecover(req.segment(3), req.number("rate", 0), req.param("by")));
                 case RECOVER_JOB -> jsonResponse(HttpResponseStatus.OK, i.recoverJob(req.segment(3)));
+                case VERIFY_CANCEL -> jsonResponse(HttpResponseStatus.OK, i.cancelVerify(req.segment(3)));
+                case RECOVER_CANCEL -> jsonResponse(HttpResponseStatus.OK, i.cancelRecover(req.segment(3)));
                 case DAMAGE -> jsonResponse(HttpResponseStatus.OK, i.damage(req.param("zone"), req.param("kind"),
                         req.number("count", 1), req.param("tenant"), req.param("node")));
                 default -> throw new IllegalStateException("unrouted " + route);
@@ -433,6 +442,7 @@ public final class AdminServer implements AutoCloseable {
                     ? jsonResponse(HttpResponseStatus.ACCEPTED,
                             o.startWarmup(req.param("from"), req.param("zone"), req.number("rate", 0)))
                     : jsonResponse(HttpResponseStatus.OK, o.warmupStatus());
+            case WARMUP_CANCEL -> jsonResponse(HttpResponseStatus.OK, o.cancelWarmup());
             default -> throw new IllegalStateException("unrouted " + route);
         };
     }
@@ -530,10 +540,13 @@ public final class AdminServer implements AutoCloseable {
         DUMP_VERIFY("/admin/dumps/*/verify", Access.TOKEN, true, "POST"),
         DUMP_DELETE("/admin/dumps/*/delete", Access.TOKEN, true, "POST"),
         WARMUP("/admin/warmup", Access.TOKEN, true, "GET", "POST"),
+        WARMUP_CANCEL("/admin/warmup/cancel", Access.TOKEN, true, "POST"),
         VERIFY("/admin/verify", Access.TOKEN, true, true, "GET", "POST"),
         VERIFY_JOB("/admin/verify/*", Access.TOKEN, true, true, "GET"),
+        VERIFY_CANCEL("/admin/verify/*/cancel", Access.TOKEN, true, true, "POST"),
         RECOVER_START("/admin/zones/*/recover", Access.TOKEN, true, true, "POST"),
         RECOVER_JOB("/admin/recover/*", Access.TOKEN, true, true, "GET"),
+        RECOVER_CANCEL("/admin/recover/*/cancel", Access.TOKEN, true, true, "POST"),
         DAMAGE("/admin/test/damage", Access.TOKEN, true, true, "POST"),
         // Zones and tenants (issue #7): keep this block together; names start with ZONE or TENANT.
         ZONES("/admin/zones", Access.TOKEN, true, "GET"),

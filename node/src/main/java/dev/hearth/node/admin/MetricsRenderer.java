@@ -5,7 +5,13 @@ import dev.hearth.node.security.TlsRefusals;
 import dev.hearth.node.tenant.TenantOperations;
 import dev.hearth.wire.ZoneStatus;
 import dev.hearth.wire.status.NodeSnapshot;
+import dev.hearth.node.cache.LatencyHistogram;
+import dev.hearth.node.health.NodeActivity;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
@@ -28,21 +34,20 @@ public final class MetricsRenderer {
     public static final String CONTENT_TYPE = PrometheusTextFormatWriter.CONTENT_TYPE;
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
 
-    public byte[] render(NodeSnapshot s, OperationStats ops) {
-        return render(s, ops, null);
-    }
+    /** The JVM's own figures (memory pools, GC, threads, classes, process CPU), in the names every JVM uses. */
+    private final PrometheusRegistry jvm = new PrometheusRegistry();
 
-    /** @param tenants per-tenant and per-zone figures, or null when the tenant service is not up yet */
-    public byte[] render(NodeSnapshot s, OperationStats ops, TenantOperations.Figures tenants) {
-        return render(s, ops, tenants, null);
+    public MetricsRenderer() {
+        JvmMetrics.builder().register(jvm);
     }
 
     /**
      * @param tenants per-tenant and per-zone figures, or null when the tenant service is not up yet
      * @param tlsRefusals connections the TLS ports refused, or null when TLS is off (no series then)
+     * @param activity connections, dumps and jobs ({@link NodeActivity#NONE} while the node starts)
      */
     public byte[] render(NodeSnapshot s, OperationStats ops, TenantOperations.Figures tenants,
-            TlsRefusals tlsRefusals) {
+            TlsRefusals tlsRefusals, NodeActivity activity) {
         List<MetricSnapshot> out = new ArrayList<>();
         String node = s.node().name();
         // An info metric (exposed as hearth_build_info, always 1): the version in a label joins onto any series.
@@ -55,21 +60,30 @@ public final class MetricsRenderer {
             out.add(tlsRefused(node, tlsRefusals));
         }
 
+        // Cluster-wide figures come from one node only, the oldest (Ignite's coordinator), so that sum() over the
+        // nodes does not multiply them; hearth_coordinator says which node that is.
+        boolean reporter = isOldest(s);
+        out.add(GaugeSnapshot.builder().name("hearth_coordinator")
+                .help("1 on the node that exports the cluster-wide figures (the oldest member of its topology)")
+                .dataPoint(gauge(reporter ? 1 : 0, "node", node)).build());
         addOperations(out, node, ops);
-        addZones(out, s);
+        addLatencies(out, node, ops);
+        addZones(out, s, reporter);
         addMemory(out, node, s);
         addLocalCopy(out, node, s);
         addRefill(out, node, s);
-        addJvmAndCluster(out, node, s);
+        addJvmAndCluster(out, node, s, reporter);
         addEndpoints(out, node, ops);
+        addActivity(out, node, activity);
         out.add(GaugeSnapshot.builder().name("hearth_ready").help("1 when this node reports ready")
                 .dataPoint(gauge(s.node().ready() ? 1 : 0, "node", node)).build());
         out.add(GaugeSnapshot.builder().name("hearth_uptime_seconds").help("Seconds since this node started")
                 .dataPoint(gauge(s.node().uptimeMillis() / 1000.0, "node", node)).build());
 
         if (tenants != null) {
-            addTenantMetrics(out, node, tenants);
+            addTenantMetrics(out, node, tenants, reporter);
         }
+        jvm.scrape().forEach(out::add);
 
         ByteArrayOutputStream buf = new ByteArrayOutputStream(8192);
         try {
@@ -109,21 +123,26 @@ public final class MetricsRenderer {
                 .dataPoint(counter(ops.checksumFailures(), "node", node)).build());
     }
 
-    /** Per zone: evictions, expirations, entries, copies, rebalancing. */
-    private static void addZones(List<MetricSnapshot> out, NodeSnapshot s) {
-        out.add(zoneCounter(s, "hearth_evictions",
+    /** Per zone: evicted pages, expirations, entries, copies, rebalancing; cluster-wide ones on the reporter only. */
+    private static void addZones(List<MetricSnapshot> out, NodeSnapshot s, boolean reporter) {
+        // Named for what is counted: Ignite evicts a whole data page, with every entry on it, and says how many
+        // pages but not how many entries.
+        out.add(zoneCounter(s, "hearth_evicted_pages",
                 "Data pages (4 KiB, each holding one or more entries) evicted to keep the zone within its memory",
                 ZoneStatus::evictions));
         out.add(zoneCounter(s, "hearth_expirations", "Entries that expired on this node (every copy it held)",
                 ZoneStatus::expirations));
-        out.add(zoneGauge(s, "hearth_zone_entries", "Live entries in the zone, cluster-wide (primary copies)",
-                ZoneStatus::entries));
         out.add(zoneGauge(s, "hearth_zone_local_entries", "Entries this node holds for the zone (all copies)",
                 z -> z.localPrimaryEntries() + z.localBackupEntries()));
-        out.add(zoneGauge(s, "hearth_zone_min_copies", "Fewest copies any partition of the zone has",
-                ZoneStatus::minCopies));
-        out.add(zoneGauge(s, "hearth_zone_partitions_missing_copies",
-                "Partitions with fewer copies than configured", ZoneStatus::partitionsMissingCopies));
+        if (reporter) {
+            out.add(zoneGauge(s, "hearth_zone_entries", "Live entries in the zone, cluster-wide (primary copies; "
+                    + "exported by the coordinator only)", ZoneStatus::entries));
+            out.add(zoneGauge(s, "hearth_zone_min_copies", "Fewest copies any partition of the zone has "
+                    + "(exported by the coordinator only)", ZoneStatus::minCopies));
+            out.add(zoneGauge(s, "hearth_zone_partitions_missing_copies",
+                    "Partitions with fewer copies than configured (exported by the coordinator only)",
+                    ZoneStatus::partitionsMissingCopies));
+        }
         out.add(zoneGauge(s, "hearth_rebalancing_partitions",
                 "Partitions this node is still receiving (rebalance left)", ZoneStatus::localMovingPartitions));
     }
@@ -209,7 +228,7 @@ public final class MetricsRenderer {
     }
 
     /** The JVM, the topology, the quorum and a split. */
-    private static void addJvmAndCluster(List<MetricSnapshot> out, String node, NodeSnapshot s) {
+    private static void addJvmAndCluster(List<MetricSnapshot> out, String node, NodeSnapshot s, boolean reporter) {
         out.add(GaugeSnapshot.builder().name("hearth_heap_used_bytes").help("JVM heap in use")
                 .dataPoint(gauge(s.jvm().heapUsedBytes(), "node", node)).build());
         out.add(GaugeSnapshot.builder().name("hearth_heap_max_bytes").help("JVM heap limit")
@@ -218,11 +237,14 @@ public final class MetricsRenderer {
                 .dataPoint(gauge(s.jvm().directUsedBytes(), "node", node)).build());
         out.add(GaugeSnapshot.builder().name("hearth_process_resident_bytes").help("Resident set size of the process")
                 .dataPoint(gauge(s.jvm().rssBytes(), "node", node)).build());
-        out.add(GaugeSnapshot.builder().name("hearth_cluster_size").help("Server nodes in the cluster")
-                .dataPoint(gauge(s.members().size(), "node", node)).build());
-        out.add(GaugeSnapshot.builder().name("hearth_cluster_rebalanced")
-                .help("1 when every node holds every partition assigned to it")
-                .dataPoint(gauge(s.clusterRebalanced() ? 1 : 0, "node", node)).build());
+        if (reporter) {
+            out.add(GaugeSnapshot.builder().name("hearth_cluster_size")
+                    .help("Server nodes in the cluster (exported by the coordinator only)")
+                    .dataPoint(gauge(s.members().size(), "node", node)).build());
+            out.add(GaugeSnapshot.builder().name("hearth_cluster_rebalanced")
+                    .help("1 when every node holds every partition assigned to it (exported by the coordinator only)")
+                    .dataPoint(gauge(s.clusterRebalanced() ? 1 : 0, "node", node)).build());
+        }
         out.add(GaugeSnapshot.builder().name("hearth_exchange_blocked_seconds")
                 .help("How long the partition exchange in progress has blocked this node's cache operations (0: none)")
                 .dataPoint(gauge(s.node().exchangeBlockedMillis() / 1000.0, "node", node)).build());
@@ -264,7 +286,8 @@ public final class MetricsRenderer {
         out.add(closed.build());
     }
 
-    private static void addTenantMetrics(List<MetricSnapshot> out, String node, TenantOperations.Figures f) {
+    private static void addTenantMetrics(List<MetricSnapshot> out, String node, TenantOperations.Figures f,
+            boolean reporter) {
         CounterSnapshot.Builder ops = CounterSnapshot.builder().name("hearth_tenant_operations")
                 .help("Cache operations this node served per tenant (the busiest tenants; the rest as \"other\")");
         CounterSnapshot.Builder hits = CounterSnapshot.builder().name("hearth_tenant_hits")
@@ -279,14 +302,17 @@ public final class MetricsRenderer {
         out.add(ops.build());
         out.add(hits.build());
         out.add(misses.build());
-        GaugeSnapshot.Builder bytes = GaugeSnapshot.builder().name("hearth_zone_bytes")
-                .help("Approximate bytes of the zone's data, one copy, cluster-wide (this node's region scaled)");
-        f.zoneBytes().forEach((z, v) -> bytes.dataPoint(gauge(v, "node", node, "zone", z)));
-        out.add(bytes.build());
-        GaugeSnapshot.Builder maint = GaugeSnapshot.builder().name("hearth_zone_maintenance")
-                .help("1 when the zone's maintenance flag is on");
-        f.zoneMaintenance().forEach((z, v) -> maint.dataPoint(gauge(v, "node", node, "zone", z)));
-        out.add(maint.build());
+        if (reporter) {
+            GaugeSnapshot.Builder bytes = GaugeSnapshot.builder().name("hearth_zone_bytes")
+                    .help("Approximate bytes of the zone's data, one copy, cluster-wide (this node's region scaled; "
+                            + "exported by the coordinator only)");
+            f.zoneBytes().forEach((z, v) -> bytes.dataPoint(gauge(v, "node", node, "zone", z)));
+            out.add(bytes.build());
+            GaugeSnapshot.Builder maint = GaugeSnapshot.builder().name("hearth_zone_maintenance")
+                    .help("1 when the zone's maintenance flag is on (exported by the coordinator only)");
+            f.zoneMaintenance().forEach((z, v) -> maint.dataPoint(gauge(v, "node", node, "zone", z)));
+            out.add(maint.build());
+        }
         out.add(GaugeSnapshot.builder().name("hearth_tenants_in_maintenance")
                 .help("Tenants (registered or served by this node) whose effective state is maintenance")
                 .dataPoint(gauge(f.inMaintenance(), "node", node)).build());
@@ -311,6 +337,57 @@ public final class MetricsRenderer {
         counts.forEach((port, reasons) -> reasons.forEach((reason, n) ->
                 b.dataPoint(counter(n, "node", node, "port", port, "reason", reason))));
         return b.build();
+    }
+
+    /** Server-side durations per operation: a classic histogram, so a p99 can be alerted on across nodes. */
+    private static void addLatencies(List<MetricSnapshot> out, String node, OperationStats ops) {
+        HistogramSnapshot.Builder h = HistogramSnapshot.builder().name("hearth_operation_duration_seconds")
+                .help("Time from an endpoint's call into the cache to the cluster's answer, per operation "
+                        + "(get_multi: one multi-key get request)");
+        ops.latencies().forEach((op, snap) -> {
+            double[] bounds = new double[LatencyHistogram.BOUNDS_SECONDS.length + 1];
+            System.arraycopy(LatencyHistogram.BOUNDS_SECONDS, 0, bounds, 0, LatencyHistogram.BOUNDS_SECONDS.length);
+            bounds[bounds.length - 1] = Double.POSITIVE_INFINITY;
+            h.dataPoint(HistogramSnapshot.HistogramDataPointSnapshot.builder()
+                    .classicHistogramBuckets(ClassicHistogramBuckets.of(bounds, snap.counts()))
+                    .sum(snap.sumSeconds()).labels(Labels.of("node", node, "op", op)).build());
+        });
+        out.add(h.build());
+    }
+
+    /** Connections, the last dump and background jobs: always every series, so alerts have a value to start from. */
+    private static void addActivity(List<MetricSnapshot> out, String node, NodeActivity a) {
+        out.add(GaugeSnapshot.builder().name("hearth_memcached_connections")
+                .help("memcached connections open now").dataPoint(gauge(a.memcachedConnections(), "node", node))
+                .build());
+        out.add(GaugeSnapshot.builder().name("hearth_memcached_connections_limit")
+                .help("memcached.maxConnections: connections beyond it are refused")
+                .dataPoint(gauge(a.memcachedConnectionLimit(), "node", node)).build());
+        out.add(GaugeSnapshot.builder().name("hearth_dump_last_success_timestamp_seconds")
+                .help("When this node's newest complete dump finished (0: it has none)")
+                .dataPoint(gauge(a.lastDumpCompletedMillis() / 1000.0, "node", node)).build());
+        GaugeSnapshot.Builder running = GaugeSnapshot.builder().name("hearth_job_running")
+                .help("1 while a job of the kind (warmup, verify, recover) runs on this node");
+        GaugeSnapshot.Builder progress = GaugeSnapshot.builder().name("hearth_job_progress_ratio")
+                .help("Share done, 0 to 1, of the newest job of the kind on this node (0: none ran)");
+        for (String kind : NodeActivity.JOB_KINDS) {
+            NodeActivity.Job j = a.jobs().getOrDefault(kind, NodeActivity.Job.NONE);
+            running.dataPoint(gauge(j.running() ? 1 : 0, "node", node, "kind", kind));
+            progress.dataPoint(gauge(j.fraction(), "node", node, "kind", kind));
+        }
+        out.add(running.build());
+        out.add(progress.build());
+    }
+
+    /** Whether this node is the oldest member of its topology, the one that reports cluster-wide figures. */
+    static boolean isOldest(NodeSnapshot s) {
+        NodeSnapshot.Member oldest = null;
+        for (NodeSnapshot.Member m : s.members()) {
+            if (oldest == null || m.order() < oldest.order()) {
+                oldest = m;
+            }
+        }
+        return oldest != null && oldest.local();
     }
 
     private static MetricSnapshot zoneCounter(NodeSnapshot s, String name, String help,

@@ -86,6 +86,27 @@ public final class OperationStats {
         byOpAndResult.computeIfAbsent(op + '\t' + result, k -> new LongAdder()).increment();
     }
 
+    private final ConcurrentHashMap<String, LatencyHistogram> latencies = new ConcurrentHashMap<>();
+
+    /**
+     * Counts how long one cache operation took, from the endpoint's call to the cluster's answer (or failure).
+     * {@code op} names come from code, never from a client, so the map stays small.
+     */
+    public void timed(String op, long nanos) {
+        LatencyHistogram h = latencies.get(op);
+        if (h == null) {
+            h = latencies.computeIfAbsent(op, k -> new LatencyHistogram());
+        }
+        h.record(nanos);
+    }
+
+    /** op -> its durations so far, sorted for stable output. */
+    public Map<String, LatencyHistogram.Snapshot> latencies() {
+        Map<String, LatencyHistogram.Snapshot> out = new TreeMap<>();
+        latencies.forEach((op, h) -> out.put(op, h.snapshot()));
+        return out;
+    }
+
     public void checksumFailure() {
         checksumFailures.increment();
     }

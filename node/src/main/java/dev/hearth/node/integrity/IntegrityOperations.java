@@ -24,6 +24,20 @@ public interface IntegrityOperations {
 
     RecoverJobStatus recoverJob(String id);
 
+    /**
+     * Asks a running verify to stop after its current batch of partitions; its state becomes {@code cancelled} then.
+     * What it repaired before stays repaired. No effect on a job that has ended.
+     *
+     * @return the job as it is now (usually still {@code running}: it stops within one batch)
+     */
+    VerifyJobStatus cancelVerify(String id);
+
+    /**
+     * Asks a running zone recovery to stop after its current batch. Tenants not yet brought back, and the zone's
+     * maintenance flag, stay in maintenance: the safe state, which a later recover or a maintenance off ends.
+     */
+    RecoverJobStatus cancelRecover(String id);
+
     /** @throws java.util.NoSuchElementException when the hook is disabled (it then does not exist) */
     DamageReport damage(String zone, String kind, long count, String tenant, String node);
 }

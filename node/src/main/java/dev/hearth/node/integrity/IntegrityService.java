@@ -3,7 +3,9 @@ package dev.hearth.node.integrity;
 import dev.hearth.storage.TenantKey;
 import dev.hearth.wire.admin.DamageReport;
 import dev.hearth.wire.admin.IntegrityCounts;
+import dev.hearth.node.health.NodeActivity;
 import dev.hearth.wire.admin.JobList;
+import dev.hearth.wire.admin.JobProgress;
 import dev.hearth.wire.admin.JobSummary;
 import dev.hearth.wire.admin.RecoverJobStatus;
 import dev.hearth.wire.admin.RecoveryTenant;
@@ -160,6 +162,38 @@ public final class IntegrityService implements IntegrityOperations {
     }
 
     @Override
+    public VerifyJobStatus cancelVerify(String id) {
+        VerifyJob job = job(id, VerifyJob.class);
+        job.cancel();
+        return job.snapshot();
+    }
+
+    @Override
+    public RecoverJobStatus cancelRecover(String id) {
+        RecoverJob job = job(id, RecoverJob.class);
+        job.cancel();
+        return job.snapshot();
+    }
+
+    /** The newest job of {@code kind} ({@code verify} or {@code recover}) and its progress, for metrics. */
+    public NodeActivity.Job latest(String kind) {
+        Job newest = null;
+        synchronized (jobs) {
+            for (Job j : jobs.values()) {
+                if ((kind.equals("verify") ? j instanceof VerifyJob : j instanceof RecoverJob)
+                        && (newest == null || j.startedAt >= newest.startedAt)) {
+                    newest = j;
+                }
+            }
+        }
+        if (newest == null) {
+            return NodeActivity.Job.NONE;
+        }
+        JobProgress p = newest.progress.snapshot();
+        return NodeActivity.Job.of(newest.state.equals("running"), p.partitionsDone(), p.partitionsTotal());
+    }
+
+    @Override
     public DamageReport damage(String zone, String kind, long count, String tenant, String node) {
         if (damager == null) {
             throw new NoSuchElementException("no such path: /admin/test/damage (exists only with "
@@ -255,8 +289,19 @@ public final class IntegrityService implements IntegrityOperations {
             this.id = id;
         }
 
+        /**
+         * Set by an operator's cancel. A flag rather than an interrupt: interrupting a thread inside an Ignite call
+         * can fail that call half-done; the job stops between batches, where nothing is half-done.
+         */
+        private volatile boolean cancelRequested;
+
         boolean cancelled() {
-            return Thread.currentThread().isInterrupted();
+            return cancelRequested || Thread.currentThread().isInterrupted();
+        }
+
+        /** Asks the job to stop at its next batch; no effect on a job that has ended. */
+        void cancel() {
+            cancelRequested = true;
         }
 
         void finish(String state, String error) {

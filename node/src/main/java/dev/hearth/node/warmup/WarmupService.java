@@ -47,7 +47,8 @@ public final class WarmupService {
     /**
      * Progress of the current or last warm-up on this node.
      *
-     * @param state idle, running, complete, failed or stopped (the node began to stop while it ran)
+     * @param state idle, running, complete, failed, cancelled (by an operator) or stopped (the node began to stop
+     *     while it ran)
      * @param entriesTotal entries in the dump files being loaded
      * @param entriesRead entries read so far
      * @param entriesSent entries handed to the cluster (inserted unless the key already had a newer value)
@@ -93,6 +94,8 @@ public final class WarmupService {
         volatile String error;
         volatile long finishedAt;
         volatile long rateLimit;
+        /** Set by an operator's cancel; the loading thread stops at its next entry. */
+        volatile boolean cancelRequested;
 
         Job(String dump, String zone, long total) {
             this.dump = dump;
@@ -138,6 +141,9 @@ public final class WarmupService {
                 ClusterLoader.Session session = loader.open(zone);
                 try {
                     DumpFile.read(dumps.file(dump, zone), (k, v) -> {
+                        if (j.cancelRequested) {
+                            throw new CancellationException("cancelled by an operator");
+                        }
                         j.read.incrementAndGet();
                         j.bytes.addAndGet(k.length() + v.length);
                         Item item = EntryChecks.decode(k, v);
@@ -169,7 +175,12 @@ public final class WarmupService {
             LOG.info("Warm-up from dump {} complete: {} entries loaded, {} expired, {} damaged, in {} ms", j.dump,
                     j.sent.get(), j.expired.get(), j.damaged.get(), System.currentTimeMillis() - j.startedAt);
         } catch (IOException | RuntimeException e) {
-            if (stopped(e)) {
+            if (j.cancelRequested && e instanceof CancellationException) {
+                // What was sent stays: every entry was inserted only where absent, so a part-loaded dump is as
+                // safe as a whole one.
+                j.state = "cancelled";
+                LOG.info("Warm-up from dump {} cancelled by an operator after {} entries", j.dump, j.sent.get());
+            } else if (stopped(e)) {
                 j.state = "stopped";
                 LOG.info("Warm-up from dump {} stopped after {} entries: the node is stopping", j.dump, j.sent.get());
             } else {
@@ -226,6 +237,21 @@ public final class WarmupService {
         return Refill.of("dump " + j.dump, j.zone == null ? "warm-up" : "warm-up of zone " + j.zone, j.state,
                 j.read.get(), j.total, j.bytes.get(), -1, j.startedAt, end - j.startedAt,
                 j.state.equals("running") ? j.rateLimit : 0);
+    }
+
+    /**
+     * Asks the running warm-up to stop at its next entry; what it loaded stays. No effect on one that has ended.
+     *
+     * @return the warm-up as it is now (usually still running: it stops within one entry and one batch flush)
+     * @throws java.util.NoSuchElementException when no warm-up ran on this node since it started
+     */
+    public synchronized Status cancel() {
+        Job j = job;
+        if (j == null) {
+            throw new java.util.NoSuchElementException("no warm-up has run on this node since it started");
+        }
+        j.cancelRequested = true;
+        return status();
     }
 
     public Status status() {

@@ -115,7 +115,7 @@ class LargeValueOverfillIT {
                 String metrics = node.get("/metrics").body();
                 String name = "overfill-" + i;
                 double evictions = MemoryLimitIT.metric(metrics,
-                        "hearth_evictions_total\\{node=\"" + name + "\",zone=\"default\"}");
+                        "hearth_evicted_pages_total\\{node=\"" + name + "\",zone=\"default\"}");
                 double used = MemoryLimitIT.metric(metrics,
                         "hearth_memory_used_bytes\\{node=\"" + name + "\",region=\"zone-default\"}");
                 double limit = MemoryLimitIT.metric(metrics,

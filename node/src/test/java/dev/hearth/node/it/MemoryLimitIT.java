@@ -56,7 +56,7 @@ class MemoryLimitIT {
             assertEquals(0, failed, "batches that failed instead of evicting");
 
             String metrics = node.get("/metrics").body();
-            double evictions = metric(metrics, "hearth_evictions_total\\{node=\"memory-0\",zone=\"default\"}");
+            double evictions = metric(metrics, "hearth_evicted_pages_total\\{node=\"memory-0\",zone=\"default\"}");
             double used = metric(metrics, "hearth_memory_used_bytes\\{node=\"memory-0\",region=\"zone-default\"}");
             double limit = metric(metrics, "hearth_memory_limit_bytes\\{node=\"memory-0\",region=\"zone-default\"}");
             double rss = metric(metrics, "hearth_process_resident_bytes\\{node=\"memory-0\"}");

@@ -317,6 +317,16 @@ class TenantsClusterTest {
         assertTrue(metrics.contains("hearth_tenant_operations_total{node=\"tenants-br-0\",tenant=\"other\"}"));
         assertTrue(metrics.contains("hearth_zone_bytes{node=\"tenants-br-0\",zone=\"pinned\"}"));
         assertTrue(metrics.contains("hearth_zone_maintenance{node=\"tenants-br-0\",zone=\"z2\"}"));
+        // Cluster-wide figures come from the oldest node only, so that a sum over the nodes counts them once.
+        assertTrue(metrics.contains("hearth_coordinator{node=\"tenants-br-0\"} 1.0"), metrics);
+        String other = http(1, "GET", "/metrics").body();
+        assertTrue(other.contains("hearth_coordinator{node=\"tenants-br-1\"} 0.0"), other);
+        for (String clusterWide : List.of("hearth_zone_bytes", "hearth_zone_maintenance", "hearth_zone_entries",
+                "hearth_cluster_size")) {
+            assertTrue(metrics.contains(clusterWide + "{"), clusterWide + " on the coordinator");
+            assertFalse(other.contains(clusterWide + "{"), clusterWide + " only on the coordinator:\n" + other);
+        }
+        assertTrue(other.contains("hearth_ready{node=\"tenants-br-1\"} 1.0"), "per-node figures stay");
     }
 
     @Test

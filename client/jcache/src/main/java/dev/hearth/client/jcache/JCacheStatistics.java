@@ -7,7 +7,7 @@ import javax.cache.management.CacheStatisticsMXBean;
 /**
  * One cache's JSR-107 statistics, as counted by this JVM's calls (other JVMs' calls on the same tenant count in
  * theirs). Counted only while statistics are enabled; times are averages in microseconds, as the MXBean defines.
- * Evictions are always 0 here: Hearth's nodes evict, and they count it ({@code hearth_evictions}).
+ * Evictions are always 0 here: Hearth's nodes evict, and they count it ({@code hearth_evicted_pages}, in 4 KiB pages).
  */
 final class JCacheStatistics implements CacheStatisticsMXBean {
     final LongAdder hits = new LongAdder();
