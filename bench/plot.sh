@@ -47,6 +47,12 @@ draw() {
   fi
 }
 
+# The command and the run (git, date) a bench/one-gib.sh series names on its second header line, as two lines of a
+# plot's footer; quotes escaped for gnuplot.
+series_source() {
+  sed -n '2s/^# from [^:]*: //p' "$1" | sed 's/ bench\/one-gib.sh [^;]*;/ bench\/one-gib.sh OUT_DIR;\\n/; s/"/\\"/g'
+}
+
 # --- Throughput by target: grouped bars, one group per thread count. Rows of the table by target, pipeline.
 for p in 1 16; do
   for t in memcached hearth-1-node hearth-3-nodes; do
@@ -110,47 +116,57 @@ EOF
 if [ -f "$failover" ]; then
   kill_s=$(sed -n '1s/.*at reader second \([0-9.]*\);.*/\1/p' "$failover")
   back_s=$(sed -n '1s/.*rebalanced by second \([0-9.]*\).*/\1/p' "$failover")
-  source_line=$(sed -n '2s/^# //p' "$failover" | sed 's/"/\\"/g')
-  draw "$img/failover-kill1.svg" 1100,560 <<EOF
-set title "kill -9 of one of three nodes under a 4-thread hearth-client read load (10% writes): latency per second"
+  draw "$img/failover-kill1.svg" 1100,580 <<EOF
+set title "kill -9 of one of three nodes under a 4-thread hearth-client read load (10% writes), second by second"
 set xlabel "seconds since the reader started"
-set ylabel "latency in that second, ms (log)"
+set ylabel "latency in that second, ms (log scale)"
 set logscale y
-set yrange [0.1:10000]
+set yrange [0.5:20000]
 set y2label "gets completed in that second"
 set y2tics
-set y2range [0:*]
-set bmargin 7
-set key top right box opaque
+set y2range [0:12000]
+set bmargin 8
+set key top left box opaque
 set arrow 1 from $kill_s, graph 0 to $kill_s, graph 1 nohead lc rgb "#cc0000" dt 2
-set label 2 "kill -9 of n1" at $kill_s, graph 0.95 right offset -0.5,0 textcolor rgb "#cc0000"
+set label 2 "kill -9 of n1\n(second $kill_s)" at $kill_s, graph 0.7 right offset -0.5,0 textcolor rgb "#cc0000" noenhanced
 set arrow 3 from $back_s, graph 0 to $back_s, graph 1 nohead lc rgb "#38761d" dt 2
-set label 4 "n1 back, rebalanced" at $back_s, graph 0.95 left offset 0.5,0 textcolor rgb "#38761d"
-set label 5 "data: bench/results/$(basename "$failover"), written by\n$source_line" at screen 0.01,0.08 left font ",10"
-plot "$failover" using 1:(\$4 > 0 ? \$4 : 1/0) with linespoints pt 7 ps 0.6 lc rgb "#1c4587" title "p99", \
-     "" using 1:(\$5 > 0 ? \$5 : 1/0) with linespoints pt 5 ps 0.6 lc rgb "#e69138" title "max", \
+set label 4 "n1 restarted by the supervisor,\ncluster rebalanced (second $back_s)" at $back_s, graph 0.96 left offset 0.5,0 textcolor rgb "#38761d" noenhanced
+set label 5 "data: bench/results/$(basename "$failover"), from\n$(series_source "$failover")" at screen 0.01,0.085 left font ",10" noenhanced
+plot "$failover" using 1:(\$4 > 0 ? \$4 : 1/0) with linespoints pt 7 ps 0.6 lc rgb "#1c4587" title "p99 of the second", \
+     "" using 1:(\$5 > 0 ? \$5 : 1/0) with linespoints pt 5 ps 0.6 lc rgb "#e69138" title "slowest call of the second", \
      "" using 1:2 axes x1y2 with steps lc rgb "#999999" title "gets/s (right axis)"
 EOF
 else
   echo "plot.sh: $failover missing, failover plot skipped" >&2
 fi
 
-# --- Warm-up: hit ratio from "all nodes up" after a full-cluster restart.
+# --- Warm-up: hit ratio from "all nodes up" after a full-cluster restart. Two panels: the two refills differ in
+# time scale by a factor of 20, and one axis would flatten the faster one into a line at zero.
 if [ -f "$warm_local" ]; then
-  local_line=$(sed -n '2s/^# //p' "$warm_local" | sed 's/"/\\"/g')
-  draw "$img/warmup-hit-ratio.svg" 1100,580 <<EOF
-set title "Hit ratio of a 4-thread read load after a full-cluster restart, from the moment all nodes are up"
+  draw "$img/warmup-hit-ratio.svg" 1200,600 <<EOF
+set multiplot layout 1,2 title "Hit ratio of a 4-thread read load (10% writes) after a full-cluster restart, from the moment all nodes are up" margins 0.06,0.97,0.25,0.86 spacing 0.14,0
+set ytics 0.1 nomirror
+set yrange [0:1.05]
 set xlabel "seconds since all nodes were up"
 set ylabel "hit ratio in that second"
-set yrange [0:1.05]
-set xrange [0:600]
-set ytics 0.1
-set bmargin 8
-set key bottom right box opaque
 set arrow 1 from graph 0, first 0.99 to graph 1, first 0.99 nohead lc rgb "#999999" dt 3
-set label 5 "data: bench/results/$(basename "$warm_local"), written by\n$local_line;\nbench/results/$(basename "$warm_dump"): points recorded in docs/benchmarks.md (bench/one-gib.sh /tmp/hearth-one-gib, 2026-11-22, main at 807e0fd)" at screen 0.01,0.1 left font ",10"
-plot "$warm_local" using 1:3 with lines lw 2 lc rgb "#1c4587" title "from the local copies (local install), 128 MiB, 2026-12-06", \
-     "$warm_dump" using 1:2 with linespoints pt 7 lw 2 lc rgb "#e69138" title "empty nodes + hearthctl warmup from a dump, 1 GiB, 2026-11-22"
+set title "from the nodes' local copies, 128 MiB (2026-12-06)"
+set xrange [0:*]
+set y2label "p99 of that second, ms"
+set y2tics
+set y2range [0:400]
+set key center right box opaque
+plot "$warm_local" using 1:3 with linespoints pt 7 ps 0.6 lw 2 lc rgb "#1c4587" title "hit ratio", \
+     "" using 1:4 axes x1y2 with steps lc rgb "#999999" title "p99 ms (right axis)"
+unset y2label
+unset y2tics
+unset ylabel
+set title "empty nodes, hearthctl warmup from a dump, 1 GiB (2026-11-22)"
+set xrange [0:600]
+set key bottom right box opaque
+set label 5 "data: bench/results/$(basename "$warm_local"), from\n$(series_source "$warm_local");\nbench/results/$(basename "$warm_dump"): points recorded in docs/benchmarks.md, \"1 GiB: bench/one-gib.sh (second run)\" (bench/one-gib.sh, main at 807e0fd)" at screen 0.01,0.12 left font ",10" noenhanced
+plot "$warm_dump" using 1:2 with linespoints pt 7 lw 2 lc rgb "#e69138" title "hit ratio (points in the table)"
+unset multiplot
 EOF
 else
   echo "plot.sh: $warm_local missing, warm-up plot skipped" >&2
