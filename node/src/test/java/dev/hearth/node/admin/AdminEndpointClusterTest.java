@@ -212,8 +212,6 @@ class AdminEndpointClusterTest {
      */
     static final Map<String, String> CONDITIONAL_FAMILIES = Map.of(
             "hearth_tls_refused", "only with tls.enabled; this node runs without TLS",
-            "hearth_memcached_auth_failures", "only after a failed SASL login; this node has no memcached SASL",
-            "hearth_memcached_closed_connections", "only after a request half-sent for memcached.requestTimeout (30 s)",
             "hearth_disk_full", "only after a writer met a full disk");
 
     /** A metric name in PromQL: not preceded by a name character, so a label value such as ".*hearth.*" is not one. */
