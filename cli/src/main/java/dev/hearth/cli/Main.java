@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
         description = "Operates a Hearth cluster through its nodes' admin HTTP ports: status, a local cluster, safe "
                 + "rolling restarts, dumps and warm-up, zones and tenants (placement, moves, maintenance). Reaches the cluster through one node's admin address "
                 + "(--admin HOST:PORT or HEARTH_ADMIN, default 127.0.0.1:8080) and discovers the others from it. "
-                + "Every command takes --help and --output table|json.",
+                + "Every command takes --help; those that report on the cluster take --output table|json|yaml.",
         footerHeading = "%n")
 public final class Main implements Callable<Integer> {
     /**
