@@ -7,13 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -27,7 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(60)
 class DockerEntrypointFailureDomainTest {
-    static final Path ENTRYPOINT = Path.of("../bin/docker-entrypoint").toAbsolutePath().normalize();
     /** node.failureDomain's rule (ConfigLoader.NAME). */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
@@ -76,27 +70,7 @@ class DockerEntrypointFailureDomainTest {
                 "HEARTH_NODE_FAILURE_DOMAIN"));
     }
 
-    /** Runs the entry point with {@code extra} set; the environment bin/hearth-node got, and stderr. */
     private Map<String, String> run(Map<String, String> extra) throws IOException, InterruptedException {
-        Path bin = Files.createDirectories(home.resolve("bin"));
-        Path node = bin.resolve("hearth-node");
-        Files.writeString(node, "#!/usr/bin/env bash\nenv | grep '^HEARTH_'\n");
-        Files.setPosixFilePermissions(node, PosixFilePermissions.fromString("rwxr-xr-x"));
-        ProcessBuilder pb = new ProcessBuilder(ENTRYPOINT.toString());
-        pb.environment().keySet().removeIf(k -> k.startsWith("HEARTH_"));
-        pb.environment().put("HEARTH_HOME", home.toString());
-        pb.environment().put("HEARTH_MEMORY_LIMIT", "2g");
-        pb.environment().put("HEARTH_CLUSTER_BIND_ADDRESS", "127.0.0.1");
-        pb.environment().putAll(extra);
-        Path err = home.resolve("stderr");
-        Process p = pb.redirectError(err.toFile()).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), Files.readString(err));
-        Map<String, String> env = new HashMap<>();
-        out.lines().filter(l -> l.contains("=")).forEach(l -> env.put(l.substring(0, l.indexOf('=')),
-                l.substring(l.indexOf('=') + 1)));
-        env.put("stderr", Files.readString(err));
-        return env;
+        return DockerEntrypointTest.run(home, "2g", extra);
     }
 }

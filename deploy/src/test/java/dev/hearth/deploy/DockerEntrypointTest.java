@@ -52,8 +52,16 @@ class DockerEntrypointTest {
         assertTrue(small.get("stderr").contains("too small for the sizing rule"), small.get("stderr"));
     }
 
-    /** Runs the entry point with HEARTH_MEMORY_LIMIT={@code limit}; the environment bin/hearth-node got, and stderr. */
     private Map<String, String> run(String limit, Map<String, String> extra) throws IOException, InterruptedException {
+        return run(home, limit, extra);
+    }
+
+    /**
+     * Runs the entry point in {@code home} with HEARTH_MEMORY_LIMIT={@code limit} and {@code extra} set, bin/hearth-node
+     * replaced by a script that prints its environment; what that script got (key "stderr": the entry point's stderr).
+     */
+    static Map<String, String> run(Path home, String limit, Map<String, String> extra)
+            throws IOException, InterruptedException {
         Path bin = Files.createDirectories(home.resolve("bin"));
         Path node = bin.resolve("hearth-node");
         Files.writeString(node, "#!/usr/bin/env bash\nenv | grep '^HEARTH_'\n");
