@@ -127,6 +127,9 @@ public final class LocalCluster {
         }
         Thread hook = new Thread(this::stopAll, "hearthctl-local-stop");
         Runtime.getRuntime().addShutdownHook(hook);
+        // SIGTERM is how `local down` and service managers ask for a stop: a stop asked for is a success (exit 0, after
+        // the hook has stopped every node), not the JVM's 143 that reads like a failure in the first terminal.
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> System.exit(0));
         // Every node at once: a node restarted on its data dir expects its old peers and is not ready until a
         // majority of them is up, so waiting for each before starting the next would wait for ever.
         for (Node n : nodes) {
