@@ -385,26 +385,7 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     }
 
     Read<Raw, V> read(String key) {
-        return observedRead(Operation.GET, () -> {
-            byte[] kb = TenantKey.keyBytes(key);
-            String sk = sk(kb);
-            Route r = route();
-            if (bypass(r)) {
-                return new Read<>(done(null), raw -> null);
-            }
-            Item cached = nearGet(sk);
-            if (cached != null && !r.maintenance() && core.isUserAvailable(tenant)) {
-                core.lookedUp(tenant, true);
-                return new Read<>(done(null), none -> decode(kb, cached));
-            }
-            // Only the stored bytes come back through the network step; checking the envelope and counting the hit
-            // happen in finish, on the thread that wants the value (for the blocking view: the caller's, not Ignite's
-            // single network thread, which every answer of every caller goes through).
-            return new Read<>(readIo(r, sk), raw -> {
-                Item item = found(raw, sk, kb);
-                return item == null ? null : decode(kb, item);
-            });
-        });
+        return keyRead(Operation.GET, key, true, this::decode);
     }
 
     @Override
@@ -413,17 +394,37 @@ final class AsyncTenantCacheImpl<V> implements AsyncTenantCache<V> {
     }
 
     Read<Raw, Versioned<V>> readVersioned(String key) {
-        return observedRead(Operation.GETS, () -> {
+        // Never from the near cache: a version read is for a cas, which must see the cluster's current version.
+        return keyRead(Operation.GETS, key, false, (kb, item) -> new Versioned<>(decode(kb, item), item.version(),
+                item.flags(), item.expireAt()));
+    }
+
+    /**
+     * One key's read as {@code op}: the value {@code view} makes of its live entry, or null (absent, expired,
+     * damaged, or the tenant bypassed).
+     */
+    private <T> Read<Raw, T> keyRead(Operation op, String key, boolean fromNear,
+            java.util.function.BiFunction<byte[], Item, T> view) {
+        return observedRead(op, () -> {
             byte[] kb = TenantKey.keyBytes(key);
             String sk = sk(kb);
             Route r = route();
             if (bypass(r)) {
                 return new Read<>(done(null), raw -> null);
             }
+            if (fromNear) {
+                Item cached = nearGet(sk);
+                if (cached != null && !r.maintenance() && core.isUserAvailable(tenant)) {
+                    core.lookedUp(tenant, true);
+                    return new Read<>(done(null), none -> view.apply(kb, cached));
+                }
+            }
+            // Only the stored bytes come back through the network step; checking the envelope and counting the hit
+            // happen in finish, on the thread that wants the value (for the blocking view: the caller's, not Ignite's
+            // single network thread, which every answer of every caller goes through).
             return new Read<>(readIo(r, sk), raw -> {
                 Item item = found(raw, sk, kb);
-                return item == null ? null : new Versioned<>(decode(kb, item), item.version(), item.flags(),
-                        item.expireAt());
+                return item == null ? null : view.apply(kb, item);
             });
         });
     }
