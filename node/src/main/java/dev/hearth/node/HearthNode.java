@@ -560,7 +560,7 @@ public final class HearthNode implements AutoCloseable {
     /** Connections, the newest dump and job progress, for /metrics. */
     private NodeActivity activity() {
         MemcachedServer mc = memcached;
-        long lastDump = dumps.newest().map(DumpService.DumpInfo::completedAt).orElse(0L);
+        long lastDump = dumps.newestCompletedAt();
         WarmupService.Status w = warmup.status();
         Map<String, NodeActivity.Job> jobs = new java.util.HashMap<>();
         if (!w.state().equals("idle")) {

@@ -74,6 +74,11 @@ public final class DumpService {
 
     private final DiskSpace disk;
 
+    /** Guards {@link #newestCompletedAt}: a read from disk and a change of the dumps never interleave. */
+    private final Object newestLock = new Object();
+    /** What {@link #newestCompletedAt()} answers; -1 until read from disk, and again after the dumps changed. */
+    private long newestCompletedAt = -1;
+
     public DumpService(Path dataDir, String node, Collection<String> allZones, LocalEntries source,
             ExecutorService executor) {
         this(dataDir, node, allZones, source, executor, new DiskSpace());
@@ -149,6 +154,7 @@ public final class DumpService {
             Path tmp = dir.resolve("manifest.json.tmp");
             JSON.writeValue(tmp.toFile(), m);
             Files.move(tmp, dir.resolve("manifest.json"), StandardCopyOption.ATOMIC_MOVE);
+            dumpsChanged();
             LOG.info("Dump {} written: {} entries in {} ms", name, files.values().stream()
                     .mapToLong(ZoneFile::entries).sum(), (System.nanoTime() - t0) / 1_000_000);
         } catch (IOException | RuntimeException e) {
@@ -247,6 +253,7 @@ public final class DumpService {
                 LOG.warn("Cannot delete old dump {}: {}", mine.get(i).name(), e.toString());
             }
         }
+        dumpsChanged();
     }
 
     /**
@@ -267,6 +274,8 @@ public final class DumpService {
                 deleteDir(root.resolve(name));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot delete dump " + name + " on " + node, e);
+            } finally {
+                dumpsChanged();
             }
             failedHere.remove(name);
             LOG.info("Deleted dump {} ({} entries)", name, info.get().entries());
@@ -288,6 +297,25 @@ public final class DumpService {
     public Optional<DumpInfo> newest() {
         return list().stream().filter(d -> d.state().equals("complete"))
                 .max(Comparator.comparingLong(DumpInfo::createdAt));
+    }
+
+    /**
+     * When the newest complete dump ({@link #newest}) finished, epoch ms, 0 when there is none. Read from disk once
+     * and again only after a dump completed or was deleted, so that every metrics scrape does not list the dumps.
+     */
+    public long newestCompletedAt() {
+        synchronized (newestLock) {
+            if (newestCompletedAt < 0) {
+                newestCompletedAt = newest().map(DumpInfo::completedAt).orElse(0L);
+            }
+            return newestCompletedAt;
+        }
+    }
+
+    private void dumpsChanged() {
+        synchronized (newestLock) {
+            newestCompletedAt = -1;
+        }
     }
 
     /** Path of one zone's file of a complete dump. */
