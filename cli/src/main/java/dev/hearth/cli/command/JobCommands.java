@@ -51,8 +51,9 @@ public final class JobCommands implements Callable<Integer> {
         r.put("state", job.path("state").asText("-"));
         r.put("startedAt", job.path("startedAt").asLong());
         r.put("elapsedMillis", job.path("elapsedMillis").asLong());
+        // Verify and recover jobs list their zones; a warm-up names one zone, or none for every zone of its dump.
         r.set("zones", job.has("zones") ? job.get("zones") : AdminClient.JSON.createArrayNode()
-                .add(job.path("zone").asText("-")));
+                .add(job.path("zone").isTextual() ? job.get("zone").asText() : "*"));
         return r;
     }
 
@@ -63,10 +64,7 @@ public final class JobCommands implements Callable<Integer> {
             try {
                 JsonNode w = m.client().get("/admin/warmup");
                 if (!w.path("state").asText().equals("idle")) {
-                    ObjectNode r = row(m.name(), "warmup", "warmup", w);
-                    r.putArray("zones").add(w.path("zone").isNull() || w.path("zone").isMissingNode() ? "*"
-                            : w.path("zone").asText());
-                    rows.add(r);
+                    rows.add(row(m.name(), "warmup", "warmup", w));
                 }
                 for (JsonNode j : m.client().get("/admin/verify").path("jobs")) {
                     rows.add(row(m.name(), j.path("id").asText(), j.path("kind").asText(), j));

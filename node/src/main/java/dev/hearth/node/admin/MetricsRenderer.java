@@ -5,7 +5,6 @@ import dev.hearth.node.security.TlsRefusals;
 import dev.hearth.node.tenant.TenantOperations;
 import dev.hearth.wire.ZoneStatus;
 import dev.hearth.wire.status.NodeSnapshot;
-import dev.hearth.node.cache.LatencyHistogram;
 import dev.hearth.node.health.NodeActivity;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
@@ -345,11 +344,8 @@ public final class MetricsRenderer {
                 .help("Time from an endpoint's call into the cache to the cluster's answer, per operation "
                         + "(get_multi: one multi-key get request)");
         ops.latencies().forEach((op, snap) -> {
-            double[] bounds = new double[LatencyHistogram.BOUNDS_SECONDS.length + 1];
-            System.arraycopy(LatencyHistogram.BOUNDS_SECONDS, 0, bounds, 0, LatencyHistogram.BOUNDS_SECONDS.length);
-            bounds[bounds.length - 1] = Double.POSITIVE_INFINITY;
             h.dataPoint(HistogramSnapshot.HistogramDataPointSnapshot.builder()
-                    .classicHistogramBuckets(ClassicHistogramBuckets.of(bounds, snap.counts()))
+                    .classicHistogramBuckets(ClassicHistogramBuckets.of(snap.upperBounds(), snap.counts()))
                     .sum(snap.sumSeconds()).labels(Labels.of("node", node, "op", op)).build());
         });
         out.add(h.build());

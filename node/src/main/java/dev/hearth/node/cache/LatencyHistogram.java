@@ -15,9 +15,12 @@ public final class LatencyHistogram {
     public static final double[] BOUNDS_SECONDS = {0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1,
         0.25, 0.5, 1, 2.5, 5};
 
+    /** {@link #BOUNDS_SECONDS} and +Inf: the upper bounds of {@link Snapshot#counts()}, in order. */
+    private static final double[] UPPER_BOUNDS = java.util.Arrays.copyOf(BOUNDS_SECONDS, BOUNDS_SECONDS.length + 1);
     private static final long[] BOUNDS_NANOS = new long[BOUNDS_SECONDS.length];
 
     static {
+        UPPER_BOUNDS[BOUNDS_SECONDS.length] = Double.POSITIVE_INFINITY;
         for (int i = 0; i < BOUNDS_SECONDS.length; i++) {
             BOUNDS_NANOS[i] = Math.round(BOUNDS_SECONDS[i] * 1e9);
         }
@@ -58,6 +61,11 @@ public final class LatencyHistogram {
      * @param sumSeconds total time of every operation counted
      */
     public record Snapshot(long[] counts, double sumSeconds) {
+        /** The upper bound of each of {@link #counts}, in seconds, the last +Inf (a copy). */
+        public double[] upperBounds() {
+            return UPPER_BOUNDS.clone();
+        }
+
         public long count() {
             long n = 0;
             for (long c : counts) {
