@@ -27,7 +27,8 @@ import org.apache.ignite.configuration.ClientConfiguration;
 
 /**
  * What each client layer costs against Ignite's raw thin client, side by side in one JVM and one run: the raw thin
- * client (the baseline), hearth-client, hearth-jcache and hearth-spring's Spring Cache, each with the same threads,
+ * client (the baseline), hearth-client (as built by default, and "direct": with sendFromCaller), hearth-jcache and
+ * hearth-spring's Spring Cache, each with the same threads,
  * keys, value size and 90% gets, in interleaved rounds (thin, client, jcache, spring, thin, ...) so that whatever else
  * the machine does hits all alike. Prints each layer's median ops/s and p99 over the rounds and its ratio to the thin
  * client's. Values: 100-byte strings (the thin client stores 100 + 26 bytes, the size of hearth-client's envelope).
@@ -64,6 +65,10 @@ public class Layers {
         ClientCache<String, byte[]> raw = thin.cache("hearth-zone-default");
         HearthClient client = HearthClient.builder().addresses(list).timeout(Duration.ofSeconds(1)).build();
         TenantCache<byte[]> tenant = client.tenant("layers-client");
+        // The same client with sendFromCaller on: layer "direct".
+        HearthClient directClient = HearthClient.builder().addresses(list).timeout(Duration.ofSeconds(1))
+                .sendFromCaller(true).build();
+        TenantCache<byte[]> direct = directClient.tenant("layers-direct");
         Properties p = new Properties();
         p.setProperty("hearth.addresses", addresses);
         CacheManager jm = Caching.getCachingProvider("dev.hearth.client.jcache.HearthCachingProvider")
@@ -81,7 +86,7 @@ public class Layers {
             rawValues[k] = Arrays.copyOf(new byte[26], 26 + v.length);
             System.arraycopy(v, 0, rawValues[k], 26, v.length);
         }
-        List<Variant> variants = List.of(
+        List<Variant> all = List.of(
                 new Variant("thin", (k, get) -> {
                     if (get) {
                         raw.get("layer:t" + k);
@@ -94,6 +99,13 @@ public class Layers {
                         tenant.get("k" + k);
                     } else {
                         tenant.put("k" + k, clientValues[k]);
+                    }
+                }),
+                new Variant("direct", (k, get) -> {
+                    if (get) {
+                        direct.get("k" + k);
+                    } else {
+                        direct.put("k" + k, clientValues[k]);
                     }
                 }),
                 new Variant("jcache", (k, get) -> {
@@ -110,6 +122,14 @@ public class Layers {
                         spring.put("k" + k, value(k));
                     }
                 }));
+        List<Variant> variants = all;
+        // LAYERS=thin,client (optional) measures only those layers, in that order.
+        String only = System.getenv("LAYERS");
+        if (only != null && !only.isBlank()) {
+            List<String> names = List.of(only.split(","));
+            variants = names.stream().map(n -> all.stream().filter(v -> v.name().equals(n)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("no layer " + n))).toList();
+        }
         try {
             measure(variants, threads, seconds, rounds, keys);
         } finally {
@@ -118,12 +138,15 @@ public class Layers {
                 jm.destroyCache("layers-jcache");
                 jm.close();
                 tenant.withTimeout(Duration.ofSeconds(30)).flush();
+                direct.withTimeout(Duration.ofSeconds(30)).flush();
                 client.tenant("layers-spring").withTimeout(Duration.ofSeconds(30)).flush();
                 for (int k = 0; k < keys; k++) {
                     raw.remove("layer:t" + k);
                 }
             } finally {
+                System.err.println("direct client: " + directClient.stats());
                 client.close();
+                directClient.close();
                 thin.close();
             }
         }
@@ -147,8 +170,10 @@ public class Layers {
                 }
             }
         }
-        double thinOps = median(results.get("thin"), Round::opsPerSecond);
-        double thinP99 = median(results.get("thin"), Round::p99Ms);
+        // Without the thin layer (LAYERS) there is no baseline: the ratios print as NaN.
+        List<Round> thin = results.getOrDefault("thin", List.of());
+        double thinOps = thin.isEmpty() ? Double.NaN : median(thin, Round::opsPerSecond);
+        double thinP99 = thin.isEmpty() ? Double.NaN : median(thin, Round::p99Ms);
         System.out.printf("%-8s %8s %7s %10s %8s %12s %12s%n", "LAYER", "THREADS", "ROUNDS", "OPS/S", "P99_MS",
                 "OPS_VS_THIN", "P99_VS_THIN");
         results.forEach((name, rs) -> {

@@ -3,6 +3,8 @@
 # hearth-spring (Spring Cache), side by side in one JVM, interleaved rounds; prints median ops/s and p99 per layer and
 # the ratio to the thin client (bench/Layers.java). Needs `mvn -B package -DskipTests` and a running cluster.
 # Usage: bench/layers.sh HOST:PORT,... [THREADS=16] [SECONDS=10] [ROUNDS=5] [KEYS=10000]
+#   LAYERS=thin,client (optional) runs only those layers, in that order.
+#   JAVA_OPTS (optional) adds flags to the load JVM, e.g. -XX:StartFlightRecording=filename=/tmp/l.jfr.
 #   e.g. bin/hearthctl local up --nodes 3 --dir /tmp/hl && bench/layers.sh 127.0.0.1:10800,127.0.0.1:10801,127.0.0.1:10802
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -17,4 +19,4 @@ cp="$here/client/spring/target/hearth-spring.jar:$here/client/jcache/target/hear
 cp="$cp:$(cat "$here/client/jcache/target/layers-classpath.txt"):$(cat "$here/client/spring/target/layers-classpath.txt")"
 javac -d "$out/classes" -cp "$cp" "$here/bench/Layers.java"
 # The one flag hearth-client needs (docs/client.md).
-java --add-opens=java.base/java.nio=ALL-UNNAMED -Xmx1g -cp "$out/classes:$cp" Layers "$@"
+java --add-opens=java.base/java.nio=ALL-UNNAMED -Xmx1g ${JAVA_OPTS:-} -cp "$out/classes:$cp" Layers "$@"

@@ -28,6 +28,8 @@ package dev.hearth.client;
  * @param readFailoverAnswers of those, the ones answered by another node first
  * @param writesRefused true while writes are refused because the registry reading in use is older than
  *     {@code maxRegistryAge} (the nodes holding the registry do not answer): reads still work, writes fail at once
+ * @param sentFromCaller network steps sent from the caller's own thread rather than an io thread (only with
+ *     {@code sendFromCaller} on, and only while Ignite would not block there)
  */
 public record ClientStats(
         long hits,
@@ -47,7 +49,8 @@ public record ClientStats(
         LatencySnapshot latency,
         long readFailovers,
         long readFailoverAnswers,
-        boolean writesRefused) {
+        boolean writesRefused,
+        long sentFromCaller) {
 
     /** Whether every operation is being served: the circuit is closed and writes are not refused. */
     public boolean healthy() {

@@ -57,7 +57,8 @@ public final class ClientCore implements HearthClient {
             Duration registryRefreshInterval, Duration maxRegistryAge, int ioThreads, int callbackThreads, int maxConcurrentLoads, int maxQueuedLoads,
             int circuitFailureThreshold, Duration circuitProbeInterval, Duration staleWhileRevalidate,
             Duration staleIfError, Duration nearCacheTtl, long nearCacheMaxEntries, TenantAvailability availability,
-            Consumer<ClientConfiguration> igniteCustomizer, Duration readFailoverAfter, int maxValueSize,
+            Consumer<ClientConfiguration> igniteCustomizer, Duration readFailoverAfter, boolean sendFromCaller,
+            int maxValueSize,
             Ticker ticker, Clock clock, List<OperationListener> listeners) {
     }
 
@@ -99,7 +100,8 @@ public final class ClientCore implements HearthClient {
                 .expireAfterWrite(settings.nearCacheTtl())
                 .maximumSize(settings.nearCacheMaxEntries())
                 .build();
-        this.connection = new Connection(settings.addresses(), requestTimeoutMillis(), settings.igniteCustomizer());
+        this.connection = new Connection(settings.addresses(), requestTimeoutMillis(), settings.igniteCustomizer(),
+                settings.sendFromCaller());
         this.threads = new ClientThreads(settings.ioThreads(), settings.callbackThreads(),
                 settings.maxConcurrentLoads(), settings.maxQueuedLoads());
         if (settings.readFailoverAfter().isZero()) {
@@ -458,10 +460,17 @@ public final class ClientCore implements HearthClient {
                 }
             });
         };
-        // Always from the io threads, never the caller's: Ignite's async calls are not always quick to return. On a
-        // topology change the first call fetches the partition map with a blocking request to each node in turn, and
-        // a call on a closed channel reconnects and waits for the handshake, each up to the request timeout (which
-        // is the deadline by default); nor from inside a completion, which runs on Ignite's network thread.
+        // From the io threads, not the caller's: Ignite's async calls are not always quick to return. On a topology
+        // change the first call fetches the partition map with a blocking request to each node in turn, and a call
+        // on a closed channel reconnects and waits for the handshake, each up to the request timeout (which is the
+        // deadline by default); nor from inside a completion, which runs on Ignite's network thread. The one
+        // exception is opt-in (sendFromCaller): a first try from an application thread while Ignite is quiet.
+        if (tries == 0 && !(Thread.currentThread() instanceof ClientThreads.HearthThread)
+                && !ClientThreads.inCompletion() && connection.quiet(c)) {
+            stats.sentFromCaller.increment();
+            send.run();
+            return;
+        }
         try {
             threads.io.execute(send);
         } catch (RejectedExecutionException e) {

@@ -37,10 +37,14 @@ final class Connection {
     private final Map<String, Caches> zoneCaches = new ConcurrentHashMap<>();
     /** The zone caches used last (see {@link #caches}). */
     private volatile Caches lastCaches;
+    /** Whether calls may be sent from their caller's thread when Ignite would not block there. */
+    private final boolean sendFromCaller;
+    /** Reads whether Ignite would block; null when {@link #sendFromCaller} is off or this Ignite is not 2.17.0's. */
+    private volatile SendGuard guard;
 
     /** The zone cache and its views with the two fixed expiry policies. */
     record Caches(String zone, ClientCache<String, byte[]> plain, ClientCache<String, byte[]> eternal,
-            ClientCache<String, byte[]> keep) {
+            ClientCache<String, byte[]> keep, int cacheId) {
         ClientCache<String, byte[]> with(Expiry e) {
             if (e == null) {
                 return plain;
@@ -59,7 +63,9 @@ final class Connection {
      * @param igniteCustomizer applied to the Ignite configuration last (TLS, tests), before the retry policy is
      *     wrapped in {@link BlockingThreadsOnlyRetryPolicy}
      */
-    Connection(List<String> addresses, int requestTimeoutMillis, Consumer<ClientConfiguration> igniteCustomizer) {
+    Connection(List<String> addresses, int requestTimeoutMillis, Consumer<ClientConfiguration> igniteCustomizer,
+            boolean sendFromCaller) {
+        this.sendFromCaller = sendFromCaller;
         this.addresses = addresses;
         this.requestTimeoutMillis = requestTimeoutMillis;
         this.igniteCustomizer = igniteCustomizer;
@@ -88,6 +94,9 @@ final class Connection {
             try {
                 ignite = Ignition.startClient(cfg);
                 lastFailure = null;
+                if (sendFromCaller) {
+                    guard = SendGuard.of(ignite);
+                }
             } catch (ClientConnectionException e) {
                 lastFailure = Failures.connectFailure(e, cfg.getSslMode() == SslMode.REQUIRED);
                 throw new ClientConnectionException(lastFailure, e);
@@ -130,12 +139,22 @@ final class Connection {
         if (x == null) {
             x = zoneCaches.computeIfAbsent(zone, z -> {
                 ClientCache<String, byte[]> plain = c.cache(CacheNames.zoneCache(z));
+                SendGuard g = guard;
                 return new Caches(z, plain, plain.withExpirePolicy(Expiry.ETERNAL),
-                        plain.withExpirePolicy(Expiry.KEEP));
+                        plain.withExpirePolicy(Expiry.KEEP), g == null ? 0 : g.cacheId(plain));
             });
         }
         lastCaches = x;
         return x;
+    }
+
+    /**
+     * Whether a call on {@code caches} may be sent from the caller's thread: {@code sendFromCaller} is on and Ignite
+     * would neither fetch a partition map nor connect for it now ({@link SendGuard}).
+     */
+    boolean quiet(Caches caches) {
+        SendGuard g = guard;
+        return g != null && g.quiet(caches.cacheId());
     }
 
     /** Stops connecting; true for the first call only. The Ignite client stays open until {@link #close()}. */

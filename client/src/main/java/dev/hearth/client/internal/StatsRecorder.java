@@ -26,6 +26,7 @@ public final class StatsRecorder {
     final LongAdder registryRefreshFailures = new LongAdder();
     final LongAdder readFailovers = new LongAdder();
     final LongAdder readFailoverAnswers = new LongAdder();
+    final LongAdder sentFromCaller = new LongAdder();
     /**
      * Striped by thread id, enough stripes that callers rarely share one: a recorder updates shared atomic counters
      * on every value (its writer phaser, the total count, min and max), and with 8 stripes two callers per stripe on
@@ -59,7 +60,7 @@ public final class StatsRecorder {
         return new ClientStats(hits.sum(), misses.sum(), loads.sum(), loadFailures.sum(), timeouts.sum(),
                 errors.sum(), rejected.sum(), retries.sum(), coalesced, bypassed.sum(), registryRefreshes.sum(),
                 registryRefreshFailures.sum(), registryAgeMillis, state, latency, readFailovers.sum(),
-                readFailoverAnswers.sum(), writesRefused);
+                readFailoverAnswers.sum(), writesRefused, sentFromCaller.sum());
     }
 
     /** The histogram's recorded values (each bucket's highest equivalent value, as HdrHistogram reports them). */

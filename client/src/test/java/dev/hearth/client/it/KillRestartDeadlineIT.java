@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hearth.client.ClientStats;
 import dev.hearth.client.Codec;
 import dev.hearth.client.HearthClient;
 import dev.hearth.client.TenantCache;
@@ -17,15 +18,20 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Issue #13's hang, exactly: 16 writers with a 1 s deadline write distinct keys; one node gets kill -9 and is started
  * again on its data dir, as its supervisor would, while they write; then they go on for a while. Before the fix every
  * writer sat in Ignite's blocking {@code TcpClientChannel.receive} for over a minute after the restart.
+ *
+ * <p>Run twice: as built by default (every call sent from an io thread) and with {@code sendFromCaller}, whose
+ * reading of Ignite's state must route the calls to the io threads while the killed node's connection is closed and
+ * while the partition map is stale (the kill and the return each change the topology).
  */
-@Timeout(value = 150, unit = TimeUnit.SECONDS)
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class KillRestartDeadlineIT {
     private static final Duration DEADLINE = Duration.ofSeconds(1);
     private static final long BOUND_NANOS = DEADLINE.toNanos() + TimeUnit.MILLISECONDS.toNanos(20);
@@ -35,11 +41,12 @@ class KillRestartDeadlineIT {
     /** Progress is required in this last part of the run. */
     private static final int LAST_SECONDS = 5;
 
-    @Test
-    void writersKeepTheirDeadlineAndProgressThroughKillAndRestart() throws Exception {
-        try (ProcessCluster cluster = ProcessCluster.start(3, Path.of("target/it-kill-restart"));
+    @ParameterizedTest(name = "sendFromCaller={0}")
+    @ValueSource(booleans = {false, true})
+    void writersKeepTheirDeadlineAndProgressThroughKillAndRestart(boolean sendFromCaller) throws Exception {
+        try (ProcessCluster cluster = ProcessCluster.start(3, Path.of("target/it-kill-restart-" + sendFromCaller));
                 HearthClient client = HearthClient.builder().addresses(cluster.thinClientAddresses())
-                        .timeout(DEADLINE).build()) {
+                        .timeout(DEADLINE).sendFromCaller(sendFromCaller).build()) {
             TenantCache<String> cache = client.tenant("writers", Codec.utf8());
             CallBook book = new CallBook(WRITERS, BOUND_NANOS, DEADLINE.toNanos() + TimeUnit.SECONDS.toNanos(2));
             AtomicBoolean stop = new AtomicBoolean();
@@ -97,7 +104,8 @@ class KillRestartDeadlineIT {
                     + "ready, %d in the last %d s; worst call in flight at the end %.1f ms; %d writers stuck%n",
                     book.summary(), beforeKill, atReady - beforeKill, book.ok() - atReady, lastWindow, LAST_SECONDS,
                     inFlightAtEnd / 1e6, stuck);
-            System.out.println("[KillRestartDeadlineIT] client stats: " + client.stats());
+            ClientStats stats = client.stats();
+            System.out.println("[KillRestartDeadlineIT] sendFromCaller=" + sendFromCaller + ", client stats: " + stats);
 
             // Every acknowledged write is there (the restarted node is empty and rebalanced from the survivors).
             TenantCache<String> reader = cache.withTimeout(Duration.ofSeconds(10));
@@ -126,6 +134,12 @@ class KillRestartDeadlineIT {
             assertTrue(inFlightAtEnd <= BOUND_NANOS, "a call was in flight longer than the bound at the end");
             assertTrue(lastWindow > 0, "no write succeeded in the last " + LAST_SECONDS + " s: " + book.summary());
             assertEquals(0, lost, "acknowledged writes lost");
+            if (sendFromCaller) {
+                assertTrue(stats.sentFromCaller() > book.ok() / 2, "most writes sent from their caller's thread: "
+                        + stats.sentFromCaller() + " of " + book.ok());
+            } else {
+                assertEquals(0, stats.sentFromCaller(), "sent from the caller's thread without sendFromCaller");
+            }
         }
     }
 

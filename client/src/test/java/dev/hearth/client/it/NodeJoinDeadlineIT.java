@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hearth.client.ClientStats;
 import dev.hearth.client.Codec;
 import dev.hearth.client.HearthClient;
 import dev.hearth.client.TenantCache;
@@ -19,26 +20,31 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A fourth node joins a 3-node cluster while 8 readers and 8 writers run with a 1 s deadline: the join changes the
  * topology (the client's first call after it fetches the new partition map, a blocking request inside Ignite) and
- * moves partitions. Every call returns within the bound; reads of acknowledged keys never miss.
+ * moves partitions. Every call returns within the bound; reads of acknowledged keys never miss. Run as built by
+ * default and with {@code sendFromCaller}, whose reading of Ignite's state must send the calls that would fetch the
+ * new partition map from the io threads.
  */
-@Timeout(value = 150, unit = TimeUnit.SECONDS)
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class NodeJoinDeadlineIT {
     private static final Duration DEADLINE = Duration.ofSeconds(1);
     private static final long BOUND_NANOS = DEADLINE.toNanos() + TimeUnit.MILLISECONDS.toNanos(20);
     private static final int KEYS = 2000;
     private static final int THREADS = 16;
 
-    @Test
-    void callsKeepTheirDeadlineWhileANodeJoins() throws Exception {
-        try (ProcessCluster cluster = ProcessCluster.start(4, 3, Path.of("target/it-node-join"), List.of());
+    @ParameterizedTest(name = "sendFromCaller={0}")
+    @ValueSource(booleans = {false, true})
+    void callsKeepTheirDeadlineWhileANodeJoins(boolean sendFromCaller) throws Exception {
+        try (ProcessCluster cluster = ProcessCluster.start(4, 3, Path.of("target/it-node-join-" + sendFromCaller),
+                List.of());
                 HearthClient client = HearthClient.builder().addresses(cluster.thinClientAddresses())
-                        .timeout(DEADLINE).build()) {
+                        .timeout(DEADLINE).sendFromCaller(sendFromCaller).build()) {
             TenantCache<String> cache = client.tenant("joining", Codec.utf8());
             TenantCache<String> slow = cache.withTimeout(Duration.ofSeconds(10));
             for (int i = 0; i < KEYS; i++) {
@@ -101,12 +107,15 @@ class NodeJoinDeadlineIT {
             }
             System.out.printf("[NodeJoinDeadlineIT] %s; misses %d; joined (ready) at %d s; %d acknowledged writes, %d "
                     + "lost; %d stuck%n", book.summary(), misses.sum(), readyAt, all.size(), lost, stuck);
-            System.out.println("[NodeJoinDeadlineIT] client stats: " + client.stats());
+            ClientStats stats = client.stats();
+            System.out.println("[NodeJoinDeadlineIT] sendFromCaller=" + sendFromCaller + ", client stats: " + stats);
             assertEquals(0, stuck, "threads still in a call after stop");
             assertEquals(0, book.overBoundBeyondStall(), () -> "calls over deadline + 20 ms: " + book.summary());
             assertTrue(inFlightAtEnd <= BOUND_NANOS, "a call in flight longer than the bound at the end");
             assertEquals(0, misses.sum(), "reads of acknowledged keys that missed");
             assertEquals(0, lost, "acknowledged writes lost");
+            assertEquals(sendFromCaller, stats.sentFromCaller() > 0, "calls sent from their caller's thread: "
+                    + stats.sentFromCaller());
         }
     }
 }

@@ -122,6 +122,8 @@ public final class HearthMetrics implements OperationListener, MeterBinder {
         counter(registry, "bypassed", "operations of tenants in maintenance answered without the cache",
                 ClientStats::bypassed);
         counter(registry, "read.failovers", "reads also sent to the other nodes", ClientStats::readFailovers);
+        counter(registry, "sent.from.caller", "network steps sent from the caller's thread (sendFromCaller)",
+                ClientStats::sentFromCaller);
         Gauge.builder("hearth.client.circuit.open", this, m -> m.stats().circuitState() == CircuitState.CLOSED ? 0 : 1)
                 .description("1 while the client's circuit is open or half-open: operations fail fast")
                 .register(registry);
