@@ -51,6 +51,9 @@ public class HearthAutoConfiguration {
         if (p.getReadFailoverAfter() != null) {
             b.readFailoverAfter(p.getReadFailoverAfter());
         }
+        if (p.getSendFromCaller() != null) {
+            b.sendFromCaller(p.getSendFromCaller());
+        }
         if (p.getMaxValueSize() != null) {
             b.maxValueSize(p.getMaxValueSize());
         }

@@ -34,6 +34,11 @@ public class HearthProperties {
     private String zone;
     /** A read whose primary copy has not answered by then also asks the other nodes; 0 turns it off. */
     private Duration readFailoverAfter;
+    /**
+     * Send each call from the caller's thread while Ignite would not block there (faster, but a call caught by a
+     * topology change can pass its deadline; see HearthClientBuilder.sendFromCaller). Default false.
+     */
+    private Boolean sendFromCaller;
     /** The largest value a write stores, in bytes; match the nodes' memcached.maxItemSize. */
     private Integer maxValueSize;
     private final NearCache nearCache = new NearCache();
@@ -70,6 +75,14 @@ public class HearthProperties {
 
     public void setReadFailoverAfter(Duration readFailoverAfter) {
         this.readFailoverAfter = readFailoverAfter;
+    }
+
+    public Boolean getSendFromCaller() {
+        return sendFromCaller;
+    }
+
+    public void setSendFromCaller(Boolean sendFromCaller) {
+        this.sendFromCaller = sendFromCaller;
     }
 
     public Integer getMaxValueSize() {
