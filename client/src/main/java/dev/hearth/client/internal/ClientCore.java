@@ -465,7 +465,8 @@ public final class ClientCore implements HearthClient {
         // on a closed channel reconnects and waits for the handshake, each up to the request timeout (which is the
         // deadline by default); nor from inside a completion, which runs on Ignite's network thread. The one
         // exception is opt-in (sendFromCaller): a first try from an application thread while Ignite is quiet.
-        if (tries == 0 && !(Thread.currentThread() instanceof ClientThreads.HearthThread)
+        if (tries == 0 && connection.sendsFromCaller()
+                && !(Thread.currentThread() instanceof ClientThreads.HearthThread)
                 && !ClientThreads.inCompletion() && connection.quiet(c)) {
             stats.sentFromCaller.increment();
             send.run();

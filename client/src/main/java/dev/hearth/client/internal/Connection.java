@@ -139,9 +139,8 @@ final class Connection {
         if (x == null) {
             x = zoneCaches.computeIfAbsent(zone, z -> {
                 ClientCache<String, byte[]> plain = c.cache(CacheNames.zoneCache(z));
-                SendGuard g = guard;
                 return new Caches(z, plain, plain.withExpirePolicy(Expiry.ETERNAL),
-                        plain.withExpirePolicy(Expiry.KEEP), g == null ? 0 : g.cacheId(plain));
+                        plain.withExpirePolicy(Expiry.KEEP), guard == null ? 0 : SendGuard.cacheId(plain));
             });
         }
         lastCaches = x;
@@ -149,9 +148,15 @@ final class Connection {
     }
 
     /**
-     * Whether a call on {@code caches} may be sent from the caller's thread: {@code sendFromCaller} is on and Ignite
-     * would neither fetch a partition map nor connect for it now ({@link SendGuard}).
+     * Whether calls may be sent from their caller's thread at all ({@code sendFromCaller} on, and this Ignite's
+     * internals the expected); then {@link #quiet} says whether a call on {@code caches} may be now: Ignite would
+     * neither fetch a partition map nor connect for it ({@link SendGuard}).
      */
+    boolean sendsFromCaller() {
+        return guard != null;
+    }
+
+    /** See {@link #sendsFromCaller}. */
     boolean quiet(Caches caches) {
         SendGuard g = guard;
         return g != null && g.quiet(caches.cacheId());

@@ -164,6 +164,17 @@ public final class Registry {
                 previous.pinnedZone(), new ConcurrentHashMap<>());
     }
 
+    /**
+     * {@code previous} read again with the same records: its routes (and their memo) at the new reading's time. Every
+     * client reads the registry each second, and it rarely changes; parsing every record anew each time showed as 3%
+     * of a loaded client's CPU samples.
+     */
+    public static View reread(View previous, long nowMillis, long scanStartNanos) {
+        return new View(previous.loaded(), previous.exists(), previous.placement(), previous.tenants(),
+                previous.zoneMaintenance(), previous.raw(), previous.badRecords(), nowMillis, scanStartNanos,
+                previous.pinnedZone(), previous.memo());
+    }
+
     /** The view of a cluster without a registry cache. */
     public static View absent(View previous, long nowMillis, long scanStartNanos) {
         return new View(true, false, Placement.DEFAULT, Map.of(), Map.of(), Map.of(), 0, nowMillis, scanStartNanos,

@@ -48,6 +48,8 @@ final class RegistryPoller {
     private final Object lock = new Object();
     /** The latest reading; replaced whole by each refresh, read once per operation. */
     private volatile Registry.View view;
+    /** The records {@link #view} was parsed from (guarded by {@code lock}): the same records are not parsed again. */
+    private Map<String, Object> lastEntries;
     /** Whether the last reading failed: failures are logged at WARNING once per streak, not every second. */
     private volatile boolean failing;
     private volatile boolean closed;
@@ -165,12 +167,17 @@ final class RegistryPoller {
                     failing = false;
                     return true;
                 }
-                view = Registry.parse(entries, view, System.currentTimeMillis(), scanStart, (key, why) -> {
-                    if (!failing) {
-                        LOG.warn("Hearth client: registry record " + key + " is not valid (" + why
-                                + "); it keeps its previous reading");
-                    }
-                });
+                if (entries.equals(lastEntries) && view.exists() && view.badRecords() == 0) {
+                    view = Registry.reread(view, System.currentTimeMillis(), scanStart);
+                } else {
+                    view = Registry.parse(entries, view, System.currentTimeMillis(), scanStart, (key, why) -> {
+                        if (!failing) {
+                            LOG.warn("Hearth client: registry record " + key + " is not valid (" + why
+                                    + "); it keeps its previous reading");
+                        }
+                    });
+                    lastEntries = entries;
+                }
                 stats.registryRefreshes.increment();
                 if (failing) {
                     LOG.info("Hearth client: the tenant registry is readable again");
