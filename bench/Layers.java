@@ -63,7 +63,10 @@ public class Layers {
         IgniteClient thin = Ignition.startClient(new ClientConfiguration().setAddresses(list)
                 .setPartitionAwarenessEnabled(true).setTimeout(1000));
         ClientCache<String, byte[]> raw = thin.cache("hearth-zone-default");
-        HearthClient client = HearthClient.builder().addresses(list).timeout(Duration.ofSeconds(1)).build();
+        // SEND_FROM_CALLER=true builds every Hearth layer's client with sendFromCaller (layer "direct" always is).
+        boolean fromCaller = Boolean.parseBoolean(System.getenv("SEND_FROM_CALLER"));
+        HearthClient client = HearthClient.builder().addresses(list).timeout(Duration.ofSeconds(1))
+                .sendFromCaller(fromCaller).build();
         TenantCache<byte[]> tenant = client.tenant("layers-client");
         // The same client with sendFromCaller on: layer "direct".
         HearthClient directClient = HearthClient.builder().addresses(list).timeout(Duration.ofSeconds(1))
@@ -71,6 +74,7 @@ public class Layers {
         TenantCache<byte[]> direct = directClient.tenant("layers-direct");
         Properties p = new Properties();
         p.setProperty("hearth.addresses", addresses);
+        p.setProperty("hearth.send-from-caller", Boolean.toString(fromCaller));
         CacheManager jm = Caching.getCachingProvider("dev.hearth.client.jcache.HearthCachingProvider")
                 .getCacheManager(URI.create("hearth:default"), Layers.class.getClassLoader(), p);
         Cache<String, String> jcache = jm.createCache("layers-jcache",

@@ -5,6 +5,7 @@
 # Usage: bench/layers.sh HOST:PORT,... [THREADS=16] [SECONDS=10] [ROUNDS=5] [KEYS=10000]
 #   LAYERS=thin,client (optional) runs only those layers, in that order.
 #   JAVA_OPTS (optional) adds flags to the load JVM, e.g. -XX:StartFlightRecording=filename=/tmp/l.jfr.
+#   SEND_FROM_CALLER=true builds the client, jcache and spring layers with sendFromCaller ("direct" always is).
 #   e.g. bin/hearthctl local up --nodes 3 --dir /tmp/hl && bench/layers.sh 127.0.0.1:10800,127.0.0.1:10801,127.0.0.1:10802
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"

@@ -20,7 +20,7 @@ import javax.cache.spi.CachingProvider;
  * default URI, {@code hearth:default}, takes them from the property {@value #ADDRESSES} (in the properties given to
  * {@link #getCacheManager(URI, ClassLoader, Properties)}, else a system property), else the environment variable
  * {@code HEARTH_ADDRESSES}, else {@code 127.0.0.1:10800}. {@value #TIMEOUT} (an ISO-8601 or {@code 250ms}-style
- * duration) sets every call's deadline. Managers of the same cluster share one {@link HearthClient}: each manager is
+ * duration) sets every call's deadline, and {@value #SEND_FROM_CALLER} the client's {@code sendFromCaller}. Managers of the same cluster share one {@link HearthClient}: each manager is
  * a view with its own caches, and the client closes with the last of them.
  */
 public final class HearthCachingProvider implements CachingProvider {
@@ -28,6 +28,11 @@ public final class HearthCachingProvider implements CachingProvider {
     public static final String ADDRESSES = "hearth.addresses";
     /** The deadline of every call, as a {@link Duration} text ({@code PT0.5S}) or {@code 500ms}. */
     public static final String TIMEOUT = "hearth.timeout";
+    /**
+     * {@code true}: the client sends each call from its caller's thread while Ignite would not block there (faster;
+     * a call caught by a topology change can pass its deadline: see {@code HearthClientBuilder.sendFromCaller}).
+     */
+    public static final String SEND_FROM_CALLER = "hearth.send-from-caller";
     static final URI DEFAULT_URI = URI.create("hearth:default");
 
     private final WeakHashMap<ClassLoader, Map<URI, HearthJCacheManager>> managers = new WeakHashMap<>();
@@ -53,10 +58,13 @@ public final class HearthCachingProvider implements CachingProvider {
         if (m == null || m.isClosed()) {
             String addresses = addresses(u, p);
             Duration timeout = timeout(p);
-            String clientKey = addresses + '|' + timeout;
+            boolean sendFromCaller = Boolean.parseBoolean(p.getProperty(SEND_FROM_CALLER,
+                    System.getProperty(SEND_FROM_CALLER)));
+            String clientKey = addresses + '|' + timeout + '|' + sendFromCaller;
             SharedClient shared = clients.get(clientKey);
             if (shared == null) {
-                HearthClient client = HearthClient.builder().addresses(addresses.split(",")).timeout(timeout).build();
+                HearthClient client = HearthClient.builder().addresses(addresses.split(",")).timeout(timeout)
+                        .sendFromCaller(sendFromCaller).build();
                 shared = new SharedClient(client);
                 clients.put(clientKey, shared);
             }
