@@ -34,7 +34,8 @@ import org.apache.ignite.configuration.ClientConfiguration;
  * client's. Values: 100-byte strings (the thin client stores 100 + 26 bytes, the size of hearth-client's envelope).
  *
  * <p>Run by {@code bench/layers.sh} against a running cluster ({@code bin/hearthctl local up}).
- * Args: ADDRESSES [THREADS=16] [SECONDS=10] [ROUNDS=5] [KEYS=10000].
+ * Args: ADDRESSES [THREADS=16] [SECONDS=10] [ROUNDS=5] [KEYS=10000]. Env: LAYERS (which, in order), SEND_FROM_CALLER,
+ * SERVER_PIDS (the nodes' pids: their CPU per operation from /proc is printed next to this JVM's).
  */
 public class Layers {
     interface Op {
@@ -44,7 +45,39 @@ public class Layers {
     record Variant(String name, Op op) {
     }
 
-    record Round(double opsPerSecond, double p99Ms, long failed) {
+    /**
+     * One round of one layer. CPU per operation, in microseconds: this JVM's (the layer's own cost, what the client
+     * side adds) and the servers' (SERVER_PIDS; NaN without), each over the round's window.
+     */
+    record Round(double opsPerSecond, double p99Ms, long failed, double clientCpuUsPerOp, double serverCpuUsPerOp) {
+    }
+
+    /** The nodes' pids (env SERVER_PIDS, comma-separated), whose CPU from /proc is counted per round. */
+    static final long[] SERVER_PIDS = java.util.Arrays.stream(System.getenv().getOrDefault("SERVER_PIDS", "")
+            .split(",")).filter(x -> !x.isBlank()).mapToLong(x -> Long.parseLong(x.trim())).toArray();
+
+    /** User plus system CPU of the server pids so far, in clock ticks (1/100 s on Linux); -1 without pids. */
+    static long serverTicks() {
+        if (SERVER_PIDS.length == 0) {
+            return -1;
+        }
+        long sum = 0;
+        for (long pid : SERVER_PIDS) {
+            try {
+                String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+                // Fields after the command, which ends at the last ')': state is field 3, utime 14, stime 15.
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                sum += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("SERVER_PIDS: cannot read /proc/" + pid + "/stat", e);
+            }
+        }
+        return sum;
+    }
+
+    static long ownCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     static String value(int k) {
@@ -167,8 +200,9 @@ public class Layers {
         for (int r = 0; r <= rounds; r++) {
             for (Variant v : variants) {
                 Round x = run(v, threads, r == 0 ? Math.max(3, seconds / 2) : seconds, keys);
-                System.err.printf("round %d %-7s %9.0f ops/s  p99 %6.2f ms  failed %d%n", r, v.name(), x.opsPerSecond(),
-                        x.p99Ms(), x.failed());
+                System.err.printf("round %d %-7s %9.0f ops/s  p99 %6.2f ms  failed %d  cpu/op client %.1f us, "
+                        + "servers %.1f us%n", r, v.name(), x.opsPerSecond(), x.p99Ms(), x.failed(),
+                        x.clientCpuUsPerOp(), x.serverCpuUsPerOp());
                 if (r > 0) {
                     results.computeIfAbsent(v.name(), n -> new ArrayList<>()).add(x);
                 }
@@ -178,14 +212,21 @@ public class Layers {
         List<Round> thin = results.getOrDefault("thin", List.of());
         double thinOps = thin.isEmpty() ? Double.NaN : median(thin, Round::opsPerSecond);
         double thinP99 = thin.isEmpty() ? Double.NaN : median(thin, Round::p99Ms);
-        System.out.printf("%-8s %8s %7s %10s %8s %12s %12s%n", "LAYER", "THREADS", "ROUNDS", "OPS/S", "P99_MS",
-                "OPS_VS_THIN", "P99_VS_THIN");
+        double thinClientCpu = thin.isEmpty() ? Double.NaN : median(thin, Round::clientCpuUsPerOp);
+        double thinServerCpu = thin.isEmpty() ? Double.NaN : median(thin, Round::serverCpuUsPerOp);
+        // CPU per operation in microseconds, medians: the load JVM's own (client side) and the servers' (SERVER_PIDS).
+        System.out.printf("%-8s %8s %7s %10s %8s %12s %12s %10s %10s %10s %10s%n", "LAYER", "THREADS", "ROUNDS",
+                "OPS/S", "P99_MS", "OPS_VS_THIN", "P99_VS_THIN", "CLI_US_OP", "VS_THIN", "SRV_US_OP", "VS_THIN");
         results.forEach((name, rs) -> {
             double ops = median(rs, Round::opsPerSecond);
             double p99 = median(rs, Round::p99Ms);
+            double cli = median(rs, Round::clientCpuUsPerOp);
+            double srv = median(rs, Round::serverCpuUsPerOp);
             long failed = rs.stream().mapToLong(Round::failed).sum();
-            System.out.printf("%-8s %8d %7d %10.0f %8.2f %11.1f%% %11.1f%%%s%n", name, threads, rs.size(), ops, p99,
-                    100 * (ops / thinOps - 1), 100 * (p99 / thinP99 - 1), failed > 0 ? "  failed " + failed : "");
+            System.out.printf("%-8s %8d %7d %10.0f %8.2f %11.1f%% %11.1f%% %10.1f %9.1f%% %10.1f %9.1f%%%s%n", name,
+                    threads, rs.size(), ops, p99, 100 * (ops / thinOps - 1), 100 * (p99 / thinP99 - 1), cli,
+                    100 * (cli / thinClientCpu - 1), srv, 100 * (srv / thinServerCpu - 1),
+                    failed > 0 ? "  failed " + failed : "");
         });
     }
 
@@ -201,6 +242,8 @@ public class Layers {
         AtomicBoolean stop = new AtomicBoolean();
         CountDownLatch done = new CountDownLatch(threads);
         long t0 = System.nanoTime();
+        long cpu0 = ownCpuNanos();
+        long ticks0 = serverTicks();
         for (int t = 0; t < threads; t++) {
             long seed = t * 7919L + System.nanoTime();
             Thread th = new Thread(() -> {
@@ -226,7 +269,10 @@ public class Layers {
         stop.set(true);
         done.await();
         double elapsed = (System.nanoTime() - t0) / 1e9;
+        long n = Math.max(1, ops.sum() + failed.sum());
+        double clientCpu = (ownCpuNanos() - cpu0) / 1e3 / n;
+        double serverCpu = ticks0 < 0 ? Double.NaN : (serverTicks() - ticks0) * 10_000.0 / n;
         Histogram h = recorder.getIntervalHistogram();
-        return new Round(ops.sum() / elapsed, h.getValueAtPercentile(99) / 1000.0, failed.sum());
+        return new Round(ops.sum() / elapsed, h.getValueAtPercentile(99) / 1000.0, failed.sum(), clientCpu, serverCpu);
     }
 }
