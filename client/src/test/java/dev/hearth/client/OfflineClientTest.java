@@ -169,6 +169,12 @@ class OfflineClientTest {
     }
 
     @Test
+    void sendFromCallerIsSetOnce() {
+        HearthClientBuilder b = HearthClient.builder().sendFromCaller(false);
+        assertThrows(IllegalStateException.class, () -> b.sendFromCaller(true));
+    }
+
+    @Test
     void readFailoverAfterIsSetOnceAndNotNegative() {
         HearthClientBuilder b = HearthClient.builder().readFailoverAfter(Duration.ofMillis(50));
         assertThrows(IllegalStateException.class, () -> b.readFailoverAfter(Duration.ofMillis(60)));

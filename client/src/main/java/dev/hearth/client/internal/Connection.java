@@ -92,11 +92,12 @@ final class Connection {
             igniteCustomizer.accept(cfg);
             cfg.setRetryPolicy(new BlockingThreadsOnlyRetryPolicy(cfg.getRetryPolicy()));
             try {
-                ignite = Ignition.startClient(cfg);
-                lastFailure = null;
+                IgniteClient c = Ignition.startClient(cfg);
                 if (sendFromCaller) {
-                    guard = SendGuard.of(ignite);
+                    guard = SendGuard.of(c); // before the client is published, so that no call misses it
                 }
+                ignite = c;
+                lastFailure = null;
             } catch (ClientConnectionException e) {
                 lastFailure = Failures.connectFailure(e, cfg.getSslMode() == SslMode.REQUIRED);
                 throw new ClientConnectionException(lastFailure, e);
@@ -140,7 +141,7 @@ final class Connection {
             x = zoneCaches.computeIfAbsent(zone, z -> {
                 ClientCache<String, byte[]> plain = c.cache(CacheNames.zoneCache(z));
                 return new Caches(z, plain, plain.withExpirePolicy(Expiry.ETERNAL),
-                        plain.withExpirePolicy(Expiry.KEEP), guard == null ? 0 : SendGuard.cacheId(plain));
+                        plain.withExpirePolicy(Expiry.KEEP), SendGuard.cacheId(plain));
             });
         }
         lastCaches = x;
