@@ -1,4 +1,5 @@
 import dev.hearth.client.HearthClient;
+import dev.hearth.client.HearthClientBuilder;
 import dev.hearth.client.TenantCache;
 import dev.hearth.client.spring.HearthCacheManager;
 import dev.hearth.client.spring.TypedJsonCodec;
@@ -27,7 +28,7 @@ import org.apache.ignite.configuration.ClientConfiguration;
 
 /**
  * What each client layer costs against Ignite's raw thin client, side by side in one JVM and one run: the raw thin
- * client (the baseline), hearth-client (as built by default, and "direct": with sendFromCaller), hearth-jcache and
+ * client (the baseline), hearth-client (as built by default; "direct": with sendFromCaller; "io1": one io thread), hearth-jcache and
  * hearth-spring's Spring Cache, each with the same threads,
  * keys, value size and 90% gets, in interleaved rounds (thin, client, jcache, spring, thin, ...) so that whatever else
  * the machine does hits all alike. Prints each layer's median ops/s and p99 over the rounds and its ratio to the thin
@@ -98,13 +99,21 @@ public class Layers {
         ClientCache<String, byte[]> raw = thin.cache("hearth-zone-default");
         // SEND_FROM_CALLER=true builds every Hearth layer's client with sendFromCaller (layer "direct" always is).
         boolean fromCaller = Boolean.parseBoolean(System.getenv("SEND_FROM_CALLER"));
-        HearthClient client = HearthClient.builder().addresses(list).timeout(Duration.ofSeconds(1))
-                .sendFromCaller(fromCaller).build();
+        HearthClientBuilder clientBuilder = HearthClient.builder().addresses(list).timeout(Duration.ofSeconds(1))
+                .sendFromCaller(fromCaller);
+        if (System.getenv("IO_THREADS") != null) { // the client layers' io threads (default 4)
+            clientBuilder.ioThreads(Integer.parseInt(System.getenv("IO_THREADS")));
+        }
+        HearthClient client = clientBuilder.build();
         TenantCache<byte[]> tenant = client.tenant("layers-client");
         // The same client with sendFromCaller on: layer "direct".
         HearthClient directClient = HearthClient.builder().addresses(list).timeout(Duration.ofSeconds(1))
                 .sendFromCaller(true).build();
         TenantCache<byte[]> direct = directClient.tenant("layers-direct");
+        // One io thread (layer "io1"): fewer threads to wake per hand-off.
+        HearthClient io1Client = HearthClient.builder().addresses(list).timeout(Duration.ofSeconds(1)).ioThreads(1)
+                .build();
+        TenantCache<byte[]> io1 = io1Client.tenant("layers-io1");
         Properties p = new Properties();
         p.setProperty("hearth.addresses", addresses);
         p.setProperty("hearth.send-from-caller", Boolean.toString(fromCaller));
@@ -145,6 +154,13 @@ public class Layers {
                         direct.put("k" + k, clientValues[k]);
                     }
                 }),
+                new Variant("io1", (k, get) -> {
+                    if (get) {
+                        io1.get("k" + k);
+                    } else {
+                        io1.put("k" + k, clientValues[k]);
+                    }
+                }),
                 new Variant("jcache", (k, get) -> {
                     if (get) {
                         jcache.get("k" + k);
@@ -176,6 +192,7 @@ public class Layers {
                 jm.close();
                 tenant.withTimeout(Duration.ofSeconds(30)).flush();
                 direct.withTimeout(Duration.ofSeconds(30)).flush();
+                io1.withTimeout(Duration.ofSeconds(30)).flush();
                 client.tenant("layers-spring").withTimeout(Duration.ofSeconds(30)).flush();
                 for (int k = 0; k < keys; k++) {
                     raw.remove("layer:t" + k);
@@ -184,6 +201,7 @@ public class Layers {
                 System.err.println("direct client: " + directClient.stats());
                 client.close();
                 directClient.close();
+                io1Client.close();
                 thin.close();
             }
         }

@@ -6,6 +6,7 @@
 #   LAYERS=thin,client (optional) runs only those layers, in that order.
 #   JAVA_OPTS (optional) adds flags to the load JVM, e.g. -XX:StartFlightRecording=filename=/tmp/l.jfr.
 #   SEND_FROM_CALLER=true builds the client, jcache and spring layers with sendFromCaller ("direct" always is).
+#   IO_THREADS=N sets the io threads of the client, jcache and spring layers (layer "io1" always has 1).
 #   SERVER_PIDS=pid,pid,... (optional): the nodes, whose CPU per operation (from /proc) is printed next to the load
 #   JVM's own; e.g. SERVER_PIDS=$(python3 -c "import json;print(','.join(str(n['pid']) for n in json.load(open('/tmp/hl/hearth-local.json'))['nodes']))")
 #   e.g. bin/hearthctl local up --nodes 3 --dir /tmp/hl && bench/layers.sh 127.0.0.1:10800,127.0.0.1:10801,127.0.0.1:10802
