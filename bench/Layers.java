@@ -28,15 +28,14 @@ import org.apache.ignite.configuration.ClientConfiguration;
 
 /**
  * What each client layer costs against Ignite's raw thin client, side by side in one JVM and one run: the raw thin
- * client (the baseline), hearth-client (as built by default; "direct": with sendFromCaller; "io1": one io thread), hearth-jcache and
- * hearth-spring's Spring Cache, each with the same threads,
- * keys, value size and 90% gets, in interleaved rounds (thin, client, jcache, spring, thin, ...) so that whatever else
- * the machine does hits all alike. Prints each layer's median ops/s and p99 over the rounds and its ratio to the thin
+ * client (the baseline), hearth-client (as built by default; "direct": with sendFromCaller; "io1": one io thread),
+ * hearth-jcache and hearth-spring's Spring Cache, each with the same threads, keys, value size and 90% gets, in
+ * interleaved rounds (thin, client, jcache, spring, thin, ...) so that whatever else the machine does hits all alike. Prints each layer's median ops/s and p99 over the rounds and its ratio to the thin
  * client's. Values: 100-byte strings (the thin client stores 100 + 26 bytes, the size of hearth-client's envelope).
  *
  * <p>Run by {@code bench/layers.sh} against a running cluster ({@code bin/hearthctl local up}).
  * Args: ADDRESSES [THREADS=16] [SECONDS=10] [ROUNDS=5] [KEYS=10000]. Env: LAYERS (which, in order), SEND_FROM_CALLER,
- * SERVER_PIDS (the nodes' pids: their CPU per operation from /proc is printed next to this JVM's).
+ * IO_THREADS, SERVER_PIDS (the nodes' pids: their CPU per operation from /proc is printed next to this JVM's).
  */
 public class Layers {
     interface Op {
