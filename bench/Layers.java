@@ -139,27 +139,9 @@ public class Layers {
                         raw.put("layer:t" + k, rawValues[k]);
                     }
                 }),
-                new Variant("client", (k, get) -> {
-                    if (get) {
-                        tenant.get("k" + k);
-                    } else {
-                        tenant.put("k" + k, clientValues[k]);
-                    }
-                }),
-                new Variant("direct", (k, get) -> {
-                    if (get) {
-                        direct.get("k" + k);
-                    } else {
-                        direct.put("k" + k, clientValues[k]);
-                    }
-                }),
-                new Variant("io1", (k, get) -> {
-                    if (get) {
-                        io1.get("k" + k);
-                    } else {
-                        io1.put("k" + k, clientValues[k]);
-                    }
-                }),
+                hearthClient("client", tenant, clientValues),
+                hearthClient("direct", direct, clientValues),
+                hearthClient("io1", io1, clientValues),
                 new Variant("jcache", (k, get) -> {
                     if (get) {
                         jcache.get("k" + k);
@@ -204,6 +186,17 @@ public class Layers {
                 thin.close();
             }
         }
+    }
+
+    /** A hearth-client layer: gets and puts of {@code values} by key {@code "k" + index}. */
+    static Variant hearthClient(String name, TenantCache<byte[]> cache, byte[][] values) {
+        return new Variant(name, (k, get) -> {
+            if (get) {
+                cache.get("k" + k);
+            } else {
+                cache.put("k" + k, values[k]);
+            }
+        });
     }
 
     static void measure(List<Variant> variants, int threads, int seconds, int rounds, int keys) throws Exception {
