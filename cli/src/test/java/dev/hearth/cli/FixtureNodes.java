@@ -19,8 +19,9 @@ import java.util.TreeSet;
 
 /**
  * Admin ports that answer with fixture {@code /status} documents: one HTTP server per node name on 127.0.0.1, each
- * serving a copy of {@code fixtures/status.json} (a real node's answer) with that node's name, admin port, members
- * and {@code membership} as a test sets them. {@code POST /admin/membership/forget} follows the node contract of
+ * serving a copy of {@code dev/hearth/cli/training/status.json} (a real node's answer, the one
+ * {@link ClassArchiveTraining} serves too) with that node's name, admin port, members and {@code membership} as a
+ * test sets them. {@code POST /admin/membership/forget} follows the node contract of
  * issue 13 (409 when present, 404 when not expected, else 200 with the new membership) so that {@code cluster forget}
  * can be run against it. For the command line's logic only: the nodes' own behaviour is tested with real nodes.
  */
@@ -45,7 +46,7 @@ final class FixtureNodes implements AutoCloseable {
      */
     FixtureNodes(javax.net.ssl.SSLContext tls, String... names) throws IOException {
         ObjectNode template;
-        try (InputStream in = FixtureNodes.class.getResourceAsStream("/fixtures/status.json")) {
+        try (InputStream in = FixtureNodes.class.getResourceAsStream("/dev/hearth/cli/training/status.json")) {
             template = (ObjectNode) AdminClient.JSON.readTree(in);
         }
         for (String name : names) {
