@@ -331,6 +331,12 @@ public final class BenchCommand implements Callable<Integer> {
         for (Driver d : drivers) {
             d.close();
         }
+        if (error[0] instanceof java.io.IOException io) {
+            // Not a bug of hearthctl: a server went away. Said plainly, without a stack trace.
+            throw dev.hearth.cli.CliException.failed("a " + target + " bench thread lost its server: " + io.getMessage()
+                    + ". The bench's memcached connections are not re-opened, so a node that stops or restarts ends "
+                    + "the run; --target client (hearth-client) carries on through node restarts");
+        }
         if (error[0] != null) {
             throw new IllegalStateException("a bench thread failed: " + error[0], error[0]);
         }

@@ -12,12 +12,14 @@ import java.util.SplittableRandom;
 
 /** memcached text protocol over one socket: get/set, pipelined by writing a whole batch before reading. */
 final class MemcachedDriver implements Driver {
+    private final String server;
     private final Socket socket;
     private final OutputStream out;
     private final InputStream in;
 
     /** @param tls a TLS context for a node with tls.enabled, or null for plaintext */
     MemcachedDriver(String hostPort, javax.net.ssl.SSLContext tls) throws IOException {
+        this.server = hostPort;
         int colon = hostPort.lastIndexOf(':');
         String host = hostPort.substring(0, colon);
         int port = Integer.parseInt(hostPort.substring(colon + 1));
@@ -64,6 +66,15 @@ final class MemcachedDriver implements Driver {
 
     @Override
     public int batch(Workload w, SplittableRandom rnd, int n) throws IOException {
+        try {
+            return send(w, rnd, n);
+        } catch (IOException e) {
+            // Which server: the threads are spread over several.
+            throw new IOException(server + ": " + e.getMessage(), e);
+        }
+    }
+
+    private int send(Workload w, SplittableRandom rnd, int n) throws IOException {
         boolean[] gets = new boolean[n];
         for (int i = 0; i < n; i++) {
             int k = rnd.nextInt(w.keys());
@@ -104,7 +115,7 @@ final class MemcachedDriver implements Driver {
             }
             sb.append((char) c);
         }
-        throw new IOException("connection closed");
+        throw new IOException("the server closed the connection");
     }
 
     @Override
