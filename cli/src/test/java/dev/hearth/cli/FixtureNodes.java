@@ -46,7 +46,7 @@ final class FixtureNodes implements AutoCloseable {
      */
     FixtureNodes(javax.net.ssl.SSLContext tls, String... names) throws IOException {
         ObjectNode template;
-        try (InputStream in = FixtureNodes.class.getResourceAsStream("/dev/hearth/cli/training/status.json")) {
+        try (InputStream in = FixtureNodes.class.getResourceAsStream(ClassArchiveTraining.STATUS)) {
             template = (ObjectNode) AdminClient.JSON.readTree(in);
         }
         for (String name : names) {
