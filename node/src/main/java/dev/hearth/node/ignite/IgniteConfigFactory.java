@@ -336,6 +336,9 @@ public final class IgniteConfigFactory {
                 .setPartitionLossPolicy(PartitionLossPolicy.IGNORE)
                 .setEagerTtl(true)
                 .setInterceptor(new EntrySizeGuard(zone, zoneMaxEntryBytes(z.memory().bytes(), maxEntryBytes(config))))
-                .setStatisticsEnabled(true);
+                // Nothing reads Ignite's per-cache statistics (the node counts its own operations, OperationStats),
+                // and with them on every get and put pays for timestamps and shared counters, and every metrics
+                // update carries a snapshot of each cache's statistics.
+                .setStatisticsEnabled(false);
     }
 }
