@@ -18,7 +18,9 @@
 #        thread counts before they followed the cores: the summary prints them), RATE (0 = as fast as each thread goes;
 #        else a fixed total rate in operations/s for every target, latency measured from when each request was due:
 #        "p99 at half of peak load" is a run with RATE at half the ops/s of a RATE=0 run), NODES (3; 1 compares one node
-#        with memcached on the same machine).
+#        with memcached on the same machine), COUNT (0; 1 counts the servers' system calls and context switches per
+#        operation with `perf stat` over each target's measured window, the first PIPELINE value's: counts, unlike CPU
+#        time, do not swing with the machine's speed).
 # Results: OUT_DIR/summary.txt (default /tmp/hearth-cpu-per-op).
 set -euo pipefail
 
@@ -139,12 +141,28 @@ profile_report() { # $1 label
         | head -60; } > "$out/$1-perf.txt" || true # head closing the pipe early is not a failure
   fi
 }
-run() { # $1 label, rest: hearthctl bench arguments
-  local label="$1"; shift
+count_start() { # $1 label, $2 server pids: system calls and context switches over the measured window
+  [ "${COUNT:-0}" = 1 ] || return 0
+  (sleep "$warmup"; perf stat -x, -e raw_syscalls:sys_enter,context-switches -p "$2" -- sleep "$duration" \
+    > /dev/null 2> "$out/$1.counts") &
+  count_pid=$!
+}
+count_report() { # $1 label: the counts per operation of the first measured row
+  [ "${COUNT:-0}" = 1 ] || return 0
+  wait "$count_pid" || true
+  awk -F, -v l="$1" -v d="$duration" -v ops="$(awk 'NR == 2 { print $4 }' "$out/$1.txt")" '
+    $3 ~ /sys_enter/ { sc = $1 } $3 ~ /context-switches/ { cs = $1 }
+    END { if (ops > 0) printf "%s: %.2f system calls and %.2f context switches per operation (servers, %s s)\n", l, sc / (ops * d), cs / (ops * d), d }' \
+    "$out/$1.counts" >> "$out/counts.txt"
+}
+run() { # $1 label, $2 server pids, rest: hearthctl bench arguments
+  local label="$1" pids="$2"; shift 2
   wanted "$label" || return 0
   [ "$label" = memcached ] || profile_start "$label"
-  "$hearthctl" bench "$@" "${common[@]}" > "$out/$label.txt" 2> "$out/$label.log" \
+  count_start "$label" "$pids"
+  "$hearthctl" bench "$@" --server-pids "$pids" "${common[@]}" > "$out/$label.txt" 2> "$out/$label.log" \
     || echo "$label: bench exited $? (failed operations exit 1): see $out/$label.log" >&2
+  count_report "$label"
   [ "$label" = memcached ] || profile_report "$label"
   awk -v l="$label" 'NR == 1 { print "LABEL", $0; next } { print l, $0 }' "$out/$label.txt"
 }
@@ -161,9 +179,10 @@ if [ "$jit_warmup" -gt 0 ]; then
   done
 fi
 {
-  run memcached --target memcached --servers "127.0.0.1:$mc_port" --pipeline "$pipeline" --server-pids "$mc_pid"
-  run hearth-memcached --target memcached --servers "$mc_servers" --pipeline "$pipeline" --server-pids "$node_pids" \
+  run memcached "$mc_pid" --target memcached --servers "127.0.0.1:$mc_port" --pipeline "$pipeline"
+  run hearth-memcached "$node_pids" --target memcached --servers "$mc_servers" --pipeline "$pipeline" \
     "${tls_bench[@]}"
-  run thin --target thin --servers "$thin_servers" --server-pids "$node_pids" "${tls_bench[@]}"
+  run thin "$node_pids" --target thin --servers "$thin_servers" "${tls_bench[@]}"
 } | awk 'NR == 1 || $1 != "LABEL"' | column -t | tee -a "$summary"
+[ -f "$out/counts.txt" ] && tee -a "$summary" < "$out/counts.txt"
 echo "summary: $summary"
