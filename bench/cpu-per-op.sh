@@ -19,8 +19,8 @@
 #        else a fixed total rate in operations/s for every target, latency measured from when each request was due:
 #        "p99 at half of peak load" is a run with RATE at half the ops/s of a RATE=0 run), NODES (3; 1 compares one node
 #        with memcached on the same machine), COUNT (0; 1 counts the servers' system calls and context switches per
-#        operation with `perf stat` over each target's measured window, the first PIPELINE value's: counts, unlike CPU
-#        time, do not swing with the machine's speed).
+#        operation with `perf stat` over each target's measured window, the first PIPELINE value's: counts swing less
+#        than CPU time with the machine's speed, though they do with how much each wake-up finds waiting).
 # Results: OUT_DIR/summary.txt (default /tmp/hearth-cpu-per-op).
 set -euo pipefail
 
@@ -45,6 +45,7 @@ dir="$out/cluster"
 [ -f "$here/cli/target/hearth-cli.jar" ] && [ -f "$here/node/target/hearth-node.jar" ] \
   || { echo "build first: mvn -B -q -DskipTests package" >&2; exit 2; }
 command -v memcached > /dev/null || { echo "memcached is not installed (apt-get install memcached)" >&2; exit 2; }
+[ "${COUNT:-0}" = 1 ] && ! command -v perf > /dev/null && { echo "COUNT=1 needs perf (apt-get install linux-perf)" >&2; exit 2; }
 rm -rf "$out"
 mkdir -p "$out"
 summary="$out/summary.txt"
