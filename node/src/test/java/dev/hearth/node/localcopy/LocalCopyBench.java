@@ -47,14 +47,7 @@ class LocalCopyBench {
             await().atMost(Duration.ofSeconds(30)).until(() -> node.status().readiness().ready());
             byte[] value = new byte[size];
             new java.util.Random(1).nextBytes(value);
-            ArrayDeque<CompletableFuture<?>> inFlight = new ArrayDeque<>();
-            for (int i = 0; i < n; i++) {
-                if (inFlight.size() >= 256) {
-                    inFlight.poll().join();
-                }
-                inFlight.add(node.cache().set(TenantKey.of("b", "key-" + i), value, 0, 0));
-            }
-            inFlight.forEach(CompletableFuture::join);
+            writeAll(node, n, value);
             long t0 = System.nanoTime();
             int files = node.localCopy().writeChanged();
             double s = (System.nanoTime() - t0) / 1e9;
@@ -65,14 +58,7 @@ class LocalCopyBench {
                     st.lastWriteEntries() / s);
             // -Dbench.rounds=N: N more rounds after every entry was written again, the writer's JIT warm by then.
             for (int r = 0; r < Integer.getInteger("bench.rounds", 0); r++) {
-                for (int i = 0; i < n; i++) {
-                    if (inFlight.size() >= 256) {
-                        inFlight.poll().join();
-                    }
-                    inFlight.add(node.cache().set(TenantKey.of("b", "key-" + i), value, 0, 0));
-                }
-                inFlight.forEach(CompletableFuture::join);
-                inFlight.clear();
+                writeAll(node, n, value);
                 long tr = System.nanoTime();
                 node.localCopy().writeChanged();
                 double sr = (System.nanoTime() - tr) / 1e9;
@@ -115,5 +101,17 @@ class LocalCopyBench {
                 recording.close();
             }
         }
+    }
+
+    /** Sets keys key-0 .. key-(n-1) to {@code value}, 256 writes in flight. */
+    private static void writeAll(HearthNode node, int n, byte[] value) {
+        ArrayDeque<CompletableFuture<?>> inFlight = new ArrayDeque<>();
+        for (int i = 0; i < n; i++) {
+            if (inFlight.size() >= 256) {
+                inFlight.poll().join();
+            }
+            inFlight.add(node.cache().set(TenantKey.of("b", "key-" + i), value, 0, 0));
+        }
+        inFlight.forEach(CompletableFuture::join);
     }
 }
