@@ -225,8 +225,10 @@ public final class LocalCluster {
                         }
                     }
                 }
+                // Woken at once by a node's exit (start registers it): a rolling restart waits for the new JVM, and
+                // a poll would add up to its interval per node. The timeout still retries a backed-off start.
+                lock.wait(200);
             }
-            Thread.sleep(200);
         }
     }
 
@@ -316,6 +318,11 @@ public final class LocalCluster {
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             n.process = pb.start();
             n.startedAt = System.currentTimeMillis();
+            n.process.onExit().thenRun(() -> {
+                synchronized (lock) {
+                    lock.notifyAll();
+                }
+            });
         } catch (IOException e) {
             throw CliException.failed("cannot start " + n.name + ": " + e.getMessage());
         }
