@@ -102,6 +102,9 @@ public final class BenchCommand implements Callable<Integer> {
         return tlsContext;
     }
 
+    /** What the Java clients' failed operations were, per run (printed with the run; not with --compare). */
+    private final FailureCauses causes = new FailureCauses();
+
     /** One measured run. */
     public record Result(String target, int threads, int pipeline, long ops, long failed, double opsPerSecond,
             double p50Ms, double p99Ms, double p999Ms, double maxMs, double cpuMicrosPerOp, double rate,
@@ -156,10 +159,15 @@ public final class BenchCommand implements Callable<Integer> {
             load(w, factory);
             for (int p : pipeline) {
                 for (int t : threads) {
+                    causes.clear();
                     Result r = run(w, factory, t, p);
                     results.add(r);
                     System.err.printf(Locale.ROOT, "%s threads=%d pipeline=%d: %.0f ops/s p99 %.2f ms%n",
                             target, t, p, r.opsPerSecond(), r.p99Ms());
+                    String failures = causes.summary();
+                    if (!failures.isEmpty()) {
+                        System.err.println("  failed operations by cause: " + failures);
+                    }
                 }
             }
         } finally {
@@ -179,11 +187,11 @@ public final class BenchCommand implements Callable<Integer> {
         if (name.equals("client")) {
             ClientDrivers.Hearth h = new ClientDrivers.Hearth(servers, Duration.ofMillis(timeoutMs), tlsFiles());
             owned.add(h);
-            return h::driver;
+            return () -> h.driver(causes);
         }
         ClientDrivers.Thin t = new ClientDrivers.Thin(servers, Duration.ofMillis(timeoutMs), thinPrefix, tls());
         owned.add(t);
-        return t::driver;
+        return () -> t.driver(causes);
     }
 
     /** --target and --compare in one process: see {@link Alternating}. */
@@ -322,10 +330,12 @@ public final class BenchCommand implements Callable<Integer> {
         // the caller threads, the client's network threads, the timers).
         ServerCpu servers = new ServerCpu(serverPids);
         long cpuStart = sleepUntilThenCpu(warmEnd);
+        causes.counting(true);
         long serverStart = servers.nanos();
         for (Thread t : workers) {
             t.join();
         }
+        causes.counting(false);
         long cpuNanos = processCpuNanos() - cpuStart;
         long serverNanos = servers.nanos() - serverStart;
         for (Driver d : drivers) {

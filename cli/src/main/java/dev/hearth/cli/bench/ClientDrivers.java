@@ -21,12 +21,15 @@ final class ClientDrivers {
         void run(Workload w, int key);
     }
 
-    static Driver perOperation(Op get, Op put) {
-        return perOperation(get, put, put);
+    static Driver perOperation(Op get, Op put, FailureCauses causes) {
+        return perOperation(get, put, put, causes);
     }
 
-    /** @param load writes a key before the runs */
-    static Driver perOperation(Op get, Op put, Op load) {
+    /**
+     * @param load writes a key before the runs
+     * @param causes where each failed operation's exception is counted
+     */
+    static Driver perOperation(Op get, Op put, Op load, FailureCauses causes) {
         return new Driver() {
             @Override
             public void load(Workload w, int from, int to) {
@@ -44,6 +47,7 @@ final class ClientDrivers {
                         (w.isGet(rnd) ? get : put).run(w, k);
                     } catch (RuntimeException e) {
                         failed++;
+                        causes.record(e);
                     }
                 }
                 return failed;
@@ -78,13 +82,13 @@ final class ClientDrivers {
             client = b.build();
         }
 
-        Driver driver() {
+        Driver driver(FailureCauses causes) {
             TenantCache<byte[]> cache = client.tenant("bench");
             // Loading is not measured: a generous deadline, so that a slow start (JIT, connections, a busy machine)
             // cannot open the circuit before the first run.
             TenantCache<byte[]> loading = cache.withTimeout(LOAD_TIMEOUT);
             return perOperation((w, k) -> cache.get(shortKey(w, k)), (w, k) -> cache.put(shortKey(w, k), w.value(k)),
-                    (w, k) -> loading.put(shortKey(w, k), w.value(k)));
+                    (w, k) -> loading.put(shortKey(w, k), w.value(k)), causes);
         }
 
         private static String shortKey(Workload w, int k) {
@@ -126,8 +130,9 @@ final class ClientDrivers {
             this.prefix = prefix;
         }
 
-        Driver driver() {
-            return perOperation((w, k) -> cache.get(key(w, k)), (w, k) -> cache.put(key(w, k), stored(w, k)));
+        Driver driver(FailureCauses causes) {
+            return perOperation((w, k) -> cache.get(key(w, k)), (w, k) -> cache.put(key(w, k), stored(w, k)),
+                    causes);
         }
 
         private String key(Workload w, int k) {
