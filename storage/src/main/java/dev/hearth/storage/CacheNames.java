@@ -11,6 +11,12 @@ public final class CacheNames {
     public static final String REGISTRY = "hearth-tenants";
     /** The replicated record of the cluster's expected members (the node's alone; clients never open it). */
     public static final String MEMBERSHIP = "hearth-membership";
+    /**
+     * Partitions of every zone cache (Rendezvous affinity, no neighbour exclusion). Part of the cluster's contract,
+     * not a node setting: Ignite refuses a node whose zone cache has another count, and hearth-client computes a
+     * key's partition with it for its hedged reads.
+     */
+    public static final int ZONE_PARTITIONS = 1024;
 
     private CacheNames() {
     }

@@ -1,5 +1,6 @@
 package dev.hearth.client.internal;
 
+import dev.hearth.storage.CacheNames;
 import dev.hearth.wire.KeyFilter;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -55,8 +56,8 @@ final class NodeLinks implements AutoCloseable {
     /** Do not reconnect to a node more often than this: a dead node refuses at once, and would be retried per read. */
     private static final long RECONNECT_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
-    /** The zone caches' partition count (hearth-node's IgniteConfigFactory.PARTITIONS). */
-    static final int PARTITIONS = 1024;
+    /** The zone caches' partition count, the nodes' own. */
+    static final int PARTITIONS = CacheNames.ZONE_PARTITIONS;
     private static final int THREADS_PER_NODE = 2;
 
     private final List<Link> links = new ArrayList<>();

@@ -41,7 +41,6 @@ import org.apache.ignite.spi.discovery.tcp.ipfinder.vm.TcpDiscoveryVmIpFinder;
 
 /** Turns a {@link HearthConfig} into Ignite's configuration. Every Ignite default Hearth disagrees with is here. */
 public final class IgniteConfigFactory {
-    public static final int PARTITIONS = 1024;
     static final int PAGE_SIZE = 4096;
     /** Room in a stored entry beyond its value: the key (up to 250 bytes in memcached) and the envelope. */
     static final long ENTRY_OVERHEAD_BYTES = 64 * 1024;
@@ -315,7 +314,7 @@ public final class IgniteConfigFactory {
         HearthConfig.Zone z = config.zones().get(zone);
         java.util.Map<String, String> nodeFilter = z.nodeFilter();
         int backups = z.backups();
-        RendezvousAffinityFunction affinity = new RendezvousAffinityFunction(false, PARTITIONS);
+        RendezvousAffinityFunction affinity = new RendezvousAffinityFunction(false, CacheNames.ZONE_PARTITIONS);
         if (failureDomains) {
             affinity.setAffinityBackupFilter(new ClusterNodeAttributeAffinityBackupFilter(NodeAttributes.FAILURE_DOMAIN));
         }

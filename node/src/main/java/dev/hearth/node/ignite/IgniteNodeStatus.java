@@ -219,7 +219,7 @@ public final class IgniteNodeStatus implements NodeStatus {
             entries = -1;
         }
         GridDhtPartitionTopology top = topology(name);
-        int partitions = IgniteConfigFactory.PARTITIONS;
+        int partitions = CacheNames.ZONE_PARTITIONS;
         int minCopies = Integer.MAX_VALUE;
         int missing = 0;
         if (top != null) {
@@ -267,7 +267,7 @@ public final class IgniteNodeStatus implements NodeStatus {
             }
             int onlyHere = 0;
             int missing = 0;
-            for (int p = 0; p < IgniteConfigFactory.PARTITIONS; p++) {
+            for (int p = 0; p < CacheNames.ZONE_PARTITIONS; p++) {
                 List<ClusterNode> owners = top.owners(p);
                 if (owners.size() < z.backups() + 1) {
                     missing++;
