@@ -59,7 +59,7 @@ public final class HttpPeerProbe implements SplitWatch.Probe, PeerWatch.Reach {
         this(timeout, null, () -> null);
     }
 
-    /** Opens {@code GET /membership} on {@code admin}; the caller reads and disconnects. */
+    /** Opens {@code GET /membership} on {@code admin}, for {@link #get} to read. */
     private HttpURLConnection membership(String admin) throws IOException {
         HttpURLConnection c = (HttpURLConnection) URI.create(scheme + admin + "/membership").toURL().openConnection();
         if (tls != null) {
@@ -77,33 +77,37 @@ public final class HttpPeerProbe implements SplitWatch.Probe, PeerWatch.Reach {
         return c;
     }
 
-    /** The status and body of {@code GET /membership} (the body only for a 200), the connection kept for reuse. */
+    /**
+     * The status and body of {@code GET /membership}. A body read to its end returns the connection to the JDK's
+     * keep-alive cache for the next probe; one longer than {@link #MAX_BODY} is cut off, its connection closed.
+     */
     private Answer get(String admin) throws IOException {
         HttpURLConnection c = membership(admin);
         int status = c.getResponseCode();
         InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
         byte[] body = new byte[0];
+        boolean complete = true;
         if (in != null) {
             try (InputStream is = in) {
                 body = is.readNBytes(MAX_BODY);
                 if (is.read() >= 0) {
-                    // Longer than any membership answer: do not return this connection to the keep-alive cache.
+                    complete = false;
                     c.disconnect();
-                    throw new IOException("membership answer from " + admin + " longer than " + MAX_BODY + " bytes");
                 }
             }
         }
-        return new Answer(status, body);
+        return new Answer(status, body, complete);
     }
 
-    private record Answer(int status, byte[] body) {
+    /** @param complete false if the body was longer than any membership answer and was cut off */
+    private record Answer(int status, byte[] body, boolean complete) {
     }
 
     @Override
     public Optional<SplitWatch.Peer> ask(String admin) {
         try {
             Answer r = get(admin);
-            if (r.status() != 200) {
+            if (r.status() != 200 || !r.complete()) {
                 return Optional.empty();
             }
             JsonNode root = JSON.readTree(r.body());
