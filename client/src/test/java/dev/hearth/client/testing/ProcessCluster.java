@@ -29,6 +29,16 @@ public final class ProcessCluster implements AutoCloseable {
 
     private ProcessCluster(Path workDir, int size, List<String> settings, javax.net.ssl.SSLContext adminTls)
             throws IOException {
+        // A fresh cluster: a data dir left by an earlier run holds local copies, which the nodes would load (a
+        // second `mvn verify` without clean then found keys a test expects absent). The dir stays after the run, for
+        // its logs.
+        if (Files.exists(workDir)) {
+            try (java.util.stream.Stream<Path> all = Files.walk(workDir)) {
+                for (Path p : (Iterable<Path>) all.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                    Files.delete(p);
+                }
+            }
+        }
         Files.createDirectories(workDir);
         for (int i = 0; i < size; i++) {
             nodes.add(new NodeProcess("n" + i, workDir));
