@@ -28,7 +28,8 @@ import org.apache.ignite.configuration.ClientConfiguration;
 
 /**
  * What each client layer costs against Ignite's raw thin client, side by side in one JVM and one run: the raw thin
- * client (the baseline), hearth-client (as built by default; "direct": with sendFromCaller; "io1": one io thread),
+ * client (the baseline), hearth-client (as built by default; "io": with sendFromCaller off, every call through an io
+ * thread; "io1": that with one io thread),
  * hearth-jcache and hearth-spring's Spring Cache, each with the same threads, keys, value size and 90% gets, in
  * interleaved rounds (thin, client, jcache, spring, thin, ...) so that whatever else the machine does hits all alike. Prints each layer's median ops/s and p99 over the rounds and its ratio to the thin
  * client's. Values: 100-byte strings (the thin client stores 100 + 26 bytes, the size of hearth-client's envelope).
@@ -96,8 +97,8 @@ public class Layers {
         IgniteClient thin = Ignition.startClient(new ClientConfiguration().setAddresses(list)
                 .setPartitionAwarenessEnabled(true).setTimeout(1000));
         ClientCache<String, byte[]> raw = thin.cache("hearth-zone-default");
-        // SEND_FROM_CALLER=true builds every Hearth layer's client with sendFromCaller (layer "direct" always is).
-        boolean fromCaller = Boolean.parseBoolean(System.getenv("SEND_FROM_CALLER"));
+        // SEND_FROM_CALLER=false builds every Hearth layer's client without sendFromCaller (layer "io" never has it).
+        boolean fromCaller = !"false".equalsIgnoreCase(System.getenv("SEND_FROM_CALLER"));
         HearthClientBuilder clientBuilder = HearthClient.builder().addresses(list).timeout(Duration.ofSeconds(1))
                 .sendFromCaller(fromCaller);
         if (System.getenv("IO_THREADS") != null) { // the client layers' io threads (default 4)
@@ -105,13 +106,13 @@ public class Layers {
         }
         HearthClient client = clientBuilder.build();
         TenantCache<byte[]> tenant = client.tenant("layers-client");
-        // The same client with sendFromCaller on: layer "direct".
-        HearthClient directClient = HearthClient.builder().addresses(list).timeout(Duration.ofSeconds(1))
-                .sendFromCaller(true).build();
-        TenantCache<byte[]> direct = directClient.tenant("layers-direct");
-        // One io thread (layer "io1"): fewer threads to wake per hand-off.
+        // The same client with sendFromCaller off, every call handed to an io thread: layer "io".
+        HearthClient ioClient = HearthClient.builder().addresses(list).timeout(Duration.ofSeconds(1))
+                .sendFromCaller(false).build();
+        TenantCache<byte[]> io = ioClient.tenant("layers-io");
+        // That with one io thread (layer "io1"): fewer threads to wake per hand-off.
         HearthClient io1Client = HearthClient.builder().addresses(list).timeout(Duration.ofSeconds(1)).ioThreads(1)
-                .build();
+                .sendFromCaller(false).build();
         TenantCache<byte[]> io1 = io1Client.tenant("layers-io1");
         Properties p = new Properties();
         p.setProperty("hearth.addresses", addresses);
@@ -140,7 +141,7 @@ public class Layers {
                     }
                 }),
                 hearthClient("client", tenant, clientValues),
-                hearthClient("direct", direct, clientValues),
+                hearthClient("io", io, clientValues),
                 hearthClient("io1", io1, clientValues),
                 new Variant("jcache", (k, get) -> {
                     if (get) {
@@ -172,16 +173,16 @@ public class Layers {
                 jm.destroyCache("layers-jcache");
                 jm.close();
                 tenant.withTimeout(Duration.ofSeconds(30)).flush();
-                direct.withTimeout(Duration.ofSeconds(30)).flush();
+                io.withTimeout(Duration.ofSeconds(30)).flush();
                 io1.withTimeout(Duration.ofSeconds(30)).flush();
                 client.tenant("layers-spring").withTimeout(Duration.ofSeconds(30)).flush();
                 for (int k = 0; k < keys; k++) {
                     raw.remove("layer:t" + k);
                 }
             } finally {
-                System.err.println("direct client: " + directClient.stats());
+                System.err.println("io client: " + ioClient.stats());
                 client.close();
-                directClient.close();
+                ioClient.close();
                 io1Client.close();
                 thin.close();
             }

@@ -5,7 +5,8 @@
 # Usage: bench/layers.sh HOST:PORT,... [THREADS=16] [SECONDS=10] [ROUNDS=5] [KEYS=10000]
 #   LAYERS=thin,client (optional) runs only those layers, in that order.
 #   JAVA_OPTS (optional) adds flags to the load JVM, e.g. -XX:StartFlightRecording=filename=/tmp/l.jfr.
-#   SEND_FROM_CALLER=true builds the client, jcache and spring layers with sendFromCaller ("direct" always is).
+#   SEND_FROM_CALLER=false builds the client, jcache and spring layers without sendFromCaller (on by default; layers
+#   "io" and "io1" never have it: every call through an io thread, 4 and 1 of them).
 #   IO_THREADS=N sets the io threads of the client, jcache and spring layers (layer "io1" always has 1).
 #   SERVER_PIDS=pid,pid,... (optional): the nodes, whose CPU per operation (from /proc) is printed next to the load
 #   JVM's own; e.g. SERVER_PIDS=$(python3 -c "import json;print(','.join(str(n['pid']) for n in json.load(open('/tmp/hl/hearth-local.json'))['nodes']))")

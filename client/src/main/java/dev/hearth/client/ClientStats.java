@@ -28,8 +28,8 @@ package dev.hearth.client;
  * @param readFailoverAnswers of those, the ones answered by another node first
  * @param writesRefused true while writes are refused because the registry reading in use is older than
  *     {@code maxRegistryAge} (the nodes holding the registry do not answer): reads still work, writes fail at once
- * @param sentFromCaller network steps sent from the caller's own thread rather than an io thread (only with
- *     {@code sendFromCaller} on, and only while Ignite would not block there)
+ * @param sentFromCaller gets and puts sent from the caller's own thread, straight on the primary's connection,
+ *     rather than from an io thread ({@code sendFromCaller}, on by default)
  */
 public record ClientStats(
         long hits,

@@ -237,23 +237,22 @@ public final class HearthClientBuilder {
     }
 
     /**
-     * Sends each call from the caller's thread when Ignite's thin client would not block there, instead of handing
-     * every call to an io thread. Off by default.
+     * Whether a get or a put is sent from its caller's thread, straight on the connection to the key's primary node,
+     * when the partition map is current and that connection open. On by default; off, every call is handed to one of
+     * the {@link #ioThreads}.
      *
-     * <p>Ignite's async calls block their caller in two cases: the first call after a topology change fetches the
+     * <p>Ignite's own async calls can block their caller: the first call after a topology change fetches the
      * partition map (a blocking request to each node in turn), and a call on a closed connection reconnects and waits
-     * for the handshake, each for up to {@link #requestTimeout}. So by default every call is written from one of
-     * the {@link #ioThreads} and the caller only waits for the answer, up to its deadline, whatever Ignite does. That
-     * hand-off costs one thread wake-up per call: measured side by side on 2 cores with 16 callers, the client's
-     * throughput was 12.8% below the raw thin client's with it and 4.8% below with this option (docs/benchmarks.md).
-     *
-     * <p>With this on, a call is sent from its caller's thread when, just before, the partition map was current and
-     * every connection open, read from the thin client's internals (ignite-core 2.17.0; with other internals the
-     * option logs a warning and does nothing). Retries, calls made from callbacks and the client's own threads
-     * still go through the io threads. What is given up: the topology can change, or a connection close, between
-     * that reading and the call (a window of about a microsecond). A caller caught in it does Ignite's blocking step
-     * itself and can return up to {@code nodes × requestTimeout} after its deadline; this happens only when a node
-     * is unresponsive at the moment the topology changes. Leave it off where the deadline must hold on every path.
+     * for the handshake, each for up to {@link #requestTimeout}. So every call that may meet those steps is written
+     * from an io thread, and its caller only waits for the answer, up to its deadline. That hand-off costs a thread
+     * wake-up per call: measured side by side on 2 cores with 16 callers, 12-18% of the raw thin client's throughput
+     * (docs/benchmarks.md). A get or a put sent directly goes to the primary's open connection without entering those
+     * steps at all (it reads the partition map and the connection's state, and queues the request to Ignite's network
+     * thread), and where it cannot (map not current, connection closed or not yet made) it goes to the io threads
+     * at once: the deadline holds on this path as on the other. Retries, other operations, calls made from callbacks
+     * or loaders and the client's own threads always use the io threads; {@link ClientStats#sentFromCaller} counts
+     * the direct sends. Needs ignite-core 2.17.0's internals (read by method handles, no JVM flag); with other
+     * internals the client logs a warning and uses the io threads for everything.
      *
      * @throws IllegalStateException if already set on this builder
      */
@@ -382,7 +381,7 @@ public final class HearthClientBuilder {
                 maxConcurrentLoads, maxQueuedLoads, circuitFailureThreshold, circuitProbeInterval,
                 staleWhileRevalidate, staleIfError, nearCacheTtl, nearCacheMaxEntries, availability,
                 ignite, readFailoverAfter != null ? readFailoverAfter : DEFAULT_READ_FAILOVER_AFTER,
-                Boolean.TRUE.equals(sendFromCaller), maxValueSize, ticker, clock, List.copyOf(listeners)));
+                !Boolean.FALSE.equals(sendFromCaller), maxValueSize, ticker, clock, List.copyOf(listeners)));
     }
 
     private static Duration positive(Duration d, String what) {

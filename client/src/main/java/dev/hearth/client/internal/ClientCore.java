@@ -427,14 +427,14 @@ public final class ClientCore implements HearthClient {
      * deadline allows when {@code idempotent}; other failures fail the step.
      */
     <T> CompletableFuture<T> attempt(Ctx ctx, String zone, boolean idempotent,
-            Function<ClientCache<String, byte[]>, IgniteClientFuture<T>> call, Expiry expiry) {
+            IgniteCall<T> call, Expiry expiry) {
         CompletableFuture<T> out = new CompletableFuture<>();
         attemptInto(out, ctx, zone, idempotent, call, expiry, 0);
         return out;
     }
 
     private <T> void attemptInto(CompletableFuture<T> out, Ctx ctx, String zone, boolean idempotent,
-            Function<ClientCache<String, byte[]>, IgniteClientFuture<T>> call, Expiry expiry, int tries) {
+            IgniteCall<T> call, Expiry expiry, int tries) {
         if (ctx.remaining() <= 0) {
             out.completeExceptionally(new HearthTimeoutException("deadline passed"));
             return;
@@ -447,7 +447,7 @@ public final class ClientCore implements HearthClient {
         Runnable send = () -> {
             IgniteClientFuture<T> f;
             try {
-                f = call.apply(c.with(expiry));
+                f = call.on(c.with(expiry));
             } catch (Throwable t) {
                 onAttemptFailure(out, ctx, zone, idempotent, call, expiry, tries, t);
                 return;
@@ -463,14 +463,26 @@ public final class ClientCore implements HearthClient {
         // From the io threads, not the caller's: Ignite's async calls are not always quick to return. On a topology
         // change the first call fetches the partition map with a blocking request to each node in turn, and a call
         // on a closed channel reconnects and waits for the handshake, each up to the request timeout (which is the
-        // deadline by default); nor from inside a completion, which runs on Ignite's network thread. The one
-        // exception is opt-in (sendFromCaller): a first try from an application thread while Ignite is quiet.
+        // deadline by default); nor from inside a completion, which runs on Ignite's network thread. The exception
+        // (sendFromCaller, on by default): a first try of a get or a put from an application thread, which
+        // DirectSender sends on the primary's open channel without entering any of those paths, or declines at once.
         if (tries == 0 && connection.sendsFromCaller()
                 && !(Thread.currentThread() instanceof ClientThreads.HearthThread)
-                && !ClientThreads.inCompletion() && connection.quiet(c)) {
-            stats.sentFromCaller.increment();
-            send.run();
-            return;
+                && !ClientThreads.inCompletion()) {
+            CompletableFuture<Object> direct = connection.sendDirect(c, expiry, call);
+            if (direct != null) {
+                stats.sentFromCaller.increment();
+                direct.whenComplete((r, e) -> {
+                    if (e == null) {
+                        @SuppressWarnings("unchecked")
+                        T value = (T) r;
+                        out.complete(value);
+                    } else {
+                        onAttemptFailure(out, ctx, zone, idempotent, call, expiry, tries, DirectSender.likeIgnite(e));
+                    }
+                });
+                return;
+            }
         }
         try {
             threads.io.execute(send);
@@ -480,7 +492,7 @@ public final class ClientCore implements HearthClient {
     }
 
     private <T> void onAttemptFailure(CompletableFuture<T> out, Ctx ctx, String zone, boolean idempotent,
-            Function<ClientCache<String, byte[]>, IgniteClientFuture<T>> call, Expiry expiry, int tries,
+            IgniteCall<T> call, Expiry expiry, int tries,
             Throwable e) {
         Throwable c = Failures.unwrap(e);
         long remaining = ctx.remaining();
@@ -585,7 +597,7 @@ public final class ClientCore implements HearthClient {
     }
 
     CompletableFuture<byte[]> readRaw(Ctx ctx, String zone, String sk) {
-        CompletableFuture<byte[]> primary = attempt(ctx, zone, true, c -> c.getAsync(sk), null);
+        CompletableFuture<byte[]> primary = attempt(ctx, zone, true, new IgniteCall.Get(sk), null);
         if (failover == null) {
             return primary;
         }
@@ -611,7 +623,7 @@ public final class ClientCore implements HearthClient {
         CompletableFuture<Map<String, byte[]>> primaries;
         if (sks.size() == 1) {
             String only = sks.iterator().next();
-            primaries = attempt(ctx, zone, true, c -> c.getAsync(only), null).thenApply(v -> {
+            primaries = attempt(ctx, zone, true, new IgniteCall.Get(only), null).thenApply(v -> {
                 Map<String, byte[]> m = new java.util.HashMap<>(2);
                 if (v != null) {
                     m.put(only, v);
@@ -623,7 +635,7 @@ public final class ClientCore implements HearthClient {
             CompletableFuture<?>[] each = new CompletableFuture<?>[sks.size()];
             int i = 0;
             for (String sk : sks) {
-                each[i++] = attempt(ctx, zone, true, c -> c.getAsync(sk), null).thenAccept(v -> {
+                each[i++] = attempt(ctx, zone, true, new IgniteCall.Get(sk), null).thenAccept(v -> {
                     if (v != null) {
                         found.put(sk, v);
                     }
@@ -639,7 +651,7 @@ public final class ClientCore implements HearthClient {
     }
 
     CompletableFuture<Void> putRaw(Ctx ctx, String zone, String sk, byte[] bytes, Expiry expiry) {
-        return attempt(ctx, zone, true, c -> c.putAsync(sk, bytes), expiry);
+        return attempt(ctx, zone, true, new IgniteCall.Put(sk, bytes), expiry);
     }
 
     CompletableFuture<Boolean> putIfAbsentRaw(Ctx ctx, String zone, String sk, byte[] bytes, Expiry expiry) {

@@ -4,6 +4,7 @@ import dev.hearth.storage.CacheNames;
 import dev.hearth.storage.Expiry;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.apache.ignite.Ignition;
@@ -37,10 +38,10 @@ final class Connection {
     private final Map<String, Caches> zoneCaches = new ConcurrentHashMap<>();
     /** The zone caches used last (see {@link #caches}). */
     private volatile Caches lastCaches;
-    /** Whether calls may be sent from their caller's thread when Ignite would not block there. */
+    /** Whether gets and puts may be sent from their caller's thread ({@link DirectSender}). */
     private final boolean sendFromCaller;
-    /** Reads whether Ignite would block; null when {@link #sendFromCaller} is off or this Ignite is not 2.17.0's. */
-    private volatile SendGuard guard;
+    /** Null when {@link #sendFromCaller} is off or this Ignite is not 2.17.0's. */
+    private volatile DirectSender direct;
 
     /** The zone cache and its views with the two fixed expiry policies. */
     record Caches(String zone, ClientCache<String, byte[]> plain, ClientCache<String, byte[]> eternal,
@@ -94,7 +95,7 @@ final class Connection {
             try {
                 IgniteClient c = Ignition.startClient(cfg);
                 if (sendFromCaller) {
-                    guard = SendGuard.of(c); // before the client is published, so that no call misses it
+                    direct = DirectSender.of(c); // before the client is published, so that no call misses it
                 }
                 ignite = c;
                 lastFailure = null;
@@ -141,26 +142,25 @@ final class Connection {
             x = zoneCaches.computeIfAbsent(zone, z -> {
                 ClientCache<String, byte[]> plain = c.cache(CacheNames.zoneCache(z));
                 return new Caches(z, plain, plain.withExpirePolicy(Expiry.ETERNAL),
-                        plain.withExpirePolicy(Expiry.KEEP), SendGuard.cacheId(plain));
+                        plain.withExpirePolicy(Expiry.KEEP), DirectSender.cacheId(plain));
             });
         }
         lastCaches = x;
         return x;
     }
 
-    /**
-     * Whether calls may be sent from their caller's thread at all ({@code sendFromCaller} on, and this Ignite's
-     * internals the expected); then {@link #quiet} says whether a call on {@code caches} may be now: Ignite would
-     * neither fetch a partition map nor connect for it ({@link SendGuard}).
-     */
+    /** Whether gets and puts may be sent from their caller's thread at all ({@link #sendDirect}). */
     boolean sendsFromCaller() {
-        return guard != null;
+        return direct != null;
     }
 
-    /** See {@link #sendsFromCaller}. */
-    boolean quiet(Caches caches) {
-        SendGuard g = guard;
-        return g != null && g.quiet(caches.cacheId());
+    /**
+     * Sends a get or a put on {@code caches} with {@code expiry} from the calling thread without waiting for anything
+     * ({@link DirectSender#send}), or returns null at once when it cannot.
+     */
+    CompletableFuture<Object> sendDirect(Caches caches, Expiry expiry, IgniteCall<?> call) {
+        DirectSender d = direct;
+        return d == null ? null : d.send(caches.with(expiry), caches.cacheId(), call);
     }
 
     /** Stops connecting; true for the first call only. The Ignite client stays open until {@link #close()}. */

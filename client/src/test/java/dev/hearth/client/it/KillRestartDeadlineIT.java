@@ -27,10 +27,10 @@ import org.junit.jupiter.api.Timeout;
  * again on its data dir, as its supervisor would, while they write; then they go on for a while. Before the fix every
  * writer sat in Ignite's blocking {@code TcpClientChannel.receive} for over a minute after the restart.
  *
- * <p>Run as built by default (every call sent from an io thread) in {@code verify}, and with {@code sendFromCaller}
- * in {@code -Pextended}: that opt-in path's reading of Ignite's state must route the calls to the io threads while the
- * killed node's connection is closed and while the partition map is stale (the kill and the return each change the
- * topology).
+ * <p>Run as built by default in {@code verify} (puts sent from the caller's thread, which must leave them to the io
+ * threads while the killed node's connection is closed and while the partition map is stale: the kill and the return
+ * each change the topology), and with {@code sendFromCaller(false)} (every call from an io thread) in
+ * {@code -Pextended}.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class KillRestartDeadlineIT {
@@ -44,14 +44,17 @@ class KillRestartDeadlineIT {
 
     @Test
     void writersKeepTheirDeadlineAndProgressThroughKillAndRestart() throws Exception {
-        run(false);
+        run(true);
     }
 
-    /** The opt-in send path: the same scenario, in {@code -Pextended} (CI time; the default path is in verify). */
+    /**
+     * With {@code sendFromCaller(false)}, every call handed to an io thread: the same scenario, in {@code
+     * -Pextended} (CI time; the default path is in verify).
+     */
     @Test
     @Tag("extended")
-    void writersKeepTheirDeadlineAndProgressThroughKillAndRestartWithSendFromCaller() throws Exception {
-        run(true);
+    void writersKeepTheirDeadlineAndProgressThroughKillAndRestartThroughIoThreads() throws Exception {
+        run(false);
     }
 
     private static void run(boolean sendFromCaller) throws Exception {

@@ -31,8 +31,7 @@ public final class OneFlagApplication {
             System.exit(2);
         }
         try (HearthClient client = HearthClient.builder().addresses(args[0].split(",")).timeout(Duration.ofSeconds(5))
-                .readFailoverAfter(Duration.ofMillis(50)).nearCache(Duration.ofSeconds(1), 100)
-                .sendFromCaller(true).build()) {
+                .readFailoverAfter(Duration.ofMillis(50)).nearCache(Duration.ofSeconds(1), 100).build()) {
             TenantCache<String> s = client.tenant("noflags", Codec.utf8());
             s.put("a", "1", Duration.ofMinutes(1));
             check("1".equals(s.get("a")), "get");
@@ -55,7 +54,7 @@ public final class OneFlagApplication {
             check(s.flush() >= 5, "flush");
             check(s.get("a") == null, "flushed");
             check(client.stats().errors() == 0, "no errors counted: " + client.stats());
-            // sendFromCaller reads Ignite's internals by method handles: that needs no flag either.
+            // sendFromCaller (on by default) reads Ignite's internals by method handles: that needs no flag either.
             check(client.stats().sentFromCaller() > 0, "calls sent from the caller's thread: " + client.stats());
             System.out.println("OK " + client.stats());
         } catch (Throwable t) {

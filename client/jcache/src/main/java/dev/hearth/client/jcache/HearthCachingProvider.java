@@ -29,8 +29,9 @@ public final class HearthCachingProvider implements CachingProvider {
     /** The deadline of every call, as a {@link Duration} text ({@code PT0.5S}) or {@code 500ms}. */
     public static final String TIMEOUT = "hearth.timeout";
     /**
-     * {@code true}: the client sends each call from its caller's thread while Ignite would not block there (faster;
-     * a call caught by a topology change can pass its deadline: see {@code HearthClientBuilder.sendFromCaller}).
+     * The client's {@code sendFromCaller} (default {@code true}): gets and puts sent from their caller's thread on
+     * the primary's open connection; {@code false} hands every call to an io thread (see {@code
+     * HearthClientBuilder.sendFromCaller}).
      */
     public static final String SEND_FROM_CALLER = "hearth.send-from-caller";
     static final URI DEFAULT_URI = URI.create("hearth:default");
@@ -59,7 +60,7 @@ public final class HearthCachingProvider implements CachingProvider {
             String addresses = addresses(u, p);
             Duration timeout = timeout(p);
             boolean sendFromCaller = Boolean.parseBoolean(p.getProperty(SEND_FROM_CALLER,
-                    System.getProperty(SEND_FROM_CALLER)));
+                    System.getProperty(SEND_FROM_CALLER, "true")));
             String clientKey = addresses + '|' + timeout + '|' + sendFromCaller;
             SharedClient shared = clients.get(clientKey);
             if (shared == null) {

@@ -35,8 +35,8 @@ public class HearthProperties {
     /** A read whose primary copy has not answered by then also asks the other nodes; 0 turns it off. */
     private Duration readFailoverAfter;
     /**
-     * Send each call from the caller's thread while Ignite would not block there (faster, but a call caught by a
-     * topology change can pass its deadline; see HearthClientBuilder.sendFromCaller). Default false.
+     * Send gets and puts from the caller's thread on the primary's open connection (default true); false hands every
+     * call to an io thread (see HearthClientBuilder.sendFromCaller).
      */
     private Boolean sendFromCaller;
     /** The largest value a write stores, in bytes; match the nodes' memcached.maxItemSize. */
