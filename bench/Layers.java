@@ -180,6 +180,7 @@ public class Layers {
                     raw.remove("layer:t" + k);
                 }
             } finally {
+                System.err.println("client: " + client.stats());
                 System.err.println("io client: " + ioClient.stats());
                 client.close();
                 ioClient.close();
