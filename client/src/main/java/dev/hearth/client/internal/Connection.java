@@ -160,7 +160,8 @@ final class Connection {
      */
     CompletableFuture<Object> sendDirect(Caches caches, Expiry expiry, IgniteCall<?> call) {
         DirectSender d = direct;
-        return d == null ? null : d.send(caches.with(expiry), caches.cacheId(), call);
+        // Checked first: a handle with a custom expiry is a new object, not to be made for a call sent elsewhere.
+        return d == null || !DirectSender.sends(call) ? null : d.send(caches.with(expiry), caches.cacheId(), call);
     }
 
     /** Stops connecting; true for the first call only. The Ignite client stays open until {@link #close()}. */

@@ -240,6 +240,11 @@ final class DirectSender {
         return sent;
     }
 
+    /** Whether {@link #send} sends such a call at all (a get or a put), whatever the cluster's state. */
+    static boolean sends(IgniteCall<?> call) {
+        return call instanceof IgniteCall.Get || call instanceof IgniteCall.Put;
+    }
+
     /**
      * A failure of a direct request as Ignite's own call reports it: {@code ReliableChannel} passes its client
      * exceptions on and wraps anything else (a server's error among them) in a {@link ClientException}.
