@@ -271,20 +271,27 @@ final class DirectSender {
             if (value != null) {
                 WRITE_OBJECT.invokeExact((Object) cache, out, (Object) value);
             }
-        } catch (RuntimeException | Error e) {
-            throw e;
         } catch (Throwable e) {
-            throw new ClientException(e);
+            throw unchecked(e);
         }
     }
 
     private static Object read(ClientCache<String, byte[]> cache, Object in) {
         try {
             return (Object) READ_OBJECT.invokeExact((Object) cache, in);
-        } catch (RuntimeException | Error e) {
-            throw e;
         } catch (Throwable e) {
-            throw new ClientException(e);
+            throw unchecked(e);
         }
+    }
+
+    /**
+     * What a payload writer or reader throws for {@code e}: Ignite's network thread fails the request with it, so an
+     * unchecked failure passes as it is and a checked one (a method handle's declared {@code Throwable}) is wrapped.
+     */
+    private static RuntimeException unchecked(Throwable e) {
+        if (e instanceof Error err) {
+            throw err;
+        }
+        return e instanceof RuntimeException re ? re : new ClientException(e);
     }
 }

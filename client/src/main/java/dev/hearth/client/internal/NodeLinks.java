@@ -43,8 +43,9 @@ import org.slf4j.LoggerFactory;
  * of both live nodes within half a second, and every request of every client to those nodes then waited too.
  *
  * <p>A local scan that did not find the key proves it absent only if the client computes partitions as the cluster
- * does (Rendezvous affinity, {@link #PARTITIONS} partitions, the key's {@code String.hashCode}): until a hedged read
- * of a cache found a key where it looked for it, its hedged misses do not answer (the primary still may).
+ * does (Rendezvous affinity, {@link CacheNames#ZONE_PARTITIONS} partitions, the key's {@code String.hashCode}): until
+ * a hedged read of a cache found a key where it looked for it, its hedged misses do not answer (the primary still
+ * may).
  *
  * <p>Connections are made in the background (connecting waits for a handshake, up to the request timeout), never on
  * a caller's thread; a node not connected yet is skipped and connected for next time. A node that has not answered a
@@ -56,8 +57,6 @@ final class NodeLinks implements AutoCloseable {
     /** Do not reconnect to a node more often than this: a dead node refuses at once, and would be retried per read. */
     private static final long RECONNECT_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
-    /** The zone caches' partition count, the nodes' own. */
-    static final int PARTITIONS = CacheNames.ZONE_PARTITIONS;
     private static final int THREADS_PER_NODE = 2;
 
     private final List<Link> links = new ArrayList<>();
@@ -205,7 +204,8 @@ final class NodeLinks implements AutoCloseable {
 
     /** The partition of a storage key, as the zone caches' Rendezvous affinity computes it. */
     static int partition(String sk) {
-        return RendezvousAffinityFunction.calculatePartition(sk, PARTITIONS - 1, PARTITIONS);
+        return RendezvousAffinityFunction.calculatePartition(sk, CacheNames.ZONE_PARTITIONS - 1,
+                CacheNames.ZONE_PARTITIONS);
     }
 
     /**
