@@ -1,20 +1,77 @@
 #!/usr/bin/env bash
-# hearth-client against Ignite's raw thin client, interleaved (client, thin, client, thin, ...) so that whatever
-# else runs on the machine hits both alike; prints the median of each figure and the client's overhead.
+# hearth-client against Ignite's raw thin client (issue #19's overhead goal: at most 5% in throughput and p99).
 # Usage: bench/client-vs-thin.sh ROUNDS HOST:PORT,... [hearthctl bench options...]
-#   e.g. bench/client-vs-thin.sh 3 127.0.0.1:10800,127.0.0.1:10801,127.0.0.1:10802 --threads 4,16,64 \
-#        --warmup 10 --duration 20
-# VARIANTS (optional) compares other builds: space-separated LABEL:TARGET[:HEARTH_HOME], default
-# "client:client thin:thin" (HEARTH_HOME: a checkout or distribution whose hearthctl runs that variant).
+#   e.g. bench/client-vs-thin.sh 5 127.0.0.1:10800,127.0.0.1:10801,127.0.0.1:10802 --threads 16 --keys 10000 \
+#        --warmup 20 --duration 60 --slice 1 --server-pids 123,124,125
+# MODE=same-jvm (default): each round is one `hearthctl bench --target client --compare thin` process, both clients
+#   driven by the same threads in alternating slices (--slice seconds), so that JIT state, GC and whatever else runs
+#   on the machine hit both alike; prints each round's differences and their medians.
+# MODE=processes: each client in its own `hearthctl bench` process, in turn (client, thin, client, thin, ...):
+#   what a fresh JVM costs is then measured too, and single runs on a shared 2-core machine moved by 30%.
+#   VARIANTS (optional) compares other builds: space-separated LABEL:TARGET[:HEARTH_HOME], default
+#   "client:client thin:thin" (HEARTH_HOME: a checkout or distribution whose hearthctl runs that variant).
+# The Spring and JCache layers are measured the same way (one JVM, interleaved) by bench/layers.sh.
 # Raw outputs are kept in $OUT (default: a new temporary directory).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 rounds="${1:?rounds}"
 servers="${2:?servers}"
 shift 2
+mode="${MODE:-same-jvm}"
 variants="${VARIANTS:-client:client thin:thin}"
 out="${OUT:-$(mktemp -d)}"
 mkdir -p "$out"
+
+# Median of a space-separated list, shared by the summaries below.
+median_fn='
+  function median(s,   a, n, i, j, t) {
+    n = split(s, a, " ")
+    for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }'
+
+if [ "$mode" = same-jvm ]; then
+  for round in $(seq 1 "$rounds"); do
+    echo "round $round/$rounds: client and thin in one process" >&2
+    "$here/bin/hearthctl" bench --target client --compare thin --servers "$servers" "$@" -o table \
+      > "$out/$round-compare.txt" 2> "$out/$round-compare.log" || {
+        echo "bench failed (exit $?; failed operations make it exit 1): see $out/$round-compare.log" >&2; }
+    grep ' vs ' "$out/$round-compare.txt" | sed "s/^/round $round: /" >&2 || true
+  done
+  echo "raw results: $out" >&2
+  # TARGET THREADS PIPELINE OPS/S P50_MS P99_MS P999_MS MAX_MS FAILED CPU_US_OP RATE SRV_CPU_US_OP, per round.
+  for f in "$out"/*-compare.txt; do
+    round="$(basename "$f" | cut -d- -f1)"
+    awk -v r="$round" '($1 == "client" || $1 == "thin") && $2 ~ /^[0-9]+$/ { print r, $1, $2, $4, $6, $9, $10, $12 }' "$f"
+  done | awk "$median_fn"'
+    { k = $1 SUBSEP $3; threads[$3] = 1
+      if ($2 == "client") { cops[k] = $4; cp99[k] = $5; ccpu[k] = $7; csrv[k] = $8 } else { tops[k] = $4; tp99[k] = $5; tcpu[k] = $7; tsrv[k] = $8 }
+      failed[$2] += $6; rounds[$1] = 1 }
+    END {
+      nt = 0; for (t in threads) tl[++nt] = t + 0
+      for (i = 2; i <= nt; i++) { x = tl[i]; for (j = i - 1; j >= 1 && tl[j] > x; j--) tl[j + 1] = tl[j]; tl[j + 1] = x }
+      for (i = 1; i <= nt; i++) {
+        dops = ""; dp99 = ""; dcpu = ""; dsrv = ""; n = 0; within = 0
+        for (r in rounds) {
+          k = r SUBSEP tl[i]
+          if (!(k in cops) || !(k in tops) || tops[k] + 0 == 0 || tp99[k] + 0 == 0) continue
+          d = 100 * (cops[k] / tops[k] - 1); dp = 100 * (cp99[k] / tp99[k] - 1)
+          dops = dops " " d; dp99 = dp99 " " dp; n++; if (d >= -5 && dp <= 5) within++
+          if (tcpu[k] + 0 > 0) dcpu = dcpu " " 100 * (ccpu[k] / tcpu[k] - 1)
+          if (tsrv[k] + 0 > 0) dsrv = dsrv " " 100 * (csrv[k] / tsrv[k] - 1)
+        }
+        if (n == 0) continue
+        printf "client vs thin, %d threads, median of %d rounds: throughput %+.1f%%, p99 %+.1f%%, client CPU per operation %+.1f%%, servers CPU per operation %s (within 5%% in throughput and p99: %d of %d rounds)\n",
+          tl[i], n, median(dops), median(dp99), dcpu == "" ? 0 : median(dcpu), dsrv == "" ? "n/a" : sprintf("%+.1f%%", median(dsrv)), within, n
+      }
+      printf "failed operations: client %d, thin %d\n", failed["client"], failed["thin"]
+    }'
+  exit 0
+fi
+if [ "$mode" != processes ]; then
+  echo "MODE must be same-jvm or processes, not $mode" >&2
+  exit 2
+fi
 
 for round in $(seq 1 "$rounds"); do
   for v in $variants; do
@@ -25,14 +82,6 @@ for round in $(seq 1 "$rounds"); do
         echo "bench failed (exit $?; failed operations make it exit 1): see $out/$round-$label.log" >&2; }
   done
 done
-
-# Median of a space-separated list, shared by both summaries below.
-median_fn='
-  function median(s,   a, n, i, j, t) {
-    n = split(s, a, " ")
-    for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
-    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-  }'
 
 echo "raw results: $out" >&2
 # TARGET THREADS PIPELINE OPS/S P50_MS P99_MS P999_MS MAX_MS FAILED CPU_US_OP, one file per round and variant.

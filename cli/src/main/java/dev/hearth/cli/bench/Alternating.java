@@ -16,7 +16,8 @@ import org.HdrHistogram.Histogram;
  */
 final class Alternating {
     /** What one client did over all its measured slices. */
-    record Side(String target, long ops, long failed, double seconds, Histogram latency, long cpuNanos) {
+    record Side(String target, long ops, long failed, double seconds, Histogram latency, long cpuNanos,
+            long serverCpuNanos) {
     }
 
     private final Workload w;
@@ -24,17 +25,21 @@ final class Alternating {
     private final double warmupSeconds;
     private final double seconds;
     private final double sliceSeconds;
+    private final ServerCpu servers;
 
     /** -1 stops the workers; 0 or 1 selects the client. */
     private volatile int phase;
     private volatile boolean recording;
 
-    Alternating(Workload w, int threads, double warmupSeconds, double seconds, double sliceSeconds) {
+    /** @param servers the server processes whose CPU each slice adds to its client's side (none: -1 per side) */
+    Alternating(Workload w, int threads, double warmupSeconds, double seconds, double sliceSeconds,
+            ServerCpu servers) {
         this.w = w;
         this.threads = threads;
         this.warmupSeconds = warmupSeconds;
         this.seconds = seconds;
         this.sliceSeconds = sliceSeconds;
+        this.servers = servers;
     }
 
     /** Runs A and B ({@code seconds} each, in slices) and returns what each did. */
@@ -79,6 +84,8 @@ final class Alternating {
             t.start();
         }
         long[] cpu = new long[2];
+        long[] serverCpu = new long[2];
+        boolean serversKnown = servers.nanos() >= 0;
         double[] measured = new double[2];
         try {
             long sliceNanos = (long) (sliceSeconds * 1e9);
@@ -99,12 +106,14 @@ final class Alternating {
                     sleep(settle); // operations of the other client still in flight finish first
                 }
                 long c0 = BenchCommand.processCpuNanos();
+                long s0 = servers.nanos();
                 long t0 = System.nanoTime();
                 recording = true;
                 sleep(sliceNanos);
                 recording = false;
                 measured[p] += (System.nanoTime() - t0) / 1e9;
                 cpu[p] += BenchCommand.processCpuNanos() - c0;
+                serverCpu[p] += servers.nanos() - s0;
             }
         } finally {
             phase = -1;
@@ -125,7 +134,8 @@ final class Alternating {
             for (Histogram h : hist[p]) {
                 all.add(h);
             }
-            out.add(new Side(targets[p], ops[p].get(), failed[p].get(), measured[p], all, cpu[p]));
+            out.add(new Side(targets[p], ops[p].get(), failed[p].get(), measured[p], all, cpu[p],
+                    serversKnown ? serverCpu[p] : -1));
         }
         return out;
     }

@@ -209,22 +209,25 @@ public final class BenchCommand implements Callable<Integer> {
             }
             boolean cpuKnown = processCpuNanos() >= 0;
             for (int t : threads) {
-                List<Alternating.Side> sides = new Alternating(w, t, warmupSeconds, seconds, sliceSeconds)
-                        .run(names, factories);
+                List<Alternating.Side> sides = new Alternating(w, t, warmupSeconds, seconds, sliceSeconds,
+                        new ServerCpu(serverPids)).run(names, factories);
                 Result[] pair = new Result[2];
                 for (int i = 0; i < 2; i++) {
                     Alternating.Side x = sides.get(i);
                     pair[i] = new Result(x.target(), t, 1, x.ops(), x.failed(), x.ops() / x.seconds(),
                             x.latency().getValueAtPercentile(50) / 1e6, x.latency().getValueAtPercentile(99) / 1e6,
                             x.latency().getValueAtPercentile(99.9) / 1e6, x.latency().getMaxValue() / 1e6,
-                            x.ops() == 0 || !cpuKnown ? Double.NaN : x.cpuNanos() / 1e3 / x.ops(), 0, Double.NaN);
+                            x.ops() == 0 || !cpuKnown ? Double.NaN : x.cpuNanos() / 1e3 / x.ops(), 0,
+                            x.ops() == 0 || x.serverCpuNanos() < 0 ? Double.NaN : x.serverCpuNanos() / 1e3 / x.ops());
                     results.add(pair[i]);
                 }
                 String verdict = String.format(Locale.ROOT,
-                        "%s vs %s, %d threads: throughput %+.1f%%, p50 %+.1f%%, p99 %+.1f%%, CPU per operation %+.1f%%",
+                        "%s vs %s, %d threads: throughput %+.1f%%, p50 %+.1f%%, p99 %+.1f%%, CPU per operation %+.1f%%"
+                                + (serverPids.isEmpty() ? "" : ", servers' CPU per operation %+.1f%%"),
                         target, compare, t, 100 * (pair[0].opsPerSecond() / pair[1].opsPerSecond() - 1),
                         100 * (pair[0].p50Ms() / pair[1].p50Ms() - 1), 100 * (pair[0].p99Ms() / pair[1].p99Ms() - 1),
-                        100 * (pair[0].cpuMicrosPerOp() / pair[1].cpuMicrosPerOp() - 1));
+                        100 * (pair[0].cpuMicrosPerOp() / pair[1].cpuMicrosPerOp() - 1),
+                        100 * (pair[0].serverCpuMicrosPerOp() / pair[1].serverCpuMicrosPerOp() - 1));
                 verdicts.add(verdict);
                 System.err.println(verdict);
             }
