@@ -36,6 +36,45 @@ class SmallPartsTest {
                 () -> List.of(new BlockingThreadsOnlyRetryPolicy(null).shouldRetry(null))));
     }
 
+    /**
+     * A completion run inline marks its thread (any thread: an application's too) for as long as it runs, nested ones
+     * included; Ignite's own threads always count as in a completion.
+     */
+    @Test
+    void inlineCompletionsMarkTheirThreadAndIgnitesThreadsAlwaysCount() throws Exception {
+        assertFalse(ClientThreads.inCompletion(), "a caller's thread");
+        List<Boolean> seen = new java.util.ArrayList<>();
+        ClientThreads.INLINE.execute(() -> {
+            seen.add(ClientThreads.inCompletion());
+            ClientThreads.INLINE.execute(() -> seen.add(ClientThreads.inCompletion()));
+            seen.add(ClientThreads.inCompletion());
+        });
+        seen.add(ClientThreads.inCompletion());
+        assertEquals(List.of(true, true, true, false), seen);
+        // Another thread inside a completion does not mark this one.
+        java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Thread other = new Thread(() -> ClientThreads.INLINE.execute(() -> {
+            inside.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        other.start();
+        assertTrue(inside.await(10, java.util.concurrent.TimeUnit.SECONDS));
+        assertFalse(ClientThreads.inCompletion(), "while another thread runs a completion");
+        release.countDown();
+        other.join();
+        boolean[] onIgnite = new boolean[1];
+        Thread ignite = new org.apache.ignite.thread.IgniteThread("test", "ignite-like",
+                () -> onIgnite[0] = ClientThreads.inCompletion());
+        ignite.start();
+        ignite.join();
+        assertTrue(onIgnite[0], "on one of Ignite's threads");
+    }
+
     private static <T> T onThread(ClientThreads.ThreadKind kind, java.util.concurrent.Callable<T> work) throws Exception {
         java.util.concurrent.FutureTask<T> task = new java.util.concurrent.FutureTask<>(work);
         ClientThreads.daemonFactory("test", kind).newThread(task).start();
