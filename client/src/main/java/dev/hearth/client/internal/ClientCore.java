@@ -216,22 +216,67 @@ public final class ClientCore implements HearthClient {
 
     // ---------------------------------------------------------------- operation machinery
 
-    /** One operation's deadline, on the client's {@link Ticker}. */
+    /**
+     * One operation's deadline, on the client's {@link Ticker}; and, for an operation a caller waits for
+     * ({@link ExecutionMode#CALLER_WAITS}), the read failover that caller fires itself ({@link ReadFailover}).
+     */
     static final class Ctx {
         private final Ticker ticker;
         final long start;
         final long deadline;
         final long timeoutNanos;
+        /** The thread that waits for this operation's result ({@link SyncTenantCacheImpl}), or null. */
+        final Thread waiter;
+        private long slowReadAt;
+        private volatile Runnable slowRead;
 
         Ctx(Duration timeout, Ticker ticker) {
+            this(timeout, ticker, null);
+        }
+
+        Ctx(Duration timeout, Ticker ticker, Thread waiter) {
             this.ticker = ticker;
             this.start = ticker.read();
             this.timeoutNanos = timeout.toNanos();
             this.deadline = start + timeoutNanos;
+            this.waiter = waiter;
         }
 
         long remaining() {
             return deadline - ticker.read();
+        }
+
+        /** Leaves {@code failover} to the waiter, to be fired if the read has no answer {@code afterNanos} from now. */
+        void leaveReadFailover(Runnable failover, long afterNanos) {
+            slowReadAt = ticker.read() + afterNanos;
+            slowRead = failover;
+        }
+
+        /** Nanoseconds until the read failover left to the waiter is due, or -1 if none was left. */
+        long untilReadFailover() {
+            return slowRead == null ? -1 : Math.max(0, slowReadAt - ticker.read());
+        }
+
+        /** Fires the read failover left to the waiter, once; a failure to start it is logged, as the timer does. */
+        void fireReadFailover() {
+            Runnable r = slowRead;
+            slowRead = null;
+            if (r != null) {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    LOG.warn("read failover failed to start", e);
+                }
+            }
+        }
+    }
+
+    /** The result of an operation a caller waits for: it carries the operation's {@link Ctx}. */
+    static final class Waited<T> extends CompletableFuture<T> {
+        final Ctx ctx;
+
+        Waited(Ctx ctx) {
+            this.ctx = ctx;
         }
     }
 
@@ -249,10 +294,11 @@ public final class ClientCore implements HearthClient {
         if (refused != null) {
             return CompletableFuture.failedFuture(refused);
         }
-        Ctx ctx = new Ctx(timeout, ticker);
         if (mode == ExecutionMode.CALLER_WAITS) {
+            Ctx ctx = new Ctx(timeout, ticker, Thread.currentThread());
             return accountedSync(ctx, start(body, ctx));
         }
+        Ctx ctx = new Ctx(timeout, ticker);
         CompletableFuture<T> result = new CompletableFuture<>();
         ScheduledFuture<?> armed;
         try {
@@ -287,7 +333,7 @@ public final class ClientCore implements HearthClient {
      * completed the work, usually Ignite's single network thread, which carries every answer of every caller.
      */
     private <T> CompletableFuture<T> accountedSync(Ctx ctx, CompletableFuture<T> work) {
-        CompletableFuture<T> result = new CompletableFuture<>();
+        CompletableFuture<T> result = new Waited<>(ctx);
         // Accounted when the result is settled, by the work or by the caller giving up at its deadline (await): a
         // request to a frozen node never completes (Ignite's async requests have no timeout), and it must still
         // count as a timeout, for the stats and the circuit breaker.

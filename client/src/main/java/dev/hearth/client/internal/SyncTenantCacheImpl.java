@@ -66,6 +66,9 @@ final class SyncTenantCacheImpl<V> implements TenantCache<V> {
             return value;
         }
         Duration timeout = async.timeout();
+        if (f instanceof ClientCore.Waited<T> w) {
+            awaitReadFailover(startNanos + timeout.toNanos() + SYNC_MARGIN_NANOS, w);
+        }
         try {
             long wait = startNanos + timeout.toNanos() + SYNC_MARGIN_NANOS - ticker.read();
             return f.get(Math.max(0, wait), TimeUnit.NANOSECONDS);
@@ -81,6 +84,30 @@ final class SyncTenantCacheImpl<V> implements TenantCache<V> {
             throw new HearthException("interrupted", e);
         } catch (ExecutionException e) {
             throw Failures.rethrow(e.getCause());
+        }
+    }
+
+    /**
+     * Where the operation left its read failover to this thread ({@link ReadFailover}): waits until it is due (never
+     * past {@code endNanos}) and fires it if there is still no answer. The outcome is left to the wait that follows.
+     */
+    private void awaitReadFailover(long endNanos, ClientCore.Waited<?> w) {
+        long due = w.ctx.untilReadFailover();
+        if (due < 0) {
+            return;
+        }
+        long wait = endNanos - ticker.read();
+        if (due >= wait) {
+            return; // the deadline comes first
+        }
+        try {
+            w.get(due, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            w.ctx.fireReadFailover();
+        } catch (ExecutionException e) {
+            // failed: the wait that follows reports it
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the wait that follows reports it
         }
     }
 
