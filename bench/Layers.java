@@ -126,6 +126,9 @@ public class Layers {
         HearthCacheManager sm = HearthCacheManager.builder(client).codec(TypedJsonCodec.trusting("java.lang")).build();
         org.springframework.cache.Cache spring = sm.getCache("layers-spring");
 
+        // The thin client's keys have the length of hearth-client's stored keys ("layers-client:k1"): with shorter
+        // ones the servers' CPU per operation came out 3-9% lower for the thin client than for every Hearth layer.
+        String thinPrefix = "layers-thin00:k";
         byte[][] rawValues = new byte[keys][];
         byte[][] clientValues = new byte[keys][];
         for (int k = 0; k < keys; k++) {
@@ -137,9 +140,9 @@ public class Layers {
         List<Variant> all = List.of(
                 new Variant("thin", (k, get) -> {
                     if (get) {
-                        raw.get("layer:t" + k);
+                        raw.get(thinPrefix + k);
                     } else {
-                        raw.put("layer:t" + k, rawValues[k]);
+                        raw.put(thinPrefix + k, rawValues[k]);
                     }
                 }),
                 hearthClient("client", tenant, clientValues),
@@ -179,7 +182,7 @@ public class Layers {
                 io1.withTimeout(Duration.ofSeconds(30)).flush();
                 client.tenant("layers-spring").withTimeout(Duration.ofSeconds(30)).flush();
                 for (int k = 0; k < keys; k++) {
-                    raw.remove("layer:t" + k);
+                    raw.remove(thinPrefix + k);
                 }
             } finally {
                 System.err.println("client: " + client.stats());

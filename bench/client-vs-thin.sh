@@ -10,7 +10,10 @@
 #   what a fresh JVM costs is then measured too, and single runs on a shared 2-core machine moved by 30%.
 #   VARIANTS (optional) compares other builds: space-separated LABEL:TARGET[:HEARTH_HOME], default
 #   "client:client thin:thin" (HEARTH_HOME: a checkout or distribution whose hearthctl runs that variant).
-# The Spring and JCache layers are measured the same way (one JVM, interleaved) by bench/layers.sh.
+# LAYERS=jcache,spring (optional, MODE=same-jvm): the Spring and JCache layers too, after the rounds: bench/layers.sh
+#   with the thin client, hearth-client and those layers in one JVM, each round starting one layer later, with the
+#   first --threads value, --keys and --server-pids given here; LAYER_SECONDS (default 2) per layer and round,
+#   LAYER_ROUNDS (default 30).
 # Raw outputs are kept in $OUT (default: a new temporary directory).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -66,6 +69,20 @@ if [ "$mode" = same-jvm ]; then
       }
       printf "failed operations: client %d, thin %d\n", failed["client"], failed["thin"]
     }'
+  if [ -n "${LAYERS:-}" ]; then
+    threads=16 keys=10000 pids=""
+    args=("$@")
+    for ((i = 0; i < ${#args[@]} - 1; i++)); do
+      case "${args[i]}" in
+        --threads) threads="${args[i + 1]%%,*}" ;;
+        --keys) keys="${args[i + 1]}" ;;
+        --server-pids) pids="${args[i + 1]}" ;;
+      esac
+    done
+    echo "layers: thin,client,$LAYERS in one JVM, $threads threads, ${LAYER_ROUNDS:-30} rounds" >&2
+    SERVER_PIDS="$pids" LAYERS="thin,client,$LAYERS" OUT="$out/layers" "$here/bench/layers.sh" "$servers" "$threads" \
+      "${LAYER_SECONDS:-2}" "${LAYER_ROUNDS:-30}" "$keys"
+  fi
   exit 0
 fi
 if [ "$mode" != processes ]; then
