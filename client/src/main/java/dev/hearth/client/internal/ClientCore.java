@@ -257,16 +257,12 @@ public final class ClientCore implements HearthClient {
             return slowRead == null ? -1 : Math.max(0, slowReadAt - ticker.read());
         }
 
-        /** Fires the read failover left to the waiter, once; a failure to start it is logged, as the timer does. */
+        /** Fires the read failover left to the waiter, once ({@link ReadFailover#fire}). */
         void fireReadFailover() {
             Runnable r = slowRead;
             slowRead = null;
             if (r != null) {
-                try {
-                    r.run();
-                } catch (RuntimeException e) {
-                    LOG.warn("read failover failed to start", e);
-                }
+                ReadFailover.fire(r);
             }
         }
     }

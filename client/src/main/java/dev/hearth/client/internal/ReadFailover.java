@@ -105,6 +105,15 @@ final class ReadFailover {
         return out;
     }
 
+    /** Starts a read's failover, from the timer or from its waiting caller; a failure to start it is logged. */
+    static void fire(Runnable failover) {
+        try {
+            failover.run();
+        } catch (RuntimeException e) {
+            LOG.warn("read failover failed to start", e);
+        }
+    }
+
     /**
      * Fires each read's failover once its budget has passed without an answer. One thread and a FIFO queue (every
      * read has the same budget, so the queue is in due order): adding costs one CAS, where a scheduled executor's
@@ -146,11 +155,7 @@ final class ReadFailover {
                 }
                 queue.poll();
                 if (!d.read().isDone()) {
-                    try {
-                        d.fire().run();
-                    } catch (RuntimeException e) {
-                        LOG.warn("read failover failed to start", e);
-                    }
+                    fire(d.fire());
                 }
             }
         }
