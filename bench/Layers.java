@@ -30,15 +30,16 @@ import org.apache.ignite.configuration.ClientConfiguration;
  * What each client layer costs against Ignite's raw thin client, side by side in one JVM and one run: the raw thin
  * client (the baseline), hearth-client (as built by default; "io": with sendFromCaller off, every call through an io
  * thread; "io1": that with one io thread),
- * hearth-jcache and hearth-spring's Spring Cache, each with the same threads, keys, value size and 90% gets, in
- * interleaved rounds (thin, client, jcache, spring; client, jcache, spring, thin; ...: each round starts one layer
- * later) so that whatever else the machine does hits all alike. Prints each layer's median ops/s and p99 over the
- * rounds and its ratio to the thin
- * client's. Values: 100-byte strings (the thin client stores 100 + 26 bytes, the size of hearth-client's envelope).
+ * hearth-jcache and hearth-spring's Spring Cache, each with the same threads, keys, value size and 90% gets. By
+ * default the same threads switch layer every second within each round ({@link Sliced}), so that whatever else the
+ * machine does hits all alike; SLICE=0 runs each layer alone for a whole window per round instead ({@link #rounds}).
+ * Prints each layer's medians over the rounds, the median of its per-round differences to the thin client and in how
+ * many rounds it was within 5% of it in both throughput and p99. Values: 100-byte strings (the thin client stores 100 + 26 bytes, the size of hearth-client's envelope).
  *
  * <p>Run by {@code bench/layers.sh} against a running cluster ({@code bin/hearthctl local up}).
  * Args: ADDRESSES [THREADS=16] [SECONDS=10] [ROUNDS=5] [KEYS=10000]. Env: LAYERS (which, in order), SEND_FROM_CALLER,
- * IO_THREADS, SERVER_PIDS (the nodes' pids: their CPU per operation from /proc is printed next to this JVM's).
+ * IO_THREADS, SERVER_PIDS (the nodes' pids: their CPU per operation from /proc is printed next to this JVM's), SLICE.
+ * SECONDS is each layer's measured time per round.
  */
 public class Layers {
     interface Op {
@@ -171,7 +172,12 @@ public class Layers {
                     .orElseThrow(() -> new IllegalArgumentException("no layer " + n))).toList();
         }
         try {
-            measure(variants, threads, seconds, rounds, keys);
+            preload(variants, keys);
+            // SLICE (seconds, default 1): the layers alternate in slices of that length within each round; 0: each
+            // layer runs alone for SECONDS per round, in turn (the method of the runs before 2026-12-07).
+            double slice = Double.parseDouble(System.getenv().getOrDefault("SLICE", "1"));
+            summary(slice > 0 ? sliced(variants, threads, seconds, rounds, keys, slice)
+                    : rounds(variants, threads, seconds, rounds, keys), threads);
         } finally {
             // Cleanup failures must not leave the JVM running (Ignite's client threads are not daemons).
             try {
@@ -206,12 +212,21 @@ public class Layers {
         });
     }
 
-    static void measure(List<Variant> variants, int threads, int seconds, int rounds, int keys) throws Exception {
+    /** Each layer writes every key once, so that gets hit from the start. */
+    static void preload(List<Variant> variants, int keys) {
         for (Variant v : variants) {
             for (int k = 0; k < keys; k++) {
                 v.op().run(k, false);
             }
         }
+    }
+
+    /**
+     * Whole rounds: each layer runs alone for {@code seconds} with its own threads, in turn. Separate windows of a few
+     * seconds moved by 2x on a shared machine; {@link Sliced} is the steadier way and the default.
+     */
+    static Map<String, List<Round>> rounds(List<Variant> variants, int threads, int seconds, int rounds, int keys)
+            throws Exception {
         Map<String, List<Round>> results = new LinkedHashMap<>();
         // Round 0 warms every layer up (JIT) and is not counted. Each round starts one layer later (thin, client,
         // jcache; client, jcache, thin; ...): with a fixed order, the same layer always followed the same one and took
@@ -221,38 +236,239 @@ public class Layers {
             for (int i = 0; i < variants.size(); i++) {
                 Variant v = variants.get((i + r) % variants.size());
                 Round x = run(v, threads, r == 0 ? Math.max(3, seconds / 2) : seconds, keys);
-                System.err.printf("round %d %-7s %9.0f ops/s  p99 %6.2f ms  failed %d  cpu/op client %.1f us, "
-                        + "servers %.1f us%n", r, v.name(), x.opsPerSecond(), x.p99Ms(), x.failed(),
-                        x.clientCpuUsPerOp(), x.serverCpuUsPerOp());
+                print(r, v.name(), x);
                 if (r > 0) {
                     results.computeIfAbsent(v.name(), n -> new ArrayList<>()).add(x);
                 }
             }
         }
-        // Without the thin layer (LAYERS) there is no baseline: the ratios print as NaN.
+        return results;
+    }
+
+    static void print(int round, String layer, Round x) {
+        System.err.printf("round %d %-7s %9.0f ops/s  p99 %6.2f ms  failed %d  cpu/op client %.1f us, servers %.1f us%n",
+                round, layer, x.opsPerSecond(), x.p99Ms(), x.failed(), x.clientCpuUsPerOp(), x.serverCpuUsPerOp());
+    }
+
+    /**
+     * Every layer in one round, driven by the same threads, which switch layer every {@code slice} seconds: each
+     * layer once per cycle of slices, in a new random order every cycle. Whatever the machine does during a round then falls on every layer alike, as with
+     * {@code hearthctl bench --compare} for two clients: rounds of whole windows per layer moved by up to 2x on this
+     * machine, so that differences of a few percent were lost in them.
+     */
+    static final class Sliced {
+        private final List<Variant> layers;
+        private final double slice;
+        private final int keys;
+        private final Recorder[] latency;
+        private final LongAdder[] failed;
+        private final List<Thread> workers = new ArrayList<>();
+        /** The layer the workers run; -1 stops them. */
+        private volatile int phase;
+        private volatile boolean recording;
+        private volatile Throwable error;
+        private final SplittableRandom orderRandom = new SplittableRandom(1);
+
+        Sliced(List<Variant> layers, int threads, double slice, int keys) {
+            this.layers = layers;
+            this.slice = slice;
+            this.keys = keys;
+            latency = new Recorder[layers.size()];
+            failed = new LongAdder[layers.size()];
+            for (int i = 0; i < layers.size(); i++) {
+                latency[i] = new Recorder(3);
+                failed[i] = new LongAdder();
+            }
+            for (int t = 0; t < threads; t++) {
+                SplittableRandom rnd = new SplittableRandom(t * 7919L + System.nanoTime());
+                Thread th = new Thread(() -> work(rnd), "layers-" + t);
+                th.setDaemon(true);
+                workers.add(th);
+                th.start();
+            }
+        }
+
+        private void work(SplittableRandom rnd) {
+            try {
+                int p;
+                while ((p = phase) >= 0) {
+                    int k = rnd.nextInt(keys);
+                    boolean get = rnd.nextInt(10) != 0;
+                    boolean rec = recording;
+                    long s = System.nanoTime();
+                    boolean ok = true;
+                    try {
+                        layers.get(p).op().run(k, get);
+                    } catch (RuntimeException e) {
+                        ok = false;
+                    }
+                    long took = System.nanoTime() - s;
+                    // Counted only if the whole operation ran inside a measured slice of its own layer.
+                    if (rec && recording && phase == p) {
+                        latency[p].recordValue(Math.max(1, took / 1000));
+                        if (!ok) {
+                            failed[p].increment();
+                        }
+                    }
+                }
+            } catch (Throwable e) {
+                error = e;
+                phase = -1;
+            }
+        }
+
+        /** One round: {@code seconds} measured per layer, in slices; what each layer did in it, by layer. */
+        List<Round> round(double seconds) throws InterruptedException {
+            int n = layers.size();
+            double[] measured = new double[n];
+            long[] cpu = new long[n];
+            long[] serverTicks = new long[n];
+            for (int i = 0; i < n; i++) {
+                latency[i].reset();
+                failed[i].reset();
+            }
+            int perLayer = Math.max(1, (int) Math.round(seconds / slice));
+            long sliceNanos = (long) (slice * 1e9);
+            long settleNanos = Math.min(sliceNanos / 4, 200_000_000L);
+            int[] order = new int[n];
+            for (int s = 0; s < perLayer * n && error == null; s++) {
+                if (s % n == 0) {
+                    shuffle(order);
+                }
+                int p = order[s % n];
+                if (p != phase) {
+                    recording = false;
+                    phase = p;
+                    sleepNanos(settleNanos); // operations of the previous layer still running finish first
+                }
+                long c0 = ownCpuNanos();
+                long s0 = serverTicks();
+                long t0 = System.nanoTime();
+                recording = true;
+                sleepNanos(sliceNanos);
+                recording = false;
+                measured[p] += (System.nanoTime() - t0) / 1e9;
+                cpu[p] += ownCpuNanos() - c0;
+                serverTicks[p] += s0 < 0 ? 0 : serverTicks() - s0;
+            }
+            if (error != null) {
+                throw new IllegalStateException("a load thread failed: " + error, error);
+            }
+            List<Round> out = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                Histogram h = latency[i].getIntervalHistogram();
+                long ops = Math.max(1, h.getTotalCount());
+                out.add(new Round((h.getTotalCount() - failed[i].sum()) / measured[i],
+                        h.getValueAtPercentile(99) / 1000.0, failed[i].sum(), cpu[i] / 1e3 / ops,
+                        SERVER_PIDS.length == 0 ? Double.NaN : serverTicks[i] * 10_000.0 / ops));
+            }
+            return out;
+        }
+
+        void stop() throws InterruptedException {
+            phase = -1;
+            for (Thread t : workers) {
+                t.join();
+            }
+        }
+
+        /**
+         * A new random order of the layers for the next cycle. A fixed order (thin, client, jcache, spring, spring,
+         * ...) repeated every 9.6 s beside the nodes' local-copy rounds every 10 s: for minutes the same layers met
+         * the rounds' writes, and the JCache and Spring layers came out 10-12% behind the thin client in one 80 s
+         * round and 5% ahead in the next.
+         */
+        private void shuffle(int[] order) {
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+            for (int i = order.length - 1; i > 0; i--) {
+                int j = orderRandom.nextInt(i + 1);
+                int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+        }
+
+        static void sleepNanos(long nanos) throws InterruptedException {
+            long end = System.nanoTime() + nanos;
+            long left;
+            while ((left = end - System.nanoTime()) > 0) {
+                java.util.concurrent.TimeUnit.NANOSECONDS.sleep(left);
+            }
+        }
+    }
+
+    static Map<String, List<Round>> sliced(List<Variant> variants, int threads, int seconds, int rounds, int keys,
+            double slice) throws Exception {
+        Map<String, List<Round>> results = new LinkedHashMap<>();
+        Sliced load = new Sliced(variants, threads, slice, keys);
+        try {
+            // Round 0 warms every layer up (JIT) and is not counted: as long as the others, since with half of that
+            // the first counted round still had the JCache and Spring layers 12-15% behind, and the next ones not.
+            for (int r = 0; r <= rounds; r++) {
+                List<Round> round = load.round(seconds);
+                for (int i = 0; i < variants.size(); i++) {
+                    print(r, variants.get(i).name(), round.get(i));
+                    if (r > 0) {
+                        results.computeIfAbsent(variants.get(i).name(), n -> new ArrayList<>()).add(round.get(i));
+                    }
+                }
+            }
+        } finally {
+            load.stop();
+        }
+        return results;
+    }
+
+    /**
+     * Each layer's medians over the rounds and, against the thin layer, the median of the per-round differences (a
+     * round's layers ran under the same conditions) and in how many rounds both throughput and p99 were within #19's
+     * 5%. Without the thin layer (LAYERS) there is no baseline: the differences print as NaN.
+     */
+    static void summary(Map<String, List<Round>> results, int threads) {
         List<Round> thin = results.getOrDefault("thin", List.of());
-        double thinOps = thin.isEmpty() ? Double.NaN : median(thin, Round::opsPerSecond);
-        double thinP99 = thin.isEmpty() ? Double.NaN : median(thin, Round::p99Ms);
-        double thinClientCpu = thin.isEmpty() ? Double.NaN : median(thin, Round::clientCpuUsPerOp);
-        double thinServerCpu = thin.isEmpty() ? Double.NaN : median(thin, Round::serverCpuUsPerOp);
-        // CPU per operation in microseconds, medians: the load JVM's own (client side) and the servers' (SERVER_PIDS).
-        System.out.printf("%-8s %8s %7s %10s %8s %12s %12s %10s %10s %10s %10s%n", "LAYER", "THREADS", "ROUNDS",
-                "OPS/S", "P99_MS", "OPS_VS_THIN", "P99_VS_THIN", "CLI_US_OP", "VS_THIN", "SRV_US_OP", "VS_THIN");
+        System.out.printf("%-8s %8s %7s %10s %8s %12s %12s %10s %10s %10s %10s %9s%n", "LAYER", "THREADS", "ROUNDS",
+                "OPS/S", "P99_MS", "OPS_VS_THIN", "P99_VS_THIN", "CLI_US_OP", "VS_THIN", "SRV_US_OP", "VS_THIN",
+                "WITHIN_5%");
         results.forEach((name, rs) -> {
-            double ops = median(rs, Round::opsPerSecond);
-            double p99 = median(rs, Round::p99Ms);
-            double cli = median(rs, Round::clientCpuUsPerOp);
-            double srv = median(rs, Round::serverCpuUsPerOp);
-            long failed = rs.stream().mapToLong(Round::failed).sum();
-            System.out.printf("%-8s %8d %7d %10.0f %8.2f %11.1f%% %11.1f%% %10.1f %9.1f%% %10.1f %9.1f%%%s%n", name,
-                    threads, rs.size(), ops, p99, 100 * (ops / thinOps - 1), 100 * (p99 / thinP99 - 1), cli,
-                    100 * (cli / thinClientCpu - 1), srv, 100 * (srv / thinServerCpu - 1),
-                    failed > 0 ? "  failed " + failed : "");
+            List<double[]> d = new ArrayList<>(); // per round: ops, p99, client CPU, servers' CPU, each vs thin
+            int within = 0;
+            for (int r = 0; r < rs.size() && r < thin.size(); r++) {
+                Round x = rs.get(r);
+                Round t = thin.get(r);
+                double[] v = {pct(x.opsPerSecond(), t.opsPerSecond()), pct(x.p99Ms(), t.p99Ms()),
+                        pct(x.clientCpuUsPerOp(), t.clientCpuUsPerOp()), pct(x.serverCpuUsPerOp(), t.serverCpuUsPerOp())};
+                d.add(v);
+                within += v[0] >= -5 && v[1] <= 5 ? 1 : 0;
+            }
+            long failedOps = rs.stream().mapToLong(Round::failed).sum();
+            System.out.printf("%-8s %8d %7d %10.0f %8.2f %11.1f%% %11.1f%% %10.1f %9.1f%% %10.1f %9.1f%% %9s%s%n",
+                    name, threads, rs.size(), median(rs, Round::opsPerSecond), median(rs, Round::p99Ms),
+                    medianOf(d, 0), medianOf(d, 1), median(rs, Round::clientCpuUsPerOp), medianOf(d, 2),
+                    median(rs, Round::serverCpuUsPerOp), medianOf(d, 3),
+                    d.isEmpty() ? "n/a" : within + "/" + d.size(), failedOps > 0 ? "  failed " + failedOps : "");
         });
     }
 
+    static double pct(double x, double base) {
+        return 100 * (x / base - 1);
+    }
+
+    static double medianOf(List<double[]> rows, int column) {
+        return median(rows.stream().mapToDouble(r -> r[column]).toArray());
+    }
+
     static double median(List<Round> rs, java.util.function.ToDoubleFunction<Round> f) {
-        double[] a = rs.stream().mapToDouble(f).sorted().toArray();
+        return median(rs.stream().mapToDouble(f).toArray());
+    }
+
+    static double median(double[] values) {
+        if (values.length == 0) {
+            return Double.NaN;
+        }
+        double[] a = values.clone();
+        Arrays.sort(a);
         return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
     }
 

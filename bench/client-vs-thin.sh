@@ -11,9 +11,9 @@
 #   VARIANTS (optional) compares other builds: space-separated LABEL:TARGET[:HEARTH_HOME], default
 #   "client:client thin:thin" (HEARTH_HOME: a checkout or distribution whose hearthctl runs that variant).
 # LAYERS=jcache,spring (optional, MODE=same-jvm): the Spring and JCache layers too, after the rounds: bench/layers.sh
-#   with the thin client, hearth-client and those layers in one JVM, each round starting one layer later, with the
-#   first --threads value, --keys and --server-pids given here; LAYER_SECONDS (default 2) per layer and round,
-#   LAYER_ROUNDS (default 30).
+#   with the thin client, hearth-client and those layers in one JVM, the same threads switching layer every second in
+#   a random order, with the first --threads value, --keys and --server-pids given here; LAYER_SECONDS (default 20)
+#   measured per layer and round, LAYER_ROUNDS (default 6) after one round of warm-up.
 # Raw outputs are kept in $OUT (default: a new temporary directory).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -79,9 +79,9 @@ if [ "$mode" = same-jvm ]; then
         --server-pids) pids="${args[i + 1]}" ;;
       esac
     done
-    echo "layers: thin,client,$LAYERS in one JVM, $threads threads, ${LAYER_ROUNDS:-30} rounds" >&2
+    echo "layers: thin,client,$LAYERS in one JVM, $threads threads, ${LAYER_ROUNDS:-6} rounds" >&2
     SERVER_PIDS="$pids" LAYERS="thin,client,$LAYERS" OUT="$out/layers" "$here/bench/layers.sh" "$servers" "$threads" \
-      "${LAYER_SECONDS:-2}" "${LAYER_ROUNDS:-30}" "$keys"
+      "${LAYER_SECONDS:-20}" "${LAYER_ROUNDS:-6}" "$keys"
   fi
   exit 0
 fi

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # What each client layer costs against Ignite's raw thin client: the raw thin client, hearth-client, hearth-jcache and
-# hearth-spring (Spring Cache), side by side in one JVM, interleaved rounds; prints median ops/s and p99 per layer and
-# the ratio to the thin client (bench/Layers.java). Needs `mvn -B package -DskipTests` and a running cluster.
+# hearth-spring (Spring Cache), side by side in one JVM: in each round the same threads switch layer every second;
+# prints median ops/s and p99 per layer, the median of its per-round differences to the thin client and in how many
+# rounds it was within 5% of it (bench/Layers.java). Needs `mvn -B package -DskipTests` and a running cluster.
 # Usage: bench/layers.sh HOST:PORT,... [THREADS=16] [SECONDS=10] [ROUNDS=5] [KEYS=10000]
+#   SECONDS: each layer's measured time per round. SLICE=N (default 1): seconds per slice; SLICE=0: each layer alone
+#   for SECONDS per round, in turn, each round starting one layer later (the method of the runs before 2026-12-07).
 #   LAYERS=thin,client (optional) runs only those layers, in that order.
 #   JAVA_OPTS (optional) adds flags to the load JVM, e.g. -XX:StartFlightRecording=filename=/tmp/l.jfr.
 #   SEND_FROM_CALLER=false builds the client, jcache and spring layers without sendFromCaller (on by default; layers

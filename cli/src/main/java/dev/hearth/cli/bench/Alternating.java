@@ -95,11 +95,18 @@ final class Alternating {
                 phase = s % 2;
                 sleep(Math.min(sliceNanos, warmEnd - System.nanoTime()));
             }
-            // A B B A A B B A ...: each client goes first after a switch as often as second.
+            // Pairs of slices, A B or B A at random: a fixed A B B A repeated every 4-5 s, and a node's periodic
+            // work (local-copy rounds every 10 s) can fall on the same side for minutes (bench/Layers.java saw a
+            // fixed order of four layers swing them by 10% per round that way).
             int slices = Math.max(2, (int) Math.round(2 * seconds / sliceSeconds));
             long settle = Math.min(sliceNanos / 4, TimeUnit.MILLISECONDS.toNanos(200));
+            SplittableRandom order = new SplittableRandom(1);
+            int first = 0;
             for (int s = 0; s < slices && error[0] == null; s++) {
-                int p = (s / 2 + s) % 2 == 0 ? 0 : 1;
+                if (s % 2 == 0) {
+                    first = order.nextInt(2);
+                }
+                int p = s % 2 == 0 ? first : 1 - first;
                 if (s == 0 || p != phase) {
                     recording = false;
                     phase = p;
