@@ -28,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -267,12 +268,36 @@ public final class ClientCore implements HearthClient {
         }
     }
 
-    /** The result of an operation a caller waits for: it carries the operation's {@link Ctx}. */
+    /**
+     * The result of an operation a caller waits for: it carries the operation's {@link Ctx}, and whoever settles it
+     * (the work's completion, or the caller giving up at its deadline) accounts for the operation right after,
+     * exactly once. Not a dependent stage: those ran on Ignite's single network thread, which carries every answer.
+     */
     static final class Waited<T> extends CompletableFuture<T> {
         final Ctx ctx;
+        private final BiConsumer<Ctx, Throwable> account;
 
-        Waited(Ctx ctx) {
+        Waited(Ctx ctx, BiConsumer<Ctx, Throwable> account) {
             this.ctx = ctx;
+            this.account = account;
+        }
+
+        @Override
+        public boolean complete(T value) {
+            if (!super.complete(value)) {
+                return false;
+            }
+            account.accept(ctx, null);
+            return true;
+        }
+
+        @Override
+        public boolean completeExceptionally(Throwable error) {
+            if (!super.completeExceptionally(error)) {
+                return false;
+            }
+            account.accept(ctx, error);
+            return true;
         }
     }
 
@@ -325,15 +350,14 @@ public final class ClientCore implements HearthClient {
     }
 
     /**
-     * The {@link ExecutionMode#CALLER_WAITS} completion: one stage, not two, since it runs on the thread that
-     * completed the work, usually Ignite's single network thread, which carries every answer of every caller.
+     * The {@link ExecutionMode#CALLER_WAITS} completion: one stage, since it runs on the thread that completed the
+     * work, usually Ignite's single network thread, which carries every answer of every caller.
      */
     private <T> CompletableFuture<T> accountedSync(Ctx ctx, CompletableFuture<T> work) {
-        CompletableFuture<T> result = new Waited<>(ctx);
         // Accounted when the result is settled, by the work or by the caller giving up at its deadline (await): a
         // request to a frozen node never completes (Ignite's async requests have no timeout), and it must still
         // count as a timeout, for the stats and the circuit breaker.
-        result.whenComplete((r, e) -> account(ctx, e));
+        Waited<T> result = new Waited<>(ctx, this::account);
         work.whenComplete((r, e) -> complete(result, r, e == null ? null : Failures.map(e)));
         return result;
     }

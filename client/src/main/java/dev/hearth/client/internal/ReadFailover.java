@@ -3,9 +3,9 @@ package dev.hearth.client.internal;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -54,55 +54,88 @@ final class ReadFailover {
         if (primary.isDone()) {
             return primary;
         }
-        CompletableFuture<T> out = new CompletableFuture<>();
-        // Reads still waiting for an answer: the primary plus each hedged one; the last failure fails the read.
-        AtomicInteger pending = new AtomicInteger(1);
-        AtomicReference<Throwable> firstFailure = new AtomicReference<>();
-        Consumer<Throwable> failed = e -> {
-            firstFailure.compareAndSet(null, e);
-            if (pending.decrementAndGet() == 0) {
-                out.completeExceptionally(firstFailure.get());
-            }
-        };
-        primary.whenComplete((r, e) -> {
-            if (e == null) {
-                out.complete(r);
-            } else {
-                failed.accept(e);
-            }
-        });
-        Runnable fire = () -> {
-            if (out.isDone() || ctx.remaining() <= 0 || closed.getAsBoolean()) {
-                return;
-            }
-            // Held up by a large count while sending, so that early failures cannot fail the read too soon.
-            final int hold = 1 << 20;
-            if (pending.getAndAdd(hold) == 0) {
-                return; // already failed
-            }
-            CompletableFuture<T> hedged = new CompletableFuture<>();
-            hedged.whenComplete((r, e) -> {
-                if (e == null && out.complete(r)) {
-                    stats.readFailoverAnswers.increment();
-                }
-            });
-            int sent = hedge.apply(hedged, failed);
-            if (sent > 0) {
-                stats.readFailovers.increment();
-            }
-            if (pending.addAndGet(sent - hold) == 0) {
-                out.completeExceptionally(firstFailure.get());
-            }
-        };
+        Race<T> out = new Race<>(ctx, hedge);
+        primary.whenComplete(out);
         if (ctx.waiter == Thread.currentThread()) {
             // The caller waits for this read anyway (the blocking view): it fires the failover itself if its wait
             // outlasts the budget. Queueing every read for the timer thread cost that thread's polling and the
             // queue's contention: about a tenth of the client's CPU at 16 callers.
-            ctx.leaveReadFailover(fire, timer.budgetNanos);
+            ctx.leaveReadFailover(out, timer.budgetNanos);
         } else {
-            timer.add(out, fire);
+            timer.add(out, out);
         }
         return out;
+    }
+
+    /**
+     * One read and its failover, in one object: the read's result, the primary's completion, the failover to fire
+     * and what a failed copy reports. Every read makes one (the failover itself is rare); the lambdas and atomics it
+     * replaced were five more objects per read, made and completed on the callers' threads and Ignite's network thread.
+     */
+    private final class Race<T> extends CompletableFuture<T>
+            implements Runnable, Consumer<Throwable>, BiConsumer<T, Throwable> {
+        private static final int HOLD = 1 << 20;
+        @SuppressWarnings("rawtypes")
+        private static final AtomicIntegerFieldUpdater<Race> PENDING =
+                AtomicIntegerFieldUpdater.newUpdater(Race.class, "pending");
+        private final ClientCore.Ctx ctx;
+        private final BiFunction<CompletableFuture<T>, Consumer<Throwable>, Integer> hedge;
+        /** Reads still waiting for an answer: the primary plus each hedged one; the last failure fails the read. */
+        private volatile int pending = 1;
+        private volatile Throwable firstFailure;
+
+        Race(ClientCore.Ctx ctx, BiFunction<CompletableFuture<T>, Consumer<Throwable>, Integer> hedge) {
+            this.ctx = ctx;
+            this.hedge = hedge;
+        }
+
+        /** The primary's answer. */
+        @Override
+        public void accept(T value, Throwable error) {
+            if (error == null) {
+                complete(value);
+            } else {
+                accept(error);
+            }
+        }
+
+        /** A copy (the primary or a hedged read) failed. */
+        @Override
+        public void accept(Throwable error) {
+            synchronized (this) {
+                if (firstFailure == null) {
+                    firstFailure = error;
+                }
+            }
+            if (PENDING.decrementAndGet(this) == 0) {
+                completeExceptionally(firstFailure);
+            }
+        }
+
+        /** The failover: the same read to the other nodes, unless answered, past the deadline or closed. */
+        @Override
+        public void run() {
+            if (isDone() || ctx.remaining() <= 0 || closed.getAsBoolean()) {
+                return;
+            }
+            // Held up by a large count while sending, so that early failures cannot fail the read too soon.
+            if (PENDING.getAndAdd(this, HOLD) == 0) {
+                return; // already failed
+            }
+            CompletableFuture<T> hedged = new CompletableFuture<>();
+            hedged.whenComplete((r, e) -> {
+                if (e == null && complete(r)) {
+                    stats.readFailoverAnswers.increment();
+                }
+            });
+            int sent = hedge.apply(hedged, this);
+            if (sent > 0) {
+                stats.readFailovers.increment();
+            }
+            if (PENDING.addAndGet(this, sent - HOLD) == 0) {
+                completeExceptionally(firstFailure);
+            }
+        }
     }
 
     /** Starts a read's failover, from the timer or from its waiting caller; a failure to start it is logged. */
