@@ -28,8 +28,8 @@ import org.apache.ignite.configuration.ClientConfiguration;
 
 /**
  * What each client layer costs against Ignite's raw thin client, side by side in one JVM and one run: the raw thin
- * client (the baseline), hearth-client (as built by default; "io": with sendFromCaller off, every call through an io
- * thread; "io1": that with one io thread),
+ * client (the baseline; "thinttl": writing with hearth-client's eternal expiry policy), hearth-client (as built by
+ * default; "io": with sendFromCaller off, every call through an io thread; "io1": that with one io thread),
  * hearth-jcache and hearth-spring's Spring Cache, each with the same threads, keys, value size and 90% gets. By
  * default the same threads switch layer every second within each round ({@link Sliced}), so that whatever else the
  * machine does hits all alike; SLICE=0 runs each layer alone for a whole window per round instead ({@link #rounds}).

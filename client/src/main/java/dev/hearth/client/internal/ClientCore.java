@@ -284,20 +284,19 @@ public final class ClientCore implements HearthClient {
 
         @Override
         public boolean complete(T value) {
-            if (!super.complete(value)) {
-                return false;
-            }
-            account.accept(ctx, null);
-            return true;
+            return accounted(super.complete(value), null);
         }
 
         @Override
         public boolean completeExceptionally(Throwable error) {
-            if (!super.completeExceptionally(error)) {
-                return false;
+            return accounted(super.completeExceptionally(error), error);
+        }
+
+        private boolean accounted(boolean settledNow, Throwable error) {
+            if (settledNow) {
+                account.accept(ctx, error);
             }
-            account.accept(ctx, error);
-            return true;
+            return settledNow;
         }
     }
 
