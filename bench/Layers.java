@@ -34,7 +34,8 @@ import org.apache.ignite.configuration.ClientConfiguration;
  * default the same threads switch layer every second within each round ({@link Sliced}), so that whatever else the
  * machine does hits all alike; SLICE=0 runs each layer alone for a whole window per round instead ({@link #rounds}).
  * Prints each layer's medians over the rounds, the median of its per-round differences to the thin client and in how
- * many rounds it was within 5% of it in both throughput and p99. Values: 100-byte strings (the thin client stores 100 + 26 bytes, the size of hearth-client's envelope).
+ * many rounds it was within 5% of it in both throughput and p99. Values: 100-byte strings (the thin client stores
+ * 100 + 26 bytes, the size of hearth-client's envelope).
  *
  * <p>Run by {@code bench/layers.sh} against a running cluster ({@code bin/hearthctl local up}).
  * Args: ADDRESSES [THREADS=16] [SECONDS=10] [ROUNDS=5] [KEYS=10000]. Env: LAYERS (which, in order), SEND_FROM_CALLER,
@@ -260,15 +261,16 @@ public class Layers {
     }
 
     static void print(int round, String layer, Round x) {
-        System.err.printf("round %d %-7s %9.0f ops/s  p99 %6.2f ms  failed %d  cpu/op client %.1f us, servers %.1f us%n",
+        System.err.printf("round %d %-7s %9.0f ops/s  p99 %6.2f ms  failed %d  cpu/op client %.1f us, "
+                + "servers %.1f us%n",
                 round, layer, x.opsPerSecond(), x.p99Ms(), x.failed(), x.clientCpuUsPerOp(), x.serverCpuUsPerOp());
     }
 
     /**
      * Every layer in one round, driven by the same threads, which switch layer every {@code slice} seconds: each
-     * layer once per cycle of slices, in a new random order every cycle. Whatever the machine does during a round then falls on every layer alike, as with
-     * {@code hearthctl bench --compare} for two clients: rounds of whole windows per layer moved by up to 2x on this
-     * machine, so that differences of a few percent were lost in them.
+     * layer once per cycle of slices, in a new random order every cycle. Whatever the machine does during a round
+     * then falls on every layer alike, as with {@code hearthctl bench --compare} for two clients: rounds of whole
+     * windows per layer moved by up to 2x on this machine, so that differences of a few percent were lost in them.
      */
     static final class Sliced {
         private final List<Variant> layers;
@@ -452,7 +454,8 @@ public class Layers {
                 Round x = rs.get(r);
                 Round t = thin.get(r);
                 double[] v = {pct(x.opsPerSecond(), t.opsPerSecond()), pct(x.p99Ms(), t.p99Ms()),
-                        pct(x.clientCpuUsPerOp(), t.clientCpuUsPerOp()), pct(x.serverCpuUsPerOp(), t.serverCpuUsPerOp())};
+                        pct(x.clientCpuUsPerOp(), t.clientCpuUsPerOp()),
+                        pct(x.serverCpuUsPerOp(), t.serverCpuUsPerOp())};
                 d.add(v);
                 within += v[0] >= -5 && v[1] <= 5 ? 1 : 0;
             }
