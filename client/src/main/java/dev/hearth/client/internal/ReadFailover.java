@@ -62,7 +62,7 @@ final class ReadFailover {
             // queue's contention: about a tenth of the client's CPU at 16 callers.
             ctx.leaveReadFailover(out, timer.budgetNanos);
         } else {
-            timer.add(out, out);
+            timer.add(out);
         }
         return out;
     }
@@ -158,7 +158,7 @@ final class ReadFailover {
         private final Thread thread;
         private volatile boolean stopped;
 
-        private record Due(long atNanos, CompletableFuture<?> read, Runnable fire) {
+        private record Due(long atNanos, Race<?> read) {
         }
 
         FailoverTimer(long budgetNanos) {
@@ -168,8 +168,8 @@ final class ReadFailover {
             thread.start();
         }
 
-        void add(CompletableFuture<?> read, Runnable fire) {
-            queue.add(new Due(System.nanoTime() + budgetNanos, read, fire));
+        void add(Race<?> read) {
+            queue.add(new Due(System.nanoTime() + budgetNanos, read));
         }
 
         private void loop() {
@@ -188,7 +188,7 @@ final class ReadFailover {
                 }
                 queue.poll();
                 if (!d.read().isDone()) {
-                    fire(d.fire());
+                    fire(d.read());
                 }
             }
         }
