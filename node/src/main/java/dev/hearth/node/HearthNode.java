@@ -1025,7 +1025,7 @@ public final class HearthNode implements AutoCloseable {
         @Override
         public StopSafety safety() {
             NodeStatus d = delegate;
-            return d == null ? new StopSafety(false, List.of("the node is still starting")) : d.safety();
+            return d == null ? new StopSafety(false, List.of(Readiness.STILL_STARTING)) : d.safety();
         }
 
         @Override
@@ -1038,7 +1038,7 @@ public final class HearthNode implements AutoCloseable {
         public NodeSnapshot snapshot() {
             NodeStatus d = delegate;
             if (d == null) {
-                throw new IllegalStateException("the node is still starting");
+                throw new IllegalStateException(Readiness.STILL_STARTING);
             }
             return d.snapshot();
         }

@@ -6,6 +6,7 @@ import dev.hearth.cli.http.AdminClient;
 import dev.hearth.cli.output.Durations;
 import dev.hearth.cli.output.Progress;
 import dev.hearth.cli.output.Table;
+import dev.hearth.wire.status.Readiness;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,13 +22,15 @@ import java.util.Map;
  * again by name through the other members.
  */
 public final class Restarter {
-    private static final long POLL_MILLIS = 300;
+    private static final long POLL_MILLIS = 100;
 
     private final String seed;
     private final Duration timeout;
     private final Progress progress;
     private final KubeApi kube;
     private final java.util.Map<String, String> podUids = new java.util.HashMap<>();
+    /** When the node being restarted was first seen up but not yet joined (System.nanoTime()); 0: not yet. */
+    private long startingSeen;
 
     public Restarter(String seed, Duration timeout, Progress progress) {
         this(seed, timeout, progress, null);
@@ -41,9 +44,16 @@ public final class Restarter {
         this.kube = kube;
     }
 
-    /** What happened to one node. */
-    public record NodeResult(String name, String admin, long stopMillis, long startMillis, long readyMillis,
-            long settleMillis, long totalMillis) {
+    /**
+     * What happened to one node, in milliseconds: {@code settleMillis} waiting until stopping it was safe,
+     * {@code stopMillis} until it no longer answered as itself, {@code startMillis} until its new process answered as
+     * a node still starting (its supervisor, the JVM, its config; 0 when no poll caught that moment, and the start is
+     * then in {@code joinMillis}), {@code joinMillis} until it answered as a member of the cluster (discovery, the
+     * partition exchange), {@code rebalanceMillis} until it was ready (held every partition it owns), and
+     * {@code totalMillis} all of them.
+     */
+    public record NodeResult(String name, String admin, long stopMillis, long startMillis, long joinMillis,
+            long rebalanceMillis, long settleMillis, long totalMillis) {
     }
 
     public Map<String, Object> run(List<String> names, boolean dryRun) {
@@ -182,6 +192,7 @@ public final class Restarter {
             awaitSafe(cluster, m.name(), tag, deadline);
         }
         long settled = System.nanoTime();
+        startingSeen = 0;
         AdminClient[] node = {m.client()};
         JsonNode before = node[0].get("/status");
         String oldId = before.path("node").path("id").asText();
@@ -197,20 +208,31 @@ public final class Restarter {
         }
         long stopped = System.nanoTime();
         progress.line(tag + ": stopped after " + Durations.format(ms(settled, stopped)) + "; waiting for its supervisor to start it");
-        // Starting: until it answers as a new node (a new Ignite node id).
+        // Starting: until it answers as a new node (a new Ignite node id). On the way its new process answers as a
+        // node still starting (its admin port opens before it joins): that moment splits the start from the join.
         JsonNode s;
+        long up = 0;
         while (true) {
             s = locateStatus(cluster, m.name(), node);
+            if (up == 0 && startingSeen != 0) {
+                // Seen by the last poll of the stop already: the new process was up when the old one was gone.
+                up = Math.max(startingSeen, stopped);
+                progress.line(tag + ": process up after " + Durations.format(ms(stopped, up)) + "; joining");
+            }
             if (s != null && !oldId.equals(s.path("node").path("id").asText())) {
                 break;
             }
-            progress.update(tag + ": starting (" + Durations.format(ms(stopped, System.nanoTime())) + ")");
+            progress.update(tag + ": " + (up == 0 ? "starting (" : "joining (")
+                    + Durations.format(ms(stopped, System.nanoTime())) + ")");
             sleepUntil(deadline, tag, kube != null ? "come back (is pod " + m.name() + " recreated? kubectl get pod "
                     + m.name() + " -n " + kube.namespace() + ")" : "start (is the node supervised? hearthctl local, "
                     + "systemd Restart=always or a Kubernetes StatefulSet restarts it; with Kubernetes, give --kube-api)");
         }
         long started = System.nanoTime();
-        progress.line(tag + ": started after " + Durations.format(ms(stopped, started)) + "; rebalancing");
+        if (up == 0) {
+            up = stopped;
+        }
+        progress.line(tag + ": joined after " + Durations.format(ms(stopped, started)) + "; rebalancing");
         // Rebalancing: until the node is ready (holds every partition assigned to it).
         while (s == null || !s.path("node").path("ready").asBoolean(false)) {
             int moving = 0;
@@ -225,10 +247,11 @@ public final class Restarter {
         }
         long ready = System.nanoTime();
         progress.line(tag + ": ready; back in " + Durations.format(ms(settled, ready)) + " (stop "
-                + Durations.format(ms(settled, stopped)) + ", start " + Durations.format(ms(stopped, started))
-                + ", rebalance " + Durations.format(ms(started, ready)) + ")");
-        return new NodeResult(m.name(), node[0].address(), ms(settled, stopped), ms(stopped, started), ms(started, ready),
-                ms(t0, settled), ms(t0, ready));
+                + Durations.format(ms(settled, stopped)) + ", start " + Durations.format(ms(stopped, up))
+                + ", join " + Durations.format(ms(up, started)) + ", rebalance " + Durations.format(ms(started, ready))
+                + ")");
+        return new NodeResult(m.name(), node[0].address(), ms(settled, stopped), ms(stopped, up), ms(up, started),
+                ms(started, ready), ms(t0, settled), ms(t0, ready));
     }
 
     /** Waits until stopping {@code target} (null: any node) would be safe. */
@@ -249,13 +272,19 @@ public final class Restarter {
         }
     }
 
-    private static JsonNode tryStatus(AdminClient node) {
+    /** The node's /status, or null when it gives none; notes in {@link #startingSeen} a node that is starting. */
+    private JsonNode tryStatus(AdminClient node) {
         try {
             return new AdminClient(node.address(), Duration.ofSeconds(5)).get("/status");
         } catch (AdminClient.Unauthorised e) {
             // Waiting would not help: a restarted node that refuses the token has another one configured.
             throw e;
-        } catch (CliException | AdminClient.AdminException e) {
+        } catch (AdminClient.AdminException e) {
+            if (startingSeen == 0 && e.status() == 503 && Readiness.STILL_STARTING.equals(e.getMessage())) {
+                startingSeen = System.nanoTime();
+            }
+            return null;
+        } catch (CliException e) {
             return null;
         }
     }
@@ -278,11 +307,11 @@ public final class Restarter {
         if (Boolean.TRUE.equals(result.get("dryRun"))) {
             return "dry run: would restart, in order: " + String.join(", ", (List<String>) result.get("plan")) + "\n";
         }
-        Table t = new Table("NODE", "ADMIN", "WAIT-SAFE", "STOP", "START", "REBALANCE", "TOTAL");
+        Table t = new Table("NODE", "ADMIN", "WAIT-SAFE", "STOP", "START", "JOIN", "REBALANCE", "TOTAL");
         for (NodeResult n : nodes) {
             t.row(n.name(), n.admin(), Durations.format(n.settleMillis()), Durations.format(n.stopMillis()),
-                    Durations.format(n.startMillis()), Durations.format(n.readyMillis()),
-                    Durations.format(n.totalMillis()));
+                    Durations.format(n.startMillis()), Durations.format(n.joinMillis()),
+                    Durations.format(n.rebalanceMillis()), Durations.format(n.totalMillis()));
         }
         return t.render() + "total: " + Durations.format((Long) result.get("totalMillis")) + "\n";
     }

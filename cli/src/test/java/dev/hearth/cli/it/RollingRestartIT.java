@@ -4,7 +4,9 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.cli.CliRun;
+import dev.hearth.cli.http.AdminClient;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -249,7 +251,7 @@ class RollingRestartIT {
         // Both loads run before the restart starts, and go on after it ends.
         await().atMost(Duration.ofSeconds(60)).until(() -> thin.gets.get() >= 200 && memcached.gets.get() >= 200);
         long t0 = System.nanoTime();
-        CliRun r = CliRun.of("rolling-restart", "--admin", cluster.admin(), "--timeout", "4m");
+        CliRun r = CliRun.of("rolling-restart", "--admin", cluster.admin(), "--timeout", "4m", "-o", "json");
         long millis = (System.nanoTime() - t0) / 1_000_000;
         long thinAfter = thin.gets.get();
         long memcachedAfter = memcached.gets.get();
@@ -262,6 +264,17 @@ class RollingRestartIT {
         System.out.println(r.err());
         System.out.println(r.out());
         assertEquals(0, r.code(), r.toString());
+        // The per-node breakdown: a node's admin port answers "still starting" from before it joins, so every
+        // restart shows a start (process up) and a join of their own, and they add up to the node's time.
+        JsonNode result = AdminClient.JSON.readTree(r.out());
+        assertEquals(cluster.nodes, result.path("nodes").size(), r.out());
+        for (JsonNode n : result.path("nodes")) {
+            assertTrue(n.path("startMillis").asLong() > 0 && n.path("joinMillis").asLong() > 0, n.toString());
+            long parts = n.path("settleMillis").asLong() + n.path("stopMillis").asLong()
+                    + n.path("startMillis").asLong() + n.path("joinMillis").asLong()
+                    + n.path("rebalanceMillis").asLong();
+            assertTrue(Math.abs(n.path("totalMillis").asLong() - parts) <= 5, n.toString());
+        }
         // Every acknowledged write is still there, with its last acknowledged version.
         long missing = 0;
         for (int t = 0; t < THREADS; t++) {

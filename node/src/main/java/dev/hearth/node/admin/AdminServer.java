@@ -387,7 +387,7 @@ public final class AdminServer implements AutoCloseable {
             case MEMBERSHIP_FORGET: {
                 MembershipOperations m = membership;
                 if (m == null) {
-                    return error(HttpResponseStatus.SERVICE_UNAVAILABLE, "the node is still starting");
+                    return error(HttpResponseStatus.SERVICE_UNAVAILABLE, Readiness.STILL_STARTING);
                 }
                 if (route == Route.MEMBERSHIP_FORGET) {
                     String node = req.param("node");
@@ -404,7 +404,7 @@ public final class AdminServer implements AutoCloseable {
         if (route.integrity) {
             IntegrityOperations i = integrity;
             if (i == null) {
-                return error(HttpResponseStatus.SERVICE_UNAVAILABLE, "the node is still starting");
+                return error(HttpResponseStatus.SERVICE_UNAVAILABLE, Readiness.STILL_STARTING);
             }
             return switch (route) {
                 case VERIFY -> req.method().equals("POST")
@@ -428,7 +428,7 @@ public final class AdminServer implements AutoCloseable {
         }
         AdminOperations o = operations;
         if (o == null) {
-            return error(HttpResponseStatus.SERVICE_UNAVAILABLE, "the node is still starting");
+            return error(HttpResponseStatus.SERVICE_UNAVAILABLE, Readiness.STILL_STARTING);
         }
         return switch (route) {
             case SHUTDOWN -> jsonResponse(HttpResponseStatus.ACCEPTED, o.shutdown(req.flag("force")));
@@ -454,7 +454,7 @@ public final class AdminServer implements AutoCloseable {
         }
         TenantOperations t = tenantOperations;
         if (t == null) {
-            return error(HttpResponseStatus.SERVICE_UNAVAILABLE, "the node is still starting");
+            return error(HttpResponseStatus.SERVICE_UNAVAILABLE, Readiness.STILL_STARTING);
         }
         HttpResponseStatus ok = HttpResponseStatus.OK;
         return switch (route) {
