@@ -582,7 +582,12 @@ public final class HearthNode implements AutoCloseable {
         // the same point of each round, so a write reaches the disk within one interval. With a fixed delay it took
         // the interval plus a round, and a round of 1 GiB under writes takes 4-6 s: a kill -9 of every node lost
         // 3.7% of the writes older than the interval (bench/one-gib.sh STEPS=kill9).
-        localCopyExecutor.scheduleAtFixedRate(() -> writeLocalCopy(every), 0, every, TimeUnit.MILLISECONDS);
+        // The first round at once, the later ones at a phase of this node's own: nodes that started together (a
+        // whole cluster, or every node of one machine) would otherwise write their rounds in step, and their CPU
+        // would come in bursts on a shared machine instead of evenly.
+        localCopyExecutor.execute(() -> writeLocalCopy(every));
+        long phase = 1 + java.util.concurrent.ThreadLocalRandom.current().nextLong(every);
+        localCopyExecutor.scheduleAtFixedRate(() -> writeLocalCopy(every), phase, every, TimeUnit.MILLISECONDS);
     }
 
     private void writeLocalCopy(long every) {

@@ -148,13 +148,14 @@ public record HearthConfig(
      * loses at most that much); {@code finalWriteTimeout}: longest a stop or a segmented node spends writing it.
      */
     /**
-     * {@code paced}: the periodic round spreads its writes over half of {@code interval} instead of writing them as
-     * fast as it can (the write at a stop never waits).
+     * {@code paced}: the periodic round spreads its writes over nine tenths of {@code interval} instead of writing
+     * them as fast as it can (the write at a stop never waits).
      */
     public record LocalCopy(boolean enabled, Duration interval, Duration finalWriteTimeout, boolean paced) {
         /** How long a periodic round spreads its writes over. */
         public Duration spread() {
-            return paced ? interval.dividedBy(2) : Duration.ZERO;
+            // Not the whole interval: a tenth is left for a round that runs late to end before the next begins.
+            return paced ? interval.multipliedBy(9).dividedBy(10) : Duration.ZERO;
         }
     }
 

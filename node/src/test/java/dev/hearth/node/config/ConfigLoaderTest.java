@@ -118,10 +118,10 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void localCopyRoundsArePacedOverHalfTheIntervalUnlessTurnedOff() throws IOException {
+    void localCopyRoundsArePacedOverNineTenthsOfTheIntervalUnlessTurnedOff() throws IOException {
         HearthConfig c = load(null, Map.of(), "localCopy.interval=30s");
         assertTrue(c.localCopy().paced());
-        assertEquals(java.time.Duration.ofSeconds(15), c.localCopy().spread());
+        assertEquals(java.time.Duration.ofSeconds(27), c.localCopy().spread());
         HearthConfig off = load(null, Map.of("HEARTH_LOCAL_COPY_PACED", "false"));
         assertEquals(java.time.Duration.ZERO, off.localCopy().spread());
     }
