@@ -20,7 +20,9 @@
 #        "p99 at half of peak load" is a run with RATE at half the ops/s of a RATE=0 run), NODES (3; 1 compares one node
 #        with memcached on the same machine), COUNT (0; 1 counts the servers' system calls and context switches per
 #        operation with `perf stat` over each target's measured window, the first PIPELINE value's: counts swing less
-#        than CPU time with the machine's speed, though they do with how much each wake-up finds waiting).
+#        than CPU time with the machine's speed, though they do with how much each wake-up finds waiting), TIMELINE (0;
+#        1 writes each target's requests in 100 ms windows, by when they were due, to OUT_DIR/LABEL-timeline.csv, with
+#        wall-clock times: whether the slow requests of a p99 were bunched in a few windows or spread over the run).
 # Results: OUT_DIR/summary.txt (default /tmp/hearth-cpu-per-op).
 set -euo pipefail
 
@@ -161,11 +163,14 @@ run() { # $1 label, $2 server pids, rest: hearthctl bench arguments
   wanted "$label" || return 0
   [ "$label" = memcached ] || profile_start "$label"
   count_start "$label" "$pids"
-  "$hearthctl" bench "$@" --server-pids "$pids" "${common[@]}" > "$out/$label.txt" 2> "$out/$label.log" \
+  local timeline=()
+  [ "${TIMELINE:-0}" = 1 ] && timeline=(--timeline "$out/$label-timeline.csv")
+  "$hearthctl" bench "$@" --server-pids "$pids" "${common[@]}" "${timeline[@]}" > "$out/$label.txt" 2> "$out/$label.log" \
     || echo "$label: bench exited $? (failed operations exit 1): see $out/$label.log" >&2
   count_report "$label"
   [ "$label" = memcached ] || profile_report "$label"
   awk -v l="$label" 'NR == 1 { print "LABEL", $0; next } { print l, $0 }' "$out/$label.txt"
+  grep -h '^timeline ' "$out/$label.log" >> "$out/timelines.txt" || true
 }
 # The nodes' JIT compilers took 40% of the machine in a measured window that followed 5 s of warm-up, and still a
 # third after 20 s: each Hearth path runs once, unmeasured, before any is measured, so that neither target pays the
@@ -186,4 +191,5 @@ fi
   run thin "$node_pids" --target thin --servers "$thin_servers" "${tls_bench[@]}"
 } | awk 'NR == 1 || $1 != "LABEL"' | column -t | tee -a "$summary"
 [ -f "$out/counts.txt" ] && tee -a "$summary" < "$out/counts.txt"
+[ -f "$out/timelines.txt" ] && tee -a "$summary" < "$out/timelines.txt"
 echo "summary: $summary"

@@ -58,13 +58,16 @@ final class Alternating {
             hist[1][i] = new Histogram(60_000_000_000L, 3);
             Histogram[] mine = {hist[0][i], hist[1][i]};
             SplittableRandom rnd = new SplittableRandom(42 + i);
+            int[] key = new int[1];
+            boolean[] get = new boolean[1];
             Thread t = new Thread(() -> {
                 try {
                     int p;
                     while ((p = phase) >= 0) {
                         boolean rec = recording;
+                        w.draw(rnd, key, get, 1);
                         long start = System.nanoTime();
-                        int f = d[p].batch(w, rnd, 1);
+                        int f = d[p].batch(w, key, get, 1);
                         long took = System.nanoTime() - start;
                         // Counted only if the whole operation ran inside one measured slice of its own client.
                         if (rec && recording && phase == p) {

@@ -5,7 +5,6 @@ import dev.hearth.client.HearthClientBuilder;
 import dev.hearth.client.TenantCache;
 import java.time.Duration;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.apache.ignite.Ignition;
 import org.apache.ignite.client.ClientCache;
 import org.apache.ignite.client.IgniteClient;
@@ -39,12 +38,11 @@ final class ClientDrivers {
             }
 
             @Override
-            public int batch(Workload w, SplittableRandom rnd, int n) {
+            public int batch(Workload w, int[] keys, boolean[] gets, int n) {
                 int failed = 0;
                 for (int i = 0; i < n; i++) {
-                    int k = rnd.nextInt(w.keys());
                     try {
-                        (w.isGet(rnd) ? get : put).run(w, k);
+                        (gets[i] ? get : put).run(w, keys[i]);
                     } catch (RuntimeException e) {
                         failed++;
                         causes.record(e);

@@ -8,7 +8,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.SplittableRandom;
 
 /** memcached text protocol over one socket: get/set, pipelined by writing a whole batch before reading. */
 final class MemcachedDriver implements Driver {
@@ -65,20 +64,18 @@ final class MemcachedDriver implements Driver {
     }
 
     @Override
-    public int batch(Workload w, SplittableRandom rnd, int n) throws IOException {
+    public int batch(Workload w, int[] keys, boolean[] gets, int n) throws IOException {
         try {
-            return send(w, rnd, n);
+            return send(w, keys, gets, n);
         } catch (IOException e) {
             // Which server: the threads are spread over several.
             throw new IOException(server + ": " + e.getMessage(), e);
         }
     }
 
-    private int send(Workload w, SplittableRandom rnd, int n) throws IOException {
-        boolean[] gets = new boolean[n];
+    private int send(Workload w, int[] keys, boolean[] gets, int n) throws IOException {
         for (int i = 0; i < n; i++) {
-            int k = rnd.nextInt(w.keys());
-            gets[i] = w.isGet(rnd);
+            int k = keys[i];
             if (gets[i]) {
                 out.write(("get " + w.key(k) + "\r\n").getBytes(StandardCharsets.US_ASCII));
             } else {

@@ -21,4 +21,18 @@ record Workload(int keys, int valueSize, double getRatio) {
     boolean isGet(SplittableRandom rnd) {
         return rnd.nextDouble() < getRatio;
     }
+
+    /**
+     * Draws the next {@code n} operations into {@code keys} and {@code gets} (a key, then get or set, per operation,
+     * the order every run since the first has drawn them in); returns how many are gets.
+     */
+    int draw(SplittableRandom rnd, int[] keys, boolean[] gets, int n) {
+        int g = 0;
+        for (int i = 0; i < n; i++) {
+            keys[i] = rnd.nextInt(keys());
+            gets[i] = isGet(rnd);
+            g += gets[i] ? 1 : 0;
+        }
+        return g;
+    }
 }
