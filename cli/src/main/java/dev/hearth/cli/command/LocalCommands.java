@@ -227,7 +227,8 @@ public final class LocalCommands implements Callable<Integer> {
             JsonNode s = state.get();
             long deadline = System.nanoTime() + timeout.toNanos();
             long sup = s.path("supervisorPid").asLong();
-            if (LocalCluster.alive(sup, s.path("supervisorStartedAt").asLong())) {
+            if (LocalCluster.alive(sup, s.path("supervisorStartedAt").asLong(),
+                    s.path("supervisorStartTicks").asLong())) {
                 ProcessHandle h = ProcessHandle.of(sup).orElseThrow();
                 out.println("stopping the local cluster (supervisor pid " + sup + ")");
                 out.flush();
@@ -245,7 +246,7 @@ public final class LocalCommands implements Callable<Integer> {
             for (int i = nodes.size() - 1; i >= 0; i--) {
                 JsonNode n = nodes.get(i);
                 long pid = n.path("pid").asLong();
-                if (LocalCluster.alive(pid, n.path("startedAt").asLong())) {
+                if (LocalCluster.alive(pid, n.path("startedAt").asLong(), n.path("startTicks").asLong())) {
                     ProcessHandle h = ProcessHandle.of(pid).orElseThrow();
                     out.println("stopping orphaned node " + n.path("name").asText() + " (pid " + pid + ")");
                     out.flush();
@@ -290,10 +291,11 @@ public final class LocalCommands implements Callable<Integer> {
             }
             JsonNode s = state.get();
             boolean supervisor = LocalCluster.alive(s.path("supervisorPid").asLong(),
-                    s.path("supervisorStartedAt").asLong());
+                    s.path("supervisorStartedAt").asLong(), s.path("supervisorStartTicks").asLong());
             List<Cluster.Member> live = new ArrayList<>();
             for (JsonNode n : s.path("nodes")) {
-                if (LocalCluster.alive(n.path("pid").asLong(), n.path("startedAt").asLong())) {
+                if (LocalCluster.alive(n.path("pid").asLong(), n.path("startedAt").asLong(),
+                        n.path("startTicks").asLong())) {
                     live.add(new Cluster.Member(n.path("name").asText(), "", n.path("admin").asText()));
                 }
             }

@@ -103,7 +103,8 @@ public final class LocalCluster {
     public void run(Duration startTimeout) throws InterruptedException {
         Optional<JsonNode> existing = readState(dir);
         if (existing.isPresent() && alive(existing.get().path("supervisorPid").asLong(),
-                existing.get().path("supervisorStartedAt").asLong())) {
+                existing.get().path("supervisorStartedAt").asLong(),
+                existing.get().path("supervisorStartTicks").asLong())) {
             throw CliException.failed("a local cluster is already running in " + dir + " (supervisor pid "
                     + existing.get().path("supervisorPid").asLong() + "); stop it with: hearthctl local down --dir "
                     + dir);
@@ -383,6 +384,7 @@ public final class LocalCluster {
         ProcessHandle me = ProcessHandle.current();
         s.put("supervisorPid", me.pid());
         s.put("supervisorStartedAt", startMillis(me));
+        s.put("supervisorStartTicks", startTicks(me.pid()));
         s.put("clusterName", clusterName);
         s.put("portOffset", offset);
         s.put("stopping", stopping);
@@ -393,6 +395,7 @@ public final class LocalCluster {
             Process p = n.process;
             o.put("pid", p == null ? 0 : p.pid());
             o.put("startedAt", p == null ? 0 : startMillis(p.toHandle()));
+            o.put("startTicks", p == null ? 0 : startTicks(p.pid()));
             o.put("admin", n.admin());
             ObjectNode ports = o.putObject("ports");
             n.ports.forEach(ports::put);
@@ -414,14 +417,40 @@ public final class LocalCluster {
         return h.info().startInstant().map(Instant::toEpochMilli).orElse(0L);
     }
 
-    /** True if {@code pid} is alive and (when known) started at {@code startedAt} (not a reused pid). */
-    public static boolean alive(long pid, long startedAt) {
+    /**
+     * The process's start in clock ticks since the machine booted ({@code /proc/PID/stat}, field 22), or 0 where
+     * that cannot be read (not Linux, process gone). Unlike {@link #startMillis}, which the JDK derives from it and
+     * the boot time as the wall clock now has it, it does not move when the wall clock is stepped.
+     */
+    static long startTicks(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            // The command name (field 2) is in parentheses and may hold spaces: count from after its end.
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+            return Long.parseLong(f[19]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * True if {@code pid} is alive and is the process recorded with it, not another that reuses the pid: the same
+     * {@link #startTicks} where both are known, else (when known) a start within 2 s of {@code startedAt}. The ticks
+     * come first: a virtual machine's wall clock can be stepped by seconds, and a start instant read before the step
+     * then no longer matches one read after it (seen: `hearthctl local down` took a running cluster for a stale
+     * record, deleted the record and left every node running).
+     */
+    public static boolean alive(long pid, long startedAt, long startTicks) {
         if (pid <= 0) {
             return false;
         }
         Optional<ProcessHandle> h = ProcessHandle.of(pid);
         if (h.isEmpty() || !h.get().isAlive()) {
             return false;
+        }
+        long ticks = startTicks(pid);
+        if (startTicks > 0 && ticks > 0) {
+            return ticks == startTicks;
         }
         long actual = startMillis(h.get());
         return startedAt == 0 || actual == 0 || Math.abs(actual - startedAt) < 2000;
