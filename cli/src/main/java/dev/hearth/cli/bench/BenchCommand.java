@@ -333,11 +333,11 @@ public final class BenchCommand implements Callable<Integer> {
                         }
                         int g = w.draw(rnd, keys, gets, pipe);
                         int f = d.batch(w, keys, gets, pipe);
-                        long took = System.nanoTime() - now;
+                        long took = Math.max(1, System.nanoTime() - now);
                         if (now >= warmEnd) {
-                            h.recordValueWithCount(Math.max(1, took), pipe);
+                            h.recordValueWithCount(took, pipe);
                             if (g == pipe) {
-                                gh.recordValueWithCount(Math.max(1, took), pipe);
+                                gh.recordValueWithCount(took, pipe);
                             }
                             if (tl != null) {
                                 tl.record(now, took, pipe);

@@ -39,12 +39,12 @@ final class Timeline {
     /** Counts {@code count} requests sent at {@code sentNanos} that took {@code tookNanos}; outside the window: none. */
     void record(long sentNanos, long tookNanos, int count) {
         long since = sentNanos - startNanos;
-        // Tested before dividing: division truncates toward zero, and would put the last nanoseconds before the
-        // window into its first 100 ms.
-        if (since < 0 || since / WINDOW_NANOS >= requests.length) {
+        // The sign is tested, not the quotient: division truncates toward zero, and would put the last nanoseconds
+        // before the window into its first 100 ms.
+        long w = since / WINDOW_NANOS;
+        if (since < 0 || w >= requests.length) {
             return;
         }
-        long w = since / WINDOW_NANOS;
         int i = (int) w;
         requests[i] += count;
         if (tookNanos > SLOW_NANOS) {
