@@ -9,6 +9,7 @@ import dev.hearth.storage.TenantKey;
 import dev.hearth.testing.FreePorts;
 import dev.hearth.wire.status.LocalCopyLoad;
 import dev.hearth.wire.status.LocalCopyStatus;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -49,7 +50,7 @@ class LocalCopyBench {
             new java.util.Random(1).nextBytes(value);
             writeAll(node, n, value);
             long t0 = System.nanoTime();
-            int files = node.localCopy().writeChanged();
+            int files = round(node);
             double s = (System.nanoTime() - t0) / 1e9;
             LocalCopyStatus st = node.localCopy().status(true);
             assertEquals(n, st.entries());
@@ -57,17 +58,23 @@ class LocalCopyBench {
                     st.lastWriteEntries(), files, st.lastWriteBytes() / 1e6, s, st.lastWriteBytes() / 1e6 / s,
                     st.lastWriteEntries() / s);
             // -Dbench.rounds=N: N more rounds after every entry was written again, the writer's JIT warm by then.
+            // -Dbench.writeJfr=FILE records where the rewrite rounds' CPU goes into FILE.
+            jdk.jfr.Recording rounds = profile(System.getProperty("bench.writeJfr"));
             for (int r = 0; r < Integer.getInteger("bench.rounds", 0); r++) {
                 writeAll(node, n, value);
                 long tr = System.nanoTime();
-                node.localCopy().writeChanged();
+                round(node);
                 double sr = (System.nanoTime() - tr) / 1e9;
                 LocalCopyStatus str = node.localCopy().status(true);
                 System.out.printf("BENCH local copy rewrite %d: %d entries in %.2f s = %.0f entries/s%n", r + 1,
                         str.lastWriteEntries(), sr, str.lastWriteEntries() / sr);
             }
+            if (rounds != null) {
+                rounds.dump(Path.of(System.getProperty("bench.writeJfr")));
+                rounds.close();
+            }
             long t1 = System.nanoTime();
-            int again = node.localCopy().writeChanged();
+            int again = round(node);
             System.out.printf("BENCH idle rewrite: %d files in %.1f ms%n", again, (System.nanoTime() - t1) / 1e6);
         } finally {
             IgnitionEx.stop(node.ignite().name(), true, ShutdownPolicy.IMMEDIATE, false);
@@ -75,13 +82,7 @@ class LocalCopyBench {
         }
         // -Dbench.jfr=FILE records where the load's CPU goes (JFR's profile settings) into FILE.
         String jfr = System.getProperty("bench.jfr");
-        jdk.jfr.Recording recording = null;
-        if (jfr != null) {
-            recording = new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"));
-            recording.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(1));
-            recording.enable("jdk.NativeMethodSample").withPeriod(Duration.ofMillis(1));
-            recording.start();
-        }
+        jdk.jfr.Recording recording = profile(jfr);
         HearthNode back = HearthNode.start(TestNodes.config("lcbench", 0, disco, dir, sets), null);
         try {
             await().atMost(Duration.ofMinutes(10)).until(() -> back.localCopy().status(true).lastLoad().state()
@@ -101,6 +102,34 @@ class LocalCopyBench {
                 recording.close();
             }
         }
+    }
+
+    /**
+     * One unpaced round on a thread of its own, as the node runs its rounds: the test's thread carries many thread
+     * locals, and Ignite looks one up for every page it reads.
+     */
+    private static int round(HearthNode node) {
+        return CompletableFuture.supplyAsync(() -> {
+            long cpu = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+            int files = node.localCopy().writeChanged();
+            cpu = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpu;
+            long entries = node.localCopy().status(true).lastWriteEntries();
+            System.out.printf("BENCH round: %d files, %d entries, %.0f ms of CPU, %.2f us of CPU per entry%n", files,
+                    entries, cpu / 1e6, entries == 0 ? 0 : cpu / 1e3 / entries);
+            return files;
+        }, r -> new Thread(r, "bench-round").start()).join();
+    }
+
+    /** A started recording with JFR's profile settings and 1 ms samples, or null when {@code file} is. */
+    private static jdk.jfr.Recording profile(String file) throws java.io.IOException, java.text.ParseException {
+        if (file == null) {
+            return null;
+        }
+        jdk.jfr.Recording recording = new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"));
+        recording.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(1));
+        recording.enable("jdk.NativeMethodSample").withPeriod(Duration.ofMillis(1));
+        recording.start();
+        return recording;
     }
 
     /** Sets keys key-0 .. key-(n-1) to {@code value}, 256 writes in flight. */
