@@ -94,22 +94,29 @@ public final class Main implements Callable<Integer> {
         return "-Xms" + heapMb + "m -Xmx" + heapMb + "m -XX:MaxDirectMemorySize=" + directMb + "m";
     }
 
-    private static int runNode(HearthConfig config, boolean exitWhenReady) {
-        // Before any logger exists: pick the layout and level, and keep Ignite from installing its own SIGTERM hook
-        // (it stops with cancel=true, which would drop partitions instead of handing them over).
-        String logFile = config.logging().format().equals("json") ? "log4j2-hearth-json.xml" : "log4j2-hearth.xml";
-        System.setProperty("log4j2.configurationFile", "classpath:" + logFile);
-        System.setProperty("hearth.log.level", config.logging().level().toUpperCase(Locale.ROOT));
+    static final String PAGE_LOCK_TRACKER = "IGNITE_PAGE_LOCK_TRACKER_TYPE";
+
+    /** Ignite's process-wide settings, read as its classes load: set before any Ignite class is used. */
+    static void setIgniteProperties() {
         System.setProperty("IGNITE_NO_SHUTDOWN_HOOK", "true");
         System.setProperty("IGNITE_UPDATE_NOTIFIER", "false");
         System.setProperty("IGNITE_PERFORMANCE_SUGGESTIONS_DISABLED", "true");
         // Ignite logs every page lock and unlock of every thread by default, for a dump of who held which page when a
         // thread hangs: 1-2% of the nodes' samples under requests and 6% of a local-copy load's, for a diagnostic of
         // Ignite's storage internals. -DIGNITE_PAGE_LOCK_TRACKER_TYPE=2 in HEARTH_JAVA_OPTS turns it back on.
-        if (System.getProperty("IGNITE_PAGE_LOCK_TRACKER_TYPE") == null) {
-            System.setProperty("IGNITE_PAGE_LOCK_TRACKER_TYPE", "-1");
+        if (System.getProperty(PAGE_LOCK_TRACKER) == null) {
+            System.setProperty(PAGE_LOCK_TRACKER, "-1");
         }
         System.setProperty("java.net.preferIPv4Stack", "true");
+    }
+
+    private static int runNode(HearthConfig config, boolean exitWhenReady) {
+        // Before any logger exists: pick the layout and level, and keep Ignite from installing its own SIGTERM hook
+        // (it stops with cancel=true, which would drop partitions instead of handing them over).
+        String logFile = config.logging().format().equals("json") ? "log4j2-hearth-json.xml" : "log4j2-hearth.xml";
+        System.setProperty("log4j2.configurationFile", "classpath:" + logFile);
+        System.setProperty("hearth.log.level", config.logging().level().toUpperCase(Locale.ROOT));
+        setIgniteProperties();
         var log = org.apache.logging.log4j.LogManager.getLogger(Main.class);
         long heap = Runtime.getRuntime().maxMemory();
         if (Math.abs(heap - config.memory().heap().bytes()) > config.memory().heap().bytes() / 10) {
