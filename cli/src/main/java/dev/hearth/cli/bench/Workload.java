@@ -18,10 +18,6 @@ record Workload(int keys, int valueSize, double getRatio) {
         return v;
     }
 
-    boolean isGet(SplittableRandom rnd) {
-        return rnd.nextDouble() < getRatio;
-    }
-
     /**
      * Draws the next {@code n} operations into {@code keys} and {@code gets} (a key, then get or set, per operation,
      * the order every run since the first has drawn them in); returns how many are gets.
@@ -30,7 +26,7 @@ record Workload(int keys, int valueSize, double getRatio) {
         int g = 0;
         for (int i = 0; i < n; i++) {
             keys[i] = rnd.nextInt(keys());
-            gets[i] = isGet(rnd);
+            gets[i] = rnd.nextDouble() < getRatio;
             g += gets[i] ? 1 : 0;
         }
         return g;

@@ -145,9 +145,7 @@ public record HearthConfig(
 
     /**
      * {@code interval}: how often the partitions that changed are written to {@code <dataDir>/local-copy/} (a crash
-     * loses at most that much); {@code finalWriteTimeout}: longest a stop or a segmented node spends writing it.
-     */
-    /**
+     * loses at most that much); {@code finalWriteTimeout}: longest a stop or a segmented node spends writing it;
      * {@code paced}: the periodic round spreads its writes over nine tenths of {@code interval} instead of writing
      * them as fast as it can (the write at a stop never waits).
      */
