@@ -8,10 +8,16 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
 import java.util.zip.GZIPInputStream;
@@ -29,14 +35,23 @@ import java.util.zip.GZIPInputStream;
  * repeated: u8 1, u32 keyLen, key (UTF-8 storage key), u32 valueLen, value (the stored envelope, whose own
  *           header carries flags, CAS version, absolute expiry and a CRC32C)
  * u8 0, u64 entries, u32 CRC32C of every record byte before the trailer
+ * then, in a local copy only, any number of appended segments ({@link SegmentWriter}):
+ *   "HCSEG1\n" u32 len, header    name=value lines that replace the file's header fields of the same names
+ *   repeated: u8 1 as above (the key's value now), or u8 2, u32 keyLen, key (the key is gone)
+ *   u8 0, u64 records, u32 CRC32C of the segment's bytes after its magic
  * </pre>
  *
  * The trailer makes a truncated or damaged file detectable as a whole; each envelope's checksum still protects
- * each value.
+ * each value. A reader applies the segments in order and hands over what the file holds then, under the header the
+ * last segment left. A segment cut short at the end of the file (the process died while appending it) is ignored:
+ * the file then says what it said before that append.
  */
 public final class DumpFile {
     static final byte[] MAGIC = "HDUMP1\n".getBytes(StandardCharsets.US_ASCII);
     static final byte[] RAW_MAGIC = "HCOPY1\n".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] SEGMENT_MAGIC = "HCSEG1\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte UPSERT = 1;
+    private static final byte DELETE = 2;
     static final int MAX_HEADER = 64 * 1024;
     static final int MAX_KEY = 64 * 1024;
     static final int MAX_VALUE = 256 << 20;
@@ -63,9 +78,7 @@ public final class DumpFile {
         public Writer(Path file, Map<String, String> header) throws IOException {
             out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 256 * 1024));
             out.write(RAW_MAGIC);
-            StringBuilder text = new StringBuilder();
-            header.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
-            byte[] h = text.toString().getBytes(StandardCharsets.UTF_8);
+            byte[] h = headerBytes(header);
             byte[] len = new byte[4];
             putInt(len, 0, h.length);
             out.write(len);
@@ -75,18 +88,8 @@ public final class DumpFile {
         }
 
         public void write(String key, byte[] value) throws IOException {
-            byte[] k = key.getBytes(StandardCharsets.UTF_8);
-            byte[] head = new byte[5];
-            head[0] = 1;
-            putInt(head, 1, k.length);
-            byte[] vlen = new byte[4];
-            putInt(vlen, 0, value.length);
-            for (byte[] part : new byte[][] {head, k, vlen, value}) {
-                out.write(part);
-                crc.update(part);
-            }
+            bytes += writeRecord(out, crc, key, value);
             entries++;
-            bytes += k.length + value.length;
         }
 
         public long entries() {
@@ -110,6 +113,130 @@ public final class DumpFile {
             out.writeInt((int) crc.getValue());
             out.close();
         }
+    }
+
+    /** Writes one record (a deletion where {@code value} is null) and returns its key and value bytes. */
+    private static int writeRecord(DataOutputStream out, CRC32C crc, String key, byte[] value) throws IOException {
+        byte[] k = key.getBytes(StandardCharsets.UTF_8);
+        byte[] head = new byte[5];
+        head[0] = value == null ? DELETE : UPSERT;
+        putInt(head, 1, k.length);
+        out.write(head);
+        crc.update(head);
+        out.write(k);
+        crc.update(k);
+        if (value == null) {
+            return k.length;
+        }
+        byte[] vlen = new byte[4];
+        putInt(vlen, 0, value.length);
+        out.write(vlen);
+        crc.update(vlen);
+        out.write(value);
+        crc.update(value);
+        return k.length + value.length;
+    }
+
+    /**
+     * Appends one segment to a local copy's file: the values of keys written since and the keys removed since, which
+     * a reader applies over what the file held. Nothing else may write the file meanwhile, and the file must end with
+     * a complete base or segment. {@link #close} completes the segment; {@link #abandon} takes it back off the file,
+     * so that a failed append never leaves a half segment that a later one would follow. Not thread-safe.
+     */
+    public static final class SegmentWriter implements AutoCloseable {
+        private final FileChannel channel;
+        private final long start;
+        private final DataOutputStream out;
+        private final CRC32C crc = new CRC32C();
+        private long records;
+        private long bytes;
+        private boolean done;
+
+        /** @param header fields that replace the file's header fields of the same names from this segment on */
+        public SegmentWriter(Path file, Map<String, String> header) throws IOException {
+            channel = FileChannel.open(file, StandardOpenOption.WRITE);
+            try {
+                start = channel.size();
+                channel.position(start);
+                out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024));
+                out.write(SEGMENT_MAGIC);
+                byte[] h = headerBytes(header);
+                byte[] len = new byte[4];
+                putInt(len, 0, h.length);
+                out.write(len);
+                out.write(h);
+                crc.update(len);
+                crc.update(h);
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                throw e;
+            }
+        }
+
+        /** The key's value now. */
+        public void write(String key, byte[] value) throws IOException {
+            bytes += writeRecord(out, crc, key, value);
+            records++;
+        }
+
+        /** The key is gone. */
+        public void delete(String key) throws IOException {
+            bytes += writeRecord(out, crc, key, null);
+            records++;
+        }
+
+        /** Records written: values and deletions. */
+        public long records() {
+            return records;
+        }
+
+        /** Key and value bytes written. */
+        public long bytes() {
+            return bytes;
+        }
+
+        /** Completes the segment once; closing again, or after {@link #abandon}, does nothing. */
+        @Override
+        public void close() throws IOException {
+            if (done) {
+                return;
+            }
+            done = true;
+            try {
+                out.writeByte(0);
+                out.writeLong(records);
+                out.writeInt((int) crc.getValue());
+                out.flush();
+            } catch (IOException | RuntimeException e) {
+                try {
+                    channel.truncate(start);
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                channel.close();
+                throw e;
+            }
+            channel.close();
+        }
+
+        /** Takes the segment back off the file, as if it had never been started. */
+        public void abandon() throws IOException {
+            if (done) {
+                return;
+            }
+            done = true;
+            try {
+                channel.truncate(start);
+            } finally {
+                channel.close();
+            }
+        }
+    }
+
+    private static byte[] headerBytes(Map<String, String> header) {
+        StringBuilder text = new StringBuilder();
+        header.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
+        return text.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /** What a reader hands over for each record. */
@@ -181,7 +308,13 @@ public final class DumpFile {
             while (true) {
                 int tag = in.readUnsignedByte();
                 if (tag == 0) {
-                    return trailer(file, in.readLong(), in.readInt(), crc, entries, bytes, header);
+                    Summary s = trailer(file, in.readLong(), in.readInt(), crc, entries, bytes, header);
+                    if (!gzip && in.read() != -1) {
+                        // Appends stop below WHOLE_READ_MAX (appendable), so only the whole read applies segments.
+                        throw new IOException(file + " is damaged: bytes after its trailer in a file of over "
+                                + WHOLE_READ_MAX + " bytes");
+                    }
+                    return s;
                 }
                 checkTag(file, tag, entries);
                 int klen = keyLength(file, in.readInt());
@@ -215,6 +348,14 @@ public final class DumpFile {
      */
     static final long WHOLE_READ_MAX = 64L << 20;
 
+    /**
+     * Whether a local copy's file may grow to {@code size} bytes by appending segments: readers apply segments only
+     * to files they read whole.
+     */
+    public static boolean appendable(long size) {
+        return size <= WHOLE_READ_MAX;
+    }
+
     private static boolean startsWith(Path file, byte[] magic) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
             return java.util.Arrays.equals(in.readNBytes(magic.length), magic);
@@ -232,7 +373,8 @@ public final class DumpFile {
 
     /**
      * {@link #read} of a raw file (a local copy's) whose bytes are already in memory, such as one another node sent:
-     * the same records, checks and messages.
+     * the same records, checks and messages. Appended segments are applied: the header check sees the header the
+     * last segment left, and the consumer gets each key the file holds once, with its last value.
      *
      * @param file the file's name where it was read, for the messages
      */
@@ -242,48 +384,180 @@ public final class DumpFile {
                 || !java.util.Arrays.equals(all, 0, RAW_MAGIC.length, RAW_MAGIC, 0, RAW_MAGIC.length)) {
             throw new IOException(file + " is not a Hearth local copy (bad magic)");
         }
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(all);
+        ByteBuffer b = ByteBuffer.wrap(all);
         try {
             b.position(RAW_MAGIC.length);
             int covered = b.position();
-            int hlen = b.getInt();
-            if (hlen < 0 || hlen > MAX_HEADER) {
-                throw new IOException(file + " is damaged: header length " + hlen);
-            }
-            byte[] h = new byte[hlen];
-            b.get(h);
             Map<String, String> header = new LinkedHashMap<>();
-            parseHeader(h, header);
-            headerCheck.accept(header);
-            long entries = 0;
-            long bytes = 0;
-            while (true) {
-                int tag = b.get() & 0xFF;
-                if (tag == 0) {
-                    CRC32C crc = new CRC32C();
-                    crc.update(all, covered, b.position() - 1 - covered);
-                    return trailer(file, b.getLong(), b.getInt(), crc, entries, bytes, header);
+            readHeader(file, b, header);
+            int records = b.position();
+            skipRecords(file, b, false);
+            List<int[]> segments = new ArrayList<>();
+            while (b.hasRemaining()) {
+                int[] segment = segment(file, b, header);
+                if (segment == null) {
+                    break;
                 }
-                checkTag(file, tag, entries);
-                int klen = keyLength(file, b.getInt());
-                if (klen > b.remaining()) {
-                    throw new java.nio.BufferUnderflowException();
-                }
-                String key = new String(all, b.position(), klen, StandardCharsets.UTF_8);
-                b.position(b.position() + klen);
-                int vlen = valueLength(file, b.getInt());
-                if (vlen > b.remaining()) {
-                    throw new java.nio.BufferUnderflowException();
-                }
-                byte[] v = new byte[vlen];
-                b.get(v);
-                entries++;
-                bytes += klen + vlen;
-                consumer.accept(key, v);
+                segments.add(segment);
             }
+            headerCheck.accept(header);
+            b.position(records);
+            if (segments.isEmpty()) {
+                return readBase(file, all, b, covered, header, consumer);
+            }
+            Map<String, byte[]> held = new LinkedHashMap<>();
+            readBase(file, all, b, covered, header, held::put);
+            for (int[] segment : segments) {
+                b.position(segment[0]);
+                while (true) {
+                    int tag = b.get() & 0xFF;
+                    if (tag == 0) {
+                        break;
+                    }
+                    String key = key(file, all, b);
+                    if (tag == UPSERT) {
+                        held.put(key, value(file, b));
+                    } else {
+                        held.remove(key);
+                    }
+                }
+            }
+            long bytes = 0;
+            for (Map.Entry<String, byte[]> e : held.entrySet()) {
+                bytes += e.getKey().getBytes(StandardCharsets.UTF_8).length + e.getValue().length;
+                consumer.accept(e.getKey(), e.getValue());
+            }
+            return new Summary(held.size(), bytes, header);
         } catch (java.nio.BufferUnderflowException e) {
             throw new IOException(file + " is truncated", e);
         }
+    }
+
+    private static void readHeader(Path file, ByteBuffer b, Map<String, String> header) throws IOException {
+        int hlen = b.getInt();
+        if (hlen < 0 || hlen > MAX_HEADER) {
+            throw new IOException(file + " is damaged: header length " + hlen);
+        }
+        byte[] h = new byte[hlen];
+        b.get(h);
+        parseHeader(h, header);
+    }
+
+    /**
+     * Walks over records (lengths only) up to and including a trailer.
+     *
+     * @param segment whether deletions may occur (a segment's records)
+     * @return the records walked over; the buffer is left after the trailer
+     * @throws java.nio.BufferUnderflowException where the records end early
+     */
+    private static long skipRecords(Path file, ByteBuffer b, boolean segment) throws IOException {
+        long entries = 0;
+        while (true) {
+            int tag = b.get() & 0xFF;
+            if (tag == 0) {
+                skip(b, 12);
+                return entries;
+            }
+            if (tag != UPSERT && !(segment && tag == DELETE)) {
+                checkTag(file, tag, entries);
+            }
+            skip(b, keyLength(file, b.getInt()));
+            if (tag == UPSERT) {
+                skip(b, valueLength(file, b.getInt()));
+            }
+            entries++;
+        }
+    }
+
+    private static void skip(ByteBuffer b, int n) {
+        if (n > b.remaining()) {
+            throw new java.nio.BufferUnderflowException();
+        }
+        b.position(b.position() + n);
+    }
+
+    /**
+     * Checks the segment at the buffer's position and applies its header fields to {@code header}.
+     *
+     * @return {position of its first record, position after it}, or null if it is cut short by the end of the file
+     *     (an append the process did not finish): it and whatever follows are ignored
+     * @throws IOException if it is not a segment, or its trailer does not match its records
+     */
+    private static int[] segment(Path file, ByteBuffer b, Map<String, String> header) throws IOException {
+        int start = b.position();
+        if (b.remaining() < SEGMENT_MAGIC.length) {
+            return null;
+        }
+        if (!java.util.Arrays.equals(b.array(), start, start + SEGMENT_MAGIC.length, SEGMENT_MAGIC, 0,
+                SEGMENT_MAGIC.length)) {
+            throw new IOException(file + " is damaged: no segment magic at byte " + start);
+        }
+        b.position(start + SEGMENT_MAGIC.length);
+        Map<String, String> fields = new LinkedHashMap<>();
+        int first;
+        int end;
+        long counted;
+        try {
+            readHeader(file, b, fields);
+            first = b.position();
+            counted = skipRecords(file, b, true);
+            end = b.position();
+        } catch (java.nio.BufferUnderflowException cutShort) {
+            return null;
+        }
+        b.position(end - 12);
+        long records = b.getLong();
+        CRC32C crc = new CRC32C();
+        crc.update(b.array(), start + SEGMENT_MAGIC.length, end - 13 - start - SEGMENT_MAGIC.length);
+        int sum = b.getInt();
+        if (records != counted || sum != (int) crc.getValue()) {
+            throw new IOException(file + " is damaged: segment at byte " + start + " says " + records + " records, read "
+                    + counted + (sum != (int) crc.getValue() ? ", checksum mismatch" : ""));
+        }
+        header.putAll(fields);
+        return new int[] {first, end};
+    }
+
+    /** Hands over the base records from the buffer's position and checks the base's trailer. */
+    private static Summary readBase(Path file, byte[] all, ByteBuffer b, int covered, Map<String, String> header,
+            RecordConsumer consumer) throws IOException {
+        long entries = 0;
+        long bytes = 0;
+        while (true) {
+            int tag = b.get() & 0xFF;
+            if (tag == 0) {
+                CRC32C crc = new CRC32C();
+                crc.update(all, covered, b.position() - 1 - covered);
+                return trailer(file, b.getLong(), b.getInt(), crc, entries, bytes, header);
+            }
+            checkTag(file, tag, entries);
+            int at = b.position();
+            String key = key(file, all, b);
+            byte[] v = value(file, b);
+            entries++;
+            bytes += b.position() - at - 8;
+            consumer.accept(key, v);
+        }
+    }
+
+    private static String key(Path file, byte[] all, ByteBuffer b) throws IOException {
+        int klen = keyLength(file, b.getInt());
+        if (klen > b.remaining()) {
+            throw new java.nio.BufferUnderflowException();
+        }
+        String key = new String(all, b.position(), klen, StandardCharsets.UTF_8);
+        b.position(b.position() + klen);
+        return key;
+    }
+
+    private static byte[] value(Path file, ByteBuffer b) throws IOException {
+        int vlen = valueLength(file, b.getInt());
+        if (vlen > b.remaining()) {
+            throw new java.nio.BufferUnderflowException();
+        }
+        byte[] v = new byte[vlen];
+        b.get(v);
+        return v;
     }
 
     /** The end of a file: the trailer's entry count and checksum must match what was read. */

@@ -2,6 +2,8 @@ package dev.hearth.node.dump;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,7 +11,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -95,5 +100,97 @@ class DumpFileTest {
             e = assertThrows(IOException.class, () -> DumpFile.read(f, h -> { }, (k, v) -> { }, wholeReadMax));
             assertEquals(f + " is truncated", e.getMessage());
         }
+    }
+
+    private static Map<String, byte[]> readAll(Path f, Map<String, String> header) throws IOException {
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        DumpFile.Summary s = DumpFile.read(f, header::putAll, (k, v) -> assertNull(out.put(k, v), "twice: " + k));
+        assertEquals(out.size(), s.entries());
+        return out;
+    }
+
+    private Path base(int n) throws IOException {
+        Path f = dir.resolve("p-3.hcopy");
+        try (DumpFile.Writer w = new DumpFile.Writer(f, Map.of("zone", "z", "counter", "10", "cluster", "c"))) {
+            for (int i = 0; i < n; i++) {
+                w.write("t:k" + i, new byte[] {(byte) i});
+            }
+            w.close();
+        }
+        return f;
+    }
+
+    @Test
+    void appendedSegmentsAreAppliedInOrderUnderTheLastHeader() throws IOException {
+        Path f = base(100);
+        try (DumpFile.SegmentWriter w = new DumpFile.SegmentWriter(f, Map.of("counter", "14", "unsettled", "a"))) {
+            w.write("t:k1", new byte[] {42});
+            w.delete("t:k2");
+            w.write("t:new", new byte[] {7});
+            w.delete("t:never-there");
+            assertEquals(4, w.records());
+        }
+        try (DumpFile.SegmentWriter w = new DumpFile.SegmentWriter(f, Map.of("counter", "15"))) {
+            w.delete("t:new");
+            w.write("t:k2", new byte[] {2, 2});
+        }
+        Map<String, String> header = new LinkedHashMap<>();
+        Map<String, byte[]> held = readAll(f, header);
+        assertEquals(100, held.size());
+        assertArrayEquals(new byte[] {42}, held.get("t:k1"));
+        assertArrayEquals(new byte[] {2, 2}, held.get("t:k2"));
+        assertArrayEquals(new byte[] {99}, held.get("t:k99"));
+        assertFalse(held.containsKey("t:new"));
+        assertEquals("15", header.get("counter"));
+        assertEquals("a", header.get("unsettled"), "a field no later segment names is kept");
+        assertEquals("z", header.get("zone"));
+        // A file that the whole read does not take is refused rather than read without its segments.
+        IOException e = assertThrows(IOException.class, () -> DumpFile.read(f, h -> { }, (k, v) -> { }, 0));
+        assertTrue(e.getMessage().contains("bytes after its trailer"), e.getMessage());
+    }
+
+    @Test
+    void aSegmentCutShortIsIgnoredAndADamagedOneRefusesTheFile() throws IOException {
+        Path f = base(50);
+        try (DumpFile.SegmentWriter w = new DumpFile.SegmentWriter(f, Map.of("counter", "11"))) {
+            w.delete("t:k0");
+        }
+        long complete = Files.size(f);
+        try (DumpFile.SegmentWriter w = new DumpFile.SegmentWriter(f, Map.of("counter", "12"))) {
+            w.delete("t:k1");
+            w.write("t:k2", new byte[100]);
+        }
+        byte[] bytes = Files.readAllBytes(f);
+        for (long cut = complete + 1; cut < bytes.length; cut += 7) {
+            Files.write(f, Arrays.copyOf(bytes, (int) cut));
+            Map<String, String> header = new LinkedHashMap<>();
+            Map<String, byte[]> held = readAll(f, header);
+            assertEquals(49, held.size(), "cut at " + cut);
+            assertTrue(held.containsKey("t:k1"));
+            assertEquals("11", header.get("counter"), "cut at " + cut);
+        }
+        byte[] flipped = bytes.clone();
+        flipped[bytes.length - 20] ^= 0x10;
+        Files.write(f, flipped);
+        IOException e = assertThrows(IOException.class, () -> readAll(f, new LinkedHashMap<>()));
+        assertTrue(e.getMessage().startsWith(f + " is damaged: segment at byte " + complete), e.getMessage());
+        byte[] junk = Arrays.copyOf(bytes, bytes.length + 20);
+        Files.write(f, junk);
+        e = assertThrows(IOException.class, () -> readAll(f, new LinkedHashMap<>()));
+        assertTrue(e.getMessage().contains("no segment magic"), e.getMessage());
+    }
+
+    @Test
+    void anAbandonedSegmentLeavesTheFileAsItWas() throws IOException {
+        Path f = base(10);
+        byte[] before = Files.readAllBytes(f);
+        DumpFile.SegmentWriter w = new DumpFile.SegmentWriter(f, Map.of("counter", "99"));
+        for (int i = 0; i < 10_000; i++) {
+            w.write("t:k" + i, new byte[64]);
+        }
+        w.abandon();
+        w.close();
+        assertArrayEquals(before, Files.readAllBytes(f));
+        assertEquals("10", DumpFile.read(f, (k, v) -> { }).header().get("counter"));
     }
 }
