@@ -31,6 +31,7 @@ import dev.hearth.node.ignite.WorkerWatchdog;
 import dev.hearth.node.ignite.testhook.DamageInjector;
 import dev.hearth.node.integrity.IntegrityService;
 import dev.hearth.node.integrity.RegistryMaintenance;
+import dev.hearth.node.localcopy.ChangedKeys;
 import dev.hearth.node.localcopy.LocalCopyService;
 import dev.hearth.node.membership.HttpPeerProbe;
 import dev.hearth.node.membership.Membership;
@@ -145,6 +146,13 @@ public final class HearthNode implements AutoCloseable {
     private final LogEvery slowLocalCopyLog = new LogEvery(Duration.ofMinutes(10));
     /** Full-disk counts and log lines of the local copy and the dumps. */
     private final DiskSpace disk = new DiskSpace();
+    /**
+     * Keys changed since the local copy's last write of their partition. Bounded at about 13 MB of heap: past that a
+     * partition is rewritten whole (a round appends a few thousand keys per node under a benchmark's write load).
+     */
+    private static final long MAX_CHANGED_KEYS = 131_072;
+    /** Fed by Ignite from its start on (null when appends are off); read by the local copy's rounds. */
+    private ChangedKeys changedKeys;
     /** Old generation share of the heap, after a collection, at which the node leaves before the heap runs out. */
     static final double HEAP_EXIT_THRESHOLD = 0.95;
     private volatile ExhaustionLog exhaustion;
@@ -281,6 +289,8 @@ public final class HearthNode implements AutoCloseable {
         boolean knewPeers = membership.members().size() > 1;
         Ignite ignite;
         java.util.concurrent.atomic.AtomicReference<Runnable> segmented = new java.util.concurrent.atomic.AtomicReference<>();
+        ChangedKeys changedKeys = config.localCopy().enabled() && config.localCopy().appendChanges()
+                ? new ChangedKeys(MAX_CHANGED_KEYS) : null;
         // A fenced node halts, and its data with it: its local copy is written first (bounded), while the fence
         // still holds Ignite's discovery thread, so no write in flight is acknowledged meanwhile.
         java.util.concurrent.atomic.AtomicReference<Runnable> beforeFence = new java.util.concurrent.atomic.AtomicReference<>();
@@ -296,6 +306,9 @@ public final class HearthNode implements AutoCloseable {
                     adminPort, logConfig, membership, fenceAfterCopy, tls);
             if (config.localCopy().enabled()) {
                 IgniteLocalCopy.onSegmented(ic, segmented);
+                if (changedKeys != null) {
+                    IgniteLocalCopy.trackChanges(ic, config.zones().keySet(), changedKeys);
+                }
             }
             ignite = Ignition.start(ic);
         } catch (RuntimeException e) {
@@ -346,6 +359,7 @@ public final class HearthNode implements AutoCloseable {
             node.tls = tls;
             node.membership = igniteMembership;
             node.failoverTimer = failoverTimer;
+            node.changedKeys = changedKeys;
             segmented.set(node::writeLocalCopyBeforeSegmentedStop);
             beforeFence.set(() -> node.writeFinalLocalCopy("before its fence: members failed and this node has no quorum"));
             node.tenants = new TenantService(config.node().name(), config.zones(), registry,
@@ -528,7 +542,8 @@ public final class HearthNode implements AutoCloseable {
             }, period, period, TimeUnit.MILLISECONDS);
         }
         if (config.localCopy().enabled()) {
-            localCopy = new LocalCopyService(dataDir, config.zones().keySet(), new IgniteLocalCopy(ignite), disk);
+            localCopy = new LocalCopyService(dataDir, config.zones().keySet(), new IgniteLocalCopy(ignite), disk,
+                    changedKeys);
             LocalCopyService lc = localCopy;
             status.localCopy(() -> lc.status(true));
         }

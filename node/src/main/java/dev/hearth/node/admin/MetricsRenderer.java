@@ -180,7 +180,8 @@ public final class MetricsRenderer {
             out.add(GaugeSnapshot.builder().name("hearth_local_copy_files")
                     .help("Partition files in this node's local copy").dataPoint(gauge(lc.files(), "node", node)).build());
             out.add(GaugeSnapshot.builder().name("hearth_local_copy_entries")
-                    .help("Entries in this node's local copy").dataPoint(gauge(lc.entries(), "node", node)).build());
+                    .help("Records in this node's local copy (a key appended again since its file was last written "
+                            + "whole counts again)").dataPoint(gauge(lc.entries(), "node", node)).build());
             out.add(GaugeSnapshot.builder().name("hearth_local_copy_bytes")
                     .help("Bytes of this node's local copy on disk").dataPoint(gauge(lc.bytes(), "node", node)).build());
             out.add(GaugeSnapshot.builder().name("hearth_local_copy_last_write_timestamp_seconds")
@@ -189,6 +190,9 @@ public final class MetricsRenderer {
             out.add(CounterSnapshot.builder().name("hearth_local_copy_written_bytes")
                     .help("Bytes of partition files written to the local copy")
                     .dataPoint(counter(lc.bytesWritten(), "node", node)).build());
+            out.add(CounterSnapshot.builder().name("hearth_local_copy_segments_appended")
+                    .help("Changes appended to partition files instead of rewriting them whole")
+                    .dataPoint(counter(lc.segmentsAppended(), "node", node)).build());
             out.add(CounterSnapshot.builder().name("hearth_local_copy_write_failures")
                     .help("Writes of the local copy that failed (see the log)")
                     .dataPoint(counter(lc.writeFailures(), "node", node)).build());

@@ -147,9 +147,11 @@ public record HearthConfig(
      * {@code interval}: how often the partitions that changed are written to {@code <dataDir>/local-copy/} (a crash
      * loses at most that much); {@code finalWriteTimeout}: longest a stop or a segmented node spends writing it;
      * {@code paced}: the periodic round spreads its writes over nine tenths of {@code interval} instead of writing
-     * them as fast as it can (the write at a stop never waits).
+     * them as fast as it can (the write at a stop never waits); {@code appendChanges}: a partition file takes the
+     * values of the keys that changed since its last write instead of being rewritten whole.
      */
-    public record LocalCopy(boolean enabled, Duration interval, Duration finalWriteTimeout, boolean paced) {
+    public record LocalCopy(boolean enabled, Duration interval, Duration finalWriteTimeout, boolean paced,
+            boolean appendChanges) {
         /** How long a periodic round spreads its writes over. */
         public Duration spread() {
             // Not the whole interval: a tenth is left for a round that runs late to end before the next begins.

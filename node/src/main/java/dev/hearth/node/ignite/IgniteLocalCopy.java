@@ -1,6 +1,7 @@
 package dev.hearth.node.ignite;
 
 import dev.hearth.node.dump.DumpFile;
+import dev.hearth.node.localcopy.ChangedKeys;
 import dev.hearth.node.localcopy.LocalCopyService;
 import dev.hearth.node.warmup.AutoWarmup;
 import dev.hearth.storage.CacheNames;
@@ -27,6 +28,7 @@ import org.apache.ignite.cache.query.QueryCursor;
 import org.apache.ignite.cache.query.ScanQuery;
 import org.apache.ignite.cluster.ClusterNode;
 import org.apache.ignite.configuration.IgniteConfiguration;
+import org.apache.ignite.events.CacheEvent;
 import org.apache.ignite.events.EventType;
 import org.apache.ignite.internal.IgniteEx;
 import org.apache.ignite.internal.processors.cache.IgniteInternalCache;
@@ -115,6 +117,12 @@ public final class IgniteLocalCopy implements LocalCopyService.Source, AutoWarmu
     }
 
     @Override
+    public byte[] peek(String zone, String storageKey) {
+        IgniteCache<String, byte[]> cache = ignite.cache(CacheNames.zoneCache(zone));
+        return cache.localPeek(storageKey, CachePeekMode.PRIMARY, CachePeekMode.BACKUP);
+    }
+
+    @Override
     public boolean holdsAtLeast(String zone, int partition, String storageKey, long version) {
         // A local lookup in this node's own primary or backup copy: no network.
         IgniteCache<String, byte[]> cache = ignite.cache(CacheNames.zoneCache(zone));
@@ -165,6 +173,41 @@ public final class IgniteLocalCopy implements LocalCopyService.Source, AutoWarmu
             }
             return true;
         }, new int[] {EventType.EVT_NODE_SEGMENTED});
+        ic.setLocalEventListeners(listeners);
+    }
+
+    /**
+     * Feeds {@code changed} with every write and removal of a zone's entries in this node's copies, primary and
+     * backup: Ignite records a local cache event for each on every owner, on the thread that applied it, before the
+     * write is acknowledged, and each such update moves the partition's update counter once. (Hearth's own write path
+     * runs on primaries only, and Ignite's cache interceptor is not called on backups.) Expiry is not recorded: it
+     * does not move the counter, and a copy's reader skips expired entries anyway.
+     */
+    public static void trackChanges(IgniteConfiguration ic, Collection<String> zones, ChangedKeys changed) {
+        Map<String, String> zoneOfCache = new HashMap<>();
+        for (String zone : zones) {
+            zoneOfCache.put(CacheNames.zoneCache(zone), zone);
+        }
+        int[] tracked = {EventType.EVT_CACHE_OBJECT_PUT, EventType.EVT_CACHE_OBJECT_REMOVED};
+        int[] types = ic.getIncludeEventTypes() == null ? new int[0] : ic.getIncludeEventTypes();
+        int[] more = java.util.Arrays.copyOf(types, types.length + tracked.length);
+        System.arraycopy(tracked, 0, more, types.length, tracked.length);
+        ic.setIncludeEventTypes(more);
+        Map<IgnitePredicate<? extends org.apache.ignite.events.Event>, int[]> listeners = new HashMap<>();
+        if (ic.getLocalEventListeners() != null) {
+            listeners.putAll(ic.getLocalEventListeners());
+        }
+        listeners.put((IgnitePredicate<CacheEvent>) evt -> {
+            String zone = zoneOfCache.get(evt.cacheName());
+            if (zone != null) {
+                if (evt.key() instanceof String key) {
+                    changed.updated(zone, evt.partition(), key);
+                } else {
+                    changed.unknown(zone, evt.partition());
+                }
+            }
+            return true;
+        }, tracked);
         ic.setLocalEventListeners(listeners);
     }
 

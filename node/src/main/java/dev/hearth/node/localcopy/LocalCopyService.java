@@ -67,6 +67,14 @@ public final class LocalCopyService {
         void forEach(String zone, int partition, DumpFile.RecordConsumer consumer) throws IOException;
 
         /**
+         * This node's stored value of the key now (its primary or backup copy), or null where it holds none (also
+         * where the entry expired). Needed only with a {@link ChangedKeys} log.
+         */
+        default byte[] peek(String zone, String storageKey) {
+            throw new UnsupportedOperationException("this source cannot look up single keys");
+        }
+
+        /**
          * Whether this node's own copy of the partition (primary or backup) has the key now at {@code version} or a
          * newer one. A load does not send what is already here: in a full-cluster restart every entry is in two
          * nodes' files, and once the primary loaded its file, the backup's copy of the same partition is full too, so
@@ -239,8 +247,14 @@ public final class LocalCopyService {
     private final Source source;
     /** zone/partition -> counter of the file on disk as this process wrote it. */
     private final Map<String, Long> written = new ConcurrentHashMap<>();
-    /** zone/partition -> entries and bytes of the file on disk. */
+    /**
+     * zone/partition -> the file on disk: {entries, bytes, bytes of its base (the whole write), segments appended
+     * since}. Entries count a key once per record that wrote it (a key appended again counts again).
+     */
     private final Map<String, long[]> sizes = new ConcurrentHashMap<>();
+    /** Which keys changed since each partition's last write; null: every write rewrites its partition whole. */
+    private final ChangedKeys changed;
+    private final AtomicLong segmentsAppended = new AtomicLong();
     private final AtomicLong writes = new AtomicLong();
     private final AtomicLong filesWritten = new AtomicLong();
     private final AtomicLong bytesWritten = new AtomicLong();
@@ -268,13 +282,23 @@ public final class LocalCopyService {
 
     /** @param disk where a full disk is counted and logged (the node's, shared with its dumps) */
     public LocalCopyService(Path dataDir, Collection<String> zones, Source source, DiskSpace disk) {
+        this(dataDir, zones, source, disk, null);
+    }
+
+    /**
+     * @param changed the keys that changed since each partition's last write, which a round then appends to the
+     *     partition's file instead of rewriting it whole ({@link #writeChanged(Duration)}); null: always whole
+     */
+    public LocalCopyService(Path dataDir, Collection<String> zones, Source source, DiskSpace disk,
+            ChangedKeys changed) {
         this.root = dataDir.resolve("local-copy");
         this.zones = List.copyOf(zones);
         this.source = source;
         this.disk = disk;
+        this.changed = changed;
         this.install = new LocalInstall(root, source, (id, counter, entries, bytes) -> {
             written.put(id, counter);
-            sizes.put(id, new long[] {entries, bytes});
+            sizes.put(id, new long[] {entries, bytes, bytes, 0});
         });
     }
 
@@ -295,11 +319,16 @@ public final class LocalCopyService {
             pacer.notifyAll();
         }
         try {
-            return writeChanged(Duration.ZERO);
+            return round(Duration.ZERO, false);
         } finally {
             hurry = false;
         }
     }
+
+    /**
+     * Most segments a file takes before a round rewrites it whole: a reader applies each in turn.
+     */
+    static final int MAX_SEGMENTS = 64;
 
     /**
      * As {@link #writeChanged()}, with the writes spread over {@code spread}: the partition at position i of the n
@@ -308,10 +337,22 @@ public final class LocalCopyService {
      * same point of every round, so a write still reaches the disk within one interval. Synchronized: the periodic
      * write, the write at a stop and the one at segmentation never interleave.
      *
+     * <p>With a {@link ChangedKeys} log, a partition whose every update since its last write the log saw gets a
+     * segment appended to its file: the values of the keys that changed, and the keys removed. Such a file's content
+     * id is its own ({@link ContentId#UNSETTLED}): an append is no scan of the whole partition, so two owners' files
+     * are only known alike once rewritten whole. A partition is rewritten whole when the log missed an update,
+     * when its appended segments outweigh the rest of its file, and in the first round after its updates stop, so
+     * that the files of a cluster at rest are twins again.
+     *
      * @return files written
      * @throws CancellationException when the thread was interrupted while it waited (the node is stopping)
      */
     public synchronized int writeChanged(Duration spread) {
+        return round(spread, true);
+    }
+
+    /** @param periodic a round of the periodic write, which also compacts files whose partition came to rest */
+    private synchronized int round(Duration spread, boolean periodic) {
         long t0 = System.nanoTime();
         long waited = 0;
         int files = 0;
@@ -352,23 +393,40 @@ public final class LocalCopyService {
                     int at = position++;
                     String id = zone + "/" + listed.partition();
                     Long last = written.get(id);
-                    if (last != null && last == listed.counter()) {
+                    boolean pending = changed != null && changed.pending(zone, listed.partition());
+                    long[] before = sizes.get(id);
+                    boolean atRest = last != null && last == listed.counter() && !pending;
+                    boolean compact = atRest && periodic && before != null && before[3] > 0;
+                    if (atRest && !compact) {
                         continue;
                     }
                     waited += pace(t0, spread.toNanos() * at / Math.max(1, total));
+                    // Drained before the counter is read: every update the counter then counts whose key is not in
+                    // this drain is either in a later one or seen by the scan of a whole rewrite.
+                    ChangedKeys.Changes changes = changed == null ? null : changed.drain(zone, listed.partition());
                     // A paced round reaches a partition seconds after it listed it: its counter may have moved since.
-                    long now = spread.isZero() ? listed.counter() : source.counter(zone, listed.partition());
+                    long now = source.counter(zone, listed.partition());
                     if (now < 0) {
                         continue;
                     }
                     Held h = new Held(listed.partition(), now);
-                    if (last != null && last == now) {
+                    // Keys with no counter move: updates under way at the last drain, applied before it.
+                    boolean keys = changes != null && !changes.keys().isEmpty();
+                    if (last != null && last == now && !keys && !compact) {
                         continue;
                     }
-                    long[] size;
+                    long[] size = null;
                     try {
-                        size = writePartition(dir, zone, h, cluster);
+                        if (!compact && appendable(last, now, changes, before)) {
+                            size = appendPartition(dir, zone, h, changes, before);
+                        }
+                        if (size == null) {
+                            size = writePartition(dir, zone, h, cluster);
+                        }
                     } catch (IOException | RuntimeException e) {
+                        // Whatever the file holds now, the next round rewrites it whole.
+                        written.remove(id);
+                        sizes.remove(id);
                         writeFailures.incrementAndGet();
                         lastError = "partition " + h.partition() + " of zone " + zone + ": " + WarmupService.describe(e);
                         if (disk.recordIfFull(DiskSpace.LOCAL_COPY, dir, e)) {
@@ -459,6 +517,70 @@ public final class LocalCopyService {
         return files;
     }
 
+    /**
+     * Whether the partition's changes can be appended: every update since the last write is in {@code changes} (as
+     * many counted as the counter moved), the file was written by this process, and its segments do not yet
+     * outweigh its base.
+     */
+    private static boolean appendable(Long last, long now, ChangedKeys.Changes changes, long[] file) {
+        return changes != null && changes.complete() && last != null && file != null
+                && changes.updates() == now - last
+                && file[3] < MAX_SEGMENTS && file[1] - file[2] <= file[2] && DumpFile.appendable(file[1]);
+    }
+
+    /**
+     * Appends the changed keys' values now (deletions where gone) to the partition's file; null when the file is not
+     * there or grew past what a reader reads whole (the caller then rewrites it).
+     */
+    private long[] appendPartition(Path dir, String zone, Held h, ChangedKeys.Changes changes, long[] before)
+            throws IOException {
+        Path target = dir.resolve("p-" + h.partition() + SUFFIX);
+        if (!Files.isRegularFile(target)) {
+            return null;
+        }
+        List<String> keys = new ArrayList<>(changes.keys());
+        List<byte[]> values = new ArrayList<>(keys.size());
+        for (String k : keys) {
+            values.add(source.peek(zone, k));
+        }
+        long after = source.counter(zone, h.partition());
+        if (after < 0) {
+            throw new IllegalStateException("the partition left this node while its changes were read");
+        }
+        Map<String, String> header = new LinkedHashMap<>();
+        header.put("counter", Long.toString(h.counter()));
+        // The values were read after the counter: they may hold updates up to the counter now.
+        header.put(COUNTER_AT_END, Long.toString(Math.max(after, h.counter())));
+        header.put(ContentId.UNSETTLED, UUID.randomUUID().toString());
+        header.put("writtenAt", Long.toString(System.currentTimeMillis()));
+        long upserts = 0;
+        DumpFile.SegmentWriter w = new DumpFile.SegmentWriter(target, header);
+        try {
+            for (int i = 0; i < keys.size(); i++) {
+                if (values.get(i) == null) {
+                    w.delete(keys.get(i));
+                } else {
+                    w.write(keys.get(i), values.get(i));
+                    upserts++;
+                }
+            }
+            w.close();
+        } catch (IOException | RuntimeException e) {
+            try {
+                w.abandon();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        long bytes = Files.size(target);
+        if (!DumpFile.appendable(bytes)) {
+            return null;
+        }
+        segmentsAppended.incrementAndGet();
+        return new long[] {before[0] + upserts, bytes, before[2], before[3] + 1};
+    }
+
     private long[] writePartition(Path dir, String zone, Held h, String cluster) throws IOException {
         Path target = dir.resolve("p-" + h.partition() + SUFFIX);
         Path tmp = dir.resolve("p-" + h.partition() + SUFFIX + ".tmp");
@@ -492,7 +614,8 @@ public final class LocalCopyService {
             // No fsync: the copy protects against a process that dies (kill -9, out of memory, a wedged node);
             // a machine that loses power loses its page cache, and the files then read as damaged or old.
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            return new long[] {entries, Files.size(target)};
+            long bytes = Files.size(target);
+            return new long[] {entries, bytes, bytes, 0};
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(tmp);
             Files.deleteIfExists(unsettled);
@@ -865,7 +988,7 @@ public final class LocalCopyService {
             bytes += s[1];
         }
         return new LocalCopyStatus(enabled, lastWriteAt, lastWriteMillis, lastWriteFiles, lastWriteEntries, lastWriteBytes,
-                files, entries, bytes, writes.get(), filesWritten.get(), bytesWritten.get(), writeFailures.get(),
-                lastError, lastLoad);
+                files, entries, bytes, writes.get(), filesWritten.get(), bytesWritten.get(), segmentsAppended.get(),
+                writeFailures.get(), lastError, lastLoad);
     }
 }

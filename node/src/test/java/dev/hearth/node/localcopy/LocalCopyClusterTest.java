@@ -99,6 +99,9 @@ class LocalCopyClusterTest {
         // Every entry twice (primary and backup) across the two copies once a write has caught up.
         await().atMost(Duration.ofSeconds(30)).until(() -> nodes.stream()
                 .mapToLong(x -> x.localCopy().status(true).entries()).sum() == 2L * (n + shortLived));
+        // The first round after the writes stop rewrites whole the files that took appends (so that both owners'
+        // files of a partition are twins again); after that an idle node writes nothing.
+        await().atMost(Duration.ofSeconds(10)).until(() -> nodes.get(0).localCopy().status(true).lastWriteFiles() == 0);
         long writesBefore = nodes.get(0).localCopy().status(true).writes();
         await().atMost(Duration.ofSeconds(10)).until(() -> nodes.get(0).localCopy().status(true).writes()
                 > writesBefore + 1);
@@ -206,6 +209,60 @@ class LocalCopyClusterTest {
         assertNotNull(seven);
         assertEquals("newer", new String(seven.value(), StandardCharsets.UTF_8));
         assertEquals(99, seven.flags());
+    }
+
+    /**
+     * Writes, rewrites and deletions on primaries and backups reach both nodes' files as appended segments (Ignite's
+     * events fed the log, and their count matched the counters' moves), and each file then reads as exactly what its
+     * node holds of the partition.
+     */
+    @Test
+    void changesAreAppendedOnPrimaryAndBackupAndTheFilesHoldWhatTheNodesHold() throws Exception {
+        disco = FreePorts.several(2);
+        start(0);
+        start(1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> nodes.stream().allMatch(n -> n.status().readiness().ready()
+                && n.status().snapshot().members().size() == 2));
+        var svc = nodes.get(0).cache();
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                .until(() -> svc.set(key(0), value(0), 0, 0).join() != null);
+        int n = 2000;
+        for (int i = 0; i < n; i++) {
+            svc.set(key(i), value(i), 0, 0).join();
+        }
+        nodes.forEach(x -> x.localCopy().writeChanged());
+        long[] appendedBefore = nodes.stream().mapToLong(x -> x.localCopy().status(true).segmentsAppended()).toArray();
+        for (int i = 0; i < n; i += 7) {
+            svc.set(key(i), ("rewritten-" + i).getBytes(StandardCharsets.UTF_8), 0, 0).join();
+        }
+        for (int i = 3; i < n; i += 11) {
+            svc.mutate(key(i), dev.hearth.storage.Mutation.delete(0)).join();
+        }
+        for (int i = n; i < n + 100; i++) {
+            svc.set(key(i), value(i), 0, 0).join();
+        }
+        for (int k = 0; k < nodes.size(); k++) {
+            HearthNode node = nodes.get(k);
+            node.localCopy().writeChanged();
+            assertTrue(node.localCopy().status(true).segmentsAppended() > appendedBefore[k] + 100,
+                    "node " + k + " appended to most of its ~1,000 partition files: "
+                            + (node.localCopy().status(true).segmentsAppended() - appendedBefore[k]));
+            var cache = node.ignite().<String, byte[]>cache(dev.hearth.storage.CacheNames.zoneCache("default"));
+            long held = 0;
+            for (LocalCopyService.PartitionFile f : node.localCopy().files("default")) {
+                LocalCopyService.FileEntries e = LocalCopyService.readFile("default", f.partition(), f.path(),
+                        h -> true);
+                for (int i = 0; i < e.keys().size(); i++) {
+                    byte[] now = cache.localPeek(e.keys().get(i), org.apache.ignite.cache.CachePeekMode.PRIMARY,
+                            org.apache.ignite.cache.CachePeekMode.BACKUP);
+                    assertNotNull(now, "node " + k + " holds " + e.keys().get(i));
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(now, e.values().get(i), e.keys().get(i));
+                }
+                held += e.keys().size();
+            }
+            assertEquals(cache.localSize(org.apache.ignite.cache.CachePeekMode.PRIMARY,
+                    org.apache.ignite.cache.CachePeekMode.BACKUP), held, "node " + k + ": one record per entry held");
+        }
     }
 
     @Test

@@ -1,0 +1,136 @@
+package dev.hearth.node.localcopy;
+
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Which keys of each partition this node's copy changed since the local copy last took that partition, so that a
+ * round appends those keys' values to the partition's file ({@link LocalCopyService}) instead of rewriting it whole.
+ * Fed by the node's storage with every write and removal of a primary or backup copy, each of which moves the
+ * partition's update counter once; drained by the rounds, which append only where the updates counted since the last
+ * drain match the counter's move (an update this log never saw, such as a clear, makes the partition rewritten whole).
+ *
+ * <p>Bounded: once {@code maxKeys} keys are held over all partitions, a partition that takes another key forgets its
+ * set instead and is rewritten whole at its next write (a node whose rounds cannot keep up, e.g. on a full disk, holds
+ * no more than that). Thread-safe; {@link #updated} is called on the storage's update threads and only takes the
+ * partition's own lock.
+ */
+public final class ChangedKeys {
+    /**
+     * What changed in one partition since its last drain: {@code keys} written or removed, and how many updates that
+     * was (a key updated twice counts twice). Not {@code complete} when some update's key is not known (the set was
+     * forgotten for the bound, or a key was not a storage key): the partition must then be rewritten whole.
+     */
+    public record Changes(Set<String> keys, long updates, boolean complete) {
+        public Changes {
+            keys = Set.copyOf(keys);
+        }
+    }
+
+    private static final Changes NONE = new Changes(Set.of(), 0, true);
+
+    private final long maxKeys;
+    private final AtomicLong held = new AtomicLong();
+    private final Map<String, Map<Integer, Partition>> zones = new ConcurrentHashMap<>();
+
+    /** @param maxKeys keys held over all partitions at most */
+    public ChangedKeys(long maxKeys) {
+        if (maxKeys < 1) {
+            throw new IllegalArgumentException("maxKeys " + maxKeys);
+        }
+        this.maxKeys = maxKeys;
+    }
+
+    /** A key of the zone's partition was written or removed in this node's copy. */
+    public void updated(String zone, int partition, String key) {
+        Partition p = partition(zone, partition);
+        synchronized (p) {
+            p.updates++;
+            if (!p.complete) {
+                return;
+            }
+            if (p.keys.contains(key)) {
+                return;
+            }
+            if (held.incrementAndGet() > maxKeys) {
+                held.decrementAndGet();
+                forget(p);
+                return;
+            }
+            p.keys.add(key);
+        }
+    }
+
+    /** An update of the zone's partition whose key this log cannot hold: the partition is rewritten whole. */
+    public void unknown(String zone, int partition) {
+        Partition p = partition(zone, partition);
+        synchronized (p) {
+            p.updates++;
+            forget(p);
+        }
+    }
+
+    /** Whether the partition took an update since its last drain. */
+    public boolean pending(String zone, int partition) {
+        Partition p = existing(zone, partition);
+        if (p == null) {
+            return false;
+        }
+        synchronized (p) {
+            return p.updates > 0;
+        }
+    }
+
+    /** What changed in the partition since its last drain, which starts afresh now. */
+    public Changes drain(String zone, int partition) {
+        Partition p = existing(zone, partition);
+        if (p == null) {
+            return NONE;
+        }
+        synchronized (p) {
+            if (p.updates == 0 && p.complete) {
+                return NONE;
+            }
+            Changes out = new Changes(p.keys, p.updates, p.complete);
+            held.addAndGet(-p.keys.size());
+            p.keys = new HashSet<>();
+            p.updates = 0;
+            p.complete = true;
+            return out;
+        }
+    }
+
+    /** Keys held now over all partitions. */
+    public long held() {
+        return held.get();
+    }
+
+    private void forget(Partition p) {
+        held.addAndGet(-p.keys.size());
+        p.keys = new HashSet<>();
+        p.complete = false;
+    }
+
+    private Partition partition(String zone, int partition) {
+        Map<Integer, Partition> z = zones.get(zone);
+        if (z == null) {
+            z = zones.computeIfAbsent(zone, name -> new ConcurrentHashMap<>());
+        }
+        Partition p = z.get(partition);
+        return p != null ? p : z.computeIfAbsent(partition, n -> new Partition());
+    }
+
+    private Partition existing(String zone, int partition) {
+        Map<Integer, Partition> z = zones.get(zone);
+        return z == null ? null : z.get(partition);
+    }
+
+    private static final class Partition {
+        private Set<String> keys = new HashSet<>();
+        private long updates;
+        private boolean complete = true;
+    }
+}
