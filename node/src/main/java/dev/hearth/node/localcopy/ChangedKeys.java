@@ -1,5 +1,6 @@
 package dev.hearth.node.localcopy;
 
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -25,9 +26,6 @@ public final class ChangedKeys {
      * forgotten for the bound, or a key was not a storage key): the partition must then be rewritten whole.
      */
     public record Changes(Set<String> keys, long updates, boolean complete) {
-        public Changes {
-            keys = Set.copyOf(keys);
-        }
     }
 
     private static final Changes NONE = new Changes(Set.of(), 0, true);
@@ -94,13 +92,35 @@ public final class ChangedKeys {
             if (p.updates == 0 && p.complete) {
                 return NONE;
             }
-            Changes out = new Changes(p.keys, p.updates, p.complete);
+            // Handed over, not copied: the partition starts a set of its own below.
+            Changes out = new Changes(Collections.unmodifiableSet(p.keys), p.updates, p.complete);
             held.addAndGet(-p.keys.size());
             p.keys = new HashSet<>();
             p.updates = 0;
             p.complete = true;
             return out;
         }
+    }
+
+    /**
+     * Forgets the keys of the zone's partitions this node no longer holds: they would otherwise stay counted against
+     * the bound, and a partition that comes back is rewritten whole anyway.
+     */
+    public void retain(String zone, Set<Integer> holding) {
+        Map<Integer, Partition> z = zones.get(zone);
+        if (z == null) {
+            return;
+        }
+        // Kept in the map, only emptied: an update racing with this call then still counts where a drain sees it.
+        z.forEach((partition, p) -> {
+            if (!holding.contains(partition)) {
+                synchronized (p) {
+                    if (p.complete && !p.keys.isEmpty()) {
+                        forget(p);
+                    }
+                }
+            }
+        });
     }
 
     /** Keys held now over all partitions. */

@@ -98,6 +98,7 @@ class LocalCopyAppendTest {
         assertEquals(2, copy.writeChanged(Duration.ZERO));
         assertEquals(scans, node.scans, "appended: no partition was scanned");
         assertEquals(2, copy.status(true).segmentsAppended());
+        assertEquals(2, copy.status(true).lastWriteEntries(), "what the round wrote: two values (and a deletion)");
         for (int p = 0; p < 4; p++) {
             assertFileIsThePartition(node, p);
         }
@@ -197,5 +198,37 @@ class LocalCopyAppendTest {
         assertEquals(1, again.keys().size());
         assertEquals(2, again.updates(), "every update counts, a key is held once");
         assertFalse(log.pending(ZONE, 0));
+
+        log.updated(ZONE, 5, "gone");
+        log.updated(ZONE, 0, "kept");
+        log.retain(ZONE, java.util.Set.of(0));
+        assertEquals(1, log.held(), "a partition no longer held lets its keys go");
+        assertFalse(log.drain(ZONE, 5).complete(), "and is rewritten whole if it comes back");
+        assertEquals(java.util.Set.of("kept"), log.drain(ZONE, 0).keys());
+    }
+
+    @Test
+    void aPartitionThatChangedMoreThanAnAppendHoldsIsRewrittenWhole() throws IOException {
+        TrackedNode node = new TrackedNode();
+        String mib = "m".repeat(1 << 20);
+        int limit = (int) (LocalCopyService.MAX_APPEND_BYTES >> 20);
+        for (int i = 0; i < 3 * limit; i++) {
+            node.write(2, "big" + i, mib);
+        }
+        LocalCopyService copy = periodic(dir, node);
+        copy.writeChanged(Duration.ZERO);
+        int scans = node.scans;
+        for (int i = 0; i < limit - 1; i++) {
+            node.write(2, "big" + i, mib + "+");
+        }
+        copy.writeChanged(Duration.ZERO);
+        assertEquals(scans, node.scans, "values up to the limit: appended");
+        for (int i = 0; i < limit + 1; i++) {
+            node.write(2, "big" + i, mib + "++");
+        }
+        copy.writeChanged(Duration.ZERO);
+        assertEquals(scans + 1, node.scans, "past it: rewritten whole");
+        assertEquals(1, copy.status(true).segmentsAppended());
+        assertFileIsThePartition(node, 2);
     }
 }

@@ -42,7 +42,11 @@ class LocalCopyBench {
         // too: a paced round (the first starts with the node) spread its writes over half the interval and wrote most
         // partitions before the measured round, which then found 3 of 1,024 changed.
         String[] sets = {"localCopy.interval=1h", "localCopy.paced=false", "zones.default.memory=768m",
-            "shutdown.timeout=20s", "warmup.readLatencyTarget=0s"};
+            "shutdown.timeout=20s", "warmup.readLatencyTarget=0s",
+            "localCopy.appendChanges=" + System.getProperty("bench.append", "true")};
+        // -Dbench.changed=F: each later round follows writes of that fraction of the keys (a different fraction each
+        // round), as a node under a write load sees; 1 (the default) writes every key again.
+        double changed = Double.parseDouble(System.getProperty("bench.changed", "1"));
         HearthNode node = HearthNode.start(TestNodes.config("lcbench", 0, disco, dir, sets), null);
         try {
             await().atMost(Duration.ofSeconds(30)).until(() -> node.status().readiness().ready());
@@ -61,7 +65,7 @@ class LocalCopyBench {
             // -Dbench.writeJfr=FILE records where the rewrite rounds' CPU goes into FILE.
             jdk.jfr.Recording rounds = profile(System.getProperty("bench.writeJfr"));
             for (int r = 0; r < Integer.getInteger("bench.rounds", 0); r++) {
-                writeAll(node, n, value);
+                writeSome(node, n, value, changed, r);
                 long tr = System.nanoTime();
                 round(node);
                 double sr = (System.nanoTime() - tr) / 1e9;
@@ -113,9 +117,11 @@ class LocalCopyBench {
             long cpu = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
             int files = node.localCopy().writeChanged();
             cpu = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpu;
-            long entries = node.localCopy().status(true).lastWriteEntries();
-            System.out.printf("BENCH round: %d files, %d entries, %.0f ms of CPU, %.2f us of CPU per entry%n", files,
-                    entries, cpu / 1e6, entries == 0 ? 0 : cpu / 1e3 / entries);
+            LocalCopyStatus st = node.localCopy().status(true);
+            long entries = st.lastWriteEntries();
+            System.out.printf("BENCH round: %d files (%d segments appended so far), %d entries, %.0f ms of CPU, %.2f us "
+                    + "of CPU per entry%n", files, st.segmentsAppended(), entries, cpu / 1e6,
+                    entries == 0 ? 0 : cpu / 1e3 / entries);
             return files;
         }, r -> new Thread(r, "bench-round").start()).join();
     }
@@ -134,8 +140,17 @@ class LocalCopyBench {
 
     /** Sets keys key-0 .. key-(n-1) to {@code value}, 256 writes in flight. */
     private static void writeAll(HearthNode node, int n, byte[] value) {
+        writeSome(node, n, value, 1, 0);
+    }
+
+    /** Sets about {@code fraction} of the keys, another share for each {@code round}, 256 writes in flight. */
+    private static void writeSome(HearthNode node, int n, byte[] value, double fraction, int round) {
         ArrayDeque<CompletableFuture<?>> inFlight = new ArrayDeque<>();
+        long share = Math.round(fraction * 1000);
         for (int i = 0; i < n; i++) {
+            if (share < 1000 && Math.floorMod(i * 7919L + round * 131L, 1000) >= share) {
+                continue;
+            }
             if (inFlight.size() >= 256) {
                 inFlight.poll().join();
             }
