@@ -204,7 +204,7 @@ class LocalCopyAppendTest {
         log.retain(ZONE, java.util.Set.of(0));
         assertEquals(1, log.held(), "a partition no longer held lets its keys go");
         assertFalse(log.drain(ZONE, 5).complete(), "and is rewritten whole if it comes back");
-        assertEquals(java.util.Set.of("kept"), log.drain(ZONE, 0).keys());
+        assertEquals(List.of("kept"), log.drain(ZONE, 0).keys());
     }
 
     @Test
