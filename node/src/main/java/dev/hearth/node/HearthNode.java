@@ -623,8 +623,9 @@ public final class HearthNode implements AutoCloseable {
         long took = localCopy.lastRoundWorkMillis();
         if (took > every / 2 && slowLocalCopyLog.allow("round")) {
             LOG.warn("Local copy: a round took {} ms, more than half of localCopy.interval ({} ms): a crash may "
-                    + "lose, at worst, writes up to about {} ms old, not {}. Rounds rewrite every changed partition "
-                    + "whole; a longer interval or less data per node shortens them", took, every, every + took, every);
+                    + "lose, at worst, writes up to about {} ms old, not {}. A round rewrites whole the partitions "
+                    + "most of whose entries changed (a bulk load) and appends the changes of the others; a longer "
+                    + "interval or less data per node shortens them", took, every, every + took, every);
         }
     }
 

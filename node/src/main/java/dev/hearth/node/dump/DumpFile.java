@@ -47,6 +47,8 @@ import java.util.zip.GZIPInputStream;
  * the file then says what it said before that append.
  */
 public final class DumpFile {
+    private static final org.apache.logging.log4j.Logger LOG = org.apache.logging.log4j.LogManager.getLogger(
+            DumpFile.class);
     static final byte[] MAGIC = "HDUMP1\n".getBytes(StandardCharsets.US_ASCII);
     static final byte[] RAW_MAGIC = "HCOPY1\n".getBytes(StandardCharsets.US_ASCII);
     static final byte[] SEGMENT_MAGIC = "HCSEG1\n".getBytes(StandardCharsets.US_ASCII);
@@ -394,8 +396,11 @@ public final class DumpFile {
             skipRecords(file, b, false);
             List<int[]> segments = new ArrayList<>();
             while (b.hasRemaining()) {
+                int at = b.position();
                 int[] segment = segment(file, b, header);
                 if (segment == null) {
+                    LOG.info("{}: its last append, at byte {} of {}, was cut short (the process ended while writing "
+                            + "it); read as it was before that append", file, at, all.length);
                     break;
                 }
                 segments.add(segment);
