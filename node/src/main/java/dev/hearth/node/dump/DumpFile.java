@@ -61,12 +61,63 @@ public final class DumpFile {
     private DumpFile() {
     }
 
+    /**
+     * Records and their running checksum, as a file's base and each of its segments write them: a header, records
+     * (a deletion where the value is null), and a trailer with the count and the checksum of everything after the
+     * magic.
+     */
+    private static final class Records {
+        private final DataOutputStream out;
+        private final CRC32C crc = new CRC32C();
+        private long count;
+        private long bytes;
+
+        Records(DataOutputStream out) {
+            this.out = out;
+        }
+
+        void header(Map<String, String> header) throws IOException {
+            byte[] h = headerBytes(header);
+            byte[] len = new byte[4];
+            putInt(len, 0, h.length);
+            write(len);
+            write(h);
+        }
+
+        void record(String key, byte[] value) throws IOException {
+            byte[] k = key.getBytes(StandardCharsets.UTF_8);
+            byte[] head = new byte[5];
+            head[0] = value == null ? DELETE : UPSERT;
+            putInt(head, 1, k.length);
+            write(head);
+            write(k);
+            bytes += k.length;
+            if (value != null) {
+                byte[] vlen = new byte[4];
+                putInt(vlen, 0, value.length);
+                write(vlen);
+                write(value);
+                bytes += value.length;
+            }
+            count++;
+        }
+
+        void trailer() throws IOException {
+            out.writeByte(0);
+            out.writeLong(count);
+            out.writeInt((int) crc.getValue());
+        }
+
+        private void write(byte[] part) throws IOException {
+            out.write(part);
+            crc.update(part);
+        }
+    }
+
     /** Writes records; {@link #close} writes the trailer. Not thread-safe. */
     public static final class Writer implements AutoCloseable {
         private final DataOutputStream out;
-        private final CRC32C crc = new CRC32C();
-        private long entries;
-        private long bytes;
+        private final Records records;
         private boolean closed;
 
         /** A gzip dump file. */
@@ -74,33 +125,28 @@ public final class DumpFile {
             OutputStream raw = Files.newOutputStream(file);
             out = new DataOutputStream(new BufferedOutputStream(new AdaptiveGzip(raw, 64 * 1024), 64 * 1024));
             out.write(MAGIC);
+            records = new Records(out);
         }
 
         /** An uncompressed file with a header (a local copy's partition file). */
         public Writer(Path file, Map<String, String> header) throws IOException {
             out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 256 * 1024));
             out.write(RAW_MAGIC);
-            byte[] h = headerBytes(header);
-            byte[] len = new byte[4];
-            putInt(len, 0, h.length);
-            out.write(len);
-            out.write(h);
-            crc.update(len);
-            crc.update(h);
+            records = new Records(out);
+            records.header(header);
         }
 
         public void write(String key, byte[] value) throws IOException {
-            bytes += writeRecord(out, crc, key, value);
-            entries++;
+            records.record(key, value);
         }
 
         public long entries() {
-            return entries;
+            return records.count;
         }
 
         /** Key and value bytes written (uncompressed). */
         public long bytes() {
-            return bytes;
+            return records.bytes;
         }
 
         /** Writes the trailer once; closing again does nothing (callers close explicitly inside try-with-resources). */
@@ -110,33 +156,9 @@ public final class DumpFile {
                 return;
             }
             closed = true;
-            out.writeByte(0);
-            out.writeLong(entries);
-            out.writeInt((int) crc.getValue());
+            records.trailer();
             out.close();
         }
-    }
-
-    /** Writes one record (a deletion where {@code value} is null) and returns its key and value bytes. */
-    private static int writeRecord(DataOutputStream out, CRC32C crc, String key, byte[] value) throws IOException {
-        byte[] k = key.getBytes(StandardCharsets.UTF_8);
-        byte[] head = new byte[5];
-        head[0] = value == null ? DELETE : UPSERT;
-        putInt(head, 1, k.length);
-        out.write(head);
-        crc.update(head);
-        out.write(k);
-        crc.update(k);
-        if (value == null) {
-            return k.length;
-        }
-        byte[] vlen = new byte[4];
-        putInt(vlen, 0, value.length);
-        out.write(vlen);
-        crc.update(vlen);
-        out.write(value);
-        crc.update(value);
-        return k.length + value.length;
     }
 
     /**
@@ -149,9 +171,7 @@ public final class DumpFile {
         private final FileChannel channel;
         private final long start;
         private final DataOutputStream out;
-        private final CRC32C crc = new CRC32C();
-        private long records;
-        private long bytes;
+        private final Records records;
         private boolean done;
 
         /** @param header fields that replace the file's header fields of the same names from this segment on */
@@ -162,13 +182,8 @@ public final class DumpFile {
                 channel.position(start);
                 out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024));
                 out.write(SEGMENT_MAGIC);
-                byte[] h = headerBytes(header);
-                byte[] len = new byte[4];
-                putInt(len, 0, h.length);
-                out.write(len);
-                out.write(h);
-                crc.update(len);
-                crc.update(h);
+                records = new Records(out);
+                records.header(header);
             } catch (IOException | RuntimeException e) {
                 channel.close();
                 throw e;
@@ -177,24 +192,22 @@ public final class DumpFile {
 
         /** The key's value now. */
         public void write(String key, byte[] value) throws IOException {
-            bytes += writeRecord(out, crc, key, value);
-            records++;
+            records.record(key, java.util.Objects.requireNonNull(value));
         }
 
         /** The key is gone. */
         public void delete(String key) throws IOException {
-            bytes += writeRecord(out, crc, key, null);
-            records++;
+            records.record(key, null);
         }
 
         /** Records written: values and deletions. */
         public long records() {
-            return records;
+            return records.count;
         }
 
         /** Key and value bytes written. */
         public long bytes() {
-            return bytes;
+            return records.bytes;
         }
 
         /** Completes the segment once; closing again, or after {@link #abandon}, does nothing. */
@@ -205,9 +218,7 @@ public final class DumpFile {
             }
             done = true;
             try {
-                out.writeByte(0);
-                out.writeLong(records);
-                out.writeInt((int) crc.getValue());
+                records.trailer();
                 out.flush();
             } catch (IOException | RuntimeException e) {
                 try {

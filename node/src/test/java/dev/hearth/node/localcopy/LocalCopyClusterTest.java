@@ -73,8 +73,8 @@ class LocalCopyClusterTest {
         n.stopGracefully();
     }
 
-    @Test
-    void reloadAfterEveryNodeCrashedRefusesDamagedFilesSkipsExpiredAndNeverOverwrites() throws Exception {
+    /** Two nodes, ready and taking writes: node 0's cache service. */
+    private dev.hearth.node.cache.CacheService twoNodesTakingWrites() throws InterruptedException {
         disco = FreePorts.several(2);
         start(0);
         start(1);
@@ -86,6 +86,12 @@ class LocalCopyClusterTest {
         // a write goes through.
         await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
                 .until(() -> svc.set(key(0), value(0), 0, 0).join() != null);
+        return svc;
+    }
+
+    @Test
+    void reloadAfterEveryNodeCrashedRefusesDamagedFilesSkipsExpiredAndNeverOverwrites() throws Exception {
+        var svc = twoNodesTakingWrites();
         int n = 2000;
         long farExpiry = System.currentTimeMillis() + 3_600_000;
         for (int i = 0; i < n; i++) {
@@ -218,14 +224,7 @@ class LocalCopyClusterTest {
      */
     @Test
     void changesAreAppendedOnPrimaryAndBackupAndTheFilesHoldWhatTheNodesHold() throws Exception {
-        disco = FreePorts.several(2);
-        start(0);
-        start(1);
-        await().atMost(Duration.ofSeconds(30)).until(() -> nodes.stream().allMatch(n -> n.status().readiness().ready()
-                && n.status().snapshot().members().size() == 2));
-        var svc = nodes.get(0).cache();
-        await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
-                .until(() -> svc.set(key(0), value(0), 0, 0).join() != null);
+        var svc = twoNodesTakingWrites();
         int n = 2000;
         for (int i = 0; i < n; i++) {
             svc.set(key(i), value(i), 0, 0).join();
