@@ -405,11 +405,11 @@ public final class DumpFile {
             readHeader(file, b, header);
             int records = b.position();
             skipRecords(file, b, false);
-            List<int[]> segments = new ArrayList<>();
+            List<Integer> segments = new ArrayList<>();
             while (b.hasRemaining()) {
                 int at = b.position();
-                int[] segment = segment(file, b, header);
-                if (segment == null) {
+                int segment = segment(file, b, header);
+                if (segment < 0) {
                     LOG.info("{}: its last append, at byte {} of {}, was cut short (the process ended while writing "
                             + "it); read as it was before that append", file, at, all.length);
                     break;
@@ -423,8 +423,8 @@ public final class DumpFile {
             }
             Map<String, byte[]> held = new LinkedHashMap<>();
             readBase(file, all, b, covered, header, held::put);
-            for (int[] segment : segments) {
-                b.position(segment[0]);
+            for (int segment : segments) {
+                b.position(segment);
                 while (true) {
                     int tag = b.get() & 0xFF;
                     if (tag == 0) {
@@ -495,14 +495,14 @@ public final class DumpFile {
     /**
      * Checks the segment at the buffer's position and applies its header fields to {@code header}.
      *
-     * @return {position of its first record, position after it}, or null if it is cut short by the end of the file
-     *     (an append the process did not finish): it and whatever follows are ignored
+     * @return the position of its first record, the buffer left after it; or -1 if it is cut short by the end of the
+     *     file (an append the process did not finish): it and whatever follows are ignored
      * @throws IOException if it is not a segment, or its trailer does not match its records
      */
-    private static int[] segment(Path file, ByteBuffer b, Map<String, String> header) throws IOException {
+    private static int segment(Path file, ByteBuffer b, Map<String, String> header) throws IOException {
         int start = b.position();
         if (b.remaining() < SEGMENT_MAGIC.length) {
-            return null;
+            return -1;
         }
         if (!java.util.Arrays.equals(b.array(), start, start + SEGMENT_MAGIC.length, SEGMENT_MAGIC, 0,
                 SEGMENT_MAGIC.length)) {
@@ -519,7 +519,7 @@ public final class DumpFile {
             counted = skipRecords(file, b, true);
             end = b.position();
         } catch (java.nio.BufferUnderflowException cutShort) {
-            return null;
+            return -1;
         }
         b.position(end - 12);
         long records = b.getLong();
@@ -531,7 +531,7 @@ public final class DumpFile {
                     + counted + (sum != (int) crc.getValue() ? ", checksum mismatch" : ""));
         }
         header.putAll(fields);
-        return new int[] {first, end};
+        return first;
     }
 
     /** Hands over the base records from the buffer's position and checks the base's trailer. */

@@ -158,21 +158,30 @@ public final class IgniteLocalCopy implements LocalCopyService.Source, AutoWarmu
      * segmentation policy, so the node's partitions are still in memory while the listener writes them.
      */
     public static void onSegmented(IgniteConfiguration ic, AtomicReference<Runnable> beforeSegmentedStop) {
-        int[] types = ic.getIncludeEventTypes() == null ? new int[0] : ic.getIncludeEventTypes();
-        int[] more = java.util.Arrays.copyOf(types, types.length + 1);
-        more[types.length] = EventType.EVT_NODE_SEGMENTED;
-        ic.setIncludeEventTypes(more);
-        Map<IgnitePredicate<? extends org.apache.ignite.events.Event>, int[]> listeners = new HashMap<>();
-        if (ic.getLocalEventListeners() != null) {
-            listeners.putAll(ic.getLocalEventListeners());
-        }
-        listeners.put(evt -> {
+        listen(ic, evt -> {
             Runnable r = beforeSegmentedStop.get();
             if (r != null) {
                 r.run();
             }
             return true;
-        }, new int[] {EventType.EVT_NODE_SEGMENTED});
+        }, EventType.EVT_NODE_SEGMENTED);
+    }
+
+    /**
+     * Records these event types (besides those already recorded) and gives them to {@code listener} on the thread
+     * that records them, from the node's start on.
+     */
+    private static void listen(IgniteConfiguration ic, IgnitePredicate<? extends org.apache.ignite.events.Event> listener,
+            int... eventTypes) {
+        int[] types = ic.getIncludeEventTypes() == null ? new int[0] : ic.getIncludeEventTypes();
+        int[] more = java.util.Arrays.copyOf(types, types.length + eventTypes.length);
+        System.arraycopy(eventTypes, 0, more, types.length, eventTypes.length);
+        ic.setIncludeEventTypes(more);
+        Map<IgnitePredicate<? extends org.apache.ignite.events.Event>, int[]> listeners = new HashMap<>();
+        if (ic.getLocalEventListeners() != null) {
+            listeners.putAll(ic.getLocalEventListeners());
+        }
+        listeners.put(listener, eventTypes);
         ic.setLocalEventListeners(listeners);
     }
 
@@ -188,16 +197,7 @@ public final class IgniteLocalCopy implements LocalCopyService.Source, AutoWarmu
         for (String zone : zones) {
             zoneOfCache.put(CacheNames.zoneCache(zone), zone);
         }
-        int[] tracked = {EventType.EVT_CACHE_OBJECT_PUT, EventType.EVT_CACHE_OBJECT_REMOVED};
-        int[] types = ic.getIncludeEventTypes() == null ? new int[0] : ic.getIncludeEventTypes();
-        int[] more = java.util.Arrays.copyOf(types, types.length + tracked.length);
-        System.arraycopy(tracked, 0, more, types.length, tracked.length);
-        ic.setIncludeEventTypes(more);
-        Map<IgnitePredicate<? extends org.apache.ignite.events.Event>, int[]> listeners = new HashMap<>();
-        if (ic.getLocalEventListeners() != null) {
-            listeners.putAll(ic.getLocalEventListeners());
-        }
-        listeners.put((IgnitePredicate<CacheEvent>) evt -> {
+        listen(ic, (IgnitePredicate<CacheEvent>) evt -> {
             String zone = zoneOfCache.get(evt.cacheName());
             if (zone != null) {
                 if (evt.key() instanceof String key) {
@@ -207,8 +207,7 @@ public final class IgniteLocalCopy implements LocalCopyService.Source, AutoWarmu
                 }
             }
             return true;
-        }, tracked);
-        ic.setLocalEventListeners(listeners);
+        }, EventType.EVT_CACHE_OBJECT_PUT, EventType.EVT_CACHE_OBJECT_REMOVED);
     }
 
     /**
