@@ -414,7 +414,10 @@ public final class DumpFile {
                             + "it); read as it was before that append", file, at, all.length);
                     break;
                 }
-                segments.add(segment);
+                // A segment of header fields only (a whole write's digest) leaves the records as they are.
+                if (all[segment] != 0) {
+                    segments.add(segment);
+                }
             }
             headerCheck.accept(header);
             b.position(records);
