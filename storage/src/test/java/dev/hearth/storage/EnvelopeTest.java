@@ -46,6 +46,24 @@ class EnvelopeTest {
     }
 
     @Test
+    void theFingerprintTellsAnyDifferenceInKeyVersionFlagsOrValueAndIsZeroForForeignBytes() {
+        Item item = new Item(new byte[] {1, 2, 3}, 7, 99, 0, false);
+        long f = Envelope.fingerprint(Envelope.encode(KEY, item));
+        assertNotEquals(0, f);
+        assertEquals(f, Envelope.fingerprint(Envelope.encode(KEY, item)), "the same stored bytes, the same fingerprint");
+        Set<Long> seen = new HashSet<>(Set.of(f));
+        assertTrue(seen.add(Envelope.fingerprint(Envelope.encode(TenantKey.of("store-42", "user:2"), item))), "key");
+        assertTrue(seen.add(Envelope.fingerprint(Envelope.encode(KEY, new Item(new byte[] {1, 2, 3}, 7, 100, 0, false)))),
+                "version");
+        assertTrue(seen.add(Envelope.fingerprint(Envelope.encode(KEY, new Item(new byte[] {1, 2, 3}, 7, 99, 0, true)))),
+                "stale bit");
+        assertTrue(seen.add(Envelope.fingerprint(Envelope.encode(KEY, new Item(new byte[] {1, 2, 4}, 7, 99, 0, false)))),
+                "value");
+        assertEquals(0, Envelope.fingerprint(new byte[] {9, 9, 9}));
+        assertEquals(0, Envelope.fingerprint(null));
+    }
+
+    @Test
     void aValueCopiedOntoAnotherKeyOrTenantIsCaught() {
         byte[] stored = Envelope.encode(KEY, new Item(new byte[] {42}, 0, 1, 0, false));
         assertNull(Envelope.decode(TenantKey.of("store-42", "user:2"), stored));
