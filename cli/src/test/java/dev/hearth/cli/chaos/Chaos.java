@@ -20,6 +20,10 @@ final class Chaos {
     private Chaos() {
     }
 
+    /** Log lines of a node that tell how it left and what it wrote and loaded of its copy. */
+    private static final java.util.regex.Pattern NODE_ACCOUNT = java.util.regex.Pattern.compile(
+            "Fencing|wedged|segmented|Local copy (written|load|write|:)|restarted its history|started in");
+
     /** A fault: injects it, heals it, and returns System.nanoTime() at the heal. */
     interface Fault {
         long inject(ChaosCluster cluster, ChaosLoad load, ChaosReport report) throws Exception;
@@ -97,6 +101,9 @@ final class Chaos {
                 load.addTo(report);
                 v.examples().forEach(x -> report.note("example: " + x));
                 cluster.events().forEach(x -> report.note("event: " + x));
+                if (v.lost() > 0 || v.divergent() > 0) {
+                    cluster.logLines(NODE_ACCOUNT, 25).forEach(x -> report.note("log: " + x));
+                }
                 report.publish();
                 return new Outcome(report, load, v, cluster.restarts(), servingMs);
             } finally {

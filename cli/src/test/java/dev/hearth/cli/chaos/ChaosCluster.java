@@ -139,6 +139,27 @@ final class ChaosCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * The lines of every node's log (all its lives) that match {@code pattern}, prefixed with the node's name, at most
+     * {@code max} per node (the last ones): what a failed run's report carries of the nodes' own account, since CI
+     * keeps only what the test prints.
+     */
+    List<String> logLines(java.util.regex.Pattern pattern, int max) {
+        List<String> out = new ArrayList<>();
+        for (NodeProcess n : nodes) {
+            List<String> matched = new ArrayList<>();
+            try (var lines = java.nio.file.Files.lines(n.log(), java.nio.charset.StandardCharsets.ISO_8859_1)) {
+                lines.filter(l -> pattern.matcher(l).find()).forEach(matched::add);
+            } catch (IOException | java.io.UncheckedIOException e) {
+                matched.add("(log not read: " + e + ")");
+            }
+            String name = n.log().getFileName().toString();
+            matched.subList(0, Math.max(0, matched.size() - max)).clear();
+            matched.forEach(l -> out.add(name + ": " + (l.length() > 700 ? l.substring(0, 700) + "..." : l)));
+        }
+        return out;
+    }
+
     /** Seconds since this cluster was created: the clock of its events. */
     double elapsed(long nanoTime) {
         return (nanoTime - t0) / 1e9;
