@@ -292,7 +292,9 @@ public final class HearthNode implements AutoCloseable {
         ChangedKeys changedKeys = config.localCopy().enabled() && config.localCopy().appendChanges()
                 ? new ChangedKeys(MAX_CHANGED_KEYS) : null;
         // A fenced node halts, and its data with it: its local copy is written first (bounded), while the fence
-        // still holds Ignite's discovery thread, so no write in flight is acknowledged meanwhile.
+        // still holds Ignite's discovery thread, so no write waiting on the failed members is acknowledged meanwhile.
+        // (One whose send to a backup failed outright was acknowledged already: Ignite counts a failed send as an
+        // answer. It lives on this node, and the copy written here holds it.)
         java.util.concurrent.atomic.AtomicReference<Runnable> beforeFence = new java.util.concurrent.atomic.AtomicReference<>();
         QuorumFence.Action fenceAfterCopy = reason -> {
             Runnable copy = beforeFence.get();

@@ -425,7 +425,9 @@ public final class DumpFile {
                 return readBase(file, all, b, covered, header, consumer);
             }
             Map<String, byte[]> held = new LinkedHashMap<>();
-            readBase(file, all, b, covered, header, held::put);
+            // Key and value bytes of what the file holds, kept as the segments apply (a key's length is only known
+            // where it is read).
+            long bytes = readBase(file, all, b, covered, header, held::put).bytes();
             for (int segment : segments) {
                 b.position(segment);
                 while (true) {
@@ -433,17 +435,20 @@ public final class DumpFile {
                     if (tag == 0) {
                         break;
                     }
+                    int at = b.position();
                     String key = key(file, all, b);
-                    if (tag == UPSERT) {
-                        held.put(key, value(file, b));
-                    } else {
-                        held.remove(key);
+                    int klen = b.position() - at - 4;
+                    byte[] value = tag == UPSERT ? value(file, b) : null;
+                    byte[] before = value != null ? held.put(key, value) : held.remove(key);
+                    if (before != null) {
+                        bytes -= klen + before.length;
+                    }
+                    if (value != null) {
+                        bytes += klen + value.length;
                     }
                 }
             }
-            long bytes = 0;
             for (Map.Entry<String, byte[]> e : held.entrySet()) {
-                bytes += e.getKey().getBytes(StandardCharsets.UTF_8).length + e.getValue().length;
                 consumer.accept(e.getKey(), e.getValue());
             }
             return new Summary(held.size(), bytes, header);

@@ -30,9 +30,10 @@ import org.apache.logging.log4j.Logger;
  * one by one, and after the first the topology still holds a quorum (2 of 3), so a write acknowledged in that
  * instant would die with the minority all the same. So a failure that leaves a quorum is believed only once enough
  * of the remaining peers answer a probe of their admin port to make a quorum with this node; until then the failure
- * is held back (Ignite completes no write on it). If none answers within the confirm window, the node is cut off and
- * fences. The last probe must start after the window has passed, so that a stall of the whole machine, which also
- * stops the peers' answers, ends before the node gives up on them. Fencing early costs nothing here: a node that
+ * is held back (Ignite completes no write waiting on it; a write whose send to a backup failed outright, though, is
+ * acknowledged with the copies it reached: Ignite counts a failed send as an answer). If none answers within the
+ * confirm window, the node is cut off and fences. The last probe must start after the window has passed, so that a
+ * stall of the whole machine, which also stops the peers' answers, ends before the node gives up on them. Fencing early costs nothing here: a node that
  * cannot reach a quorum of peers would fence when Ignite drops them anyway, a failure detection timeout later.
  *
  * <p>Only failures fence: a member leaving gracefully hands over its copies (and a whole cluster being stopped must

@@ -28,7 +28,8 @@ public final class ChangedKeys {
      */
     public record Changes(List<String> keys, long updates, boolean complete) {
         public Changes {
-            keys = List.copyOf(keys);
+            // Wrapped, not copied: a drain hands over a list nothing else holds, of up to the whole log's keys.
+            keys = java.util.Collections.unmodifiableList(keys);
         }
     }
 

@@ -605,7 +605,7 @@ public final class LocalCopyService {
         if (!Files.isRegularFile(target)) {
             return null;
         }
-        List<String> keys = new ArrayList<>(changes.keys());
+        List<String> keys = changes.keys();
         List<byte[]> values = new ArrayList<>(keys.size());
         long held = 0;
         for (String k : keys) {

@@ -134,8 +134,12 @@ class DumpFileTest {
             w.delete("t:new");
             w.write("t:k2", new byte[] {2, 2});
         }
+        new DumpFile.SegmentWriter(f, Map.of("digest", "d1")).close();
         Map<String, String> header = new LinkedHashMap<>();
         Map<String, byte[]> held = readAll(f, header);
+        assertEquals("d1", header.get("digest"), "a segment of header fields only");
+        assertEquals(held.entrySet().stream().mapToLong(e -> e.getKey().length() + e.getValue().length).sum(),
+                DumpFile.read(f, (k, v) -> { }).bytes(), "the key and value bytes of what the file holds");
         assertEquals(100, held.size());
         assertArrayEquals(new byte[] {42}, held.get("t:k1"));
         assertArrayEquals(new byte[] {2, 2}, held.get("t:k2"));
