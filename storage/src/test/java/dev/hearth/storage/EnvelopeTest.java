@@ -45,20 +45,21 @@ class EnvelopeTest {
         assertTrue(Envelope.isIntact(KEY, stored));
     }
 
+    private static long fingerprint(TenantKey key, Item item) {
+        return Envelope.fingerprint(Envelope.encode(key, item));
+    }
+
     @Test
     void theFingerprintTellsAnyDifferenceInKeyVersionFlagsOrValueAndIsZeroForForeignBytes() {
         Item item = new Item(new byte[] {1, 2, 3}, 7, 99, 0, false);
-        long f = Envelope.fingerprint(Envelope.encode(KEY, item));
+        long f = fingerprint(KEY, item);
         assertNotEquals(0, f);
-        assertEquals(f, Envelope.fingerprint(Envelope.encode(KEY, item)), "the same stored bytes, the same fingerprint");
+        assertEquals(f, fingerprint(KEY, item), "the same stored bytes, the same fingerprint");
         Set<Long> seen = new HashSet<>(Set.of(f));
-        assertTrue(seen.add(Envelope.fingerprint(Envelope.encode(TenantKey.of("store-42", "user:2"), item))), "key");
-        assertTrue(seen.add(Envelope.fingerprint(Envelope.encode(KEY, new Item(new byte[] {1, 2, 3}, 7, 100, 0, false)))),
-                "version");
-        assertTrue(seen.add(Envelope.fingerprint(Envelope.encode(KEY, new Item(new byte[] {1, 2, 3}, 7, 99, 0, true)))),
-                "stale bit");
-        assertTrue(seen.add(Envelope.fingerprint(Envelope.encode(KEY, new Item(new byte[] {1, 2, 4}, 7, 99, 0, false)))),
-                "value");
+        assertTrue(seen.add(fingerprint(TenantKey.of("store-42", "user:2"), item)), "key");
+        assertTrue(seen.add(fingerprint(KEY, new Item(new byte[] {1, 2, 3}, 7, 100, 0, false))), "version");
+        assertTrue(seen.add(fingerprint(KEY, new Item(new byte[] {1, 2, 3}, 7, 99, 0, true))), "stale bit");
+        assertTrue(seen.add(fingerprint(KEY, new Item(new byte[] {1, 2, 4}, 7, 99, 0, false))), "value");
         assertEquals(0, Envelope.fingerprint(new byte[] {9, 9, 9}));
         assertEquals(0, Envelope.fingerprint(null));
     }

@@ -33,8 +33,9 @@ import org.apache.logging.log4j.Logger;
  * is held back (Ignite completes no write waiting on it; a write whose send to a backup failed outright, though, is
  * acknowledged with the copies it reached: Ignite counts a failed send as an answer). If none answers within the
  * confirm window, the node is cut off and fences. The last probe must start after the window has passed, so that a
- * stall of the whole machine, which also stops the peers' answers, ends before the node gives up on them. Fencing early costs nothing here: a node that
- * cannot reach a quorum of peers would fence when Ignite drops them anyway, a failure detection timeout later.
+ * stall of the whole machine, which also stops the peers' answers, ends before the node gives up on them. Fencing
+ * early costs nothing here: a node that cannot reach a quorum of peers would fence when Ignite drops them anyway, a
+ * failure detection timeout later.
  *
  * <p>Only failures fence: a member leaving gracefully hands over its copies (and a whole cluster being stopped must
  * not count as a split), and a node that had no quorum before had no write acknowledged.

@@ -493,7 +493,8 @@ class LocalCopyServiceTest {
                 "an owner whose file has this counter may hold other entries");
         LocalCopyService.ContentId stoodStill = contentOf(dir, 0);
         assertEquals(node.counters.get(0), stoodStill.counter());
-        assertTrue(copy.installOwn("default", 0, stoodStill, "v1"), "a file whose partition stood still is its twins' equal");
+        assertTrue(copy.installOwn("default", 0, stoodStill, "v1"),
+                "a file whose partition stood still is its twins' equal");
         assertEquals(1, copy.writeChanged(), "written again: the counter moved past the file's");
         Map<String, String> settled = DumpFile.read(p1, (k, v) -> { }).header();
         assertFalse(settled.containsKey("unsettled"));
