@@ -67,16 +67,10 @@ public final class ChangedKeys {
             if (!p.complete) {
                 return;
             }
-            Key k = new Key(key);
-            if (p.keys.contains(k)) {
-                return;
-            }
-            if (held.incrementAndGet() > maxKeys) {
-                held.decrementAndGet();
+            // One lookup on the path of every write; past the bound, forget lets the key just added go too.
+            if (p.keys.add(new Key(key)) && held.incrementAndGet() > maxKeys) {
                 forget(p);
-                return;
             }
-            p.keys.add(k);
         }
     }
 

@@ -624,9 +624,7 @@ public final class LocalCopyService {
         header.put("counter", Long.toString(h.counter()));
         // The values were read after the counter: they may hold updates up to the counter now.
         header.put(COUNTER_AT_END, Long.toString(Math.max(after, h.counter())));
-        // Unique, not secret: SecureRandom took 6% of an append round.
-        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
-        header.put(ContentId.UNSETTLED, new UUID(random.nextLong(), random.nextLong()).toString());
+        header.put(ContentId.UNSETTLED, unsettledToken());
         header.put("writtenAt", Long.toString(System.currentTimeMillis()));
         long upserts = 0;
         DumpFile.SegmentWriter w = new DumpFile.SegmentWriter(target, header);
@@ -654,6 +652,12 @@ public final class LocalCopyService {
         }
         segmentsAppended.incrementAndGet();
         return new long[] {before[0] + upserts, bytes, before[2], before[3] + 1};
+    }
+
+    /** A file's own content id token: unique, not secret (SecureRandom took 6% of an append round). */
+    private static String unsettledToken() {
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        return new UUID(random.nextLong(), random.nextLong()).toString();
     }
 
     private long[] writePartition(Path dir, String zone, Held h, String cluster) throws IOException {
@@ -686,7 +690,7 @@ public final class LocalCopyService {
                 // The header is written first and covered by the trailer's checksum: the token goes into a copy. A
                 // file too large to take the digest's segment gets one too (rare: over 64 MiB in one partition).
                 header.remove(ContentId.DIGEST);
-                header.put(ContentId.UNSETTLED, UUID.randomUUID().toString());
+                header.put(ContentId.UNSETTLED, unsettledToken());
                 if (after > h.counter()) {
                     header.put(COUNTER_AT_END, Long.toString(after));
                 }
