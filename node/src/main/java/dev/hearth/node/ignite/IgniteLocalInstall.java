@@ -245,6 +245,13 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
     }
 
     @Override
+    public CompletableFuture<Set<Integer>> twinsThere(String node, String zone,
+            Map<Integer, LocalCopyService.ContentId> expected) {
+        return ask(node, zone, expected.size(), new TwinsJob(zone, new Contents(expected)),
+                IgniteLocalInstall::partitions, Set.of());
+    }
+
+    @Override
     public CompletableFuture<Set<Integer>> installThere(String node, String zone, String view,
             Map<Integer, LocalCopyService.ContentId> expected) {
         return ask(node, zone, expected.size(), new InstallJob(zone, view, new Contents(expected)),
@@ -308,8 +315,10 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
     }
 
     private static <T> T refused(String node, String zone, int partitions, String why, T none) {
-        LOG.warn("Local copy: node {} did not do what this node asked for {} partitions of zone {} ({}); they load "
-                + "through the cluster", node, partitions, zone, why);
+        // What follows is the asker's to say: a partition not checked or merged loads through the cluster, a backup
+        // copy not installed is sent the primary's file or reported as lacking entries.
+        LOG.warn("Local copy: node {} did not do what this node asked for {} partitions of zone {} ({})", node,
+                partitions, zone, why);
         return none;
     }
 
@@ -575,6 +584,30 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
             CompletableFuture<LocalCopyService> f = serviceFuture(ignite);
             LocalCopyService copy = f.getNow(null);
             return f.isDone() && (copy == null || copy.installStepOver());
+        }
+    }
+
+    /** Runs on a backup: which of the partitions its own file is the primary's file's twin of (holdsTwin). */
+    static final class TwinsJob implements IgniteCallable<int[]> {
+        private static final long serialVersionUID = 1L;
+        private final String zone;
+        private final Contents expected;
+
+        @IgniteInstanceResource
+        private transient Ignite ignite;
+
+        TwinsJob(String zone, Contents expected) {
+            this.zone = zone;
+            this.expected = expected;
+        }
+
+        @Override
+        public int[] call() throws Exception {
+            LocalCopyService copy = service(ignite);
+            if (copy == null) {
+                return new int[0];
+            }
+            return copy.holdsTwin(zone, expected.toMap()).stream().mapToInt(Integer::intValue).toArray();
         }
     }
 

@@ -27,6 +27,10 @@ final class LoadTally {
     int merged;
     /** Files not read because other nodes installed the same content. */
     int twinsElsewhere;
+    /** When this node's own primaries were installed (0: not yet or none ran); its backups' copies follow. */
+    long primariesInstalledAt;
+    /** Backup copies of this node's primaries that their node did not install (logged each). */
+    int backupsLeft;
     /** When this node's local install ended, and when every other node's had (0: none ran). */
     long installedAt;
     long othersInstalledAt;

@@ -248,6 +248,15 @@ public final class LocalCopyService {
         Primaries primaries(String zone);
 
         /**
+         * Asks {@code node} which of these partitions its own file holds the given content of, or it installed with
+         * exactly that content ({@link #holdsTwin}): a header read, no install.
+         *
+         * @return those partitions, when it answers; none if it fails or does not answer in time (the future never
+         *     fails)
+         */
+        CompletableFuture<Set<Integer>> twinsThere(String node, String zone, Map<Integer, ContentId> expected);
+
+        /**
          * Asks {@code node} to install its own files of these partitions into its own copies ({@link #installOwn}),
          * each only if the file holds the given content and the partition map is still {@code view}.
          *
@@ -770,11 +779,11 @@ public final class LocalCopyService {
     /**
      * As {@link #load(String, WarmupService.ClusterLoader, List, AdaptiveRate)}, after a first step that needs no
      * network where {@code peers} is given (a cluster that formed empty): for each partition this node is primary
-     * for, every backup is asked to install its own file of it into its own copy if that file holds the same content
-     * as this node's ({@link ContentId}), and where every backup did, this node installs its file into its own copy.
-     * A partition that any backup did not install (no file, another content, a damaged file, no answer) is left to
-     * the passes, which go through the cluster and write every copy, so a copy installed locally always has an
-     * identical twin on every other owner.
+     * for, where every backup's own file holds the same content as this node's ({@link ContentId}) this node installs
+     * its file into its own copy, where every backup's differs it installs their merge, and once its primaries are in
+     * each backup installs its twin or its share of the merge ({@code LocalInstall}). A partition whose owners' files
+     * neither all agree nor all differ, or whose own file is damaged, is left to the passes, which go through the
+     * cluster and write every copy.
      */
     public LocalCopyLoad load(String reason, WarmupService.ClusterLoader loader, Peers peers, List<Selector> passes,
             AdaptiveRate pace) {
@@ -826,13 +835,16 @@ public final class LocalCopyService {
         }
         LocalCopyLoad r = t.result(stopped ? "stopped" : error == null ? "complete" : "failed", error);
         lastLoad = r;
-        LOG.info("Local copy load ({}) {}{}: {} files, {} entries installed locally (this node's install over after "
-                + "{} ms, every node's after {} ms; {} of its files merged with their other owners' differing "
-                + "ones), {} files skipped as installed alike by their owners, {} entries "
+        LOG.info("Local copy load ({}) {}{}: {} files, {} entries installed locally (this node's primaries in after "
+                + "{} ms, its install over after {} ms, every node's after {} ms; {} of its files merged with their "
+                + "other owners' differing ones; {} backup copies left lacking entries), {} files skipped as installed "
+                + "alike by their owners, {} entries "
                 + "sent (stored where absent or older), {} already held, {} expired, {} damaged, {} files refused, {} "
                 + "bytes in {} ms", reason, r.state(), stopped ? " (the node is stopping)" : "", r.files(),
-                r.installedLocally(), t.installedAt == 0 ? 0 : t.installedAt - t.startedAt,
-                t.othersInstalledAt == 0 ? 0 : t.othersInstalledAt - t.startedAt, t.merged, t.twinsElsewhere,
+                r.installedLocally(), t.primariesInstalledAt == 0 ? 0 : t.primariesInstalledAt - t.startedAt,
+                t.installedAt == 0 ? 0 : t.installedAt - t.startedAt,
+                t.othersInstalledAt == 0 ? 0 : t.othersInstalledAt - t.startedAt, t.merged, t.backupsLeft,
+                t.twinsElsewhere,
                 r.entriesSent(), r.skippedPresent(),
                 r.skippedExpired(),
                 r.skippedDamaged(), r.refusedFiles(), r.bytesRead(), r.elapsedMillis());
@@ -1001,9 +1013,17 @@ public final class LocalCopyService {
     }
 
     /**
+     * Which of these partitions this node's own file is the twin of (holds the given content), or it installed with
+     * exactly that content ({@link Peers#twinsThere}).
+     */
+    public Set<Integer> holdsTwin(String zone, Map<Integer, ContentId> expected) {
+        return install.holdsTwin(zone, expected);
+    }
+
+    /**
      * Installs this node's own file of a partition into its own copy (no network), if the file holds {@code
      * expected}; entries the copy already has are left alone. Run at the request of the partition's primary, which
-     * installs its own twin file only once every backup did.
+     * installed its own twin file first.
      *
      * @param view the partition map the primary agreed the install in ({@link Primaries#view})
      * @return whether the file was installed (now or before)
@@ -1024,8 +1044,8 @@ public final class LocalCopyService {
 
     /**
      * Installs this node's share of a merge its partition's primary made of every owner's file into this node's own
-     * copy (no store through the cluster): where the owners' files differ, each owner ends with the same merge, and
-     * the primary installs it only once every backup did.
+     * copy (no store through the cluster): where the owners' files differ, each owner ends with the same merge, which
+     * the primary installed first.
      *
      * @param view the partition map the primary agreed the install in ({@link Primaries#view})
      * @return whether the merge was installed (now or at an earlier request)

@@ -35,17 +35,19 @@ import org.apache.logging.log4j.Logger;
 /**
  * The first step of a load in a cluster that formed empty: files installed straight into the owners' own copies, with
  * no store through the cluster. Where every owner of a partition holds a file of the same content ({@link
- * ContentId}), the primary reads and checks its file whole, asks every backup to install its own file of that content
- * ({@link #installOwn}, through {@link Peers#installThere}), and installs its own only once every backup did.
+ * ContentId}), the primary reads and checks its file whole, asks every backup whether its own file is that file's twin
+ * ({@link #holdsTwin}, through {@link Peers#twinsThere}), and where every backup's is, installs its own; once all its
+ * primaries are in, every backup installs its own file ({@link #installOwn}, through {@link Peers#installThere}).
+ * Reads go to a key's primary: the cluster serves hits after half the work.
  *
- * <p>Where every backup refused because its file differs (a graceful stop of every node under writes, or a kill -9 of
- * every node: each wrote its file at another moment), or it has none, the primary fetches the backups' files, merges
- * them with its own (the newest version of each key, as the passes through the cluster would leave it), has every
- * backup install that merge ({@link #installMerged}: only the entries its own file lacks cross the network) and then
- * installs it itself. Any other refusal (a damaged own file, another partition map, a backup that installed something
- * else already, no answer, some backups agreeing and others not) leaves the partition to the load's passes, which
- * write every copy. So a copy installed here always has an identical twin on every other owner. Ignite's side of an
- * install is {@code IgniteLocalInstall}.
+ * <p>Where every backup's file differs (a graceful stop of every node under writes, or a kill -9 of every node: each
+ * wrote its file at another moment), or it has none, the primary fetches the backups' files, merges them with its own
+ * (the newest version of each key, as the passes through the cluster would leave it), installs the merge, and later
+ * has every backup install its share of it ({@link #installMerged}: only the entries its own file lacks cross the
+ * network). Any other case (a damaged own file, some backups holding a twin and others not, no answer) leaves the
+ * partition to the load's passes, which write every copy. A backup that refuses its install after all is sent the
+ * primary's file; one that refuses that too (the partition map changed) keeps a copy lacking entries, logged and
+ * counted. Ignite's side of an install is {@code IgniteLocalInstall}.
  */
 final class LocalInstall {
     private static final Logger LOG = LogManager.getLogger(LocalInstall.class);
@@ -57,12 +59,18 @@ final class LocalInstall {
     static final int INSTALL_CHUNK = 4;
 
     /**
-     * Entries installed on every owner per permit of the pace, which is counted in entries sent through the cluster:
+     * Entries installed into one copy per permit of the pace, which is counted in entries sent through the cluster:
      * one node installs about 200k entries/s where it sent 58k through the cluster (LocalCopyBench), and a sent
      * entry also costs its backups a message and an entry processor. Counted one for one, the installs yielded far
      * more than the reads needed (256 MiB: reads at a p99 of 5 ms while the refill took 70 s instead of 10).
      */
-    static final int INSTALL_COST_SHARE = 4;
+    static final int INSTALL_COST_SHARE = 8;
+
+    /**
+     * Key and value bytes of merge shares a primary holds for its backups until its own primaries are in; past it,
+     * they are sent at once.
+     */
+    static final long BACKLOG_BYTES = 32L << 20;
 
     /** Where an installed file becomes the copy's current file: it need not be written again until a write. */
     @FunctionalInterface
@@ -117,8 +125,10 @@ final class LocalInstall {
                 mine.add(f);
             }
         }
-        // One chunk's backups install while this node installs the chunk before and reads the next: the three
-        // steps take turns on the machine's cores instead of waiting for each other.
+        // Primaries first, backups after: reads go to a key's primary, so the cluster serves hits after half the
+        // work (a 1 GiB restart paced for reads reached 99% only as its last partitions' both copies landed).
+        Backlog backlog = new Backlog();
+        // One chunk's backups check their files while this node installs the chunk before and reads the next.
         Chunk previous = null;
         for (int from = 0; from < mine.size(); from += INSTALL_CHUNK) {
             if (Thread.currentThread().isInterrupted()) {
@@ -140,19 +150,17 @@ final class LocalInstall {
                     ask.computeIfAbsent(backup, b -> new TreeMap<>()).put(f.partition(), e.content());
                 }
             }
-            // Paced like the passes' sends, by what it costs: it still takes CPU from foreground reads.
-            t.pace.acquire(Math.max(1, c.read.values().stream().mapToInt(e -> e.keys().size()).sum()
-                    / INSTALL_COST_SHARE));
-            ask.forEach((backup, expected) -> c.answers.put(backup,
-                    peers.installThere(backup, zone, view.view(), expected)));
+            ask.forEach((backup, expected) -> c.answers.put(backup, peers.twinsThere(backup, zone, expected)));
             if (previous != null) {
-                installChecked(zone, previous, view, peers, left, t, progress);
+                installChecked(zone, previous, view, peers, left, t, progress, backlog);
             }
             previous = c;
         }
         if (previous != null) {
-            installChecked(zone, previous, view, peers, left, t, progress);
+            installChecked(zone, previous, view, peers, left, t, progress, backlog);
         }
+        t.primariesInstalledAt = System.currentTimeMillis();
+        installBackups(zone, backlog, view, peers, t);
     }
 
     /** Primary partitions read and offered to their backups, with the backups' answers to come. */
@@ -160,47 +168,70 @@ final class LocalInstall {
         final Map<Integer, FileEntries> read = new TreeMap<>();
         final Map<Integer, PartitionFile> files = new HashMap<>();
         final Map<Integer, List<String>> backups = new HashMap<>();
-        /** Backup -> the partitions it installed of those asked. */
+        /** Backup -> the partitions of those asked whose file there is this node's file's twin. */
         final Map<String, CompletableFuture<Set<Integer>>> answers = new HashMap<>();
     }
 
+    /** A partition this node installed as primary whose backups still have to install their copies. */
+    private record Owed(int partition, List<String> backups, ContentId content, int entries) {
+    }
+
+    /** What the backups still have to install, once this node's primaries are in. */
+    private static final class Backlog {
+        /** Partitions whose every backup holds the twin of this node's file. */
+        final List<Owed> twins = new ArrayList<>();
+        /** Merges this node installed: backup -> partition -> its share. */
+        final Map<String, Map<Integer, MergeShare>> merges = new TreeMap<>();
+        /** Key and value bytes held in {@link #merges}. */
+        long mergeBytes;
+    }
+
     /**
-     * Installs this node's files of a chunk whose every backup installed its twin, and merges where every backup
-     * refused.
+     * Installs this node's files of a chunk whose every backup holds their twin, and merges where every backup's file
+     * differs; the backups install theirs later ({@link #installBackups}).
      */
     private void installChecked(String zone, Chunk c, Primaries view, Peers peers, List<PartitionFile> left,
-            LoadTally t, Runnable progress) {
-        Map<String, Set<Integer>> done = new HashMap<>();
-        c.answers.forEach((backup, answer) -> done.put(backup, answer.join()));
+            LoadTally t, Runnable progress, Backlog backlog) {
+        Map<String, Set<Integer>> twins = new HashMap<>();
+        c.answers.forEach((backup, answer) -> twins.put(backup, answer.join()));
         Map<Integer, FileEntries> agreed = new TreeMap<>();
         Set<Integer> differing = new TreeSet<>();
         c.read.forEach((p, e) -> {
             List<String> backups = c.backups.get(p);
-            long yes = backups.stream().filter(b -> done.getOrDefault(b, Set.of()).contains(p)).count();
+            long yes = backups.stream().filter(b -> twins.getOrDefault(b, Set.of()).contains(p)).count();
             if (yes == backups.size()) {
                 agreed.put(p, e);
             } else if (yes == 0) {
                 differing.add(p);
             }
-            // Some backups installed their file and others did not: a merge would differ from the copies of those
-            // that did, so the passes write every copy.
+            // Some backups hold a twin and others do not: a merge would differ from the copies of those that hold
+            // one, so the passes write every copy.
         });
+        // Paced like the passes' sends, by what it costs: it still takes CPU from foreground reads.
+        t.pace.acquire(permits(agreed.values().stream().mapToInt(e -> e.keys().size()).sum()));
         for (Map.Entry<Integer, FileEntries> e : agreed.entrySet()) {
             FileEntries f = e.getValue();
-            installHere(zone, e.getKey(), new PartitionEntries(Set.of(f.content()), f.keys(), f.values()), true, c,
-                    view, left, t, progress);
+            if (installHere(zone, e.getKey(), new PartitionEntries(Set.of(f.content()), f.keys(), f.values()), true,
+                    c, view, left, t, progress)) {
+                backlog.twins.add(new Owed(e.getKey(), c.backups.get(e.getKey()), f.content(), f.keys().size()));
+            }
         }
         if (!differing.isEmpty()) {
-            installMerges(zone, c, differing, view, peers, left, t, progress);
+            installMerges(zone, c, differing, view, peers, left, t, progress, backlog);
         }
     }
 
+    /** Permits of the pace for installing this many entries into one copy. */
+    private static int permits(int entries) {
+        return Math.max(1, entries / INSTALL_COST_SHARE);
+    }
+
     /**
-     * Where every backup refused the primary's file: fetches their files, merges, has every backup install the merge
-     * and then installs it here.
+     * Where every backup's file differs from the primary's: fetches their files, merges, installs the merge here and
+     * leaves each backup's share of it to {@link #installBackups}.
      */
     private void installMerges(String zone, Chunk c, Set<Integer> differing, Primaries view, Peers peers,
-            List<PartitionFile> left, LoadTally t, Runnable progress) {
+            List<PartitionFile> left, LoadTally t, Runnable progress, Backlog backlog) {
         Map<String, Set<Integer>> byBackup = new TreeMap<>();
         for (Integer p : differing) {
             for (String b : c.backups.get(p)) {
@@ -220,8 +251,6 @@ final class LocalInstall {
             });
             fetched.put(b, files);
         });
-        Map<Integer, PartitionEntries> merged = new TreeMap<>();
-        Map<String, Map<Integer, MergeShare>> shares = new TreeMap<>();
         for (Integer p : differing) {
             FileEntries own = c.read.get(p);
             List<PartitionEntries> files = new ArrayList<>();
@@ -233,23 +262,123 @@ final class LocalInstall {
                 }
             }
             PartitionEntries m = merge(files);
-            merged.put(p, m);
+            t.pace.acquire(permits(m.keys().size()));
+            if (!installHere(zone, p, m, false, c, view, left, t, progress)) {
+                continue;
+            }
+            t.merged++;
             for (String b : c.backups.get(p)) {
-                shares.computeIfAbsent(b, k -> new TreeMap<>()).put(p, share(m, fetched.get(b).get(p)));
+                MergeShare s = share(m, fetched.get(b).get(p));
+                backlog.merges.computeIfAbsent(b, k -> new TreeMap<>()).put(p, s);
+                for (int i = 0; i < s.missing().keys().size(); i++) {
+                    backlog.mergeBytes += s.missing().keys().get(i).length() + s.missing().values().get(i).length;
+                }
             }
         }
-        t.pace.acquire(Math.max(1, merged.values().stream().mapToInt(e -> e.keys().size()).sum()
-                / INSTALL_COST_SHARE));
-        Map<String, CompletableFuture<Set<Integer>>> answers = new TreeMap<>();
-        shares.forEach((b, theirs) -> answers.put(b, peers.installMergedThere(b, zone, view.view(), theirs)));
-        Map<String, Set<Integer>> done = new HashMap<>();
-        answers.forEach((b, answer) -> done.put(b, answer.join()));
-        merged.forEach((p, m) -> {
-            if (c.backups.get(p).stream().allMatch(b -> done.getOrDefault(b, Set.of()).contains(p))
-                    && installHere(zone, p, m, false, c, view, left, t, progress)) {
-                t.merged++;
+        if (backlog.mergeBytes > BACKLOG_BYTES) {
+            // Shares are what a backup's file lacks, small after a stop under writes; a backup with no file at all
+            // is owed the whole merge, and a node's memory must not hold its primaries' data a second time.
+            installMergeShares(zone, backlog, view, peers, t);
+        }
+    }
+
+    /**
+     * Has the backups install their copies of the partitions this node installed as primary: their own files where
+     * they are twins of this node's, their shares of the merges. A backup that refuses its own file after all (it
+     * turned out damaged when read whole) is sent this node's file instead; one that refuses that too (the partition
+     * map changed meanwhile, no answer) is left with a copy that lacks entries its primary has, logged and counted:
+     * a read that fails over to it misses, and `hearthctl verify --repair` makes the copies alike.
+     */
+    private void installBackups(String zone, Backlog backlog, Primaries view, Peers peers, LoadTally t) {
+        Map<Integer, Owed> byPartition = new HashMap<>();
+        List<Map.Entry<String, Integer>> refused = new ArrayList<>();
+        Map<String, CompletableFuture<Set<Integer>>> pending = Map.of();
+        Map<String, Set<Integer>> pendingAsked = Map.of();
+        for (int from = 0; from <= backlog.twins.size(); from += INSTALL_CHUNK) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new CancellationException("the node is stopping");
+            }
+            Map<String, Map<Integer, ContentId>> ask = new TreeMap<>();
+            int entries = 0;
+            for (Owed o : backlog.twins.subList(from, Math.min(backlog.twins.size(), from + INSTALL_CHUNK))) {
+                byPartition.put(o.partition(), o);
+                entries += o.entries() * o.backups().size();
+                for (String b : o.backups()) {
+                    ask.computeIfAbsent(b, k -> new TreeMap<>()).put(o.partition(), o.content());
+                }
+            }
+            if (!ask.isEmpty()) {
+                t.pace.acquire(permits(entries));
+            }
+            Map<String, CompletableFuture<Set<Integer>>> sent = new TreeMap<>();
+            Map<String, Set<Integer>> sentAsked = new TreeMap<>();
+            ask.forEach((b, expected) -> {
+                sent.put(b, peers.installThere(b, zone, view.view(), expected));
+                sentAsked.put(b, expected.keySet());
+            });
+            // The chunk before is answered while the backups install this one.
+            collectRefused(pending, pendingAsked, refused);
+            pending = sent;
+            pendingAsked = sentAsked;
+        }
+        collectRefused(pending, pendingAsked, refused);
+        // A twin refused after all: the backup gets this node's file as the merge of one file.
+        for (Map.Entry<String, Integer> r : refused) {
+            Owed o = byPartition.get(r.getValue());
+            PartitionFile f = new PartitionFile(zone, o.partition(),
+                    root.resolve(zone).resolve("p-" + o.partition() + LocalCopyService.SUFFIX));
+            FileEntries own = readWhole(zone, o.partition(), f.path(), o.content());
+            if (own == null) {
+                t.backupsLeft++;
+                LOG.warn("Local copy: node {} did not install its copy of zone {} partition {}, and this node's file "
+                        + "of it cannot be read again to send it: that copy lacks entries its primary has until "
+                        + "`hearthctl verify --repair`", r.getKey(), zone, o.partition());
+                continue;
+            }
+            PartitionEntries whole = new PartitionEntries(Set.of(own.content()), own.keys(), own.values());
+            backlog.merges.computeIfAbsent(r.getKey(), k -> new TreeMap<>()).put(o.partition(), share(whole, null));
+        }
+        installMergeShares(zone, backlog, view, peers, t);
+    }
+
+    private static void collectRefused(Map<String, CompletableFuture<Set<Integer>>> answers,
+            Map<String, Set<Integer>> asked, List<Map.Entry<String, Integer>> refused) {
+        answers.forEach((b, answer) -> {
+            Set<Integer> done = answer.join();
+            for (Integer p : asked.get(b)) {
+                if (!done.contains(p)) {
+                    refused.add(Map.entry(b, p));
+                }
             }
         });
+    }
+
+    /** Sends the backups their shares of this node's merges, a few partitions at a time, and empties the backlog. */
+    private void installMergeShares(String zone, Backlog backlog, Primaries view, Peers peers, LoadTally t) {
+        for (Map.Entry<String, Map<Integer, MergeShare>> e : backlog.merges.entrySet()) {
+            List<Integer> partitions = new ArrayList<>(e.getValue().keySet());
+            for (int from = 0; from < partitions.size(); from += INSTALL_CHUNK) {
+                Map<Integer, MergeShare> shares = new TreeMap<>();
+                int entries = 0;
+                for (Integer p : partitions.subList(from, Math.min(partitions.size(), from + INSTALL_CHUNK))) {
+                    MergeShare s = e.getValue().get(p);
+                    shares.put(p, s);
+                    entries += s.missing().keys().size();
+                }
+                t.pace.acquire(permits(entries));
+                Set<Integer> done = peers.installMergedThere(e.getKey(), zone, view.view(), shares).join();
+                for (Integer p : shares.keySet()) {
+                    if (!done.contains(p)) {
+                        t.backupsLeft++;
+                        LOG.warn("Local copy: node {} did not install its copy of zone {} partition {}, which this "
+                                + "node installed as primary: that copy lacks entries its primary has until "
+                                + "`hearthctl verify --repair`", e.getKey(), zone, p);
+                    }
+                }
+            }
+        }
+        backlog.merges.clear();
+        backlog.mergeBytes = 0;
     }
 
     /**
@@ -370,6 +499,24 @@ final class LocalInstall {
         Set<Integer> out = new HashSet<>();
         files.forEach((p, id) -> {
             if (installed.getOrDefault(zone + "/" + p, Set.of()).contains(id)) {
+                out.add(p);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Answers {@link Peers#twinsThere} for this node: the partitions whose own file holds the expected content, or
+     * that it installed with exactly that content already. Reads headers only; {@link #installOwn} checks the file
+     * whole later.
+     */
+    Set<Integer> holdsTwin(String zone, Map<Integer, ContentId> expected) {
+        Set<Integer> out = new HashSet<>();
+        expected.forEach((p, content) -> {
+            Set<ContentId> before = installed.get(zone + "/" + p);
+            Path path = root.resolve(zone).resolve("p-" + p + LocalCopyService.SUFFIX);
+            if (before != null ? before.equals(Set.of(content))
+                    : Files.isRegularFile(path) && content.equals(contentOf(zone, new PartitionFile(zone, p, path)))) {
                 out.add(p);
             }
         });

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -528,10 +530,19 @@ class LocalCopyServiceTest {
         try (RandomAccessFile f = new RandomAccessFile(damaged.toFile(), "rw")) {
             f.setLength(f.length() - 3);
         }
+        // b's file of partition 0 is the twin of a's by its header, but a value in it is damaged: b refuses to
+        // install it when asked and is sent a's file instead.
+        Path bad = dir.resolve("b").resolve("local-copy").resolve("default").resolve("p-0.hcopy");
+        byte[] bytes = Files.readAllBytes(bad);
+        int at = indexOf(bytes, "v36".getBytes(StandardCharsets.UTF_8));
+        bytes[at + 2] = '7';
+        Files.write(bad, bytes);
         // b is partition 1's primary and installed it (its backup, a, has a file of the same content).
         LocalCopyService.ContentId p1 = contentOf(dir.resolve("b"), 1);
         assertTrue(copyB.installOwn("default", 1, p1, "v1"));
+        List<Map<Integer, LocalCopyService.ContentId>> checked = new ArrayList<>();
         List<Map<Integer, LocalCopyService.ContentId>> asked = new ArrayList<>();
+        List<java.util.Set<Integer>> primariesInWhenAsked = new ArrayList<>();
         List<LocalCopyService.MergeShare> shared = new ArrayList<>();
         LocalCopyService.Peers peers = new LocalCopyService.Peers() {
             @Override
@@ -547,9 +558,17 @@ class LocalCopyServiceTest {
             }
 
             @Override
+            public java.util.concurrent.CompletableFuture<java.util.Set<Integer>> twinsThere(String node,
+                    String zone, Map<Integer, LocalCopyService.ContentId> expected) {
+                checked.add(expected);
+                return java.util.concurrent.CompletableFuture.completedFuture(copyB.holdsTwin(zone, expected));
+            }
+
+            @Override
             public java.util.concurrent.CompletableFuture<java.util.Set<Integer>> installThere(String node,
                     String zone, String view, Map<Integer, LocalCopyService.ContentId> expected) {
                 asked.add(expected);
+                primariesInWhenAsked.add(java.util.Set.copyOf(a.installed.keySet()));
                 java.util.Set<Integer> done = new java.util.HashSet<>();
                 expected.forEach((p, content) -> {
                     if (copyB.installOwn(zone, p, content, view)) {
@@ -589,8 +608,12 @@ class LocalCopyServiceTest {
         }
 
         assertEquals("complete", r.state(), r.error());
-        assertEquals(1, asked.size());
-        assertEquals(java.util.Set.of(0, 2), asked.get(0).keySet(), "a damaged file of its own is not offered");
+        assertEquals(1, checked.size());
+        assertEquals(java.util.Set.of(0, 2), checked.get(0).keySet(), "a damaged file of its own is not offered");
+        assertEquals(List.of(Map.of(0, contentOf(dir.resolve("a"), 0))), asked,
+                "b is asked to install its own file where it is a twin by its header");
+        assertEquals(List.of(java.util.Set.of(0, 2)), primariesInWhenAsked,
+                "a installs every primary partition before any backup installs");
         assertEquals(java.util.Set.of(0, 2), a.installed.keySet(),
                 "installed here where the backup's file matched, and the merge where it differed");
         assertEquals(java.util.Set.of(0, 1, 2), b.installed.keySet(), "installed there likewise (and 1 before)");
@@ -604,9 +627,12 @@ class LocalCopyServiceTest {
         assertEquals("k2-newer", new String(Envelope.decode(TenantKey.of("t", "k2"),
                 a.installed.get(2).get(TenantKey.of("t", "k2").storageKey())).value(), StandardCharsets.UTF_8));
         assertEquals(10 + 12, r.installedLocally());
-        // Only what b's file lacks crossed to b: a's only-a (b's k2 is the newer one, and the rest are alike).
-        assertEquals(1, shared.size());
-        assertEquals(List.of(TenantKey.of("t", "only-a").storageKey()), shared.get(0).missing().keys());
+        // Partition 0: b refused its damaged file and got all of a's. Partition 2: only what b's file lacks crossed
+        // to b, a's only-a (b's k2 is the newer one, and the rest are alike).
+        assertEquals(2, shared.size());
+        assertEquals(10, shared.get(0).missing().keys().size());
+        assertNull(shared.get(0).base());
+        assertEquals(List.of(TenantKey.of("t", "only-a").storageKey()), shared.get(1).missing().keys());
         // Partition 1's file is the twin of what b installed, and partition 2's went into the merge: nothing sent.
         assertEquals(0, sink.sent.size(), sink.sent.keySet().toString());
         assertEquals(java.util.Set.of(2), copyB.installedHere("default", Map.of(2, contentOf(dir.resolve("a"), 2))),
@@ -622,5 +648,14 @@ class LocalCopyServiceTest {
         // Asked again (a later partition map, another primary): yes for the content it installed, no for another.
         assertTrue(copyB.installOwn("default", 3, p3, "v1"));
         assertFalse(copyB.installOwn("default", 3, new LocalCopyService.ContentId("c1", 999), "v1"));
+    }
+
+    private static int indexOf(byte[] in, byte[] what) {
+        for (int i = 0; i + what.length <= in.length; i++) {
+            if (Arrays.equals(in, i, i + what.length, what, 0, what.length)) {
+                return i;
+            }
+        }
+        throw new AssertionError("not found: " + new String(what, StandardCharsets.UTF_8));
     }
 }
