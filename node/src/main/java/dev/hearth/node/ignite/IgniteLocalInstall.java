@@ -323,7 +323,17 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
     }
 
     @Override
+    public void awaitPrimaries() {
+        awaitEveryNode(true, "their primary partitions", "this node's backups install their copies now");
+    }
+
+    @Override
     public void awaitInstallSteps() {
+        awaitEveryNode(false, "locally", "loading this node's other files through the cluster now");
+    }
+
+    /** Waits (bounded) until every other server says its install of its primaries, or its whole install, is over. */
+    private void awaitEveryNode(boolean primaries, String what, String then) {
         long deadline = System.nanoTime() + INSTALL_STEPS_WAIT.toNanos();
         ClusterNode self = ignite.cluster().localNode();
         while (true) {
@@ -333,7 +343,8 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
                     continue;
                 }
                 try {
-                    if (!ignite.compute(ignite.cluster().forNode(n)).withTimeout(5_000).call(new StepOverJob())) {
+                    if (!ignite.compute(ignite.cluster().forNode(n)).withTimeout(5_000)
+                            .call(new StepOverJob(primaries))) {
                         busy.add(n.consistentId().toString());
                     }
                 } catch (IgniteException e) {
@@ -346,8 +357,8 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
                 return;
             }
             if (System.nanoTime() > deadline) {
-                LOG.warn("Local copy: nodes {} are still installing after {} s; loading this node's other files "
-                        + "through the cluster now", busy, INSTALL_STEPS_WAIT.toSeconds());
+                LOG.warn("Local copy: nodes {} are still installing {} after {} s; {}", busy, what,
+                        INSTALL_STEPS_WAIT.toSeconds(), then);
                 return;
             }
             sleep(200);
@@ -572,18 +583,26 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
         }
     }
 
-    /** Runs on another node: whether its local install is over (no local copy: nothing to wait for). */
+    /**
+     * Runs on another node: whether its install of its own primaries, or its whole local install, is over (no local
+     * copy: nothing to wait for).
+     */
     static final class StepOverJob implements IgniteCallable<Boolean> {
         private static final long serialVersionUID = 1L;
+        private final boolean primaries;
 
         @IgniteInstanceResource
         private transient Ignite ignite;
+
+        StepOverJob(boolean primaries) {
+            this.primaries = primaries;
+        }
 
         @Override
         public Boolean call() {
             CompletableFuture<LocalCopyService> f = serviceFuture(ignite);
             LocalCopyService copy = f.getNow(null);
-            return f.isDone() && (copy == null || copy.installStepOver());
+            return f.isDone() && (copy == null || (primaries ? copy.primariesOver() : copy.installStepOver()));
         }
     }
 

@@ -287,6 +287,12 @@ public final class LocalCopyService {
                 Map<Integer, MergeShare> shares);
 
         /**
+         * Waits (bounded) until every other node installed its own primary partitions ({@link #primariesOver}): a
+         * backup asked to install meanwhile would take the machine from the primaries that reads need first.
+         */
+        void awaitPrimaries();
+
+        /**
          * Waits (bounded) until every other node's local install is over ({@link #installStepOver}): until then a
          * primary may still ask this node to install a file, and sending that file through the cluster meanwhile
          * would do the same work twice.
@@ -323,6 +329,8 @@ public final class LocalCopyService {
     private final AtomicLong bytesWritten = new AtomicLong();
     private final AtomicLong writeFailures = new AtomicLong();
     private volatile boolean installStepOver;
+    /** Whether this node has no install of its own primary partitions ahead of it (see {@link #primariesOver()}). */
+    private volatile boolean primariesOver;
     /** A write that may not wait wants the lock: a paced round stops waiting. */
     private volatile boolean hurry;
     private final Object pacer = new Object();
@@ -801,14 +809,31 @@ public final class LocalCopyService {
         lastLoad = t.result("running", null);
         try {
             try {
+                List<LocalInstall.Owing> owing = new ArrayList<>();
+                try {
+                    if (peers != null) {
+                        for (String zone : zones) {
+                            owing.add(install.installPrimaries(zone, found.get(zone), peers, t,
+                                    () -> lastLoad = t.result("running", null)));
+                        }
+                    }
+                } finally {
+                    primariesOver = true;
+                }
                 if (peers != null) {
-                    for (String zone : zones) {
-                        install.installAgreed(zone, found.get(zone), peers, t,
-                                () -> lastLoad = t.result("running", null));
+                    // Primaries first, backups after, on every node: reads go to a key's primary, so the cluster
+                    // serves hits after half the work (paced for reads, a 1 GiB restart reached a 99% hit ratio only
+                    // as its last partitions' two copies landed). A node whose primaries are in waits for the others'
+                    // before it has their backups install: they would install their backups between their own.
+                    t.primariesInstalledAt = System.currentTimeMillis();
+                    peers.awaitPrimaries();
+                    for (LocalInstall.Owing o : owing) {
+                        install.installBackups(o, peers, t);
                     }
                 }
             } finally {
                 // Also when there was none to do: other nodes wait for this before their passes.
+                primariesOver = true;
                 installStepOver = true;
             }
             if (peers != null) {
@@ -1005,6 +1030,14 @@ public final class LocalCopyService {
     }
 
     /**
+     * Whether this node has installed its own primary partitions (its backups' copies may still be to come), or has
+     * no local install at all. Other nodes wait for this before their backups install.
+     */
+    public boolean primariesOver() {
+        return primariesOver;
+    }
+
+    /**
      * Whether this node has no local install of its own primaries ahead of it: it finished it, or its load began
      * without one (a node that rejoined a live cluster). Other nodes wait for this before their own passes.
      */
@@ -1061,6 +1094,7 @@ public final class LocalCopyService {
 
     /** Records that nothing was loaded at start, and why. */
     public void noLoad(String reason) {
+        primariesOver = true;
         installStepOver = true;
         lastLoad = new LocalCopyLoad("skipped", reason, 0, 0, 0, 0, 0, 0, 0, System.currentTimeMillis(), 0, List.of(),
                 null, 0, 0, 0, 0, install.onRequest().stored());

@@ -110,7 +110,12 @@ final class LocalInstall {
         return onRequest.get();
     }
 
-    void installAgreed(String zone, List<PartitionFile> left, Peers peers, LoadTally t, Runnable progress) {
+    /**
+     * Installs this node's primary partitions of a zone (its own file where every backup holds its twin, the merge of
+     * their files where every backup's differs); what the backups are owed goes to {@link #installBackups}, once
+     * every node's primaries are in.
+     */
+    Owing installPrimaries(String zone, List<PartitionFile> left, Peers peers, LoadTally t, Runnable progress) {
         Primaries view = peers.primaries(zone);
         Map<Integer, List<String>> primaries = view.backups();
         List<PartitionFile> mine = new ArrayList<>();
@@ -125,8 +130,6 @@ final class LocalInstall {
                 mine.add(f);
             }
         }
-        // Primaries first, backups after: reads go to a key's primary, so the cluster serves hits after half the
-        // work (a 1 GiB restart paced for reads reached 99% only as its last partitions' both copies landed).
         Backlog backlog = new Backlog();
         // One chunk's backups check their files while this node installs the chunk before and reads the next.
         Chunk previous = null;
@@ -159,8 +162,11 @@ final class LocalInstall {
         if (previous != null) {
             installChecked(zone, previous, view, peers, left, t, progress, backlog);
         }
-        t.primariesInstalledAt = System.currentTimeMillis();
-        installBackups(zone, backlog, view, peers, t);
+        return new Owing(zone, view, backlog);
+    }
+
+    /** What this node's backups of one zone are owed once its primaries are in. */
+    record Owing(String zone, Primaries view, Backlog backlog) {
     }
 
     /** Primary partitions read and offered to their backups, with the backups' answers to come. */
@@ -177,7 +183,7 @@ final class LocalInstall {
     }
 
     /** What the backups still have to install, once this node's primaries are in. */
-    private static final class Backlog {
+    static final class Backlog {
         /** Partitions whose every backup holds the twin of this node's file. */
         final List<Owed> twins = new ArrayList<>();
         /** Merges this node installed: backup -> partition -> its share. */
@@ -289,7 +295,10 @@ final class LocalInstall {
      * map changed meanwhile, no answer) is left with a copy that lacks entries its primary has, logged and counted:
      * a read that fails over to it misses, and `hearthctl verify --repair` makes the copies alike.
      */
-    private void installBackups(String zone, Backlog backlog, Primaries view, Peers peers, LoadTally t) {
+    void installBackups(Owing owing, Peers peers, LoadTally t) {
+        String zone = owing.zone();
+        Backlog backlog = owing.backlog();
+        Primaries view = owing.view();
         Map<Integer, Owed> byPartition = new HashMap<>();
         List<Map.Entry<String, Integer>> refused = new ArrayList<>();
         Map<String, CompletableFuture<Set<Integer>>> pending = Map.of();

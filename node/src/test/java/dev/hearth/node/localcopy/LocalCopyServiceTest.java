@@ -598,6 +598,11 @@ class LocalCopyServiceTest {
             }
 
             @Override
+            public void awaitPrimaries() {
+                assertTrue(copyA.primariesOver(), "a says its primaries are in before it waits for b's");
+            }
+
+            @Override
             public void awaitInstallSteps() {
             }
         };
