@@ -293,7 +293,7 @@ final class LocalInstall {
      * they are twins of this node's, their shares of the merges. A backup that refuses its own file after all (it
      * turned out damaged when read whole) is sent this node's file instead; one that refuses that too (the partition
      * map changed meanwhile, no answer) is left with a copy that lacks entries its primary has, logged and counted:
-     * a read that fails over to it misses, and `hearthctl verify --repair` makes the copies alike.
+     * a read that fails over to it misses, and `hearthctl verify --zone Z --repair --yes` makes the copies alike.
      */
     void installBackups(Owing owing, Peers peers, LoadTally t) {
         String zone = owing.zone();
@@ -341,7 +341,7 @@ final class LocalInstall {
                 t.backupsLeft++;
                 LOG.warn("Local copy: node {} did not install its copy of zone {} partition {}, and this node's file "
                         + "of it cannot be read again to send it: that copy lacks entries its primary has until "
-                        + "`hearthctl verify --repair`", r.getKey(), zone, o.partition());
+                        + "`hearthctl verify --zone {} --repair --yes`", r.getKey(), zone, o.partition(), zone);
                 continue;
             }
             PartitionEntries whole = new PartitionEntries(Set.of(own.content()), own.keys(), own.values());
@@ -381,7 +381,7 @@ final class LocalInstall {
                         t.backupsLeft++;
                         LOG.warn("Local copy: node {} did not install its copy of zone {} partition {}, which this "
                                 + "node installed as primary: that copy lacks entries its primary has until "
-                                + "`hearthctl verify --repair`", e.getKey(), zone, p);
+                                + "`hearthctl verify --zone {} --repair --yes`", e.getKey(), zone, p, zone);
                     }
                 }
             }
