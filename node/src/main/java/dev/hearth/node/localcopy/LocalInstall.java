@@ -182,12 +182,19 @@ final class LocalInstall {
     private record Owed(int partition, List<String> backups, ContentId content, int entries) {
     }
 
+    /**
+     * A backup's share of a merge, and how many entries its install costs it: the share and, where absent, its own
+     * file, about as many as the merge holds.
+     */
+    private record OwedShare(MergeShare share, int entries) {
+    }
+
     /** What the backups still have to install, once this node's primaries are in. */
     static final class Backlog {
         /** Partitions whose every backup holds the twin of this node's file. */
         final List<Owed> twins = new ArrayList<>();
         /** Merges this node installed: backup -> partition -> its share. */
-        final Map<String, Map<Integer, MergeShare>> merges = new TreeMap<>();
+        final Map<String, Map<Integer, OwedShare>> merges = new TreeMap<>();
         /** Key and value bytes held in {@link #merges}. */
         long mergeBytes;
     }
@@ -275,7 +282,7 @@ final class LocalInstall {
             t.merged++;
             for (String b : c.backups.get(p)) {
                 MergeShare s = share(m, fetched.get(b).get(p));
-                backlog.merges.computeIfAbsent(b, k -> new TreeMap<>()).put(p, s);
+                backlog.merges.computeIfAbsent(b, k -> new TreeMap<>()).put(p, new OwedShare(s, m.keys().size()));
                 for (int i = 0; i < s.missing().keys().size(); i++) {
                     backlog.mergeBytes += s.missing().keys().get(i).length() + s.missing().values().get(i).length;
                 }
@@ -303,7 +310,7 @@ final class LocalInstall {
         List<Map.Entry<String, Integer>> refused = new ArrayList<>();
         Map<String, CompletableFuture<Set<Integer>>> pending = Map.of();
         Map<String, Set<Integer>> pendingAsked = Map.of();
-        for (int from = 0; from <= backlog.twins.size(); from += INSTALL_CHUNK) {
+        for (int from = 0; from < backlog.twins.size(); from += INSTALL_CHUNK) {
             if (Thread.currentThread().isInterrupted()) {
                 throw new CancellationException("the node is stopping");
             }
@@ -316,9 +323,7 @@ final class LocalInstall {
                     ask.computeIfAbsent(b, k -> new TreeMap<>()).put(o.partition(), o.content());
                 }
             }
-            if (!ask.isEmpty()) {
-                t.pace.acquire(permits(entries));
-            }
+            t.pace.acquire(permits(entries));
             Map<String, CompletableFuture<Set<Integer>>> sent = new TreeMap<>();
             Map<String, Set<Integer>> sentAsked = new TreeMap<>();
             ask.forEach((b, expected) -> {
@@ -345,7 +350,8 @@ final class LocalInstall {
                 continue;
             }
             PartitionEntries whole = new PartitionEntries(Set.of(own.content()), own.keys(), own.values());
-            backlog.merges.computeIfAbsent(r.getKey(), k -> new TreeMap<>()).put(o.partition(), share(whole, null));
+            backlog.merges.computeIfAbsent(r.getKey(), k -> new TreeMap<>())
+                    .put(o.partition(), new OwedShare(share(whole, null), whole.keys().size()));
         }
         installMergeShares(zone, backlog, view, peers, t);
     }
@@ -364,15 +370,15 @@ final class LocalInstall {
 
     /** Sends the backups their shares of this node's merges, a few partitions at a time, and empties the backlog. */
     private void installMergeShares(String zone, Backlog backlog, Primaries view, Peers peers, LoadTally t) {
-        for (Map.Entry<String, Map<Integer, MergeShare>> e : backlog.merges.entrySet()) {
+        for (Map.Entry<String, Map<Integer, OwedShare>> e : backlog.merges.entrySet()) {
             List<Integer> partitions = new ArrayList<>(e.getValue().keySet());
             for (int from = 0; from < partitions.size(); from += INSTALL_CHUNK) {
                 Map<Integer, MergeShare> shares = new TreeMap<>();
                 int entries = 0;
                 for (Integer p : partitions.subList(from, Math.min(partitions.size(), from + INSTALL_CHUNK))) {
-                    MergeShare s = e.getValue().get(p);
-                    shares.put(p, s);
-                    entries += s.missing().keys().size();
+                    OwedShare s = e.getValue().get(p);
+                    shares.put(p, s.share());
+                    entries += s.entries();
                 }
                 t.pace.acquire(permits(entries));
                 Set<Integer> done = peers.installMergedThere(e.getKey(), zone, view.view(), shares).join();
@@ -391,7 +397,7 @@ final class LocalInstall {
     }
 
     /**
-     * Installs a chunk's partition into this node's own copy once its backups did; whether it did.
+     * Installs a chunk's partition into this node's own copy, before its backups install theirs; whether it did.
      *
      * @param ownFile whether {@code entries} is exactly this node's file (which then describes the copy)
      */
@@ -399,8 +405,8 @@ final class LocalInstall {
             Primaries view, List<PartitionFile> left, LoadTally t, Runnable progress) {
         Installed r = install(zone, partition, entries, view.view(), ownFile);
         if (r == null) {
-            // The partition moved away meanwhile: its backups' copies are complete and Ignite moves them to the new
-            // owner; this file still goes through the cluster in a pass, where absent or older.
+            // The partition moved away meanwhile: its backups are not asked to install, and every owner's file of it
+            // goes through the cluster in a pass, where absent or older.
             return false;
         }
         installed.put(zone + "/" + partition, entries.contents());
@@ -516,8 +522,8 @@ final class LocalInstall {
 
     /**
      * Answers {@link Peers#twinsThere} for this node: the partitions whose own file holds the expected content, or
-     * that it installed with exactly that content already. Reads headers only; {@link #installOwn} checks the file
-     * whole later.
+     * that it installed with exactly that content already. Reads each file's headers, not its records' checksums:
+     * {@link #installOwn} checks the file whole when asked to install it.
      */
     Set<Integer> holdsTwin(String zone, Map<Integer, ContentId> expected) {
         Set<Integer> out = new HashSet<>();
