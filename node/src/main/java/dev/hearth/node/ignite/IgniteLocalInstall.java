@@ -247,7 +247,7 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
     @Override
     public CompletableFuture<Set<Integer>> twinsThere(String node, String zone,
             Map<Integer, LocalCopyService.ContentId> expected) {
-        return ask(node, zone, expected.size(), new TwinsJob(zone, new Contents(expected)),
+        return ask(node, zone, expected.size(), new ContentsJob(zone, new Contents(expected), true),
                 IgniteLocalInstall::partitions, Set.of());
     }
 
@@ -376,7 +376,7 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
             }
             try {
                 for (int p : ignite.compute(ignite.cluster().forNode(n)).withTimeout(10_000)
-                        .call(new InstalledJob(zone, asked))) {
+                        .call(new ContentsJob(zone, asked, false))) {
                     out.add(p);
                 }
             } catch (IgniteException e) {
@@ -559,27 +559,34 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
         }
     }
 
-    /** Runs on another node: which of the partitions it installed locally with exactly the given content. */
-    static final class InstalledJob implements IgniteCallable<int[]> {
+    /**
+     * Runs on another node: which of the partitions, each with a content id, it installed locally with exactly that
+     * content (installedHere, answered at once: a node still setting up installed nothing), or, for a primary about
+     * to install, which its own file is the twin of (holdsTwin, waiting for the node's local copy to be set up).
+     */
+    static final class ContentsJob implements IgniteCallable<int[]> {
         private static final long serialVersionUID = 1L;
         private final String zone;
         private final Contents files;
+        private final boolean twins;
 
         @IgniteInstanceResource
         private transient Ignite ignite;
 
-        InstalledJob(String zone, Contents files) {
+        ContentsJob(String zone, Contents files, boolean twins) {
             this.zone = zone;
             this.files = files;
+            this.twins = twins;
         }
 
         @Override
-        public int[] call() {
-            LocalCopyService copy = serviceFuture(ignite).getNow(null);
+        public int[] call() throws Exception {
+            LocalCopyService copy = twins ? service(ignite) : serviceFuture(ignite).getNow(null);
             if (copy == null) {
                 return new int[0];
             }
-            return copy.installedHere(zone, files.toMap()).stream().mapToInt(Integer::intValue).toArray();
+            Set<Integer> out = twins ? copy.holdsTwin(zone, files.toMap()) : copy.installedHere(zone, files.toMap());
+            return out.stream().mapToInt(Integer::intValue).toArray();
         }
     }
 
@@ -603,30 +610,6 @@ public final class IgniteLocalInstall implements LocalCopyService.Peers {
             CompletableFuture<LocalCopyService> f = serviceFuture(ignite);
             LocalCopyService copy = f.getNow(null);
             return f.isDone() && (copy == null || (primaries ? copy.primariesOver() : copy.installStepOver()));
-        }
-    }
-
-    /** Runs on a backup: which of the partitions its own file is the primary's file's twin of (holdsTwin). */
-    static final class TwinsJob implements IgniteCallable<int[]> {
-        private static final long serialVersionUID = 1L;
-        private final String zone;
-        private final Contents expected;
-
-        @IgniteInstanceResource
-        private transient Ignite ignite;
-
-        TwinsJob(String zone, Contents expected) {
-            this.zone = zone;
-            this.expected = expected;
-        }
-
-        @Override
-        public int[] call() throws Exception {
-            LocalCopyService copy = service(ignite);
-            if (copy == null) {
-                return new int[0];
-            }
-            return copy.holdsTwin(zone, expected.toMap()).stream().mapToInt(Integer::intValue).toArray();
         }
     }
 
