@@ -541,7 +541,7 @@ final class LocalInstall {
     /**
      * Installs this node's own file of a partition into its own copy (no network), if the file holds {@code
      * expected}; entries the copy already has are left alone. Run at the request of the partition's primary, which
-     * installs its own twin file only once every backup did.
+     * installed its own twin file first.
      *
      * @param view the partition map the primary agreed the install in ({@link Primaries#view})
      * @return whether the file was installed (now or before)
