@@ -84,6 +84,15 @@ final class Chaos {
                     } catch (org.awaitility.core.ConditionTimeoutException e) {
                         report.note("cluster not rebalanced within 2 min of serving again");
                     }
+                    // Back means refilled too: a node serves while it loads its local copy (what has not arrived
+                    // is a miss, never an old value, and the load's reads check that meanwhile).
+                    try {
+                        cluster.awaitRefilled(Duration.ofMinutes(2));
+                        cluster.event("every node's local-copy load over "
+                                + (System.nanoTime() - healedAt) / 1_000_000 + " ms after the heal");
+                    } catch (org.awaitility.core.ConditionTimeoutException e) {
+                        report.note("not every node's local-copy load was over within 2 min of serving again");
+                    }
                     // The load keeps running a little on the healed cluster: writes right after a heal count too.
                     pause(Duration.ofSeconds(3));
                 }

@@ -268,6 +268,27 @@ final class ChaosCluster implements AutoCloseable {
         return s != null && s.path("clusterRebalanced").asBoolean(false);
     }
 
+    /**
+     * Every node's start-up load of its local copy over (complete, skipped, failed or stopped): until then a key not
+     * loaded yet is a miss by design, and a read that fails over to a backup copy misses while the backups still
+     * install (a full restart installs every primary first).
+     */
+    boolean allRefilled() {
+        return IntStream.range(0, size()).allMatch(i -> {
+            JsonNode s = status(i);
+            String state = s == null ? "" : s.path("localCopy").path("lastLoad").path("state").asText("");
+            // "none": the start-up load has not begun yet (it runs beside the start, after the node serves).
+            return !state.isEmpty() && !state.equals("none") && !state.equals("running");
+        });
+    }
+
+    Duration awaitRefilled(Duration max) {
+        long start = System.nanoTime();
+        Awaitility.await("every node of " + clusterName + " done loading its local copy")
+                .atMost(max).pollInterval(Duration.ofMillis(250)).pollInSameThread().until(this::allRefilled);
+        return Duration.ofNanos(System.nanoTime() - start);
+    }
+
     /** Waits until every node serves; returns how long that took. */
     Duration awaitAllServing(Duration max) {
         long start = System.nanoTime();
