@@ -810,16 +810,15 @@ public final class LocalCopyService {
         try {
             try {
                 List<LocalInstall.Owing> owing = new ArrayList<>();
-                try {
-                    if (peers != null) {
-                        for (String zone : zones) {
-                            owing.add(install.installPrimaries(zone, found.get(zone), peers, t,
-                                    () -> lastLoad = t.result("running", null)));
-                        }
+                if (peers != null) {
+                    for (String zone : zones) {
+                        owing.add(install.installPrimaries(zone, found.get(zone), peers, t,
+                                () -> lastLoad = t.result("running", null)));
                     }
-                } finally {
-                    primariesOver = true;
                 }
+                // Before this node waits for the others' primaries: they wait for its own (a failure above is
+                // announced by the finally below).
+                primariesOver = true;
                 if (peers != null) {
                     // Primaries first, backups after, on every node: reads go to a key's primary, so the cluster
                     // serves hits after half the work (paced for reads, a 1 GiB restart reached a 99% hit ratio only

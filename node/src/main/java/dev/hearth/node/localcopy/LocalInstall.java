@@ -339,9 +339,7 @@ final class LocalInstall {
         // A twin refused after all: the backup gets this node's file as the merge of one file.
         for (Map.Entry<String, Integer> r : refused) {
             Owed o = byPartition.get(r.getValue());
-            PartitionFile f = new PartitionFile(zone, o.partition(),
-                    root.resolve(zone).resolve("p-" + o.partition() + LocalCopyService.SUFFIX));
-            FileEntries own = readWhole(zone, o.partition(), f.path(), o.content());
+            FileEntries own = readWhole(zone, o.partition(), fileOf(zone, o.partition()), o.content());
             if (own == null) {
                 t.backupsLeft++;
                 LOG.warn("Local copy: node {} did not install its copy of zone {} partition {}, and this node's file "
@@ -529,7 +527,7 @@ final class LocalInstall {
         Set<Integer> out = new HashSet<>();
         expected.forEach((p, content) -> {
             Set<ContentId> before = installed.get(zone + "/" + p);
-            Path path = root.resolve(zone).resolve("p-" + p + LocalCopyService.SUFFIX);
+            Path path = fileOf(zone, p);
             if (before != null ? before.equals(Set.of(content))
                     : Files.isRegularFile(path) && content.equals(contentOf(zone, new PartitionFile(zone, p, path)))) {
                 out.add(p);
@@ -553,7 +551,7 @@ final class LocalInstall {
             // twin. Another content id sends the primary's file through the cluster, where newer versions win.
             return before.equals(Set.of(expected));
         }
-        Path path = root.resolve(zone).resolve("p-" + partition + LocalCopyService.SUFFIX);
+        Path path = fileOf(zone, partition);
         if (!Files.isRegularFile(path)) {
             return false;
         }
@@ -575,7 +573,7 @@ final class LocalInstall {
     Map<Integer, byte[]> ownFiles(String zone, Set<Integer> partitions) {
         Map<Integer, byte[]> out = new TreeMap<>();
         for (Integer p : partitions) {
-            Path path = root.resolve(zone).resolve("p-" + p + LocalCopyService.SUFFIX);
+            Path path = fileOf(zone, p);
             if (!Files.isRegularFile(path)) {
                 continue;
             }
@@ -603,7 +601,7 @@ final class LocalInstall {
         List<String> keys = new ArrayList<>(share.missing().keys());
         List<byte[]> values = new ArrayList<>(share.missing().values());
         if (share.base() != null) {
-            Path path = root.resolve(zone).resolve("p-" + partition + LocalCopyService.SUFFIX);
+            Path path = fileOf(zone, partition);
             FileEntries own = Files.isRegularFile(path) ? readWhole(zone, partition, path, share.base()) : null;
             if (own == null) {
                 return false;
@@ -620,6 +618,11 @@ final class LocalInstall {
         return true;
     }
 
+
+    /** This node's own file of a partition, where the local copy writes it. */
+    private Path fileOf(String zone, int partition) {
+        return root.resolve(zone).resolve("p-" + partition + LocalCopyService.SUFFIX);
+    }
 
     /** What installing files did. */
     record Installed(int files, long read, long bytes, long stored, long present, long expired,
@@ -678,8 +681,7 @@ final class LocalInstall {
             // still slow from the start).
             if (ownFile) {
                 current.record(zone + "/" + partition, in.counter(), e.keys().size(),
-                        LocalCopyService.sizeOf(root.resolve(zone).resolve("p-" + partition
-                                + LocalCopyService.SUFFIX)));
+                        LocalCopyService.sizeOf(fileOf(zone, partition)));
             }
             for (int i = 0; i < e.keys().size(); i++) {
                 String k = e.keys().get(i);
