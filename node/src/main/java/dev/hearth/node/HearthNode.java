@@ -337,6 +337,10 @@ public final class HearthNode implements AutoCloseable {
                                     java.util.Locale.ROOT)), inFlight,
                     IgniteConfigFactory.systemRegionBytes(config));
             TenantStats tenantStats = new TenantStats();
+            // The node's local copy, which exists only once the node has started: until its start-up load is
+            // over, gets read primary copies (LocalCopyService.backupsMayLag).
+            java.util.concurrent.atomic.AtomicReference<HearthNode> self =
+                    new java.util.concurrent.atomic.AtomicReference<>();
             // 10 ms ticks: the failover delay (100 ms) and the operation timeout (2 s) need no finer grain.
             io.netty.util.HashedWheelTimer failoverTimer = new io.netty.util.HashedWheelTimer(
                     daemonThreads("hearth-timer"), 10, TimeUnit.MILLISECONDS, 512);
@@ -345,7 +349,11 @@ public final class HearthNode implements AutoCloseable {
                     new IgniteCacheService.Resilience(config.memcached().readFailoverAfter(),
                             config.memcached().operationTimeout(),
                             () -> membership.hasQuorum() ? null : membership.noQuorumReason(), failoverTimer,
-                            FAILOVER_ASKER));
+                            FAILOVER_ASKER, () -> {
+                                HearthNode n = self.get();
+                                LocalCopyService c = n == null ? null : n.localCopy;
+                                return c != null && c.backupsMayLag();
+                            }));
             MemcachedServer mc = memcached;
             IgniteNodeStatus status = new IgniteNodeStatus(ignite, config, ports,
                     () -> accepting.get() && (mc == null || mc.accepting()), stopping::get, membership);
@@ -356,6 +364,7 @@ public final class HearthNode implements AutoCloseable {
             accepting.set(true);
             HearthNode node = new HearthNode(config, ignite, cache, status, admin, memcached, ports, stopping,
                     accepting);
+            self.set(node);
             node.registry = registry;
             node.adminToken = adminToken;
             node.tls = tls;
@@ -568,6 +577,9 @@ public final class HearthNode implements AutoCloseable {
                 } catch (RuntimeException e) {
                     LOG.error("Start-up load of the local copy or dump failed; the node serves without it", e);
                 } finally {
+                    if (localCopy != null) {
+                        localCopy.startUpLoadOver();
+                    }
                     startLocalCopyWrites();
                 }
             });

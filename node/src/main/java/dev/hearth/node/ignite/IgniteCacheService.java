@@ -29,12 +29,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.cache.expiry.CreatedExpiryPolicy;
 import javax.cache.expiry.Duration;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteCache;
+import org.apache.ignite.internal.IgniteEx;
+import org.apache.ignite.internal.processors.cache.IgniteInternalCache;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -68,6 +71,9 @@ public final class IgniteCacheService implements CacheService {
     private final long operationTimeoutNanos;
     private final Supplier<String> writeRefusal;
     private final io.netty.util.Timer timer;
+    private final BooleanSupplier primaryReads;
+    /** The zones' caches as Ignite's internal API has them: only it can ask for a key's primary copy. */
+    private final Map<String, IgniteInternalCache<String, byte[]>> internal;
 
     /**
      * How the service meets an unresponsive or cut-off cluster.
@@ -78,12 +84,18 @@ public final class IgniteCacheService implements CacheService {
      * @param asker sends the backup reads (off the timer's thread: sending may block)
      * @param timer runs the read-failover and timeout timers: one per request, so a timer wheel (O(1) to arm and
      *     cancel), not a scheduled executor's heap
+     * @param primaryReads asked per read: while true, gets read each key's primary copy and never a backup's, and
+     *     ask no backups when the primary is slow (a cluster that formed empty installs its backups' copies after
+     *     every primary, {@code LocalCopyService.backupsMayLag}); while false, Ignite reads this node's own copy
+     *     where it holds one and balances the others among the key's copies
      */
     public record Resilience(java.time.Duration readFailoverAfter, java.time.Duration operationTimeout,
-            Supplier<String> writeRefusal, io.netty.util.Timer timer, java.util.concurrent.Executor asker) {
-        /** No failover reads, no write gate, a long timeout: a single node, tests. */
+            Supplier<String> writeRefusal, io.netty.util.Timer timer, java.util.concurrent.Executor asker,
+            BooleanSupplier primaryReads) {
+        /** No failover reads, no write gate, a long timeout, any copy read: a single node, tests. */
         public static Resilience none() {
-            return new Resilience(java.time.Duration.ZERO, java.time.Duration.ofMinutes(10), () -> null, null, null);
+            return new Resilience(java.time.Duration.ZERO, java.time.Duration.ofMinutes(10), () -> null, null, null,
+                    () -> false);
         }
     }
 
@@ -100,17 +112,21 @@ public final class IgniteCacheService implements CacheService {
         this.operationTimeoutNanos = resilience.operationTimeout().toNanos();
         this.writeRefusal = resilience.writeRefusal();
         this.timer = resilience.timer();
+        this.primaryReads = resilience.primaryReads();
         this.stats = stats;
         this.tenantStats = tenantStats;
         Map<String, IgniteCache<String, byte[]>> m = new HashMap<>();
+        Map<String, IgniteInternalCache<String, byte[]>> in = new HashMap<>();
         for (String zone : zoneNames) {
             IgniteCache<String, byte[]> cache = ignite.cache(CacheNames.zoneCache(zone));
             if (cache == null) {
                 throw new IllegalStateException("zone cache " + CacheNames.zoneCache(zone) + " is not started");
             }
             m.put(zone, cache);
+            in.put(cache.getName(), ((IgniteEx) ignite).cachex(cache.getName()));
         }
         this.zones = Map.copyOf(m);
+        this.internal = Map.copyOf(in);
         this.registry = registry;
         this.inFlight = inFlight;
         this.mode = mode;
@@ -209,16 +225,45 @@ public final class IgniteCacheService implements CacheService {
         return why == null ? null : CompletableFuture.failedFuture(new UnavailableException(why));
     }
 
-    /** A stored value, asking the backups too if the primary is slow to answer. */
+    /**
+     * A stored value, asking the backups too if the primary is slow to answer; only the primary copy while backup
+     * copies may lag (see {@link Resilience#primaryReads}).
+     */
     private CompletableFuture<byte[]> stored(IgniteCache<String, byte[]> cache, String storageKey) {
+        if (primaryReads.getAsBoolean()) {
+            return fromPrimary(cache, storageKey);
+        }
         CompletableFuture<byte[]> primary = IgniteFutures.toCompletable(cache.getAsync(storageKey));
         return backupReads == null ? primary
                 : backupReads.race(cache.getName(), storageKey, primary, operationTimeoutNanos);
     }
 
     private CompletableFuture<Map<String, byte[]>> storedAll(IgniteCache<String, byte[]> cache, Set<String> keys) {
+        if (primaryReads.getAsBoolean()) {
+            // One get per key: Ignite's internal API asks primaries for one key only. Only while the start-up load
+            // installs backup copies.
+            Map<String, CompletableFuture<byte[]>> each = new HashMap<>();
+            for (String k : keys) {
+                each.put(k, fromPrimary(cache, k));
+            }
+            return CompletableFuture.allOf(each.values().toArray(new CompletableFuture<?>[0])).thenApply(x -> {
+                Map<String, byte[]> found = new HashMap<>();
+                each.forEach((k, f) -> {
+                    byte[] v = f.join();
+                    if (v != null) {
+                        found.put(k, v);
+                    }
+                });
+                return found;
+            });
+        }
         CompletableFuture<Map<String, byte[]>> batch = IgniteFutures.toCompletable(cache.getAllAsync(keys));
         return backupReads == null ? batch : backupReads.raceAll(cache.getName(), keys, batch, operationTimeoutNanos);
+    }
+
+    /** The key's primary copy, wherever this node's own copy and Ignite's balancing would have read it. */
+    private CompletableFuture<byte[]> fromPrimary(IgniteCache<String, byte[]> cache, String storageKey) {
+        return IgniteFutures.toCompletable(internal.get(cache.getName()).getForcePrimaryAsync(storageKey));
     }
 
     private static String hitOrMiss(Item item) {

@@ -329,6 +329,8 @@ public final class LocalCopyService {
     private final AtomicLong bytesWritten = new AtomicLong();
     private final AtomicLong writeFailures = new AtomicLong();
     private volatile boolean installStepOver;
+    /** See {@link #backupsMayLag()}: only ever goes from true to false. */
+    private volatile boolean backupsMayLag = true;
     /** Whether this node has no install of its own primary partitions ahead of it (see {@link #primariesOver()}). */
     private volatile boolean primariesOver;
     /** A write that may not wait wants the lock: a paced round stops waiting. */
@@ -839,6 +841,8 @@ public final class LocalCopyService {
                 t.installedAt = System.currentTimeMillis();
                 peers.awaitInstallSteps();
                 t.othersInstalledAt = System.currentTimeMillis();
+                // Every node's backups are in (or the wait gave up on one): the passes below write both copies.
+                backupsMayLag = false;
                 for (String zone : zones) {
                     install.dropInstalledElsewhere(zone, found.get(zone), peers, t);
                 }
@@ -857,6 +861,7 @@ public final class LocalCopyService {
                 LOG.error("Local copy: load failed", e);
             }
         }
+        backupsMayLag = false;
         LocalCopyLoad r = t.result(stopped ? "stopped" : error == null ? "complete" : "failed", error);
         lastLoad = r;
         LOG.info("Local copy load ({}) {}{}: {} files, {} entries installed locally (this node's primaries in after "
@@ -1037,6 +1042,26 @@ public final class LocalCopyService {
     }
 
     /**
+     * Whether a backup copy may still lack entries its primary holds because of this node's start-up load: true from
+     * this service's creation until a load has seen every node's local install over (a cluster that formed empty
+     * installs every primary before any backup, {@link #load(String, WarmupService.ClusterLoader, Peers, List,
+     * AdaptiveRate)}) or has ended, or {@link #noLoad} or {@link #startUpLoadOver} was called; false ever after.
+     * While true, the node reads each key from its primary copy: a backup's copy, which Ignite reads where this node
+     * holds one or picks at random otherwise, would answer a miss for a key the cluster holds.
+     */
+    public boolean backupsMayLag() {
+        return backupsMayLag;
+    }
+
+    /**
+     * Ends {@link #backupsMayLag()} where the start-up load did not run or did not end by itself (it failed before
+     * it began): the node must not read from primaries only for ever.
+     */
+    public void startUpLoadOver() {
+        backupsMayLag = false;
+    }
+
+    /**
      * Whether this node has no local install of its own primaries ahead of it: it finished it, or its load began
      * without one (a node that rejoined a live cluster). Other nodes wait for this before their own passes.
      */
@@ -1095,6 +1120,7 @@ public final class LocalCopyService {
     public void noLoad(String reason) {
         primariesOver = true;
         installStepOver = true;
+        backupsMayLag = false;
         lastLoad = new LocalCopyLoad("skipped", reason, 0, 0, 0, 0, 0, 0, 0, System.currentTimeMillis(), 0, List.of(),
                 null, 0, 0, 0, 0, install.onRequest().stored());
         LOG.info("Local copy: not loaded: {}", reason);

@@ -604,13 +604,19 @@ class LocalCopyServiceTest {
 
             @Override
             public void awaitInstallSteps() {
+                assertTrue(copyA.backupsMayLag(), "reads go to primaries until every node's install is over");
             }
         };
         Sink sink = new Sink();
         LocalCopyLoad r;
+        assertTrue(copyA.backupsMayLag(), "a node that has not loaded yet reads primaries");
         try (AdaptiveRate pace = AdaptiveRate.Factory.FIXED.open(0)) {
             r = copyA.load("test", sink, peers, List.of((z, p, h) -> true), pace);
         }
+        assertFalse(copyA.backupsMayLag(), "every install is over: any copy may be read");
+        assertTrue(copyB.backupsMayLag(), "b has not loaded");
+        copyB.startUpLoadOver();
+        assertFalse(copyB.backupsMayLag(), "a start-up load that ended without a load of its own");
 
         assertEquals("complete", r.state(), r.error());
         assertEquals(1, checked.size());
