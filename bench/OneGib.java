@@ -16,8 +16,20 @@
 // acknowledged write goes to ACKED_FILE as "key epochMs" when it was acknowledged.
 // verify: reads back every key of ACKED_FILE; a write acknowledged more than INTERVAL_MS before KILL_EPOCH_MS (the
 // local copy's interval) must be there with its value. Prints how many were back, by age.
+// With MEMCACHED=HOST:PORT,... read goes through the nodes' memcached ports instead (text protocol, key
+// bench1g:k<i>, each key to one port by its hash, as a memcached client spreads keys), one connection per thread and
+// port: what a memcached client sees of the same data.
 import dev.hearth.client.HearthClient;
 import dev.hearth.client.TenantCache;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,6 +63,117 @@ public class OneGib {
 
     static String key(int i) {
         return "k" + i;
+    }
+
+    /** What a read thread reads and rewrites through: hearth-client, or the memcached ports. */
+    interface Store {
+        byte[] get(String key);
+
+        void put(String key, byte[] value);
+    }
+
+    /** One thread's connections to the memcached ports; a broken one is opened again at the next call. */
+    static final class Memcached implements Store {
+        private final String[] servers;
+        private final Socket[] sockets;
+        private final InputStream[] ins;
+        private final OutputStream[] outs;
+
+        Memcached(String[] servers) {
+            this.servers = servers;
+            sockets = new Socket[servers.length];
+            ins = new InputStream[servers.length];
+            outs = new OutputStream[servers.length];
+        }
+
+        private int open(String key) throws IOException {
+            int n = Math.floorMod(key.hashCode() * 0x9E3779B9, servers.length);
+            if (sockets[n] == null) {
+                String[] hp = servers[n].split(":");
+                Socket so = new Socket();
+                so.connect(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])), 5000);
+                so.setSoTimeout(5000);
+                so.setTcpNoDelay(true);
+                sockets[n] = so;
+                ins[n] = new BufferedInputStream(so.getInputStream(), 16384);
+                outs[n] = new BufferedOutputStream(so.getOutputStream(), 16384);
+            }
+            return n;
+        }
+
+        private void broken(int n) {
+            if (n >= 0 && sockets[n] != null) {
+                try {
+                    sockets[n].close();
+                } catch (IOException e) {
+                    // closing a broken connection: nothing left to save
+                }
+                sockets[n] = null;
+            }
+        }
+
+        private static String line(InputStream in) throws IOException {
+            StringBuilder b = new StringBuilder();
+            int c;
+            while ((c = in.read()) != '\n') {
+                if (c < 0) {
+                    throw new IOException("connection closed");
+                }
+                if (c != '\r') {
+                    b.append((char) c);
+                }
+            }
+            return b.toString();
+        }
+
+        @Override
+        public byte[] get(String key) {
+            int n = -1;
+            try {
+                n = open(key);
+                outs[n].write(("get " + TENANT + ":" + key + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                outs[n].flush();
+                String head = line(ins[n]);
+                if (head.equals("END")) {
+                    return null;
+                }
+                if (!head.startsWith("VALUE ")) {
+                    throw new IllegalStateException("get " + key + ": " + head);
+                }
+                int len = Integer.parseInt(head.substring(head.lastIndexOf(' ') + 1));
+                byte[] v = ins[n].readNBytes(len);
+                line(ins[n]);
+                String end = line(ins[n]);
+                if (v.length != len || !end.equals("END")) {
+                    throw new IOException("get " + key + ": a short answer");
+                }
+                return v;
+            } catch (IOException e) {
+                broken(n);
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void put(String key, byte[] value) {
+            int n = -1;
+            try {
+                n = open(key);
+                outs[n].write(("set " + TENANT + ":" + key + " 0 0 " + value.length + "\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                outs[n].write(value);
+                outs[n].write('\r');
+                outs[n].write('\n');
+                outs[n].flush();
+                String answer = line(ins[n]);
+                if (!answer.equals("STORED")) {
+                    throw new IllegalStateException("set " + key + ": " + answer);
+                }
+            } catch (IOException e) {
+                broken(n);
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -198,6 +321,18 @@ public class OneGib {
         AtomicBoolean counting = new AtomicBoolean(startFile == null);
         for (int t = 0; t < threads; t++) {
             int seed = t;
+            String memcached = System.getenv("MEMCACHED");
+            Store store = memcached != null ? new Memcached(memcached.split(",")) : new Store() {
+                @Override
+                public byte[] get(String key) {
+                    return cache.get(key);
+                }
+
+                @Override
+                public void put(String key, byte[] value) {
+                    cache.put(key, value);
+                }
+            };
             Thread th = new Thread(() -> {
                 SplittableRandom rnd = new SplittableRandom(seed * 7919L + System.nanoTime());
                 while (!Files.exists(stop)) {
@@ -206,12 +341,12 @@ public class OneGib {
                     long s0 = System.nanoTime();
                     try {
                         if (rnd.nextInt(10) == 0) {
-                            cache.put(key(i), value(i, size));
+                            store.put(key(i), value(i, size));
                             if (counted) {
                                 puts.incrementAndGet();
                             }
                         } else {
-                            byte[] got = cache.get(key(i));
+                            byte[] got = store.get(key(i));
                             // A wrong value counts whenever it is read: outside the window it is as wrong.
                             if (got != null && !Arrays.equals(got, value(i, size))) {
                                 wrong.incrementAndGet();

@@ -19,7 +19,8 @@
 #      each.
 # Not part of the Maven build. Needs a build (mvn -B -q -DskipTests package) and ~12 GB of free RAM.
 # Usage: bench/one-gib.sh [OUT_DIR]        Env: ENTRIES (default 1048576), VALUE_SIZE (1024), ZONE_MEMORY (2560m: while one node is down the other two hold both copies of everything),
-#        HEAP (1g), PORT_OFFSET (16500), THREADS (4), READ_FAILOVER_MS (hearth-client readFailoverAfter, 100; 0 = off), STEPS ("rolling dump localcopy warmup": which of steps 2-5 run
+#        HEAP (1g), PORT_OFFSET (16500), THREADS (4), READ_FAILOVER_MS (hearth-client readFailoverAfter, 100; 0 = off),
+#        READ_VIA (client: the read loads through hearth-client; memcached: through the nodes' memcached ports), STEPS ("rolling dump localcopy warmup": which of steps 2-5 run
 #        after the load; warmup needs dump), REUSE (1: keep OUT_DIR's stopped cluster and its local copies from an
 #        earlier run, skip the load; for STEPS=localcopy, which starts it, lets it load its copies, then restarts it). Summary in OUT_DIR/summary.txt (default /tmp/hearth-one-gib).
 #        Each read load's per-second figures also go to OUT_DIR/read-<step>.tsv (bench/plot.sh draws them).
@@ -54,6 +55,10 @@ javac -d "$out/classes" -cp "$cp" "$here/bench/OneGib.java"
 dir="$out/cluster"
 admin="127.0.0.1:$((8080 + offset))"
 servers="127.0.0.1:$((10800 + offset)),127.0.0.1:$((10801 + offset)),127.0.0.1:$((10802 + offset))"
+# READ_VIA=memcached: the read loads go through the nodes' memcached ports (OneGib's MEMCACHED).
+memcached_reads=""
+[ "${READ_VIA:-client}" = memcached ] \
+  && memcached_reads="127.0.0.1:$((11211 + offset)),127.0.0.1:$((11212 + offset)),127.0.0.1:$((11213 + offset))"
 summary="$out/summary.txt"
 say() { echo "$*" | tee -a "$summary"; }
 now_ms() { date +%s%3N; }
@@ -118,7 +123,7 @@ fi
 # The read load; $1 = log, $2 = (optional) a file whose creation starts the measured window (OneGib read).
 start_reader() {
   rm -f "$out/stop"
-  "${java_load[@]}" read "$servers" "$entries" "$value_size" "$out/stop" "$threads" ${2:+"$2"} > "$1" 2>&1 &
+  ${memcached_reads:+env MEMCACHED="$memcached_reads"} "${java_load[@]}" read "$servers" "$entries" "$value_size" "$out/stop" "$threads" ${2:+"$2"} > "$1" 2>&1 &
   reader=$!
 }
 # The reader's per-second lines of $1 as a table, ${1%.log}.tsv, headed by where they come from and $2 (what happened
