@@ -214,7 +214,6 @@ class CacheServiceClusterTest {
         return nodes.get(0).ignite().cache(CacheNames.zoneCache("default"));
     }
 
-
     @Test
     void whileBackupCopiesMayLagReadsGoToThePrimaryCopy() {
         TenantKey k = TenantKey.of("t-lag", "k");
@@ -241,8 +240,9 @@ class CacheServiceClusterTest {
                     new IgniteCacheService.Resilience(Duration.ZERO, Duration.ofSeconds(30), () -> null, null, null,
                             () -> true));
             for (int round = 0; round < 10; round++) {
-                // Ignite picks among the copies at random for a node that holds none: ten rounds would meet the
-                // lagging backup about ten times in a thousand runs if the primary were not asked.
+                // The backup reads its own copy every time, unless the primary is asked. For a node that holds
+                // none, Ignite picks one of the two copies at random: 20 reads that all missed the lagging backup
+                // would pass once in a million runs if the primary were not asked.
                 assertEquals("held", s(primaryReads.get(k).join()), "node " + i + " read the primary copy");
                 Map<TenantKey, Item> both = primaryReads.getMulti(List.of(k, other)).join();
                 assertEquals("held", s(both.get(k)), "node " + i + " read the primary copy in a multi-get");
