@@ -92,19 +92,12 @@ final class BackupReads {
             for (String k : keys) {
                 each.put(k, race(cacheName, k, batch.thenApply(m -> m.get(k)), budgetNanos, 0));
             }
-            CompletableFuture.allOf(each.values().toArray(new CompletableFuture<?>[0])).whenComplete((x, e) -> {
+            IgniteFutures.allFound(each).whenComplete((found, e) -> {
                 if (e != null) {
                     out.completeExceptionally(e);
-                    return;
+                } else {
+                    out.complete(found);
                 }
-                Map<String, byte[]> found = new HashMap<>();
-                each.forEach((k, f) -> {
-                    byte[] v = f.join();
-                    if (v != null) {
-                        found.put(k, v);
-                    }
-                });
-                out.complete(found);
             });
         }, afterNanos, TimeUnit.NANOSECONDS);
         out.whenComplete((v, e) -> armed.cancel());

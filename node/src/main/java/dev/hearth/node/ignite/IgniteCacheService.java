@@ -37,6 +37,7 @@ import javax.cache.expiry.Duration;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteCache;
 import org.apache.ignite.internal.IgniteEx;
+import org.apache.ignite.internal.processors.cache.IgniteCacheFutureImpl;
 import org.apache.ignite.internal.processors.cache.IgniteInternalCache;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -246,24 +247,20 @@ public final class IgniteCacheService implements CacheService {
             for (String k : keys) {
                 each.put(k, fromPrimary(cache, k));
             }
-            return CompletableFuture.allOf(each.values().toArray(new CompletableFuture<?>[0])).thenApply(x -> {
-                Map<String, byte[]> found = new HashMap<>();
-                each.forEach((k, f) -> {
-                    byte[] v = f.join();
-                    if (v != null) {
-                        found.put(k, v);
-                    }
-                });
-                return found;
-            });
+            return IgniteFutures.allFound(each);
         }
         CompletableFuture<Map<String, byte[]>> batch = IgniteFutures.toCompletable(cache.getAllAsync(keys));
         return backupReads == null ? batch : backupReads.raceAll(cache.getName(), keys, batch, operationTimeoutNanos);
     }
 
-    /** The key's primary copy, wherever this node's own copy and Ignite's balancing would have read it. */
+    /**
+     * The key's primary copy, wherever this node's own copy and Ignite's balancing would have read it. Wrapped as the
+     * public cache API wraps its futures (no executor: listeners run where it completes, as the node's continuation
+     * executor has them), so that its failures read as a getAsync's do.
+     */
     private CompletableFuture<byte[]> fromPrimary(IgniteCache<String, byte[]> cache, String storageKey) {
-        return IgniteFutures.toCompletable(internal.get(cache.getName()).getForcePrimaryAsync(storageKey));
+        return IgniteFutures.toCompletable(new IgniteCacheFutureImpl<>(
+                internal.get(cache.getName()).getForcePrimaryAsync(storageKey), null));
     }
 
     private static String hitOrMiss(Item item) {

@@ -1,9 +1,8 @@
 package dev.hearth.node.ignite;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.apache.ignite.IgniteCheckedException;
-import org.apache.ignite.internal.IgniteInternalFuture;
-import org.apache.ignite.internal.util.typedef.internal.CU;
 import org.apache.ignite.lang.IgniteFuture;
 
 final class IgniteFutures {
@@ -24,20 +23,19 @@ final class IgniteFutures {
     }
 
     /**
-     * As {@link #toCompletable(IgniteFuture)} for Ignite's internal API, whose failures are translated as its public
-     * cache API translates them.
+     * The keys' answers gathered into one map of those found (a null answer is left out), once all are in; failed
+     * if any answer failed.
      */
-    static <T> CompletableFuture<T> toCompletable(IgniteInternalFuture<T> f) {
-        CompletableFuture<T> cf = new CompletableFuture<>();
-        f.listen(done -> {
-            try {
-                cf.complete(done.get());
-            } catch (IgniteCheckedException e) {
-                cf.completeExceptionally(CU.convertToCacheException(e));
-            } catch (Throwable t) {
-                cf.completeExceptionally(t);
-            }
+    static <K, V> CompletableFuture<Map<K, V>> allFound(Map<K, CompletableFuture<V>> each) {
+        return CompletableFuture.allOf(each.values().toArray(new CompletableFuture<?>[0])).thenApply(x -> {
+            Map<K, V> found = new HashMap<>();
+            each.forEach((k, f) -> {
+                V v = f.join();
+                if (v != null) {
+                    found.put(k, v);
+                }
+            });
+            return found;
         });
-        return cf;
     }
 }
