@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * Keeps the client's reading of the tenant registry ({@link #view()}): reads the whole registry (a scan of a small
  * replicated cache) on its own thread every {@code registryRefreshInterval}, and replaces the view whole with each
  * reading. A failed reading keeps the last view, is counted in the stats and logged at WARNING once per streak of
- * failures. Operations only read {@link #view()}; they never wait for a reading.
+ * failures; a reading that fails because the client is closing is neither. Operations only read {@link #view()}; they
+ * never wait for a reading.
  */
 final class RegistryPoller {
     /** ClientCore's logger, as before the poller had its own class: logging configurations name it. */
@@ -185,6 +186,11 @@ final class RegistryPoller {
                 failing = view.badRecords() > 0;
                 return true;
             } catch (RuntimeException e) {
+                if (closed) {
+                    // The client closed its connections under this reading: nothing failed that anyone relies on.
+                    LOG.debug("registry reading cut short: the client is closing", e);
+                    return false;
+                }
                 stats.registryRefreshFailures.increment();
                 if (!failing) {
                     LOG.warn("Hearth client: cannot read the tenant registry (cache " + CacheNames.REGISTRY
