@@ -13,6 +13,7 @@ import dev.hearth.node.health.HeapWatch;
 import dev.hearth.node.health.LogEvery;
 import dev.hearth.node.health.NodeActivity;
 import dev.hearth.node.health.NodeStatus;
+import dev.hearth.node.ignite.ClientWireTypes;
 import dev.hearth.node.ignite.IgniteCacheService;
 import dev.hearth.node.ignite.IgniteConfigFactory;
 import dev.hearth.node.ignite.IgniteCopies;
@@ -324,6 +325,7 @@ public final class HearthNode implements AutoCloseable {
             if (tls != null) {
                 IgniteTlsRefusals.register((org.apache.ignite.internal.IgniteEx) ignite, tls.refusals());
             }
+            ClientWireTypes.register(ignite);
             boolean domains = !config.node().failureDomain().isEmpty();
             config.zones().keySet().forEach(zone -> ignite.getOrCreateCache(
                     IgniteConfigFactory.zoneCache(config, zone, domains)));
