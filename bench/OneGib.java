@@ -194,6 +194,13 @@ public class OneGib {
             } else {
                 read(cache, entries, size, Path.of(args[4]), Integer.parseInt(args[5]),
                         args.length > 6 ? Path.of(args[6]) : null);
+                // Reads whose primary copy was slow past readFailoverAfter, and those another node's copy answered
+                // (hearth-client's reads only: with MEMCACHED the reads go through the nodes' memcached ports).
+                if (System.getenv("MEMCACHED") == null) {
+                    System.out.printf("CLIENT readFailovers=%d readFailoverAnswers=%d timeouts=%d%n",
+                            client.stats().readFailovers(), client.stats().readFailoverAnswers(),
+                            client.stats().timeouts());
+                }
             }
         }
     }

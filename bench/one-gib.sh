@@ -305,6 +305,7 @@ await_loads
 say "$(refill_cpu "$cpu0") (reads served meanwhile)"
 say "from all nodes up to hit ratio >= 99% (local copies): $(hot_after "$out/read-localcopy.log" "$all_up")"
 say "read load after the full restart (local copies): $(grep '^READ' "$out/read-localcopy.log")"
+say "hearth-client's read failovers during it: $(grep '^CLIENT' "$out/read-localcopy.log" || echo none: memcached reads)"
 series "$out/read-localcopy.log" "full-cluster restart from the local copies: all nodes up at reader second 0 (the measured window starts there)"
 for i in 0 1 2; do
   curl -s "http://127.0.0.1:$((8080 + offset + i))/status" > "$out/status-localcopy-n$i.json"
