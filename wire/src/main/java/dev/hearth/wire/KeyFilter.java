@@ -74,6 +74,7 @@ public final class KeyFilter<V> implements IgniteBiPredicate<String, V>, Binaryl
         try {
             node = Ignition.localIgnite();
         } catch (IgniteIllegalStateException notOnANodesThread) {
+            // Injected outside a node's own threads (a client-side or embedded use): no node's copies to speak for.
             return;
         }
         Object lag = node.cluster().nodeLocalMap().get(COPIES_MAY_LAG);
