@@ -43,8 +43,9 @@ class ClientWireTypesClusterTest {
         HearthNode first = HearthNode.start(TestNodes.config("wire", 0, discovery, dir.resolve("before"),
                 "ports.thinClient=" + thin), null);
         // Ignite's request timeout: without the node's registration the scan below waits for the schema past it.
+        // No reconnect throttling: attempts made while no node is up must not refuse the first request after.
         try (IgniteClient client = Ignition.startClient(new ClientConfiguration()
-                .setAddresses("127.0.0.1:" + thin).setTimeout(10_000))) {
+                .setAddresses("127.0.0.1:" + thin).setTimeout(10_000).setReconnectThrottlingRetries(0))) {
             try {
                 ClientCache<String, byte[]> zone = client.cache(CacheNames.zoneCache("default"));
                 zone.put("t:k", value);
