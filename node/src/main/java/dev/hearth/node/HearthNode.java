@@ -325,22 +325,7 @@ public final class HearthNode implements AutoCloseable {
             if (tls != null) {
                 IgniteTlsRefusals.register((org.apache.ignite.internal.IgniteEx) ignite, tls.refusals());
             }
-            // The node's local copy, which exists only once the node has started: until its start-up load is
-            // over, its copies may lack keys their primaries hold (LocalCopyService.backupsMayLag), so gets read
-            // primary copies and failover reads' scans are refused.
-            java.util.concurrent.atomic.AtomicReference<HearthNode> self =
-                    new java.util.concurrent.atomic.AtomicReference<>();
-            boolean localCopyOn = config.localCopy().enabled();
-            java.util.function.BooleanSupplier copiesMayLag = () -> {
-                HearthNode n = self.get();
-                if (n == null) {
-                    // Still starting (Ignite already serves thin clients): the start-up load has not even begun.
-                    return localCopyOn;
-                }
-                LocalCopyService c = n.localCopy;
-                return c != null && c.backupsMayLag();
-            };
-            ClientWireTypes.register(ignite, copiesMayLag);
+            ClientWireTypes.register(ignite);
             boolean domains = !config.node().failureDomain().isEmpty();
             config.zones().keySet().forEach(zone -> ignite.getOrCreateCache(
                     IgniteConfigFactory.zoneCache(config, zone, domains)));
@@ -354,6 +339,10 @@ public final class HearthNode implements AutoCloseable {
                                     java.util.Locale.ROOT)), inFlight,
                     IgniteConfigFactory.systemRegionBytes(config));
             TenantStats tenantStats = new TenantStats();
+            // The node's local copy, which exists only once the node has started: until its start-up load is
+            // over, gets read primary copies (LocalCopyService.backupsMayLag).
+            java.util.concurrent.atomic.AtomicReference<HearthNode> self =
+                    new java.util.concurrent.atomic.AtomicReference<>();
             // 10 ms ticks: the failover delay (100 ms) and the operation timeout (2 s) need no finer grain.
             io.netty.util.HashedWheelTimer failoverTimer = new io.netty.util.HashedWheelTimer(
                     daemonThreads("hearth-timer"), 10, TimeUnit.MILLISECONDS, 512);
@@ -362,7 +351,11 @@ public final class HearthNode implements AutoCloseable {
                     new IgniteCacheService.Resilience(config.memcached().readFailoverAfter(),
                             config.memcached().operationTimeout(),
                             () -> membership.hasQuorum() ? null : membership.noQuorumReason(), failoverTimer,
-                            FAILOVER_ASKER, copiesMayLag));
+                            FAILOVER_ASKER, () -> {
+                                HearthNode n = self.get();
+                                LocalCopyService c = n == null ? null : n.localCopy;
+                                return c != null && c.backupsMayLag();
+                            }));
             MemcachedServer mc = memcached;
             IgniteNodeStatus status = new IgniteNodeStatus(ignite, config, ports,
                     () -> accepting.get() && (mc == null || mc.accepting()), stopping::get, membership);

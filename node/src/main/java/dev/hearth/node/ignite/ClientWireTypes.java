@@ -3,7 +3,6 @@ package dev.hearth.node.ignite;
 import dev.hearth.wire.KeyFilter;
 import dev.hearth.wire.TenantKeysFilter;
 import java.util.Set;
-import java.util.function.BooleanSupplier;
 import org.apache.ignite.Ignite;
 
 /**
@@ -21,15 +20,8 @@ public final class ClientWireTypes {
     private ClientWireTypes() {
     }
 
-    /**
-     * Registers the types with the cluster (the first node of a cluster registers them, later ones find them), and
-     * tells this node's {@link KeyFilter}s when to refuse a failover read's scan.
-     *
-     * @param copiesMayLag true while this node's copies may lack keys their primaries hold (a full restart's local
-     *     install puts every primary in before any backup): a failover read's miss from such a copy would be wrong
-     */
-    public static void register(Ignite ignite, BooleanSupplier copiesMayLag) {
-        ignite.cluster().nodeLocalMap().put(KeyFilter.COPIES_MAY_LAG, copiesMayLag);
+    /** Registers the types with the cluster; the first node of a cluster registers them, later ones find them. */
+    public static void register(Ignite ignite) {
         ignite.binary().toBinary(new KeyFilter<>(Set.of("")));
         ignite.binary().toBinary(new TenantKeysFilter<>("t"));
     }

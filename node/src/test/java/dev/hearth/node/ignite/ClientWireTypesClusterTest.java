@@ -24,11 +24,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What the nodes do for hearth-client's scan filters. A thin client that outlives a restart of the whole cluster still
- * scans with them: it registered their binary types once, with the cluster that is gone, and the new cluster knows
- * them because its nodes register them as they start (without that, Ignite held each such scan for its 30 s wait for
- * the schema and then failed it). And a node whose copies may lag refuses a failover read's scan, even of a partition
- * its copy holds nothing of, with the reason.
+ * A thin client that outlives a restart of the whole cluster still scans with hearth-client's filters. It registered
+ * their binary types once, with the cluster that is gone; the new cluster knows them because its nodes register them
+ * as they start. Without that, Ignite held each such scan for its 30 s wait for the schema and then failed it.
  */
 @Timeout(180)
 class ClientWireTypesClusterTest {
@@ -67,54 +65,6 @@ class ClientWireTypesClusterTest {
                 second.close();
             }
         }
-    }
-
-    @Test
-    void whileTheNodesCopiesMayLagItRefusesFailoverScansEvenOfPartitionsItHoldsNothingOf() throws Exception {
-        int[] discovery = FreePorts.several(1);
-        HearthNode node = HearthNode.start(TestNodes.config("lag", 0, discovery, dir), null);
-        try (IgniteClient client = Ignition.startClient(new ClientConfiguration()
-                .setAddresses("127.0.0.1:" + node.ports().get("thinClient")).setTimeout(10_000))) {
-            ClientCache<String, byte[]> zone = client.cache(CacheNames.zoneCache("default"));
-            byte[] value = "v".getBytes(StandardCharsets.UTF_8);
-            zone.put("t:k", value);
-            int held = node.ignite().affinity(CacheNames.zoneCache("default")).partition("t:k");
-            int empty = (held + 1) % node.ignite().affinity(CacheNames.zoneCache("default")).partitions();
-            // A node as it starts from its own files: this one's start-up load is long over, so the test says when.
-            java.util.concurrent.atomic.AtomicBoolean lag = new java.util.concurrent.atomic.AtomicBoolean(true);
-            node.ignite().cluster().nodeLocalMap().put(KeyFilter.COPIES_MAY_LAG,
-                    (java.util.function.BooleanSupplier) lag::get);
-            for (int part : new int[] {held, empty}) {
-                org.apache.ignite.client.ClientException refused = org.junit.jupiter.api.Assertions.assertThrows(
-                        org.apache.ignite.client.ClientException.class,
-                        () -> localScan(zone, part, "t:k"), "partition " + part);
-                org.junit.jupiter.api.Assertions.assertTrue(String.valueOf(refused.getMessage()).contains(
-                        "may lack keys their primaries hold") || causes(refused).contains(
-                        "may lack keys their primaries hold"), "why, for partition " + part + ": " + causes(refused));
-            }
-            lag.set(false);
-            assertEquals(List.of("t:k"), localScan(zone, held, "t:k"));
-            assertEquals(List.of(), localScan(zone, empty, "t:k"));
-            // The node's own reading of its copies is what is there once the test stops speaking for it.
-            ClientWireTypes.register(node.ignite(), () -> false);
-            assertEquals(List.of("t:k"), localScan(zone, held, "t:k"));
-        } finally {
-            node.close();
-        }
-    }
-
-    /** A failover read's scan, as hearth-client sends it: one partition, this node's own copy, filtered here. */
-    private static List<String> localScan(ClientCache<String, byte[]> zone, int part, String key) {
-        return zone.query(new ScanQuery<String, byte[]>(new KeyFilter<>(Set.of(key))).setPartition(part)
-                .setLocal(true)).getAll().stream().map(Cache.Entry::getKey).toList();
-    }
-
-    private static String causes(Throwable t) {
-        StringBuilder b = new StringBuilder();
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            b.append(c.getMessage()).append(" / ");
-        }
-        return b.toString();
     }
 
     private static List<String> keys(ClientCache<String, byte[]> zone,
