@@ -19,6 +19,7 @@
 // With MEMCACHED=HOST:PORT,... read goes through the nodes' memcached ports instead (text protocol, key
 // bench1g:k<i>, each key to one port by its hash, as a memcached client spreads keys), one connection per thread and
 // port: what a memcached client sees of the same data.
+import dev.hearth.client.ClientStats;
 import dev.hearth.client.HearthClient;
 import dev.hearth.client.TenantCache;
 import java.io.BufferedInputStream;
@@ -197,9 +198,9 @@ public class OneGib {
                 // Reads whose primary copy was slow past readFailoverAfter, and those another node's copy answered
                 // (hearth-client's reads only: with MEMCACHED the reads go through the nodes' memcached ports).
                 if (System.getenv("MEMCACHED") == null) {
+                    ClientStats st = client.stats();
                     System.out.printf("CLIENT readFailovers=%d readFailoverAnswers=%d timeouts=%d%n",
-                            client.stats().readFailovers(), client.stats().readFailoverAnswers(),
-                            client.stats().timeouts());
+                            st.readFailovers(), st.readFailoverAnswers(), st.timeouts());
                 }
             }
         }
